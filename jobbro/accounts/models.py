@@ -1,0 +1,143 @@
+"""Staff users, their role, and the programmes and sites they work in."""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    JOB_BROKER = "job_broker", _("Job broker")
+    CASEWORKER = "caseworker", _("Caseworker")
+    MENTOR = "mentor", _("Mentor")
+    COORDINATOR = "coordinator", _("Coordinator")
+    MANAGER = "manager", _("Manager")
+    EVALUATOR = "evaluator", _("Evaluator")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.JOB_BROKER)
+
+    class Meta:
+        verbose_name = _("staff user")
+        verbose_name_plural = _("staff users")
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    @property
+    def is_administrator(self):
+        return self.role == Role.ADMINISTRATOR or self.is_superuser
+
+
+class TargetGroup(models.Model):
+    """A target group (målgruppe) a programme works with, e.g. young people under 30."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("target group")
+        verbose_name_plural = _("target groups")
+
+    def __str__(self):
+        return self.name
+
+
+class Programme(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    target_groups = models.ManyToManyField(TargetGroup, blank=True, verbose_name=_("target groups"))
+    # Thresholds and switches later features read (e.g. days without contact); defaults live in code.
+    settings = models.JSONField(_("settings"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The end date must be on or after the start date.")})
+
+
+class Site(models.Model):
+    """A municipality or an outreach office taking part in a programme."""
+
+    class Kind(models.TextChoices):
+        MUNICIPALITY = "municipality", _("Municipality")
+        OUTREACH_OFFICE = "outreach_office", _("Outreach office")
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="sites", verbose_name=_("programme"))
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.MUNICIPALITY)
+    municipality_code = models.CharField(_("municipality code"), max_length=3, blank=True)
+
+    class Meta:
+        ordering = ["programme", "name"]
+        constraints = [models.UniqueConstraint(fields=["programme", "name"], name="site_unique_name_in_programme")]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    """A staff user works in a programme, at one site or (site empty) at all its sites."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("programme"))
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships", verbose_name=_("site"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "programme", "site"], name="membership_unique")]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self):
+        return f"{self.user} · {self.site or self.programme}"
+
+    def clean(self):
+        if self.site_id and self.site.programme_id != self.programme_id:
+            raise ValidationError({"site": _("The site must belong to the programme.")})
+
+
+class ResultGoal(models.Model):
+    """A result goal with a target by a deadline; several rows per metric give interim targets."""
+
+    class Metric(models.TextChoices):
+        REFERRED = "referred", _("Referred (start form filled)")
+        MATCHED_AND_STARTED = "matched_and_started", _("Matched and started (placement started)")
+        EMPLOYED = "employed", _("Employed (ordinary paid hours)")
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="result_goals", verbose_name=_("programme"))
+    metric = models.CharField(_("metric"), max_length=30, choices=Metric.choices)
+    target = models.PositiveIntegerField(_("target"))
+    deadline = models.DateField(_("deadline"))
+    social_economic_target = models.PositiveIntegerField(
+        _("of which in social-economic companies"), null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["programme", "metric", "deadline"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "metric", "deadline"], name="result_goal_unique_deadline"),
+            models.CheckConstraint(
+                condition=models.Q(social_economic_target__isnull=True)
+                | models.Q(social_economic_target__lte=models.F("target")),
+                name="result_goal_social_economic_within_target",
+            ),
+        ]
+        verbose_name = _("result goal")
+        verbose_name_plural = _("result goals")
+
+    def __str__(self):
+        return f"{self.get_metric_display()}: {self.target} ({self.deadline:%d.%m.%Y})"

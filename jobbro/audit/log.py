@@ -1,0 +1,48 @@
+"""Writing the audit trail: reads of a citizen's record and changes made through actions."""
+
+import functools
+
+from jobbro.audit.models import AccessLog, ChangeLog
+
+
+def log_read(*, user, citizen_pk, view, status_code, action=AccessLog.Action.READ):
+    from jobbro.people.models import Citizen
+
+    exists = Citizen.objects.filter(pk=citizen_pk).exists()
+    AccessLog.objects.create(
+        user=user if user.is_authenticated else None,
+        citizen_id=citizen_pk if exists else None,
+        citizen_ref=citizen_pk,
+        action=action,
+        view=view,
+        status_code=status_code,
+    )
+
+
+def logs_citizen_read(view_func):
+    """Decorate a view taking `citizen_pk`: log who asked for which citizen and what they got (even a 404)."""
+
+    @functools.wraps(view_func)
+    def wrapper(request, *args, citizen_pk, **kwargs):
+        from django.http import Http404
+
+        try:
+            response = view_func(request, *args, citizen_pk=citizen_pk, **kwargs)
+        except Http404:
+            log_read(user=request.user, citizen_pk=citizen_pk, view=view_func.__name__, status_code=404)
+            raise
+        log_read(user=request.user, citizen_pk=citizen_pk, view=view_func.__name__, status_code=response.status_code)
+        return response
+
+    return wrapper
+
+
+def log_change(*, user, action, obj, citizen_pk=None, changes=None):
+    ChangeLog.objects.create(
+        user=user if user is not None and user.is_authenticated else None,
+        citizen_ref=citizen_pk,
+        action=action,
+        object_type=obj._meta.model_name,
+        object_id=str(obj.pk),
+        changes=changes or {},
+    )

@@ -1,0 +1,229 @@
+"""Every write to a case goes through one of these functions.
+
+Each runs in one transaction, validates before it writes, and writes its history
+row and its audit row together with the change, so the record and its trail can
+never disagree. Views, the import and the demo's small programme call these.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from jobbro.accounts.models import Role
+from jobbro.audit.log import log_change
+from jobbro.cases.models import (
+    AssignmentChange,
+    Contact,
+    Enrolment,
+    Outcome,
+    Placement,
+    Step,
+    StepChange,
+    Timesheet,
+)
+from jobbro.people import cpr
+from jobbro.people.models import Citizen, TrafficLightChange
+
+REFERRING_ROLES = {Role.CASEWORKER, Role.ADMINISTRATOR}
+
+
+def _require(condition):
+    if not condition:
+        raise PermissionDenied
+
+
+def _full_clean(obj, exclude=None):
+    obj.full_clean(exclude=exclude, validate_unique=False)
+
+
+def find_citizen_by_cpr(raw_cpr):
+    """The citizen with this CPR number, found by its keyed hash, or None."""
+    digits = cpr.validate(raw_cpr)
+    return Citizen.objects.filter(cpr_hash=cpr.lookup_hash(digits)).first()
+
+
+@transaction.atomic
+def refer_citizen(
+    *,
+    acting_user,
+    programme,
+    site,
+    cpr_number,
+    first_name,
+    last_name,
+    referred_on,
+    traffic_light,
+    estimated_weekly_hours,
+    referral_text="",
+    target_groups=(),
+    job_broker=None,
+    caseworker=None,
+    **citizen_fields,
+):
+    """Refer a citizen into a programme: the start form. Reuses the citizen if the CPR is known."""
+    _require(acting_user.role in REFERRING_ROLES or acting_user.is_superuser)
+    try:
+        digits = cpr.validate(cpr_number)
+    except ValidationError as error:
+        raise ValidationError({"cpr_number": error.messages}) from None
+    if site.programme_id != programme.pk:
+        raise ValidationError({"site": _("The site must belong to the programme.")})
+    citizen = Citizen.objects.filter(cpr_hash=cpr.lookup_hash(digits)).first()
+    if citizen and citizen.enrolments.filter(programme=programme, ended_on__isnull=True).exists():
+        raise ValidationError({"cpr_number": _("This citizen is already enrolled in the programme.")})
+    if citizen is None:
+        citizen = Citizen(
+            cpr_encrypted=cpr.encrypt(digits),
+            cpr_hash=cpr.lookup_hash(digits),
+            first_name=first_name,
+            last_name=last_name,
+            birth_date=cpr.birth_date(digits),
+            sex=cpr.sex(digits),
+            traffic_light=traffic_light,
+            **citizen_fields,
+        )
+        _full_clean(citizen, exclude=["cpr_encrypted", "cpr_hash"])
+        citizen.save()
+        citizen.target_groups.set(target_groups)
+    enrolment = Enrolment(
+        citizen=citizen,
+        programme=programme,
+        site=site,
+        job_broker=job_broker,
+        caseworker=caseworker or (acting_user if acting_user.role == Role.CASEWORKER else None),
+        referred_by=acting_user,
+        referral_text=referral_text,
+        referred_on=referred_on,
+        traffic_light_at_referral=traffic_light,
+        estimated_weekly_hours=Decimal(estimated_weekly_hours),
+        current_step=Step.CLARIFICATION,
+    )
+    _full_clean(enrolment)
+    enrolment.save()
+    StepChange.objects.create(enrolment=enrolment, step=Step.CLARIFICATION, changed_on=referred_on, changed_by=acting_user, note=_("Referred"))
+    TrafficLightChange.objects.create(citizen=citizen, light=traffic_light, changed_on=referred_on, changed_by=acting_user)
+    for role, user in ((AssignmentChange.Role.JOB_BROKER, enrolment.job_broker), (AssignmentChange.Role.CASEWORKER, enrolment.caseworker)):
+        if user:
+            AssignmentChange.objects.create(enrolment=enrolment, role=role, user=user, changed_on=referred_on, changed_by=acting_user)
+    log_change(user=acting_user, action="refer_citizen", obj=enrolment, citizen_pk=citizen.pk,
+               changes={"programme": programme.pk, "site": site.pk, "referred_on": referred_on.isoformat()})
+    return enrolment
+
+
+@transaction.atomic
+def change_step(*, acting_user, enrolment, step, on, note=""):
+    if enrolment.ended_on:
+        raise ValidationError(_("The enrolment has ended; record a new referral instead."))
+    if on < enrolment.referred_on:
+        raise ValidationError({"changed_on": _("A step cannot change before the start form date.")})
+    last = enrolment.step_changes.order_by("-changed_on", "-id").first()
+    if last and on < last.changed_on:
+        raise ValidationError({"changed_on": _("The date is before the last step change.")})
+    StepChange.objects.create(enrolment=enrolment, step=step, changed_on=on, changed_by=acting_user, note=note)
+    enrolment.current_step = step
+    enrolment.save(update_fields=["current_step"])
+    log_change(user=acting_user, action="change_step", obj=enrolment, citizen_pk=enrolment.citizen_id, changes={"step": int(step), "on": on.isoformat()})
+    return enrolment
+
+
+@transaction.atomic
+def set_traffic_light(*, acting_user, citizen, light, on, note=""):
+    TrafficLightChange.objects.create(citizen=citizen, light=light, changed_on=on, changed_by=acting_user, note=note)
+    citizen.traffic_light = light
+    citizen.save(update_fields=["traffic_light"])
+    log_change(user=acting_user, action="set_traffic_light", obj=citizen, citizen_pk=citizen.pk, changes={"light": light})
+
+
+@transaction.atomic
+def start_placement(*, acting_user, enrolment, company, kind, starts_on, opening=None, planned_end_on=None, purpose="",
+                    agreed_ordinary_hours=None, ordinary_hours_condition="", no_hours_reason="", buddy=None):
+    """Start a placement; the enrolment moves to step 3 on the start date."""
+    placement = Placement(
+        enrolment=enrolment, company=company, opening=opening, kind=kind, starts_on=starts_on, planned_end_on=planned_end_on,
+        purpose=purpose, agreed_ordinary_hours=agreed_ordinary_hours, ordinary_hours_condition=ordinary_hours_condition,
+        no_hours_reason=no_hours_reason, buddy=buddy,
+    )
+    _full_clean(placement)
+    if starts_on < enrolment.referred_on:
+        raise ValidationError({"starts_on": _("A placement cannot start before the start form date.")})
+    placement.save()
+    if enrolment.current_step != Step.IN_COMPANY:
+        change_step(acting_user=acting_user, enrolment=enrolment, step=Step.IN_COMPANY, on=starts_on)
+    log_change(user=acting_user, action="start_placement", obj=placement, citizen_pk=enrolment.citizen_id,
+               changes={"company": company.pk, "kind": kind, "starts_on": starts_on.isoformat()})
+    return placement
+
+
+@transaction.atomic
+def end_placement(*, acting_user, placement, ended_on, reason, note="", back_to_step_2=True):
+    """End a placement with a reason; a broken placement sends the citizen back to step 2."""
+    if ended_on < placement.starts_on:
+        raise ValidationError({"ended_on": _("The end date cannot be before the start date.")})
+    placement.ended_on = ended_on
+    placement.end_reason = reason
+    placement.end_note = note
+    placement.save(update_fields=["ended_on", "end_reason", "end_note"])
+    enrolment = placement.enrolment
+    others_running = enrolment.placements.exclude(pk=placement.pk).filter(ended_on__isnull=True).exists()
+    if back_to_step_2 and not others_running and enrolment.is_active:
+        change_step(acting_user=acting_user, enrolment=enrolment, step=Step.TOWARDS_JOB, on=ended_on)
+    log_change(user=acting_user, action="end_placement", obj=placement, citizen_pk=enrolment.citizen_id,
+               changes={"ended_on": ended_on.isoformat(), "reason": reason})
+    return placement
+
+
+def monday_of(day):
+    return day - datetime.timedelta(days=day.isoweekday() - 1)
+
+
+@transaction.atomic
+def register_hours(*, acting_user, placement, week_start, ordinary_hours, internship_hours):
+    """Register (or correct) one ISO week's ordinary paid hours and internship hours for a placement."""
+    week_start = monday_of(week_start)
+    sheet, _created = Timesheet.objects.get_or_create(placement=placement, week_start=week_start, defaults={"registered_by": acting_user})
+    sheet.ordinary_hours = Decimal(ordinary_hours)
+    sheet.internship_hours = Decimal(internship_hours)
+    sheet.registered_by = acting_user
+    _full_clean(sheet, exclude=["placement"])
+    sheet.save()
+    log_change(user=acting_user, action="register_hours", obj=sheet, citizen_pk=placement.enrolment.citizen_id,
+               changes={"week": sheet.iso_week, "ordinary": str(sheet.ordinary_hours), "internship": str(sheet.internship_hours)})
+    return sheet
+
+
+@transaction.atomic
+def log_contact(*, acting_user, enrolment, kind, occurred_on, note="", company=None, staff=(), company_contacts=()):
+    contact = Contact(enrolment=enrolment, kind=kind, occurred_on=occurred_on, note=note, company=company, registered_by=acting_user)
+    _full_clean(contact)
+    contact.save()
+    contact.staff.set(staff or [acting_user])
+    contact.company_contacts.set(company_contacts)
+    log_change(user=acting_user, action="log_contact", obj=contact, citizen_pk=enrolment.citizen_id, changes={"kind": kind})
+    return contact
+
+
+@transaction.atomic
+def end_enrolment(*, acting_user, enrolment, ended_on, status, note=""):
+    """The end form: the enrolment ends with an outcome at exit."""
+    if enrolment.ended_on:
+        raise ValidationError(_("The enrolment has already ended."))
+    if ended_on < enrolment.referred_on:
+        raise ValidationError({"ended_on": _("The end form date cannot be before the start form date.")})
+    change_step(acting_user=acting_user, enrolment=enrolment, step=Step.ENDED, on=ended_on)
+    enrolment.ended_on = ended_on
+    enrolment.save(update_fields=["ended_on"])
+    outcome = Outcome.objects.create(enrolment=enrolment, kind=Outcome.Kind.EXIT, measured_on=ended_on, status=status, note=note, registered_by=acting_user)
+    log_change(user=acting_user, action="end_enrolment", obj=enrolment, citizen_pk=enrolment.citizen_id, changes={"status": status})
+    return outcome
+
+
+@transaction.atomic
+def record_follow_up(*, acting_user, enrolment, measured_on, status, note=""):
+    if measured_on < enrolment.referred_on:
+        raise ValidationError({"measured_on": _("An outcome cannot be dated before the start form date.")})
+    outcome = Outcome.objects.create(enrolment=enrolment, kind=Outcome.Kind.FOLLOW_UP, measured_on=measured_on, status=status, note=note, registered_by=acting_user)
+    log_change(user=acting_user, action="record_follow_up", obj=outcome, citizen_pk=enrolment.citizen_id, changes={"status": status})
+    return outcome

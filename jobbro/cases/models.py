@@ -1,0 +1,429 @@
+"""Case work: enrolment and steps, job plans, placements, hours, contacts, progression and outcomes.
+
+History is append-only: a step change, a change of hours or of contact person is a
+new dated row. The few "current" fields (Enrolment.current_step and the named staff)
+are kept in step by the actions in cases/actions.py, which write the history row
+in the same transaction.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jobbro.people.models import TrafficLight
+
+HOURS_VALIDATORS = [MinValueValidator(0), MaxValueValidator(60)]
+
+
+class Step(models.IntegerChoices):
+    CLARIFICATION = 1, _("Step 1 – clarification")
+    TOWARDS_JOB = 2, _("Step 2 – towards a job")
+    IN_COMPANY = 3, _("Step 3 – in a company")
+    ENDED = 4, _("Ended")
+
+
+class EnrolmentQuerySet(models.QuerySet):
+    def active(self, on=None):
+        on = on or datetime.date.today()
+        return self.filter(referred_on__lte=on).exclude(ended_on__lte=on)
+
+
+class Enrolment(models.Model):
+    """A citizen's course in a programme, from referral (start form) to exit (end form)."""
+
+    citizen = models.ForeignKey("people.Citizen", on_delete=models.CASCADE, related_name="enrolments", verbose_name=_("citizen"))
+    programme = models.ForeignKey("accounts.Programme", on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("programme"))
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("site"))
+    job_broker = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="caseload", null=True, blank=True, verbose_name=_("job broker")
+    )
+    caseworker = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("caseworker")
+    )
+    mentor = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="mentees", null=True, blank=True, verbose_name=_("mentor")
+    )
+    referred_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("referred by")
+    )
+    referral_text = models.TextField(_("referral"), blank=True)
+    referred_on = models.DateField(_("start form date"))
+    ended_on = models.DateField(_("end form date"), null=True, blank=True)
+    traffic_light_at_referral = models.CharField(_("traffic light at referral"), max_length=10, choices=TrafficLight.choices)
+    estimated_weekly_hours = models.DecimalField(
+        _("citizen's estimate of weekly hours"), max_digits=4, decimal_places=1, validators=HOURS_VALIDATORS
+    )
+    current_step = models.PositiveSmallIntegerField(_("step"), choices=Step.choices, default=Step.CLARIFICATION)
+    external_id = models.CharField(_("external id"), max_length=60, blank=True)
+
+    objects = EnrolmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-referred_on", "id"]
+        indexes = [models.Index(fields=["programme", "site"]), models.Index(fields=["job_broker", "ended_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=models.F("referred_on")),
+                name="enrolment_ends_after_referral",
+            ),
+        ]
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+
+    def __str__(self):
+        return f"{self.citizen} · {self.programme}"
+
+    def clean(self):
+        if self.ended_on and self.ended_on < self.referred_on:
+            raise ValidationError({"ended_on": _("The end form date cannot be before the start form date.")})
+
+    @property
+    def is_active(self):
+        return self.ended_on is None
+
+
+class StepChange(models.Model):
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="step_changes")
+    step = models.PositiveSmallIntegerField(_("step"), choices=Step.choices)
+    changed_on = models.DateField(_("date"))
+    changed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["changed_on", "id"]
+        verbose_name = _("step change")
+        verbose_name_plural = _("step changes")
+
+
+class AssignmentChange(models.Model):
+    """Who held a role on the case from a date: continuity of the job broker and caseworker is tracked."""
+
+    class Role(models.TextChoices):
+        JOB_BROKER = "job_broker", _("Job broker")
+        CASEWORKER = "caseworker", _("Caseworker")
+        MENTOR = "mentor", _("Mentor")
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="assignment_changes")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    changed_on = models.DateField(_("from"))
+    changed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["changed_on", "id"]
+        verbose_name = _("change of contact person")
+        verbose_name_plural = _("changes of contact person")
+
+
+class JobPlan(models.Model):
+    """The job plan from step 1; a job package (jobpakke) is a plan towards a named job with dated milestones."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="job_plans")
+    is_job_package = models.BooleanField(_("job package"), default=False)
+    title = models.CharField(_("title"), max_length=200)
+    target_occupation_code = models.CharField(_("target job (DISCO-08)"), max_length=6, blank=True)
+    created_on = models.DateField(_("created on"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    external_id = models.CharField(_("external id"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["created_on", "id"]
+        verbose_name = _("job plan")
+        verbose_name_plural = _("job plans")
+
+    def __str__(self):
+        return self.title
+
+
+class Milestone(models.Model):
+    class Kind(models.TextChoices):
+        CLARIFICATION = "clarification", _("Clarification")
+        INTERNSHIP = "internship", _("Internship")
+        WAGE_SUBSIDY = "wage_subsidy", _("Wage subsidy")
+        COURSE = "course", _("Course")
+        DANISH_LESSONS = "danish_lessons", _("Danish lessons")
+        MENTOR = "mentor", _("Mentor")
+        TARGET_JOB = "target_job", _("Target job")
+
+    plan = models.ForeignKey(JobPlan, on_delete=models.CASCADE, related_name="milestones")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    due_on = models.DateField(_("due on"))
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+
+    def is_overdue(self, on=None):
+        return self.completed_on is None and self.due_on < (on or datetime.date.today())
+
+
+class PlacementKind(models.TextChoices):
+    INTERNSHIP = "internship", _("Internship (virksomhedspraktik)")
+    HYBRID_INTERNSHIP = "hybrid_internship", _("Hybrid internship")
+    WAGE_SUBSIDY = "wage_subsidy", _("Wage subsidy (løntilskud)")
+    SMALL_JOB = "small_job", _("Small job (småjob)")
+    ORDINARY_JOB = "ordinary_job", _("Ordinary job")
+    FLEX_JOB = "flex_job", _("Flex job")
+    EDUCATION = "education", _("Education")
+    REHABILITATION = "rehabilitation", _("Rehabilitation (revalidering)")
+
+
+class PlacementEndReason(models.TextChoices):
+    COMPLETED = "completed", _("Completed as planned")
+    HIRED = "hired", _("Hired with ordinary hours")
+    CITIZEN_LEFT = "citizen_left", _("The citizen stopped")
+    COMPANY_ENDED = "company_ended", _("The company ended it")
+    ILLNESS = "illness", _("Illness")
+    NOT_A_MATCH = "not_a_match", _("Not a match")
+    OTHER = "other", _("Other")
+
+
+class Placement(models.Model):
+    """A citizen's course at a company (virksomhedsforløb) of one kind, with its written agreement."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="placements", verbose_name=_("enrolment"))
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="placements", verbose_name=_("company"))
+    opening = models.ForeignKey(
+        "companies.Opening", on_delete=models.SET_NULL, null=True, blank=True, related_name="placements", verbose_name=_("opening")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=PlacementKind.choices)
+    starts_on = models.DateField(_("start"))
+    planned_end_on = models.DateField(_("planned end"), null=True, blank=True)
+    ended_on = models.DateField(_("actual end"), null=True, blank=True)
+    purpose = models.TextField(_("purpose"), blank=True)
+    agreed_ordinary_hours = models.DecimalField(
+        _("agreed ordinary hours a week"), max_digits=4, decimal_places=1, null=True, blank=True, validators=HOURS_VALIDATORS
+    )
+    ordinary_hours_condition = models.TextField(_("condition for ordinary hours (what it takes)"), blank=True)
+    no_hours_reason = models.TextField(_("reason for no agreement on ordinary hours"), blank=True)
+    buddy = models.ForeignKey(
+        "companies.CompanyContact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("buddy")
+    )
+    end_reason = models.CharField(_("end reason"), max_length=20, choices=PlacementEndReason.choices, blank=True)
+    end_note = models.CharField(_("end note"), max_length=300, blank=True)
+    external_id = models.CharField(_("external id"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on", "id"]
+        indexes = [models.Index(fields=["company", "starts_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=models.F("starts_on")),
+                name="placement_ends_after_start",
+            ),
+        ]
+        verbose_name = _("placement")
+        verbose_name_plural = _("placements")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.company}"
+
+    def clean(self):
+        errors = {}
+        if self.ended_on and self.ended_on < self.starts_on:
+            errors["ended_on"] = _("The end date cannot be before the start date.")
+        if self.planned_end_on and self.planned_end_on < self.starts_on:
+            errors["planned_end_on"] = _("The planned end cannot be before the start date.")
+        if self.agreed_ordinary_hours is None and not self.ordinary_hours_condition.strip() and not self.no_hours_reason.strip():
+            errors["agreed_ordinary_hours"] = _(
+                "Agree ordinary hours, write the condition for them, or give the reason there is neither."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def is_active_on(self, on):
+        return self.starts_on <= on and (self.ended_on is None or self.ended_on >= on)
+
+
+class AgreedHoursChange(models.Model):
+    placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="hours_changes")
+    from_date = models.DateField(_("from"))
+    ordinary_hours = models.DecimalField(_("ordinary hours a week"), max_digits=4, decimal_places=1, validators=HOURS_VALIDATORS)
+    internship_hours = models.DecimalField(
+        _("internship hours a week"), max_digits=4, decimal_places=1, default=0, validators=HOURS_VALIDATORS
+    )
+    changed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["from_date", "id"]
+        verbose_name = _("change of agreed hours")
+        verbose_name_plural = _("changes of agreed hours")
+
+
+class Timesheet(models.Model):
+    """Hours for one placement in one ISO week; ordinary paid hours are always kept apart from internship hours."""
+
+    placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="timesheets")
+    week_start = models.DateField(_("week (Monday)"))
+    ordinary_hours = models.DecimalField(_("ordinary paid hours"), max_digits=4, decimal_places=1, default=0, validators=HOURS_VALIDATORS)
+    internship_hours = models.DecimalField(_("internship hours"), max_digits=4, decimal_places=1, default=0, validators=HOURS_VALIDATORS)
+    registered_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    registered_at = models.DateTimeField(_("registered"), auto_now=True)
+
+    class Meta:
+        ordering = ["week_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["placement", "week_start"], name="timesheet_one_per_week"),
+            models.CheckConstraint(
+                condition=models.Q(ordinary_hours__gte=0, ordinary_hours__lte=60, internship_hours__gte=0, internship_hours__lte=60),
+                name="timesheet_hours_0_to_60",
+            ),
+        ]
+        indexes = [models.Index(fields=["week_start"])]
+        verbose_name = _("timesheet")
+        verbose_name_plural = _("timesheets")
+
+    def clean(self):
+        if self.week_start and self.week_start.isoweekday() != 1:
+            raise ValidationError({"week_start": _("A week starts on a Monday.")})
+
+    @property
+    def iso_week(self):
+        year, week, _day = self.week_start.isocalendar()
+        return f"{year}-W{week:02d}"
+
+
+class Contact(models.Model):
+    class Kind(models.TextChoices):
+        CONVERSATION = "conversation", _("Conversation")
+        PHONE = "phone", _("Phone")
+        COMPANY_VISIT = "company_visit", _("Company visit")
+        COFFEE_VISIT = "coffee_visit", _("Coffee visit")
+        MATCH_MEETING = "match_meeting", _("Match meeting")
+        MONTHLY_FOLLOW_UP = "monthly_follow_up", _("Monthly follow-up")
+        THREE_MONTH_TALK = "three_month_talk", _("Three-month talk")
+        AFTERCARE = "aftercare", _("Aftercare")
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("enrolment"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    occurred_on = models.DateField(_("date"))
+    staff = models.ManyToManyField("accounts.User", blank=True, related_name="+", verbose_name=_("staff present"))
+    company_contacts = models.ManyToManyField("companies.CompanyContact", blank=True, related_name="+", verbose_name=_("company people present"))
+    company = models.ForeignKey("companies.Company", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("company"))
+    # A case note: managers and evaluators never see it.
+    note = models.TextField(_("note"), blank=True)
+    registered_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    external_id = models.CharField(_("external id"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        indexes = [models.Index(fields=["enrolment", "occurred_on"])]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+
+class UpskillingDecision(models.Model):
+    """At the first talk upskilling must be considered: yes with a course, or no with a reason."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="upskilling_decisions")
+    decided_on = models.DateField(_("date"))
+    wanted = models.BooleanField(_("upskilling wanted"))
+    course = models.ForeignKey("companies.Course", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("course"))
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["decided_on", "id"]
+        verbose_name = _("upskilling decision")
+        verbose_name_plural = _("upskilling decisions")
+
+    def clean(self):
+        if self.wanted and not self.course_id:
+            raise ValidationError({"course": _("Choose the course when upskilling is wanted.")})
+        if not self.wanted and not self.reason.strip():
+            raise ValidationError({"reason": _("Give the reason when upskilling is not wanted.")})
+
+
+class UpskillingEnrolment(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        STARTED = "started", _("Started")
+        COMPLETED = "completed", _("Completed")
+        INTERRUPTED = "interrupted", _("Interrupted")
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="upskilling")
+    course = models.ForeignKey("companies.Course", on_delete=models.PROTECT, verbose_name=_("course"))
+    starts_on = models.DateField(_("start"))
+    ends_on = models.DateField(_("end"), null=True, blank=True)
+    # "Completed" means completed: a course left after a week is interrupted, whatever a survey would say.
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PLANNED)
+
+    class Meta:
+        ordering = ["starts_on", "id"]
+        verbose_name = _("upskilling")
+        verbose_name_plural = _("upskilling")
+
+
+PROGRESSION_DIMENSIONS = (
+    "work_ability",
+    "keep_job_ability",
+    "physical_health",
+    "mental_health",
+    "sleep",
+    "family_relations",
+    "belief_in_job_chances",
+)
+SCORE = [MinValueValidator(1), MaxValueValidator(10)]
+
+
+class ProgressionAssessment(models.Model):
+    """The citizen's own assessment (like MinVurdering), 1-10 on each dimension, repeated over time."""
+
+    DIMENSIONS = PROGRESSION_DIMENSIONS
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="assessments")
+    assessed_on = models.DateField(_("date"))
+    work_ability = models.PositiveSmallIntegerField(_("work ability"), validators=SCORE)
+    keep_job_ability = models.PositiveSmallIntegerField(_("ability to keep a job"), validators=SCORE)
+    physical_health = models.PositiveSmallIntegerField(_("physical health"), validators=SCORE)
+    mental_health = models.PositiveSmallIntegerField(_("mental health"), validators=SCORE)
+    sleep = models.PositiveSmallIntegerField(_("sleep"), validators=SCORE)
+    family_relations = models.PositiveSmallIntegerField(_("family relations"), validators=SCORE)
+    belief_in_job_chances = models.PositiveSmallIntegerField(_("belief in own job chances"), validators=SCORE)
+
+    class Meta:
+        ordering = ["assessed_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(**{f"{d}__gte": 1 for d in PROGRESSION_DIMENSIONS})
+                & models.Q(**{f"{d}__lte": 10 for d in PROGRESSION_DIMENSIONS}),
+                name="assessment_scores_1_to_10",
+            )
+        ]
+        verbose_name = _("progression assessment")
+        verbose_name_plural = _("progression assessments")
+
+
+class OutcomeStatus(models.TextChoices):
+    ORDINARY_JOB = "ordinary_job", _("Self-sufficient / ordinary job")
+    FLEX_JOB = "flex_job", _("Flex job")
+    EDUCATION = "education", _("Education")
+    IN_PROGRAMME = "in_programme", _("Still in the programme")
+    BENEFIT = "benefit", _("Still on benefit")
+    EARLY_PENSION = "early_pension", _("Early-retirement pension")
+    OTHER = "other", _("Other")
+
+
+class Outcome(models.Model):
+    """Where the citizen stands at exit (end form) or at a later follow-up date."""
+
+    class Kind(models.TextChoices):
+        EXIT = "exit", _("At exit")
+        FOLLOW_UP = "follow_up", _("Follow-up")
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="outcomes")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    measured_on = models.DateField(_("date"))
+    status = models.CharField(_("status"), max_length=20, choices=OutcomeStatus.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    registered_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["measured_on", "id"]
+        verbose_name = _("outcome")
+        verbose_name_plural = _("outcomes")

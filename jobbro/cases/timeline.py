@@ -1,0 +1,84 @@
+"""The citizen's timeline, assembled from the history tables themselves.
+
+Reading the rows that the actions write (rather than a separate event table)
+means the timeline cannot disagree with the record, whether a row came from
+the UI, an import or the demo generator.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Sum
+from django.utils.translation import gettext as _
+
+from jobbro.cases.models import Contact, Outcome, Placement, StepChange, Timesheet
+from jobbro.people.models import JobGoal, TrafficLightChange
+
+
+@dataclass(frozen=True)
+class Event:
+    on: date
+    kind: str
+    title: str
+    detail: str = ""
+    note: str = ""  # a case note; shown only to roles that may read case notes
+
+
+def _referrals(enrolments):
+    for e in enrolments:
+        detail = _("Referred to %(programme)s, %(site)s") % {"programme": e.programme, "site": e.site}
+        yield Event(e.referred_on, "referral", _("Referral (start form)"), detail, e.referral_text)
+
+
+def _steps(enrolments):
+    for change in StepChange.objects.filter(enrolment__in=enrolments).select_related("changed_by"):
+        by = _(" by %(user)s") % {"user": change.changed_by} if change.changed_by else ""
+        yield Event(change.changed_on, "step", change.get_step_display(), (change.note + by).strip())
+
+
+def _placements(enrolments):
+    for p in Placement.objects.filter(enrolment__in=enrolments).select_related("company"):
+        yield Event(p.starts_on, "placement", _("Placement started: %(kind)s") % {"kind": p.get_kind_display()}, str(p.company))
+        if p.ended_on:
+            yield Event(p.ended_on, "placement", _("Placement ended: %(company)s") % {"company": p.company}, p.get_end_reason_display())
+
+
+def _contacts(enrolments):
+    for c in Contact.objects.filter(enrolment__in=enrolments).select_related("company"):
+        yield Event(c.occurred_on, "contact", c.get_kind_display(), str(c.company or ""), c.note)
+
+
+def _hours(enrolments):
+    weeks = (
+        Timesheet.objects.filter(placement__enrolment__in=enrolments)
+        .values("week_start")
+        .annotate(ordinary=Sum("ordinary_hours"), internship=Sum("internship_hours"), n=Count("id"))
+    )
+    for week in weeks:
+        year, number, _day = week["week_start"].isocalendar()
+        detail = _("%(ordinary)s ordinary paid hours, %(internship)s internship hours") % {
+            "ordinary": week["ordinary"], "internship": week["internship"]
+        }
+        yield Event(week["week_start"], "hours", _("Hours week %(week)s, %(year)s") % {"week": number, "year": year}, detail)
+
+
+def _outcomes(enrolments):
+    for o in Outcome.objects.filter(enrolment__in=enrolments):
+        title = _("End form") if o.kind == Outcome.Kind.EXIT else _("Follow-up")
+        yield Event(o.measured_on, "outcome", title, o.get_status_display())
+
+
+def _citizen_changes(citizen):
+    for change in TrafficLightChange.objects.filter(citizen=citizen):
+        yield Event(change.changed_on, "traffic_light", _("Traffic light"), change.get_light_display())
+    for goal in JobGoal.objects.filter(citizen=citizen):
+        yield Event(goal.set_on, "job_goal", goal.get_kind_display(), f"{goal.text} {goal.occupation_code}".strip())
+
+
+def build(citizen, enrolments):
+    """All events for a citizen in the given (already access-scoped) enrolments, newest first."""
+    enrolments = list(enrolments)
+    sources = (_referrals, _steps, _placements, _contacts, _hours, _outcomes)
+    events = [event for source in sources for event in source(enrolments)]
+    events.extend(_citizen_changes(citizen))
+    return sorted(events, key=lambda e: e.on, reverse=True)

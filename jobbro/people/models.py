@@ -1,0 +1,265 @@
+"""The citizen: identity (CPR, encrypted), contact, background, and step-1 material.
+
+Everything that changes over time is a row with a date (job goals, restrictions,
+competence assessments, efforts) so a report can be computed as of any date.
+"""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jobbro import codes
+from jobbro.accounts.models import TargetGroup
+from jobbro.people import cpr
+
+
+class TrafficLight(models.TextChoices):
+    GREEN = "green", _("Green – close to paid hours")
+    YELLOW = "yellow", _("Yellow – some way to go")
+    RED = "red", _("Red – far from paid hours")
+
+
+class BenefitType(models.TextChoices):
+    CASH_BENEFIT = "kontanthjaelp", _("Cash benefit (kontanthjælp)")
+    EDUCATION_BENEFIT = "uddannelseshjaelp", _("Education benefit (uddannelseshjælp)")
+    INTEGRATION_BENEFIT = "integrationsydelse", _("Integration benefit (integrationsydelse)")
+    RESOURCE_COURSE = "ressourceforloebsydelse", _("Resource course benefit (ressourceforløbsydelse)")
+    FLEX_JOB_UNEMPLOYMENT = "ledighedsydelse", _("Flex-job unemployment benefit (ledighedsydelse)")
+    SICKNESS_BENEFIT = "sygedagpenge", _("Sickness benefit (sygedagpenge)")
+
+
+class OriginGroup(models.TextChoices):
+    DANISH = "danish", _("Danish origin")
+    WESTERN = "western", _("Western origin")
+    NON_WESTERN = "non_western", _("Non-Western origin")
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+
+
+class CitizenQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from jobbro.accounts import access
+
+        return access.scope_citizens(self, user)
+
+
+class Citizen(models.Model):
+    # The CPR number itself is only ever stored encrypted; see people/cpr.py.
+    cpr_encrypted = models.TextField(_("CPR number (encrypted)"), editable=False)
+    cpr_hash = models.CharField(_("CPR look-up hash"), max_length=64, unique=True, editable=False)
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    birth_date = models.DateField(_("birth date"))
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=4, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    origin_group = models.CharField(_("origin"), max_length=20, choices=OriginGroup.choices, blank=True)
+    benefit_type = models.CharField(_("benefit type"), max_length=30, choices=BenefitType.choices, blank=True)
+    housing_area = models.CharField(_("housing area"), max_length=120, blank=True)
+    lives_in_vulnerable_housing_area = models.BooleanField(_("lives in a vulnerable housing area"), default=False)
+    has_social_free_card = models.BooleanField(_("holds the social free card"), default=False)
+    match_category = models.PositiveSmallIntegerField(
+        _("match category (older grading 1-4)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
+    )
+    target_groups = models.ManyToManyField(TargetGroup, blank=True, verbose_name=_("target groups"))
+    # Current value; every change is also a dated TrafficLightChange row.
+    traffic_light = models.CharField(_("traffic light"), max_length=10, choices=TrafficLight.choices)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = CitizenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name = _("citizen")
+        verbose_name_plural = _("citizens")
+        indexes = [models.Index(fields=["last_name", "first_name"])]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def masked_cpr(self):
+        return cpr.mask()
+
+    def reveal_cpr(self):
+        """Decrypt the CPR number. Call only through people.actions.reveal_cpr, which logs it."""
+        return cpr.decrypt(self.cpr_encrypted)
+
+
+class TrafficLightChange(models.Model):
+    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="traffic_light_changes")
+    light = models.CharField(_("traffic light"), max_length=10, choices=TrafficLight.choices)
+    changed_on = models.DateField(_("date"))
+    changed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["changed_on", "id"]
+        verbose_name = _("traffic light change")
+        verbose_name_plural = _("traffic light changes")
+
+
+class Consent(models.Model):
+    class Kind(models.TextChoices):
+        DATA_SHARING = "data_sharing", _("Sharing data with companies in the network")
+        EVALUATION = "evaluation", _("Pseudonymised data for the evaluation")
+        CONTACT_WITH_TREATMENT = "treatment_contact", _("Contact with treatment and support services")
+
+    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(_("consent"), max_length=30, choices=Kind.choices)
+    given_on = models.DateField(_("given on"))
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["given_on"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+
+class JobGoal(models.Model):
+    """A job wish or goal; an adjustment closes the old row and adds a new one, keeping the history."""
+
+    class Kind(models.TextChoices):
+        WISH = "wish", _("Job wish")
+        GOAL = "goal", _("Job goal")
+
+    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="job_goals")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.GOAL)
+    occupation_code = models.CharField(
+        _("occupation (DISCO-08)"), max_length=6, blank=True, validators=[codes.validate_occupation_code]
+    )
+    text = models.CharField(_("in the citizen's words"), max_length=300)
+    set_on = models.DateField(_("set on"))
+    replaced_on = models.DateField(_("replaced on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["set_on", "id"]
+        verbose_name = _("job goal")
+        verbose_name_plural = _("job goals")
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def occupation_title(self):
+        return codes.occupation_title(self.occupation_code) if self.occupation_code else ""
+
+
+class Restriction(models.Model):
+    """A restriction or accommodation (skånehensyn): a structured tag plus the citizen's own account."""
+
+    class Tag(models.TextChoices):
+        NO_HEAVY_LIFTING = "no_heavy_lifting", _("No heavy lifting")
+        NO_VACUUMING = "no_vacuuming", _("No vacuuming")
+        NO_LONG_STANDING = "no_long_standing", _("Cannot stand for long")
+        NO_PORK = "no_pork", _("Will not handle pork")
+        NO_ALCOHOL = "no_alcohol", _("Will not handle alcohol")
+        SCHOOL_HOURS_ONLY = "school_hours_only", _("Hours only while children are at school")
+        NO_EVENINGS = "no_evenings", _("No evening or night work")
+        LIMITED_HOURS = "limited_hours", _("Limited hours a week")
+        NEEDS_QUIET = "needs_quiet", _("Needs a quiet workplace")
+        OTHER = "other", _("Other")
+
+    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="restrictions")
+    tag = models.CharField(_("restriction"), max_length=30, choices=Tag.choices)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    recorded_on = models.DateField(_("recorded on"))
+    ended_on = models.DateField(_("no longer applies from"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["recorded_on", "id"]
+        verbose_name = _("restriction")
+        verbose_name_plural = _("restrictions")
+
+    def __str__(self):
+        return self.get_tag_display()
+
+
+class CVEntry(models.Model):
+    """One line of the CV the job broker and the citizen write together."""
+
+    class Kind(models.TextChoices):
+        WORK = "work", _("Work experience")
+        INTERNSHIP = "internship", _("Internship")
+        EDUCATION = "education", _("Education")
+        COURSE = "course", _("Course")
+        LANGUAGE = "language", _("Language")
+        SKILL = "skill", _("Skill")
+        VOLUNTEER = "volunteer", _("Volunteer work")
+
+    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="cv_entries")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    organisation = models.CharField(_("place"), max_length=200, blank=True)
+    starts_on = models.DateField(_("from"), null=True, blank=True)
+    ends_on = models.DateField(_("to"), null=True, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    recorded_on = models.DateField(_("written on"))
+
+    class Meta:
+        ordering = ["-starts_on", "id"]
+        verbose_name = _("CV entry")
+        verbose_name_plural = _("CV entries")
+
+    def __str__(self):
+        return self.title
+
+
+class CompetenceAssessment(models.Model):
+    """A line of the competence card (kompetencekort), possibly assessed together with a company."""
+
+    class Area(models.TextChoices):
+        PROFESSIONAL = "professional", _("Professional")
+        SOCIAL = "social", _("Social")
+        PERSONAL = "personal", _("Personal")
+        DANISH = "danish", _("Danish language")
+
+    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="competences")
+    area = models.CharField(_("area"), max_length=20, choices=Area.choices)
+    level = models.PositiveSmallIntegerField(_("level (1-5)"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.CharField(_("comment"), max_length=300, blank=True)
+    assessed_on = models.DateField(_("assessed on"))
+    co_assessor = models.ForeignKey(
+        "companies.Company", on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("assessed with company")
+    )
+
+    class Meta:
+        ordering = ["assessed_on", "id"]
+        constraints = [models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=5), name="competence_level_1_to_5")]
+        verbose_name = _("competence assessment")
+        verbose_name_plural = _("competence card")
+
+
+class ParallelEffort(models.Model):
+    """Support outside employment running alongside (health, abuse or family treatment, debt, housing)."""
+
+    class Kind(models.TextChoices):
+        HEALTH = "health", _("Health treatment")
+        PSYCHIATRIC = "psychiatric", _("Psychiatric treatment")
+        SUBSTANCE_ABUSE = "substance_abuse", _("Substance-abuse treatment")
+        FAMILY = "family", _("Family treatment")
+        HOUSING_SUPPORT = "housing_support", _("Housing support")
+        DEBT_COUNSELLING = "debt_counselling", _("Debt counselling")
+        OTHER = "other", _("Other")
+
+    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="parallel_efforts")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_on", "id"]
+        verbose_name = _("parallel effort")
+        verbose_name_plural = _("parallel efforts")

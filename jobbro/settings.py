@@ -1,0 +1,160 @@
+"""jobbro settings: everything comes from JOBBRO_* environment variables.
+
+Development defaults are safe to run on a laptop; with JOBBRO_PRODUCTION=1 the
+settings refuse the development defaults (generated keys, debug, SQLite secrets).
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from jobbro import devkeys
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("JOBBRO_DATA_DIR", BASE_DIR / "var"))
+
+
+def env_flag(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+PRODUCTION = env_flag("JOBBRO_PRODUCTION")
+DEBUG = env_flag("JOBBRO_DEBUG", default=not PRODUCTION)
+
+if PRODUCTION:
+    missing = [
+        name
+        for name in ("JOBBRO_SECRET_KEY", "JOBBRO_CPR_KEYS", "JOBBRO_CPR_HASH_KEY", "JOBBRO_DATABASE_URL")
+        if not os.environ.get(name)
+    ]
+    if missing:
+        raise ImproperlyConfigured(
+            "Production mode refuses development defaults; set " + ", ".join(missing)
+        )
+    if DEBUG:
+        raise ImproperlyConfigured("Production mode refuses JOBBRO_DEBUG=1")
+    dev_keys = {}
+else:
+    # Generated once per checkout and kept in var/, so demo data stays readable.
+    dev_keys = devkeys.load_or_create(DATA_DIR / "dev-keys.json")
+
+SECRET_KEY = os.environ.get("JOBBRO_SECRET_KEY") or dev_keys["secret_key"]
+# Fernet keys, newest first, comma-separated: the first encrypts, all decrypt (key rotation).
+CPR_KEYS = [k.strip() for k in (os.environ.get("JOBBRO_CPR_KEYS") or dev_keys["cpr_key"]).split(",") if k.strip()]
+CPR_HASH_KEY = os.environ.get("JOBBRO_CPR_HASH_KEY") or dev_keys["cpr_hash_key"]
+
+ALLOWED_HOSTS = [h for h in os.environ.get("JOBBRO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("JOBBRO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "template_partials",
+    "jobbro.accounts",
+    "jobbro.people",
+    "jobbro.companies",
+    "jobbro.cases",
+    "jobbro.audit",
+    "jobbro.reporting",
+    "jobbro.demo",
+    "jobbro.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "jobbro.urls"
+WSGI_APPLICATION = "jobbro.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "jobbro" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "jobbro.web.context_processors.navigation",
+            ],
+            "builtins": ["jobbro.web.templatetags.jobbro_tags"],
+        },
+    },
+]
+
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATABASE_URL = os.environ.get("JOBBRO_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'jobbro.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "da"
+LANGUAGES = [("da", "Dansk"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "jobbro" / "locale"]
+FORMAT_MODULE_PATH = ["jobbro.formats"]
+TIME_ZONE = "Europe/Copenhagen"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [
+    ("dkfds", BASE_DIR / "node_modules" / "dkfds" / "dist"),
+    ("htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    BASE_DIR / "jobbro" / "static",
+]
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("JOBBRO_LOG_LEVEL", "INFO")},
+    # Request lines carry only paths; CPR never appears in a path, see people/cpr.py.
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

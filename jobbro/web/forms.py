@@ -1,0 +1,67 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from jobbro.accounts.models import TargetGroup
+from jobbro.cases.models import Step
+from jobbro.companies.models import Company, Weekday
+from jobbro.people import cpr
+from jobbro.people.models import TrafficLight
+
+
+class DesignSystemForm(forms.Form):
+    """Gives every widget the class Det Fælles Designsystem styles it with."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-checkbox")
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select")
+            else:
+                widget.attrs.setdefault("class", "form-input")
+
+
+class FindByCprForm(DesignSystemForm):
+    """Look a citizen up by CPR number; posted, so the number never lands in a URL or access log."""
+
+    cpr_number = forms.CharField(label=_("CPR number"), max_length=11, widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+
+    def clean_cpr_number(self):
+        try:
+            return cpr.validate(self.cleaned_data["cpr_number"])
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
+
+
+class CitizenFilterForm(DesignSystemForm):
+    STATUS_CHOICES = [("active", _("Active")), ("ended", _("Ended")), ("all", _("All"))]
+
+    q = forms.CharField(label=_("Search by name"), required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False, initial="active")
+    step = forms.TypedChoiceField(label=_("Step"), choices=[("", _("All"))] + list(Step.choices), coerce=int, required=False, empty_value=None)
+    traffic_light = forms.ChoiceField(label=_("Traffic light"), choices=[("", _("All"))] + list(TrafficLight.choices), required=False)
+    site = forms.ModelChoiceField(label=_("Site"), queryset=None, required=False, empty_label=_("All"))
+    target_group = forms.ModelChoiceField(label=_("Target group"), queryset=TargetGroup.objects.all(), required=False, empty_label=_("All"))
+    job_broker = forms.ModelChoiceField(label=_("Job broker"), queryset=None, required=False, empty_label=_("All"))
+
+    def __init__(self, *args, sites, brokers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+        self.fields["job_broker"].queryset = brokers
+
+
+class CompanyFilterForm(DesignSystemForm):
+    q = forms.CharField(label=_("Search by name or city"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("All"))] + list(Company.Kind.choices), required=False)
+
+
+class OpeningFilterForm(DesignSystemForm):
+    HOURS_CHOICES = [("", _("All")), ("10", _("Up to 10 hours")), ("20", _("Up to 20 hours")), ("21", _("Above 20 hours"))]
+
+    q = forms.CharField(label=_("Search tasks, title or company"), required=False)
+    hours = forms.ChoiceField(label=_("Hours a week"), choices=HOURS_CHOICES, required=False)
+    day = forms.ChoiceField(label=_("Day"), choices=[("", _("All"))] + list(Weekday.choices), required=False)
+    buddy = forms.BooleanField(label=_("Only with a buddy"), required=False)

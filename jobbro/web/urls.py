@@ -1,0 +1,15 @@
+from django.urls import path
+
+from jobbro.web import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("caseload/", views.caseload, name="caseload"),
+    path("citizens/", views.citizen_list, name="citizen_list"),
+    path("citizens/find-by-cpr/", views.find_by_cpr, name="find_by_cpr"),
+    path("citizens/<int:citizen_pk>/", views.citizen_detail, name="citizen_detail"),
+    path("citizens/<int:citizen_pk>/cpr/", views.citizen_reveal_cpr, name="citizen_reveal_cpr"),
+    path("companies/", views.company_list, name="company_list"),
+    path("openings/", views.opening_board, name="opening_board"),
+    path("result-goals/", views.result_goals, name="result_goals"),
+]

@@ -1,0 +1,247 @@
+"""Pages. Each fetches through the access helpers; citizen pages log every read."""
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, DecimalField, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
+
+from jobbro.accounts import access
+from jobbro.accounts.models import Role, User
+from jobbro.audit.log import logs_citizen_read
+from jobbro.cases import timeline
+from jobbro.cases.actions import monday_of
+from jobbro.cases.models import Enrolment, Placement, Timesheet
+from jobbro.companies.models import Company, NetworkAgreement, Opening
+from jobbro.people import actions as people_actions
+from jobbro.people import cpr
+from jobbro.people.models import Citizen
+from jobbro.reporting import result_goals as goals
+from jobbro.web.forms import CitizenFilterForm, CompanyFilterForm, FindByCprForm, OpeningFilterForm
+
+PAGE_SIZE = 50
+
+
+def today():
+    return timezone.localdate()
+
+
+@login_required
+def home(request):
+    role = request.user.role
+    if role in {Role.JOB_BROKER, Role.MENTOR}:
+        return redirect("caseload")
+    if role in {Role.MANAGER, Role.EVALUATOR}:
+        return redirect("result_goals")
+    return redirect("citizen_list")
+
+
+def _with_current_placement_and_last_week(enrolments):
+    """Annotate enrolments with their running placement and last ISO week's hours, in the same query."""
+    on = today()
+    last_week = monday_of(on) - datetime.timedelta(days=7)
+    running = Placement.objects.filter(enrolment=OuterRef("pk"), starts_on__lte=on).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on)).order_by("-starts_on")
+    week = Timesheet.objects.filter(placement__enrolment=OuterRef("pk"), week_start=last_week).values("placement__enrolment")
+    zero = Value(0, output_field=DecimalField(max_digits=5, decimal_places=1))
+    return enrolments.annotate(
+        placement_company=Subquery(running.values("company__name")[:1]),
+        placement_kind=Subquery(running.values("kind")[:1]),
+        ordinary_last_week=Coalesce(Subquery(week.annotate(s=Sum("ordinary_hours")).values("s")[:1]), zero),
+        internship_last_week=Coalesce(Subquery(week.annotate(s=Sum("internship_hours")).values("s")[:1]), zero),
+        has_sheet_last_week=Subquery(week.annotate(n=Count("id")).values("n")[:1]),
+    )
+
+
+def _placement_kind_labels():
+    from jobbro.cases.models import PlacementKind
+
+    return dict(PlacementKind.choices)
+
+
+@login_required
+def caseload(request):
+    user = request.user
+    enrolments = Enrolment.objects.filter(ended_on__isnull=True).filter(Q(job_broker=user) | Q(mentor=user))
+    enrolments = _with_current_placement_and_last_week(enrolments.select_related("citizen", "site", "programme"))
+    enrolments = enrolments.order_by("citizen__last_name", "citizen__first_name")
+    last_week = monday_of(today()) - datetime.timedelta(days=7)
+    return render(request, "web/caseload.html", {
+        "enrolments": enrolments,
+        "kind_labels": _placement_kind_labels(),
+        "last_week": last_week,
+        "last_week_number": last_week.isocalendar()[1],
+    })
+
+
+def _citizen_filters(request):
+    user = request.user
+    sites = access.visible_sites(user)
+    brokers = User.objects.filter(role=Role.JOB_BROKER, memberships__programme__in=access.visible_programmes(user)).distinct()
+    return CitizenFilterForm(request.GET or None, sites=sites, brokers=brokers)
+
+
+def _filtered_enrolments(user, form):
+    enrolments = access.scope_enrolments(Enrolment.objects.all(), user).select_related("citizen", "site", "job_broker")
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {"status": "active"}
+    status = data.get("status") or "active"
+    if status == "active":
+        enrolments = enrolments.filter(ended_on__isnull=True)
+    elif status == "ended":
+        enrolments = enrolments.filter(ended_on__isnull=False)
+    if data.get("q"):
+        for word in data["q"].split():
+            enrolments = enrolments.filter(Q(citizen__first_name__icontains=word) | Q(citizen__last_name__icontains=word))
+    if data.get("step"):
+        enrolments = enrolments.filter(current_step=data["step"])
+    if data.get("traffic_light"):
+        enrolments = enrolments.filter(citizen__traffic_light=data["traffic_light"])
+    for field in ("site", "job_broker"):
+        if data.get(field):
+            enrolments = enrolments.filter(**{field: data[field]})
+    if data.get("target_group"):
+        enrolments = enrolments.filter(citizen__target_groups=data["target_group"])
+    return enrolments.order_by("citizen__last_name", "citizen__first_name", "-referred_on")
+
+
+@login_required
+def citizen_list(request, cpr_form=None):
+    if not access.sees_named_citizens(request.user):
+        raise Http404
+    form = _citizen_filters(request)
+    page = Paginator(_filtered_enrolments(request.user, form), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "web/citizen_list.html", {
+        "form": form, "page": page, "query": query.urlencode(), "cpr_form": cpr_form or FindByCprForm(),
+    })
+
+
+@login_required
+@require_POST
+def find_by_cpr(request):
+    form = FindByCprForm(request.POST)
+    if form.is_valid():
+        found = Citizen.objects.visible_to(request.user).filter(cpr_hash=cpr.lookup_hash(form.cleaned_data["cpr_number"])).first()
+        if found:
+            return redirect("citizen_detail", citizen_pk=found.pk)
+        form.add_error("cpr_number", gettext("No citizen you have access to has this CPR number."))
+    return citizen_list(request, cpr_form=form)
+
+
+def _citizen_context(request, citizen):
+    user = request.user
+    enrolments = access.scope_enrolments(citizen.enrolments.all(), user).select_related("programme", "site", "job_broker", "caseworker", "mentor")
+    enrolments = _with_current_placement_and_last_week(enrolments)
+    events = timeline.build(citizen, enrolments)
+    may_read_notes = access.may_read_case_notes(user)
+    return {
+        "citizen": citizen,
+        "enrolments": enrolments,
+        "kind_labels": _placement_kind_labels(),
+        "events": events,
+        "may_read_notes": may_read_notes,
+        "may_see_health": may_read_notes,
+        "may_reveal_cpr": access.may_reveal_cpr(user),
+        "job_goals": citizen.job_goals.filter(replaced_on__isnull=True),
+        "restrictions": citizen.restrictions.filter(ended_on__isnull=True),
+        "efforts": citizen.parallel_efforts.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today())),
+        "placements": Placement.objects.filter(enrolment__in=enrolments).select_related("company", "buddy"),
+        "age": _age(citizen.birth_date),
+    }
+
+
+def _age(born):
+    on = today()
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+@login_required
+@logs_citizen_read
+def citizen_detail(request, citizen_pk):
+    citizen = access.access_citizen(request.user, citizen_pk)
+    return render(request, "web/citizen_detail.html", _citizen_context(request, citizen))
+
+
+@login_required
+@require_POST
+@logs_citizen_read
+def citizen_reveal_cpr(request, citizen_pk):
+    citizen = access.access_citizen(request.user, citizen_pk)
+    try:
+        digits = people_actions.reveal_cpr(acting_user=request.user, citizen=citizen)
+    except PermissionDenied:
+        raise Http404 from None
+    shown = f"{digits[:6]}-{digits[6:]}"
+    if request.headers.get("HX-Request"):
+        return render(request, "web/citizen_detail.html#cpr", {"citizen": citizen, "revealed_cpr": shown})
+    context = _citizen_context(request, citizen)
+    context["revealed_cpr"] = shown
+    return render(request, "web/citizen_detail.html", context)
+
+
+@login_required
+def company_list(request):
+    if not access.may_see_companies(request.user):
+        raise Http404
+    form = CompanyFilterForm(request.GET or None)
+    programmes = access.visible_programmes(request.user)
+    companies = Company.objects.annotate(
+        open_openings=Count("openings", filter=Q(openings__status=Opening.Status.OPEN, openings__programme__in=programmes), distinct=True),
+        buddies=Count("contacts", filter=Q(contacts__is_buddy=True), distinct=True),
+        running_placements=Count("placements", filter=Q(placements__ended_on__isnull=True, placements__enrolment__programme__in=programmes), distinct=True),
+    ).prefetch_related(Prefetch("agreements", queryset=NetworkAgreement.objects.filter(programme__in=programmes), to_attr="my_agreements"))
+    if form.is_valid():
+        if form.cleaned_data["q"]:
+            q = form.cleaned_data["q"]
+            companies = companies.filter(Q(name__icontains=q) | Q(city__icontains=q))
+        if form.cleaned_data["kind"]:
+            companies = companies.filter(kind=form.cleaned_data["kind"])
+    page = Paginator(companies.order_by("name"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "web/company_list.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@login_required
+def opening_board(request):
+    if not access.may_see_companies(request.user):
+        raise Http404
+    form = OpeningFilterForm(request.GET or None)
+    openings = Opening.objects.open().filter(programme__in=access.visible_programmes(request.user)).select_related("company", "buddy")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            openings = openings.filter(Q(title__icontains=data["q"]) | Q(tasks__icontains=data["q"]) | Q(company__name__icontains=data["q"]))
+        if data["hours"] == "10":
+            openings = openings.filter(weekly_hours__lte=10)
+        elif data["hours"] == "20":
+            openings = openings.filter(weekly_hours__gt=10, weekly_hours__lte=20)
+        elif data["hours"] == "21":
+            openings = openings.filter(weekly_hours__gt=20)
+        if data["day"]:
+            # Days are stored as a JSON list of codes; match the quoted code so "mon" never matches inside another.
+            openings = openings.filter(days__icontains=f'"{data["day"]}"')
+        if data["buddy"]:
+            openings = openings.filter(buddy__isnull=False)
+    page = Paginator(openings.order_by("-posted_on", "title"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "web/opening_board.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@login_required
+def result_goals(request):
+    on = today()
+    programmes = [
+        {"programme": programme, "rows": goals.progress(programme, on)}
+        for programme in access.visible_programmes(request.user)
+    ]
+    return render(request, "web/result_goals.html", {"programmes": programmes, "on": on, "citizen_list_url": reverse("citizen_list")})

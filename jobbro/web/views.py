@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from jobbro.accounts import access
@@ -124,6 +125,7 @@ def citizen_list(request, cpr_form=None):
     })
 
 
+@sensitive_post_parameters("cpr_number")
 @login_required
 @require_POST
 def find_by_cpr(request):

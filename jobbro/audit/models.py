@@ -24,6 +24,9 @@ class AccessLog(models.Model):
         verbose_name = _("access log entry")
         verbose_name_plural = _("access log")
 
+    def __str__(self):
+        return f"{self.at:%d.%m.%Y %H:%M} {self.user} {self.get_action_display()} #{self.citizen_ref}"
+
 
 class ChangeLog(models.Model):
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
@@ -39,3 +42,6 @@ class ChangeLog(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = _("change log entry")
         verbose_name_plural = _("change log")
+
+    def __str__(self):
+        return f"{self.at:%d.%m.%Y %H:%M} {self.user} {self.action} #{self.citizen_ref}"

@@ -97,6 +97,9 @@ class StepChange(models.Model):
         verbose_name = _("step change")
         verbose_name_plural = _("step changes")
 
+    def __str__(self):
+        return f"{self.get_step_display()} ({self.changed_on:%d.%m.%Y})"
+
 
 class AssignmentChange(models.Model):
     """Who held a role on the case from a date: continuity of the job broker and caseworker is tracked."""
@@ -116,6 +119,9 @@ class AssignmentChange(models.Model):
         ordering = ["changed_on", "id"]
         verbose_name = _("change of contact person")
         verbose_name_plural = _("changes of contact person")
+
+    def __str__(self):
+        return f"{self.get_role_display()}: {self.user} ({self.changed_on:%d.%m.%Y})"
 
 
 class JobPlan(models.Model):
@@ -158,6 +164,9 @@ class Milestone(models.Model):
         ordering = ["due_on", "id"]
         verbose_name = _("milestone")
         verbose_name_plural = _("milestones")
+
+    def __str__(self):
+        return f"{self.title} ({self.due_on:%d.%m.%Y})"
 
     def is_overdue(self, on=None):
         return self.completed_on is None and self.due_on < (on or datetime.date.today())
@@ -255,6 +264,9 @@ class AgreedHoursChange(models.Model):
         verbose_name = _("change of agreed hours")
         verbose_name_plural = _("changes of agreed hours")
 
+    def __str__(self):
+        return f"{self.ordinary_hours} + {self.internship_hours} ({self.from_date:%d.%m.%Y})"
+
 
 class Timesheet(models.Model):
     """Hours for one placement in one ISO week; ordinary paid hours are always kept apart from internship hours."""
@@ -278,6 +290,9 @@ class Timesheet(models.Model):
         indexes = [models.Index(fields=["week_start"])]
         verbose_name = _("timesheet")
         verbose_name_plural = _("timesheets")
+
+    def __str__(self):
+        return f"{self.iso_week}: {self.ordinary_hours} + {self.internship_hours}"
 
     def clean(self):
         if self.week_start and self.week_start.isoweekday() != 1:
@@ -317,6 +332,9 @@ class Contact(models.Model):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
 
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.occurred_on:%d.%m.%Y})"
+
 
 class UpskillingDecision(models.Model):
     """At the first talk upskilling must be considered: yes with a course, or no with a reason."""
@@ -331,6 +349,9 @@ class UpskillingDecision(models.Model):
         ordering = ["decided_on", "id"]
         verbose_name = _("upskilling decision")
         verbose_name_plural = _("upskilling decisions")
+
+    def __str__(self):
+        return f"{self.decided_on:%d.%m.%Y}: {self.course or self.reason}"
 
     def clean(self):
         if self.wanted and not self.course_id:
@@ -357,6 +378,9 @@ class UpskillingEnrolment(models.Model):
         ordering = ["starts_on", "id"]
         verbose_name = _("upskilling")
         verbose_name_plural = _("upskilling")
+
+    def __str__(self):
+        return f"{self.course} ({self.get_status_display()})"
 
 
 PROGRESSION_DIMENSIONS = (
@@ -398,6 +422,9 @@ class ProgressionAssessment(models.Model):
         verbose_name = _("progression assessment")
         verbose_name_plural = _("progression assessments")
 
+    def __str__(self):
+        return f"{self.assessed_on:%d.%m.%Y}"
+
 
 class OutcomeStatus(models.TextChoices):
     ORDINARY_JOB = "ordinary_job", _("Self-sufficient / ordinary job")
@@ -427,3 +454,6 @@ class Outcome(models.Model):
         ordering = ["measured_on", "id"]
         verbose_name = _("outcome")
         verbose_name_plural = _("outcomes")
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.get_status_display()} ({self.measured_on:%d.%m.%Y})"

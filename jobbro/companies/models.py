@@ -64,6 +64,9 @@ class NetworkAgreement(models.Model):
         verbose_name = _("network agreement")
         verbose_name_plural = _("network agreements")
 
+    def __str__(self):
+        return f"{self.company} · {self.programme} ({self.signed_on:%d.%m.%Y})"
+
     def clean(self):
         if self.ended_on and self.ended_on < self.signed_on:
             raise ValidationError({"ended_on": _("The end date must be on or after the start date.")})

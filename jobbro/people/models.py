@@ -109,6 +109,9 @@ class TrafficLightChange(models.Model):
         verbose_name = _("traffic light change")
         verbose_name_plural = _("traffic light changes")
 
+    def __str__(self):
+        return f"{self.get_light_display()} ({self.changed_on:%d.%m.%Y})"
+
 
 class Consent(models.Model):
     class Kind(models.TextChoices):
@@ -125,6 +128,9 @@ class Consent(models.Model):
         ordering = ["given_on"]
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.given_on:%d.%m.%Y})"
 
 
 class JobGoal(models.Model):
@@ -240,6 +246,9 @@ class CompetenceAssessment(models.Model):
         verbose_name = _("competence assessment")
         verbose_name_plural = _("competence card")
 
+    def __str__(self):
+        return f"{self.get_area_display()}: {self.level}"
+
 
 class ParallelEffort(models.Model):
     """Support outside employment running alongside (health, abuse or family treatment, debt, housing)."""
@@ -263,3 +272,6 @@ class ParallelEffort(models.Model):
         ordering = ["starts_on", "id"]
         verbose_name = _("parallel effort")
         verbose_name_plural = _("parallel efforts")
+
+    def __str__(self):
+        return self.get_kind_display()

@@ -6,12 +6,13 @@ never disagree. Views, the import and the demo's small programme call these.
 """
 
 import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from jobbro.accounts import access
 from jobbro.accounts.models import Role
 from jobbro.audit.log import log_change
 from jobbro.cases.models import (
@@ -37,6 +38,16 @@ def _require(condition):
 
 def _full_clean(obj, exclude=None):
     obj.full_clean(exclude=exclude, validate_unique=False)
+
+
+def _decimal(value, field):
+    """Hours as typed or read from a sheet: via str, so the float 7.3 is 7.3 and not 7.2999999999999998…"""
+    if isinstance(value, Decimal):
+        return value
+    try:
+        return Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        raise ValidationError({field: _("Write the hours as a number, e.g. 7,5.")}) from None
 
 
 def find_citizen_by_cpr(raw_cpr):
@@ -71,6 +82,7 @@ def refer_citizen(
         raise ValidationError({"cpr_number": error.messages}) from None
     if site.programme_id != programme.pk:
         raise ValidationError({"site": _("The site must belong to the programme.")})
+    _require(access.visible_sites(acting_user).filter(pk=site.pk).exists())
     citizen = Citizen.objects.filter(cpr_hash=cpr.lookup_hash(digits)).first()
     if citizen and citizen.enrolments.filter(programme=programme, ended_on__isnull=True).exists():
         raise ValidationError({"cpr_number": _("This citizen is already enrolled in the programme.")})
@@ -98,13 +110,18 @@ def refer_citizen(
         referral_text=referral_text,
         referred_on=referred_on,
         traffic_light_at_referral=traffic_light,
-        estimated_weekly_hours=Decimal(estimated_weekly_hours),
+        estimated_weekly_hours=_decimal(estimated_weekly_hours, "estimated_weekly_hours"),
         current_step=Step.CLARIFICATION,
     )
     _full_clean(enrolment)
     enrolment.save()
     StepChange.objects.create(enrolment=enrolment, step=Step.CLARIFICATION, changed_on=referred_on, changed_by=acting_user, note=_("Referred"))
     TrafficLightChange.objects.create(citizen=citizen, light=traffic_light, changed_on=referred_on, changed_by=acting_user)
+    # A returning citizen's current light must follow the history, like set_traffic_light keeps it.
+    latest = citizen.traffic_light_changes.order_by("-changed_on", "-id").values_list("light", flat=True).first()
+    if citizen.traffic_light != latest:
+        citizen.traffic_light = latest
+        citizen.save(update_fields=["traffic_light"])
     for role, user in ((AssignmentChange.Role.JOB_BROKER, enrolment.job_broker), (AssignmentChange.Role.CASEWORKER, enrolment.caseworker)):
         if user:
             AssignmentChange.objects.create(enrolment=enrolment, role=role, user=user, changed_on=referred_on, changed_by=acting_user)
@@ -160,6 +177,8 @@ def start_placement(*, acting_user, enrolment, company, kind, starts_on, opening
 @transaction.atomic
 def end_placement(*, acting_user, placement, ended_on, reason, note="", back_to_step_2=True):
     """End a placement with a reason; a broken placement sends the citizen back to step 2."""
+    if placement.ended_on:
+        raise ValidationError(_("The placement has already ended."))
     if ended_on < placement.starts_on:
         raise ValidationError({"ended_on": _("The end date cannot be before the start date.")})
     placement.ended_on = ended_on
@@ -183,9 +202,14 @@ def monday_of(day):
 def register_hours(*, acting_user, placement, week_start, ordinary_hours, internship_hours):
     """Register (or correct) one ISO week's ordinary paid hours and internship hours for a placement."""
     week_start = monday_of(week_start)
+    week_end = week_start + datetime.timedelta(days=6)
+    if week_end < placement.starts_on or (placement.ended_on and week_start > placement.ended_on):
+        raise ValidationError({"week_start": _("The week lies outside the placement's period.")})
+    ordinary = _decimal(ordinary_hours, "ordinary_hours")
+    internship = _decimal(internship_hours, "internship_hours")
     sheet, _created = Timesheet.objects.get_or_create(placement=placement, week_start=week_start, defaults={"registered_by": acting_user})
-    sheet.ordinary_hours = Decimal(ordinary_hours)
-    sheet.internship_hours = Decimal(internship_hours)
+    sheet.ordinary_hours = ordinary
+    sheet.internship_hours = internship
     sheet.registered_by = acting_user
     _full_clean(sheet, exclude=["placement"])
     sheet.save()

@@ -2,7 +2,8 @@
 
 referred            = enrolments whose start form is dated on or before the date
 matched and started = enrolments with a placement started on or before the date
-employed            = enrolments with ordinary paid hours registered in a week starting on or before the date
+employed            = enrolments with ordinary paid hours registered in a week starting on or before the date,
+                      in a placement started on or before the date
 Each figure is one aggregate query; internships never count as employment.
 """
 
@@ -27,7 +28,13 @@ def matched_and_started(programme, on, *, social_economic_only=False):
 
 
 def employed(programme, on, *, social_economic_only=False):
-    condition = Q(placements__timesheets__ordinary_hours__gt=0, placements__timesheets__week_start__lte=on)
+    # The placement must have started too: a week can begin before a placement starting mid-week,
+    # and employed must never count someone not yet matched and started.
+    condition = Q(
+        placements__timesheets__ordinary_hours__gt=0,
+        placements__timesheets__week_start__lte=on,
+        placements__starts_on__lte=on,
+    )
     if social_economic_only:
         condition &= Q(placements__company__kind=Company.Kind.SOCIAL_ECONOMIC)
     return Enrolment.objects.filter(condition, programme=programme).distinct().count()

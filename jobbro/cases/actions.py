@@ -2,7 +2,8 @@
 
 Each runs in one transaction, validates before it writes, and writes its history
 row and its audit row together with the change, so the record and its trail can
-never disagree. Views, the import and the demo's small programme call these.
+never disagree. Views and imports call these; only the demo generator, which
+bulk-inserts seed data, writes rows directly (and so writes no change-log rows).
 """
 
 import datetime

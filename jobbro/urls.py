@@ -8,4 +8,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("jobbro.web.urls")),
+    path("", include("jobbro.people.urls")),
+    path("", include("jobbro.cases.urls")),
 ]

@@ -34,6 +34,29 @@ def may_reveal_cpr(user):
     return user.is_authenticated and user.role in CPR_REVEAL_ROLES
 
 
+# Roles that do the case work: write steps, plans, placements, hours, contacts.
+CASE_WORK_ROLES = {Role.JOB_BROKER, Role.CASEWORKER, Role.MENTOR}
+
+
+def may_refer(user):
+    """Referral (visitation) is the caseworker's legal authority."""
+    return user.is_authenticated and (user.role == Role.CASEWORKER or is_admin(user))
+
+
+def may_do_case_work(user):
+    return user.is_authenticated and (user.role in CASE_WORK_ROLES or is_admin(user))
+
+
+def access_enrolment(user, citizen, pk):
+    """One of the citizen's enrolments, if the user may see it; else 404."""
+    from jobbro.cases.models import Enrolment
+
+    try:
+        return scope_enrolments(Enrolment.objects.filter(citizen=citizen), user).get(pk=pk)
+    except (Enrolment.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
 def may_see_companies(user):
     return user.is_authenticated and user.role != Role.EVALUATOR
 

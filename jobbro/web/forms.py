@@ -7,21 +7,7 @@ from jobbro.cases.models import Step
 from jobbro.companies.models import Company, Weekday
 from jobbro.people import cpr
 from jobbro.people.models import TrafficLight
-
-
-class DesignSystemForm(forms.Form):
-    """Gives every widget the class Det Fælles Designsystem styles it with."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                widget.attrs.setdefault("class", "form-checkbox")
-            elif isinstance(widget, forms.Select):
-                widget.attrs.setdefault("class", "form-select")
-            else:
-                widget.attrs.setdefault("class", "form-input")
+from jobbro.web.formtools import DesignSystemForm
 
 
 class FindByCprForm(DesignSystemForm):

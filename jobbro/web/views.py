@@ -19,11 +19,13 @@ from jobbro.accounts import access
 from jobbro.accounts.models import Role, User
 from jobbro.audit.log import logs_citizen_read
 from jobbro.cases import timeline
+from jobbro.cases import views as case_views
 from jobbro.cases.actions import monday_of
 from jobbro.cases.models import Enrolment, Placement, Timesheet
 from jobbro.companies.models import Company, NetworkAgreement, Opening
 from jobbro.people import actions as people_actions
 from jobbro.people import cpr
+from jobbro.people import views as people_views
 from jobbro.people.models import Citizen
 from jobbro.reporting import result_goals as goals
 from jobbro.web.forms import CitizenFilterForm, CompanyFilterForm, FindByCprForm, OpeningFilterForm
@@ -144,7 +146,7 @@ def _citizen_context(request, citizen):
     enrolments = _with_current_placement_and_last_week(enrolments)
     events = timeline.build(citizen, enrolments)
     may_read_notes = access.may_read_case_notes(user)
-    return {
+    context = {
         "citizen": citizen,
         "enrolments": enrolments,
         "kind_labels": _placement_kind_labels(),
@@ -152,12 +154,11 @@ def _citizen_context(request, citizen):
         "may_read_notes": may_read_notes,
         "may_see_health": may_read_notes,
         "may_reveal_cpr": access.may_reveal_cpr(user),
-        "job_goals": citizen.job_goals.filter(replaced_on__isnull=True),
-        "restrictions": citizen.restrictions.filter(ended_on__isnull=True),
-        "efforts": citizen.parallel_efforts.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today())),
-        "placements": Placement.objects.filter(enrolment__in=enrolments).select_related("company", "buddy"),
         "age": _age(citizen.birth_date),
     }
+    context.update(people_views.step1_context(request, citizen))
+    context.update(case_views.case_context(request, citizen, enrolments))
+    return context
 
 
 def _age(born):

@@ -10,4 +10,6 @@ urlpatterns = [
     path("", include("jobbro.web.urls")),
     path("", include("jobbro.people.urls")),
     path("", include("jobbro.cases.urls")),
+    path("", include("jobbro.cases.urls_placements")),
+    path("", include("jobbro.cases.urls_week")),
 ]

@@ -517,6 +517,7 @@ class _Table:
         quote = connection.ops.quote_name
         columns = ", ".join(quote(c) for c in [meta.pk.column] + [f.column for f in fields])
         self.sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * (len(fields) + 1))})"
+        self.copy_sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
         self.next_id = (model.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
         self.rows = []
         self.checked = False
@@ -561,8 +562,14 @@ class _Table:
             for row in rows:
                 for i, convert in self.converters:
                     row[i] = convert(row[i])
-        for first in range(0, len(rows), 5000):
-            cursor.executemany(self.sql, rows[first:first + 5000])
+        if cursor.db.vendor == "postgresql":
+            # COPY streams the rows in one round trip: several times faster than executemany on PostgreSQL.
+            with cursor.cursor.copy(self.copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            for first in range(0, len(rows), 5000):
+                cursor.executemany(self.sql, rows[first:first + 5000])
         self.rows = []
         return len(rows)
 

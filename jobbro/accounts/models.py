@@ -64,8 +64,11 @@ class Programme(models.Model):
         return self.name
 
     def clean(self):
+        from jobbro.cases import thresholds
+
         if self.ends_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": _("The end date must be on or after the start date.")})
+        thresholds.validate_settings(self.settings)
 
 
 class Site(models.Model):

@@ -11,20 +11,27 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jobbro import codes
 from jobbro.accounts import access
 from jobbro.accounts.models import Role
 from jobbro.audit.log import log_change
 from jobbro.cases.models import (
+    AgreedHoursChange,
     AssignmentChange,
     Contact,
     Enrolment,
+    JobPlan,
+    Milestone,
     Outcome,
+    OutcomeStatus,
     Placement,
     Step,
     StepChange,
     Timesheet,
+    UpskillingDecision,
 )
 from jobbro.people import cpr
 from jobbro.people.models import Citizen, TrafficLightChange
@@ -116,7 +123,8 @@ def refer_citizen(
     )
     _full_clean(enrolment)
     enrolment.save()
-    StepChange.objects.create(enrolment=enrolment, step=Step.CLARIFICATION, changed_on=referred_on, changed_by=acting_user, note=_("Referred"))
+    # No note: stored text would freeze the language of whoever referred; the timeline shows the referral itself.
+    StepChange.objects.create(enrolment=enrolment, step=Step.CLARIFICATION, changed_on=referred_on, changed_by=acting_user)
     TrafficLightChange.objects.create(citizen=citizen, light=traffic_light, changed_on=referred_on, changed_by=acting_user)
     # A returning citizen's current light must follow the history, like set_traffic_light keeps it.
     latest = citizen.traffic_light_changes.order_by("-changed_on", "-id").values_list("light", flat=True).first()
@@ -155,6 +163,13 @@ def set_traffic_light(*, acting_user, citizen, light, on, note=""):
     log_change(user=acting_user, action="set_traffic_light", obj=citizen, citizen_pk=citizen.pk, changes={"light": light})
 
 
+def _record_start_agreement(placement):
+    """The agreement made at the start is the first row of the hours history (fidelity reads it from there)."""
+    if placement.agreed_ordinary_hours is not None:
+        AgreedHoursChange.objects.create(placement=placement, from_date=placement.starts_on,
+                                         ordinary_hours=placement.agreed_ordinary_hours, internship_hours=0)
+
+
 @transaction.atomic
 def start_placement(*, acting_user, enrolment, company, kind, starts_on, opening=None, planned_end_on=None, purpose="",
                     agreed_ordinary_hours=None, ordinary_hours_condition="", no_hours_reason="", buddy=None):
@@ -167,7 +182,12 @@ def start_placement(*, acting_user, enrolment, company, kind, starts_on, opening
     _full_clean(placement)
     if starts_on < enrolment.referred_on:
         raise ValidationError({"starts_on": _("A placement cannot start before the start form date.")})
+    if buddy is not None and buddy.company_id != company.pk:
+        raise ValidationError({"buddy": _("The buddy must be someone at the chosen company.")})
+    if opening is not None and (opening.company_id != company.pk or opening.programme_id != enrolment.programme_id):
+        raise ValidationError({"opening": _("The opening must be one of the chosen company's openings in the programme.")})
     placement.save()
+    _record_start_agreement(placement)
     if enrolment.current_step != Step.IN_COMPANY:
         change_step(acting_user=acting_user, enrolment=enrolment, step=Step.IN_COMPANY, on=starts_on)
     log_change(user=acting_user, action="start_placement", obj=placement, citizen_pk=enrolment.citizen_id,
@@ -223,6 +243,12 @@ def register_hours(*, acting_user, placement, week_start, ordinary_hours, intern
 def log_contact(*, acting_user, enrolment, kind, occurred_on, note="", company=None, staff=(), company_contacts=()):
     contact = Contact(enrolment=enrolment, kind=kind, occurred_on=occurred_on, note=note, company=company, registered_by=acting_user)
     _full_clean(contact)
+    from django.utils import timezone
+
+    if occurred_on > timezone.localdate():
+        raise ValidationError({"occurred_on": _("A contact cannot be dated in the future.")})
+    if enrolment.ended_on and occurred_on > enrolment.ended_on and kind != Contact.Kind.AFTERCARE:
+        raise ValidationError({"kind": _("After the end form only aftercare contacts can be registered.")})
     contact.save()
     contact.staff.set(staff or [acting_user])
     contact.company_contacts.set(company_contacts)
@@ -237,10 +263,21 @@ def end_enrolment(*, acting_user, enrolment, ended_on, status, note=""):
         raise ValidationError(_("The enrolment has already ended."))
     if ended_on < enrolment.referred_on:
         raise ValidationError({"ended_on": _("The end form date cannot be before the start form date.")})
+    # A placement still running at exit would count as a job or internship after the citizen left: end it first.
+    running = enrolment.placements.exclude(ended_on__lte=ended_on).select_related("company")  # NULL end: running
+    if running:
+        listed = "; ".join(f"{p.get_kind_display()}, {p.company} ({p.starts_on:%d.%m.%Y})" for p in running)
+        raise ValidationError(
+            _("End the running placements before the end form: %(placements)s.") % {"placements": listed}, code="running_placements"
+        )
+    outcome = Outcome(enrolment=enrolment, kind=Outcome.Kind.EXIT, measured_on=ended_on, status=status, note=note, registered_by=acting_user)
+    _full_clean(outcome)
+    if status == OutcomeStatus.IN_PROGRAMME:
+        raise ValidationError({"status": _("At the end form the citizen is no longer in the programme: choose where they went.")})
     change_step(acting_user=acting_user, enrolment=enrolment, step=Step.ENDED, on=ended_on)
     enrolment.ended_on = ended_on
     enrolment.save(update_fields=["ended_on"])
-    outcome = Outcome.objects.create(enrolment=enrolment, kind=Outcome.Kind.EXIT, measured_on=ended_on, status=status, note=note, registered_by=acting_user)
+    outcome.save()
     log_change(user=acting_user, action="end_enrolment", obj=enrolment, citizen_pk=enrolment.citizen_id, changes={"status": status})
     return outcome
 
@@ -249,6 +286,157 @@ def end_enrolment(*, acting_user, enrolment, ended_on, status, note=""):
 def record_follow_up(*, acting_user, enrolment, measured_on, status, note=""):
     if measured_on < enrolment.referred_on:
         raise ValidationError({"measured_on": _("An outcome cannot be dated before the start form date.")})
-    outcome = Outcome.objects.create(enrolment=enrolment, kind=Outcome.Kind.FOLLOW_UP, measured_on=measured_on, status=status, note=note, registered_by=acting_user)
+    if enrolment.ended_on and measured_on < enrolment.ended_on:
+        raise ValidationError({"measured_on": _("A follow-up cannot be dated before the end form date.")})
+    outcome = Outcome(enrolment=enrolment, kind=Outcome.Kind.FOLLOW_UP, measured_on=measured_on, status=status, note=note, registered_by=acting_user)
+    _full_clean(outcome)
+    outcome.save()
     log_change(user=acting_user, action="record_follow_up", obj=outcome, citizen_pk=enrolment.citizen_id, changes={"status": status})
     return outcome
+
+
+# --- Job plans and packages, milestones, agreed hours ---------------------------------------------
+
+
+@transaction.atomic
+def create_job_plan(*, acting_user, enrolment, title, created_on, is_job_package=False, target_occupation_code=""):
+    """A job plan for the enrolment. A job package (jobpakke) is a plan towards a named target job (DISCO-08)."""
+    if enrolment.ended_on:
+        raise ValidationError(_("The enrolment has ended; a new plan needs a new referral."))
+    title = (title or "").strip()
+    code = (target_occupation_code or "").strip()
+    errors = {}
+    if not title:
+        errors["title"] = _("Give the plan a title.")
+    if created_on < enrolment.referred_on:
+        errors["created_on"] = _("A plan cannot be made before the start form date.")
+    elif created_on > timezone.localdate():
+        errors["created_on"] = _("A plan cannot be dated in the future.")
+    if code:
+        try:
+            codes.validate_occupation_code(code)
+        except ValidationError as error:
+            errors["target_occupation_code"] = error.messages
+    elif is_job_package:
+        errors["target_occupation_code"] = _("A job package leads to a named job: choose the target job.")
+    if errors:
+        raise ValidationError(errors)
+    plan = JobPlan(enrolment=enrolment, title=title, created_on=created_on, is_job_package=bool(is_job_package),
+                   target_occupation_code=code)
+    _full_clean(plan)
+    plan.save()
+    log_change(user=acting_user, action="create_job_plan", obj=plan, citizen_pk=enrolment.citizen_id,
+               changes={"enrolment": enrolment.pk, "is_job_package": plan.is_job_package,
+                        "target_occupation_code": code, "created_on": created_on.isoformat()})
+    return plan
+
+
+@transaction.atomic
+def add_milestone(*, acting_user, plan, kind, due_on, title=""):
+    """A dated milestone in a plan; without a title it is named after its kind."""
+    if plan.closed_on:
+        raise ValidationError(_("The plan is closed."))
+    if plan.enrolment.ended_on:
+        raise ValidationError(_("The enrolment has ended."))
+    errors = {}
+    if kind not in Milestone.Kind.values:
+        errors["kind"] = _("Choose what kind of milestone it is.")
+    if due_on < plan.created_on:
+        errors["due_on"] = _("A milestone cannot be due before the plan was made (%(date)s).") % {
+            "date": plan.created_on.strftime("%d.%m.%Y")
+        }
+    if errors:
+        raise ValidationError(errors)
+    title = (title or "").strip() or str(Milestone.Kind(kind).label)
+    milestone = Milestone(plan=plan, kind=kind, title=title, due_on=due_on)
+    _full_clean(milestone)
+    milestone.save()
+    log_change(user=acting_user, action="add_milestone", obj=milestone, citizen_pk=plan.enrolment.citizen_id,
+               changes={"plan": plan.pk, "kind": kind, "due_on": due_on.isoformat()})
+    return milestone
+
+
+@transaction.atomic
+def complete_milestone(*, acting_user, milestone, completed_on):
+    """Mark a milestone as done on a date: not before the plan was made, not in the future, and only once."""
+    if milestone.completed_on:
+        raise ValidationError(_("The milestone is already done."))
+    plan = milestone.plan
+    if completed_on < plan.created_on:
+        raise ValidationError({"completed_on": _("A milestone cannot be done before the plan was made (%(date)s).") % {
+            "date": plan.created_on.strftime("%d.%m.%Y")
+        }})
+    if completed_on > timezone.localdate():
+        raise ValidationError({"completed_on": _("A milestone cannot be done in the future.")})
+    milestone.completed_on = completed_on
+    milestone.save(update_fields=["completed_on"])
+    log_change(user=acting_user, action="complete_milestone", obj=milestone, citizen_pk=plan.enrolment.citizen_id,
+               changes={"plan": plan.pk, "completed_on": completed_on.isoformat()})
+    return milestone
+
+
+@transaction.atomic
+def change_agreed_hours(*, acting_user, placement, from_date, ordinary_hours, internship_hours=0):
+    """A new agreement on weekly hours from a date. The history keeps every agreement, the first one included;
+    placement.agreed_ordinary_hours holds the current one."""
+    errors = {}
+    last = placement.hours_changes.order_by("-from_date", "-id").first()
+    if from_date < placement.starts_on:
+        errors["from_date"] = _("The date is before the placement started.")
+    elif placement.ended_on and from_date > placement.ended_on:
+        errors["from_date"] = _("The date is after the placement ended.")
+    elif last and from_date < last.from_date:
+        errors["from_date"] = _("The date is before the last change of hours (%(date)s).") % {
+            "date": last.from_date.strftime("%d.%m.%Y")
+        }
+    ordinary = internship = None
+    try:
+        ordinary = _decimal(ordinary_hours, "ordinary_hours")
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    try:
+        internship = _decimal(internship_hours if internship_hours not in (None, "") else 0, "internship_hours")
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    change = AgreedHoursChange(placement=placement, from_date=from_date, ordinary_hours=ordinary,
+                               internship_hours=internship, changed_by=acting_user)
+    _full_clean(change, exclude=["placement"])
+    if last is None:
+        # Rows imported or generated without their start agreement get it first, so the history is whole.
+        _record_start_agreement(placement)
+    change.save()
+    placement.agreed_ordinary_hours = change.ordinary_hours
+    placement.save(update_fields=["agreed_ordinary_hours"])
+    log_change(user=acting_user, action="change_agreed_hours", obj=placement, citizen_pk=placement.enrolment.citizen_id,
+               changes={"from": from_date.isoformat(), "ordinary": str(change.ordinary_hours),
+                        "internship": str(change.internship_hours)})
+    return change
+
+
+# --- Upskilling considered at the first talk -------------------------------------------------------
+
+
+@transaction.atomic
+def record_upskilling_decision(*, acting_user, enrolment, decided_on, wanted, course=None, reason=""):
+    """Upskilling considered at the first talk: yes with a course, or no with the reason.
+
+    A later decision is a new row; the first one is the one that shows it was considered at the first talk.
+    """
+    if decided_on < enrolment.referred_on:
+        raise ValidationError({"decided_on": _("The decision cannot be dated before the start form date.")})
+    if enrolment.ended_on and decided_on > enrolment.ended_on:
+        raise ValidationError({"decided_on": _("The decision cannot be dated after the end form date.")})
+    decision = UpskillingDecision(
+        enrolment=enrolment,
+        decided_on=decided_on,
+        wanted=bool(wanted),
+        course=course if wanted else None,
+        reason=(reason or "").strip(),
+    )
+    _full_clean(decision)
+    decision.save()
+    log_change(user=acting_user, action="record_upskilling_decision", obj=decision, citizen_pk=enrolment.citizen_id,
+               changes={"wanted": decision.wanted, "course": decision.course_id, "on": decided_on.isoformat()})
+    return decision

@@ -11,7 +11,7 @@ from datetime import date
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
-from jobbro.cases.models import Contact, Outcome, Placement, StepChange, Timesheet
+from jobbro.cases.models import Contact, Outcome, Placement, StepChange, Timesheet, UpskillingDecision
 from jobbro.people.models import JobGoal, TrafficLightChange
 
 
@@ -62,6 +62,13 @@ def _hours(enrolments):
         yield Event(week["week_start"], "hours", _("Hours week %(week)s, %(year)s") % {"week": number, "year": year}, detail)
 
 
+def _upskilling(enrolments):
+    decisions = UpskillingDecision.objects.filter(enrolment__in=enrolments).select_related("course")
+    for d in decisions:
+        detail = str(d.course) if d.wanted else _("Not now: %(reason)s") % {"reason": d.reason}
+        yield Event(d.decided_on, "upskilling", _("Upskilling considered"), detail)
+
+
 def _outcomes(enrolments):
     for o in Outcome.objects.filter(enrolment__in=enrolments):
         title = _("End form") if o.kind == Outcome.Kind.EXIT else _("Follow-up")
@@ -78,7 +85,7 @@ def _citizen_changes(citizen):
 def build(citizen, enrolments):
     """All events for a citizen in the given (already access-scoped) enrolments, newest first."""
     enrolments = list(enrolments)
-    sources = (_referrals, _steps, _placements, _contacts, _hours, _outcomes)
+    sources = (_referrals, _steps, _placements, _contacts, _hours, _upskilling, _outcomes)
     events = [event for source in sources for event in source(enrolments)]
     events.extend(_citizen_changes(citizen))
     return sorted(events, key=lambda e: e.on, reverse=True)

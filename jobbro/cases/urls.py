@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from jobbro.cases import views  # noqa: F401
+from jobbro.cases import views
 
-urlpatterns = []
+ENROLMENT = "citizens/<int:citizen_pk>/enrolments/<int:enrolment_pk>/"
+
+urlpatterns = [
+    path("referrals/new/", views.referral_new, name="referral_new"),
+    path(ENROLMENT + "step/", views.enrolment_step, name="enrolment_step"),
+    path(ENROLMENT + "upskilling/", views.enrolment_upskilling, name="enrolment_upskilling"),
+    path(ENROLMENT + "end/", views.enrolment_end, name="enrolment_end"),
+    path(ENROLMENT + "follow-up/", views.enrolment_follow_up, name="enrolment_follow_up"),
+]

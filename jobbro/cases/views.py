@@ -1,10 +1,221 @@
-"""Case pages: referral, steps, job plans, placements, contacts, exit."""
+"""Case pages: referral (start form), step changes, the upskilling decision, the end form and follow-up.
 
-from jobbro.cases.models import Placement
+Each page fetches through the access helpers (a denial is a 404 like a miss), logs the read of the
+citizen's record, and writes only through the actions in cases/actions.py.
+"""
+
+from collections import defaultdict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+
+from jobbro.accounts import access
+from jobbro.audit.log import log_read, logs_citizen_read
+from jobbro.cases import actions
+from jobbro.cases.forms import CprForm, EndForm, FollowUpForm, ReferralForm, StepChangeForm, UpskillingDecisionForm
+from jobbro.cases.models import Outcome, Placement, UpskillingDecision
+from jobbro.people import cpr
+from jobbro.people.models import Citizen
+from jobbro.web.formtools import run_action
+
+
+def needs_upskilling_decision(enrolment):
+    """True while an active enrolment has no upskilling decision: it is required at the first talk."""
+    return enrolment.is_active and not enrolment.upskilling_decisions.exists()
 
 
 def case_context(request, citizen, enrolments):
-    """What the citizen page shows of the case (templates/cases/includes/citizen_case.html)."""
+    """What the citizen page shows of the case (templates/cases/includes/citizen_case.html and enrolment_actions.html)."""
+    outcomes = defaultdict(list)
+    for outcome in Outcome.objects.filter(enrolment__in=enrolments).order_by("measured_on", "id"):
+        outcomes[outcome.enrolment_id].append(outcome)
     return {
         "placements": Placement.objects.filter(enrolment__in=enrolments).select_related("company", "buddy"),
+        # Enrolments with an upskilling decision: the others show a warning until one is recorded.
+        "upskilling_decided": set(UpskillingDecision.objects.filter(enrolment__in=enrolments).values_list("enrolment_id", flat=True)),
+        # Every enrolment has a key (get_item falls back to the key itself).
+        "outcomes_by_enrolment": {e.pk: outcomes.get(e.pk, []) for e in enrolments},
+        "may_do_case_work": access.may_do_case_work(request.user),
     }
+
+
+def _case_enrolment(request, citizen_pk, enrolment_pk):
+    """The citizen and one of their enrolments, for a user who does case work on it; else 404."""
+    citizen = access.access_citizen(request.user, citizen_pk)
+    if not access.may_do_case_work(request.user):
+        raise Http404
+    return citizen, access.access_enrolment(request.user, citizen, enrolment_pk)
+
+
+def _citizen_url(citizen):
+    return reverse("citizen_detail", kwargs={"citizen_pk": citizen.pk})
+
+
+# --- Referral (start form) ---------------------------------------------------------------------------
+
+
+def _dashed(digits):
+    return f"{digits[:6]}-{digits[6:]}"
+
+
+def _known_citizen(request, digits):
+    """The citizen with this CPR number (any programme), and whether the user may see them."""
+    found = Citizen.objects.filter(cpr_hash=cpr.lookup_hash(digits)).first()
+    if found is None:
+        return None, False
+    return found, Citizen.objects.visible_to(request.user).filter(pk=found.pk).exists()
+
+
+def _all_programmes_taken(request, citizen):
+    """The citizen is already active in every programme the user can refer into."""
+    programmes = set(access.visible_sites(request.user).values_list("programme_id", flat=True))
+    taken = set(citizen.enrolments.filter(ended_on__isnull=True).values_list("programme_id", flat=True))
+    return bool(programmes) and programmes <= taken
+
+
+def _render_referral(request, form, *, stage, known=None, status=200):
+    return render(request, "cases/referral.html", {
+        "form": form,
+        "stage": stage,
+        "known_citizen": known,
+        "title": _("Refer a citizen"),
+        "has_sites": access.visible_sites(request.user).exists(),
+    }, status=status)
+
+
+@sensitive_post_parameters("cpr_number")
+@login_required
+def referral_new(request):
+    """Referral in two stages: the CPR number (looked up by its keyed hash), then the start form."""
+    user = request.user
+    if not access.may_refer(user):
+        raise Http404
+    if request.method != "POST":
+        return _render_referral(request, CprForm(), stage="cpr")
+
+    if request.POST.get("stage") != "full":
+        form = CprForm(request.POST)
+        if not form.is_valid():
+            return _render_referral(request, form, stage="cpr")
+        digits = form.cleaned_data["cpr_number"]
+        found, visible = _known_citizen(request, digits)
+        if found and _all_programmes_taken(request, found):
+            form.add_error("cpr_number", _("This citizen is already enrolled in the programme."))
+            return _render_referral(request, form, stage="cpr")
+        if visible:
+            # Naming the citizen is a read of their record.
+            log_read(user=user, citizen_pk=found.pk, view="referral_new", status_code=200)
+        referral = ReferralForm(user=user, known_citizen=visible, initial={"cpr_number": _dashed(digits)})
+        return _render_referral(request, referral, stage="full", known=found if visible else None)
+
+    found, visible = None, False
+    try:
+        found, visible = _known_citizen(request, cpr.validate(request.POST.get("cpr_number")))
+    except ValidationError:
+        pass  # the form puts the message next to the field
+    form = ReferralForm(request.POST, user=user, known_citizen=visible)
+    if form.is_valid():
+        enrolment = run_action(form, actions.refer_citizen, acting_user=user, **form.action_arguments())
+        if enrolment is not None:
+            messages.success(request, _("%(name)s is referred to %(programme)s.") % {
+                "name": enrolment.citizen.full_name, "programme": enrolment.programme,
+            })
+            return redirect("citizen_detail", citizen_pk=enrolment.citizen_id)
+    if visible:
+        log_read(user=user, citizen_pk=found.pk, view="referral_new", status_code=200)
+    return _render_referral(request, form, stage="full", known=found if visible else None)
+
+
+# --- Step change ---------------------------------------------------------------------------------------
+
+
+@login_required
+@logs_citizen_read
+def enrolment_step(request, citizen_pk, enrolment_pk):
+    citizen, enrolment = _case_enrolment(request, citizen_pk, enrolment_pk)
+    form = StepChangeForm(request.POST or None, enrolment=enrolment)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = run_action(form, actions.change_step, acting_user=request.user, enrolment=enrolment,
+                          step=data["step"], on=data["changed_on"], note=data["note"].strip())
+        if done is not None:
+            messages.success(request, _("The step is changed to %(step)s.") % {"step": enrolment.get_current_step_display()})
+            return redirect("citizen_detail", citizen_pk=citizen.pk)
+    history = enrolment.step_changes.select_related("changed_by").order_by("-changed_on", "-id")
+    return render(request, "cases/step_change.html", {
+        "citizen": citizen, "enrolment": enrolment, "form": form, "history": history,
+        "title": _("Change step"), "cancel_url": _citizen_url(citizen),
+    })
+
+
+# --- Upskilling considered at the first talk --------------------------------------------------------------
+
+
+@login_required
+@logs_citizen_read
+def enrolment_upskilling(request, citizen_pk, enrolment_pk):
+    citizen, enrolment = _case_enrolment(request, citizen_pk, enrolment_pk)
+    form = UpskillingDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        decision = run_action(form, actions.record_upskilling_decision, acting_user=request.user, enrolment=enrolment,
+                              **form.action_arguments())
+        if decision is not None:
+            messages.success(request, _("The upskilling decision is recorded."))
+            return redirect("citizen_detail", citizen_pk=citizen.pk)
+    decisions = enrolment.upskilling_decisions.select_related("course__institution").order_by("-decided_on", "-id")
+    return render(request, "cases/upskilling_decision.html", {
+        "citizen": citizen, "enrolment": enrolment, "form": form, "decisions": decisions,
+        "title": _("Upskilling considered at the first talk"), "cancel_url": _citizen_url(citizen),
+    })
+
+
+# --- End form and follow-up ----------------------------------------------------------------------------------
+
+
+@login_required
+@logs_citizen_read
+def enrolment_end(request, citizen_pk, enrolment_pk):
+    citizen, enrolment = _case_enrolment(request, citizen_pk, enrolment_pk)
+    if not enrolment.is_active:
+        messages.info(request, _("The course has already ended; record a follow-up instead."))
+        return redirect("citizen_detail", citizen_pk=citizen.pk)
+    form = EndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        outcome = run_action(form, actions.end_enrolment, acting_user=request.user, enrolment=enrolment,
+                             ended_on=data["ended_on"], status=data["status"], note=data["note"].strip())
+        if outcome is not None:
+            messages.success(request, _("The end form is registered."))
+            return redirect("citizen_detail", citizen_pk=citizen.pk)
+    running = enrolment.placements.filter(ended_on__isnull=True).select_related("company")
+    return render(request, "cases/exit_form.html", {
+        "citizen": citizen, "enrolment": enrolment, "form": form, "running": running,
+        "title": _("End form"), "cancel_url": _citizen_url(citizen),
+    })
+
+
+@login_required
+@logs_citizen_read
+def enrolment_follow_up(request, citizen_pk, enrolment_pk):
+    citizen, enrolment = _case_enrolment(request, citizen_pk, enrolment_pk)
+    if enrolment.is_active:
+        messages.info(request, _("A follow-up is recorded after the end form."))
+        return redirect("citizen_detail", citizen_pk=citizen.pk)
+    form = FollowUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        outcome = run_action(form, actions.record_follow_up, acting_user=request.user, enrolment=enrolment,
+                             measured_on=data["measured_on"], status=data["status"], note=data["note"].strip())
+        if outcome is not None:
+            messages.success(request, _("The follow-up is recorded."))
+            return redirect("citizen_detail", citizen_pk=citizen.pk)
+    return render(request, "cases/exit_follow_up.html", {
+        "citizen": citizen, "enrolment": enrolment, "form": form, "outcomes": enrolment.outcomes.order_by("measured_on", "id"),
+        "title": _("Follow-up"), "cancel_url": _citizen_url(citizen),
+    })

@@ -12,9 +12,13 @@ def navigation(request):
         return {"nav_items": []}
     items = []
     if user.role in {Role.JOB_BROKER, Role.MENTOR}:
+        items.append((reverse("today"), _("Today")))
         items.append((reverse("caseload"), _("My caseload")))
+        items.append((reverse("week_hours"), _("Hours")))
     if access.sees_named_citizens(user):
         items.append((reverse("citizen_list"), _("Citizens")))
+    if access.may_refer(user):
+        items.append((reverse("referral_new"), _("Refer a citizen")))
     if access.may_see_companies(user):
         items.append((reverse("company_list"), _("Companies")))
         items.append((reverse("opening_board"), _("Small jobs")))

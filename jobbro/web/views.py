@@ -41,7 +41,7 @@ def today():
 def home(request):
     role = request.user.role
     if role in {Role.JOB_BROKER, Role.MENTOR}:
-        return redirect("caseload")
+        return redirect("today")
     if role in {Role.MANAGER, Role.EVALUATOR}:
         return redirect("result_goals")
     return redirect("citizen_list")

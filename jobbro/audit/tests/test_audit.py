@@ -132,6 +132,20 @@ def case(alices_enrolment, alice, caseworker, company):
     )
 
 
+def end_placements_then_enrolment(case):
+    for placement in case.enrolment.placements.filter(ended_on__isnull=True):
+        actions.end_placement(
+            acting_user=case.caseworker,
+            placement=placement,
+            ended_on=D(2025, 4, 1),
+            reason=PlacementEndReason.COMPLETED,
+            back_to_step_2=False,
+        )
+    return actions.end_enrolment(
+        acting_user=case.caseworker, enrolment=case.enrolment, ended_on=D(2025, 4, 1), status=OutcomeStatus.BENEFIT
+    )
+
+
 ACTIONS = {
     "refer_citizen": (
         lambda c: actions.refer_citizen(
@@ -186,11 +200,10 @@ ACTIONS = {
         ),
         ["log_contact"],
     ),
-    "end_enrolment": (
-        lambda c: actions.end_enrolment(
-            acting_user=c.caseworker, enrolment=c.enrolment, ended_on=D(2025, 4, 1), status=OutcomeStatus.BENEFIT
-        ),
-        ["change_step", "end_enrolment"],
+    # The end form is refused while a placement runs, so the running ones are ended first.
+    "end_enrolment (after ending the placement)": (
+        lambda c: end_placements_then_enrolment(c),
+        ["end_placement", "change_step", "end_enrolment"],
     ),
     "record_follow_up": (
         lambda c: actions.record_follow_up(

@@ -301,12 +301,18 @@ def test_an_ended_enrolment_cannot_end_again_or_change_step(enrolment, caseworke
     assert row_counts() == before
 
 
-def test_ending_the_enrolment_does_not_move_back_when_a_placement_ends_later(placement, enrolment, caseworker):
-    actions.end_enrolment(
-        acting_user=caseworker, enrolment=enrolment, ended_on=day(60), status=OutcomeStatus.ORDINARY_JOB
-    )
+def test_the_end_form_waits_for_the_running_placement_and_then_ends_in_step_4(placement, enrolment, caseworker):
+    before = row_counts()
+    with pytest.raises(ValidationError):
+        actions.end_enrolment(
+            acting_user=caseworker, enrolment=enrolment, ended_on=day(60), status=OutcomeStatus.ORDINARY_JOB
+        )
+    assert row_counts() == before
     actions.end_placement(
         acting_user=caseworker, placement=placement, ended_on=day(60), reason=PlacementEndReason.HIRED
+    )
+    actions.end_enrolment(
+        acting_user=caseworker, enrolment=enrolment, ended_on=day(60), status=OutcomeStatus.ORDINARY_JOB
     )
     assert current_step(enrolment) == Step.ENDED
 

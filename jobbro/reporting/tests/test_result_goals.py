@@ -70,6 +70,7 @@ def hand_built(
     )
     hours(internship, D(2025, 2, 3), 0, 20)
     hours(internship, D(2025, 2, 10), 0, 25)
+    actions.end_placement(acting_user=caseworker, placement=internship, ended_on=D(2025, 3, 31), reason="completed")
     actions.end_enrolment(
         acting_user=caseworker, enrolment=intern, ended_on=D(2025, 3, 31), status=OutcomeStatus.BENEFIT
     )
@@ -246,6 +247,14 @@ def test_each_figure_equals_the_plain_count_over_the_rows(refer, caseworker, com
                         internship_hours=internship,
                     )
             if spec["ended"]:
+                # The end form is refused while a placement runs: end them on the same day first.
+                for running in enrolment.placements.filter(ended_on__isnull=True):
+                    actions.end_placement(
+                        acting_user=caseworker,
+                        placement=running,
+                        ended_on=last + datetime.timedelta(days=1),
+                        reason="completed",
+                    )
                 actions.end_enrolment(
                     acting_user=caseworker,
                     enrolment=enrolment,

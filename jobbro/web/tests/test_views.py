@@ -81,8 +81,8 @@ def test_anonymous_users_are_sent_to_log_in(client, world, name):
 @pytest.mark.parametrize(
     ("who", "lands_on"),
     [
-        ("alice", "caseload"),
-        ("mentor", "caseload"),
+        ("alice", "today"),
+        ("mentor", "today"),
         ("caseworker", "citizen_list"),
         ("coordinator", "citizen_list"),
         ("manager", "result_goals"),

@@ -1,0 +1,282 @@
+"""Forms for referral, step changes, the upskilling decision, the end form and follow-up.
+
+The forms check what the page can check (formats, choices, dates not in the future, staff working at
+the chosen site); the actions in cases/actions.py check the rules of the record (duplicates by CPR,
+dates against the history) and write. Dates use the browser's date picker (value YYYY-MM-DD).
+"""
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jobbro.accounts.models import Membership, Role, TargetGroup, User
+from jobbro.cases.models import OutcomeStatus, Step
+from jobbro.companies.models import Course
+from jobbro.people import cpr
+from jobbro.people.models import BenefitType, OriginGroup, TrafficLight
+from jobbro.web.formtools import DesignSystemForm
+
+CPR_WIDGET_ATTRS = {"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}
+# The citizen's own details: asked for a new citizen only; a known citizen's record is reused as it is.
+PERSON_FIELDS = (
+    "first_name", "last_name", "phone", "email", "address", "postcode", "city",
+    "benefit_type", "origin_group", "housing_area", "target_groups",
+)
+
+
+def today():
+    return timezone.localdate()
+
+
+def not_in_future(value):
+    if value and value > today():
+        raise ValidationError(_("The date cannot be in the future."), code="future")
+
+
+class ChoiceGroupMixin:
+    """Radio buttons and checkboxes rendered as a fieldset; the label points at the first box (error summary links)."""
+
+    def id_for_label(self, id_, index="0"):
+        return forms.widgets.ChoiceWidget.id_for_label(self, id_, index)
+
+
+class Radios(ChoiceGroupMixin, forms.RadioSelect):
+    pass
+
+
+class Checkboxes(ChoiceGroupMixin, forms.CheckboxSelectMultiple):
+    pass
+
+
+class HoursField(forms.CharField):
+    """Hours a week as typed: 0-60 with at most one decimal, a Danish decimal comma or a point."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(max_length=6, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in self.empty_values:
+            return None
+        try:
+            number = Decimal(value.strip().replace(",", "."))
+        except InvalidOperation:
+            raise ValidationError(_("Write the hours as a number, e.g. 7,5."), code="invalid") from None
+        if not number.is_finite() or not 0 <= number <= 60:
+            raise ValidationError(_("The hours must be between 0 and 60."), code="range")
+        if number != number.quantize(Decimal("0.1")):
+            raise ValidationError(_("Write the hours with at most one decimal, e.g. 7,5."), code="decimals")
+        return number.quantize(Decimal("0.1"))
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        programmes = sorted({m.programme.name for m in user.memberships.all()})
+        return f"{user} ({', '.join(programmes)})" if programmes else str(user)
+
+
+class SiteChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, site):
+        return f"{site.programme} – {site}"
+
+
+def works_at(user, site):
+    """The user has a membership covering the site: the whole programme or that site."""
+    return Membership.objects.filter(user=user, programme_id=site.programme_id).filter(Q(site__isnull=True) | Q(site=site)).exists()
+
+
+def staff_of(roles, sites):
+    users = User.objects.filter(role__in=roles, is_active=True, memberships__programme__in=sites.values("programme_id"))
+    return User.objects.filter(pk__in=users.values("pk")).prefetch_related("memberships__programme").order_by("first_name", "last_name")
+
+
+class CprForm(DesignSystemForm):
+    """Referral, first stage: the CPR number alone (posted, never in a URL)."""
+
+    cpr_number = forms.CharField(
+        label=_("CPR number"), max_length=11, help_text=_("10 digits, written as DDMMÅÅ-XXXX."),
+        widget=forms.TextInput(attrs=CPR_WIDGET_ATTRS),
+    )
+
+    def clean_cpr_number(self):
+        try:
+            return cpr.validate(self.cleaned_data["cpr_number"])
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
+
+
+class ReferralForm(CprForm):
+    """The start form. For a known citizen the personal fields are left out: the record is reused."""
+
+    site = SiteChoiceField(label=_("Programme and site"), queryset=None, empty_label=_("Choose"))
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False, widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}))
+    email = forms.EmailField(label=_("E-mail"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    address = forms.CharField(label=_("Address"), max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    postcode = forms.RegexField(
+        label=_("Postcode"), regex=r"^\d{4}$", required=False, max_length=4,
+        error_messages={"invalid": _("A postcode has 4 digits.")}, widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    city = forms.CharField(label=_("City"), max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    benefit_type = forms.ChoiceField(label=_("Benefit type"), choices=[("", _("Choose"))] + list(BenefitType.choices))
+    origin_group = forms.ChoiceField(label=_("Origin"), choices=[("", _("Not stated"))] + list(OriginGroup.choices), required=False)
+    housing_area = forms.CharField(label=_("Housing area"), max_length=120, required=False)
+    target_groups = forms.ModelMultipleChoiceField(
+        label=_("Target groups"), queryset=TargetGroup.objects.all(), required=False, widget=Checkboxes(attrs={"class": "form-checkbox"})
+    )
+    traffic_light = forms.ChoiceField(label=_("Traffic light"), choices=[("", _("Choose"))] + list(TrafficLight.choices))
+    estimated_weekly_hours = HoursField(
+        label=_("The citizen's own estimate of weekly hours"), help_text=_("0–60 hours a week, e.g. 7,5.")
+    )
+    referral_text = forms.CharField(label=_("Referral"), required=False, widget=forms.Textarea,
+                                    help_text=_("A short description of the citizen and why they are referred."))
+    referred_on = forms.DateField(label=_("Start form date"), validators=[not_in_future])
+    job_broker = StaffChoiceField(label=_("Job broker"), queryset=None, required=False, empty_label=_("None yet"))
+    caseworker = StaffChoiceField(label=_("Caseworker"), queryset=None, required=False, empty_label=_("None"))
+
+    field_order = [
+        "cpr_number", "site", "first_name", "last_name", "phone", "email", "address", "postcode", "city",
+        "benefit_type", "origin_group", "housing_area", "target_groups", "traffic_light", "estimated_weekly_hours",
+        "referral_text", "referred_on", "job_broker", "caseworker",
+    ]
+
+    GROUPS = (
+        (_("The citizen"), ("cpr_number",) + PERSON_FIELDS),
+        (_("The referral"), (
+            "site", "traffic_light", "estimated_weekly_hours", "referral_text", "referred_on", "job_broker", "caseworker",
+        )),
+    )
+
+    def __init__(self, *args, user, known_citizen=False, **kwargs):
+        from jobbro.accounts import access
+
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("referred_on", today())
+        if user.role == Role.CASEWORKER:
+            kwargs["initial"].setdefault("caseworker", user.pk)
+        super().__init__(*args, **kwargs)
+        sites = access.visible_sites(user).select_related("programme").order_by("programme__name", "name")
+        self.fields["site"].queryset = sites
+        self.fields["job_broker"].queryset = staff_of([Role.JOB_BROKER, Role.MENTOR], sites)
+        self.fields["caseworker"].queryset = staff_of([Role.CASEWORKER], sites)
+        self.known_citizen = known_citizen
+        if known_citizen:
+            for name in PERSON_FIELDS:
+                del self.fields[name]
+
+    def groups(self):
+        """The fields in the order the page shows them, under a heading each."""
+        return [(title, [self[name] for name in names if name in self.fields]) for title, names in self.GROUPS]
+
+    def clean(self):
+        data = super().clean()
+        site = data.get("site")
+        if site:
+            for name, message in (
+                ("job_broker", _("This job broker does not work at the chosen site.")),
+                ("caseworker", _("This caseworker does not work at the chosen site.")),
+            ):
+                if data.get(name) and not works_at(data[name], site):
+                    self.add_error(name, message)
+        return data
+
+    def action_arguments(self):
+        """The keyword arguments for actions.refer_citizen."""
+        data = self.cleaned_data
+        arguments = {
+            "programme": data["site"].programme,
+            "site": data["site"],
+            "cpr_number": data["cpr_number"],
+            "referred_on": data["referred_on"],
+            "traffic_light": data["traffic_light"],
+            "estimated_weekly_hours": data["estimated_weekly_hours"],
+            "referral_text": data["referral_text"].strip(),
+            "job_broker": data["job_broker"],
+            "caseworker": data["caseworker"],
+            # refer_citizen uses these only for a new citizen.
+            "first_name": data.get("first_name", ""),
+            "last_name": data.get("last_name", ""),
+        }
+        if not self.known_citizen:
+            arguments["target_groups"] = list(data["target_groups"])
+            for name in ("phone", "email", "address", "postcode", "city", "benefit_type", "origin_group", "housing_area"):
+                arguments[name] = data[name].strip()
+        return arguments
+
+
+class StepChangeForm(DesignSystemForm):
+    step = forms.TypedChoiceField(
+        label=_("New step"), coerce=int,
+        choices=[(value, label) for value, label in Step.choices if value != Step.ENDED],
+        help_text=_("The end form ends the course; it is not a step chosen here."),
+    )
+    changed_on = forms.DateField(label=_("Date"), validators=[not_in_future])
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args, enrolment, **kwargs):
+        # The usual move: on to the next step, or from step 3 back to step 2 when a placement broke.
+        usual = Step.TOWARDS_JOB if enrolment.current_step >= Step.IN_COMPANY else enrolment.current_step + 1
+        kwargs.setdefault("initial", {"changed_on": today(), "step": usual})
+        super().__init__(*args, **kwargs)
+        self.enrolment = enrolment
+
+    def clean_step(self):
+        step = self.cleaned_data["step"]
+        if step == self.enrolment.current_step:
+            raise ValidationError(_("The citizen is already in this step."))
+        return step
+
+
+class UpskillingDecisionForm(DesignSystemForm):
+    YES_NO = [("yes", _("Yes – choose the course")), ("no", _("No – give the reason"))]
+
+    wanted = forms.ChoiceField(label=_("Is upskilling wanted?"), choices=YES_NO, widget=Radios(attrs={"class": "form-radio"}))
+    course = forms.ModelChoiceField(
+        label=_("Course"), queryset=Course.objects.select_related("institution"), required=False,
+        empty_label=_("Choose"), help_text=_("Required when upskilling is wanted."),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False, help_text=_("Required when upskilling is not wanted."))
+    decided_on = forms.DateField(label=_("Date of the talk"), validators=[not_in_future])
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"decided_on": today()})
+        super().__init__(*args, **kwargs)
+
+    def action_arguments(self):
+        data = self.cleaned_data
+        wanted = data["wanted"] == "yes"
+        return {
+            "wanted": wanted,
+            "course": data["course"] if wanted else None,
+            "reason": data["reason"],
+            "decided_on": data["decided_on"],
+        }
+
+
+EXIT_STATUSES = [(value, label) for value, label in OutcomeStatus.choices if value != OutcomeStatus.IN_PROGRAMME]
+
+
+class EndForm(DesignSystemForm):
+    ended_on = forms.DateField(label=_("End form date"), validators=[not_in_future])
+    status = forms.ChoiceField(label=_("Where the citizen went"), choices=[("", _("Choose"))] + EXIT_STATUSES)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"ended_on": today()})
+        super().__init__(*args, **kwargs)
+
+
+class FollowUpForm(DesignSystemForm):
+    measured_on = forms.DateField(label=_("Date of the follow-up"), validators=[not_in_future])
+    status = forms.ChoiceField(label=_("Where the citizen is now"), choices=[("", _("Choose"))] + EXIT_STATUSES)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"measured_on": today()})
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,267 @@
+"""Forms for job plans, placements, agreed hours and contacts. They validate input only; the actions save."""
+
+from django import forms
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+
+from jobbro import codes
+from jobbro.accounts.models import Role, User
+from jobbro.cases.models import Contact, Milestone, PlacementEndReason, PlacementKind
+from jobbro.companies.models import Company, CompanyContact, Opening
+from jobbro.web.formtools import DesignSystemForm
+
+# Ending for one of these reasons is not a break: the citizen need not go back to step 2.
+NOT_BROKEN = {PlacementEndReason.COMPLETED, PlacementEndReason.HIRED}
+
+
+def hours_field(label, *, required=True, help_text=""):
+    """Hours a week as typed: 7,5 or 7.5. The action checks 0-60 and one decimal."""
+    return forms.DecimalField(
+        label=label, required=required, help_text=help_text, localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "class": "form-input input-width-xs"}),
+    )
+
+
+def _grouped(groups):
+    """Choices grouped under headings, leaving out empty groups."""
+    return [(label, options) for label, options in groups if options]
+
+
+def _checkboxes(field):
+    field.widget.attrs["class"] = "form-checkbox"
+    return field
+
+
+# --- Job plans --------------------------------------------------------------------------------
+
+
+class JobPlanForm(DesignSystemForm):
+    title = forms.CharField(label=_("Title"), max_length=200, help_text=_("In words the citizen uses, e.g. “Towards a job in a kitchen”."))
+    is_job_package = forms.BooleanField(label=_("This is a job package towards a named job"), required=False)
+    target_occupation_code = forms.ChoiceField(
+        label=_("Target job (DISCO-08)"), required=False, help_text=_("Required for a job package."),
+    )
+    created_on = forms.DateField(label=_("Made on"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target_occupation_code"].choices = codes.occupation_choices()
+        self.fields["created_on"].initial = timezone.localdate()
+
+
+class MilestoneForm(DesignSystemForm):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Milestone.Kind.choices)
+    title = forms.CharField(
+        label=_("What happens"), max_length=200, required=False,
+        help_text=_("Leave empty to use the kind, e.g. “Internship”."),
+    )
+    due_on = forms.DateField(label=_("Due by"))
+
+
+class CompleteMilestoneForm(DesignSystemForm):
+    completed_on = forms.DateField(label=_("Done on"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["completed_on"].initial = timezone.localdate()
+
+
+# --- Placements --------------------------------------------------------------------------------
+
+
+class StartPlacementForm(DesignSystemForm):
+    """Company, kind and dates, and the written agreement on ordinary hours (one of three ways)."""
+
+    AGREEMENT_FIELDS = ("agreed_ordinary_hours", "ordinary_hours_condition", "no_hours_reason")
+
+    company = forms.ModelChoiceField(label=_("Company"), queryset=Company.objects.all(), empty_label=_("Choose a company"))
+    opening = forms.ModelChoiceField(label=_("Opening (optional)"), queryset=Opening.objects.none(), required=False, empty_label="—")
+    kind = forms.ChoiceField(label=_("Kind of placement"), choices=PlacementKind.choices)
+    starts_on = forms.DateField(label=_("Start"))
+    planned_end_on = forms.DateField(label=_("Planned end (optional)"), required=False)
+    purpose = forms.CharField(
+        label=_("Purpose"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What the citizen and the company want to find out or reach."),
+    )
+    buddy = forms.ModelChoiceField(
+        label=_("Buddy"), queryset=CompanyContact.objects.filter(is_buddy=True), required=False, empty_label=_("No buddy yet"),
+        help_text=_("A colleague at the company who introduces and includes the citizen."),
+    )
+    agreed_ordinary_hours = hours_field(
+        _("Agreed ordinary paid hours a week"), required=False, help_text=_("Paid hours from the start, e.g. 4 or 7,5."),
+    )
+    ordinary_hours_condition = forms.CharField(
+        label=_("Or: the written condition for ordinary hours (what it takes)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("E.g. “After 4 weeks, if the citizen can take the morning shift alone, 6 paid hours a week.”"),
+    )
+    no_hours_reason = forms.CharField(
+        label=_("Or, only if there is neither: the reason"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, enrolment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.enrolment = enrolment
+        on = timezone.localdate()
+        self.fields["starts_on"].initial = on
+        network = Company.objects.filter(
+            Q(agreements__ended_on__isnull=True) | Q(agreements__ended_on__gte=on), agreements__programme=enrolment.programme,
+        ).distinct()
+        network_ids = set(network.values_list("pk", flat=True))
+        companies = list(Company.objects.order_by("name"))
+        self.fields["company"].choices = [("", _("Choose a company"))] + _grouped([
+            (_("Network companies in %(programme)s") % {"programme": enrolment.programme}, [(c.pk, c.name) for c in companies if c.pk in network_ids]),
+            (_("Other companies"), [(c.pk, c.name) for c in companies if c.pk not in network_ids]),
+        ])
+        openings = Opening.objects.open().filter(programme=enrolment.programme).select_related("company")
+        self.fields["opening"].queryset = openings
+        self.chosen_company = self._chosen_company()
+        self.fields["company"].widget.attrs["autocomplete"] = "off"
+        self._limit_to_company(self.chosen_company)
+
+    def _chosen_company(self):
+        raw = self.data.get(self.add_prefix("company")) if self.is_bound else self.initial.get("company")
+        raw = getattr(raw, "pk", raw)
+        try:
+            return Company.objects.filter(pk=int(raw)).first() if raw not in (None, "") else None
+        except (TypeError, ValueError):
+            return None
+
+    def _limit_to_company(self, company):
+        """Show the chosen company's openings and buddies; without a company, everyone's, grouped by company."""
+        openings = self.fields["opening"].queryset.order_by("company__name", "title")
+        buddies = self.fields["buddy"].queryset.select_related("company").order_by("company__name", "name")
+        if company is not None:
+            openings = openings.filter(company=company)
+            buddies = buddies.filter(company=company)
+            self.fields["opening"].choices = [("", "—")] + [(o.pk, _opening_label(o)) for o in openings]
+            self.fields["buddy"].choices = [("", _("No buddy yet"))] + [(b.pk, _buddy_label(b)) for b in buddies]
+            return
+        self.fields["opening"].choices = [("", "—")] + _by_company(openings, _opening_label)
+        self.fields["buddy"].choices = [("", _("No buddy yet"))] + _by_company(buddies, _buddy_label)
+
+
+def _opening_label(opening):
+    return _("%(title)s (%(hours)s hours a week)") % {"title": opening.title, "hours": number_format(opening.weekly_hours)}
+
+
+def _buddy_label(contact):
+    label = contact.name
+    if contact.job_title:
+        label += f", {contact.job_title}"
+    if contact.buddy_trained_on:
+        label += " · " + str(_("buddy-trained"))
+    return label
+
+
+def _by_company(rows, label):
+    groups = {}
+    for row in rows:
+        groups.setdefault(row.company.name, []).append((row.pk, label(row)))
+    return list(groups.items())
+
+
+class AgreedHoursForm(DesignSystemForm):
+    from_date = forms.DateField(label=_("From"))
+    ordinary_hours = hours_field(_("Ordinary paid hours a week"))
+    internship_hours = hours_field(_("Internship hours a week"), required=False, help_text=_("Leave empty for none."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from_date"].initial = timezone.localdate()
+
+
+class EndPlacementForm(DesignSystemForm):
+    ended_on = forms.DateField(label=_("Last day"))
+    reason = forms.ChoiceField(label=_("Reason"), choices=[("", "—")] + list(PlacementEndReason.choices))
+    note = forms.CharField(label=_("Note (optional)"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    back_to_step_2 = forms.BooleanField(label=_("Back to step 2 – towards a job"), required=False, initial=True)
+
+    def __init__(self, *args, reason=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ended_on"].initial = timezone.localdate()
+        if reason in PlacementEndReason.values:
+            self.fields["reason"].initial = reason
+            self.fields["back_to_step_2"].initial = reason not in NOT_BROKEN
+
+    def clean_ended_on(self):
+        ended_on = self.cleaned_data["ended_on"]
+        if ended_on > timezone.localdate():
+            raise forms.ValidationError(_("The end date cannot be in the future; the planned end is on the placement."))
+        return ended_on
+
+
+# --- Contacts ----------------------------------------------------------------------------------
+
+
+class StaffChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, user):
+        return f"{user} ({user.get_role_display()})"
+
+
+class CompanyPeopleField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, contact):
+        label = f"{contact.name} ({contact.company.name})"
+        if contact.is_buddy:
+            label += " · " + str(_("buddy"))
+        return label
+
+
+class ContactForm(DesignSystemForm):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Contact.Kind.choices, initial=Contact.Kind.PHONE)
+    occurred_on = forms.DateField(label=_("Date"))
+    company = forms.ModelChoiceField(label=_("Company (optional)"), queryset=Company.objects.all(), required=False, empty_label="—")
+    staff = StaffChoiceField(label=_("Staff present"), queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
+    company_contacts = CompanyPeopleField(
+        label=_("Company people present"), queryset=CompanyContact.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("A case note: managers and evaluators never see it."),
+    )
+
+    def __init__(self, *args, enrolment, acting_user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.enrolment = enrolment
+        self.fields["occurred_on"].initial = timezone.localdate()
+        self.fields["occurred_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        on_case = [pk for pk in (enrolment.job_broker_id, enrolment.caseworker_id, enrolment.mentor_id, acting_user.pk) if pk]
+        staff = (
+            User.objects.filter(Q(memberships__programme=enrolment.programme) | Q(pk=acting_user.pk), is_active=True)
+            .exclude(role=Role.EVALUATOR)
+            .distinct()
+            .annotate(on_case=Case(When(pk__in=on_case, then=Value(0)), default=Value(1), output_field=IntegerField()))
+            .order_by("on_case", "first_name", "last_name", "pk")
+        )
+        self.fields["staff"].queryset = staff
+        self.fields["staff"].initial = [acting_user.pk]
+        _checkboxes(self.fields["staff"])
+        placement_companies = Company.objects.filter(placements__enrolment=enrolment).distinct()
+        self.placement_company_ids = set(placement_companies.values_list("pk", flat=True))
+        network_ids = set(
+            Company.objects.filter(agreements__programme=enrolment.programme).values_list("pk", flat=True)
+        )
+        companies = list(Company.objects.order_by("name"))
+        self.fields["company"].choices = [("", "—")] + _grouped([
+            (_("The citizen's placements"), [(c.pk, c.name) for c in companies if c.pk in self.placement_company_ids]),
+            (_("Network companies"), [(c.pk, c.name) for c in companies if c.pk in network_ids - self.placement_company_ids]),
+            (_("Other companies"), [(c.pk, c.name) for c in companies if c.pk not in network_ids | self.placement_company_ids]),
+        ])
+        chosen = self._chosen_company()
+        people_of = self.placement_company_ids | ({chosen} if chosen else set())
+        self.fields["company_contacts"].queryset = (
+            CompanyContact.objects.filter(company_id__in=people_of).select_related("company")
+            .annotate(chosen=Case(When(company_id=chosen or 0, then=Value(0)), default=Value(1), output_field=IntegerField()))
+            .order_by("chosen", "company__name", "-is_buddy", "name")
+        )
+        _checkboxes(self.fields["company_contacts"])
+
+    def _chosen_company(self):
+        raw = self.data.get(self.add_prefix("company")) if self.is_bound else self.initial.get("company")
+        raw = getattr(raw, "pk", raw)
+        try:
+            return int(raw) if raw not in (None, "") else None
+        except (TypeError, ValueError):
+            return None

@@ -1,0 +1,395 @@
+"""Today: what needs doing in a job broker's (or mentor's) own caseload, one query per list.
+
+The caseload is the active enrolments where the user is the job broker or the mentor,
+within what the user may see. Each list is one scoped queryset; the thresholds come from
+each enrolment's programme (cases/thresholds.py), so a caseload spanning programmes with
+different settings is still one query per list: the condition is written once per
+distinct threshold value and the programmes sharing it.
+
+The rules, with N the programme's threshold and `on` today's date:
+
+- missing_timesheets: placements running at some point in last ISO week (Monday to Sunday)
+  with no timesheet for that week.
+- no_contact: citizens in step 3 with no contact on any of the last N days (a contact N days
+  ago is too old) who have also been in step 3 for at least N days: the count starts at the
+  last contact or at entering step 3, whichever is later.
+- parked: active citizens with no activity on any of the last N days. Activity is a contact, a
+  step change (the referral is one), a placement starting or ending, a milestone completed, or
+  a timesheet with hours (a week's timesheet counts on its Sunday). Dates ahead count too:
+  something planned is not parked.
+- three_month_talks: running placements with ordinary hours (agreed ordinary hours above 0 now,
+  or the kinds small job, ordinary job and flex job) that started N days ago or more, with no
+  three-month-talk contact on or after the placement's start.
+- ending_soon: running placements whose planned end is at most N days ahead, including those
+  whose planned end has passed without the placement being ended.
+- internships_without_hours: running unpaid internships (virksomhedspraktik) that started N
+  weeks ago or more and have no ordinary hours agreed (the agreed hours now, after any change,
+  are none or 0).
+- overdue_milestones: milestones of open job plans not completed and due before today.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from jobbro.accounts import access
+from jobbro.accounts.models import Programme
+from jobbro.cases import thresholds
+from jobbro.cases.actions import monday_of
+from jobbro.cases.models import (
+    AgreedHoursChange,
+    Contact,
+    Enrolment,
+    Milestone,
+    Placement,
+    PlacementKind,
+    Step,
+    StepChange,
+    Timesheet,
+)
+
+ORDINARY_HOURS_KINDS = [PlacementKind.SMALL_JOB, PlacementKind.ORDINARY_JOB, PlacementKind.FLEX_JOB]
+ONE_DAY = datetime.timedelta(days=1)
+
+
+def today():
+    return timezone.localdate()
+
+
+def caseload(user):
+    """The user's own active enrolments: job broker or mentor on them, and within the user's access."""
+    enrolments = Enrolment.objects.filter(ended_on__isnull=True).filter(Q(job_broker=user) | Q(mentor=user))
+    return access.scope_enrolments(enrolments, user)
+
+
+def caseload_programmes(user):
+    """The programmes of the caseload, each with its thresholds: [(programme, Thresholds)], one query."""
+    programmes = Programme.objects.filter(pk__in=caseload(user).values("programme_id")).only("pk", "name", "settings")
+    return [(programme, thresholds.for_programme(programme)) for programme in programmes.order_by("name")]
+
+
+def _per_programme(programmes, key, programme_field, condition):
+    """A Q that applies `condition(value)` to the rows of the programmes whose threshold `key` is `value`."""
+    groups = defaultdict(list)
+    for programme, values in programmes:
+        groups[values.get(key)].append(programme.pk)
+    combined = Q(pk__in=[])
+    for value, pks in groups.items():
+        combined |= Q(**{f"{programme_field}__in": pks}) & condition(value)
+    return combined
+
+
+def _running_on(on):
+    return Q(ended_on__isnull=True) | Q(ended_on__gte=on)
+
+
+def _by_citizen(queryset, prefix):
+    return queryset.order_by(f"{prefix}citizen__last_name", f"{prefix}citizen__first_name", "pk")
+
+
+# --- The lists ---------------------------------------------------------------------------
+
+
+def missing_timesheets(user, on, programmes=None):
+    """Placements that ran in last ISO week and have no timesheet for it."""
+    monday = monday_of(on) - datetime.timedelta(days=7)
+    sunday = monday + datetime.timedelta(days=6)
+    placements = Placement.objects.filter(enrolment__in=caseload(user), starts_on__lte=sunday).filter(_running_on(monday))
+    placements = placements.exclude(Exists(Timesheet.objects.filter(placement=OuterRef("pk"), week_start=monday)))
+    return _by_citizen(placements.select_related("enrolment__citizen", "company"), "enrolment__")
+
+
+def _last_contact():
+    return Subquery(Contact.objects.filter(enrolment=OuterRef("pk")).order_by("-occurred_on", "-id").values("occurred_on")[:1])
+
+
+def no_contact(user, on, programmes):
+    """Citizens in step 3 with no contact for N days (counted from entering step 3 if that is later)."""
+    in_step_since = Subquery(
+        StepChange.objects.filter(enrolment=OuterRef("pk"), step=Step.IN_COMPANY)
+        .order_by("-changed_on", "-id")
+        .values("changed_on")[:1]
+    )
+
+    def condition(days):
+        cutoff = on - datetime.timedelta(days=days)
+        recent = Contact.objects.filter(enrolment=OuterRef("pk"), occurred_on__gt=cutoff)
+        return Q(in_step_since__lte=cutoff) & ~Exists(recent)
+
+    enrolments = caseload(user).filter(current_step=Step.IN_COMPANY).annotate(
+        in_step_since=Coalesce(in_step_since, "referred_on"), last_contact=_last_contact()
+    )
+    enrolments = enrolments.filter(_per_programme(programmes, thresholds.NO_CONTACT_DAYS, "programme_id", condition))
+    return enrolments.select_related("citizen").order_by("last_contact", "citizen__last_name", "citizen__first_name", "pk")
+
+
+def parked(user, on, programmes):
+    """Active citizens with no activity at all for N days."""
+
+    def condition(days):
+        cutoff = on - datetime.timedelta(days=days)
+        enrolment = OuterRef("pk")
+        activity = [
+            Contact.objects.filter(enrolment=enrolment, occurred_on__gt=cutoff),
+            StepChange.objects.filter(enrolment=enrolment, changed_on__gt=cutoff),
+            Placement.objects.filter(enrolment=enrolment).filter(Q(starts_on__gt=cutoff) | Q(ended_on__gt=cutoff)),
+            Milestone.objects.filter(plan__enrolment=enrolment, completed_on__gt=cutoff),
+            # A week's timesheet counts on its Sunday: week_start + 6 > cutoff.
+            Timesheet.objects.filter(placement__enrolment=enrolment, week_start__gt=cutoff - datetime.timedelta(days=6)).filter(
+                Q(ordinary_hours__gt=0) | Q(internship_hours__gt=0)
+            ),
+        ]
+        result = Q()
+        for rows in activity:
+            result &= ~Exists(rows)
+        return result
+
+    enrolments = caseload(user).filter(_per_programme(programmes, thresholds.PARKED_DAYS, "programme_id", condition))
+    enrolments = enrolments.annotate(last_contact=_last_contact()).select_related("citizen")
+    return _by_citizen(enrolments, "")
+
+
+def _agreed_ordinary_hours_now():
+    """The ordinary hours agreed now: the latest change of agreed hours, else the agreement at the start."""
+    latest = AgreedHoursChange.objects.filter(placement=OuterRef("pk")).order_by("-from_date", "-id").values("ordinary_hours")[:1]
+    return Coalesce(Subquery(latest), "agreed_ordinary_hours")
+
+
+def three_month_talks(user, on, programmes):
+    """Running placements with ordinary hours, N days old, with no three-month talk since they started."""
+
+    def condition(days):
+        return Q(starts_on__lte=on - datetime.timedelta(days=days))
+
+    talk = Contact.objects.filter(
+        enrolment=OuterRef("enrolment"), kind=Contact.Kind.THREE_MONTH_TALK, occurred_on__gte=OuterRef("starts_on")
+    )
+    placements = (
+        Placement.objects.filter(enrolment__in=caseload(user))
+        .filter(_running_on(on))
+        .annotate(agreed_now=_agreed_ordinary_hours_now())
+        .filter(Q(agreed_now__gt=0) | Q(kind__in=ORDINARY_HOURS_KINDS))
+        .exclude(Exists(talk))
+        .filter(_per_programme(programmes, thresholds.THREE_MONTH_TALK_DAYS, "enrolment__programme_id", condition))
+    )
+    return placements.select_related("enrolment__citizen", "company").order_by("starts_on", "pk")
+
+
+def ending_soon(user, on, programmes):
+    """Running placements whose planned end is at most N days ahead (or has passed)."""
+
+    def condition(days):
+        return Q(planned_end_on__lte=on + datetime.timedelta(days=days))
+
+    placements = Placement.objects.filter(enrolment__in=caseload(user), ended_on__isnull=True, planned_end_on__isnull=False)
+    placements = placements.filter(_per_programme(programmes, thresholds.ENDING_SOON_DAYS, "enrolment__programme_id", condition))
+    return placements.select_related("enrolment__citizen", "company").order_by("planned_end_on", "pk")
+
+
+def internships_without_hours(user, on, programmes):
+    """Unpaid internships running N weeks or more with no ordinary hours agreed."""
+
+    def condition(weeks):
+        return Q(starts_on__lte=on - datetime.timedelta(weeks=weeks))
+
+    placements = (
+        Placement.objects.filter(enrolment__in=caseload(user), kind=PlacementKind.INTERNSHIP)
+        .filter(_running_on(on))
+        .annotate(agreed_now=_agreed_ordinary_hours_now())
+        .filter(Q(agreed_now__isnull=True) | Q(agreed_now=0))
+        .filter(
+            _per_programme(programmes, thresholds.INTERNSHIP_WITHOUT_HOURS_WEEKS, "enrolment__programme_id", condition)
+        )
+    )
+    return placements.select_related("enrolment__citizen", "company").order_by("starts_on", "pk")
+
+
+def overdue_milestones(user, on, programmes=None):
+    """Milestones of open job plans, not completed, due before today."""
+    milestones = Milestone.objects.filter(
+        plan__enrolment__in=caseload(user), plan__closed_on__isnull=True, completed_on__isnull=True, due_on__lt=on
+    )
+    return milestones.select_related("plan__enrolment__citizen").order_by("due_on", "pk")
+
+
+# --- The page ----------------------------------------------------------------------------
+
+
+@dataclass
+class Item:
+    citizen: object
+    text: str
+    url: str
+    action_url: str | None = None
+    action_label: str = ""
+    date: datetime.date | None = None
+    date_label: str = ""
+
+
+def _url(names, **kwargs):
+    """The first of the URL names that exists (pages other parts of jobbro add), or None."""
+    for name in names:
+        try:
+            return reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def _citizen_url(citizen):
+    return reverse("citizen_detail", kwargs={"citizen_pk": citizen.pk})
+
+
+def _threshold_text(programmes, key):
+    """The threshold for a heading: "14", or "14/21" when the caseload's programmes differ."""
+    values = sorted({values.get(key) for _programme, values in programmes})
+    if not values:
+        values = [thresholds.DEFAULTS[key]]
+    return "/".join(str(v) for v in values)
+
+
+def _contact_action(enrolment, kind=None):
+    """The page to log a contact for the enrolment (preset to a kind where given), if it exists."""
+    url = _url(["contact_log"], citizen_pk=enrolment.citizen_id, enrolment_pk=enrolment.pk)
+    return f"{url}?kind={kind}" if url and kind else url
+
+
+def sections(user, on=None):
+    """The Today page's sections, each {key, title, items, empty, link?}, one query per list."""
+    on = on or today()
+    programmes = caseload_programmes(user)
+    last_monday = monday_of(on) - datetime.timedelta(days=7)
+    hours_url = f"{reverse('week_hours')}?week={last_monday.isocalendar()[0]}-W{last_monday.isocalendar()[1]:02d}"
+    result = []
+
+    items = []
+    for p in missing_timesheets(user, on, programmes):
+        citizen = p.enrolment.citizen
+        items.append(Item(
+            citizen, f"{p.company.name} · {p.get_kind_display()}", _citizen_url(citizen), f"{hours_url}#row-{p.pk}",
+            gettext("Register hours"),
+        ))
+    result.append({
+        "key": "missing_timesheets",
+        "title": gettext("Timesheets missing for week %(week)s") % {"week": last_monday.isocalendar()[1]},
+        "items": items,
+        "link": (hours_url, gettext("Register the week's hours")),
+    })
+
+    days = _threshold_text(programmes, thresholds.NO_CONTACT_DAYS)
+    items = []
+    for e in no_contact(user, on, programmes):
+        items.append(Item(
+            e.citizen, gettext("In step 3 since %(date)s") % {"date": formats.date_format(e.in_step_since, "SHORT_DATE_FORMAT")},
+            _citizen_url(e.citizen), _contact_action(e), gettext("Log a contact"),
+            e.last_contact, gettext("Last contact"),
+        ))
+    result.append({
+        "key": "no_contact",
+        "title": gettext("In step 3 with no contact for %(days)s days") % {"days": days},
+        "items": items,
+    })
+
+    days = _threshold_text(programmes, thresholds.PARKED_DAYS)
+    items = []
+    for e in parked(user, on, programmes):
+        items.append(Item(
+            e.citizen, e.get_current_step_display(), _citizen_url(e.citizen), _contact_action(e),
+            gettext("Log a contact"), e.last_contact, gettext("Last contact"),
+        ))
+    result.append({
+        "key": "parked",
+        "title": gettext("No activity for %(days)s days (parked)") % {"days": days},
+        "items": items,
+    })
+
+    days = _threshold_text(programmes, thresholds.THREE_MONTH_TALK_DAYS)
+    items = []
+    for p in three_month_talks(user, on, programmes):
+        citizen = p.enrolment.citizen
+        due = p.starts_on + datetime.timedelta(days=_days_for(programmes, p, thresholds.THREE_MONTH_TALK_DAYS))
+        items.append(Item(
+            citizen, f"{p.company.name} · {p.get_kind_display()}", _citizen_url(citizen), _contact_action(p.enrolment, Contact.Kind.THREE_MONTH_TALK),
+            gettext("Log the talk"), due, gettext("Due"),
+        ))
+    result.append({
+        "key": "three_month_talks",
+        "title": gettext("Three-month talks due (%(days)s days with ordinary hours)") % {"days": days},
+        "items": items,
+    })
+
+    days = _threshold_text(programmes, thresholds.ENDING_SOON_DAYS)
+    items = []
+    for p in ending_soon(user, on, programmes):
+        citizen = p.enrolment.citizen
+        action = _url(["placement_detail", "placement_end"], citizen_pk=citizen.pk, pk=p.pk)
+        label = gettext("Planned end passed") if p.planned_end_on < on else gettext("Planned end")
+        items.append(Item(
+            citizen, f"{p.company.name} · {p.get_kind_display()}", _citizen_url(citizen), action, gettext("End or change the placement"),
+            p.planned_end_on, label,
+        ))
+    result.append({
+        "key": "ending_soon",
+        "title": gettext("Placements ending within %(days)s days") % {"days": days},
+        "items": items,
+    })
+
+    weeks = _threshold_text(programmes, thresholds.INTERNSHIP_WITHOUT_HOURS_WEEKS)
+    items = []
+    for p in internships_without_hours(user, on, programmes):
+        citizen = p.enrolment.citizen
+        action = _url(["placement_hours"], citizen_pk=citizen.pk, pk=p.pk)
+        items.append(Item(
+            citizen, p.company.name, _citizen_url(citizen), action, gettext("Agree ordinary hours"), p.starts_on,
+            gettext("Started"),
+        ))
+    result.append({
+        "key": "internships_without_hours",
+        "title": gettext("Internships past %(weeks)s weeks with no ordinary hours agreed") % {"weeks": weeks},
+        "items": items,
+    })
+
+    items = []
+    for m in overdue_milestones(user, on, programmes):
+        citizen = m.plan.enrolment.citizen
+        action = _url(["job_plan"], citizen_pk=citizen.pk, enrolment_pk=m.plan.enrolment_id, plan_pk=m.plan_id)
+        items.append(Item(
+            citizen, f"{m.plan.title}: {m.title}", _citizen_url(citizen), action, gettext("Open the plan"), m.due_on,
+            gettext("Due"),
+        ))
+    result.append({"key": "overdue_milestones", "title": gettext("Milestones overdue"), "items": items})
+    return programmes, result
+
+
+def _days_for(programmes, placement, key):
+    for programme, values in programmes:
+        if programme.pk == placement.enrolment.programme_id:
+            return values.get(key)
+    return thresholds.DEFAULTS[key]
+
+
+@login_required
+def today_page(request):
+    if not access.may_do_case_work(request.user):
+        raise Http404
+    on = today()
+    programmes, lists = sections(request.user, on)
+    return render(request, "cases/today.html", {
+        "on": on,
+        "sections": lists,
+        "total": sum(len(s["items"]) for s in lists),
+        "settings": [
+            {"programme": programme, "thresholds": thresholds.listing(programme)} for programme, _values in programmes
+        ],
+        "empty_text": _("Nothing to do"),
+    })

@@ -1,0 +1,48 @@
+"""The CV as a one-page A4 PDF in Danish, for the citizen to take to a company.
+
+Only what a CV shows goes into the template: the name, phone, e-mail and town, the job goal and
+the CV lines. Never the CPR number, restrictions, parallel efforts or any other health data.
+WeasyPrint renders it without a browser; nothing is fetched from the network.
+"""
+
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from jobbro.people.models import JobGoal
+
+# Type sizes (pt) tried in turn until the CV fits on one page; a very long CV keeps the smallest.
+FONT_SIZES = (10, 9.2, 8.5, 7.8)
+
+
+def cv_context(citizen):
+    from jobbro.people.views import cv_sections
+
+    current = list(citizen.job_goals.filter(replaced_on__isnull=True).order_by("-set_on", "-id"))
+    goals = [g for g in current if g.kind == JobGoal.Kind.GOAL] or [g for g in current if g.kind == JobGoal.Kind.WISH]
+    return {"citizen": citizen, "goals": goals, "sections": cv_sections(citizen)}
+
+
+def render_cv_html(citizen, *, font_size=FONT_SIZES[0], context=None):
+    with translation.override("da"):
+        return render_to_string("people/cv_pdf.html", {**(context or cv_context(citizen)), "font_size": f"{font_size:g}"})
+
+
+def cv_document(citizen):
+    """The laid-out WeasyPrint document: one page if the type can be made to fit, at the largest size that does."""
+    from weasyprint import HTML, URLFetcher
+
+    # No protocol allowed: the template is self-contained and must never load anything.
+    fetcher = URLFetcher(allowed_protocols=())
+    context = cv_context(citizen)
+    document = None
+    for size in FONT_SIZES:
+        html = render_cv_html(citizen, font_size=size, context=context)
+        document = HTML(string=html, base_url=None, url_fetcher=fetcher).render()
+        if len(document.pages) == 1:
+            break
+    return document
+
+
+def render_cv_pdf(citizen):
+    """The PDF file's bytes."""
+    return cv_document(citizen).write_pdf()

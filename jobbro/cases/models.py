@@ -183,6 +183,10 @@ class PlacementKind(models.TextChoices):
     REHABILITATION = "rehabilitation", _("Rehabilitation (revalidering)")
 
 
+# Education is followed by attendance at the school, not by weekly hours at a company: no timesheets are expected.
+KINDS_WITHOUT_WEEKLY_HOURS = (PlacementKind.EDUCATION,)
+
+
 class PlacementEndReason(models.TextChoices):
     COMPLETED = "completed", _("Completed as planned")
     HIRED = "hired", _("Hired with ordinary hours")

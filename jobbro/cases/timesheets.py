@@ -31,7 +31,7 @@ from jobbro.accounts import access
 from jobbro.audit.log import logs_citizen_read
 from jobbro.cases import actions, thresholds
 from jobbro.cases.actions import monday_of
-from jobbro.cases.models import Enrolment, Placement, Timesheet
+from jobbro.cases.models import KINDS_WITHOUT_WEEKLY_HOURS, Enrolment, Placement, Timesheet
 from jobbro.web.formtools import DesignSystemForm, run_action
 
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{1,2})$")
@@ -172,6 +172,7 @@ def week_placements(user, monday):
     return (
         Placement.objects.filter(enrolment__in=caseload_enrolments(user, monday), starts_on__lte=sunday)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=monday))
+        .exclude(kind__in=KINDS_WITHOUT_WEEKLY_HOURS)
         .select_related("enrolment__citizen", "enrolment__programme", "company")
         .order_by("enrolment__citizen__last_name", "enrolment__citizen__first_name", "starts_on", "pk")
     )

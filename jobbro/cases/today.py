@@ -47,6 +47,7 @@ from jobbro.accounts.models import Programme
 from jobbro.cases import thresholds
 from jobbro.cases.actions import monday_of
 from jobbro.cases.models import (
+    KINDS_WITHOUT_WEEKLY_HOURS,
     AgreedHoursChange,
     Contact,
     Enrolment,
@@ -105,7 +106,7 @@ def missing_timesheets(user, on, programmes=None):
     monday = monday_of(on) - datetime.timedelta(days=7)
     sunday = monday + datetime.timedelta(days=6)
     placements = Placement.objects.filter(enrolment__in=caseload(user), starts_on__lte=sunday).filter(_running_on(monday))
-    placements = placements.exclude(Exists(Timesheet.objects.filter(placement=OuterRef("pk"), week_start=monday)))
+    placements = placements.exclude(kind__in=KINDS_WITHOUT_WEEKLY_HOURS).exclude(Exists(Timesheet.objects.filter(placement=OuterRef("pk"), week_start=monday)))
     return _by_citizen(placements.select_related("enrolment__citizen", "company"), "enrolment__")
 
 

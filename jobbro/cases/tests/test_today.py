@@ -483,3 +483,23 @@ def test_programmes_with_different_thresholds_are_each_applied_in_one_query(worl
     with CaptureQueriesContext(connection) as queries:
         list(todo.no_contact(alice, on(), todo.caseload_programmes(alice)))
     assert len(queries) == 2  # the programmes, then the list
+
+
+def test_an_education_placement_is_never_listed_as_missing_hours(alice, alices_enrolment, company):
+    """Education is followed at the school, not in weekly hours: neither Today nor the hours page asks for them."""
+    import datetime as dt
+
+    from jobbro.cases import actions as case_actions
+    from jobbro.cases import timesheets
+    from jobbro.cases.actions import monday_of
+    from jobbro.cases.models import PlacementKind
+    from jobbro.cases.today import missing_timesheets
+
+    on = dt.date(2026, 11, 22)
+    last_monday = monday_of(on) - dt.timedelta(days=7)
+    placement = case_actions.start_placement(
+        acting_user=alice, enrolment=alices_enrolment, company=company, kind=PlacementKind.EDUCATION,
+        starts_on=last_monday - dt.timedelta(days=21), no_hours_reason="Uddannelse på fuld tid",
+    )
+    assert placement not in missing_timesheets(alice, on)
+    assert placement not in timesheets.week_placements(alice, last_monday)

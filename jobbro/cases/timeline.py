@@ -7,9 +7,13 @@ the UI, an import or the demo generator.
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Sum
+from django.db.models.functions import TruncMonth
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from jobbro.cases.models import Contact, Outcome, Placement, StepChange, Timesheet, UpskillingDecision
 from jobbro.people.models import JobGoal, TrafficLightChange
@@ -48,18 +52,33 @@ def _contacts(enrolments):
         yield Event(c.occurred_on, "contact", c.get_kind_display(), str(c.company or ""), c.note)
 
 
+def _hours_text(value):
+    """11 and 7,5 rather than 11,0 and 7,50: databases sum decimals to different scales."""
+    value = Decimal(value).quantize(Decimal("0.1"))
+    return number_format(int(value) if value == value.to_integral_value() else value)
+
+
 def _hours(enrolments):
-    weeks = (
+    """One event per calendar month, dated by its last registered week: weekly rows live on the placement page."""
+    months = (
         Timesheet.objects.filter(placement__enrolment__in=enrolments)
-        .values("week_start")
-        .annotate(ordinary=Sum("ordinary_hours"), internship=Sum("internship_hours"), n=Count("id"))
+        .annotate(month=TruncMonth("week_start"))
+        .values("month")
+        .annotate(last_week=Max("week_start"), ordinary=Sum("ordinary_hours"), internship=Sum("internship_hours"),
+                  weeks=Count("week_start", distinct=True))
     )
-    for week in weeks:
-        year, number, _day = week["week_start"].isocalendar()
-        detail = _("%(ordinary)s ordinary paid hours, %(internship)s internship hours") % {
-            "ordinary": week["ordinary"], "internship": week["internship"]
+    for month in months:
+        detail = ngettext(
+            "%(ordinary)s ordinary paid hours, %(internship)s internship hours in %(weeks)s week",
+            "%(ordinary)s ordinary paid hours, %(internship)s internship hours in %(weeks)s weeks",
+            month["weeks"],
+        ) % {
+            "ordinary": _hours_text(month["ordinary"]),
+            "internship": _hours_text(month["internship"]),
+            "weeks": month["weeks"],
         }
-        yield Event(week["week_start"], "hours", _("Hours week %(week)s, %(year)s") % {"week": number, "year": year}, detail)
+        title = _("Hours in %(month)s") % {"month": date_format(month["month"], "YEAR_MONTH_FORMAT")}
+        yield Event(month["last_week"], "hours", title, detail)
 
 
 def _upskilling(enrolments):

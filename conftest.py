@@ -151,11 +151,11 @@ def axe_check():
 def screenshot():
     """`screenshot(page, "name")`: a PNG into docs/screenshots/ when JOBBRO_SCREENSHOTS=1, else test-artifacts/."""
 
-    def take(page, name):
+    def take(page, name, full_page=True):
         folder = SCREENSHOTS if os.environ.get("JOBBRO_SCREENSHOTS") == "1" else ARTIFACTS
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
         return path
 
     return take

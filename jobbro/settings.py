@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "jobbro.cases",
     "jobbro.audit",
     "jobbro.reporting",
+    "jobbro.matching",
+    "jobbro.imports",
     "jobbro.demo",
     "jobbro.web",
 ]

@@ -12,4 +12,7 @@ urlpatterns = [
     path("", include("jobbro.cases.urls")),
     path("", include("jobbro.cases.urls_placements")),
     path("", include("jobbro.cases.urls_week")),
+    path("", include("jobbro.companies.urls")),
+    path("", include("jobbro.matching.urls")),
+    path("", include("jobbro.imports.urls")),
 ]

@@ -360,6 +360,7 @@ def placement_detail(request, citizen_pk, pk):
         "may_write": access.may_do_case_work(request.user),
         "may_read_case_notes": access.may_read_case_notes(request.user),
         "here": request.path,
+        "today": timezone.localdate(),
     })
 
 

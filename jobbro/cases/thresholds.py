@@ -24,6 +24,10 @@ THREE_MONTH_TALK_DAYS = "three_month_talk_days"
 ENDING_SOON_DAYS = "ending_soon_days"
 INTERNSHIP_WITHOUT_HOURS_WEEKS = "internship_without_hours_weeks"
 SMALL_JOB_MONTHLY_HOURS = "small_job_monthly_hours"
+FACTORY_MIN_INTERNSHIPS = "factory_min_internships"
+FACTORY_MAX_PAID_SHARE_PERCENT = "factory_max_paid_share_percent"
+FACTORY_LOOKBACK_DAYS = "factory_lookback_days"
+UNMATCHED_WEEKS = "unmatched_weeks"
 
 # The defaults, in one place.
 DEFAULTS = {
@@ -39,6 +43,15 @@ DEFAULTS = {
     INTERNSHIP_WITHOUT_HOURS_WEEKS: 4,
     # The national model: a small job counts with at least this many ordinary paid hours in a calendar month.
     SMALL_JOB_MONTHLY_HOURS: 30,
+    # Internship factory (praktikfabrik, companies/track_record.py): a company that started at least this many
+    # internships within the look-back period ...
+    FACTORY_MIN_INTERNSHIPS: 4,
+    # ... of which at most this share (percent) turned into ordinary paid hours, is flagged.
+    FACTORY_MAX_PAID_SHARE_PERCENT: 10,
+    # The look-back period: internships started within this many days before today (two years).
+    FACTORY_LOOKBACK_DAYS: 730,
+    # Type-3 support: a citizen in step 2 with no match for this many weeks is brought to the whole network.
+    UNMATCHED_WEEKS: 8,
 }
 
 # Upper bounds keep dates computable (and catch an extra digit typed by mistake).
@@ -49,6 +62,10 @@ MAXIMA = {
     ENDING_SOON_DAYS: 3660,
     INTERNSHIP_WITHOUT_HOURS_WEEKS: 520,
     SMALL_JOB_MONTHLY_HOURS: 744,  # the hours in a month of 31 days
+    FACTORY_MIN_INTERNSHIPS: 1000,
+    FACTORY_MAX_PAID_SHARE_PERCENT: 100,
+    FACTORY_LOOKBACK_DAYS: 3660,
+    UNMATCHED_WEEKS: 520,
 }
 
 LABELS = {
@@ -58,6 +75,10 @@ LABELS = {
     ENDING_SOON_DAYS: _("Days before a placement's planned end that it is shown as ending"),
     INTERNSHIP_WITHOUT_HOURS_WEEKS: _("Weeks of internship before ordinary hours should be agreed"),
     SMALL_JOB_MONTHLY_HOURS: _("Ordinary paid hours a month that make a small job count (national model)"),
+    FACTORY_MIN_INTERNSHIPS: _("Internships started before a company can be flagged as an internship factory"),
+    FACTORY_MAX_PAID_SHARE_PERCENT: _("Largest share of internships turned into ordinary hours for which a company is flagged"),
+    FACTORY_LOOKBACK_DAYS: _("Days back in which internships count for the internship-factory flag"),
+    UNMATCHED_WEEKS: _("Weeks in step 2 without a match before a citizen is listed for the whole network (type 3)"),
 }
 
 UNITS = {
@@ -67,6 +88,10 @@ UNITS = {
     ENDING_SOON_DAYS: _("days"),
     INTERNSHIP_WITHOUT_HOURS_WEEKS: _("weeks"),
     SMALL_JOB_MONTHLY_HOURS: _("hours"),
+    FACTORY_MIN_INTERNSHIPS: _("internships"),
+    FACTORY_MAX_PAID_SHARE_PERCENT: _("percent"),
+    FACTORY_LOOKBACK_DAYS: _("days"),
+    UNMATCHED_WEEKS: _("weeks"),
 }
 
 
@@ -99,6 +124,10 @@ class Thresholds:
     ending_soon_days: int
     internship_without_hours_weeks: int
     small_job_monthly_hours: int
+    factory_min_internships: int
+    factory_max_paid_share_percent: int
+    factory_lookback_days: int
+    unmatched_weeks: int
 
     def get(self, key):
         return getattr(self, key)

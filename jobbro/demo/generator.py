@@ -1622,7 +1622,7 @@ class _Generator:
             return None
         code = rng.choice(WISH_CODES) if rng.random() < 0.3 else p.wish
         title = codes.occupation_title(code).lower()
-        plan = self.t[JobPlan].add(enrolment_id=enrolment, is_job_package=True, title=f"Jobpakke: {title}",
+        plan = self.t[JobPlan].add(enrolment_id=enrolment, is_job_package=True, title=f"Mod job som {title}",
                                    target_occupation_code=code, created_on=created, closed_on=c.exit_on)
         chosen = sorted(rng.sample(MILESTONES, rng.randint(2, 4)), key=lambda m: m[2])
         chosen.append((Milestone.Kind.TARGET_JOB, f"Ordinære timer som {title}", rng.randint(150, 240)))

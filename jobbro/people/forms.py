@@ -78,7 +78,7 @@ class CompetenceForm(DesignSystemForm):
 class RestrictionForm(DesignSystemForm):
     tag = forms.ChoiceField(label=_("Restriction"), choices=[("", "—")] + list(Restriction.Tag.choices))
     description = _text(_("In the citizen's own words"), 300,
-                        help_text=_("What it means at work. Required for \u201cOther\u201d."))
+                        help_text=_("What it means at work. Required for “Other”."))
     recorded_on = _date(_("Recorded on"))
 
 
@@ -88,7 +88,7 @@ class EndRestrictionForm(DesignSystemForm):
 
 class ParallelEffortForm(DesignSystemForm):
     kind = forms.ChoiceField(label=_("Kind of effort"), choices=[("", "—")] + list(ParallelEffort.Kind.choices))
-    description = _text(_("Description"), 300, help_text=_("Who provides it and how often. Required for \u201cOther\u201d."))
+    description = _text(_("Description"), 300, help_text=_("Who provides it and how often. Required for “Other”."))
     starts_on = _date(_("From"))
     ends_on = _date(_("To"), required=False, help_text=_("Leave empty if the end is not known."))
 

@@ -249,7 +249,7 @@ def cv_entry_delete(request, citizen_pk, entry_pk):
         messages.success(request, _("The line has been deleted from the CV."))
         return redirect("cv", citizen_pk=citizen.pk)
     return _form_page(request, citizen, form, title=_("Delete CV line"), cancel_url=reverse("cv", args=[citizen.pk]),
-                      intro=_("Delete \u201c%(title)s\u201d from the CV? This cannot be undone.") % {"title": entry.title},
+                      intro=_("Delete “%(title)s” from the CV? This cannot be undone.") % {"title": entry.title},
                       submit_label=_("Delete"))
 
 

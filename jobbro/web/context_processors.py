@@ -22,7 +22,12 @@ def navigation(request):
     if access.may_see_companies(user):
         items.append((reverse("company_list"), _("Companies")))
         items.append((reverse("opening_board"), _("Small jobs")))
+        items.append((reverse("course_list"), _("Courses")))
+    if user.role in {Role.COORDINATOR, Role.JOB_BROKER} or access.is_admin(user):
+        items.append((reverse("match_proposals"), _("Matching")))
     items.append((reverse("result_goals"), _("Result goals")))
+    if user.role == Role.COORDINATOR or access.is_admin(user):
+        items.append((reverse("import_list"), _("Import")))
     if access.is_admin(user):
         items.append((reverse("admin:index"), _("Administration")))
     current = request.path

@@ -22,7 +22,10 @@ from jobbro.cases import placement_views, timeline
 from jobbro.cases import views as case_views
 from jobbro.cases.actions import monday_of
 from jobbro.cases.models import Enrolment, Placement, Timesheet
+from jobbro.companies import actions as company_actions
+from jobbro.companies.board_export import board_openings
 from jobbro.companies.models import Company, NetworkAgreement, Opening
+from jobbro.companies.track_record import track_records
 from jobbro.people import actions as people_actions
 from jobbro.people import cpr
 from jobbro.people import views as people_views
@@ -209,9 +212,16 @@ def company_list(request):
         if form.cleaned_data["kind"]:
             companies = companies.filter(kind=form.cleaned_data["kind"])
     page = Paginator(companies.order_by("name"), PAGE_SIZE).get_page(request.GET.get("page"))
+    # The track record for the page's companies: one query per programme, however many companies.
+    records = track_records(page.object_list, programmes, on=today(), with_contacts=False)
+    for company in page.object_list:
+        company.track_records = records.get(company.pk, [])
+        company.is_factory = any(record.is_factory for record in company.track_records)
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "web/company_list.html", {"form": form, "page": page, "query": query.urlencode()})
+    return render(request, "web/company_list.html", {
+        "form": form, "page": page, "query": query.urlencode(), "may_manage": company_actions.may_manage_network(request.user),
+    })
 
 
 @login_required
@@ -219,23 +229,9 @@ def opening_board(request):
     if not access.may_see_companies(request.user):
         raise Http404
     form = OpeningFilterForm(request.GET or None)
-    openings = Opening.objects.open().filter(programme__in=access.visible_programmes(request.user)).select_related("company", "buddy")
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["q"]:
-            openings = openings.filter(Q(title__icontains=data["q"]) | Q(tasks__icontains=data["q"]) | Q(company__name__icontains=data["q"]))
-        if data["hours"] == "10":
-            openings = openings.filter(weekly_hours__lte=10)
-        elif data["hours"] == "20":
-            openings = openings.filter(weekly_hours__gt=10, weekly_hours__lte=20)
-        elif data["hours"] == "21":
-            openings = openings.filter(weekly_hours__gt=20)
-        if data["day"]:
-            # Days are stored as a JSON list of codes; match the quoted code so "mon" never matches inside another.
-            openings = openings.filter(days__icontains=f'"{data["day"]}"')
-        if data["buddy"]:
-            openings = openings.filter(buddy__isnull=False)
-    page = Paginator(openings.order_by("-posted_on", "title"), PAGE_SIZE).get_page(request.GET.get("page"))
+    # The same filtering as the export (companies/board_export.py), so the file holds what the page shows.
+    openings = board_openings(request.user, form)
+    page = Paginator(openings, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "web/opening_board.html", {"form": form, "page": page, "query": query.urlencode()})

@@ -20,6 +20,10 @@ def test_the_defaults_are_the_ones_the_programmes_agreed():
         "ending_soon_days": 14,
         "internship_without_hours_weeks": 4,
         "small_job_monthly_hours": 30,
+        "factory_min_internships": 4,
+        "factory_max_paid_share_percent": 10,
+        "factory_lookback_days": 730,
+        "unmatched_weeks": 8,
     }
 
 

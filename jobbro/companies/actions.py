@@ -1,0 +1,376 @@
+"""Every write to the company network goes through one of these functions.
+
+Each runs in one transaction, checks that the acting user may make the change, validates before it
+writes, and writes its audit row with the change. The coordinator (and an administrator) keeps the
+network: companies, contacts and buddies, network agreements, openings (small jobs), institutions and
+courses. Enrolling a citizen in a course is case work and follows the case-work rules.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jobbro.accounts import access
+from jobbro.accounts.models import Role
+from jobbro.audit.log import log_change
+from jobbro.cases.models import UpskillingEnrolment
+from jobbro.companies.models import (
+    Company,
+    CompanyContact,
+    Course,
+    KnowledgeInstitution,
+    NetworkAgreement,
+    Opening,
+    Requirement,
+    Weekday,
+)
+
+COMPANY_FIELDS = ("cvr", "name", "industry_code", "kind", "address", "postcode", "city")
+CONTACT_FIELDS = ("name", "job_title", "phone", "email", "is_buddy", "buddy_trained_on")
+OPENING_FIELDS = (
+    "title", "occupation_code", "tasks", "weekly_hours", "days", "requirements", "danish_level_required", "buddy", "capacity",
+)
+COURSE_FIELDS = ("institution", "name", "subject", "duration_days", "cost_dkk", "alongside_work")
+INSTITUTION_FIELDS = ("name", "kind", "city")
+
+
+def may_manage_network(user):
+    """The coordinator owns the company network and the small-jobs board; an administrator may too."""
+    return user.is_authenticated and (user.role == Role.COORDINATOR or access.is_admin(user))
+
+
+def may_enrol_in_courses(user):
+    """Enrolling a citizen in a course is case work."""
+    return access.may_do_case_work(user)
+
+
+def _require(condition):
+    if not condition:
+        raise PermissionDenied
+
+
+def _require_network(user):
+    _require(may_manage_network(user))
+
+
+def _require_programme(user, programme):
+    _require(access.visible_programmes(user).filter(pk=programme.pk).exists())
+
+
+def _full_clean(obj, exclude=None):
+    obj.full_clean(exclude=exclude, validate_unique=False)
+
+
+def _changed(obj, fields, values):
+    """Set the given values on obj; return {field: new value as text} for the ones that changed."""
+    changes = {}
+    for field in fields:
+        if field not in values:
+            continue
+        new = values[field]
+        if getattr(obj, field) != new:
+            setattr(obj, field, new)
+            changes[field] = new.pk if hasattr(new, "pk") else (new if isinstance(new, (bool, int, list)) or new is None else str(new))
+    return changes
+
+
+# --- Companies --------------------------------------------------------------------------------------------
+
+
+def _check_cvr_free(cvr, company=None):
+    others = Company.objects.filter(cvr=cvr)
+    if company is not None:
+        others = others.exclude(pk=company.pk)
+    if others.exists():
+        raise ValidationError({"cvr": _("A company with this CVR number is already in the network.")})
+
+
+@transaction.atomic
+def create_company(*, acting_user, cvr, name, industry_code, kind, address="", postcode="", city=""):
+    _require_network(acting_user)
+    cvr = (cvr or "").replace(" ", "").strip()
+    company = Company(cvr=cvr, name=name.strip(), industry_code=industry_code, kind=kind, address=address.strip(),
+                      postcode=postcode.strip(), city=city.strip())
+    _full_clean(company)
+    _check_cvr_free(cvr)
+    company.save()
+    log_change(user=acting_user, action="create_company", obj=company, changes={"cvr": cvr, "name": company.name, "kind": kind})
+    return company
+
+
+@transaction.atomic
+def update_company(*, acting_user, company, **values):
+    """Change a company's facts (CVR, name, industry, kind, address)."""
+    _require_network(acting_user)
+    unknown = set(values) - set(COMPANY_FIELDS)
+    if unknown:
+        raise TypeError(f"update_company: unknown fields {sorted(unknown)}")
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    if "cvr" in values:
+        values["cvr"] = (values["cvr"] or "").replace(" ", "").strip()
+    changes = _changed(company, COMPANY_FIELDS, values)
+    _full_clean(company)
+    if "cvr" in changes:
+        _check_cvr_free(company.cvr, company)
+    if changes:
+        company.save()
+        log_change(user=acting_user, action="update_company", obj=company, changes=changes)
+    return company
+
+
+# --- Contacts and buddies ---------------------------------------------------------------------------------
+
+
+def _clean_contact(contact):
+    if contact.buddy_trained_on and not contact.is_buddy:
+        raise ValidationError({"buddy_trained_on": _("Only a buddy has a buddy training date.")})
+    if contact.buddy_trained_on and contact.buddy_trained_on > timezone.localdate():
+        raise ValidationError({"buddy_trained_on": _("The buddy training date cannot be in the future.")})
+    _full_clean(contact)
+
+
+@transaction.atomic
+def add_company_contact(*, acting_user, company, name, job_title="", phone="", email="", is_buddy=False, buddy_trained_on=None):
+    _require_network(acting_user)
+    contact = CompanyContact(company=company, name=name.strip(), job_title=job_title.strip(), phone=phone.strip(),
+                             email=email.strip(), is_buddy=bool(is_buddy), buddy_trained_on=buddy_trained_on)
+    _clean_contact(contact)
+    contact.save()
+    log_change(user=acting_user, action="add_company_contact", obj=contact,
+               changes={"company": company.pk, "is_buddy": contact.is_buddy,
+                        "buddy_trained_on": buddy_trained_on.isoformat() if buddy_trained_on else None})
+    return contact
+
+
+@transaction.atomic
+def update_company_contact(*, acting_user, contact, **values):
+    _require_network(acting_user)
+    unknown = set(values) - set(CONTACT_FIELDS)
+    if unknown:
+        raise TypeError(f"update_company_contact: unknown fields {sorted(unknown)}")
+    contact = CompanyContact.objects.select_for_update().get(pk=contact.pk)
+    changes = _changed(contact, CONTACT_FIELDS, values)
+    _clean_contact(contact)
+    if changes:
+        contact.save()
+        # Names, phone numbers and e-mails of company people are personal data too: log which fields changed.
+        log_change(user=acting_user, action="update_company_contact", obj=contact, changes={"fields": sorted(changes)})
+    return contact
+
+
+# --- Network agreements -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_agreement(*, acting_user, company, programme, signed_on, commitments="", ended_on=None):
+    """A signed network agreement: the company joins the programme's cluster network."""
+    _require_network(acting_user)
+    _require_programme(acting_user, programme)
+    if signed_on > timezone.localdate():
+        raise ValidationError({"signed_on": _("The agreement cannot be signed in the future.")})
+    running = NetworkAgreement.objects.filter(company=company, programme=programme, ended_on__isnull=True)
+    if ended_on is None and running.exists():
+        raise ValidationError({"signed_on": _("The company already has a running agreement in this programme; end it first.")})
+    agreement = NetworkAgreement(company=company, programme=programme, signed_on=signed_on, ended_on=ended_on,
+                                 commitments=(commitments or "").strip())
+    _full_clean(agreement)
+    agreement.save()
+    log_change(user=acting_user, action="record_agreement", obj=agreement,
+               changes={"company": company.pk, "programme": programme.pk, "signed_on": signed_on.isoformat()})
+    return agreement
+
+
+@transaction.atomic
+def end_agreement(*, acting_user, agreement, ended_on):
+    _require_network(acting_user)
+    _require_programme(acting_user, agreement.programme)
+    agreement = NetworkAgreement.objects.select_for_update().get(pk=agreement.pk)
+    if agreement.ended_on:
+        raise ValidationError({"ended_on": _("The agreement has already ended.")})
+    agreement.ended_on = ended_on
+    _full_clean(agreement)
+    agreement.save()
+    log_change(user=acting_user, action="end_agreement", obj=agreement, changes={"ended_on": ended_on.isoformat()})
+    return agreement
+
+
+# --- Openings (small jobs) --------------------------------------------------------------------------------
+
+
+def _clean_opening(opening):
+    errors = {}
+    days = list(dict.fromkeys(opening.days or []))
+    if set(days) - set(Weekday.values):
+        errors["days"] = _("Choose days from the list.")
+    requirements = list(dict.fromkeys(opening.requirements or []))
+    if set(requirements) - set(Requirement.values):
+        errors["requirements"] = _("Choose requirements from the list.")
+    if opening.buddy_id and opening.buddy.company_id != opening.company_id:
+        errors["buddy"] = _("The buddy must work at the company.")
+    if errors:
+        raise ValidationError(errors)
+    order = {day: i for i, day in enumerate(Weekday.values)}
+    opening.days = sorted(days, key=order.get)
+    opening.requirements = requirements
+    _full_clean(opening)
+
+
+@transaction.atomic
+def add_opening(*, acting_user, company, programme, title, tasks, weekly_hours, posted_on, days=(), requirements=(),
+                occupation_code="", danish_level_required=None, buddy=None, capacity=1, external_id=""):
+    """Post an open small job on the programme's board."""
+    _require_network(acting_user)
+    _require_programme(acting_user, programme)
+    opening = Opening(company=company, programme=programme, title=title.strip(), tasks=tasks.strip(),
+                      weekly_hours=weekly_hours, days=list(days), requirements=list(requirements),
+                      occupation_code=occupation_code or "", danish_level_required=danish_level_required, buddy=buddy,
+                      capacity=capacity, posted_on=posted_on, external_id=external_id)
+    _clean_opening(opening)
+    if external_id and Opening.objects.filter(programme=programme, external_id=external_id).exists():
+        raise ValidationError({"external_id": _("An opening with this external id is already in the programme.")})
+    opening.save()
+    log_change(user=acting_user, action="add_opening", obj=opening,
+               changes={"company": company.pk, "programme": programme.pk, "title": opening.title,
+                        "weekly_hours": str(opening.weekly_hours)})
+    return opening
+
+
+@transaction.atomic
+def update_opening(*, acting_user, opening, **values):
+    _require_network(acting_user)
+    _require_programme(acting_user, opening.programme)
+    unknown = set(values) - set(OPENING_FIELDS)
+    if unknown:
+        raise TypeError(f"update_opening: unknown fields {sorted(unknown)}")
+    opening = Opening.objects.select_for_update().get(pk=opening.pk)
+    if opening.status != Opening.Status.OPEN:
+        raise ValidationError(_("Only an open small job can be changed."))
+    changes = _changed(opening, OPENING_FIELDS, {k: (list(v) if k in {"days", "requirements"} else v) for k, v in values.items()})
+    _clean_opening(opening)
+    if changes:
+        opening.save()
+        log_change(user=acting_user, action="update_opening", obj=opening, changes={"fields": sorted(changes)})
+    return opening
+
+
+@transaction.atomic
+def close_opening(*, acting_user, opening, on, filled=False):
+    """Take an opening off the board: filled (someone got it) or closed (withdrawn)."""
+    _require_network(acting_user)
+    _require_programme(acting_user, opening.programme)
+    opening = Opening.objects.select_for_update().get(pk=opening.pk)
+    if opening.status != Opening.Status.OPEN:
+        raise ValidationError(_("The small job is not open."))
+    if on < opening.posted_on:
+        raise ValidationError({"on": _("The date cannot be before the small job was posted.")})
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("The date cannot be in the future.")})
+    if filled:
+        opening.status, opening.filled_on = Opening.Status.FILLED, on
+    else:
+        opening.status, opening.closed_on = Opening.Status.CLOSED, on
+    _full_clean(opening)
+    opening.save()
+    log_change(user=acting_user, action="close_opening", obj=opening, changes={"status": opening.status, "on": on.isoformat()})
+    return opening
+
+
+# --- Knowledge institutions and courses -------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_institution(*, acting_user, name, kind, city=""):
+    _require_network(acting_user)
+    institution = KnowledgeInstitution(name=name.strip(), kind=kind, city=city.strip())
+    _full_clean(institution)
+    if KnowledgeInstitution.objects.filter(name__iexact=institution.name).exists():
+        raise ValidationError({"name": _("An institution with this name is already in the catalogue.")})
+    institution.save()
+    log_change(user=acting_user, action="create_institution", obj=institution, changes={"name": institution.name, "kind": kind})
+    return institution
+
+
+@transaction.atomic
+def update_institution(*, acting_user, institution, **values):
+    _require_network(acting_user)
+    unknown = set(values) - set(INSTITUTION_FIELDS)
+    if unknown:
+        raise TypeError(f"update_institution: unknown fields {sorted(unknown)}")
+    institution = KnowledgeInstitution.objects.select_for_update().get(pk=institution.pk)
+    changes = _changed(institution, INSTITUTION_FIELDS, values)
+    _full_clean(institution)
+    if "name" in changes and KnowledgeInstitution.objects.filter(name__iexact=institution.name).exclude(pk=institution.pk).exists():
+        raise ValidationError({"name": _("An institution with this name is already in the catalogue.")})
+    if changes:
+        institution.save()
+        log_change(user=acting_user, action="update_institution", obj=institution, changes=changes)
+    return institution
+
+
+def _clean_course(course):
+    if course.duration_days is not None and course.duration_days < 1:
+        raise ValidationError({"duration_days": _("A course lasts at least one day.")})
+    if course.cost_dkk is not None and course.cost_dkk < 0:
+        raise ValidationError({"cost_dkk": _("The cost cannot be negative.")})
+    _full_clean(course)
+
+
+@transaction.atomic
+def create_course(*, acting_user, institution, name, subject, duration_days, cost_dkk=0, alongside_work=True):
+    _require_network(acting_user)
+    course = Course(institution=institution, name=name.strip(), subject=subject, duration_days=duration_days,
+                    cost_dkk=cost_dkk, alongside_work=bool(alongside_work))
+    _clean_course(course)
+    course.save()
+    log_change(user=acting_user, action="create_course", obj=course,
+               changes={"institution": institution.pk, "name": course.name, "subject": subject})
+    return course
+
+
+@transaction.atomic
+def update_course(*, acting_user, course, **values):
+    _require_network(acting_user)
+    unknown = set(values) - set(COURSE_FIELDS)
+    if unknown:
+        raise TypeError(f"update_course: unknown fields {sorted(unknown)}")
+    course = Course.objects.select_for_update().get(pk=course.pk)
+    changes = _changed(course, COURSE_FIELDS, values)
+    _clean_course(course)
+    if changes:
+        course.save()
+        log_change(user=acting_user, action="update_course", obj=course, changes=changes)
+    return course
+
+
+@transaction.atomic
+def enrol_in_course(*, acting_user, enrolment, course, starts_on):
+    """Enrol a citizen (one of their programme enrolments) in a course: a planned upskilling.
+
+    The end date follows from the course's duration. Upskilling runs alongside the course in the programme,
+    so it must start within the enrolment.
+    """
+    _require(may_enrol_in_courses(acting_user))
+    _require(access.scope_enrolments(type(enrolment).objects.filter(pk=enrolment.pk), acting_user).exists())
+    if not enrolment.is_active:
+        raise ValidationError({"enrolment": _("The citizen's course in the programme has ended.")})
+    if starts_on < enrolment.referred_on:
+        raise ValidationError({"starts_on": _("The course cannot start before the start form date.")})
+    if UpskillingEnrolment.objects.filter(
+        enrolment=enrolment, course=course, status__in=[UpskillingEnrolment.Status.PLANNED, UpskillingEnrolment.Status.STARTED]
+    ).exists():
+        raise ValidationError({"course": _("The citizen is already enrolled in this course.")})
+    upskilling = UpskillingEnrolment(
+        enrolment=enrolment,
+        course=course,
+        starts_on=starts_on,
+        ends_on=starts_on + datetime.timedelta(days=max(course.duration_days, 1) - 1),
+        status=UpskillingEnrolment.Status.PLANNED,
+    )
+    _full_clean(upskilling)
+    upskilling.save()
+    log_change(user=acting_user, action="enrol_in_course", obj=upskilling, citizen_pk=enrolment.citizen_id,
+               changes={"course": course.pk, "starts_on": starts_on.isoformat()})
+    return upskilling

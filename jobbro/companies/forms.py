@@ -1,0 +1,158 @@
+"""Forms for the company network: company facts, contacts and buddies, agreements, openings, courses.
+
+The forms check formats and choices; the actions in companies/actions.py check the rules and write.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from jobbro import codes
+from jobbro.cases.forms import Checkboxes, HoursField, Radios, not_in_future
+from jobbro.companies.models import Company, CompanyContact, Course, KnowledgeInstitution, Requirement, Weekday
+from jobbro.web.formtools import DesignSystemForm, DesignSystemModelForm
+
+
+class CompanyForm(DesignSystemModelForm):
+    class Meta:
+        model = Company
+        fields = ["cvr", "name", "industry_code", "kind", "address", "postcode", "city"]
+        widgets = {"cvr": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})}
+        help_texts = {"cvr": _("8 digits, e.g. 13585628.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        industry = self.fields["industry_code"]
+        choices = codes.industry_choices()
+        current = self.initial.get("industry_code") or (self.instance.industry_code if self.instance.pk else "")
+        if current and current not in dict(choices):
+            choices.append((current, current))
+        self.fields["industry_code"] = forms.ChoiceField(label=industry.label, choices=choices)
+        self.fields["industry_code"].widget.attrs["class"] = "form-select"
+
+    def validate_unique(self):
+        # The action checks the CVR against the other companies and says so next to the field.
+        pass
+
+    def action_arguments(self):
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class CompanyContactForm(DesignSystemModelForm):
+    class Meta:
+        model = CompanyContact
+        fields = ["name", "job_title", "phone", "email", "is_buddy", "buddy_trained_on"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["buddy_trained_on"].validators.append(not_in_future)
+        self.fields["buddy_trained_on"].help_text = _("The half-day buddy training, if the buddy has taken it.")
+
+    def action_arguments(self):
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class AgreementForm(DesignSystemForm):
+    programme = forms.ModelChoiceField(label=_("Programme"), queryset=None)
+    signed_on = forms.DateField(label=_("Signed on"), validators=[not_in_future])
+    commitments = forms.CharField(label=_("What the company committed to"), widget=forms.Textarea, required=False,
+                                  help_text=_("E.g. two small jobs a year, a trained buddy, a coffee visit within a week."))
+
+    def __init__(self, *args, programmes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = programmes
+        if programmes.count() == 1:
+            self.fields["programme"].initial = programmes.first()
+
+
+class EndAgreementForm(DesignSystemForm):
+    ended_on = forms.DateField(label=_("Ended on"))
+
+
+class OpeningForm(DesignSystemForm):
+    programme = forms.ModelChoiceField(label=_("Programme"), queryset=None)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    occupation_code = forms.ChoiceField(label=_("Occupation (DISCO-08)"), required=False)
+    tasks = forms.CharField(label=_("Tasks"), widget=forms.Textarea)
+    weekly_hours = HoursField(label=_("Hours a week"))
+    days = forms.MultipleChoiceField(label=_("Days"), choices=Weekday.choices, widget=Checkboxes, required=False)
+    requirements = forms.MultipleChoiceField(label=_("Requirements"), choices=Requirement.choices, widget=Checkboxes, required=False)
+    danish_level_required = forms.TypedChoiceField(
+        label=_("Danish level required"), choices=[("", _("None"))] + [(n, str(n)) for n in range(1, 6)], coerce=int,
+        required=False, empty_value=None, help_text=_("1 (a few words) to 5 (fluent)."),
+    )
+    buddy = forms.ModelChoiceField(label=_("Buddy"), queryset=None, required=False, empty_label=_("No buddy"))
+    capacity = forms.IntegerField(label=_("Places"), min_value=1, max_value=100, initial=1)
+    posted_on = forms.DateField(label=_("Posted on"), validators=[not_in_future])
+
+    def __init__(self, *args, company, programmes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = programmes
+        if programmes.count() == 1:
+            self.fields["programme"].initial = programmes.first()
+        self.fields["occupation_code"].choices = codes.occupation_choices()
+        self.fields["buddy"].queryset = company.contacts.filter(is_buddy=True)
+        self.fields["weekly_hours"].required = True
+
+    def action_arguments(self):
+        data = dict(self.cleaned_data)
+        data.pop("programme")
+        return data
+
+
+class CloseOpeningForm(DesignSystemForm):
+    OUTCOMES = [("filled", _("Filled: someone got it")), ("closed", _("Closed: withdrawn"))]
+
+    outcome = forms.ChoiceField(label=_("Why it comes off the board"), choices=OUTCOMES, widget=Radios, initial="filled")
+    on = forms.DateField(label=_("Date"), validators=[not_in_future])
+
+
+class InstitutionForm(DesignSystemModelForm):
+    class Meta:
+        model = KnowledgeInstitution
+        fields = ["name", "kind", "city"]
+
+    def validate_unique(self):
+        pass
+
+    def action_arguments(self):
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class CourseForm(DesignSystemModelForm):
+    class Meta:
+        model = Course
+        fields = ["institution", "name", "subject", "duration_days", "cost_dkk", "alongside_work"]
+
+    def action_arguments(self):
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class CourseFilterForm(DesignSystemForm):
+    ALONGSIDE = [("", _("All")), ("yes", _("Can run alongside work")), ("no", _("Not alongside work"))]
+
+    q = forms.CharField(label=_("Search by name"), required=False)
+    subject = forms.ChoiceField(label=_("Subject"), choices=[("", _("All"))] + list(Course.Subject.choices), required=False)
+    alongside_work = forms.ChoiceField(label=_("Alongside work"), choices=ALONGSIDE, required=False)
+    institution = forms.ModelChoiceField(label=_("Institution"), queryset=KnowledgeInstitution.objects.all(), required=False,
+                                         empty_label=_("All"))
+
+
+class EnrolmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, enrolment):
+        return f"{enrolment.citizen.full_name} – {enrolment.programme} ({enrolment.site})"
+
+
+class EnrolInCourseForm(DesignSystemForm):
+    enrolment = EnrolmentChoiceField(label=_("Citizen"), queryset=None)
+    starts_on = forms.DateField(label=_("Start"))
+
+    def __init__(self, *args, enrolments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enrolment"].queryset = enrolments
+
+    def clean_enrolment(self):
+        enrolment = self.cleaned_data["enrolment"]
+        if enrolment is None:
+            raise ValidationError(_("Choose the citizen."))
+        return enrolment

@@ -1,0 +1,661 @@
+"""Matching from the database: load citizens and openings into the engine's arrays, rank, assign, explain.
+
+Everything for a set of enrolments and a set of openings is loaded with a fixed number of queries
+(`load`), whatever their number. The engine (engine.py) does the arithmetic; this module maps the domain
+to features and turns the factors that fired into sentences a job broker can read to the citizen.
+
+Domain → features:
+- weekly hours capacity: the enrolment's estimated weekly hours, or the latest agreed hours (ordinary plus
+  internship) of one of its placements when that is more;
+- forbidden requirements from the citizen's restrictions (RESTRICTION_FORBIDS);
+- days the citizen can work: every day, unless a restriction limits them (school hours only: weekdays);
+- Danish level: the latest competence assessment in Danish. A citizen never assessed is NOT excluded from jobs
+  asking for a level (many citizens have Danish as their first language and never get assessed); the
+  explanation asks the broker to check;
+- job goals and wishes in force (occupation codes and the citizen's own words);
+- the company's record: of its internships (internship and hybrid internship) that got somewhere — paid
+  hours registered, hired, ended, or running for a month — how many got ordinary paid hours;
+- an earlier placement of the citizen at the company ending as not a match, ended by the company, or left by
+  the citizen: a penalty;
+- declined match proposals (matching.models.MatchProposal): the same opening is never proposed again; a
+  company that declined the citizen excludes all its openings; any other decline lowers the company's other
+  openings for the citizen.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from jobbro import codes
+from jobbro.cases.models import (
+    AgreedHoursChange,
+    Enrolment,
+    Placement,
+    PlacementEndReason,
+    PlacementKind,
+    Step,
+    Timesheet,
+)
+from jobbro.companies.models import Company, Opening, Requirement, Weekday
+from jobbro.matching import engine, geo
+from jobbro.people.models import CompetenceAssessment, JobGoal, Restriction, TrafficLight
+
+REQUIREMENT_BITS = {value: 1 << i for i, value in enumerate(Requirement.values)}
+DAY_BITS = {value: 1 << i for i, value in enumerate(Weekday.values)}
+Tag = Restriction.Tag
+RESTRICTION_FORBIDS = {
+    Tag.NO_PORK: (Requirement.HANDLES_PORK,),
+    Tag.NO_VACUUMING: (Requirement.VACUUMING,),
+    Tag.NO_HEAVY_LIFTING: (Requirement.HEAVY_LIFTING,),
+    Tag.NO_LONG_STANDING: (Requirement.LONG_STANDING,),
+    Tag.NO_ALCOHOL: (Requirement.HANDLES_ALCOHOL,),
+    Tag.NO_EVENINGS: (Requirement.EVENING_WORK,),
+    Tag.SCHOOL_HOURS_ONLY: (Requirement.EVENING_WORK,),
+}
+RESTRICTION_DAYS = {Tag.SCHOOL_HOURS_ONLY: engine.WEEKDAYS}
+# Requirements the citizen must bring rather than tolerate: not a constraint (no data), a note to check.
+CHECK_REQUIREMENTS = (Requirement.DRIVING_LICENCE, Requirement.HYGIENE_CERTIFICATE)
+FAILED_END_REASONS = (PlacementEndReason.NOT_A_MATCH, PlacementEndReason.COMPANY_ENDED, PlacementEndReason.CITIZEN_LEFT)
+INTERN_KINDS = (PlacementKind.INTERNSHIP, PlacementKind.HYBRID_INTERNSHIP)
+RECORD_SETTLED_DAYS = 28  # an internship running this long without paid hours counts against the record
+LIGHTS = {TrafficLight.GREEN: engine.GREEN, TrafficLight.YELLOW: engine.YELLOW, TrafficLight.RED: engine.RED}
+MAX_GOALS = 6
+COMPANY_DECLINED = "company_declined"
+
+
+@dataclass
+class Match:
+    """One ranked pair."""
+
+    citizen: object  # people.Citizen
+    enrolment: Enrolment
+    opening: Opening
+    score: float  # 0..100
+    reasons: list[str]  # translated sentences, strongest first
+    distance_km: float | None
+    factors: dict = field(default_factory=dict, repr=False)  # the engine's factor values, for display
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A job goal or wish in force, as the explanations need it."""
+
+    kind: str
+    occupation_code: str
+    text: str
+
+    @property
+    def occupation_title(self):
+        return codes.occupation_title(self.occupation_code) if self.occupation_code else ""
+
+
+@dataclass
+class Network:
+    """Enrolments and openings loaded into the engine's arrays, with what the explanations need.
+
+    Enrolments are loaded as plain values (thousands of them); `enrolment(i)` gives the model object (with its
+    citizen) for the few that are returned, fetched together by `materialise` in one query.
+    """
+
+    enrolment_ids: list
+    openings: list
+    citizens: engine.Citizens
+    jobs: engine.Openings
+    flags: engine.PairFlags
+    companies: list  # company ids by company index
+    record: dict  # company id -> (paid, placed)
+    goals: dict  # enrolment index -> [Goal]
+    failed: dict  # (enrolment index, company id) -> end reason
+    declines: dict  # (enrolment index, company id) -> [(opening id, reason)]
+    danish_assessed: np.ndarray  # bool per enrolment
+    objects: dict = field(default_factory=dict)  # enrolment index -> Enrolment, once materialised
+
+    def __len__(self):
+        return len(self.enrolment_ids)
+
+    def materialise(self, indices):
+        """Fetch the Enrolment objects (with their citizens) for these enrolment indices, in one query."""
+        wanted = {int(i) for i in indices} - set(self.objects)
+        if wanted:
+            position = {self.enrolment_ids[i]: i for i in wanted}
+            for enrolment in Enrolment.objects.filter(pk__in=list(position)).select_related("citizen", "programme"):
+                self.objects[position[enrolment.pk]] = enrolment
+
+    def enrolment(self, i):
+        if int(i) not in self.objects:
+            self.materialise([i])
+        return self.objects[int(i)]
+
+
+def _today(on):
+    return on or timezone.localdate()
+
+
+def _in_force(qs, start_field, end_field, on):
+    return qs.filter(**{f"{start_field}__lte": on}).filter(Q(**{f"{end_field}__isnull": True}) | Q(**{f"{end_field}__gt": on}))
+
+
+def _code_number(code):
+    code = (code or "").strip()[:4]
+    return int(code) if code.isdigit() else -1
+
+
+def _proposal_model():
+    try:
+        from jobbro.matching.models import MatchProposal
+    except ImportError:  # the workflow is not installed: no declines to learn from
+        return None
+    return MatchProposal
+
+
+def running_placements(on):
+    """Placements not ended on `on` (planned ones included: the citizen is spoken for)."""
+    return Placement.objects.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+
+
+def load(enrolments, openings, *, on=None, extra_companies=()):
+    """Load the enrolments and openings (querysets) into a Network with a fixed number of queries.
+
+    `extra_companies` (Company objects) get one company-only row each (no job, no requirements) appended to the
+    openings, for the speed-dating plan of companies without an open small job.
+    """
+    on = _today(on)
+    # Related rows are fetched with the enrolment query as a subquery: no long lists of ids as parameters.
+    enrolment_qs = enrolments
+    citizen_qs = enrolments.values("citizen_id")
+    rows = list(enrolments.order_by("pk").values_list(
+        "pk", "citizen_id", "estimated_weekly_hours", "citizen__traffic_light", "citizen__postcode"))
+    openings = list(openings.select_related("company", "buddy").order_by("pk"))
+    n = len(rows)
+    enrolment_ids = [row[0] for row in rows]
+    by_citizen = {}
+    for i, row in enumerate(rows):
+        by_citizen.setdefault(row[1], []).append(i)
+
+    company_objs = {}
+    for o in openings:
+        company_objs.setdefault(o.company_id, o.company)
+    for company in extra_companies:
+        company_objs.setdefault(company.pk, company)
+    companies = sorted(company_objs)
+    company_index = {cid: k for k, cid in enumerate(companies)}
+
+    # --- citizens ---
+    hours = np.array([float(row[2]) for row in rows], dtype=np.float32)
+    forbidden = np.zeros(n, dtype=np.uint16)
+    days = np.full(n, engine.ALL_DAYS, dtype=np.uint8)
+    danish = np.zeros(n, dtype=np.int8)
+    light = np.array([LIGHTS.get(row[3], engine.YELLOW) for row in rows], dtype=np.int8)
+    lat = np.full(n, np.nan, dtype=np.float32)
+    lon = np.full(n, np.nan, dtype=np.float32)
+    for i, row in enumerate(rows):
+        point = geo.centroid(row[4])
+        if point:
+            lat[i], lon[i] = point
+
+    if n:
+        latest = {}  # the last agreement per enrolment wins
+        for enrolment_id, ordinary, internship in AgreedHoursChange.objects.filter(
+            placement__enrolment__in=enrolment_qs.values("pk"), from_date__lte=on
+        ).order_by("from_date", "id").values_list("placement__enrolment_id", "ordinary_hours", "internship_hours"):
+            latest[enrolment_id] = float(ordinary) + float(internship)
+        for i, enrolment_id in enumerate(enrolment_ids):
+            if enrolment_id in latest:
+                hours[i] = max(hours[i], latest[enrolment_id])
+
+    restrictions = _in_force(Restriction.objects.filter(citizen__in=citizen_qs), "recorded_on", "ended_on", on)
+    for citizen_id, tag in restrictions.values_list("citizen_id", "tag"):
+        bits = 0
+        for requirement in RESTRICTION_FORBIDS.get(tag, ()):
+            bits |= REQUIREMENT_BITS[requirement]
+        for i in by_citizen.get(citizen_id, ()):
+            forbidden[i] |= bits
+            if tag in RESTRICTION_DAYS:
+                days[i] &= RESTRICTION_DAYS[tag]
+
+    assessed = np.zeros(n, dtype=bool)
+    for citizen_id, level in CompetenceAssessment.objects.filter(
+        citizen__in=citizen_qs, area=CompetenceAssessment.Area.DANISH, assessed_on__lte=on
+    ).order_by("assessed_on", "id").values_list("citizen_id", "level"):
+        for i in by_citizen.get(citizen_id, ()):
+            danish[i] = level
+            assessed[i] = True
+
+    goals = {}
+    for citizen_id, kind, code, text in _in_force(
+        JobGoal.objects.filter(citizen__in=citizen_qs), "set_on", "replaced_on", on
+    ).order_by("-set_on", "-id").values_list("citizen_id", "kind", "occupation_code", "text"):
+        for i in by_citizen.get(citizen_id, ()):
+            goals.setdefault(i, []).append(Goal(kind, code, text))
+    goal_codes = np.full((n, MAX_GOALS), -1, dtype=np.int32)
+    goal_weights = np.zeros((n, MAX_GOALS), dtype=np.float32)
+    goal_texts = [""] * n
+    for i, listed in goals.items():
+        listed.sort(key=lambda g: g.kind != JobGoal.Kind.GOAL)  # goals first, then wishes; each newest first
+        for k, goal in enumerate(listed[:MAX_GOALS]):
+            goal_codes[i, k] = _code_number(goal.occupation_code)
+            goal_weights[i, k] = 1.0 if goal.kind == JobGoal.Kind.GOAL else engine.WISH_FACTOR
+        goal_texts[i] = " ".join(g.text for g in listed)
+
+    vocabulary = {}
+    citizen_words = engine.word_matrix(goal_texts, vocabulary)
+    citizens = engine.Citizens(
+        hours=hours, forbidden=forbidden, danish=danish, days=days, goals=goal_codes, goal_weights=goal_weights,
+        light=light, lat=lat, lon=lon, words=citizen_words,
+    )
+
+    # --- openings (and company-only rows) ---
+    extra = [company_objs[c.pk] for c in extra_companies]
+    m = len(openings) + len(extra)
+    record = company_record(companies, on=on)
+    o_hours = np.zeros(m, dtype=np.float32)
+    requires = np.zeros(m, dtype=np.uint16)
+    o_danish = np.zeros(m, dtype=np.int8)
+    o_days = np.zeros(m, dtype=np.uint8)
+    code = np.full(m, -1, dtype=np.int32)
+    company = np.zeros(m, dtype=np.int32)
+    social = np.zeros(m, dtype=bool)
+    buddy = np.zeros(m, dtype=bool)
+    paid = np.zeros(m, dtype=np.float32)
+    placed = np.zeros(m, dtype=np.float32)
+    o_lat = np.full(m, np.nan, dtype=np.float32)
+    o_lon = np.full(m, np.nan, dtype=np.float32)
+    capacity = np.zeros(m, dtype=np.int32)
+    texts = []
+    rows = [(o, o.company) for o in openings] + [(None, c) for c in extra]
+    for j, (o, comp) in enumerate(rows):
+        company[j] = company_index[comp.pk]
+        social[j] = comp.kind == Company.Kind.SOCIAL_ECONOMIC
+        paid[j], placed[j] = record.get(comp.pk, (0, 0))
+        point = geo.centroid(comp.postcode)
+        if point:
+            o_lat[j], o_lon[j] = point
+        if o is None:
+            texts.append(comp.name)
+            continue
+        o_hours[j] = float(o.weekly_hours)
+        for requirement in o.requirements or ():
+            requires[j] |= REQUIREMENT_BITS.get(requirement, 0)
+        o_danish[j] = o.danish_level_required or 0
+        for day in o.days or ():
+            o_days[j] |= DAY_BITS.get(day, 0)
+        code[j] = _code_number(o.occupation_code)
+        buddy[j] = o.buddy_id is not None
+        capacity[j] = o.capacity
+        texts.append(f"{o.title} {o.tasks}")
+    jobs = engine.Openings(
+        hours=o_hours, requires=requires, danish=o_danish, days=o_days, code=code, company=company, social=social,
+        buddy=buddy, paid=paid, placed=placed, lat=o_lat, lon=o_lon, capacity=capacity,
+        words=engine.word_matrix(texts, vocabulary), n_companies=len(companies),
+    )
+
+    # --- pairs: earlier failed placements and declined proposals ---
+    failed, company_flags, opening_flags, declines = {}, [], [], {}
+    if n and companies:
+        for citizen_id, company_id, reason in Placement.objects.filter(
+            enrolment__citizen__in=citizen_qs, company__in=companies, end_reason__in=FAILED_END_REASONS,
+            ended_on__lte=on,
+        ).order_by("ended_on", "id").values_list("enrolment__citizen_id", "company_id", "end_reason"):
+            for i in by_citizen.get(citizen_id, ()):
+                failed[(i, company_id)] = reason
+                company_flags.append((i, company_index[company_id], engine.F_FAILED_BEFORE))
+        proposal_model = _proposal_model()
+        if proposal_model is not None:
+            opening_index = {o.pk: j for j, o in enumerate(openings)}
+            for citizen_id, opening_id, company_id, reason in proposal_model.objects.filter(
+                enrolment__citizen__in=citizen_qs, opening__company__in=companies, status="declined"
+            ).order_by("decided_on", "id").values_list(
+                "enrolment__citizen_id", "opening_id", "opening__company_id", "decline_reason"
+            ):
+                for i in by_citizen.get(citizen_id, ()):
+                    declines.setdefault((i, company_id), []).append((opening_id, reason))
+                    k = company_index[company_id]
+                    if reason == COMPANY_DECLINED:
+                        company_flags.append((i, k, engine.F_EXCLUDED))
+                    else:
+                        company_flags.append((i, k, engine.F_DECLINED_PENALTY))
+                    if opening_id in opening_index:
+                        opening_flags.append((i, opening_index[opening_id], engine.F_EXCLUDED))
+    flags = engine.PairFlags.build(n_companies=len(companies), n_openings=m, company=company_flags, opening=opening_flags)
+    return Network(
+        enrolment_ids=enrolment_ids, openings=openings + [None] * len(extra), citizens=citizens, jobs=jobs, flags=flags,
+        companies=companies, record=record, goals=goals, failed=failed, declines=declines, danish_assessed=assessed,
+    )
+
+
+def company_record(company_ids, *, on=None):
+    """{company id: (internships that got ordinary paid hours, internships that got somewhere)} — one query.
+
+    An internship "got somewhere" when it has paid hours registered, ended in a hire, ended at all, or has run
+    for RECORD_SETTLED_DAYS; a fresh internship does not count yet, for or against.
+    """
+    on = _today(on)
+    if not company_ids:
+        return {}
+    paid_hours = Timesheet.objects.filter(placement=OuterRef("pk"), ordinary_hours__gt=0)
+    got_paid = Q(end_reason=PlacementEndReason.HIRED) | Q(Exists(paid_hours))
+    settled = got_paid | Q(ended_on__lte=on) | Q(starts_on__lte=on - datetime.timedelta(days=RECORD_SETTLED_DAYS))
+    rows = (
+        Placement.objects.filter(company__in=company_ids, kind__in=INTERN_KINDS, starts_on__lte=on)
+        .filter(settled)
+        .values("company_id")
+        .annotate(placed=Count("id"), paid=Count("id", filter=got_paid))
+        .order_by()
+    )
+    return {row["company_id"]: (row["paid"], row["placed"]) for row in rows}
+
+
+# --- Which enrolments and openings -----------------------------------------------------------------
+
+
+def _no_running_placement(on):
+    return ~Exists(running_placements(on).filter(enrolment=OuterRef("pk")))
+
+
+def rankable_enrolments(programme, *, on=None):
+    """Active enrolments in steps 1-2, and in step 3 without a running placement."""
+    on = _today(on)
+    return (
+        Enrolment.objects.active(on)
+        .filter(programme=programme)
+        .filter(Q(current_step__in=(Step.CLARIFICATION, Step.TOWARDS_JOB)) | (Q(current_step=Step.IN_COMPANY) & _no_running_placement(on)))
+    )
+
+
+def waiting_enrolments(programme, *, on=None):
+    """Active enrolments in step 2 with no running placement and no open match proposal."""
+    on = _today(on)
+    qs = Enrolment.objects.active(on).filter(programme=programme, current_step=Step.TOWARDS_JOB).filter(_no_running_placement(on))
+    proposal_model = _proposal_model()
+    if proposal_model is not None:
+        qs = qs.exclude(Exists(proposal_model.objects.open().filter(enrolment=OuterRef("pk"))))
+    return qs
+
+
+def open_openings(programme):
+    return Opening.objects.open().filter(programme=programme)
+
+
+# --- Explanations --------------------------------------------------------------------------------
+
+
+def _hours(value):
+    """Hours as the language writes them: 12, 7,5 (Danish) / 7.5 (English)."""
+    value = round(float(value), 1)
+    return str(int(value)) if value == int(value) else formats.number_format(value, 1)
+
+
+def _best_goal(net, i, opening):
+    code = _code_number(opening.occupation_code)
+    if code < 0:
+        return None, 0
+    best, level = None, 0
+    for goal in net.goals.get(i, ()):
+        g = _code_number(goal.occupation_code)
+        if g < 0:
+            continue
+        this = 3 if g == code else 2 if g // 10 == code // 10 else 1 if g // 100 == code // 100 else 0
+        if this > level or (this == level and best is not None and best.kind != JobGoal.Kind.GOAL and goal.kind == JobGoal.Kind.GOAL):
+            best, level = goal, this
+    return best, level
+
+
+def _shared_words(net, i, opening):
+    mine = set()
+    for goal in net.goals.get(i, ()):
+        mine |= engine.stems(goal.text)
+    words = []
+    for word in engine._WORD.findall(f"{opening.title} {opening.tasks}".lower()):
+        stem = word[: engine.STEM]
+        if len(word) >= 4 and stem in mine and word not in words:
+            words.append(word)
+            mine.discard(stem)
+    return words
+
+
+def reasons_for(net, i, j, parts):
+    """Translated sentences for the factors that fired, strongest first, then the notes to check."""
+    opening = net.openings[j]
+    company = opening.company if opening is not None else None
+    scored = []  # (weight, sentence)
+    notes = []
+    if opening is not None and parts["goal"] > 0:
+        goal, level = _best_goal(net, i, opening)
+        if goal is not None:
+            label = goal.text or goal.occupation_title
+            if level == 3:
+                sentence = (_('matches the job goal "%(goal)s"') if goal.kind == JobGoal.Kind.GOAL
+                            else _('matches the job wish "%(goal)s"')) % {"goal": label}
+            else:
+                sentence = (_('close to the job goal "%(goal)s" (%(occupation)s, same occupational group)')
+                            if goal.kind == JobGoal.Kind.GOAL
+                            else _('close to the job wish "%(goal)s" (%(occupation)s, same occupational group)')) % {
+                    "goal": label, "occupation": codes.occupation_title(opening.occupation_code)}
+            scored.append((engine.WEIGHTS["goal"] * parts["goal"], sentence))
+    if opening is not None and parts["words"] > 0:
+        words = _shared_words(net, i, opening)
+        if words:
+            scored.append((engine.WEIGHTS["words"] * parts["words"],
+                           _("the tasks mention %(words)s from the citizen's wishes") % {"words": ", ".join(f'"{w}"' for w in words)}))
+    if opening is not None and parts["hours"] > 0:
+        scored.append((engine.WEIGHTS["hours"] * parts["hours"],
+                       _("%(hours)s h/week fits the citizen's %(capacity)s h/week") % {
+                           "hours": _hours(opening.weekly_hours), "capacity": _hours(net.citizens.hours[i])}))
+    if opening is not None and parts["buddy"] > 0:
+        name = opening.buddy.name if opening.buddy else ""
+        scored.append((engine.WEIGHTS["buddy"], _("buddy present (%(name)s)") % {"name": name} if name else _("buddy present")))
+    paid, placed = net.record.get(company.pk if company else None, (0, 0)) if company else (0, 0)
+    if placed:
+        scored.append((engine.WEIGHTS["record"] * parts["record"],
+                       ngettext("the company turned %(paid)d of %(placed)d intern into paid hours",
+                                "the company turned %(paid)d of %(placed)d interns into paid hours", placed)
+                       % {"paid": paid, "placed": placed}))
+    if parts["stepping_stone"] > 0:
+        scored.append((engine.WEIGHTS["stepping_stone"] * parts["stepping_stone"],
+                       _("a social-economic company: a stepping stone for a %(light)s traffic light") % {
+                           "light": _("red") if net.citizens.light[i] == engine.RED else _("yellow")}))
+    km = parts.get("distance_km")
+    if km is not None and not np.isnan(km):
+        sentence = _("less than 1 km away") if km < 0.5 else _("%(km)s km away") % {"km": f"{km:.0f}"}
+        scored.append((engine.WEIGHTS["distance"] * parts["distance"], sentence))
+    scored.sort(key=lambda t: -t[0])
+    if company is not None and parts.get("failed_before"):
+        reason = net.failed.get((i, company.pk), "")
+        notes.append(_("an earlier placement at this company ended: %(reason)s") % {
+            "reason": PlacementEndReason(reason).label if reason in PlacementEndReason.values else reason})
+    if company is not None and parts.get("declined_before"):
+        notes.append(_("a match with this company was declined before"))
+    if opening is not None:
+        if opening.danish_level_required and not net.danish_assessed[i]:
+            notes.append(_("check Danish: the job asks for level %(level)d and the citizen's Danish is not assessed") % {
+                "level": opening.danish_level_required})
+        labels = dict(Requirement.choices)
+        for requirement in CHECK_REQUIREMENTS:
+            if requirement in (opening.requirements or ()):
+                notes.append(_("check: the job needs %(what)s") % {"what": str(labels[requirement]).lower()})
+    return [s for _w, s in scored] + notes
+
+
+def excluded_sentences(net, i, j, violations):
+    opening = net.openings[j]
+    out = []
+    c, o = net.citizens, net.jobs
+    if violations & engine.V_REQUIREMENT:
+        labels = dict(Requirement.choices)
+        clash = [labels[r] for r in Requirement.values if (o.requires[j] & c.forbidden[i]) & REQUIREMENT_BITS[r]]
+        out.append(_("the tasks involve %(what)s, which the citizen's restrictions rule out") % {
+            "what": ", ".join(str(x).lower() for x in clash)})
+    if violations & engine.V_HOURS:
+        out.append(_("%(hours)s h/week is more than the citizen's %(capacity)s h/week") % {
+            "hours": _hours(o.hours[j]), "capacity": _hours(c.hours[i])})
+    if violations & engine.V_DANISH:
+        out.append(_("the job asks for Danish at level %(required)d; the citizen's is %(level)d") % {
+            "required": int(o.danish[j]), "level": int(c.danish[i])})
+    if violations & engine.V_DAYS:
+        labels = dict(Weekday.choices)
+        missing = [labels[d] for d in Weekday.values if (o.days[j] & ~c.days[i]) & DAY_BITS[d]]
+        out.append(_("the job is worked on %(days)s, when the citizen cannot work") % {"days": ", ".join(str(x) for x in missing)})
+    if violations & engine.V_DISTANCE:
+        out.append(_("too far away"))
+    if violations & engine.V_DECLINED:
+        company_id = opening.company_id if opening is not None else None
+        reasons = [reason for oid, reason in net.declines.get((i, company_id), ())]
+        if COMPANY_DECLINED in reasons:
+            out.append(_("the company declined the citizen earlier"))
+        else:
+            out.append(_("this match was declined earlier"))
+    return out
+
+
+def _matches(net, rows, cols):
+    """Match objects for the pairs (rows[k], cols[k]), in that order: factors computed together, objects
+    fetched together."""
+    rows, cols = np.asarray(rows, np.int64), np.asarray(cols, np.int64)
+    if not len(rows):
+        return []
+    net.materialise(rows.tolist())
+    parts = engine.components(net.citizens, rows, net.jobs, cols, net.flags)
+    score = engine.score_from(parts)
+    out = []
+    for k, (i, j) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
+        pair = {name: float(values[k]) for name, values in parts.items()}
+        pair["score"] = float(score[k])
+        out.append(_match(net, i, j, pair))
+    return out
+
+
+def _match(net, i, j, parts):
+    km = parts.get("distance_km")
+    enrolment = net.enrolment(i)
+    return Match(
+        citizen=enrolment.citizen, enrolment=enrolment, opening=net.openings[j], score=round(float(parts["score"]), 1),
+        reasons=reasons_for(net, i, j, parts), distance_km=None if km is None or np.isnan(km) else round(float(km), 1),
+        factors=parts,
+    )
+
+
+# --- The API -------------------------------------------------------------------------------------
+
+
+def rank_openings(enrolment, *, limit=50, on=None):
+    """The open openings of the enrolment's programme that the citizen can take, best first."""
+    net = load(Enrolment.objects.filter(pk=enrolment.pk), open_openings(enrolment.programme_id), on=on)
+    if not len(net) or not net.openings:
+        return []
+    net.objects[0] = enrolment
+    idx, _scores = engine.rank_openings(net.citizens, 0, net.jobs, net.flags, limit=limit)
+    return _matches(net, np.zeros(len(idx), np.int64), idx)
+
+
+def rank_citizens(opening, *, limit=50, on=None):
+    """The citizens of the opening's programme who can take it, best first (active, steps 1-2, or 3 without a placement)."""
+    net = load(rankable_enrolments(opening.programme_id, on=on), Opening.objects.filter(pk=opening.pk), on=on)
+    if not len(net) or not net.openings:
+        return []
+    idx, _scores = engine.rank_citizens(net.citizens, net.jobs, 0, net.flags, limit=limit)
+    return _matches(net, idx, np.zeros(len(idx), np.int64))
+
+
+def remaining_capacity(net, *, on=None):
+    """Places free per opening: capacity less the running placements on it and the open proposals for it."""
+    on = _today(on)
+    ids = [o.pk for o in net.openings if o is not None]
+    taken = dict(
+        running_placements(on).filter(opening__in=ids).values("opening_id").annotate(n=Count("id")).order_by()
+        .values_list("opening_id", "n")
+    )
+    proposal_model = _proposal_model()
+    if proposal_model is not None:
+        for opening_id, count in (
+            proposal_model.objects.open().filter(opening__in=ids).values("opening_id").annotate(n=Count("id")).order_by()
+            .values_list("opening_id", "n")
+        ):
+            taken[opening_id] = taken.get(opening_id, 0) + count
+    return np.array(
+        [max(0, o.capacity - taken.get(o.pk, 0)) if o is not None else 0 for o in net.openings], dtype=np.int64
+    )
+
+
+def propose_assignment(programme, *, on=None):
+    """The assignment of waiting citizens to open openings with the highest total score.
+
+    Waiting: active, step 2, no running placement, no open proposal. Each opening takes at most its free
+    places (capacity less running placements and open proposals); nobody is forced into a pair.
+    """
+    net = load(waiting_enrolments(programme, on=on), open_openings(programme), on=on)
+    if not len(net) or not net.openings:
+        return []
+    capacity = remaining_capacity(net, on=on)
+    rows, cols, scores = engine.feasible_pairs(net.citizens, net.jobs, net.flags)
+    result = engine.assign(len(net), capacity, rows, cols, scores)
+    matches = _matches(net, result.rows, result.cols)
+    matches.sort(key=lambda m: (-m.score, m.citizen.last_name, m.citizen.first_name, m.enrolment.pk))
+    return matches
+
+
+def excluded_reasons(enrolment, opening, *, on=None):
+    """Why the citizen cannot take the opening (translated sentences); [] if the pair is feasible."""
+    net = load(Enrolment.objects.filter(pk=enrolment.pk), Opening.objects.filter(pk=opening.pk), on=on)
+    out = []
+    if opening.status != Opening.Status.OPEN:
+        out.append(_("the small job is not open"))
+    if opening.programme_id != enrolment.programme_id:
+        out.append(_("the small job belongs to another programme"))
+    violations, _parts = engine.explain(net.citizens, 0, net.jobs, 0, net.flags)
+    return out + excluded_sentences(net, 0, 0, violations)
+
+
+def explain_pair(enrolment, opening, *, on=None):
+    """A Match for one pair, feasible or not (score 0 and the exclusions as reasons when infeasible)."""
+    net = load(Enrolment.objects.filter(pk=enrolment.pk), Opening.objects.filter(pk=opening.pk), on=on)
+    net.objects[0] = enrolment
+    violations, parts = engine.explain(net.citizens, 0, net.jobs, 0, net.flags)
+    match = _match(net, 0, 0, parts)
+    if violations:
+        match.reasons = excluded_sentences(net, 0, 0, violations)
+    return match
+
+
+def speed_dating_plan(*, enrolments, companies, rounds, on=None):
+    """Rounds of meetings for a network event: [[(Enrolment, Company, score), ...], ...].
+
+    A citizen meets a company when at least one of the company's open small jobs suits them (the best one's
+    score counts); a company without an open small job counts as a job with no requirements. In a round each
+    citizen and each company is in at most one meeting; no pair meets twice.
+    """
+    on = _today(on)
+    enrolments = list(enrolments)
+    enrolment_ids = [e.pk for e in enrolments]
+    company_list = list(companies)
+    company_ids = [c.pk for c in company_list]
+    if not enrolment_ids or not company_ids or rounds <= 0:
+        return [[] for _ in range(max(0, int(rounds)))]
+    programmes = {e.programme_id for e in enrolments}
+    event_openings = Opening.objects.open().filter(company__in=company_ids, programme__in=programmes)
+    with_openings = set(event_openings.values_list("company_id", flat=True))
+    net = load(
+        Enrolment.objects.filter(pk__in=enrolment_ids), event_openings, on=on,
+        extra_companies=[c for c in company_list if c.pk not in with_openings],
+    )
+    n, k = len(net), len(company_list)
+    column = {cid: x for x, cid in enumerate(company_ids)}
+    score = np.zeros((n, k))
+    feasible = np.zeros((n, k), dtype=bool)
+    rows, cols, scores = engine.feasible_pairs(net.citizens, net.jobs, net.flags)
+    for i, j, s in zip(rows.tolist(), cols.tolist(), scores.tolist(), strict=True):
+        company_id = net.companies[net.jobs.company[j]]
+        x = column[company_id]
+        if not feasible[i, x] or s > score[i, x]:
+            score[i, x], feasible[i, x] = s, True
+    plan = engine.speed_dating(score, feasible, rounds)
+    by_pk = {c.pk: c for c in company_list}
+    by_enrolment = {e.pk: e for e in enrolments}
+    return [[(by_enrolment[net.enrolment_ids[i]], by_pk[company_ids[x]], round(s, 1)) for i, x, s in meetings]
+            for meetings in plan]

@@ -1,0 +1,88 @@
+"""Type-3 support: the citizens no match has reached, to be brought to the whole network.
+
+A citizen counts as unmatched when the enrolment is active and in step 2, has no running placement and no
+open match proposal, and has been waiting more than the programme's `unmatched_weeks` (thresholds.py):
+waiting since the later of the last placement's end and the start of the current stay in step 2.
+The list is one query, whatever the number of citizens or programmes.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, DateField, Exists, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from jobbro.accounts import access
+from jobbro.cases import thresholds
+from jobbro.cases.models import Enrolment, Placement, Step, StepChange
+from jobbro.matching.models import MatchProposal, MatchStatus
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    enrolment: Enrolment
+    waiting_since: datetime.date
+    weeks: int
+    declined: int
+
+
+def cutoffs(programmes, on):
+    """Per programme pk: a citizen waiting since before this date has waited more than the programme's weeks."""
+    return {
+        programme.pk: on - datetime.timedelta(weeks=thresholds.for_programme(programme).unmatched_weeks)
+        for programme in programmes
+    }
+
+
+def unmatched_enrolments(user, *, on=None, programme=None):
+    """The queryset of unmatched enrolments the user may see, annotated with `waiting_since` and `declined`."""
+    on = on or timezone.localdate()
+    programmes = access.visible_programmes(user)
+    if programme is not None:
+        programmes = programmes.filter(pk=programme.pk)
+    limits = cutoffs(programmes, on)
+    if not limits:
+        return Enrolment.objects.none()
+    step_2_since = Subquery(
+        StepChange.objects.filter(enrolment=OuterRef("pk"), step=Step.TOWARDS_JOB, changed_on__lte=on)
+        .order_by("-changed_on", "-id").values("changed_on")[:1],
+        output_field=DateField(),
+    )
+    last_end = Subquery(
+        Placement.objects.filter(enrolment=OuterRef("pk"), ended_on__isnull=False, ended_on__lte=on)
+        .order_by("-ended_on").values("ended_on")[:1],
+        output_field=DateField(),
+    )
+    running = Placement.objects.filter(enrolment=OuterRef("pk")).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+    open_proposal = MatchProposal.objects.open().filter(enrolment=OuterRef("pk"))
+    declined = (
+        MatchProposal.objects.filter(enrolment=OuterRef("pk"), status=MatchStatus.DECLINED)
+        .order_by().values("enrolment").annotate(n=Count("pk")).values("n")
+    )
+    waited_long_enough = Q(pk__in=[])
+    for programme_pk, cutoff in limits.items():
+        waited_long_enough |= Q(programme_id=programme_pk, waiting_since__lt=cutoff)
+    queryset = (
+        Enrolment.objects.filter(current_step=Step.TOWARDS_JOB, ended_on__isnull=True, programme_id__in=list(limits))
+        .annotate(
+            waiting_since=Greatest(
+                Coalesce(step_2_since, F("referred_on")), Coalesce(last_end, F("referred_on")), output_field=DateField()
+            ),
+            declined=Coalesce(Subquery(declined, output_field=IntegerField()), 0),
+        )
+        .filter(~Exists(running), ~Exists(open_proposal))
+        .filter(waited_long_enough)
+        .select_related("citizen", "programme", "site", "job_broker")
+        .order_by("waiting_since", "id")
+    )
+    return access.scope_enrolments(queryset, user)
+
+
+def unmatched(user, *, on=None, programme=None):
+    """The unmatched list as rows, longest waiting first."""
+    on = on or timezone.localdate()
+    return [
+        Unmatched(enrolment=e, waiting_since=e.waiting_since, weeks=(on - e.waiting_since).days // 7, declined=e.declined)
+        for e in unmatched_enrolments(user, on=on, programme=programme)
+    ]

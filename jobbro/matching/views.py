@@ -1,0 +1,378 @@
+"""The matching pages: ranked small jobs for a citizen, ranked citizens for a small job, the network's
+assignment proposal, the match workflow (proposals), the unmatched list and the speed-dating plan.
+
+Pages about one citizen take `citizen_pk`, fetch through the access helpers and log the read. Lists only
+ever show enrolments inside the user's scope. A role that may not work with matches gets 404, exactly
+like a miss; every write is an action in matching/actions.py.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jobbro.accounts import access
+from jobbro.accounts.models import Role
+from jobbro.audit.log import logs_citizen_read
+from jobbro.cases.models import Enrolment, Step
+from jobbro.companies.models import Company, Opening
+from jobbro.matching import actions, type3
+from jobbro.matching.forms import AgreeForm, DeclineForm, MeetingForm, ProposeForm, SpeedDatingForm
+from jobbro.matching.models import OPEN_STATUSES, MatchProposal, MatchProposalEvent, MatchStatus
+from jobbro.web.formtools import add_action_errors
+
+RANKING_LIMIT = 50
+RECENTLY_DECIDED = 20
+
+
+def _today():
+    return timezone.localdate()
+
+
+def _services():
+    # Imported when used: the ranking services load the database and numpy only for the pages that rank.
+    from jobbro.matching import services
+
+    return services
+
+
+def _require(condition):
+    if not condition:
+        raise Http404
+
+
+def _may_rank_citizens(user):
+    """The ranked citizens for a small job: the coordinator and the job brokers (and administrators)."""
+    return user.is_authenticated and (user.role in {Role.COORDINATOR, Role.JOB_BROKER} or access.is_admin(user))
+
+
+def _safe_next(request, default):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _visible_opening(user, pk):
+    opening = (
+        Opening.objects.filter(pk=pk, programme__in=access.visible_programmes(user))
+        .select_related("company", "programme", "buddy").first()
+    )
+    if opening is None:
+        raise Http404
+    return opening
+
+
+def _programme(request):
+    """The programme chosen with ?programme=, else the user's first; 404 for one the user does not see."""
+    programmes = list(access.visible_programmes(request.user).order_by("name"))
+    chosen = _int(request.GET.get("programme"))
+    if chosen is None:
+        return (programmes[0] if programmes else None), programmes
+    for programme in programmes:
+        if programme.pk == chosen:
+            return programme, programmes
+    raise Http404
+
+
+def _match_rows(matches, proposals_by_pair):
+    rows = []
+    for match in matches:
+        key = (match.enrolment.pk, match.opening.pk)
+        rows.append({"match": match, "proposal": proposals_by_pair.get(key), "score_width": max(0, min(100, round(match.score)))})
+    return rows
+
+
+def _open_proposals(**filters):
+    return {
+        (p.enrolment_id, p.opening_id): p
+        for p in MatchProposal.objects.open().filter(**filters).only("pk", "enrolment_id", "opening_id", "status")
+    }
+
+
+# --- Ranked small jobs for a citizen ----------------------------------------------------------------
+
+
+@login_required
+@logs_citizen_read
+def citizen_matches(request, citizen_pk, enrolment_pk):
+    _require(actions.may_match(request.user))
+    citizen = access.access_citizen(request.user, citizen_pk)
+    enrolment = access.access_enrolment(request.user, citizen, enrolment_pk)
+    matches = _services().rank_openings(enrolment, limit=RANKING_LIMIT) if enrolment.is_active else []
+    rows = _match_rows(matches, _open_proposals(enrolment=enrolment))
+    ranked = {row["match"].opening.pk for row in rows}
+    others = [o for o in Opening.objects.open().filter(programme_id=enrolment.programme_id).select_related("company")
+              if o.pk not in ranked]
+    why = None
+    why_pk = _int(request.GET.get("why"))
+    if why_pk is not None:
+        opening = next((o for o in others if o.pk == why_pk), None)
+        if opening is not None:
+            why = {"opening": opening, "reasons": _services().excluded_reasons(enrolment, opening)}
+    return render(request, "matching/citizen_matches.html", {
+        "citizen": citizen, "enrolment": enrolment, "rows": rows, "others": others, "why": why,
+        "here": request.get_full_path(), "title": _("Small jobs for %(name)s") % {"name": citizen.full_name},
+    })
+
+
+# --- Ranked citizens for a small job ---------------------------------------------------------------
+
+
+@login_required
+def opening_matches(request, pk):
+    _require(_may_rank_citizens(request.user))
+    opening = _visible_opening(request.user, pk)
+    visible = access.scope_enrolments(
+        Enrolment.objects.filter(programme_id=opening.programme_id, ended_on__isnull=True), request.user
+    )
+    visible_ids = set(visible.values_list("pk", flat=True))
+    rows = []
+    if opening.status == Opening.Status.OPEN and visible_ids:
+        # Rank the programme, then keep only the citizens this user may see. A user who sees the whole programme
+        # needs only the top of the list; anyone else the whole ranking, filtered to their scope.
+        everyone = Enrolment.objects.filter(programme_id=opening.programme_id, ended_on__isnull=True).count()
+        limit = RANKING_LIMIT if len(visible_ids) == everyone else None
+        matches = [m for m in _services().rank_citizens(opening, limit=limit) if m.enrolment.pk in visible_ids]
+        rows = _match_rows(matches[:RANKING_LIMIT], _open_proposals(opening=opening))
+    ranked = {row["match"].enrolment.pk for row in rows}
+    why = None
+    why_pk = _int(request.GET.get("why"))
+    others = []
+    if opening.status == Opening.Status.OPEN:
+        others = list(visible.exclude(pk__in=ranked).select_related("citizen").order_by("citizen__last_name", "citizen__first_name"))
+        if why_pk is not None:
+            enrolment = next((e for e in others if e.pk == why_pk), None)
+            if enrolment is not None:
+                why = {"enrolment": enrolment, "reasons": _services().excluded_reasons(enrolment, opening)}
+    return render(request, "matching/opening_matches.html", {
+        "opening": opening, "rows": rows, "others": others, "why": why, "here": request.get_full_path(),
+        "title": _("Citizens for %(job)s") % {"job": opening.title},
+    })
+
+
+# --- Proposing --------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+@logs_citizen_read
+def propose(request, citizen_pk, enrolment_pk):
+    _require(actions.may_match(request.user))
+    citizen = access.access_citizen(request.user, citizen_pk)
+    enrolment = access.access_enrolment(request.user, citizen, enrolment_pk)
+    back = _safe_next(request, reverse("citizen_matches", kwargs={"citizen_pk": citizen.pk, "enrolment_pk": enrolment.pk}))
+    form = ProposeForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    opening = _visible_opening(request.user, form.cleaned_data["opening"])
+    try:
+        actions.propose_match(acting_user=request.user, enrolment=enrolment, opening=opening, score=form.cleaned_data["score"])
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("%(name)s is proposed for %(job)s.") % {"name": citizen.full_name, "job": opening})
+    return redirect(back)
+
+
+# --- The assignment proposal for the whole network ---------------------------------------------------
+
+
+@login_required
+def assignment(request):
+    _require(actions.may_plan_network(request.user))
+    programme, programmes = _programme(request)
+    rows = []
+    if programme is not None:
+        visible = set(access.scope_enrolments(Enrolment.objects.filter(programme=programme), request.user).values_list("pk", flat=True))
+        pairs = [m for m in _services().propose_assignment(programme) if m.enrolment.pk in visible]
+        rows = _match_rows(pairs, _open_proposals(enrolment__programme=programme))
+    return render(request, "matching/assignment.html", {
+        "programme": programme, "programmes": programmes, "rows": rows, "here": request.get_full_path(),
+        "title": _("Assignment proposal"), "may_plan_network": True,
+    })
+
+
+# --- The match workflow -------------------------------------------------------------------------------
+
+
+def _proposal_forms(proposal, bound=None):
+    """The forms for the proposal's next steps; a bound (refused) form takes the place of its blank one."""
+    prefix = f"p{proposal.pk}"
+    forms = {}
+    if proposal.status in (MatchStatus.PROPOSED, MatchStatus.MEETING_BOOKED):
+        forms["meeting"] = MeetingForm(prefix=f"{prefix}-meeting", initial={
+            "kind": proposal.meeting_kind or "coffee_visit", "meeting_on": proposal.meeting_on or _today()})
+        forms["decline"] = DeclineForm(prefix=f"{prefix}-decline")
+    if proposal.status == MatchStatus.MEETING_BOOKED:
+        forms["agree"] = AgreeForm(prefix=f"{prefix}-agree", initial={"starts_on": _today(), "agreed_ordinary_hours": proposal.opening.weekly_hours})
+    if bound is not None:
+        step, form = bound
+        forms[step] = form
+    return forms
+
+
+def _scoped_proposals(user):
+    return MatchProposal.objects.filter(enrolment__in=access.scope_enrolments(Enrolment.objects.all(), user))
+
+
+def _proposals_page(request, *, bound_pk=None, bound=None, status=200):
+    proposals = (
+        _scoped_proposals(request.user).filter(status__in=OPEN_STATUSES)
+        .select_related("enrolment__citizen", "enrolment__job_broker", "opening__company", "proposed_by")
+        .prefetch_related(Prefetch("events", queryset=MatchProposalEvent.objects.select_related("by")))
+        .order_by("proposed_on", "id")
+    )
+    groups = {MatchStatus.PROPOSED: [], MatchStatus.MEETING_BOOKED: []}
+    for proposal in proposals:
+        groups[proposal.status].append({
+            "proposal": proposal, "forms": _proposal_forms(proposal, bound if proposal.pk == bound_pk else None),
+            "open_step": bound[0] if bound and proposal.pk == bound_pk else "",
+        })
+    decided = (
+        _scoped_proposals(request.user).filter(status__in=[MatchStatus.AGREED, MatchStatus.DECLINED])
+        .select_related("enrolment__citizen", "opening__company").order_by("-decided_on", "-id")[:RECENTLY_DECIDED]
+    )
+    return render(request, "matching/proposals.html", {
+        "groups": [(MatchStatus.PROPOSED.label, "proposed", groups[MatchStatus.PROPOSED]),
+                   (MatchStatus.MEETING_BOOKED.label, "meeting_booked", groups[MatchStatus.MEETING_BOOKED])],
+        "decided": decided, "title": _("Match proposals"), "may_plan_network": actions.may_plan_network(request.user),
+    }, status=status)
+
+
+@login_required
+def proposals(request):
+    _require(actions.may_match(request.user))
+    return _proposals_page(request)
+
+
+def _proposal(request, citizen_pk, pk):
+    _require(actions.may_match(request.user))
+    citizen = access.access_citizen(request.user, citizen_pk)
+    proposal = (
+        _scoped_proposals(request.user).filter(pk=pk, enrolment__citizen=citizen)
+        .select_related("enrolment__citizen", "opening__company", "opening__buddy").first()
+    )
+    if proposal is None:
+        raise Http404
+    return citizen, proposal
+
+
+def _step_view(step, form_class, run):
+    @login_required
+    @require_POST
+    @logs_citizen_read
+    def view(request, citizen_pk, pk):
+        citizen, proposal = _proposal(request, citizen_pk, pk)
+        form = form_class(request.POST, prefix=f"p{proposal.pk}-{step}")
+        if form.is_valid():
+            try:
+                message = run(request, proposal, form.cleaned_data)
+            except ValidationError as error:
+                add_action_errors(form, error)
+            else:
+                messages.success(request, message % {"name": citizen.full_name, "job": proposal.opening})
+                return redirect(_safe_next(request, reverse("match_proposals")))
+        if proposal.status not in OPEN_STATUSES:
+            raise Http404
+        return _proposals_page(request, bound_pk=proposal.pk, bound=(step, form))
+
+    view.__name__ = f"proposal_{step}"
+    return view
+
+
+def _book(request, proposal, data):
+    actions.book_meeting(acting_user=request.user, proposal=proposal, kind=data["kind"], meeting_on=data["meeting_on"])
+    return _("The meeting is booked: %(name)s and %(job)s.")
+
+
+def _agree(request, proposal, data):
+    actions.agree_match(acting_user=request.user, proposal=proposal, starts_on=data["starts_on"],
+                        agreed_ordinary_hours=data["agreed_ordinary_hours"])
+    return _("Agreed: %(name)s starts in %(job)s and is in step 3 – in a company.")
+
+
+def _decline(request, proposal, data):
+    actions.decline_match(acting_user=request.user, proposal=proposal, reason=data["reason"], note=data["note"])
+    return _("The match between %(name)s and %(job)s is declined.")
+
+
+proposal_meeting = _step_view("meeting", MeetingForm, _book)
+proposal_agree = _step_view("agree", AgreeForm, _agree)
+proposal_decline = _step_view("decline", DeclineForm, _decline)
+
+
+# --- Type 3: the unmatched and the speed-dating plan ---------------------------------------------------
+
+
+@login_required
+def unmatched(request):
+    _require(actions.may_match(request.user))
+    on = _today()
+    return render(request, "matching/unmatched.html", {
+        "rows": type3.unmatched(request.user, on=on), "on": on, "title": _("Citizens without a match"),
+        "may_plan": actions.may_plan_network(request.user), "may_plan_network": actions.may_plan_network(request.user),
+    })
+
+
+def network_companies(programme, on):
+    """Companies with an agreement in the programme's network that runs on the day."""
+    return (
+        Company.objects.filter(agreements__programme=programme, agreements__signed_on__lte=on)
+        .filter(Q(agreements__ended_on__isnull=True) | Q(agreements__ended_on__gte=on)).distinct().order_by("name")
+    )
+
+
+@login_required
+def speed_dating(request):
+    _require(actions.may_plan_network(request.user))
+    programme, programmes = _programme(request)
+    if programme is None:
+        raise Http404
+    on = _today()
+    companies = network_companies(programme, on)
+    enrolments = (
+        access.scope_enrolments(Enrolment.objects.filter(programme=programme, ended_on__isnull=True,
+                                                         current_step__in=[Step.CLARIFICATION, Step.TOWARDS_JOB]), request.user)
+        .select_related("citizen").order_by("citizen__last_name", "citizen__first_name")
+    )
+    plan = None
+    if "rounds" in request.GET:
+        form = SpeedDatingForm(request.GET, companies=companies, enrolments=enrolments)
+        if form.is_valid():
+            chosen_companies = list(form.cleaned_data["companies"])
+            rounds = _services().speed_dating_plan(
+                enrolments=list(form.cleaned_data["enrolments"]), companies=chosen_companies, rounds=form.cleaned_data["rounds"]
+            )
+            plan = {"companies": chosen_companies, "rounds": [_round_cells(meetings, chosen_companies) for meetings in rounds]}
+    else:
+        unmatched_ids = [row.enrolment.pk for row in type3.unmatched(request.user, on=on, programme=programme)]
+        form = SpeedDatingForm(initial={"enrolments": unmatched_ids, "companies": list(companies.values_list("pk", flat=True)), "rounds": 3},
+                               companies=companies, enrolments=enrolments)
+    return render(request, "matching/speed_dating.html", {
+        "programme": programme, "programmes": programmes, "form": form, "plan": plan, "title": _("Speed-dating plan"),
+        "may_plan_network": True,
+    })
+
+
+def _round_cells(meetings, companies):
+    """One round as a cell per company: the citizens meeting it, with the score of the pair."""
+    cells = {company.pk: [] for company in companies}
+    for enrolment, company, score in meetings:
+        cells.setdefault(company.pk, []).append({"enrolment": enrolment, "score": score})
+    return [cells[company.pk] for company in companies]

@@ -1,4 +1,4 @@
-"""`manage.py import FILE [FILE ...]`: the `jobbro import FILE` of the issue. See docs/import.md."""
+"""`bin/jobbro import FILE [FILE ...]` (manage.py import): read spreadsheets into jobbro. See docs/import.md."""
 
 import sys
 from pathlib import Path

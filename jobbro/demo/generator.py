@@ -28,18 +28,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from enum import Enum
 from time import monotonic
 
 from django.contrib.auth.hashers import make_password
-from django.core.management.color import no_style
 from django.db import connection, transaction
-from django.db.models import Max
 from django.utils import timezone
 from faker import Faker
 
 from jobbro import codes
 from jobbro.accounts.models import Membership, Programme, ResultGoal, Role, Site, TargetGroup, User
+from jobbro.bulk import RowWriter
 from jobbro.cases.models import (
     PROGRESSION_DIMENSIONS,
     AgreedHoursChange,
@@ -489,91 +487,6 @@ def _sqlite_cache(kib):
             cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
-def _plain(value):
-    """A choices member as its plain value: psycopg would dump an Enum by name."""
-    return value.value if isinstance(value, Enum) else value
-
-
-class _Table:
-    """One model's rows as tuples, inserted with executemany.
-
-    Building a model instance and letting bulk_create prepare it costs about 70 µs a row, which is ten
-    minutes for 100,000 citizens; a tuple costs a few. Ids are assigned here, counting on from the
-    table's current maximum, so a child can point at its parent before anything is inserted. That
-    assumes nobody else writes to the table while the demo loads; after each chunk the generator moves
-    PostgreSQL's sequences past the ids used (SQLite's AUTOINCREMENT follows explicit ids by itself).
-    """
-
-    REQUIRED = object()
-
-    def __init__(self, model, connection, now):
-        meta = model._meta
-        self.model = model
-        fields = [f for f in meta.concrete_fields if not f.primary_key]
-        self.names = [f.attname for f in fields]
-        self.defaults = [self._default(f, now) for f in fields]
-        self.converters = [(i, self._converter(f, connection)) for i, f in enumerate(fields, start=1)
-                           if f.choices or f.get_internal_type() in ("JSONField", "DateTimeField")]
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(c) for c in [meta.pk.column] + [f.column for f in fields])
-        self.sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * (len(fields) + 1))})"
-        self.copy_sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
-        self.next_id = (model.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
-        self.rows = []
-        self.checked = False
-
-    @classmethod
-    def _default(cls, field, now):
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            return now
-        if field.has_default():
-            return field.get_default()
-        if field.null:
-            return None
-        if field.empty_strings_allowed and field.blank:
-            return ""
-        return cls.REQUIRED
-
-    @staticmethod
-    def _converter(field, connection):
-        if field.get_internal_type() == "JSONField":
-            return lambda value: connection.ops.adapt_json_value(value, field.encoder)
-        if field.get_internal_type() == "DateTimeField":
-            return connection.ops.adapt_datetimefield_value
-        return _plain
-
-    def add(self, **values):
-        """Append a row; return its id. Columns go by attname (`citizen_id`); the first row is checked for typos."""
-        if not self.checked:
-            unknown = set(values) - set(self.names)
-            missing = [n for n, d in zip(self.names, self.defaults, strict=True) if d is self.REQUIRED and n not in values]
-            if unknown or missing:
-                raise TypeError(f"{self.model.__name__}: unknown {sorted(unknown)}, missing {missing}")
-            self.checked = True
-        pk = self.next_id
-        self.next_id += 1
-        self.rows.append((pk, *map(values.get, self.names, self.defaults)))
-        return pk
-
-    def flush(self, cursor):
-        rows = self.rows
-        if self.converters:
-            rows = [list(row) for row in rows]
-            for row in rows:
-                for i, convert in self.converters:
-                    row[i] = convert(row[i])
-        if cursor.db.vendor == "postgresql":
-            # COPY streams the rows in one round trip: several times faster than executemany on PostgreSQL.
-            with cursor.cursor.copy(self.copy_sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            for first in range(0, len(rows), 5000):
-                cursor.executemany(self.sql, rows[first:first + 5000])
-        self.rows = []
-        return len(rows)
-
-
 # ---------------------------------------------------------------------------------------------
 # The simulated course of one enrolment, before it becomes rows
 # ---------------------------------------------------------------------------------------------
@@ -673,7 +586,7 @@ class _Generator:
         started = monotonic()
         if Programme.objects.filter(name=PROGRAMME_NAME).exists():
             raise ValueError(f"The demo programme {PROGRAMME_NAME!r} already exists.")
-        self.t = {model: _Table(model, connection, timezone.now()) for model in TABLE_ORDER}
+        self.t = {model: RowWriter(model, timezone.now()) for model in TABLE_ORDER}
         self.cpr_hashes_taken = set(Citizen.objects.values_list("cpr_hash", flat=True))
         self._name_pools()
         with _sqlite_cache(SQLITE_CACHE_KIB):
@@ -691,13 +604,8 @@ class _Generator:
         return self._summary(monotonic() - started)
 
     def _flush(self):
-        with connection.cursor() as cursor:
-            for model, table in self.t.items():
-                if table.rows:
-                    self.counts[model] += table.flush(cursor)
-            if connection.vendor == "postgresql":
-                for statement in connection.ops.sequence_reset_sql(no_style(), list(self.t)):
-                    cursor.execute(statement)
+        for model, table in self.t.items():
+            self.counts[model] += table.flush()
 
     def _summary(self, elapsed):
         counts = {label: self.counts[model] for model, label in SUMMARY_LABELS.items()}
@@ -880,7 +788,7 @@ class _Generator:
                 cvr = make_cvr(rng)
             taken.add(cvr)
             name = self._company_name(industries[industry], city, names)
-            pk = self.t[Company].add(cvr=cvr, name=name, industry_code=industry, kind=kind, address=address,
+            pk = self.t[Company].insert(cvr=cvr, name=name, industry_code=industry, kind=kind, address=address,
                                      postcode=postcode, city=city)
             self.cos.append(_Co(id=pk, name=name, industry=industry, kind=kind, site=site, factory=factory,
                                 occupations=INDUSTRY_JOBS[industry][0]))
@@ -898,7 +806,7 @@ class _Generator:
             ended = None
             if rng.random() < 0.05 and signed + _days(90) < self.today:
                 ended = self._date_between(signed + _days(90), self.today)
-            self.t[NetworkAgreement].add(company_id=co.id, programme_id=self.programme.pk, signed_on=signed,
+            self.t[NetworkAgreement].insert(company_id=co.id, programme_id=self.programme.pk, signed_on=signed,
                                          ended_on=ended, commitments=rng.choice(COMMITMENTS))
 
     def _company_contacts(self):
@@ -909,7 +817,7 @@ class _Generator:
                 first, last = self._person_name()
                 buddy = (has_buddy and k == 0) or rng.random() < 0.15
                 trained = self._date_between(self.programme.starts_on, self.today) if buddy and rng.random() < 0.5 else None
-                pk = self.t[CompanyContact].add(
+                pk = self.t[CompanyContact].insert(
                     company_id=co.id, name=f"{first} {last}", job_title=rng.choice(CONTACT_TITLES), phone=self._phone(),
                     email=f"{_ascii(first)}@{_ascii(co.name)[:30]}.example", is_buddy=buddy, buddy_trained_on=trained,
                 )
@@ -923,7 +831,7 @@ class _Generator:
         days = sorted(rng.sample(range(5), rng.randint(1, 4)) + ([5] if rng.random() < 0.15 else []))
         if buddy is None and co.buddies and rng.random() < 0.7:
             buddy = rng.choice(co.buddies)
-        return self.t[Opening].add(
+        return self.t[Opening].insert(
             company_id=co.id, programme_id=self.programme.pk, occupation_code=occupation,
             title=f"Småjob som {codes.occupation_title(occupation).lower()}", tasks=tasks,
             weekly_hours=_hours(min(25, max(3, hours))), days=[WEEKDAYS[d] for d in days],
@@ -967,7 +875,7 @@ class _Generator:
         lights = self._traffic_changes(p, course)
         citizen = self._citizen_row(p, lights[-1][1])
         for on, light, note in lights:
-            self.t[TrafficLightChange].add(citizen_id=citizen, light=light, changed_on=on, note=note,
+            self.t[TrafficLightChange].insert(citizen_id=citizen, light=light, changed_on=on, note=note,
                                            changed_by_id=self._holder(staff, "broker", on))
         enrolment = self._enrolment_row(citizen, p, course, staff)
         self._assignment_rows(enrolment, p, staff)
@@ -1056,7 +964,7 @@ class _Generator:
             area = ""
             address, postcode, city = self._address(p.site)
         email = f"{_ascii(p.first)}.{_ascii(p.last)}{rng.randint(1, 99)}@mail.example" if rng.random() < 0.6 else ""
-        pk = self.t[Citizen].add(
+        pk = self.t[Citizen].insert(
             cpr_encrypted=cpr.encrypt(digits), cpr_hash=digest, first_name=p.first, last_name=p.last, birth_date=p.birth,
             sex=p.sex, phone=self._phone(), email=email, address=address, postcode=postcode, city=city,
             origin_group=p.origin, benefit_type=p.benefit, housing_area=area, lives_in_vulnerable_housing_area=p.vulnerable,
@@ -1064,7 +972,7 @@ class _Generator:
             created_at=datetime.combine(p.ref, CREATED_AT, tzinfo=UTC),
         )
         for code in self._target_groups(p):
-            self.t[CitizenTargetGroup].add(citizen_id=pk, targetgroup_id=self.target_groups[code].pk)
+            self.t[CitizenTargetGroup].insert(citizen_id=pk, targetgroup_id=self.target_groups[code].pk)
         return pk
 
     # -- the course of an enrolment (pure simulation, no rows) ----------------------------
@@ -1341,7 +1249,7 @@ class _Generator:
 
     def _enrolment_row(self, citizen, p, c, staff):
         text = self.rng.choice(REFERRAL_TEXTS).format(first=p.first, wish=WISHES[p.wish].lower(), hours=int(p.estimate))
-        return self.t[Enrolment].add(
+        return self.t[Enrolment].insert(
             citizen_id=citizen, programme_id=self.programme.pk, site_id=self.sites[p.site].pk,
             job_broker_id=staff["broker"][-1][1], caseworker_id=staff["caseworker"][-1][1],
             mentor_id=staff["mentor"][-1][1] if staff["mentor"] else None, referred_by_id=staff["caseworker"][0][1],
@@ -1355,12 +1263,12 @@ class _Generator:
         for key, role in roles:
             for on, user in staff[key]:
                 by = staff["caseworker"][0][1] if on == p.ref else self.coordinator
-                self.t[AssignmentChange].add(enrolment_id=enrolment, role=role, user_id=user, changed_on=on, changed_by_id=by)
+                self.t[AssignmentChange].insert(enrolment_id=enrolment, role=role, user_id=user, changed_on=on, changed_by_id=by)
 
     def _step_rows(self, enrolment, c, staff):
         for step, on, note in c.steps:
             by = staff["caseworker"][0][1] if step == Step.CLARIFICATION else self._holder(staff, "broker", on)
-            self.t[StepChange].add(enrolment_id=enrolment, step=step, changed_on=on, changed_by_id=by, note=note)
+            self.t[StepChange].insert(enrolment_id=enrolment, step=step, changed_on=on, changed_by_id=by, note=note)
 
     def _placement_rows(self, enrolment, p, c, staff):
         rng = self.rng
@@ -1371,7 +1279,7 @@ class _Generator:
                 filled = min(pl.start, self.today)
                 posted = min(filled, max(self.programme.starts_on, pl.start - _days(rng.randint(7, 40))))
                 opening = self._opening(pl.co, posted, pl.agreed or 3, Opening.Status.FILLED, filled_on=filled, buddy=pl.buddy)
-            pl.id = self.t[Placement].add(
+            pl.id = self.t[Placement].insert(
                 enrolment_id=enrolment, company_id=pl.co.id, opening_id=opening, kind=pl.kind, starts_on=pl.start,
                 planned_end_on=pl.planned_end, ended_on=pl.end, purpose=PURPOSES[pl.kind],
                 agreed_ordinary_hours=_hours(pl.agreed) if pl.agreed is not None else None,
@@ -1383,7 +1291,7 @@ class _Generator:
             broker = self._holder(staff, "broker", pl.start)
             for on, ordinary, internship in pl.schedule:
                 if on <= min(pl.end or self.today, self.today):
-                    self.t[AgreedHoursChange].add(placement_id=pl.id, from_date=on, ordinary_hours=_hours(ordinary),
+                    self.t[AgreedHoursChange].insert(placement_id=pl.id, from_date=on, ordinary_hours=_hours(ordinary),
                                                   internship_hours=_hours(internship), changed_by_id=broker)
             paid = self._timesheets(pl, broker)
             employed |= paid
@@ -1406,7 +1314,7 @@ class _Generator:
         last = min(pl.end or self.today, self.today - _days(4))  # a week is registered from its Friday
         week = _monday_on_or_after(pl.start)
         k, schedule, paid = 0, pl.schedule, False
-        add = self.t[Timesheet].add
+        add = self.t[Timesheet].insert
         while week <= last:
             while k + 1 < len(schedule) and schedule[k + 1][0] <= week:
                 k += 1
@@ -1440,14 +1348,14 @@ class _Generator:
         for kind, on, co, buddy, extra in self._contact_plan(p, c, staff):
             broker = self._holder(staff, "broker", on)
             note = rng.choice(CONTACT_NOTES[kind]).format(first=p.first, company=co.name if co else "virksomheden")
-            contact = contacts.add(enrolment_id=enrolment, kind=kind, occurred_on=on, note=note,
+            contact = contacts.insert(enrolment_id=enrolment, kind=kind, occurred_on=on, note=note,
                                    company_id=co.id if co else None, registered_by_id=broker)
-            people.add(contact_id=contact, user_id=broker)
+            people.insert(contact_id=contact, user_id=broker)
             for user in extra:
                 if user != broker:
-                    people.add(contact_id=contact, user_id=user)
+                    people.insert(contact_id=contact, user_id=user)
             if buddy is not None:
-                buddies.add(contact_id=contact, companycontact_id=buddy)
+                buddies.insert(contact_id=contact, companycontact_id=buddy)
 
     def _contact_plan(self, p, c, staff):
         """The contacts of an enrolment as (kind, date, company, buddy, extra staff), following its course."""
@@ -1516,7 +1424,7 @@ class _Generator:
             for tag in rng.sample(RESTRICTION_TAGS, rng.randint(1, 2)):
                 recorded = self._date_between(p.ref, clarified)
                 ended = self._date_between(recorded, limit) if rng.random() < 0.1 and recorded < limit else None
-                self.t[Restriction].add(citizen_id=citizen, tag=tag, description=RESTRICTION_TEXTS[tag], recorded_on=recorded,
+                self.t[Restriction].insert(citizen_id=citizen, tag=tag, description=RESTRICTION_TEXTS[tag], recorded_on=recorded,
                                         ended_on=ended)
         if rng.random() < 0.86 and p.ref + _days(3) <= limit:
             self._cv(citizen, p, c, self._date_between(p.ref + _days(3), max(p.ref + _days(3), clarified)))
@@ -1527,7 +1435,7 @@ class _Generator:
         for kind, share in ((Consent.Kind.DATA_SHARING, 0.95), (Consent.Kind.EVALUATION, 0.85)):
             if rng.random() < share:
                 withdrawn = self._date_between(p.ref, limit) if rng.random() < 0.03 else None
-                self.t[Consent].add(citizen_id=citizen, kind=kind, given_on=p.ref, withdrawn_on=withdrawn)
+                self.t[Consent].insert(citizen_id=citizen, kind=kind, given_on=p.ref, withdrawn_on=withdrawn)
 
     def _parallel_effort(self, citizen, p, limit):
         rng = self.rng
@@ -1537,14 +1445,14 @@ class _Generator:
                            (ParallelEffort.Kind.OTHER, 1)))
         starts = self._date_between(p.ref - _days(180), limit)
         ends = self._date_between(starts, limit) if rng.random() < 0.4 and starts < limit else None
-        self.t[ParallelEffort].add(citizen_id=citizen, kind=kind, description=EFFORT_TEXTS[kind], starts_on=starts, ends_on=ends)
-        self.t[Consent].add(citizen_id=citizen, kind=Consent.Kind.CONTACT_WITH_TREATMENT, given_on=max(starts, p.ref))
+        self.t[ParallelEffort].insert(citizen_id=citizen, kind=kind, description=EFFORT_TEXTS[kind], starts_on=starts, ends_on=ends)
+        self.t[Consent].insert(citizen_id=citizen, kind=Consent.Kind.CONTACT_WITH_TREATMENT, given_on=max(starts, p.ref))
 
     def _job_goals(self, citizen, p, c, limit):
         rng = self.rng
         goals = self.t[JobGoal]
         if rng.random() < 0.9:
-            goals.add(citizen_id=citizen, kind=JobGoal.Kind.WISH, occupation_code=p.wish, text=WISHES[p.wish], set_on=p.ref)
+            goals.insert(citizen_id=citizen, kind=JobGoal.Kind.WISH, occupation_code=p.wish, text=WISHES[p.wish], set_on=p.ref)
         if not c.s2:
             return
         code = p.wish if rng.random() < 0.7 else rng.choice(WISH_CODES)
@@ -1552,11 +1460,11 @@ class _Generator:
         replaced = None
         if rng.random() < 0.25 and set_on + _days(30) < limit:
             replaced = self._date_between(set_on + _days(30), limit)
-        goals.add(citizen_id=citizen, kind=JobGoal.Kind.GOAL, occupation_code=code, text=WISHES[code], set_on=set_on,
+        goals.insert(citizen_id=citizen, kind=JobGoal.Kind.GOAL, occupation_code=code, text=WISHES[code], set_on=set_on,
                   replaced_on=replaced)
         if replaced:
             new = rng.choice(WISH_CODES)
-            goals.add(citizen_id=citizen, kind=JobGoal.Kind.GOAL, occupation_code=new, text=WISHES[new], set_on=replaced)
+            goals.insert(citizen_id=citizen, kind=JobGoal.Kind.GOAL, occupation_code=new, text=WISHES[new], set_on=replaced)
 
     def _cv(self, citizen, p, c, written):
         """The CV written together in step 1, then a line after each placement."""
@@ -1576,11 +1484,11 @@ class _Generator:
                             "", None, None))
         cv = self.t[CVEntry]
         for kind, title, place, starts, ends in entries:
-            cv.add(citizen_id=citizen, kind=kind, title=title, organisation=place, starts_on=starts, ends_on=ends,
+            cv.insert(citizen_id=citizen, kind=kind, title=title, organisation=place, starts_on=starts, ends_on=ends,
                    recorded_on=written)
         for pl in c.placements:
             if pl.end and not pl.planned and rng.random() < 0.8:
-                cv.add(citizen_id=citizen, kind=CVEntry.Kind.WORK if pl.kind in PAID_KINDS else CVEntry.Kind.INTERNSHIP,
+                cv.insert(citizen_id=citizen, kind=CVEntry.Kind.WORK if pl.kind in PAID_KINDS else CVEntry.Kind.INTERNSHIP,
                        title=codes.occupation_title(pl.co.occupations[0]), organisation=pl.co.name, starts_on=pl.start,
                        ends_on=pl.end, recorded_on=min(self.today, pl.end + _days(rng.randint(0, 14))),
                        description=PURPOSES[pl.kind])
@@ -1592,13 +1500,13 @@ class _Generator:
         card = self.t[CompetenceAssessment]
         for area in CompetenceAssessment.Area.values:
             level = p.danish if area == CompetenceAssessment.Area.DANISH else max(1, min(5, base + rng.randint(-1, 1)))
-            card.add(citizen_id=citizen, area=area, level=level, assessed_on=assessed, comment="Vurderet sammen med borgeren.")
+            card.insert(citizen_id=citizen, area=area, level=level, assessed_on=assessed, comment="Vurderet sammen med borgeren.")
         started = [pl for pl in c.placements
                    if not pl.planned and pl.start + _days(28) <= min(pl.end or self.today, self.today)]
         if started and rng.random() < 0.5:
             pl = started[0]
             for area in (CompetenceAssessment.Area.PROFESSIONAL, CompetenceAssessment.Area.SOCIAL):
-                card.add(citizen_id=citizen, area=area, level=min(5, base + 1), assessed_on=pl.start + _days(28),
+                card.insert(citizen_id=citizen, area=area, level=min(5, base + 1), assessed_on=pl.start + _days(28),
                          co_assessor_id=pl.co.id, comment="Vurderet sammen med virksomheden.")
 
     def _plan_rows(self, enrolment, p, c):
@@ -1607,7 +1515,7 @@ class _Generator:
         if p.ref + _days(7) > limit:
             return
         created = self._date_between(p.ref + _days(7), min(limit, c.s2 or limit))
-        self.t[JobPlan].add(enrolment_id=enrolment, title=f"Jobplan – {codes.occupation_title(p.wish).lower()}",
+        self.t[JobPlan].insert(enrolment_id=enrolment, title=f"Jobplan – {codes.occupation_title(p.wish).lower()}",
                             target_occupation_code=p.wish, created_on=created, closed_on=c.exit_on)
         if c.s2 and rng.random() < 0.35:
             package = self._job_package(enrolment, p, c, c.s2 + _days(rng.randint(0, 20)), limit)
@@ -1622,7 +1530,7 @@ class _Generator:
             return None
         code = rng.choice(WISH_CODES) if rng.random() < 0.3 else p.wish
         title = codes.occupation_title(code).lower()
-        plan = self.t[JobPlan].add(enrolment_id=enrolment, is_job_package=True, title=f"Mod job som {title}",
+        plan = self.t[JobPlan].insert(enrolment_id=enrolment, is_job_package=True, title=f"Mod job som {title}",
                                    target_occupation_code=code, created_on=created, closed_on=c.exit_on)
         chosen = sorted(rng.sample(MILESTONES, rng.randint(2, 4)), key=lambda m: m[2])
         chosen.append((Milestone.Kind.TARGET_JOB, f"Ordinære timer som {title}", rng.randint(150, 240)))
@@ -1631,7 +1539,7 @@ class _Generator:
             done = None
             if due <= limit + _days(20) and rng.random() < 0.7:
                 done = min(limit, self._date_between(max(created, due - _days(10)), due + _days(10)))
-            self.t[Milestone].add(plan_id=plan, kind=kind, title=name, due_on=due, completed_on=done)
+            self.t[Milestone].insert(plan_id=plan, kind=kind, title=name, due_on=due, completed_on=done)
         return created
 
     def _upskilling(self, enrolment, p, c, limit):
@@ -1639,12 +1547,12 @@ class _Generator:
         rng = self.rng
         decided = self._date_between(p.ref, min(limit, p.ref + _days(14)))
         if rng.random() >= 0.4:
-            self.t[UpskillingDecision].add(enrolment_id=enrolment, decided_on=decided, wanted=False,
+            self.t[UpskillingDecision].insert(enrolment_id=enrolment, decided_on=decided, wanted=False,
                                            reason=rng.choice(NO_UPSKILLING_REASONS))
             return
         subject = Course.Subject.LANGUAGE if p.danish <= 2 else COURSE_FOR_OCCUPATION.get(p.wish)
         course, duration = rng.choice(self.courses.get(subject) or self.course_list)
-        self.t[UpskillingDecision].add(enrolment_id=enrolment, decided_on=decided, wanted=True, course_id=course)
+        self.t[UpskillingDecision].insert(enrolment_id=enrolment, decided_on=decided, wanted=True, course_id=course)
         starts = decided + _days(rng.randint(14, 60))
         if c.exit_on and starts > c.exit_on:
             return
@@ -1657,7 +1565,7 @@ class _Generator:
             status = UpskillingEnrolment.Status.COMPLETED
         else:
             status, ends = UpskillingEnrolment.Status.STARTED, None
-        self.t[UpskillingEnrolment].add(enrolment_id=enrolment, course_id=course, starts_on=starts, ends_on=ends, status=status)
+        self.t[UpskillingEnrolment].insert(enrolment_id=enrolment, course_id=course, starts_on=starts, ends_on=ends, status=status)
 
     def _assessment_rows(self, enrolment, p, c):
         """Self-assessments (1-10) every three or four months; scores rise with ordinary hours."""
@@ -1669,7 +1577,7 @@ class _Generator:
             hours = max((self._ordinary_on(pl, day) for pl in c.placements if not pl.planned), default=0)
             lift = min(3.0, hours / 7)
             scores = {d: max(1, min(10, round(base + lift + rng.gauss(0, 1.3)))) for d in PROGRESSION_DIMENSIONS}
-            self.t[ProgressionAssessment].add(enrolment_id=enrolment, assessed_on=day, **scores)
+            self.t[ProgressionAssessment].insert(enrolment_id=enrolment, assessed_on=day, **scores)
             day += _days(rng.randint(80, 120))
 
     @staticmethod
@@ -1688,7 +1596,7 @@ class _Generator:
             return
         broker = self._holder(staff, "broker", c.exit_on)
         outcomes = self.t[Outcome]
-        outcomes.add(enrolment_id=enrolment, kind=Outcome.Kind.EXIT, measured_on=c.exit_on, status=c.exit_status,
+        outcomes.insert(enrolment_id=enrolment, kind=Outcome.Kind.EXIT, measured_on=c.exit_on, status=c.exit_status,
                      registered_by_id=broker, note="Slutskema udfyldt.")
         status = c.exit_status
         for months in (3, 6):
@@ -1696,7 +1604,7 @@ class _Generator:
             if on > self.today:
                 break
             status = self._follow_up_status(status)
-            outcomes.add(enrolment_id=enrolment, kind=Outcome.Kind.FOLLOW_UP, measured_on=on, status=status,
+            outcomes.insert(enrolment_id=enrolment, kind=Outcome.Kind.FOLLOW_UP, measured_on=on, status=status,
                          registered_by_id=broker, note=f"Opfølgning {months} måneder efter udskrivning.")
 
     def _follow_up_status(self, status):

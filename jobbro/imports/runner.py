@@ -50,7 +50,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -58,6 +58,7 @@ from jobbro import codes
 from jobbro.accounts import access
 from jobbro.accounts.models import Programme, Site, User
 from jobbro.audit.log import log_change
+from jobbro.bulk import New, RowWriter
 from jobbro.cases.models import (
     PROGRESSION_DIMENSIONS,
     AgreedHoursChange,
@@ -90,116 +91,6 @@ def chunks(items, size=CHUNK):
     items = list(items)
     for first in range(0, len(items), size):
         yield items[first:first + size]
-
-
-class New:
-    """A record written by this import: its field values by attname and its id, like a model instance reads."""
-
-    def __init__(self, values):
-        self.__dict__.update(values)
-
-
-class Writer:
-    """New rows of one model as tuples, inserted in batches (executemany on SQLite, COPY on PostgreSQL).
-
-    Building a model instance and letting bulk_create prepare it costs tens of microseconds a row, most
-    of an import's time; a tuple costs a few. Ids are reserved up front so that a child row can point
-    at its parent before anything is inserted: on PostgreSQL from the table's sequence (safe beside
-    other writers), on SQLite counting on from the largest id (the import holds the write lock).
-    """
-
-    REQUIRED = object()
-
-    def __init__(self, model, now):
-        meta = model._meta
-        self.model = model
-        fields = [f for f in meta.concrete_fields if not f.primary_key]
-        self.names = [f.attname for f in fields]
-        self.defaults = [self._default(f, now) for f in fields]
-        self.converters = [(i, self._converter(f)) for i, f in enumerate(fields, start=1)
-                           if f.get_internal_type() in ("JSONField", "DateTimeField")]
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(c) for c in [meta.pk.column] + [f.column for f in fields])
-        self.sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * (len(fields) + 1))})"
-        self.copy_sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
-        self.rows = []
-        self.ids = []
-        self.next_id = None
-        self.checked = False
-        self.written = 0
-
-    @classmethod
-    def _default(cls, field, now):
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            return now
-        if field.has_default():
-            return field.get_default()
-        if field.null:
-            return None
-        if field.empty_strings_allowed and field.blank:
-            return ""
-        return cls.REQUIRED
-
-    @staticmethod
-    def _converter(field):
-        if field.get_internal_type() == "JSONField":
-            return lambda value: connection.ops.adapt_json_value(value, field.encoder)
-        return connection.ops.adapt_datetimefield_value
-
-    def _reserve(self):
-        meta = self.model._meta
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                block = max(1000, min(50_000, 2 * len(self.rows)))
-                cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                               [meta.db_table, meta.pk.column, block])
-                self.ids = [row[0] for row in cursor.fetchall()]
-                self.ids.reverse()
-            else:
-                if self.next_id is None:
-                    cursor.execute(f"SELECT MAX({connection.ops.quote_name(meta.pk.column)}) FROM {connection.ops.quote_name(meta.db_table)}")
-                    self.next_id = (cursor.fetchone()[0] or 0) + 1
-                self.ids = list(range(self.next_id + 9999, self.next_id - 1, -1))
-                self.next_id += 10_000
-
-    def add(self, values, record=True):
-        """Queue a row (values by attname); return it as a New with its id and every field (or only the id)."""
-        if not self.checked:
-            unknown = set(values) - set(self.names)
-            missing = [n for n, d in zip(self.names, self.defaults, strict=True) if d is self.REQUIRED and n not in values]
-            if unknown or missing:
-                raise TypeError(f"{self.model.__name__}: unknown {sorted(unknown)}, missing {missing}")
-            self.checked = True
-        if not self.ids:
-            self._reserve()
-        pk = self.ids.pop()
-        row = (pk, *map(values.get, self.names, self.defaults))
-        self.rows.append(row)
-        if not record:
-            return pk
-        new = New(zip(self.names, row[1:], strict=True))
-        new.pk = new.id = pk
-        return new
-
-    def flush(self):
-        rows, self.rows = self.rows, []
-        if not rows:
-            return 0
-        if self.converters:
-            rows = [list(row) for row in rows]
-            for row in rows:
-                for i, convert in self.converters:
-                    row[i] = convert(row[i])
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                with cursor.cursor.copy(self.copy_sql) as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                for first in range(0, len(rows), 5000):
-                    cursor.executemany(self.sql, rows[first:first + 5000])
-        self.written += len(rows)
-        return len(rows)
 
 
 class Rollback(Exception):  # noqa: N818 - control flow, not an error
@@ -312,7 +203,7 @@ class Importer:
     def writer(self, model):
         found = self.writers.get(model)
         if found is None:
-            found = self.writers[model] = Writer(model, self.now)
+            found = self.writers[model] = RowWriter(model, self.now)
         return found
 
     def _upsert(self, kind, model, obj, values, create, creates, updates, update_fields):

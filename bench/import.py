@@ -22,9 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import databases
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-POSTGRES = os.environ.get("JOBBRO_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 PROGRAMME = "Bench-programmet"
 SITE = "Aarhus Kommune"
 WEEKS = 7
@@ -125,39 +126,7 @@ def _children_cpu():
     return usage.ru_utime + usage.ru_stime
 
 
-def postgres_reachable():
-    import psycopg
-
-    try:
-        psycopg.connect(POSTGRES + "/postgres", connect_timeout=3).close()
-        return True
-    except psycopg.OperationalError:
-        return False
-
-
-def on_sqlite(path):
-    with tempfile.TemporaryDirectory() as data_dir:
-        env = {**os.environ, "JOBBRO_DATA_DIR": data_dir}
-        env.pop("JOBBRO_DATABASE_URL", None)
-        return timed_imports(env, path)
-
-
-def on_postgres(path):
-    import psycopg
-
-    name = f"jobbro_bench_import_{os.getpid()}"
-    with psycopg.connect(POSTGRES + "/postgres", autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
-        env = {**os.environ, "JOBBRO_DATABASE_URL": f"{POSTGRES}/{name}"}
-        return timed_imports(env, path)
-    finally:
-        with psycopg.connect(POSTGRES + "/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
 def main(citizens):
-    engines = [("SQLite", on_sqlite)] + ([("PostgreSQL", on_postgres)] if postgres_reachable() else [])
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "bench.xlsx"
         started = time.perf_counter()
@@ -165,8 +134,9 @@ def main(citizens):
         print(f"workbook: {rows:,} rows, {path.stat().st_size / 1e6:.1f} MB, written in {time.perf_counter() - started:.1f} s")
         print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         print(f"{'database':<11} {'rows':>9} {'seconds':>8} {'cpu s':>6} {'rows/s':>8}   {'again (idempotent)':>24}")
-        for label, run in engines:
-            ((first, first_cpu), (second, second_cpu)), report = run(path)
+        for label, fresh in databases.engines("jobbro_bench_import"):
+            with fresh() as env:
+                ((first, first_cpu), (second, second_cpu)), report = timed_imports(env, path)
             unchanged_only = all(line.split()[1:3] == ["0", "0"] for line in report.splitlines()[1:] if line and line.split()[0] in (
                 "companies", "citizens", "enrolments", "placements", "timesheets"))
             print(f"{label:<11} {rows:>9,} {first:>8.1f} {first_cpu:>6.1f} {rows / first:>8,.0f}   "

@@ -19,7 +19,7 @@ from jobbro.accounts import access
 from jobbro.audit.log import log_read, logs_citizen_read
 from jobbro.cases import actions
 from jobbro.cases.forms import CprForm, EndForm, FollowUpForm, ReferralForm, StepChangeForm, UpskillingDecisionForm
-from jobbro.cases.models import Outcome, Placement, UpskillingDecision
+from jobbro.cases.models import Outcome, UpskillingDecision
 from jobbro.people import cpr
 from jobbro.people.models import Citizen
 from jobbro.web.formtools import run_action
@@ -36,7 +36,6 @@ def case_context(request, citizen, enrolments):
     for outcome in Outcome.objects.filter(enrolment__in=enrolments).order_by("measured_on", "id"):
         outcomes[outcome.enrolment_id].append(outcome)
     return {
-        "placements": Placement.objects.filter(enrolment__in=enrolments).select_related("company", "buddy"),
         # Enrolments with an upskilling decision: the others show a warning until one is recorded.
         "upskilling_decided": set(UpskillingDecision.objects.filter(enrolment__in=enrolments).values_list("enrolment_id", flat=True)),
         # Every enrolment has a key (get_item falls back to the key itself).

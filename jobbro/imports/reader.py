@@ -19,6 +19,7 @@ from xml.etree import ElementTree
 
 from django.utils.translation import gettext as _
 
+from jobbro.cases.actions import monday_of
 from jobbro.imports import schemas
 from jobbro.people import cpr
 
@@ -453,8 +454,7 @@ def to_week(value):
                 return datetime.date.fromisocalendar(int(match[1]), int(match[2]), 1)
             except ValueError:
                 raise CellError(_("There is no such week.")) from None
-    day = to_date(value)
-    return day - datetime.timedelta(days=day.isoweekday() - 1)
+    return monday_of(to_date(value))
 
 
 def _date_fast(value):

@@ -50,9 +50,13 @@ def sex(digits):
     return "male" if int(digits[-1]) % 2 else "female"
 
 
-def age_on(digits, on: date):
-    born = birth_date(digits)
+def age(born: date, on: date):
+    """Whole years from a birth date to a day."""
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def age_on(digits, on: date):
+    return age(birth_date(digits), on)
 
 
 @lru_cache(maxsize=4)

@@ -157,17 +157,12 @@ def _citizen_context(request, citizen):
         "may_read_notes": may_read_notes,
         "may_see_health": may_read_notes,
         "may_reveal_cpr": access.may_reveal_cpr(user),
-        "age": _age(citizen.birth_date),
+        "age": cpr.age(citizen.birth_date, today()),
     }
     context.update(people_views.step1_context(request, citizen))
     context.update(case_views.case_context(request, citizen, enrolments))
     context.update(placement_views.placement_context(request, citizen, enrolments))
     return context
-
-
-def _age(born):
-    on = today()
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 @login_required

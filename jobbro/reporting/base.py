@@ -1,0 +1,205 @@
+"""What every report is made of: a scope (programme, sites, as-of date) and tables whose figures check themselves.
+
+A report never holds a typed number. Each cell is a count, a share (a part of a whole, both counts), a
+measure (hours, days, a score) or a traffic light, computed by the report's queries. A table declares which
+of its figures must add up (sites to the total, bands to all citizens), and `Table.problems()` finds any
+that do not, and any share above 100 %. The page shows the problems above the table and an export prints
+them on its first page: a figure that cannot be true is never shown as if it were.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.translation import gettext
+
+from jobbro.cases.models import Enrolment
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The programme, the sites within it, and the date the records are read as of."""
+
+    programme: object
+    sites: tuple
+    on: datetime.date
+
+    @property
+    def site_ids(self):
+        return [site.pk for site in self.sites]
+
+    @property
+    def all_sites(self):
+        return len(self.sites) == self.programme.sites.count()
+
+    def enrolments(self):
+        """Enrolments in scope whose start form is dated on or before the as-of date."""
+        return Enrolment.objects.filter(programme=self.programme, site__in=self.site_ids, referred_on__lte=self.on)
+
+    @property
+    def fortnight_start(self):
+        """The first of the 14 days ending on the as-of date."""
+        return self.on - datetime.timedelta(days=13)
+
+
+@dataclass(frozen=True)
+class Share:
+    """A part of a whole, e.g. 12 of 40 citizens. The percent is derived, never stored."""
+
+    part: int
+    whole: int
+
+    @property
+    def percent(self):
+        if not self.whole:
+            return None
+        return (Decimal(100) * self.part / self.whole).quantize(Decimal("0.1"))
+
+    @property
+    def fraction(self):
+        return self.part / self.whole if self.whole else None
+
+    @property
+    def is_possible(self):
+        return 0 <= self.part <= self.whole
+
+    def __str__(self):
+        percent = self.percent
+        return f"{self.part} / {self.whole}" if percent is None else f"{self.part} ({percent} %)"
+
+
+class Light:
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+    NONE = "none"  # nothing to score yet
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A figure with its traffic light against a success criterion (fidelity)."""
+
+    value: object  # a Share or a number
+    light: str
+    target: object = None
+
+    @property
+    def light_label(self):
+        return {
+            Light.GREEN: gettext("green"),
+            Light.AMBER: gettext("amber"),
+            Light.RED: gettext("red"),
+            Light.NONE: gettext("not scored"),
+        }[self.light]
+
+
+@dataclass
+class Row:
+    """One row: a label and one cell per column. `additive` rows have count cells whose parts add to the total column."""
+
+    key: str
+    label: str
+    cells: list
+    additive: bool = False
+    note: str = ""
+
+
+@dataclass
+class Table:
+    """A report table. `total_column` is the index of the column the others must add up to in additive rows;
+    `sums` lists (total row key, part row keys) whose counts must add up in every column."""
+
+    key: str
+    title: str
+    columns: list
+    rows: list
+    total_column: int | None = None
+    sums: list = field(default_factory=list)
+    note: str = ""
+    first_column_label: str = ""
+
+    def row(self, key):
+        for row in self.rows:
+            if row.key == key:
+                return row
+        raise KeyError(key)
+
+    def cell(self, row_key, column):
+        """The cell in a row by column index or column label."""
+        index = column if isinstance(column, int) else self.columns.index(column)
+        return self.row(row_key).cells[index]
+
+    def problems(self):
+        """Every figure in this table that cannot be true, as sentences a reader understands."""
+        return [*self._impossible_shares(), *self._columns_not_adding_up(), *self._rows_not_adding_up()]
+
+    def _impossible_shares(self):
+        for row in self.rows:
+            for column, cell in zip(self.columns, row.cells):
+                share = cell.value if isinstance(cell, Scored) else cell
+                if isinstance(share, Share) and not share.is_possible:
+                    yield gettext("%(table)s: “%(row)s” in %(column)s is %(part)s of %(whole)s, a share above 100 %%.") % {
+                        "table": self.title, "row": row.label, "column": column, "part": share.part, "whole": share.whole,
+                    }
+
+    def _columns_not_adding_up(self):
+        if self.total_column is None:
+            return
+        for row in self.rows:
+            if not row.additive:
+                continue
+            total = _count(row.cells[self.total_column])
+            parts = [_count(cell) for index, cell in enumerate(row.cells) if index != self.total_column]
+            if total is not None and sum(p or 0 for p in parts) != total:
+                yield gettext("%(table)s: “%(row)s” adds up to %(sum)s across the columns, but the total says %(total)s.") % {
+                    "table": self.title, "row": row.label, "sum": sum(p or 0 for p in parts), "total": total,
+                }
+
+    def _rows_not_adding_up(self):
+        for total_key, part_keys in self.sums:
+            total_row = self.row(total_key)
+            for index, column in enumerate(self.columns):
+                total = _count(total_row.cells[index])
+                parts = [_count(self.row(key).cells[index]) for key in part_keys]
+                if total is not None and sum(p or 0 for p in parts) != total:
+                    yield gettext("%(table)s: in %(column)s the parts of “%(row)s” add up to %(sum)s, not %(total)s.") % {
+                        "table": self.title, "column": column, "row": total_row.label, "sum": sum(p or 0 for p in parts),
+                        "total": total,
+                    }
+
+
+def _count(cell):
+    """The count a cell holds for the add-up checks: a count, or the part of a share."""
+    if isinstance(cell, Scored):
+        cell = cell.value
+    if isinstance(cell, Share):
+        return cell.part
+    if isinstance(cell, bool) or not isinstance(cell, int):
+        return None
+    return cell
+
+
+@dataclass
+class Chart:
+    """An SVG chart and the sentence that says what it shows (its text alternative: the table holds the figures)."""
+
+    svg: str
+    description: str
+
+
+@dataclass
+class Report:
+    key: str
+    title: str
+    scope: Scope
+    tables: list
+    charts: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+    def problems(self):
+        return [problem for table in self.tables for problem in table.problems()]
+
+
+def site_columns(scope):
+    """Column labels for a per-site table: one per site, then the total."""
+    return [site.name for site in scope.sites] + [gettext("Total")]

@@ -1,0 +1,125 @@
+"""Charts as SVG (matplotlib), the same file on the page and in the PDF.
+
+A chart only repeats figures its report's table holds, so the table is the accessible version; each chart
+carries a one-sentence description. Labels arrive already translated; numbers on axes follow the active
+language's decimal separator.
+"""
+
+import io
+
+import matplotlib
+
+matplotlib.use("svg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from django.utils.formats import date_format, number_format  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from jobbro.reporting.base import Chart  # noqa: E402
+
+# Det Fælles Designsystem's palette: primary blue, then colours that stay apart for colour-blind readers.
+COLOURS = ["#0059b3", "#e5a000", "#358000", "#b0006b", "#5c5c5c", "#00818a", "#8a3ffc"]
+LIGHT_COLOURS = {"green": "#358000", "amber": "#e5a000", "red": "#c4001c", "none": "#b0b0b0"}
+
+plt.rcParams.update({
+    "svg.fonttype": "none",  # text stays text: selectable, and styled by the page's font
+    "font.family": "sans-serif",
+    "font.size": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": matplotlib.cycler(color=COLOURS),
+})
+
+_localised = FuncFormatter(lambda value, _position: number_format(value, decimal_pos=None if value != int(value) else 0))
+
+
+def _svg(figure, description):
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(figure)
+    svg = buffer.getvalue()
+    # Drop the XML prolog so the SVG can be inlined in HTML.
+    return Chart(svg=svg[svg.index("<svg"):], description=str(description))
+
+
+def _figure(width=7.5, height=3.2):
+    figure, axes = plt.subplots(figsize=(width, height))
+    axes.yaxis.set_major_formatter(_localised)
+    return figure, axes
+
+
+def bars(categories, series, *, description, ylabel="", stacked=False, horizontal=False):
+    """Grouped (or stacked) bars: `series` maps a label to one value per category."""
+    figure, axes = _figure(height=max(3.2, 0.35 * len(categories)) if horizontal else 3.2)
+    count = max(len(series), 1)
+    width = 0.8 / (1 if stacked else count)
+    bottoms = [0] * len(categories)
+    for index, (label, values) in enumerate(series.items()):
+        values = [float(v or 0) for v in values]
+        positions = [i + (0 if stacked else (index - (count - 1) / 2) * width) for i in range(len(categories))]
+        if horizontal:
+            axes.barh(positions, values, height=width, left=bottoms if stacked else None, label=label)
+        else:
+            axes.bar(positions, values, width=width, bottom=bottoms if stacked else None, label=label)
+        if stacked:
+            bottoms = [b + v for b, v in zip(bottoms, values)]
+    if horizontal:
+        axes.set_yticks(range(len(categories)), [str(c) for c in categories])
+        axes.invert_yaxis()
+        axes.xaxis.set_major_formatter(_localised)
+        axes.set_xlabel(str(ylabel))
+    else:
+        axes.set_xticks(range(len(categories)), [str(c) for c in categories], rotation=20 if len(categories) > 5 else 0, ha="right" if len(categories) > 5 else "center")
+        axes.set_ylabel(str(ylabel))
+    if len(series) > 1:
+        axes.legend(frameon=False, fontsize=9)
+    return _svg(figure, description)
+
+
+def lines(dates, series, *, description, ylabel="", targets=(), step=False):
+    """Lines over dates: `series` maps a label to one value per date; `targets` are (date, value, label) markers."""
+    figure, axes = _figure()
+    for label, values in series.items():
+        if step:
+            axes.step(dates, [float(v) if v is not None else None for v in values], where="post", label=label)
+        else:
+            axes.plot(dates, [float(v) if v is not None else None for v in values], label=label)
+    for index, (day, value, label) in enumerate(targets):
+        axes.plot([day], [float(value)], marker="D", linestyle="none", color=COLOURS[index % len(COLOURS)], label=label)
+    axes.set_ylabel(str(ylabel))
+    if dates:
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _p: date_format(matplotlib.dates.num2date(value).date(), "SHORT_DATE_FORMAT")))
+        figure.autofmt_xdate()
+    if len(series) + len(targets) > 1:
+        axes.legend(frameon=False, fontsize=9)
+    return _svg(figure, description)
+
+
+def curve(xs, series, *, description, xlabel="", ylabel="", percent=False):
+    """Step curves over a numeric axis (e.g. a survival curve over weeks since referral)."""
+    figure, axes = _figure()
+    for label, values in series.items():
+        axes.step(xs, [float(v) for v in values], where="post", label=label)
+    axes.set_xlabel(str(xlabel))
+    axes.set_ylabel(str(ylabel))
+    if percent:
+        axes.set_ylim(0, 100)
+    if len(series) > 1:
+        axes.legend(frameon=False, fontsize=9)
+    return _svg(figure, description)
+
+
+def lights(rows, columns, grid, *, description):
+    """A grid of traffic lights: `grid[r][c]` is 'green', 'amber', 'red' or 'none'."""
+    figure, axes = plt.subplots(figsize=(max(4, 1.1 * len(columns) + 3), 0.4 * len(rows) + 1))
+    for r, row in enumerate(grid):
+        for c, light in enumerate(row):
+            axes.scatter([c], [r], s=220, color=LIGHT_COLOURS.get(light, LIGHT_COLOURS["none"]))
+    axes.set_xticks(range(len(columns)), [str(c) for c in columns], rotation=20, ha="right")
+    axes.set_yticks(range(len(rows)), [str(r) for r in rows])
+    axes.invert_yaxis()
+    axes.set_xlim(-0.6, len(columns) - 0.4)
+    for spine in axes.spines.values():
+        spine.set_visible(False)
+    axes.tick_params(length=0)
+    return _svg(figure, description)

@@ -1,0 +1,12 @@
+"""Placeholder: this report is being built."""
+
+from django.utils.translation import gettext_lazy as _
+
+from jobbro.reporting.base import Report
+
+TITLE = _("fidelity")
+SUMMARY = ""
+
+
+def build(scope):
+    return Report(key="fidelity", title=str(TITLE), scope=scope, tables=[])

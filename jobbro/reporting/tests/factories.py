@@ -1,0 +1,69 @@
+"""Plain rows for report tests: build a programme straight into the tables, as an import or years of use would.
+
+The reports read records, not actions, so these write rows directly (fast enough for Hypothesis) and
+take every date as an argument. Nothing here is validated: tests of the data-quality checks need rows
+the actions would refuse.
+"""
+
+import datetime
+import itertools
+
+from jobbro.accounts.models import Programme, Role, Site, User
+from jobbro.cases.models import AssignmentChange, Enrolment, Placement, StepChange, Timesheet
+from jobbro.companies.models import Company
+from jobbro.conftest import make_cvr
+from jobbro.people import cpr
+from jobbro.people.models import Citizen
+
+_serial = itertools.count(1)
+
+
+def programme_with_sites(*names, starts_on=datetime.date(2025, 1, 1), name=None):
+    programme = Programme.objects.create(name=name or f"Programme {next(_serial)}", starts_on=starts_on)
+    sites = tuple(Site.objects.create(programme=programme, name=site_name) for site_name in names or ("Site A",))
+    return programme, sites
+
+
+def broker(username=None):
+    return User.objects.create(username=username or f"broker{next(_serial)}", role=Role.JOB_BROKER)
+
+
+def citizen(**fields):
+    n = next(_serial)
+    number = f"{n:010d}"  # unique, not a real CPR number: the reports never read it
+    values = {"first_name": "Borger", "last_name": f"Nr{n}", "birth_date": datetime.date(1985, 1, 1), "sex": "female", "traffic_light": "yellow"}
+    values.update(fields)
+    return Citizen.objects.create(cpr_encrypted=cpr.encrypt(number), cpr_hash=cpr.lookup_hash(number), **values)
+
+
+def enrolment(site, referred_on, *, ended_on=None, job_broker=None, estimated_weekly_hours=10, step=1, the_citizen=None, **fields):
+    """An enrolment with its first step and job-broker history rows, as the referral action writes them."""
+    made = Enrolment.objects.create(
+        citizen=the_citizen or citizen(), programme=site.programme, site=site, referred_on=referred_on, ended_on=ended_on,
+        job_broker=job_broker, estimated_weekly_hours=estimated_weekly_hours, traffic_light_at_referral="yellow",
+        current_step=step, **fields,
+    )
+    StepChange.objects.create(enrolment=made, step=1, changed_on=referred_on)
+    if job_broker:
+        AssignmentChange.objects.create(enrolment=made, role=AssignmentChange.Role.JOB_BROKER, user=job_broker, changed_on=referred_on)
+    return made
+
+
+def company(kind=Company.Kind.PRIVATE, name=None):
+    return Company.objects.create(cvr=make_cvr(), name=name or f"Company {next(_serial)}", industry_code="561010", kind=kind)
+
+
+def placement(enrolment, company, kind, starts_on, *, ended_on=None, planned_end_on=None, agreed_ordinary_hours=None, **fields):
+    return Placement.objects.create(
+        enrolment=enrolment, company=company, kind=kind, starts_on=starts_on, ended_on=ended_on,
+        planned_end_on=planned_end_on, agreed_ordinary_hours=agreed_ordinary_hours, **fields,
+    )
+
+
+def week(placement, monday, ordinary=0, internship=0):
+    assert monday.isoweekday() == 1, "a timesheet week starts on a Monday"
+    return Timesheet.objects.create(placement=placement, week_start=monday, ordinary_hours=ordinary, internship_hours=internship)
+
+
+def monday(day):
+    return day - datetime.timedelta(days=day.weekday())

@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("jobbro.companies.urls")),
     path("", include("jobbro.matching.urls")),
     path("", include("jobbro.imports.urls")),
+    path("", include("jobbro.reporting.urls")),
 ]

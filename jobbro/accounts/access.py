@@ -57,6 +57,14 @@ def access_enrolment(user, citizen, pk):
         raise Http404 from None
 
 
+# Roles that steer and report by aggregates: the reports pages and their exports.
+REPORT_ROLES = {Role.COORDINATOR, Role.MANAGER, Role.EVALUATOR}
+
+
+def may_see_reports(user):
+    return user.is_authenticated and (user.role in REPORT_ROLES or is_admin(user))
+
+
 def may_see_companies(user):
     return user.is_authenticated and user.role != Role.EVALUATOR
 

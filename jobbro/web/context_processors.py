@@ -25,7 +25,10 @@ def navigation(request):
         items.append((reverse("course_list"), _("Courses")))
     if user.role in {Role.COORDINATOR, Role.JOB_BROKER} or access.is_admin(user):
         items.append((reverse("match_proposals"), _("Matching")))
-    items.append((reverse("result_goals"), _("Result goals")))
+    if access.may_see_reports(user):
+        items.append((reverse("reports"), _("Reports")))
+    else:
+        items.append((reverse("result_goals"), _("Result goals")))
     if user.role == Role.COORDINATOR or access.is_admin(user):
         items.append((reverse("import_list"), _("Import")))
     if access.is_admin(user):

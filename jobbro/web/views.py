@@ -46,7 +46,7 @@ def home(request):
     if role in {Role.JOB_BROKER, Role.MENTOR}:
         return redirect("today")
     if role in {Role.MANAGER, Role.EVALUATOR}:
-        return redirect("result_goals")
+        return redirect("reports")
     return redirect("citizen_list")
 
 

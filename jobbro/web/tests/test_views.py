@@ -85,8 +85,8 @@ def test_anonymous_users_are_sent_to_log_in(client, world, name):
         ("mentor", "today"),
         ("caseworker", "citizen_list"),
         ("coordinator", "citizen_list"),
-        ("manager", "result_goals"),
-        ("evaluator", "result_goals"),
+        ("manager", "reports"),
+        ("evaluator", "reports"),
         ("administrator", "citizen_list"),
     ],
 )

@@ -1,0 +1,120 @@
+"""A report as a spreadsheet (xlsx) and as an A4 PDF for the steering group.
+
+Both start with the checks: the report's own add-up and share checks and the data-quality findings for the
+same scope. An export whose figures fail a check says so on its first page (the first sheet in the
+spreadsheet) instead of hiding it; an export that passes says which checks it passed.
+"""
+
+import io
+
+from django.template.loader import render_to_string
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+
+from jobbro.reporting import presentation
+
+
+def check_lines(report, findings):
+    """Every failed check, as sentences: impossible figures first, then records that need correcting."""
+    lines = list(report.problems())
+    for finding in findings:
+        if finding.count:
+            lines.append(gettext("%(title)s: %(count)s.") % {"title": finding.title, "count": finding.count})
+    return lines
+
+
+def scope_line(scope):
+    sites = gettext("all sites") if scope.all_sites else ", ".join(site.name for site in scope.sites)
+    return gettext("%(programme)s · %(sites)s · as of %(date)s") % {
+        "programme": scope.programme.name, "sites": sites, "date": date_format(scope.on, "SHORT_DATE_FORMAT"),
+    }
+
+
+def filename(report, extension):
+    return f"{report.key}-{report.scope.on:%Y-%m-%d}.{extension}"
+
+
+# --- Spreadsheet --------------------------------------------------------------------------------
+
+
+def _column_headers(table):
+    """Spreadsheet headers: a share column splits into the count and the percent, a scored one adds its light."""
+    headers = [table.first_column_label or ""]
+    widths = []
+    for index, label in enumerate(table.columns):
+        width = max((len(presentation.xlsx_cells(row.cells[index])) for row in table.rows), default=1)
+        widths.append(width)
+        extra = [gettext("%(column)s – share") % {"column": label}, gettext("%(column)s – light") % {"column": label}]
+        headers.extend([label, *extra[: width - 1]])
+    return headers, widths
+
+
+def _write_table(sheet, table, bold):
+    sheet.append([table.title])
+    sheet.cell(row=sheet.max_row, column=1).font = bold
+    headers, widths = _column_headers(table)
+    sheet.append(headers)
+    for cell in sheet[sheet.max_row]:
+        cell.font = bold
+    for row in table.rows:
+        values = [(row.label, None)]
+        for cell, width in zip(row.cells, widths):
+            parts = presentation.xlsx_cells(cell)
+            values.extend(parts + [(None, None)] * (width - len(parts)))
+        sheet.append([value for value, _format in values])
+        for cell, (_value, number_format) in zip(sheet[sheet.max_row], values):
+            if number_format:
+                cell.number_format = number_format
+    for note in filter(None, [table.note]):
+        sheet.append([note])
+    sheet.append([])
+
+
+def report_xlsx(report, findings):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    bold = Font(bold=True)
+    workbook = Workbook()
+    checks = workbook.active
+    checks.title = gettext("Checks")[:31]
+    checks.append([report.title])
+    checks["A1"].font = Font(bold=True, size=13)
+    checks.append([scope_line(report.scope)])
+    failed = check_lines(report, findings)
+    checks.append([gettext("THE FIGURES FAIL %(n)s CHECKS:") % {"n": len(failed)} if failed else gettext("All checks passed.")])
+    checks["A3"].font = Font(bold=True, color="C4001C" if failed else "358000")
+    for line in failed:
+        checks.append([line])
+    checks.column_dimensions["A"].width = 110
+    sheet = workbook.create_sheet(gettext("Figures")[:31])
+    sheet.column_dimensions["A"].width = 42
+    for table in report.tables:
+        _write_table(sheet, table, bold)
+    for note in report.notes:
+        sheet.append([str(note)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- PDF ----------------------------------------------------------------------------------------
+
+
+def render_report_html(report, findings):
+    return render_to_string("reporting/report_pdf.html", {
+        "report": report, "scope_line": scope_line(report.scope), "failed": check_lines(report, findings), "findings": findings,
+    })
+
+
+def report_document(report, findings):
+    """The laid-out WeasyPrint document (A4 landscape pages)."""
+    from weasyprint import HTML, URLFetcher
+
+    html = render_report_html(report, findings)
+    # The template and its inline SVG charts are self-contained: nothing may be fetched.
+    return HTML(string=html, base_url=None, url_fetcher=URLFetcher(allowed_protocols=())).render()
+
+
+def report_pdf(report, findings):
+    return report_document(report, findings).write_pdf()

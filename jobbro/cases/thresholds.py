@@ -5,7 +5,8 @@ An administrator changes them per programme in the Django admin, in the programm
 missing takes the default below. A value that is not a whole number within its range
 is refused by `validate_settings` (call it from a form or `Programme.clean`) and, if it
 got into the database anyway, ignored with a warning when read: the default is used, so
-a typing error in the admin never takes the Today page down. Other keys in `settings`
+a typing error in the admin never takes the Today page down. The key "fidelity" holds the
+fidelity report's settings, checked here by that report's own validator. Other keys in `settings`
 belong to other features and are left alone. docs/configuration.md is the administrator's guide.
 """
 
@@ -28,6 +29,8 @@ FACTORY_MIN_INTERNSHIPS = "factory_min_internships"
 FACTORY_MAX_PAID_SHARE_PERCENT = "factory_max_paid_share_percent"
 FACTORY_LOOKBACK_DAYS = "factory_lookback_days"
 UNMATCHED_WEEKS = "unmatched_weeks"
+# The fidelity report's targets, in an object of their own under this key.
+FIDELITY = "fidelity"
 
 # The defaults, in one place.
 DEFAULTS = {
@@ -112,6 +115,11 @@ def validate_settings(settings):
     if not isinstance(settings, dict):
         raise ValidationError({"settings": gettext("The settings must be a JSON object, e.g. {\"no_contact_days\": 14}.")})
     problems = [problem for key in DEFAULTS if key in settings and (problem := _problem(key, settings[key]))]
+    if FIDELITY in settings:
+        # The fidelity report keeps its own settings and their checks (jobbro/reporting/fidelity.py).
+        from jobbro.reporting import fidelity
+
+        problems += fidelity.settings_problems(settings[FIDELITY])
     if problems:
         raise ValidationError({"settings": problems})
 

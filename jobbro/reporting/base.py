@@ -135,7 +135,7 @@ class Table:
 
     def _impossible_shares(self):
         for row in self.rows:
-            for column, cell in zip(self.columns, row.cells):
+            for column, cell in zip(self.columns, row.cells, strict=True):
                 share = cell.value if isinstance(cell, Scored) else cell
                 if isinstance(share, Share) and not share.is_possible:
                     yield gettext("%(table)s: “%(row)s” in %(column)s is %(part)s of %(whole)s, a share above 100 %%.") % {

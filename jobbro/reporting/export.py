@@ -37,36 +37,37 @@ def filename(report, extension):
 # --- Spreadsheet --------------------------------------------------------------------------------
 
 
-def _column_headers(table):
-    """Spreadsheet headers: a share column splits into the count and the percent, a scored one adds its light."""
-    headers = [table.first_column_label or ""]
-    widths = []
-    for index, label in enumerate(table.columns):
-        width = max((len(presentation.xlsx_cells(row.cells[index])) for row in table.rows), default=1)
-        widths.append(width)
-        extra = [gettext("%(column)s – share") % {"column": label}, gettext("%(column)s – light") % {"column": label}]
-        headers.extend([label, *extra[: width - 1]])
-    return headers, widths
+SLOTS = ("value", "share", "light")
+
+
+def _column_slots(table):
+    """Per column, the slots its cells use: a share column adds its percent, a scored one its traffic light."""
+    return [[slot for slot in SLOTS if any(slot in presentation.xlsx_slots(row.cells[index]) for row in table.rows)] or ["value"]
+            for index in range(len(table.columns))]
 
 
 def _write_table(sheet, table, bold):
     sheet.append([table.title])
     sheet.cell(row=sheet.max_row, column=1).font = bold
-    headers, widths = _column_headers(table)
+    columns = _column_slots(table)
+    slot_headers = {"share": gettext("%(column)s – share"), "light": gettext("%(column)s – light")}
+    headers = [table.first_column_label or ""]
+    for label, slots in zip(table.columns, columns, strict=True):
+        headers.extend(label if slot == "value" else slot_headers[slot] % {"column": label} for slot in slots)
     sheet.append(headers)
     for cell in sheet[sheet.max_row]:
         cell.font = bold
     for row in table.rows:
         values = [(row.label, None)]
-        for cell, width in zip(row.cells, widths):
-            parts = presentation.xlsx_cells(cell)
-            values.extend(parts + [(None, None)] * (width - len(parts)))
+        for cell, slots in zip(row.cells, columns, strict=True):
+            parts = presentation.xlsx_slots(cell)
+            values.extend(parts.get(slot, (None, None)) for slot in slots)
         sheet.append([value for value, _format in values])
-        for cell, (_value, number_format) in zip(sheet[sheet.max_row], values):
+        for column, (_value, number_format) in enumerate(values, start=1):
             if number_format:
-                cell.number_format = number_format
-    for note in filter(None, [table.note]):
-        sheet.append([note])
+                sheet.cell(row=sheet.max_row, column=column).number_format = number_format
+    if table.note:
+        sheet.append([table.note])
     sheet.append([])
 
 

@@ -1,12 +1,672 @@
-"""Placeholder: this report is being built."""
+"""Fidelity: does the programme do what the model says? One indicator per core element, each with a success criterion.
 
+Each indicator is a share: of a whole (enrolments, placements or job brokers) the part that meets its
+criterion, per site, per job broker and in total, read as of the scope's date `on`. An enrolment is in scope
+when it is in the programme and at one of the chosen sites and referred on or before `on`; a placement is in
+scope when its enrolment is. "d days before `on`" means a date <= on − d.
+
+job_goal_4_weeks        whole: enrolments referred on or before on − 28 days.
+  (clarification)       part:  the citizen has a job goal (JobGoal of kind "goal"; a job wish does not count)
+                               set on or before referred_on + 28 days.
+buddy                   whole: placements started on or before `on`, except education (no company workplace).
+  (network and buddies) part:  a buddy is set on the placement.
+upskilling_first_talk   whole: enrolments with at least one contact (any kind) on or before `on`; the first talk
+  (upskilling)                 is the earliest of them.
+                        part:  an upskilling decision dated on or before the first talk's date.
+cv_updated              whole: placements (any kind) ended on or before on − 30 days.
+  (CV written together) part:  the citizen has a CV entry written (recorded_on) from the placement's start to
+                               30 days after its end, both days included.
+monthly_follow_up       whole: enrolments with a placement active on `on` (started on or before on − 31 days and
+  (retention)                  not ended, or ended on or after `on`).
+                        part:  a contact of any kind except aftercare dated from on − 30 days to `on`.
+thirteen_weeks          whole: enrolments referred on or before on − 182 days.
+  (retention)           part:  13 consecutive weeks with hours among the first 26 weeks after referral. Week 0 is
+                               the ISO week holding the referral date, week 25 the last; a week has hours when a
+                               timesheet of any of the enrolment's placements for that week has ordinary plus
+                               internship hours above 0. Timesheets with week_start from referred_on − 6 days
+                               to referred_on + 175 days are read; their week is (week_start − referred_on + 6)
+                               div 7, and a run of consecutive weeks is found as the groups of equal
+                               (week − ROW_NUMBER() over the enrolment's distinct weeks in order).
+hours_at_start          whole: placements started on or before `on`, except education.
+  (ordinary hours)      part:  ordinary hours above 0 agreed at the start: the placement's first agreement of
+                               hours (AgreedHoursChange, earliest from_date then id) is dated on or before its
+                               start and has ordinary_hours > 0. A placement with no agreement history at all has
+                               never changed its agreement, so Placement.agreed_ordinary_hours > 0 is read instead.
+                               A first agreement dated after the start means none was made at the start.
+caseload                per job broker: the active enrolments in scope on `on` (referred on or before `on`,
+  (caseload)                   not ended on or before `on`) with them as job broker; within the limit when at
+                               most `max` (default 25).
+                        per site: whole = job brokers with at least one such enrolment at the site; part = those
+                               whose caseload (over all sites in scope) is within the limit. Total: the same over
+                               all sites in scope. A job broker can work at several sites, so sites do not add up.
+
+Job broker as of `on`: the user of the enrolment's latest AssignmentChange with role job_broker and
+changed_on <= on (latest by changed_on, then id); a row with no user means no job broker. An enrolment with no
+job-broker row at all (records from before the history was kept) falls back to Enrolment.job_broker; one whose
+only job-broker rows are dated after `on` had no job broker yet (as in the fortnightly status report). A placement
+counts with its enrolment's job broker. Enrolments with no job broker form their own row.
+
+Traffic light of a share with target T percent and amber margin M points: none when the whole is 0, green when
+100 × part / whole >= T (the exact share, not the rounded percent), amber when >= T − M, red below. A job
+broker's own caseload is green within the limit and red above it (none with no active citizens).
+
+Tables: "Fidelity by site" has a row per enabled indicator (its core element, criterion and target in the row
+note) and a column per site plus the total; the enrolment and placement rows add up across the sites, the
+caseload row does not. "Fidelity by job broker" has a row per job broker (by name), then "No job broker" and
+"Total", and a column per enabled indicator; every column adds up to the total row. In its caseload column a job
+broker's cell is their number of active enrolments, the no-broker cell the active enrolments without one, and
+the total all active enrolments in scope. A lights chart repeats the site table's lights.
+
+Settings: Programme.settings["fidelity"], e.g.
+``{"buddy": {"target": 90}, "cv_updated": {"enabled": false}, "caseload": {"max": 20}, "amber_margin": 10}``.
+A missing key takes its default from DEFAULTS. `settings_problems` / `validate_settings` refuse a bad value with a
+message naming the key; when read, a bad value is ignored with a logged warning and the default used.
+
+Queries: one for the enrolment indicators and the caseload, one for the placement indicators, each grouped by
+site and job broker (a few hundred rows at most), plus one for the job brokers' names. Each indicator is a
+conditional COUNT over correlated EXISTS subqueries, so no join multiplies the rows; the thirteen weeks are one
+uncorrelated subquery. The per-site, per-broker and total figures are sums of the (site, job broker) groups:
+the per-row work is done once, which is what keeps the report fast on large programmes. The tables still
+declare their add-up rules, and the tests compare every figure with a plain computation over the rows.
+"""
+
+import datetime
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jobbro.reporting.base import Report
+from jobbro.accounts.models import User
+from jobbro.cases.models import (
+    KINDS_WITHOUT_WEEKLY_HOURS,
+    AgreedHoursChange,
+    AssignmentChange,
+    Contact,
+    Enrolment,
+    Placement,
+    Timesheet,
+    UpskillingDecision,
+)
+from jobbro.people.models import CVEntry, JobGoal
+from jobbro.reporting import charts
+from jobbro.reporting.base import Light, Report, Row, Scored, Share, Table, site_columns
 
-TITLE = _("fidelity")
-SUMMARY = ""
+logger = logging.getLogger(__name__)
+
+TITLE = _("Fidelity")
+SUMMARY = _("Indicators with success criteria for each core element of the model, with traffic lights per site "
+            "and per job broker.")
+
+SETTINGS_KEY = "fidelity"
+
+JOB_GOAL_4_WEEKS = "job_goal_4_weeks"
+BUDDY = "buddy"
+UPSKILLING_FIRST_TALK = "upskilling_first_talk"
+CV_UPDATED = "cv_updated"
+MONTHLY_FOLLOW_UP = "monthly_follow_up"
+THIRTEEN_WEEKS = "thirteen_weeks"
+HOURS_AT_START = "hours_at_start"
+CASELOAD = "caseload"
+AMBER_MARGIN = "amber_margin"
+
+# The defaults, in one place: every indicator is on, with its target in percent; the caseload also has its limit.
+DEFAULTS = {
+    AMBER_MARGIN: 15,  # points below the target that are amber rather than red
+    JOB_GOAL_4_WEEKS: {"enabled": True, "target": 80},
+    BUDDY: {"enabled": True, "target": 80},
+    UPSKILLING_FIRST_TALK: {"enabled": True, "target": 80},
+    CV_UPDATED: {"enabled": True, "target": 80},
+    MONTHLY_FOLLOW_UP: {"enabled": True, "target": 80},
+    THIRTEEN_WEEKS: {"enabled": True, "target": 80},
+    HOURS_AT_START: {"enabled": True, "target": 80},
+    # Caseloads under 50 per caseworker, fewer per job broker: 25 active citizens at most.
+    CASELOAD: {"enabled": True, "target": 80, "max": 25},
+}
+
+# (smallest, largest) for each number setting.
+RANGES = {"target": (1, 100), "max": (1, 1000), AMBER_MARGIN: (0, 100)}
+
+ENROLMENTS, PLACEMENTS, JOB_BROKERS = "enrolments", "placements", "job_brokers"
+
+JOB_GOAL_DAYS = 28
+CV_DAYS_AFTER_END = 30
+FOLLOW_UP_DAYS = 31
+THIRTEEN_WEEKS_REFERRED_DAYS = 182
+RUN_WEEKS = 13
+FIRST_WEEKS = 26
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    name: object  # lazy translation
+    element: object  # the core element it belongs to
+    criterion: object  # one sentence; the caseload's holds %(max)s
+    unit: str  # what the share counts: ENROLMENTS, PLACEMENTS or JOB_BROKERS
+
+
+INDICATORS = [
+    Indicator(JOB_GOAL_4_WEEKS, _("Job goal within 4 weeks"), _("Clarification and job plan"),
+              _("The citizen has a job goal within 4 weeks of referral."), ENROLMENTS),
+    Indicator(BUDDY, _("Buddy at the company"), _("Company network and buddies"),
+              _("A placement at a company has a buddy."), PLACEMENTS),
+    Indicator(UPSKILLING_FIRST_TALK, _("Upskilling considered at the first talk"), _("Upskilling alongside work"),
+              _("Upskilling is decided on, yes or no, no later than the first talk."), ENROLMENTS),
+    Indicator(CV_UPDATED, _("CV updated after each placement"), _("CV written together"),
+              _("The CV is updated during a placement or within 30 days of its end."), PLACEMENTS),
+    Indicator(MONTHLY_FOLLOW_UP, _("Monthly follow-up held"), _("Retention and progression"),
+              _("A citizen in a placement for over a month has had a contact in the last 31 days."), ENROLMENTS),
+    Indicator(THIRTEEN_WEEKS, _("13 consecutive weeks by week 26"), _("Retention and progression"),
+              _("The citizen has 13 consecutive weeks with hours within the first 26 weeks after referral."), ENROLMENTS),
+    Indicator(HOURS_AT_START, _("Ordinary hours agreed at the start"), _("Ordinary hours from the start"),
+              _("A placement at a company is agreed with ordinary paid hours from its first day."), PLACEMENTS),
+    Indicator(CASELOAD, _("Caseload within the limit"), _("Caseload"),
+              _("A job broker has at most %(max)s active citizens."), JOB_BROKERS),
+]
+BY_KEY = {indicator.key: indicator for indicator in INDICATORS}
+
+
+# --- Settings ----------------------------------------------------------------------------------------------
+
+
+def _problem(path, setting, value):
+    """Why a value is refused (a translated sentence naming `path`), or None."""
+    if setting == "enabled":
+        return None if isinstance(value, bool) else gettext("%(key)s must be true or false.") % {"key": path}
+    # JSON true/false arrive as Python bools, which are ints: refuse them too.
+    if isinstance(value, bool) or not isinstance(value, int):
+        return gettext("%(key)s must be a whole number.") % {"key": path}
+    smallest, largest = RANGES[setting]
+    if not smallest <= value <= largest:
+        return gettext("%(key)s must be between %(minimum)s and %(maximum)s.") % {
+            "key": path, "minimum": smallest, "maximum": largest,
+        }
+    return None
+
+
+def _path(*keys):
+    return ".".join((SETTINGS_KEY, *keys))
+
+
+def settings_problems(value):
+    """Every problem in the value of Programme.settings["fidelity"], each a sentence naming its key."""
+    if not isinstance(value, dict):
+        return [gettext('%(key)s must be a JSON object, e.g. {"buddy": {"target": 90}}.') % {"key": SETTINGS_KEY}]
+    problems = []
+    for key, given in value.items():
+        if key == AMBER_MARGIN:
+            problems.append(_problem(_path(key), key, given))
+        elif key not in BY_KEY:
+            problems.append(gettext("%(key)s is not a fidelity indicator; the indicators are %(keys)s.") % {
+                "key": _path(str(key)), "keys": ", ".join(BY_KEY),
+            })
+        elif not isinstance(given, dict):
+            problems.append(gettext('%(key)s must be a JSON object, e.g. {"target": 90}.') % {"key": _path(key)})
+        else:
+            for setting, setting_value in given.items():
+                if setting not in DEFAULTS[key]:
+                    problems.append(gettext("%(key)s is not a setting of this indicator; use %(settings)s.") % {
+                        "key": _path(key, str(setting)), "settings": ", ".join(DEFAULTS[key]),
+                    })
+                else:
+                    problems.append(_problem(_path(key, setting), setting, setting_value))
+    return [problem for problem in problems if problem]
+
+
+def validate_settings(value):
+    """Refuse the value of Programme.settings["fidelity"] if anything in it is unknown or out of range."""
+    problems = settings_problems(value)
+    if problems:
+        raise ValidationError({"settings": problems})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One indicator's settings in force."""
+
+    enabled: bool
+    target: int
+    max: int | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    amber_margin: int
+    rules: dict  # indicator key -> Rule
+
+    def enabled(self):
+        return [indicator for indicator in INDICATORS if self.rules[indicator.key].enabled]
+
+    def rule(self, key):
+        return self.rules[key]
+
+
+def _read(value, setting, default, path, programme_name):
+    if _problem(path, setting, value):
+        logger.warning("Programme %r: ignoring setting %s=%r; using the default %r", programme_name, path, value, default)
+        return default
+    return value
+
+
+def for_settings(value, *, programme_name=""):
+    """The fidelity settings in force: each valid value given, the default for the rest (bad values logged)."""
+    if value is not None and not isinstance(value, dict):
+        logger.warning("Programme %r: ignoring setting %s=%r; using the defaults", programme_name, SETTINGS_KEY, value)
+    value = value if isinstance(value, dict) else {}
+    for unknown in set(value) - set(DEFAULTS):
+        logger.warning("Programme %r: ignoring unknown setting %s", programme_name, _path(str(unknown)))
+    margin = _read(value.get(AMBER_MARGIN, DEFAULTS[AMBER_MARGIN]), AMBER_MARGIN, DEFAULTS[AMBER_MARGIN],
+                   _path(AMBER_MARGIN), programme_name)
+    rules = {}
+    for indicator in INDICATORS:
+        given = value.get(indicator.key, {})
+        if not isinstance(given, dict):
+            logger.warning("Programme %r: ignoring setting %s=%r", programme_name, _path(indicator.key), given)
+            given = {}
+        rules[indicator.key] = Rule(**{
+            setting: _read(given.get(setting, default), setting, default, _path(indicator.key, setting), programme_name)
+            for setting, default in DEFAULTS[indicator.key].items()
+        })
+    return Settings(amber_margin=margin, rules=rules)
+
+
+def for_programme(programme):
+    settings = programme.settings if isinstance(programme.settings, dict) else {}
+    return for_settings(settings.get(SETTINGS_KEY), programme_name=programme.name)
+
+
+# --- Traffic lights ----------------------------------------------------------------------------------------
+
+
+def light(share, target, amber_margin):
+    """The light of a share against a target in percent, compared exactly (integers, no rounding)."""
+    if not share.whole:
+        return Light.NONE
+    if 100 * share.part >= target * share.whole:
+        return Light.GREEN
+    if 100 * share.part >= (target - amber_margin) * share.whole:
+        return Light.AMBER
+    return Light.RED
+
+
+def caseload_light(caseload, maximum):
+    if not caseload:
+        return Light.NONE
+    return Light.GREEN if caseload <= maximum else Light.RED
+
+
+# --- Queries -----------------------------------------------------------------------------------------------
+
+
+def _days(n):
+    return datetime.timedelta(days=n)
+
+
+def _date_plus(field, days):
+    """A date column (or OuterRef) plus a number of days, as a date, on SQLite and PostgreSQL alike."""
+    return ExpressionWrapper(field + _days(days), output_field=DateField())
+
+
+def broker_as_of(on, enrolment_ref="pk", job_broker_field="job_broker"):
+    """The job broker's user id on `on` (NULL: none) as an expression; `enrolment_ref` names the enrolment's pk
+    in the outer query and `job_broker_field` its Enrolment.job_broker."""
+    rows = AssignmentChange.objects.filter(enrolment=OuterRef(enrolment_ref), role=AssignmentChange.Role.JOB_BROKER)
+    latest = rows.filter(changed_on__lte=on).order_by("-changed_on", "-id").values("user")[:1]
+    # No history at all (records from before it was kept): the field on the enrolment is the only record there is.
+    return Case(When(Exists(rows), then=Subquery(latest)), default=F(job_broker_field), output_field=IntegerField())
+
+
+@dataclass(frozen=True)
+class Measure:
+    """An indicator as a conditional count: the whole, the part within it, and the annotations they read."""
+
+    whole: Q
+    part: Q
+    annotations: dict
+
+
+def _job_goal_4_weeks(scope):
+    goal = JobGoal.objects.filter(
+        citizen=OuterRef("citizen"), kind=JobGoal.Kind.GOAL, set_on__lte=_date_plus(OuterRef("referred_on"), JOB_GOAL_DAYS)
+    )
+    return Measure(Q(referred_on__lte=scope.on - _days(JOB_GOAL_DAYS)), Q(Exists(goal)), {})
+
+
+def _upskilling_first_talk(scope):
+    first_talk = Contact.objects.filter(enrolment=OuterRef("pk"), occurred_on__lte=scope.on).order_by("occurred_on")
+    decided = UpskillingDecision.objects.filter(enrolment=OuterRef("pk"), decided_on__lte=OuterRef("first_talk_on"))
+    return Measure(
+        Q(first_talk_on__isnull=False), Q(Exists(decided)),
+        {"first_talk_on": Subquery(first_talk.values("occurred_on")[:1])},
+    )
+
+
+def _monthly_follow_up(scope):
+    on = scope.on
+    in_placement = Placement.objects.filter(enrolment=OuterRef("pk"), starts_on__lte=on - _days(FOLLOW_UP_DAYS)).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gte=on)
+    )
+    contact = Contact.objects.filter(
+        enrolment=OuterRef("pk"), occurred_on__gte=on - _days(FOLLOW_UP_DAYS - 1), occurred_on__lte=on
+    ).exclude(kind=Contact.Kind.AFTERCARE)
+    return Measure(Q(Exists(in_placement)), Q(Exists(contact)), {})
+
+
+def _date_sql(column, days):
+    """SQL for a date column plus a whole number of days, as a date."""
+    if connection.vendor == "sqlite":
+        return f"date({column}, '{days:+d} days')"
+    return f"({column} + {days:d})"  # PostgreSQL: date + integer is a date
+
+
+def _days_sql(later, earlier):
+    """SQL for the whole days from one date column to another."""
+    if connection.vendor == "sqlite":
+        return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+    return f"({later} - {earlier})"  # PostgreSQL: date − date is a number of days
+
+
+def _thirteen_weeks_sql(scope):
+    """Enrolments in scope with 13 consecutive weeks with hours among their first 26 (gaps and islands).
+
+    The week range is written as a range on week_start so the (placement, week_start) index can serve it."""
+    quote = connection.ops.quote_name
+    sites = ", ".join(["%s"] * len(scope.site_ids))
+    sql = f"""
+        SELECT runs.enrolment_id FROM (
+            SELECT worked.enrolment_id,
+                   worked.week - ROW_NUMBER() OVER (PARTITION BY worked.enrolment_id ORDER BY worked.week) AS island
+            FROM (
+                SELECT DISTINCT e.id AS enrolment_id, ({_days_sql("t.week_start", "e.referred_on")} + 6) / 7 AS week
+                FROM {quote(Enrolment._meta.db_table)} e
+                JOIN {quote(Placement._meta.db_table)} p ON p.enrolment_id = e.id
+                JOIN {quote(Timesheet._meta.db_table)} t ON t.placement_id = p.id
+                WHERE e.programme_id = %s AND e.site_id IN ({sites}) AND e.referred_on <= %s
+                  AND t.week_start BETWEEN {_date_sql("e.referred_on", -6)}
+                                       AND {_date_sql("e.referred_on", 7 * (FIRST_WEEKS - 1))}
+                  AND t.ordinary_hours + t.internship_hours > 0
+            ) worked
+        ) runs
+        GROUP BY runs.enrolment_id, runs.island
+        HAVING COUNT(*) >= %s
+    """
+    params = [scope.programme.pk, *scope.site_ids, scope.on - _days(THIRTEEN_WEEKS_REFERRED_DAYS), RUN_WEEKS]
+    return RawSQL(sql, params)
+
+
+def _thirteen_weeks(scope):
+    part = Q(pk__in=_thirteen_weeks_sql(scope)) if scope.site_ids else Q(pk__in=[])
+    return Measure(Q(referred_on__lte=scope.on - _days(THIRTEEN_WEEKS_REFERRED_DAYS)), part, {})
+
+
+def _active_on(scope):
+    """Not an indicator: the active enrolments per job broker, for the caseload."""
+    return Measure(Q(ended_on__isnull=True) | Q(ended_on__gt=scope.on), Q(), {})
+
+
+def _at_a_company(on):
+    return Q(starts_on__lte=on) & ~Q(kind__in=KINDS_WITHOUT_WEEKLY_HOURS)
+
+
+def _buddy(scope):
+    return Measure(_at_a_company(scope.on), Q(buddy__isnull=False), {})
+
+
+def _hours_at_start(scope):
+    first = AgreedHoursChange.objects.filter(placement=OuterRef("pk")).order_by("from_date", "id")
+    # The first agreement's ordinary hours if it is dated on or before the start, else 0 (a later first agreement
+    # means none was made at the start); no agreement history at all gives NULL, and the placement's own field.
+    hours_at_start = first.annotate(
+        at_start=Case(When(from_date__lte=OuterRef("starts_on"), then="ordinary_hours"), default=Value(Decimal(0)))
+    ).values("at_start")[:1]
+    return Measure(_at_a_company(scope.on), Q(hours_agreed_at_start__gt=0), {
+        "hours_agreed_at_start": Coalesce(Subquery(hours_at_start), "agreed_ordinary_hours"),
+    })
+
+
+def _cv_updated(scope):
+    entry = CVEntry.objects.filter(
+        citizen=OuterRef("enrolment__citizen"),
+        recorded_on__gte=OuterRef("starts_on"),
+        recorded_on__lte=_date_plus(OuterRef("ended_on"), CV_DAYS_AFTER_END),
+    )
+    return Measure(Q(ended_on__lte=scope.on - _days(CV_DAYS_AFTER_END)), Q(Exists(entry)), {})
+
+
+MEASURES = {
+    JOB_GOAL_4_WEEKS: _job_goal_4_weeks,
+    UPSKILLING_FIRST_TALK: _upskilling_first_talk,
+    MONTHLY_FOLLOW_UP: _monthly_follow_up,
+    THIRTEEN_WEEKS: _thirteen_weeks,
+    CASELOAD: _active_on,
+    BUDDY: _buddy,
+    HOURS_AT_START: _hours_at_start,
+    CV_UPDATED: _cv_updated,
+}
+
+
+@dataclass
+class Counts:
+    """One indicator's figures: per site pk, per job broker pk (None: no job broker) and in total.
+
+    Each is a Share; for the caseload, per job broker the number of active enrolments and the total their sum."""
+
+    by_site: dict
+    by_broker: dict
+    total: object
+
+    def site(self, pk):
+        return self.by_site.get(pk, Share(0, 0))
+
+
+def _grouped(queryset, site_field, measures):
+    """{key: {(site, broker): (part, whole)}} for every measure of one unit, in one query grouped by site and
+    job broker (a few hundred rows at most)."""
+    if not measures:
+        return {}
+    annotations, aggregates = {}, {}
+    for key, measure in measures.items():
+        annotations.update(measure.annotations)
+        aggregates[f"{key}_whole"] = Count("pk", filter=measure.whole)
+        aggregates[f"{key}_part"] = Count("pk", filter=measure.whole & measure.part)
+    rows = list(queryset.annotate(**annotations).values("broker", site_key=F(site_field)).annotate(**aggregates).order_by())
+    return {
+        key: {(row["site_key"], row["broker"]): (row[f"{key}_part"], row[f"{key}_whole"]) for row in rows}
+        for key in measures
+    }
+
+
+def _shares(groups):
+    """Per site, per job broker and in total: the sums of the (site, job broker) groups."""
+    by_site, by_broker, total = {}, {}, (0, 0)
+
+    def add(pair, counted):
+        return pair[0] + counted[0], pair[1] + counted[1]
+
+    for (site, broker), counted in groups.items():
+        by_site[site] = add(by_site.get(site, (0, 0)), counted)
+        by_broker[broker] = add(by_broker.get(broker, (0, 0)), counted)
+        total = add(total, counted)
+
+    def share(pair):
+        return Share(*pair)
+
+    return Counts({k: share(v) for k, v in by_site.items()}, {k: share(v) for k, v in by_broker.items()}, share(total))
+
+
+def _caseloads(groups, maximum):
+    """From the active enrolments per (site, job broker): each job broker's caseload, and per site and in total the
+    job brokers with a caseload there and how many of them are within the limit."""
+    caseload, brokers_at = {}, {}
+    for (site, broker), (active, _whole) in groups.items():
+        if active:
+            caseload[broker] = caseload.get(broker, 0) + active
+            if broker is not None:
+                brokers_at.setdefault(site, set()).add(broker)
+
+    def within(brokers):
+        return Share(sum(1 for broker in brokers if caseload[broker] <= maximum), len(brokers))
+
+    everyone = {broker for broker in caseload if broker is not None}
+    return Counts({site: within(brokers) for site, brokers in brokers_at.items()}, caseload, within(everyone))
+
+
+def counts(scope, settings):
+    """({indicator key: Counts}, active enrolments in scope) for the enabled indicators: one query for the
+    enrolment indicators and the caseload, one for the placement indicators."""
+    indicators = settings.enabled()
+    measures = {ENROLMENTS: {}, PLACEMENTS: {}}
+    for indicator in indicators:
+        unit = PLACEMENTS if indicator.unit == PLACEMENTS else ENROLMENTS  # the caseload counts enrolments
+        measures[unit][indicator.key] = MEASURES[indicator.key](scope)
+    enrolments = scope.enrolments().annotate(broker=broker_as_of(scope.on))
+    placements = Placement.objects.filter(enrolment__in=scope.enrolments()).annotate(
+        broker=broker_as_of(scope.on, "enrolment", "enrolment__job_broker")
+    )
+    grouped = {
+        **_grouped(enrolments, "site", measures[ENROLMENTS]),
+        **_grouped(placements, "enrolment__site", measures[PLACEMENTS]),
+    }
+    result = {key: _shares(groups) for key, groups in grouped.items() if key != CASELOAD}
+    active = None
+    if CASELOAD in grouped:
+        result[CASELOAD] = _caseloads(grouped[CASELOAD], settings.rule(CASELOAD).max)
+        active = sum(n for n, _whole in grouped[CASELOAD].values())
+    return result, active
+
+
+# --- The report ----------------------------------------------------------------------------------------------
+
+
+def criterion(indicator, settings):
+    return str(indicator.criterion) % {"max": settings.rule(CASELOAD).max} if indicator.key == CASELOAD else str(indicator.criterion)
+
+
+def _row_note(indicator, settings):
+    target = settings.rule(indicator.key).target
+    return gettext("%(element)s. %(criterion)s Target: %(target)s %% (amber from %(amber)s %%).") % {
+        "element": indicator.element, "criterion": criterion(indicator, settings), "target": target,
+        "amber": max(target - settings.amber_margin, 0),
+    }
+
+
+def _scored(share, indicator, settings):
+    target = settings.rule(indicator.key).target
+    return Scored(share, light(share, target, settings.amber_margin), target)
+
+
+def _site_table(scope, settings, counted):
+    rows = []
+    for indicator in settings.enabled():
+        shares = counted[indicator.key]
+        cells = [shares.site(site.pk) for site in scope.sites] + [shares.total]
+        rows.append(Row(
+            indicator.key, str(indicator.name), [_scored(share, indicator, settings) for share in cells],
+            # Enrolments and placements belong to one site each; a job broker can work at several.
+            additive=indicator.unit != JOB_BROKERS, note=_row_note(indicator, settings),
+        ))
+    return Table(
+        "fidelity_by_site", gettext("Fidelity by site"), site_columns(scope), rows, total_column=len(scope.sites),
+        first_column_label=gettext("Indicator"),
+        note=gettext("Each cell is the part that meets the criterion of the whole it applies to, with its traffic light."),
+    )
+
+
+def _broker_names(pks):
+    users = User.objects.filter(pk__in=[pk for pk in pks if pk is not None]).only("pk", "username", "first_name", "last_name")
+    return {user.pk: user.get_full_name() or user.username for user in users}
+
+
+def _broker_cell(indicator, settings, shares, broker):
+    if indicator.key != CASELOAD:
+        return _scored(shares.by_broker.get(broker, Share(0, 0)), indicator, settings)
+    caseload = shares.by_broker.get(broker, 0)
+    if broker is None:
+        return caseload  # not a job broker's caseload: nothing to score
+    maximum = settings.rule(CASELOAD).max
+    return Scored(caseload, caseload_light(caseload, maximum), maximum)
+
+
+def _listed(shares):
+    """The job brokers (None: no job broker) with something to count for an indicator."""
+    return {broker for broker, value in shares.by_broker.items() if (value.whole if isinstance(value, Share) else value)}
+
+
+def _broker_table(scope, settings, counted, active):
+    indicators = settings.enabled()
+    brokers = set().union(*(_listed(counted[indicator.key]) for indicator in indicators))
+    names = _broker_names(brokers)
+    ordered = sorted((broker for broker in brokers if broker is not None), key=lambda pk: (names.get(pk, "").lower(), pk))
+    if None in brokers:
+        ordered.append(None)
+    rows = [
+        Row(f"broker-{broker}" if broker else "no-broker", names.get(broker, "") if broker else gettext("No job broker"),
+            [_broker_cell(indicator, settings, counted[indicator.key], broker) for indicator in indicators])
+        for broker in ordered
+    ]
+    total = [active if indicator.key == CASELOAD else _scored(counted[indicator.key].total, indicator, settings)
+             for indicator in indicators]
+    rows.append(Row("total", gettext("Total"), total))
+    return Table(
+        "fidelity_by_broker", gettext("Fidelity by job broker"), [str(indicator.name) for indicator in indicators], rows,
+        sums=[("total", [row.key for row in rows[:-1]])], first_column_label=gettext("Job broker"),
+        note=_broker_note(scope, settings),
+    )
+
+
+def _broker_note(scope, settings):
+    note = gettext(
+        "A citizen counts with the job broker they had on %(date)s: the latest change of job broker on or before "
+        "that date (a case whose job brokers were never recorded as changes counts with the job broker on the case)."
+    ) % {"date": date_format(scope.on, "SHORT_DATE_FORMAT")}
+    if settings.rule(CASELOAD).enabled:
+        note += " " + gettext(
+            "The caseload column gives each job broker's active citizens on the date (at most %(max)s is green); "
+            "its total is all active citizens in the report."
+        ) % {"max": settings.rule(CASELOAD).max}
+    return note
 
 
 def build(scope):
-    return Report(key="fidelity", title=str(TITLE), scope=scope, tables=[])
+    settings = for_programme(scope.programme)
+    counted, active = counts(scope, settings)
+    by_site = _site_table(scope, settings, counted)
+    tables = [by_site]
+    chart_list = []
+    if by_site.rows:
+        tables.append(_broker_table(scope, settings, counted, active))
+        chart_list.append(charts.lights(
+            [row.label for row in by_site.rows], by_site.columns, [[cell.light for cell in row.cells] for row in by_site.rows],
+            description=gettext(
+                "Traffic lights of the fidelity indicators for each site and in total: green at or above the target, "
+                "amber up to %(margin)s points below it, red further below, grey with nothing to score yet."
+            ) % {"margin": settings.amber_margin},
+        ))
+    notes = [
+        gettext("Green: the share meets the target. Amber: up to %(margin)s percentage points below it. Red: further "
+                "below. Not scored: nothing to count yet.") % {"margin": settings.amber_margin},
+        gettext("Each programme sets which indicators are shown, their targets and the caseload limit in its settings "
+                "(key \"fidelity\"); see the configuration guide."),
+    ]
+    return Report(key="fidelity", title=str(TITLE), scope=scope, tables=tables, charts=chart_list, notes=notes)

@@ -40,19 +40,19 @@ def is_numeric(cell):
     return isinstance(cell, (int, float, Decimal, Share)) and not isinstance(cell, bool)
 
 
-def xlsx_cells(cell):
-    """(value, number format) for a spreadsheet: a share becomes its part and its percent in two cells."""
+def xlsx_slots(cell):
+    """The cell for a spreadsheet as {slot: (value, number format)}: 'value', and 'share' and 'light' where it has them."""
     if isinstance(cell, Scored):
-        return [*xlsx_cells(cell.value), (cell.light_label, None)]
+        return {**xlsx_slots(cell.value), "light": (cell.light_label, None)}
     if isinstance(cell, Share):
         fraction = cell.fraction
-        return [(cell.part, "#,##0"), (fraction, "0.0%") if fraction is not None else (None, None)]
+        return {"value": (cell.part, "#,##0"), "share": (fraction, "0.0%") if fraction is not None else (None, None)}
     if isinstance(cell, bool):
-        return [(str(cell), None)]
+        return {"value": (str(cell), None)}
     if isinstance(cell, int):
-        return [(cell, "#,##0")]
+        return {"value": (cell, "#,##0")}
     if isinstance(cell, (float, Decimal)):
-        return [(float(cell), "#,##0.0")]
+        return {"value": (float(cell), "#,##0.0")}
     if isinstance(cell, datetime.date):
-        return [(cell, "DD.MM.YYYY")]
-    return [(None if cell is None else str(cell), None)]
+        return {"value": (cell, "DD.MM.YYYY")}
+    return {"value": (None if cell is None else str(cell), None)}

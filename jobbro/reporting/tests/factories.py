@@ -67,3 +67,38 @@ def week(placement, monday, ordinary=0, internship=0):
 
 def monday(day):
     return day - datetime.timedelta(days=day.weekday())
+
+
+def assign_broker(enrolment, user, on):
+    """A change of job broker from a date (user None: the case has no job broker from then)."""
+    from jobbro.cases.models import AssignmentChange
+
+    return AssignmentChange.objects.create(enrolment=enrolment, role=AssignmentChange.Role.JOB_BROKER, user=user, changed_on=on)
+
+
+def opening(company, programme, posted_on, *, status=None, filled_on=None, closed_on=None, weekly_hours=5):
+    """A small job; the status follows the dates unless given (a status without its date is a broken record)."""
+    from jobbro.companies.models import Opening
+
+    if status is None:
+        status = Opening.Status.FILLED if filled_on else Opening.Status.CLOSED if closed_on else Opening.Status.OPEN
+    return Opening.objects.create(
+        company=company, programme=programme, title=f"Small job {next(_serial)}", tasks="Tasks", weekly_hours=weekly_hours,
+        posted_on=posted_on, status=status, filled_on=filled_on, closed_on=closed_on,
+    )
+
+
+def target_group(name=None):
+    from jobbro.accounts.models import TargetGroup
+
+    n = next(_serial)
+    return TargetGroup.objects.create(code=f"group-{n}", name=name or f"Target group {n}")
+
+
+def assessment(enrolment, assessed_on, score=5, **scores):
+    """A self-assessment with every dimension at `score` unless named in `scores`."""
+    from jobbro.cases.models import ProgressionAssessment
+
+    values = dict.fromkeys(ProgressionAssessment.DIMENSIONS, score)
+    values.update(scores)
+    return ProgressionAssessment.objects.create(enrolment=enrolment, assessed_on=assessed_on, **values)

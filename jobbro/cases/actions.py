@@ -7,6 +7,7 @@ bulk-inserts seed data, writes rows directly (and so writes no change-log rows).
 """
 
 import datetime
+import secrets
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,6 +29,8 @@ from jobbro.cases.models import (
     Outcome,
     OutcomeStatus,
     Placement,
+    ProgressionAssessment,
+    ProgressionInvitation,
     Step,
     StepChange,
     Timesheet,
@@ -440,3 +443,156 @@ def record_upskilling_decision(*, acting_user, enrolment, decided_on, wanted, co
     log_change(user=acting_user, action="record_upskilling_decision", obj=decision, citizen_pk=enrolment.citizen_id,
                changes={"wanted": decision.wanted, "course": decision.course_id, "on": decided_on.isoformat()})
     return decision
+
+
+# --- Self-assessment (progression) ------------------------------------------------------------------
+
+SELF_ASSESSMENT_VALID_FOR = datetime.timedelta(hours=2)
+
+
+def _may_assess(user, enrolment):
+    """Case-work rights on this very enrolment: the same rule as every other case page."""
+    return access.may_do_case_work(user) and access.scope_enrolments(Enrolment.objects.filter(pk=enrolment.pk), user).exists()
+
+
+def _self_assessment_scores(scores):
+    """The seven scores as whole numbers from 1 to 10, or one ValidationError naming every field that is not."""
+
+    errors, clean = {}, {}
+    for dimension in ProgressionAssessment.DIMENSIONS:
+        value = scores.get(dimension)
+        try:
+            number = int(str(value).strip()) if value is not None and not isinstance(value, bool) else None
+        except ValueError:
+            number = None
+        if number is None or not 1 <= number <= 10:
+            errors[dimension] = _("Choose a whole number from 1 to 10.")
+        else:
+            clean[dimension] = number
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _save_self_assessment(enrolment, assessed_on, scores):
+
+    assessment = ProgressionAssessment(enrolment=enrolment, assessed_on=assessed_on, **_self_assessment_scores(scores))
+    _full_clean(assessment, exclude=["enrolment"])
+    assessment.save()
+    return assessment
+
+
+@transaction.atomic
+def record_self_assessment(*, acting_user, enrolment, assessed_on, scores):
+    """A self-assessment the citizen filled in on paper, typed in by someone doing case work on the enrolment."""
+    _require(_may_assess(acting_user, enrolment))
+    if assessed_on > timezone.localdate():
+        raise ValidationError({"assessed_on": _("A self-assessment cannot be dated in the future.")})
+    if assessed_on < enrolment.referred_on:
+        raise ValidationError({"assessed_on": _("A self-assessment cannot be dated before the start form date.")})
+    assessment = _save_self_assessment(enrolment, assessed_on, scores)
+    # The scores are health information: the change log says that and when, never what.
+    log_change(user=acting_user, action="record_self_assessment", obj=assessment, citizen_pk=enrolment.citizen_id,
+               changes={"enrolment": enrolment.pk, "assessed_on": assessed_on.isoformat(), "via": "paper"})
+    return assessment
+
+
+def _unused_code(now):
+    """Six random digits that no other live invitation has, so a typed code opens exactly one questionnaire."""
+
+
+    while True:
+        code = f"{secrets.randbelow(10**6):06d}"
+        if not ProgressionInvitation.objects.live(now).filter(code_hash=ProgressionInvitation.hash_code(code)).exists():
+            return code
+
+
+@transaction.atomic
+def invite_to_self_assessment(*, acting_user, enrolment, now=None):
+    """A one-time invitation to fill in the self-assessment on a tablet. Returns (invitation, token, code).
+
+    The token (for a link) and the code (to type on another device) are returned this once, to be shown to
+    the staff member; only their hashes are stored. A new invitation ends the enrolment's earlier live ones,
+    so at most one link per citizen is open at a time.
+    """
+
+
+    _require(_may_assess(acting_user, enrolment))
+    now = now or timezone.now()
+    ProgressionInvitation.objects.live(now).filter(enrolment=enrolment).update(expires_at=now)
+    token, code = secrets.token_urlsafe(32), _unused_code(now)
+    invitation = ProgressionInvitation.objects.create(
+        enrolment=enrolment, token_hash=ProgressionInvitation.hash_token(token), code_hash=ProgressionInvitation.hash_code(code),
+        created_by=acting_user, created_at=now, expires_at=now + SELF_ASSESSMENT_VALID_FOR,
+    )
+    log_change(user=acting_user, action="invite_to_self_assessment", obj=invitation, citizen_pk=enrolment.citizen_id,
+               changes={"enrolment": enrolment.pk, "expires_at": invitation.expires_at.isoformat()})
+    return invitation, token, code
+
+
+def self_assessment_invitation(token, now=None):
+    """The live invitation with this token, or a ValidationError saying why there is none (code: unknown, used, expired)."""
+
+    now = now or timezone.now()
+    invitation = ProgressionInvitation.objects.select_related("enrolment__citizen").filter(
+        token_hash=ProgressionInvitation.hash_token(token or "")
+    ).first()
+    if invitation is None:
+        raise ValidationError(_("This questionnaire link is not valid. Ask the staff member for a new one."), code="unknown")
+    if invitation.used_at is not None:
+        raise ValidationError(_("This questionnaire has already been filled in. Nothing more is needed."), code="used")
+    if not invitation.is_live(now):
+        raise ValidationError(_("This questionnaire link has expired. Ask the staff member for a new one."), code="expired")
+    return invitation
+
+
+@transaction.atomic
+def open_self_assessment_by_code(*, code, now=None):
+    """Exchange a typed six-digit code for a fresh token, once. Returns the token, or None for a wrong or spent code.
+
+    The link shown to the staff member stops working: the questionnaire is now open on the device that typed the code.
+    """
+
+
+    now = now or timezone.now()
+    code = "".join(str(code or "").split())
+    if len(code) != 6 or not code.isdigit():
+        return None
+    code_hash = ProgressionInvitation.hash_code(code)
+    matches = list(ProgressionInvitation.objects.live(now).filter(code_hash=code_hash).select_related("enrolment")[:2])
+    if len(matches) != 1:  # two live invitations with one code cannot be told apart: open neither
+        return None
+    invitation = matches[0]
+    token = secrets.token_urlsafe(32)
+    # Conditional on the code still being there: two devices typing the same code at once get one questionnaire.
+    exchanged = ProgressionInvitation.objects.filter(pk=invitation.pk, code_hash=code_hash, used_at__isnull=True).update(
+        code_hash="", token_hash=ProgressionInvitation.hash_token(token)
+    )
+    if not exchanged:
+        return None
+    log_change(user=None, action="open_self_assessment_by_code", obj=invitation, citizen_pk=invitation.enrolment.citizen_id,
+               changes={"enrolment": invitation.enrolment_id})
+    return token
+
+
+@transaction.atomic
+def submit_self_assessment(*, token, scores, now=None):
+    """The citizen's answers from the tablet: saved as today's assessment, and the invitation used, together.
+
+    Either both happen or neither: a refused score leaves the invitation open, and an invitation used or
+    expired in the meantime saves no scores.
+    """
+
+    now = now or timezone.now()
+    invitation = self_assessment_invitation(token, now)
+    clean = _self_assessment_scores(scores)
+    # Conditional on still being live: a second submission racing this one finds nothing to mark and stops here.
+    marked = ProgressionInvitation.objects.filter(pk=invitation.pk, used_at__isnull=True, expires_at__gt=now).update(used_at=now)
+    if not marked:
+        raise ValidationError(_("This questionnaire has already been filled in. Nothing more is needed."), code="used")
+    assessment = _save_self_assessment(invitation.enrolment, timezone.localdate(now), clean)
+    ProgressionInvitation.objects.filter(pk=invitation.pk).update(assessment=assessment)
+    log_change(user=None, action="submit_self_assessment", obj=assessment, citizen_pk=invitation.enrolment.citizen_id,
+               changes={"enrolment": invitation.enrolment_id, "assessed_on": assessment.assessed_on.isoformat(),
+                        "via": "tablet", "invitation": invitation.pk, "invited_by": invitation.created_by_id})
+    return assessment

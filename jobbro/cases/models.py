@@ -7,10 +7,12 @@ in the same transaction.
 """
 
 import datetime
+import hashlib
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from jobbro.people.models import TrafficLight
@@ -461,3 +463,54 @@ class Outcome(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.get_status_display()} ({self.measured_on:%d.%m.%Y})"
+
+
+class ProgressionInvitationQuerySet(models.QuerySet):
+    def live(self, now):
+        """Invitations that can still be used: not used and not expired."""
+        return self.filter(used_at__isnull=True, expires_at__gt=now)
+
+
+class ProgressionInvitation(models.Model):
+    """A one-time invitation to fill in the self-assessment on a tablet, without logging in.
+
+    The staff member is shown a link with a random token (for this device) and a six-digit code (to type on
+    another device) once; only keyed hashes of them are stored, so neither can be read back from the database.
+    Neither contains anything about the citizen. The invitation expires after a while and is used once:
+    `used_at` is set in the same transaction that saves the assessment. A code is exchanged once for a fresh
+    token (`code_hash` is then emptied), so a code read over the citizen's shoulder cannot be used again.
+    """
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="assessment_invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    code_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("created"))
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    assessment = models.OneToOneField(
+        ProgressionAssessment, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation"
+    )
+
+    objects = ProgressionInvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("self-assessment invitation")
+        verbose_name_plural = _("self-assessment invitations")
+
+    def __str__(self):
+        return f"{self.enrolment_id} · {self.created_at:%d.%m.%Y %H:%M}"
+
+    @staticmethod
+    def hash_token(token):
+        # The token is 256 random bits: a plain hash is enough to make a stored row useless as a link.
+        return hashlib.sha256(str(token).encode()).hexdigest()
+
+    @staticmethod
+    def hash_code(code):
+        # A six-digit code could be found from a plain hash by trying all million; keyed with the secret key it cannot.
+        return salted_hmac("jobbro.cases.ProgressionInvitation.code", str(code), algorithm="sha256").hexdigest()
+
+    def is_live(self, now):
+        return self.used_at is None and self.expires_at > now

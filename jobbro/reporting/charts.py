@@ -90,7 +90,10 @@ def lines(dates, series, *, description, ylabel="", targets=(), step=False):
     if dates:
         axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _p: date_format(matplotlib.dates.num2date(value).date(), "SHORT_DATE_FORMAT")))
         figure.autofmt_xdate()
-    if len(series) + len(targets) > 1:
+    if len(series) + len(targets) > 4:
+        # Many lines: the legend goes beside the plot, where it cannot hide them.
+        axes.legend(frameon=False, fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))
+    elif len(series) + len(targets) > 1:
         axes.legend(frameon=False, fontsize=9)
     return _svg(figure, description)
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from jobbro.accounts import access
 from jobbro.accounts.models import Role, User
 from jobbro.audit.log import logs_citizen_read
-from jobbro.cases import placement_views, timeline
+from jobbro.cases import placement_views, progression_views, timeline
 from jobbro.cases import views as case_views
 from jobbro.cases.actions import monday_of
 from jobbro.cases.models import Enrolment, Placement, Timesheet
@@ -162,6 +162,7 @@ def _citizen_context(request, citizen):
     context.update(people_views.step1_context(request, citizen))
     context.update(case_views.case_context(request, citizen, enrolments))
     context.update(placement_views.placement_context(request, citizen, enrolments))
+    context.update(progression_views.progression_context(request, citizen, enrolments))
     return context
 
 

@@ -119,6 +119,8 @@ class AssignmentChange(models.Model):
 
     class Meta:
         ordering = ["changed_on", "id"]
+        # The reports find each case's job broker on a date: the latest row per case and role up to that date.
+        indexes = [models.Index(fields=["enrolment", "role", "changed_on"])]
         verbose_name = _("change of contact person")
         verbose_name_plural = _("changes of contact person")
 

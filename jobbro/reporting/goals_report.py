@@ -1,12 +1,194 @@
-"""Placeholder: this report is being built."""
+"""Result goals: each target of the programme with the figure reached, the forecast and the progress over time.
 
+The figures are those of jobbro/reporting/result_goals.py, counted at the scope's sites only (the targets are
+the programme's, so with some sites chosen a note says so):
+
+referred            = enrolments with referred_on ≤ d
+matched and started = enrolments with a placement whose starts_on ≤ d
+employed            = enrolments with a timesheet with ordinary_hours > 0 whose Greatest(week_start, placement
+                      starts_on) ≤ d (internship hours never count)
+
+Table "Result goals", one row per ResultGoal (metric and deadline), as of d = min(as-of date, deadline):
+reached; target; percent of target (100 × reached / target, one decimal rounded half up, may pass 100: beating a
+target is allowed); social-economic, i.e. of which in social-economic companies (matched and started / employed counting only placements at
+companies of kind social_economic; shown for goals with a social-economic target, as a part of reached so a
+part above its whole is flagged); the social-economic target; the forecast at the deadline (one decimal; linear at the pace
+of the last 90 days ending on the as-of date, or since the programme start if shorter; once the deadline is
+reached, the figure at the deadline); on track: "reached" when reached ≥ target, else "deadline passed" after
+the deadline, else "yes" when the forecast ≥ target and "no" otherwise.
+
+Table "Progress over time": one row per month end from the month of the programme start (or of the first
+referral at the chosen sites, if earlier) to the as-of date, the last row being the as-of date itself, at most
+the last 36 rows; the three figures cumulative as of that day. Both tables are counted by the same two queries
+(see result_goals.py), so the last row equals the goals' figures for the as-of date.
+"""
+
+import calendar
+import datetime
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jobbro.reporting.base import Report
+from jobbro.accounts.models import ResultGoal
+from jobbro.reporting import charts
+from jobbro.reporting.base import Report, Row, Share, Table
+from jobbro.reporting.result_goals import METRIC_ORDER, Figures, Standing, days_for_goals, ordered_goals, progress
 
-TITLE = _("goals_report")
-SUMMARY = ""
+TITLE = _("Result goals")
+SUMMARY = _("Referred, matched and started, and employed against the programme's targets, with a forecast at each deadline.")
+
+MAX_MONTHS = 36
+# Short names for the progress columns and the chart, where the deadline or the table note gives the rest.
+SHORT_NAMES = {
+    ResultGoal.Metric.REFERRED: _("Referred"),
+    ResultGoal.Metric.MATCHED_AND_STARTED: _("Matched and started"),
+    ResultGoal.Metric.EMPLOYED: _("Employed"),
+}
 
 
 def build(scope):
-    return Report(key="goals_report", title=str(TITLE), scope=scope, tables=[])
+    programme, on = scope.programme, scope.on
+    figures = Figures(programme, scope.sites)
+    goals = ordered_goals(programme)
+    days = month_ends(first_month(programme, figures.referred.first_day), on)
+    goal_days, social_days = days_for_goals(goals, on, programme.starts_on)
+    figures.count(set(days) | goal_days, social_days)  # one query for every day either table needs
+    rows = progress(programme, on, figures=figures, goals=goals)
+    series = {metric: [figures.as_of(metric, day) for day in days] for metric in METRIC_ORDER}
+    return Report(
+        key="result-goals",
+        title=str(TITLE),
+        scope=scope,
+        tables=[goals_table(rows), progress_table(days, series)],
+        charts=[progress_chart(days, series, rows)],
+        notes=notes(scope),
+    )
+
+
+# --- The goals ------------------------------------------------------------------------------------------------
+
+GOAL_COLUMNS = [
+    _("Reached"),
+    _("Target"),
+    _("% of target"),
+    _("Social-economic"),
+    _("Social-economic target"),
+    _("Forecast"),
+    _("On track"),
+]
+
+
+def standing_label(standing):
+    return {
+        Standing.REACHED: gettext("reached"),
+        Standing.ON_TRACK: gettext("yes"),
+        Standing.BEHIND: gettext("no"),
+        Standing.DEADLINE_PASSED: gettext("deadline passed"),
+    }[standing]
+
+
+def goal_label(goal):
+    return gettext("%(metric)s by %(deadline)s") % {
+        "metric": SHORT_NAMES[goal.metric], "deadline": date_format(goal.deadline, "SHORT_DATE_FORMAT"),
+    }
+
+
+def goal_row(row):
+    goal = row.goal
+    # The social-economic part as a share of all reached: a part above its whole is flagged by Table.problems.
+    social = Share(row.social_economic_actual, row.actual) if row.social_economic_actual is not None else None
+    return Row(
+        key=f"{goal.metric}-{goal.deadline.isoformat()}",
+        label=goal_label(goal),
+        cells=[row.actual, goal.target, row.percent, social, goal.social_economic_target, row.forecast,
+               standing_label(row.standing)],
+    )
+
+
+def goals_table(goals):
+    return Table(
+        key="goals",
+        title=gettext("Result goals"),
+        columns=[str(column) for column in GOAL_COLUMNS],
+        rows=[goal_row(row) for row in goals],
+        note=gettext(
+            "Each goal is counted as of its deadline, or as of the report date if that comes first. Social-economic: "
+            "those of the reached counted in placements at social-economic companies. The forecast, at the "
+            "deadline, continues the pace of the last 90 days (or since the programme start)."
+        ) if goals else gettext("The programme has no result goals yet."),
+        first_column_label=gettext("Goal"),
+    )
+
+
+# --- Progress over time ---------------------------------------------------------------------------------------
+
+
+def first_month(programme, first_referral):
+    start = programme.starts_on
+    return min(start, first_referral) if first_referral else start
+
+
+def month_end(day):
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def month_ends(start, on, limit=MAX_MONTHS):
+    """Every month end from `start`'s month until before `on`, then `on` itself; the last `limit` of them."""
+    days = []
+    day = month_end(start)
+    while day < on:
+        days.append(day)
+        day = month_end(day + datetime.timedelta(days=1))
+    days.append(on)
+    return days[-limit:]
+
+
+def progress_table(days, series):
+    return Table(
+        key="progress",
+        title=gettext("Progress over time"),
+        columns=[str(SHORT_NAMES[metric]) for metric in METRIC_ORDER],
+        rows=[
+            Row(key=day.isoformat(), label=date_format(day, "SHORT_DATE_FORMAT"),
+                cells=[series[metric][index] for metric in METRIC_ORDER])
+            for index, day in enumerate(days)
+        ],
+        note=gettext("Cumulative figures at each month end; the last row is the report date."),
+        first_column_label=gettext("Date"),
+    )
+
+
+def progress_chart(days, series, goals):
+    targets = [(row.goal.deadline, row.goal.target, target_label(row.goal)) for row in goals]
+    return charts.lines(
+        days,
+        {str(SHORT_NAMES[metric]): values for metric, values in series.items()},
+        description=gettext(
+            "Referred, matched and started, and employed, cumulative at each month end, with the targets marked "
+            "at their deadlines."
+        ),
+        ylabel=gettext("Citizens"),
+        targets=targets,
+    )
+
+
+def target_label(goal):
+    return gettext("Target: %(metric)s by %(deadline)s") % {
+        "metric": SHORT_NAMES[goal.metric], "deadline": date_format(goal.deadline, "SHORT_DATE_FORMAT"),
+    }
+
+
+def notes(scope):
+    found = [
+        gettext(
+            "Referred: the start form is dated on or before the day. Matched and started: a placement has started. "
+            "Employed: ordinary paid hours are registered in a week of a started placement; internship hours never "
+            "count. Each citizen counts once, and still counts after the course ends."
+        )
+    ]
+    if not scope.all_sites:
+        found.append(gettext(
+            "Only the chosen sites are counted, but the targets are the whole programme's."
+        ))
+    return found

@@ -1,43 +1,193 @@
-"""Result goals: the three clean goals counted from the records as of a date.
+"""Result goals: the three clean goals counted from the records as of a date, with progress and a forecast.
 
-referred            = enrolments whose start form is dated on or before the date
-matched and started = enrolments with a placement started on or before the date
-employed            = enrolments with ordinary paid hours registered in a week starting on or before the date,
-                      in a placement started on or before the date
-Each figure is one aggregate query; internships never count as employment.
+Each goal counts enrolments of the programme (at the chosen sites, all sites when none are given) by the
+first date on which the enrolment reached it:
+
+referred            = the start form date (`referred_on`)
+matched and started = the earliest start (`starts_on`) of any of the enrolment's placements
+employed            = the earliest Greatest(`week_start`, placement `starts_on`) over the enrolment's timesheets with
+                      `ordinary_hours > 0`: ordinary paid hours in a week starting on or before the date, in a
+                      placement started on or before the date. Internship hours never count.
+The social-economic part of matched and started / employed counts only placements at companies of kind
+social_economic. A goal is reached by date d when that first date is on or before d; the figures are cumulative,
+so an ended enrolment still counts.
+
+Progress on a goal is counted as of min(as-of date, deadline). The forecast is linear at the pace of the
+last 90 days ending on the as-of date (days on−89 … on; from the programme start if it started later):
+pace = (figure on the as-of date − figure the day before the window) / days in the window, and
+forecast = figure on the as-of date + pace × days from the as-of date to the deadline. Once the deadline is
+reached the forecast is the figure at the deadline.
+
+Two queries give every figure for any number of days: the referrals counted per start-form date, and one
+query that takes each enrolment's first dates (grouped on its placements) and counts them as of each day
+wanted (deadlines, the pace window, month ends) with conditional counts.
 """
 
+import bisect
+import datetime
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
-from django.db.models import Q
+from django.db.models import Count, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Greatest
 
 from jobbro.accounts.models import ResultGoal
-from jobbro.cases.models import Enrolment
+from jobbro.cases.models import Enrolment, Placement, Timesheet
 from jobbro.companies.models import Company
 
-
-def referred(programme, on):
-    return Enrolment.objects.filter(programme=programme, referred_on__lte=on).count()
-
-
-def matched_and_started(programme, on, *, social_economic_only=False):
-    condition = Q(placements__starts_on__lte=on)
-    if social_economic_only:
-        condition &= Q(placements__company__kind=Company.Kind.SOCIAL_ECONOMIC)
-    return Enrolment.objects.filter(condition, programme=programme).distinct().count()
+PACE_WINDOW_DAYS = 90
+SOCIAL_ECONOMIC = Company.Kind.SOCIAL_ECONOMIC
+METRIC_ORDER = [ResultGoal.Metric.REFERRED, ResultGoal.Metric.MATCHED_AND_STARTED, ResultGoal.Metric.EMPLOYED]
 
 
-def employed(programme, on, *, social_economic_only=False):
-    # The placement must have started too: a week can begin before a placement starting mid-week,
-    # and employed must never count someone not yet matched and started.
-    condition = Q(
-        placements__timesheets__ordinary_hours__gt=0,
-        placements__timesheets__week_start__lte=on,
-        placements__starts_on__lte=on,
+def _site_ids(sites):
+    return [getattr(site, "pk", site) for site in sites]
+
+
+def enrolments(programme, sites=None):
+    """The programme's enrolments at the given sites (Site objects or ids); all sites when `sites` is None."""
+    queryset = Enrolment.objects.filter(programme=programme)
+    if sites is not None:
+        queryset = queryset.filter(site__in=_site_ids(sites))
+    return queryset
+
+
+# --- First dates ------------------------------------------------------------------------------------------------
+
+
+def first_paid_day(on=None):
+    """Per placement (the outer row): the first day its ordinary hours count, Greatest(first paid week, start).
+
+    Only the placement's first paid week matters, which the (placement, week_start) index finds without reading
+    all its weeks. A week can begin before a placement starting mid-week: nobody is employed before they are
+    matched and started, hence Greatest. A placement without paid weeks gives NULL, which Min skips.
+    """
+    weeks = Timesheet.objects.filter(placement=OuterRef("pk"), ordinary_hours__gt=0)
+    if on is not None:
+        weeks = weeks.filter(week_start__lte=on)
+    day = Greatest("week_start", OuterRef("starts_on"))
+    return Subquery(weeks.order_by("week_start").annotate(day=day).values("day")[:1])
+
+
+def first_start(*, on):
+    """Per enrolment (the outer row): the earliest start of its placements on or before `on`."""
+    placements = Placement.objects.filter(enrolment=OuterRef("pk"), starts_on__lte=on)
+    return Subquery(placements.order_by().values("enrolment").annotate(first=Min("starts_on")).values("first")[:1])
+
+
+def first_ordinary_hours(*, on):
+    """Per enrolment (the outer row): the first day on or before `on` it counts as employed."""
+    placements = Placement.objects.filter(enrolment=OuterRef("pk"), starts_on__lte=on).annotate(first_paid=first_paid_day(on))
+    return Subquery(placements.order_by().values("enrolment").annotate(first=Min("first_paid")).values("first")[:1])
+
+
+def first_dates_per_enrolment(programme, sites=None):
+    """One row per enrolment with a placement: its first start and first paid day, overall and social-economic."""
+    social = Q(company__kind=SOCIAL_ECONOMIC)
+    return (
+        Placement.objects.filter(enrolment__in=enrolments(programme, sites))
+        .annotate(first_paid=first_paid_day())
+        .order_by()
+        .values("enrolment")
+        .annotate(
+            matched_and_started=Min("starts_on"),
+            matched_and_started_social=Min("starts_on", filter=social),
+            employed=Min("first_paid"),
+            employed_social=Min("first_paid", filter=social),
+        )
     )
-    if social_economic_only:
-        condition &= Q(placements__company__kind=Company.Kind.SOCIAL_ECONOMIC)
-    return Enrolment.objects.filter(condition, programme=programme).distinct().count()
+
+
+# --- Counting as of days ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cumulative:
+    """How many enrolments had reached a metric by any date, from the counts per first date."""
+
+    days: tuple
+    running: tuple
+
+    @classmethod
+    def from_counts(cls, counts):
+        days, running, total = [], [], 0
+        for day, count in sorted(counts):
+            total += count
+            days.append(day)
+            running.append(total)
+        return cls(tuple(days), tuple(running))
+
+    @property
+    def first_day(self):
+        return self.days[0] if self.days else None
+
+    def as_of(self, day):
+        index = bisect.bisect_right(self.days, day)
+        return self.running[index - 1] if index else 0
+
+
+def referrals(programme, sites=None):
+    """One grouped query: the enrolments per start-form date."""
+    rows = enrolments(programme, sites).order_by().values("referred_on").annotate(n=Count("pk"))
+    return Cumulative.from_counts(rows.values_list("referred_on", "n"))
+
+
+def _alias(metric, social_economic_only):
+    return f"{metric}_social" if social_economic_only else str(metric)
+
+
+class Figures:
+    """The goals' figures at some sites as of the days asked for: two queries, however many days.
+
+    `days` are the days every metric is counted on; `social_days` those its social-economic part is counted on.
+    """
+
+    def __init__(self, programme, sites=None):
+        self.programme = programme
+        self.sites = sites
+        self._referred = None
+        self._counts = {}
+
+    @property
+    def referred(self):
+        if self._referred is None:
+            self._referred = referrals(self.programme, self.sites)
+        return self._referred
+
+    def count(self, days, social_days=()):
+        wanted = [(metric, False, day) for metric in METRIC_ORDER[1:] for day in sorted(set(days))]
+        wanted += [(metric, True, day) for metric in METRIC_ORDER[1:] for day in sorted(set(social_days))]
+        wanted = [key for key in wanted if key not in self._counts]
+        if not wanted:
+            return self
+        counts = {
+            f"n{index}": Count("enrolment", filter=Q(**{f"{_alias(metric, social)}__lte": day}))
+            for index, (metric, social, day) in enumerate(wanted)
+        }
+        found = first_dates_per_enrolment(self.programme, self.sites).aggregate(**counts)
+        for index, key in enumerate(wanted):
+            self._counts[key] = found[f"n{index}"]
+        return self
+
+    def as_of(self, metric, day, *, social_economic_only=False):
+        if metric == ResultGoal.Metric.REFERRED:
+            return self.referred.as_of(day)
+        return self._counts[(metric, social_economic_only, day)]
+
+
+def referred(programme, on, *, sites=None):
+    return enrolments(programme, sites).filter(referred_on__lte=on).count()
+
+
+def matched_and_started(programme, on, *, social_economic_only=False, sites=None):
+    figures = Figures(programme, sites).count([on], [on] if social_economic_only else [])
+    return figures.as_of(ResultGoal.Metric.MATCHED_AND_STARTED, on, social_economic_only=social_economic_only)
+
+
+def employed(programme, on, *, social_economic_only=False, sites=None):
+    figures = Figures(programme, sites).count([on], [on] if social_economic_only else [])
+    return figures.as_of(ResultGoal.Metric.EMPLOYED, on, social_economic_only=social_economic_only)
 
 
 FIGURES = {
@@ -47,11 +197,56 @@ FIGURES = {
 }
 
 
+# --- Progress and forecast ------------------------------------------------------------------------------------
+
+
+class Standing:
+    REACHED = "reached"
+    ON_TRACK = "on_track"
+    BEHIND = "behind"
+    DEADLINE_PASSED = "deadline_passed"
+
+
+def pace_window(programme_start, on):
+    """The first day and the length in days of the window the pace is measured over (it ends on `on`)."""
+    first = max(on - datetime.timedelta(days=PACE_WINDOW_DAYS - 1), programme_start)
+    return first, (on - first).days + 1
+
+
+def days_for_goals(goals, on, programme_start):
+    """The days the goals need counts for: each as of min(on, deadline), and the pace window's two ends.
+
+    Returns (days, social_days): the social-economic part is only counted for goals with such a target.
+    """
+    first, _days = pace_window(programme_start, on)
+    days = {on, first - datetime.timedelta(days=1)} | {min(on, goal.deadline) for goal in goals}
+    social_days = {min(on, goal.deadline) for goal in goals if has_social_part(goal)}
+    return days, social_days
+
+
+def has_social_part(goal):
+    return goal.social_economic_target is not None and goal.metric != ResultGoal.Metric.REFERRED
+
+
+def forecast(figures, metric, programme_start, on, deadline):
+    """The figure expected at the deadline (a Fraction), from the pace over the window ending on `on`."""
+    if on >= deadline:
+        return Fraction(figures.as_of(metric, deadline))
+    first, days = pace_window(programme_start, on)
+    now = figures.as_of(metric, on)
+    if days <= 0:  # the programme has not started yet: no pace to go by
+        return Fraction(now)
+    gained = now - figures.as_of(metric, first - datetime.timedelta(days=1))
+    return now + Fraction(gained, days) * (deadline - on).days
+
+
 @dataclass
 class GoalProgress:
     goal: ResultGoal
     actual: int
     social_economic_actual: int | None
+    expected: Fraction | None = None
+    standing: str | None = None
 
     @property
     def percent_of_target(self):
@@ -59,24 +254,54 @@ class GoalProgress:
         return round(100 * self.actual / self.goal.target) if self.goal.target else None
 
     @property
+    def percent(self):
+        """The percent of the target with one decimal, as a measure (not a share: it may pass 100)."""
+        if not self.goal.target:
+            return None
+        return (Decimal(100) * self.actual / self.goal.target).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+    @property
+    def forecast(self):
+        if self.expected is None:
+            return None
+        value = Decimal(self.expected.numerator) / Decimal(self.expected.denominator)
+        return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+    @property
     def bar_percent(self):
         return min(self.percent_of_target or 0, 100)
 
 
-METRIC_ORDER = list(FIGURES)
+def standing(goal, actual, expected, on):
+    if actual >= goal.target:
+        return Standing.REACHED
+    if on > goal.deadline:
+        return Standing.DEADLINE_PASSED
+    return Standing.ON_TRACK if expected >= goal.target else Standing.BEHIND
 
 
-def progress(programme, on):
-    rows = []
-    goals = sorted(programme.result_goals.all(), key=lambda g: (METRIC_ORDER.index(g.metric), g.deadline))
-    for goal in goals:
-        figure = FIGURES[goal.metric]
-        as_of = min(on, goal.deadline)
-        actual = figure(programme, as_of)
-        social = None
-        if goal.social_economic_target is not None and goal.metric != ResultGoal.Metric.REFERRED:
-            social = figure(programme, as_of, social_economic_only=True)
-            # A part can never exceed its whole; if it does the records are broken, not the goal.
-            assert social <= actual, "social-economic part exceeds its total"
-        rows.append(GoalProgress(goal=goal, actual=actual, social_economic_actual=social))
-    return rows
+def goal_progress(goal, figures, on, programme_start):
+    """One goal's figures as of min(on, deadline), its forecast and whether it is on track."""
+    as_of = min(on, goal.deadline)
+    actual = figures.as_of(goal.metric, as_of)
+    social = figures.as_of(goal.metric, as_of, social_economic_only=True) if has_social_part(goal) else None
+    expected = forecast(figures, goal.metric, programme_start, on, goal.deadline)
+    return GoalProgress(
+        goal=goal, actual=actual, social_economic_actual=social, expected=expected,
+        standing=standing(goal, actual, expected, on),
+    )
+
+
+def ordered_goals(programme):
+    return sorted(programme.result_goals.all(), key=lambda g: (METRIC_ORDER.index(g.metric), g.deadline))
+
+
+def progress(programme, on, *, sites=None, figures=None, goals=None):
+    """Every result goal of the programme with its progress as of `on`, counting only `sites` when given.
+
+    Pass `figures` to share the queries with other figures (they are counted here for the days the goals need).
+    """
+    goals = ordered_goals(programme) if goals is None else goals
+    figures = figures or Figures(programme, sites)
+    figures.count(*days_for_goals(goals, on, programme.starts_on))
+    return [goal_progress(goal, figures, on, programme.starts_on) for goal in goals]

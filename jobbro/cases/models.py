@@ -295,7 +295,11 @@ class Timesheet(models.Model):
                 name="timesheet_hours_0_to_60",
             ),
         ]
-        indexes = [models.Index(fields=["week_start"])]
+        indexes = [
+            models.Index(fields=["week_start"]),
+            # The reports look up each placement's first week with ordinary paid hours.
+            models.Index(fields=["placement", "week_start"], condition=models.Q(ordinary_hours__gt=0), name="timesheet_paid_weeks"),
+        ]
         verbose_name = _("timesheet")
         verbose_name_plural = _("timesheets")
 

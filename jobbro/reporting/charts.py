@@ -77,15 +77,19 @@ def bars(categories, series, *, description, ylabel="", stacked=False, horizonta
 
 
 def lines(dates, series, *, description, ylabel="", targets=(), step=False):
-    """Lines over dates: `series` maps a label to one value per date; `targets` are (date, value, label) markers."""
+    """Lines over dates: `series` maps a label to one value per date; `targets` are (date, value, label, series label)
+    markers, drawn in the colour of the series they belong to."""
     figure, axes = _figure()
-    for label, values in series.items():
+    colours = {}
+    for index, (label, values) in enumerate(series.items()):
+        colours[label] = COLOURS[index % len(COLOURS)]
+        values = [float(v) if v is not None else None for v in values]
         if step:
-            axes.step(dates, [float(v) if v is not None else None for v in values], where="post", label=label)
+            axes.step(dates, values, where="post", label=label, color=colours[label])
         else:
-            axes.plot(dates, [float(v) if v is not None else None for v in values], label=label)
-    for index, (day, value, label) in enumerate(targets):
-        axes.plot([day], [float(value)], marker="D", linestyle="none", color=COLOURS[index % len(COLOURS)], label=label)
+            axes.plot(dates, values, label=label, color=colours[label])
+    for day, value, label, series_label in targets:
+        axes.plot([day], [float(value)], marker="D", linestyle="none", color=colours.get(series_label, "#333333"), label=label)
     axes.set_ylabel(str(ylabel))
     if dates:
         axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _p: date_format(matplotlib.dates.num2date(value).date(), "SHORT_DATE_FORMAT")))

@@ -160,7 +160,8 @@ def progress_table(days, series):
 
 
 def progress_chart(days, series, goals):
-    targets = [(row.goal.deadline, row.goal.target, target_label(row.goal)) for row in goals]
+    # Each target is marked in its metric's colour, at its deadline.
+    targets = [(row.goal.deadline, row.goal.target, target_label(row.goal), str(SHORT_NAMES[row.goal.metric])) for row in goals]
     return charts.lines(
         days,
         {str(SHORT_NAMES[metric]): values for metric, values in series.items()},

@@ -5,6 +5,7 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from django.utils import translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -180,20 +181,21 @@ def test_an_empty_programme_has_empty_groups_and_no_chart(db):
 
 def test_counts_that_do_not_add_up_are_reported_as_problems(hand_built):
     """The add-up rules are declared: counts that break them (a broken record or query) are caught, never shown as true."""
-    programme, sites = hand_built
-    scope = Scope(programme=programme, sites=tuple(sites), on=D(2025, 4, 30))
-    counts = progression.citizens_assessed(scope)
-    a, b = scope.site_ids
-    counts[a] = {**counts[a], "reached": counts[a]["reached"] + 1}  # one more reached than assessed twice
-    problems = progression.citizens_assessed_table(scope, counts).problems()
-    assert any("Two or more" in p or "two or more" in p.lower() for p in problems)
-    counts[b] = {**counts[b], "none": counts[b]["in_scope"] + 1}  # a part above its whole
-    assert any("above 100" in p for p in progression.citizens_assessed_table(scope, counts).problems())
-    months = progression.assessments_per_month(scope)
-    months[(D(2025, 1, 1), a)] += 1
-    table = progression.per_month_table(scope, months)
-    table.rows[-1].cells[0] -= 1  # a total that no longer matches its months
-    assert table.problems()
+    with translation.override("en"):  # the assertions read the English messages
+        programme, sites = hand_built
+        scope = Scope(programme=programme, sites=tuple(sites), on=D(2025, 4, 30))
+        counts = progression.citizens_assessed(scope)
+        a, b = scope.site_ids
+        counts[a] = {**counts[a], "reached": counts[a]["reached"] + 1}  # one more reached than assessed twice
+        problems = progression.citizens_assessed_table(scope, counts).problems()
+        assert any("Two or more" in p or "two or more" in p.lower() for p in problems)
+        counts[b] = {**counts[b], "none": counts[b]["in_scope"] + 1}  # a part above its whole
+        assert any("above 100" in p for p in progression.citizens_assessed_table(scope, counts).problems())
+        months = progression.assessments_per_month(scope)
+        months[(D(2025, 1, 1), a)] += 1
+        table = progression.per_month_table(scope, months)
+        table.rows[-1].cells[0] -= 1  # a total that no longer matches its months
+        assert table.problems()
 
 
 def test_first_and_latest_are_read_again_if_a_group_changed_between_the_two_queries(hand_built, monkeypatch):

@@ -18,7 +18,7 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 from jobbro.reporting.base import Chart  # noqa: E402
 
 # Det Fælles Designsystem's palette: primary blue, then colours that stay apart for colour-blind readers.
-COLOURS = ["#0059b3", "#e5a000", "#358000", "#b0006b", "#5c5c5c", "#00818a", "#8a3ffc"]
+COLOURS = ["#0059b3", "#e5a000", "#358000", "#b0006b", "#5c5c5c", "#00818a", "#8a3ffc", "#a05a00"]
 LIGHT_COLOURS = {"green": "#358000", "amber": "#e5a000", "red": "#c4001c", "none": "#b0b0b0"}
 
 plt.rcParams.update({
@@ -71,9 +71,16 @@ def bars(categories, series, *, description, ylabel="", stacked=False, horizonta
     else:
         axes.set_xticks(range(len(categories)), [str(c) for c in categories], rotation=20 if len(categories) > 5 else 0, ha="right" if len(categories) > 5 else "center")
         axes.set_ylabel(str(ylabel))
-    if len(series) > 1:
-        axes.legend(frameon=False, fontsize=9)
+    _legend(axes, len(series))
     return _svg(figure, description)
+
+
+def _legend(axes, entries):
+    if entries > 4:
+        # Many entries: the legend goes beside the plot, where it cannot hide the bars or lines.
+        axes.legend(frameon=False, fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))
+    elif entries > 1:
+        axes.legend(frameon=False, fontsize=9)
 
 
 def lines(dates, series, *, description, ylabel="", targets=(), step=False):
@@ -94,11 +101,7 @@ def lines(dates, series, *, description, ylabel="", targets=(), step=False):
     if dates:
         axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _p: date_format(matplotlib.dates.num2date(value).date(), "SHORT_DATE_FORMAT")))
         figure.autofmt_xdate()
-    if len(series) + len(targets) > 4:
-        # Many lines: the legend goes beside the plot, where it cannot hide them.
-        axes.legend(frameon=False, fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))
-    elif len(series) + len(targets) > 1:
-        axes.legend(frameon=False, fontsize=9)
+    _legend(axes, len(series) + len(targets))
     return _svg(figure, description)
 
 
@@ -111,8 +114,7 @@ def curve(xs, series, *, description, xlabel="", ylabel="", percent=False):
     axes.set_ylabel(str(ylabel))
     if percent:
         axes.set_ylim(0, 100)
-    if len(series) > 1:
-        axes.legend(frameon=False, fontsize=9)
+    _legend(axes, len(series))
     return _svg(figure, description)
 
 

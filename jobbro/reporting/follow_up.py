@@ -1,12 +1,165 @@
-"""Placeholder: this report is being built."""
+"""Follow-up status: where the citizens stand on the as-of date `on`, per site and in total.
 
+A citizen counts once. Of a citizen's enrolments in the programme at the sites in scope with the start form dated
+on or before `on`, only the latest counts (latest start form date; on the same date the one registered last), at
+the site of that enrolment. A citizen referred again after an exit is therefore counted with the new enrolment.
+
+The citizen's status on `on`:
+  still in the programme    the counted enrolment is active on `on` (no end form, or one dated after `on`)
+  an outcome status         otherwise the status of the latest outcome (exit or follow-up) of that enrolment
+                            measured on or before `on` (on the same date the one registered last): a follow-up
+                            after the exit outcome replaces it, and an outcome dated after `on` is not known yet
+  no outcome recorded       ended on or before `on` with no outcome measured on or before `on`
+An outcome "still in the programme" recorded after an exit is shown in the same row as the active enrolments.
+
+Rows: one per status (ordinary job, education, flex job, still in the programme, still on benefit, early-retirement
+pension, other, no outcome recorded); citizens = the counted enrolments, which the status rows add up to; job
+packages = job plans marked as a job package, created on or before `on`, of the counted enrolments (a citizen
+can have several, so packages and citizens are counted apart; packages of an earlier enrolment are not counted).
+
+The per-site figures come from one query grouped by site and status, the total column from its own query grouped
+by status only, so the table's add-up checks compare independent computations. A status row adds across sites
+and the status rows add up to the citizens; an outcome with a status outside the list breaks the second check.
+"""
+
+from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jobbro.reporting.base import Report
+from jobbro.cases.models import JobPlan, OutcomeStatus
+from jobbro.reporting import charts
+from jobbro.reporting.base import Report, Row, Share, Table, site_columns
+from jobbro.reporting.sites import active_on, latest_outcome_status_by
 
-TITLE = _("follow_up")
-SUMMARY = ""
+TITLE = _("Follow-up status")
+SUMMARY = _("Where each citizen stands on the date, per site: job, education, flex job, still in the programme, "
+            "benefit, pension, other; citizens and job packages counted apart.")
+
+NO_OUTCOME = "no_outcome"
+STATUSES = [
+    (OutcomeStatus.ORDINARY_JOB.value, _("Self-sufficient / ordinary job")),
+    (OutcomeStatus.EDUCATION.value, _("Education")),
+    (OutcomeStatus.FLEX_JOB.value, _("Flex job")),
+    (OutcomeStatus.IN_PROGRAMME.value, _("Still in the programme")),
+    (OutcomeStatus.BENEFIT.value, _("Still on benefit (cash benefit)")),
+    (OutcomeStatus.EARLY_PENSION.value, _("Early-retirement pension")),
+    (OutcomeStatus.OTHER.value, _("Other")),
+    (NO_OUTCOME, _("No outcome recorded")),
+]
+STATUS_KEYS = [key for key, _label in STATUSES]
+
+
+# --- The counted enrolments and their status ------------------------------------------------------------------------
+
+
+def counted_enrolments(scope):
+    """Each citizen's latest enrolment in scope referred on or before the date: no later one exists."""
+    later = scope.enrolments().filter(citizen=OuterRef("citizen")).filter(
+        Q(referred_on__gt=OuterRef("referred_on")) | Q(referred_on=OuterRef("referred_on"), pk__gt=OuterRef("pk"))
+    )
+    return scope.enrolments().filter(~Exists(later)).order_by()
+
+
+def _status_on(on):
+    return Case(
+        When(active_on(on), then=Value(OutcomeStatus.IN_PROGRAMME.value)),
+        default=Coalesce(latest_outcome_status_by(on), Value(NO_OUTCOME)),
+        output_field=CharField(),
+    )
+
+
+def _with_status(scope):
+    return counted_enrolments(scope).annotate(status_on=_status_on(scope.on))
+
+
+def citizens_by_site_and_status(scope):
+    """{site id: {status: citizens}}, one query grouped by site and status."""
+    grouped = _with_status(scope).values("site", "status_on").annotate(citizens=Count("pk"))
+    found = {pk: {} for pk in scope.site_ids}
+    for row in grouped:
+        found[row["site"]][row["status_on"]] = row["citizens"]
+    return found
+
+
+def citizens_by_status(scope):
+    """{status: citizens} over all sites in scope, by its own query."""
+    grouped = _with_status(scope).values("status_on").annotate(citizens=Count("pk"))
+    return {row["status_on"]: row["citizens"] for row in grouped}
+
+
+def _job_packages(scope):
+    return JobPlan.objects.filter(enrolment__in=counted_enrolments(scope), is_job_package=True, created_on__lte=scope.on)
+
+
+def job_packages_by_site(scope):
+    grouped = _job_packages(scope).order_by().values("enrolment__site").annotate(packages=Count("pk"))
+    found = {row["enrolment__site"]: row["packages"] for row in grouped}
+    return {pk: found.get(pk, 0) for pk in scope.site_ids}
+
+
+def job_packages_in_total(scope):
+    return _job_packages(scope).count()
+
+
+# --- The table ------------------------------------------------------------------------------------------------------
+
+
+def status_table(scope):
+    by_site = citizens_by_site_and_status(scope)
+    statuses_per_column = [by_site[pk] for pk in scope.site_ids] + [citizens_by_status(scope)]
+    # The citizens of a column are all its counted enrolments, not the sum of the listed statuses: an unknown
+    # status then shows as a problem instead of vanishing.
+    citizens = [sum(counts.values()) for counts in statuses_per_column]
+    packages_by_site = job_packages_by_site(scope)
+    packages = [packages_by_site[pk] for pk in scope.site_ids] + [job_packages_in_total(scope)]
+    rows = [
+        Row(key, str(label), [Share(counts.get(key, 0), sum(counts.values())) for counts in statuses_per_column],
+            additive=True)
+        for key, label in STATUSES
+    ]
+    rows.append(Row("citizens", gettext("Citizens"), citizens, additive=True,
+                    note=gettext("Each citizen once, with the latest enrolment.")))
+    rows.append(Row("job_packages", gettext("Job packages behind these citizens"), packages, additive=True,
+                    note=gettext("Job packages created on or before the date; a citizen can have several.")))
+    columns = site_columns(scope)
+    return Table(
+        key="follow_up",
+        title=gettext("Status of the citizens"),
+        columns=columns,
+        rows=rows,
+        total_column=len(columns) - 1,
+        sums=[("citizens", STATUS_KEYS)],
+        note=gettext("Shares are of the citizens in the same column."),
+    )
+
+
+def status_chart(table):
+    series = {table.row(key).label: [cell.percent for cell in table.row(key).cells] for key in STATUS_KEYS}
+    return charts.bars(
+        table.columns,
+        series,
+        stacked=True,
+        ylabel=gettext("Percent of citizens"),
+        description=gettext("Stacked bars for each site and the total: how the citizens divide between the statuses."),
+    )
 
 
 def build(scope):
-    return Report(key="follow_up", title=str(TITLE), scope=scope, tables=[])
+    table = status_table(scope)
+    return Report(
+        key="follow_up",
+        title=str(TITLE),
+        scope=scope,
+        tables=[table],
+        charts=[status_chart(table)],
+        notes=[
+            gettext("A citizen referred more than once counts once, with the latest enrolment on or before the date, "
+                    "at that enrolment's site."),
+            gettext("A citizen whose enrolment is active on the date is still in the programme, whatever outcomes "
+                    "were recorded before."),
+            gettext("After exit the latest outcome on or before the date counts: a follow-up replaces the status at "
+                    "exit, and an outcome dated after the date is not yet known."),
+            gettext("Job packages are counted apart from citizens: one citizen can have several."),
+        ],
+    )

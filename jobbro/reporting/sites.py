@@ -1,12 +1,235 @@
-"""Placeholder: this report is being built."""
+"""Site comparison: one column per site in scope and a total, for programmes run by several municipalities.
 
+The unit is an enrolment (a citizen's course in the programme) referred on or before the as-of date `on` at a
+site in scope. Every figure is read as of `on`:
+
+referred                    enrolments with the start form dated on or before `on`
+receiving active effort     of those, enrolments active on `on`: no end form, or an end form dated after `on`
+with a CV                   the citizen has a CV entry written on or before `on` (a CV is the citizen's, so one
+                            written during an earlier enrolment counts)
+started in an internship    a placement of kind internship or hybrid internship started on or before `on`,
+  without ordinary hours    and no ordinary hours by `on` (below)
+with ordinary hours         a timesheet with ordinary hours > 0 for a week starting on or before `on`, in a
+                            placement started on or before `on` (the "employed" result goal)
+self-sufficient through     the latest outcome measured on or before `on` (exit or follow-up; on the same date
+  job or education          the one registered last) has status ordinary job or education. The latest outcome
+                            wins: a job at exit followed by "still on benefit" at follow-up is not self-sufficient.
+cooperation with the        a placement of any kind started on or before `on` at a company of kind housing
+  housing organisation      organisation
+jobs found through it       ordinary hours by `on` (as above) in a placement at a housing-organisation company
+
+Every share is of the referred in the same column. Internship hours never count as ordinary hours.
+
+One query: a row of facts per enrolment (placements joined and folded per enrolment), then every figure counted
+per site and in total. The total column is its own count over all enrolments in scope, not the sum of the sites,
+so the table's add-up check compares two computations.
+"""
+
+from django.db.models import Case, Count, Exists, IntegerField, Max, OuterRef, Q, Subquery, Value, When
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jobbro.reporting.base import Report
+from jobbro.cases.models import Outcome, OutcomeStatus, PlacementKind, Timesheet
+from jobbro.companies.models import Company
+from jobbro.people.models import CVEntry
+from jobbro.reporting import charts
+from jobbro.reporting.base import Report, Row, Share, Table, site_columns
 
-TITLE = _("sites")
-SUMMARY = ""
+TITLE = _("Site comparison")
+SUMMARY = _("Each site side by side with the total: referred, active, CV, internships, ordinary hours, "
+            "self-sufficiency and the housing organisation.")
+
+INTERNSHIP_KINDS = (PlacementKind.INTERNSHIP, PlacementKind.HYBRID_INTERNSHIP)
+SELF_SUFFICIENT = (OutcomeStatus.ORDINARY_JOB, OutcomeStatus.EDUCATION)
+HOUSING = Company.Kind.HOUSING_ORGANISATION
+
+
+# --- The facts about each enrolment, one row per enrolment -----------------------------------------------------------
+
+
+def _has_cv_by(on):
+    return Exists(CVEntry.objects.filter(citizen=OuterRef("citizen"), recorded_on__lte=on))
+
+
+def latest_outcome_status_by(on):
+    """The status of the enrolment's latest outcome measured on or before the date; on one date, the one registered last."""
+    latest = Outcome.objects.filter(enrolment=OuterRef("pk"), measured_on__lte=on).order_by("-measured_on", "-id")
+    return Subquery(latest.values("status")[:1])
+
+
+def active_on(on):
+    """Enrolled and not ended on the date, as EnrolmentQuerySet.active."""
+    return Q(ended_on__isnull=True) | Q(ended_on__gt=on)
+
+
+def _any_placement(condition):
+    """1 if any of the enrolment's placements meets the condition, else 0 (also with no placements at all)."""
+    return Max(Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField()))
+
+
+def _facts(scope):
+    """One row per enrolment in scope with what the figures ask of it.
+
+    The placements are joined and folded per enrolment (MAX), so whether a placement had ordinary hours is asked
+    once per placement: the cost grows with the placements, not with figures times enrolments.
+    """
+    on = scope.on
+    started = Q(placements__starts_on__lte=on)
+    at_housing = Q(placements__company__kind=HOUSING)
+    ordinary_hours = Exists(
+        Timesheet.objects.filter(placement=OuterRef("placements"), ordinary_hours__gt=0, week_start__lte=on)
+    )
+    return scope.enrolments().order_by().annotate(
+        has_cv=_has_cv_by(on),
+        latest_status=latest_outcome_status_by(on),
+        in_internship=_any_placement(started & Q(placements__kind__in=INTERNSHIP_KINDS)),
+        with_ordinary_hours=_any_placement(started & ordinary_hours),
+        at_housing=_any_placement(started & at_housing),
+        job_at_housing=_any_placement(started & at_housing & ordinary_hours),
+    )
+
+
+def _conditions(on):
+    """Which enrolments each figure counts, as a condition on the facts (None: all of them)."""
+    return {
+        "referred": None,
+        "active": active_on(on),
+        "with_cv": Q(has_cv=True),
+        "internship_only": Q(in_internship=1, with_ordinary_hours=0),
+        "ordinary_hours": Q(with_ordinary_hours=1),
+        "self_sufficient": Q(latest_status__in=SELF_SUFFICIENT),
+        "housing_cooperation": Q(at_housing=1),
+        "housing_jobs": Q(job_at_housing=1),
+    }
+
+
+FIGURES = ("referred", "active", "with_cv", "internship_only", "ordinary_hours", "self_sufficient", "housing_cooperation",
+           "housing_jobs")
+TOTAL = "total"
+
+
+def _site_filter(pk, condition):
+    return Q(site=pk) if condition is None else Q(site=pk) & condition
+
+
+def _alias(figure, column):
+    return f"{figure}_{column}" if column == TOTAL else f"{figure}_site{column}"
+
+
+def counts(scope):
+    """{site id or TOTAL: {figure: count}} in one query over the facts.
+
+    Each site's figures are counts restricted to that site; the total's are counts over every enrolment in scope,
+    its own aggregates rather than the sum of the sites, so the add-up check compares two computations.
+    """
+    aggregates = {}
+    for figure, condition in _conditions(scope.on).items():
+        aggregates[_alias(figure, TOTAL)] = Count("pk", filter=condition)
+        for pk in scope.site_ids:
+            aggregates[_alias(figure, pk)] = Count("pk", filter=_site_filter(pk, condition))
+    found = _facts(scope).aggregate(**aggregates)
+    columns = [*scope.site_ids, TOTAL]
+    return {column: {figure: found[_alias(figure, column)] for figure in FIGURES} for column in columns}
+
+
+# --- The table ----------------------------------------------------------------------------------------------------
+
+
+ROWS = [
+    # (key, label, figure, share of referred?, note)
+    ("referred", _("Referred"), "referred", False, _("Start form dated on or before the date.")),
+    ("active", _("Receiving active effort"), "active", False, _("Enrolled and not ended on the date.")),
+    ("active_share", _("Share receiving active effort"), "active", True, ""),
+    ("with_cv", _("Share with a CV"), "with_cv", True, _("A CV entry written on or before the date.")),
+    (
+        "internship_only",
+        _("Share started in an internship without ordinary hours"),
+        "internship_only",
+        True,
+        _("An internship or hybrid internship started, and no ordinary paid hours yet."),
+    ),
+    (
+        "ordinary_hours",
+        _("Share with ordinary hours"),
+        "ordinary_hours",
+        True,
+        _("Ordinary paid hours registered in a placement that had started."),
+    ),
+    (
+        "self_sufficient",
+        _("Share self-sufficient through a job or education"),
+        "self_sufficient",
+        True,
+        _("The latest outcome on or before the date is an ordinary job or education."),
+    ),
+    (
+        "housing_cooperation",
+        _("Cooperation with the housing organisation"),
+        "housing_cooperation",
+        False,
+        _("Citizens with a placement started at a housing organisation."),
+    ),
+    (
+        "housing_jobs",
+        _("Jobs found through the housing organisation"),
+        "housing_jobs",
+        False,
+        _("Citizens with ordinary paid hours at a housing organisation."),
+    ),
+]
+SHARE_ROWS = [key for key, _label, _figure, is_share, _note in ROWS if is_share]
+
+
+def _cell(figures, figure, is_share):
+    return Share(figures[figure], figures["referred"]) if is_share else figures[figure]
+
+
+def comparison_table(scope):
+    found = counts(scope)
+    per_column = [found[pk] for pk in scope.site_ids] + [found[TOTAL]]
+    rows = [
+        # Every figure counts enrolments, and each enrolment belongs to one site: all rows add up across sites.
+        Row(key, str(label), [_cell(figures, figure, is_share) for figures in per_column], additive=True, note=str(note))
+        for key, label, figure, is_share, note in ROWS
+    ]
+    columns = site_columns(scope)
+    return Table(
+        key="sites",
+        title=gettext("Sites compared"),
+        columns=columns,
+        rows=rows,
+        total_column=len(columns) - 1,
+        note=gettext("Shares are of the citizens referred in the same column."),
+    )
+
+
+def share_chart(table):
+    categories = table.columns
+    series = {
+        table.row(key).label: [cell.percent for cell in table.row(key).cells]
+        for key in SHARE_ROWS
+    }
+    return charts.bars(
+        categories,
+        series,
+        ylabel=gettext("Percent of referred"),
+        description=gettext("Bars for each site and the total: the shares of referred citizens in the table."),
+    )
 
 
 def build(scope):
-    return Report(key="sites", title=str(TITLE), scope=scope, tables=[])
+    table = comparison_table(scope)
+    return Report(
+        key="sites",
+        title=str(TITLE),
+        scope=scope,
+        tables=[table],
+        charts=[share_chart(table)],
+        notes=[
+            gettext("A citizen is counted once per course in the programme, at the site of the course."),
+            gettext("Internship hours never count as ordinary hours: a hybrid internship with paid hours counts "
+                    "as ordinary hours, not as an internship without them."),
+            gettext("Self-sufficiency follows the latest outcome measured on or before the date: a later "
+                    "follow-up showing the citizen back on benefit replaces an earlier job."),
+        ],
+    )

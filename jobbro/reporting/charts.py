@@ -69,7 +69,10 @@ def bars(categories, series, *, description, ylabel="", stacked=False, horizonta
         axes.xaxis.set_major_formatter(_localised)
         axes.set_xlabel(str(ylabel))
     else:
-        axes.set_xticks(range(len(categories)), [str(c) for c in categories], rotation=20 if len(categories) > 5 else 0, ha="right" if len(categories) > 5 else "center")
+        labels = [str(c) for c in categories]
+        # Slant the labels when they would run into each other (many bars, or long site names).
+        crowded = len(labels) > 5 or sum(len(label) for label in labels) > 12 * len(labels)
+        axes.set_xticks(range(len(labels)), labels, rotation=20 if crowded else 0, ha="right" if crowded else "center")
         axes.set_ylabel(str(ylabel))
     _legend(axes, len(series))
     return _svg(figure, description)

@@ -297,8 +297,9 @@ class Timesheet(models.Model):
         ]
         indexes = [
             models.Index(fields=["week_start"]),
-            # The reports look up each placement's first week with ordinary paid hours.
-            models.Index(fields=["placement", "week_start"], condition=models.Q(ordinary_hours__gt=0), name="timesheet_paid_weeks"),
+            # The reports ask, per placement, which weeks had ordinary or internship hours: with the hours in the
+            # index, PostgreSQL answers from the index alone instead of reading weeks scattered over the table.
+            models.Index(fields=["placement", "week_start"], include=["ordinary_hours", "internship_hours"], name="timesheet_week_hours"),
         ]
         verbose_name = _("timesheet")
         verbose_name_plural = _("timesheets")

@@ -159,3 +159,17 @@ def test_the_reports_menu_item(client, staff, who, shown):
     assert (reverse("reports") in urls) == shown
     # Those without the reports keep the result goals in the menu.
     assert (reverse("result_goals") in urls) == (not shown)
+
+
+def test_a_downloaded_spreadsheet_names_the_failed_record_check_first(client, manager, programme, site):
+    enrolment = factories.enrolment(site, datetime.date(2026, 2, 2))
+    Outcome.objects.create(enrolment=enrolment, kind="exit", measured_on=datetime.date(2026, 1, 1), status="other")
+    failing = [f for f in quality.findings(Scope(programme, (site,), ON)) if f.count]
+    client.force_login(manager)
+    response = client.get(reverse("report_xlsx", args=["follow-up"]), query(programme))
+    checks = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    assert checks["A3"].value != "Alle kontroller bestået."
+    assert checks["A4"].value.startswith(failing[0].title)
+    # The page itself points to the data-quality page, where the record is listed.
+    page = client.get(reverse("report", args=["follow-up"]), query(programme)).content.decode()
+    assert reverse("data_quality") in page

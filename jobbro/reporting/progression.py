@@ -26,9 +26,10 @@ Tables
    of `on` (that month only up to `on`), per site and total, and the sum of the twelve months.
 Chart: grouped bars of the mean change per dimension for the two groups.
 
-Queries: one for table 2 (a counting subquery per enrolment, grouped by site, how often assessed and reached); one
-for the first and one for the latest assessments (window functions number each enrolment's counted assessments by
-assessed_on, id in one pass; the first or last of those with two or more are summed, grouped by the reached flag);
+Queries: one for tables 1 and 2 together (portable SQL: window functions number each enrolment's counted
+assessments by assessed_on, id from the first and from the latest in one pass and count them; the enrolments in scope
+are grouped by site, how often assessed and reached, where reached is looked up only for those assessed twice, and
+the first and latest scores of those are summed per group), so the sums and the counts cover the same enrolments;
 one for table 3. Sums and counts come from the database; only the division and rounding happen here, so the means
 are exact.
 """
@@ -36,13 +37,14 @@ are exact.
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Subquery, Sum, Value, Window
-from django.db.models.functions import Coalesce, Least, RowNumber, TruncMonth
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef
+from django.db.models.functions import TruncMonth
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jobbro.cases.models import ProgressionAssessment, Timesheet
+from jobbro.cases.models import Placement, ProgressionAssessment, Timesheet
 from jobbro.cases.progression_forms import dimension_label
 from jobbro.reporting import charts
 from jobbro.reporting.base import Report, Row, Share, Table, site_columns
@@ -56,11 +58,6 @@ MONTHS = 12
 
 
 # --- The building blocks, each a query expression ----------------------------------------------------------------
-
-
-def counted_assessments(on, enrolment_ref="pk"):
-    """The assessments of the outer query's enrolment dated on or before `on`."""
-    return ProgressionAssessment.objects.filter(enrolment=OuterRef(enrolment_ref), assessed_on__lte=on)
 
 
 def counted_assessments_in_scope(scope):
@@ -77,43 +74,94 @@ def reached_ordinary_hours(on, enrolment_ref="pk"):
     ))
 
 
-def how_often_assessed(on):
-    """0, 1 or 2 for an outer enrolment with no, one, or two or more counted assessments (one subquery per enrolment)."""
-    counted = counted_assessments(on).order_by().values("enrolment").annotate(n=Count("id")).values("n")
-    return Least(Coalesce(Subquery(counted, output_field=IntegerField()), Value(0)), Value(2))
-
-
-def first_or_latest_ids(scope, latest):
-    """The id of the first (or the latest) counted assessment of each enrolment in scope assessed two or more times.
-
-    One pass over the counted assessments with window functions (the count and the position by assessed_on, id
-    within each enrolment), rather than a subquery per enrolment.
-    """
-    by_enrolment = [F("enrolment_id")]
-    order = [F("assessed_on").desc(), F("id").desc()] if latest else [F("assessed_on").asc(), F("id").asc()]
-    return counted_assessments_in_scope(scope).annotate(
-        assessments_counted=Window(Count("id"), partition_by=by_enrolment),
-        position=Window(RowNumber(), partition_by=by_enrolment, order_by=order),
-    ).filter(assessments_counted__gte=2, position=1).values("pk")
-
-
 # --- Figures -------------------------------------------------------------------------------------------------------
 
 COUNT_KEYS = ("in_scope", "none", "one", "two_or_more", "reached", "not_reached")
 HOW_OFTEN = {0: "none", 1: "one", 2: "two_or_more"}
 
 
-def citizens_assessed(scope):
+def _table(model):
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _column(model, field):
+    return connection.ops.quote_name(model._meta.get_field(field).column)
+
+
+def _per_enrolment_sql(scope):
+    """One query, grouped by site × how often assessed (0, 1, 2 for two or more) × reached (only for two or more).
+
+    Each group also carries the sums of the first and of the latest scores of its enrolments (only for two or more).
+    Portable SQL (window functions, EXISTS, CASE); the enrolments in scope come from the ORM.
+    """
+    scoped_sql, scoped_params = scope.enrolments().order_by().values("id", "site_id").query.sql_with_params()
+    a = ProgressionAssessment
+    q = connection.ops.quote_name
+    enrolment, assessed_on, pk = _column(a, "enrolment"), _column(a, "assessed_on"), _column(a, "id")
+    dimensions = [_column(a, d) for d in DIMENSIONS]
+    placement, timesheet = _table(Placement), _table(Timesheet)
+    by_enrolment = f"PARTITION BY {enrolment}"
+    inline = "NOT MATERIALIZED " if connection.vendor == "postgresql" else ""  # scoped is read twice
+    sums = ", ".join(
+        [f"SUM(f.{c})" for c in dimensions] + [f"SUM(l.{c})" for c in dimensions]
+    )
+    sql = f"""
+WITH scoped ({q("id")}, {q("site")}) AS {inline}({scoped_sql}),
+counted AS (
+    SELECT {enrolment} AS {q("enrolment")}, {", ".join(dimensions)},
+           ROW_NUMBER() OVER ({by_enrolment} ORDER BY {assessed_on}, {pk}) AS {q("from_first")},
+           ROW_NUMBER() OVER ({by_enrolment} ORDER BY {assessed_on} DESC, {pk} DESC) AS {q("from_latest")},
+           COUNT(*) OVER ({by_enrolment}) AS {q("n")}
+    FROM {_table(a)}
+    WHERE {assessed_on} <= %s AND {enrolment} IN (SELECT {q("id")} FROM scoped)
+),
+per_enrolment AS (
+    SELECT s.{q("id")}, s.{q("site")}, CASE WHEN c.{q("n")} IS NULL THEN 0 WHEN c.{q("n")} >= 2 THEN 2 ELSE 1 END AS {q("how_often")}
+    FROM scoped s LEFT JOIN counted c ON c.{q("enrolment")} = s.{q("id")} AND c.{q("from_first")} = 1
+),
+flagged AS (
+    SELECT pe.{q("id")}, pe.{q("site")}, pe.{q("how_often")},
+           CASE WHEN pe.{q("how_often")} = 2 THEN EXISTS (
+               SELECT 1 FROM {timesheet} t JOIN {placement} p ON t.{_column(Timesheet, "placement")} = p.{_column(Placement, "id")}
+               WHERE p.{_column(Placement, "enrolment")} = pe.{q("id")} AND p.{_column(Placement, "starts_on")} <= %s
+                 AND t.{_column(Timesheet, "week_start")} <= %s AND t.{_column(Timesheet, "ordinary_hours")} > 0
+           ) END AS {q("reached")}
+    FROM per_enrolment pe
+)
+SELECT fl.{q("site")}, fl.{q("how_often")}, fl.{q("reached")}, COUNT(*), {sums}
+FROM flagged fl
+LEFT JOIN counted f ON fl.{q("how_often")} = 2 AND f.{q("enrolment")} = fl.{q("id")} AND f.{q("from_first")} = 1
+LEFT JOIN counted l ON fl.{q("how_often")} = 2 AND l.{q("enrolment")} = fl.{q("id")} AND l.{q("from_latest")} = 1
+GROUP BY fl.{q("site")}, fl.{q("how_often")}, fl.{q("reached")}
+"""
+    return sql, (*scoped_params, scope.on, scope.on, scope.on)
+
+
+def enrolment_groups(scope):
+    """The grouped rows of the one query: dicts of site, how_often, reached (None unless two or more), n and the sums
+    of the first and of the latest scores ({dimension: sum}, zero unless two or more)."""
+    sql, params = _per_enrolment_sql(scope)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    width = len(DIMENSIONS)
+    return [
+        {
+            "site": site, "how_often": how_often, "reached": None if how_often != 2 else bool(reached), "n": n,
+            "first": dict(zip(DIMENSIONS, (v or 0 for v in sums[:width]), strict=True)),
+            "latest": dict(zip(DIMENSIONS, (v or 0 for v in sums[width:]), strict=True)),
+        }
+        for site, how_often, reached, n, *sums in rows
+    ]
+
+
+def citizens_assessed(scope, groups=None):
     """Per site id: citizens in scope, with none / one / two or more counted assessments, and of the last reached or not.
 
-    One grouped query (site × how often assessed × reached); the few grouped rows are added up here.
+    From the grouped rows of the one query (`groups`, read if not given); the few rows are added up here.
     """
-    rows = (
-        scope.enrolments().annotate(how_often=how_often_assessed(scope.on), reached=reached_ordinary_hours(scope.on))
-        .order_by().values("site", "how_often", "reached").annotate(n=Count("id"))
-    )
     counts = {}
-    for row in rows:
+    for row in enrolment_groups(scope) if groups is None else groups:
         site = counts.setdefault(row["site"], dict.fromkeys(COUNT_KEYS, 0))
         how_often = HOW_OFTEN[row["how_often"]]
         site["in_scope"] += row["n"]
@@ -123,17 +171,6 @@ def citizens_assessed(scope):
     return counts
 
 
-def _score_sums(scope, latest):
-    """Per reached flag: the number of enrolments assessed twice and the sum of each dimension's first (or latest) score."""
-    rows = (
-        ProgressionAssessment.objects.filter(pk__in=first_or_latest_ids(scope, latest))
-        .annotate(reached=reached_ordinary_hours(scope.on, "enrolment_id"))
-        .order_by().values("reached")
-        .annotate(n=Count("id"), **{dimension: Sum(dimension) for dimension in DIMENSIONS})
-    )
-    return {bool(row.pop("reached")): row for row in rows}
-
-
 def mean(total, n):
     """An exact mean rounded half away from zero to one decimal, or None for an empty group."""
     if not n:
@@ -141,29 +178,27 @@ def mean(total, n):
     return (Decimal(total) / Decimal(n)).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
 
 
-def _first_and_latest_sums(scope, tries=3):
-    """The sums of the first and of the latest scores, over the same enrolments in each group.
+def progression_by_group(scope, groups=None):
+    """{reached: {"n": n, dimension: (mean first, mean latest, mean change)}} for reached True and False.
 
-    They are two queries, so an assessment or hours registered for the as-of date between them could change a group;
-    the pair is then read again.
+    First and latest sums come from the same query (`groups`, read if not given), so they cover the same enrolments.
     """
-    for _try in range(tries):
-        firsts, latests = _score_sums(scope, latest=False), _score_sums(scope, latest=True)
-        if all(firsts.get(r, {}).get("n", 0) == latests.get(r, {}).get("n", 0) for r in (True, False)):
-            return firsts, latests
-    raise RuntimeError("the records kept changing while the progression report was read")
-
-
-def progression_by_group(scope):
-    """{reached: {"n": n, dimension: (mean first, mean latest, mean change)}} for reached True and False."""
-    firsts, latests = _first_and_latest_sums(scope)
+    totals = {reached: {"n": 0, "first": dict.fromkeys(DIMENSIONS, 0), "latest": dict.fromkeys(DIMENSIONS, 0)}
+              for reached in (True, False)}
+    for row in enrolment_groups(scope) if groups is None else groups:
+        if row["how_often"] != 2:
+            continue
+        group = totals[row["reached"]]
+        group["n"] += row["n"]
+        for dimension in DIMENSIONS:
+            group["first"][dimension] += row["first"][dimension]
+            group["latest"][dimension] += row["latest"][dimension]
     result = {}
-    for reached in (True, False):
-        first, last = firsts.get(reached, {}), latests.get(reached, {})
-        n = first.get("n", 0)
+    for reached, group in totals.items():
+        n = group["n"]
         result[reached] = {"n": n}
         for dimension in DIMENSIONS:
-            first_sum, last_sum = first.get(dimension) or 0, last.get(dimension) or 0
+            first_sum, last_sum = group["first"][dimension], group["latest"][dimension]
             result[reached][dimension] = (mean(first_sum, n), mean(last_sum, n), mean(last_sum - first_sum, n))
     return result
 
@@ -275,10 +310,11 @@ def change_chart(by_group):
 
 
 def build(scope):
-    by_group = progression_by_group(scope)
+    groups = enrolment_groups(scope)
+    by_group = progression_by_group(scope, groups)
     report = Report(
         key="progression", title=str(TITLE), scope=scope,
-        tables=[progression_table(by_group), citizens_assessed_table(scope, citizens_assessed(scope)),
+        tables=[progression_table(by_group), citizens_assessed_table(scope, citizens_assessed(scope, groups)),
                 per_month_table(scope, assessments_per_month(scope))],
         notes=[
             gettext("The citizens answer seven questions on a scale from 1 (worst) to 10 (best), on a tablet or on "

@@ -22,21 +22,20 @@ days, and the share still without ordinary hours is 100 × Π (1 − events at t
 t ≤ w × 7, one decimal; it is None when nobody is followed that long, unless the estimate has already reached 0.
 """
 
-import statistics
-from bisect import bisect_left
-from collections import Counter
+import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import F, Min, OuterRef, Subquery
-from django.db.models.functions import Greatest
+import numpy as np
+from django.db import connection
+from django.db.models import F, Min
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jobbro.cases.models import Outcome, OutcomeStatus
+from jobbro.cases.models import Outcome, OutcomeStatus, Placement
 from jobbro.people.models import JobGoal
 from jobbro.reporting import charts
 from jobbro.reporting.base import Report, Row, Share, Table
-from jobbro.reporting.result_goals import first_ordinary_hours, first_start
+from jobbro.reporting.result_goals import first_paid_day
 
 TITLE = _("Funnel and time to paid hours")
 SUMMARY = _("How many citizens reached a job goal, a placement, ordinary hours and self-sufficiency, how long each "
@@ -75,61 +74,101 @@ def build(scope):
 # --- The one query --------------------------------------------------------------------------------------------
 
 
-def first_job_goal(on):
-    goals = JobGoal.objects.filter(citizen=OuterRef("citizen"), kind=JobGoal.Kind.GOAL, set_on__lte=on)
-    # Inside the aggregate, so a citizen without a goal gets NULL (PostgreSQL's GREATEST would skip the NULL).
-    first = Min(Greatest("set_on", OuterRef("referred_on")))
-    return Subquery(goals.order_by().values("citizen").annotate(first=first).values("first")[:1])
+def first_job_goals(scoped, on):
+    """Per citizen in scope with a goal: the first set_on (stage_dates lifts it to the referral at the earliest)."""
+    goals = JobGoal.objects.filter(citizen__in=scoped.values("citizen"), kind=JobGoal.Kind.GOAL, set_on__lte=on)
+    return goals.order_by().values(key=F("citizen")).annotate(first=Min("set_on"))
 
 
-def first_self_sufficient(on):
-    outcomes = Outcome.objects.filter(enrolment=OuterRef("pk"), status__in=SELF_SUFFICIENT, measured_on__lte=on)
-    return Subquery(outcomes.order_by().values("enrolment").annotate(first=Min("measured_on")).values("first")[:1])
+def first_placement_dates(scoped, on):
+    """Per enrolment in scope with a placement: its earliest start on or before `on`, and the first day it counts
+    as employed (NULL without paid weeks)."""
+    placements = Placement.objects.filter(enrolment__in=scoped.values("pk"), starts_on__lte=on)
+    placements = placements.annotate(first_paid=first_paid_day(on))
+    return placements.order_by().values(key=F("enrolment")).annotate(first=Min("starts_on"), paid=Min("first_paid"))
+
+
+def first_self_sufficient(scoped, on):
+    """Per enrolment in scope with such an outcome: the earliest ordinary job or education outcome."""
+    outcomes = Outcome.objects.filter(enrolment__in=scoped.values("pk"), status__in=SELF_SUFFICIENT, measured_on__lte=on)
+    return outcomes.order_by().values(key=F("enrolment")).annotate(first=Min("measured_on"))
+
+
+_EPOCH = datetime.date(1970, 1, 1).toordinal()
+_NAT = np.iinfo(np.int64).min  # NaT as datetime64
+
+
+def _days(values):
+    """Dates (SQLite hands them back as ISO text) as an array of datetime64 days, NaT for NULL."""
+    if isinstance(next((value for value in values if value is not None), None), str):
+        return np.array(["NaT" if value is None else value for value in values], dtype="datetime64[D]")
+    days = (_NAT if value is None else value.toordinal() - _EPOCH for value in values)
+    return np.fromiter(days, dtype=np.int64, count=len(values)).view("datetime64[D]")
 
 
 def stage_dates(scope):
-    """One row of stage dates per enrolment in scope, as dicts keyed by stage plus "ended_on".
+    """The stage dates of every enrolment in scope: one array of days (NaT when not reached) per stage plus
+    "ended_on", all in the same enrolment order.
 
     Medians and the survival curve need each citizen's own dates, which no SQL aggregate available on both
     SQLite and PostgreSQL gives, so this is the one place that fetches a row per enrolment: a single query
-    with every first date computed in the database.
+    with every first date computed in the database. Each kind of first date is grouped once (by enrolment; job
+    goals by citizen, lifted to the referral here) and joined, rather than looked up per enrolment.
     """
     on = scope.on
-    return list(
-        scope.enrolments()
-        .annotate(
-            referred=F("referred_on"),
-            job_goal=first_job_goal(on),
-            placement=first_start(on=on),
-            ordinary_hours=first_ordinary_hours(on=on),
-            self_sufficient=first_self_sufficient(on),
-        )
-        .order_by()
-        .values(*STAGE_KEYS, "ended_on")
+    scoped = scope.enrolments().order_by()
+    base = scoped.values(key=F("pk"), citizen_key=F("citizen"), referred=F("referred_on"), ended=F("ended_on"))
+    quote = connection.ops.quote_name
+    parts = [  # (subquery, its columns, the outer column it joins on)
+        (first_job_goals(scoped, on), ["first"], "citizen_key"),
+        (first_placement_dates(scoped, on), ["first", "paid"], "key"),
+        (first_self_sufficient(scoped, on), ["first"], "key"),
+    ]
+    base_sql, params = base.query.sql_with_params()
+    params = list(params)
+    columns = [f"e.{quote('referred')}", f"e.{quote('ended')}"]
+    joins = []
+    for index, (queryset, names, outer) in enumerate(parts):
+        sql, part_params = queryset.query.sql_with_params()
+        joins.append(f"LEFT JOIN ({sql}) s{index} ON s{index}.{quote('key')} = e.{quote(outer)}")
+        columns.extend(f"s{index}.{quote(name)}" for name in names)
+        params.extend(part_params)
+    sql = f"SELECT {', '.join(columns)} FROM ({base_sql}) e {' '.join(joins)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    referred, ended_on, goal, placement, ordinary_hours, self_sufficient = (
+        _days([row[index] for row in rows]) for index in range(6)
     )
+    return {
+        "referred": referred,
+        "job_goal": np.maximum(goal, referred),  # NaT (no goal) stays NaT
+        "placement": placement,
+        "ordinary_hours": ordinary_hours,
+        "self_sufficient": self_sufficient,
+        "ended_on": ended_on,
+    }
 
 
 # --- Funnel ---------------------------------------------------------------------------------------------------
 
 
-def median_days(pairs):
-    """The median of the days between pairs of dates, as a measure; None when there are none."""
-    days = [(later - earlier).days for earlier, later in pairs]
-    if not days:
+def median_days(earlier, later):
+    """The median of the days from `earlier` to `later` where both are dates, as a measure; None when none are."""
+    both = ~(np.isnat(earlier) | np.isnat(later))
+    if not both.any():
         return None
-    return Decimal(str(statistics.median(days))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    days = (later[both] - earlier[both]).astype(np.int64)
+    return Decimal(str(float(np.median(days)))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def funnel_table(dates):
-    # The counts come from the rows already fetched for the medians, so both describe exactly the same citizens.
-    referred = len(dates)
+    # The counts come from the dates already fetched for the medians, so both describe exactly the same citizens.
+    referred = len(dates["referred"])
     rows = []
     for index, (key, label) in enumerate(STAGES):
-        reached = sum(1 for row in dates if row[key] is not None)
-        median = None
-        if index:
-            previous = STAGE_KEYS[index - 1]
-            median = median_days((row[previous], row[key]) for row in dates if row[previous] is not None and row[key] is not None)
+        reached = int(np.count_nonzero(~np.isnat(dates[key])))
+        median = median_days(dates[STAGE_KEYS[index - 1]], dates[key]) if index else None
         rows.append(Row(key=key, label=str(label), cells=[reached, Share(reached, referred), median]))
     return Table(
         key="funnel",
@@ -157,36 +196,34 @@ def funnel_chart(table):
 
 def times_to_ordinary_hours(dates, on):
     """(days since referral, had ordinary hours) per citizen: the first hours, or censoring at min(on, ended_on)."""
-    times = []
-    for row in dates:
-        if row["ordinary_hours"] is not None:
-            times.append((max((row["ordinary_hours"] - row["referred"]).days, 0), True))
-        else:
-            end = min(on, row["ended_on"]) if row["ended_on"] else on
-            times.append(((end - row["referred"]).days, False))
-    return times
+    on = np.datetime64(on, "D")
+    referred, hours, ended_on = dates["referred"], dates["ordinary_hours"], dates["ended_on"]
+    events = ~np.isnat(hours)
+    end = np.minimum(np.where(np.isnat(ended_on), on, ended_on), on)
+    first = np.maximum((np.where(events, hours, referred) - referred).astype(np.int64), 0)  # before referral: 0
+    days = np.where(events, first, (end - referred).astype(np.int64))
+    return days, events
 
 
 class Survival:
     """A Kaplan–Meier estimate: the share still without the event, and the number at risk, at any day."""
 
-    def __init__(self, times):
-        self.sorted_times = sorted(time for time, _event in times)
-        events = Counter(time for time, event in times if event)
-        self.event_days = sorted(events)
-        self.steps = []  # the estimate just after each event day
-        estimate = 1.0
-        for day in self.event_days:
-            estimate *= 1 - events[day] / self.at_risk(day)
-            self.steps.append(estimate)
+    def __init__(self, days, events):
+        days = np.asarray(days, dtype=np.int64)
+        events = np.asarray(events, dtype=bool)
+        self.sorted_times = np.sort(days)
+        self.event_days, counts = np.unique(days[events], return_counts=True)
+        at_risk = len(self.sorted_times) - np.searchsorted(self.sorted_times, self.event_days, side="left")
+        # The estimate just after each event day, multiplied in day order as the product is defined.
+        self.steps = np.cumprod(1 - counts / at_risk)
 
     def at_risk(self, day):
         """Citizens still followed and without the event just before `day`: time (event or censoring) ≥ day."""
-        return len(self.sorted_times) - bisect_left(self.sorted_times, day)
+        return int(len(self.sorted_times) - np.searchsorted(self.sorted_times, day, side="left"))
 
     def fraction(self, day):
-        index = bisect_left(self.event_days, day + 1)  # event days ≤ day
-        estimate = self.steps[index - 1] if index else 1.0
+        index = int(np.searchsorted(self.event_days, day + 1, side="left"))  # event days ≤ day
+        estimate = float(self.steps[index - 1]) if index else 1.0
         if not self.at_risk(day) and estimate > 0:
             return None  # nobody followed this long: the estimate would only repeat the last one
         return estimate
@@ -199,7 +236,10 @@ class Survival:
 
 
 def kaplan_meier(times):
-    return Survival(times)
+    """The estimate over (days, had the event) pairs, or over a pair of arrays (days, events)."""
+    if isinstance(times, tuple):
+        return Survival(*times)
+    return Survival([time for time, _event in times], [event for _time, event in times])
 
 
 def survival_table(survival):

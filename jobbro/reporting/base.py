@@ -11,9 +11,10 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Subquery, When
 from django.utils.translation import gettext
 
-from jobbro.cases.models import Enrolment
+from jobbro.cases.models import AssignmentChange, Enrolment
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,18 @@ class Scope:
     def fortnight_start(self):
         """The first of the 14 days ending on the as-of date."""
         return self.on - datetime.timedelta(days=13)
+
+
+def job_broker_on(on, enrolment_ref="pk", job_broker_field="job_broker"):
+    """The enrolment's job broker (user id, NULL for none) on `on`, as an expression over the outer query.
+
+    The latest job-broker row of the contact-person history dated on or before `on` (latest by date, then id);
+    `enrolment_ref` names the outer query's enrolment pk and `job_broker_field` its Enrolment.job_broker.
+    """
+    rows = AssignmentChange.objects.filter(enrolment=OuterRef(enrolment_ref), role=AssignmentChange.Role.JOB_BROKER)
+    latest = rows.filter(changed_on__lte=on).order_by("-changed_on", "-id").values("user")[:1]
+    # No history at all (records from before it was kept): the field on the enrolment is the only record there is.
+    return Case(When(Exists(rows), then=Subquery(latest)), default=F(job_broker_field), output_field=IntegerField())
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    IntegerField,
     OuterRef,
     Q,
     Subquery,
@@ -101,7 +100,6 @@ from jobbro.accounts.models import User
 from jobbro.cases.models import (
     KINDS_WITHOUT_WEEKLY_HOURS,
     AgreedHoursChange,
-    AssignmentChange,
     Contact,
     Enrolment,
     Placement,
@@ -110,7 +108,7 @@ from jobbro.cases.models import (
 )
 from jobbro.people.models import CVEntry, JobGoal
 from jobbro.reporting import charts
-from jobbro.reporting.base import Light, Report, Row, Scored, Share, Table, site_columns
+from jobbro.reporting.base import Light, Report, Row, Scored, Share, Table, job_broker_on, site_columns
 
 logger = logging.getLogger(__name__)
 
@@ -328,15 +326,6 @@ def _date_plus(field, days):
     return ExpressionWrapper(field + _days(days), output_field=DateField())
 
 
-def broker_as_of(on, enrolment_ref="pk", job_broker_field="job_broker"):
-    """The job broker's user id on `on` (NULL: none) as an expression; `enrolment_ref` names the enrolment's pk
-    in the outer query and `job_broker_field` its Enrolment.job_broker."""
-    rows = AssignmentChange.objects.filter(enrolment=OuterRef(enrolment_ref), role=AssignmentChange.Role.JOB_BROKER)
-    latest = rows.filter(changed_on__lte=on).order_by("-changed_on", "-id").values("user")[:1]
-    # No history at all (records from before it was kept): the field on the enrolment is the only record there is.
-    return Case(When(Exists(rows), then=Subquery(latest)), default=F(job_broker_field), output_field=IntegerField())
-
-
 @dataclass(frozen=True)
 class Measure:
     """An indicator as a conditional count: the whole, the part within it, and the annotations they read."""
@@ -540,9 +529,9 @@ def counts(scope, settings):
     for indicator in indicators:
         unit = PLACEMENTS if indicator.unit == PLACEMENTS else ENROLMENTS  # the caseload counts enrolments
         measures[unit][indicator.key] = MEASURES[indicator.key](scope)
-    enrolments = scope.enrolments().annotate(broker=broker_as_of(scope.on))
+    enrolments = scope.enrolments().annotate(broker=job_broker_on(scope.on))
     placements = Placement.objects.filter(enrolment__in=scope.enrolments()).annotate(
-        broker=broker_as_of(scope.on, "enrolment", "enrolment__job_broker")
+        broker=job_broker_on(scope.on, "enrolment", "enrolment__job_broker")
     )
     grouped = {
         **_grouped(enrolments, "site", measures[ENROLMENTS]),

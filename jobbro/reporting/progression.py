@@ -38,7 +38,7 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -65,13 +65,6 @@ def counted_assessments_in_scope(scope):
         enrolment__programme=scope.programme, enrolment__site__in=scope.site_ids, enrolment__referred_on__lte=scope.on,
         assessed_on__lte=scope.on,
     )
-
-
-def reached_ordinary_hours(on, enrolment_ref="pk"):
-    """The "employed" result goal for the outer enrolment: ordinary paid hours in a started placement by `on`."""
-    return Exists(Timesheet.objects.filter(
-        placement__enrolment=OuterRef(enrolment_ref), ordinary_hours__gt=0, week_start__lte=on, placement__starts_on__lte=on,
-    ))
 
 
 # --- Figures -------------------------------------------------------------------------------------------------------

@@ -34,16 +34,16 @@ check compares two independent computations. One more aggregate query counts the
 
 import datetime
 
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, When
+from django.db.models import Count, Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jobbro.accounts.models import User
-from jobbro.cases.models import AssignmentChange, Placement, PlacementKind, Timesheet
+from jobbro.cases.models import Placement, PlacementKind, Timesheet
 from jobbro.companies.models import Opening
 from jobbro.reporting import charts
-from jobbro.reporting.base import Report, Row, Table
+from jobbro.reporting.base import Report, Row, Table, job_broker_on
 
 TITLE = _("Fortnightly status")
 SUMMARY = _("The last 14 days per job broker: caseload, ordinary hours, internships, wage subsidy, placements "
@@ -60,21 +60,6 @@ FIGURES = ("caseload", "ordinary_hours", "internship", "wage_subsidy", "started"
 
 def broker_key(user_id):
     return f"broker-{user_id}"
-
-
-# --- The job broker as of the date -------------------------------------------------------------------------------
-
-
-def job_broker_on(on):
-    """The job broker's user id on `on` as an expression over enrolments (NULL: no job broker)."""
-    broker_rows = AssignmentChange.objects.filter(enrolment=OuterRef("pk"), role=AssignmentChange.Role.JOB_BROKER)
-    latest = broker_rows.filter(changed_on__lte=on).order_by("-changed_on", "-id").values("user")[:1]
-    return Case(
-        When(Exists(broker_rows), then=Subquery(latest)),
-        # No history at all: the current field is the only record there is.
-        default=F("job_broker"),
-        output_field=IntegerField(),
-    )
 
 
 # --- One set of enrolments per figure: each an uncorrelated IN (…) the database computes once and hashes -------

@@ -96,6 +96,9 @@ class StepChange(models.Model):
 
     class Meta:
         ordering = ["changed_on", "id"]
+        # The reports and record checks find each case's step on a date: the latest row up to that date, latest by
+        # date then id, read from the index alone.
+        indexes = [models.Index(fields=["enrolment", "changed_on", "id"], include=["step"], name="step_on_date")]
         verbose_name = _("step change")
         verbose_name_plural = _("step changes")
 
@@ -119,8 +122,11 @@ class AssignmentChange(models.Model):
 
     class Meta:
         ordering = ["changed_on", "id"]
-        # The reports find each case's job broker on a date: the latest row per case and role up to that date.
-        indexes = [models.Index(fields=["enrolment", "role", "changed_on"])]
+        # The reports find each case's job broker on a date: the latest row per case and role up to that date,
+        # latest by date then id, read from the index alone.
+        indexes = [
+            models.Index(fields=["enrolment", "role", "changed_on", "id"], include=["user"], name="assignment_on_date"),
+        ]
         verbose_name = _("change of contact person")
         verbose_name_plural = _("changes of contact person")
 
@@ -300,6 +306,11 @@ class Timesheet(models.Model):
             # The reports ask, per placement, which weeks had ordinary or internship hours: with the hours in the
             # index, PostgreSQL answers from the index alone instead of reading weeks scattered over the table.
             models.Index(fields=["placement", "week_start"], include=["ordinary_hours", "internship_hours"], name="timesheet_week_hours"),
+            # "Had ordinary paid hours by a date" is the employment result goal and is asked in most reports: this
+            # index holds only the weeks with ordinary hours, so a placement that never had any is passed at once.
+            models.Index(
+                fields=["placement", "week_start"], condition=models.Q(ordinary_hours__gt=0), name="timesheet_ordinary_weeks"
+            ),
         ]
         verbose_name = _("timesheet")
         verbose_name_plural = _("timesheets")
@@ -360,6 +371,8 @@ class UpskillingDecision(models.Model):
 
     class Meta:
         ordering = ["decided_on", "id"]
+        # Fidelity asks, per case, whether upskilling was decided by a date.
+        indexes = [models.Index(fields=["enrolment", "decided_on"], name="upskilling_by_date")]
         verbose_name = _("upskilling decision")
         verbose_name_plural = _("upskilling decisions")
 

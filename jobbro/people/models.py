@@ -151,6 +151,8 @@ class JobGoal(models.Model):
 
     class Meta:
         ordering = ["set_on", "id"]
+        # Fidelity asks, per citizen, whether a job goal was set by a date.
+        indexes = [models.Index(fields=["citizen", "kind", "set_on"], name="job_goal_by_date")]
         verbose_name = _("job goal")
         verbose_name_plural = _("job goals")
 
@@ -215,6 +217,8 @@ class CVEntry(models.Model):
 
     class Meta:
         ordering = ["-starts_on", "id"]
+        # The reports ask, per citizen, whether the CV was written within a period.
+        indexes = [models.Index(fields=["citizen", "recorded_on"], name="cv_entry_by_date")]
         verbose_name = _("CV entry")
         verbose_name_plural = _("CV entries")
 

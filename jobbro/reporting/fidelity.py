@@ -25,8 +25,8 @@ thirteen_weeks          whole: enrolments referred on or before on − 182 days.
                                timesheet of any of the enrolment's placements for that week has ordinary plus
                                internship hours above 0. Timesheets with week_start from referred_on − 6 days
                                to referred_on + 175 days are read; their week is (week_start − referred_on + 6)
-                               div 7, and a run of consecutive weeks is found as the groups of equal
-                               (week − ROW_NUMBER() over the enrolment's distinct weeks in order).
+                               div 7. The weeks are folded into a 26-bit mask per enrolment, and 13 consecutive
+                               weeks are a bit that survives the AND of the mask shifted by 0 … 12.
 hours_at_start          whole: placements started on or before `on`, except education.
   (ordinary hours)      part:  ordinary hours above 0 agreed at the start: the placement's first agreement of
                                hours (AgreedHoursChange, earliest from_date then id) is dated on or before its
@@ -343,12 +343,12 @@ def _job_goal_4_weeks(scope):
 
 
 def _upskilling_first_talk(scope):
-    first_talk = Contact.objects.filter(enrolment=OuterRef("pk"), occurred_on__lte=scope.on).order_by("occurred_on")
-    decided = UpskillingDecision.objects.filter(enrolment=OuterRef("pk"), decided_on__lte=OuterRef("first_talk_on"))
-    return Measure(
-        Q(first_talk_on__isnull=False), Q(Exists(decided)),
-        {"first_talk_on": Subquery(first_talk.values("occurred_on")[:1])},
-    )
+    talked = Contact.objects.filter(enrolment=OuterRef("pk"), occurred_on__lte=scope.on)
+    # Decided on or before the first talk: no talk came before the decision. Asked this way, the first talk's date
+    # is never looked up, and each question is one range of an index.
+    talk_before = Contact.objects.filter(enrolment=OuterRef(OuterRef("pk")), occurred_on__lt=OuterRef("decided_on"))
+    decided = UpskillingDecision.objects.filter(enrolment=OuterRef("pk")).filter(~Exists(talk_before))
+    return Measure(Q(Exists(talked)), Q(Exists(decided)), {})
 
 
 def _monthly_follow_up(scope):
@@ -376,31 +376,45 @@ def _days_sql(later, earlier):
     return f"({later} - {earlier})"  # PostgreSQL: date − date is a number of days
 
 
-def _thirteen_weeks_sql(scope):
-    """Enrolments in scope with 13 consecutive weeks with hours among their first 26 (gaps and islands).
+def _weeks_mask_sql(week):
+    """SQL aggregate: the enrolment's weeks with hours as a bit mask, bit w set when week w had hours.
 
-    The week range is written as a range on week_start so the (placement, week_start) index can serve it."""
+    PostgreSQL has BIT_OR; SQLite does not, but the sum of the distinct powers of two is the same mask."""
+    if connection.vendor == "sqlite":
+        return f"SUM(DISTINCT 1 << {week})"
+    return f"BIT_OR(1 << {week})"
+
+
+def _run_sql(mask, weeks):
+    """SQL: non-zero when the mask holds `weeks` consecutive set bits. Bit w survives the AND of the mask shifted
+    by 0 … weeks − 1 exactly when weeks w … w + weeks − 1 all had hours."""
+    return " & ".join(f"({mask} >> {shift})" for shift in range(weeks))
+
+
+def _thirteen_weeks_sql(scope):
+    """Enrolments in scope with 13 consecutive weeks with hours among their first 26.
+
+    The 26 weeks fit in one integer: each enrolment's weeks with hours are folded into a bit mask by one grouped
+    pass (no sort, no window over a million weeks), and a run of 13 is a bitwise test on the mask. The week range
+    is written as a range on week_start so the (placement, week_start) index can serve it."""
     quote = connection.ops.quote_name
     sites = ", ".join(["%s"] * len(scope.site_ids))
+    week = f"(({_days_sql('t.week_start', 'e.referred_on')} + 6) / 7)"
     sql = f"""
-        SELECT runs.enrolment_id FROM (
-            SELECT worked.enrolment_id,
-                   worked.week - ROW_NUMBER() OVER (PARTITION BY worked.enrolment_id ORDER BY worked.week) AS island
-            FROM (
-                SELECT DISTINCT e.id AS enrolment_id, ({_days_sql("t.week_start", "e.referred_on")} + 6) / 7 AS week
-                FROM {quote(Enrolment._meta.db_table)} e
-                JOIN {quote(Placement._meta.db_table)} p ON p.enrolment_id = e.id
-                JOIN {quote(Timesheet._meta.db_table)} t ON t.placement_id = p.id
-                WHERE e.programme_id = %s AND e.site_id IN ({sites}) AND e.referred_on <= %s
-                  AND t.week_start BETWEEN {_date_sql("e.referred_on", -6)}
-                                       AND {_date_sql("e.referred_on", 7 * (FIRST_WEEKS - 1))}
-                  AND t.ordinary_hours + t.internship_hours > 0
-            ) worked
-        ) runs
-        GROUP BY runs.enrolment_id, runs.island
-        HAVING COUNT(*) >= %s
+        SELECT worked.enrolment_id FROM (
+            SELECT e.id AS enrolment_id, {_weeks_mask_sql(week)} AS weeks
+            FROM {quote(Enrolment._meta.db_table)} e
+            JOIN {quote(Placement._meta.db_table)} p ON p.enrolment_id = e.id
+            JOIN {quote(Timesheet._meta.db_table)} t ON t.placement_id = p.id
+            WHERE e.programme_id = %s AND e.site_id IN ({sites}) AND e.referred_on <= %s
+              AND t.week_start BETWEEN {_date_sql("e.referred_on", -6)}
+                                   AND {_date_sql("e.referred_on", 7 * (FIRST_WEEKS - 1))}
+              AND t.ordinary_hours + t.internship_hours > 0
+            GROUP BY e.id
+        ) worked
+        WHERE ({_run_sql("worked.weeks", RUN_WEEKS)}) <> 0
     """
-    params = [scope.programme.pk, *scope.site_ids, scope.on - _days(THIRTEEN_WEEKS_REFERRED_DAYS), RUN_WEEKS]
+    params = [scope.programme.pk, *scope.site_ids, scope.on - _days(THIRTEEN_WEEKS_REFERRED_DAYS)]
     return RawSQL(sql, params)
 
 

@@ -19,14 +19,31 @@ outcome_before_referral     outcomes measured on or before `on` and before their
                             Counts outcomes.
 hours_after_exit            timesheets with week_start <= on whose week starts after their enrolment's end form
                             date. Counts timesheets.
+
+The two checks about hours count timesheets per placement, each as a range of weeks of the (placement, week)
+index: a clean programme's millions of weeks are never read, only the few that lie outside the range.
 """
 
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import DateField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from jobbro.cases.models import Outcome, Placement, Step, StepChange, Timesheet
 
@@ -42,38 +59,83 @@ class Finding:
     enrolment_ids: list  # at most 50 enrolment pks, ordered
 
 
+def _listed(records, enrolment_field):
+    return list(records.order_by(enrolment_field).values_list(enrolment_field, flat=True).distinct()[:LISTED])
+
+
 def _finding(key, title, explanation, records, enrolment_field):
     count = records.count()
-    ids = []
-    if count:
-        ids = list(records.order_by(enrolment_field).values_list(enrolment_field, flat=True).distinct()[:LISTED])
-    return Finding(key=key, title=title, explanation=explanation, count=count, enrolment_ids=ids)
+    return Finding(key, title, explanation, count, _listed(records, enrolment_field) if count else [])
 
 
-def _timesheets(scope):
-    return Timesheet.objects.filter(placement__enrolment__in=scope.enrolments(), week_start__lte=scope.on)
+# --- Hours outside the dates: counted per placement --------------------------------------------------------------
 
 
-def hours_outside_placement(scope):
-    week_ends_before_start = Q(week_start__lt=ExpressionWrapper(F("placement__starts_on") - datetime.timedelta(days=6),
-                                                                output_field=DateField()))
-    records = _timesheets(scope).filter(week_ends_before_start | Q(week_start__gt=F("placement__ended_on")))
-    return _finding(
-        "hours_outside_placement", gettext("Hours registered outside any placement"),
-        gettext("A week of hours lies wholly before its placement started or after it ended, so the hours count for "
-                "no placement in the reports. Move the hours to the right week, or correct the placement's dates."),
-        records, "placement__enrolment_id",
+def _weeks(scope, **week_start):
+    """The number of the placement's timesheets for weeks starting on or before `on` within a range of weeks,
+    counted from the (placement, week) index alone."""
+    weeks = Timesheet.objects.filter(placement=OuterRef("pk"), week_start__lte=scope.on, **week_start)
+    return Coalesce(Subquery(weeks.order_by().values("placement").annotate(n=Count("week_start")).values("n")), 0)
+
+
+def _weeks_after(scope, end):
+    """The weeks after an end date, looked up only when there is one."""
+    return Case(When(**{f"{end}__isnull": False}, then=_weeks(scope, week_start__gt=OuterRef(end))), default=0)
+
+
+def _hours_outside_the_dates(scope):
+    """The placements in scope with, each, the number of their weeks of hours outside the placement (before its
+    start or after its end) and after the citizen's exit: a range of the (placement, week) index for each.
+
+    A placement never ends before it starts (a database constraint), so no week is both before and after it."""
+    week_ends_before_start = ExpressionWrapper(F("starts_on") - datetime.timedelta(days=6), output_field=DateField())
+    return (
+        Placement.objects.filter(enrolment__in=scope.enrolments())
+        .alias(week_ends_before_start=week_ends_before_start)
+        .annotate(
+            outside=_weeks(scope, week_start__lt=OuterRef("week_ends_before_start")) + _weeks_after(scope, "ended_on"),
+            after_exit=_weeks_after(scope, "enrolment__ended_on"),
+        )
     )
+
+
+HOURS_OUTSIDE_PLACEMENT = (
+    "hours_outside_placement", _("Hours registered outside any placement"),
+    _("A week of hours lies wholly before its placement started or after it ended, so the hours count for no placement "
+      "in the reports. Move the hours to the right week, or correct the placement's dates."),
+)
+HOURS_AFTER_EXIT = (
+    "hours_after_exit", _("Hours registered after the citizen left"),
+    _("A week of hours starts after the end form date, when the citizen was no longer in the programme. Correct the "
+      "week or the placement, or the end form date if the citizen left later."),
+)
+
+
+def hours_findings(scope):
+    """{key: Finding} for hours outside any placement and hours after exit, each counting timesheets."""
+    placements = _hours_outside_the_dates(scope)
+    sums = placements.aggregate(**{f"{counted}_sum": Sum(counted) for counted in ("outside", "after_exit")})
+    found = {}
+    for (key, title, explanation), counted in ((HOURS_OUTSIDE_PLACEMENT, "outside"), (HOURS_AFTER_EXIT, "after_exit")):
+        count = sums[f"{counted}_sum"] or 0
+        listed = _listed(placements.filter(**{f"{counted}__gt": 0}), "enrolment_id") if count else []
+        found[key] = Finding(key, str(title), str(explanation), count, listed)
+    return found
+
+
+# --- The other checks ---------------------------------------------------------------------------------------------
 
 
 def overlapping_placements(scope):
-    started = Placement.objects.filter(starts_on__lte=scope.on).annotate(open_end=Coalesce("ended_on", Value(datetime.date.max)))
-    other = (
-        Placement.objects.filter(enrolment=OuterRef("enrolment"), starts_on__lte=scope.on, starts_on__lt=OuterRef("open_end"))
-        .exclude(pk=OuterRef("pk"))
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=OuterRef("starts_on")))
+    # The placements are paired with the enrolment's other placements by one join, each pair once (the other has the
+    # greater pk); all conditions sit in one filter() so they speak of the same other placement.
+    other_starts_before_end = Q(enrolment__placements__starts_on__lt=Coalesce("ended_on", Value(datetime.date.max)))
+    other_ends_after_start = Q(enrolment__placements__ended_on__isnull=True) | Q(enrolment__placements__ended_on__gt=F("starts_on"))
+    overlapping = Placement.objects.filter(
+        Q(starts_on__lte=scope.on, enrolment__placements__pk__gt=F("pk"), enrolment__placements__starts_on__lte=scope.on)
+        & other_starts_before_end & other_ends_after_start
     )
-    records = scope.enrolments().filter(Exists(started.filter(enrolment=OuterRef("pk")).filter(Exists(other))))
+    records = scope.enrolments().filter(pk__in=overlapping.values("enrolment_id"))
     return _finding(
         "overlapping_placements", gettext("Overlapping placements"),
         gettext("A citizen has two placements running at the same time. If one replaced the other, end the first on "
@@ -125,26 +187,20 @@ def outcome_before_referral(scope):
     )
 
 
-def hours_after_exit(scope):
-    records = _timesheets(scope).filter(week_start__gt=F("placement__enrolment__ended_on"))
-    return _finding(
-        "hours_after_exit", gettext("Hours registered after the citizen left"),
-        gettext("A week of hours starts after the end form date, when the citizen was no longer in the programme. "
-                "Correct the week or the placement, or the end form date if the citizen left later."),
-        records, "placement__enrolment_id",
-    )
-
-
 CHECKS = [
-    hours_outside_placement,
     overlapping_placements,
     open_after_planned_end,
     step_3_without_placement,
     outcome_before_referral,
-    hours_after_exit,
 ]
+ORDER = ["hours_outside_placement", "overlapping_placements", "open_after_planned_end", "step_3_without_placement",
+         "outcome_before_referral", "hours_after_exit"]
 
 
 def findings(scope):
     """Every check, in a fixed order, including those that found nothing."""
-    return [check(scope) for check in CHECKS]
+    found = hours_findings(scope)
+    for check in CHECKS:
+        finding = check(scope)
+        found[finding.key] = finding
+    return [found[key] for key in ORDER]

@@ -35,6 +35,8 @@ def test_a_manager_reads_every_report_and_takes_them_to_the_steering_group(demo,
         assert page.locator("#report-problems").count() == 0, page.locator("#report-problems").inner_text()
         for chart in page.locator("figure.jb-chart").all():
             assert chart.locator("svg").count() == 1 and chart.locator("figcaption").inner_text()
+        # A table wider than the window scrolls inside its frame; the page itself never scrolls sideways.
+        assert page.evaluate("document.documentElement.scrollWidth") <= page.evaluate("window.innerWidth"), entry.slug
         violations = axe_check(page)
         assert not violations, "\n".join(v["summary"] for v in violations)
         screenshot(page, f"report-{entry.slug}")

@@ -120,6 +120,14 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # than it saves on them (its cost estimate is far off), and a larger work_mem keeps their sorts in memory.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c work_mem=32MB"
 
+# Counters that must hold across every server process (wrong tablet codes per network address) live in the
+# database; the table is created by a migration. Everything else may stay in each process's memory.
+SHARED_CACHE_TABLE = "jobbro_shared_cache"
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": SHARED_CACHE_TABLE},
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # SQLite builds covering indexes without their included columns; that is all W040 says, and it is fine there.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]

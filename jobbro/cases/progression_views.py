@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -172,19 +172,24 @@ def _recent_wrong_codes(request):
     return [t for t in request.session.get(SESSION_WRONG_CODES, []) if now - t < LOCK_SECONDS]
 
 
+def _wrong_codes_by_address():
+    """Counted in the database, so every server process sees the same count."""
+    return caches["shared"]
+
+
 def _code_entry_locked(request):
     return (len(_recent_wrong_codes(request)) >= WRONG_CODES_PER_DEVICE
-            or cache.get(_address_key(request), 0) >= WRONG_CODES_PER_ADDRESS)
+            or _wrong_codes_by_address().get(_address_key(request), 0) >= WRONG_CODES_PER_ADDRESS)
 
 
 def _count_wrong_code(request):
     request.session[SESSION_WRONG_CODES] = [*_recent_wrong_codes(request), time.time()]
-    key = _address_key(request)
-    cache.add(key, 0, LOCK_SECONDS)  # the window starts with the first wrong code
+    key, counts = _address_key(request), _wrong_codes_by_address()
+    counts.add(key, 0, LOCK_SECONDS)  # the window starts with the first wrong code
     try:
-        cache.incr(key)
+        counts.incr(key)
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, LOCK_SECONDS)
+        counts.set(key, 1, LOCK_SECONDS)
 
 
 def _tablet(request, template, context=None, status=200):

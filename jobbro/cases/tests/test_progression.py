@@ -7,8 +7,9 @@ import re
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,11 +25,9 @@ TOKEN_ALPHABET = re.compile(r"^[A-Za-z0-9_-]{32,}$")
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Wrong codes are counted per address in the cache; every test starts with none."""
-    cache.clear()
-    yield
-    cache.clear()
+def _fresh_counts(db):
+    """Wrong codes are counted per address in the shared cache; every test starts with none."""
+    caches["shared"].clear()
 
 
 @pytest.fixture
@@ -309,12 +308,12 @@ def test_the_device_lock_ends_after_15_minutes(client, enrolment, alice, monkeyp
     assert client.post(CODE_URL, {"code": code}).status_code == 429
     later = progression_views.time.time() + progression_views.LOCK_SECONDS + 1
     monkeypatch.setattr(progression_views.time, "time", lambda: later)
-    cache.clear()  # the per-address count has its own expiry in the cache
+    caches["shared"].clear()  # the per-address count expires by the database's clock, not the patched one
     assert client.post(CODE_URL, {"code": code}).status_code == 302
 
 
 def test_a_fresh_session_from_the_same_address_is_stopped_too(client, enrolment, alice, monkeypatch):
-    """Throwing the cookie away does not give new tries: the address is counted in the cache."""
+    """Throwing the cookie away does not give new tries: the address is counted in the shared cache."""
     monkeypatch.setattr(progression_views, "WRONG_CODES_PER_ADDRESS", 7)
     _invitation, _token, code = invite(enrolment, alice)
     wrong = f"{(int(code) + 1) % 10**6:06d}"
@@ -323,6 +322,20 @@ def test_a_fresh_session_from_the_same_address_is_stopped_too(client, enrolment,
     fresh = type(client)()
     assert [fresh.post(CODE_URL, {"code": wrong}).status_code for _ in range(3)] == [400, 400, 429]
     assert type(client)().post(CODE_URL, {"code": code}).status_code == 429
+
+
+def test_the_count_per_address_is_shared_by_every_server_process(client, enrolment, alice, monkeypatch):
+    """Each server process has its own memory; the count per address is in the database, which they share."""
+    monkeypatch.setattr(progression_views, "WRONG_CODES_PER_ADDRESS", 3)
+    _invitation, _token, code = invite(enrolment, alice)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(3):
+        type(client)().post(CODE_URL, {"code": wrong})
+    caches["default"].clear()  # what another process would see of this one's memory: nothing
+    assert type(client)().post(CODE_URL, {"code": code}).status_code == 429
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(settings.SHARED_CACHE_TABLE)}")
+        assert cursor.fetchone()[0] == 1
 
 
 # --- Open on this device ------------------------------------------------------------------------------------------

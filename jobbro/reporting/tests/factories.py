@@ -65,6 +65,10 @@ def week(placement, monday, ordinary=0, internship=0):
     return Timesheet.objects.create(placement=placement, week_start=monday, ordinary_hours=ordinary, internship_hours=internship)
 
 
+def days(n):
+    return datetime.timedelta(days=n)
+
+
 def monday(day):
     return day - datetime.timedelta(days=day.weekday())
 

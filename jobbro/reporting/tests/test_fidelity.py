@@ -29,13 +29,10 @@ from jobbro.people.models import CVEntry, JobGoal
 from jobbro.reporting import fidelity
 from jobbro.reporting.base import Light, Scope, Share
 from jobbro.reporting.tests import factories as f
+from jobbro.reporting.tests.factories import days
 
 D = datetime.date
 ON = D(2026, 6, 30)  # a Tuesday
-
-
-def days(n):
-    return datetime.timedelta(days=n)
 
 
 # --- Rows the factories do not make ---------------------------------------------------------------------

@@ -8,7 +8,6 @@ from fractions import Fraction
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 
@@ -18,24 +17,15 @@ from jobbro.people.models import JobGoal
 from jobbro.reporting import funnel, result_goals
 from jobbro.reporting.base import Scope, Share
 from jobbro.reporting.tests import factories as f
+from jobbro.reporting.tests.factories import days
 from jobbro.reporting.tests.test_goals_report import Rows, make_world, world_spec
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 D = datetime.date
 START = D(2025, 1, 1)
 STAGES = ["referred", "job_goal", "placement", "ordinary_hours", "self_sufficient"]
 SELF_SUFFICIENT = {OutcomeStatus.ORDINARY_JOB, OutcomeStatus.EDUCATION}
-
-
-@pytest.fixture(autouse=True)
-def in_english():
-    with translation.override("en"):
-        yield
-
-
-def days(n):
-    return datetime.timedelta(days=n)
 
 
 def build(programme, sites, on):

@@ -12,7 +12,6 @@ from fractions import Fraction
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -25,23 +24,14 @@ from jobbro.people.models import JobGoal
 from jobbro.reporting import goals_report, result_goals
 from jobbro.reporting.base import Scope, Share
 from jobbro.reporting.tests import factories as f
+from jobbro.reporting.tests.factories import days
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 D = datetime.date
 START = D(2025, 1, 1)
 SOCIAL = Company.Kind.SOCIAL_ECONOMIC
 METRICS = ["referred", "matched_and_started", "employed"]
-
-
-@pytest.fixture(autouse=True)
-def in_english():
-    with translation.override("en"):
-        yield
-
-
-def days(n):
-    return datetime.timedelta(days=n)
 
 
 def build(programme, sites, on):

@@ -10,7 +10,6 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from django.utils import translation
 
 from jobbro.accounts.models import ResultGoal, TargetGroup
 from jobbro.cases.models import (
@@ -34,18 +33,12 @@ from jobbro.reporting.base import Light, Scope, Scored, Share
 from jobbro.reporting.registry import REPORTS
 from jobbro.reporting.tests import factories as f
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 D = datetime.date
 ON = D(2026, 6, 30)  # a Tuesday: the fortnight is 17.06–30.06.2026, the hours window the weeks of 08.06–29.06
 EARLY = D(2025, 12, 31)  # a Wednesday: the fortnight is 18.12–31.12.2025
 ONE_WEEK = datetime.timedelta(days=7)
-
-
-@pytest.fixture(autouse=True)
-def in_english():
-    with translation.override("en"):
-        yield
 
 
 # --- Building blocks -------------------------------------------------------------------------------------------------

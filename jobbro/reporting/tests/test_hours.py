@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -18,6 +17,7 @@ from jobbro.people.models import Citizen
 from jobbro.reporting import hours
 from jobbro.reporting.base import Scope
 from jobbro.reporting.tests import factories as f
+from jobbro.reporting.tests.factories import days
 
 D = datetime.date
 ON = D(2025, 3, 14)  # a Friday in the week of Monday 10 March
@@ -25,23 +25,13 @@ WINDOW_START = D(2025, 2, 17)  # the four weeks: 17 Feb, 24 Feb, 3 Mar, 10 Mar
 ESTIMATED_ALL, ESTIMATED_WITH_ACTUAL, ACTUAL, ORDINARY = range(4)
 BANDS = hours.BANDS
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def in_english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 @pytest.fixture
 def world(db):
     programme, sites = f.programme_with_sites("Aarhus", "Randers")
     return programme, sites, f.company()
-
-
-def days(n):
-    return datetime.timedelta(days=n)
 
 
 def scope_of(programme, sites, on=ON):

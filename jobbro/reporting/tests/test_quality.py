@@ -14,15 +14,12 @@ from jobbro.conftest import rolled_back
 from jobbro.reporting import quality
 from jobbro.reporting.base import Scope
 from jobbro.reporting.tests import factories as f
+from jobbro.reporting.tests.factories import days
 
 D = datetime.date
 ON = D(2026, 6, 30)  # a Tuesday
 KEYS = ["hours_outside_placement", "overlapping_placements", "open_after_planned_end", "step_3_without_placement",
         "outcome_before_referral", "hours_after_exit"]
-
-
-def days(n):
-    return datetime.timedelta(days=n)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -17,23 +16,14 @@ from jobbro.conftest import rolled_back
 from jobbro.reporting import status
 from jobbro.reporting.base import Report, Scope
 from jobbro.reporting.tests import factories as f
+from jobbro.reporting.tests.factories import days
 
 D = datetime.date
 ON = D(2025, 3, 14)  # a Friday; the fortnight is Saturday 1 March to Friday 14 March
 FIRST_OVERLAPPING_WEEK = D(2025, 2, 24)  # Monday 24 February: its Saturday and Sunday are in the fortnight
 CASELOAD, ORDINARY, INTERNSHIP, WAGE_SUBSIDY, STARTED = range(5)
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def in_english():
-    with translation.override("en"):
-        yield
-
-
-def days(n):
-    return datetime.timedelta(days=n)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 
 @pytest.fixture

@@ -80,6 +80,7 @@ from jobbro.imports import reader, schemas
 from jobbro.imports.models import ImportRun
 from jobbro.people import cpr
 from jobbro.people.models import Citizen, CVEntry, TrafficLightChange
+from jobbro.reporting import facts
 
 BATCH = 2000  # rows per INSERT
 CHUNK = 900  # keys per IN (...) when preloading
@@ -1160,6 +1161,16 @@ class Importer:
                 getattr(self, f"import_{kind}")(rows)
             self.tick(0, force=True)
         self.follow_history()
+        self.refresh_report_facts()
+
+    def refresh_report_facts(self):
+        """The rows went in in bulk, past the receivers that keep the report facts: refresh the facts of every case
+        of every citizen the files named."""
+        citizen_ids = sorted(set(self.citizens.values()))
+        enrolment_ids = []
+        for chunk in chunks(citizen_ids):
+            enrolment_ids += Enrolment.objects.filter(citizen_id__in=chunk).values_list("pk", flat=True)
+        facts.refresh(enrolment_ids)
 
 
 def sha256_of(files):

@@ -6,3 +6,8 @@ class ReportingConfig(AppConfig):
     name = "jobbro.reporting"
     label = "reporting"
     verbose_name = _("Reports")
+
+    def ready(self):
+        from jobbro.reporting import facts
+
+        facts.connect()

@@ -11,10 +11,11 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Subquery, When
+from django.db.models import F, FilteredRelation, Q
 from django.utils.translation import gettext
 
-from jobbro.cases.models import AssignmentChange, Enrolment
+from jobbro.cases.models import Enrolment
+from jobbro.reporting import facts
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,17 @@ class Scope:
     programme: object
     sites: tuple
     on: datetime.date
+
+    # The count of stale marks this process had written when the scope last brought the report facts up to date.
+    _facts_seen: list = field(default_factory=list, compare=False, repr=False)
+
+    def catch_up(self):
+        """Bring the report facts of every case written since up to date (see jobbro/reporting/facts.py): on the
+        scope's first query, and again only after this process has written records since."""
+        written = facts.marks_written()
+        if self._facts_seen != [written]:
+            facts.catch_up()
+            self._facts_seen[:] = [written]
 
     @property
     def site_ids(self):
@@ -35,6 +47,7 @@ class Scope:
 
     def enrolments(self):
         """Enrolments in scope whose start form is dated on or before the as-of date."""
+        self.catch_up()
         return Enrolment.objects.filter(programme=self.programme, site__in=self.site_ids, referred_on__lte=self.on)
 
     @property
@@ -43,16 +56,17 @@ class Scope:
         return self.on - datetime.timedelta(days=13)
 
 
-def job_broker_on(on, enrolment_ref="pk", job_broker_field="job_broker"):
-    """The enrolment's job broker (user id, NULL for none) on `on`, as an expression over the outer query.
+def with_job_broker_on(queryset, on, enrolment=""):
+    """The queryset with `broker` annotated: the enrolment's job broker (user id, None for none) on `on`.
 
-    The latest job-broker row of the contact-person history dated on or before `on` (latest by date, then id);
-    `enrolment_ref` names the outer query's enrolment pk and `job_broker_field` its Enrolment.job_broker.
-    """
-    rows = AssignmentChange.objects.filter(enrolment=OuterRef(enrolment_ref), role=AssignmentChange.Role.JOB_BROKER)
-    latest = rows.filter(changed_on__lte=on).order_by("-changed_on", "-id").values("user")[:1]
-    # No history at all (records from before it was kept): the field on the enrolment is the only record there is.
-    return Case(When(Exists(rows), then=Subquery(latest)), default=F(job_broker_field), output_field=IntegerField())
+    Read from the enrolment's JobBrokerPeriod holding `on` (see jobbro/reporting/facts.py: the latest job-broker row
+    of the contact-person history dated on or before `on`), joined once: at most one period holds on a date, so the
+    join never adds rows. `enrolment` is the path from the queryset's model to the enrolment ("" for Enrolment)."""
+    periods = f"{enrolment}__job_broker_periods" if enrolment else "job_broker_periods"
+    holds = (Q(**{f"{periods}__starts_on__isnull": True}) | Q(**{f"{periods}__starts_on__lte": on})) & (
+        Q(**{f"{periods}__ends_on__isnull": True}) | Q(**{f"{periods}__ends_on__gt": on})
+    )
+    return queryset.annotate(period_on=FilteredRelation(periods, condition=holds)).annotate(broker=F("period_on__user"))
 
 
 @dataclass(frozen=True)

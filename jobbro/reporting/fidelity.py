@@ -73,25 +73,15 @@ declare their add-up rules, and the tests compare every figure with a plain comp
 import datetime
 import logging
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import (
-    Case,
     Count,
-    DateField,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     Q,
-    Subquery,
-    Value,
-    When,
 )
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -99,16 +89,12 @@ from django.utils.translation import gettext_lazy as _
 from jobbro.accounts.models import User
 from jobbro.cases.models import (
     KINDS_WITHOUT_WEEKLY_HOURS,
-    AgreedHoursChange,
     Contact,
-    Enrolment,
     Placement,
-    Timesheet,
-    UpskillingDecision,
 )
-from jobbro.people.models import CVEntry, JobGoal
 from jobbro.reporting import charts
-from jobbro.reporting.base import Light, Report, Row, Scored, Share, Table, job_broker_on, site_columns
+from jobbro.reporting.base import Light, Report, Row, Scored, Share, Table, site_columns, with_job_broker_on
+from jobbro.reporting.facts import CV_DAYS_AFTER_END, date_plus
 
 logger = logging.getLogger(__name__)
 
@@ -148,11 +134,8 @@ RANGES = {"target": (1, 100), "max": (1, 1000), AMBER_MARGIN: (0, 100)}
 ENROLMENTS, PLACEMENTS, JOB_BROKERS = "enrolments", "placements", "job_brokers"
 
 JOB_GOAL_DAYS = 28
-CV_DAYS_AFTER_END = 30
 FOLLOW_UP_DAYS = 31
 THIRTEEN_WEEKS_REFERRED_DAYS = 182
-RUN_WEEKS = 13
-FIRST_WEEKS = 26
 
 
 @dataclass(frozen=True)
@@ -321,11 +304,6 @@ def _days(n):
     return datetime.timedelta(days=n)
 
 
-def _date_plus(field, days):
-    """A date column (or OuterRef) plus a number of days, as a date, on SQLite and PostgreSQL alike."""
-    return ExpressionWrapper(field + _days(days), output_field=DateField())
-
-
 @dataclass(frozen=True)
 class Measure:
     """An indicator as a conditional count: the whole, the part within it, and the annotations they read."""
@@ -336,19 +314,14 @@ class Measure:
 
 
 def _job_goal_4_weeks(scope):
-    goal = JobGoal.objects.filter(
-        citizen=OuterRef("citizen"), kind=JobGoal.Kind.GOAL, set_on__lte=_date_plus(OuterRef("referred_on"), JOB_GOAL_DAYS)
-    )
-    return Measure(Q(referred_on__lte=scope.on - _days(JOB_GOAL_DAYS)), Q(Exists(goal)), {})
+    part = Q(facts__first_job_goal_on__lte=date_plus(F("referred_on"), JOB_GOAL_DAYS))
+    return Measure(Q(referred_on__lte=scope.on - _days(JOB_GOAL_DAYS)), part, {})
 
 
 def _upskilling_first_talk(scope):
-    talked = Contact.objects.filter(enrolment=OuterRef("pk"), occurred_on__lte=scope.on)
-    # Decided on or before the first talk: no talk came before the decision. Asked this way, the first talk's date
-    # is never looked up, and each question is one range of an index.
-    talk_before = Contact.objects.filter(enrolment=OuterRef(OuterRef("pk")), occurred_on__lt=OuterRef("decided_on"))
-    decided = UpskillingDecision.objects.filter(enrolment=OuterRef("pk")).filter(~Exists(talk_before))
-    return Measure(Q(Exists(talked)), Q(Exists(decided)), {})
+    # Decided on or before the first talk; the first talk and the first decision are facts kept per enrolment.
+    part = Q(facts__first_upskilling_decision_on__lte=F("facts__first_contact_on"))
+    return Measure(Q(facts__first_contact_on__lte=scope.on), part, {})
 
 
 def _monthly_follow_up(scope):
@@ -362,65 +335,9 @@ def _monthly_follow_up(scope):
     return Measure(Q(Exists(in_placement)), Q(Exists(contact)), {})
 
 
-def _date_sql(column, days):
-    """SQL for a date column plus a whole number of days, as a date."""
-    if connection.vendor == "sqlite":
-        return f"date({column}, '{days:+d} days')"
-    return f"({column} + {days:d})"  # PostgreSQL: date + integer is a date
-
-
-def _days_sql(later, earlier):
-    """SQL for the whole days from one date column to another."""
-    if connection.vendor == "sqlite":
-        return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
-    return f"({later} - {earlier})"  # PostgreSQL: date − date is a number of days
-
-
-def _weeks_mask_sql(week):
-    """SQL aggregate: the enrolment's weeks with hours as a bit mask, bit w set when week w had hours.
-
-    PostgreSQL has BIT_OR; SQLite does not, but the sum of the distinct powers of two is the same mask."""
-    if connection.vendor == "sqlite":
-        return f"SUM(DISTINCT 1 << {week})"
-    return f"BIT_OR(1 << {week})"
-
-
-def _run_sql(mask, weeks):
-    """SQL: non-zero when the mask holds `weeks` consecutive set bits. Bit w survives the AND of the mask shifted
-    by 0 … weeks − 1 exactly when weeks w … w + weeks − 1 all had hours."""
-    return " & ".join(f"({mask} >> {shift})" for shift in range(weeks))
-
-
-def _thirteen_weeks_sql(scope):
-    """Enrolments in scope with 13 consecutive weeks with hours among their first 26.
-
-    The 26 weeks fit in one integer: each enrolment's weeks with hours are folded into a bit mask by one grouped
-    pass (no sort, no window over a million weeks), and a run of 13 is a bitwise test on the mask. The week range
-    is written as a range on week_start so the (placement, week_start) index can serve it."""
-    quote = connection.ops.quote_name
-    sites = ", ".join(["%s"] * len(scope.site_ids))
-    week = f"(({_days_sql('t.week_start', 'e.referred_on')} + 6) / 7)"
-    sql = f"""
-        SELECT worked.enrolment_id FROM (
-            SELECT e.id AS enrolment_id, {_weeks_mask_sql(week)} AS weeks
-            FROM {quote(Enrolment._meta.db_table)} e
-            JOIN {quote(Placement._meta.db_table)} p ON p.enrolment_id = e.id
-            JOIN {quote(Timesheet._meta.db_table)} t ON t.placement_id = p.id
-            WHERE e.programme_id = %s AND e.site_id IN ({sites}) AND e.referred_on <= %s
-              AND t.week_start BETWEEN {_date_sql("e.referred_on", -6)}
-                                   AND {_date_sql("e.referred_on", 7 * (FIRST_WEEKS - 1))}
-              AND t.ordinary_hours + t.internship_hours > 0
-            GROUP BY e.id
-        ) worked
-        WHERE ({_run_sql("worked.weeks", RUN_WEEKS)}) <> 0
-    """
-    params = [scope.programme.pk, *scope.site_ids, scope.on - _days(THIRTEEN_WEEKS_REFERRED_DAYS)]
-    return RawSQL(sql, params)
-
-
 def _thirteen_weeks(scope):
-    part = Q(pk__in=_thirteen_weeks_sql(scope)) if scope.site_ids else Q(pk__in=[])
-    return Measure(Q(referred_on__lte=scope.on - _days(THIRTEEN_WEEKS_REFERRED_DAYS)), part, {})
+    return Measure(Q(referred_on__lte=scope.on - _days(THIRTEEN_WEEKS_REFERRED_DAYS)),
+                   Q(facts__thirteen_weeks_by_week_26=True), {})
 
 
 def _active_on(scope):
@@ -437,24 +354,11 @@ def _buddy(scope):
 
 
 def _hours_at_start(scope):
-    first = AgreedHoursChange.objects.filter(placement=OuterRef("pk")).order_by("from_date", "id")
-    # The first agreement's ordinary hours if it is dated on or before the start, else 0 (a later first agreement
-    # means none was made at the start); no agreement history at all gives NULL, and the placement's own field.
-    hours_at_start = first.annotate(
-        at_start=Case(When(from_date__lte=OuterRef("starts_on"), then="ordinary_hours"), default=Value(Decimal(0)))
-    ).values("at_start")[:1]
-    return Measure(_at_a_company(scope.on), Q(hours_agreed_at_start__gt=0), {
-        "hours_agreed_at_start": Coalesce(Subquery(hours_at_start), "agreed_ordinary_hours"),
-    })
+    return Measure(_at_a_company(scope.on), Q(facts__ordinary_hours_at_start=True), {})
 
 
 def _cv_updated(scope):
-    entry = CVEntry.objects.filter(
-        citizen=OuterRef("enrolment__citizen"),
-        recorded_on__gte=OuterRef("starts_on"),
-        recorded_on__lte=_date_plus(OuterRef("ended_on"), CV_DAYS_AFTER_END),
-    )
-    return Measure(Q(ended_on__lte=scope.on - _days(CV_DAYS_AFTER_END)), Q(Exists(entry)), {})
+    return Measure(Q(ended_on__lte=scope.on - _days(CV_DAYS_AFTER_END)), Q(facts__cv_updated=True), {})
 
 
 MEASURES = {
@@ -543,10 +447,8 @@ def counts(scope, settings):
     for indicator in indicators:
         unit = PLACEMENTS if indicator.unit == PLACEMENTS else ENROLMENTS  # the caseload counts enrolments
         measures[unit][indicator.key] = MEASURES[indicator.key](scope)
-    enrolments = scope.enrolments().annotate(broker=job_broker_on(scope.on))
-    placements = Placement.objects.filter(enrolment__in=scope.enrolments()).annotate(
-        broker=job_broker_on(scope.on, "enrolment", "enrolment__job_broker")
-    )
+    enrolments = with_job_broker_on(scope.enrolments(), scope.on)
+    placements = with_job_broker_on(Placement.objects.filter(enrolment__in=scope.enrolments()), scope.on, "enrolment")
     grouped = {
         **_grouped(enrolments, "site", measures[ENROLMENTS]),
         **_grouped(placements, "enrolment__site", measures[PLACEMENTS]),

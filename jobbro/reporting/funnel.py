@@ -27,12 +27,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 from django.db import connection
-from django.db.models import F, Min
+from django.db.models import Case, DateField, F, Min, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jobbro.cases.models import Outcome, OutcomeStatus, Placement
-from jobbro.people.models import JobGoal
 from jobbro.reporting import charts
 from jobbro.reporting.base import Report, Row, Share, Table
 from jobbro.reporting.result_goals import first_paid_day
@@ -74,12 +73,6 @@ def build(scope):
 # --- The one query --------------------------------------------------------------------------------------------
 
 
-def first_job_goals(scoped, on):
-    """Per citizen in scope with a goal: the first set_on (stage_dates lifts it to the referral at the earliest)."""
-    goals = JobGoal.objects.filter(citizen__in=scoped.values("citizen"), kind=JobGoal.Kind.GOAL, set_on__lte=on)
-    return goals.order_by().values(key=F("citizen")).annotate(first=Min("set_on"))
-
-
 def first_placement_dates(scoped, on):
     """Per enrolment in scope with a placement: its earliest start on or before `on`, and the first day it counts
     as employed (NULL without paid weeks)."""
@@ -112,21 +105,23 @@ def stage_dates(scope):
 
     Medians and the survival curve need each citizen's own dates, which no SQL aggregate available on both
     SQLite and PostgreSQL gives, so this is the one place that fetches a row per enrolment: a single query
-    with every first date computed in the database. Each kind of first date is grouped once (by enrolment; job
-    goals by citizen, lifted to the referral here) and joined, rather than looked up per enrolment.
+    with every first date computed in the database. Each kind of first date is grouped once by enrolment and joined, rather
+    than looked up per enrolment; the first job goal and the first paid week are report facts (lifted to the
+    referral and the placement start here and in first_paid_day).
     """
     on = scope.on
     scoped = scope.enrolments().order_by()
-    base = scoped.values(key=F("pk"), citizen_key=F("citizen"), referred=F("referred_on"), ended=F("ended_on"))
+    # The citizen's first job goal is a fact kept per enrolment (jobbro/reporting/facts.py).
+    first_goal = Case(When(facts__first_job_goal_on__lte=on, then=F("facts__first_job_goal_on")), output_field=DateField())
+    base = scoped.values(key=F("pk"), referred=F("referred_on"), ended=F("ended_on"), goal=first_goal)
     quote = connection.ops.quote_name
     parts = [  # (subquery, its columns, the outer column it joins on)
-        (first_job_goals(scoped, on), ["first"], "citizen_key"),
         (first_placement_dates(scoped, on), ["first", "paid"], "key"),
         (first_self_sufficient(scoped, on), ["first"], "key"),
     ]
     base_sql, params = base.query.sql_with_params()
     params = list(params)
-    columns = [f"e.{quote('referred')}", f"e.{quote('ended')}"]
+    columns = [f"e.{quote('referred')}", f"e.{quote('ended')}", f"e.{quote('goal')}"]
     joins = []
     for index, (queryset, names, outer) in enumerate(parts):
         sql, part_params = queryset.query.sql_with_params()

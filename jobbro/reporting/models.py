@@ -1,0 +1,75 @@
+"""Facts kept for the reports: summaries of a case's records that hold for every as-of date.
+
+Each fact is a first or last date, a yes/no that only depends on records dated before the date any report asks
+about it, or the period a job broker held a case. None is ever typed: jobbro/reporting/facts.py computes them
+from the records, and refreshes a case's facts whenever one of its records is saved or deleted (see that module
+for how and for the one command that rebuilds them all). The records stay the truth; a report that reads a fact
+reads what it would compute from the records, only without reading millions of weeks again.
+"""
+
+from django.db import models
+
+# Only jobbro/reporting/facts.py writes and deletes these rows, the deleted records' facts included; a database
+# constraint would refuse the order in which a cascade deletes a case's records and refreshes its facts.
+OWNED_BY_REFRESH = {"on_delete": models.DO_NOTHING, "db_constraint": False}
+
+
+class EnrolmentFacts(models.Model):
+    enrolment = models.OneToOneField("cases.Enrolment", primary_key=True, related_name="facts", **OWNED_BY_REFRESH)
+    first_contact_on = models.DateField(null=True)
+    first_upskilling_decision_on = models.DateField(null=True)
+    first_job_goal_on = models.DateField(null=True)  # the citizen's first job goal (a wish is not a goal)
+    thirteen_weeks_by_week_26 = models.BooleanField(default=False)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self):
+        return f"facts of enrolment {self.enrolment_id}"
+
+
+class PlacementFacts(models.Model):
+    placement = models.OneToOneField("cases.Placement", primary_key=True, related_name="facts", **OWNED_BY_REFRESH)
+    enrolment = models.ForeignKey("cases.Enrolment", related_name="+", **OWNED_BY_REFRESH)
+    first_week = models.DateField(null=True)  # of any timesheet
+    last_week = models.DateField(null=True)
+    first_paid_week = models.DateField(null=True)  # the first week with ordinary hours above 0
+    ordinary_hours_at_start = models.BooleanField(default=False)
+    cv_updated = models.BooleanField(default=False)  # a CV entry from the start to 30 days after the end
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self):
+        return f"facts of placement {self.placement_id}"
+
+
+class JobBrokerPeriod(models.Model):
+    """The job broker of an enrolment from `starts_on` (NULL: always) until the day before `ends_on` (NULL: still).
+
+    The periods of an enrolment never overlap, so at most one holds on any date; a date no period holds had no
+    job broker. `user` NULL is a period without one."""
+
+    enrolment = models.ForeignKey("cases.Enrolment", related_name="job_broker_periods", **OWNED_BY_REFRESH)
+    user = models.ForeignKey("accounts.User", null=True, related_name="+", **OWNED_BY_REFRESH)
+    starts_on = models.DateField(null=True)
+    ends_on = models.DateField(null=True)
+
+    class Meta:
+        default_permissions = ()
+        indexes = [models.Index(fields=["enrolment", "starts_on"], name="job_broker_period")]
+
+    def __str__(self):
+        return f"{self.user_id} on enrolment {self.enrolment_id} from {self.starts_on} to {self.ends_on}"
+
+
+class StaleFacts(models.Model):
+    """An enrolment one of whose records was saved or deleted since its facts were computed."""
+
+    enrolment_id = models.IntegerField(primary_key=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self):
+        return f"stale facts of enrolment {self.enrolment_id}"

@@ -29,12 +29,13 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from django.db.models import Count, Min, OuterRef, Q, Subquery
+from django.db.models import Case, Count, DateField, Min, Q, When
 from django.db.models.functions import Greatest
 
 from jobbro.accounts.models import ResultGoal
-from jobbro.cases.models import Enrolment, Placement, Timesheet
+from jobbro.cases.models import Enrolment, Placement
 from jobbro.companies.models import Company
+from jobbro.reporting import facts
 
 PACE_WINDOW_DAYS = 90
 SOCIAL_ECONOMIC = Company.Kind.SOCIAL_ECONOMIC
@@ -57,29 +58,13 @@ def enrolments(programme, sites=None):
 
 
 def first_paid_day(on=None):
-    """Per placement (the outer row): the first day its ordinary hours count, Greatest(first paid week, start).
+    """Per placement: the first day its ordinary hours count (on or before `on` when given), else NULL.
 
-    Only the placement's first paid week matters, which the (placement, week_start) index finds without reading
-    all its weeks. A week can begin before a placement starting mid-week: nobody is employed before they are
-    matched and started, hence Greatest. A placement without paid weeks gives NULL, which Min skips.
-    """
-    weeks = Timesheet.objects.filter(placement=OuterRef("pk"), ordinary_hours__gt=0)
-    if on is not None:
-        weeks = weeks.filter(week_start__lte=on)
-    day = Greatest("week_start", OuterRef("starts_on"))
-    return Subquery(weeks.order_by("week_start").annotate(day=day).values("day")[:1])
-
-
-def first_start(*, on):
-    """Per enrolment (the outer row): the earliest start of its placements on or before `on`."""
-    placements = Placement.objects.filter(enrolment=OuterRef("pk"), starts_on__lte=on)
-    return Subquery(placements.order_by().values("enrolment").annotate(first=Min("starts_on")).values("first")[:1])
-
-
-def first_ordinary_hours(*, on):
-    """Per enrolment (the outer row): the first day on or before `on` it counts as employed."""
-    placements = Placement.objects.filter(enrolment=OuterRef("pk"), starts_on__lte=on).annotate(first_paid=first_paid_day(on))
-    return Subquery(placements.order_by().values("enrolment").annotate(first=Min("first_paid")).values("first")[:1])
+    That is Greatest(first paid week, start): a week can begin before a placement starting mid-week, and nobody is
+    employed before they are matched and started. The first paid week is a fact kept per placement
+    (jobbro/reporting/facts.py); being the first, it is on or before `on` exactly when any paid week is."""
+    paid = Q(facts__first_paid_week__isnull=False) if on is None else Q(facts__first_paid_week__lte=on)
+    return Case(When(paid, then=Greatest("facts__first_paid_week", "starts_on")), output_field=DateField())
 
 
 def first_dates_per_enrolment(programme, sites=None):
@@ -144,6 +129,7 @@ class Figures:
     """
 
     def __init__(self, programme, sites=None):
+        facts.catch_up()  # the first dates of paid weeks are report facts: those of cases written since are refreshed
         self.programme = programme
         self.sites = sites
         self._referred = None

@@ -43,7 +43,7 @@ from jobbro.accounts.models import User
 from jobbro.cases.models import Placement, PlacementKind, Timesheet
 from jobbro.companies.models import Opening
 from jobbro.reporting import charts
-from jobbro.reporting.base import Report, Row, Table, job_broker_on
+from jobbro.reporting.base import Report, Row, Table, with_job_broker_on
 
 TITLE = _("Fortnightly status")
 SUMMARY = _("The last 14 days per job broker: caseload, ordinary hours, internships, wage subsidy, placements "
@@ -101,7 +101,7 @@ def _counts(start, on):
 def counts_by_broker(scope):
     """{job broker's user id or None: {figure: count}} for every job broker with enrolments in scope."""
     grouped = (
-        scope.enrolments().order_by().annotate(broker=job_broker_on(scope.on)).values("broker")
+        with_job_broker_on(scope.enrolments(), scope.on).order_by().values("broker")
         .annotate(**_counts(scope.fortnight_start, scope.on))
     )
     return {row["broker"]: {figure: row[figure] for figure in FIGURES} for row in grouped}

@@ -9,11 +9,20 @@ import datetime
 import itertools
 
 from jobbro.accounts.models import Programme, Role, Site, User
-from jobbro.cases.models import AssignmentChange, Enrolment, Placement, StepChange, Timesheet
+from jobbro.cases.models import (
+    AgreedHoursChange,
+    AssignmentChange,
+    Contact,
+    Enrolment,
+    Placement,
+    StepChange,
+    Timesheet,
+    UpskillingDecision,
+)
 from jobbro.companies.models import Company
 from jobbro.conftest import make_cvr
 from jobbro.people import cpr
-from jobbro.people.models import Citizen
+from jobbro.people.models import Citizen, CVEntry, JobGoal
 
 _serial = itertools.count(1)
 
@@ -106,3 +115,26 @@ def assessment(enrolment, assessed_on, score=5, **scores):
     values = dict.fromkeys(ProgressionAssessment.DIMENSIONS, score)
     values.update(scores)
     return ProgressionAssessment.objects.create(enrolment=enrolment, assessed_on=assessed_on, **values)
+
+
+# --- Records the fidelity indicators and the report facts read ---------------------------------------------------
+
+
+def goal(enrolment, set_on, kind=JobGoal.Kind.GOAL):
+    return JobGoal.objects.create(citizen_id=enrolment.citizen_id, kind=kind, text="Køkkenmedhjælper", set_on=set_on)
+
+
+def contact(enrolment, occurred_on, kind=Contact.Kind.CONVERSATION):
+    return Contact.objects.create(enrolment=enrolment, kind=kind, occurred_on=occurred_on)
+
+
+def decision(enrolment, decided_on):
+    return UpskillingDecision.objects.create(enrolment=enrolment, decided_on=decided_on, wanted=False, reason="Vil arbejde")
+
+
+def cv_entry(enrolment, recorded_on):
+    return CVEntry.objects.create(citizen_id=enrolment.citizen_id, kind=CVEntry.Kind.WORK, title="Lager", recorded_on=recorded_on)
+
+
+def agreement(placement, from_date, ordinary):
+    return AgreedHoursChange.objects.create(placement=placement, from_date=from_date, ordinary_hours=ordinary)

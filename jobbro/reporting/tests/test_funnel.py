@@ -14,7 +14,7 @@ from hypothesis import settings as hypothesis_settings
 from jobbro.cases.models import Outcome, OutcomeStatus, PlacementKind
 from jobbro.conftest import rolled_back
 from jobbro.people.models import JobGoal
-from jobbro.reporting import funnel, result_goals
+from jobbro.reporting import facts, funnel, result_goals
 from jobbro.reporting.base import Scope, Share
 from jobbro.reporting.tests import factories as f
 from jobbro.reporting.tests.factories import days
@@ -263,10 +263,11 @@ def test_the_funnel_is_one_query_and_matches_the_result_goals(two_sites):
         job = f.placement(enrolment, company, PlacementKind.SMALL_JOB, D(2025, 2, 3) + days(7 * n))
         f.week(job, D(2025, 2, 3) + days(7 * n), ordinary=4 * (n % 2))
 
+    facts.catch_up()  # the rows above are written: their report facts are refreshed here, not in the count below
     with CaptureQueriesContext(connection) as queries:
         report = build(programme, two_sites[1], D(2025, 3, 31))
 
-    assert len(queries) == 1
+    assert len(queries) == 2  # are any report facts stale? then the one query
     table = report.tables[0]
     on = D(2025, 3, 31)
     assert table.row("placement").cells[0] == result_goals.matched_and_started(programme, on) == 4

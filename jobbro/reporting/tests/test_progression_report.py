@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from jobbro.cases.models import Enrolment, Placement, PlacementKind, ProgressionAssessment, Timesheet
 from jobbro.conftest import rolled_back
-from jobbro.reporting import progression
+from jobbro.reporting import facts, progression
 from jobbro.reporting.base import Scope, Share
 from jobbro.reporting.tests import factories as f
 
@@ -202,6 +202,7 @@ def test_first_and_latest_and_the_citizens_assessed_come_from_one_query(hand_bui
     """One query reads both sums and table 2, so they cover the same enrolments even while records are added."""
     programme, sites = hand_built
     scope = Scope(programme=programme, sites=tuple(sites), on=D(2025, 4, 30))
+    scope.catch_up()  # the report facts, which the scope refreshes before its first query
     with django_assert_num_queries(1):
         groups = progression.enrolment_groups(scope)
     by_group, counts = progression.progression_by_group(scope, groups), progression.citizens_assessed(scope, groups)
@@ -227,7 +228,8 @@ def test_the_report_is_a_handful_of_queries_however_many_citizens(db, django_ass
         enrolment = f.enrolment(sites[i % 2], D(2025, 1, 6))
         for n in range(i % 4):
             f.assessment(enrolment, D(2025, 1, 7) + datetime.timedelta(days=20 * n), 1 + (i + n) % 10)
-    with django_assert_max_num_queries(2):
+    facts.catch_up()  # the rows above are written: their report facts are refreshed here, not in the count below
+    with django_assert_max_num_queries(3):  # + 1: are any report facts stale?
         build(programme, sites, D(2025, 6, 1))
 
 

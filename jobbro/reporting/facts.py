@@ -1,0 +1,334 @@
+"""The facts the reports read instead of millions of rows: computed from the records, refreshed on every write.
+
+A report asks, for one as-of date, questions like "had this citizen ordinary hours by then?" of every case in a
+programme. Asked of the records, each question reads an index once per case, which at 100,000 cases and 5
+million weeks of hours takes seconds. But most such questions only need a first or last date, and a first date
+answers them for every as-of date at once: "ordinary hours by `on`" is "first paid week <= `on`". So each case
+keeps, in jobbro/reporting/models.py:
+
+EnrolmentFacts    first_contact_on               the earliest contact of any kind
+                  first_upskilling_decision_on   the earliest upskilling decision, wanted or not
+                  first_job_goal_on              the citizen's earliest JobGoal of kind "goal"
+                  thirteen_weeks_by_week_26      13 consecutive weeks with hours among the first 26 after referral
+                                                 (weeks as in jobbro/reporting/fidelity.py); no as-of date can
+                                                 change it, since the fidelity indicator asks only of cases
+                                                 referred 26 weeks before its date
+PlacementFacts    first_week, last_week          the first and last week_start of the placement's timesheets
+                  first_paid_week                the first week_start with ordinary hours above 0
+                  ordinary_hours_at_start        the first agreement of hours, dated on or before the start, has
+                                                 ordinary hours above 0 (no agreement history: the placement's own
+                                                 agreed_ordinary_hours)
+                  cv_updated                     the placement has ended and the citizen has a CV entry recorded
+                                                 from its start to 30 days after its end
+JobBrokerPeriod   the job broker of the enrolment on each date, from the contact-person history: the latest
+                  job-broker row dated on or before the date (by date, then id). Rows later on the same date
+                  replace earlier ones. With no job-broker row at all, one open period holds Enrolment.job_broker
+                  (records from before the history was kept).
+
+How they stay true: `refresh(enrolment_ids)` recomputes the facts of the given enrolments from their records and
+stores those that differ. Saving or deleting any record a fact is made from marks its enrolments stale (one small
+insert into StaleFacts, by the receivers below, in the same transaction as the write), whoever writes it: the
+actions, the administration, anything that saves a model. Before a report reads any fact, `catch_up()` refreshes
+the enrolments marked stale, so a report always reads facts that agree with the committed records, and a busy day
+of writes costs one refresh of the cases it touched rather than one per write. Writers that insert rows in bulk
+(the import runner, the demo generator, a load straight into the database) call `refresh` themselves when they are
+done; `manage.py refresh_report_facts` refreshes every fact, and with --check reports any that disagree with the
+records. The fact tables have no foreign-key constraints: they are owned by `refresh` alone, which also clears
+the facts of records that were deleted.
+"""
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Case, DateField, Exists, ExpressionWrapper, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.db.models.signals import post_delete, post_save
+
+from jobbro.cases.models import (
+    AgreedHoursChange,
+    AssignmentChange,
+    Contact,
+    Enrolment,
+    Placement,
+    Timesheet,
+    UpskillingDecision,
+)
+from jobbro.people.models import CVEntry, JobGoal
+from jobbro.reporting.models import EnrolmentFacts, JobBrokerPeriod, PlacementFacts, StaleFacts
+
+CHUNK = 500  # enrolments per round trip: SQLite takes at most 999 parameters in a statement
+CV_DAYS_AFTER_END = 30
+RUN_WEEKS = 13
+FIRST_WEEKS = 26
+
+
+# --- Computing ---------------------------------------------------------------------------------------------------
+
+
+def refresh(enrolment_ids=None):
+    """Recompute the facts of these enrolments (every enrolment when None) from their records, and store those that
+    differ. Returns the ids of the enrolments whose facts changed; rows that were right are left as they are."""
+    changed = set()
+    with transaction.atomic():
+        for chunk in _chunks(enrolment_ids):
+            for model, rows in _differences(chunk):
+                model.objects.filter(enrolment_id__in=list(rows)).delete()
+                model.objects.bulk_create([row for kept in rows.values() for row in kept], batch_size=CHUNK)
+                changed.update(rows)
+    return sorted(changed)
+
+
+def stale(enrolment_ids=None):
+    """The enrolments (ids, ordered) whose stored facts differ from what their records give now, including facts
+    left behind by deleted enrolments; every enrolment when `enrolment_ids` is None. Nothing is written."""
+    return sorted({pk for chunk in _chunks(enrolment_ids) for _model, rows in _differences(chunk) for pk in rows})
+
+
+def _chunks(enrolment_ids):
+    """The enrolment ids in chunks; None means every enrolment, and every enrolment that still has facts."""
+    if enrolment_ids is None:
+        enrolment_ids = set(Enrolment.objects.values_list("pk", flat=True))
+        for model, _build in FACTS:
+            enrolment_ids.update(model.objects.values_list("enrolment_id", flat=True).distinct())
+    ids = sorted(set(enrolment_ids))
+    return [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
+
+
+def _differences(chunk):
+    """For each fact model: {enrolment id: its fresh rows} for the enrolments in the chunk whose rows differ."""
+    for model, build in FACTS:
+        fresh, stored = _by_enrolment(build(chunk)), _by_enrolment(model.objects.filter(enrolment_id__in=chunk))
+        yield model, {pk: fresh.get(pk, []) for pk in chunk if _values(fresh.get(pk)) != _values(stored.get(pk))}
+
+
+def _by_enrolment(rows):
+    grouped = defaultdict(list)
+    for row in rows:
+        grouped[row.enrolment_id].append(row)
+    return grouped
+
+
+def _values(rows):
+    """The rows' field values, ignoring their ids and order: what makes two sets of facts the same."""
+    return sorted(
+        (tuple(getattr(row, field.attname) for field in row._meta.concrete_fields if not field.auto_created)
+         for row in rows or ()),
+        key=repr,
+    )
+
+
+def job_broker_periods(enrolment_ids):
+    """The JobBrokerPeriod rows of these enrolments, unsaved."""
+    rows = (
+        AssignmentChange.objects.filter(enrolment_id__in=enrolment_ids, role=AssignmentChange.Role.JOB_BROKER)
+        .order_by("enrolment_id", "changed_on", "id").values_list("enrolment_id", "changed_on", "user_id")
+    )
+    history = defaultdict(list)
+    for enrolment_id, changed_on, user_id in rows:
+        changes = history[enrolment_id]
+        if changes and changes[-1][0] == changed_on:
+            changes.pop()  # a later row on the same date replaces the earlier one
+        changes.append((changed_on, user_id))
+    periods = []
+    for enrolment_id, job_broker_id in Enrolment.objects.filter(pk__in=enrolment_ids).values_list("pk", "job_broker_id"):
+        changes = history.get(enrolment_id)
+        if not changes:
+            periods.append(JobBrokerPeriod(enrolment_id=enrolment_id, user_id=job_broker_id))
+            continue
+        ends = [changed_on for changed_on, _user in changes[1:]] + [None]
+        periods += [
+            JobBrokerPeriod(enrolment_id=enrolment_id, user_id=user_id, starts_on=starts_on, ends_on=ends_on)
+            for (starts_on, user_id), ends_on in zip(changes, ends, strict=True)
+        ]
+    return periods
+
+
+def hours_agreed_at_start():
+    """Per placement (the outer row): the ordinary hours agreed at its start.
+
+    The first agreement's ordinary hours if it is dated on or before the start, else 0 (a later first agreement
+    means none was made at the start); no agreement history at all gives the placement's own field."""
+    first = AgreedHoursChange.objects.filter(placement=OuterRef("pk")).order_by("from_date", "id")
+    at_start = first.annotate(
+        at_start=Case(When(from_date__lte=OuterRef("starts_on"), then="ordinary_hours"), default=Value(Decimal(0)))
+    ).values("at_start")[:1]
+    return Coalesce(Subquery(at_start), "agreed_ordinary_hours")
+
+
+def placement_facts(enrolment_ids):
+    """The PlacementFacts rows of these enrolments' placements, unsaved."""
+    weeks = Timesheet.objects.filter(placement=OuterRef("pk")).values("week_start")
+    cv_entry = CVEntry.objects.filter(
+        citizen=OuterRef("enrolment__citizen"), recorded_on__gte=OuterRef("starts_on"),
+        recorded_on__lte=date_plus(OuterRef("ended_on"), CV_DAYS_AFTER_END),
+    )
+    rows = Placement.objects.filter(enrolment_id__in=enrolment_ids).annotate(
+        first_week=Subquery(weeks.order_by("week_start")[:1]),
+        last_week=Subquery(weeks.order_by("-week_start")[:1]),
+        first_paid_week=Subquery(weeks.filter(ordinary_hours__gt=0).order_by("week_start")[:1]),
+        hours_at_start=hours_agreed_at_start(),
+        cv_updated=Exists(cv_entry),
+    ).values("pk", "enrolment_id", "ended_on", "first_week", "last_week", "first_paid_week", "hours_at_start", "cv_updated")
+    return [
+        PlacementFacts(
+            placement_id=row["pk"], enrolment_id=row["enrolment_id"], first_week=row["first_week"],
+            last_week=row["last_week"], first_paid_week=row["first_paid_week"],
+            ordinary_hours_at_start=(row["hours_at_start"] or 0) > 0,
+            cv_updated=row["ended_on"] is not None and row["cv_updated"],
+        )
+        for row in rows
+    ]
+
+
+def enrolment_facts(enrolment_ids):
+    """The EnrolmentFacts rows of these enrolments, unsaved."""
+    def first(queryset, field):
+        return Subquery(queryset.order_by(field).values(field)[:1])
+
+    rows = Enrolment.objects.filter(pk__in=enrolment_ids).annotate(
+        first_contact_on=first(Contact.objects.filter(enrolment=OuterRef("pk")), "occurred_on"),
+        first_upskilling_decision_on=first(UpskillingDecision.objects.filter(enrolment=OuterRef("pk")), "decided_on"),
+        first_job_goal_on=first(JobGoal.objects.filter(citizen=OuterRef("citizen"), kind=JobGoal.Kind.GOAL), "set_on"),
+    ).values_list("pk", "first_contact_on", "first_upskilling_decision_on", "first_job_goal_on")
+    thirteen_weeks = set(_with_thirteen_weeks(enrolment_ids))
+    return [
+        EnrolmentFacts(
+            enrolment_id=pk, first_contact_on=contact, first_upskilling_decision_on=decision, first_job_goal_on=goal,
+            thirteen_weeks_by_week_26=pk in thirteen_weeks,
+        )
+        for pk, contact, decision, goal in rows
+    ]
+
+
+# Each fact model with the function that computes its rows for a list of enrolment ids.
+FACTS = ((JobBrokerPeriod, job_broker_periods), (PlacementFacts, placement_facts), (EnrolmentFacts, enrolment_facts))
+
+
+# --- 13 consecutive weeks, as one bit mask per enrolment ---------------------------------------------------------
+
+
+def date_plus(expression, days):
+    """A date column (or OuterRef) plus a number of days, as a date, on SQLite and PostgreSQL alike."""
+    return ExpressionWrapper(expression + datetime.timedelta(days=days), output_field=DateField())
+
+
+def _date_sql(column, days):
+    """SQL for a date column plus a whole number of days, as a date."""
+    if connection.vendor == "sqlite":
+        return f"date({column}, '{days:+d} days')"
+    return f"({column} + {days:d})"  # PostgreSQL: date + integer is a date
+
+
+def _days_sql(later, earlier):
+    """SQL for the whole days from one date column to another."""
+    if connection.vendor == "sqlite":
+        return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+    return f"({later} - {earlier})"  # PostgreSQL: date − date is a number of days
+
+
+def _weeks_mask_sql(week):
+    """SQL aggregate: the enrolment's weeks with hours as a bit mask, bit w set when week w had hours.
+
+    PostgreSQL has BIT_OR; SQLite does not, but the sum of the distinct powers of two is the same mask."""
+    if connection.vendor == "sqlite":
+        return f"SUM(DISTINCT 1 << {week})"
+    return f"BIT_OR(1 << {week})"
+
+
+def _run_sql(mask, weeks):
+    """SQL: non-zero when the mask holds `weeks` consecutive set bits. Bit w survives the AND of the mask shifted
+    by 0 … weeks − 1 exactly when weeks w … w + weeks − 1 all had hours."""
+    return " & ".join(f"({mask} >> {shift})" for shift in range(weeks))
+
+
+def _with_thirteen_weeks(enrolment_ids):
+    """The ids among these enrolments with 13 consecutive weeks with hours among their first 26.
+
+    Week 0 is the ISO week holding the referral date, week 25 the last; a week has hours when a timesheet of any of
+    the enrolment's placements for it has ordinary plus internship hours above 0. Each enrolment's weeks are folded
+    into a bit mask in one grouped pass, and a run of 13 is a bitwise test on the mask. The week range is written as
+    a range on week_start so the (placement, week_start) index can serve it."""
+    if not enrolment_ids:
+        return []
+    quote = connection.ops.quote_name
+    week = f"(({_days_sql('t.week_start', 'e.referred_on')} + 6) / 7)"
+    sql = f"""
+        SELECT worked.enrolment_id FROM (
+            SELECT e.id AS enrolment_id, {_weeks_mask_sql(week)} AS weeks
+            FROM {quote(Enrolment._meta.db_table)} e
+            JOIN {quote(Placement._meta.db_table)} p ON p.enrolment_id = e.id
+            JOIN {quote(Timesheet._meta.db_table)} t ON t.placement_id = p.id
+            WHERE e.id IN ({", ".join(["%s"] * len(enrolment_ids))})
+              AND t.week_start BETWEEN {_date_sql("e.referred_on", -6)}
+                                   AND {_date_sql("e.referred_on", 7 * (FIRST_WEEKS - 1))}
+              AND t.ordinary_hours + t.internship_hours > 0
+            GROUP BY e.id
+        ) worked
+        WHERE ({_run_sql("worked.weeks", RUN_WEEKS)}) <> 0
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(enrolment_ids))
+        return [row[0] for row in cursor.fetchall()]
+
+
+# --- Keeping them true -------------------------------------------------------------------------------------------
+
+
+def _enrolments_of_placement(placement_id):
+    return list(Placement.objects.filter(pk=placement_id).values_list("enrolment_id", flat=True))
+
+
+def _enrolments_of_citizen(citizen_id):
+    return list(Enrolment.objects.filter(citizen_id=citizen_id).values_list("pk", flat=True))
+
+
+# For each model a fact is made from: the enrolments a saved or deleted row of it can change.
+SOURCES = {
+    Enrolment: lambda row: [row.pk],
+    Placement: lambda row: [row.enrolment_id],
+    AssignmentChange: lambda row: [row.enrolment_id],
+    Contact: lambda row: [row.enrolment_id],
+    UpskillingDecision: lambda row: [row.enrolment_id],
+    Timesheet: lambda row: _enrolments_of_placement(row.placement_id),
+    AgreedHoursChange: lambda row: _enrolments_of_placement(row.placement_id),
+    CVEntry: lambda row: _enrolments_of_citizen(row.citizen_id),
+    JobGoal: lambda row: _enrolments_of_citizen(row.citizen_id),
+}
+
+
+_marks = [0]  # stale marks written by this process, so a report in it knows when to look for them again
+
+
+def marks_written():
+    return _marks[0]
+
+
+def _mark_stale(sender, instance, raw=False, **kwargs):
+    if raw:  # loading a fixture: the rows it refers to may not be there yet
+        return
+    marks = [StaleFacts(enrolment_id=pk) for pk in SOURCES[sender](instance)]
+    StaleFacts.objects.bulk_create(marks, ignore_conflicts=True)
+    _marks[0] += 1
+
+
+def connect():
+    """Mark a case's facts stale whenever a record they are made from is saved or deleted (called at start-up)."""
+    for model in SOURCES:
+        post_save.connect(_mark_stale, sender=model, dispatch_uid=f"facts-save-{model.__name__}")
+        post_delete.connect(_mark_stale, sender=model, dispatch_uid=f"facts-delete-{model.__name__}")
+
+
+def catch_up():
+    """Refresh the facts of every enrolment marked stale, before a report reads them.
+
+    The marks are locked while their facts are refreshed, so a second report waits and then finds nothing left to
+    do; a write marks its case again when it commits, however the two interleave."""
+    if not StaleFacts.objects.exists():
+        return
+    with transaction.atomic():
+        stale_ids = list(StaleFacts.objects.select_for_update().values_list("enrolment_id", flat=True))
+        refresh(stale_ids)
+        for chunk in _chunks(stale_ids):
+            StaleFacts.objects.filter(enrolment_id__in=chunk).delete()

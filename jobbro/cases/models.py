@@ -480,6 +480,8 @@ class Outcome(models.Model):
         ordering = ["measured_on", "id"]
         verbose_name = _("outcome")
         verbose_name_plural = _("outcomes")
+        # The latest outcome on a date, read backwards from the index alone (the site and follow-up reports).
+        indexes = [models.Index(fields=["enrolment", "measured_on", "id"], include=["status"], name="outcome_on_date")]
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.get_status_display()} ({self.measured_on:%d.%m.%Y})"

@@ -29,7 +29,7 @@ from django.db.models import Case, Count, Exists, IntegerField, Max, OuterRef, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jobbro.cases.models import Outcome, OutcomeStatus, PlacementKind, Timesheet
+from jobbro.cases.models import Outcome, OutcomeStatus, PlacementKind
 from jobbro.companies.models import Company
 from jobbro.people.models import CVEntry
 from jobbro.reporting import charts
@@ -76,9 +76,9 @@ def _facts(scope):
     on = scope.on
     started = Q(placements__starts_on__lte=on)
     at_housing = Q(placements__company__kind=HOUSING)
-    ordinary_hours = Exists(
-        Timesheet.objects.filter(placement=OuterRef("placements"), ordinary_hours__gt=0, week_start__lte=on)
-    )
+    # The placement's first week with ordinary hours is a report fact (jobbro/reporting/facts.py): being the first,
+    # it is on or before `on` exactly when any such week is.
+    ordinary_hours = Q(placements__facts__first_paid_week__lte=on)
     return scope.enrolments().order_by().annotate(
         has_cv=_has_cv_by(on),
         latest_status=latest_outcome_status_by(on),

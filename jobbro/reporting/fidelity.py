@@ -64,8 +64,11 @@ message naming the key; when read, a bad value is ignored with a logged warning 
 
 Queries: one for the enrolment indicators and the caseload, one for the placement indicators, each grouped by
 site and job broker (a few hundred rows at most), plus one for the job brokers' names. Each indicator is a
-conditional COUNT over correlated EXISTS subqueries, so no join multiplies the rows; the thirteen weeks are one
-uncorrelated subquery. The per-site, per-broker and total figures are sums of the (site, job broker) groups:
+conditional COUNT over one-to-one joins, never a join that multiplies the rows: most read the report facts kept per
+enrolment and per placement (jobbro/reporting/facts.py: first contact, first upskilling decision, first job goal,
+13 weeks, hours agreed at the start, CV updated), and the job broker on `on` is the one JobBrokerPeriod holding
+that date. The monthly follow-up asks an uncorrelated IN for the placements and an EXISTS for the contact, the
+latter only of the enrolments in a placement. The per-site, per-broker and total figures are sums of the (site, job broker) groups:
 the per-row work is done once, which is what keeps the report fast on large programmes. The tables still
 declare their add-up rules, and the tests compare every figure with a plain computation over the rows.
 """
@@ -326,13 +329,14 @@ def _upskilling_first_talk(scope):
 
 def _monthly_follow_up(scope):
     on = scope.on
-    in_placement = Placement.objects.filter(enrolment=OuterRef("pk"), starts_on__lte=on - _days(FOLLOW_UP_DAYS)).filter(
+    # An uncorrelated IN (…), computed once and hashed: asked of every enrolment, a lookup per enrolment costs more.
+    in_placement = Placement.objects.filter(starts_on__lte=on - _days(FOLLOW_UP_DAYS)).filter(
         Q(ended_on__isnull=True) | Q(ended_on__gte=on)
-    )
+    ).values("enrolment")
     contact = Contact.objects.filter(
         enrolment=OuterRef("pk"), occurred_on__gte=on - _days(FOLLOW_UP_DAYS - 1), occurred_on__lte=on
     ).exclude(kind=Contact.Kind.AFTERCARE)
-    return Measure(Q(Exists(in_placement)), Q(Exists(contact)), {})
+    return Measure(Q(pk__in=in_placement), Q(Exists(contact)), {})
 
 
 def _thirteen_weeks(scope):

@@ -13,6 +13,12 @@ EnrolmentFacts    first_contact_on               the earliest contact of any kin
                                                  (weeks as in jobbro/reporting/fidelity.py); no as-of date can
                                                  change it, since the fidelity indicator asks only of cases
                                                  referred 26 weeks before its date
+                  first_start_on, first_paid_on  over the enrolment's placements: the earliest start, and the
+                                                 earliest day ordinary hours count, Greatest(first paid week, start)
+                                                 (nobody is employed before the placement starts)
+                  first_social_economic_…,       the same over placements at companies of kind social_economic,
+                  first_housing_…                and of kind housing organisation
+                  first_internship_start_on      the earliest start of an internship or hybrid internship
 PlacementFacts    first_week, last_week          the first and last week_start of the placement's timesheets
                   first_paid_week                the first week_start with ordinary hours above 0
                   ordinary_hours_at_start        the first agreement of hours, dated on or before the start, has
@@ -42,8 +48,8 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Case, DateField, Exists, ExpressionWrapper, OuterRef, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, DateField, Exists, ExpressionWrapper, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Greatest
 from django.db.models.signals import post_delete, post_save
 
 from jobbro.cases.models import (
@@ -52,12 +58,15 @@ from jobbro.cases.models import (
     Contact,
     Enrolment,
     Placement,
+    PlacementKind,
     Timesheet,
     UpskillingDecision,
 )
+from jobbro.companies.models import Company
 from jobbro.people.models import CVEntry, JobGoal
 from jobbro.reporting.models import EnrolmentFacts, JobBrokerPeriod, PlacementFacts, StaleFacts
 
+INTERNSHIP_KINDS = (PlacementKind.INTERNSHIP, PlacementKind.HYBRID_INTERNSHIP)
 CHUNK = 500  # enrolments per round trip: SQLite takes at most 999 parameters in a statement
 CV_DAYS_AFTER_END = 30
 RUN_WEEKS = 13
@@ -193,13 +202,37 @@ def enrolment_facts(enrolment_ids):
         first_job_goal_on=first(JobGoal.objects.filter(citizen=OuterRef("citizen"), kind=JobGoal.Kind.GOAL), "set_on"),
     ).values_list("pk", "first_contact_on", "first_upskilling_decision_on", "first_job_goal_on")
     thirteen_weeks = set(_with_thirteen_weeks(enrolment_ids))
+    placements = _first_placement_dates(enrolment_ids)
     return [
         EnrolmentFacts(
             enrolment_id=pk, first_contact_on=contact, first_upskilling_decision_on=decision, first_job_goal_on=goal,
-            thirteen_weeks_by_week_26=pk in thirteen_weeks,
+            thirteen_weeks_by_week_26=pk in thirteen_weeks, **placements.get(pk, {}),
         )
         for pk, contact, decision, goal in rows
     ]
+
+
+def _first_placement_dates(enrolment_ids):
+    """{enrolment id: {field: date}}: the first starts and first paid days over each enrolment's placements."""
+    paid_week = Timesheet.objects.filter(placement=OuterRef("pk"), ordinary_hours__gt=0).order_by("week_start")
+    paid_day = Case(When(paid_week__isnull=False, then=Greatest("paid_week", "starts_on")), output_field=DateField())
+    social = Q(company__kind=Company.Kind.SOCIAL_ECONOMIC)
+    housing = Q(company__kind=Company.Kind.HOUSING_ORGANISATION)
+    rows = (
+        Placement.objects.filter(enrolment_id__in=enrolment_ids)
+        .annotate(paid_week=Subquery(paid_week.values("week_start")[:1]))
+        .order_by().values("enrolment_id")
+        .annotate(
+            first_start_on=Min("starts_on"),
+            first_paid_on=Min(paid_day),
+            first_social_economic_start_on=Min("starts_on", filter=social),
+            first_social_economic_paid_on=Min(paid_day, filter=social),
+            first_housing_start_on=Min("starts_on", filter=housing),
+            first_housing_paid_on=Min(paid_day, filter=housing),
+            first_internship_start_on=Min("starts_on", filter=Q(kind__in=INTERNSHIP_KINDS)),
+        )
+    )
+    return {row.pop("enrolment_id"): row for row in rows}
 
 
 # Each fact model with the function that computes its rows for a list of enrolment ids.
@@ -280,6 +313,11 @@ def _enrolments_of_placement(placement_id):
     return list(Placement.objects.filter(pk=placement_id).values_list("enrolment_id", flat=True))
 
 
+def _enrolments_of_company(company_id):
+    """A company's kind decides which placements are social-economic or at a housing organisation."""
+    return list(Placement.objects.filter(company_id=company_id).values_list("enrolment_id", flat=True).distinct())
+
+
 def _enrolments_of_citizen(citizen_id):
     return list(Enrolment.objects.filter(citizen_id=citizen_id).values_list("pk", flat=True))
 
@@ -295,6 +333,7 @@ SOURCES = {
     AgreedHoursChange: lambda row: _enrolments_of_placement(row.placement_id),
     CVEntry: lambda row: _enrolments_of_citizen(row.citizen_id),
     JobGoal: lambda row: _enrolments_of_citizen(row.citizen_id),
+    Company: lambda row: _enrolments_of_company(row.pk),
 }
 
 

@@ -31,10 +31,9 @@ from django.db.models import Case, DateField, F, Min, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jobbro.cases.models import Outcome, OutcomeStatus, Placement
+from jobbro.cases.models import Outcome, OutcomeStatus
 from jobbro.reporting import charts
 from jobbro.reporting.base import Report, Row, Share, Table
-from jobbro.reporting.result_goals import first_paid_day
 
 TITLE = _("Funnel and time to paid hours")
 SUMMARY = _("How many citizens reached a job goal, a placement, ordinary hours and self-sufficiency, how long each "
@@ -73,14 +72,6 @@ def build(scope):
 # --- The one query --------------------------------------------------------------------------------------------
 
 
-def first_placement_dates(scoped, on):
-    """Per enrolment in scope with a placement: its earliest start on or before `on`, and the first day it counts
-    as employed (NULL without paid weeks)."""
-    placements = Placement.objects.filter(enrolment__in=scoped.values("pk"), starts_on__lte=on)
-    placements = placements.annotate(first_paid=first_paid_day(on))
-    return placements.order_by().values(key=F("enrolment")).annotate(first=Min("starts_on"), paid=Min("first_paid"))
-
-
 def first_self_sufficient(scoped, on):
     """Per enrolment in scope with such an outcome: the earliest ordinary job or education outcome."""
     outcomes = Outcome.objects.filter(enrolment__in=scoped.values("pk"), status__in=SELF_SUFFICIENT, measured_on__lte=on)
@@ -105,23 +96,26 @@ def stage_dates(scope):
 
     Medians and the survival curve need each citizen's own dates, which no SQL aggregate available on both
     SQLite and PostgreSQL gives, so this is the one place that fetches a row per enrolment: a single query
-    with every first date computed in the database. Each kind of first date is grouped once by enrolment and joined, rather
-    than looked up per enrolment; the first job goal and the first paid week are report facts (lifted to the
-    referral and the placement start here and in first_paid_day).
+    with every first date computed in the database. The first job goal, placement start and paid day are report
+    facts kept per enrolment (the job goal lifted to the referral here); the first self-sufficient outcome is
+    grouped once by enrolment and joined, rather than looked up per enrolment.
     """
     on = scope.on
     scoped = scope.enrolments().order_by()
-    # The citizen's first job goal is a fact kept per enrolment (jobbro/reporting/facts.py).
-    first_goal = Case(When(facts__first_job_goal_on__lte=on, then=F("facts__first_job_goal_on")), output_field=DateField())
-    base = scoped.values(key=F("pk"), referred=F("referred_on"), ended=F("ended_on"), goal=first_goal)
+    # The first job goal, start and paid day are facts kept per enrolment (jobbro/reporting/facts.py); a first date
+    # is on or before `on` exactly when any is.
+    def by_on(fact):
+        return Case(When(**{f"facts__{fact}__lte": on}, then=F(f"facts__{fact}")), output_field=DateField())
+
+    base = scoped.values(key=F("pk"), referred=F("referred_on"), ended=F("ended_on"), goal=by_on("first_job_goal_on"),
+                         placement=by_on("first_start_on"), paid=by_on("first_paid_on"))
     quote = connection.ops.quote_name
     parts = [  # (subquery, its columns, the outer column it joins on)
-        (first_placement_dates(scoped, on), ["first", "paid"], "key"),
         (first_self_sufficient(scoped, on), ["first"], "key"),
     ]
     base_sql, params = base.query.sql_with_params()
     params = list(params)
-    columns = [f"e.{quote('referred')}", f"e.{quote('ended')}", f"e.{quote('goal')}"]
+    columns = [f"e.{quote(name)}" for name in ("referred", "ended", "goal", "placement", "paid")]
     joins = []
     for index, (queryset, names, outer) in enumerate(parts):
         sql, part_params = queryset.query.sql_with_params()

@@ -20,6 +20,16 @@ class EnrolmentFacts(models.Model):
     first_upskilling_decision_on = models.DateField(null=True)
     first_job_goal_on = models.DateField(null=True)  # the citizen's first job goal (a wish is not a goal)
     thirteen_weeks_by_week_26 = models.BooleanField(default=False)
+    # Over the enrolment's placements: the first start, and the first day ordinary hours count (the later of the
+    # first paid week and the placement's start), in all, at social-economic companies, at housing organisations;
+    # and the first start of an internship or hybrid internship.
+    first_start_on = models.DateField(null=True)
+    first_paid_on = models.DateField(null=True)
+    first_social_economic_start_on = models.DateField(null=True)
+    first_social_economic_paid_on = models.DateField(null=True)
+    first_housing_start_on = models.DateField(null=True)
+    first_housing_paid_on = models.DateField(null=True)
+    first_internship_start_on = models.DateField(null=True)
 
     class Meta:
         default_permissions = ()

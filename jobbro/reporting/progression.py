@@ -29,7 +29,7 @@ Chart: grouped bars of the mean change per dimension for the two groups.
 Queries: one for tables 1 and 2 together (portable SQL: window functions number each enrolment's counted
 assessments by assessed_on, id and count them, in one sort, and the number from the latest follows from the two; the
 enrolments in scope are grouped by site, how often assessed and reached, where reached is looked up only for those
-assessed twice, from the placements' first paid weeks (report facts, jobbro/reporting/facts.py), and
+assessed twice, from the first paid day kept per enrolment (a report fact, jobbro/reporting/facts.py), and
 the first and latest scores of those are summed per group), so the sums and the counts cover the same enrolments;
 one for table 3. Sums and counts come from the database; only the division and rounding happen here, so the means
 are exact.
@@ -45,11 +45,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jobbro.cases.models import Placement, ProgressionAssessment
+from jobbro.cases.models import ProgressionAssessment
 from jobbro.cases.progression_forms import dimension_label
 from jobbro.reporting import charts
 from jobbro.reporting.base import Report, Row, Share, Table, site_columns
-from jobbro.reporting.models import PlacementFacts
+from jobbro.reporting.models import EnrolmentFacts
 
 TITLE = _("Progression")
 SUMMARY = _("The citizens' own assessments from 1 to 10, first and latest, for those who reached ordinary hours and those who did not.")
@@ -94,7 +94,6 @@ def _per_enrolment_sql(scope):
     q = connection.ops.quote_name
     enrolment, assessed_on, pk = _column(a, "enrolment"), _column(a, "assessed_on"), _column(a, "id")
     dimensions = [_column(a, d) for d in DIMENSIONS]
-    placement, facts = _table(Placement), _table(PlacementFacts)
     by_enrolment = f"PARTITION BY {enrolment}"
     inline = "NOT MATERIALIZED " if connection.vendor == "postgresql" else ""  # scoped is read twice
     sums = ", ".join(
@@ -113,16 +112,15 @@ numbered AS (  -- numbered from the latest too, from the same one sort: the late
     SELECT c.*, c.{q("n")} - c.{q("from_first")} + 1 AS {q("from_latest")} FROM counted c
 ),
 per_enrolment AS (
-    SELECT s.{q("id")}, s.{q("site")}, CASE WHEN c.{q("n")} IS NULL THEN 0 WHEN c.{q("n")} >= 2 THEN 2 ELSE 1 END AS {q("how_often")}
+    SELECT s.{q("id")}, s.{q("site")}, CASE WHEN c.{q("n")} IS NULL THEN 0 WHEN c.{q("n")} >= 2 THEN 2 ELSE 1 END AS {q("how_often")},
+           ef.{_column(EnrolmentFacts, "first_paid_on")} AS {q("paid_from")}
     FROM scoped s LEFT JOIN numbered c ON c.{q("enrolment")} = s.{q("id")} AND c.{q("from_first")} = 1
+    LEFT JOIN {_table(EnrolmentFacts)} ef ON ef.{_column(EnrolmentFacts, "enrolment")} = s.{q("id")}
 ),
 flagged AS (
     SELECT pe.{q("id")}, pe.{q("site")}, pe.{q("how_often")},
-           CASE WHEN pe.{q("how_often")} = 2 THEN EXISTS (
-               SELECT 1 FROM {placement} p JOIN {facts} pf ON pf.{_column(PlacementFacts, "placement")} = p.{_column(Placement, "id")}
-               WHERE p.{_column(Placement, "enrolment")} = pe.{q("id")} AND p.{_column(Placement, "starts_on")} <= %s
-                 AND pf.{_column(PlacementFacts, "first_paid_week")} <= %s
-           ) END AS {q("reached")}
+           CASE WHEN pe.{q("how_often")} = 2
+                THEN (pe.{q("paid_from")} IS NOT NULL AND pe.{q("paid_from")} <= %s) END AS {q("reached")}
     FROM per_enrolment pe
 )
 SELECT fl.{q("site")}, fl.{q("how_often")}, fl.{q("reached")}, COUNT(*), {sums}
@@ -131,7 +129,7 @@ LEFT JOIN numbered f ON fl.{q("how_often")} = 2 AND f.{q("enrolment")} = fl.{q("
 LEFT JOIN numbered l ON fl.{q("how_often")} = 2 AND l.{q("enrolment")} = fl.{q("id")} AND l.{q("from_latest")} = 1
 GROUP BY fl.{q("site")}, fl.{q("how_often")}, fl.{q("reached")}
 """
-    return sql, (*scoped_params, scope.on, scope.on, scope.on)
+    return sql, (*scoped_params, scope.on, scope.on)
 
 
 def enrolment_groups(scope):

@@ -19,8 +19,8 @@ forecast = figure on the as-of date + pace × days from the as-of date to the de
 reached the forecast is the figure at the deadline.
 
 Two queries give every figure for any number of days: the referrals counted per start-form date, and one
-query that takes each enrolment's first dates (grouped on its placements) and counts them as of each day
-wanted (deadlines, the pace window, month ends) with conditional counts.
+query that takes each enrolment's first dates (report facts, jobbro/reporting/facts.py) and counts them as of
+each day wanted (deadlines, the pace window, month ends) with conditional counts.
 """
 
 import bisect
@@ -29,11 +29,10 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from django.db.models import Case, Count, DateField, Min, Q, When
-from django.db.models.functions import Greatest
+from django.db.models import Count, F, Q
 
 from jobbro.accounts.models import ResultGoal
-from jobbro.cases.models import Enrolment, Placement
+from jobbro.cases.models import Enrolment
 from jobbro.companies.models import Company
 from jobbro.reporting import facts
 
@@ -57,30 +56,17 @@ def enrolments(programme, sites=None):
 # --- First dates ------------------------------------------------------------------------------------------------
 
 
-def first_paid_day(on=None):
-    """Per placement: the first day its ordinary hours count (on or before `on` when given), else NULL.
-
-    That is Greatest(first paid week, start): a week can begin before a placement starting mid-week, and nobody is
-    employed before they are matched and started. The first paid week is a fact kept per placement
-    (jobbro/reporting/facts.py); being the first, it is on or before `on` exactly when any paid week is."""
-    paid = Q(facts__first_paid_week__isnull=False) if on is None else Q(facts__first_paid_week__lte=on)
-    return Case(When(paid, then=Greatest("facts__first_paid_week", "starts_on")), output_field=DateField())
-
-
 def first_dates_per_enrolment(programme, sites=None):
-    """One row per enrolment with a placement: its first start and first paid day, overall and social-economic."""
-    social = Q(company__kind=SOCIAL_ECONOMIC)
-    return (
-        Placement.objects.filter(enrolment__in=enrolments(programme, sites))
-        .annotate(first_paid=first_paid_day())
-        .order_by()
-        .values("enrolment")
-        .annotate(
-            matched_and_started=Min("starts_on"),
-            matched_and_started_social=Min("starts_on", filter=social),
-            employed=Min("first_paid"),
-            employed_social=Min("first_paid", filter=social),
-        )
+    """One row per enrolment: its first start and first paid day, overall and social-economic (NULL: not yet).
+
+    Each is a report fact kept per enrolment (jobbro/reporting/facts.py): a first date answers "by day d?" for
+    every d at once, so the goals are counted from one row per enrolment, not from its placements and weeks."""
+    return enrolments(programme, sites).order_by().annotate(
+        enrolment=F("pk"),
+        matched_and_started=F("facts__first_start_on"),
+        matched_and_started_social=F("facts__first_social_economic_start_on"),
+        employed=F("facts__first_paid_on"),
+        employed_social=F("facts__first_social_economic_paid_on"),
     )
 
 

@@ -20,16 +20,16 @@ jobs found through it       ordinary hours by `on` (as above) in a placement at 
 
 Every share is of the referred in the same column. Internship hours never count as ordinary hours.
 
-One query: a row of facts per enrolment (placements joined and folded per enrolment), then every figure counted
-per site and in total. The total column is its own count over all enrolments in scope, not the sum of the sites,
+One query: a row per enrolment with what the figures ask of it (the placement figures from first dates kept as
+report facts, jobbro/reporting/facts.py), then every figure counted per site and in total. The total column is its own count over all enrolments in scope, not the sum of the sites,
 so the table's add-up check compares two computations.
 """
 
-from django.db.models import Case, Count, Exists, IntegerField, Max, OuterRef, Q, Subquery, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jobbro.cases.models import Outcome, OutcomeStatus, PlacementKind
+from jobbro.cases.models import Outcome, OutcomeStatus
 from jobbro.companies.models import Company
 from jobbro.people.models import CVEntry
 from jobbro.reporting import charts
@@ -39,7 +39,6 @@ TITLE = _("Site comparison")
 SUMMARY = _("Each site side by side with the total: referred, active, CV, internships, ordinary hours, "
             "self-sufficiency and the housing organisation.")
 
-INTERNSHIP_KINDS = (PlacementKind.INTERNSHIP, PlacementKind.HYBRID_INTERNSHIP)
 SELF_SUFFICIENT = (OutcomeStatus.ORDINARY_JOB, OutcomeStatus.EDUCATION)
 HOUSING = Company.Kind.HOUSING_ORGANISATION
 
@@ -62,44 +61,34 @@ def active_on(on):
     return Q(ended_on__isnull=True) | Q(ended_on__gt=on)
 
 
-def _any_placement(condition):
-    """1 if any of the enrolment's placements meets the condition, else 0 (also with no placements at all)."""
-    return Max(Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField()))
-
-
 def _facts(scope):
     """One row per enrolment in scope with what the figures ask of it.
 
-    The placements are joined and folded per enrolment (MAX), so whether a placement had ordinary hours is asked
-    once per placement: the cost grows with the placements, not with figures times enrolments.
-    """
-    on = scope.on
-    started = Q(placements__starts_on__lte=on)
-    at_housing = Q(placements__company__kind=HOUSING)
-    # The placement's first week with ordinary hours is a report fact (jobbro/reporting/facts.py): being the first,
-    # it is on or before `on` exactly when any such week is.
-    ordinary_hours = Q(placements__facts__first_paid_week__lte=on)
+    The placement figures read first dates kept per enrolment (report facts, jobbro/reporting/facts.py): a first
+    date is on or before `on` exactly when any is, so no placement or week is read here. The CV and the latest
+    outcome are subqueries, evaluated once per row (the counts are taken over this query as a subquery)."""
     return scope.enrolments().order_by().annotate(
-        has_cv=_has_cv_by(on),
-        latest_status=latest_outcome_status_by(on),
-        in_internship=_any_placement(started & Q(placements__kind__in=INTERNSHIP_KINDS)),
-        with_ordinary_hours=_any_placement(started & ordinary_hours),
-        at_housing=_any_placement(started & at_housing),
-        job_at_housing=_any_placement(started & at_housing & ordinary_hours),
+        has_cv=_has_cv_by(scope.on),
+        latest_status=latest_outcome_status_by(scope.on),
+        internship_from=F("facts__first_internship_start_on"),
+        paid_from=F("facts__first_paid_on"),
+        housing_from=F("facts__first_housing_start_on"),
+        housing_paid_from=F("facts__first_housing_paid_on"),
     )
 
 
 def _conditions(on):
     """Which enrolments each figure counts, as a condition on the facts (None: all of them)."""
+    no_ordinary_hours = Q(paid_from__isnull=True) | Q(paid_from__gt=on)
     return {
         "referred": None,
         "active": active_on(on),
         "with_cv": Q(has_cv=True),
-        "internship_only": Q(in_internship=1, with_ordinary_hours=0),
-        "ordinary_hours": Q(with_ordinary_hours=1),
+        "internship_only": Q(internship_from__lte=on) & no_ordinary_hours,
+        "ordinary_hours": Q(paid_from__lte=on),
         "self_sufficient": Q(latest_status__in=SELF_SUFFICIENT),
-        "housing_cooperation": Q(at_housing=1),
-        "housing_jobs": Q(job_at_housing=1),
+        "housing_cooperation": Q(housing_from__lte=on),
+        "housing_jobs": Q(housing_paid_from__lte=on),
     }
 
 

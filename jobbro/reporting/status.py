@@ -44,12 +44,12 @@ from jobbro.cases.models import Placement, PlacementKind, Timesheet
 from jobbro.companies.models import Opening
 from jobbro.reporting import charts
 from jobbro.reporting.base import Report, Row, Table, with_job_broker_on
+from jobbro.reporting.facts import INTERNSHIP_KINDS
 
 TITLE = _("Fortnightly status")
 SUMMARY = _("The last 14 days per job broker: caseload, ordinary hours, internships, wage subsidy, placements "
             "started, and the small jobs posted, filled and open.")
 
-INTERNSHIP_KINDS = (PlacementKind.INTERNSHIP, PlacementKind.HYBRID_INTERNSHIP)
 # A week is Monday to Sunday: a week starting up to six days before the fortnight still has days in it.
 DAYS_BEFORE_FIRST_OVERLAPPING_WEEK = 6
 

@@ -11,6 +11,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from jobbro.cases.models import AssignmentChange, Contact, Enrolment, Placement, PlacementKind, Timesheet
+from jobbro.companies.models import Company
 from jobbro.conftest import rolled_back
 from jobbro.people.models import CVEntry, JobGoal
 from jobbro.reporting import facts
@@ -119,6 +120,22 @@ def test_upskilling_and_thirteen_weeks(site):
     assert enrolment_facts(enrolment).thirteen_weeks_by_week_26 is True
 
 
+def test_first_dates_over_the_placements_by_kind_of_company_follow_the_company(site):
+    enrolment = f.enrolment(site, REFERRED)
+    company = f.company()
+    job = f.placement(enrolment, company, PlacementKind.SMALL_JOB, REFERRED + days(9))  # a Wednesday
+    f.placement(enrolment, f.company(), PlacementKind.HYBRID_INTERNSHIP, REFERRED + days(20))
+    f.week(job, REFERRED + days(7), ordinary=5)  # the week began before the placement: paid from its start
+    kept = enrolment_facts(enrolment)
+    assert (kept.first_start_on, kept.first_paid_on, kept.first_internship_start_on) == (
+        REFERRED + days(9), REFERRED + days(9), REFERRED + days(20))
+    assert kept.first_social_economic_start_on is None
+    company.kind = Company.Kind.SOCIAL_ECONOMIC
+    company.save()
+    kept = enrolment_facts(enrolment)
+    assert (kept.first_social_economic_start_on, kept.first_social_economic_paid_on) == (REFERRED + days(9),) * 2
+
+
 def test_job_broker_periods_take_the_last_row_of_a_day_and_fall_back_to_the_field(site):
     anna, bo = f.broker(), f.broker()
     no_history = f.enrolment(site, REFERRED, job_broker=None)
@@ -199,7 +216,26 @@ def plain_facts(enrolment):
         if 0 <= week < 26 and sheet.ordinary_hours + sheet.internship_hours > 0:
             weeks.add(week)
     run = any(all(w + n in weeks for n in range(13)) for w in range(14))
-    return (min(contacts, default=None), min(decisions, default=None), min(goals, default=None), run)
+    return (min(contacts, default=None), min(decisions, default=None), min(goals, default=None), run,
+            *plain_first_placement_dates(enrolment))
+
+
+def plain_first_placement_dates(enrolment):
+    """First start and first paid day over all placements, the social-economic and the housing ones; first
+    internship start."""
+    def paid_day(placement):
+        paid = [t.week_start for t in placement.timesheets.all() if t.ordinary_hours > 0]
+        return max(min(paid), placement.starts_on) if paid else None
+
+    def firsts(placements):
+        return (min((p.starts_on for p in placements), default=None),
+                min((day for p in placements if (day := paid_day(p))), default=None))
+
+    placements = list(enrolment.placements.select_related("company"))
+    internships = [p.starts_on for p in placements if p.kind in (PlacementKind.INTERNSHIP, PlacementKind.HYBRID_INTERNSHIP)]
+    return (*firsts(placements), *firsts([p for p in placements if p.company.kind == Company.Kind.SOCIAL_ECONOMIC]),
+            *firsts([p for p in placements if p.company.kind == Company.Kind.HOUSING_ORGANISATION]),
+            min(internships, default=None))
 
 
 def plain_placement_facts(placement):
@@ -242,7 +278,9 @@ write = st.one_of(
     st.tuples(st.just("goal"), st.integers(0, 2), day),
     st.tuples(st.just("cv"), st.integers(0, 2), day),
     st.tuples(st.just("broker"), st.integers(0, 2), monday, st.integers(0, 2)),  # often several on one day
-    st.tuples(st.just("placement"), st.integers(0, 2), day, st.one_of(st.none(), st.integers(0, 120)), st.booleans()),
+    st.tuples(st.just("placement"), st.integers(0, 2), day, st.one_of(st.none(), st.integers(0, 120)), st.booleans(),
+              st.integers(0, 2), st.sampled_from([PlacementKind.INTERNSHIP, PlacementKind.SMALL_JOB])),
+    st.tuples(st.just("company kind"), st.integers(0, 2), st.sampled_from(list(Company.Kind))),
     st.tuples(st.just("week"), st.integers(0, 5), monday, hours, hours),
     st.tuples(st.just("week"), st.integers(0, 5), monday, hours, hours),
     st.tuples(st.just("agreement"), st.integers(0, 5), day, hours),
@@ -258,7 +296,9 @@ def assert_facts_follow_the_rows(enrolments, probes):
     for enrolment in Enrolment.objects.filter(pk__in=[e.pk for e in enrolments]):
         kept = EnrolmentFacts.objects.get(enrolment=enrolment)
         assert (kept.first_contact_on, kept.first_upskilling_decision_on, kept.first_job_goal_on,
-                kept.thirteen_weeks_by_week_26) == plain_facts(enrolment)
+                kept.thirteen_weeks_by_week_26, kept.first_start_on, kept.first_paid_on,
+                kept.first_social_economic_start_on, kept.first_social_economic_paid_on, kept.first_housing_start_on,
+                kept.first_housing_paid_on, kept.first_internship_start_on) == plain_facts(enrolment)
         for on in probes:
             assert kept_job_broker(enrolment, on) == plain_job_broker(enrolment, on)
     for placement in Placement.objects.filter(enrolment__in=enrolments):
@@ -268,7 +308,7 @@ def assert_facts_follow_the_rows(enrolments, probes):
     assert PlacementFacts.objects.count() == Placement.objects.count()
 
 
-def apply(kind, args, enrolments, brokers, company, probes):
+def apply(kind, args, enrolments, brokers, companies, probes):
     """One write through the models, as any part of the product makes it, or a report reading the facts."""
     def nth(queryset, n):
         rows = list(queryset.order_by("pk"))
@@ -288,10 +328,14 @@ def apply(kind, args, enrolments, brokers, company, probes):
     elif kind == "broker":
         f.assign_broker(enrolments[args[0]], brokers[args[2]], args[1])
     elif kind == "placement":
-        index, starts_on, length, agreed = args
+        index, starts_on, length, agreed, at, placement_kind = args
         ended_on = None if length is None else starts_on + days(length)
-        f.placement(enrolments[index], company, PlacementKind.INTERNSHIP, starts_on, ended_on=ended_on,
+        f.placement(enrolments[index], companies[at], placement_kind, starts_on, ended_on=ended_on,
                     agreed_ordinary_hours=Decimal(6) if agreed else None)
+    elif kind == "company kind":
+        company = companies[args[0]]
+        company.kind = args[1]
+        company.save()
     elif kind == "week" and (placement := nth(placements, args[0])):
         Timesheet.objects.update_or_create(placement=placement, week_start=args[1],
                                            defaults={"ordinary_hours": args[2], "internship_hours": args[3]})
@@ -316,9 +360,9 @@ def test_after_any_writes_every_fact_equals_the_rules_over_the_rows(db, writes, 
         brokers = [f.broker(), f.broker(), None]
         enrolments = [f.enrolment(site, REFERRED, job_broker=brokers[0]), f.enrolment(site, REFERRED + days(3)),
                       f.enrolment(site, REFERRED + days(40), job_broker=brokers[1])]
-        company = f.company()
-        f.placement(enrolments[0], company, PlacementKind.SMALL_JOB, REFERRED + days(1))
+        companies = [f.company(), f.company(Company.Kind.SOCIAL_ECONOMIC), f.company(Company.Kind.HOUSING_ORGANISATION)]
+        f.placement(enrolments[0], companies[1], PlacementKind.SMALL_JOB, REFERRED + days(1))
         for kind, *args in writes:
-            apply(kind, args, enrolments, brokers, company, probes)
+            apply(kind, args, enrolments, brokers, companies, probes)
         assert_facts_follow_the_rows(enrolments, probes)
         assert facts.stale() == []

@@ -9,6 +9,7 @@ keeps, in jobbro/reporting/models.py:
 EnrolmentFacts    first_contact_on               the earliest contact of any kind
                   first_upskilling_decision_on   the earliest upskilling decision, wanted or not
                   first_job_goal_on              the citizen's earliest JobGoal of kind "goal"
+                  first_cv_entry_on              the citizen's earliest CV entry (recorded_on)
                   thirteen_weeks_by_week_26      13 consecutive weeks with hours among the first 26 after referral
                                                  (weeks as in jobbro/reporting/fidelity.py); no as-of date can
                                                  change it, since the fidelity indicator asks only of cases
@@ -200,15 +201,16 @@ def enrolment_facts(enrolment_ids):
         first_contact_on=first(Contact.objects.filter(enrolment=OuterRef("pk")), "occurred_on"),
         first_upskilling_decision_on=first(UpskillingDecision.objects.filter(enrolment=OuterRef("pk")), "decided_on"),
         first_job_goal_on=first(JobGoal.objects.filter(citizen=OuterRef("citizen"), kind=JobGoal.Kind.GOAL), "set_on"),
-    ).values_list("pk", "first_contact_on", "first_upskilling_decision_on", "first_job_goal_on")
+        first_cv_entry_on=first(CVEntry.objects.filter(citizen=OuterRef("citizen")), "recorded_on"),
+    ).values_list("pk", "first_contact_on", "first_upskilling_decision_on", "first_job_goal_on", "first_cv_entry_on")
     thirteen_weeks = set(_with_thirteen_weeks(enrolment_ids))
     placements = _first_placement_dates(enrolment_ids)
     return [
         EnrolmentFacts(
             enrolment_id=pk, first_contact_on=contact, first_upskilling_decision_on=decision, first_job_goal_on=goal,
-            thirteen_weeks_by_week_26=pk in thirteen_weeks, **placements.get(pk, {}),
+            first_cv_entry_on=cv, thirteen_weeks_by_week_26=pk in thirteen_weeks, **placements.get(pk, {}),
         )
-        for pk, contact, decision, goal in rows
+        for pk, contact, decision, goal, cv in rows
     ]
 
 

@@ -25,13 +25,12 @@ report facts, jobbro/reporting/facts.py), then every figure counted per site and
 so the table's add-up check compares two computations.
 """
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jobbro.cases.models import Outcome, OutcomeStatus
 from jobbro.companies.models import Company
-from jobbro.people.models import CVEntry
 from jobbro.reporting import charts
 from jobbro.reporting.base import Report, Row, Share, Table, site_columns
 
@@ -44,10 +43,6 @@ HOUSING = Company.Kind.HOUSING_ORGANISATION
 
 
 # --- The facts about each enrolment, one row per enrolment -----------------------------------------------------------
-
-
-def _has_cv_by(on):
-    return Exists(CVEntry.objects.filter(citizen=OuterRef("citizen"), recorded_on__lte=on))
 
 
 def latest_outcome_status_by(on):
@@ -65,10 +60,10 @@ def _facts(scope):
     """One row per enrolment in scope with what the figures ask of it.
 
     The placement figures read first dates kept per enrolment (report facts, jobbro/reporting/facts.py): a first
-    date is on or before `on` exactly when any is, so no placement or week is read here. The CV and the latest
-    outcome are subqueries, evaluated once per row (the counts are taken over this query as a subquery)."""
+    date is on or before `on` exactly when any is, so no placement or week is read here; so does the CV. The latest
+    outcome is a subquery, evaluated once per row (the counts are taken over this query as a subquery)."""
     return scope.enrolments().order_by().annotate(
-        has_cv=_has_cv_by(scope.on),
+        cv_from=F("facts__first_cv_entry_on"),
         latest_status=latest_outcome_status_by(scope.on),
         internship_from=F("facts__first_internship_start_on"),
         paid_from=F("facts__first_paid_on"),
@@ -83,7 +78,7 @@ def _conditions(on):
     return {
         "referred": None,
         "active": active_on(on),
-        "with_cv": Q(has_cv=True),
+        "with_cv": Q(cv_from__lte=on),
         "internship_only": Q(internship_from__lte=on) & no_ordinary_hours,
         "ordinary_hours": Q(paid_from__lte=on),
         "self_sufficient": Q(latest_status__in=SELF_SUFFICIENT),
@@ -116,7 +111,9 @@ def counts(scope):
         aggregates[_alias(figure, TOTAL)] = Count("pk", filter=condition)
         for pk in scope.site_ids:
             aggregates[_alias(figure, pk)] = Count("pk", filter=_site_filter(pk, condition))
-    found = _facts(scope).aggregate(**aggregates)
+    # DISTINCT (the rows are distinct anyway) keeps the per-enrolment query a subquery of its own: merged into the
+    # outer query, each count would run the outcome subquery again.
+    found = _facts(scope).distinct().aggregate(**aggregates)
     columns = [*scope.site_ids, TOTAL]
     return {column: {figure: found[_alias(figure, column)] for figure in FIGURES} for column in columns}
 

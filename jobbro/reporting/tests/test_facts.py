@@ -210,13 +210,15 @@ def plain_facts(enrolment):
     contacts = [c.occurred_on for c in enrolment.contacts.all()]
     decisions = [d.decided_on for d in enrolment.upskilling_decisions.all()]
     goals = [g.set_on for g in JobGoal.objects.filter(citizen=enrolment.citizen, kind=JobGoal.Kind.GOAL)]
+    cv_entries = [entry.recorded_on for entry in CVEntry.objects.filter(citizen=enrolment.citizen)]
     weeks = set()
     for sheet in Timesheet.objects.filter(placement__enrolment=enrolment):
         week = ((sheet.week_start - enrolment.referred_on).days + 6) // 7
         if 0 <= week < 26 and sheet.ordinary_hours + sheet.internship_hours > 0:
             weeks.add(week)
     run = any(all(w + n in weeks for n in range(13)) for w in range(14))
-    return (min(contacts, default=None), min(decisions, default=None), min(goals, default=None), run,
+    return (min(contacts, default=None), min(decisions, default=None), min(goals, default=None),
+            min(cv_entries, default=None), run,
             *plain_first_placement_dates(enrolment))
 
 
@@ -296,7 +298,7 @@ def assert_facts_follow_the_rows(enrolments, probes):
     for enrolment in Enrolment.objects.filter(pk__in=[e.pk for e in enrolments]):
         kept = EnrolmentFacts.objects.get(enrolment=enrolment)
         assert (kept.first_contact_on, kept.first_upskilling_decision_on, kept.first_job_goal_on,
-                kept.thirteen_weeks_by_week_26, kept.first_start_on, kept.first_paid_on,
+                kept.first_cv_entry_on, kept.thirteen_weeks_by_week_26, kept.first_start_on, kept.first_paid_on,
                 kept.first_social_economic_start_on, kept.first_social_economic_paid_on, kept.first_housing_start_on,
                 kept.first_housing_paid_on, kept.first_internship_start_on) == plain_facts(enrolment)
         for on in probes:

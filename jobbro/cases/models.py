@@ -438,6 +438,10 @@ class ProgressionAssessment(models.Model):
 
     class Meta:
         ordering = ["assessed_on", "id"]
+        # Each enrolment's assessments in order with their scores, read from the index alone: the progression report
+        # numbers them from the first and the latest without a sort.
+        indexes = [models.Index(fields=["enrolment", "assessed_on", "id"], include=list(PROGRESSION_DIMENSIONS),
+                                name="assessment_by_date")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(**{f"{d}__gte": 1 for d in PROGRESSION_DIMENSIONS})

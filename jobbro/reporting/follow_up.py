@@ -17,8 +17,9 @@ pension, other, no outcome recorded); citizens = the counted enrolments, which t
 packages = job plans marked as a job package, created on or before `on`, of the counted enrolments (a citizen
 can have several, so packages and citizens are counted apart; packages of an earlier enrolment are not counted).
 
-The per-site figures come from one query grouped by site and status, the total column from its own query grouped
-by status only, so the table's add-up checks compare independent computations. A status row adds across sites
+One query grouped by status counts the citizens per site and, separately, in total; one more counts the job
+packages the same way. A total is never the sum of the sites, so the table's add-up checks compare independent
+counts. A status row adds across sites
 and the status rows add up to the citizens; an outcome with a status outside the list breaks the second check.
 """
 
@@ -73,46 +74,45 @@ def _with_status(scope):
     return counted_enrolments(scope).annotate(status_on=_status_on(scope.on))
 
 
-def citizens_by_site_and_status(scope):
-    """{site id: {status: citizens}}, one query grouped by site and status."""
-    grouped = _with_status(scope).values("site", "status_on").annotate(citizens=Count("pk"))
-    found = {pk: {} for pk in scope.site_ids}
-    for row in grouped:
-        found[row["site"]][row["status_on"]] = row["citizens"]
-    return found
+def _site_key(pk):
+    return f"site_{pk}"
 
 
 def citizens_by_status(scope):
-    """{status: citizens} over all sites in scope, by its own query."""
-    grouped = _with_status(scope).values("status_on").annotate(citizens=Count("pk"))
-    return {row["status_on"]: row["citizens"] for row in grouped}
+    """({site id: {status: citizens}}, {status: citizens} over all sites) from one query grouped by status.
+
+    Each site's count and the total are counts of their own, so the add-up checks still compare independent
+    computations; the enrolments and their statuses are worked out once."""
+    counts = {"total": Count("pk"), **{_site_key(pk): Count("pk", filter=Q(site=pk)) for pk in scope.site_ids}}
+    by_site, total = {pk: {} for pk in scope.site_ids}, {}
+    for row in _with_status(scope).values("status_on").annotate(**counts):
+        total[row["status_on"]] = row["total"]
+        for pk in scope.site_ids:
+            if row[_site_key(pk)]:
+                by_site[pk][row["status_on"]] = row[_site_key(pk)]
+    return by_site, total
 
 
-def _job_packages(scope):
-    return JobPlan.objects.filter(enrolment__in=counted_enrolments(scope), is_job_package=True, created_on__lte=scope.on)
-
-
-def job_packages_by_site(scope):
-    grouped = _job_packages(scope).order_by().values("enrolment__site").annotate(packages=Count("pk"))
-    found = {row["enrolment__site"]: row["packages"] for row in grouped}
-    return {pk: found.get(pk, 0) for pk in scope.site_ids}
-
-
-def job_packages_in_total(scope):
-    return _job_packages(scope).count()
+def job_packages(scope):
+    """({site id: packages}, packages over all sites) in one query, the total a count of its own."""
+    packages = JobPlan.objects.filter(enrolment__in=counted_enrolments(scope), is_job_package=True, created_on__lte=scope.on)
+    found = packages.aggregate(
+        total=Count("pk"), **{_site_key(pk): Count("pk", filter=Q(enrolment__site=pk)) for pk in scope.site_ids}
+    )
+    return {pk: found[_site_key(pk)] for pk in scope.site_ids}, found["total"]
 
 
 # --- The table ------------------------------------------------------------------------------------------------------
 
 
 def status_table(scope):
-    by_site = citizens_by_site_and_status(scope)
-    statuses_per_column = [by_site[pk] for pk in scope.site_ids] + [citizens_by_status(scope)]
+    by_site, in_total = citizens_by_status(scope)
+    statuses_per_column = [by_site[pk] for pk in scope.site_ids] + [in_total]
     # The citizens of a column are all its counted enrolments, not the sum of the listed statuses: an unknown
     # status then shows as a problem instead of vanishing.
     citizens = [sum(counts.values()) for counts in statuses_per_column]
-    packages_by_site = job_packages_by_site(scope)
-    packages = [packages_by_site[pk] for pk in scope.site_ids] + [job_packages_in_total(scope)]
+    packages_by_site, packages_in_total = job_packages(scope)
+    packages = [packages_by_site[pk] for pk in scope.site_ids] + [packages_in_total]
     rows = [
         Row(key, str(label), [Share(counts.get(key, 0), sum(counts.values())) for counts in statuses_per_column],
             additive=True)

@@ -22,6 +22,8 @@ EnrolmentFacts    first_contact_on               the earliest contact of any kin
                   first_internship_start_on      the earliest start of an internship or hybrid internship
 PlacementFacts    first_week, last_week          the first and last week_start of the placement's timesheets
                   first_paid_week                the first week_start with ordinary hours above 0
+                  weeks_outside_dates            a week of hours lies wholly before the start, or starts after the
+                                                 placement's end or the citizen's exit (the record checks)
                   ordinary_hours_at_start        the first agreement of hours, dated on or before the start, has
                                                  ordinary hours above 0 (no agreement history: the placement's own
                                                  agreed_ordinary_hours)
@@ -180,16 +182,27 @@ def placement_facts(enrolment_ids):
         first_paid_week=Subquery(weeks.filter(ordinary_hours__gt=0).order_by("week_start")[:1]),
         hours_at_start=hours_agreed_at_start(),
         cv_updated=Exists(cv_entry),
-    ).values("pk", "enrolment_id", "ended_on", "first_week", "last_week", "first_paid_week", "hours_at_start", "cv_updated")
+    ).values("pk", "enrolment_id", "starts_on", "ended_on", "enrolment__ended_on", "first_week", "last_week",
+             "first_paid_week", "hours_at_start", "cv_updated")
     return [
         PlacementFacts(
             placement_id=row["pk"], enrolment_id=row["enrolment_id"], first_week=row["first_week"],
-            last_week=row["last_week"], first_paid_week=row["first_paid_week"],
+            last_week=row["last_week"], first_paid_week=row["first_paid_week"], weeks_outside_dates=_weeks_outside(row),
             ordinary_hours_at_start=(row["hours_at_start"] or 0) > 0,
             cv_updated=row["ended_on"] is not None and row["cv_updated"],
         )
         for row in rows
     ]
+
+
+def _weeks_outside(placement):
+    """A week of hours ends before the start (week_start + 6 < start), or starts after the placement's end or the
+    citizen's exit: the first and the last week tell."""
+    first, last = placement["first_week"], placement["last_week"]
+    if first is None:
+        return False
+    ends = [day for day in (placement["ended_on"], placement["enrolment__ended_on"]) if day is not None]
+    return first + datetime.timedelta(days=6) < placement["starts_on"] or any(last > day for day in ends)
 
 
 def enrolment_facts(enrolment_ids):

@@ -45,6 +45,8 @@ class PlacementFacts(models.Model):
     first_week = models.DateField(null=True)  # of any timesheet
     last_week = models.DateField(null=True)
     first_paid_week = models.DateField(null=True)  # the first week with ordinary hours above 0
+    # A week of hours lies wholly before the start, after the placement's end, or after the citizen's exit.
+    weeks_outside_dates = models.BooleanField(default=False)
     ordinary_hours_at_start = models.BooleanField(default=False)
     cv_updated = models.BooleanField(default=False)  # a CV entry from the start to 30 days after the end
 

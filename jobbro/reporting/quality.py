@@ -21,8 +21,8 @@ hours_after_exit            timesheets with week_start <= on whose week starts a
                             date. Counts timesheets.
 
 The two checks about hours count timesheets per placement, each as a range of weeks of the (placement, week)
-index, and only for the placements whose first or last week (report facts, see jobbro/reporting/facts.py) lies
-outside their dates: a clean programme's millions of weeks are never read.
+index, and only for the placements with weeks outside their dates (a report fact, see jobbro/reporting/facts.py):
+a clean programme's millions of weeks are never read.
 """
 
 import datetime
@@ -90,17 +90,11 @@ def _hours_outside_the_dates(scope):
 
     A placement never ends before it starts (a database constraint), so no week is both before and after it."""
     week_ends_before_start = ExpressionWrapper(F("starts_on") - datetime.timedelta(days=6), output_field=DateField())
-    # The placement's first and last week are report facts: only a placement whose weeks reach outside its dates can
-    # have a week to count, so the weeks of the others are never looked at.
-    reaches_outside = (
-        Q(facts__first_week__lt=F("week_ends_before_start"))
-        | Q(facts__last_week__gt=F("ended_on"))
-        | Q(facts__last_week__gt=F("enrolment__ended_on"))
-    )
+    # Whether a placement's weeks reach outside its dates is a report fact: only such a placement can have a week to
+    # count, so the weeks of the others are never looked at.
     return (
-        Placement.objects.filter(enrolment__in=scope.enrolments())
+        Placement.objects.filter(enrolment__in=scope.enrolments(), facts__weeks_outside_dates=True)
         .alias(week_ends_before_start=week_ends_before_start)
-        .filter(reaches_outside)
         .annotate(
             outside=_weeks(scope, week_start__lt=OuterRef("week_ends_before_start")) + _weeks_after(scope, "ended_on"),
             after_exit=_weeks_after(scope, "enrolment__ended_on"),

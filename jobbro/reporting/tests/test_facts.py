@@ -252,8 +252,10 @@ def plain_placement_facts(placement):
         citizen=placement.enrolment.citizen, recorded_on__gte=placement.starts_on,
         recorded_on__lte=placement.ended_on + days(30),
     ).exists()
+    ends = [day for day in (placement.ended_on, placement.enrolment.ended_on) if day]
+    outside = any(week + days(6) < placement.starts_on or any(week > day for day in ends) for week, _ in weeks)
     return (min(w for w, _ in weeks) if weeks else None, max(w for w, _ in weeks) if weeks else None,
-            min(paid, default=None), at_start, cv)
+            min(paid, default=None), outside, at_start, cv)
 
 
 def plain_job_broker(enrolment, on):
@@ -283,6 +285,7 @@ write = st.one_of(
     st.tuples(st.just("placement"), st.integers(0, 2), day, st.one_of(st.none(), st.integers(0, 120)), st.booleans(),
               st.integers(0, 2), st.sampled_from([PlacementKind.INTERNSHIP, PlacementKind.SMALL_JOB])),
     st.tuples(st.just("company kind"), st.integers(0, 2), st.sampled_from(list(Company.Kind))),
+    st.tuples(st.just("exit"), st.integers(0, 2), st.one_of(st.none(), day)),
     st.tuples(st.just("week"), st.integers(0, 5), monday, hours, hours),
     st.tuples(st.just("week"), st.integers(0, 5), monday, hours, hours),
     st.tuples(st.just("agreement"), st.integers(0, 5), day, hours),
@@ -305,8 +308,8 @@ def assert_facts_follow_the_rows(enrolments, probes):
             assert kept_job_broker(enrolment, on) == plain_job_broker(enrolment, on)
     for placement in Placement.objects.filter(enrolment__in=enrolments):
         kept = PlacementFacts.objects.get(placement=placement)
-        assert (kept.first_week, kept.last_week, kept.first_paid_week, kept.ordinary_hours_at_start,
-                kept.cv_updated) == plain_placement_facts(placement)
+        assert (kept.first_week, kept.last_week, kept.first_paid_week, kept.weeks_outside_dates,
+                kept.ordinary_hours_at_start, kept.cv_updated) == plain_placement_facts(placement)
     assert PlacementFacts.objects.count() == Placement.objects.count()
 
 
@@ -334,6 +337,10 @@ def apply(kind, args, enrolments, brokers, companies, probes):
         ended_on = None if length is None else starts_on + days(length)
         f.placement(enrolments[index], companies[at], placement_kind, starts_on, ended_on=ended_on,
                     agreed_ordinary_hours=Decimal(6) if agreed else None)
+    elif kind == "exit":
+        enrolment = Enrolment.objects.get(pk=enrolments[args[0]].pk)
+        enrolment.ended_on = args[1]
+        enrolment.save()
     elif kind == "company kind":
         company = companies[args[0]]
         company.kind = args[1]

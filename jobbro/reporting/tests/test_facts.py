@@ -285,7 +285,7 @@ write = st.one_of(
     st.tuples(st.just("placement"), st.integers(0, 2), day, st.one_of(st.none(), st.integers(0, 120)), st.booleans(),
               st.integers(0, 2), st.sampled_from([PlacementKind.INTERNSHIP, PlacementKind.SMALL_JOB])),
     st.tuples(st.just("company kind"), st.integers(0, 2), st.sampled_from(list(Company.Kind))),
-    st.tuples(st.just("exit"), st.integers(0, 2), st.one_of(st.none(), day)),
+    st.tuples(st.just("exit"), st.integers(0, 2), st.one_of(st.none(), st.integers(0, 200))),  # days after referral
     st.tuples(st.just("week"), st.integers(0, 5), monday, hours, hours),
     st.tuples(st.just("week"), st.integers(0, 5), monday, hours, hours),
     st.tuples(st.just("agreement"), st.integers(0, 5), day, hours),
@@ -339,7 +339,7 @@ def apply(kind, args, enrolments, brokers, companies, probes):
                     agreed_ordinary_hours=Decimal(6) if agreed else None)
     elif kind == "exit":
         enrolment = Enrolment.objects.get(pk=enrolments[args[0]].pk)
-        enrolment.ended_on = args[1]
+        enrolment.ended_on = None if args[1] is None else enrolment.referred_on + days(args[1])
         enrolment.save()
     elif kind == "company kind":
         company = companies[args[0]]

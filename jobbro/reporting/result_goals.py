@@ -33,11 +33,9 @@ from django.db.models import Count, F, Q
 
 from jobbro.accounts.models import ResultGoal
 from jobbro.cases.models import Enrolment
-from jobbro.companies.models import Company
 from jobbro.reporting import facts
 
 PACE_WINDOW_DAYS = 90
-SOCIAL_ECONOMIC = Company.Kind.SOCIAL_ECONOMIC
 METRIC_ORDER = [ResultGoal.Metric.REFERRED, ResultGoal.Metric.MATCHED_AND_STARTED, ResultGoal.Metric.EMPLOYED]
 
 

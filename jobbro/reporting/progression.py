@@ -26,13 +26,13 @@ Tables
    of `on` (that month only up to `on`), per site and total, and the sum of the twelve months.
 Chart: grouped bars of the mean change per dimension for the two groups.
 
-Queries: one for tables 1 and 2 together (portable SQL: window functions number each enrolment's counted
-assessments by assessed_on, id and count them, in one sort, and the number from the latest follows from the two; the
-enrolments in scope are grouped by site, how often assessed and reached, where reached is looked up only for those
-assessed twice, from the first paid day kept per enrolment (a report fact, jobbro/reporting/facts.py), and
-the first and latest scores of those are summed per group), so the sums and the counts cover the same enrolments;
-one for table 3. Sums and counts come from the database; only the division and rounding happen here, so the means
-are exact.
+Queries: one for tables 1 and 2 together (portable SQL: a window function numbers each enrolment's counted
+assessments by assessed_on, id in one pass over an index, and one grouping per enrolment gives how often it was
+assessed and its first and latest scores; the enrolments in scope are grouped by site, how often assessed and
+reached, where reached is looked up only for those assessed twice, from the first paid day kept per enrolment (a
+report fact, jobbro/reporting/facts.py), and the first and latest scores of those are summed per group), so the sums
+and the counts cover the same enrolments; one for table 3. Sums and counts come from the database; only the division
+and rounding happen here, so the means are exact.
 """
 
 import datetime
@@ -57,6 +57,7 @@ SUMMARY = _("The citizens' own assessments from 1 to 10, first and latest, for t
 DIMENSIONS = ProgressionAssessment.DIMENSIONS
 ONE_DECIMAL = Decimal("0.1")
 MONTHS = 12
+SCORE_SHIFT = 16  # above the highest score, 10: see _per_enrolment_sql
 
 
 # --- The building blocks, each a query expression ----------------------------------------------------------------
@@ -87,47 +88,52 @@ def _per_enrolment_sql(scope):
     """One query, grouped by site × how often assessed (0, 1, 2 for two or more) × reached (only for two or more).
 
     Each group also carries the sums of the first and of the latest scores of its enrolments (only for two or more).
-    Portable SQL (window functions, EXISTS, CASE); the enrolments in scope come from the ORM.
+    Portable SQL (a window function, CASE); the enrolments in scope come from the ORM.
+
+    The counted assessments are numbered in one pass over the index (enrolment, assessed_on, id), then grouped once
+    per enrolment. Scores are 1 to 10 (a database constraint), so `number * 16 + score` orders the rows by number and
+    keeps the score in its last four bits: the MIN is the first assessment's, the MAX the latest's, and `% 16` gives
+    back the score (`%%` in the SQL string, for the parameter style). This reads the numbered rows once instead of joining them back for the first and the latest.
     """
     scoped_sql, scoped_params = scope.enrolments().order_by().values("id", "site_id").query.sql_with_params()
     a = ProgressionAssessment
     q = connection.ops.quote_name
     enrolment, assessed_on, pk = _column(a, "enrolment"), _column(a, "assessed_on"), _column(a, "id")
     dimensions = [_column(a, d) for d in DIMENSIONS]
-    by_enrolment = f"PARTITION BY {enrolment}"
     inline = "NOT MATERIALIZED " if connection.vendor == "postgresql" else ""  # scoped is read twice
-    sums = ", ".join(
-        [f"SUM(f.{c})" for c in dimensions] + [f"SUM(l.{c})" for c in dimensions]
+    first_and_latest = ", ".join(
+        f"MIN({q('number')} * {SCORE_SHIFT} + {c}) %% {SCORE_SHIFT} AS {q(f'first_{i}')}, "
+        f"MAX({q('number')} * {SCORE_SHIFT} + {c}) %% {SCORE_SHIFT} AS {q(f'latest_{i}')}"
+        for i, c in enumerate(dimensions)
     )
+    sums = ", ".join(
+        [f"SUM(CASE WHEN {q('how_often')} = 2 THEN {q(f'first_{i}')} END)" for i in range(len(dimensions))]
+        + [f"SUM(CASE WHEN {q('how_often')} = 2 THEN {q(f'latest_{i}')} END)" for i in range(len(dimensions))]
+    )
+    scores = ", ".join(f"sc.{q(f'{which}_{i}')}" for which in ("first", "latest") for i in range(len(dimensions)))
     sql = f"""
 WITH scoped ({q("id")}, {q("site")}) AS {inline}({scoped_sql}),
-counted AS (
+numbered AS (
     SELECT {enrolment} AS {q("enrolment")}, {", ".join(dimensions)},
-           ROW_NUMBER() OVER ({by_enrolment} ORDER BY {assessed_on}, {pk}) AS {q("from_first")},
-           COUNT(*) OVER ({by_enrolment}) AS {q("n")}
+           ROW_NUMBER() OVER (PARTITION BY {enrolment} ORDER BY {assessed_on}, {pk}) AS {q("number")}
     FROM {_table(a)}
     WHERE {assessed_on} <= %s AND {enrolment} IN (SELECT {q("id")} FROM scoped)
 ),
-numbered AS (  -- numbered from the latest too, from the same one sort: the latest of n is the n-th from the first
-    SELECT c.*, c.{q("n")} - c.{q("from_first")} + 1 AS {q("from_latest")} FROM counted c
-),
-per_enrolment AS (
-    SELECT s.{q("id")}, s.{q("site")}, CASE WHEN c.{q("n")} IS NULL THEN 0 WHEN c.{q("n")} >= 2 THEN 2 ELSE 1 END AS {q("how_often")},
-           ef.{_column(EnrolmentFacts, "first_paid_on")} AS {q("paid_from")}
-    FROM scoped s LEFT JOIN numbered c ON c.{q("enrolment")} = s.{q("id")} AND c.{q("from_first")} = 1
-    LEFT JOIN {_table(EnrolmentFacts)} ef ON ef.{_column(EnrolmentFacts, "enrolment")} = s.{q("id")}
+scores AS (  -- one row per enrolment assessed: how many times, the first and the latest score on each dimension
+    SELECT {q("enrolment")}, COUNT(*) AS {q("n")}, {first_and_latest}
+    FROM numbered GROUP BY {q("enrolment")}
 ),
 flagged AS (
-    SELECT pe.{q("id")}, pe.{q("site")}, pe.{q("how_often")},
-           CASE WHEN pe.{q("how_often")} = 2
-                THEN (pe.{q("paid_from")} IS NOT NULL AND pe.{q("paid_from")} <= %s) END AS {q("reached")}
-    FROM per_enrolment pe
+    SELECT s.{q("site")}, CASE WHEN sc.{q("n")} IS NULL THEN 0 WHEN sc.{q("n")} >= 2 THEN 2 ELSE 1 END AS {q("how_often")},
+           CASE WHEN sc.{q("n")} >= 2 THEN (ef.{_column(EnrolmentFacts, "first_paid_on")} IS NOT NULL
+                                          AND ef.{_column(EnrolmentFacts, "first_paid_on")} <= %s) END AS {q("reached")},
+           {scores}
+    FROM scoped s LEFT JOIN scores sc ON sc.{q("enrolment")} = s.{q("id")}
+    LEFT JOIN {_table(EnrolmentFacts)} ef ON ef.{_column(EnrolmentFacts, "enrolment")} = s.{q("id")}
 )
-SELECT fl.{q("site")}, fl.{q("how_often")}, fl.{q("reached")}, COUNT(*), {sums}
-FROM flagged fl
-LEFT JOIN numbered f ON fl.{q("how_often")} = 2 AND f.{q("enrolment")} = fl.{q("id")} AND f.{q("from_first")} = 1
-LEFT JOIN numbered l ON fl.{q("how_often")} = 2 AND l.{q("enrolment")} = fl.{q("id")} AND l.{q("from_latest")} = 1
-GROUP BY fl.{q("site")}, fl.{q("how_often")}, fl.{q("reached")}
+SELECT {q("site")}, {q("how_often")}, {q("reached")}, COUNT(*), {sums}
+FROM flagged
+GROUP BY {q("site")}, {q("how_often")}, {q("reached")}
 """
     return sql, (*scoped_params, scope.on, scope.on)
 

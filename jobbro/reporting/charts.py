@@ -86,9 +86,10 @@ def _legend(axes, entries):
         axes.legend(frameon=False, fontsize=9)
 
 
-def lines(dates, series, *, description, ylabel="", targets=(), step=False):
+def lines(dates, series, *, description, ylabel="", targets=(), forecasts=(), step=False):
     """Lines over dates: `series` maps a label to one value per date; `targets` are (date, value, label, series label)
-    markers, drawn in the colour of the series they belong to."""
+    markers and `forecasts` (series label, dates, values, label) dashed lines, each drawn in the colour of the series
+    it belongs to."""
     figure, axes = _figure()
     colours = {}
     for index, (label, values) in enumerate(series.items()):
@@ -100,11 +101,13 @@ def lines(dates, series, *, description, ylabel="", targets=(), step=False):
             axes.plot(dates, values, label=label, color=colours[label])
     for day, value, label, series_label in targets:
         axes.plot([day], [float(value)], marker="D", linestyle="none", color=colours.get(series_label, "#333333"), label=label)
+    for series_label, days, values, label in forecasts:
+        axes.plot(days, [float(v) for v in values], linestyle="--", color=colours.get(series_label, "#333333"), label=label)
     axes.set_ylabel(str(ylabel))
     if dates:
         axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _p: date_format(matplotlib.dates.num2date(value).date(), "SHORT_DATE_FORMAT")))
         figure.autofmt_xdate()
-    _legend(axes, len(series) + len(targets))
+    _legend(axes, len(series) + len(targets) + len(forecasts))
     return _svg(figure, description)
 
 

@@ -61,7 +61,7 @@ def build(scope):
         title=str(TITLE),
         scope=scope,
         tables=[goals_table(rows), progress_table(days, series)],
-        charts=[progress_chart(days, series, rows)],
+        charts=[progress_chart(days, series, rows, on)],
         notes=notes(scope),
     )
 
@@ -159,19 +159,43 @@ def progress_table(days, series):
     )
 
 
-def progress_chart(days, series, goals):
-    # Each target is marked in its metric's colour, at its deadline.
+def forecast_lines(goals, on, series):
+    """{metric: ((on, deadline), (figure on `on`, forecast))} for each metric with a deadline after `on`.
+
+    The forecast is linear at one pace (result_goals.forecast), so the goals of a metric lie on one line and the line
+    to the last deadline passes through the forecasts at the earlier ones. A metric whose deadlines have all passed
+    has no line. `series` holds each metric's figures with the one on `on` last, as the progress table does."""
+    lines = {}
+    for row in goals:
+        metric, deadline = row.goal.metric, row.goal.deadline
+        if deadline <= on or (metric in lines and lines[metric][0][1] >= deadline):
+            continue
+        lines[metric] = ((on, deadline), (series[metric][-1], row.forecast))
+    return lines
+
+
+def progress_chart(days, series, goals, on):
+    # Each target is marked in its metric's colour, at its deadline; the forecast runs dashed to the last deadline.
     targets = [(row.goal.deadline, row.goal.target, target_label(row.goal), str(SHORT_NAMES[row.goal.metric])) for row in goals]
+    forecasts = [
+        (str(SHORT_NAMES[metric]), dates, values, forecast_label(metric))
+        for metric, (dates, values) in forecast_lines(goals, on, series).items()
+    ]
     return charts.lines(
         days,
         {str(SHORT_NAMES[metric]): values for metric, values in series.items()},
         description=gettext(
             "Referred, matched and started, and employed, cumulative at each month end, with the targets marked "
-            "at their deadlines."
+            "at their deadlines and the forecast drawn dashed from the report date to the last deadline."
         ),
         ylabel=gettext("Citizens"),
         targets=targets,
+        forecasts=forecasts,
     )
+
+
+def forecast_label(metric):
+    return gettext("Forecast: %(metric)s") % {"metric": SHORT_NAMES[metric]}
 
 
 def target_label(goal):

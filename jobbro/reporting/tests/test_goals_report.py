@@ -271,6 +271,27 @@ def test_the_forecast_continues_the_pace_of_the_last_90_days(two_sites):
     assert late["% of target"] == Decimal("30.0")
 
 
+def test_the_chart_draws_the_forecast_from_the_date_to_the_last_open_deadline(two_sites):
+    programme, (north, south) = two_sites
+    on = D(2025, 6, 30)
+    for n in range(9):  # nine referrals in the 90 days up to 30 June, and nobody employed
+        f.enrolment(north if n % 2 else south, D(2025, 4, 2) + days(10 * n))
+    goal(programme, "referred", 40, D(2025, 12, 31))
+    goal(programme, "referred", 30, D(2025, 12, 1))  # on the same line, short of the last deadline
+    goal(programme, "employed", 5, D(2025, 5, 1))  # its only deadline has passed: nothing to forecast
+
+    report = build(programme, two_sites[1], on)
+    on_the_date = report.tables[1].rows[-1].cells
+    lines = goals_report.forecast_lines(
+        result_goals.progress(programme, on), on, {metric: [figure] for metric, figure in zip(METRICS, on_the_date, strict=True)}
+    )
+
+    # 9 + 9 / 90 × 184 = 27.4 at the last deadline, from the 9 referred on the date
+    assert lines == {"referred": ((on, D(2025, 12, 31)), (9, Decimal("27.4")))}
+    svg = report.charts[0].svg
+    assert "Forecast: Referred" in svg and "Forecast: Employed" not in svg
+
+
 def test_a_programme_younger_than_90_days_is_paced_from_its_start(db):
     programme, (site,) = f.programme_with_sites(starts_on=D(2025, 3, 1))
     for day in (D(2025, 3, 1), D(2025, 3, 10), D(2025, 3, 20)):

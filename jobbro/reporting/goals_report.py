@@ -159,19 +159,18 @@ def progress_table(days, series):
     )
 
 
-def forecast_lines(goals, on, series):
+def forecast_lines(goals, on):
     """{metric: ((on, deadline), (figure on `on`, forecast))} for each metric with a deadline after `on`.
 
-    The forecast is linear at one pace (result_goals.forecast), so the goals of a metric lie on one line and the line
-    to the last deadline passes through the forecasts at the earlier ones. A metric whose deadlines have all passed
-    has no line. `series` holds each metric's figures with the one on `on` last, as the progress table does."""
-    lines = {}
+    The forecast is linear at one pace (result_goals.forecast), so the goals of a metric lie on one line: the line to
+    its last deadline passes through the forecasts at the earlier ones. A goal whose deadline is still ahead is counted
+    as of `on`, so its figure reached is where the line starts. A metric whose deadlines have all passed has no line."""
+    last_open = {}
     for row in goals:
-        metric, deadline = row.goal.metric, row.goal.deadline
-        if deadline <= on or (metric in lines and lines[metric][0][1] >= deadline):
-            continue
-        lines[metric] = ((on, deadline), (series[metric][-1], row.forecast))
-    return lines
+        metric = row.goal.metric
+        if row.goal.deadline > on and (metric not in last_open or row.goal.deadline > last_open[metric].goal.deadline):
+            last_open[metric] = row
+    return {metric: ((on, row.goal.deadline), (row.actual, row.forecast)) for metric, row in last_open.items()}
 
 
 def progress_chart(days, series, goals, on):
@@ -179,7 +178,7 @@ def progress_chart(days, series, goals, on):
     targets = [(row.goal.deadline, row.goal.target, target_label(row.goal), str(SHORT_NAMES[row.goal.metric])) for row in goals]
     forecasts = [
         (str(SHORT_NAMES[metric]), dates, values, forecast_label(metric))
-        for metric, (dates, values) in forecast_lines(goals, on, series).items()
+        for metric, (dates, values) in forecast_lines(goals, on).items()
     ]
     return charts.lines(
         days,

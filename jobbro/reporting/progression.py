@@ -93,7 +93,8 @@ def _per_enrolment_sql(scope):
     The counted assessments are numbered in one pass over the index (enrolment, assessed_on, id), then grouped once
     per enrolment. Scores are 1 to 10 (a database constraint), so `number * 16 + score` orders the rows by number and
     keeps the score in its last four bits: the MIN is the first assessment's, the MAX the latest's, and `% 16` gives
-    back the score (`%%` in the SQL string, for the parameter style). This reads the numbered rows once instead of joining them back for the first and the latest.
+    back the score (written `%%` in the SQL, for the parameter style). The numbered rows are read once, not joined
+    back for the first and the latest.
     """
     scoped_sql, scoped_params = scope.enrolments().order_by().values("id", "site_id").query.sql_with_params()
     a = ProgressionAssessment

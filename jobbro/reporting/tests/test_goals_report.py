@@ -281,10 +281,7 @@ def test_the_chart_draws_the_forecast_from_the_date_to_the_last_open_deadline(tw
     goal(programme, "employed", 5, D(2025, 5, 1))  # its only deadline has passed: nothing to forecast
 
     report = build(programme, two_sites[1], on)
-    on_the_date = report.tables[1].rows[-1].cells
-    lines = goals_report.forecast_lines(
-        result_goals.progress(programme, on), on, {metric: [figure] for metric, figure in zip(METRICS, on_the_date, strict=True)}
-    )
+    lines = goals_report.forecast_lines(result_goals.progress(programme, on), on)
 
     # 9 + 9 / 90 × 184 = 27.4 at the last deadline, from the 9 referred on the date
     assert lines == {"referred": ((on, D(2025, 12, 31)), (9, Decimal("27.4")))}

@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from jobbro import devkeys
@@ -71,29 +70,18 @@ INSTALLED_APPS = [
     "jobbro.imports",
     "jobbro.demo",
     "jobbro.web",
-    "axes",
-    "django_otp",
-    "django_otp.plugins.otp_totp",
-    "djangosaml2",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # After WhiteNoise, so static files keep their long cache and only pages get no-store and the policies.
-    "jobbro.web.middleware.SecurityHeadersMiddleware",
-    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "jobbro.web.middleware.DanishFirstLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "jobbro.accounts.signin.IdleTimeoutMiddleware",
-    "django_otp.middleware.OTPMiddleware",
-    "jobbro.accounts.twofactor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "jobbro.urls"
@@ -171,67 +159,11 @@ STATICFILES_DIRS = [
 ]
 
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-
-# --- HTTPS, the reverse proxy and the security headers -------------------------------------------------
-# One family of settings describes the proxy in front of the app servers (see docs/operations.md).
-# JOBBRO_BEHIND_PROXY=1 trusts X-Forwarded-Proto for HTTPS and X-Forwarded-For for the client's address;
-# each header can be named on its own (an empty value turns it off).
-BEHIND_PROXY = env_flag("JOBBRO_BEHIND_PROXY")
-
-
-def proxy_header(name, default):
-    """The request.META key of a header the proxy sets, e.g. X-Forwarded-For -> HTTP_X_FORWARDED_FOR."""
-    header = os.environ.get(name, default if BEHIND_PROXY else "").strip()
-    return "HTTP_" + header.upper().replace("-", "_") if header else ""
-
-
-PROXY_SSL_HEADER = proxy_header("JOBBRO_PROXY_SSL_HEADER", "X-Forwarded-Proto")
-if PROXY_SSL_HEADER:
-    SECURE_PROXY_SSL_HEADER = (PROXY_SSL_HEADER, "https")
-# The client's address for throttling sign-in (jobbro.accounts.client_address): the entry PROXY_COUNT places
-# from the right of the header, as each proxy on the way appends the address it saw.
-PROXY_CLIENT_IP_HEADER = proxy_header("JOBBRO_PROXY_CLIENT_IP_HEADER", "X-Forwarded-For")
-PROXY_COUNT = int(os.environ.get("JOBBRO_PROXY_COUNT", "1"))
-# Only when the proxy rewrites Host; ALLOWED_HOSTS still applies to the forwarded name.
-USE_X_FORWARDED_HOST = BEHIND_PROXY and env_flag("JOBBRO_PROXY_FORWARDED_HOST")
-
-SECURE_SSL_REDIRECT = env_flag("JOBBRO_SSL_REDIRECT", default=PRODUCTION)
-# The load balancer's health probe talks plain HTTP to each app server.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_HSTS_SECONDS = int(os.environ.get("JOBBRO_HSTS_SECONDS", 365 * 24 * 60 * 60 if PRODUCTION else 0))
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("JOBBRO_HSTS_INCLUDE_SUBDOMAINS", default=True)
-SECURE_HSTS_PRELOAD = env_flag("JOBBRO_HSTS_PRELOAD")
-if SECURE_HSTS_SECONDS and not SECURE_HSTS_PRELOAD:
-    # Preloading binds the whole domain (often the municipality's own) in every browser for good: a decision
-    # for the domain's owner, made with JOBBRO_HSTS_PRELOAD=1, not a default of one application.
-    SILENCED_SYSTEM_CHECKS.append("security.W021")
-SECURE_REFERRER_POLICY = "same-origin"
-SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-# Sent by jobbro.web.middleware.SecurityHeadersMiddleware: no page needs these browser features.
-PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
-
-# Content-Security-Policy (django-csp 4): only our own scripts and styles, no inline script at all.
-# Sign-in through an identity provider may post a form to it: add its origin to JOBBRO_CSP_FORM_ACTION.
-CSP_FORM_ACTION = [o for o in os.environ.get("JOBBRO_CSP_FORM_ACTION", "").split(",") if o]
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": [SELF],
-        "script-src": [SELF],
-        "style-src": [SELF],
-        # Bars whose length is the figure (score, share of a target) are drawn with a width in a style attribute.
-        "style-src-attr": [UNSAFE_INLINE],
-        "img-src": [SELF, "data:"],
-        "font-src": [SELF, "data:"],
-        "object-src": [NONE],
-        "base-uri": [SELF],
-        "frame-ancestors": [NONE],
-        "form-action": [SELF, *CSP_FORM_ACTION],
-    },
-}
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 

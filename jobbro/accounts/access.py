@@ -7,44 +7,41 @@ cannot probe for records they may not see.
 from django.db.models import Q
 from django.http import Http404
 
-from jobbro.accounts.models import Programme, Role, Site
-
-# Roles that work with named citizens on the case.
-CASE_ROLES = {Role.JOB_BROKER, Role.CASEWORKER, Role.MENTOR, Role.COORDINATOR}
-# Roles that may read case notes (contact notes). Managers steer by aggregates and never see them.
-CASE_NOTE_ROLES = {Role.JOB_BROKER, Role.CASEWORKER, Role.MENTOR}
-# Roles that may reveal a CPR number, one citizen at a time, logged.
-CPR_REVEAL_ROLES = {Role.JOB_BROKER, Role.CASEWORKER}
+from jobbro.accounts.models import Programme, Site
+from jobbro.accounts.policy import Capability, CitizenScope, citizen_scope, may
 
 
+# Thin wrappers over the role table (policy.py), kept while callers move to `may(user, Capability.…)`.
 def is_admin(user):
-    return user.is_authenticated and user.is_administrator
+    return may(user, Capability.ADMINISTER)
 
 
 def sees_named_citizens(user):
-    """Evaluators work on pseudonymised data only; everyone else on a case may see names."""
-    return user.is_authenticated and (is_admin(user) or user.role in CASE_ROLES | {Role.MANAGER})
+    return may(user, Capability.READ_CITIZEN)
 
 
 def may_read_case_notes(user):
-    return user.is_authenticated and (is_admin(user) or user.role in CASE_NOTE_ROLES)
+    return may(user, Capability.READ_NOTES)
 
 
 def may_reveal_cpr(user):
-    return user.is_authenticated and user.role in CPR_REVEAL_ROLES
-
-
-# Roles that do the case work: write steps, plans, placements, hours, contacts.
-CASE_WORK_ROLES = {Role.JOB_BROKER, Role.CASEWORKER, Role.MENTOR}
+    return may(user, Capability.REVEAL_CPR)
 
 
 def may_refer(user):
-    """Referral (visitation) is the caseworker's legal authority."""
-    return user.is_authenticated and (user.role == Role.CASEWORKER or is_admin(user))
+    return may(user, Capability.REFER)
 
 
 def may_do_case_work(user):
-    return user.is_authenticated and (user.role in CASE_WORK_ROLES or is_admin(user))
+    return may(user, Capability.CASE_WORK)
+
+
+def may_see_reports(user):
+    return may(user, Capability.READ_ALL_REPORTS)
+
+
+def may_see_companies(user):
+    return may(user, Capability.SEE_COMPANIES)
 
 
 def access_enrolment(user, citizen, pk):
@@ -57,25 +54,14 @@ def access_enrolment(user, citizen, pk):
         raise Http404 from None
 
 
-# Roles that steer and report by aggregates: the reports pages and their exports.
-REPORT_ROLES = {Role.COORDINATOR, Role.MANAGER, Role.EVALUATOR}
-
-
-def may_see_reports(user):
-    return user.is_authenticated and (user.role in REPORT_ROLES or is_admin(user))
-
-
-def may_see_companies(user):
-    return user.is_authenticated and user.role != Role.EVALUATOR
-
-
 def enrolment_scope(user):
     """A Q over Enrolment for the enrolments this user's memberships cover."""
-    if is_admin(user):
+    scope = citizen_scope(user)
+    if scope == CitizenScope.EVERYTHING:
         return Q()
-    if not sees_named_citizens(user):
+    if not may(user, Capability.READ_CITIZEN):
         return Q(pk__in=[])
-    if user.role == Role.MENTOR:
+    if scope == CitizenScope.OWN_CITIZENS:
         # A mentor supports named citizens only (often as job broker too: "two-in-one").
         return Q(mentor=user) | Q(job_broker=user)
     whole_programmes = user.memberships.filter(site__isnull=True).values("programme_id")
@@ -90,7 +76,7 @@ def scope_enrolments(queryset, user):
 def scope_citizens(queryset, user):
     from jobbro.cases.models import Enrolment
 
-    if is_admin(user):
+    if citizen_scope(user) == CitizenScope.EVERYTHING:
         return queryset
     visible = Enrolment.objects.filter(enrolment_scope(user)).values("citizen_id")
     return queryset.filter(pk__in=visible)
@@ -105,14 +91,19 @@ def access_citizen(user, pk):
         raise Http404 from None
 
 
+def sees_everything(user):
+    """Whether the user's scope is every programme, site and citizen (administrators)."""
+    return citizen_scope(user) == CitizenScope.EVERYTHING
+
+
 def visible_programmes(user):
-    if is_admin(user):
+    if sees_everything(user):
         return Programme.objects.all()
     return Programme.objects.filter(memberships__user=user).distinct()
 
 
 def visible_sites(user):
-    if is_admin(user):
+    if sees_everything(user):
         return Site.objects.all()
     whole = user.memberships.filter(site__isnull=True).values("programme_id")
     single = user.memberships.filter(site__isnull=False).values("site_id")

@@ -1,0 +1,96 @@
+"""Every text field about a citizen, classified once: who may read what is written in it.
+
+A field is named "app.Model.field". Each text field (CharField, TextField or JSONField without fixed
+choices) on a model that concerns a citizen is in exactly one group:
+
+- CASE_NOTES: free text written about the citizen. It falls under the note rule: shown only to users who
+  may read notes (policy capability read_notes), on every page, timeline, export, PDF and explanation.
+- policy.SHARED_WITH_COMPANY: what the company is shown by design (the CV and the written placement
+  agreement), shown to everyone who may open the citizen.
+- IDENTITY: who the citizen is and how to reach them, shown to everyone who may open the citizen.
+- NOT_FREE_TEXT: codes, identifiers, hashes and the encrypted CPR number: nobody writes prose in them.
+- AUDIT: the audit trail, read by administrators only.
+
+jobbro/accounts/tests/test_free_text.py finds every text field on the citizen's models and fails for one
+that is in no group (or in two), so a new field is classified before it is shown anywhere.
+"""
+
+from jobbro.accounts.policy import SHARED_WITH_COMPANY
+
+CASE_NOTES = frozenset(
+    {
+        "people.TrafficLightChange.note",
+        "people.JobGoal.text",  # the goal in the citizen's own words; the occupation code is structured
+        "people.Restriction.description",
+        "people.CompetenceAssessment.comment",
+        "people.ParallelEffort.description",
+        "cases.Enrolment.referral_text",
+        "cases.StepChange.note",
+        "cases.JobPlan.title",
+        "cases.Milestone.title",
+        "cases.Placement.end_note",
+        "cases.Contact.note",
+        "cases.UpskillingDecision.reason",
+        "cases.Outcome.note",
+        "matching.MatchProposal.decline_note",
+    }
+)
+
+IDENTITY = frozenset(
+    {
+        "people.Citizen.phone",
+        "people.Citizen.email",
+        "people.Citizen.address",
+        "people.Citizen.postcode",
+        "people.Citizen.city",
+        "people.Citizen.housing_area",
+    }
+)
+
+NOT_FREE_TEXT = frozenset(
+    {
+        "people.Citizen.cpr_encrypted",
+        "people.Citizen.cpr_hash",
+        "people.JobGoal.occupation_code",
+        "cases.Enrolment.external_id",
+        "cases.JobPlan.target_occupation_code",
+        "cases.JobPlan.external_id",
+        "cases.Placement.external_id",
+        "cases.Contact.external_id",
+        "cases.ProgressionInvitation.token_hash",
+        "cases.ProgressionInvitation.code_hash",
+    }
+)
+
+# The change log keeps field names and new values (never CPR or case-note text); both logs are for administrators.
+AUDIT = frozenset(
+    {
+        "audit.AccessLog.view",
+        "audit.ChangeLog.action",
+        "audit.ChangeLog.object_type",
+        "audit.ChangeLog.object_id",
+        "audit.ChangeLog.changes",
+    }
+)
+
+GROUPS = {
+    "case_notes": CASE_NOTES,
+    "shared_with_company": SHARED_WITH_COMPANY,
+    "identity": IDENTITY,
+    "not_free_text": NOT_FREE_TEXT,
+    "audit": AUDIT,
+}
+
+# Models that concern a citizen without a foreign key to one (found by the test alongside those with one).
+CITIZEN_MODELS_WITHOUT_KEY = ("audit.ChangeLog",)
+
+
+def group_of(name):
+    """The groups a field name is in: one, for a classified field."""
+    return [group for group, names in GROUPS.items() if name in names]
+
+
+def case_note_fields(model):
+    """The names of the model's fields that hold case notes."""
+    label = model._meta.label
+    return [name.rsplit(".", 1)[1] for name in CASE_NOTES if name.rsplit(".", 1)[0] == label]

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from jobbro import codes
 from jobbro.accounts import access
 from jobbro.companies.models import Company, Opening, Requirement
+from jobbro.spreadsheets import append_row
 
 # Danish on purpose: the file is mailed as it is, to Danish readers, whatever the user's UI language.
 XLSX_COLUMNS = [
@@ -113,14 +114,15 @@ def board_xlsx(openings, *, user, on=None):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Ledige småjob"
-    sheet.append([f"Ledige småjob – {_programme_names(openings, user)} – {on:%d.%m.%Y}"])
+    # Every row through append_row: titles, tasks and names are typed by people and must never run as formulas.
+    append_row(sheet, [f"Ledige småjob – {_programme_names(openings, user)} – {on:%d.%m.%Y}"])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([label for _key, label, _width in XLSX_COLUMNS])
+    append_row(sheet, [label for _key, label, _width in XLSX_COLUMNS])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for opening in openings:
         cells = row(opening)
-        sheet.append([cells[key] for key, _label, _width in XLSX_COLUMNS])
+        append_row(sheet, [cells[key] for key, _label, _width in XLSX_COLUMNS])
     for index, (key, _label, width) in enumerate(XLSX_COLUMNS, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = width

@@ -421,21 +421,23 @@ def template_workbook(kind):
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from jobbro.spreadsheets import append_row
+
     sheet = BY_KIND[kind]
     book = Workbook()
     data = book.active
     data.title = sheet.da
-    data.append([c.da for c in sheet.columns])
-    data.append([_example(c.example) for c in sheet.columns])
+    append_row(data, [c.da for c in sheet.columns])
+    append_row(data, [_example(c.example) for c in sheet.columns])
     for cell in data[1]:
         cell.font = Font(bold=True)
     for index, column in enumerate(sheet.columns, start=1):
         data.column_dimensions[data.cell(row=1, column=index).column_letter].width = max(12, len(column.da) + 2)
     notes = book.create_sheet("Forklaring")
     with translation.override("da"):
-        notes.append([str(_("Column")), str(_("English name")), str(_("Type")), str(_("Required")), str(_("Description"))])
+        append_row(notes, [str(_("Column")), str(_("English name")), str(_("Type")), str(_("Required")), str(_("Description"))])
         for column in sheet.columns:
-            notes.append([column.da, column.en, str(TYPE_NAMES[column.type]), str(_("yes")) if column.required else str(_("no")),
+            append_row(notes, [column.da, column.en, str(TYPE_NAMES[column.type]), str(_("yes")) if column.required else str(_("no")),
                           str(column.help) + _choice_text(column)])
     for cell in notes[1]:
         cell.font = Font(bold=True)

@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from jobbro.reporting import presentation
+from jobbro.spreadsheets import append_row
 
 
 def check_lines(report, findings):
@@ -47,14 +48,14 @@ def _column_slots(table):
 
 
 def _write_table(sheet, table, bold):
-    sheet.append([table.title])
+    append_row(sheet, [table.title])
     sheet.cell(row=sheet.max_row, column=1).font = bold
     columns = _column_slots(table)
     slot_headers = {"share": gettext("%(column)s – share"), "light": gettext("%(column)s – light")}
     headers = [table.first_column_label or ""]
     for label, slots in zip(table.columns, columns, strict=True):
         headers.extend(label if slot == "value" else slot_headers[slot] % {"column": label} for slot in slots)
-    sheet.append(headers)
+    append_row(sheet, headers)
     for cell in sheet[sheet.max_row]:
         cell.font = bold
     for row in table.rows:
@@ -62,13 +63,13 @@ def _write_table(sheet, table, bold):
         for cell, slots in zip(row.cells, columns, strict=True):
             parts = presentation.xlsx_slots(cell)
             values.extend(parts.get(slot, (None, None)) for slot in slots)
-        sheet.append([value for value, _format in values])
+        append_row(sheet, [value for value, _format in values])
         for column, (_value, number_format) in enumerate(values, start=1):
             if number_format:
                 sheet.cell(row=sheet.max_row, column=column).number_format = number_format
     if table.note:
-        sheet.append([table.note])
-    sheet.append([])
+        append_row(sheet, [table.note])
+    append_row(sheet, [])
 
 
 def report_xlsx(report, findings):
@@ -79,21 +80,21 @@ def report_xlsx(report, findings):
     workbook = Workbook()
     checks = workbook.active
     checks.title = gettext("Checks")[:31]
-    checks.append([report.title])
+    append_row(checks, [report.title])
     checks["A1"].font = Font(bold=True, size=13)
-    checks.append([scope_line(report.scope)])
+    append_row(checks, [scope_line(report.scope)])
     failed = check_lines(report, findings)
-    checks.append([gettext("THE FIGURES FAIL %(n)s CHECKS:") % {"n": len(failed)} if failed else gettext("All checks passed.")])
+    append_row(checks, [gettext("THE FIGURES FAIL %(n)s CHECKS:") % {"n": len(failed)} if failed else gettext("All checks passed.")])
     checks["A3"].font = Font(bold=True, color="C4001C" if failed else "358000")
     for line in failed:
-        checks.append([line])
+        append_row(checks, [line])
     checks.column_dimensions["A"].width = 110
     sheet = workbook.create_sheet(gettext("Figures")[:31])
     sheet.column_dimensions["A"].width = 42
     for table in report.tables:
         _write_table(sheet, table, bold)
     for note in report.notes:
-        sheet.append([str(note)])
+        append_row(sheet, [str(note)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -1,0 +1,57 @@
+"""Writing cells that a spreadsheet program will never run as formulas.
+
+Every spreadsheet jobbro writes (the small-jobs board mailed to companies, the report exports, the import
+templates) passes its cells through `safe_cell`, or appends its rows with `append_row`. Text that a
+spreadsheet program would read as a formula or a DDE call (OWASP "CSV injection": a cell starting with
+= + - @, a tab or a carriage return) gets a leading apostrophe, so it is shown as the text it is. Real
+numbers and dates stay numbers and dates: -2 is a number, "-2+3" typed as a job title is text.
+
+Characters that the xlsx format cannot hold at all (control characters other than tab, newline and
+carriage return) are dropped, so a note pasted with one cannot break an export.
+"""
+
+import datetime
+import re
+from decimal import Decimal
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+QUOTE = "'"
+# The control characters XML 1.0 (and so xlsx) cannot hold: as openpyxl's ILLEGAL_CHARACTERS_RE.
+ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+PLAIN_VALUES = (bool, int, float, Decimal, datetime.date, datetime.datetime, datetime.time, datetime.timedelta)
+
+
+def is_formula_like(text):
+    """True for text a spreadsheet program could run: it starts with = + - @, a tab or a carriage return,
+    also after leading spaces (some programs skip them)."""
+    return text.lstrip(" ").startswith(FORMULA_STARTS)
+
+
+def safe_cell(value):
+    """The value to write in a cell: numbers, dates and empty cells as they are, any other value as safe text."""
+    if value is None or isinstance(value, PLAIN_VALUES):
+        return value
+    text = ILLEGAL_CHARACTERS.sub("", str(value))
+    if is_formula_like(text):
+        return QUOTE + text
+    return text
+
+
+def safe_row(values):
+    """A row of cells made safe with safe_cell."""
+    return [safe_cell(value) for value in values]
+
+
+def append_row(sheet, values):
+    """Append a row to an openpyxl worksheet, every cell made safe; the only way jobbro adds rows to a sheet."""
+    sheet.append(safe_row(values))
+
+
+def write_cell(sheet, row, column, value):
+    """Set one cell of an openpyxl worksheet safely and return it."""
+    cell = sheet.cell(row=row, column=column)
+    cell.value = safe_cell(value)
+    return cell
+
+
+__all__ = ["FORMULA_STARTS", "append_row", "is_formula_like", "safe_cell", "safe_row", "write_cell"]

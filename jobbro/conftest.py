@@ -32,8 +32,12 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import transaction
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jobbro.accounts.models import Membership, Programme, Role, Site, User
+from jobbro.accounts.policy import Capability, may
 from jobbro.cases import actions
 from jobbro.cases.models import Enrolment, PlacementKind
 from jobbro.companies.models import Company, CompanyContact, NetworkAgreement, Opening
@@ -64,6 +68,27 @@ def make_cvr(n=None):
         if check < 10:
             return prefix + str(check)
         n = None
+
+
+class SignedInClient(Client):
+    """force_login skips the password; for a user who must use two-factor sign-in it skips the code too.
+
+    As if the code had been typed from a confirmed authenticator. The sign-in tests (accounts/tests/test_signin*.py)
+    go through the password and the real code instead.
+    """
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        if may(user, Capability.ADMINISTER):
+            device, _ = TOTPDevice.objects.get_or_create(user=user, confirmed=True, defaults={"name": "test"})
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+
+@pytest.fixture
+def client():
+    return SignedInClient()
 
 
 @contextmanager

@@ -4,6 +4,7 @@ Development defaults are safe to run on a laptop; with JOBBRO_PRODUCTION=1 the
 settings refuse the development defaults (generated keys, debug, SQLite secrets).
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -70,6 +71,10 @@ INSTALLED_APPS = [
     "jobbro.imports",
     "jobbro.demo",
     "jobbro.web",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "djangosaml2",
 ]
 
 MIDDLEWARE = [
@@ -80,8 +85,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "jobbro.accounts.signin.IdleTimeoutMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "jobbro.accounts.twofactor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "jobbro.urls"
@@ -159,7 +168,6 @@ STATICFILES_DIRS = [
 ]
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -175,3 +183,37 @@ LOGGING = {
     # Request lines carry only paths; CPR never appears in a path, see people/cpr.py.
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Sign-in: lockout, two-factor, single sign-on, idle timeout (docs/operations.md, "Sign-in") ---------------------
+
+# The header a trusted reverse proxy puts the client's address in (e.g. X-Forwarded-For), and how many proxies
+# append to it; empty means the connecting address is the client's. Wrong passwords are counted per address.
+_proxy_header = os.environ.get("JOBBRO_PROXY_CLIENT_IP_HEADER", "").strip()
+PROXY_CLIENT_IP_HEADER = "HTTP_" + _proxy_header.upper().replace("-", "_") if _proxy_header else ""
+PROXY_COUNT = max(1, int(os.environ.get("JOBBRO_PROXY_COUNT", "1")))
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked account or address before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+SIGNIN_FAILURES_PER_ACCOUNT = int(os.environ.get("JOBBRO_SIGNIN_FAILURES_PER_ACCOUNT", "5"))
+SIGNIN_FAILURES_PER_ADDRESS = int(os.environ.get("JOBBRO_SIGNIN_FAILURES_PER_ADDRESS", "30"))
+SIGNIN_LOCK_MINUTES = int(os.environ.get("JOBBRO_SIGNIN_LOCK_MINUTES", "15"))
+AXES_HANDLER = "jobbro.accounts.signin.AccountAndAddressHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own: per account, and per address
+AXES_FAILURE_LIMIT = SIGNIN_FAILURES_PER_ACCOUNT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=SIGNIN_LOCK_MINUTES)
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "jobbro.accounts.client_address.client_ip"
+AXES_LOCKOUT_CALLABLE = "jobbro.accounts.signin.lockout_response"
+AXES_VERBOSE = False
+
+# Idle timeout: signed out after this many minutes without a request; the cookie ends with the browser.
+IDLE_TIMEOUT_MINUTES = int(os.environ.get("JOBBRO_IDLE_TIMEOUT_MINUTES", "30"))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = IDLE_TIMEOUT_MINUTES * 60 + 120  # the stored session outlives the idle limit by its refresh step
+
+# TOTP two-factor: required for administrators, and for anyone who has turned it on.
+OTP_TOTP_ISSUER = os.environ.get("JOBBRO_OTP_ISSUER", "jobbro")
+SAML_ENABLED = False
+OIDC_ENABLED = False

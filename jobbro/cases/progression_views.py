@@ -9,17 +9,23 @@ Staff side (logged in, case-work rights on the enrolment, every read of the citi
 
 Tablet side (no login): /vurdering/ to type the code, /vurdering/<token>/ for the questionnaire, /vurdering/tak/
 to say thank you. These pages show a greeting with the first name only, the seven questions and a button:
-no surname, CPR number, case data, navigation or link into jobbro. Wrong codes are counted per device
-(session) and per network address, and typing codes is refused for a while after too many.
+no surname, CPR number, case data, navigation or link into jobbro. Wrong codes are counted per device (a signed
+random cookie set on the first visit), never per network address, which a whole job centre shares behind its proxy:
+a device that typed too many is refused for a while. Since a new device costs an attacker only a new cookie, each
+code also has a budget: once too many wrong codes have been typed anywhere while it was open, it no longer opens
+by typing (the link and "Open on this device" still do). The counts are kept in the database, shared by every
+server process.
 """
 
-import time
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -33,16 +39,19 @@ from django.views.decorators.http import require_POST
 from jobbro.accounts import access
 from jobbro.audit.log import log_read, logs_citizen_read
 from jobbro.cases import actions
-from jobbro.cases.models import ProgressionAssessment
+from jobbro.cases.models import ProgressionAssessment, ProgressionInvitation
 from jobbro.cases.progression_forms import CodeForm, PaperAssessmentForm, SelfAssessmentForm, dimension_label
 from jobbro.web.formtools import add_action_errors, run_action
 
-# Wrong codes allowed before typing codes is refused for LOCK_SECONDS: per device (its session), and per network
-# address as a backstop against a cleared cookie. An address is often shared by a whole job centre, hence more.
+# Wrong codes a device may type before typing codes is refused there for LOCK_SECONDS.
 WRONG_CODES_PER_DEVICE = 5
-WRONG_CODES_PER_ADDRESS = 30
 LOCK_SECONDS = 15 * 60
-SESSION_WRONG_CODES = "self_assessment_wrong_codes"
+# Wrong codes typed anywhere while a code is open, after which that code no longer opens by typing. Guessing one
+# code of a million then succeeds at most once in 2,000 tries however many devices guess.
+WRONG_CODES_PER_CODE = 500
+DEVICE_COOKIE = "jobbro_tablet"
+DEVICE_COOKIE_SALT = "jobbro.cases.tablet-device"
+DEVICE_COOKIE_MAX_AGE = 365 * 24 * 60 * 60
 
 
 # --- The citizen page ---------------------------------------------------------------------------------------------
@@ -163,33 +172,73 @@ def self_assessment_paper(request, citizen_pk, enrolment_pk):
 # --- Tablet: no login, nothing of the case ------------------------------------------------------------------------
 
 
-def _address_key(request):
-    return f"jobbro:self-assessment:wrong-codes:{request.META.get('REMOTE_ADDR', '')}"
-
-
-def _recent_wrong_codes(request):
-    now = time.time()
-    return [t for t in request.session.get(SESSION_WRONG_CODES, []) if now - t < LOCK_SECONDS]
-
-
-def _wrong_codes_by_address():
+def _counts():
     """Counted in the database, so every server process sees the same count."""
     return caches["shared"]
 
 
-def _code_entry_locked(request):
-    return (len(_recent_wrong_codes(request)) >= WRONG_CODES_PER_DEVICE
-            or _wrong_codes_by_address().get(_address_key(request), 0) >= WRONG_CODES_PER_ADDRESS)
-
-
-def _count_wrong_code(request):
-    request.session[SESSION_WRONG_CODES] = [*_recent_wrong_codes(request), time.time()]
-    key, counts = _address_key(request), _wrong_codes_by_address()
-    counts.add(key, 0, LOCK_SECONDS)  # the window starts with the first wrong code
+def _increment(key, timeout):
+    counts = _counts()
+    counts.add(key, 0, timeout)  # the window starts with the first count
     try:
         counts.incr(key)
     except ValueError:  # expired between add and incr
-        counts.set(key, 1, LOCK_SECONDS)
+        counts.set(key, 1, timeout)
+
+
+def _device_id(request):
+    """The tablet's own id from its signed cookie, or a new one on its first visit (or for a forged cookie)."""
+    if not hasattr(request, "tablet_device_id"):
+        try:
+            request.tablet_device_id = request.get_signed_cookie(DEVICE_COOKIE, salt=DEVICE_COOKIE_SALT)
+            request.tablet_device_is_new = False
+        except (KeyError, signing.BadSignature):
+            request.tablet_device_id = secrets.token_urlsafe(16)
+            request.tablet_device_is_new = True
+    return request.tablet_device_id
+
+
+def _with_device_cookie(request, response):
+    _device_id(request)
+    if request.tablet_device_is_new:
+        response.set_signed_cookie(DEVICE_COOKIE, request.tablet_device_id, salt=DEVICE_COOKIE_SALT,
+                                   max_age=DEVICE_COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+                                   secure=settings.SESSION_COOKIE_SECURE)
+    return response
+
+
+def _device_key(request):
+    return f"jobbro:self-assessment:wrong-codes:device:{_device_id(request)}"
+
+
+def _device_locked(request):
+    return _counts().get(_device_key(request), 0) >= WRONG_CODES_PER_DEVICE
+
+
+def _minute(moment):
+    return int(moment.timestamp()) // 60
+
+
+def _wrong_codes_key(minute):
+    return f"jobbro:self-assessment:wrong-codes:minute:{minute}"
+
+
+def _count_wrong_code(request):
+    _increment(_device_key(request), LOCK_SECONDS)
+    # Every wrong code counts against every code open now: one count per minute, kept as long as a code is open.
+    _increment(_wrong_codes_key(_minute(timezone.now())), int(actions.SELF_ASSESSMENT_VALID_FOR.total_seconds()) + 120)
+
+
+def _code_spent_by_guessing(code):
+    """Whether the live invitation with this code has seen its budget of wrong codes typed since it was created."""
+    code = "".join(str(code or "").split())
+    invitation = (ProgressionInvitation.objects.live(timezone.now())
+                  .filter(code_hash=ProgressionInvitation.hash_code(code)).only("created_at").first())
+    if invitation is None:
+        return False
+    minutes = range(_minute(invitation.created_at), _minute(timezone.now()) + 1)
+    counts = _counts().get_many([_wrong_codes_key(m) for m in minutes])
+    return sum(counts.values()) >= WRONG_CODES_PER_CODE
 
 
 def _tablet(request, template, context=None, status=200):
@@ -198,15 +247,21 @@ def _tablet(request, template, context=None, status=200):
 
 def self_assessment_code(request):
     """The page to type the six-digit code on: a right code opens the questionnaire, once."""
+    return _with_device_cookie(request, _code_page(request))
+
+
+def _code_page(request):
     form = CodeForm(request.POST or None)
-    if _code_entry_locked(request):
+    if _device_locked(request):
         return _tablet(request, "cases/progression_code.html", {"form": CodeForm(), "locked": True}, status=429)
     if request.method == "POST" and form.is_valid():
+        if _code_spent_by_guessing(form.cleaned_data["code"]):
+            return _tablet(request, "cases/progression_code.html", {"form": CodeForm(), "code_locked": True}, status=429)
         token = actions.open_self_assessment_by_code(code=form.cleaned_data["code"])
         if token:
             return redirect("self_assessment", token=token)
         _count_wrong_code(request)
-        if _code_entry_locked(request):
+        if _device_locked(request):
             return _tablet(request, "cases/progression_code.html", {"form": CodeForm(), "locked": True}, status=429)
         form.add_error("code", _("The code is wrong or no longer valid. Check the six digits, or ask for a new code."))
     return _tablet(request, "cases/progression_code.html", {"form": form}, status=400 if form.errors else 200)

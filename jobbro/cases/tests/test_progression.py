@@ -8,6 +8,7 @@ import re
 import pytest
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends import db as db_cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.urls import reverse
@@ -26,7 +27,7 @@ TOKEN_ALPHABET = re.compile(r"^[A-Za-z0-9_-]{32,}$")
 
 @pytest.fixture(autouse=True)
 def _fresh_counts(db):
-    """Wrong codes are counted per address in the shared cache; every test starts with none."""
+    """Wrong codes are counted per device and per minute in the shared cache; every test starts with none."""
     caches["shared"].clear()
 
 
@@ -306,36 +307,76 @@ def test_the_device_lock_ends_after_15_minutes(client, enrolment, alice, monkeyp
     for _ in range(5):
         client.post(CODE_URL, {"code": "000000" if code != "000000" else "111111"})
     assert client.post(CODE_URL, {"code": code}).status_code == 429
-    later = progression_views.time.time() + progression_views.LOCK_SECONDS + 1
-    monkeypatch.setattr(progression_views.time, "time", lambda: later)
-    caches["shared"].clear()  # the per-address count expires by the database's clock, not the patched one
+    later = timezone.now() + datetime.timedelta(seconds=progression_views.LOCK_SECONDS + 1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    monkeypatch.setattr(db_cache, "tz_now", lambda: later)  # the shared cache expires its counts by this clock
     assert client.post(CODE_URL, {"code": code}).status_code == 302
 
 
-def test_a_fresh_session_from_the_same_address_is_stopped_too(client, enrolment, alice, monkeypatch):
-    """Throwing the cookie away does not give new tries: the address is counted in the shared cache."""
-    monkeypatch.setattr(progression_views, "WRONG_CODES_PER_ADDRESS", 7)
+def test_a_locked_device_does_not_lock_another_device_at_the_same_address(client, enrolment, alice):
+    """A job centre's tablets share one address behind its proxy: each device is counted by its own cookie."""
     _invitation, _token, code = invite(enrolment, alice)
     wrong = f"{(int(code) + 1) % 10**6:06d}"
-    for _ in range(4):
+    for _ in range(5):
+        client.post(CODE_URL, {"code": wrong}, REMOTE_ADDR="10.1.1.1")
+    assert client.get(CODE_URL, REMOTE_ADDR="10.1.1.1").status_code == 429
+
+    other_tablet = type(client)()
+    assert other_tablet.get(CODE_URL, REMOTE_ADDR="10.1.1.1").status_code == 200
+    assert other_tablet.post(CODE_URL, {"code": code}, REMOTE_ADDR="10.1.1.1").status_code == 302
+
+
+def test_the_device_is_known_by_a_signed_cookie_it_cannot_forge(client, enrolment, alice):
+    _invitation, _token, code = invite(enrolment, alice)
+    first = client.get(CODE_URL)
+    cookie = first.cookies[progression_views.DEVICE_COOKIE]
+    assert cookie["httponly"] and cookie["max-age"] == progression_views.DEVICE_COOKIE_MAX_AGE
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(5):
         client.post(CODE_URL, {"code": wrong})
-    fresh = type(client)()
-    assert [fresh.post(CODE_URL, {"code": wrong}).status_code for _ in range(3)] == [400, 400, 429]
-    assert type(client)().post(CODE_URL, {"code": code}).status_code == 429
+    assert client.get(CODE_URL).status_code == 429
+    forged = type(client)()
+    forged.cookies[progression_views.DEVICE_COOKIE] = cookie.value.rsplit(":", 1)[0] + ":forged"
+    response = forged.get(CODE_URL)
+    assert response.status_code == 200, "a forged cookie is a new device, not the locked one"
+    assert response.cookies[progression_views.DEVICE_COOKIE].value != cookie.value
 
 
-def test_the_count_per_address_is_shared_by_every_server_process(client, enrolment, alice, monkeypatch):
-    """Each server process has its own memory; the count per address is in the database, which they share."""
-    monkeypatch.setattr(progression_views, "WRONG_CODES_PER_ADDRESS", 3)
+def test_a_code_guessed_at_from_many_devices_is_locked(client, enrolment, alice, monkeypatch):
+    """A new device costs only a new cookie, so each code has a budget of wrong codes typed while it is open."""
+    monkeypatch.setattr(progression_views, "WRONG_CODES_PER_CODE", 6)
+    _invitation, token, code = invite(enrolment, alice)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    assert [type(client)().post(CODE_URL, {"code": wrong}).status_code for _ in range(6)] == [400] * 6
+
+    honest_tablet = english(type(client)())
+    locked = honest_tablet.post(CODE_URL, {"code": code})
+    assert locked.status_code == 429
+    assert "This code can no longer be typed" in locked.content.decode()
+    assert ProgressionInvitation.objects.get().code_hash == ProgressionInvitation.hash_code(code), "not taken"
+    assert honest_tablet.get(tablet_url(token)).status_code == 200, "the link still opens it"
+
+
+def test_an_open_code_is_not_locked_below_its_budget(client, enrolment, alice, monkeypatch):
+    monkeypatch.setattr(progression_views, "WRONG_CODES_PER_CODE", 6)
     _invitation, _token, code = invite(enrolment, alice)
     wrong = f"{(int(code) + 1) % 10**6:06d}"
-    for _ in range(3):
+    for _ in range(5):
         type(client)().post(CODE_URL, {"code": wrong})
+    assert type(client)().post(CODE_URL, {"code": code}).status_code == 302
+
+
+def test_the_counts_are_shared_by_every_server_process(client, enrolment, alice):
+    """Each server process has its own memory; the counts are in the database, which they share."""
+    _invitation, _token, code = invite(enrolment, alice)
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    for _ in range(5):
+        client.post(CODE_URL, {"code": wrong})
     caches["default"].clear()  # what another process would see of this one's memory: nothing
-    assert type(client)().post(CODE_URL, {"code": code}).status_code == 429
+    assert client.post(CODE_URL, {"code": code}).status_code == 429
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(settings.SHARED_CACHE_TABLE)}")
-        assert cursor.fetchone()[0] == 1
+        assert cursor.fetchone()[0] == 2, "one count for the device, one for the minute"
 
 
 # --- Open on this device ------------------------------------------------------------------------------------------

@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "djangosaml2",
+    # After jobbro.imports, whose db_worker (the same worker plus jobbro's periodic jobs) takes precedence.
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -173,7 +175,21 @@ CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# --- Background work: imports, report-fact refreshes -------------------------------------------------------
+# Tasks are rows in the database; `manage.py db_worker` runs them (any number of workers, on any machine that
+# reaches the database) and every WORKER_PERIODIC_SECONDS also runs the periodic jobs below (docs/operations.md).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+WORKER_PERIODIC_SECONDS = int(os.environ.get("JOBBRO_WORKER_PERIODIC_SECONDS", "60"))
+WORKER_PERIODIC_JOBS = ["jobbro.imports.tasks.sweep", "jobbro.reporting.tasks.catch_up_facts_now"]
+# A running import writes a heartbeat every second; one silent for this long has lost its worker.
+IMPORT_STALE_SECONDS = int(os.environ.get("JOBBRO_IMPORT_STALE_SECONDS", "120"))
+# Uploaded files are kept (encrypted) at most this long, for the real import after a dry run.
+IMPORT_RETENTION_DAYS = int(os.environ.get("JOBBRO_IMPORT_RETENTION_DAYS", "30"))
+# What one import may hold, checked while the file is read (docs/import.md).
+IMPORT_MAX_MB = int(os.environ.get("JOBBRO_IMPORT_MAX_MB", "200"))
+IMPORT_MAX_ROWS = int(os.environ.get("JOBBRO_IMPORT_MAX_ROWS", "1000000"))
+IMPORT_MAX_COLUMNS = 200
+IMPORT_MAX_CELL_CHARACTERS = 32767  # Excel's own limit
 
 LOGGING = {
     "version": 1,

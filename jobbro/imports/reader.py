@@ -3,13 +3,22 @@
 A workbook may hold several sheets, one per kind of record, recognised by name (Danish or English);
 a csv file holds one kind, named by the caller, by the file name ("borgere.csv") or by its header row.
 Nothing here touches the database.
+
+Files are read as streams, never whole into memory, and within limits (settings.IMPORT_MAX_*, see Limits):
+the unpacked size (an xlsx is a zip: its declared sizes are checked before a byte is unpacked, and the bytes
+actually unpacked are counted as they come), the number of rows, the columns of a row and the characters of a
+cell. Going past one refuses the file with a Danish reason naming the limit, so a small file that unpacks to
+gigabytes costs neither memory nor time. A csv file is read as UTF-8 (with or without a byte-order mark),
+UTF-16 with a byte-order mark, or Windows-1252, whichever it is; anything else is refused with the reason.
 """
 
 import codecs
+import contextlib
 import csv
 import datetime
 import html
 import io
+import itertools
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -17,6 +26,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from xml.etree import ElementTree
 
+from django.conf import settings
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from jobbro.cases.actions import monday_of
@@ -53,6 +64,91 @@ class Workbook:
     @property
     def total_rows(self):
         return sum(len(s.rows) for s in self.sheets)
+
+
+CHUNK = 1024 * 1024  # bytes read at a time
+
+
+class Refused(Exception):  # noqa: N818 - a verdict on the file, not a bug
+    """The file cannot be imported at all: the reason (translated) and, when one row is to blame, where."""
+
+    def __init__(self, reason, row=0, column=""):
+        super().__init__(reason)
+        self.reason, self.row, self.column = reason, row, column
+
+
+def _number(value):
+    return formats.number_format(value, force_grouping=True)
+
+
+@dataclass
+class Limits:
+    max_bytes: int
+    max_rows: int
+    max_columns: int
+    max_cell: int
+
+    @classmethod
+    def from_settings(cls):
+        return cls(max_bytes=settings.IMPORT_MAX_MB * 1024 * 1024, max_rows=settings.IMPORT_MAX_ROWS,
+                   max_columns=settings.IMPORT_MAX_COLUMNS, max_cell=settings.IMPORT_MAX_CELL_CHARACTERS)
+
+
+class Budget:
+    """What one import's files have used of the limits so far; each check refuses the file once a limit is passed."""
+
+    def __init__(self, limits=None):
+        self.limits = limits or Limits.from_settings()
+        self.bytes = 0
+        self.rows = 0
+
+    def too_large(self):
+        megabytes = self.limits.max_bytes // (1024 * 1024)
+        return Refused(_("The file unpacks to more than %(limit)s MB; an import may hold at most %(limit)s MB. "
+                         "Split it into smaller files.") % {"limit": _number(megabytes)})
+
+    def check_declared(self, size):
+        if self.bytes + size > self.limits.max_bytes:
+            raise self.too_large()
+
+    def spend(self, size):
+        self.bytes += size
+        if self.bytes > self.limits.max_bytes:
+            raise self.too_large()
+
+    def check_column(self, row, index):
+        if index >= self.limits.max_columns:
+            raise Refused(_("The row has more than %(limit)s columns; a sheet may have at most %(limit)s.")
+                          % {"limit": _number(self.limits.max_columns)}, row=row)
+
+    def cell_too_long(self, row):
+        return Refused(_("A cell has more than %(limit)s characters; a cell may hold at most %(limit)s.")
+                       % {"limit": _number(self.limits.max_cell)}, row=row)
+
+    def check_cell(self, row, value):
+        if type(value) is str and len(value) > self.limits.max_cell:
+            raise self.cell_too_long(row)
+
+    def count_row(self, row):
+        self.rows += 1
+        if self.rows > self.limits.max_rows:
+            raise Refused(_("The file has more than %(limit)s rows; an import may hold at most %(limit)s rows. "
+                            "Split it into smaller files.") % {"limit": _number(self.limits.max_rows)}, row=row)
+
+
+class BoundedStream:
+    """A binary stream that counts what it hands out against the budget: the bytes actually unpacked."""
+
+    def __init__(self, raw, budget, head=b""):
+        self.raw, self.budget, self.head = raw, budget, head
+
+    def read(self, size=-1):
+        if self.head:
+            data, self.head = self.head, b""
+            return data
+        data = self.raw.read(size if size and size > 0 else CHUNK)
+        self.budget.spend(len(data))
+        return data
 
 
 def _empty(value):
@@ -107,10 +203,12 @@ def _column_index(ref, cache={}):  # noqa: B006 - a deliberate memo of "AB" -> 2
     return index
 
 
-CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+TOKEN = re.compile(r"<row\b(?P<row>[^>]*?)/?>|<c\b(?P<attrs>[^>]*?)(?:/>|>(?P<inner>.*?)</c>)", re.S)
+OPEN_TAG = re.compile(r"<(?:c|row)[\s/>]")  # where an element the scan has not finished may begin
 ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
 VALUE = re.compile(r"<v>(.*?)</v>", re.S)
 TEXT = re.compile(r"<t(?:\s[^>]*)?>(.*?)</t>", re.S)
+ROOT = re.compile(rb"<(\w+:)?worksheet\b")
 
 
 def _unescape(text):
@@ -118,32 +216,42 @@ def _unescape(text):
 
 
 class XlsxFile:
-    """A streaming reader of the cell values in an xlsx file, with ElementTree only.
+    """A streaming reader of the cell values in an xlsx file, with ElementTree only, within the budget's limits.
 
     openpyxl builds an object per cell and reads 100,000 rows in tens of seconds; this reads what an
     import needs (text, numbers, booleans, dates by their number format) in a few.
     """
 
-    def __init__(self, data):
-        self.zip = zipfile.ZipFile(io.BytesIO(data))
-        names = set(self.zip.namelist())
+    def __init__(self, source, budget):
+        self.budget = budget
+        self.zip = zipfile.ZipFile(source)
+        infos = self.zip.infolist()
+        # The sizes the zip declares, before anything is unpacked; what is unpacked is counted as well (BoundedStream).
+        budget.check_declared(sum(info.file_size for info in infos))
+        names = {info.filename for info in infos}
         self.shared = []
         if "xl/sharedStrings.xml" in names:
-            for _event, si in ElementTree.iterparse(self.zip.open("xl/sharedStrings.xml")):
-                if si.tag == MAIN + "si":
-                    self.shared.append("".join(t.text or "" for t in si.iter(MAIN + "t")))
-                    si.clear()
+            stream = self._open("xl/sharedStrings.xml")
+            root = None
+            for event, element in ElementTree.iterparse(stream, events=("start", "end")):
+                if root is None:
+                    root = element
+                elif event == "end" and element.tag == MAIN + "si":
+                    text = "".join(t.text or "" for t in element.iter(MAIN + "t"))
+                    budget.check_cell(0, text)
+                    self.shared.append(text)
+                    root.clear()  # the strings read so far are kept as text, not as elements
         self.date_styles = set()
         if "xl/styles.xml" in names:
-            styles = ElementTree.parse(self.zip.open("xl/styles.xml")).getroot()
+            styles = ElementTree.parse(self._open("xl/styles.xml")).getroot()
             custom = {int(f.get("numFmtId")): f.get("formatCode") for f in styles.iter(MAIN + "numFmt")}
             xfs = styles.find(MAIN + "cellXfs")
             for index, xf in enumerate(xfs if xfs is not None else ()):
                 fmt = int(xf.get("numFmtId", 0))
                 if fmt in DATE_FORMAT_IDS or (fmt in custom and _is_date_format(custom[fmt])):
                     self.date_styles.add(str(index))
-        workbook = ElementTree.parse(self.zip.open("xl/workbook.xml")).getroot()
-        rels = ElementTree.parse(self.zip.open("xl/_rels/workbook.xml.rels")).getroot()
+        workbook = ElementTree.parse(self._open("xl/workbook.xml")).getroot()
+        rels = ElementTree.parse(self._open("xl/_rels/workbook.xml.rels")).getroot()
         targets = {r.get("Id"): r.get("Target") for r in rels.iter(RELS + "Relationship")}
         self.sheets = []
         for sheet in workbook.iter(MAIN + "sheet"):
@@ -151,12 +259,18 @@ class XlsxFile:
             path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
             self.sheets.append((sheet.get("name"), path))
 
+    def _open(self, path):
+        return BoundedStream(self.zip.open(path), self.budget)
+
     def rows(self, path):
-        """(row number, [cell values]) for each row of a worksheet, empty cells as None."""
-        data = self.zip.read(path)
-        if b"<sheetData" in data and b"<c>" not in data:
-            return self._scan(data.decode("utf-8"))
-        return self._parse(path)
+        """(row number, [cell values]) for each row of a worksheet with cells, empty cells as None."""
+        stream = self._open(path)
+        head = stream.read(CHUNK)
+        stream.head = head
+        root = ROOT.search(head)
+        if root is not None and root.group(1):  # elements with a namespace prefix (x:c): parse them properly
+            return self._parse(stream)
+        return self._scan(stream)
 
     def _value(self, kind, style, inner):
         if not inner:
@@ -181,32 +295,67 @@ class XlsxFile:
             value = EXCEL_EPOCH + datetime.timedelta(days=int(value))
         return value
 
-    def _scan(self, text):
-        """The common case, scanned with regular expressions: several times faster than building elements."""
-        number, cells = None, []
-        for match in CELL.finditer(text):
-            attributes = dict(ATTRIBUTE.findall(match.group(1)))
-            ref = attributes.get("r")
-            if not ref:
-                raise ValueError("a cell without a reference")
-            row = int(ref[len(ref.rstrip("0123456789")):])
-            if row != number:
-                if number is not None:
-                    yield number, cells
-                number, cells = row, []
-            index = _column_index(ref)
-            while len(cells) < index:
-                cells.append(None)
-            cells.append(self._value(attributes.get("t"), attributes.get("s"), match.group(2)))
-        if number is not None:
+    def _scan(self, stream):
+        """The common case, scanned with regular expressions a chunk at a time: several times faster than building
+        elements. Only an unfinished element is carried over to the next chunk, and never more than a cell may hold."""
+        budget = self.budget
+        carried_limit = budget.limits.max_cell * 6 + 65536  # a cell's characters, escaped, with its markup
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        pending, number, cells = "", 0, []
+        while True:
+            data = stream.read(CHUNK)
+            text = pending + decoder.decode(data, final=not data)
+            end = 0
+            for match in TOKEN.finditer(text):
+                end = match.end()
+                attributes = match.group("attrs")
+                if attributes is None:  # a <row> tag
+                    if cells:
+                        budget.count_row(number)
+                        yield number, cells
+                    ref = dict(ATTRIBUTE.findall(match.group("row"))).get("r")
+                    number, cells = (int(ref) if ref else number + 1), []
+                    continue
+                attributes = dict(ATTRIBUTE.findall(attributes))
+                ref = attributes.get("r")
+                index = len(cells)
+                if ref:
+                    row = int(ref[len(ref.rstrip("0123456789")):] or number)
+                    if row != number:
+                        if cells:
+                            budget.count_row(number)
+                            yield number, cells
+                        number, cells = row, []
+                    index = _column_index(ref)
+                budget.check_column(number, index)
+                while len(cells) < index:
+                    cells.append(None)
+                value = self._value(attributes.get("t"), attributes.get("s"), match.group("inner"))
+                budget.check_cell(number, value)
+                cells.append(value)
+            pending = text[end:]
+            unfinished = OPEN_TAG.search(pending)
+            pending = pending[unfinished.start():] if unfinished else pending[-8:]
+            if len(pending) > carried_limit:
+                raise budget.cell_too_long(number + 1)
+            if not data:
+                break
+        if cells:
+            budget.count_row(number)
             yield number, cells
 
-    def _parse(self, path):
+    def _parse(self, stream):
+        budget = self.budget
         cell_tag, value_tag, row_tag, text_tag = MAIN + "c", MAIN + "v", MAIN + "row", MAIN + "t"
         inline_tag = f"{MAIN}is/{MAIN}t"
         shared, date_styles = self.shared, self.date_styles
         number = 0
-        for _event, row in ElementTree.iterparse(self.zip.open(path)):
+        parent = None
+        for event, row in ElementTree.iterparse(stream, events=("start", "end")):
+            if event == "start":
+                if row.tag == MAIN + "sheetData":
+                    parent = row
+                continue
             if row.tag != row_tag:
                 continue
             number = int(row.get("r") or number + 1)
@@ -217,8 +366,10 @@ class XlsxFile:
                 ref = c.get("r")
                 if ref:
                     index = _column_index(ref)
+                    budget.check_column(number, index)
                     while len(cells) < index:
                         cells.append(None)
+                budget.check_column(number, len(cells))
                 kind = c.get("t")
                 if kind == "inlineStr":
                     parts = c.findall(inline_tag)
@@ -226,6 +377,7 @@ class XlsxFile:
                         cells.append(parts[0].text or "")
                     else:  # rich text: runs of text
                         cells.append("".join(t.text or "" for t in c.iter(text_tag)))
+                    budget.check_cell(number, cells[-1])
                     continue
                 v = c.find(value_tag)
                 text = v.text if v is not None else None
@@ -244,12 +396,18 @@ class XlsxFile:
                     if c.get("s") in date_styles:
                         value = EXCEL_EPOCH + datetime.timedelta(days=int(value))
                     cells.append(value)
-            row.clear()
-            yield number, cells
+                budget.check_cell(number, cells[-1])
+            if parent is not None:
+                parent.clear()  # rows already read are not kept as elements
+            else:
+                row.clear()
+            if cells:
+                budget.count_row(number)
+                yield number, cells
 
 
-def read_xlsx(book, data, file_name):
-    workbook = XlsxFile(data)
+def read_xlsx(book, source, file_name, budget):
+    workbook = XlsxFile(source, budget)
     for title, path in workbook.sheets:
         sheet = schemas.sheet_for_name(title)
         if sheet is None:
@@ -262,46 +420,145 @@ def read_xlsx(book, data, file_name):
         _header_sheet(book, sheet, title, first[1], rows)
 
 
-def _decode(data):
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252")  # Excel's "CSV" on a Danish Windows
+def _not_text(file_name):
+    return Refused(_("%(file)s is not a text file (it looks like a program or a workbook). Save the sheet as "
+                     "CSV (UTF-8) and import that file.") % {"file": file_name})
 
 
-def read_csv(book, data, file_name, kind=None):
-    text = _decode(data)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first_line.count)
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(rows, None)
-    if header is None:
+def text_encoding(stream, file_name):
+    """The encoding a csv stream is written in: UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order
+    mark, or Windows-1252 (Excel's "CSV" on a Danish Windows); Refused with the reason for anything else. The
+    whole stream is read once to be sure (a wrong guess would put wrong letters in names), then rewound."""
+    head = stream.read(4)
+    stream.seek(0)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    candidates = {"utf-8": codecs.getincrementaldecoder("utf-8")(), "cp1252": codecs.getincrementaldecoder("cp1252")()}
+    position, first_bad = 0, None
+    while True:
+        data = stream.read(CHUNK)
+        if b"\x00" in data:
+            raise _not_text(file_name)
+        for name, decoder in list(candidates.items()):
+            try:
+                decoder.decode(data, final=not data)
+            except UnicodeDecodeError as error:
+                del candidates[name]
+                if first_bad is None or name == "cp1252":
+                    first_bad = position + error.start
+        if not candidates:
+            stream.seek(first_bad)
+            byte = stream.read(1)
+            raise Refused(_("%(file)s cannot be read: it is neither UTF-8 nor Windows-1252 text (byte 0x%(byte)s at "
+                            "position %(position)s). Save the sheet as CSV (UTF-8) and import that file.")
+                          % {"file": file_name, "byte": byte.hex().upper(), "position": _number(first_bad + 1)})
+        if not data:
+            break
+        position += len(data)
+    stream.seek(0)
+    return "utf-8" if "utf-8" in candidates else "cp1252"
+
+
+def read_csv(book, source, file_name, budget, kind=None):
+    encoding = text_encoding(source, file_name)
+    source.seek(0, io.SEEK_END)
+    budget.spend(source.tell())
+    source.seek(0)
+    text = io.TextIOWrapper(source, encoding=encoding, newline="")
+    first_line = text.readline()
+    if not first_line.strip():
         book.problems.append(Problem(file_name, 1, "", _("The file is empty.")))
         return
+    delimiter = max((";", ",", "\t"), key=first_line.count)
+    rows = csv.reader(itertools.chain([first_line], text), delimiter=delimiter)
+    header = next(rows, None)
+    budget.check_column(1, len(header) - 1)
     sheet = schemas.BY_KIND.get(kind) if kind else None
     sheet = sheet or schemas.sheet_for_name(Path(file_name).stem) or schemas.sheet_for_headers(header)
     if sheet is None:
         book.problems.append(Problem(file_name, 1, "", _("Cannot tell which kind of record the file holds: name the kind.")))
         return
-    _header_sheet(book, sheet, Path(file_name).name, header, enumerate(rows, start=2))
+    _header_sheet(book, sheet, Path(file_name).name, header, _bounded_csv_rows(rows, budget))
 
 
-def read(files, *, kind=None):
-    """Read [(file name, bytes), ...] into one Workbook."""
+def _bounded_csv_rows(rows, budget):
+    number = 1
+    try:
+        for number, cells in enumerate(rows, start=2):  # noqa: B007 - the number is reported when the reader fails
+            budget.check_column(number, len(cells) - 1)
+            for cell in cells:
+                budget.check_cell(number, cell)
+            if cells:
+                budget.count_row(number)
+            yield number, cells
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise budget.cell_too_long(number + 1) from None
+        raise Refused(_("The file cannot be read as csv after row %(row)s.") % {"row": number}, row=number + 1) from None
+
+
+def _open(data):
+    """A binary stream over a file given as bytes or as a path."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return contextlib.nullcontext(io.BytesIO(data))
+    return open(data, "rb")
+
+
+def check_file(path):
+    """Refused with the reason when a file given on the command line cannot be imported at all, before it is stored:
+    missing, unreadable, empty, of another kind, or text in an encoding jobbro does not read."""
+    path = Path(path)
+    if not path.exists():
+        raise Refused(_("The file %(file)s does not exist.") % {"file": path})
+    if not path.is_file():
+        raise Refused(_("%(file)s is not a file.") % {"file": path})
+    try:
+        handle = open(path, "rb")
+    except OSError:
+        raise Refused(_("The file %(file)s cannot be opened (no permission to read it).") % {"file": path}) from None
+    with handle:
+        if not handle.read(CHUNK).strip():
+            raise Refused(_("The file %(file)s is empty.") % {"file": path})
+        handle.seek(0)
+        suffix = path.suffix.lower()
+        if suffix in (".xlsx", ".xlsm"):
+            if not zipfile.is_zipfile(handle):
+                raise Refused(_("%(file)s is not a workbook jobbro can read (xlsx).") % {"file": path})
+        elif suffix in (".csv", ".txt"):
+            text_encoding(handle, path.name)
+        else:
+            raise Refused(_("Import an xlsx or csv file."))
+
+
+def read(files, *, kind=None, limits=None):
+    """Read [(file name, bytes or path), ...] into one Workbook; a file refused as a whole leaves only its reason."""
     book = Workbook()
+    budget = Budget(limits)
     for file_name, data in files:
         suffix = Path(file_name).suffix.lower()
-        if suffix in (".xlsx", ".xlsm"):
-            try:
-                read_xlsx(book, data, file_name)
-            except Exception:  # noqa: BLE001 - a broken workbook is the user's problem to fix, not a crash
-                book.problems.append(Problem(file_name, 0, "", _("The file is not a workbook jobbro can read (xlsx).")))
-        elif suffix in (".csv", ".txt"):
-            read_csv(book, data, file_name, kind=kind)
-        else:
-            book.problems.append(Problem(file_name, 0, "", _("Import an xlsx or csv file.")))
+        try:
+            with _open(data) as source:
+                if suffix in (".xlsx", ".xlsm"):
+                    try:
+                        read_xlsx(book, source, file_name, budget)
+                    except Refused:
+                        raise
+                    except Exception:  # noqa: BLE001 - a broken workbook is the user's problem to fix, not a crash
+                        raise Refused(_("The file is not a workbook jobbro can read (xlsx).")) from None
+                elif suffix in (".csv", ".txt"):
+                    try:
+                        read_csv(book, source, file_name, budget, kind=kind)
+                    except UnicodeError:  # against its byte-order mark
+                        raise Refused(_("%(file)s cannot be read as the text its byte-order mark announces. Save the "
+                                        "sheet as CSV (UTF-8) and import that file.") % {"file": file_name}) from None
+                else:
+                    book.problems.append(Problem(file_name, 0, "", _("Import an xlsx or csv file.")))
+        except Refused as refusal:
+            book.sheets.clear()  # nothing of it is imported, so nothing of it is kept
+            book.problems.append(Problem(file_name, refusal.row, refusal.column, refusal.reason))
+            break
     return book
 
 

@@ -1149,6 +1149,7 @@ class Importer:
 
     def process(self, book):
         self.total = book.total_rows
+        self.tick(0, force=True)  # the file is read: the rows are counted
         by_kind = defaultdict(list)
         for raw in book.sheets:
             by_kind[raw.sheet.kind].append(raw)
@@ -1174,14 +1175,20 @@ class Importer:
 
 
 def sha256_of(files):
+    """The SHA-256 of the files' bytes one after another; each given as bytes or as a path."""
     digest = hashlib.sha256()
     for _name, data in files:
-        digest.update(data)
+        if isinstance(data, (bytes, bytearray)):
+            digest.update(data)
+            continue
+        with open(data, "rb") as handle:
+            for piece in iter(lambda: handle.read(1024 * 1024), b""):  # noqa: B023 - consumed within the loop
+                digest.update(piece)
     return digest.hexdigest()
 
 
 def run(files, *, user=None, programme=None, dry_run=False, kind=None, progress=None, import_run=None):
-    """Import [(file name, bytes), ...]; see the module docstring. Returns a Result; writes only if every row is accepted."""
+    """Import [(file name, bytes or path), ...]; see the module docstring. Returns a Result; writes only if every row is accepted."""
     started = time.perf_counter()
     book = reader.read(files, kind=kind)
     result = Result(notes=list(book.notes), total_rows=book.total_rows)

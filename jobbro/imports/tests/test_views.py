@@ -8,12 +8,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from jobbro.audit.models import ChangeLog
 from jobbro.cases.models import Placement
-from jobbro.imports import schemas
-from jobbro.imports.models import ImportRun
+from jobbro.imports import schemas, tasks
+from jobbro.imports.models import ImportFile, ImportRun
 from jobbro.imports.tests.helpers import example_sheets, workbook
 from jobbro.people.models import Citizen
 
@@ -53,7 +54,7 @@ def test_the_menu_hides_import_from_a_job_broker(client, alice):
     assert reverse("import_list") not in client.get(reverse("result_goals")).content.decode()
 
 
-def test_upload_dry_run_then_import_records_both_runs_with_the_file_hash(client, cast, settings):
+def test_upload_dry_run_then_import_records_both_runs_with_the_file_hash(client, cast):
     client.force_login(cast)
     data = workbook(example_sheets())
     response = upload(client, data)
@@ -61,7 +62,9 @@ def test_upload_dry_run_then_import_records_both_runs_with_the_file_hash(client,
     assert response.status_code == 302 and response.url == reverse("import_detail", kwargs={"pk": dry.pk})
     assert (dry.dry_run, dry.status, dry.user, dry.file_name) == (True, "done", cast, "historik.xlsx")
     assert dry.file_sha256 == hashlib.sha256(data).hexdigest()
-    assert (settings.DATA_DIR / "imports" / f"{dry.file_sha256}.xlsx").read_bytes() == data
+    kept = dry.uploads.get()  # kept for the real import, encrypted
+    assert (kept.sha256, kept.size) == (dry.file_sha256, len(data))
+    assert not any(data[:64] in bytes(token) for token in kept.chunks.values_list("token", flat=True))
     assert Citizen.objects.count() == 0  # a dry run writes nothing
     page = client.get(response.url).content.decode()
     assert 'data-sheet="citizens"' in page and 'id="confirm-import"' in page
@@ -70,6 +73,7 @@ def test_upload_dry_run_then_import_records_both_runs_with_the_file_hash(client,
     assert response.url == reverse("import_detail", kwargs={"pk": real.pk})
     assert (real.status, real.file_sha256, real.counts["placements"]["created"]) == ("done", dry.file_sha256, 1)
     assert Placement.objects.count() == 1
+    assert not ImportFile.objects.exists()  # imported: the file is deleted
     log = ChangeLog.objects.get(action="import")
     assert (log.user, log.object_id, log.changes["file_sha256"]) == (cast, str(real.pk), dry.file_sha256)
     # The dry run cannot be imported a second time.
@@ -95,10 +99,8 @@ def test_a_dry_run_with_rejected_rows_shows_them_and_offers_no_import(client, ca
 
 def test_a_run_in_progress_is_polled_every_second_and_reloads_when_done(client, cast):
     client.force_login(cast)
-    run = ImportRun.objects.create(user=cast, file_name="x.xlsx", file_sha256="0" * 64, status="running", total_rows=100)
-    from jobbro.imports.views import write_progress
-
-    write_progress(run.pk, 40, 100)
+    run = ImportRun.objects.create(user=cast, file_name="x.xlsx", file_sha256="0" * 64, status="running", total_rows=100,
+                                   rows_done=40, phase="rows", heartbeat_at=timezone.now(), worker=tasks.this_worker())
     page = client.get(reverse("import_detail", kwargs={"pk": run.pk})).content.decode()
     assert 'hx-trigger="every 1s"' in page and '<progress id="import-progress-bar" max="100" value="40">' in page
     fragment = client.get(reverse("import_progress", kwargs={"pk": run.pk}))

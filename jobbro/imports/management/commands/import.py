@@ -1,15 +1,30 @@
-"""`bin/jobbro import FILE [FILE ...]` (manage.py import): read spreadsheets into jobbro. See docs/import.md."""
+"""`bin/jobbro import FILE [FILE ...]` (manage.py import): read spreadsheets into jobbro. See docs/import.md.
+
+Each file is checked first (it exists, is not empty, is a workbook or text jobbro can read); one that cannot be
+imported at all ends the command with one line in Danish and exit status 1, never a traceback. The files are then
+stored encrypted and the run queued for a worker, exactly like an upload on the import page; the command waits for
+it, showing its progress, and prints what it did. If no worker has taken the run within --wait-for-worker seconds
+(none is running), the command runs the import itself.
+"""
 
 import sys
+import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jobbro.accounts.models import Programme, User
-from jobbro.imports import runner, schemas
+from jobbro.accounts.policy import Capability, may
+from jobbro.imports import reader, runner, schemas, storage, tasks
 from jobbro.imports.models import ImportRun
-from jobbro.imports.views import may_import
+
+POLL_SECONDS = 0.5
+
+
+class Fejl(CommandError):  # noqa: N818 - Django prints the class name before the message: "Fejl: ..."
+    """A reason the command stops, in Danish like the rest of the line."""
 
 
 class Command(BaseCommand):
@@ -21,60 +36,81 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="show what would be created, updated and rejected; write nothing")
         parser.add_argument("--user", help="the staff user the import is recorded for (a coordinator or administrator)")
         parser.add_argument("--kind", choices=schemas.ORDER, help="the kind of record a csv file holds (else from its name or header)")
+        parser.add_argument("--wait-for-worker", type=float, default=10, metavar="SECONDS",
+                            help="run the import here if no worker has taken it within this many seconds (default 10)")
 
-    def handle(self, *args, files, programme=None, dry_run=False, user=None, kind=None, **options):
+    def handle(self, *args, files, programme=None, dry_run=False, user=None, kind=None, wait_for_worker=10, **options):
         acting = None
         if user:
             acting = User.objects.filter(username=user).first()
-            if acting is None or not may_import(acting):
-                raise CommandError(f"No coordinator or administrator with the username {user!r}.")
+            if acting is None or not may(acting, Capability.IMPORT):
+                raise Fejl(_("No coordinator or administrator has the username %(user)s.") % {"user": user})
         chosen = None
         if programme:
             chosen = Programme.objects.filter(name__iexact=programme).first()
             if chosen is None:
-                raise CommandError(f"No programme named {programme!r}.")
-        loaded = []
+                raise Fejl(_("No programme is named %(programme)s.") % {"programme": programme})
         for name in files:
-            path = Path(name)
-            if not path.is_file():
-                raise CommandError(f"No such file: {name}")
-            loaded.append((path.name, path.read_bytes()))
-        import_run = ImportRun.objects.create(
-            user=acting, programme=chosen, file_name=", ".join(n for n, _d in loaded)[:255],
-            file_sha256=runner.sha256_of(loaded), stored_as=", ".join(str(Path(f).resolve()) for f in files)[:255],
-            kind=kind or "", dry_run=dry_run, status=ImportRun.Status.RUNNING,
-        )
-        show_progress = options.get("verbosity", 1) > 0 and sys.stderr.isatty()
+            try:
+                reader.check_file(name)
+            except reader.Refused as refusal:
+                raise Fejl(refusal.reason) from None
+        paths = [Path(name) for name in files]
+        with transaction.atomic():
+            stored = [storage.store_path(path) for path in paths]
+            import_run = ImportRun.objects.create(
+                user=acting, programme=chosen, file_name=", ".join(s.name for s in stored)[:255],
+                file_sha256=runner.sha256_of([(path.name, path) for path in paths]), kind=kind or "", dry_run=dry_run,
+            )
+            import_run.uploads.set(stored)
+            tasks.enqueue(import_run)
+        import_run = self.wait(import_run, wait_for_worker, show=options.get("verbosity", 1) > 0 and sys.stderr.isatty())
+        self.report(import_run)
+        if import_run.status == ImportRun.Status.FAILED:
+            raise Fejl(_("The import failed; nothing was written: %(error)s") % {"error": import_run.error})
+        if import_run.rejected:
+            raise Fejl(_("%(count)d rows were rejected; nothing was imported.") % {"count": len(import_run.rejected)})
 
-        def progress(done, total):
-            if show_progress and total:
-                width = 40
+    def wait(self, import_run, wait_for_worker, show):
+        """Follow the run until it has finished; run it here if no worker takes it in time."""
+        started = time.monotonic()
+        while True:
+            import_run.refresh_from_db()
+            if import_run.is_finished:
+                break
+            if import_run.status == ImportRun.Status.PENDING and time.monotonic() - started > wait_for_worker:
+                self.stderr.write(_("No worker took the import within %(seconds)s seconds; it runs here.")
+                                  % {"seconds": f"{wait_for_worker:g}"})
+                tasks.execute(import_run.pk)
+                continue
+            if show and import_run.total_rows:
+                done, total, width = import_run.rows_done, import_run.total_rows, 40
                 filled = width * done // total
                 sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}")
                 sys.stderr.flush()
-
-        result = runner.execute(import_run, loaded, kind=kind, progress=progress)
-        if show_progress:
+            tasks.fail_if_lost(import_run)
+            time.sleep(POLL_SECONDS)
+        if show:
             sys.stderr.write("\n")
-        self.report(result, dry_run)
-        if result.rejected:
-            raise CommandError(_("%(count)d rows were rejected; nothing was imported.") % {"count": len(result.rejected)})
+        return import_run
 
-    def report(self, result, dry_run):
+    def report(self, import_run):
         out = self.stdout
         out.write(f"{'sheet':<16}{'created':>9}{'updated':>9}{'unchanged':>11}{'rejected':>10}")
-        for kind, numbers in result.counts.items():
+        for kind, numbers in import_run.counts.items():
             if kind.startswith("_"):
                 continue
             out.write(f"{kind:<16}{numbers['created']:>9}{numbers['updated']:>9}{numbers['unchanged']:>11}{numbers['rejected']:>10}")
-        history = {k: v for k, v in result.counts.get("_history", {}).items() if v}
+        history = {k: v for k, v in import_run.counts.get("_history", {}).items() if v}
         if history:
             out.write("history rows: " + ", ".join(f"{k} {v}" for k, v in sorted(history.items())))
-        for note in result.notes:
+        for note in import_run.counts.get("_notes", []):
             out.write(note)
-        for problem in result.rejected:
+        for problem in import_run.rejected:
             out.write(f"{problem['sheet']} row {problem['row']}, {problem['column']}: {problem['reason']}")
-        if result.committed:
-            out.write(self.style.SUCCESS(f"Imported {result.total_rows:,} rows in {result.seconds:.1f} s."))
-        elif dry_run and not result.rejected:
-            out.write(f"Dry run: {result.total_rows:,} rows checked in {result.seconds:.1f} s; nothing was written.")
+        if import_run.status != ImportRun.Status.DONE:
+            return
+        if import_run.dry_run:
+            out.write(f"Dry run: {import_run.total_rows:,} rows checked in {import_run.seconds:.1f} s; nothing was written.")
+        else:
+            out.write(self.style.SUCCESS(f"Imported {import_run.total_rows:,} rows in {import_run.seconds:.1f} s."))

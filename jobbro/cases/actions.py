@@ -8,17 +8,18 @@ bulk-inserts seed data, writes rows directly (and so writes no change-log rows).
 
 import datetime
 import secrets
-from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from jobbro import codes
+from jobbro import codes, textlimits
 from jobbro.accounts import access
 from jobbro.accounts.models import Role
 from jobbro.audit.log import log_change
+from jobbro.cases import rules
 from jobbro.cases.models import (
     AgreedHoursChange,
     AssignmentChange,
@@ -48,17 +49,29 @@ def _require(condition):
 
 
 def _full_clean(obj, exclude=None):
+    # A text longer than its field allows is refused first, with a message naming the field.
+    too_long = textlimits.length_errors(obj)
+    if too_long:
+        raise ValidationError(too_long)
     obj.full_clean(exclude=exclude, validate_unique=False)
 
 
-def _decimal(value, field):
-    """Hours as typed or read from a sheet: via str, so the float 7.3 is 7.3 and not 7.2999999999999998…"""
-    if isinstance(value, Decimal):
-        return value
+def _hours(value, field, empty=None):
+    """Hours as typed or read from a sheet, by the one rule (cases/rules.py): digits 0-9, 0-60, one decimal."""
     try:
-        return Decimal(str(value).strip().replace(",", "."))
-    except InvalidOperation:
-        raise ValidationError({field: _("Write the hours as a number, e.g. 7,5.")}) from None
+        return rules.parse_hours(value, empty=empty)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from None
+
+
+def _label(model, field):
+    return capfirst(model._meta.get_field(field).verbose_name)
+
+
+def _inside_enrolment(enrolment, model, dates, after_exit=()):
+    """Refuse dates outside the enrolment's life (cases/rules.py), each message naming its field."""
+    rules.check_enrolment_dates(enrolment, {field: (_label(model, field), value) for field, value in dates.items()},
+                                after_exit=after_exit, today=timezone.localdate())
 
 
 def find_citizen_by_cpr(raw_cpr):
@@ -93,6 +106,7 @@ def refer_citizen(
         raise ValidationError({"cpr_number": error.messages}) from None
     if site.programme_id != programme.pk:
         raise ValidationError({"site": _("The site must belong to the programme.")})
+    rules.check_plausible_dates({"referred_on": (_label(Enrolment, "referred_on"), referred_on)}, today=timezone.localdate())
     _require(access.visible_sites(acting_user).filter(pk=site.pk).exists())
     citizen = Citizen.objects.filter(cpr_hash=cpr.lookup_hash(digits)).first()
     if citizen and citizen.enrolments.filter(programme=programme, ended_on__isnull=True).exists():
@@ -121,7 +135,7 @@ def refer_citizen(
         referral_text=referral_text,
         referred_on=referred_on,
         traffic_light_at_referral=traffic_light,
-        estimated_weekly_hours=_decimal(estimated_weekly_hours, "estimated_weekly_hours"),
+        estimated_weekly_hours=_hours(estimated_weekly_hours, "estimated_weekly_hours"),
         current_step=Step.CLARIFICATION,
     )
     _full_clean(enrolment)
@@ -148,6 +162,7 @@ def change_step(*, acting_user, enrolment, step, on, note=""):
         raise ValidationError(_("The enrolment has ended; record a new referral instead."))
     if on < enrolment.referred_on:
         raise ValidationError({"changed_on": _("A step cannot change before the start form date.")})
+    _inside_enrolment(enrolment, StepChange, {"changed_on": on})
     last = enrolment.step_changes.order_by("-changed_on", "-id").first()
     if last and on < last.changed_on:
         raise ValidationError({"changed_on": _("The date is before the last step change.")})
@@ -185,6 +200,7 @@ def start_placement(*, acting_user, enrolment, company, kind, starts_on, opening
     _full_clean(placement)
     if starts_on < enrolment.referred_on:
         raise ValidationError({"starts_on": _("A placement cannot start before the start form date.")})
+    _inside_enrolment(enrolment, Placement, {"starts_on": starts_on, "planned_end_on": planned_end_on}, after_exit=("planned_end_on",))
     if buddy is not None and buddy.company_id != company.pk:
         raise ValidationError({"buddy": _("The buddy must be someone at the chosen company.")})
     if opening is not None and (opening.company_id != company.pk or opening.programme_id != enrolment.programme_id):
@@ -205,6 +221,7 @@ def end_placement(*, acting_user, placement, ended_on, reason, note="", back_to_
         raise ValidationError(_("The placement has already ended."))
     if ended_on < placement.starts_on:
         raise ValidationError({"ended_on": _("The end date cannot be before the start date.")})
+    _inside_enrolment(placement.enrolment, Placement, {"ended_on": ended_on})
     placement.ended_on = ended_on
     placement.end_reason = reason
     placement.end_note = note
@@ -227,10 +244,11 @@ def register_hours(*, acting_user, placement, week_start, ordinary_hours, intern
     """Register (or correct) one ISO week's ordinary paid hours and internship hours for a placement."""
     week_start = monday_of(week_start)
     week_end = week_start + datetime.timedelta(days=6)
+    rules.check_plausible_dates({"week_start": (_label(Timesheet, "week_start"), week_start)}, today=timezone.localdate())
     if week_end < placement.starts_on or (placement.ended_on and week_start > placement.ended_on):
         raise ValidationError({"week_start": _("The week lies outside the placement's period.")})
-    ordinary = _decimal(ordinary_hours, "ordinary_hours")
-    internship = _decimal(internship_hours, "internship_hours")
+    # One rule for the week (cases/rules.py): each 0-60, together at most 60.
+    ordinary, internship = rules.clean_week_hours(ordinary_hours, internship_hours)
     sheet, _created = Timesheet.objects.get_or_create(placement=placement, week_start=week_start, defaults={"registered_by": acting_user})
     sheet.ordinary_hours = ordinary
     sheet.internship_hours = internship
@@ -246,8 +264,8 @@ def register_hours(*, acting_user, placement, week_start, ordinary_hours, intern
 def log_contact(*, acting_user, enrolment, kind, occurred_on, note="", company=None, staff=(), company_contacts=()):
     contact = Contact(enrolment=enrolment, kind=kind, occurred_on=occurred_on, note=note, company=company, registered_by=acting_user)
     _full_clean(contact)
-    from django.utils import timezone
-
+    # After the end form only aftercare is allowed; that has its own message below.
+    _inside_enrolment(enrolment, Contact, {"occurred_on": occurred_on}, after_exit=("occurred_on",))
     if occurred_on > timezone.localdate():
         raise ValidationError({"occurred_on": _("A contact cannot be dated in the future.")})
     if enrolment.ended_on and occurred_on > enrolment.ended_on and kind != Contact.Kind.AFTERCARE:
@@ -266,6 +284,7 @@ def end_enrolment(*, acting_user, enrolment, ended_on, status, note=""):
         raise ValidationError(_("The enrolment has already ended."))
     if ended_on < enrolment.referred_on:
         raise ValidationError({"ended_on": _("The end form date cannot be before the start form date.")})
+    _inside_enrolment(enrolment, Enrolment, {"ended_on": ended_on})
     # A placement still running at exit would count as a job or internship after the citizen left: end it first.
     running = enrolment.placements.exclude(ended_on__lte=ended_on).select_related("company")  # NULL end: running
     if running:
@@ -291,6 +310,7 @@ def record_follow_up(*, acting_user, enrolment, measured_on, status, note=""):
         raise ValidationError({"measured_on": _("An outcome cannot be dated before the start form date.")})
     if enrolment.ended_on and measured_on < enrolment.ended_on:
         raise ValidationError({"measured_on": _("A follow-up cannot be dated before the end form date.")})
+    _inside_enrolment(enrolment, Outcome, {"measured_on": measured_on}, after_exit=("measured_on",))
     outcome = Outcome(enrolment=enrolment, kind=Outcome.Kind.FOLLOW_UP, measured_on=measured_on, status=status, note=note, registered_by=acting_user)
     _full_clean(outcome)
     outcome.save()
@@ -315,6 +335,8 @@ def create_job_plan(*, acting_user, enrolment, title, created_on, is_job_package
         errors["created_on"] = _("A plan cannot be made before the start form date.")
     elif created_on > timezone.localdate():
         errors["created_on"] = _("A plan cannot be dated in the future.")
+    elif message := rules.plausible_date_error(created_on, _label(JobPlan, "created_on")):
+        errors["created_on"] = message
     if code:
         try:
             codes.validate_occupation_code(code)
@@ -348,6 +370,8 @@ def add_milestone(*, acting_user, plan, kind, due_on, title=""):
         errors["due_on"] = _("A milestone cannot be due before the plan was made (%(date)s).") % {
             "date": plan.created_on.strftime("%d.%m.%Y")
         }
+    elif message := rules.enrolment_date_error(plan.enrolment, due_on, _label(Milestone, "due_on"), today=timezone.localdate()):
+        errors["due_on"] = message
     if errors:
         raise ValidationError(errors)
     title = (title or "").strip() or str(Milestone.Kind(kind).label)
@@ -371,6 +395,7 @@ def complete_milestone(*, acting_user, milestone, completed_on):
         }})
     if completed_on > timezone.localdate():
         raise ValidationError({"completed_on": _("A milestone cannot be done in the future.")})
+    _inside_enrolment(plan.enrolment, Milestone, {"completed_on": completed_on})
     milestone.completed_on = completed_on
     milestone.save(update_fields=["completed_on"])
     log_change(user=acting_user, action="complete_milestone", obj=milestone, citizen_pk=plan.enrolment.citizen_id,
@@ -392,17 +417,17 @@ def change_agreed_hours(*, acting_user, placement, from_date, ordinary_hours, in
         errors["from_date"] = _("The date is before the last change of hours (%(date)s).") % {
             "date": last.from_date.strftime("%d.%m.%Y")
         }
-    ordinary = internship = None
-    try:
-        ordinary = _decimal(ordinary_hours, "ordinary_hours")
-    except ValidationError as error:
-        errors.update(error.message_dict)
-    try:
-        internship = _decimal(internship_hours if internship_hours not in (None, "") else 0, "internship_hours")
-    except ValidationError as error:
-        errors.update(error.message_dict)
+    elif message := rules.enrolment_date_error(placement.enrolment, from_date, _label(AgreedHoursChange, "from_date"),
+                                                today=timezone.localdate()):
+        errors["from_date"] = message
+    if ordinary_hours in (None, ""):
+        errors["ordinary_hours"] = _("Write the ordinary hours a week (0 if none).")
+    else:
+        # The same week rule as the timesheets (cases/rules.py): each 0-60, together at most 60.
+        errors.update(rules.week_hours_errors(ordinary_hours, internship_hours))
     if errors:
         raise ValidationError(errors)
+    ordinary, internship = rules.clean_week_hours(ordinary_hours, internship_hours)
     change = AgreedHoursChange(placement=placement, from_date=from_date, ordinary_hours=ordinary,
                                internship_hours=internship, changed_by=acting_user)
     _full_clean(change, exclude=["placement"])
@@ -431,6 +456,7 @@ def record_upskilling_decision(*, acting_user, enrolment, decided_on, wanted, co
         raise ValidationError({"decided_on": _("The decision cannot be dated before the start form date.")})
     if enrolment.ended_on and decided_on > enrolment.ended_on:
         raise ValidationError({"decided_on": _("The decision cannot be dated after the end form date.")})
+    _inside_enrolment(enrolment, UpskillingDecision, {"decided_on": decided_on})
     decision = UpskillingDecision(
         enrolment=enrolment,
         decided_on=decided_on,
@@ -490,6 +516,7 @@ def record_self_assessment(*, acting_user, enrolment, assessed_on, scores):
         raise ValidationError({"assessed_on": _("A self-assessment cannot be dated in the future.")})
     if assessed_on < enrolment.referred_on:
         raise ValidationError({"assessed_on": _("A self-assessment cannot be dated before the start form date.")})
+    _inside_enrolment(enrolment, ProgressionAssessment, {"assessed_on": assessed_on})
     assessment = _save_self_assessment(enrolment, assessed_on, scores)
     # The scores are health information: the change log says that and when, never what.
     log_change(user=acting_user, action="record_self_assessment", obj=assessment, citizen_pk=enrolment.citizen_id,

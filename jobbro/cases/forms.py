@@ -5,15 +5,15 @@ the chosen site); the actions in cases/actions.py check the rules of the record 
 dates against the history) and write. Dates use the browser's date picker (value YYYY-MM-DD).
 """
 
-from decimal import Decimal, InvalidOperation
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jobbro import textlimits
 from jobbro.accounts.models import Membership, Role, TargetGroup, User
+from jobbro.cases import rules
 from jobbro.cases.models import OutcomeStatus, Step
 from jobbro.companies.models import Course
 from jobbro.people import cpr
@@ -35,6 +35,13 @@ def today():
 def not_in_future(value):
     if value and value > today():
         raise ValidationError(_("The date cannot be in the future."), code="future")
+    plausible_date(value)
+
+
+def plausible_date(value):
+    """No record is dated before 2000 or years ahead: 0001-01-01 is a slip of the keyboard, not a date."""
+    if value and (value < rules.EARLIEST_DATE or value > rules.latest_date(today())):
+        raise ValidationError(_("Write a date from the year 2000 on, and not years ahead."), code="implausible")
 
 
 class ChoiceGroupMixin:
@@ -53,7 +60,7 @@ class Checkboxes(ChoiceGroupMixin, forms.CheckboxSelectMultiple):
 
 
 class HoursField(forms.CharField):
-    """Hours a week as typed: 0-60 with at most one decimal, a Danish decimal comma or a point."""
+    """Hours a week as typed: 0-60 with at most one decimal, a Danish decimal comma or a point, digits 0-9 only."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
@@ -63,15 +70,7 @@ class HoursField(forms.CharField):
         value = super().clean(value)
         if value in self.empty_values:
             return None
-        try:
-            number = Decimal(value.strip().replace(",", "."))
-        except InvalidOperation:
-            raise ValidationError(_("Write the hours as a number, e.g. 7,5."), code="invalid") from None
-        if not number.is_finite() or not 0 <= number <= 60:
-            raise ValidationError(_("The hours must be between 0 and 60."), code="range")
-        if number != number.quantize(Decimal("0.1")):
-            raise ValidationError(_("Write the hours with at most one decimal, e.g. 7,5."), code="decimals")
-        return number.quantize(Decimal("0.1"))
+        return rules.parse_hours(value)
 
 
 class StaffChoiceField(forms.ModelChoiceField):
@@ -120,7 +119,7 @@ class ReferralForm(CprForm):
     email = forms.EmailField(label=_("E-mail"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "off"}))
     address = forms.CharField(label=_("Address"), max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"}))
     postcode = forms.RegexField(
-        label=_("Postcode"), regex=r"^\d{4}$", required=False, max_length=4,
+        label=_("Postcode"), regex=r"^[0-9]{4}$", required=False, max_length=4,
         error_messages={"invalid": _("A postcode has 4 digits.")}, widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
     city = forms.CharField(label=_("City"), max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"}))
@@ -134,7 +133,7 @@ class ReferralForm(CprForm):
     estimated_weekly_hours = HoursField(
         label=_("The citizen's own estimate of weekly hours"), help_text=_("0–60 hours a week, e.g. 7,5.")
     )
-    referral_text = forms.CharField(label=_("Referral"), required=False, widget=forms.Textarea,
+    referral_text = forms.CharField(label=_("Referral"), required=False, widget=forms.Textarea, max_length=textlimits.NOTE,
                                     help_text=_("A short description of the citizen and why they are referred."))
     referred_on = forms.DateField(label=_("Start form date"), validators=[not_in_future])
     job_broker = StaffChoiceField(label=_("Job broker"), queryset=None, required=False, empty_label=_("None yet"))

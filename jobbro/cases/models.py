@@ -15,9 +15,19 @@ from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from jobbro import textlimits
 from jobbro.people.models import TrafficLight
 
 HOURS_VALIDATORS = [MinValueValidator(0), MaxValueValidator(60)]
+
+
+def week_at_most_60(name):
+    """Ordinary and internship hours together at most 60 a week (cases/rules.py), kept by the database too."""
+    return models.CheckConstraint(
+        condition=models.Q(ordinary_hours__lte=models.Value(60) - models.F("internship_hours")),
+        name=name,
+        violation_error_message=_("Ordinary and internship hours together can be at most 60 a week."),
+    )
 
 
 class Step(models.IntegerChoices):
@@ -51,7 +61,7 @@ class Enrolment(models.Model):
     referred_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("referred by")
     )
-    referral_text = models.TextField(_("referral"), blank=True)
+    referral_text = models.TextField(_("referral"), blank=True, max_length=textlimits.NOTE, validators=textlimits.text_validators(textlimits.NOTE))
     referred_on = models.DateField(_("start form date"))
     ended_on = models.DateField(_("end form date"), null=True, blank=True)
     traffic_light_at_referral = models.CharField(_("traffic light at referral"), max_length=10, choices=TrafficLight.choices)
@@ -219,12 +229,14 @@ class Placement(models.Model):
     starts_on = models.DateField(_("start"))
     planned_end_on = models.DateField(_("planned end"), null=True, blank=True)
     ended_on = models.DateField(_("actual end"), null=True, blank=True)
-    purpose = models.TextField(_("purpose"), blank=True)
+    purpose = models.TextField(_("purpose"), blank=True, max_length=textlimits.SHORT_TEXT, validators=textlimits.text_validators(textlimits.SHORT_TEXT))
     agreed_ordinary_hours = models.DecimalField(
         _("agreed ordinary hours a week"), max_digits=4, decimal_places=1, null=True, blank=True, validators=HOURS_VALIDATORS
     )
-    ordinary_hours_condition = models.TextField(_("condition for ordinary hours (what it takes)"), blank=True)
-    no_hours_reason = models.TextField(_("reason for no agreement on ordinary hours"), blank=True)
+    ordinary_hours_condition = models.TextField(_("condition for ordinary hours (what it takes)"), blank=True,
+                                                max_length=textlimits.SHORT_TEXT, validators=textlimits.text_validators(textlimits.SHORT_TEXT))
+    no_hours_reason = models.TextField(_("reason for no agreement on ordinary hours"), blank=True,
+                                       max_length=textlimits.SHORT_TEXT, validators=textlimits.text_validators(textlimits.SHORT_TEXT))
     buddy = models.ForeignKey(
         "companies.CompanyContact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("buddy")
     )
@@ -275,6 +287,7 @@ class AgreedHoursChange(models.Model):
 
     class Meta:
         ordering = ["from_date", "id"]
+        constraints = [week_at_most_60("agreed_hours_week_at_most_60")]
         verbose_name = _("change of agreed hours")
         verbose_name_plural = _("changes of agreed hours")
 
@@ -300,6 +313,7 @@ class Timesheet(models.Model):
                 condition=models.Q(ordinary_hours__gte=0, ordinary_hours__lte=60, internship_hours__gte=0, internship_hours__lte=60),
                 name="timesheet_hours_0_to_60",
             ),
+            week_at_most_60("timesheet_week_at_most_60"),
         ]
         indexes = [
             models.Index(fields=["week_start"]),
@@ -346,7 +360,7 @@ class Contact(models.Model):
     company_contacts = models.ManyToManyField("companies.CompanyContact", blank=True, related_name="+", verbose_name=_("company people present"))
     company = models.ForeignKey("companies.Company", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("company"))
     # A case note: managers and evaluators never see it.
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=textlimits.NOTE, validators=textlimits.text_validators(textlimits.NOTE))
     registered_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     external_id = models.CharField(_("external id"), max_length=60, blank=True)
 

@@ -6,8 +6,9 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from jobbro import codes
+from jobbro import codes, textlimits
 from jobbro.accounts.models import Role, User
+from jobbro.cases.forms import HoursField, plausible_date
 from jobbro.cases.models import Contact, Milestone, PlacementEndReason, PlacementKind
 from jobbro.companies.models import Company, CompanyContact, Opening
 from jobbro.web.formtools import DesignSystemForm
@@ -17,9 +18,9 @@ NOT_BROKEN = {PlacementEndReason.COMPLETED, PlacementEndReason.HIRED}
 
 
 def hours_field(label, *, required=True, help_text=""):
-    """Hours a week as typed: 7,5 or 7.5. The action checks 0-60 and one decimal."""
-    return forms.DecimalField(
-        label=label, required=required, help_text=help_text, localize=True,
+    """Hours a week as typed: 7,5 or 7.5, 0-60 with at most one decimal, digits 0-9 only (cases/rules.py)."""
+    return HoursField(
+        label=label, required=required, help_text=help_text,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "class": "form-input input-width-xs"}),
     )
 
@@ -43,7 +44,7 @@ class JobPlanForm(DesignSystemForm):
     target_occupation_code = forms.ChoiceField(
         label=_("Target job (DISCO-08)"), required=False, help_text=_("Required for a job package."),
     )
-    created_on = forms.DateField(label=_("Made on"))
+    created_on = forms.DateField(validators=[plausible_date], label=_("Made on"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -57,11 +58,11 @@ class MilestoneForm(DesignSystemForm):
         label=_("What happens"), max_length=200, required=False,
         help_text=_("Leave empty to use the kind, e.g. “Internship”."),
     )
-    due_on = forms.DateField(label=_("Due by"))
+    due_on = forms.DateField(validators=[plausible_date], label=_("Due by"))
 
 
 class CompleteMilestoneForm(DesignSystemForm):
-    completed_on = forms.DateField(label=_("Done on"))
+    completed_on = forms.DateField(validators=[plausible_date], label=_("Done on"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,10 +80,10 @@ class StartPlacementForm(DesignSystemForm):
     company = forms.ModelChoiceField(label=_("Company"), queryset=Company.objects.all(), empty_label=_("Choose a company"))
     opening = forms.ModelChoiceField(label=_("Opening (optional)"), queryset=Opening.objects.none(), required=False, empty_label="—")
     kind = forms.ChoiceField(label=_("Kind of placement"), choices=PlacementKind.choices)
-    starts_on = forms.DateField(label=_("Start"))
-    planned_end_on = forms.DateField(label=_("Planned end (optional)"), required=False)
+    starts_on = forms.DateField(validators=[plausible_date], label=_("Start"))
+    planned_end_on = forms.DateField(validators=[plausible_date], label=_("Planned end (optional)"), required=False)
     purpose = forms.CharField(
-        label=_("Purpose"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Purpose"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=textlimits.SHORT_TEXT,
         help_text=_("What the citizen and the company want to find out or reach."),
     )
     buddy = forms.ModelChoiceField(
@@ -94,11 +95,12 @@ class StartPlacementForm(DesignSystemForm):
     )
     ordinary_hours_condition = forms.CharField(
         label=_("Or: the written condition for ordinary hours (what it takes)"), required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=textlimits.SHORT_TEXT,
         help_text=_("E.g. “After 4 weeks, if the citizen can take the morning shift alone, 6 paid hours a week.”"),
     )
     no_hours_reason = forms.CharField(
         label=_("Or, only if there is neither: the reason"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=textlimits.SHORT_TEXT,
     )
 
     def __init__(self, *args, enrolment, **kwargs):
@@ -164,7 +166,7 @@ def _by_company(rows, label):
 
 
 class AgreedHoursForm(DesignSystemForm):
-    from_date = forms.DateField(label=_("From"))
+    from_date = forms.DateField(validators=[plausible_date], label=_("From"))
     ordinary_hours = hours_field(_("Ordinary paid hours a week"))
     internship_hours = hours_field(_("Internship hours a week"), required=False, help_text=_("Leave empty for none."))
 
@@ -174,7 +176,7 @@ class AgreedHoursForm(DesignSystemForm):
 
 
 class EndPlacementForm(DesignSystemForm):
-    ended_on = forms.DateField(label=_("Last day"))
+    ended_on = forms.DateField(validators=[plausible_date], label=_("Last day"))
     reason = forms.ChoiceField(label=_("Reason"), choices=[("", "—")] + list(PlacementEndReason.choices))
     note = forms.CharField(label=_("Note (optional)"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 3}))
     back_to_step_2 = forms.BooleanField(label=_("Back to step 2 – towards a job"), required=False, initial=True)
@@ -211,14 +213,14 @@ class CompanyPeopleField(forms.ModelMultipleChoiceField):
 
 class ContactForm(DesignSystemForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=Contact.Kind.choices, initial=Contact.Kind.PHONE)
-    occurred_on = forms.DateField(label=_("Date"))
+    occurred_on = forms.DateField(validators=[plausible_date], label=_("Date"))
     company = forms.ModelChoiceField(label=_("Company (optional)"), queryset=Company.objects.all(), required=False, empty_label="—")
     staff = StaffChoiceField(label=_("Staff present"), queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
     company_contacts = CompanyPeopleField(
         label=_("Company people present"), queryset=CompanyContact.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
     )
     note = forms.CharField(
-        label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=textlimits.NOTE,
         help_text=_("A case note: managers and evaluators never see it."),
     )
 

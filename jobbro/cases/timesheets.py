@@ -13,7 +13,7 @@ in the window the page shows (the missing weeks behind, the month of the week).
 import datetime
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 
 from jobbro.accounts import access
 from jobbro.audit.log import logs_citizen_read
-from jobbro.cases import actions, thresholds
+from jobbro.cases import actions, rules, thresholds
 from jobbro.cases.actions import monday_of
 from jobbro.cases.models import KINDS_WITHOUT_WEEKLY_HOURS, Enrolment, Placement, Timesheet
 from jobbro.web.formtools import DesignSystemForm, run_action
@@ -37,7 +37,6 @@ from jobbro.web.formtools import DesignSystemForm, run_action
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{1,2})$")
 # How far back a row looks for weeks with no timesheet.
 MISSING_WEEKS_BACK = 8
-MAX_WEEKLY_HOURS = 60
 ONE_WEEK = datetime.timedelta(days=7)
 
 
@@ -88,19 +87,12 @@ def hours_text(value):
 # --- The form ----------------------------------------------------------------------------
 
 
-def _parse(text):
-    try:
-        value = Decimal(text.replace(",", "."))
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
-
-
 class HoursForm(DesignSystemForm):
     """One row: the week's ordinary paid hours and internship hours, as typed ("7,5" or "7.5").
 
-    The form checks the range (0-60 a week) with a clear message; anything that is not a
-    number is passed on as typed, and the action answers with its own message.
+    The week's rule is cases/rules.py's, the same the action, the other forms and the import apply: each
+    0-60 with at most one decimal, digits 0-9 only, together at most 60. The cleaned values stay the text
+    as typed (empty is "0"); the action parses them again with the same rule.
     """
 
     ordinary_hours = forms.CharField(label=_("Ordinary paid hours"), required=False, max_length=12)
@@ -115,11 +107,11 @@ class HoursForm(DesignSystemForm):
         if not ordinary and not internship:
             self.add_error("ordinary_hours", gettext("Write the hours for the week (0 if none)."))
             return data
-        for name, text in (("ordinary_hours", ordinary), ("internship_hours", internship)):
-            value = _parse(text) if text else Decimal(0)
-            if value is not None and not 0 <= value <= MAX_WEEKLY_HOURS:
-                self.add_error(name, gettext("Write between 0 and 60 hours a week."))
-            data[name] = text or "0"
+        for name, refusals in rules.week_hours_errors(ordinary, internship).items():
+            for refusal in refusals:
+                self.add_error(name, refusal)
+        data["ordinary_hours"] = ordinary or "0"
+        data["internship_hours"] = internship or "0"
         return data
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.dk import cvr as stdnum_cvr
 from stdnum.exceptions import ValidationError as StdnumError
 
-from jobbro import codes
+from jobbro import codes, textlimits
 
 
 def validate_cvr(value):
@@ -57,7 +57,8 @@ class NetworkAgreement(models.Model):
     programme = models.ForeignKey("accounts.Programme", on_delete=models.CASCADE, related_name="agreements", verbose_name=_("programme"))
     signed_on = models.DateField(_("signed on"))
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
-    commitments = models.TextField(_("what the company committed to"), blank=True)
+    commitments = models.TextField(_("what the company committed to"), blank=True, max_length=textlimits.SHORT_TEXT,
+                                   validators=textlimits.text_validators(textlimits.SHORT_TEXT))
 
     class Meta:
         ordering = ["signed_on"]
@@ -135,7 +136,7 @@ class Opening(models.Model):
     occupation_code = models.CharField(
         _("occupation (DISCO-08)"), max_length=6, blank=True, validators=[codes.validate_occupation_code]
     )
-    tasks = models.TextField(_("tasks"))
+    tasks = models.TextField(_("tasks"), max_length=textlimits.SHORT_TEXT, validators=textlimits.text_validators(textlimits.SHORT_TEXT))
     weekly_hours = models.DecimalField(
         _("hours a week"), max_digits=4, decimal_places=1, validators=[MinValueValidator(0), MaxValueValidator(60)]
     )

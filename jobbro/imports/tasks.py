@@ -51,8 +51,11 @@ def run_import(run_id, language):
 def claim(run_id):
     """Take a pending run for this process; False when another worker has it, or it has finished or failed."""
     now = timezone.now()
-    return bool(ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.PENDING).update(
-        status=ImportRun.Status.RUNNING, heartbeat_at=now, worker=this_worker()[:100], phase="reading"))
+    return bool(
+        ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.PENDING).update(
+            status=ImportRun.Status.RUNNING, heartbeat_at=now, worker=this_worker()[:100], phase="reading"
+        )
+    )
 
 
 def execute(run_id, language=None):
@@ -77,8 +80,14 @@ def execute(run_id, language=None):
 def _execute(import_run, heartbeat):
     uploads = list(import_run.uploads.order_by("pk"))
     if not uploads:
-        _fail(import_run.pk, _("The uploaded file is no longer kept (files are deleted after %(days)s days, and when "
-                               "their import is done); upload it again.") % {"days": settings.IMPORT_RETENTION_DAYS})
+        _fail(
+            import_run.pk,
+            _(
+                "The uploaded file is no longer kept (files are deleted after %(days)s days, and when "
+                "their import is done); upload it again."
+            )
+            % {"days": settings.IMPORT_RETENTION_DAYS},
+        )
         return
     with _decrypted_all(uploads) as files:
         runner.execute(import_run, files, kind=import_run.kind or None, progress=heartbeat.progress)
@@ -122,7 +131,8 @@ class Heartbeat:
     def write(self):
         try:
             ImportRun.objects.filter(pk=self.run_id, status=ImportRun.Status.RUNNING).update(
-                heartbeat_at=timezone.now(), rows_done=self.done, total_rows=self.total, phase=self.phase)
+                heartbeat_at=timezone.now(), rows_done=self.done, total_rows=self.total, phase=self.phase
+            )
         except DatabaseError:  # SQLite's one writer is busy (most likely with this very import): try again later
             log.debug("Heartbeat of import %s skipped", self.run_id, exc_info=True)
 
@@ -161,7 +171,8 @@ def is_lost(import_run, now=None):
 
 def _fail(run_id, reason):
     failed = ImportRun.objects.filter(pk=run_id, status__in=ACTIVE).update(
-        status=ImportRun.Status.FAILED, error=reason, finished_at=timezone.now(), phase="")
+        status=ImportRun.Status.FAILED, error=reason, finished_at=timezone.now(), phase=""
+    )
     return bool(failed)
 
 
@@ -169,8 +180,10 @@ def fail_if_lost(import_run):
     """Mark the run failed when its worker is gone (see is_lost); True when it was."""
     if not is_lost(import_run):
         return False
-    reason = _("The import stopped: the worker running it (%(worker)s) stopped without finishing, so nothing was "
-               "written. Start it again.") % {"worker": import_run.worker or "?"}
+    reason = _(
+        "The import stopped: the worker running it (%(worker)s) stopped without finishing, so nothing was "
+        "written. Start it again."
+    ) % {"worker": import_run.worker or "?"}
     if _fail(import_run.pk, reason):
         import_run.refresh_from_db()
         storage.release(import_run)

@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from jobbro import codes
+from jobbro import codes, textlimits
 from jobbro.accounts.models import TargetGroup
 from jobbro.people import cpr
 
@@ -48,7 +48,7 @@ class CitizenQuerySet(models.QuerySet):
 
 class Citizen(models.Model):
     # The CPR number itself is only ever stored encrypted; see people/cpr.py.
-    cpr_encrypted = models.TextField(_("CPR number (encrypted)"), editable=False)
+    cpr_encrypted = models.TextField(_("CPR number (encrypted)"), editable=False, max_length=1000)  # a Fernet token: about 140
     cpr_hash = models.CharField(_("CPR look-up hash"), max_length=64, unique=True, editable=False)
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
@@ -212,7 +212,7 @@ class CVEntry(models.Model):
     organisation = models.CharField(_("place"), max_length=200, blank=True)
     starts_on = models.DateField(_("from"), null=True, blank=True)
     ends_on = models.DateField(_("to"), null=True, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=textlimits.NOTE, validators=textlimits.text_validators(textlimits.NOTE))
     recorded_on = models.DateField(_("written on"))
 
     class Meta:

@@ -8,10 +8,18 @@ the fields they name, the input is kept, and nothing has been saved.
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
+from jobbro.numbers import require_ascii_digits
+from jobbro.textlimits import bound_form_field
+
 
 def dress(fields):
-    """Give each widget the class Det Fælles Designsystem styles it with; dates get the browser's date picker."""
+    """Give each widget the class Det Fælles Designsystem styles it with; dates get the browser's date picker.
+
+    Number fields accept only the digits 0-9 (jobbro/numbers.py): Django's own would read "٤٠" as 40. A text
+    field nobody gave a length limit gets the default one (jobbro/textlimits.py)."""
     for field in fields.values():
+        require_ascii_digits(field)
+        bound_form_field(field)
         widget = field.widget
         if isinstance(field, forms.DateField) and type(widget) is forms.DateInput:
             field.widget = widget = forms.DateInput(format="%Y-%m-%d", attrs={**widget.attrs, "type": "date"})

@@ -14,6 +14,7 @@ from jobbro.accounts.models import ResultGoal
 from jobbro.audit.models import ChangeLog
 from jobbro.cases import actions
 from jobbro.cases.models import (
+    AgreedHoursChange,
     Enrolment,
     Outcome,
     OutcomeStatus,
@@ -177,9 +178,17 @@ out_of_range = st.one_of(
 )
 
 
+# A week's ordinary and internship hours with at most 60 together.
+week_hours = st.integers(0, 600).flatmap(
+    lambda ordinary: st.tuples(st.just(Decimal(ordinary) / 10), st.integers(0, 600 - ordinary).map(lambda t: Decimal(t) / 10))
+)
+half_week = st.integers(0, 300).map(lambda tenths: Decimal(tenths) / 10)
+
+
 @DB_EXAMPLES
-@given(ordinary=hours, internship=hours, as_float=st.booleans())
-def test_any_hours_from_0_to_60_with_one_decimal_are_stored_exactly(placement, alice, ordinary, internship, as_float):
+@given(week=week_hours, as_float=st.booleans())
+def test_any_hours_from_0_to_60_with_one_decimal_are_stored_exactly(placement, alice, week, as_float):
+    ordinary, internship = week
     typed = (float(ordinary), float(internship)) if as_float else (ordinary, internship)
     with rolled_back():
         actions.register_hours(
@@ -194,7 +203,7 @@ def test_any_hours_from_0_to_60_with_one_decimal_are_stored_exactly(placement, a
 
 
 @DB_EXAMPLES
-@given(bad=out_of_range, good=hours, bad_is_ordinary=st.booleans(), same_week=st.booleans())
+@given(bad=out_of_range, good=half_week, bad_is_ordinary=st.booleans(), same_week=st.booleans())
 def test_hours_outside_0_to_60_are_refused_and_leave_existing_weeks_untouched(
     placement, alice, bad, good, bad_is_ordinary, same_week
 ):
@@ -215,6 +224,61 @@ def test_hours_outside_0_to_60_are_refused_and_leave_existing_weeks_untouched(
         assert ("ordinary_hours" if bad_is_ordinary else "internship_hours") in caught.value.message_dict
         assert list(Timesheet.objects.values_list("pk", "week_start", "ordinary_hours", "internship_hours")) == snapshot
         assert ChangeLog.objects.count() == log_rows
+
+
+@DB_EXAMPLES
+@given(ordinary=hours, internship=hours)
+def test_a_week_holds_at_most_60_ordinary_and_internship_hours_together(placement, alice, ordinary, internship):
+    with rolled_back():
+        if ordinary + internship <= 60:
+            sheet = actions.register_hours(acting_user=alice, placement=placement, week_start=day(7),
+                                           ordinary_hours=ordinary, internship_hours=internship)
+            assert sheet.ordinary_hours + sheet.internship_hours <= 60
+        else:
+            with pytest.raises(ValidationError) as caught:
+                actions.register_hours(acting_user=alice, placement=placement, week_start=day(7),
+                                       ordinary_hours=ordinary, internship_hours=internship)
+            assert caught.value.message_dict == {"internship_hours": ["Ordinary and internship hours together can be at most 60 a week."]}
+            assert not Timesheet.objects.filter(placement=placement).exists()
+
+
+@pytest.mark.parametrize(("ordinary", "internship", "allowed"), [
+    (60, 1, False), ("60", "0,1", False), (60, 60, False), (30, 30, True), (60, 0, True), (0, 60, True), ("29,5", "30,5", True),
+])
+def test_the_week_rule_at_its_edges(placement, alice, ordinary, internship, allowed):
+    register = {"acting_user": alice, "placement": placement, "week_start": day(7), "ordinary_hours": ordinary, "internship_hours": internship}
+    if allowed:
+        assert actions.register_hours(**register).pk
+    else:
+        with pytest.raises(ValidationError):
+            actions.register_hours(**register)
+        assert not Timesheet.objects.exists()
+
+
+def test_the_database_refuses_a_week_over_60_hours_written_past_the_actions(placement):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Timesheet.objects.create(placement=placement, week_start=day(7), ordinary_hours=60, internship_hours=60)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AgreedHoursChange.objects.create(placement=placement, from_date=day(7), ordinary_hours=40, internship_hours=30)
+
+
+@pytest.mark.parametrize(("ordinary", "internship", "field"), [(40, 21, "internship_hours"), ("٤٠", 0, "ordinary_hours"),
+                                                               ("1_0", 0, "ordinary_hours")])
+def test_agreed_hours_follow_the_same_week_rule(placement, caseworker, ordinary, internship, field):
+    with pytest.raises(ValidationError) as caught:
+        actions.change_agreed_hours(acting_user=caseworker, placement=placement, from_date=day(14),
+                                    ordinary_hours=ordinary, internship_hours=internship)
+    assert list(caught.value.message_dict) == [field]
+    assert actions.change_agreed_hours(acting_user=caseworker, placement=placement, from_date=day(14),
+                                       ordinary_hours=30, internship_hours=30).internship_hours == 30
+
+
+@pytest.mark.parametrize("typed", ["٤٠", "1_0", "۱۰", "１０", "10e0", "NaN", "1,2,3", " 1 0 "])
+def test_hours_written_with_anything_but_the_digits_0_to_9_are_refused(placement, alice, typed):
+    with pytest.raises(ValidationError) as caught:
+        actions.register_hours(acting_user=alice, placement=placement, week_start=day(7), ordinary_hours=typed, internship_hours=0)
+    assert caught.value.message_dict == {"ordinary_hours": ["Write the hours with the digits 0-9, e.g. 7,5."]}
+    assert not Timesheet.objects.exists()
 
 
 @DB_EXAMPLES

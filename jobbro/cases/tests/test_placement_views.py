@@ -304,8 +304,10 @@ bad_hours = st.one_of(
 
 
 @DB_EXAMPLES
-@given(ordinary=hours, internship=hours, as_text=st.booleans())
-def test_any_hours_from_0_to_60_are_agreed_exactly_and_become_the_current_agreement(placement, alice, ordinary, internship, as_text):
+@given(ordinary=hours, internship_tenths=st.integers(0, 600), as_text=st.booleans())
+def test_any_hours_from_0_to_60_are_agreed_exactly_and_become_the_current_agreement(placement, alice, ordinary, internship_tenths, as_text):
+    # A week holds at most 60 ordinary and internship hours together (cases/rules.py).
+    internship = min(Decimal(internship_tenths) / 10, 60 - ordinary)
     typed = (str(ordinary).replace(".", ","), str(internship)) if as_text else (ordinary, internship)
     with rolled_back():
         fresh = Placement.objects.get(pk=placement.pk)  # the action updates the object it is given

@@ -311,7 +311,10 @@ def test_the_month_figure_follows_a_save(client, world, running):
         ("75", "0", "ordinary_hours", "Write between 0 and 60 hours a week."),
         ("10", "60,5", "internship_hours", "Write between 0 and 60 hours a week."),
         ("-1", "0", "ordinary_hours", "Write between 0 and 60 hours a week."),
-        ("abc", "0", "ordinary_hours", "Write the hours as a number, e.g. 7,5."),
+        ("abc", "0", "ordinary_hours", "Write the hours with the digits 0-9, e.g. 7,5."),
+        ("٤٠", "0", "ordinary_hours", "Write the hours with the digits 0-9, e.g. 7,5."),
+        ("1_0", "0", "ordinary_hours", "Write the hours with the digits 0-9, e.g. 7,5."),
+        ("60", "1", "internship_hours", "Ordinary and internship hours together can be at most 60 a week."),
         ("", "", "ordinary_hours", "Write the hours for the week (0 if none)."),
         ("7,55", "0", "ordinary_hours", None),  # one decimal at most: the model's own message
         ("NaN", "0", "ordinary_hours", None),

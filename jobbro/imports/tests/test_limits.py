@@ -34,8 +34,14 @@ def problems(files, limits=SMALL):
 def test_more_rows_than_the_limit_refuse_the_file_and_keep_none_of_it():
     data = csv_bytes([CITIZEN_HEADER] + [CITIZEN_ROW] * 6)
     book, found = problems([("borgere.csv", data)])
-    assert found == [{"sheet": "borgere.csv", "row": 7, "column": "",
-                      "reason": "Filen har mere end 5 rækker; en import må højst have 5 rækker. Del den op i mindre filer."}]
+    assert found == [
+        {
+            "sheet": "borgere.csv",
+            "row": 7,
+            "column": "",
+            "reason": "Filen har mere end 5 rækker; en import må højst have 5 rækker. Del den op i mindre filer.",
+        }
+    ]
     assert book.sheets == []
     book, found = problems([("borgere.csv", csv_bytes([CITIZEN_HEADER] + [CITIZEN_ROW] * 5))])
     assert found == [] and book.total_rows == 5  # exactly the limit is allowed
@@ -46,7 +52,9 @@ def test_the_row_limit_counts_every_sheet_of_a_workbook():
     for rows in sheets.values():
         rows.extend([rows[1]] * 2)  # 3 rows in each sheet: 6 in all
     _book, found = problems([("historik.xlsx", workbook(sheets))])
-    assert [p["reason"] for p in found] == ["Filen har mere end 5 rækker; en import må højst have 5 rækker. Del den op i mindre filer."]
+    assert [p["reason"] for p in found] == [
+        "Filen har mere end 5 rækker; en import må højst have 5 rækker. Del den op i mindre filer."
+    ]
 
 
 def test_a_cell_longer_than_the_limit_is_refused_in_csv_and_in_xlsx():
@@ -61,20 +69,30 @@ def test_a_cell_longer_than_the_limit_is_refused_in_csv_and_in_xlsx():
 
 def test_a_cell_of_megabytes_is_refused_without_being_gathered(tmp_path):
     """A cell whose text never ends within a chunk: the reader refuses it once more than a cell may hold is carried."""
-    sheet = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
-             '<c r="A1" t="inlineStr"><is><t>' + "x" * (3 * MIB) + "</t></is></c></row></sheetData></worksheet>")
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+        '<c r="A1" t="inlineStr"><is><t>' + "x" * (3 * MIB) + "</t></is></c></row></sheetData></worksheet>"
+    )
     data = _replace_sheet(workbook({"Borgere": [CITIZEN_HEADER]}), sheet)
     _book, found = problems([("borgere.xlsx", data)])
     assert [p["reason"] for p in found] == ["En celle har mere end 100 tegn; en celle må højst have 100 tegn."]
 
 
 def test_a_row_reaching_past_the_column_limit_is_refused():
-    sheet = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-             '<row r="1"><c r="A1" t="inlineStr"><is><t>CPR-nummer</t></is></c><c r="XFD1"><v>1</v></c></row>'
-             "</sheetData></worksheet>")
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>CPR-nummer</t></is></c><c r="XFD1"><v>1</v></c></row>'
+        "</sheetData></worksheet>"
+    )
     _book, found = problems([("borgere.xlsx", _replace_sheet(workbook({"Borgere": [CITIZEN_HEADER]}), sheet))])
-    assert found == [{"sheet": "borgere.xlsx", "row": 1, "column": "",
-                      "reason": "Rækken har mere end 40 kolonner; et ark må højst have 40."}]
+    assert found == [
+        {
+            "sheet": "borgere.xlsx",
+            "row": 1,
+            "column": "",
+            "reason": "Rækken har mere end 40 kolonner; et ark må højst have 40.",
+        }
+    ]
     wide = [CITIZEN_HEADER + [f"x{i}" for i in range(40)]]
     _book, found = problems([("borgere.csv", csv_bytes(wide))])
     assert [p["reason"] for p in found] == ["Rækken har mere end 40 kolonner; et ark må højst have 40."]
@@ -83,8 +101,14 @@ def test_a_row_reaching_past_the_column_limit_is_refused():
 def test_a_workbook_declaring_more_than_the_size_limit_is_refused_before_anything_is_unpacked(tmp_path):
     bomb = xlsx_bomb(tmp_path / "borgere.xlsx", mebibytes=12)
     _book, found = problems([("borgere.xlsx", bomb)])
-    assert found == [{"sheet": "borgere.xlsx", "row": 0, "column": "",
-                      "reason": "Filen fylder mere end 10 MB udpakket; en import må højst fylde 10 MB. Del den op i mindre filer."}]
+    assert found == [
+        {
+            "sheet": "borgere.xlsx",
+            "row": 0,
+            "column": "",
+            "reason": "Filen fylder mere end 10 MB udpakket; en import må højst fylde 10 MB. Del den op i mindre filer.",
+        }
+    ]
     _book, found = problems([("borgere.xlsx", xlsx_bomb(tmp_path / "small.xlsx", mebibytes=3))])
     assert found == []  # 3 MiB of spaces between the elements: read, and nothing in it
 
@@ -124,17 +148,25 @@ def test_csv_files_are_read_in_the_encodings_spreadsheets_write(encoding):
 
 def test_a_binary_file_named_csv_is_refused_as_not_text():
     _book, found = problems([("borgere.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))])
-    assert found == [{"sheet": "borgere.csv", "row": 0, "column": "",
-                      "reason": "borgere.csv er ikke en tekstfil (den ligner et program eller en projektmappe). "
-                                "Gem arket som CSV (UTF-8), og importér den fil."}]
+    assert found == [
+        {
+            "sheet": "borgere.csv",
+            "row": 0,
+            "column": "",
+            "reason": "borgere.csv er ikke en tekstfil (den ligner et program eller en projektmappe). "
+            "Gem arket som CSV (UTF-8), og importér den fil.",
+        }
+    ]
 
 
 def test_text_in_neither_utf8_nor_windows_1252_is_refused_with_the_byte_and_where():
     data = _csv_text("Søren").encode("utf-8") + b"\x81\x9d;x\r\n"
     _book, found = problems([("borgere.csv", data)])
     position = data.index(b"\x81") + 1
-    assert found[0]["reason"] == (f"borgere.csv kan ikke læses: den er hverken UTF-8- eller Windows-1252-tekst (byte 0x81 "
-                                  f"på position {position}). Gem arket som CSV (UTF-8), og importér den fil.")
+    assert found[0]["reason"] == (
+        f"borgere.csv kan ikke læses: den er hverken UTF-8- eller Windows-1252-tekst (byte 0x81 "
+        f"på position {position}). Gem arket som CSV (UTF-8), og importér den fil."
+    )
 
 
 def test_an_empty_csv_is_refused():
@@ -173,8 +205,14 @@ def test_a_one_megabyte_workbook_that_unpacks_to_a_gibibyte_is_refused_within_30
     assert bomb.stat().st_size < 1.2 * MIB
     assert sum(info.file_size for info in zipfile.ZipFile(bomb).infolist()) > 1024 * MIB
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "jobbro.settings", "JOBBRO_DATA_DIR": str(tmp_path / "data")}
-    done = subprocess.run([sys.executable, "-c", MEASURE, str(bomb)], env=env, cwd=settings.BASE_DIR,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(bomb)],
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     reason = "Filen fylder mere end 200 MB udpakket; en import må højst fylde 200 MB. Del den op i mindre filer."

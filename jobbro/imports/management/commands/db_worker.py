@@ -44,5 +44,7 @@ class Command(db_worker.Command):
     def handle(self, *args, **options):
         # With --reload the first process only watches the code and restarts the second, which does the work.
         if not options.get("reload") or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
-            threading.Thread(target=_periodic_loop, args=(threading.Event(),), name="periodic-jobs", daemon=True).start()
+            threading.Thread(
+                target=_periodic_loop, args=(threading.Event(),), name="periodic-jobs", daemon=True
+            ).start()
         return super().handle(*args, **options)

@@ -8,8 +8,10 @@ from jobbro.imports import storage
 
 
 class Command(BaseCommand):
-    help = (f"Delete uploaded import files older than JOBBRO_IMPORT_RETENTION_DAYS (now {settings.IMPORT_RETENTION_DAYS}), "
-            "and any left in clear by an older version.")
+    help = (
+        f"Delete uploaded import files older than JOBBRO_IMPORT_RETENTION_DAYS (now {settings.IMPORT_RETENTION_DAYS}), "
+        "and any left in clear by an older version."
+    )
 
     def handle(self, *args, **options):
         count = storage.expire()

@@ -1,0 +1,140 @@
+"""The rules of the record that pages, actions and the import all apply: one place each.
+
+- Weekly hours: ordinary paid hours and internship hours are each 0-60 with at most one decimal, written
+  with the digits 0-9, and together at most 60 in a week (a week has room for no more work than that).
+- Dates in a case: on or after the enrolment's start form date, not after its end form date (where there
+  is one, except where the kind of record belongs after exit), and never absurd (before 2000 or years ahead).
+Text lengths are a rule of every app and live below them all, in jobbro/textlimits.py.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from jobbro.numbers import parse_decimal
+
+# --- Weekly hours --------------------------------------------------------------------------------
+
+MAX_WEEKLY_HOURS = 60
+ONE_DECIMAL = Decimal("0.1")
+
+
+def parse_hours(value, *, empty=None):
+    """Hours a week as typed or read from a sheet ("7,5", "7.5", 7.5): 0-60 with at most one decimal.
+
+    Returns a Decimal quantized to one decimal, `empty` for an empty value; raises ValidationError
+    (without a field name: the caller knows the field)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return empty
+    try:
+        number = parse_decimal(value, signed=True)  # "-1" is a number out of range, not a typing error
+    except ValidationError:
+        raise ValidationError(_("Write the hours with the digits 0-9, e.g. 7,5."), code="digits") from None
+    if not 0 <= number <= MAX_WEEKLY_HOURS:
+        raise ValidationError(_("Write between 0 and 60 hours a week."), code="range")
+    if number != number.quantize(ONE_DECIMAL):
+        raise ValidationError(_("Write the hours with at most one decimal, e.g. 7,5."), code="decimals")
+    return number.quantize(ONE_DECIMAL)
+
+
+def week_hours_errors(ordinary, internship, *, ordinary_field="ordinary_hours", internship_field="internship_hours"):
+    """{field: message} for a week's ordinary and internship hours (typed text or numbers); empty when they are fine.
+
+    Each is parsed with parse_hours (empty is 0); together they may be at most MAX_WEEKLY_HOURS."""
+    errors, values = {}, {}
+    for field, value in ((ordinary_field, ordinary), (internship_field, internship)):
+        try:
+            values[field] = parse_hours(value, empty=Decimal(0))
+        except ValidationError as error:
+            errors[field] = error.messages
+    if not errors and values[ordinary_field] + values[internship_field] > MAX_WEEKLY_HOURS:
+        errors[internship_field] = [week_total_message()]
+    return errors
+
+
+def week_total_message():
+    # The same words as the database constraint's (cases/models.py), so the rule reads the same wherever it refuses.
+    return _("Ordinary and internship hours together can be at most 60 a week.")
+
+
+def clean_week_hours(ordinary, internship, **fields):
+    """(ordinary, internship) as Decimals, or one ValidationError naming the fields that are wrong."""
+    errors = week_hours_errors(ordinary, internship, **fields)
+    if errors:
+        raise ValidationError(errors)
+    return parse_hours(ordinary, empty=Decimal(0)), parse_hours(internship, empty=Decimal(0))
+
+
+# --- Dates in a case -----------------------------------------------------------------------------
+
+EARLIEST_DATE = datetime.date(2000, 1, 1)
+YEARS_AHEAD = 5
+
+
+def latest_date(today=None):
+    """The last date any record may carry: a plan's milestone can be years ahead, never decades."""
+    today = today or datetime.date.today()
+    try:
+        return today.replace(year=today.year + YEARS_AHEAD)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + YEARS_AHEAD, day=28)
+
+
+def _dmy(day):
+    return f"{day.day:02d}.{day.month:02d}.{day.year:04d}"  # strftime writes the year 1 as "1"
+
+
+def plausible_date_error(value, label, today=None):
+    """The message for a date that no record can have (before 2000 or more than five years ahead), or None."""
+    if value is None:
+        return None
+    if value < EARLIEST_DATE:
+        return _("%(field)s: the date %(date)s is before the year 2000.") % {"field": label, "date": _dmy(value)}
+    if value > latest_date(today):
+        return _("%(field)s: the date %(date)s is too far in the future.") % {"field": label, "date": _dmy(value)}
+    return None
+
+
+def enrolment_date_error(enrolment, value, label, *, after_exit=False, today=None):
+    """The message for a date outside the enrolment's life, or None.
+
+    The life is from the start form date to the end form date (if the enrolment has ended); `after_exit`
+    allows dates after the end form (aftercare contacts, follow-ups)."""
+    if value is None:
+        return None
+    error = plausible_date_error(value, label, today)
+    if error:
+        return error
+    if value < enrolment.referred_on:
+        return _("%(field)s cannot be before the start form date (%(date)s).") % {"field": label, "date": _dmy(enrolment.referred_on)}
+    if enrolment.ended_on and value > enrolment.ended_on and not after_exit:
+        return _("%(field)s cannot be after the end form date (%(date)s).") % {"field": label, "date": _dmy(enrolment.ended_on)}
+    return None
+
+
+def check_enrolment_dates(enrolment, dates, *, after_exit=(), today=None):
+    """Raise one ValidationError naming every field whose date lies outside the enrolment's life.
+
+    `dates` is {field: (label, date)}; fields named in `after_exit` may lie after the end form date."""
+    errors = {}
+    for field, (label, value) in dates.items():
+        message = enrolment_date_error(enrolment, value, str(label), after_exit=field in after_exit, today=today)
+        if message:
+            errors[field] = message
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_plausible_dates(dates, today=None):
+    """Raise one ValidationError naming every field whose date is before 2000 or far in the future."""
+    errors = {field: message for field, (label, value) in dates.items() if (message := plausible_date_error(value, str(label), today))}
+    if errors:
+        raise ValidationError(errors)
+
+
+__all__ = [
+    "MAX_WEEKLY_HOURS", "check_enrolment_dates", "check_plausible_dates", "clean_week_hours", "enrolment_date_error",
+    "parse_hours", "plausible_date_error", "week_hours_errors", "week_total_message",
+]

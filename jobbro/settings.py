@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from jobbro import devkeys
@@ -82,6 +83,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so static files keep their long cache and only pages get no-store and the policies.
+    "jobbro.web.middleware.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "jobbro.web.middleware.DanishFirstLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -162,9 +166,26 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("JOBBRO_STATIC_ROOT", BASE_DIR / "staticfiles"))
+# The favicon (and anything else browsers ask for at the root) is served by WhiteNoise from here.
+WHITENOISE_ROOT = BASE_DIR / "jobbro" / "public"
+# Browsers fetch the fonts as WOFF2, already compressed; the older formats are never worth compressing again.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = ["jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz",
+                                       "xz", "br", "swf", "flv", "woff", "woff2", "ttf", "otf", "eot", "map"]
+if PRODUCTION:
+    # Collected files get a content hash in their name, so WhiteNoise can let browsers cache them for a year;
+    # the unhashed copies are not kept.
+    WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "jobbro.staticstorage.HashedGzipStaticFilesStorage"},
+    }
+DKFDS_DIST = BASE_DIR / "node_modules" / "dkfds" / "dist"
+# Only the parts of the design system the stylesheet uses: its CSS, icons and the complete font files.
 STATICFILES_DIRS = [
-    ("dkfds", BASE_DIR / "node_modules" / "dkfds" / "dist"),
+    ("dkfds/css", DKFDS_DIST / "css"),
+    ("dkfds/img", DKFDS_DIST / "img"),
+    ("dkfds/fonts/IBMPlexSans/complete", DKFDS_DIST / "fonts" / "IBMPlexSans" / "complete"),
     ("htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     BASE_DIR / "jobbro" / "static",
 ]
@@ -174,6 +195,52 @@ SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- HTTPS, the reverse proxy and the security headers -------------------------------------------------
+# The proxy in front of the app servers is described by the JOBBRO_PROXY_* family (see docs/operations.md):
+# JOBBRO_PROXY_SSL_HEADER here, JOBBRO_PROXY_CLIENT_IP_HEADER and JOBBRO_PROXY_COUNT with the sign-in settings.
+# Header names are given as sent (X-Forwarded-Proto); empty means no proxy header is trusted.
+_proxy_ssl_header = os.environ.get("JOBBRO_PROXY_SSL_HEADER", "").strip()
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+# Only when the proxy does not pass the Host header on; ALLOWED_HOSTS still applies to the forwarded name.
+USE_X_FORWARDED_HOST = env_flag("JOBBRO_PROXY_FORWARDED_HOST")
+
+SECURE_SSL_REDIRECT = env_flag("JOBBRO_SSL_REDIRECT", default=PRODUCTION)
+# The load balancer's health probe talks plain HTTP to each app server.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# /healthz reports the queue as stalled when a due task has waited longer than this for a worker (0: never).
+HEALTH_QUEUE_MAX_WAIT_SECONDS = int(os.environ.get("JOBBRO_HEALTH_QUEUE_MAX_WAIT_SECONDS", "0"))
+SECURE_HSTS_SECONDS = int(os.environ.get("JOBBRO_HSTS_SECONDS", 365 * 24 * 60 * 60 if PRODUCTION else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("JOBBRO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_flag("JOBBRO_HSTS_PRELOAD")
+if SECURE_HSTS_SECONDS and not SECURE_HSTS_PRELOAD:
+    # Preloading binds the whole domain (often the municipality's own) in every browser for good: a decision
+    # for the domain's owner, made with JOBBRO_HSTS_PRELOAD=1, not a default of one application.
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Sent by jobbro.web.middleware.SecurityHeadersMiddleware: no page needs these browser features.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+# Content-Security-Policy (django-csp 4): only our own scripts and styles, no inline script at all.
+# Sign-in through an identity provider may post a form to it: add its origin to JOBBRO_CSP_FORM_ACTION.
+CSP_FORM_ACTION = [o for o in os.environ.get("JOBBRO_CSP_FORM_ACTION", "").split(",") if o]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # Bars whose length is the figure (score, share of a target) are drawn with a width in a style attribute.
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF, *CSP_FORM_ACTION],
+    },
+}
 
 # --- Background work: imports, report-fact refreshes -------------------------------------------------------
 # Tasks are rows in the database; `manage.py db_worker` runs them (any number of workers, on any machine that
@@ -194,10 +261,15 @@ IMPORT_MAX_CELL_CHARACTERS = 32767  # Excel's own limit
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Request lines carry only paths (CPR never appears in a path, see people/cpr.py); query strings, which could
+    # hold a searched name, are cut from every message, the development server's request lines included.
+    "filters": {"no_query_strings": {"()": "jobbro.logfilters.StripQueryStrings"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_query_strings"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("JOBBRO_LOG_LEVEL", "INFO")},
-    # Request lines carry only paths; CPR never appears in a path, see people/cpr.py.
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # --- Sign-in: lockout, two-factor, single sign-on, idle timeout (docs/operations.md, "Sign-in") ---------------------

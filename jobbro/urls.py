@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from jobbro.web import health
+
 from jobbro.accounts import views as account_views
 
 urlpatterns = [
@@ -9,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
     path("", include("jobbro.accounts.urls")),
     path("", include("jobbro.web.urls")),
     path("", include("jobbro.people.urls")),

@@ -19,6 +19,22 @@ def log_read(*, user, citizen_pk, view, status_code, action=AccessLog.Action.REA
     )
 
 
+def log_reads(*, user, citizen_pks, view, status_code):
+    """One read row for each citizen shown together on a page (a list), written in one statement."""
+    AccessLog.objects.bulk_create(
+        AccessLog(
+            user=user if user.is_authenticated else None,
+            citizen_id=pk,
+            citizen_ref=pk,
+            action=AccessLog.Action.READ,
+            view=view,
+            status_code=status_code,
+        )
+        for pk in dict.fromkeys(citizen_pks)
+        if pk is not None
+    )
+
+
 def logs_citizen_read(view_func):
     """Decorate a view taking `citizen_pk`: log who asked for which citizen and what they got (even a 404)."""
 

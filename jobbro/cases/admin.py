@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from jobbro.audit.admin import ReadLoggedAdmin
 from jobbro.cases.models import (
     AgreedHoursChange,
     AssignmentChange,
@@ -23,7 +24,7 @@ def inline(model_class, **extra):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(ReadLoggedAdmin):
     list_display = ("citizen", "programme", "site", "current_step", "job_broker", "referred_on", "ended_on")
     list_filter = ("programme", "site", "current_step")
     search_fields = ("citizen__first_name", "citizen__last_name")
@@ -35,7 +36,8 @@ class EnrolmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Placement)
-class PlacementAdmin(admin.ModelAdmin):
+class PlacementAdmin(ReadLoggedAdmin):
+    citizen_lookup = "enrolment__citizen"
     list_display = ("enrolment", "company", "kind", "starts_on", "ended_on")
     list_filter = ("kind",)
     raw_id_fields = ("enrolment", "company", "opening", "buddy")
@@ -43,14 +45,16 @@ class PlacementAdmin(admin.ModelAdmin):
 
 
 @admin.register(JobPlan)
-class JobPlanAdmin(admin.ModelAdmin):
+class JobPlanAdmin(ReadLoggedAdmin):
+    citizen_lookup = "enrolment__citizen"
     list_display = ("title", "enrolment", "is_job_package", "created_on")
     raw_id_fields = ("enrolment",)
     inlines = [inline(Milestone)]
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(ReadLoggedAdmin):
+    citizen_lookup = "enrolment__citizen"
     list_display = ("enrolment", "kind", "occurred_on")
     list_filter = ("kind",)
     raw_id_fields = ("enrolment", "company")

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from jobbro.audit.log import log_read
+from jobbro.audit.admin import ReadLoggedAdmin
 from jobbro.people.models import (
     Citizen,
     CompetenceAssessment,
@@ -18,7 +18,7 @@ def inline(model_class):
 
 
 @admin.register(Citizen)
-class CitizenAdmin(admin.ModelAdmin):
+class CitizenAdmin(ReadLoggedAdmin):
     """Administrators may correct a citizen's details; the CPR number is never shown here, and reads are logged."""
 
     list_display = ("last_name", "first_name", "birth_date", "traffic_light")
@@ -28,9 +28,4 @@ class CitizenAdmin(admin.ModelAdmin):
     readonly_fields = ("masked_cpr", "birth_date", "sex")
     filter_horizontal = ("target_groups",)
     inlines = [inline(m) for m in (TrafficLightChange, Consent, JobGoal, Restriction, CVEntry, CompetenceAssessment, ParallelEffort)]
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if str(object_id).isdigit():
-            log_read(user=request.user, citizen_pk=int(object_id), view="admin_citizen", status_code=response.status_code)
-        return response
+    citizen_lookup = "pk"

@@ -20,3 +20,21 @@ class DanishFirstLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class SecurityHeadersMiddleware:
+    """Permissions-Policy on every page, and `Cache-Control: no-store` on everything Django answers.
+
+    Every page, export and PDF either shows a signed-in user's work or, on the tablet questionnaire, a
+    citizen's own answers, so no browser or proxy may keep a copy. Static files never get here (WhiteNoise
+    answers them first) and keep their long cache.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response

@@ -40,6 +40,7 @@ from jobbro.accounts import access
 from jobbro.audit.log import log_read, logs_citizen_read
 from jobbro.cases import actions
 from jobbro.cases.models import ProgressionAssessment, ProgressionInvitation
+from jobbro.cases.progression_chart import ScoresChart, scores_svg
 from jobbro.cases.progression_forms import CodeForm, PaperAssessmentForm, SelfAssessmentForm, dimension_label
 from jobbro.web.formtools import add_action_errors, run_action
 
@@ -96,11 +97,9 @@ def scores_chart(assessments):
     """One line per dimension over the assessment dates; None until there are two assessments to join."""
     if len(assessments) < 2:
         return None
-    from jobbro.reporting import charts  # matplotlib loads on the first chart, not with the URLs
-
     dates = [a.assessed_on for a in assessments]
     series = {dimension_label(d): [getattr(a, d) for a in assessments] for d in ProgressionAssessment.DIMENSIONS}
-    return charts.lines(dates, series, ylabel=_("Score (1–10)"), description=_(
+    return ScoresChart(svg=scores_svg(dates, series, ylabel=_("Score (1–10)")), description=_(
         "The citizen's own scores from 1 to 10 on each of the seven questions, at each self-assessment. "
         "The table holds the same figures."
     ))

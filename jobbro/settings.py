@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "jobbro.web.middleware.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "djangosaml2.middleware.SamlSessionMiddleware",
     "jobbro.web.middleware.DanishFirstLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -303,5 +304,57 @@ SESSION_COOKIE_AGE = IDLE_TIMEOUT_MINUTES * 60 + 120  # the stored session outli
 
 # TOTP two-factor: required for administrators, and for anyone who has turned it on.
 OTP_TOTP_ISSUER = os.environ.get("JOBBRO_OTP_ISSUER", "jobbro")
-SAML_ENABLED = False
-OIDC_ENABLED = False
+
+# Single sign-on with the municipality's identity provider (docs/operations.md, "Sign-in"). jobbro's public address,
+# which the identity provider sends users back to:
+SSO_BASE_URL = os.environ.get("JOBBRO_SSO_BASE_URL", "http://127.0.0.1:8000")
+# Which claims (SAML attributes) carry what, and which group gives which role ("group=role,..."; empty: the
+# group "jobbro-<role>" for each role).
+SSO_CLAIMS = {
+    "username": os.environ.get("JOBBRO_SSO_CLAIM_USERNAME", "preferred_username"),
+    "first_name": os.environ.get("JOBBRO_SSO_CLAIM_FIRST_NAME", "given_name"),
+    "last_name": os.environ.get("JOBBRO_SSO_CLAIM_LAST_NAME", "family_name"),
+    "email": os.environ.get("JOBBRO_SSO_CLAIM_EMAIL", "email"),
+    "groups": os.environ.get("JOBBRO_SSO_CLAIM_GROUPS", "groups"),
+    "sites": os.environ.get("JOBBRO_SSO_CLAIM_SITES", "jobbro_sites"),
+    "programmes": os.environ.get("JOBBRO_SSO_CLAIM_PROGRAMMES", "jobbro_programmes"),
+}
+SSO_ROLE_GROUPS = os.environ.get("JOBBRO_SSO_ROLE_GROUPS", "")
+
+# SAML 2.0 (djangosaml2): on when the identity provider's metadata is given, by address or file.
+SAML_IDP_METADATA_URL = os.environ.get("JOBBRO_SAML_IDP_METADATA_URL", "")
+SAML_IDP_METADATA_FILE = os.environ.get("JOBBRO_SAML_IDP_METADATA_FILE", "")
+SAML_ENTITY_ID = os.environ.get("JOBBRO_SAML_ENTITY_ID", "")  # default: the metadata address under SSO_BASE_URL
+SAML_CERT_FILE = os.environ.get("JOBBRO_SAML_CERT_FILE", "")  # jobbro's own key pair: signs requests, decrypts
+SAML_KEY_FILE = os.environ.get("JOBBRO_SAML_KEY_FILE", "")
+SAML_XMLSEC_BINARY = os.environ.get("JOBBRO_SAML_XMLSEC_BINARY", "/usr/bin/xmlsec1")
+SAML_ENABLED = bool(SAML_IDP_METADATA_URL or SAML_IDP_METADATA_FILE)
+if SAML_ENABLED and not (SAML_CERT_FILE and SAML_KEY_FILE):
+    raise ImproperlyConfigured("SAML sign-in needs JOBBRO_SAML_CERT_FILE and JOBBRO_SAML_KEY_FILE")
+SAML_CONFIG_LOADER = "jobbro.accounts.sso.saml_config"
+SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"  # a redirect: no page of ours posts
+SAML_ATTRIBUTE_MAPPING = {SSO_CLAIMS["username"]: ("username",)}
+SAML_CREATE_UNKNOWN_USER = True
+SAML_SESSION_COOKIE_NAME = "jobbro_saml_session"
+
+# OpenID Connect (mozilla-django-oidc): on when a client id is given with the provider's endpoints.
+OIDC_ISSUER = os.environ.get("JOBBRO_OIDC_ISSUER", "")
+OIDC_RP_CLIENT_ID = os.environ.get("JOBBRO_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("JOBBRO_OIDC_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("JOBBRO_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("JOBBRO_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("JOBBRO_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("JOBBRO_OIDC_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("JOBBRO_OIDC_SIGN_ALGORITHM", "RS256")
+OIDC_RP_SCOPES = os.environ.get("JOBBRO_OIDC_SCOPES", "openid profile email groups")
+OIDC_USE_PKCE = True
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+if OIDC_ENABLED and not all((OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_USER_ENDPOINT,
+                             OIDC_OP_JWKS_ENDPOINT, OIDC_RP_CLIENT_SECRET)):
+    raise ImproperlyConfigured("OpenID Connect sign-in needs every JOBBRO_OIDC_*_ENDPOINT and the client secret")
+
+if SAML_ENABLED:
+    AUTHENTICATION_BACKENDS.append("jobbro.accounts.sso.SamlBackend")
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("jobbro.accounts.sso.OidcBackend")
+LOGIN_REDIRECT_URL_FAILURE = "/login/"  # where a refused single sign-on lands

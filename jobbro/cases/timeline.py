@@ -25,7 +25,9 @@ class Event:
     kind: str
     title: str
     detail: str = ""
-    note: str = ""  # a case note; shown only to roles that may read case notes
+    # Free text written about the citizen (accounts/free_text.py CASE_NOTES): shown only to readers of case notes.
+    # Title and detail are shown to everyone who may open the citizen, so they never hold free text.
+    note: str = ""
 
 
 def _referrals(enrolments):
@@ -36,15 +38,16 @@ def _referrals(enrolments):
 
 def _steps(enrolments):
     for change in StepChange.objects.filter(enrolment__in=enrolments).select_related("changed_by"):
-        by = _(" by %(user)s") % {"user": change.changed_by} if change.changed_by else ""
-        yield Event(change.changed_on, "step", change.get_step_display(), (change.note + by).strip())
+        by = _("by %(user)s") % {"user": change.changed_by} if change.changed_by else ""
+        yield Event(change.changed_on, "step", change.get_step_display(), by, change.note)
 
 
 def _placements(enrolments):
     for p in Placement.objects.filter(enrolment__in=enrolments).select_related("company"):
         yield Event(p.starts_on, "placement", _("Placement started: %(kind)s") % {"kind": p.get_kind_display()}, str(p.company))
         if p.ended_on:
-            yield Event(p.ended_on, "placement", _("Placement ended: %(company)s") % {"company": p.company}, p.get_end_reason_display())
+            yield Event(p.ended_on, "placement", _("Placement ended: %(company)s") % {"company": p.company},
+                        p.get_end_reason_display(), p.end_note)
 
 
 def _contacts(enrolments):
@@ -84,21 +87,22 @@ def _hours(enrolments):
 def _upskilling(enrolments):
     decisions = UpskillingDecision.objects.filter(enrolment__in=enrolments).select_related("course")
     for d in decisions:
-        detail = str(d.course) if d.wanted else _("Not now: %(reason)s") % {"reason": d.reason}
-        yield Event(d.decided_on, "upskilling", _("Upskilling considered"), detail)
+        detail = str(d.course) if d.wanted else _("Not now")
+        yield Event(d.decided_on, "upskilling", _("Upskilling considered"), detail, d.reason)
 
 
 def _outcomes(enrolments):
     for o in Outcome.objects.filter(enrolment__in=enrolments):
         title = _("End form") if o.kind == Outcome.Kind.EXIT else _("Follow-up")
-        yield Event(o.measured_on, "outcome", title, o.get_status_display())
+        yield Event(o.measured_on, "outcome", title, o.get_status_display(), o.note)
 
 
 def _citizen_changes(citizen):
     for change in TrafficLightChange.objects.filter(citizen=citizen):
-        yield Event(change.changed_on, "traffic_light", _("Traffic light"), change.get_light_display())
+        yield Event(change.changed_on, "traffic_light", _("Traffic light"), change.get_light_display(), change.note)
     for goal in JobGoal.objects.filter(citizen=citizen):
-        yield Event(goal.set_on, "job_goal", goal.get_kind_display(), f"{goal.text} {goal.occupation_code}".strip())
+        occupation = f"{goal.occupation_code} {goal.occupation_title}".strip()
+        yield Event(goal.set_on, "job_goal", goal.get_kind_display(), occupation, goal.text)
 
 
 def build(citizen, enrolments):

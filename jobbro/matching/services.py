@@ -20,6 +20,12 @@ Domain → features:
 - declined match proposals (matching.models.MatchProposal): the same opening is never proposed again; a
   company that declined the citizen excludes all its openings; any other decline lowers the company's other
   openings for the citizen.
+
+Explanations are written for a reader (`Reader`, from the user asking) and never say what the reader may not
+see. The job goal in the citizen's own words is a case note. For a reader who may not read restrictions, every
+exclusion that concerns the citizen's circumstances (restrictions on tasks and days, the hours they can work,
+their Danish) is one and the same sentence in the same place, so an exclusion by a restriction cannot be told
+from one by hours or Danish.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from jobbro import codes
+from jobbro.accounts.policy import Capability, may
 from jobbro.cases.models import (
     AgreedHoursChange,
     Enrolment,
@@ -68,6 +75,26 @@ RECORD_SETTLED_DAYS = 28  # an internship running this long without paid hours c
 LIGHTS = {TrafficLight.GREEN: engine.GREEN, TrafficLight.YELLOW: engine.YELLOW, TrafficLight.RED: engine.RED}
 MAX_GOALS = 6
 COMPANY_DECLINED = "company_declined"
+# The hard rules about the citizen's own circumstances. Restrictions decide the first two; all four read alike to a
+# reader who may not read restrictions (see `excluded_sentences`).
+CIRCUMSTANCES = engine.V_REQUIREMENT | engine.V_DAYS | engine.V_HOURS | engine.V_DANISH
+
+
+@dataclass(frozen=True)
+class Reader:
+    """What the person an explanation is written for may see; the explanation says nothing more."""
+
+    notes: bool = False
+    restrictions: bool = False
+
+    @classmethod
+    def of(cls, user):
+        """The reader for a user (None: nobody in particular, so nothing that needs a capability)."""
+        if isinstance(user, Reader):
+            return user
+        if user is None:
+            return cls()
+        return cls(notes=may(user, Capability.READ_NOTES), restrictions=may(user, Capability.READ_RESTRICTIONS))
 
 
 @dataclass
@@ -420,7 +447,7 @@ def _shared_words(net, i, opening):
     return words
 
 
-def reasons_for(net, i, j, parts):
+def reasons_for(net, i, j, parts, reader=Reader()):
     """Translated sentences for the factors that fired, strongest first, then the notes to check."""
     opening = net.openings[j]
     company = opening.company if opening is not None else None
@@ -429,7 +456,8 @@ def reasons_for(net, i, j, parts):
     if opening is not None and parts["goal"] > 0:
         goal, level = _best_goal(net, i, opening)
         if goal is not None:
-            label = goal.text or goal.occupation_title
+            # The citizen's own words are a case note; the occupation is what anyone may read.
+            label = (goal.text if reader.notes else "") or goal.occupation_title
             if level == 3:
                 sentence = (_('matches the job goal "%(goal)s"') if goal.kind == JobGoal.Kind.GOAL
                             else _('matches the job wish "%(goal)s"')) % {"goal": label}
@@ -441,9 +469,12 @@ def reasons_for(net, i, j, parts):
             scored.append((engine.WEIGHTS["goal"] * parts["goal"], sentence))
     if opening is not None and parts["words"] > 0:
         words = _shared_words(net, i, opening)
-        if words:
+        if words and reader.notes:
             scored.append((engine.WEIGHTS["words"] * parts["words"],
                            _("the tasks mention %(words)s from the citizen's wishes") % {"words": ", ".join(f'"{w}"' for w in words)}))
+        elif words:
+            # The shared words come from the citizen's own words about the job: a case note.
+            scored.append((engine.WEIGHTS["words"] * parts["words"], _("the tasks match the citizen's wishes")))
     if opening is not None and parts["hours"] > 0:
         scored.append((engine.WEIGHTS["hours"] * parts["hours"],
                        _("%(hours)s h/week fits the citizen's %(capacity)s h/week") % {
@@ -483,10 +514,15 @@ def reasons_for(net, i, j, parts):
     return [s for _w, s in scored] + notes
 
 
-def excluded_sentences(net, i, j, violations):
+def excluded_sentences(net, i, j, violations, reader=Reader()):
+    """Why the pair is ruled out, for the reader: each hard rule that fired, in a fixed order."""
     opening = net.openings[j]
     out = []
     c, o = net.citizens, net.jobs
+    if not reader.restrictions and violations & CIRCUMSTANCES:
+        # One sentence for any of the four, where the first of them would stand: a restriction reads like hours.
+        out.append(_("the small job does not suit the citizen"))
+        violations &= ~CIRCUMSTANCES
     if violations & engine.V_REQUIREMENT:
         labels = dict(Requirement.choices)
         clash = [labels[r] for r in Requirement.values if (o.requires[j] & c.forbidden[i]) & REQUIREMENT_BITS[r]]
@@ -514,7 +550,7 @@ def excluded_sentences(net, i, j, violations):
     return out
 
 
-def _matches(net, rows, cols):
+def _matches(net, rows, cols, reader=Reader()):
     """Match objects for the pairs (rows[k], cols[k]), in that order: factors computed together, objects
     fetched together."""
     rows, cols = np.asarray(rows, np.int64), np.asarray(cols, np.int64)
@@ -527,16 +563,16 @@ def _matches(net, rows, cols):
     for k, (i, j) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
         pair = {name: float(values[k]) for name, values in parts.items()}
         pair["score"] = float(score[k])
-        out.append(_match(net, i, j, pair))
+        out.append(_match(net, i, j, pair, reader))
     return out
 
 
-def _match(net, i, j, parts):
+def _match(net, i, j, parts, reader=Reader()):
     km = parts.get("distance_km")
     enrolment = net.enrolment(i)
     return Match(
         citizen=enrolment.citizen, enrolment=enrolment, opening=net.openings[j], score=round(float(parts["score"]), 1),
-        reasons=reasons_for(net, i, j, parts), distance_km=None if km is None or np.isnan(km) else round(float(km), 1),
+        reasons=reasons_for(net, i, j, parts, reader), distance_km=None if km is None or np.isnan(km) else round(float(km), 1),
         factors=parts,
     )
 
@@ -544,23 +580,23 @@ def _match(net, i, j, parts):
 # --- The API -------------------------------------------------------------------------------------
 
 
-def rank_openings(enrolment, *, limit=50, on=None):
-    """The open openings of the enrolment's programme that the citizen can take, best first."""
+def rank_openings(enrolment, *, limit=50, on=None, reader=None):
+    """The open openings of the enrolment's programme that the citizen can take, best first, explained for the reader."""
     net = load(Enrolment.objects.filter(pk=enrolment.pk), open_openings(enrolment.programme_id), on=on)
     if not len(net) or not net.openings:
         return []
     net.objects[0] = enrolment
     idx, _scores = engine.rank_openings(net.citizens, 0, net.jobs, net.flags, limit=limit)
-    return _matches(net, np.zeros(len(idx), np.int64), idx)
+    return _matches(net, np.zeros(len(idx), np.int64), idx, Reader.of(reader))
 
 
-def rank_citizens(opening, *, limit=50, on=None):
+def rank_citizens(opening, *, limit=50, on=None, reader=None):
     """The citizens of the opening's programme who can take it, best first (active, steps 1-2, or 3 without a placement)."""
     net = load(rankable_enrolments(opening.programme_id, on=on), Opening.objects.filter(pk=opening.pk), on=on)
     if not len(net) or not net.openings:
         return []
     idx, _scores = engine.rank_citizens(net.citizens, net.jobs, 0, net.flags, limit=limit)
-    return _matches(net, idx, np.zeros(len(idx), np.int64))
+    return _matches(net, idx, np.zeros(len(idx), np.int64), Reader.of(reader))
 
 
 def remaining_capacity(net, *, on=None):
@@ -583,7 +619,7 @@ def remaining_capacity(net, *, on=None):
     )
 
 
-def propose_assignment(programme, *, on=None):
+def propose_assignment(programme, *, on=None, reader=None):
     """The assignment of waiting citizens to open openings with the highest total score.
 
     Waiting: active, step 2, no running placement, no open proposal. Each opening takes at most its free
@@ -595,13 +631,13 @@ def propose_assignment(programme, *, on=None):
     capacity = remaining_capacity(net, on=on)
     rows, cols, scores = engine.feasible_pairs(net.citizens, net.jobs, net.flags)
     result = engine.assign(len(net), capacity, rows, cols, scores)
-    matches = _matches(net, result.rows, result.cols)
+    matches = _matches(net, result.rows, result.cols, Reader.of(reader))
     matches.sort(key=lambda m: (-m.score, m.citizen.last_name, m.citizen.first_name, m.enrolment.pk))
     return matches
 
 
-def excluded_reasons(enrolment, opening, *, on=None):
-    """Why the citizen cannot take the opening (translated sentences); [] if the pair is feasible."""
+def excluded_reasons(enrolment, opening, *, on=None, reader=None):
+    """Why the citizen cannot take the opening (translated sentences, for the reader); [] if the pair is feasible."""
     net = load(Enrolment.objects.filter(pk=enrolment.pk), Opening.objects.filter(pk=opening.pk), on=on)
     out = []
     if opening.status != Opening.Status.OPEN:
@@ -609,17 +645,18 @@ def excluded_reasons(enrolment, opening, *, on=None):
     if opening.programme_id != enrolment.programme_id:
         out.append(_("the small job belongs to another programme"))
     violations, _parts = engine.explain(net.citizens, 0, net.jobs, 0, net.flags)
-    return out + excluded_sentences(net, 0, 0, violations)
+    return out + excluded_sentences(net, 0, 0, violations, Reader.of(reader))
 
 
-def explain_pair(enrolment, opening, *, on=None):
+def explain_pair(enrolment, opening, *, on=None, reader=None):
     """A Match for one pair, feasible or not (score 0 and the exclusions as reasons when infeasible)."""
     net = load(Enrolment.objects.filter(pk=enrolment.pk), Opening.objects.filter(pk=opening.pk), on=on)
     net.objects[0] = enrolment
     violations, parts = engine.explain(net.citizens, 0, net.jobs, 0, net.flags)
-    match = _match(net, 0, 0, parts)
+    reader = Reader.of(reader)
+    match = _match(net, 0, 0, parts, reader)
     if violations:
-        match.reasons = excluded_sentences(net, 0, 0, violations)
+        match.reasons = excluded_sentences(net, 0, 0, violations, reader)
     return match
 
 

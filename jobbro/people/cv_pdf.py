@@ -8,32 +8,34 @@ WeasyPrint renders it without a browser; nothing is fetched from the network.
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from jobbro.accounts.policy import UserCapabilities
 from jobbro.people.models import JobGoal
 
 # Type sizes (pt) tried in turn until the CV fits on one page; a very long CV keeps the smallest.
 FONT_SIZES = (10, 9.2, 8.5, 7.8)
 
 
-def cv_context(citizen):
+def cv_context(citizen, reader=None):
+    """The CV's content. The job goal's own words are a case note: shown when the reader may read notes."""
     from jobbro.people.views import cv_sections
 
     current = list(citizen.job_goals.filter(replaced_on__isnull=True).order_by("-set_on", "-id"))
     goals = [g for g in current if g.kind == JobGoal.Kind.GOAL] or [g for g in current if g.kind == JobGoal.Kind.WISH]
-    return {"citizen": citizen, "goals": goals, "sections": cv_sections(citizen)}
+    return {"citizen": citizen, "goals": goals, "sections": cv_sections(citizen), "perms_jobbro": UserCapabilities(reader)}
 
 
-def render_cv_html(citizen, *, font_size=FONT_SIZES[0], context=None):
+def render_cv_html(citizen, *, font_size=FONT_SIZES[0], context=None, reader=None):
     with translation.override("da"):
-        return render_to_string("people/cv_pdf.html", {**(context or cv_context(citizen)), "font_size": f"{font_size:g}"})
+        return render_to_string("people/cv_pdf.html", {**(context or cv_context(citizen, reader)), "font_size": f"{font_size:g}"})
 
 
-def cv_document(citizen):
+def cv_document(citizen, reader=None):
     """The laid-out WeasyPrint document: one page if the type can be made to fit, at the largest size that does."""
     from weasyprint import HTML, URLFetcher
 
     # No protocol allowed: the template is self-contained and must never load anything.
     fetcher = URLFetcher(allowed_protocols=())
-    context = cv_context(citizen)
+    context = cv_context(citizen, reader)
     document = None
     for size in FONT_SIZES:
         html = render_cv_html(citizen, font_size=size, context=context)
@@ -43,6 +45,6 @@ def cv_document(citizen):
     return document
 
 
-def render_cv_pdf(citizen):
-    """The PDF file's bytes."""
-    return cv_document(citizen).write_pdf()
+def render_cv_pdf(citizen, reader=None):
+    """The PDF file's bytes, as the reader (the user asking) may see it."""
+    return cv_document(citizen, reader).write_pdf()

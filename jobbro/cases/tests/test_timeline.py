@@ -114,7 +114,20 @@ def test_hours_are_one_event_per_month_summing_all_placements_and_weeks(story):
 def test_case_notes_travel_on_their_events_so_the_page_can_hide_them(story):
     events = timeline.build(story.citizen, [story])
     notes = {e.kind: e.note for e in events if e.note}
-    assert notes == {"referral": story.referral_text, "contact": "Talte om hverdagen"}
+    # The goal in the citizen's own words is free text too; the occupation stays in the detail everyone sees.
+    assert notes == {"referral": story.referral_text, "contact": "Talte om hverdagen", "job_goal": "Køkkenmedhjælper"}
+    goal = next(e for e in events if e.kind == "job_goal")
+    assert goal.detail.startswith("9412") and "Køkkenmedhjælper" not in goal.title
+
+
+def test_step_notes_and_upskilling_reasons_are_notes_not_details(alices_enrolment, alice):
+    enrolment = alices_enrolment
+    actions.change_step(acting_user=alice, enrolment=enrolment, step=2, on=D(2025, 7, 1), note="Indlagt")
+    actions.record_upskilling_decision(acting_user=alice, enrolment=enrolment, decided_on=D(2025, 7, 1), wanted=False,
+                                       reason="Psykiatrisk indlæggelse")
+    events = [e for e in timeline.build(enrolment.citizen, [enrolment]) if e.on == D(2025, 7, 1)]
+    assert {e.kind: e.note for e in events} == {"step": "Indlagt", "upskilling": "Psykiatrisk indlæggelse"}
+    assert not any("Indlagt" in e.title + e.detail or "Psykiatrisk" in e.title + e.detail for e in events)
 
 
 def test_only_the_enrolments_given_are_in_the_timeline(

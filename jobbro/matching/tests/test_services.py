@@ -16,6 +16,9 @@ from jobbro.matching import services
 from jobbro.matching.models import DeclineReason, MatchProposal, MatchStatus
 from jobbro.people.models import CompetenceAssessment, JobGoal, Restriction
 
+# Explanations as a job broker reads them: case notes and restrictions included.
+CASE_READER = services.Reader(notes=True, restrictions=True)
+
 pytestmark = pytest.mark.django_db
 
 DAY = datetime.timedelta(days=1)
@@ -73,7 +76,7 @@ def test_a_ranked_opening_is_explained_in_sentences_a_broker_can_read(waiting, p
                        tasks="Opvask og klargøring i køkkenet")
 
     with translation.override("en"):
-        [match] = services.rank_openings(enrolment)
+        [match] = services.rank_openings(enrolment, reader=CASE_READER)
     assert match.opening == job and match.citizen == enrolment.citizen and match.enrolment == enrolment
     assert 60 < match.score <= 100
     assert 4 < match.distance_km < 9
@@ -130,7 +133,7 @@ def test_hours_above_capacity_exclude_and_the_latest_agreed_hours_count(waiting,
     job = make_opening(company, programme, "Tolv timer", weekly_hours=12)
     assert services.rank_openings(enrolment) == []
     with translation.override("en"):
-        assert services.excluded_reasons(enrolment, job) == ["12 h/week is more than the citizen's 10 h/week"]
+        assert services.excluded_reasons(enrolment, job, reader=CASE_READER) == ["12 h/week is more than the citizen's 10 h/week"]
     # A placement where the citizen was agreed 15 hours shows the capacity is more than the estimate.
     placement = actions.start_placement(acting_user=caseworker, enrolment=enrolment, company=company,
                                         kind=PlacementKind.SMALL_JOB, starts_on=STEP_2_ON + DAY, agreed_ordinary_hours=15)
@@ -148,7 +151,7 @@ def test_a_danish_level_below_the_requirement_excludes_but_an_unassessed_citizen
     job = make_opening(company, programme, "Reception", danish_level_required=3)
     assert services.rank_openings(assessed) == []
     with translation.override("en"):
-        assert services.excluded_reasons(assessed, job) == ["the job asks for Danish at level 3; the citizen's is 2"]
+        assert services.excluded_reasons(assessed, job, reader=CASE_READER) == ["the job asks for Danish at level 3; the citizen's is 2"]
         [match] = services.rank_openings(unassessed)
     assert any(r.startswith("check Danish") for r in match.reasons)
     assert enrolment_ids(services.rank_citizens(job)) == [unassessed.pk]
@@ -162,7 +165,8 @@ def test_days_the_citizen_cannot_work_exclude(waiting, programme, company):
     weekday = make_opening(company, programme, "Hverdag", days=("mon", "wed"))
     assert opening_ids(services.rank_openings(enrolment)) == [weekday.pk]
     with translation.override("en"):
-        assert services.excluded_reasons(enrolment, saturday) == ["the job is worked on Saturday, when the citizen cannot work"]
+        assert services.excluded_reasons(enrolment, saturday, reader=CASE_READER) == [
+            "the job is worked on Saturday, when the citizen cannot work"]
     assert services.excluded_reasons(enrolment, evening)
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 from weasyprint import HTML
 from weasyprint.formatting_structure import boxes
 
+from jobbro import codes
 from jobbro.audit.models import AccessLog
 from jobbro.people import actions
 from jobbro.people.cv_pdf import FONT_SIZES, cv_document, render_cv_html
@@ -81,7 +82,7 @@ def test_a_typical_cv_of_eight_lines_is_exactly_one_page_at_full_size(amina, ali
 
 def test_the_cv_shows_the_name_contact_goal_and_every_line(amina, alice):
     add_lines(amina, alice, TYPICAL_CV)
-    shown = text_of(cv_document(amina))
+    shown = text_of(cv_document(amina, reader=alice))
     for expected in ("Amina Yusuf", PHONE, EMAIL, "Køkkenmedhjælper i en kantine", "Aarhus N"):
         assert expected in shown, expected
     for _, title, place, *_rest in TYPICAL_CV:
@@ -100,6 +101,18 @@ def test_the_cv_never_shows_the_cpr_number_the_birth_date_or_health_data(amina, 
         assert secret not in html, secret
     pdf = cv_document(amina).write_pdf(uncompressed_pdf=True)
     assert CPR_NUMBER.encode() not in pdf and CPR_NUMBER[:6].encode() not in pdf
+
+
+def test_the_job_goal_in_the_citizens_words_is_a_case_note(amina, alice, coordinator):
+    # The CV lines are shared with companies by design; the goal's own words are a case note: a reader who may not
+    # read notes gets the occupation instead, and so does a CV made outside a request.
+    add_lines(amina, alice, TYPICAL_CV[:2])
+    occupation = codes.occupation_title("9412")
+    for reader in (coordinator, None):
+        shown = text_of(cv_document(amina, reader=reader))
+        assert "Køkkenmedhjælper i en kantine" not in shown
+        assert occupation in shown
+    assert "Køkkenmedhjælper i en kantine" in text_of(cv_document(amina, reader=alice))
 
 
 def test_the_cv_is_written_in_danish_whatever_the_users_language(amina):

@@ -1,0 +1,257 @@
+"""The note rule, everywhere: a case note is on no page or export for roles that may not read notes.
+
+A populated world is built through the actions, then every case-note field (accounts/free_text.py) of every
+row is overwritten with a canary string naming the field. Managers, coordinators and evaluators then GET
+every page their URL patterns allow, with real ids, and every export (spreadsheets read cell by cell, PDFs
+read as text), and the Django admin; no canary may appear in any answer. A job broker running the same
+crawl must meet every canary, so the test proves the notes are rendered at all.
+
+`pytest jobbro/web/tests/test_note_canary.py -q -s` prints how much was checked.
+"""
+
+import datetime
+import io
+import re
+
+import openpyxl
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from jobbro.accounts import free_text
+from jobbro.cases import actions
+from jobbro.cases.models import JobPlan, OutcomeStatus, PlacementKind, Step
+from jobbro.companies.models import CompanyContact, Course, KnowledgeInstitution, Opening, Requirement
+from jobbro.conftest import REFERRED_ON, make_company, make_opening
+from jobbro.imports import schemas
+from jobbro.imports.models import ImportRun
+from jobbro.matching import actions as matching_actions
+from jobbro.people import actions as people_actions
+from jobbro.people.models import CompetenceAssessment, CVEntry, JobGoal, ParallelEffort, Restriction
+from jobbro.reporting.registry import REPORTS
+from jobbro.web.tests.pdf_text import pdf_text
+
+CANARY = "qxkanarie"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Patterns that are not pages about the programme's data: signing in and out, the language switch, and the
+# tablet self-assessment (no login; its pages show the seven questions and nothing else).
+NOT_CRAWLED = {"login", "logout", "set_language", "self_assessment_code", "self_assessment_thanks", "self_assessment",
+               "self_assessment_handover"}
+DAY = datetime.timedelta(days=1)
+
+
+def canary(name):
+    """"cases.StepChange.note" -> "qxkanarieCasesStepchangeNote": one word, unchanged by HTML escaping."""
+    return CANARY + "".join(part.capitalize() for part in re.split(r"\W+", name))
+
+
+# --- The world ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def populated(world, programme, refer, start, buddy, company):
+    """The conftest world with a row behind every case-note field, most of them on Alice's citizen."""
+    broker, enrolment, citizen = world.alice, world.alices_enrolment, world.alices_citizen
+    day = REFERRED_ON + 2 * DAY
+    people_actions.set_job_goal(acting_user=broker, citizen=citizen, text="kok i et køkken", set_on=day, occupation_code="5120")
+    people_actions.add_cv_entry(acting_user=broker, citizen=citizen, kind=CVEntry.Kind.WORK, title="Opvasker",
+                                organisation="Hotel Royal", starts_on=datetime.date(2019, 1, 1), description="Opvask")
+    people_actions.assess_competence(acting_user=broker, citizen=citizen, area=CompetenceAssessment.Area.SOCIAL, level=3,
+                                     assessed_on=day, comment="kommentar")
+    people_actions.assess_competence(acting_user=broker, citizen=citizen, area=CompetenceAssessment.Area.DANISH, level=4,
+                                     assessed_on=day)
+    people_actions.add_restriction(acting_user=broker, citizen=citizen, tag=Restriction.Tag.NO_HEAVY_LIFTING,
+                                   recorded_on=day, description="ryg")
+    people_actions.add_parallel_effort(acting_user=broker, citizen=citizen, kind=ParallelEffort.Kind.PSYCHIATRIC,
+                                       starts_on=day, description="behandling")
+    actions.set_traffic_light(acting_user=broker, citizen=citizen, light="yellow", on=day, note="lys")
+    actions.change_step(acting_user=broker, enrolment=enrolment, step=Step.TOWARDS_JOB, on=day + DAY, note="trin")
+    institution = KnowledgeInstitution.objects.create(name="Sprogcenter Aarhus", kind=KnowledgeInstitution.Kind.LANGUAGE_SCHOOL)
+    Course.objects.create(institution=institution, name="Dansk 3", subject=Course.Subject.LANGUAGE, duration_days=20)
+    actions.record_upskilling_decision(acting_user=broker, enrolment=enrolment, decided_on=day + DAY, wanted=False, reason="grund")
+    plan = actions.create_job_plan(acting_user=broker, enrolment=enrolment, title="plan", created_on=day + DAY)
+    actions.add_milestone(acting_user=broker, plan=plan, kind="course", due_on=day + 30 * DAY, title="delmål")
+    actions.log_contact(acting_user=broker, enrolment=enrolment, kind="conversation", occurred_on=day + 2 * DAY, note="samtale",
+                        staff=[broker])
+    opening = make_opening(company, programme, "Opvasker", buddy=buddy, occupation_code="9412")
+    heavy = make_opening(company, programme, "Lagerarbejder", requirements=[Requirement.HEAVY_LIFTING])
+    placement = start(enrolment, acting_user=broker, opening=opening, starts_on=day + 3 * DAY, purpose="formål",
+                      buddy=buddy)
+    actions.end_placement(acting_user=broker, placement=placement, ended_on=day + 40 * DAY, reason="not_a_match", note="slut")
+    proposal = matching_actions.propose_match(acting_user=broker, enrolment=enrolment, opening=opening, on=day + 41 * DAY)
+    matching_actions.decline_match(acting_user=broker, proposal=proposal, reason="other", note="afslag", on=day + 42 * DAY)
+    running = start(world.bobs_enrolment, acting_user=world.bob, starts_on=day + 3 * DAY, purpose="formål")
+    actions.register_hours(acting_user=world.bob, placement=running, week_start=actions.monday_of(day + 10 * DAY),
+                           ordinary_hours=5, internship_hours=0)
+    ended = refer(first_name="Ole", last_name="Afsluttet", job_broker=broker)
+    actions.end_enrolment(acting_user=world.caseworker, enrolment=ended, ended_on=day + 5 * DAY,
+                          status=OutcomeStatus.BENEFIT, note="exit")
+    actions.record_follow_up(acting_user=world.caseworker, enrolment=ended, measured_on=day + 60 * DAY,
+                             status=OutcomeStatus.ORDINARY_JOB, note="opfølgning")
+    run = ImportRun.objects.create(user=world.coordinator, programme=programme, file_name="ark.xlsx", file_sha256="0" * 64)
+    return {"world": world, "plan": plan, "placement": placement, "running": running, "proposal": proposal,
+            "opening": opening, "heavy": heavy, "company": company, "buddy": buddy, "institution": institution,
+            "course": Course.objects.get(), "import_run": run, "ended": ended}
+
+
+def write_canaries():
+    """Every case-note field of every row holds its canary; each field has at least one row."""
+    written = {}
+    for name in sorted(free_text.CASE_NOTES):
+        label, field = name.rsplit(".", 1)
+        written[name] = apps.get_model(label).objects.update(**{field: canary(name)})
+    empty = [name for name, rows in written.items() if not rows]
+    assert not empty, f"the world has no row for {empty}: the canary would prove nothing"
+    return written
+
+
+# --- The crawl ------------------------------------------------------------------------------------------
+
+
+def _patterns(resolver=None, prefix=""):
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin" or entry.app_name == "admin":
+                continue
+            yield from _patterns(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield entry.name, list(entry.pattern.converters)
+
+
+def page_urls(data):
+    """Every named page with real ids (each choice of a slug or kind), plus each "Why not?" on the matching pages."""
+    w = data["world"]
+    citizen, enrolment = w.alices_citizen, w.alices_enrolment
+    pk_by_name = {
+        "placement_detail": data["placement"].pk, "placement_hours": data["placement"].pk, "placement_end": data["placement"].pk,
+        "company_detail": data["company"].pk, "company_edit": data["company"].pk, "company_contact_new": data["company"].pk,
+        "company_contact_edit": data["company"].pk, "company_agreement_new": data["company"].pk,
+        "company_agreement_end": data["company"].pk, "company_opening_new": data["company"].pk,
+        "company_opening_close": data["company"].pk, "course_detail": data["course"].pk, "course_edit": data["course"].pk,
+        "institution_detail": data["institution"].pk, "institution_edit": data["institution"].pk,
+        "import_detail": data["import_run"].pk, "import_progress": data["import_run"].pk, "import_confirm": data["import_run"].pk,
+        "opening_matches": data["heavy"].pk,
+        "match_proposal_meeting": data["proposal"].pk, "match_proposal_agree": data["proposal"].pk,
+        "match_proposal_decline": data["proposal"].pk,
+    }
+    values = {
+        "citizen_pk": [citizen.pk], "enrolment_pk": [enrolment.pk], "plan_pk": [data["plan"].pk],
+        "milestone_pk": [data["plan"].milestones.get().pk], "goal_pk": [JobGoal.objects.get(citizen=citizen).pk],
+        "entry_pk": [CVEntry.objects.get(citizen=citizen).pk], "restriction_pk": [Restriction.objects.get(citizen=citizen).pk],
+        "effort_pk": [ParallelEffort.objects.get(citizen=citizen).pk], "contact_pk": [CompanyContact.objects.get().pk],
+        "agreement_pk": [data["company"].agreements.get().pk], "opening_pk": [data["opening"].pk],
+        "placement_pk": [data["running"].pk], "week": ["2025-W12"],
+        "slug": [entry.slug for entry in REPORTS], "kind": list(schemas.BY_KIND),
+    }
+    urls = []
+    for name, params in _patterns():
+        if name in NOT_CRAWLED:
+            continue
+        choices = [{}]
+        for param in params:
+            options = [pk_by_name[name]] if param == "pk" else values[param]
+            choices = [{**kwargs, param: option} for kwargs in choices for option in options]
+        urls += [(name, reverse(name, kwargs=kwargs)) for kwargs in choices]
+    for name, url in list(urls):
+        if name == "citizen_matches":
+            urls += [(name, f"{url}?why={o.pk}") for o in Opening.objects.filter(programme=enrolment.programme)]
+        if name == "opening_matches":
+            urls += [(name, f"{url}?why={e.pk}") for e in enrolment.programme.enrolments.all()]
+        if name == "citizen_list":
+            urls += [(name, f"{url}?status=all"), (name, f"{url}?status=ended")]
+    # Alice's colleague's citizen has the running placement; another of Alice's citizens has ended with outcomes.
+    for other in (w.bobs_citizen, data["ended"].citizen):
+        urls.append(("citizen_detail", reverse("citizen_detail", kwargs={"citizen_pk": other.pk})))
+    urls.append(("placement_detail", reverse("placement_detail", kwargs={"citizen_pk": w.bobs_citizen.pk, "pk": data["running"].pk})))
+    return urls
+
+
+def admin_urls():
+    """The admin's index, each model's list, and each row's change page for the models holding case notes."""
+    urls = [("admin:index", reverse("admin:index"))]
+    note_models = {apps.get_model(name.rsplit(".", 1)[0]) for name in free_text.CASE_NOTES}
+    for model, _model_admin in admin.site._registry.items():
+        meta = model._meta
+        urls.append(("admin", reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")))
+        if model in note_models or model._meta.label == "people.Citizen":
+            for pk in model.objects.values_list("pk", flat=True)[:3]:
+                urls.append(("admin", reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[pk])))
+    return urls
+
+
+def answer_text(response):
+    """What a response says, as text: a spreadsheet's cell values, a PDF's text, else the body."""
+    content_type = response.get("Content-Type", "")
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if content_type.startswith(XLSX):
+        workbook = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+        return "\n".join(str(cell) for sheet in workbook for row in sheet.iter_rows(values_only=True) for cell in row
+                         if cell is not None), "xlsx"
+    if content_type.startswith("application/pdf"):
+        return pdf_text(body), "pdf"
+    return body.decode("utf-8", errors="replace"), "page"
+
+
+def crawl(client, user, urls):
+    """GET every URL as the user: {url: (status, kind, text)}."""
+    client.force_login(user)
+    answers = {}
+    for _name, url in urls:
+        response = client.get(url)
+        text, kind = answer_text(response)
+        answers[url] = (response.status_code, kind, text)
+    client.logout()
+    return answers
+
+
+def canaries_in(text):
+    return sorted({match.group(0) for match in re.finditer(CANARY + r"\w*", text, re.I)})
+
+
+# --- The tests ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["manager", "coordinator", "evaluator"])
+def test_no_case_note_reaches_a_role_that_may_not_read_notes(client, populated, role):
+    written = write_canaries()
+    user = getattr(populated["world"], role)
+    urls = page_urls(populated) + admin_urls()
+    answers = crawl(client, user, urls)
+    leaks = {url: canaries_in(text) for url, (_status, _kind, text) in answers.items() if canaries_in(text)}
+    assert not leaks, f"case notes shown to the {role}: {leaks}"
+    shown = [url for url, (status, _kind, _text) in answers.items() if status == 200]
+    exports = [url for url, (status, kind, _text) in answers.items() if status == 200 and kind != "page"]
+    print(f"\n{role}: {len(written)} case-note fields ({sum(written.values())} rows) × {len(answers)} addresses "
+          f"({len(shown)} answered 200, of them {len(exports)} spreadsheets and PDFs): no case note shown")
+    # The crawl reached the role's pages: a crawl of 404s would prove nothing.
+    if role != "evaluator":
+        assert reverse("citizen_detail", kwargs={"citizen_pk": populated["world"].alices_citizen.pk}) in shown
+        assert any(kind == "pdf" for _status, kind, _text in answers.values())
+    assert any(kind == "xlsx" for status, kind, _text in answers.values() if status == 200)
+
+
+def test_a_job_broker_meets_every_case_note(client, populated):
+    """The same crawl as Alice, the job broker: every canary is rendered somewhere, most on the citizen page."""
+    write_canaries()
+    answers = crawl(client, populated["world"].alice, page_urls(populated))
+    seen = {found.lower() for _status, _kind, text in answers.values() for found in canaries_in(text)}
+    missing = sorted(name for name in free_text.CASE_NOTES if canary(name).lower() not in seen)
+    assert not missing, f"never shown even to the job broker: {missing}"
+    citizen_page = answers[reverse("citizen_detail", kwargs={"citizen_pk": populated["world"].alices_citizen.pk})][2]
+    on_citizen_page = {found.lower() for found in canaries_in(citizen_page)}
+    for name in ("cases.StepChange.note", "cases.UpskillingDecision.reason", "people.CompetenceAssessment.comment",
+                 "cases.Contact.note", "cases.Enrolment.referral_text", "people.JobGoal.text", "cases.JobPlan.title"):
+        assert canary(name).lower() in on_citizen_page, name
+
+
+def test_the_shared_with_company_text_is_shown_to_the_coordinator(client, populated):
+    """The CV and the written placement agreement are shared with the company by design (policy.SHARED_WITH_COMPANY)."""
+    w = populated["world"]
+    CVEntry.objects.update(description="cvtekstqx")
+    JobPlan.objects.update(title=canary("cases.JobPlan.title"))
+    client.force_login(w.coordinator)
+    assert "cvtekstqx" in client.get(reverse("cv", kwargs={"citizen_pk": w.alices_citizen.pk})).content.decode()
+    assert "cvtekstqx" in pdf_text(client.get(reverse("cv_pdf", kwargs={"citizen_pk": w.alices_citizen.pk})).content)
+    page = client.get(reverse("placement_detail", kwargs={"citizen_pk": w.alices_citizen.pk, "pk": populated["placement"].pk}))
+    assert "formål" in page.content.decode()

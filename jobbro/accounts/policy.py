@@ -6,6 +6,8 @@ memberships, or only the mentor's own citizens) is the citizen scope below, appl
 access.py. docs/roles.md is generated from this module (`manage.py roles_doc`) and a test keeps them equal.
 """
 
+from dataclasses import dataclass
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -183,3 +185,136 @@ class UserCapabilities:
 
     def __contains__(self, name):
         return self[name]
+
+
+# --- What each page needs ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Needs:
+    """The capabilities a page needs (all of them): to open it, and on top of those to submit it.
+
+    A page with a citizen in its address also needs the citizen within the user's citizen scope; a miss and
+    a denial both answer 404.
+    """
+
+    view: frozenset
+    submit: frozenset = frozenset()
+    signed_in: bool = True
+
+
+def needs(*capabilities, post=()):
+    post = (post,) if isinstance(post, Capability) else tuple(post)
+    return Needs(view=frozenset(capabilities), submit=frozenset(post))
+
+
+PUBLIC = Needs(view=frozenset(), signed_in=False)  # no sign-in: sign-in itself, the health check, the tablet
+SIGNED_IN = needs()  # any signed-in staff user
+
+# fmt: off
+# Every URL name of the site, with what it needs. jobbro/accounts/tests/test_url_matrix.py requests every URL
+# pattern as every role and fails for a page missing here or answering differently from this table.
+PAGES = {
+    # Signing in, the health check and the account pages.
+    "login": PUBLIC, "logout": PUBLIC, "healthz": PUBLIC,
+    "saml2_login": PUBLIC, "saml2_acs": PUBLIC, "saml2_metadata": PUBLIC, "saml2_ls": PUBLIC,
+    "oidc_authentication_init": PUBLIC, "oidc_authentication_callback": PUBLIC,
+    "account_security": SIGNED_IN, "two_factor_verify": SIGNED_IN, "two_factor_setup": SIGNED_IN,
+    "two_factor_turn_off": SIGNED_IN,
+    "home": SIGNED_IN,
+    # Citizens.
+    "caseload": needs(C.OWN_CASELOAD),
+    "citizen_list": needs(C.READ_CITIZEN),
+    "find_by_cpr": needs(C.READ_CITIZEN),
+    "citizen_search": needs(C.READ_CITIZEN),
+    "citizen_detail": needs(C.READ_CITIZEN),
+    "citizen_reveal_cpr": needs(C.READ_CITIZEN, C.REVEAL_CPR),
+    "referral_new": needs(C.REFER),
+    # Step 1.
+    "job_goals": needs(C.READ_CITIZEN, post=C.CASE_WORK),
+    "job_goal_adjust": needs(C.READ_CITIZEN, C.CASE_WORK),
+    "job_goal_close": needs(C.READ_CITIZEN, C.CASE_WORK),
+    "cv": needs(C.READ_CITIZEN, post=C.CASE_WORK),
+    "cv_entry_edit": needs(C.READ_CITIZEN, C.CASE_WORK),
+    "cv_entry_delete": needs(C.READ_CITIZEN, C.CASE_WORK),
+    "cv_pdf": needs(C.READ_CITIZEN),
+    "competence_card": needs(C.READ_CITIZEN, post=C.CASE_WORK),
+    "restrictions": needs(C.READ_CITIZEN, C.READ_RESTRICTIONS, post=C.CASE_WORK),
+    "restriction_end": needs(C.READ_CITIZEN, C.READ_RESTRICTIONS, C.CASE_WORK),
+    "parallel_efforts": needs(C.READ_CITIZEN, C.READ_RESTRICTIONS, post=C.CASE_WORK),
+    "parallel_effort_end": needs(C.READ_CITIZEN, C.READ_RESTRICTIONS, C.CASE_WORK),
+    # The case: steps, end form, follow-up, plans, placements, contacts, hours.
+    "enrolment_step": needs(C.READ_CITIZEN, C.CASE_WORK),
+    "enrolment_upskilling": needs(C.READ_CITIZEN, C.CASE_WORK),
+    "enrolment_end": needs(C.READ_CITIZEN, C.CASE_WORK),
+    "enrolment_follow_up": needs(C.READ_CITIZEN, C.CASE_WORK),
+    "job_plans": needs(C.READ_CITIZEN, post=C.CASE_WORK),
+    "job_plan": needs(C.READ_CITIZEN),
+    "milestone_add": needs(C.READ_CITIZEN, C.CASE_WORK),
+    "milestone_complete": needs(C.READ_CITIZEN, C.CASE_WORK),
+    "placement_start": needs(C.READ_CITIZEN, C.CASE_WORK),
+    "placement_detail": needs(C.READ_CITIZEN),
+    "placement_hours": needs(C.READ_CITIZEN, C.CASE_WORK),
+    "placement_end": needs(C.READ_CITIZEN, C.CASE_WORK),
+    "contact_list": needs(C.READ_CITIZEN),
+    "contact_log": needs(C.READ_CITIZEN, C.CASE_WORK),
+    "today": needs(C.CASE_WORK),
+    "week_hours": needs(C.WRITE_HOURS),
+    "week_hours_row": needs(C.READ_CITIZEN, C.WRITE_HOURS, C.OWN_CASELOAD),
+    # Progression: staff start it; the tablet needs no sign-in and shows nothing of the case.
+    "self_assessment_invite": needs(C.READ_CITIZEN, C.TABLET_ASSESSMENT),
+    "self_assessment_paper": needs(C.READ_CITIZEN, C.TABLET_ASSESSMENT),
+    "self_assessment_code": PUBLIC, "self_assessment_thanks": PUBLIC, "self_assessment": PUBLIC,
+    "self_assessment_handover": PUBLIC,
+    # Companies, small jobs, courses.
+    "company_list": needs(C.SEE_COMPANIES),
+    "company_detail": needs(C.SEE_COMPANIES),
+    "company_new": needs(C.SEE_COMPANIES, C.MANAGE_NETWORK),
+    "company_edit": needs(C.SEE_COMPANIES, C.MANAGE_NETWORK),
+    "company_contact_new": needs(C.SEE_COMPANIES, C.MANAGE_NETWORK),
+    "company_contact_edit": needs(C.SEE_COMPANIES, C.MANAGE_NETWORK),
+    "company_agreement_new": needs(C.SEE_COMPANIES, C.MANAGE_NETWORK),
+    "company_agreement_end": needs(C.SEE_COMPANIES, C.MANAGE_NETWORK),
+    "company_opening_new": needs(C.SEE_COMPANIES, C.MANAGE_NETWORK),
+    "company_opening_close": needs(C.SEE_COMPANIES, C.MANAGE_NETWORK),
+    "opening_board": needs(C.SEE_COMPANIES),
+    "opening_board_xlsx": needs(C.SEE_COMPANIES),
+    "opening_board_pdf": needs(C.SEE_COMPANIES),
+    "course_list": needs(C.SEE_COMPANIES),
+    "course_detail": needs(C.SEE_COMPANIES, post=C.CASE_WORK),
+    "course_new": needs(C.SEE_COMPANIES, C.MANAGE_NETWORK),
+    "course_edit": needs(C.SEE_COMPANIES, C.MANAGE_NETWORK),
+    "institution_detail": needs(C.SEE_COMPANIES),
+    "institution_new": needs(C.SEE_COMPANIES, C.MANAGE_NETWORK),
+    "institution_edit": needs(C.SEE_COMPANIES, C.MANAGE_NETWORK),
+    # Matching.
+    "citizen_matches": needs(C.READ_CITIZEN, C.PROPOSE_MATCH),
+    "match_propose": needs(C.READ_CITIZEN, C.PROPOSE_MATCH),
+    "match_proposals": needs(C.PROPOSE_MATCH),
+    "match_proposal_meeting": needs(C.READ_CITIZEN, C.PROPOSE_MATCH),
+    "match_proposal_agree": needs(C.READ_CITIZEN, C.PROPOSE_MATCH),
+    "match_proposal_decline": needs(C.READ_CITIZEN, C.PROPOSE_MATCH),
+    "match_unmatched": needs(C.PROPOSE_MATCH),
+    "opening_matches": needs(C.RANK_CITIZENS),
+    "match_assignment": needs(C.RUN_MATCHING),
+    "match_speed_dating": needs(C.RUN_MATCHING),
+    # Import.
+    "import_list": needs(C.IMPORT), "import_new": needs(C.IMPORT), "import_detail": needs(C.IMPORT),
+    "import_progress": needs(C.IMPORT), "import_confirm": needs(C.IMPORT), "import_template": needs(C.IMPORT),
+    # Reports.
+    "result_goals": needs(C.READ_REPORTS),
+    "reports": needs(C.READ_ALL_REPORTS), "report": needs(C.READ_ALL_REPORTS),
+    "report_xlsx": needs(C.READ_ALL_REPORTS), "report_pdf": needs(C.READ_ALL_REPORTS),
+    "data_quality": needs(C.READ_ALL_REPORTS),
+}
+# fmt: on
+
+
+def may_open(user, page, *, submit=False):
+    """Whether the table lets the user open (or submit) a page; the citizen scope is checked by the page."""
+    if not page.signed_in:
+        return True
+    if user is None or not user.is_authenticated:
+        return False
+    wanted = page.view | page.submit if submit else page.view
+    return wanted <= capabilities(user)

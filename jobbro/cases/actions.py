@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from jobbro import codes, textlimits
 from jobbro.accounts import access
-from jobbro.accounts.models import Role
+from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change
 from jobbro.cases import rules
 from jobbro.cases.models import (
@@ -39,8 +39,6 @@ from jobbro.cases.models import (
 )
 from jobbro.people import cpr
 from jobbro.people.models import Citizen, TrafficLightChange
-
-REFERRING_ROLES = {Role.CASEWORKER, Role.ADMINISTRATOR}
 
 
 def _require(condition):
@@ -99,7 +97,7 @@ def refer_citizen(
     **citizen_fields,
 ):
     """Refer a citizen into a programme: the start form. Reuses the citizen if the CPR is known."""
-    _require(acting_user.role in REFERRING_ROLES or acting_user.is_superuser)
+    _require(may(acting_user, Capability.REFER))
     try:
         digits = cpr.validate(cpr_number)
     except ValidationError as error:
@@ -130,7 +128,7 @@ def refer_citizen(
         programme=programme,
         site=site,
         job_broker=job_broker,
-        caseworker=caseworker or (acting_user if acting_user.role == Role.CASEWORKER else None),
+        caseworker=caseworker or (acting_user if may(acting_user, Capability.ACT_AS_CASEWORKER) else None),
         referred_by=acting_user,
         referral_text=referral_text,
         referred_on=referred_on,
@@ -478,7 +476,7 @@ SELF_ASSESSMENT_VALID_FOR = datetime.timedelta(hours=2)
 
 def _may_assess(user, enrolment):
     """Case-work rights on this very enrolment: the same rule as every other case page."""
-    return access.may_do_case_work(user) and access.scope_enrolments(Enrolment.objects.filter(pk=enrolment.pk), user).exists()
+    return may(user, Capability.TABLET_ASSESSMENT) and access.scope_enrolments(Enrolment.objects.filter(pk=enrolment.pk), user).exists()
 
 
 def _self_assessment_scores(scores):

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jobbro import textlimits
-from jobbro.accounts.models import Membership, Role, TargetGroup, User
+from jobbro.accounts.models import Membership, TargetGroup, User
+from jobbro.accounts.policy import Capability, may, roles_with
 from jobbro.cases import rules
 from jobbro.cases.models import OutcomeStatus, Step
 from jobbro.companies.models import Course
@@ -157,13 +158,13 @@ class ReferralForm(CprForm):
 
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("referred_on", today())
-        if user.role == Role.CASEWORKER:
+        if may(user, Capability.ACT_AS_CASEWORKER):
             kwargs["initial"].setdefault("caseworker", user.pk)
         super().__init__(*args, **kwargs)
         sites = access.visible_sites(user).select_related("programme").order_by("programme__name", "name")
         self.fields["site"].queryset = sites
-        self.fields["job_broker"].queryset = staff_of([Role.JOB_BROKER, Role.MENTOR], sites)
-        self.fields["caseworker"].queryset = staff_of([Role.CASEWORKER], sites)
+        self.fields["job_broker"].queryset = staff_of(roles_with(Capability.ACT_AS_JOB_BROKER), sites)
+        self.fields["caseworker"].queryset = staff_of(roles_with(Capability.ACT_AS_CASEWORKER), sites)
         self.known_citizen = known_citizen
         if known_citizen:
             for name in PERSON_FIELDS:

@@ -7,7 +7,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from jobbro import codes, textlimits
-from jobbro.accounts.models import Role, User
+from jobbro.accounts.models import User
+from jobbro.accounts.policy import Capability, roles_with
 from jobbro.cases.forms import HoursField, plausible_date
 from jobbro.cases.models import Contact, Milestone, PlacementEndReason, PlacementKind
 from jobbro.companies.models import Company, CompanyContact, Opening
@@ -232,7 +233,7 @@ class ContactForm(DesignSystemForm):
         on_case = [pk for pk in (enrolment.job_broker_id, enrolment.caseworker_id, enrolment.mentor_id, acting_user.pk) if pk]
         staff = (
             User.objects.filter(Q(memberships__programme=enrolment.programme) | Q(pk=acting_user.pk), is_active=True)
-            .exclude(role=Role.EVALUATOR)
+            .filter(role__in=roles_with(Capability.READ_CITIZEN))
             .distinct()
             .annotate(on_case=Case(When(pk__in=on_case, then=Value(0)), default=Value(1), output_field=IntegerField()))
             .order_by("on_case", "first_name", "last_name", "pk")

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from jobbro import codes
 from jobbro.accounts import access
+from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import logs_citizen_read
 from jobbro.cases import actions
 from jobbro.cases.models import Contact, JobPlan, Milestone, Placement, PlacementEndReason, Step
@@ -136,8 +137,8 @@ def placement_context(request, citizen, enrolments):
         "case_placements": Placement.objects.filter(enrolment_id__in=ids).select_related("company", "buddy"),
         "recent_contacts": list(contacts.select_related("company").prefetch_related("staff", "company_contacts")[:RECENT_CONTACTS]),
         "contact_total": contacts.count(),
-        "may_do_case_work": access.may_do_case_work(user),
-        "may_read_case_notes": access.may_read_case_notes(user),
+        "may_do_case_work": may(user, Capability.CASE_WORK),
+        "may_read_case_notes": may(user, Capability.READ_NOTES),
     }
 
 
@@ -145,7 +146,7 @@ def placement_context(request, citizen, enrolments):
 
 
 def _enrolment(request, citizen_pk, enrolment_pk, *, write=False):
-    if write and not access.may_do_case_work(request.user):
+    if write and not may(request.user, Capability.CASE_WORK):
         raise Http404
     citizen = access.access_citizen(request.user, citizen_pk)
     return citizen, access.access_enrolment(request.user, citizen, enrolment_pk)
@@ -159,7 +160,7 @@ def _plan(enrolment, plan_pk):
 
 
 def _placement(request, citizen_pk, pk, *, write=False):
-    if write and not access.may_do_case_work(request.user):
+    if write and not may(request.user, Capability.CASE_WORK):
         raise Http404
     citizen = access.access_citizen(request.user, citizen_pk)
     visible = access.scope_enrolments(citizen.enrolments.all(), request.user)
@@ -194,7 +195,7 @@ def _citizen_url(citizen):
 def job_plans(request, citizen_pk, enrolment_pk):
     """The enrolment's plans and packages, and (for case work) a form to make a new one."""
     citizen, enrolment = _enrolment(request, citizen_pk, enrolment_pk)
-    may_write = access.may_do_case_work(request.user)
+    may_write = may(request.user, Capability.CASE_WORK)
     form = None
     if request.method == "POST":
         if not may_write:
@@ -221,7 +222,7 @@ def job_plans(request, citizen_pk, enrolment_pk):
 def _plan_page(request, citizen, enrolment, plan, *, milestone_form=None, complete_form=None):
     on = today()
     overview = plan_overview(plan.milestones.all(), on)
-    may_write = access.may_do_case_work(request.user) and enrolment.is_active and not plan.closed_on
+    may_write = may(request.user, Capability.CASE_WORK) and enrolment.is_active and not plan.closed_on
     items = []
     for row in overview.rows:
         form = None
@@ -357,8 +358,8 @@ def placement_detail(request, citizen_pk, pk):
         "totals": totals,
         "contacts": contacts,
         "others_running": others_running,
-        "may_write": access.may_do_case_work(request.user),
-        "may_read_case_notes": access.may_read_case_notes(request.user),
+        "may_write": may(request.user, Capability.CASE_WORK),
+        "may_read_case_notes": may(request.user, Capability.READ_NOTES),
         "here": request.path,
         "today": timezone.localdate(),
     })
@@ -491,6 +492,6 @@ def contact_list(request, citizen_pk, enrolment_pk):
     page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "cases/contact_list.html", {
         "citizen": citizen, "enrolment": enrolment, "page": page, "title": _("Contacts"),
-        "may_read_case_notes": access.may_read_case_notes(request.user),
-        "may_do_case_work": access.may_do_case_work(request.user),
+        "may_read_case_notes": may(request.user, Capability.READ_NOTES),
+        "may_do_case_work": may(request.user, Capability.CASE_WORK),
     })

@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jobbro.accounts import access
+from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_read, logs_citizen_read
 from jobbro.cases import actions
 from jobbro.cases.models import ProgressionAssessment, ProgressionInvitation
@@ -75,7 +76,7 @@ def progression_context(request, citizen, enrolments):
 
     The scores are health information: they are read only for those who may read case notes and health.
     """
-    may_see_scores = access.may_read_case_notes(request.user)
+    may_see_scores = may(request.user, Capability.READ_PROGRESSION_SCORES)
     enrolments = list(enrolments)
     by_enrolment = defaultdict(list)
     if may_see_scores:
@@ -89,7 +90,7 @@ def progression_context(request, citizen, enrolments):
     return {
         "progression_summaries": summaries,
         "may_see_progression_scores": may_see_scores,
-        "may_assess": access.may_do_case_work(request.user),
+        "may_assess": may(request.user, Capability.TABLET_ASSESSMENT),
     }
 
 
@@ -111,7 +112,7 @@ def scores_chart(assessments):
 def _case_enrolment(request, citizen_pk, enrolment_pk):
     """The citizen and one of their enrolments, for a user who does case work on it; else 404 (like a miss)."""
     citizen = access.access_citizen(request.user, citizen_pk)
-    if not access.may_do_case_work(request.user):
+    if not may(request.user, Capability.TABLET_ASSESSMENT):
         raise Http404
     return citizen, access.access_enrolment(request.user, citizen, enrolment_pk)
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from jobbro.accounts import access
+from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import logs_citizen_read
 from jobbro.cases import actions, rules, thresholds
 from jobbro.cases.actions import monday_of
@@ -268,7 +269,7 @@ def _week_context(monday, rows):
 
 
 def _require_case_work(user):
-    if not access.may_do_case_work(user):
+    if not may(user, Capability.WRITE_HOURS):
         raise Http404
 
 

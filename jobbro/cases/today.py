@@ -44,6 +44,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jobbro.accounts import access
 from jobbro.accounts.models import Programme
+from jobbro.accounts.policy import Capability, may
 from jobbro.cases import thresholds
 from jobbro.cases.actions import monday_of
 from jobbro.cases.models import (
@@ -381,7 +382,7 @@ def _days_for(programmes, placement, key):
 
 @login_required
 def today_page(request):
-    if not access.may_do_case_work(request.user):
+    if not may(request.user, Capability.CASE_WORK):
         raise Http404
     on = today()
     programmes, lists = sections(request.user, on)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from jobbro.accounts import access
+from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_read, logs_citizen_read
 from jobbro.cases import actions
 from jobbro.cases.forms import CprForm, EndForm, FollowUpForm, ReferralForm, StepChangeForm, UpskillingDecisionForm
@@ -40,14 +41,14 @@ def case_context(request, citizen, enrolments):
         "upskilling_decided": set(UpskillingDecision.objects.filter(enrolment__in=enrolments).values_list("enrolment_id", flat=True)),
         # Every enrolment has a key (get_item falls back to the key itself).
         "outcomes_by_enrolment": {e.pk: outcomes.get(e.pk, []) for e in enrolments},
-        "may_do_case_work": access.may_do_case_work(request.user),
+        "may_do_case_work": may(request.user, Capability.CASE_WORK),
     }
 
 
 def _case_enrolment(request, citizen_pk, enrolment_pk):
     """The citizen and one of their enrolments, for a user who does case work on it; else 404."""
     citizen = access.access_citizen(request.user, citizen_pk)
-    if not access.may_do_case_work(request.user):
+    if not may(request.user, Capability.CASE_WORK):
         raise Http404
     return citizen, access.access_enrolment(request.user, citizen, enrolment_pk)
 
@@ -93,7 +94,7 @@ def _render_referral(request, form, *, stage, known=None, status=200):
 def referral_new(request):
     """Referral in two stages: the CPR number (looked up by its keyed hash), then the start form."""
     user = request.user
-    if not access.may_refer(user):
+    if not may(user, Capability.REFER):
         raise Http404
     if request.method != "POST":
         return _render_referral(request, CprForm(), stage="cpr")

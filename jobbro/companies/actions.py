@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jobbro.accounts import access
-from jobbro.accounts.models import Role
+from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change
 from jobbro.cases.models import UpskillingEnrolment
 from jobbro.companies.models import (
@@ -37,23 +37,13 @@ COURSE_FIELDS = ("institution", "name", "subject", "duration_days", "cost_dkk", 
 INSTITUTION_FIELDS = ("name", "kind", "city")
 
 
-def may_manage_network(user):
-    """The coordinator owns the company network and the small-jobs board; an administrator may too."""
-    return user.is_authenticated and (user.role == Role.COORDINATOR or access.is_admin(user))
-
-
-def may_enrol_in_courses(user):
-    """Enrolling a citizen in a course is case work."""
-    return access.may_do_case_work(user)
-
-
 def _require(condition):
     if not condition:
         raise PermissionDenied
 
 
 def _require_network(user):
-    _require(may_manage_network(user))
+    _require(may(user, Capability.MANAGE_NETWORK))
 
 
 def _require_programme(user, programme):
@@ -352,7 +342,8 @@ def enrol_in_course(*, acting_user, enrolment, course, starts_on):
     The end date follows from the course's duration. Upskilling runs alongside the course in the programme,
     so it must start within the enrolment.
     """
-    _require(may_enrol_in_courses(acting_user))
+    # Enrolling a citizen in a course is case work.
+    _require(may(acting_user, Capability.CASE_WORK))
     _require(access.scope_enrolments(type(enrolment).objects.filter(pk=enrolment.pk), acting_user).exists())
     if not enrolment.is_active:
         raise ValidationError({"enrolment": _("The citizen's course in the programme has ended.")})

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from jobbro.accounts import access
+from jobbro.accounts.policy import Capability, may
 from jobbro.cases.models import Enrolment, UpskillingEnrolment
 from jobbro.companies import actions, board_export, track_record
 from jobbro.companies.forms import (
@@ -41,12 +42,12 @@ def today():
 
 
 def _require_reader(user):
-    if not access.may_see_companies(user):
+    if not may(user, Capability.SEE_COMPANIES):
         raise Http404
 
 
 def _require_network(user):
-    if not access.may_see_companies(user) or not actions.may_manage_network(user):
+    if not may(user, Capability.SEE_COMPANIES) or not may(user, Capability.MANAGE_NETWORK):
         raise Http404
 
 
@@ -98,7 +99,7 @@ def company_detail(request, pk):
         "contacts": company.contacts.order_by("-is_buddy", "name"),
         "openings": openings,
         "records": records,
-        "may_manage": actions.may_manage_network(user),
+        "may_manage": may(user, Capability.MANAGE_NETWORK),
         "on": on,
     })
 
@@ -274,13 +275,13 @@ def course_list(request):
         "form": form,
         "courses": courses.order_by("name", "pk"),
         "institutions": institutions,
-        "may_manage": actions.may_manage_network(request.user),
+        "may_manage": may(request.user, Capability.MANAGE_NETWORK),
     })
 
 
 def _visible_upskilling(user, course):
     """The citizens' enrolments in the course that the user may see by name; none for roles that see no names."""
-    if not access.sees_named_citizens(user):
+    if not may(user, Capability.READ_CITIZEN):
         return UpskillingEnrolment.objects.none()
     enrolments = access.scope_enrolments(Enrolment.objects.all(), user)
     return (
@@ -293,7 +294,7 @@ def _visible_upskilling(user, course):
 def _enrollable(user):
     """The active enrolments a user may enrol in a course: their own caseload for job brokers and mentors."""
     enrolments = access.scope_enrolments(Enrolment.objects.filter(ended_on__isnull=True), user)
-    if not access.is_admin(user) and user.role in {"job_broker", "mentor"}:
+    if may(user, Capability.OWN_CASELOAD) and not access.sees_everything(user):
         enrolments = enrolments.filter(Q(job_broker=user) | Q(mentor=user))
     return enrolments.select_related("citizen", "programme", "site").order_by("citizen__first_name", "citizen__last_name", "pk")
 
@@ -304,7 +305,7 @@ def course_detail(request, pk):
     course = get_object_or_404(Course.objects.select_related("institution"), pk=pk)
     user = request.user
     form = None
-    if actions.may_enrol_in_courses(user):
+    if may(user, Capability.CASE_WORK):
         initial = {"starts_on": today()}
         if request.GET.get("enrolment", "").isdigit():
             initial["enrolment"] = int(request.GET["enrolment"])
@@ -320,9 +321,9 @@ def course_detail(request, pk):
     return render(request, "companies/course_detail.html", {
         "course": course,
         "upskilling": _visible_upskilling(user, course),
-        "sees_names": access.sees_named_citizens(user),
+        "sees_names": may(user, Capability.READ_CITIZEN),
         "form": form,
-        "may_manage": actions.may_manage_network(user),
+        "may_manage": may(user, Capability.MANAGE_NETWORK),
     })
 
 
@@ -361,7 +362,7 @@ def institution_detail(request, pk):
         KnowledgeInstitution.objects.prefetch_related(Prefetch("courses", queryset=Course.objects.order_by("name"))), pk=pk
     )
     return render(request, "companies/institution_detail.html", {
-        "institution": institution, "may_manage": actions.may_manage_network(request.user),
+        "institution": institution, "may_manage": may(request.user, Capability.MANAGE_NETWORK),
     })
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jobbro.accounts import access
-from jobbro.accounts.models import Role
+from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change
 from jobbro.cases import actions as case_actions
 from jobbro.cases.models import Enrolment, Placement, PlacementKind
@@ -31,23 +31,13 @@ from jobbro.matching.models import (
 )
 
 
-def may_match(user):
-    """Who works with matches: the coordinator, who owns the network, and the roles doing case work."""
-    return user.is_authenticated and (access.may_do_case_work(user) or user.role == Role.COORDINATOR)
-
-
-def may_plan_network(user):
-    """The whole-network pages (assignment proposal, speed-dating plan) are the coordinator's."""
-    return user.is_authenticated and (user.role == Role.COORDINATOR or access.is_admin(user))
-
-
 def _require(condition):
     if not condition:
         raise PermissionDenied
 
 
 def _require_scope(user, enrolment):
-    _require(may_match(user))
+    _require(may(user, Capability.PROPOSE_MATCH))
     _require(access.scope_enrolments(Enrolment.objects.filter(pk=enrolment.pk), user).exists())
 
 
@@ -124,7 +114,7 @@ def propose_match(*, acting_user, enrolment, opening, on=None, score=None):
                 before_message=_("A match cannot be proposed before the start form date."))
     if MatchProposal.objects.open().filter(enrolment=enrolment, opening=opening).exists():
         raise ValidationError({"opening": _("There is already an open proposal for this citizen and this small job.")})
-    excluded = _excluded_reasons(enrolment, opening, acting_user)
+    excluded = _excluded_reasons(enrolment, opening)
     if excluded:
         raise ValidationError({"opening": [_("This citizen cannot be matched with this small job:")] + list(excluded)})
     proposal = MatchProposal(
@@ -139,13 +129,13 @@ def propose_match(*, acting_user, enrolment, opening, on=None, score=None):
     return proposal
 
 
-def _excluded_reasons(enrolment, opening, reader):
-    """The engine's hard exclusions for the pair, as the reader may see them; none if it is not there yet."""
+def _excluded_reasons(enrolment, opening):
+    """The engine's hard exclusions for the pair (restrictions, Danish level, ...); none if it is not there yet."""
     try:
         from jobbro.matching import services
     except ImportError:  # pragma: no cover - the services module is built alongside
         return []
-    return services.excluded_reasons(enrolment, opening, reader=reader)
+    return services.excluded_reasons(enrolment, opening)
 
 
 @transaction.atomic
@@ -242,7 +232,7 @@ def decline_match(*, acting_user, proposal, reason, note="", on=None):
 @transaction.atomic
 def fill_opening(*, acting_user, opening, on=None):
     """Mark a small job as filled: it leaves the board and the rankings."""
-    _require(may_match(acting_user))
+    _require(may(acting_user, Capability.PROPOSE_MATCH))
     on = on or _today()
     opening = Opening.objects.select_for_update().get(pk=opening.pk)
     if opening.status != Opening.Status.OPEN:

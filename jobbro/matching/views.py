@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jobbro.accounts import access
-from jobbro.accounts.models import Role
+from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import logs_citizen_read
 from jobbro.cases.models import Enrolment, Step
 from jobbro.companies.models import Company, Opening
@@ -46,11 +46,6 @@ def _services():
 def _require(condition):
     if not condition:
         raise Http404
-
-
-def _may_rank_citizens(user):
-    """The ranked citizens for a small job: the coordinator and the job brokers (and administrators)."""
-    return user.is_authenticated and (user.role in {Role.COORDINATOR, Role.JOB_BROKER} or access.is_admin(user))
 
 
 def _safe_next(request, default):
@@ -110,10 +105,10 @@ def _open_proposals(**filters):
 @login_required
 @logs_citizen_read
 def citizen_matches(request, citizen_pk, enrolment_pk):
-    _require(actions.may_match(request.user))
+    _require(may(request.user, Capability.PROPOSE_MATCH))
     citizen = access.access_citizen(request.user, citizen_pk)
     enrolment = access.access_enrolment(request.user, citizen, enrolment_pk)
-    matches = _services().rank_openings(enrolment, limit=RANKING_LIMIT, reader=request.user) if enrolment.is_active else []
+    matches = _services().rank_openings(enrolment, limit=RANKING_LIMIT) if enrolment.is_active else []
     rows = _match_rows(matches, _open_proposals(enrolment=enrolment))
     ranked = {row["match"].opening.pk for row in rows}
     others = [o for o in Opening.objects.open().filter(programme_id=enrolment.programme_id).select_related("company")
@@ -123,7 +118,7 @@ def citizen_matches(request, citizen_pk, enrolment_pk):
     if why_pk is not None:
         opening = next((o for o in others if o.pk == why_pk), None)
         if opening is not None:
-            why = {"opening": opening, "reasons": _services().excluded_reasons(enrolment, opening, reader=request.user)}
+            why = {"opening": opening, "reasons": _services().excluded_reasons(enrolment, opening)}
     return render(request, "matching/citizen_matches.html", {
         "citizen": citizen, "enrolment": enrolment, "rows": rows, "others": others, "why": why,
         "here": request.get_full_path(), "title": _("Small jobs for %(name)s") % {"name": citizen.full_name},
@@ -135,7 +130,7 @@ def citizen_matches(request, citizen_pk, enrolment_pk):
 
 @login_required
 def opening_matches(request, pk):
-    _require(_may_rank_citizens(request.user))
+    _require(may(request.user, Capability.RANK_CITIZENS))
     opening = _visible_opening(request.user, pk)
     visible = access.scope_enrolments(
         Enrolment.objects.filter(programme_id=opening.programme_id, ended_on__isnull=True), request.user
@@ -147,7 +142,7 @@ def opening_matches(request, pk):
         # needs only the top of the list; anyone else the whole ranking, filtered to their scope.
         everyone = Enrolment.objects.filter(programme_id=opening.programme_id, ended_on__isnull=True).count()
         limit = RANKING_LIMIT if len(visible_ids) == everyone else None
-        matches = [m for m in _services().rank_citizens(opening, limit=limit, reader=request.user) if m.enrolment.pk in visible_ids]
+        matches = [m for m in _services().rank_citizens(opening, limit=limit) if m.enrolment.pk in visible_ids]
         rows = _match_rows(matches[:RANKING_LIMIT], _open_proposals(opening=opening))
     ranked = {row["match"].enrolment.pk for row in rows}
     why = None
@@ -158,7 +153,7 @@ def opening_matches(request, pk):
         if why_pk is not None:
             enrolment = next((e for e in others if e.pk == why_pk), None)
             if enrolment is not None:
-                why = {"enrolment": enrolment, "reasons": _services().excluded_reasons(enrolment, opening, reader=request.user)}
+                why = {"enrolment": enrolment, "reasons": _services().excluded_reasons(enrolment, opening)}
     return render(request, "matching/opening_matches.html", {
         "opening": opening, "rows": rows, "others": others, "why": why, "here": request.get_full_path(),
         "title": _("Citizens for %(job)s") % {"job": opening.title},
@@ -172,7 +167,7 @@ def opening_matches(request, pk):
 @require_POST
 @logs_citizen_read
 def propose(request, citizen_pk, enrolment_pk):
-    _require(actions.may_match(request.user))
+    _require(may(request.user, Capability.PROPOSE_MATCH))
     citizen = access.access_citizen(request.user, citizen_pk)
     enrolment = access.access_enrolment(request.user, citizen, enrolment_pk)
     back = _safe_next(request, reverse("citizen_matches", kwargs={"citizen_pk": citizen.pk, "enrolment_pk": enrolment.pk}))
@@ -195,12 +190,12 @@ def propose(request, citizen_pk, enrolment_pk):
 
 @login_required
 def assignment(request):
-    _require(actions.may_plan_network(request.user))
+    _require(may(request.user, Capability.RUN_MATCHING))
     programme, programmes = _programme(request)
     rows = []
     if programme is not None:
         visible = set(access.scope_enrolments(Enrolment.objects.filter(programme=programme), request.user).values_list("pk", flat=True))
-        pairs = [m for m in _services().propose_assignment(programme, reader=request.user) if m.enrolment.pk in visible]
+        pairs = [m for m in _services().propose_assignment(programme) if m.enrolment.pk in visible]
         rows = _match_rows(pairs, _open_proposals(enrolment__programme=programme))
     return render(request, "matching/assignment.html", {
         "programme": programme, "programmes": programmes, "rows": rows, "here": request.get_full_path(),
@@ -251,18 +246,18 @@ def _proposals_page(request, *, bound_pk=None, bound=None, status=200):
     return render(request, "matching/proposals.html", {
         "groups": [(MatchStatus.PROPOSED.label, "proposed", groups[MatchStatus.PROPOSED]),
                    (MatchStatus.MEETING_BOOKED.label, "meeting_booked", groups[MatchStatus.MEETING_BOOKED])],
-        "decided": decided, "title": _("Match proposals"), "may_plan_network": actions.may_plan_network(request.user),
+        "decided": decided, "title": _("Match proposals"), "may_plan_network": may(request.user, Capability.RUN_MATCHING),
     }, status=status)
 
 
 @login_required
 def proposals(request):
-    _require(actions.may_match(request.user))
+    _require(may(request.user, Capability.PROPOSE_MATCH))
     return _proposals_page(request)
 
 
 def _proposal(request, citizen_pk, pk):
-    _require(actions.may_match(request.user))
+    _require(may(request.user, Capability.PROPOSE_MATCH))
     citizen = access.access_citizen(request.user, citizen_pk)
     proposal = (
         _scoped_proposals(request.user).filter(pk=pk, enrolment__citizen=citizen)
@@ -322,11 +317,11 @@ proposal_decline = _step_view("decline", DeclineForm, _decline)
 
 @login_required
 def unmatched(request):
-    _require(actions.may_match(request.user))
+    _require(may(request.user, Capability.PROPOSE_MATCH))
     on = _today()
     return render(request, "matching/unmatched.html", {
         "rows": type3.unmatched(request.user, on=on), "on": on, "title": _("Citizens without a match"),
-        "may_plan": actions.may_plan_network(request.user), "may_plan_network": actions.may_plan_network(request.user),
+        "may_plan": may(request.user, Capability.RUN_MATCHING), "may_plan_network": may(request.user, Capability.RUN_MATCHING),
     })
 
 
@@ -340,7 +335,7 @@ def network_companies(programme, on):
 
 @login_required
 def speed_dating(request):
-    _require(actions.may_plan_network(request.user))
+    _require(may(request.user, Capability.RUN_MATCHING))
     programme, programmes = _programme(request)
     if programme is None:
         raise Http404

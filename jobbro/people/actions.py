@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jobbro import codes
-from jobbro.accounts import access
+from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change, log_read
 from jobbro.audit.models import AccessLog
 from jobbro.people.models import Citizen, CompetenceAssessment, CVEntry, JobGoal, ParallelEffort, Restriction
@@ -23,7 +23,7 @@ from jobbro.people.models import Citizen, CompetenceAssessment, CVEntry, JobGoal
 
 def reveal_cpr(*, acting_user, citizen, view="reveal_cpr"):
     """Return the CPR number in clear for one authorised user, and log that it was shown."""
-    if not access.may_reveal_cpr(acting_user):
+    if not may(acting_user, Capability.REVEAL_CPR):
         log_read(user=acting_user, citizen_pk=citizen.pk, view=view, status_code=403, action=AccessLog.Action.REVEAL_CPR)
         raise PermissionDenied
     log_read(user=acting_user, citizen_pk=citizen.pk, view=view, status_code=200, action=AccessLog.Action.REVEAL_CPR)
@@ -39,7 +39,7 @@ def _today():
 
 def _require_case_work(acting_user, citizen):
     """Only case-work roles write step 1, and only on citizens they can see."""
-    if not access.may_do_case_work(acting_user):
+    if not may(acting_user, Capability.CASE_WORK):
         raise PermissionDenied
     if not Citizen.objects.visible_to(acting_user).filter(pk=citizen.pk).exists():
         raise PermissionDenied

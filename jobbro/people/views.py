@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from jobbro.accounts import access
+from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import logs_citizen_read
 from jobbro.audit.models import ChangeLog
 from jobbro.people import actions
@@ -107,7 +108,7 @@ def step1_context(request, citizen):
         # Health-related: evaluated only inside `{% if may_see_health %}`.
         "restrictions": citizen.restrictions.filter(ended_on__isnull=True),
         "efforts": _current_efforts(citizen),
-        "may_edit_step1": access.may_do_case_work(request.user),
+        "may_edit_step1": may(request.user, Capability.CASE_WORK),
     }
 
 
@@ -117,9 +118,9 @@ def step1_context(request, citizen):
 def _citizen(request, citizen_pk, *, health=False, write=False):
     """The citizen if the user may read (and, with write=True, change) this part of step 1; else 404."""
     user = request.user
-    if write and not access.may_do_case_work(user):
+    if write and not may(user, Capability.CASE_WORK):
         raise Http404
-    if health and not access.may_read_case_notes(user):
+    if health and not may(user, Capability.READ_RESTRICTIONS):
         raise Http404
     return access.access_citizen(user, citizen_pk)
 
@@ -135,8 +136,8 @@ def _page(request, template, citizen, page_name, title, **context):
         "citizen": citizen,
         "title": title,
         "step1_current": page_name,
-        "may_edit_step1": access.may_do_case_work(user),
-        "may_see_health": access.may_read_case_notes(user),
+        "may_edit_step1": may(user, Capability.CASE_WORK),
+        "may_see_health": may(user, Capability.READ_RESTRICTIONS),
         **context,
     })
 
@@ -156,7 +157,7 @@ def _form_page(request, citizen, form, *, title, cancel_url, intro="", submit_la
 @logs_citizen_read
 def job_goals(request, citizen_pk):
     citizen = _citizen(request, citizen_pk, write=request.method == "POST")
-    form = JobGoalForm(_data(request)) if access.may_do_case_work(request.user) else None
+    form = JobGoalForm(_data(request)) if may(request.user, Capability.CASE_WORK) else None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         action = actions.set_job_goal if data["kind"] == JobGoal.Kind.GOAL else actions.add_job_wish
@@ -214,7 +215,7 @@ def _cv_arguments(data):
 @logs_citizen_read
 def cv(request, citizen_pk):
     citizen = _citizen(request, citizen_pk, write=request.method == "POST")
-    form = CVEntryForm(_data(request)) if access.may_do_case_work(request.user) else None
+    form = CVEntryForm(_data(request)) if may(request.user, Capability.CASE_WORK) else None
     if request.method == "POST" and form.is_valid():
         if run_action(form, actions.add_cv_entry, acting_user=request.user, citizen=citizen, **_cv_arguments(form.cleaned_data)):
             messages.success(request, _("The line has been added to the CV."))
@@ -260,7 +261,7 @@ def cv_pdf(request, citizen_pk):
     from jobbro.people.cv_pdf import render_cv_pdf
 
     citizen = _citizen(request, citizen_pk)
-    response = HttpResponse(render_cv_pdf(citizen, reader=request.user), content_type="application/pdf")
+    response = HttpResponse(render_cv_pdf(citizen), content_type="application/pdf")
     # The file name carries no personal data; the PDF is personal data, so no shared caches.
     response["Content-Disposition"] = 'inline; filename="cv.pdf"'
     response["Cache-Control"] = "private, no-store"
@@ -275,7 +276,7 @@ def cv_pdf(request, citizen_pk):
 @logs_citizen_read
 def competence_card(request, citizen_pk):
     citizen = _citizen(request, citizen_pk, write=request.method == "POST")
-    may_write = access.may_do_case_work(request.user)
+    may_write = may(request.user, Capability.CASE_WORK)
     form = CompetenceForm(_data(request), initial={"area": request.GET.get("area")}) if may_write else None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -297,7 +298,7 @@ def competence_card(request, citizen_pk):
 @logs_citizen_read
 def restrictions(request, citizen_pk):
     citizen = _citizen(request, citizen_pk, health=True, write=request.method == "POST")
-    form = RestrictionForm(_data(request)) if access.may_do_case_work(request.user) else None
+    form = RestrictionForm(_data(request)) if may(request.user, Capability.CASE_WORK) else None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if run_action(form, actions.add_restriction, acting_user=request.user, citizen=citizen, tag=data["tag"],
@@ -333,7 +334,7 @@ def restriction_end(request, citizen_pk, restriction_pk):
 @logs_citizen_read
 def parallel_efforts(request, citizen_pk):
     citizen = _citizen(request, citizen_pk, health=True, write=request.method == "POST")
-    form = ParallelEffortForm(_data(request)) if access.may_do_case_work(request.user) else None
+    form = ParallelEffortForm(_data(request)) if may(request.user, Capability.CASE_WORK) else None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if run_action(form, actions.add_parallel_effort, acting_user=request.user, citizen=citizen, kind=data["kind"],

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from jobbro.accounts import access
+from jobbro.accounts.policy import Capability, may
 from jobbro.cases.models import Enrolment
 from jobbro.reporting import export, quality
 from jobbro.reporting.forms import ScopeForm
@@ -20,7 +21,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _scope_form(request):
-    if not access.may_see_reports(request.user):
+    if not may(request.user, Capability.READ_ALL_REPORTS):
         raise Http404
     return ScopeForm(request.user, request.GET)
 
@@ -96,7 +97,7 @@ def data_quality(request):
 
 def _with_citizens(user, findings):
     """Each finding with the citizens behind it, for staff who may open their records; counts only for others."""
-    if not access.sees_named_citizens(user):
+    if not may(user, Capability.READ_CITIZEN):
         return [(finding, []) for finding in findings]
     wanted = {pk for finding in findings for pk in finding.enrolment_ids}
     visible = access.scope_enrolments(Enrolment.objects.filter(pk__in=wanted), user).select_related("citizen")

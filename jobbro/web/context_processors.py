@@ -1,8 +1,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from jobbro.accounts import access
-from jobbro.accounts.models import Role
+from jobbro.accounts.policy import Capability, capabilities
 
 
 def navigation(request):
@@ -10,28 +9,29 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
+    granted = capabilities(user)
     items = []
-    if user.role in {Role.JOB_BROKER, Role.MENTOR}:
+    if Capability.OWN_CASELOAD in granted:
         items.append((reverse("today"), _("Today")))
         items.append((reverse("caseload"), _("My caseload")))
         items.append((reverse("week_hours"), _("Hours")))
-    if access.sees_named_citizens(user):
+    if Capability.READ_CITIZEN in granted:
         items.append((reverse("citizen_list"), _("Citizens")))
-    if access.may_refer(user):
+    if Capability.REFER in granted:
         items.append((reverse("referral_new"), _("Refer a citizen")))
-    if access.may_see_companies(user):
+    if Capability.SEE_COMPANIES in granted:
         items.append((reverse("company_list"), _("Companies")))
         items.append((reverse("opening_board"), _("Small jobs")))
         items.append((reverse("course_list"), _("Courses")))
-    if user.role in {Role.COORDINATOR, Role.JOB_BROKER} or access.is_admin(user):
+    if Capability.RANK_CITIZENS in granted:
         items.append((reverse("match_proposals"), _("Matching")))
-    if access.may_see_reports(user):
+    if Capability.READ_ALL_REPORTS in granted:
         items.append((reverse("reports"), _("Reports")))
-    else:
+    elif Capability.READ_REPORTS in granted:
         items.append((reverse("result_goals"), _("Result goals")))
-    if user.role == Role.COORDINATOR or access.is_admin(user):
+    if Capability.IMPORT in granted:
         items.append((reverse("import_list"), _("Import")))
-    if access.is_admin(user):
+    if Capability.ADMINISTER in granted:
         items.append((reverse("admin:index"), _("Administration")))
     current = request.path
     return {"nav_items": [{"url": url, "label": label, "current": current.startswith(url) and url != "/"} for url, label in items]}

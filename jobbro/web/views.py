@@ -16,13 +16,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from jobbro.accounts import access
-from jobbro.accounts.models import Role, User
+from jobbro.accounts.models import User
+from jobbro.accounts.policy import Capability, may, roles_with, start_page
 from jobbro.audit.log import logs_citizen_read
 from jobbro.cases import placement_views, progression_views, timeline
 from jobbro.cases import views as case_views
 from jobbro.cases.actions import monday_of
 from jobbro.cases.models import Enrolment, Placement, Timesheet
-from jobbro.companies import actions as company_actions
 from jobbro.companies.board_export import board_openings
 from jobbro.companies.models import Company, NetworkAgreement, Opening
 from jobbro.companies.track_record import track_records
@@ -42,12 +42,7 @@ def today():
 
 @login_required
 def home(request):
-    role = request.user.role
-    if role in {Role.JOB_BROKER, Role.MENTOR}:
-        return redirect("today")
-    if role in {Role.MANAGER, Role.EVALUATOR}:
-        return redirect("reports")
-    return redirect("citizen_list")
+    return redirect(start_page(request.user))
 
 
 def _with_current_placement_and_last_week(enrolments):
@@ -75,6 +70,8 @@ def _placement_kind_labels():
 @login_required
 def caseload(request):
     user = request.user
+    if not may(user, Capability.OWN_CASELOAD):
+        raise Http404
     enrolments = Enrolment.objects.filter(ended_on__isnull=True).filter(Q(job_broker=user) | Q(mentor=user))
     enrolments = _with_current_placement_and_last_week(enrolments.select_related("citizen", "site", "programme"))
     enrolments = enrolments.order_by("citizen__last_name", "citizen__first_name")
@@ -90,7 +87,7 @@ def caseload(request):
 def _citizen_filters(request):
     user = request.user
     sites = access.visible_sites(user)
-    brokers = User.objects.filter(role=Role.JOB_BROKER, memberships__programme__in=access.visible_programmes(user)).distinct()
+    brokers = User.objects.filter(role__in=roles_with(Capability.ACT_AS_JOB_BROKER), memberships__programme__in=access.visible_programmes(user)).distinct()
     return CitizenFilterForm(request.GET or None, sites=sites, brokers=brokers)
 
 
@@ -119,7 +116,7 @@ def _filtered_enrolments(user, form):
 
 @login_required
 def citizen_list(request, cpr_form=None):
-    if not access.sees_named_citizens(request.user):
+    if not may(request.user, Capability.READ_CITIZEN):
         raise Http404
     form = _citizen_filters(request)
     page = Paginator(_filtered_enrolments(request.user, form), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -148,15 +145,14 @@ def _citizen_context(request, citizen):
     enrolments = access.scope_enrolments(citizen.enrolments.all(), user).select_related("programme", "site", "job_broker", "caseworker", "mentor")
     enrolments = _with_current_placement_and_last_week(enrolments)
     events = timeline.build(citizen, enrolments)
-    may_read_notes = access.may_read_case_notes(user)
     context = {
         "citizen": citizen,
         "enrolments": enrolments,
         "kind_labels": _placement_kind_labels(),
         "events": events,
-        "may_read_notes": may_read_notes,
-        "may_see_health": may_read_notes,
-        "may_reveal_cpr": access.may_reveal_cpr(user),
+        "may_read_notes": may(user, Capability.READ_NOTES),
+        "may_see_health": may(user, Capability.READ_RESTRICTIONS),
+        "may_reveal_cpr": may(user, Capability.REVEAL_CPR),
         "age": cpr.age(citizen.birth_date, today()),
     }
     context.update(people_views.step1_context(request, citizen))
@@ -192,7 +188,7 @@ def citizen_reveal_cpr(request, citizen_pk):
 
 @login_required
 def company_list(request):
-    if not access.may_see_companies(request.user):
+    if not may(request.user, Capability.SEE_COMPANIES):
         raise Http404
     form = CompanyFilterForm(request.GET or None)
     programmes = access.visible_programmes(request.user)
@@ -216,13 +212,13 @@ def company_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "web/company_list.html", {
-        "form": form, "page": page, "query": query.urlencode(), "may_manage": company_actions.may_manage_network(request.user),
+        "form": form, "page": page, "query": query.urlencode(), "may_manage": may(request.user, Capability.MANAGE_NETWORK),
     })
 
 
 @login_required
 def opening_board(request):
-    if not access.may_see_companies(request.user):
+    if not may(request.user, Capability.SEE_COMPANIES):
         raise Http404
     form = OpeningFilterForm(request.GET or None)
     # The same filtering as the export (companies/board_export.py), so the file holds what the page shows.
@@ -235,6 +231,8 @@ def opening_board(request):
 
 @login_required
 def result_goals(request):
+    if not may(request.user, Capability.READ_REPORTS):
+        raise Http404
     on = today()
     programmes = [
         {"programme": programme, "rows": goals.progress(programme, on)}

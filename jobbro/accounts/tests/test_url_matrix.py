@@ -1,0 +1,285 @@
+"""Every URL of the site × every role, compared with the role table (accounts/policy.py PAGES).
+
+One world with a real object behind every id in every address; one test per role requests every URL pattern
+and checks the answer against what the table says:
+
+- a page the role may open answers 200, or 302 to somewhere other than the sign-in page;
+- a page it may not open answers 404, exactly like a record that does not exist;
+- anonymous users are sent to the sign-in page, except on the public pages;
+- a POST-only page (405 on GET) is posted with an empty form: 404 for a role without the capabilities,
+  anything but 404 for a role with them; a page whose submission needs more than reading it is posted too.
+
+A page with a citizen in its address is also out of reach for a user whose scope does not cover the citizen:
+the job broker at Randers gets 404 on the Aarhus citizen's pages. The test fails for a URL pattern the table
+does not name. `pytest --collect-only -q` on this file, or the count test, prints the number of checks.
+"""
+
+import datetime
+import time
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.shortcuts import resolve_url
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from jobbro.accounts.models import Membership, Role
+from jobbro.accounts.policy import PAGES, Capability, CitizenScope, citizen_scope, may, may_open
+from jobbro.cases import actions as case_actions
+from jobbro.cases.models import Milestone, PlacementKind
+from jobbro.companies.models import Course, KnowledgeInstitution, NetworkAgreement, Opening
+from jobbro.conftest import make_opening, make_user
+from jobbro.imports import schemas
+from jobbro.imports.models import ImportRun
+from jobbro.matching import actions as match_actions
+from jobbro.people import actions as people_actions
+from jobbro.people.models import CVEntry, ParallelEffort, Restriction
+from jobbro.reporting.registry import REPORTS
+
+pytestmark = pytest.mark.django_db
+
+# URL patterns left out, each with its reason. Everything else must be in PAGES.
+NOT_CHECKED = {
+    "admin:": "Django's admin: only administrators, checked by Django's own is_staff test and the admin tests",
+    "set_language": "Django's language switch: public and the same for everyone, it only sets a cookie",
+}
+
+TIMINGS = []
+# A public page may answer anything but an error: 404 for sign-in services not set up, the sign-in page after logout.
+PUBLIC_ANSWERS = ("granted", "denied", "login")
+
+ROLES = {
+    "anonymous": None,
+    "job_broker": "bob",
+    "job_broker_at_another_site": "randers_broker",
+    "caseworker": "caseworker",
+    "mentor": "mentor",
+    "coordinator": "coordinator",
+    "manager": "manager",
+    "evaluator": "evaluator",
+    "administrator": "administrator",
+}
+
+
+@dataclass
+class Pattern:
+    name: str
+    route: str
+    keys: tuple
+
+
+def url_patterns(patterns=None, prefix="", namespace=""):
+    """Every named URL pattern, walking included configurations."""
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from url_patterns(entry.url_patterns, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern):
+            yield Pattern(f"{namespace}{entry.name}", prefix + str(entry.pattern), tuple(entry.pattern.converters))
+
+
+def checked_patterns():
+    return [p for p in url_patterns() if not _skipped(p.name)]
+
+
+def _skipped(name):
+    return any(name.startswith(skip) if skip.endswith(":") else name == skip for skip in NOT_CHECKED)
+
+
+def test_every_url_pattern_has_an_entry_in_the_table():
+    missing = sorted({p.name for p in url_patterns() if not _skipped(p.name)} - set(PAGES))
+    assert not missing, f"URL patterns without an entry in accounts/policy.py PAGES: {missing}"
+
+
+def test_every_pattern_has_a_name():
+    assert all(p.name and not p.name.endswith("None") for p in url_patterns() if not _skipped(p.name))
+
+
+# --- The world ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def matrix_world(world, other_site, company, buddy, programme, start, caseworker, coordinator):
+    """The Aarhus citizen (bob's, with `mentor` as mentor) with something behind every id an address can hold."""
+    today = timezone.localdate()
+    enrolment = world.bobs_enrolment
+    citizen = enrolment.citizen
+    world.randers_broker = make_user(
+        "rikke", Role.JOB_BROKER, programme=programme, site=other_site, last_name="Randers"
+    )
+    goal = people_actions.set_job_goal(acting_user=caseworker, citizen=citizen, text="Køkkenmedhjælper", set_on=today)
+    entry = people_actions.add_cv_entry(
+        acting_user=caseworker, citizen=citizen, kind=CVEntry.Kind.WORK, title="Opvasker"
+    )
+    restriction = people_actions.add_restriction(
+        acting_user=caseworker, citizen=citizen, tag=Restriction.Tag.NO_HEAVY_LIFTING, recorded_on=today
+    )
+    effort = people_actions.add_parallel_effort(
+        acting_user=caseworker, citizen=citizen, kind=ParallelEffort.Kind.PSYCHIATRIC, starts_on=today
+    )
+    plan = case_actions.create_job_plan(acting_user=caseworker, enrolment=enrolment, title="Plan", created_on=today)
+    milestone = case_actions.add_milestone(
+        acting_user=caseworker, plan=plan, kind=Milestone.Kind.INTERNSHIP, due_on=today + datetime.timedelta(days=30)
+    )
+    placement = start(enrolment, kind=PlacementKind.SMALL_JOB)
+    opening = make_opening(company, programme, "Opvask", buddy=buddy)
+    proposal = match_actions.propose_match(acting_user=coordinator, enrolment=enrolment, opening=opening)
+    institution = KnowledgeInstitution.objects.create(
+        name="Sprogcenter", kind=KnowledgeInstitution.Kind.LANGUAGE_SCHOOL
+    )
+    course = Course.objects.create(
+        institution=institution, name="Dansk", subject=Course.Subject.LANGUAGE, duration_days=20
+    )
+    import_run = ImportRun.objects.create(
+        user=coordinator, programme=programme, file_name="x.xlsx", file_sha256="0" * 64
+    )
+    _, token, _ = case_actions.invite_to_self_assessment(acting_user=caseworker, enrolment=enrolment)
+    agreement = NetworkAgreement.objects.get(company=company, programme=programme)
+    monday = placement.starts_on - datetime.timedelta(days=placement.starts_on.weekday())
+    pk_by_prefix = {
+        "placement_": placement.pk,
+        "company_": company.pk,
+        "course_": course.pk,
+        "institution_": institution.pk,
+        "opening_matches": opening.pk,
+        "match_proposal_": proposal.pk,
+        "import_": import_run.pk,
+    }
+    world.kwargs = {
+        "citizen_pk": citizen.pk,
+        "enrolment_pk": enrolment.pk,
+        "goal_pk": goal.pk,
+        "entry_pk": entry.pk,
+        "restriction_pk": restriction.pk,
+        "effort_pk": effort.pk,
+        "plan_pk": plan.pk,
+        "milestone_pk": milestone.pk,
+        "placement_pk": placement.pk,
+        "contact_pk": buddy.pk,
+        "agreement_pk": agreement.pk,
+        "opening_pk": opening.pk,
+        "slug": REPORTS[0].slug,
+        "kind": schemas.ORDER[0],
+        "token": token,
+        "week": f"{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}",
+    }
+    world.pk_by_prefix = pk_by_prefix
+    # The one posted field a page needs to find its object at all; every other page is posted empty.
+    world.post_data = {"match_propose": {"opening": opening.pk}}
+    world.enrolment = enrolment
+    assert Opening.objects.filter(pk=opening.pk, status=Opening.Status.OPEN).exists()
+    return world
+
+
+def address(world, pattern):
+    kwargs = {}
+    for key in pattern.keys:
+        if key == "pk":
+            kwargs[key] = next(pk for prefix, pk in world.pk_by_prefix.items() if pattern.name.startswith(prefix))
+        else:
+            assert key in world.kwargs, f"{pattern.name}: no object in the world for <{key}>"
+            kwargs[key] = world.kwargs[key]
+    return reverse(pattern.name, kwargs=kwargs)
+
+
+# --- Expected answers from the table ------------------------------------------------------------------
+
+
+def sees_the_citizen(user, enrolment):
+    """The citizen scope, worked out from the role table and the memberships (not from access.py)."""
+    if not may(user, Capability.READ_CITIZEN):
+        return False
+    scope = citizen_scope(user)
+    if scope == CitizenScope.EVERYTHING:
+        return True
+    if scope == CitizenScope.OWN_CITIZENS:
+        return user.pk in (enrolment.mentor_id, enrolment.job_broker_id)
+    memberships = Membership.objects.filter(user=user, programme=enrolment.programme_id)
+    return memberships.filter(site__isnull=True).exists() or memberships.filter(site=enrolment.site_id).exists()
+
+
+def allowed(user, world, pattern, *, submit=False):
+    page = PAGES[pattern.name]
+    if not may_open(user, page, submit=submit):
+        return False
+    return "citizen_pk" not in pattern.keys or not page.signed_in or sees_the_citizen(user, world.enrolment)
+
+
+def verdict(response):
+    """What an answer says: 'login' (sent to sign in), 'denied' (404), 'granted' or 'not allowed method'."""
+    if response.status_code == 302 and response["Location"].startswith(resolve_url(settings.LOGIN_URL)):
+        return "login"
+    if response.status_code == 404:
+        return "denied"
+    if response.status_code == 405:
+        return "method"
+    if response.status_code in (200, 204, 302, 400, 410, 429):
+        return "granted"
+    return f"unexpected {response.status_code}"
+
+
+def check_role(client, world, user):
+    """Request every URL as the user; return the mismatches and the number of checks."""
+    if user is not None:
+        client.force_login(user)
+    mismatches, checks = [], 0
+    posts = []
+    for pattern in checked_patterns():
+        url = address(world, pattern)
+        page = PAGES[pattern.name]
+        started = time.perf_counter()
+        response = client.get(url)
+        TIMINGS.append((time.perf_counter() - started, pattern.name))
+        got = verdict(response)
+        checks += 1
+        if got == "method":
+            posts.append((pattern, url, False))
+            continue
+        if page.submit:
+            posts.append((pattern, url, True))
+        want = _want(user, world, pattern, page)
+        if got != want and not (want == "public" and got in PUBLIC_ANSWERS):
+            mismatches.append(f"GET {pattern.name} {url}: {got}, table says {want}")
+    # Posts last, each from a client of its own: some sign out (logout, the tablet hand-over).
+    for pattern, url, submit in posts:
+        poster = type(client)()
+        if user is not None:
+            poster.force_login(user)
+        got = verdict(poster.post(url, world.post_data.get(pattern.name, {})))
+        checks += 1
+        want = _want(user, world, pattern, PAGES[pattern.name], submit=submit)
+        if got != want and not (want == "public" and got in PUBLIC_ANSWERS):
+            mismatches.append(f"POST {pattern.name} {url}: {got}, table says {want}")
+    return mismatches, checks
+
+
+def _want(user, world, pattern, page, *, submit=False):
+    if not page.signed_in:
+        # A public page asks no capability; it may still answer 404 (sign-in services that are not set up,
+        # a tablet code that is unknown), but never sends anyone to sign in.
+        return "public"
+    if user is None:
+        return "login"
+    return "granted" if allowed(user or AnonymousUser(), world, pattern, submit=submit) else "denied"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_url_answers_as_the_table_says(client, matrix_world, role):
+    user = getattr(matrix_world, ROLES[role]) if ROLES[role] else None
+    mismatches, checks = check_role(client, matrix_world, user)
+    print(f"{role}: {checks} requests; slowest:", sorted(TIMINGS, reverse=True)[:6])
+    assert checks >= len(checked_patterns())
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_the_job_broker_at_another_site_gets_404_on_the_aarhus_citizens_pages(client, matrix_world):
+    client.force_login(matrix_world.randers_broker)
+    citizen_pages = [p for p in checked_patterns() if "citizen_pk" in p.keys]
+    assert len(citizen_pages) > 30
+    for pattern in citizen_pages:
+        assert client.get(address(matrix_world, pattern)).status_code in (404, 405), pattern.name
+    # ... while her own programme's pages without a citizen open as for any job broker.
+    assert client.get(reverse("company_list")).status_code == 200
+    assert client.get(reverse("citizen_list")).status_code == 200

@@ -10,7 +10,8 @@ access attempts in the administration (docs/operations.md, "Sign-in").
 import time
 
 from axes.handlers.database import AxesDatabaseHandler
-from axes.helpers import get_cool_off
+from axes.helpers import get_client_username, get_cool_off
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
@@ -30,6 +31,16 @@ class AccountAndAddressHandler(AxesDatabaseHandler):
         if by_address >= settings.SIGNIN_FAILURES_PER_ADDRESS:
             return max(by_account, settings.AXES_FAILURE_LIMIT)
         return by_account
+
+    def reset_user_attempts(self, request, credentials=None):
+        """A successful sign-in clears that account's failures only.
+
+        Axes would clear every failure matching any lockout parameter, the address's included: anyone with an account
+        could then wipe the count against a colleague's account by signing in from the same address.
+        """
+        username = get_client_username(request, credentials)
+        deleted, _ = AccessAttempt.objects.filter(username=username).delete()
+        return deleted
 
     @staticmethod
     def _total(attempts):

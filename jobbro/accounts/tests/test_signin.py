@@ -69,6 +69,17 @@ def test_an_address_is_locked_after_its_limit_for_every_account(alice, bob, sett
     assert sign_in(Client(), "bob", PASSWORD, address="192.0.2.8").status_code == 302, "another address is not locked"
 
 
+def test_signing_in_clears_only_ones_own_failures(alice, bob):
+    """Otherwise anyone with an account could wipe the count against a colleague's by signing in from the same address."""
+    for n in range(4):
+        sign_in(Client(), "alice", f"forkert-{n}", address="10.5.5.5")
+        sign_in(Client(), "bob", f"forkert-{n}", address="10.5.5.5")
+    assert sign_in(Client(), "bob", PASSWORD, address="10.5.5.5").status_code == 302
+    assert not AccessAttempt.objects.filter(username="bob").exists(), "bob's own failures are cleared"
+    sign_in(Client(), "alice", "forkert-4", address="10.5.5.5")
+    assert sign_in(Client(), "alice", PASSWORD, address="10.5.5.5").status_code == 429, "alice's still count"
+
+
 def test_behind_a_proxy_the_address_is_the_one_the_proxy_names(alice, bob, settings):
     settings.SIGNIN_FAILURES_PER_ADDRESS = 5
     settings.PROXY_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"

@@ -357,4 +357,4 @@ if SAML_ENABLED:
     AUTHENTICATION_BACKENDS.append("jobbro.accounts.sso.SamlBackend")
 if OIDC_ENABLED:
     AUTHENTICATION_BACKENDS.append("jobbro.accounts.sso.OidcBackend")
-LOGIN_REDIRECT_URL_FAILURE = "/login/"  # where a refused single sign-on lands
+LOGIN_REDIRECT_URL_FAILURE = "/login/?sso=refused"  # where a refused single sign-on lands

@@ -36,7 +36,11 @@ class SignInView(LoginView):
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "single_sign_on": sso.sign_in_options(self.request)}
+        return {
+            **super().get_context_data(**kwargs),
+            "single_sign_on": sso.sign_in_options(self.request),
+            "single_sign_on_refused": self.request.GET.get("sso") == "refused",
+        }
 
 
 @never_cache

@@ -143,9 +143,10 @@ def test_the_next_sign_in_follows_the_identity_provider(openid_provider, program
 
 
 def test_someone_in_no_jobbro_group_is_refused(openid_provider, site):
-    client = Client()
+    client = danish(Client())
     response = oidc_sign_in(client, "nob")
-    assert response.status_code == 302 and response.url == "/login/"
+    assert response.status_code == 302 and response.url == "/login/?sso=refused"
+    assert "Kommunens login gav dig ikke adgang til jobbro" in client.get(response.url).content.decode()
     assert "_auth_user_id" not in client.session
     assert not User.objects.filter(username="nob").exists()
 

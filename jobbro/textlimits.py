@@ -33,7 +33,9 @@ def text_validators(limit):
 
 def too_long_message(label, limit, length):
     return gettext("%(field)s: the text is too long – write at most %(max)s characters (it has %(length)s).") % {
-        "field": capfirst(str(label)), "max": limit, "length": length,
+        "field": capfirst(str(label)),
+        "max": limit,
+        "length": length,
     }
 
 
@@ -54,11 +56,27 @@ def bound_form_field(field):
 
     if not isinstance(field, forms.CharField) or field.max_length is not None:
         return field
-    limit = FORM_TEXTAREA_DEFAULT if isinstance(field.widget, forms.Textarea) else EMAIL if isinstance(field, forms.EmailField) else FORM_DEFAULT
+    limit = (
+        FORM_TEXTAREA_DEFAULT
+        if isinstance(field.widget, forms.Textarea)
+        else EMAIL
+        if isinstance(field, forms.EmailField)
+        else FORM_DEFAULT
+    )
     field.max_length = limit
     field.validators.append(MaxLengthValidator(limit))
     field.widget.attrs.update(field.widget_attrs(field.widget))
     return field
 
 
-__all__ = ["NAME", "NOTE", "SEARCH", "SHORT_TEXT", "MaxTextLength", "bound_form_field", "length_errors", "text_validators", "too_long_message"]
+__all__ = [
+    "NAME",
+    "NOTE",
+    "SEARCH",
+    "SHORT_TEXT",
+    "MaxTextLength",
+    "bound_form_field",
+    "length_errors",
+    "text_validators",
+    "too_long_message",
+]

@@ -86,13 +86,19 @@ def _dmy(day):
     return f"{day.day:02d}.{day.month:02d}.{day.year:04d}"  # strftime writes the year 1 as "1"
 
 
-def plausible_date_error(value, label, today=None):
-    """The message for a date that no record can have (before 2000 or more than five years ahead), or None."""
+def plausible_date_error(value, label=None, today=None):
+    """The message for a date that no record can have (before 2000 or more than five years ahead), or None.
+
+    The message names the field by its label; without one (an import cell, reported under its column) it does not."""
     if value is None:
         return None
     if value < EARLIEST_DATE:
+        if label is None:
+            return _("The date %(date)s is before the year 2000.") % {"date": _dmy(value)}
         return _("%(field)s: the date %(date)s is before the year 2000.") % {"field": label, "date": _dmy(value)}
     if value > latest_date(today):
+        if label is None:
+            return _("The date %(date)s is too far in the future.") % {"date": _dmy(value)}
         return _("%(field)s: the date %(date)s is too far in the future.") % {"field": label, "date": _dmy(value)}
     return None
 
@@ -108,9 +114,15 @@ def enrolment_date_error(enrolment, value, label, *, after_exit=False, today=Non
     if error:
         return error
     if value < enrolment.referred_on:
-        return _("%(field)s cannot be before the start form date (%(date)s).") % {"field": label, "date": _dmy(enrolment.referred_on)}
+        return _("%(field)s cannot be before the start form date (%(date)s).") % {
+            "field": label,
+            "date": _dmy(enrolment.referred_on),
+        }
     if enrolment.ended_on and value > enrolment.ended_on and not after_exit:
-        return _("%(field)s cannot be after the end form date (%(date)s).") % {"field": label, "date": _dmy(enrolment.ended_on)}
+        return _("%(field)s cannot be after the end form date (%(date)s).") % {
+            "field": label,
+            "date": _dmy(enrolment.ended_on),
+        }
     return None
 
 
@@ -129,12 +141,23 @@ def check_enrolment_dates(enrolment, dates, *, after_exit=(), today=None):
 
 def check_plausible_dates(dates, today=None):
     """Raise one ValidationError naming every field whose date is before 2000 or far in the future."""
-    errors = {field: message for field, (label, value) in dates.items() if (message := plausible_date_error(value, str(label), today))}
+    errors = {
+        field: message
+        for field, (label, value) in dates.items()
+        if (message := plausible_date_error(value, str(label), today))
+    }
     if errors:
         raise ValidationError(errors)
 
 
 __all__ = [
-    "MAX_WEEKLY_HOURS", "check_enrolment_dates", "check_plausible_dates", "clean_week_hours", "enrolment_date_error",
-    "parse_hours", "plausible_date_error", "week_hours_errors", "week_total_message",
+    "MAX_WEEKLY_HOURS",
+    "check_enrolment_dates",
+    "check_plausible_dates",
+    "clean_week_hours",
+    "enrolment_date_error",
+    "parse_hours",
+    "plausible_date_error",
+    "week_hours_errors",
+    "week_total_message",
 ]

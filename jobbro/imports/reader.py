@@ -22,14 +22,17 @@ import itertools
 import re
 import zipfile
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from xml.etree import ElementTree
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from jobbro import numbers
+from jobbro.cases import rules
 from jobbro.cases.actions import monday_of
 from jobbro.imports import schemas
 from jobbro.people import cpr
@@ -565,12 +568,12 @@ def read(files, *, kind=None, limits=None):
 # --- Cells to values ------------------------------------------------------------------------------
 
 DATE_PATTERNS = (
-    (re.compile(r"^(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{4})$"), lambda m: (int(m[3]), int(m[2]), int(m[1]))),
-    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$"), lambda m: (int(m[1]), int(m[2]), int(m[3]))),
-    (re.compile(r"^(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{2})$"), lambda m: (2000 + int(m[3]) if int(m[3]) < 70 else 1900 + int(m[3]),
+    (re.compile(r"^(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{4})$", re.ASCII), lambda m: (int(m[3]), int(m[2]), int(m[1]))),
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$", re.ASCII), lambda m: (int(m[1]), int(m[2]), int(m[3]))),
+    (re.compile(r"^(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{2})$", re.ASCII), lambda m: (2000 + int(m[3]) if int(m[3]) < 70 else 1900 + int(m[3]),
                                                                   int(m[2]), int(m[1]))),
 )
-WEEK_PATTERN = re.compile(r"^(\d{4})\s*-?\s*[wW]\s*(\d{1,2})$")
+WEEK_PATTERN = re.compile(r"^(\d{4})\s*-?\s*[wW]\s*(\d{1,2})$", re.ASCII)
 TRUE = {"ja", "j", "yes", "y", "true", "sand", "1", "x"}
 FALSE = {"nej", "n", "no", "false", "falsk", "0"}
 
@@ -608,12 +611,11 @@ def to_date(value):
 
 
 def to_decimal(value, column):
+    # Digits 0-9 only (jobbro/numbers.py): Decimal() alone would read "٤٠" as 40 and "1_0" as 10.
     try:
-        number = Decimal(str(value)) if isinstance(value, (int, float)) else Decimal(_text(value).replace(" ", "").replace(",", "."))
-    except InvalidOperation:
-        raise CellError(_("Write a number, e.g. 7,5.")) from None
-    if not number.is_finite():
-        raise CellError(_("Write a number, e.g. 7,5."))
+        number = numbers.parse_decimal(value if isinstance(value, (int, float)) else _text(value).replace(" ", ""), signed=True)
+    except ValidationError as error:
+        raise CellError(" ".join(error.messages)) from None
     if number != number.quantize(Decimal("0.1")):
         raise CellError(_("Write the number with at most one decimal."))
     number = number.quantize(Decimal("0.1"))
@@ -625,7 +627,7 @@ def to_integer(value, column):
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = _text(value)
-    if not re.fullmatch(r"-?\d+", text):
+    if not re.fullmatch(r"-?[0-9]+", text):
         raise CellError(_("Write a whole number."))
     number = int(text)
     _range(number, column)
@@ -714,9 +716,18 @@ def to_week(value):
     return monday_of(to_date(value))
 
 
+def _plausible_date(value):
+    """A date cell, refused when no record can have it (before 2000 or years ahead: cases/rules.py)."""
+    day = _date_fast(value)
+    message = rules.plausible_date_error(day)
+    if message:
+        raise CellError(message)
+    return day
+
+
 def _date_fast(value):
     """Dates as Danish sheets write them (22.11.2026) without a regular expression; anything else the slow way."""
-    if type(value) is str and len(value) == 10 and value[2] == "." and value[5] == ".":
+    if type(value) is str and len(value) == 10 and value[2] == "." and value[5] == "." and value.isascii():
         try:
             return datetime.date(int(value[6:]), int(value[3:5]), int(value[:2]))
         except ValueError:
@@ -756,7 +767,7 @@ def converter(column):
 
 def _converter(column):
     kind = column.type
-    simple = {schemas.DATE: _date_fast, schemas.BOOLEAN: to_boolean, schemas.CPR: to_cpr, schemas.CVR: to_cvr,
+    simple = {schemas.DATE: _plausible_date, schemas.BOOLEAN: to_boolean, schemas.CPR: to_cpr, schemas.CVR: to_cvr,
               schemas.WEEK: to_week}
     if kind in simple:
         return simple[kind]

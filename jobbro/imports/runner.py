@@ -59,6 +59,7 @@ from jobbro.accounts import access
 from jobbro.accounts.models import Programme, Site, User
 from jobbro.audit.log import log_change
 from jobbro.bulk import New, RowWriter
+from jobbro.cases import rules
 from jobbro.cases.models import (
     PROGRESSION_DIMENSIONS,
     AgreedHoursChange,
@@ -973,6 +974,9 @@ class Importer:
                     row.reject("placement", _("The placement's row in the placements sheet was rejected."))
                 else:
                     row.reject("placement", _("No placement with this id in the programme."))
+            # The week's rule is the pages' and the action's (cases/rules.py): together at most 60 hours.
+            for name, refusals in rules.week_hours_errors(row.values.get("ordinary_hours", ZERO), row.values.get("internship_hours", ZERO)).items():
+                row.reject(name, refusals[0])
             if placement is not None:
                 if week + six_days < placement.starts_on or (placement.ended_on and week > placement.ended_on):
                     row.reject("week_start", _("The week lies outside the placement's period."))

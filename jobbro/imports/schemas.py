@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from jobbro import textlimits
 from jobbro.cases.models import (
     PROGRESSION_DIMENSIONS,
     Contact,
@@ -214,7 +215,8 @@ SHEETS = (
                aliases=("Stilling", "Jobtitel")),
         Column("occupation_code", "Stillingskode", "Occupation code", TEXT, False, "9412", _("Occupation (DISCO-08)."),
                aliases=("DISCO", "DISCO-08")),
-        Column("tasks", "Opgaver", "Tasks", TEXT, True, "Opvask og oprydning i køkkenet", _("The tasks in words.")),
+        Column("tasks", "Opgaver", "Tasks", TEXT, True, "Opvask og oprydning i køkkenet", _("The tasks in words."),
+               max_length=textlimits.SHORT_TEXT),
         Column("weekly_hours", "Timer om ugen", "Weekly hours", DECIMAL, True, "8", _("Hours a week, 0 to 60."),
                aliases=("Ugentlige timer", "Timer"), **HOURS),
         Column("days", "Dage", "Days", LIST, False, "man, ons", _("Weekdays, e.g. man, tir, ons."), choices="weekday"),
@@ -271,7 +273,7 @@ SHEETS = (
         Column("caseworker", "Sagsbehandler", "Caseworker", USER, False, "sara", _("The caseworker's username.")),
         Column("mentor", "Mentor", "Mentor", USER, False, "", _("The mentor's username.")),
         Column("referral_text", "Henvisning", "Referral", TEXT, False, "Henvist efter samtale.", _("The referral text."),
-               aliases=("Henvisningstekst",)),
+               max_length=textlimits.NOTE, aliases=("Henvisningstekst",)),
         Column("external_id", "Ekstern id", "External id", TEXT, False, "", _("Your own id for the enrolment."), max_length=60),
     ), aliases=("Forloeb", "Henvisninger", "Enrolment")),
     Sheet("step_changes", "Trinskift", "Step changes", _("Step changes"), _("citizen, programme, step and date"), (
@@ -290,7 +292,7 @@ SHEETS = (
         Column("organisation", "Sted", "Place", TEXT, False, "Restaurant Mols", max_length=200, aliases=("Arbejdsplads", "Organisation")),
         date_column("starts_on", "Fra", "From", example=datetime.date(2019, 5, 1)),
         date_column("ends_on", "Til", "To", example=datetime.date(2020, 6, 30)),
-        Column("description", "Beskrivelse", "Description"),
+        Column("description", "Beskrivelse", "Description", max_length=textlimits.NOTE),
         date_column("recorded_on", "Skrevet", "Written on", True, datetime.date(2025, 3, 10), _("The date the line was written.")),
     ), aliases=("CV-linjer", "CV entries")),
     Sheet("job_plans", "Jobplaner", "Job plans", _("Job plans and job packages"), _("programme and plan id"), (
@@ -327,13 +329,13 @@ SHEETS = (
         date_column("starts_on", "Startdato", "Start date", True, datetime.date(2025, 3, 17), aliases=("Start",)),
         date_column("planned_end_on", "Planlagt slut", "Planned end"),
         date_column("ended_on", "Slutdato", "End date", aliases=("Slut", "Ended on")),
-        Column("purpose", "Formål", "Purpose"),
+        Column("purpose", "Formål", "Purpose", max_length=textlimits.SHORT_TEXT),
         Column("agreed_ordinary_hours", "Aftalte ordinære timer", "Agreed ordinary hours", DECIMAL, False, "8",
                _("Ordinary paid hours a week agreed at the start, 0 to 60."), aliases=("Ordinære timer",), **HOURS),
         Column("ordinary_hours_condition", "Betingelse for ordinære timer", "Condition for ordinary hours", TEXT, False, "",
-               _("If no hours were agreed: what it takes.")),
+               _("If no hours were agreed: what it takes."), max_length=textlimits.SHORT_TEXT),
         Column("no_hours_reason", "Begrundelse uden timer", "Reason for no hours", TEXT, False, "",
-               _("If neither hours nor a condition: why.")),
+               _("If neither hours nor a condition: why."), max_length=textlimits.SHORT_TEXT),
         Column("end_reason", "Slutårsag", "End reason", CHOICE, False, "", _("Required with an end date."), choices="end_reason"),
         Column("end_note", "Slutnote", "End note", max_length=300),
     ), aliases=("Virksomhedsforloeb", "Praktikker", "Placement")),
@@ -355,7 +357,7 @@ SHEETS = (
         date_column("occurred_on", "Dato", "Date", True, datetime.date(2025, 3, 5)),
         Column("cvr", "CVR-nummer", "CVR number", CVR, False, "", _("The company, for a contact with a company."), aliases=("CVR",)),
         Column("staff", "Medarbejdere", "Staff", LIST, False, "alice", _("Usernames of the staff present, separated by commas.")),
-        Column("note", "Note", "Note", aliases=("Notat",)),
+        Column("note", "Note", "Note", max_length=textlimits.NOTE, aliases=("Notat",)),
     ), aliases=("Kontakt", "Samtaler")),
     Sheet("outcomes", "Resultater", "Outcomes", _("Outcomes at exit and follow-up"), _("citizen, programme, kind and date"), (
         cpr_column(),

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from jobbro import codes
+from jobbro import codes, textlimits
 from jobbro.accounts.models import TargetGroup
 from jobbro.cases.models import Step
 from jobbro.companies.models import Company, Weekday
@@ -23,10 +23,19 @@ class FindByCprForm(DesignSystemForm):
             raise ValidationError(error.messages) from None
 
 
+class CitizenSearchForm(DesignSystemForm):
+    """Search the citizen list by name: posted and kept in the session, so a name never lands in a URL or access log."""
+
+    q = forms.CharField(label=_("Search by name"), required=False, max_length=textlimits.SEARCH,
+                        widget=forms.TextInput(attrs={"autocomplete": "off", "type": "search"}))
+    filters = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
+
+
 class CitizenFilterForm(DesignSystemForm):
+    """The list's filters, none of them personal: they stay in the URL (GET)."""
+
     STATUS_CHOICES = [("active", _("Active")), ("ended", _("Ended")), ("all", _("All"))]
 
-    q = forms.CharField(label=_("Search by name"), required=False)
     status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False, initial="active")
     step = forms.TypedChoiceField(label=_("Step"), choices=[("", _("All"))] + list(Step.choices), coerce=int, required=False, empty_value=None)
     traffic_light = forms.ChoiceField(label=_("Traffic light"), choices=[("", _("All"))] + list(TrafficLight.choices), required=False)
@@ -53,7 +62,7 @@ class OpeningFilterForm(DesignSystemForm):
     day = forms.ChoiceField(label=_("Day"), choices=[("", _("All"))] + list(Weekday.choices), required=False)
     buddy = forms.BooleanField(label=_("Only with a buddy"), required=False)
     occupation = forms.ChoiceField(label=_("Occupation"), required=False)
-    postcode = forms.RegexField(label=_("Postcode area"), regex=r"^\d{1,4}$", required=False, max_length=4,
+    postcode = forms.RegexField(label=_("Postcode area"), regex=r"^[0-9]{1,4}$", required=False, max_length=4,
                                 help_text=_("The first digits, e.g. 8 or 82."),
                                 error_messages={"invalid": _("Write 1 to 4 digits of the postcode.")})
     company_kind = forms.ChoiceField(label=_("Company kind"), choices=[("", _("All"))] + list(Company.Kind.choices), required=False)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("caseload/", views.caseload, name="caseload"),
     path("citizens/", views.citizen_list, name="citizen_list"),
     path("citizens/find-by-cpr/", views.find_by_cpr, name="find_by_cpr"),
+    path("citizens/search/", views.citizen_search, name="citizen_search"),
     path("citizens/<int:citizen_pk>/", views.citizen_detail, name="citizen_detail"),
     path("citizens/<int:citizen_pk>/cpr/", views.citizen_reveal_cpr, name="citizen_reveal_cpr"),
     path("companies/", views.company_list, name="company_list"),

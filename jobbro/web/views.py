@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, DecimalField, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +31,7 @@ from jobbro.people import cpr
 from jobbro.people import views as people_views
 from jobbro.people.models import Citizen
 from jobbro.reporting import result_goals as goals
-from jobbro.web.forms import CitizenFilterForm, CompanyFilterForm, FindByCprForm, OpeningFilterForm
+from jobbro.web.forms import CitizenFilterForm, CitizenSearchForm, CompanyFilterForm, FindByCprForm, OpeningFilterForm
 
 PAGE_SIZE = 50
 
@@ -91,7 +91,7 @@ def _citizen_filters(request):
     return CitizenFilterForm(request.GET or None, sites=sites, brokers=brokers)
 
 
-def _filtered_enrolments(user, form):
+def _filtered_enrolments(user, form, search=""):
     enrolments = access.scope_enrolments(Enrolment.objects.all(), user).select_related("citizen", "site", "job_broker")
     data = form.cleaned_data if form.is_bound and form.is_valid() else {"status": "active"}
     status = data.get("status") or "active"
@@ -99,8 +99,8 @@ def _filtered_enrolments(user, form):
         enrolments = enrolments.filter(ended_on__isnull=True)
     elif status == "ended":
         enrolments = enrolments.filter(ended_on__isnull=False)
-    if data.get("q"):
-        for word in data["q"].split():
+    if search:
+        for word in search.split():
             enrolments = enrolments.filter(Q(citizen__first_name__icontains=word) | Q(citizen__last_name__icontains=word))
     if data.get("step"):
         enrolments = enrolments.filter(current_step=data["step"])
@@ -114,17 +114,56 @@ def _filtered_enrolments(user, form):
     return enrolments.order_by("citizen__last_name", "citizen__first_name", "-referred_on")
 
 
+# A name typed in the search box is posted and kept in the session, never put in a URL: URLs end up in access
+# logs, proxies and browser history. The other filters are not personal and stay in the URL, with the page.
+SEARCH_SESSION_KEY = "citizen_search"
+
+
+def _filter_query(data):
+    """The list's filters and page from a query (GET or posted), without anything else: never a name."""
+    keep = set(CitizenFilterForm.base_fields) | {"page"}
+    query = QueryDict(mutable=True)
+    for key in data:
+        if key in keep:
+            query.setlist(key, data.getlist(key))
+    return query
+
+
 @login_required
 def citizen_list(request, cpr_form=None):
     if not may(request.user, Capability.READ_CITIZEN):
         raise Http404
+    if request.method == "GET" and set(request.GET) - set(_filter_query(request.GET)):
+        # An old link or a bookmark with ?q=<name>: sent on without it, and nothing is searched.
+        kept = _filter_query(request.GET).urlencode()
+        return redirect(reverse("citizen_list") + (f"?{kept}" if kept else ""))
     form = _citizen_filters(request)
-    page = Paginator(_filtered_enrolments(request.user, form), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
+    search = request.session.get(SEARCH_SESSION_KEY, "")
+    page = Paginator(_filtered_enrolments(request.user, form, search), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = _filter_query(request.GET)
     query.pop("page", None)
     return render(request, "web/citizen_list.html", {
         "form": form, "page": page, "query": query.urlencode(), "cpr_form": cpr_form or FindByCprForm(),
+        "search_form": CitizenSearchForm(initial={"q": search, "filters": query.urlencode()}), "search": search,
     })
+
+
+@sensitive_post_parameters("q")
+@login_required
+@require_POST
+def citizen_search(request):
+    """Search by name: the text is posted (with CSRF) and kept in the session; back to the list with its filters."""
+    if not may(request.user, Capability.READ_CITIZEN):
+        raise Http404
+    form = CitizenSearchForm(request.POST)
+    filters = _filter_query(QueryDict(request.POST.get("filters", "")))
+    filters.pop("page", None)  # a new search starts on the first page
+    if form.is_valid() and form.cleaned_data["q"].strip() and "clear" not in request.POST:
+        request.session[SEARCH_SESSION_KEY] = form.cleaned_data["q"].strip()
+    else:
+        request.session.pop(SEARCH_SESSION_KEY, None)
+    kept = filters.urlencode()
+    return redirect(reverse("citizen_list") + (f"?{kept}" if kept else ""))
 
 
 @sensitive_post_parameters("cpr_number")

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from hypothesis import HealthCheck, given, note
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -235,10 +236,10 @@ def test_a_week_holds_at_most_60_ordinary_and_internship_hours_together(placemen
                                            ordinary_hours=ordinary, internship_hours=internship)
             assert sheet.ordinary_hours + sheet.internship_hours <= 60
         else:
-            with pytest.raises(ValidationError) as caught:
+            with pytest.raises(ValidationError) as caught, translation.override("da"):
                 actions.register_hours(acting_user=alice, placement=placement, week_start=day(7),
                                        ordinary_hours=ordinary, internship_hours=internship)
-            assert caught.value.message_dict == {"internship_hours": ["Ordinary and internship hours together can be at most 60 a week."]}
+            assert caught.value.message_dict == {"internship_hours": ["Ordinære timer og praktiktimer kan tilsammen højst være 60 om ugen."]}
             assert not Timesheet.objects.filter(placement=placement).exists()
 
 
@@ -275,9 +276,9 @@ def test_agreed_hours_follow_the_same_week_rule(placement, caseworker, ordinary,
 
 @pytest.mark.parametrize("typed", ["٤٠", "1_0", "۱۰", "１０", "10e0", "NaN", "1,2,3", " 1 0 "])
 def test_hours_written_with_anything_but_the_digits_0_to_9_are_refused(placement, alice, typed):
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(ValidationError) as caught, translation.override("da"):
         actions.register_hours(acting_user=alice, placement=placement, week_start=day(7), ordinary_hours=typed, internship_hours=0)
-    assert caught.value.message_dict == {"ordinary_hours": ["Write the hours with the digits 0-9, e.g. 7,5."]}
+    assert caught.value.message_dict == {"ordinary_hours": ["Skriv timerne med cifrene 0-9, fx 7,5."]}
     assert not Timesheet.objects.exists()
 
 

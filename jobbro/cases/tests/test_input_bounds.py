@@ -37,7 +37,10 @@ def danish(error):
 
 
 def row_counts():
-    return {model.__name__: model.objects.count() for model in (Contact, Placement, Timesheet, Milestone, Outcome, StepChange, ChangeLog)}
+    return {
+        model.__name__: model.objects.count()
+        for model in (Contact, Placement, Timesheet, Milestone, Outcome, StepChange, ChangeLog)
+    }
 
 
 @pytest.fixture
@@ -86,23 +89,45 @@ def test_absurd_dates_are_refused_by_every_dated_action(alice, caseworker, enrol
     before = row_counts()
     attempts = {
         "changed_on": lambda: actions.change_step(acting_user=alice, enrolment=enrolment, step=2, on=when),
-        "starts_on": lambda: actions.start_placement(acting_user=caseworker, enrolment=enrolment, company=company,
-                                                     kind=PlacementKind.INTERNSHIP, starts_on=when, agreed_ordinary_hours=5),
-        "planned_end_on": lambda: actions.start_placement(acting_user=caseworker, enrolment=enrolment, company=company,
-                                                          kind=PlacementKind.INTERNSHIP, starts_on=day(8), planned_end_on=when,
-                                                          agreed_ordinary_hours=5),
-        "ended_on": lambda: actions.end_placement(acting_user=alice, placement=placement, ended_on=when, reason="completed"),
-        "week_start": lambda: actions.register_hours(acting_user=alice, placement=placement, week_start=when, ordinary_hours=5,
-                                                     internship_hours=0),
+        "starts_on": lambda: actions.start_placement(
+            acting_user=caseworker,
+            enrolment=enrolment,
+            company=company,
+            kind=PlacementKind.INTERNSHIP,
+            starts_on=when,
+            agreed_ordinary_hours=5,
+        ),
+        "planned_end_on": lambda: actions.start_placement(
+            acting_user=caseworker,
+            enrolment=enrolment,
+            company=company,
+            kind=PlacementKind.INTERNSHIP,
+            starts_on=day(8),
+            planned_end_on=when,
+            agreed_ordinary_hours=5,
+        ),
+        "ended_on": lambda: actions.end_placement(
+            acting_user=alice, placement=placement, ended_on=when, reason="completed"
+        ),
+        "week_start": lambda: actions.register_hours(
+            acting_user=alice, placement=placement, week_start=when, ordinary_hours=5, internship_hours=0
+        ),
         "due_on": lambda: actions.add_milestone(acting_user=alice, plan=plan, kind=Milestone.Kind.COURSE, due_on=when),
         "completed_on": lambda: actions.complete_milestone(acting_user=alice, milestone=milestone, completed_on=when),
-        "from_date": lambda: actions.change_agreed_hours(acting_user=alice, placement=placement, from_date=when, ordinary_hours=5),
-        "measured_on": lambda: actions.record_follow_up(acting_user=alice, enrolment=enrolment, measured_on=when, status="benefit"),
-        "decided_on": lambda: actions.record_upskilling_decision(acting_user=alice, enrolment=enrolment, decided_on=when,
-                                                                 wanted=False, reason="Ikke nu"),
+        "from_date": lambda: actions.change_agreed_hours(
+            acting_user=alice, placement=placement, from_date=when, ordinary_hours=5
+        ),
+        "measured_on": lambda: actions.record_follow_up(
+            acting_user=alice, enrolment=enrolment, measured_on=when, status="benefit"
+        ),
+        "decided_on": lambda: actions.record_upskilling_decision(
+            acting_user=alice, enrolment=enrolment, decided_on=when, wanted=False, reason="Ikke nu"
+        ),
     }
     if when == YEAR_ONE:
-        attempts["occurred_on"] = lambda: actions.log_contact(acting_user=alice, enrolment=enrolment, kind="phone", occurred_on=when)
+        attempts["occurred_on"] = lambda: actions.log_contact(
+            acting_user=alice, enrolment=enrolment, kind="phone", occurred_on=when
+        )
     for field, attempt in attempts.items():
         with pytest.raises(ValidationError) as caught:
             attempt()
@@ -113,8 +138,13 @@ def test_absurd_dates_are_refused_by_every_dated_action(alice, caseworker, enrol
 def test_a_placement_cannot_end_after_the_enrolments_exit(alice, caseworker, enrolment, placement):
     actions.end_placement(acting_user=alice, placement=placement, ended_on=day(20), reason="completed")
     actions.end_enrolment(acting_user=caseworker, enrolment=enrolment, ended_on=day(30), status="benefit")
-    second = Placement.objects.create(enrolment=enrolment, company=placement.company, kind=PlacementKind.INTERNSHIP,
-                                      starts_on=day(21), agreed_ordinary_hours=5)
+    second = Placement.objects.create(
+        enrolment=enrolment,
+        company=placement.company,
+        kind=PlacementKind.INTERNSHIP,
+        starts_on=day(21),
+        agreed_ordinary_hours=5,
+    )
     with pytest.raises(ValidationError) as caught:
         actions.end_placement(acting_user=alice, placement=second, ended_on=day(31), reason="completed")
     assert danish(caught.value) == {"ended_on": ["Faktisk slut kan ikke ligge efter slutskemaets dato (02.04.2025)."]}
@@ -135,10 +165,14 @@ def test_a_milestone_years_ahead_is_refused_but_one_next_year_is_kept(alice, enr
 def test_a_200000_character_note_is_refused_in_danish_naming_the_note_and_nothing_is_saved(alice, enrolment):
     before = row_counts()
     with pytest.raises(ValidationError) as caught:
-        actions.log_contact(acting_user=alice, enrolment=enrolment, kind=Contact.Kind.PHONE, occurred_on=day(3), note=HUGE_NOTE)
+        actions.log_contact(
+            acting_user=alice, enrolment=enrolment, kind=Contact.Kind.PHONE, occurred_on=day(3), note=HUGE_NOTE
+        )
     assert danish(caught.value) == {"note": ["Notat: teksten er for lang – skriv højst 5000 tegn (den har 200000)."]}
     assert row_counts() == before
-    kept = actions.log_contact(acting_user=alice, enrolment=enrolment, kind=Contact.Kind.PHONE, occurred_on=day(3), note="x" * 5000)
+    kept = actions.log_contact(
+        acting_user=alice, enrolment=enrolment, kind=Contact.Kind.PHONE, occurred_on=day(3), note="x" * 5000
+    )
     assert len(kept.note) == 5000
 
 
@@ -155,8 +189,15 @@ def test_the_contact_page_refuses_a_200000_character_note_and_saves_nothing(clie
 
 def test_long_placement_texts_are_refused_by_the_action(caseworker, enrolment, company):
     with pytest.raises(ValidationError) as caught:
-        actions.start_placement(acting_user=caseworker, enrolment=enrolment, company=company, kind=PlacementKind.INTERNSHIP,
-                                starts_on=day(7), purpose="p" * 1001, ordinary_hours_condition="Efter fire uger")
+        actions.start_placement(
+            acting_user=caseworker,
+            enrolment=enrolment,
+            company=company,
+            kind=PlacementKind.INTERNSHIP,
+            starts_on=day(7),
+            purpose="p" * 1001,
+            ordinary_hours_condition="Efter fire uger",
+        )
     assert list(caught.value.message_dict) == ["purpose"]
     assert not Placement.objects.exists()
 
@@ -173,7 +214,9 @@ def test_every_text_field_on_the_models_has_a_length_limit_that_full_clean_enfor
             if isinstance(field, models.TextField):
                 if not field.max_length:
                     unbounded.append(f"{model.__name__}.{field.name}")
-                elif field.editable and not any(getattr(v, "limit_value", None) == field.max_length for v in field.validators):
+                elif field.editable and not any(
+                    getattr(v, "limit_value", None) == field.max_length for v in field.validators
+                ):
                     unbounded.append(f"{model.__name__}.{field.name} (not enforced)")
     assert unbounded == []
 

@@ -1,0 +1,110 @@
+"""The import applies the same input rules as the pages and the actions (cases/rules.py, jobbro/numbers.py,
+jobbro/textlimits.py): at most 60 ordinary and internship hours a week, numbers and dates written with the
+digits 0-9, no date before 2000 or years ahead, and free text no longer than its field holds."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import models
+from django.utils import translation
+from hypothesis import given
+from hypothesis import strategies as st
+
+from jobbro.cases.models import Contact, Timesheet
+from jobbro.imports import reader, runner, schemas
+from jobbro.imports.tests.helpers import example_sheets, workbook
+from jobbro.imports.tests.test_runner import MODEL
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cast(programme, site, alice, caseworker, coordinator):
+    return coordinator
+
+
+def run_as(user, kind, **cells):
+    sheets = example_sheets()
+    header, row = sheets[schemas.BY_KIND[kind].da]
+    for column, value in cells.items():
+        row[header.index(column)] = value
+    with translation.override("da"):
+        return runner.run([("import.xlsx", workbook(sheets))], user=user)
+
+
+@pytest.mark.parametrize(
+    ("ordinary", "internship", "allowed"),
+    [(60, 1, False), ("60", "0,1", False), (30, 30, True), (60, 0, True), ("29,5", "30,5", True)],
+)
+def test_a_week_of_hours_holds_at_most_60_together(cast, ordinary, internship, allowed):
+    result = run_as(cast, "timesheets", **{"Ordinære timer": ordinary, "Praktiktimer": internship})
+    if allowed:
+        assert result.rejected == [] and Timesheet.objects.count() == 1
+    else:
+        assert [(p["sheet"], p["column"], p["reason"]) for p in result.rejected] == [
+            ("Timer", "Praktiktimer", "Ordinære timer og praktiktimer kan tilsammen højst være 60 om ugen.")
+        ]
+        assert not result.committed and Timesheet.objects.count() == 0
+
+
+@pytest.mark.parametrize("typed", ["٤٠", "1_0", "۱۰", "１０", "7.5.1", "1e1", "NaN"])
+def test_hours_written_with_anything_but_the_digits_0_to_9_are_refused(cast, typed):
+    result = run_as(cast, "timesheets", **{"Ordinære timer": typed})
+    assert [p["column"] for p in result.rejected] == ["Ordinære timer"]
+    assert not result.committed
+
+
+def test_a_contact_dated_0001_01_01_is_refused_naming_the_column(cast):
+    result = run_as(cast, "contacts", Dato="01.01.0001")
+    assert [(p["column"], p["reason"]) for p in result.rejected] == [("Dato", "Datoen 01.01.0001 ligger før år 2000.")]
+    assert Contact.objects.count() == 0
+
+
+def test_a_contact_note_longer_than_the_field_is_refused(cast):
+    result = run_as(cast, "contacts", Note="x" * 5001)
+    assert [p["column"] for p in result.rejected] == ["Note"]
+    assert Contact.objects.count() == 0
+    assert run_as(cast, "contacts", Note="x" * 5000).rejected == []
+
+
+def test_every_text_column_is_no_longer_than_the_field_it_fills():
+    for sheet in schemas.SHEETS:
+        model = MODEL[sheet.kind]
+        for column in sheet.columns:
+            try:
+                field = model._meta.get_field(column.name)
+            except Exception:  # a reference to another record, looked up by the runner
+                continue
+            if column.name.endswith("_code"):
+                continue  # checked against the code lists (jobbro/codes.py), which are shorter than the field
+            if (
+                column.type == schemas.TEXT
+                and isinstance(field, (models.CharField, models.TextField))
+                and field.max_length
+            ):
+                assert column.max_length and column.max_length <= field.max_length, f"{sheet.kind}.{column.name}"
+
+
+OTHER_DIGITS = st.sampled_from("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹०१२३४५६७८९０１２３４５６７８９")
+
+
+@given(
+    st.text(alphabet=st.sampled_from("0123456789,"), min_size=0, max_size=3),
+    OTHER_DIGITS,
+    st.text(alphabet=st.sampled_from("0123456789"), max_size=2),
+)
+def test_cells_with_other_digits_are_refused_in_every_number_and_date_column(before, digit, after):
+    text = before + digit + after
+    for sheet, name in (("timesheets", "ordinary_hours"), ("progression", "work_ability"), ("contacts", "occurred_on")):
+        with pytest.raises(reader.CellError):
+            reader.convert(schemas.BY_KIND[sheet].column(name), text)
+
+
+def test_plain_numbers_and_dates_are_still_read():
+    hours = schemas.BY_KIND["timesheets"].column("ordinary_hours")
+    assert reader.convert(hours, "7,5") == reader.convert(hours, "7.5") == reader.convert(hours, 7.5) == Decimal("7.5")
+    date = schemas.BY_KIND["contacts"].column("occurred_on")
+    assert reader.convert(date, "22.11.2025") == datetime.date(2025, 11, 22)
+    with pytest.raises(reader.CellError):
+        reader.convert(date, "22.11.1999")

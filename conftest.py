@@ -77,13 +77,22 @@ def browser():
         browser.close()
 
 
+def is_csp_refusal(console_text):
+    """Whether a console message is Chromium reporting something the Content-Security-Policy refused."""
+    return "Content Security Policy" in console_text or console_text.startswith("Refused to")
+
+
 @pytest.fixture
 def page(browser, request):
-    """A fresh browser tab with Danish locale; a failed test leaves a screenshot in test-artifacts/."""
-    # bypass_csp lets axe be injected as an inline script whatever the app's Content-Security-Policy.
-    context = browser.new_context(locale="da-DK", viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    """A fresh browser tab with Danish locale that obeys the Content-Security-Policy: anything the policy
+    refuses on the test's pages fails the test. A failed test leaves a screenshot in test-artifacts/."""
+    # axe is injected as an inline script, so only the tests that run it bypass the policy.
+    bypass_csp = "axe_check" in request.fixturenames
+    context = browser.new_context(locale="da-DK", viewport={"width": 1280, "height": 900}, bypass_csp=bypass_csp)
     context.set_default_timeout(10_000)
     page = context.new_page()
+    refusals = []
+    page.on("console", lambda message: is_csp_refusal(message.text) and refusals.append(f"{page.url}: {message.text}"))
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
@@ -94,6 +103,8 @@ def page(browser, request):
         except Exception:  # a screenshot must never hide the real failure
             pass
     context.close()
+    if refusals:
+        pytest.fail("the Content-Security-Policy refused:\n" + "\n".join(refusals), pytrace=False)
 
 
 def log_in(page, base_url, username, password):

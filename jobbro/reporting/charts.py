@@ -6,6 +6,7 @@ language's decimal separator.
 """
 
 import io
+import re
 
 import matplotlib
 
@@ -33,13 +34,20 @@ plt.rcParams.update({
 _localised = FuncFormatter(lambda value, _position: number_format(value, decimal_pos=None if value != int(value) else 0))
 
 
+_STYLE_ELEMENT = re.compile(r"\s*<defs>\s*<style[^>]*>[^<]*</style>\s*</defs>")
+
+
 def _svg(figure, description):
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", bbox_inches="tight")
     plt.close(figure)
     svg = buffer.getvalue()
     # Drop the XML prolog so the SVG can be inlined in HTML.
-    return Chart(svg=svg[svg.index("<svg"):], description=str(description))
+    svg = svg[svg.index("<svg"):]
+    # matplotlib's one style rule (round line joins) becomes inherited attributes on the root: the page's
+    # Content-Security-Policy refuses inline <style> elements.
+    svg = _STYLE_ELEMENT.sub("", svg, count=1).replace("<svg ", '<svg stroke-linejoin="round" stroke-linecap="butt" ', 1)
+    return Chart(svg=svg, description=str(description))
 
 
 def _figure(width=7.5, height=3.2):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from jobbro import codes, textlimits
+from jobbro import codes, numbers, textlimits
 from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change
@@ -486,8 +486,8 @@ def _self_assessment_scores(scores):
     for dimension in ProgressionAssessment.DIMENSIONS:
         value = scores.get(dimension)
         try:
-            number = int(str(value).strip()) if value is not None and not isinstance(value, bool) else None
-        except ValueError:
+            number = numbers.parse_integer(value) if value is not None else None  # digits 0-9 only
+        except ValidationError:
             number = None
         if number is None or not 1 <= number <= 10:
             errors[dimension] = _("Choose a whole number from 1 to 10.")

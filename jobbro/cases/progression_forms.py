@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jobbro.cases.models import ProgressionAssessment
+from jobbro.numbers import require_ascii_digits
 from jobbro.web.formtools import DesignSystemForm
 
 SCALE = [(n, str(n)) for n in range(1, 11)]
@@ -71,7 +72,7 @@ class PaperAssessmentForm(DesignSystemForm):
             field = forms.IntegerField(label=dimension_label(dimension), min_value=1, max_value=10, error_messages=SCORE_ERRORS,
                                        help_text=QUESTIONS[dimension])
             field.widget.attrs.update({"class": "form-input input-width-xs", "inputmode": "numeric"})
-            self.fields[dimension] = field
+            self.fields[dimension] = require_ascii_digits(field)  # added after the form tools dressed the fields
 
     def scores(self):
         return {dimension: self.cleaned_data[dimension] for dimension in ProgressionAssessment.DIMENSIONS}

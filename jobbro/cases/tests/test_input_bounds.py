@@ -259,3 +259,13 @@ def test_the_shared_form_tools_bound_a_text_field_nobody_gave_a_limit():
     assert not form.is_valid() and set(form.errors) == {"line", "text"}
     assert Free({"line": "x" * textlimits.FORM_DEFAULT, "text": "x" * textlimits.NOTE}).is_valid()
     assert form["text"].field.widget.attrs["maxlength"] == str(textlimits.NOTE)
+
+
+def test_scores_typed_from_paper_take_only_the_digits_0_to_9():
+    from jobbro.cases.models import ProgressionAssessment
+    from jobbro.cases.progression_forms import PaperAssessmentForm
+
+    scores = dict.fromkeys(ProgressionAssessment.DIMENSIONS, "5")
+    assert PaperAssessmentForm({"assessed_on": "2025-03-10", **scores}).is_valid()
+    form = PaperAssessmentForm({"assessed_on": "2025-03-10", **scores, "sleep": "٥"})
+    assert not form.is_valid() and list(form.errors) == ["sleep"]

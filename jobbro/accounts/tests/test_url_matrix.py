@@ -11,22 +11,22 @@ and checks the answer against what the table says:
 
 A page with a citizen in its address is also out of reach for a user whose scope does not cover the citizen:
 the job broker at Randers gets 404 on the Aarhus citizen's pages. The test fails for a URL pattern the table
-does not name. `pytest --collect-only -q` on this file, or the count test, prints the number of checks.
+does not name. `manage.py url_matrix_count` prints the number of URL patterns × users; `pytest -s` prints the\nrequests made per user.
 """
 
 import datetime
-import time
-from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import resolve_url
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 
+from jobbro.accounts import url_matrix
 from jobbro.accounts.models import Membership, Role
-from jobbro.accounts.policy import PAGES, Capability, CitizenScope, citizen_scope, may, may_open
+from jobbro.accounts.policy import PAGES, Capability, CitizenScope, citizen_scope, may, may_open, needs
+from jobbro.accounts.url_matrix import checked_patterns
 from jobbro.cases import actions as case_actions
 from jobbro.cases.models import Milestone, PlacementKind
 from jobbro.companies.models import Course, KnowledgeInstitution, NetworkAgreement, Opening
@@ -36,21 +36,19 @@ from jobbro.imports.models import ImportRun
 from jobbro.matching import actions as match_actions
 from jobbro.people import actions as people_actions
 from jobbro.people.models import CVEntry, ParallelEffort, Restriction
-from jobbro.reporting.registry import REPORTS
+from jobbro.reporting.registry import BY_SLUG
 
 pytestmark = pytest.mark.django_db
 
-# URL patterns left out, each with its reason. Everything else must be in PAGES.
-NOT_CHECKED = {
-    "admin:": "Django's admin: only administrators, checked by Django's own is_staff test and the admin tests",
-    "set_language": "Django's language switch: public and the same for everyone, it only sets a cookie",
-}
-
-TIMINGS = []
-# A public page may answer anything but an error: 404 for sign-in services not set up, the sign-in page after logout.
+# A public page asks no capability and may answer 404 (a sign-in service that is not set up, an unknown tablet
+# code) or send to the sign-in page (after logging out); it must not fail.
 PUBLIC_ANSWERS = ("granted", "denied", "login")
 
-ROLES = {
+# Every report page has the same gate; this one is the quickest to build (its PDF too).
+CHEAPEST_REPORT = BY_SLUG["progression"].slug
+
+# Who plays each user of url_matrix.ROLES_CHECKED in the world (attribute names on the `world` fixture).
+PLAYERS = {
     "anonymous": None,
     "job_broker": "bob",
     "job_broker_at_another_site": "randers_broker",
@@ -63,38 +61,19 @@ ROLES = {
 }
 
 
-@dataclass
-class Pattern:
-    name: str
-    route: str
-    keys: tuple
+def test_every_url_pattern_has_a_name_and_an_entry_in_the_table():
+    assert all(pattern.name for pattern in checked_patterns())
+    missing = url_matrix.missing_from_the_table()
+    assert not missing, f"URL patterns without an entry in PAGES in jobbro/accounts/policy.py: {missing}"
 
 
-def url_patterns(patterns=None, prefix="", namespace=""):
-    """Every named URL pattern, walking included configurations."""
-    for entry in get_resolver().url_patterns if patterns is None else patterns:
-        if isinstance(entry, URLResolver):
-            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from url_patterns(entry.url_patterns, prefix + str(entry.pattern), inner)
-        elif isinstance(entry, URLPattern):
-            yield Pattern(f"{namespace}{entry.name}", prefix + str(entry.pattern), tuple(entry.pattern.converters))
+def test_only_django_s_own_patterns_are_left_out():
+    left_out = {pattern.name for pattern in url_matrix.url_patterns() if url_matrix.left_out(pattern.name)}
+    assert left_out and all(name.startswith("admin:") or name == "set_language" for name in left_out)
 
 
-def checked_patterns():
-    return [p for p in url_patterns() if not _skipped(p.name)]
-
-
-def _skipped(name):
-    return any(name.startswith(skip) if skip.endswith(":") else name == skip for skip in NOT_CHECKED)
-
-
-def test_every_url_pattern_has_an_entry_in_the_table():
-    missing = sorted({p.name for p in url_patterns() if not _skipped(p.name)} - set(PAGES))
-    assert not missing, f"URL patterns without an entry in accounts/policy.py PAGES: {missing}"
-
-
-def test_every_pattern_has_a_name():
-    assert all(p.name and not p.name.endswith("None") for p in url_patterns() if not _skipped(p.name))
+def test_every_user_of_the_matrix_is_played():
+    assert tuple(PLAYERS) == url_matrix.ROLES_CHECKED
 
 
 # --- The world ------------------------------------------------------------------------------------
@@ -160,7 +139,7 @@ def matrix_world(world, other_site, company, buddy, programme, start, caseworker
         "contact_pk": buddy.pk,
         "agreement_pk": agreement.pk,
         "opening_pk": opening.pk,
-        "slug": REPORTS[0].slug,
+        "slug": CHEAPEST_REPORT,
         "kind": schemas.ORDER[0],
         "token": token,
         "week": f"{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}",
@@ -220,18 +199,16 @@ def verdict(response):
     return f"unexpected {response.status_code}"
 
 
-def check_role(client, world, user):
-    """Request every URL as the user; return the mismatches and the number of checks."""
+def check_role(client, world, user, patterns=None):
+    """Request every URL (or the given patterns) as the user; return the mismatches and the number of checks."""
     if user is not None:
         client.force_login(user)
     mismatches, checks = [], 0
     posts = []
-    for pattern in checked_patterns():
+    for pattern in checked_patterns() if patterns is None else patterns:
         url = address(world, pattern)
         page = PAGES[pattern.name]
-        started = time.perf_counter()
         response = client.get(url)
-        TIMINGS.append((time.perf_counter() - started, pattern.name))
         got = verdict(response)
         checks += 1
         if got == "method":
@@ -242,12 +219,9 @@ def check_role(client, world, user):
         want = _want(user, world, pattern, page)
         if got != want and not (want == "public" and got in PUBLIC_ANSWERS):
             mismatches.append(f"GET {pattern.name} {url}: {got}, table says {want}")
-    # Posts last, each from a client of its own: some sign out (logout, the tablet hand-over).
-    for pattern, url, submit in posts:
-        poster = type(client)()
-        if user is not None:
-            poster.force_login(user)
-        got = verdict(poster.post(url, world.post_data.get(pattern.name, {})))
+    # Posts last, the public ones at the very end: logging out and the tablet hand-over sign the user out.
+    for pattern, url, submit in sorted(posts, key=lambda post: not PAGES[post[0].name].signed_in):
+        got = verdict(client.post(url, world.post_data.get(pattern.name, {})))
         checks += 1
         want = _want(user, world, pattern, PAGES[pattern.name], submit=submit)
         if got != want and not (want == "public" and got in PUBLIC_ANSWERS):
@@ -265,11 +239,11 @@ def _want(user, world, pattern, page, *, submit=False):
     return "granted" if allowed(user or AnonymousUser(), world, pattern, submit=submit) else "denied"
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", url_matrix.ROLES_CHECKED)
 def test_every_url_answers_as_the_table_says(client, matrix_world, role):
-    user = getattr(matrix_world, ROLES[role]) if ROLES[role] else None
+    user = getattr(matrix_world, PLAYERS[role]) if PLAYERS[role] else None
     mismatches, checks = check_role(client, matrix_world, user)
-    print(f"{role}: {checks} requests; slowest:", sorted(TIMINGS, reverse=True)[:6])
+    print(f"{role}: {checks} requests")
     assert checks >= len(checked_patterns())
     assert not mismatches, "\n".join(mismatches)
 
@@ -283,3 +257,15 @@ def test_the_job_broker_at_another_site_gets_404_on_the_aarhus_citizens_pages(cl
     # ... while her own programme's pages without a citizen open as for any job broker.
     assert client.get(reverse("company_list")).status_code == 200
     assert client.get(reverse("citizen_list")).status_code == 200
+
+
+def test_a_page_whose_declaration_and_view_disagree_is_caught(client, matrix_world, monkeypatch):
+    company_new = next(pattern for pattern in checked_patterns() if pattern.name == "company_new")
+    monkeypatch.setitem(PAGES, "company_new", needs(Capability.SEE_COMPANIES))  # forgets MANAGE_NETWORK
+    mismatches, _ = check_role(client, matrix_world, matrix_world.manager, [company_new])
+    assert mismatches == [f"GET company_new {address(matrix_world, company_new)}: denied, table says granted"]
+
+
+def test_a_url_without_an_entry_is_caught(monkeypatch):
+    monkeypatch.delitem(PAGES, "cv_pdf")
+    assert url_matrix.missing_from_the_table() == ["cv_pdf"]

@@ -1,6 +1,7 @@
 """`bin/jobbro import FILE` on files it cannot import: one line in Danish, a non-zero exit, nothing stored."""
 
 import importlib
+import io
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import translation
 
+from jobbro.imports import tasks
 from jobbro.imports.models import ImportFile, ImportRun
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +114,28 @@ def test_from_the_shell_a_binary_file_is_one_danish_line_and_exit_status_1(tmp_p
         == f"Fejl: borgere.csv er ikke en tekstfil (den ligner et program eller en projektmappe). {UTF8_ADVICE}"
     )
     assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_with_no_worker_running_the_command_runs_the_import_itself(tmp_path, programme, coordinator, settings):
+    from jobbro.imports.tests.helpers import csv_bytes, example_sheets
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}  # queued, never run
+    path = tmp_path / "borgere.csv"
+    path.write_bytes(csv_bytes(example_sheets(["citizens"])["Borgere"]))
+    err = io.StringIO()
+    with translation.override("da"):
+        call_command(
+            "import",
+            str(path),
+            "--user",
+            coordinator.username,
+            "--programme",
+            programme.name,
+            "--wait-for-worker",
+            "0",
+            stdout=io.StringIO(),
+            stderr=err,
+        )
+    assert err.getvalue().strip() == "Ingen worker tog importen inden for 0 sekunder; den køres her."
+    run = ImportRun.objects.get()
+    assert run.status == "done" and run.worker == tasks.this_worker()

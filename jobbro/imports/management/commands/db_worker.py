@@ -27,13 +27,14 @@ def run_periodic_jobs():
             import_string(path)()
         except Exception:
             log.exception("Periodic job %s failed", path)
-        finally:
-            connection.close()  # this thread's connection; a fresh one next time
 
 
 def _periodic_loop(stopped):
     while True:
-        run_periodic_jobs()
+        try:
+            run_periodic_jobs()
+        finally:
+            connection.close()  # this thread's connection; a fresh one next time
         if stopped.wait(settings.WORKER_PERIODIC_SECONDS):
             return
 

@@ -1,7 +1,8 @@
-"""Who may see what. Every view fetches citizens and cases through these helpers.
+"""Which records a user reaches. Every view fetches citizens and cases through these helpers.
 
-One place decides access; a miss and a denial look the same (404), so a user
-cannot probe for records they may not see.
+What a role may do is the table in policy.py; these helpers apply its citizen scope (the programmes and
+sites of the user's memberships, only the mentor's own citizens, or everything) to querysets. A miss and a
+denial look the same (404), so a user cannot probe for records they may not see.
 """
 
 from django.db.models import Q
@@ -9,39 +10,6 @@ from django.http import Http404
 
 from jobbro.accounts.models import Programme, Site
 from jobbro.accounts.policy import Capability, CitizenScope, citizen_scope, may
-
-
-# Thin wrappers over the role table (policy.py), kept while callers move to `may(user, Capability.…)`.
-def is_admin(user):
-    return may(user, Capability.ADMINISTER)
-
-
-def sees_named_citizens(user):
-    return may(user, Capability.READ_CITIZEN)
-
-
-def may_read_case_notes(user):
-    return may(user, Capability.READ_NOTES)
-
-
-def may_reveal_cpr(user):
-    return may(user, Capability.REVEAL_CPR)
-
-
-def may_refer(user):
-    return may(user, Capability.REFER)
-
-
-def may_do_case_work(user):
-    return may(user, Capability.CASE_WORK)
-
-
-def may_see_reports(user):
-    return may(user, Capability.READ_ALL_REPORTS)
-
-
-def may_see_companies(user):
-    return may(user, Capability.SEE_COMPANIES)
 
 
 def access_enrolment(user, citizen, pk):

@@ -26,10 +26,6 @@ class User(AbstractUser):
     def __str__(self):
         return self.get_full_name() or self.username
 
-    @property
-    def is_administrator(self):
-        return self.role == Role.ADMINISTRATOR or self.is_superuser
-
 
 class TargetGroup(models.Model):
     """A target group (målgruppe) a programme works with, e.g. young people under 30."""

@@ -6,6 +6,7 @@ from django.http import Http404
 
 from jobbro.accounts import access
 from jobbro.accounts.models import Membership, Role
+from jobbro.accounts.policy import Capability, may
 from jobbro.conftest import ALICES_CPR, make_user
 from jobbro.people.models import Citizen
 
@@ -99,8 +100,8 @@ def test_a_superuser_sees_everything_whatever_the_role(world):
 def test_anonymous_users_see_nobody(world):
     anonymous = AnonymousUser()
     assert not Citizen.objects.visible_to(anonymous).exists()
-    assert not access.sees_named_citizens(anonymous)
-    assert not access.may_reveal_cpr(anonymous)
+    assert not may(anonymous, Capability.READ_CITIZEN)
+    assert not may(anonymous, Capability.REVEAL_CPR)
     with pytest.raises(Http404):
         access.access_citizen(anonymous, world.alices_citizen.pk)
 
@@ -119,10 +120,10 @@ def test_anonymous_users_see_nobody(world):
 )
 def test_what_each_role_may_do(role, names, notes, reveal, companies):
     user = make_user(f"user-{role}", role)
-    assert access.sees_named_citizens(user) is names
-    assert access.may_read_case_notes(user) is notes
-    assert access.may_reveal_cpr(user) is reveal
-    assert access.may_see_companies(user) is companies
+    assert may(user, Capability.READ_CITIZEN) is names
+    assert may(user, Capability.READ_NOTES) is notes
+    assert may(user, Capability.REVEAL_CPR) is reveal
+    assert may(user, Capability.SEE_COMPANIES) is companies
 
 
 def test_visible_programmes_and_sites_follow_memberships(world, site, other_site, other_programme_site):

@@ -54,7 +54,7 @@ ALLOWED_HOSTS = [h for h in os.environ.get("JOBBRO_ALLOWED_HOSTS", "127.0.0.1,lo
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("JOBBRO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "jobbro.accounts.admin_site.JobbroAdminConfig",  # django.contrib.admin, for administrators only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

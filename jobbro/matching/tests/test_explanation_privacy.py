@@ -5,6 +5,7 @@ exactly the page asked for a citizen ruled out by another rule about their circu
 comparing citizens reveals nothing. A job broker, who reads restrictions, still gets the real reason.
 """
 
+import datetime
 import re
 
 import pytest
@@ -21,7 +22,7 @@ from jobbro.matching import actions as matching_actions
 from jobbro.matching import services
 from jobbro.people.models import CompetenceAssessment, JobGoal, Restriction
 
-STEP_2_ON = REFERRED_ON + __import__("datetime").timedelta(days=7)
+STEP_2_ON = REFERRED_ON + datetime.timedelta(days=7)
 
 # One way per rule about the citizen's circumstances to be ruled out of the same small job (heavy lifting on
 # Saturdays, 10 hours a week, Danish at level 3).
@@ -35,8 +36,15 @@ RULED_OUT_BY = {
 
 @pytest.fixture
 def job(company, programme):
-    return make_opening(company, programme, "Lagerarbejde", weekly_hours=10, days=("mon", "sat"),
-                        requirements=[Requirement.HEAVY_LIFTING], danish_level_required=3)
+    return make_opening(
+        company,
+        programme,
+        "Lagerarbejde",
+        weekly_hours=10,
+        days=("mon", "sat"),
+        requirements=[Requirement.HEAVY_LIFTING],
+        danish_level_required=3,
+    )
 
 
 @pytest.fixture
@@ -45,15 +53,24 @@ def ruled_out(refer, alice, caseworker):
 
     def _ruled_out(rule, name):
         how = RULED_OUT_BY[rule]
-        enrolment = refer(first_name=name, last_name="Borger", job_broker=alice,
-                          estimated_weekly_hours=how.get("estimated_weekly_hours", 20))
+        enrolment = refer(
+            first_name=name,
+            last_name="Borger",
+            job_broker=alice,
+            estimated_weekly_hours=how.get("estimated_weekly_hours", 20),
+        )
         actions.change_step(acting_user=caseworker, enrolment=enrolment, step=Step.TOWARDS_JOB, on=STEP_2_ON)
         citizen = enrolment.citizen
         if "restriction" in how:
-            Restriction.objects.create(citizen=citizen, tag=how["restriction"], recorded_on=REFERRED_ON,
-                                       description="Psykiatrisk indlæggelse, må ikke løfte")
-        CompetenceAssessment.objects.create(citizen=citizen, area=CompetenceAssessment.Area.DANISH,
-                                            level=how.get("danish", 4), assessed_on=REFERRED_ON)
+            Restriction.objects.create(
+                citizen=citizen,
+                tag=how["restriction"],
+                recorded_on=REFERRED_ON,
+                description="Psykiatrisk indlæggelse, må ikke løfte",
+            )
+        CompetenceAssessment.objects.create(
+            citizen=citizen, area=CompetenceAssessment.Area.DANISH, level=how.get("danish", 4), assessed_on=REFERRED_ON
+        )
         JobGoal.objects.create(citizen=citizen, text="lager", occupation_code="9333", set_on=REFERRED_ON)
         return enrolment
 
@@ -86,12 +103,24 @@ def anonymised(html, enrolment):
 
 @pytest.mark.parametrize("rule", [r for r in RULED_OUT_BY if r.startswith("restriction")])
 @pytest.mark.parametrize("other_rule", ["hours", "danish"])
-def test_a_coordinator_cannot_tell_a_restriction_from_another_rule(client, coordinator, job, ruled_out, rule, other_rule):
+def test_a_coordinator_cannot_tell_a_restriction_from_another_rule(
+    client, coordinator, job, ruled_out, rule, other_rule
+):
     restricted, other = ruled_out(rule, "Rikke"), ruled_out(other_rule, "Ole")
     for page in (why_not, why_not_from_the_citizen):
         first, second = page(client, coordinator, job, restricted), page(client, coordinator, job, other)
         assert anonymised(first, restricted) == anonymised(second, other)
-        for secret in ("indlæggelse", "skånehensyn", "restriction", "løft", "lift", "lørdag", "Saturday", "timer", "dansk"):
+        for secret in (
+            "indlæggelse",
+            "skånehensyn",
+            "restriction",
+            "løft",
+            "lift",
+            "lørdag",
+            "Saturday",
+            "timer",
+            "dansk",
+        ):
             assert secret not in first.lower(), secret
 
 
@@ -105,9 +134,13 @@ def test_a_job_broker_still_sees_the_real_reason(client, alice, job, ruled_out):
     assert "løft" in " ".join(expected).lower()
 
 
-def test_every_rule_about_the_circumstances_reads_the_same_without_the_right_to_read_restrictions(job, ruled_out, coordinator):
-    sentences = {rule: services.excluded_reasons(ruled_out(rule, rule.title().replace(" ", "")), job, reader=coordinator)
-                 for rule in RULED_OUT_BY}
+def test_every_rule_about_the_circumstances_reads_the_same_without_the_right_to_read_restrictions(
+    job, ruled_out, coordinator
+):
+    sentences = {
+        rule: services.excluded_reasons(ruled_out(rule, rule.title().replace(" ", "")), job, reader=coordinator)
+        for rule in RULED_OUT_BY
+    }
     assert len({tuple(s) for s in sentences.values()}) == 1
     assert len(next(iter(sentences.values()))) == 1
 
@@ -124,7 +157,9 @@ def test_a_coordinator_proposing_a_ruled_out_match_is_told_no_more(coordinator, 
     assert "restrictions rule out" in refusals[alice.username]
 
 
-def test_the_goal_in_the_citizens_own_words_is_not_in_the_coordinators_reasons(waiting_citizen_with_goal, coordinator, alice):
+def test_the_goal_in_the_citizens_own_words_is_not_in_the_coordinators_reasons(
+    waiting_citizen_with_goal, coordinator, alice
+):
     enrolment, job = waiting_citizen_with_goal
     with translation.override("en"):
         [for_coordinator] = services.rank_openings(enrolment, reader=coordinator)
@@ -138,6 +173,8 @@ def test_the_goal_in_the_citizens_own_words_is_not_in_the_coordinators_reasons(w
 def waiting_citizen_with_goal(refer, alice, caseworker, company, programme):
     enrolment = refer(first_name="Gitte", last_name="Mål", job_broker=alice, estimated_weekly_hours=20)
     actions.change_step(acting_user=caseworker, enrolment=enrolment, step=Step.TOWARDS_JOB, on=STEP_2_ON)
-    JobGoal.objects.create(citizen=enrolment.citizen, text="Min drøm om opvask", occupation_code="9412", set_on=REFERRED_ON)
+    JobGoal.objects.create(
+        citizen=enrolment.citizen, text="Min drøm om opvask", occupation_code="9412", set_on=REFERRED_ON
+    )
     job = make_opening(company, programme, "Opvasker", weekly_hours=10, occupation_code="9412", tasks="Opvask hver dag")
     return enrolment, job

@@ -57,7 +57,7 @@ def _runs(streams):
         for text_object in _TEXT_OBJECT.findall(stream):
             glyphs = []
             for hex_run in _GLYPHS.findall(text_object):
-                glyphs.extend(int(hex_run[k:k + 4], 16) for k in range(0, len(hex_run), 4))
+                glyphs.extend(int(hex_run[k : k + 4], 16) for k in range(0, len(hex_run), 4))
             if glyphs:
                 yield glyphs
 
@@ -66,4 +66,6 @@ def pdf_text(pdf):
     """Every decoding of the PDF's text: one string per font map, runs separated by newlines."""
     streams = list(_streams(pdf))
     runs = list(_runs(streams))
-    return "\n\n".join("\n".join("".join(mapping.get(g, "") for g in run) for run in runs) for mapping in _maps(streams))
+    return "\n\n".join(
+        "\n".join("".join(mapping.get(g, "") for g in run) for run in runs) for mapping in _maps(streams)
+    )

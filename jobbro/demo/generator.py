@@ -37,6 +37,7 @@ from faker import Faker
 
 from jobbro import codes
 from jobbro.accounts.models import Membership, Programme, ResultGoal, Role, Site, TargetGroup, User
+from jobbro.accounts.policy import ROLE_CAPABILITIES, Capability
 from jobbro.bulk import RowWriter
 from jobbro.cases.models import (
     PROGRESSION_DIMENSIONS,
@@ -719,7 +720,7 @@ class _Generator:
             while username in taken:
                 username += "-demo"
             first, last = self._person_name()
-            admin = role == Role.ADMINISTRATOR
+            admin = Capability.ADMINISTER in ROLE_CAPABILITIES[role]  # the demo's administrator may use the admin site
             users.append(User(username=username, first_name=first, last_name=last, email=f"{username}@jobbro.example",
                               role=role, password=password, is_staff=admin, is_superuser=admin))
             sites.append(site)

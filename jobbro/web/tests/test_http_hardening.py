@@ -239,3 +239,27 @@ def test_check_deploy_is_clean_in_production_mode():
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
     assert "System check identified no issues" in output
+
+
+def test_the_administration_pages_have_no_inline_script_either(client, world, start):
+    from jobbro.conftest import make_user
+
+    root = make_user("root", "administrator")
+    root.is_superuser = root.is_staff = True
+    root.save()
+    placement = start(world.alices_enrolment)
+    client.force_login(root)
+    pages = [
+        reverse("admin:index"),
+        reverse("admin:people_citizen_changelist"),
+        reverse("admin:people_citizen_change", args=[world.alices_citizen.pk]),
+        reverse("admin:cases_placement_change", args=[placement.pk]),
+        reverse("admin:cases_enrolment_changelist"),
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        inline = INLINE_SCRIPT.findall(html) + EVENT_HANDLER.findall(html) + JAVASCRIPT_URL.findall(html)
+        assert not inline, f"{url}: {inline}"
+        assert "script-src 'self'" in response["Content-Security-Policy"]

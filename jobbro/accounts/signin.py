@@ -14,7 +14,9 @@ from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
+from django.dispatch import receiver
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -67,6 +69,13 @@ LAST_SEEN_KEY = "jobbro_last_seen"
 # Saving the session on every request would serialise a user's requests on the session row; once a minute is
 # precise enough for a timeout counted in minutes.
 REFRESH_EVERY_SECONDS = 60
+
+
+@receiver(user_logged_in)
+def start_the_idle_clock(sender, request, user, **kwargs):
+    """The sign-in saves the session anyway; starting the clock there spares the first page a session write."""
+    if request is not None and hasattr(request, "session"):
+        request.session[LAST_SEEN_KEY] = time.time()
 
 
 class IdleTimeoutMiddleware:

@@ -154,7 +154,7 @@ def test_the_session_is_written_at_most_once_a_minute(alice, monkeypatch):
     """A session write per request would serialise a user's requests on the session row."""
     client = Client()
     sign_in(client, "alice", PASSWORD)
-    client.get(reverse("caseload"))
+    assert session_writes(client, reverse("caseload")) == 0, "the sign-in started the clock"
     now = time.time()
     monkeypatch.setattr(signin.time, "time", lambda: now + 50)
     assert session_writes(client, reverse("caseload")) == 0, "no write within the minute"

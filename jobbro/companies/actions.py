@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jobbro import textlimits
 from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change
@@ -51,6 +52,10 @@ def _require_programme(user, programme):
 
 
 def _full_clean(obj, exclude=None):
+    # A text longer than its field allows is refused first, with a message naming the field (jobbro/textlimits.py).
+    too_long = textlimits.length_errors(obj)
+    if too_long:
+        raise ValidationError(too_long)
     obj.full_clean(exclude=exclude, validate_unique=False)
 
 

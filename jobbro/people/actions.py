@@ -175,12 +175,14 @@ def _clean_cv_entry(*, kind, title, organisation, starts_on, ends_on, descriptio
     title = _check_text(errors, "title", title, required=True, max_length=CVEntry._meta.get_field("title").max_length)
     organisation = _check_text(errors, "organisation", organisation, required=False,
                                max_length=CVEntry._meta.get_field("organisation").max_length)
+    description = _check_text(errors, "description", description, required=False,
+                              max_length=CVEntry._meta.get_field("description").max_length)
     _not_in_future(errors, "starts_on", starts_on)
     _not_in_future(errors, "ends_on", ends_on)
     _end_not_before_start(errors, "ends_on", starts_on, ends_on)
     _raise(errors)
     return {"kind": kind, "title": title, "organisation": organisation, "starts_on": starts_on, "ends_on": ends_on,
-            "description": (description or "").strip()}
+            "description": description}
 
 
 def _cv_changes(entry):

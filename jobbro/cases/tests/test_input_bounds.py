@@ -269,3 +269,20 @@ def test_scores_typed_from_paper_take_only_the_digits_0_to_9():
     assert PaperAssessmentForm({"assessed_on": "2025-03-10", **scores}).is_valid()
     form = PaperAssessmentForm({"assessed_on": "2025-03-10", **scores, "sleep": "٥"})
     assert not form.is_valid() and list(form.errors) == ["sleep"]
+
+
+def test_long_texts_about_companies_and_cvs_are_refused_by_their_actions(coordinator, programme, company, alice, enrolment):
+    from jobbro.companies import actions as company_actions
+    from jobbro.companies.models import Opening
+    from jobbro.people import actions as people_actions
+    from jobbro.people.models import CVEntry
+
+    with pytest.raises(ValidationError) as caught, translation.override("da"):
+        company_actions.add_opening(acting_user=coordinator, company=company, programme=programme, title="Opvask",
+                                    tasks=HUGE_NOTE, weekly_hours=8, posted_on=day(1))
+    assert danish(caught.value) == {"tasks": ["Opgaver: teksten er for lang – skriv højst 1000 tegn (den har 200000)."]}
+    assert not Opening.objects.exists()
+    with pytest.raises(ValidationError) as caught:
+        people_actions.add_cv_entry(acting_user=alice, citizen=enrolment.citizen, kind="work", title="Kok", description=HUGE_NOTE)
+    assert list(caught.value.message_dict) == ["description"]
+    assert not CVEntry.objects.exists()

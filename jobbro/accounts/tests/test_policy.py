@@ -3,8 +3,10 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.template import Context, Template
+from hypothesis import given
+from hypothesis import strategies as st
 
-from jobbro.accounts.models import Role
+from jobbro.accounts.models import Role, User
 from jobbro.accounts.policy import (
     ROLE_CAPABILITIES,
     Capability,
@@ -13,6 +15,8 @@ from jobbro.accounts.policy import (
     UserCapabilities,
     citizen_scope,
     may,
+    may_open,
+    needs,
     roles_with,
 )
 
@@ -82,3 +86,19 @@ def test_templates_ask_the_table_and_a_typo_is_loud(alice, manager):
         Template("{% if perms_jobbro.read_nots %}x{% endif %}").render(
             Context({"perms_jobbro": UserCapabilities(alice)})
         )
+
+
+@given(
+    role=st.sampled_from(list(Role)),
+    superuser=st.booleans(),
+    active=st.booleans(),
+    capability=st.sampled_from(list(Capability)),
+)
+def test_may_is_the_role_s_row_plus_the_administrator_s_for_a_superuser(role, superuser, active, capability):
+    user = User(username="x", role=role, is_superuser=superuser, is_active=active)
+    expected = active and (
+        capability in ROLE_CAPABILITIES[role] or (superuser and capability in ROLE_CAPABILITIES[Role.ADMINISTRATOR])
+    )
+    assert may(user, capability) is expected
+    assert may_open(user, needs(capability)) is expected
+    assert UserCapabilities(user)[capability.value] is expected

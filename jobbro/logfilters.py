@@ -7,7 +7,8 @@ user input and is cut from the message before any handler writes it.
 import logging
 import re
 
-QUERY_STRING = re.compile(r"\?[^\s\"'<>]*")
+# A "?" right after a path character and followed by something: a URL's query string, not a question mark in prose.
+QUERY_STRING = re.compile(r"(?<=\S)\?[^\s\"'<>]+")
 
 
 def without_query_strings(text):

@@ -136,3 +136,28 @@ def test_the_log_has_paths_but_never_a_query_string(server):
     assert '"GET /citizens/ HTTP/1.1" 302' in written
     for leak in ("Mette", "S%C3%B8rensen", "Sørensen", "q="):
         assert leak not in written, written
+
+
+def test_every_log_message_through_djangos_console_handler_loses_its_query_strings():
+    import io
+    import logging
+
+    from jobbro.logfilters import StripQueryStrings
+
+    assert settings.LOGGING["filters"]["no_query_strings"]["()"] == "jobbro.logfilters.StripQueryStrings"
+    assert settings.LOGGING["handlers"]["console"]["filters"] == ["no_query_strings"]
+    assert settings.LOGGING["loggers"]["django.server"]["handlers"] == ["console"]  # runserver's request lines too
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(StripQueryStrings())
+    logger = logging.getLogger("jobbro.tests.logfilter")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning('"GET %s HTTP/1.1" 200', f"/citizens/?q={urllib.parse.quote(SEARCHED_NAME)}&page=2")
+        logger.warning("Not Found: %s", "/reports/status/?on=2026-01-01")
+        logger.warning("no url here: 2 ? 3")
+    finally:
+        logger.removeHandler(handler)
+    written = stream.getvalue().splitlines()
+    assert written == ['"GET /citizens/ HTTP/1.1" 200', "Not Found: /reports/status/", "no url here: 2 ? 3"]

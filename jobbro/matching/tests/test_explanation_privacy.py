@@ -178,3 +178,41 @@ def waiting_citizen_with_goal(refer, alice, caseworker, company, programme):
     )
     job = make_opening(company, programme, "Opvasker", weekly_hours=10, occupation_code="9412", tasks="Opvask hver dag")
     return enrolment, job
+
+
+ALL_RULES = (1 << 6) - 1  # engine.V_REQUIREMENT … engine.V_DECLINED
+
+
+def test_without_the_right_to_read_restrictions_only_whether_a_circumstance_fired_shows(
+    job, ruled_out, coordinator, alice
+):
+    """Every combination of hard rules: the coordinator's sentences depend on the other rules and on whether any
+    circumstance fired, never on which; the job broker's name each circumstance."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from jobbro.companies.models import Opening
+    from jobbro.matching import engine
+
+    enrolment = ruled_out("restriction on the tasks", "Rikke")
+    net = services.load(type(enrolment).objects.filter(pk=enrolment.pk), Opening.objects.filter(pk=job.pk))
+    hidden, shown = services.Reader.of(coordinator), services.Reader.of(alice)
+    circumstances = (engine.V_REQUIREMENT, engine.V_DAYS, engine.V_HOURS, engine.V_DANISH)
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.integers(0, ALL_RULES), st.integers(0, ALL_RULES))
+    def check(first, second):
+        same_others = first & ~services.CIRCUMSTANCES == second & ~services.CIRCUMSTANCES
+        same_presence = bool(first & services.CIRCUMSTANCES) == bool(second & services.CIRCUMSTANCES)
+        with translation.override("en"):
+            a = services.excluded_sentences(net, 0, 0, first, hidden)
+            b = services.excluded_sentences(net, 0, 0, second, hidden)
+            broker = services.excluded_sentences(net, 0, 0, first, shown)
+        assert (a == b) is (same_others and same_presence)
+        assert all("restriction" not in s and "h/week" not in s and "Danish" not in s for s in a)
+        assert len(broker) == bin(first).count("1")
+        assert sum(bool(first & bit) for bit in circumstances) == len(broker) - len(a) + bool(
+            first & services.CIRCUMSTANCES
+        )
+
+    check()

@@ -5,13 +5,16 @@ import time
 import pytest
 from axes.models import AccessAttempt
 from django.db import connection
-from django.test import Client, override_settings
+from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import given
+from hypothesis import strategies as st
 
 from jobbro.accounts import signin
+from jobbro.accounts.client_address import client_ip
 
 PASSWORD = "korrekt-hest-batteri"
 LOGIN = reverse("login")
@@ -171,3 +174,28 @@ def session_writes(client, url):
         for q in queries
         if "django_session" in q["sql"] and q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))
     )
+
+
+# --- The client's address behind proxies ----------------------------------------------------------------------------
+
+addresses = st.ip_addresses().map(str)
+
+
+@given(
+    client_written=st.lists(addresses, max_size=3),
+    appended=st.lists(addresses, min_size=1, max_size=4),
+    remote=addresses,
+)
+def test_the_client_is_the_entry_the_trusted_proxies_appended(client_written, appended, remote):
+    """Each trusted proxy appends the address it saw; what the client wrote itself, further left, is never used."""
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=", ".join([*client_written, *appended])
+    )
+    with override_settings(PROXY_CLIENT_IP_HEADER="HTTP_X_FORWARDED_FOR", PROXY_COUNT=len(appended)):
+        assert client_ip(request) == appended[0]
+    with override_settings(
+        PROXY_CLIENT_IP_HEADER="HTTP_X_FORWARDED_FOR", PROXY_COUNT=len(client_written) + len(appended) + 1
+    ):
+        assert client_ip(request) == remote, "fewer entries than proxies: not through them, the connection counts"
+    with override_settings(PROXY_CLIENT_IP_HEADER=""):
+        assert client_ip(request) == remote, "no proxy configured: the header is the client's own words"

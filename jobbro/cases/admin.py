@@ -27,7 +27,7 @@ def inline(model_class, **extra):
 class EnrolmentAdmin(ReadLoggedAdmin):
     list_display = ("citizen", "programme", "site", "current_step", "job_broker", "referred_on", "ended_on")
     list_filter = ("programme", "site", "current_step")
-    search_fields = ("citizen__first_name", "citizen__last_name")
+    # No name search: the admin searches by GET, which would put a citizen's name in the URL and the access log.
     raw_id_fields = ("citizen",)
     inlines = [
         inline(StepChange), inline(AssignmentChange), inline(UpskillingDecision), inline(UpskillingEnrolment),

@@ -31,12 +31,15 @@ def test_the_citizen_list_logs_a_read_of_every_citizen_shown(client, root, world
     assert {(user, view, status) for user, _, view, status in logged} == {("root", "admin:people.citizen:list", 200)}
 
 
-def test_a_search_in_the_list_logs_only_the_citizens_it_shows(client, root, world):
+@pytest.mark.parametrize("changelist", ["admin:people_citizen_changelist", "admin:cases_enrolment_changelist"])
+def test_the_admin_offers_no_name_search_so_a_name_never_lands_in_a_url(client, root, world, changelist):
+    # The admin searches by GET (?q=): a citizen's name would be in the URL and the access log. The citizen list's
+    # search is posted instead; here a q is ignored.
     client.force_login(root)
-    name = world.alices_citizen.last_name
-    shown = set(Citizen.objects.filter(last_name=name).values_list("pk", flat=True))
-    assert client.get(reverse("admin:people_citizen_changelist"), {"q": name}).status_code == 200
-    assert {pk for _, pk, _, _ in reads()} == shown
+    page = client.get(reverse(changelist), {"q": world.alices_citizen.last_name})
+    assert page.status_code == 200
+    assert 'id="searchbar"' not in page.content.decode()
+    assert {pk for _, pk, _, _ in reads()} == set(Citizen.objects.values_list("pk", flat=True))
 
 
 def test_a_citizens_change_page_logs_the_read(client, root, world):

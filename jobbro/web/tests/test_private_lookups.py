@@ -118,3 +118,17 @@ def test_the_full_birth_date_only_for_roles_that_may_see_cpr_numbers_the_age_for
     born = citizen.birth_date.strftime("%d.%m.%Y")
     assert (born in html) is sees_birth_date
     assert citizen.birth_date.strftime("%d%m%y") not in html  # nor as the first half of a CPR number
+
+
+def test_the_administration_shows_the_age_not_the_birth_date(client, world):
+    from jobbro.conftest import make_user
+
+    root = make_user("root", "administrator")
+    root.is_superuser = root.is_staff = True
+    root.save()
+    citizen = world.alices_citizen
+    client.force_login(root)
+    for url in (reverse("admin:people_citizen_changelist"), reverse("admin:people_citizen_change", args=[citizen.pk])):
+        html = client.get(url).content.decode()
+        assert str(age_today(citizen.birth_date)) in html
+        assert citizen.birth_date.strftime("%d.%m.%Y") not in html and citizen.birth_date.isoformat() not in html

@@ -353,6 +353,8 @@ if OIDC_ENABLED and not all((OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_TOKEN_ENDPO
                              OIDC_OP_JWKS_ENDPOINT, OIDC_RP_CLIENT_SECRET)):
     raise ImproperlyConfigured("OpenID Connect sign-in needs every JOBBRO_OIDC_*_ENDPOINT and the client secret")
 
+if PRODUCTION and SAML_ENABLED and not SSO_BASE_URL.startswith("https://"):
+    raise ImproperlyConfigured("Production mode needs JOBBRO_SSO_BASE_URL to be jobbro's https:// address")
 if SAML_ENABLED:
     AUTHENTICATION_BACKENDS.append("jobbro.accounts.sso.SamlBackend")
 if OIDC_ENABLED:

@@ -69,8 +69,13 @@ def execute(run_id, language=None):
     try:
         with translation.override(language or settings.LANGUAGE_CODE):
             _execute(import_run, heartbeat)
-    except Exception:
-        log.exception("Import %s failed", run_id)  # runner.execute has recorded it on the run
+    except Exception as error:
+        log.exception("Import %s failed", run_id)
+        with translation.override(language or settings.LANGUAGE_CODE):  # if it failed before runner.execute recorded it
+            _fail(
+                run_id,
+                _("The import failed; nothing was written: %(error)s") % {"error": f"{type(error).__name__}: {error}"},
+            )
     finally:
         heartbeat.stop()
         import_run.refresh_from_db()

@@ -144,3 +144,15 @@ def test_a_dry_run_whose_file_has_expired_cannot_be_imported_and_says_why(client
     assert 'id="confirm-import"' not in page and 'id="file-gone"' in page
     client.post(reverse("import_confirm", kwargs={"pk": dry_run.pk}))
     assert not ImportRun.objects.filter(dry_run=False).exists()
+
+
+def test_a_run_whose_file_cannot_be_decrypted_fails_instead_of_running_forever(dry_run, settings):
+    from cryptography.fernet import Fernet
+
+    run = ImportRun.objects.create(file_name=dry_run.file_name, file_sha256=dry_run.file_sha256, dry_run=False)
+    run.uploads.set(dry_run.uploads.all())
+    settings.CPR_KEYS = [Fernet.generate_key().decode()]  # the key it was stored under is gone
+    with translation.override("da"):
+        tasks.execute(run.pk)
+    run.refresh_from_db()
+    assert run.status == "failed" and run.error.startswith("Importen fejlede; intet blev skrevet: InvalidToken")

@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from jobbro import codes
+from jobbro import codes, textlimits
 from jobbro.cases.forms import Checkboxes, HoursField, Radios, not_in_future
 from jobbro.companies.models import Company, CompanyContact, Course, KnowledgeInstitution, Requirement, Weekday
 from jobbro.web.formtools import DesignSystemForm, DesignSystemModelForm
@@ -56,6 +56,7 @@ class AgreementForm(DesignSystemForm):
     programme = forms.ModelChoiceField(label=_("Programme"), queryset=None)
     signed_on = forms.DateField(label=_("Signed on"), validators=[not_in_future])
     commitments = forms.CharField(label=_("What the company committed to"), widget=forms.Textarea, required=False,
+                                  max_length=textlimits.SHORT_TEXT,
                                   help_text=_("E.g. two small jobs a year, a trained buddy, a coffee visit within a week."))
 
     def __init__(self, *args, programmes, **kwargs):
@@ -73,7 +74,7 @@ class OpeningForm(DesignSystemForm):
     programme = forms.ModelChoiceField(label=_("Programme"), queryset=None)
     title = forms.CharField(label=_("Title"), max_length=200)
     occupation_code = forms.ChoiceField(label=_("Occupation (DISCO-08)"), required=False)
-    tasks = forms.CharField(label=_("Tasks"), widget=forms.Textarea)
+    tasks = forms.CharField(label=_("Tasks"), widget=forms.Textarea, max_length=textlimits.SHORT_TEXT)
     weekly_hours = HoursField(label=_("Hours a week"))
     days = forms.MultipleChoiceField(label=_("Days"), choices=Weekday.choices, widget=Checkboxes, required=False)
     requirements = forms.MultipleChoiceField(label=_("Requirements"), choices=Requirement.choices, widget=Checkboxes, required=False)

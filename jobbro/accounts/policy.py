@@ -125,9 +125,11 @@ def _capabilities_by_role():
     by_role = {role: set() for role in ROLES}
     for capability, column in GRANTS.items():
         for role, granted in zip(ROLES, column, strict=True):
-            if granted is not None:
-                assert granted == role, f"{capability}: column {role} holds {granted}"
-                by_role[role].add(capability)
+            if granted is None:
+                continue
+            if granted != role:  # a misaligned row would grant the wrong role silently
+                raise ValueError(f"{capability}: the column for {role} holds {granted}")
+            by_role[role].add(capability)
     return {role: frozenset(capabilities) for role, capabilities in by_role.items()}
 
 

@@ -102,3 +102,12 @@ def test_may_is_the_role_s_row_plus_the_administrator_s_for_a_superuser(role, su
     assert may(user, capability) is expected
     assert may_open(user, needs(capability)) is expected
     assert UserCapabilities(user)[capability.value] is expected
+
+
+def test_a_row_with_a_role_in_the_wrong_column_is_refused(monkeypatch):
+    from jobbro.accounts import policy
+
+    shifted = (policy.CO, *([None] * (len(policy.ROLES) - 1)))  # the coordinator written in the job broker's column
+    monkeypatch.setitem(policy.GRANTS, C.IMPORT, shifted)
+    with pytest.raises(ValueError, match="import"):
+        policy._capabilities_by_role()

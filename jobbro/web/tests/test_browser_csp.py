@@ -79,9 +79,7 @@ def test_the_job_brokers_pages_load_without_a_refusal_and_htmx_still_swaps(stric
     assert not page.refusals, "\n".join(page.refusals)
 
 
-def test_the_coordinators_and_managers_pages_and_reports_load_without_a_refusal(
-    strict_page, live_server, world, coordinator, manager
-):
+def test_the_coordinators_pages_and_every_report_load_without_a_refusal(strict_page, live_server, world, coordinator):
     page = strict_page
     log_in(page, live_server.url, coordinator.username, PASSWORD)
     visit_every_menu_page(page, live_server.url)

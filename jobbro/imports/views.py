@@ -8,6 +8,7 @@ is viewed. Everyone else gets 404, like a page that does not exist.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -60,13 +61,14 @@ def import_new(request):
     form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        stored = storage.store(upload.name, upload.chunks())
-        import_run = ImportRun.objects.create(
-            user=request.user, programme=form.cleaned_data["programme"], file_name=stored.name,
-            file_sha256=stored.sha256, kind=form.cleaned_data["kind"], dry_run=True,
-        )
-        import_run.uploads.add(stored)
-        tasks.enqueue(import_run)
+        with transaction.atomic():  # the file, the run and its task are there together, or none of them
+            stored = storage.store(upload.name, upload.chunks())
+            import_run = ImportRun.objects.create(
+                user=request.user, programme=form.cleaned_data["programme"], file_name=stored.name,
+                file_sha256=stored.sha256, kind=form.cleaned_data["kind"], dry_run=True,
+            )
+            import_run.uploads.add(stored)
+            tasks.enqueue(import_run)
         return redirect("import_detail", pk=import_run.pk)
     return render(request, "imports/new.html", {"form": form, "sheets": schemas.SHEETS})
 
@@ -125,12 +127,13 @@ def import_confirm(request, pk):
     if not _may_confirm(dry):
         messages.error(request, _("Only a dry run without rejected rows can be imported."))
         return redirect("import_detail", pk=dry.pk)
-    import_run = ImportRun.objects.create(
-        user=request.user, programme=dry.programme, file_name=dry.file_name, file_sha256=dry.file_sha256,
-        kind=dry.kind, dry_run=False,
-    )
-    import_run.uploads.set(dry.uploads.all())
-    tasks.enqueue(import_run)
+    with transaction.atomic():
+        import_run = ImportRun.objects.create(
+            user=request.user, programme=dry.programme, file_name=dry.file_name, file_sha256=dry.file_sha256,
+            kind=dry.kind, dry_run=False,
+        )
+        import_run.uploads.set(dry.uploads.all())
+        tasks.enqueue(import_run)
     return redirect("import_detail", pk=import_run.pk)
 
 

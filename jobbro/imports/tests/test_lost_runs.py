@@ -156,3 +156,19 @@ def test_a_run_whose_file_cannot_be_decrypted_fails_instead_of_running_forever(d
         tasks.execute(run.pk)
     run.refresh_from_db()
     assert run.status == "failed" and run.error.startswith("Importen fejlede; intet blev skrevet: InvalidToken")
+
+
+def test_the_heartbeat_writes_the_progress_and_the_time_to_a_running_run_only(dry_run):
+    running = real_run(dry_run, worker=tasks.this_worker(), heartbeat_age=60)
+    heartbeat = tasks.Heartbeat(running.pk)
+    heartbeat.progress(40, 100)
+    before = timezone.now()
+    heartbeat.write()
+    running.refresh_from_db()
+    assert (running.rows_done, running.total_rows, running.phase) == (40, 100, "rows")
+    assert running.heartbeat_at >= before
+    ImportRun.objects.filter(pk=running.pk).update(status="failed")
+    heartbeat.progress(90, 100)
+    heartbeat.write()
+    running.refresh_from_db()
+    assert running.rows_done == 40  # a run marked failed is not brought back to life

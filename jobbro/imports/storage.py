@@ -108,7 +108,8 @@ def expire(now=None):
     now = now or timezone.now()
     expired = ImportFile.objects.filter(expires_at__lte=now)
     count = expired.count()
-    expired.delete()
+    if count:  # only then a write: on SQLite a write waits for an import holding the lock
+        expired.delete()
     folder = legacy_dir()
     if folder.is_dir():
         count += sum(1 for path in folder.rglob("*") if path.is_file())

@@ -8,6 +8,7 @@ in the same transaction.
 
 import datetime
 import hashlib
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -22,9 +23,12 @@ HOURS_VALIDATORS = [MinValueValidator(0), MaxValueValidator(60)]
 
 
 def week_at_most_60(name):
-    """Ordinary and internship hours together at most 60 a week (cases/rules.py), kept by the database too."""
+    """Ordinary and internship hours together at most 60 a week (cases/rules.py), kept by the database too.
+
+    SQLite computes with binary floats (60 - 40.2 is 19.799999…), so the sum is compared with 60.05: hours have
+    one decimal, so a week under 60.05 is a week of at most 60, in floats and in PostgreSQL's exact numbers alike."""
     return models.CheckConstraint(
-        condition=models.Q(ordinary_hours__lte=models.Value(60) - models.F("internship_hours")),
+        condition=models.Q(ordinary_hours__lte=models.Value(Decimal("60.05")) - models.F("internship_hours")),
         name=name,
         violation_error_message=_("Ordinary and internship hours together can be at most 60 a week."),
     )

@@ -245,6 +245,7 @@ def test_a_week_holds_at_most_60_ordinary_and_internship_hours_together(placemen
 
 @pytest.mark.parametrize(("ordinary", "internship", "allowed"), [
     (60, 1, False), ("60", "0,1", False), (60, 60, False), (30, 30, True), (60, 0, True), (0, 60, True), ("29,5", "30,5", True),
+    ("19,8", "40,2", True), ("0,1", "59,9", True), ("19,9", "40,2", False), ("59,9", "0,2", False),
 ])
 def test_the_week_rule_at_its_edges(placement, alice, ordinary, internship, allowed):
     register = {"acting_user": alice, "placement": placement, "week_start": day(7), "ordinary_hours": ordinary, "internship_hours": internship}
@@ -257,8 +258,12 @@ def test_the_week_rule_at_its_edges(placement, alice, ordinary, internship, allo
 
 
 def test_the_database_refuses_a_week_over_60_hours_written_past_the_actions(placement):
+    # Exactly 60 in tenths that binary floats cannot hold (SQLite computes 60 - 40.2 as 19.799999…) is kept.
+    Timesheet.objects.create(placement=placement, week_start=day(7), ordinary_hours=Decimal("19.8"), internship_hours=Decimal("40.2"))
     with pytest.raises(IntegrityError), transaction.atomic():
-        Timesheet.objects.create(placement=placement, week_start=day(7), ordinary_hours=60, internship_hours=60)
+        Timesheet.objects.create(placement=placement, week_start=day(14), ordinary_hours=Decimal("19.9"), internship_hours=Decimal("40.2"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Timesheet.objects.create(placement=placement, week_start=day(21), ordinary_hours=60, internship_hours=60)
     with pytest.raises(IntegrityError), transaction.atomic():
         AgreedHoursChange.objects.create(placement=placement, from_date=day(7), ordinary_hours=40, internship_hours=30)
 

@@ -481,3 +481,13 @@ def test_the_page_makes_the_same_few_queries_for_3_and_20_rows(client, world, ru
     with django_assert_max_num_queries(HOURS_PAGE_QUERIES):
         client.get(reverse("week_hours"))
 
+
+
+@pytest.mark.parametrize(("ordinary", "internship", "saved"), [("60", "1", False), ("30", "30", True), ("60", "0", True),
+                                                              ("0", "60", True), ("30,5", "29,5", True), ("30,5", "30", False)])
+def test_the_page_keeps_a_week_to_60_ordinary_and_internship_hours_together(client, world, running, ordinary, internship, saved):
+    placement = running("Anna")
+    client.force_login(world.alice)
+    html = post_row(client, placement, ordinary, internship).content.decode()
+    assert Timesheet.objects.filter(placement=placement).exists() is saved
+    assert ('data-status="error"' in html) is not saved

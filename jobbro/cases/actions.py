@@ -581,7 +581,7 @@ def open_self_assessment_by_code(*, code, now=None):
 
     now = now or timezone.now()
     code = "".join(str(code or "").split())
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):  # str.isdigit alone takes "٤" too
         return None
     code_hash = ProgressionInvitation.hash_code(code)
     matches = list(ProgressionInvitation.objects.live(now).filter(code_hash=code_hash).select_related("enrolment")[:2])

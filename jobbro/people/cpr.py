@@ -30,7 +30,7 @@ def normalise(raw):
 def validate(raw):
     """Return the normalised CPR number or raise ValidationError with a message for the user."""
     digits = normalise(raw)
-    if not digits.isdigit() or len(digits) != 10:
+    if not (digits.isascii() and digits.isdigit()) or len(digits) != 10:  # the digits 0-9, not other scripts' digits
         raise ValidationError(_("A CPR number has 10 digits, written as DDMMÅÅ-XXXX."), code="cpr_format")
     try:
         stdnum_cpr.validate(digits)

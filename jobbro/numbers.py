@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 # Digits only from 0-9, an optional decimal comma or point followed by at least one digit.
@@ -63,6 +64,9 @@ def parse_integer(value, *, signed=False):
     return int(number)
 
 
+# A Danish postcode: four of the digits 0-9 (a regular expression's \d would take other scripts' digits too).
+POSTCODE = RegexValidator(r"^[0-9]{4}\Z", _("A postcode has 4 digits."), code="postcode")
+
 NUMBER_FIELDS = (forms.IntegerField, forms.DecimalField, forms.FloatField)
 
 
@@ -86,4 +90,4 @@ def require_ascii_digits(field):
     return field
 
 
-__all__ = ["ONLY_DIGITS", "is_plain_number", "parse_decimal", "parse_integer", "require_ascii_digits"]
+__all__ = ["ONLY_DIGITS", "POSTCODE", "is_plain_number", "parse_decimal", "parse_integer", "require_ascii_digits"]

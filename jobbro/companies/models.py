@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.dk import cvr as stdnum_cvr
 from stdnum.exceptions import ValidationError as StdnumError
 
-from jobbro import codes, textlimits
+from jobbro import codes, numbers, textlimits
 
 
 def validate_cvr(value):
@@ -30,7 +30,7 @@ class Company(models.Model):
     industry_code = models.CharField(_("industry (DB07)"), max_length=6, validators=[codes.validate_industry_code])
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    postcode = models.CharField(_("postcode"), max_length=4, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=4, blank=True, validators=[numbers.POSTCODE])
     city = models.CharField(_("city"), max_length=100, blank=True)
 
     class Meta:

@@ -446,7 +446,7 @@ class Importer:
                     codes.validate_industry_code(row.get("industry_code"))
                 except ValidationError as error:
                     row.reject("industry_code", " ".join(error.messages))
-            if row.get("postcode") and not (len(row.get("postcode")) == 4 and row.get("postcode").isdigit()):
+            if row.get("postcode") and not (len(row.get("postcode")) == 4 and row.get("postcode").isascii() and row.get("postcode").isdigit()):
                 row.reject("postcode", _("A postcode has 4 digits."))
             programme = None
             if row.get("signed_on"):
@@ -554,7 +554,7 @@ class Importer:
                     validate_email(row.get("email"))
                 except ValidationError:
                     row.reject("email", _("Enter a valid e-mail address."))
-            if row.get("postcode") and not (len(row.get("postcode")) == 4 and row.get("postcode").isdigit()):
+            if row.get("postcode") and not (len(row.get("postcode")) == 4 and row.get("postcode").isascii() and row.get("postcode").isdigit()):
                 row.reject("postcode", _("A postcode has 4 digits."))
             self._not_in_future(row, "traffic_light_on", row.get("traffic_light_on"))
             if row.errors:

@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from jobbro import codes, textlimits
+from jobbro import codes, numbers, textlimits
 from jobbro.accounts.models import TargetGroup
 from jobbro.people import cpr
 
@@ -57,7 +57,7 @@ class Citizen(models.Model):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    postcode = models.CharField(_("postcode"), max_length=4, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=4, blank=True, validators=[numbers.POSTCODE])
     city = models.CharField(_("city"), max_length=100, blank=True)
     origin_group = models.CharField(_("origin"), max_length=20, choices=OriginGroup.choices, blank=True)
     benefit_type = models.CharField(_("benefit type"), max_length=30, choices=BenefitType.choices, blank=True)

@@ -286,3 +286,24 @@ def test_long_texts_about_companies_and_cvs_are_refused_by_their_actions(coordin
         people_actions.add_cv_entry(acting_user=alice, citizen=enrolment.citizen, kind="work", title="Kok", description=HUGE_NOTE)
     assert list(caught.value.message_dict) == ["description"]
     assert not CVEntry.objects.exists()
+
+
+@pytest.mark.parametrize(("postcode", "kept"), [("8000", True), ("٨٠٠٠", False), ("80O0", False), ("800", False)])
+def test_a_postcode_is_four_of_the_digits_0_to_9_for_companies_and_citizens(coordinator, refer, postcode, kept):
+    from jobbro.companies import actions as company_actions
+    from jobbro.companies.models import Company
+    from jobbro.conftest import make_cvr
+
+    def create():
+        return company_actions.create_company(acting_user=coordinator, cvr=make_cvr(), name="Bageriet", industry_code="561010",
+                                              kind=Company.Kind.PRIVATE, postcode=postcode)
+
+    if kept:
+        assert create().postcode == postcode and refer(postcode=postcode).citizen.postcode == postcode
+    else:
+        with pytest.raises(ValidationError) as caught:
+            create()
+        assert list(caught.value.message_dict) == ["postcode"]
+        with pytest.raises(ValidationError) as caught:
+            refer(postcode=postcode)
+        assert "postcode" in caught.value.message_dict

@@ -271,19 +271,30 @@ def test_scores_typed_from_paper_take_only_the_digits_0_to_9():
     assert not form.is_valid() and list(form.errors) == ["sleep"]
 
 
-def test_long_texts_about_companies_and_cvs_are_refused_by_their_actions(coordinator, programme, company, alice, enrolment):
+def test_long_texts_about_companies_and_cvs_are_refused_by_their_actions(
+    coordinator, programme, company, alice, enrolment
+):
     from jobbro.companies import actions as company_actions
     from jobbro.companies.models import Opening
     from jobbro.people import actions as people_actions
     from jobbro.people.models import CVEntry
 
     with pytest.raises(ValidationError) as caught, translation.override("da"):
-        company_actions.add_opening(acting_user=coordinator, company=company, programme=programme, title="Opvask",
-                                    tasks=HUGE_NOTE, weekly_hours=8, posted_on=day(1))
+        company_actions.add_opening(
+            acting_user=coordinator,
+            company=company,
+            programme=programme,
+            title="Opvask",
+            tasks=HUGE_NOTE,
+            weekly_hours=8,
+            posted_on=day(1),
+        )
     assert danish(caught.value) == {"tasks": ["Opgaver: teksten er for lang – skriv højst 1000 tegn (den har 200000)."]}
     assert not Opening.objects.exists()
     with pytest.raises(ValidationError) as caught:
-        people_actions.add_cv_entry(acting_user=alice, citizen=enrolment.citizen, kind="work", title="Kok", description=HUGE_NOTE)
+        people_actions.add_cv_entry(
+            acting_user=alice, citizen=enrolment.citizen, kind="work", title="Kok", description=HUGE_NOTE
+        )
     assert list(caught.value.message_dict) == ["description"]
     assert not CVEntry.objects.exists()
 
@@ -295,8 +306,14 @@ def test_a_postcode_is_four_of_the_digits_0_to_9_for_companies_and_citizens(coor
     from jobbro.conftest import make_cvr
 
     def create():
-        return company_actions.create_company(acting_user=coordinator, cvr=make_cvr(), name="Bageriet", industry_code="561010",
-                                              kind=Company.Kind.PRIVATE, postcode=postcode)
+        return company_actions.create_company(
+            acting_user=coordinator,
+            cvr=make_cvr(),
+            name="Bageriet",
+            industry_code="561010",
+            kind=Company.Kind.PRIVATE,
+            postcode=postcode,
+        )
 
     if kept:
         assert create().postcode == postcode and refer(postcode=postcode).citizen.postcode == postcode

@@ -18,10 +18,12 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Permission
+from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from jobbro.accounts import admin_site, free_text
-from jobbro.accounts.policy import Capability
+from jobbro.accounts.policy import Capability, may
+from jobbro.audit.log import log_read
 from jobbro.cases import actions
 from jobbro.cases.models import OutcomeStatus, Step
 from jobbro.companies.models import CompanyContact, Course, KnowledgeInstitution, Opening, Requirement
@@ -150,6 +152,7 @@ def populated(world, programme, refer, start, buddy, company):
         status=OutcomeStatus.ORDINARY_JOB,
         note="opfølgning",
     )
+    log_read(user=world.alice, citizen_pk=citizen.pk, view="citizen_detail", status_code=200)
     run = ImportRun.objects.create(
         user=world.coordinator, programme=programme, file_name="ark.xlsx", file_sha256="0" * 64
     )
@@ -170,15 +173,56 @@ def populated(world, programme, refer, start, buddy, company):
     }
 
 
-def write_canaries():
-    """Every case-note field of every row holds its canary; each field has at least one row."""
+# Every classified group with text in it; "not_free_text" (codes, hashes, ids) holds no prose to leak.
+CANARY_GROUPS = ("case_notes", "shared_with_company", "identity", "audit")
+
+
+def token_for(name, field):
+    """The field's canary, or a short one (qxkanarie and a number) for a short field; None if not even that fits."""
+    if isinstance(field, models.JSONField):
+        return canary(name)
+    limit = field.max_length or 10**6
+    short = f"{CANARY}{sorted(name for names in free_text.GROUPS.values() for name in names).index(name):03d}"
+    return next((token for token in (canary(name), short) if len(token) <= limit), None)
+
+
+def writable_fields(group):
+    """(name, model, field, canary) for the group's text fields that can hold one (a postcode's 4 characters cannot)."""
+    for name in sorted(free_text.GROUPS[group]):
+        label, field_name = name.rsplit(".", 1)
+        model = apps.get_model(label)
+        field = model._meta.get_field(field_name)
+        text = isinstance(field, (models.CharField, models.TextField, models.JSONField)) and not field.choices
+        if text and token_for(name, field):
+            yield name, model, field, token_for(name, field)
+
+
+def write_canaries(groups=CANARY_GROUPS):
+    """Every text field of every row, in each group, holds its canary: {name: (group, rows written, canary)}.
+
+    Each field must have a row, or its canary would prove nothing.
+    """
     written = {}
-    for name in sorted(free_text.CASE_NOTES):
-        label, field = name.rsplit(".", 1)
-        written[name] = apps.get_model(label).objects.update(**{field: canary(name)})
-    empty = [name for name, rows in written.items() if not rows]
+    for group in groups:
+        for name, model, field, token in writable_fields(group):
+            value = {"text": token} if isinstance(field, models.JSONField) else token
+            written[name] = (group, model.objects.update(**{field.name: value}), token)
+    empty = [name for name, (_group, rows, _token) in written.items() if not rows]
     assert not empty, f"the world has no row for {empty}: the canary would prove nothing"
     return written
+
+
+def groups_allowed(user):
+    """What the role table lets the user read: the CV, the placement agreement and who the citizen is go with seeing
+    named citizens; case notes with reading notes; the audit trail with administering."""
+    allowed = set()
+    if may(user, Capability.READ_CITIZEN):
+        allowed |= {"shared_with_company", "identity"}
+    if may(user, Capability.READ_NOTES):
+        allowed.add("case_notes")
+    if may(user, Capability.ADMINISTER):
+        allowed.add("audit")
+    return allowed
 
 
 # --- The crawl ------------------------------------------------------------------------------------------
@@ -320,17 +364,28 @@ def canaries_in(text):
 
 @pytest.mark.parametrize("role", ["manager", "coordinator", "evaluator"])
 def test_no_case_note_reaches_a_role_that_may_not_read_notes(client, populated, role):
+    """Case notes and the audit trail reach none of them; the evaluator also gets no name, CV or agreement."""
     written = write_canaries()
     user = getattr(populated["world"], role)
+    assert "case_notes" not in groups_allowed(user)
+    forbidden = {
+        token.lower(): name for name, (group, _rows, token) in written.items() if group not in groups_allowed(user)
+    }
     urls = page_urls(populated) + admin_urls()
     answers = crawl(client, user, urls)
-    leaks = {url: canaries_in(text) for url, (_status, _kind, text) in answers.items() if canaries_in(text)}
-    assert not leaks, f"case notes shown to the {role}: {leaks}"
+    leaks = {}
+    for url, (_status, _kind, text) in answers.items():
+        found = sorted(forbidden[token.lower()] for token in canaries_in(text) if token.lower() in forbidden)
+        if found:
+            leaks[url] = found
+    assert not leaks, f"shown to the {role}: {leaks}"
     shown = [url for url, (status, _kind, _text) in answers.items() if status == 200]
     exports = [url for url, (status, kind, _text) in answers.items() if status == 200 and kind != "page"]
+    notes = sum(group == "case_notes" for group, _rows, _token in written.values())
     print(
-        f"\n{role}: {len(written)} case-note fields ({sum(written.values())} rows) × {len(answers)} addresses "
-        f"({len(shown)} answered 200, of them {len(exports)} spreadsheets and PDFs): no case note shown"
+        f"\n{role}: {len(forbidden)} forbidden text fields ({notes} case-note fields) of {len(written)} written "
+        f"({sum(rows for _group, rows, _token in written.values())} rows) × {len(answers)} addresses ({len(shown)} answered "
+        f"200, of them {len(exports)} spreadsheets and PDFs): none shown"
     )
     # The crawl reached the role's pages: a crawl of 404s would prove nothing.
     if role != "evaluator":

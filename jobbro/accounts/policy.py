@@ -225,7 +225,7 @@ PAGES = {
     "two_factor_turn_off": SIGNED_IN,
     "home": SIGNED_IN,
     # Citizens.
-    "caseload": needs(C.OWN_CASELOAD),
+    "caseload": needs(C.CASE_WORK),
     "citizen_list": needs(C.READ_CITIZEN),
     "find_by_cpr": needs(C.READ_CITIZEN),
     "citizen_search": needs(C.READ_CITIZEN),

@@ -5,15 +5,22 @@ carries a one-sentence description. Labels arrive already translated; numbers on
 language's decimal separator.
 """
 
+import functools
 import io
 import re
+import threading
+from collections import OrderedDict
+from datetime import date
+from decimal import Decimal
 
 import matplotlib
 
 matplotlib.use("svg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+from django.utils import translation  # noqa: E402
 from django.utils.formats import date_format, number_format  # noqa: E402
+from django.utils.functional import Promise  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from jobbro.reporting.base import Chart  # noqa: E402
@@ -32,6 +39,53 @@ plt.rcParams.update({
 })
 
 _localised = FuncFormatter(lambda value, _position: number_format(value, decimal_pos=None if value != int(value) else 0))
+
+
+# Charts kept per server process, by everything their drawing depends on (see `kept_by_input`). A report page's
+# charts are tens of kilobytes each, and drawing one takes matplotlib 50 ms to seconds (a bar per job broker).
+KEPT_CHARTS = 64
+_kept = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _frozen(value):
+    """A hashable copy of a chart's input; TypeError for anything that might not fix the drawing by its value."""
+    if isinstance(value, Promise):
+        return str(value)
+    if value is None or isinstance(value, (str, int, float, Decimal, date)):
+        return (type(value).__name__, value)
+    if isinstance(value, dict):
+        return ("dict", tuple((_frozen(k), _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return ("list", tuple(_frozen(v) for v in value))
+    raise TypeError(type(value))
+
+
+def kept_by_input(draw):
+    """The same figures in the same language draw the same SVG: keep the latest charts and give them back instead of
+    drawing them again. Correct without expiry, since the key is the input itself (labels, values, dates, the
+    language that formats them); a chart whose figures changed is a new key. Managers looking at the same report
+    in a day, and a report page with its PDF, then cost one drawing."""
+
+    @functools.wraps(draw)
+    def drawn_once(*args, **kwargs):
+        try:
+            key = (draw.__name__, translation.get_language(), _frozen(args), _frozen(kwargs))
+        except TypeError:
+            return draw(*args, **kwargs)
+        with _kept_lock:
+            chart = _kept.get(key)
+            if chart is not None:
+                _kept.move_to_end(key)
+                return chart
+        chart = draw(*args, **kwargs)
+        with _kept_lock:
+            _kept[key] = chart
+            while len(_kept) > KEPT_CHARTS:
+                _kept.popitem(last=False)
+        return chart
+
+    return drawn_once
 
 
 _STYLE_ELEMENT = re.compile(r"\s*<defs>\s*<style[^>]*>[^<]*</style>\s*</defs>")
@@ -56,6 +110,7 @@ def _figure(width=7.5, height=3.2):
     return figure, axes
 
 
+@kept_by_input
 def bars(categories, series, *, description, ylabel="", stacked=False, horizontal=False):
     """Grouped (or stacked) bars: `series` maps a label to one value per category."""
     figure, axes = _figure(height=max(3.2, 0.35 * len(categories)) if horizontal else 3.2)
@@ -94,6 +149,7 @@ def _legend(axes, entries):
         axes.legend(frameon=False, fontsize=9)
 
 
+@kept_by_input
 def lines(dates, series, *, description, ylabel="", targets=(), forecasts=(), step=False):
     """Lines over dates: `series` maps a label to one value per date; `targets` are (date, value, label, series label)
     markers and `forecasts` (series label, dates, values, label) dashed lines, each drawn in the colour of the series
@@ -119,6 +175,7 @@ def lines(dates, series, *, description, ylabel="", targets=(), forecasts=(), st
     return _svg(figure, description)
 
 
+@kept_by_input
 def curve(xs, series, *, description, xlabel="", ylabel="", percent=False):
     """Step curves over a numeric axis (e.g. a survival curve over weeks since referral)."""
     figure, axes = _figure()
@@ -132,6 +189,7 @@ def curve(xs, series, *, description, xlabel="", ylabel="", percent=False):
     return _svg(figure, description)
 
 
+@kept_by_input
 def lights(rows, columns, grid, *, description):
     """A grid of traffic lights: `grid[r][c]` is 'green', 'amber', 'red' or 'none'."""
     figure, axes = plt.subplots(figsize=(max(4, 1.1 * len(columns) + 3), 0.4 * len(rows) + 1))

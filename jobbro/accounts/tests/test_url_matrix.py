@@ -11,14 +11,14 @@ and checks the answer against what the table says:
 
 A page with a citizen in its address is also out of reach for a user whose scope does not cover the citizen:
 the job broker at Randers gets 404 on the Aarhus citizen's pages. The test fails for a URL pattern the table
-does not name. `manage.py url_matrix_count` prints the number of URL patterns × users; `pytest -s` prints the\nrequests made per user.
+does not name. `manage.py url_matrix_count` prints the number of URL patterns × users; `pytest -s` prints the
+requests made per user.
 """
 
 import datetime
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils import timezone
@@ -187,7 +187,7 @@ def allowed(user, world, pattern, *, submit=False):
 
 
 def verdict(response):
-    """What an answer says: 'login' (sent to sign in), 'denied' (404), 'granted' or 'not allowed method'."""
+    """What an answer says: 'login' (sent to sign in), 'denied' (404), 'method' (405: POST only) or 'granted'."""
     if response.status_code == 302 and response["Location"].startswith(resolve_url(settings.LOGIN_URL)):
         return "login"
     if response.status_code == 404:
@@ -231,12 +231,10 @@ def check_role(client, world, user, patterns=None):
 
 def _want(user, world, pattern, page, *, submit=False):
     if not page.signed_in:
-        # A public page asks no capability; it may still answer 404 (sign-in services that are not set up,
-        # a tablet code that is unknown), but never sends anyone to sign in.
-        return "public"
+        return "public"  # asks no capability: any of PUBLIC_ANSWERS
     if user is None:
         return "login"
-    return "granted" if allowed(user or AnonymousUser(), world, pattern, submit=submit) else "denied"
+    return "granted" if allowed(user, world, pattern, submit=submit) else "denied"
 
 
 @pytest.mark.parametrize("role", url_matrix.ROLES_CHECKED)

@@ -114,7 +114,7 @@ def propose_match(*, acting_user, enrolment, opening, on=None, score=None):
                 before_message=_("A match cannot be proposed before the start form date."))
     if MatchProposal.objects.open().filter(enrolment=enrolment, opening=opening).exists():
         raise ValidationError({"opening": _("There is already an open proposal for this citizen and this small job.")})
-    excluded = _excluded_reasons(enrolment, opening)
+    excluded = _excluded_reasons(enrolment, opening, acting_user)
     if excluded:
         raise ValidationError({"opening": [_("This citizen cannot be matched with this small job:")] + list(excluded)})
     proposal = MatchProposal(
@@ -129,13 +129,13 @@ def propose_match(*, acting_user, enrolment, opening, on=None, score=None):
     return proposal
 
 
-def _excluded_reasons(enrolment, opening):
-    """The engine's hard exclusions for the pair (restrictions, Danish level, ...); none if it is not there yet."""
+def _excluded_reasons(enrolment, opening, reader):
+    """The engine's hard exclusions for the pair, as the reader may see them; none if it is not there yet."""
     try:
         from jobbro.matching import services
     except ImportError:  # pragma: no cover - the services module is built alongside
         return []
-    return services.excluded_reasons(enrolment, opening)
+    return services.excluded_reasons(enrolment, opening, reader=reader)
 
 
 @transaction.atomic

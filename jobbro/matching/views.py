@@ -108,7 +108,7 @@ def citizen_matches(request, citizen_pk, enrolment_pk):
     _require(may(request.user, Capability.PROPOSE_MATCH))
     citizen = access.access_citizen(request.user, citizen_pk)
     enrolment = access.access_enrolment(request.user, citizen, enrolment_pk)
-    matches = _services().rank_openings(enrolment, limit=RANKING_LIMIT) if enrolment.is_active else []
+    matches = _services().rank_openings(enrolment, limit=RANKING_LIMIT, reader=request.user) if enrolment.is_active else []
     rows = _match_rows(matches, _open_proposals(enrolment=enrolment))
     ranked = {row["match"].opening.pk for row in rows}
     others = [o for o in Opening.objects.open().filter(programme_id=enrolment.programme_id).select_related("company")
@@ -118,7 +118,7 @@ def citizen_matches(request, citizen_pk, enrolment_pk):
     if why_pk is not None:
         opening = next((o for o in others if o.pk == why_pk), None)
         if opening is not None:
-            why = {"opening": opening, "reasons": _services().excluded_reasons(enrolment, opening)}
+            why = {"opening": opening, "reasons": _services().excluded_reasons(enrolment, opening, reader=request.user)}
     return render(request, "matching/citizen_matches.html", {
         "citizen": citizen, "enrolment": enrolment, "rows": rows, "others": others, "why": why,
         "here": request.get_full_path(), "title": _("Small jobs for %(name)s") % {"name": citizen.full_name},
@@ -142,7 +142,7 @@ def opening_matches(request, pk):
         # needs only the top of the list; anyone else the whole ranking, filtered to their scope.
         everyone = Enrolment.objects.filter(programme_id=opening.programme_id, ended_on__isnull=True).count()
         limit = RANKING_LIMIT if len(visible_ids) == everyone else None
-        matches = [m for m in _services().rank_citizens(opening, limit=limit) if m.enrolment.pk in visible_ids]
+        matches = [m for m in _services().rank_citizens(opening, limit=limit, reader=request.user) if m.enrolment.pk in visible_ids]
         rows = _match_rows(matches[:RANKING_LIMIT], _open_proposals(opening=opening))
     ranked = {row["match"].enrolment.pk for row in rows}
     why = None
@@ -153,7 +153,7 @@ def opening_matches(request, pk):
         if why_pk is not None:
             enrolment = next((e for e in others if e.pk == why_pk), None)
             if enrolment is not None:
-                why = {"enrolment": enrolment, "reasons": _services().excluded_reasons(enrolment, opening)}
+                why = {"enrolment": enrolment, "reasons": _services().excluded_reasons(enrolment, opening, reader=request.user)}
     return render(request, "matching/opening_matches.html", {
         "opening": opening, "rows": rows, "others": others, "why": why, "here": request.get_full_path(),
         "title": _("Citizens for %(job)s") % {"job": opening.title},
@@ -195,7 +195,7 @@ def assignment(request):
     rows = []
     if programme is not None:
         visible = set(access.scope_enrolments(Enrolment.objects.filter(programme=programme), request.user).values_list("pk", flat=True))
-        pairs = [m for m in _services().propose_assignment(programme) if m.enrolment.pk in visible]
+        pairs = [m for m in _services().propose_assignment(programme, reader=request.user) if m.enrolment.pk in visible]
         rows = _match_rows(pairs, _open_proposals(enrolment__programme=programme))
     return render(request, "matching/assignment.html", {
         "programme": programme, "programmes": programmes, "rows": rows, "here": request.get_full_path(),

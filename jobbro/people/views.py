@@ -261,7 +261,7 @@ def cv_pdf(request, citizen_pk):
     from jobbro.people.cv_pdf import render_cv_pdf
 
     citizen = _citizen(request, citizen_pk)
-    response = HttpResponse(render_cv_pdf(citizen), content_type="application/pdf")
+    response = HttpResponse(render_cv_pdf(citizen, reader=request.user), content_type="application/pdf")
     # The file name carries no personal data; the PDF is personal data, so no shared caches.
     response["Content-Disposition"] = 'inline; filename="cv.pdf"'
     response["Cache-Control"] = "private, no-store"

@@ -199,7 +199,7 @@ def assignment(request):
         rows = _match_rows(pairs, _open_proposals(enrolment__programme=programme))
     return render(request, "matching/assignment.html", {
         "programme": programme, "programmes": programmes, "rows": rows, "here": request.get_full_path(),
-        "title": _("Assignment proposal"), "may_plan_network": True,
+        "title": _("Assignment proposal"),
     })
 
 
@@ -246,7 +246,7 @@ def _proposals_page(request, *, bound_pk=None, bound=None, status=200):
     return render(request, "matching/proposals.html", {
         "groups": [(MatchStatus.PROPOSED.label, "proposed", groups[MatchStatus.PROPOSED]),
                    (MatchStatus.MEETING_BOOKED.label, "meeting_booked", groups[MatchStatus.MEETING_BOOKED])],
-        "decided": decided, "title": _("Match proposals"), "may_plan_network": may(request.user, Capability.RUN_MATCHING),
+        "decided": decided, "title": _("Match proposals"),
     }, status=status)
 
 
@@ -321,7 +321,6 @@ def unmatched(request):
     on = _today()
     return render(request, "matching/unmatched.html", {
         "rows": type3.unmatched(request.user, on=on), "on": on, "title": _("Citizens without a match"),
-        "may_plan": may(request.user, Capability.RUN_MATCHING), "may_plan_network": may(request.user, Capability.RUN_MATCHING),
     })
 
 
@@ -361,7 +360,6 @@ def speed_dating(request):
                                companies=companies, enrolments=enrolments)
     return render(request, "matching/speed_dating.html", {
         "programme": programme, "programmes": programmes, "form": form, "plan": plan, "title": _("Speed-dating plan"),
-        "may_plan_network": True,
     })
 
 

@@ -99,7 +99,6 @@ def company_detail(request, pk):
         "contacts": company.contacts.order_by("-is_buddy", "name"),
         "openings": openings,
         "records": records,
-        "may_manage": may(user, Capability.MANAGE_NETWORK),
         "on": on,
     })
 
@@ -275,7 +274,6 @@ def course_list(request):
         "form": form,
         "courses": courses.order_by("name", "pk"),
         "institutions": institutions,
-        "may_manage": may(request.user, Capability.MANAGE_NETWORK),
     })
 
 
@@ -323,7 +321,6 @@ def course_detail(request, pk):
         "upskilling": _visible_upskilling(user, course),
         "sees_names": may(user, Capability.READ_CITIZEN),
         "form": form,
-        "may_manage": may(user, Capability.MANAGE_NETWORK),
     })
 
 
@@ -362,7 +359,7 @@ def institution_detail(request, pk):
         KnowledgeInstitution.objects.prefetch_related(Prefetch("courses", queryset=Course.objects.order_by("name"))), pk=pk
     )
     return render(request, "companies/institution_detail.html", {
-        "institution": institution, "may_manage": may(request.user, Capability.MANAGE_NETWORK),
+        "institution": institution,
     })
 
 

@@ -251,7 +251,7 @@ def company_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "web/company_list.html", {
-        "form": form, "page": page, "query": query.urlencode(), "may_manage": may(request.user, Capability.MANAGE_NETWORK),
+        "form": form, "page": page, "query": query.urlencode(),
     })
 
 

@@ -49,3 +49,15 @@ def test_the_small_jobs_board_offers_find_citizens_to_those_who_may_rank_them(cl
     opening = make_opening(company, programme, "Opvask")
     page = links_on(client, user, reverse("opening_board"))
     assert (reverse("opening_matches", kwargs={"pk": opening.pk}) in page) is may(user, Capability.RANK_CITIZENS)
+
+
+@pytest.mark.parametrize("who", ["alice", "coordinator", "manager", "administrator"])
+def test_the_company_pages_offer_changes_only_to_those_who_manage_the_network(client, world, company, who):
+    user = getattr(world, who)
+    manages = may(user, Capability.MANAGE_NETWORK)
+    assert (reverse("company_new") in links_on(client, user, reverse("company_list"))) is manages
+    assert (
+        reverse("company_edit", kwargs={"pk": company.pk})
+        in links_on(client, user, reverse("company_detail", kwargs={"pk": company.pk}))
+    ) is manages
+    assert (reverse("course_new") in links_on(client, user, reverse("course_list"))) is manages

@@ -18,9 +18,10 @@ coordinator and manager. The demo has only one of each of those, so the others a
 known password DEMO_PASSWORD, and any sign-in lockouts are cleared.
 
 Two servers, one after the other, against the same database:
-  production   gunicorn with --workers sync workers (default 4), JOBBRO_PRODUCTION=1, a generated secret key,
-               collected static files, behind a pretend TLS proxy (JOBBRO_PROXY_SSL_HEADER=X-Forwarded-Proto, sent
-               by the client), as bin/serve runs it;
+  production   `bin/serve all`: migrations, static files collected (into JOBBRO_DATA_DIR/load-bench-static),
+               then gunicorn with jobbro/gunicorn_conf.py (its workers, or --workers) and the task worker beside
+               it; JOBBRO_PRODUCTION=1, a generated secret key, behind a pretend TLS proxy
+               (JOBBRO_PROXY_SSL_HEADER=X-Forwarded-Proto, sent by the client);
   development  `manage.py runserver --noreload` with JOBBRO_DEBUG=1, as bin/demo runs it.
 Each listens on a free port on 127.0.0.1 only and is stopped when its run ends (or the benchmark fails).
 
@@ -48,7 +49,6 @@ import os
 import random
 import re
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -70,11 +70,11 @@ sys.path.insert(0, str(BENCH))
 import databases  # noqa: E402
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
-GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 HOST = "127.0.0.1"  # the servers listen here only, and the clients only ever ask here
 MAX_USERS = 200
 MAX_SECONDS = 30 * 60
 REQUEST_TIMEOUT = 60
+START_SECONDS = 300  # bin/serve checks the set-up and collects the static files before gunicorn listens
 
 # Virtual users per role, out of 50: mostly job brokers, as in a programme.
 ROLE_SHARES = {"job_broker": 40, "coordinator": 6, "manager": 4}
@@ -260,7 +260,7 @@ class Server:
             self.process = subprocess.Popen(
                 self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise SystemExit(
@@ -275,7 +275,7 @@ class Server:
             except requests.RequestException:  # not listening yet, or still loading
                 pass
             time.sleep(0.5)
-        raise SystemExit(f"{self.label} server did not answer within 120 s; see {self.log}")
+        raise SystemExit(f"{self.label} server did not answer within {START_SECONDS} s; see {self.log}")
 
     def stop(self):
         if self.process and self.process.poll() is None:
@@ -294,8 +294,11 @@ def dev_keys():
     return json.loads(path.read_text())
 
 
-def production_server(url, workers, static_root):
+def production_server(url, workers, threads):
+    """`bin/serve all` in production mode: migrations and static files, then gunicorn (jobbro/gunicorn_conf.py) and
+    the task worker, which refreshes the report facts off the request path."""
     keys = dev_keys()
+    port = free_port()
     env = {
         **base_env(url),
         "JOBBRO_PRODUCTION": "1",
@@ -305,12 +308,17 @@ def production_server(url, workers, static_root):
         "JOBBRO_CPR_HASH_KEY": keys["cpr_hash_key"],
         "JOBBRO_ALLOWED_HOSTS": HOST,
         "JOBBRO_PROXY_SSL_HEADER": "X-Forwarded-Proto",
-        "JOBBRO_STATIC_ROOT": str(static_root),
+        "JOBBRO_STATIC_ROOT": str(data_dir() / "load-bench-static"),
+        "JOBBRO_BIND": f"{HOST}:{port}",
     }
-    manage(env, "collectstatic", "--noinput", "-v0")
-    port = free_port()
-    command = [GUNICORN, "jobbro.wsgi", "-w", str(workers), "-b", f"{HOST}:{port}"]
-    return Server("production", f"gunicorn, {workers} workers", command, env, "https", port)
+    if workers:
+        env["JOBBRO_WEB_WORKERS"] = str(workers)
+    shown = f"{workers} workers" if workers else "its default workers"
+    if threads:
+        # gunicorn reads GUNICORN_CMD_ARGS over its configuration file: threads without changing bin/serve.
+        env["GUNICORN_CMD_ARGS"] = f"--threads {threads}"
+        shown += f" × {threads} threads"
+    return Server("production", f"bin/serve all, {shown}", [str(ROOT / "bin" / "serve"), "all"], env, "https", port)
 
 
 def development_server(url):
@@ -492,6 +500,37 @@ class Result:
     sign_in: list
     load_before: float
     load_after: float
+    in_app: list = field(default_factory=list)  # (page, seconds) from the access log: the time in a worker
+
+
+ACCESS_LINE = re.compile(r'"(GET|POST) (/\S*) HTTP/[\d.]+" (\d{3}) \S+ (\d+)ms')
+PAGE_OF_PATH = [
+    ("GET", re.compile(r"/today/$"), "today"),
+    ("GET", re.compile(r"/caseload/$"), "caseload"),
+    ("GET", re.compile(r"/citizens/$"), "citizen list"),
+    ("GET", re.compile(r"/citizens/\d+/$"), "citizen"),
+    ("GET", re.compile(r"/hours/$"), "hours page"),
+    ("POST", re.compile(r"/hours/.+"), "save hours"),
+    ("GET", re.compile(r"/openings/$"), "board"),
+    ("GET", re.compile(r"/(reports/[\w-]+|result-goals)/$"), "report"),
+]
+
+
+def time_in_app(log, offset):
+    """(page, seconds) for each request gunicorn's access log lists after `offset`: how long a worker spent on it,
+    without the wait for a free worker that the client's time includes."""
+    with log.open(errors="replace") as lines:
+        lines.seek(offset)
+        found = []
+        for line in lines:
+            match = ACCESS_LINE.search(line)
+            if not match:
+                continue
+            method, path, _status, millis = match.groups()
+            page = next((page for m, pattern, page in PAGE_OF_PATH if m == method and pattern.match(path)), None)
+            if page:
+                found.append((page, int(millis) / 1000))
+        return found
 
 
 def measure(server, staff, password, reports, args):
@@ -502,7 +541,7 @@ def measure(server, staff, password, reports, args):
     ]
     sign_in = []
     # Staff arrive a few at a time: 50 password checks at once would only queue behind each other.
-    arriving = threading.Semaphore(args.workers)
+    arriving = threading.Semaphore(4)
 
     def prepare(user):
         with arriving:
@@ -514,10 +553,14 @@ def measure(server, staff, password, reports, args):
     in_parallel(prepare, users)
     samples = []
     load_before = os.getloadavg()[0]
+    log_offset = server.log.stat().st_size
     start = time.monotonic() + 1
     stop = start + args.seconds
     in_parallel(lambda user: user.run(start, stop, args.think, samples), users)
-    return Result(server, samples, time.monotonic() - start, sign_in, load_before, os.getloadavg()[0])
+    result = Result(server, samples, time.monotonic() - start, sign_in, load_before, os.getloadavg()[0])
+    time.sleep(1)  # the last lines of the access log
+    result.in_app = time_in_app(server.log, log_offset)
+    return result
 
 
 # --- Printing ------------------------------------------------------------------------------------------------------
@@ -565,6 +608,11 @@ def report(results, args):
                 f"{triple(times)} (n={len(times):,}{f', {errors} errors' if errors else ''})" if times else "–"
             )
         row(f"  {page}", cells)
+    if any(r.in_app for r in results):
+        print("time in a worker, from the access log (the rest of the client's time is the wait for a free worker):")
+        row("all pages p50/p95/p99 ms", [triple(t for _p, t in r.in_app) if r.in_app else "–" for r in results])
+        for page in PAGE_ORDER:
+            row(f"  {page}", [triple(t for p, t in r.in_app if p == page) if r.in_app else "–" for r in results])
     row(
         "sign-in p50/p95 ms, untimed",
         [f"{ms(percentile(sorted(r.sign_in), 0.5))} / {ms(percentile(sorted(r.sign_in), 0.95))}" for r in results],
@@ -590,7 +638,8 @@ def main():
         default=2.0,
         help="mean pause between a user's clicks in seconds, drawn from 0.5–1.5× (default 2; 0: none)",
     )
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers for the production server (default 4)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers for the production server (default: bin/serve's)")
+    parser.add_argument("--threads", type=int, help="threads per gunicorn worker (default: bin/serve's)")
     parser.add_argument("--citizens", type=int, default=10_000, help="demo citizens to build (default 10,000)")
     parser.add_argument("--keep", metavar="NAME", help="build into database NAME and keep it afterwards")
     parser.add_argument("--reuse", metavar="NAME", help="measure on database NAME, built earlier with --keep")
@@ -603,7 +652,6 @@ def main():
         parser.error(f"--users 1–{MAX_USERS}, --seconds up to {MAX_SECONDS}, --think 0 or more")
     args.database = args.reuse or args.keep or f"jobbro_load_{os.getpid()}"
     url = f"{databases.POSTGRES}/{args.database}"
-    static_root = Path(f"/tmp/jobbro-load-static-{os.getpid()}")
     servers = []
     try:
         if args.reuse:
@@ -619,7 +667,7 @@ def main():
             flush=True,
         )
         if args.only != "development":
-            servers.append(production_server(url, args.workers, static_root))
+            servers.append(production_server(url, args.workers, args.threads))
         if args.only != "production":
             servers.append(development_server(url))
         results = []
@@ -636,7 +684,6 @@ def main():
     finally:
         for server in servers:
             server.stop()
-        shutil.rmtree(static_root, ignore_errors=True)
         if not args.keep and not args.reuse:
             admin(f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)")
 

@@ -88,9 +88,3 @@ CITIZEN_MODELS_WITHOUT_KEY = ("audit.ChangeLog",)
 def group_of(name):
     """The groups a field name is in: one, for a classified field."""
     return [group for group, names in GROUPS.items() if name in names]
-
-
-def case_note_fields(model):
-    """The names of the model's fields that hold case notes."""
-    label = model._meta.label
-    return [name.rsplit(".", 1)[1] for name in CASE_NOTES if name.rsplit(".", 1)[0] == label]

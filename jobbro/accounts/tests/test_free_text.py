@@ -68,8 +68,3 @@ def test_a_new_unclassified_field_would_fail(monkeypatch):
     monkeypatch.setitem(free_text.GROUPS, "case_notes", free_text.CASE_NOTES)
     assert not free_text.group_of("cases.StepChange.note")
     assert "cases.StepChange.note" in free_text_field_names()
-
-
-def test_case_note_fields_per_model():
-    assert free_text.case_note_fields(apps.get_model("cases", "StepChange")) == ["note"]
-    assert free_text.case_note_fields(apps.get_model("people", "CVEntry")) == []

@@ -44,10 +44,17 @@ def _steps(enrolments):
 
 def _placements(enrolments):
     for p in Placement.objects.filter(enrolment__in=enrolments).select_related("company"):
-        yield Event(p.starts_on, "placement", _("Placement started: %(kind)s") % {"kind": p.get_kind_display()}, str(p.company))
+        yield Event(
+            p.starts_on, "placement", _("Placement started: %(kind)s") % {"kind": p.get_kind_display()}, str(p.company)
+        )
         if p.ended_on:
-            yield Event(p.ended_on, "placement", _("Placement ended: %(company)s") % {"company": p.company},
-                        p.get_end_reason_display(), p.end_note)
+            yield Event(
+                p.ended_on,
+                "placement",
+                _("Placement ended: %(company)s") % {"company": p.company},
+                p.get_end_reason_display(),
+                p.end_note,
+            )
 
 
 def _contacts(enrolments):
@@ -67,8 +74,12 @@ def _hours(enrolments):
         Timesheet.objects.filter(placement__enrolment__in=enrolments)
         .annotate(month=TruncMonth("week_start"))
         .values("month")
-        .annotate(last_week=Max("week_start"), ordinary=Sum("ordinary_hours"), internship=Sum("internship_hours"),
-                  weeks=Count("week_start", distinct=True))
+        .annotate(
+            last_week=Max("week_start"),
+            ordinary=Sum("ordinary_hours"),
+            internship=Sum("internship_hours"),
+            weeks=Count("week_start", distinct=True),
+        )
     )
     for month in months:
         detail = ngettext(

@@ -583,6 +583,15 @@ def triple(values):
     return f"{ms(percentile(values, 0.50))} / {ms(percentile(values, 0.95))} / {ms(percentile(values, 0.99))}"
 
 
+def in_app_cell(in_app, page):
+    """p50/p95/p99 of a page's time in a worker, and its share of all the workers' time."""
+    if not in_app:
+        return "–"
+    times = [t for p, t in in_app if p == page]
+    share = sum(times) / (sum(t for _p, t in in_app) or 1)
+    return f"{triple(times)} ({share:.0%} of the time)"
+
+
 def report(results, args):
     width = 44
     print()
@@ -612,7 +621,7 @@ def report(results, args):
         print("time in a worker, from the access log (the rest of the client's time is the wait for a free worker):")
         row("all pages p50/p95/p99 ms", [triple(t for _p, t in r.in_app) if r.in_app else "–" for r in results])
         for page in PAGE_ORDER:
-            row(f"  {page}", [triple(t for p, t in r.in_app if p == page) if r.in_app else "–" for r in results])
+            row(f"  {page}", [in_app_cell(r.in_app, page) for r in results])
     row(
         "sign-in p50/p95 ms, untimed",
         [f"{ms(percentile(sorted(r.sign_in), 0.5))} / {ms(percentile(sorted(r.sign_in), 0.95))}" for r in results],

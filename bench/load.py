@@ -593,7 +593,7 @@ def in_app_cell(in_app, page):
 
 
 def report(results, args):
-    width = 44
+    width = 52
     print()
     print(
         f"{args.users} users, {args.seconds:.0f} s per server, think time {0.5 * args.think:g}–{1.5 * args.think:g} s, "

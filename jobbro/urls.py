@@ -2,9 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from jobbro.web import health
-
 from jobbro.accounts import views as account_views
+from jobbro.web import health
 
 urlpatterns = [
     path("login/", account_views.SignInView.as_view(), name="login"),

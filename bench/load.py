@@ -7,8 +7,8 @@
 
 The database is built first and never timed: created on JOBBRO_BENCH_POSTGRES (default
 postgres://postgres@127.0.0.1:5432), migrated, and loaded with `manage.py load_demo --citizens 10000`
-(--citizens). With --reuse it is only migrated to the tree's latest schema. Either way it is ANALYZEd. The demo's keys for CPR numbers are
-the development keys in JOBBRO_DATA_DIR (default var/), which both servers are given.
+(--citizens). With --reuse it is only migrated to the tree's latest schema. Either way it is ANALYZEd. The demo's
+keys for CPR numbers are the development keys in JOBBRO_DATA_DIR (default var/), which both servers are given.
 
 The staff (also set up untimed): the demo makes a job broker per 30 citizens; the users are real demo job brokers
 with a caseload (active citizens, and a placement that ran last week so the hours page has rows), and the demo's
@@ -39,8 +39,11 @@ with no pauses). The pages:
   save hours    POST of one row of /hours/ as the browser's HTMX does, with new hours (job brokers)
   board         /openings/, the small-jobs board               (everyone)
   report        /result-goals/ for job brokers; a report page, each of the eight in turn, for the others
-A request counts as an error if it raises, or answers other than 200 (a redirect would be to the sign-in page). Printed per
-server, side by side: requests, requests/s, errors, and p50/p95/p99 over all requests and per page.
+A request counts as an error if it raises, or answers other than 200 (a redirect would be to the sign-in page).
+Printed per server, side by side: requests, requests/s, errors, and p50/p95/p99 over all requests and per page;
+for the production server also each page's time in a worker from gunicorn's access log, and its share of all the
+workers' time (the client's time minus that is the wait for a free worker). --workers and --threads try other
+gunicorn settings through JOBBRO_WEB_WORKERS and GUNICORN_CMD_ARGS, without changing bin/serve.
 """
 
 import argparse

@@ -110,9 +110,29 @@ def _figure(width=7.5, height=3.2):
     return figure, axes
 
 
+# A chart with a bar per person (a job broker, say) draws them all while a reader can take them in, and beyond that
+# only both ends of the ranking: hundreds of bars are unreadable and cost matplotlib seconds. The table keeps every row.
+ALL_BARS_UP_TO = 25
+BARS_AT_EACH_END = 10
+
+
+def both_ends(items, measure, *, each_end=BARS_AT_EACH_END, all_up_to=ALL_BARS_UP_TO):
+    """The items a chart draws: all of them, in their own order, when there are at most `all_up_to`; otherwise
+    (most, fewest): the `each_end` with the highest `measure`, highest first, and the `each_end` with the lowest,
+    also highest first so the whole chart reads as one ranking. Ties keep the items' own order."""
+    items = list(items)
+    if len(items) <= all_up_to:
+        return items, []
+    ranked = sorted(items, key=measure, reverse=True)  # sorted() is stable: equal measures keep the given order
+    return ranked[:each_end], ranked[-each_end:]
+
+
 @kept_by_input
-def bars(categories, series, *, description, ylabel="", stacked=False, horizontal=False):
-    """Grouped (or stacked) bars: `series` maps a label to one value per category."""
+def bars(categories, series, *, description, ylabel="", stacked=False, horizontal=False, title="", sections=()):
+    """Grouped (or stacked) bars: `series` maps a label to one value per category.
+
+    `sections` (horizontal bars only) names consecutive runs of categories as (label, number of categories): a
+    dashed line parts each run from the next and its label stands beside it, right of the plot."""
     figure, axes = _figure(height=max(3.2, 0.35 * len(categories)) if horizontal else 3.2)
     count = max(len(series), 1)
     width = 0.8 / (1 if stacked else count)
@@ -131,14 +151,29 @@ def bars(categories, series, *, description, ylabel="", stacked=False, horizonta
         axes.invert_yaxis()
         axes.xaxis.set_major_formatter(_localised)
         axes.set_xlabel(str(ylabel))
+        _sections(axes, sections)
     else:
         labels = [str(c) for c in categories]
         # Slant the labels when they would run into each other (many bars, or long site names).
         crowded = len(labels) > 5 or sum(len(label) for label in labels) > 12 * len(labels)
         axes.set_xticks(range(len(labels)), labels, rotation=20 if crowded else 0, ha="right" if crowded else "center")
         axes.set_ylabel(str(ylabel))
+    if title:
+        axes.set_title(str(title), loc="left", fontsize=10)
     _legend(axes, len(series))
     return _svg(figure, description)
+
+
+def _sections(axes, sections):
+    first = 0
+    for index, (label, size) in enumerate(sections):
+        if index:
+            axes.axhline(first - 0.5, color=COLOURS[4], linewidth=0.8, linestyle="--")
+        if label:
+            # Beside the plot (x in axes fractions, y in bar positions): never over a bar or the legend.
+            axes.text(1.02, first + (size - 1) / 2, str(label), transform=axes.get_yaxis_transform(),
+                      ha="left", va="center", fontsize=9, color=COLOURS[4])
+        first += size
 
 
 def _legend(axes, entries):

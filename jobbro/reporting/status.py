@@ -201,19 +201,55 @@ def small_jobs_table(scope):
     )
 
 
+WORK_FIGURES = ("ordinary_hours", "internship", "wage_subsidy")
+
+
+def _in_work(row):
+    """What the chart ranks job brokers by: its three figures added up (a citizen in two of them counts twice)."""
+    return sum(row.cells[FIGURES.index(figure)] for figure in WORK_FIGURES)
+
+
 def work_chart(table):
-    broker_rows = [row for row in table.rows if row.key != TOTAL_KEY]
+    """Bars per job broker for the figures in work; with many job brokers only both ends of the ranking (see
+    charts.both_ends), and citizens without a job broker always last. The table holds every job broker."""
+    brokers = [row for row in table.rows if row.key not in (TOTAL_KEY, NO_BROKER_KEY)]
+    unassigned = [row for row in table.rows if row.key == NO_BROKER_KEY]
+    most, fewest = charts.both_ends(brokers, _in_work)
+    shown = [*most, *fewest, *unassigned]
     series = {
-        table.columns[index]: [row.cells[index] for row in broker_rows]
-        for index in (FIGURES.index("ordinary_hours"), FIGURES.index("internship"), FIGURES.index("wage_subsidy"))
+        table.columns[FIGURES.index(figure)]: [row.cells[FIGURES.index(figure)] for row in shown]
+        for figure in WORK_FIGURES
     }
+    if not fewest:
+        return charts.bars(
+            [row.label for row in shown],
+            series,
+            horizontal=True,
+            ylabel=gettext("Citizens"),
+            description=gettext("Bars for each job broker: citizens in ordinary hours, in an internship and in wage "
+                                "subsidy during the fortnight, as in the status table."),
+        )
+    counts = {"shown": len(most) + len(fewest), "all": len(brokers), "each_end": len(most)}
+    sections = [
+        (gettext("The %(each_end)s with the most") % counts, len(most)),
+        (gettext("The %(each_end)s with the fewest") % counts, len(fewest)),
+    ]
+    description = gettext(
+        "Bars for %(shown)s of %(all)s job brokers: the %(each_end)s with the most and the %(each_end)s with the "
+        "fewest citizens in ordinary hours, in an internship and in wage subsidy during the fortnight (the three "
+        "added up). The status table has every job broker."
+    ) % counts
+    if unassigned:
+        sections.append(("", len(unassigned)))
+        description += " " + gettext("The last bar is the citizens without a job broker.")
     return charts.bars(
-        [row.label for row in broker_rows],
+        [row.label for row in shown],
         series,
         horizontal=True,
         ylabel=gettext("Citizens"),
-        description=gettext("Bars for each job broker: citizens in ordinary hours, in an internship and in wage "
-                            "subsidy during the fortnight, as in the status table."),
+        title=gettext("%(shown)s of %(all)s job brokers") % counts,
+        sections=tuple(sections),
+        description=description,
     )
 
 

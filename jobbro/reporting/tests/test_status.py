@@ -1,11 +1,13 @@
 """Fortnightly status: per job broker as of the date, the 14 days ending on it, and the programme's small jobs."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -13,7 +15,7 @@ from hypothesis import strategies as st
 from jobbro.cases.models import AssignmentChange, Enrolment, Placement, PlacementKind, Timesheet
 from jobbro.companies.models import Opening
 from jobbro.conftest import rolled_back
-from jobbro.reporting import facts, status
+from jobbro.reporting import charts, facts, status
 from jobbro.reporting.base import Report, Scope
 from jobbro.reporting.tests import factories as f
 from jobbro.reporting.tests.factories import days
@@ -448,3 +450,127 @@ def test_each_figure_equals_the_plain_count_over_the_rows(db, enrolments, openin
         assert table.row("total").cells == total
         assert [row.cells[0] for row in small_jobs.rows] == plain_small_jobs(programme, on)
         assert table.problems() == [] and small_jobs.problems() == []
+
+
+# --- The chart: every job broker while a reader can take them in, both ends of the ranking beyond that ------------
+
+
+def broker_table(in_work, *, unassigned=None):
+    """A status table with one job broker per entry of `in_work` (their ordinary hours; the other work figures 0),
+    named "Broker 01", "Broker 02", … in that order, and the total row the report adds."""
+    rows = [status.Row(status.broker_key(n), f"Broker {n:02}", [0, value, 0, 0, 0]) for n, value in enumerate(in_work, 1)]
+    if unassigned is not None:
+        rows.append(status.Row(status.NO_BROKER_KEY, "No job broker", [0, unassigned, 0, 0, 0]))
+    total = sum(in_work) + (unassigned or 0)
+    rows.append(status.Row(status.TOTAL_KEY, "Total", [0, total, 0, 0, 0]))
+    return status.Table(key="status", title="Status", columns=["C", "Ordinary", "Internship", "Wage", "S"], rows=rows)
+
+
+def drawn_labels(chart):
+    """The tick labels on the chart's category axis, top to bottom: one per group of bars."""
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", chart.svg)
+    return [text for text in texts if text.startswith("Broker ") or text == "No job broker"]
+
+
+def bars_drawn(chart):
+    """The bars matplotlib drew: the patches clipped to the plot (the backgrounds and legend swatches are not)."""
+    return len(re.findall(r'<g id="patch_\d+">\s*<path [^>]*clip-path=', chart.svg))
+
+
+def test_with_40_job_brokers_the_chart_draws_the_10_with_the_most_and_the_10_with_the_fewest():
+    # Broker n has n citizens in ordinary hours, shuffled so that table order is not ranking order.
+    values = [(7 * n) % 41 for n in range(1, 41)]  # a permutation of 1..40
+    chart = status.work_chart(broker_table(values))
+    by_label = {f"Broker {n:02}": value for n, value in enumerate(values, 1)}
+    labels = drawn_labels(chart)
+    assert len(labels) == 20
+    assert [by_label[label] for label in labels] == [*range(40, 30, -1), *range(10, 0, -1)]
+    assert "20 of 40 job brokers" in chart.svg
+    assert "The 10 with the most" in chart.svg and "The 10 with the fewest" in chart.svg
+    assert chart.description.startswith("Bars for 20 of 40 job brokers: the 10 with the most and the 10 with the fewest")
+
+
+def test_the_chart_draws_a_bar_per_figure_only_for_the_job_brokers_shown():
+    many = status.work_chart(broker_table(list(range(1, 41))))
+    few = status.work_chart(broker_table([1, 2, 3, 4, 5]))
+    # Three figures per job broker, each its own bar (a bar of 0 too).
+    assert bars_drawn(many) == 3 * 20
+    assert bars_drawn(few) == 3 * 5
+
+
+def test_with_few_job_brokers_the_chart_draws_them_all_in_the_tables_order():
+    chart = status.work_chart(broker_table([5, 1, 4, 2, 3]))
+    assert drawn_labels(chart) == ["Broker 01", "Broker 02", "Broker 03", "Broker 04", "Broker 05"]
+    assert " of " not in chart.svg and "with the most" not in chart.svg
+    assert chart.description.startswith("Bars for each job broker")
+
+
+def test_25_job_brokers_are_all_drawn_and_26_are_not():
+    assert len(drawn_labels(status.work_chart(broker_table(list(range(25)))))) == 25
+    assert len(drawn_labels(status.work_chart(broker_table(list(range(26)))))) == 20
+
+
+def test_the_ranking_adds_up_the_three_figures_the_chart_shows_and_not_the_caseload():
+    rows = [
+        status.Row(status.broker_key(n), f"Broker {n:02}", [100 - n, n % 3, n % 5, n % 7, 50]) for n in range(1, 31)
+    ]
+    rows.append(status.Row(status.TOTAL_KEY, "Total", [0, 0, 0, 0, 0]))
+    table = status.Table(key="status", title="Status", columns=["C", "O", "I", "W", "S"], rows=rows)
+    in_work = {f"Broker {n:02}": n % 3 + n % 5 + n % 7 for n in range(1, 31)}
+    labels = drawn_labels(status.work_chart(table))
+    ranked = sorted(in_work.values(), reverse=True)
+    assert [in_work[label] for label in labels] == ranked[:10] + ranked[-10:]
+
+
+def test_citizens_without_a_job_broker_are_always_the_last_bar_and_not_counted_as_a_job_broker():
+    chart = status.work_chart(broker_table(list(range(1, 41)), unassigned=1000))
+    labels = drawn_labels(chart)
+    assert len(labels) == 21 and labels[-1] == "No job broker"
+    assert "Broker 40" in labels and "Broker 30" not in labels, "the 1,000 unassigned do not push a broker out"
+    assert "20 of 40 job brokers" in chart.svg
+    assert chart.description.endswith("The last bar is the citizens without a job broker.")
+
+
+def test_the_chart_says_how_many_of_how_many_in_danish():
+    with translation.override("da"):
+        chart = status.work_chart(broker_table(list(range(1, 41))))
+    assert "20 af 40 jobformidlere" in chart.svg
+    assert "De 10 med flest" in chart.svg and "De 10 med færrest" in chart.svg
+    assert chart.description.startswith("Søjler for 20 af 40 jobformidlere: de 10 med flest og de 10 med færrest")
+
+
+@given(st.lists(st.integers(0, 30), min_size=0, max_size=60))
+def test_both_ends_are_the_highest_and_the_lowest_and_keep_every_item_when_few(values):
+    items = list(enumerate(values))
+    most, fewest = charts.both_ends(items, lambda item: item[1], each_end=10, all_up_to=25)
+    if len(items) <= 25:
+        assert most == items and fewest == []
+        return
+    assert len(most) == len(fewest) == 10
+    ranked = sorted(values, reverse=True)
+    assert [value for _n, value in most] == ranked[:10]
+    assert [value for _n, value in fewest] == ranked[-10:]
+    # Nothing drawn twice, and equal measures keep the table's order.
+    assert len({n for n, _value in most + fewest}) == 20
+    for group in (most, fewest):
+        for (n, value), (m, other) in zip(group, group[1:], strict=False):
+            assert value > other or (value == other and n < m)
+
+
+def test_the_report_keeps_every_job_broker_in_the_table_and_checks_them_all(world):
+    programme, sites, *_rest = world
+    company = f.company()
+    brokers = [f.broker(f"broker{n:02}") for n in range(30)]
+    for n, broker in enumerate(brokers):
+        for _ in range(n % 3 + 1):
+            enrolment = f.enrolment(sites[n % 2], D(2025, 1, 6), job_broker=broker)
+            f.placement(enrolment, company, PlacementKind.WAGE_SUBSIDY, D(2025, 3, 3))
+    report = status.build(scope_of(programme, sites))
+    table = report.tables[0]
+    assert len(table.rows) == 31 and table.problems() == []
+    assert table.row(status.TOTAL_KEY).cells[WAGE_SUBSIDY] == sum(n % 3 + 1 for n in range(30))
+    assert "20 of 30 job brokers" in report.charts[0].svg
+    drawn = re.findall(r"<text[^>]*>(broker\d\d)</text>", report.charts[0].svg)
+    assert len(drawn) == 20
+    assert {int(name[-2:]) % 3 for name in drawn[:10]} == {2}, "the 10 with 3 citizens in wage subsidy first"
+    assert {int(name[-2:]) % 3 for name in drawn[10:]} == {0}, "the 10 with 1 last"

@@ -29,16 +29,20 @@ from jobbro.reporting.base import Chart  # noqa: E402
 COLOURS = ["#0059b3", "#e5a000", "#358000", "#b0006b", "#5c5c5c", "#00818a", "#8a3ffc", "#a05a00"]
 LIGHT_COLOURS = {"green": "#358000", "amber": "#e5a000", "red": "#c4001c", "none": "#b0b0b0"}
 
-plt.rcParams.update({
-    "svg.fonttype": "none",  # text stays text: selectable, and styled by the page's font
-    "font.family": "sans-serif",
-    "font.size": 10,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.prop_cycle": matplotlib.cycler(color=COLOURS),
-})
+plt.rcParams.update(
+    {
+        "svg.fonttype": "none",  # text stays text: selectable, and styled by the page's font
+        "font.family": "sans-serif",
+        "font.size": 10,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.prop_cycle": matplotlib.cycler(color=COLOURS),
+    }
+)
 
-_localised = FuncFormatter(lambda value, _position: number_format(value, decimal_pos=None if value != int(value) else 0))
+_localised = FuncFormatter(
+    lambda value, _position: number_format(value, decimal_pos=None if value != int(value) else 0)
+)
 
 
 # Charts kept per server process, by everything their drawing depends on (see `kept_by_input`). A report page's
@@ -97,10 +101,12 @@ def _svg(figure, description):
     plt.close(figure)
     svg = buffer.getvalue()
     # Drop the XML prolog so the SVG can be inlined in HTML.
-    svg = svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg") :]
     # matplotlib's one style rule (round line joins) becomes inherited attributes on the root: the page's
     # Content-Security-Policy refuses inline <style> elements.
-    svg = _STYLE_ELEMENT.sub("", svg, count=1).replace("<svg ", '<svg stroke-linejoin="round" stroke-linecap="butt" ', 1)
+    svg = _STYLE_ELEMENT.sub("", svg, count=1).replace(
+        "<svg ", '<svg stroke-linejoin="round" stroke-linecap="butt" ', 1
+    )
     return Chart(svg=svg, description=str(description))
 
 
@@ -171,8 +177,16 @@ def _sections(axes, sections):
             axes.axhline(first - 0.5, color=COLOURS[4], linewidth=0.8, linestyle="--")
         if label:
             # Beside the plot (x in axes fractions, y in bar positions): never over a bar or the legend.
-            axes.text(1.02, first + (size - 1) / 2, str(label), transform=axes.get_yaxis_transform(),
-                      ha="left", va="center", fontsize=9, color=COLOURS[4])
+            axes.text(
+                1.02,
+                first + (size - 1) / 2,
+                str(label),
+                transform=axes.get_yaxis_transform(),
+                ha="left",
+                va="center",
+                fontsize=9,
+                color=COLOURS[4],
+            )
         first += size
 
 
@@ -199,12 +213,18 @@ def lines(dates, series, *, description, ylabel="", targets=(), forecasts=(), st
         else:
             axes.plot(dates, values, label=label, color=colours[label])
     for day, value, label, series_label in targets:
-        axes.plot([day], [float(value)], marker="D", linestyle="none", color=colours.get(series_label, "#333333"), label=label)
+        axes.plot(
+            [day], [float(value)], marker="D", linestyle="none", color=colours.get(series_label, "#333333"), label=label
+        )
     for series_label, days, values, label in forecasts:
-        axes.plot(days, [float(v) for v in values], linestyle="--", color=colours.get(series_label, "#333333"), label=label)
+        axes.plot(
+            days, [float(v) for v in values], linestyle="--", color=colours.get(series_label, "#333333"), label=label
+        )
     axes.set_ylabel(str(ylabel))
     if dates:
-        axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _p: date_format(matplotlib.dates.num2date(value).date(), "SHORT_DATE_FORMAT")))
+        axes.xaxis.set_major_formatter(
+            FuncFormatter(lambda value, _p: date_format(matplotlib.dates.num2date(value).date(), "SHORT_DATE_FORMAT"))
+        )
         figure.autofmt_xdate()
     _legend(axes, len(series) + len(targets) + len(forecasts))
     return _svg(figure, description)
@@ -228,7 +248,11 @@ def curve(xs, series, *, description, xlabel="", ylabel="", percent=False):
 def lights(rows, columns, grid, *, description):
     """A grid of traffic lights: `grid[r][c]` is 'green', 'amber', 'red' or 'none'."""
     figure, axes = plt.subplots(figsize=(max(4, 1.1 * len(columns) + 3), 0.4 * len(rows) + 1))
-    points = [(c, r, LIGHT_COLOURS.get(light, LIGHT_COLOURS["none"])) for r, row in enumerate(grid) for c, light in enumerate(row)]
+    points = [
+        (c, r, LIGHT_COLOURS.get(light, LIGHT_COLOURS["none"]))
+        for r, row in enumerate(grid)
+        for c, light in enumerate(row)
+    ]
     if points:
         xs, ys, colours = zip(*points, strict=True)
         # One scatter call for the whole grid: a call per cell costs a second on a fidelity table.

@@ -47,8 +47,10 @@ from jobbro.reporting.base import Report, Row, Table, with_job_broker_on
 from jobbro.reporting.facts import INTERNSHIP_KINDS
 
 TITLE = _("Fortnightly status")
-SUMMARY = _("The last 14 days per job broker: caseload, ordinary hours, internships, wage subsidy, placements "
-            "started, and the small jobs posted, filled and open.")
+SUMMARY = _(
+    "The last 14 days per job broker: caseload, ordinary hours, internships, wage subsidy, placements "
+    "started, and the small jobs posted, filled and open."
+)
 
 # A week is Monday to Sunday: a week starting up to six days before the fortnight still has days in it.
 DAYS_BEFORE_FIRST_OVERLAPPING_WEEK = 6
@@ -77,7 +79,9 @@ def _in_ordinary_hours(start, on):
 
 def _in_placement_of(kinds, start, on):
     return Placement.objects.filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gte=start), kind__in=kinds, starts_on__lte=on,
+        Q(ended_on__isnull=True) | Q(ended_on__gte=start),
+        kind__in=kinds,
+        starts_on__lte=on,
     ).values("enrolment")
 
 
@@ -101,7 +105,9 @@ def _counts(start, on):
 def counts_by_broker(scope):
     """{job broker's user id or None: {figure: count}} for every job broker with enrolments in scope."""
     grouped = (
-        with_job_broker_on(scope.enrolments(), scope.on).order_by().values("broker")
+        with_job_broker_on(scope.enrolments(), scope.on)
+        .order_by()
+        .values("broker")
         .annotate(**_counts(scope.fortnight_start, scope.on))
     )
     return {row["broker"]: {figure: row[figure] for figure in FIGURES} for row in grouped}
@@ -149,7 +155,10 @@ def _broker_label(user):
 
 
 def _period(scope):
-    return {"start": date_format(scope.fortnight_start, "SHORT_DATE_FORMAT"), "end": date_format(scope.on, "SHORT_DATE_FORMAT")}
+    return {
+        "start": date_format(scope.fortnight_start, "SHORT_DATE_FORMAT"),
+        "end": date_format(scope.on, "SHORT_DATE_FORMAT"),
+    }
 
 
 def status_table(scope):
@@ -177,7 +186,8 @@ def status_table(scope):
             "other columns cover %(start)s–%(end)s: ordinary paid hours registered for a week overlapping it; an "
             "internship (incl. hybrid) or wage subsidy running in it; a placement started in it. A citizen can be "
             "in ordinary hours and in an internship at the same time."
-        ) % _period(scope),
+        )
+        % _period(scope),
     )
 
 
@@ -197,7 +207,8 @@ def small_jobs_table(scope):
             "Small jobs belong to the whole programme: they are not split by site or job broker, and the sites "
             "chosen do not change these figures. New: posted %(start)s–%(end)s. Filled: filled %(start)s–%(end)s. "
             "Open: posted by %(end)s and neither filled nor closed by then."
-        ) % _period(scope),
+        )
+        % _period(scope),
     )
 
 
@@ -226,19 +237,24 @@ def work_chart(table):
             series,
             horizontal=True,
             ylabel=gettext("Citizens"),
-            description=gettext("Bars for each job broker: citizens in ordinary hours, in an internship and in wage "
-                                "subsidy during the fortnight, as in the status table."),
+            description=gettext(
+                "Bars for each job broker: citizens in ordinary hours, in an internship and in wage "
+                "subsidy during the fortnight, as in the status table."
+            ),
         )
     counts = {"shown": len(most) + len(fewest), "all": len(brokers), "each_end": len(most)}
     sections = [
         (gettext("The %(each_end)s with the most") % counts, len(most)),
         (gettext("The %(each_end)s with the fewest") % counts, len(fewest)),
     ]
-    description = gettext(
-        "Bars for %(shown)s of %(all)s job brokers: the %(each_end)s with the most and the %(each_end)s with the "
-        "fewest citizens in ordinary hours, in an internship and in wage subsidy during the fortnight (the three "
-        "added up). The status table has every job broker."
-    ) % counts
+    description = (
+        gettext(
+            "Bars for %(shown)s of %(all)s job brokers: the %(each_end)s with the most and the %(each_end)s with the "
+            "fewest citizens in ordinary hours, in an internship and in wage subsidy during the fortnight (the three "
+            "added up). The status table has every job broker."
+        )
+        % counts
+    )
     if unassigned:
         sections.append(("", len(unassigned)))
         description += " " + gettext("The last bar is the citizens without a job broker.")
@@ -263,9 +279,14 @@ def build(scope):
         charts=[work_chart(table)],
         notes=[
             gettext("The fortnight is the 14 days from %(start)s to %(end)s.") % _period(scope),
-            gettext("The job broker is the one assigned to the course on %(end)s; a change of job broker after "
-                    "that date does not move the citizen.") % _period(scope),
-            gettext("Internship hours never count as ordinary hours: ordinary hours and internships are counted "
-                    "apart, and a citizen can be in both."),
+            gettext(
+                "The job broker is the one assigned to the course on %(end)s; a change of job broker after "
+                "that date does not move the citizen."
+            )
+            % _period(scope),
+            gettext(
+                "Internship hours never count as ordinary hours: ordinary hours and internships are counted "
+                "apart, and a citizen can be in both."
+            ),
         ],
     )

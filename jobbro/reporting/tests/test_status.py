@@ -72,7 +72,9 @@ def test_when_the_fortnight_starts_on_a_monday_the_week_before_it_does_not_overl
     programme, sites, alice, _bob, company = world
     sunday = D(2025, 3, 16)  # the fortnight is Monday 3 March to Sunday 16 March
     for week in (D(2025, 2, 24), D(2025, 3, 3)):
-        job = f.placement(f.enrolment(sites[0], D(2025, 1, 6), job_broker=alice), company, PlacementKind.SMALL_JOB, D(2025, 2, 3))
+        job = f.placement(
+            f.enrolment(sites[0], D(2025, 1, 6), job_broker=alice), company, PlacementKind.SMALL_JOB, D(2025, 2, 3)
+        )
         f.week(job, week, ordinary=5)
 
     cells = row_of(status.status_table(scope_of(programme, sites, sunday)), status.broker_key(alice.pk))
@@ -128,7 +130,9 @@ def test_started_counts_placements_starting_within_the_14_days(world):
 
 def test_a_hybrid_internship_with_paid_hours_is_in_ordinary_hours_and_in_an_internship(world):
     programme, sites, alice, _bob, company = world
-    hybrid = f.placement(f.enrolment(sites[0], D(2025, 1, 6), job_broker=alice), company, PlacementKind.HYBRID_INTERNSHIP, D(2025, 2, 3))
+    hybrid = f.placement(
+        f.enrolment(sites[0], D(2025, 1, 6), job_broker=alice), company, PlacementKind.HYBRID_INTERNSHIP, D(2025, 2, 3)
+    )
     f.week(hybrid, D(2025, 3, 3), ordinary=4, internship=10)
 
     cells = row_of(status.status_table(scope_of(programme, sites)), status.broker_key(alice.pk))
@@ -203,7 +207,9 @@ def test_without_any_job_broker_history_the_enrolment_field_is_used(world):
     table = status.status_table(scope_of(programme, sites))
 
     assert [(row.key, row.cells[CASELOAD]) for row in table.rows] == [
-        (status.broker_key(bob.pk), 1), ("no-broker", 1), ("total", 2),
+        (status.broker_key(bob.pk), 1),
+        ("no-broker", 1),
+        ("total", 2),
     ]
 
 
@@ -253,9 +259,13 @@ def test_small_jobs_do_not_depend_on_the_sites_chosen(world):
 
 def test_the_report_has_both_tables_a_chart_and_no_problems_on_consistent_data(world):
     programme, sites, alice, bob, company = world
-    job = f.placement(f.enrolment(sites[0], D(2025, 1, 6), job_broker=alice), company, PlacementKind.SMALL_JOB, D(2025, 2, 3))
+    job = f.placement(
+        f.enrolment(sites[0], D(2025, 1, 6), job_broker=alice), company, PlacementKind.SMALL_JOB, D(2025, 2, 3)
+    )
     f.week(job, D(2025, 3, 3), ordinary=6)
-    f.placement(f.enrolment(sites[1], D(2025, 1, 6), job_broker=bob), company, PlacementKind.WAGE_SUBSIDY, D(2025, 3, 3))
+    f.placement(
+        f.enrolment(sites[1], D(2025, 1, 6), job_broker=bob), company, PlacementKind.WAGE_SUBSIDY, D(2025, 3, 3)
+    )
     f.enrolment(sites[1], D(2025, 1, 6))
     f.opening(company, programme, D(2025, 3, 3))
 
@@ -290,33 +300,49 @@ def test_the_empty_programme_has_only_a_total_row_of_zeros(world):
 # --- Property: every figure is the plain count over the raw rows ------------------------------------------------
 
 BASE = D(2025, 1, 6)  # a Monday
-KINDS = [PlacementKind.INTERNSHIP, PlacementKind.HYBRID_INTERNSHIP, PlacementKind.WAGE_SUBSIDY,
-         PlacementKind.SMALL_JOB, PlacementKind.ORDINARY_JOB]
+KINDS = [
+    PlacementKind.INTERNSHIP,
+    PlacementKind.HYBRID_INTERNSHIP,
+    PlacementKind.WAGE_SUBSIDY,
+    PlacementKind.SMALL_JOB,
+    PlacementKind.ORDINARY_JOB,
+]
 
-placement_spec = st.fixed_dictionaries({
-    "kind": st.sampled_from(KINDS),
-    "starts_after": st.integers(0, 50),
-    "length": st.one_of(st.none(), st.integers(0, 40)),
-    "weeks": st.lists(
-        st.tuples(st.integers(-1, 8), st.sampled_from([Decimal("0"), Decimal("4.5")]), st.sampled_from([Decimal("0"), Decimal("10")])),
-        max_size=3, unique_by=lambda w: w[0],
-    ),
-})
-enrolment_spec = st.fixed_dictionaries({
-    "site": st.integers(0, 1),
-    "referred_after": st.integers(0, 40),
-    "length": st.one_of(st.none(), st.integers(0, 100)),
-    "broker": st.one_of(st.none(), st.integers(0, 2)),
-    "history": st.booleans(),  # False: only the enrolment field, as in records from before the history
-    "changes": st.lists(st.tuples(st.integers(0, 90), st.one_of(st.none(), st.integers(0, 2))), max_size=2),
-    "placements": st.lists(placement_spec, min_size=1, max_size=2),
-})
-opening_spec = st.fixed_dictionaries({
-    "posted_after": st.integers(0, 100),
-    "end": st.sampled_from(["open", "filled", "closed", "undated"]),
-    "end_after": st.integers(0, 40),
-    "elsewhere": st.booleans(),
-})
+placement_spec = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from(KINDS),
+        "starts_after": st.integers(0, 50),
+        "length": st.one_of(st.none(), st.integers(0, 40)),
+        "weeks": st.lists(
+            st.tuples(
+                st.integers(-1, 8),
+                st.sampled_from([Decimal("0"), Decimal("4.5")]),
+                st.sampled_from([Decimal("0"), Decimal("10")]),
+            ),
+            max_size=3,
+            unique_by=lambda w: w[0],
+        ),
+    }
+)
+enrolment_spec = st.fixed_dictionaries(
+    {
+        "site": st.integers(0, 1),
+        "referred_after": st.integers(0, 40),
+        "length": st.one_of(st.none(), st.integers(0, 100)),
+        "broker": st.one_of(st.none(), st.integers(0, 2)),
+        "history": st.booleans(),  # False: only the enrolment field, as in records from before the history
+        "changes": st.lists(st.tuples(st.integers(0, 90), st.one_of(st.none(), st.integers(0, 2))), max_size=2),
+        "placements": st.lists(placement_spec, min_size=1, max_size=2),
+    }
+)
+opening_spec = st.fixed_dictionaries(
+    {
+        "posted_after": st.integers(0, 100),
+        "end": st.sampled_from(["open", "filled", "closed", "undated"]),
+        "end_after": st.integers(0, 40),
+        "elsewhere": st.booleans(),
+    }
+)
 
 
 def build_world(programme, sites, other_programme, brokers, company, enrolments, openings):
@@ -324,8 +350,9 @@ def build_world(programme, sites, other_programme, brokers, company, enrolments,
         referred_on = BASE + days(spec["referred_after"])
         ended_on = None if spec["length"] is None else referred_on + days(spec["length"])
         first = None if spec["broker"] is None else brokers[spec["broker"]]
-        enrolment = f.enrolment(sites[spec["site"]], referred_on, ended_on=ended_on,
-                                job_broker=first if spec["history"] else None)
+        enrolment = f.enrolment(
+            sites[spec["site"]], referred_on, ended_on=ended_on, job_broker=first if spec["history"] else None
+        )
         current = first
         if spec["history"]:
             for after, broker in spec["changes"]:
@@ -334,15 +361,27 @@ def build_world(programme, sites, other_programme, brokers, company, enrolments,
         Enrolment.objects.filter(pk=enrolment.pk).update(job_broker=current)
         for p in spec["placements"]:
             starts_on = referred_on + days(p["starts_after"])
-            placement = f.placement(enrolment, company, p["kind"], starts_on,
-                                    ended_on=None if p["length"] is None else starts_on + days(p["length"]))
+            placement = f.placement(
+                enrolment,
+                company,
+                p["kind"],
+                starts_on,
+                ended_on=None if p["length"] is None else starts_on + days(p["length"]),
+            )
             for week, ordinary, internship in p["weeks"]:
-                f.week(placement, f.monday(starts_on) + datetime.timedelta(weeks=week), ordinary=ordinary, internship=internship)
+                f.week(
+                    placement,
+                    f.monday(starts_on) + datetime.timedelta(weeks=week),
+                    ordinary=ordinary,
+                    internship=internship,
+                )
     for spec in openings:
         posted_on = BASE + days(spec["posted_after"])
         end_on = posted_on + days(spec["end_after"])
         f.opening(
-            company, other_programme if spec["elsewhere"] else programme, posted_on,
+            company,
+            other_programme if spec["elsewhere"] else programme,
+            posted_on,
             status=Opening.Status.CLOSED if spec["end"] == "undated" else None,
             filled_on=end_on if spec["end"] == "filled" else None,
             closed_on=end_on if spec["end"] == "closed" else None,
@@ -352,9 +391,16 @@ def build_world(programme, sites, other_programme, brokers, company, enrolments,
 def plain_status(programme, site_ids, on):
     """The rules written out over the rows: {broker user id or None: [five counts]}, and the total."""
     start = on - days(13)
-    enrolments = list(Enrolment.objects.filter(programme=programme, site__in=site_ids, referred_on__lte=on)
-                      .values("pk", "ended_on", "job_broker"))
-    changes = list(AssignmentChange.objects.filter(role=AssignmentChange.Role.JOB_BROKER).values("pk", "enrolment", "user", "changed_on"))
+    enrolments = list(
+        Enrolment.objects.filter(programme=programme, site__in=site_ids, referred_on__lte=on).values(
+            "pk", "ended_on", "job_broker"
+        )
+    )
+    changes = list(
+        AssignmentChange.objects.filter(role=AssignmentChange.Role.JOB_BROKER).values(
+            "pk", "enrolment", "user", "changed_on"
+        )
+    )
     placements = list(Placement.objects.values("pk", "enrolment", "kind", "starts_on", "ended_on"))
     placement_of = {p["pk"]: p for p in placements}
     sheets = list(Timesheet.objects.values("placement", "week_start", "ordinary_hours"))
@@ -367,8 +413,13 @@ def plain_status(programme, site_ids, on):
         return known[-1][2] if known else None
 
     def running(e, kinds):
-        return any(p["enrolment"] == e["pk"] and p["kind"] in kinds and p["starts_on"] <= on
-                   and (p["ended_on"] is None or p["ended_on"] >= start) for p in placements)
+        return any(
+            p["enrolment"] == e["pk"]
+            and p["kind"] in kinds
+            and p["starts_on"] <= on
+            and (p["ended_on"] is None or p["ended_on"] >= start)
+            for p in placements
+        )
 
     def in_ordinary_hours(e):
         for s in sheets:
@@ -458,7 +509,9 @@ def test_each_figure_equals_the_plain_count_over_the_rows(db, enrolments, openin
 def broker_table(in_work, *, unassigned=None):
     """A status table with one job broker per entry of `in_work` (their ordinary hours; the other work figures 0),
     named "Broker 01", "Broker 02", … in that order, and the total row the report adds."""
-    rows = [status.Row(status.broker_key(n), f"Broker {n:02}", [0, value, 0, 0, 0]) for n, value in enumerate(in_work, 1)]
+    rows = [
+        status.Row(status.broker_key(n), f"Broker {n:02}", [0, value, 0, 0, 0]) for n, value in enumerate(in_work, 1)
+    ]
     if unassigned is not None:
         rows.append(status.Row(status.NO_BROKER_KEY, "No job broker", [0, unassigned, 0, 0, 0]))
     total = sum(in_work) + (unassigned or 0)
@@ -487,7 +540,9 @@ def test_with_40_job_brokers_the_chart_draws_the_10_with_the_most_and_the_10_wit
     assert [by_label[label] for label in labels] == [*range(40, 30, -1), *range(10, 0, -1)]
     assert "20 of 40 job brokers" in chart.svg
     assert "The 10 with the most" in chart.svg and "The 10 with the fewest" in chart.svg
-    assert chart.description.startswith("Bars for 20 of 40 job brokers: the 10 with the most and the 10 with the fewest")
+    assert chart.description.startswith(
+        "Bars for 20 of 40 job brokers: the 10 with the most and the 10 with the fewest"
+    )
 
 
 def test_the_chart_draws_a_bar_per_figure_only_for_the_job_brokers_shown():

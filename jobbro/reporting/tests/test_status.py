@@ -1,6 +1,7 @@
 """Fortnightly status: per job broker as of the date, the 14 days ending on it, and the programme's small jobs."""
 
 import datetime
+import io
 import re
 from decimal import Decimal
 
@@ -11,11 +12,12 @@ from django.utils import translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from openpyxl import load_workbook
 
 from jobbro.cases.models import AssignmentChange, Enrolment, Placement, PlacementKind, Timesheet
 from jobbro.companies.models import Opening
 from jobbro.conftest import rolled_back
-from jobbro.reporting import charts, facts, status
+from jobbro.reporting import charts, export, facts, status
 from jobbro.reporting.base import Report, Scope
 from jobbro.reporting.tests import factories as f
 from jobbro.reporting.tests.factories import days
@@ -629,3 +631,10 @@ def test_the_report_keeps_every_job_broker_in_the_table_and_checks_them_all(worl
     assert len(drawn) == 20
     assert {int(name[-2:]) % 3 for name in drawn[:10]} == {2}, "the 10 with 3 citizens in wage subsidy first"
     assert {int(name[-2:]) % 3 for name in drawn[10:]} == {0}, "the 10 with 1 last"
+    sheet_text = {
+        str(cell.value)
+        for sheet in load_workbook(io.BytesIO(export.report_xlsx(report, []))).worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+    }
+    assert {f"broker{n:02}" for n in range(30)} <= sheet_text, "the spreadsheet has every job broker"

@@ -370,6 +370,8 @@ def start(caseworker, company):
             "agreed_ordinary_hours": 10,
         }
         arguments.update(overrides)
-        return actions.start_placement(acting_user=acting_user or caseworker, enrolment=enrolment, **arguments)
+        # The caseworker covers Job i Nordvest; a case elsewhere is started by its own job broker.
+        default = caseworker if enrolment.programme_id == caseworker.memberships.get().programme_id else enrolment.job_broker
+        return actions.start_placement(acting_user=acting_user or default, enrolment=enrolment, **arguments)
 
     return _start

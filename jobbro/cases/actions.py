@@ -46,6 +46,17 @@ def _require(condition):
         raise PermissionDenied
 
 
+def _require_on_case(user, enrolment, *capabilities):
+    """The acting user has one of the capabilities (the role table; case work if none is named) and the case is
+    within their citizen scope.
+
+    The views check the same before they call; the action checks again so no other caller (a command, a
+    future API) can write around the table.
+    """
+    _require(any(may(user, capability) for capability in capabilities or (Capability.CASE_WORK,)))
+    _require(access.scope_enrolments(Enrolment.objects.filter(pk=enrolment.pk), user).exists())
+
+
 def _full_clean(obj, exclude=None):
     # A text longer than its field allows is refused first, with a message naming the field.
     too_long = textlimits.length_errors(obj)
@@ -156,6 +167,12 @@ def refer_citizen(
 
 @transaction.atomic
 def change_step(*, acting_user, enrolment, step, on, note=""):
+    _require_on_case(acting_user, enrolment)
+    return _change_step(acting_user=acting_user, enrolment=enrolment, step=step, on=on, note=note)
+
+
+def _change_step(*, acting_user, enrolment, step, on, note=""):
+    """The step change itself, for the actions that move the step as part of their own (checked) work."""
     if enrolment.ended_on:
         raise ValidationError(_("The enrolment has ended; record a new referral instead."))
     if on < enrolment.referred_on:
@@ -173,6 +190,8 @@ def change_step(*, acting_user, enrolment, step, on, note=""):
 
 @transaction.atomic
 def set_traffic_light(*, acting_user, citizen, light, on, note=""):
+    _require(may(acting_user, Capability.CASE_WORK))
+    _require(access.scope_citizens(Citizen.objects.filter(pk=citizen.pk), acting_user).exists())
     TrafficLightChange.objects.create(citizen=citizen, light=light, changed_on=on, changed_by=acting_user, note=note)
     citizen.traffic_light = light
     citizen.save(update_fields=["traffic_light"])
@@ -190,6 +209,8 @@ def _record_start_agreement(placement):
 def start_placement(*, acting_user, enrolment, company, kind, starts_on, opening=None, planned_end_on=None, purpose="",
                     agreed_ordinary_hours=None, ordinary_hours_condition="", no_hours_reason="", buddy=None):
     """Start a placement; the enrolment moves to step 3 on the start date."""
+    # Agreeing a match starts its placement (matching/actions.py), so the match capability suffices too.
+    _require_on_case(acting_user, enrolment, Capability.CASE_WORK, Capability.PROPOSE_MATCH)
     placement = Placement(
         enrolment=enrolment, company=company, opening=opening, kind=kind, starts_on=starts_on, planned_end_on=planned_end_on,
         purpose=purpose, agreed_ordinary_hours=agreed_ordinary_hours, ordinary_hours_condition=ordinary_hours_condition,
@@ -206,7 +227,7 @@ def start_placement(*, acting_user, enrolment, company, kind, starts_on, opening
     placement.save()
     _record_start_agreement(placement)
     if enrolment.current_step != Step.IN_COMPANY:
-        change_step(acting_user=acting_user, enrolment=enrolment, step=Step.IN_COMPANY, on=starts_on)
+        _change_step(acting_user=acting_user, enrolment=enrolment, step=Step.IN_COMPANY, on=starts_on)
     log_change(user=acting_user, action="start_placement", obj=placement, citizen_pk=enrolment.citizen_id,
                changes={"company": company.pk, "kind": kind, "starts_on": starts_on.isoformat()})
     return placement
@@ -215,6 +236,7 @@ def start_placement(*, acting_user, enrolment, company, kind, starts_on, opening
 @transaction.atomic
 def end_placement(*, acting_user, placement, ended_on, reason, note="", back_to_step_2=True):
     """End a placement with a reason; a broken placement sends the citizen back to step 2."""
+    _require_on_case(acting_user, placement.enrolment)
     if placement.ended_on:
         raise ValidationError(_("The placement has already ended."))
     if ended_on < placement.starts_on:
@@ -227,7 +249,7 @@ def end_placement(*, acting_user, placement, ended_on, reason, note="", back_to_
     enrolment = placement.enrolment
     others_running = enrolment.placements.exclude(pk=placement.pk).filter(ended_on__isnull=True).exists()
     if back_to_step_2 and not others_running and enrolment.is_active:
-        change_step(acting_user=acting_user, enrolment=enrolment, step=Step.TOWARDS_JOB, on=ended_on)
+        _change_step(acting_user=acting_user, enrolment=enrolment, step=Step.TOWARDS_JOB, on=ended_on)
     log_change(user=acting_user, action="end_placement", obj=placement, citizen_pk=enrolment.citizen_id,
                changes={"ended_on": ended_on.isoformat(), "reason": reason})
     return placement
@@ -240,6 +262,7 @@ def monday_of(day):
 @transaction.atomic
 def register_hours(*, acting_user, placement, week_start, ordinary_hours, internship_hours):
     """Register (or correct) one ISO week's ordinary paid hours and internship hours for a placement."""
+    _require_on_case(acting_user, placement.enrolment, Capability.WRITE_HOURS)
     week_start = monday_of(week_start)
     week_end = week_start + datetime.timedelta(days=6)
     rules.check_plausible_dates({"week_start": (_label(Timesheet, "week_start"), week_start)}, today=timezone.localdate())
@@ -260,6 +283,8 @@ def register_hours(*, acting_user, placement, week_start, ordinary_hours, intern
 
 @transaction.atomic
 def log_contact(*, acting_user, enrolment, kind, occurred_on, note="", company=None, staff=(), company_contacts=()):
+    # A match meeting held is logged as a contact by whoever booked it (matching/actions.py).
+    _require_on_case(acting_user, enrolment, Capability.CASE_WORK, Capability.PROPOSE_MATCH)
     contact = Contact(enrolment=enrolment, kind=kind, occurred_on=occurred_on, note=note, company=company, registered_by=acting_user)
     _full_clean(contact)
     # After the end form only aftercare is allowed; that has its own message below.
@@ -278,6 +303,7 @@ def log_contact(*, acting_user, enrolment, kind, occurred_on, note="", company=N
 @transaction.atomic
 def end_enrolment(*, acting_user, enrolment, ended_on, status, note=""):
     """The end form: the enrolment ends with an outcome at exit."""
+    _require_on_case(acting_user, enrolment)
     if enrolment.ended_on:
         raise ValidationError(_("The enrolment has already ended."))
     if ended_on < enrolment.referred_on:
@@ -294,7 +320,7 @@ def end_enrolment(*, acting_user, enrolment, ended_on, status, note=""):
     _full_clean(outcome)
     if status == OutcomeStatus.IN_PROGRAMME:
         raise ValidationError({"status": _("At the end form the citizen is no longer in the programme: choose where they went.")})
-    change_step(acting_user=acting_user, enrolment=enrolment, step=Step.ENDED, on=ended_on)
+    _change_step(acting_user=acting_user, enrolment=enrolment, step=Step.ENDED, on=ended_on)
     enrolment.ended_on = ended_on
     enrolment.save(update_fields=["ended_on"])
     outcome.save()
@@ -304,6 +330,7 @@ def end_enrolment(*, acting_user, enrolment, ended_on, status, note=""):
 
 @transaction.atomic
 def record_follow_up(*, acting_user, enrolment, measured_on, status, note=""):
+    _require_on_case(acting_user, enrolment)
     if measured_on < enrolment.referred_on:
         raise ValidationError({"measured_on": _("An outcome cannot be dated before the start form date.")})
     if enrolment.ended_on and measured_on < enrolment.ended_on:
@@ -322,6 +349,7 @@ def record_follow_up(*, acting_user, enrolment, measured_on, status, note=""):
 @transaction.atomic
 def create_job_plan(*, acting_user, enrolment, title, created_on, is_job_package=False, target_occupation_code=""):
     """A job plan for the enrolment. A job package (jobpakke) is a plan towards a named target job (DISCO-08)."""
+    _require_on_case(acting_user, enrolment)
     if enrolment.ended_on:
         raise ValidationError(_("The enrolment has ended; a new plan needs a new referral."))
     title = (title or "").strip()
@@ -357,6 +385,7 @@ def create_job_plan(*, acting_user, enrolment, title, created_on, is_job_package
 @transaction.atomic
 def add_milestone(*, acting_user, plan, kind, due_on, title=""):
     """A dated milestone in a plan; without a title it is named after its kind."""
+    _require_on_case(acting_user, plan.enrolment)
     if plan.closed_on:
         raise ValidationError(_("The plan is closed."))
     if plan.enrolment.ended_on:
@@ -384,6 +413,7 @@ def add_milestone(*, acting_user, plan, kind, due_on, title=""):
 @transaction.atomic
 def complete_milestone(*, acting_user, milestone, completed_on):
     """Mark a milestone as done on a date: not before the plan was made, not in the future, and only once."""
+    _require_on_case(acting_user, milestone.plan.enrolment)
     if milestone.completed_on:
         raise ValidationError(_("The milestone is already done."))
     plan = milestone.plan
@@ -405,6 +435,7 @@ def complete_milestone(*, acting_user, milestone, completed_on):
 def change_agreed_hours(*, acting_user, placement, from_date, ordinary_hours, internship_hours=0):
     """A new agreement on weekly hours from a date. The history keeps every agreement, the first one included;
     placement.agreed_ordinary_hours holds the current one."""
+    _require_on_case(acting_user, placement.enrolment)
     errors = {}
     last = placement.hours_changes.order_by("-from_date", "-id").first()
     if from_date < placement.starts_on:
@@ -450,6 +481,7 @@ def record_upskilling_decision(*, acting_user, enrolment, decided_on, wanted, co
 
     A later decision is a new row; the first one is the one that shows it was considered at the first talk.
     """
+    _require_on_case(acting_user, enrolment)
     if decided_on < enrolment.referred_on:
         raise ValidationError({"decided_on": _("The decision cannot be dated before the start form date.")})
     if enrolment.ended_on and decided_on > enrolment.ended_on:
@@ -472,11 +504,6 @@ def record_upskilling_decision(*, acting_user, enrolment, decided_on, wanted, co
 # --- Self-assessment (progression) ------------------------------------------------------------------
 
 SELF_ASSESSMENT_VALID_FOR = datetime.timedelta(hours=2)
-
-
-def _may_assess(user, enrolment):
-    """Case-work rights on this very enrolment: the same rule as every other case page."""
-    return may(user, Capability.TABLET_ASSESSMENT) and access.scope_enrolments(Enrolment.objects.filter(pk=enrolment.pk), user).exists()
 
 
 def _self_assessment_scores(scores):
@@ -509,7 +536,7 @@ def _save_self_assessment(enrolment, assessed_on, scores):
 @transaction.atomic
 def record_self_assessment(*, acting_user, enrolment, assessed_on, scores):
     """A self-assessment the citizen filled in on paper, typed in by someone doing case work on the enrolment."""
-    _require(_may_assess(acting_user, enrolment))
+    _require_on_case(acting_user, enrolment, Capability.TABLET_ASSESSMENT)
     if assessed_on > timezone.localdate():
         raise ValidationError({"assessed_on": _("A self-assessment cannot be dated in the future.")})
     if assessed_on < enrolment.referred_on:
@@ -542,7 +569,7 @@ def invite_to_self_assessment(*, acting_user, enrolment, now=None):
     """
 
 
-    _require(_may_assess(acting_user, enrolment))
+    _require_on_case(acting_user, enrolment, Capability.TABLET_ASSESSMENT)
     now = now or timezone.now()
     ProgressionInvitation.objects.live(now).filter(enrolment=enrolment).update(expires_at=now)
     token, code = secrets.token_urlsafe(32), _unused_code(now)

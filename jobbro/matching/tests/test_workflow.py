@@ -89,7 +89,7 @@ def test_only_an_open_small_job_in_the_citizens_programme_can_be_proposed(
 
 
 def test_an_ended_enrolment_cannot_be_proposed(coordinator, alices_enrolment, opening):
-    case_actions.end_enrolment(acting_user=coordinator, enrolment=alices_enrolment, ended_on=today(), status=OutcomeStatus.BENEFIT)
+    case_actions.end_enrolment(acting_user=alices_enrolment.job_broker, enrolment=alices_enrolment, ended_on=today(), status=OutcomeStatus.BENEFIT)
     with pytest.raises(ValidationError):
         actions.propose_match(acting_user=coordinator, enrolment=alices_enrolment, opening=opening)
     assert not MatchProposal.objects.exists()

@@ -47,7 +47,7 @@ def hand_built(
 
     def start(enrolment, company, kind, on, **agreement):
         return actions.start_placement(
-            acting_user=caseworker,
+            acting_user=outside_caseworker if enrolment.programme_id == other_programme.pk else caseworker,
             enrolment=enrolment,
             company=company,
             kind=kind,
@@ -57,7 +57,7 @@ def hand_built(
 
     def hours(placement, week, ordinary, internship):
         actions.register_hours(
-            acting_user=caseworker,
+            acting_user=outside_caseworker if placement.enrolment.programme_id == other_programme.pk else caseworker,
             placement=placement,
             week_start=week,
             ordinary_hours=ordinary,

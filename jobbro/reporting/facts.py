@@ -37,7 +37,8 @@ JobBrokerPeriod   the job broker of the enrolment on each date, from the contact
 How they stay true: `refresh(enrolment_ids)` recomputes the facts of the given enrolments from their records and
 stores those that differ. Saving or deleting any record a fact is made from marks its enrolments stale (one small
 insert into StaleFacts, by the receivers below, in the same transaction as the write), whoever writes it: the
-actions, the administration, anything that saves a model. Before a report reads any fact, `catch_up()` refreshes
+actions, the administration, anything that saves a model; when the write commits, a refresh of the marked cases
+is queued for the task worker. Before a report reads any fact, `catch_up()` refreshes
 the enrolments marked stale, so a report always reads facts that agree with the committed records, and a busy day
 of writes costs one refresh of the cases it touched rather than one per write. Writers that insert rows in bulk
 (the import runner, the demo generator, a load straight into the database) call `refresh` themselves when they are
@@ -365,6 +366,15 @@ def _mark_stale(sender, instance, raw=False, **kwargs):
     marks = [StaleFacts(enrolment_id=pk) for pk in SOURCES[sender](instance)]
     StaleFacts.objects.bulk_create(marks, ignore_conflicts=True)
     _marks[0] += 1
+    # The worker refreshes the marked cases as soon as the write commits, so a report that comes later finds
+    # nothing left to do instead of refreshing (and holding the marks' lock) on its own request.
+    transaction.on_commit(_queue_catch_up, robust=True)
+
+
+def _queue_catch_up():
+    from jobbro.reporting.tasks import catch_up_facts  # the task module imports this one
+
+    catch_up_facts.enqueue()
 
 
 def connect():

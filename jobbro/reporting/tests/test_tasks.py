@@ -43,3 +43,24 @@ def test_a_refresh_can_be_queued_for_a_worker(enrolment, settings):
     contact(enrolment, REFERRED + days(4))
     result = tasks.catch_up_facts.enqueue()
     assert result.status == "SUCCESSFUL" and not StaleFacts.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_write_queues_a_refresh_for_the_worker_and_a_rolled_back_one_does_not():
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    _programme, sites = f.programme_with_sites("Aarhus")
+    enrolment = f.enrolment(sites[0], REFERRED)
+    queued = DBTaskResult.objects.filter(task_path="jobbro.reporting.tasks.catch_up_facts")
+    before = queued.count()
+    assert before >= 1  # the enrolment's own save committed and queued one
+    with pytest.raises(RuntimeError), transaction.atomic():
+        contact(enrolment, REFERRED + days(4))
+        raise RuntimeError("rolled back")
+    assert queued.count() == before
+    contact(enrolment, REFERRED + days(5))
+    assert queued.count() > before
+    # What the worker then runs leaves nothing for a report to refresh.
+    queued.order_by("-enqueued_at").first().task.call()
+    assert not StaleFacts.objects.exists() and facts.stale([enrolment.pk]) == []

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jobbro import textlimits
+
 
 class Role(models.TextChoices):
     JOB_BROKER = "job_broker", _("Job broker")
@@ -44,7 +46,9 @@ class TargetGroup(models.Model):
 
 class Programme(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"), blank=True, max_length=textlimits.NOTE, validators=textlimits.text_validators(textlimits.NOTE)
+    )
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
     target_groups = models.ManyToManyField(TargetGroup, blank=True, verbose_name=_("target groups"))

@@ -7,6 +7,8 @@ as long as a run needs it; the run's progress and heartbeat are written by the w
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jobbro import textlimits
+
 
 class ImportFile(models.Model):
     """An uploaded file, kept encrypted with the CPR keys until its run no longer needs it or it expires."""
@@ -71,7 +73,8 @@ class ImportRun(models.Model):
     counts = models.JSONField(_("counts"), default=dict, blank=True)
     # [{"sheet": kind, "row": n, "column": header, "reason": text}]; never a CPR number.
     rejected = models.JSONField(_("rejected rows"), default=list, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    # Written by the runner and the worker, cut to this length (runner.py).
+    error = models.TextField(_("error"), blank=True, max_length=2000, validators=textlimits.text_validators(2000))
     seconds = models.FloatField(_("seconds"), null=True, blank=True)
 
     class Meta:

@@ -176,7 +176,7 @@ def is_lost(import_run, now=None):
 
 def _fail(run_id, reason):
     failed = ImportRun.objects.filter(pk=run_id, status__in=ACTIVE).update(
-        status=ImportRun.Status.FAILED, error=reason, finished_at=timezone.now(), phase=""
+        status=ImportRun.Status.FAILED, error=reason[:2000], finished_at=timezone.now(), phase=""
     )
     return bool(failed)
 

@@ -270,6 +270,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # The SAML library's schema loader says at INFO on every start that a schema is already loaded.
+        "xmlschema": {"level": "WARNING"},
     },
 }
 

@@ -26,6 +26,24 @@ def refusal(*args):
     return str(refused.value)
 
 
+def import_as(user, programme, path, *options):
+    """Run the import command in Danish as `user` into `programme`; returns what it wrote to stderr."""
+    err = io.StringIO()
+    with translation.override("da"):
+        call_command(
+            "import",
+            str(path),
+            "--user",
+            user.username,
+            "--programme",
+            programme.name,
+            *options,
+            stdout=io.StringIO(),
+            stderr=err,
+        )
+    return err
+
+
 def test_a_missing_file(tmp_path):
     assert refusal(tmp_path / "borgere.csv") == f"Filen {tmp_path / 'borgere.csv'} findes ikke."
 
@@ -79,16 +97,7 @@ def test_a_csv_in_windows_1252_is_read(tmp_path, programme, coordinator):
     row[1] = "Søren"
     path = tmp_path / "borgere.csv"
     path.write_bytes((";".join(header) + "\r\n" + ";".join(str(c) for c in row) + "\r\n").encode("cp1252"))
-    with translation.override("da"):
-        call_command(
-            "import",
-            str(path),
-            "--user",
-            coordinator.username,
-            "--programme",
-            programme.name,
-            stdout=open(os.devnull, "w"),
-        )
+    import_as(coordinator, programme, path)
     from jobbro.people.models import Citizen
 
     assert Citizen.objects.get().first_name == "Søren"
@@ -108,7 +117,6 @@ def test_from_the_shell_a_binary_file_is_one_danish_line_and_exit_status_1(tmp_p
         timeout=60,
     )
     assert done.returncode == 1
-    # (the line before it, if any, is the SAML library's own notice at start-up)
     assert (
         done.stderr.strip().splitlines()[-1]
         == f"Fejl: borgere.csv er ikke en tekstfil (den ligner et program eller en projektmappe). {UTF8_ADVICE}"
@@ -122,20 +130,7 @@ def test_with_no_worker_running_the_command_runs_the_import_itself(tmp_path, pro
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}  # queued, never run
     path = tmp_path / "borgere.csv"
     path.write_bytes(csv_bytes(example_sheets(["citizens"])["Borgere"]))
-    err = io.StringIO()
-    with translation.override("da"):
-        call_command(
-            "import",
-            str(path),
-            "--user",
-            coordinator.username,
-            "--programme",
-            programme.name,
-            "--wait-for-worker",
-            "0",
-            stdout=io.StringIO(),
-            stderr=err,
-        )
+    err = import_as(coordinator, programme, path, "--wait-for-worker", "0")
     assert err.getvalue().strip() == "Ingen worker tog importen inden for 0 sekunder; den køres her."
     run = ImportRun.objects.get()
     assert run.status == "done" and run.worker == tasks.this_worker()

@@ -120,6 +120,14 @@ def log_in(page, base_url, username, password):
     return page
 
 
+def open_hours_page(page, url):
+    """Open the hours page and wait for the cursor: the browser moves it to the autofocus field while
+    rendering, which may come after the load event Playwright waits for."""
+    page.goto(url)
+    page.wait_for_function("document.activeElement && document.activeElement.classList.contains('jb-hours')")
+    return page
+
+
 @pytest.fixture
 def logged_in_page(page, live_server):
     """A factory: `logged_in_page("broker", "password")` logs in on the live server and returns the page."""

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from conftest import is_csp_refusal, log_in
+from conftest import is_csp_refusal, log_in, open_hours_page
 from jobbro.cases.actions import monday_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -60,7 +60,7 @@ def test_the_job_brokers_pages_load_without_a_refusal_and_htmx_still_swaps(stric
     assert page.evaluate("window.__noReload") == "still the same page"
 
     # The hours page's own script and an HTMX post: type the hours, press Enter, the row comes back saved.
-    page.goto(f"{live_server.url}/hours/")
+    open_hours_page(page, f"{live_server.url}/hours/")
     page.keyboard.type("7,5")
     page.keyboard.press("Tab")
     page.keyboard.type("0")

@@ -16,7 +16,9 @@ PASSWORD = "korrekt-hest-batteri"
 
 @pytest.fixture
 def opening(company, programme, buddy):
-    return make_opening(company, programme, "Opvasker i caféen", weekly_hours=8, buddy=buddy, tasks="Opvask og klargøring")
+    return make_opening(
+        company, programme, "Opvasker i caféen", weekly_hours=8, buddy=buddy, tasks="Opvask og klargøring"
+    )
 
 
 def test_a_job_broker_reads_a_citizens_ranked_small_jobs_with_explanations(

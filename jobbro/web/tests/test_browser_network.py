@@ -23,8 +23,13 @@ def test_the_coordinator_exports_the_filtered_board_and_sees_an_internship_facto
     today = timezone.localdate()
     factory = make_company("Praktik Fabrikken ApS", programme=programme, industry_code="812100")
     for i in range(5):
-        Placement.objects.create(enrolment=refer(first_name=f"Praktikant{i}"), company=factory, kind=PlacementKind.INTERNSHIP,
-                                 starts_on=today - datetime.timedelta(days=30 + 40 * i), no_hours_reason="Praktik først")
+        Placement.objects.create(
+            enrolment=refer(first_name=f"Praktikant{i}"),
+            company=factory,
+            kind=PlacementKind.INTERNSHIP,
+            starts_on=today - datetime.timedelta(days=30 + 40 * i),
+            no_hours_reason="Praktik først",
+        )
     social = make_company("Grønt Værksted", Company.Kind.SOCIAL_ECONOMIC, programme=programme, industry_code="813000")
     make_opening(company, programme, "Opvask om formiddagen", weekly_hours=8, buddy=buddy)
     make_opening(social, programme, "Havearbejde", weekly_hours=12, days=("tue", "thu"))

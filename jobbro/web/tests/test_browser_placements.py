@@ -18,10 +18,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def world():
     w = make_world()
-    w.company = Company.objects.create(cvr="10000009", name="Bageriet ApS", industry_code="107100", kind=Company.Kind.PRIVATE, city="Aarhus")
+    w.company = Company.objects.create(
+        cvr="10000009", name="Bageriet ApS", industry_code="107100", kind=Company.Kind.PRIVATE, city="Aarhus"
+    )
     NetworkAgreement.objects.create(company=w.company, programme=w.programme, signed_on=datetime.date(2025, 2, 1))
     w.buddy = CompanyContact.objects.create(company=w.company, name="Lise Buddy", is_buddy=True)
-    other = Company.objects.create(cvr="10000017", name="Andet Firma", industry_code="561010", kind=Company.Kind.PRIVATE)
+    other = Company.objects.create(
+        cvr="10000017", name="Andet Firma", industry_code="561010", kind=Company.Kind.PRIVATE
+    )
     CompanyContact.objects.create(company=other, name="Ole Anden", is_buddy=True)
     return w
 
@@ -36,7 +40,9 @@ def submit(page, label_selector="form[method=post] button[type=submit].button-pr
         page.locator(label_selector).last.click()
 
 
-def test_a_job_broker_plans_places_follows_up_and_ends_a_broken_placement(world, page, logged_in_page, live_server, axe_check, screenshot):
+def test_a_job_broker_plans_places_follows_up_and_ends_a_broken_placement(
+    world, page, logged_in_page, live_server, axe_check, screenshot
+):
     today = timezone.localdate()
     e = world.enrolment
     citizen_url = f"{live_server.url}/citizens/{world.citizen.pk}/"
@@ -76,14 +82,18 @@ def test_a_job_broker_plans_places_follows_up_and_ends_a_broken_placement(world,
     assert page.locator(f".jb-plan-summary[data-plan='{plan.pk}'][data-overdue='1']").is_visible()
     with page.expect_navigation():
         page.locator(f"#start-placement-{e.pk}").click()
-    assert page.locator("#id_buddy option", has_text="Ole Anden").count() == 1, "without a company, every buddy is offered"
+    assert page.locator("#id_buddy option", has_text="Ole Anden").count() == 1, (
+        "without a company, every buddy is offered"
+    )
     page.select_option("#id_company", str(world.company.pk))
     # HTMX narrows the buddies to the chosen company's.
     page.wait_for_function("!document.querySelector('#id_buddy').textContent.includes('Ole Anden')")
     page.select_option("#id_buddy", str(world.buddy.pk))
     page.select_option("#id_kind", "internship")
     page.fill("#id_purpose", "Afprøve køkkenarbejde og tempo")
-    page.fill("#id_ordinary_hours_condition", "Efter 4 uger: 4 betalte timer om ugen, hvis hun kan tage morgenvagten alene")
+    page.fill(
+        "#id_ordinary_hours_condition", "Efter 4 uger: 4 betalte timer om ugen, hvis hun kan tage morgenvagten alene"
+    )
     screenshot(page, "placement-start")
     assert_accessible(page, axe_check)
     submit(page)
@@ -132,7 +142,9 @@ def test_a_job_broker_plans_places_follows_up_and_ends_a_broken_placement(world,
     e.refresh_from_db()
     assert e.current_step == Step.TOWARDS_JOB
     assert list(e.step_changes.order_by("changed_on", "id").values_list("step", "changed_by")) == [
-        (Step.CLARIFICATION, world.caseworker.pk), (Step.IN_COMPANY, world.broker.pk), (Step.TOWARDS_JOB, world.broker.pk),
+        (Step.CLARIFICATION, world.caseworker.pk),
+        (Step.IN_COMPANY, world.broker.pk),
+        (Step.TOWARDS_JOB, world.broker.pk),
     ]
     with translation.override("da"):
         step_2 = str(Step.TOWARDS_JOB.label)
@@ -149,7 +161,9 @@ def test_a_placement_with_no_agreement_on_hours_is_refused_next_to_the_field(wor
     submit(page)
     error = page.locator("#id_agreed_ordinary_hours-error")
     assert error.is_visible()
-    assert page.locator(".form-group.form-error #id_agreed_ordinary_hours").count() == 1, "the message sits with the field"
+    assert page.locator(".form-group.form-error #id_agreed_ordinary_hours").count() == 1, (
+        "the message sits with the field"
+    )
     assert page.locator("#id_purpose").input_value() == "Prøve lager", "the input is kept"
     assert page.locator("#error-summary").is_visible()
     assert not Placement.objects.exists()

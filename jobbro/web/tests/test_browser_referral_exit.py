@@ -22,9 +22,13 @@ CPR_NUMBER = "120588-1235"
 def world():
     programme = Programme.objects.create(name="Job i Nordvest", starts_on=datetime.date(2025, 1, 1))
     site = Site.objects.create(programme=programme, name="Aarhus Kommune", municipality_code="751")
-    caseworker = User.objects.create_user("sagsbehandler", password=PASSWORD, first_name="Sara", last_name="Behandler", role=Role.CASEWORKER)
+    caseworker = User.objects.create_user(
+        "sagsbehandler", password=PASSWORD, first_name="Sara", last_name="Behandler", role=Role.CASEWORKER
+    )
     Membership.objects.create(user=caseworker, programme=programme, site=site)
-    broker = User.objects.create_user("jobformidler", password=PASSWORD, first_name="Jonas", last_name="Formidler", role=Role.JOB_BROKER)
+    broker = User.objects.create_user(
+        "jobformidler", password=PASSWORD, first_name="Jonas", last_name="Formidler", role=Role.JOB_BROKER
+    )
     Membership.objects.create(user=broker, programme=programme, site=site)
     group = TargetGroup.objects.create(code="under-30", name="Unge under 30")
     return programme, site, caseworker, broker, group
@@ -35,7 +39,9 @@ def danish(message):
         return translation.gettext(message)
 
 
-def test_refer_decide_on_upskilling_change_step_end_and_follow_up(world, logged_in_page, live_server, axe_check, screenshot):
+def test_refer_decide_on_upskilling_change_step_end_and_follow_up(
+    world, logged_in_page, live_server, axe_check, screenshot
+):
     programme, site, caseworker, broker, group = world
 
     # --- The caseworker refers a new citizen ---
@@ -64,7 +70,11 @@ def test_refer_decide_on_upskilling_change_step_end_and_follow_up(world, logged_
     citizen = Citizen.objects.get(cpr_hash=cpr.lookup_hash(cpr.normalise(CPR_NUMBER)))
     enrolment = citizen.enrolments.get()
     assert page.url.rstrip("/").endswith(f"/citizens/{citizen.pk}")
-    assert (enrolment.job_broker, enrolment.caseworker, str(enrolment.estimated_weekly_hours)) == (broker, caseworker, "7.5")
+    assert (enrolment.job_broker, enrolment.caseworker, str(enrolment.estimated_weekly_hours)) == (
+        broker,
+        caseworker,
+        "7.5",
+    )
     assert list(citizen.target_groups.all()) == [group]
 
     # --- The same CPR number again: refused next to the field, the number kept, nothing saved ---

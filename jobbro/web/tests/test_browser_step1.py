@@ -20,15 +20,23 @@ PASSWORD = "korrekt-hest-batteri"
 def world():
     programme = Programme.objects.create(name="Job i Nordvest", starts_on=datetime.date(2025, 1, 1))
     site = Site.objects.create(programme=programme, name="Aarhus Kommune", municipality_code="751")
-    broker = User.objects.create_user("jobformidler", password=PASSWORD, first_name="Jonas", last_name="Formidler",
-                                      role=Role.JOB_BROKER)
+    broker = User.objects.create_user(
+        "jobformidler", password=PASSWORD, first_name="Jonas", last_name="Formidler", role=Role.JOB_BROKER
+    )
     Membership.objects.create(user=broker, programme=programme, site=site)
     caseworker = User.objects.create_user("sagsbehandler", password=PASSWORD, role=Role.CASEWORKER)
     Membership.objects.create(user=caseworker, programme=programme)
     enrolment = refer_citizen(
-        acting_user=caseworker, programme=programme, site=site, cpr_number="0101901234", first_name="Mette",
-        last_name="Sørensen", referred_on=datetime.date(2025, 3, 3), traffic_light="yellow",
-        estimated_weekly_hours=10, job_broker=broker,
+        acting_user=caseworker,
+        programme=programme,
+        site=site,
+        cpr_number="0101901234",
+        first_name="Mette",
+        last_name="Sørensen",
+        referred_on=datetime.date(2025, 3, 3),
+        traffic_light="yellow",
+        estimated_weekly_hours=10,
+        job_broker=broker,
     )
     company = make_company("Café Havnen", programme=programme)
     return enrolment.citizen, company

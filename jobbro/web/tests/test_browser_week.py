@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from conftest import open_hours_page
 from jobbro.cases.actions import monday_of, register_hours
 from jobbro.cases.models import PlacementKind, Timesheet
 from jobbro.cases.timesheets import week_label
@@ -29,7 +30,10 @@ def caseload(alice, refer, start):
         placements = []
         for i in range(n):
             enrolment = refer(
-                first_name=f"Borger{i:02d}", last_name="Ugeseddel", job_broker=alice, referred_on=last_monday() - 10 * WEEK
+                first_name=f"Borger{i:02d}",
+                last_name="Ugeseddel",
+                job_broker=alice,
+                referred_on=last_monday() - 10 * WEEK,
             )
             placements.append(start(enrolment, starts_on=last_monday() - 8 * WEEK))
         return placements
@@ -50,7 +54,7 @@ def focused_id(page):
 def test_a_week_of_hours_for_20_citizens_is_typed_by_keyboard_in_under_a_minute(caseload, logged_in_page, live_server):
     placements = caseload(20)
     page = logged_in_page("alice", PASSWORD)
-    page.goto(f"{live_server.url}/hours/")
+    open_hours_page(page, f"{live_server.url}/hours/")
     page.evaluate("window.__noReload = 'still the same page'")
     order = rows_in_order(page)
     assert sorted(order) == sorted(p.pk for p in placements)
@@ -80,11 +84,13 @@ def test_a_week_of_hours_for_20_citizens_is_typed_by_keyboard_in_under_a_minute(
     assert Timesheet.objects.count() == 20
 
 
-def test_a_value_over_60_is_refused_next_to_the_field_without_a_reload_and_then_corrected(caseload, logged_in_page, live_server):
+def test_a_value_over_60_is_refused_next_to_the_field_without_a_reload_and_then_corrected(
+    caseload, logged_in_page, live_server
+):
     (placement,) = caseload(1)
     pk = placement.pk
     page = logged_in_page("alice", PASSWORD)
-    page.goto(f"{live_server.url}/hours/")
+    open_hours_page(page, f"{live_server.url}/hours/")
     page.evaluate("window.__noReload = 'still the same page'")
 
     page.keyboard.type("75")
@@ -99,7 +105,9 @@ def test_a_value_over_60_is_refused_next_to_the_field_without_a_reload_and_then_
     assert field.input_value() == "75"
     assert field.get_attribute("aria-invalid") == "true"
     # The error cell sits in the same table cell as the field it is about.
-    assert error.evaluate("(e) => e.closest('td') === document.getElementById(e.id.replace('-error', '')).closest('td')")
+    assert error.evaluate(
+        "(e) => e.closest('td') === document.getElementById(e.id.replace('-error', '')).closest('td')"
+    )
     assert page.evaluate("window.__noReload") == "still the same page"
     assert not Timesheet.objects.exists()
 
@@ -116,13 +124,18 @@ def test_a_value_over_60_is_refused_next_to_the_field_without_a_reload_and_then_
 def test_tab_goes_ordinary_then_internship_then_the_next_rows_ordinary(caseload, logged_in_page, live_server):
     caseload(2)
     page = logged_in_page("alice", PASSWORD)
-    page.goto(f"{live_server.url}/hours/")
+    open_hours_page(page, f"{live_server.url}/hours/")
     first, second = rows_in_order(page)
     visited = [focused_id(page)]
     for _ in range(3):
         page.keyboard.press("Tab")
         visited.append(focused_id(page))
-    assert visited == [f"id_p{first}-ordinary_hours", f"id_p{first}-internship_hours", f"id_p{second}-ordinary_hours", f"id_p{second}-internship_hours"]
+    assert visited == [
+        f"id_p{first}-ordinary_hours",
+        f"id_p{first}-internship_hours",
+        f"id_p{second}-ordinary_hours",
+        f"id_p{second}-internship_hours",
+    ]
     # The row's links stay within reach: Shift+Tab from a row's first field goes back to them.
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Shift+Tab")
@@ -133,10 +146,24 @@ def test_the_hours_and_today_pages_pass_axe(alice, caseload, start, logged_in_pa
     placements = caseload(3)
     # Some history: missing weeks, last week's hours, a month over the small-job threshold.
     for week in range(1, 5):
-        register_hours(acting_user=alice, placement=placements[0], week_start=last_monday() - week * WEEK, ordinary_hours=10, internship_hours=2)
-    register_hours(acting_user=alice, placement=placements[1], week_start=last_monday(), ordinary_hours="7,5", internship_hours=0)
-    start(placements[2].enrolment, starts_on=last_monday() - 6 * WEEK, kind=PlacementKind.INTERNSHIP, agreed_ordinary_hours=None,
-          ordinary_hours_condition="Efter 6 uger", planned_end_on=datetime.date.today() + datetime.timedelta(days=5))
+        register_hours(
+            acting_user=alice,
+            placement=placements[0],
+            week_start=last_monday() - week * WEEK,
+            ordinary_hours=10,
+            internship_hours=2,
+        )
+    register_hours(
+        acting_user=alice, placement=placements[1], week_start=last_monday(), ordinary_hours="7,5", internship_hours=0
+    )
+    start(
+        placements[2].enrolment,
+        starts_on=last_monday() - 6 * WEEK,
+        kind=PlacementKind.INTERNSHIP,
+        agreed_ordinary_hours=None,
+        ordinary_hours_condition="Efter 6 uger",
+        planned_end_on=datetime.date.today() + datetime.timedelta(days=5),
+    )
     page = logged_in_page("alice", PASSWORD)
 
     page.goto(f"{live_server.url}/hours/?week={week_label(last_monday())}")

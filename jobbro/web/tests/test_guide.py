@@ -26,8 +26,13 @@ def demo():
 def running_placement_of(broker):
     today = datetime.date.today()
     return (
-        Placement.objects.filter(enrolment__job_broker=broker, enrolment__ended_on__isnull=True, starts_on__lte=today,
-                                 ended_on__isnull=True, enrolment__job_plans__milestones__isnull=False)
+        Placement.objects.filter(
+            enrolment__job_broker=broker,
+            enrolment__ended_on__isnull=True,
+            starts_on__lte=today,
+            ended_on__isnull=True,
+            enrolment__job_plans__milestones__isnull=False,
+        )
         .exclude(kind__in=KINDS_WITHOUT_WEEKLY_HOURS)
         .select_related("enrolment__citizen")
         .distinct()

@@ -60,16 +60,33 @@ def build(citizens, path):
         if number in cvrs:
             continue
         cvrs.append(number)
-        sheet.append([number, f"Virksomhed {n + 1}", rng.choice(["561010", "812100", "471120", "521000"]),
-                      rng.choice(["privat", "socialøkonomisk", "offentlig"]), "Aarhus"])
+        sheet.append(
+            [
+                number,
+                f"Virksomhed {n + 1}",
+                rng.choice(["561010", "812100", "471120", "521000"]),
+                rng.choice(["privat", "socialøkonomisk", "offentlig"]),
+                "Aarhus",
+            ]
+        )
     rows = len(cvrs)
     people = book.create_sheet("Borgere")
     people.append(["CPR-nummer", "Fornavn", "Efternavn", "Trafiklys", "Telefon", "Postnummer", "By"])
     enrolments = book.create_sheet("Forløb")
     enrolments.append(["CPR-nummer", "Site", "Startdato", "Slutdato", "Trafiklys ved start", "Forventede timer"])
     placements = book.create_sheet("Virksomhedsforløb")
-    placements.append(["Ekstern id", "CPR-nummer", "CVR-nummer", "Type", "Startdato", "Slutdato", "Slutårsag",
-                       "Aftalte ordinære timer"])
+    placements.append(
+        [
+            "Ekstern id",
+            "CPR-nummer",
+            "CVR-nummer",
+            "Type",
+            "Startdato",
+            "Slutdato",
+            "Slutårsag",
+            "Aftalte ordinære timer",
+        ]
+    )
     timesheets = book.create_sheet("Timer")
     timesheets.append(["Virksomhedsforløb", "Uge", "Ordinære timer", "Praktiktimer"])
     first_monday = datetime.date(2024, 1, 1)
@@ -81,22 +98,47 @@ def build(citizens, path):
         start = referred + datetime.timedelta(weeks=2)
         ended = rng.random() < 0.3
         end = start + datetime.timedelta(weeks=WEEKS - 1, days=4) if ended else None
-        enrolments.append([number, SITE, referred.strftime("%d.%m.%Y"), (end + datetime.timedelta(days=7)).strftime("%d.%m.%Y") if ended else "",
-                           light, rng.choice(["5", "10", "15,5", "20"])])
-        placements.append([f"VF-{n}", number, rng.choice(cvrs), rng.choice(["småjob", "praktik", "hybridpraktik"]),
-                           start.strftime("%d.%m.%Y"), end.strftime("%d.%m.%Y") if end else "",
-                           "gennemført" if ended else "", rng.choice(["4", "8", "10"])])
+        enrolments.append(
+            [
+                number,
+                SITE,
+                referred.strftime("%d.%m.%Y"),
+                (end + datetime.timedelta(days=7)).strftime("%d.%m.%Y") if ended else "",
+                light,
+                rng.choice(["5", "10", "15,5", "20"]),
+            ]
+        )
+        placements.append(
+            [
+                f"VF-{n}",
+                number,
+                rng.choice(cvrs),
+                rng.choice(["småjob", "praktik", "hybridpraktik"]),
+                start.strftime("%d.%m.%Y"),
+                end.strftime("%d.%m.%Y") if end else "",
+                "gennemført" if ended else "",
+                rng.choice(["4", "8", "10"]),
+            ]
+        )
         for week in range(WEEKS):
             monday = start + datetime.timedelta(weeks=week)
-            timesheets.append([f"VF-{n}", monday.strftime("%d.%m.%Y"), rng.choice(["0", "4", "7,5", "10"]), rng.choice(["0", "10"])])
+            timesheets.append(
+                [f"VF-{n}", monday.strftime("%d.%m.%Y"), rng.choice(["0", "4", "7,5", "10"]), rng.choice(["0", "10"])]
+            )
         rows += 3 + WEEKS
     book.save(path)
     return rows
 
 
 def manage(env, *args, capture=False):
-    return subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, text=True,
-                          stdout=subprocess.PIPE if capture else subprocess.DEVNULL)
+    return subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+    )
 
 
 SETUP = f"""
@@ -114,7 +156,9 @@ def timed_imports(env, path):
     times = []
     for _run in range(2):
         started, cpu = time.perf_counter(), _children_cpu()
-        output = manage(env, "import", str(path), "--programme", PROGRAMME, "--user", "bench-admin", "-v0", capture=True).stdout
+        output = manage(
+            env, "import", str(path), "--programme", PROGRAMME, "--user", "bench-admin", "-v0", capture=True
+        ).stdout
         times.append((time.perf_counter() - started, _children_cpu() - cpu))
         last = output
     return times, last
@@ -131,16 +175,24 @@ def main(citizens):
         path = Path(scratch) / "bench.xlsx"
         started = time.perf_counter()
         rows = build(citizens, path)
-        print(f"workbook: {rows:,} rows, {path.stat().st_size / 1e6:.1f} MB, written in {time.perf_counter() - started:.1f} s")
+        print(
+            f"workbook: {rows:,} rows, {path.stat().st_size / 1e6:.1f} MB, written in {time.perf_counter() - started:.1f} s"
+        )
         print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         print(f"{'database':<11} {'rows':>9} {'seconds':>8} {'cpu s':>6} {'rows/s':>8}   {'again (idempotent)':>24}")
         for label, fresh in databases.engines("jobbro_bench_import"):
             with fresh() as env:
                 ((first, first_cpu), (second, second_cpu)), report = timed_imports(env, path)
-            unchanged_only = all(line.split()[1:3] == ["0", "0"] for line in report.splitlines()[1:] if line and line.split()[0] in (
-                "companies", "citizens", "enrolments", "placements", "timesheets"))
-            print(f"{label:<11} {rows:>9,} {first:>8.1f} {first_cpu:>6.1f} {rows / first:>8,.0f}   "
-                  f"{second:>8.1f} s ({second_cpu:.1f} cpu s) {'ok' if unchanged_only else 'CHANGED'}", flush=True)
+            unchanged_only = all(
+                line.split()[1:3] == ["0", "0"]
+                for line in report.splitlines()[1:]
+                if line and line.split()[0] in ("companies", "citizens", "enrolments", "placements", "timesheets")
+            )
+            print(
+                f"{label:<11} {rows:>9,} {first:>8.1f} {first_cpu:>6.1f} {rows / first:>8,.0f}   "
+                f"{second:>8.1f} s ({second_cpu:.1f} cpu s) {'ok' if unchanged_only else 'CHANGED'}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

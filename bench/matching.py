@@ -36,8 +36,31 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobbro.settings")
 from jobbro.matching import engine  # noqa: E402  (pure numpy: no Django set-up needed)
 
 SEED = 2026
-CODES = np.array([4110, 4321, 5120, 5131, 5153, 5223, 5311, 5322, 7115, 8322,
-                  9111, 9112, 9214, 9313, 9329, 9333, 9411, 9412, 9622, 9629], dtype=np.int32)
+CODES = np.array(
+    [
+        4110,
+        4321,
+        5120,
+        5131,
+        5153,
+        5223,
+        5311,
+        5322,
+        7115,
+        8322,
+        9111,
+        9112,
+        9214,
+        9313,
+        9329,
+        9333,
+        9411,
+        9412,
+        9622,
+        9629,
+    ],
+    dtype=np.int32,
+)
 HOURS_CITIZEN = np.array([4, 6, 8, 10, 12, 15, 20, 25, 30, 37], dtype=np.float32)
 HOURS_CITIZEN_P = np.array([0.12, 0.16, 0.17, 0.16, 0.12, 0.10, 0.08, 0.05, 0.03, 0.01])
 VOCABULARY = 400
@@ -116,8 +139,14 @@ def build(n, m, seed=SEED):
     )
     # Earlier failed placements: a few (citizen, company) pairs.
     k = n // 20
-    failed = list(zip(rng.integers(0, n, k).tolist(), rng.integers(0, n_companies, k).tolist(),
-                      [engine.F_FAILED_BEFORE] * k, strict=True))
+    failed = list(
+        zip(
+            rng.integers(0, n, k).tolist(),
+            rng.integers(0, n_companies, k).tolist(),
+            [engine.F_FAILED_BEFORE] * k,
+            strict=True,
+        )
+    )
     flags = engine.PairFlags.build(n_companies=n_companies, n_openings=m, company=failed)
     hidden = {"true_rate": true_rate, "citizen": rng.normal(0.0, 0.5, n), "seed": seed}
     return citizens, openings, flags, hidden
@@ -198,8 +227,10 @@ def main():
 
     started = time.perf_counter()
     citizens, openings, flags, hidden = build(n, m, args.seed)
-    print(f"Synthetic network (seed {args.seed}): {n:,} citizens, {m:,} openings, "
-          f"{openings.n_companies:,} companies; built in {time.perf_counter() - started:.2f} s")
+    print(
+        f"Synthetic network (seed {args.seed}): {n:,} citizens, {m:,} openings, "
+        f"{openings.n_companies:,} companies; built in {time.perf_counter() - started:.2f} s"
+    )
 
     # --- ranking ---
     rng = np.random.default_rng(args.seed + 1)
@@ -221,16 +252,19 @@ def main():
 
     # --- the feasible pairs ---
     (rows, cols, scores), w_pairs, c_pairs = timed(engine.feasible_pairs, citizens, openings, flags)
-    print(f"Feasible pairs: {len(rows):,} of {n * m:,} ({len(rows) / (n * m):.2%}), "
-          f"found and scored in {w_pairs:.2f} s wall, {c_pairs:.2f} s CPU")
+    print(
+        f"Feasible pairs: {len(rows):,} of {n * m:,} ({len(rows) / (n * m):.2%}), "
+        f"found and scored in {w_pairs:.2f} s wall, {c_pairs:.2f} s CPU"
+    )
     capacity = openings.capacity
 
     # --- the assignments ---
     optimal, w_flow, c_flow = timed(engine.assign, n, capacity, rows, cols, scores)
     greedy, w_greedy, c_greedy = timed(engine.greedy_first_fit, n, capacity, rows, cols, scores)
     by_score, w_by_score, c_by_score = timed(greedy_by_score, n, capacity, rows, cols, scores)
-    random_assignments = [engine.greedy_first_fit(n, capacity, rows, cols, scores, rng=np.random.default_rng(s))
-                          for s in range(5)]
+    random_assignments = [
+        engine.greedy_first_fit(n, capacity, rows, cols, scores, rng=np.random.default_rng(s)) for s in range(5)
+    ]
     print()
     print(f"{'assignment':<40}{'wall':>9}{'CPU':>9}{'pairs':>8}{'objective (sum of scores)':>28}")
 
@@ -250,10 +284,14 @@ def main():
     print(f"{'random feasible (mean of 5)':<40}{'':>18}{random_pairs:>8,.0f}{random_objective:>28,.1f}")
     if dense is not None:
         verdict = "yes" if optimal.objective == dense.objective else "NO"
-        print(f"Optimum equals the dense optimum on the same feasible pairs: {verdict} "
-              f"({optimal.objective:,} and {dense.objective:,} in integer score units of 1/{engine.FLOW_SCALE})")
-    print(f"Optimal assignment: {w_flow:.2f} s wall, {c_flow:.2f} s CPU (target < 2 s); with finding and scoring "
-          f"the pairs {w_flow + w_pairs:.2f} s wall, {c_flow + c_pairs:.2f} s CPU")
+        print(
+            f"Optimum equals the dense optimum on the same feasible pairs: {verdict} "
+            f"({optimal.objective:,} and {dense.objective:,} in integer score units of 1/{engine.FLOW_SCALE})"
+        )
+    print(
+        f"Optimal assignment: {w_flow:.2f} s wall, {c_flow:.2f} s CPU (target < 2 s); with finding and scoring "
+        f"the pairs {w_flow + w_pairs:.2f} s wall, {c_flow + c_pairs:.2f} s CPU"
+    )
 
     # --- placements on the hidden compatibility ---
     def expected(a):
@@ -268,9 +306,13 @@ def main():
     print(f"  engine (optimal assignment): {e_opt:8,.0f}  ({e_opt / max(1, len(optimal.rows)):.1%} of its pairs)")
     print(f"  greedy first-fit:            {e_greedy:8,.0f}  ({e_greedy / max(1, len(greedy.rows)):.1%} of its pairs)")
     print(f"  random feasible (mean of 5): {e_random:8,.0f}  ({e_random / max(1, random_pairs):.1%} of its pairs)")
-    print(f"  (greedy by score:            {e_by_score:8,.0f}  ({e_by_score / max(1, len(by_score.rows)):.1%} of its pairs))")
-    print(f"  the engine places {e_opt - e_greedy:+,.0f} ({e_opt / e_greedy - 1:+.0%}) more than greedy first-fit "
-          f"and {e_opt - e_random:+,.0f} ({e_opt / e_random - 1:+.0%}) more than random")
+    print(
+        f"  (greedy by score:            {e_by_score:8,.0f}  ({e_by_score / max(1, len(by_score.rows)):.1%} of its pairs))"
+    )
+    print(
+        f"  the engine places {e_opt - e_greedy:+,.0f} ({e_opt / e_greedy - 1:+.0%}) more than greedy first-fit "
+        f"and {e_opt - e_random:+,.0f} ({e_opt / e_random - 1:+.0%}) more than random"
+    )
 
 
 if __name__ == "__main__":

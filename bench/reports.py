@@ -72,13 +72,63 @@ SITES = (  # id, name, kind, municipality code, share of citizens, job brokers, 
     (3, "Silkeborg", "municipality", "740", 0.20, 5, 2, 1),
     (4, "Udekontoret i Gellerup", "outreach_office", "751", 0.15, 4, 1, 1),
 )
-COMPANY_KINDS = (("private", 0.66), ("public", 0.12), ("social_economic", 0.12), ("housing", 0.05), ("non_profit", 0.05))
-OCCUPATIONS = ("4110", "4321", "5120", "5131", "5153", "5223", "5311", "5322", "7115", "8322",
-               "9111", "9112", "9214", "9313", "9329", "9333", "9411", "9412", "9622", "9629")
-INDUSTRIES = ("107100", "410000", "471110", "471120", "521000", "551010", "561010", "562100", "682040",
-              "812100", "813000", "841100", "855900", "873000", "881000", "949900", "960100")
-PROGRESSION_DIMENSIONS = ("work_ability", "keep_job_ability", "physical_health", "mental_health", "sleep",
-                          "family_relations", "belief_in_job_chances")  # as in jobbro.cases.models
+COMPANY_KINDS = (
+    ("private", 0.66),
+    ("public", 0.12),
+    ("social_economic", 0.12),
+    ("housing", 0.05),
+    ("non_profit", 0.05),
+)
+OCCUPATIONS = (
+    "4110",
+    "4321",
+    "5120",
+    "5131",
+    "5153",
+    "5223",
+    "5311",
+    "5322",
+    "7115",
+    "8322",
+    "9111",
+    "9112",
+    "9214",
+    "9313",
+    "9329",
+    "9333",
+    "9411",
+    "9412",
+    "9622",
+    "9629",
+)
+INDUSTRIES = (
+    "107100",
+    "410000",
+    "471110",
+    "471120",
+    "521000",
+    "551010",
+    "561010",
+    "562100",
+    "682040",
+    "812100",
+    "813000",
+    "841100",
+    "855900",
+    "873000",
+    "881000",
+    "949900",
+    "960100",
+)
+PROGRESSION_DIMENSIONS = (
+    "work_ability",
+    "keep_job_ability",
+    "physical_health",
+    "mental_health",
+    "sleep",
+    "family_relations",
+    "belief_in_job_chances",
+)  # as in jobbro.cases.models
 FIRST_NAMES = ("Anna", "Mads", "Fatima", "Jens", "Sara", "Ali", "Mette", "Omar", "Line", "Peter", "Amina", "Lars")
 
 
@@ -162,17 +212,24 @@ def setup_sql(n):
         if site is not None:
             first.setdefault((role, site), uid)
             counts[(role, site)] = counts.get((role, site), 0) + 1
-    site_staff = ", ".join(f"({site}, {lit(role)}, {uid}, {counts[(role, site)]})" for (role, site), uid in first.items())
+    site_staff = ", ".join(
+        f"({site}, {lit(role)}, {uid}, {counts[(role, site)]})" for (role, site), uid in first.items()
+    )
     goals = []
     # Targets a programme could set: reached at the interim deadline, about on track for the final one.
-    for metric, interim, final, social in (("referred", 0.5, 1.05, None), ("matched_and_started", 0.4, 0.9, 0.4),
-                                           ("employed", 0.25, 0.65, 0.3)):
+    for metric, interim, final, social in (
+        ("referred", 0.5, 1.05, None),
+        ("matched_and_started", 0.4, 0.9, 0.4),
+        ("employed", 0.25, 0.65, 0.3),
+    ):
         for deadline, share in ((date(2024, 6, 30), interim), (date(2026, 12, 31), final)):
             target = round(citizens * share)
             se = "NULL" if social is None else str(round(target * social))
             goals.append(f"({lit(metric)}, {target}, {d(deadline)}, {se}, 1)")
     return [
-        ("programme", f"""
+        (
+            "programme",
+            f"""
             INSERT INTO accounts_programme (id, name, description, starts_on, ends_on, settings)
             VALUES (1, 'Benchmark programme', '', {d(DATA_START)}, {d(date(2027, 6, 30))}, '{{}}');
             INSERT INTO accounts_site (id, programme_id, name, kind, municipality_code) VALUES {site_values};
@@ -187,7 +244,8 @@ def setup_sql(n):
             INSERT INTO accounts_membership (user_id, programme_id, site_id) VALUES {membership_values};
             CREATE TEMP TABLE site_staff (site_id int, role text, first_id int, n int);
             INSERT INTO site_staff VALUES {site_staff};
-        """),
+        """,
+        ),
     ]
 
 
@@ -206,16 +264,18 @@ def network_sql(n):
     kind_values = ", ".join(f"({lit(k)}, {first}, {count})" for k, first, count in blocks)
     posted = f"({d(DATA_START)} + floor({r('i', 301)} * ({(DATA_END - DATA_START).days} - 30))::int)"
     return [
-        ("companies", f"""
+        (
+            "companies",
+            f"""
             CREATE TEMP TABLE company_kinds (kind text, first_id int, n int);
             INSERT INTO company_kinds VALUES {kind_values};
             INSERT INTO companies_company (id, cvr, name, industry_code, kind, address, postcode, city)
-            SELECT i, lpad(i::text, 8, '0'), 'Company ' || i, ({array(INDUSTRIES)})[1 + floor({r('i', 201)} * {len(INDUSTRIES)})::int],
+            SELECT i, lpad(i::text, 8, '0'), 'Company ' || i, ({array(INDUSTRIES)})[1 + floor({r("i", 201)} * {len(INDUSTRIES)})::int],
                    k.kind, '', '8000', 'Aarhus'
             FROM company_kinds k, generate_series(k.first_id, k.first_id + k.n - 1) i;
             INSERT INTO companies_companycontact (id, company_id, name, job_title, phone, email, is_buddy, buddy_trained_on)
             SELECT 2 * c - 1 + b, c, 'Contact ' || (2 * c - 1 + b), '', '', '', b = 0,
-                   CASE WHEN b = 0 AND {r('c', 202)} < 0.5 THEN {d(DATA_START)} + floor({r('c', 203)} * 900)::int END
+                   CASE WHEN b = 0 AND {r("c", 202)} < 0.5 THEN {d(DATA_START)} + floor({r("c", 203)} * 900)::int END
             FROM generate_series(1, {companies}) c, generate_series(0, 1) b;
             INSERT INTO companies_knowledgeinstitution (id, name, kind, city) VALUES
                 (1, 'Sprogcenter Aarhus', 'language_school', 'Aarhus'), (2, 'AMU Østjylland', 'adult_education', 'Aarhus'),
@@ -225,48 +285,68 @@ def network_sql(n):
                    (ARRAY['language','hygiene','cleaning','forklift','kitchen','care','it','other'])[1 + mod(i, 8)],
                    5 + mod(i * 7, 30), 2500, mod(i, 3) > 0
             FROM generate_series(1, 12) i;
-        """),
-        ("openings", f"""
+        """,
+        ),
+        (
+            "openings",
+            f"""
             INSERT INTO companies_opening (id, external_id, title, occupation_code, tasks, weekly_hours, days, requirements,
                                            danish_level_required, capacity, status, posted_on, filled_on, closed_on,
                                            buddy_id, company_id, programme_id)
-            SELECT i, '', 'Small job ' || i, ({array(OCCUPATIONS)})[1 + floor({r('i', 302)} * {len(OCCUPATIONS)})::int],
+            SELECT i, '', 'Small job ' || i, ({array(OCCUPATIONS)})[1 + floor({r("i", 302)} * {len(OCCUPATIONS)})::int],
                    'Tasks', {half(f"3 + {r('i', 303)} * 12")}, '["mon", "wed"]', '[]', NULL, 1,
                    CASE WHEN s.filled_on IS NOT NULL THEN 'filled' WHEN s.closed_on IS NOT NULL THEN 'closed' ELSE 'open' END,
                    s.posted_on, s.filled_on, s.closed_on, 2 * s.company_id - 1, s.company_id, 1
             FROM generate_series(1, {openings}) i,
-            LATERAL (SELECT {posted} AS posted_on, 1 + floor({r('i', 304)} * {companies})::int AS company_id) p,
+            LATERAL (SELECT {posted} AS posted_on, 1 + floor({r("i", 304)} * {companies})::int AS company_id) p,
             LATERAL (SELECT p.posted_on, p.company_id,
-                            CASE WHEN {r('i', 305)} < 0.6 AND p.posted_on + 3 + floor({r('i', 306)} * 60)::int <= {d(DATA_END)}
-                                 THEN p.posted_on + 3 + floor({r('i', 306)} * 60)::int END AS filled_on,
-                            CASE WHEN {r('i', 305)} >= 0.6 AND {r('i', 305)} < 0.8 AND p.posted_on + 90 <= {d(DATA_END)}
+                            CASE WHEN {r("i", 305)} < 0.6 AND p.posted_on + 3 + floor({r("i", 306)} * 60)::int <= {d(DATA_END)}
+                                 THEN p.posted_on + 3 + floor({r("i", 306)} * 60)::int END AS filled_on,
+                            CASE WHEN {r("i", 305)} >= 0.6 AND {r("i", 305)} < 0.8 AND p.posted_on + 90 <= {d(DATA_END)}
                                  THEN p.posted_on + 90 END AS closed_on) s;
-        """),
+        """,
+        ),
     ]
 
 
 def citizens_sql(n):
     citizens = n["citizens"]
     return [
-        ("citizens", f"""
+        (
+            "citizens",
+            f"""
             INSERT INTO people_citizen (id, cpr_encrypted, cpr_hash, first_name, last_name, birth_date, sex, phone, email,
                                         address, postcode, city, origin_group, benefit_type, housing_area,
                                         lives_in_vulnerable_housing_area, has_social_free_card, match_category,
                                         traffic_light, created_at)
-            SELECT i, 'benchmark', md5(i::text) || md5('cpr' || i), ({array(FIRST_NAMES)})[1 + floor({r('i', 101)} * {len(FIRST_NAMES)})::int],
-                   'Nr' || i, DATE '1962-01-01' + floor({r('i', 102)} * 16000)::int,
-                   CASE WHEN {r('i', 103)} < 0.5 THEN 'female' ELSE 'male' END, '', '', '', '8000', 'Aarhus',
-                   {pick(r('i', 104), [("'danish'", 55), ("'western'", 10), ("'non_western'", 35)])},
-                   {pick(r('i', 105), [("'kontanthjaelp'", 50), ("'uddannelseshjaelp'", 15), ("'integrationsydelse'", 15),
-                                      ("'ressourceforloebsydelse'", 10), ("'ledighedsydelse'", 5), ("'sygedagpenge'", 5)])},
-                   '', {r('i', 106)} < 0.15, {r('i', 107)} < 0.05, NULL,
-                   {pick(r('i', 108), [("'green'", 30), ("'yellow'", 45), ("'red'", 25)])}, now()
+            SELECT i, 'benchmark', md5(i::text) || md5('cpr' || i), ({array(FIRST_NAMES)})[1 + floor({r("i", 101)} * {
+                len(FIRST_NAMES)
+            })::int],
+                   'Nr' || i, DATE '1962-01-01' + floor({r("i", 102)} * 16000)::int,
+                   CASE WHEN {r("i", 103)} < 0.5 THEN 'female' ELSE 'male' END, '', '', '', '8000', 'Aarhus',
+                   {pick(r("i", 104), [("'danish'", 55), ("'western'", 10), ("'non_western'", 35)])},
+                   {
+                pick(
+                    r("i", 105),
+                    [
+                        ("'kontanthjaelp'", 50),
+                        ("'uddannelseshjaelp'", 15),
+                        ("'integrationsydelse'", 15),
+                        ("'ressourceforloebsydelse'", 10),
+                        ("'ledighedsydelse'", 5),
+                        ("'sygedagpenge'", 5),
+                    ],
+                )
+            },
+                   '', {r("i", 106)} < 0.15, {r("i", 107)} < 0.05, NULL,
+                   {pick(r("i", 108), [("'green'", 30), ("'yellow'", 45), ("'red'", 25)])}, now()
             FROM generate_series(1, {citizens}) i;
             INSERT INTO people_citizen_target_groups (citizen_id, targetgroup_id)
             SELECT i, 1 + mod(i, 4) FROM generate_series(1, {citizens}) i
             UNION ALL
-            SELECT i, 1 + mod(i + 1, 4) FROM generate_series(1, {citizens}) i WHERE {r('i', 109)} < 0.3;
-        """),
+            SELECT i, 1 + mod(i + 1, 4) FROM generate_series(1, {citizens}) i WHERE {r("i", 109)} < 0.3;
+        """,
+        ),
     ]
 
 
@@ -276,46 +356,63 @@ def enrolment_plan_sql(n):
     site = pick(r("b.citizen_id", 1), [(s[0], s[4]) for s in SITES])
     hours = "(ARRAY[4, 6, 8, 10, 12, 15, 20, 25, 30, 37])[1 + floor(10 * power(" + r("b.id", 8) + ", 1.5))::int]"
     return [
-        ("enrolment plan", f"""
+        (
+            "enrolment plan",
+            f"""
             -- Ids follow the referral dates, as they would in a system used over the years.
             CREATE TEMP TABLE base AS
             SELECT row_number() OVER (ORDER BY referred_on, citizen_id) AS id, citizen_id, referred_on
-            FROM (SELECT i AS citizen_id, {d(DATA_START)} + floor({r('i', 2)} * {REFERRAL_DAYS})::int AS referred_on
+            FROM (SELECT i AS citizen_id, {d(DATA_START)} + floor({r("i", 2)} * {REFERRAL_DAYS})::int AS referred_on
                   FROM generate_series(1, {citizens}) i) first_referrals;
             -- Some citizens are referred again after their first course ended.
             INSERT INTO base
-            SELECT {citizens} + row_number() OVER (ORDER BY {r('id', 12)}), citizen_id,
-                   referred_on + {duration('id')} + 30 + floor({r('id', 13)} * 150)::int
-            FROM base WHERE referred_on + {duration('id')} < DATE '2025-06-01'
-            ORDER BY {r('id', 12)} LIMIT {re_enrolments};
+            SELECT {citizens} + row_number() OVER (ORDER BY {r("id", 12)}), citizen_id,
+                   referred_on + {duration("id")} + 30 + floor({r("id", 13)} * 150)::int
+            FROM base WHERE referred_on + {duration("id")} < DATE '2025-06-01'
+            ORDER BY {r("id", 12)} LIMIT {re_enrolments};
             CREATE TEMP TABLE plan_e AS
             SELECT b.id, b.citizen_id, s.site_id, b.referred_on, t.ended_on, t.until,
-                   CASE WHEN {r('b.id', 4)} < 0.88 AND b.referred_on + 10 + floor({r('b.id', 5)} * 50)::int < t.until
-                        THEN b.referred_on + 10 + floor({r('b.id', 5)} * 50)::int END AS step2_on,
-                   {pick(r('b.id', 6), [(0, 8), (1, 36), (2, 32), (3, 16), (4, 8)])} AS n_placements,
-                   jb.first_id + floor({r('b.id', 7)} * jb.n)::int AS broker,
-                   jb.first_id + mod(floor({r('b.id', 7)} * jb.n)::int + 1, jb.n) AS second_broker,
-                   CASE WHEN {r('b.id', 10)} < 0.2 AND t.until - b.referred_on > 60
-                        THEN b.referred_on + 30 + floor({r('b.id', 11)} * (t.until - b.referred_on - 30))::int END AS broker_changed_on,
-                   cw.first_id + floor({r('b.id', 14)} * cw.n)::int AS caseworker,
+                   CASE WHEN {r("b.id", 4)} < 0.88 AND b.referred_on + 10 + floor({r("b.id", 5)} * 50)::int < t.until
+                        THEN b.referred_on + 10 + floor({r("b.id", 5)} * 50)::int END AS step2_on,
+                   {pick(r("b.id", 6), [(0, 8), (1, 36), (2, 32), (3, 16), (4, 8)])} AS n_placements,
+                   jb.first_id + floor({r("b.id", 7)} * jb.n)::int AS broker,
+                   jb.first_id + mod(floor({r("b.id", 7)} * jb.n)::int + 1, jb.n) AS second_broker,
+                   CASE WHEN {r("b.id", 10)} < 0.2 AND t.until - b.referred_on > 60
+                        THEN b.referred_on + 30 + floor({r("b.id", 11)} * (t.until - b.referred_on - 30))::int END AS broker_changed_on,
+                   cw.first_id + floor({r("b.id", 14)} * cw.n)::int AS caseworker,
                    {hours}::numeric(4,1) AS estimated_weekly_hours,
-                   {pick(r('b.id', 9), [("'green'", 30), ("'yellow'", 45), ("'red'", 25)])} AS light
+                   {pick(r("b.id", 9), [("'green'", 30), ("'yellow'", 45), ("'red'", 25)])} AS light
             FROM base b
             CROSS JOIN LATERAL (SELECT {site} AS site_id) s
-            CROSS JOIN LATERAL (SELECT CASE WHEN b.referred_on + {duration('b.id')} <= {d(DATA_END)}
-                                            THEN b.referred_on + {duration('b.id')} END AS ended_on) e
+            CROSS JOIN LATERAL (SELECT CASE WHEN b.referred_on + {duration("b.id")} <= {d(DATA_END)}
+                                            THEN b.referred_on + {duration("b.id")} END AS ended_on) e
             CROSS JOIN LATERAL (SELECT e.ended_on, coalesce(e.ended_on, {d(DATA_END)}) AS until) t
             JOIN site_staff jb ON jb.site_id = s.site_id AND jb.role = 'job_broker'
             JOIN site_staff cw ON cw.site_id = s.site_id AND cw.role = 'caseworker';
             ALTER TABLE plan_e ADD PRIMARY KEY (id);
-        """),
+        """,
+        ),
     ]
 
 
-EARLIER_KINDS = [("'internship'", 52), ("'hybrid_internship'", 14), ("'wage_subsidy'", 14), ("'rehabilitation'", 5),
-                 ("'education'", 5), ("'small_job'", 10)]
-LAST_KINDS = [("'internship'", 20), ("'hybrid_internship'", 8), ("'wage_subsidy'", 7), ("'small_job'", 24),
-              ("'ordinary_job'", 25), ("'flex_job'", 9), ("'education'", 4), ("'rehabilitation'", 3)]
+EARLIER_KINDS = [
+    ("'internship'", 52),
+    ("'hybrid_internship'", 14),
+    ("'wage_subsidy'", 14),
+    ("'rehabilitation'", 5),
+    ("'education'", 5),
+    ("'small_job'", 10),
+]
+LAST_KINDS = [
+    ("'internship'", 20),
+    ("'hybrid_internship'", 8),
+    ("'wage_subsidy'", 7),
+    ("'small_job'", 24),
+    ("'ordinary_job'", 25),
+    ("'flex_job'", 9),
+    ("'education'", 4),
+    ("'rehabilitation'", 3),
+]
 JOB_KINDS = "('small_job', 'ordinary_job', 'flex_job')"
 
 
@@ -336,17 +433,19 @@ def placement_plan_sql(n):
                             ELSE 91 + floor(u_len * 273)::int END"""
     job_runs_on = f"kind IN {JOB_KINDS} AND NOT followed"
     return [
-        ("placement plan", f"""
+        (
+            "placement plan",
+            f"""
             CREATE TEMP TABLE plan_p AS
             WITH raw AS (
                 SELECT e.id AS enrolment_id, j, e.until, e.ended_on AS enrolment_ended_on, e.step2_on,
-                       CASE WHEN j = e.n_placements - 1 THEN {pick(r('e.id', '30 + j'), LAST_KINDS)}
-                            ELSE {pick(r('e.id', '30 + j'), EARLIER_KINDS)} END AS kind,
+                       CASE WHEN j = e.n_placements - 1 THEN {pick(r("e.id", "30 + j"), LAST_KINDS)}
+                            ELSE {pick(r("e.id", "30 + j"), EARLIER_KINDS)} END AS kind,
                        j < e.n_placements - 1 AS followed,
-                       CASE WHEN j = 0 THEN 7 + floor({r('e.id', '20 + j')} * 38)::int
-                            ELSE 1 + floor({r('e.id', '20 + j')} * 28)::int END AS gap_days,
-                       {r('e.id', '40 + j')} AS u_len, {r('e.id', '50 + j')} AS u_break, {r('e.id', '60 + j')} AS u_company,
-                       {r('e.id', '70 + j')} AS u_kind, {r('e.id', '80 + j')} AS u_hours
+                       CASE WHEN j = 0 THEN 7 + floor({r("e.id", "20 + j")} * 38)::int
+                            ELSE 1 + floor({r("e.id", "20 + j")} * 28)::int END AS gap_days,
+                       {r("e.id", "40 + j")} AS u_len, {r("e.id", "50 + j")} AS u_break, {r("e.id", "60 + j")} AS u_company,
+                       {r("e.id", "70 + j")} AS u_kind, {r("e.id", "80 + j")} AS u_hours
                 FROM plan_e e, generate_series(0, e.n_placements - 1) j
                 WHERE e.step2_on IS NOT NULL
             ), sized AS (
@@ -374,12 +473,12 @@ def placement_plan_sql(n):
             SELECT row_number() OVER (ORDER BY starts_on, enrolment_id, j)::int AS id, ended.*,
                    CASE WHEN ended.ended_on IS NULL THEN ''
                         WHEN ended.ended_on < starts_on + actual_days THEN 'other'
-                        WHEN u_break < 0.22 THEN {pick('u_hours', [("'citizen_left'", 3), ("'illness'", 3), ("'not_a_match'", 3), ("'company_ended'", 2), ("'other'", 1)])}
+                        WHEN u_break < 0.22 THEN {pick("u_hours", [("'citizen_left'", 3), ("'illness'", 3), ("'not_a_match'", 3), ("'company_ended'", 2), ("'other'", 1)])}
                         WHEN ended.kind IN ('internship', 'hybrid_internship', 'wage_subsidy') AND u_kind < 0.3 THEN 'hired'
                         ELSE 'completed' END AS end_reason,
                    c.first_id + floor(u_company * c.n)::int AS company_id
             FROM ended
-            JOIN company_kinds c ON c.kind = {pick('u_kind', [("'social_economic'", 25), ("'housing'", 6), ("'private'", 55), ("'public'", 9), ("'non_profit'", 5)])};
+            JOIN company_kinds c ON c.kind = {pick("u_kind", [("'social_economic'", 25), ("'housing'", 6), ("'private'", 55), ("'public'", 9), ("'non_profit'", 5)])};
             ALTER TABLE plan_p ADD PRIMARY KEY (id);
             -- The citizen stays enrolled while the job runs: the exit comes with the job's end.
             UPDATE plan_e e SET ended_on = p.ended_on, until = coalesce(p.ended_on, {d(DATA_END)})
@@ -392,7 +491,8 @@ def placement_plan_sql(n):
             WHERE earlier.ended_on IS NULL OR earlier.ended_on >= later.referred_on;
             DELETE FROM plan_p WHERE enrolment_id IN (SELECT id FROM overlapping);
             DELETE FROM plan_e WHERE id IN (SELECT id FROM overlapping);
-        """),
+        """,
+        ),
     ]
 
 
@@ -404,7 +504,9 @@ def placements_sql(n):
                           WHEN 'hybrid_internship' THEN {half("2 + u_hours * 4")}
                           WHEN 'internship' THEN CASE WHEN u_hours < 0.3 THEN {half("4 + u_hours * 20")} END END"""
     return [
-        ("placements", f"""
+        (
+            "placements",
+            f"""
             INSERT INTO cases_placement (id, kind, starts_on, planned_end_on, ended_on, purpose, agreed_ordinary_hours,
                                          ordinary_hours_condition, no_hours_reason, end_reason, end_note, external_id,
                                          buddy_id, company_id, enrolment_id, opening_id)
@@ -415,11 +517,14 @@ def placements_sql(n):
                    CASE WHEN kind IN ('education', 'rehabilitation')
                              OR (kind IN ('internship', 'wage_subsidy') AND u_hours >= 0.7) THEN 'No ordinary hours possible' ELSE '' END,
                    end_reason, '', '',
-                   CASE WHEN {r('id', 401)} < 0.6 THEN 2 * company_id - 1 END, company_id, enrolment_id,
-                   CASE WHEN kind = 'small_job' AND {r('id', 402)} < 0.5 THEN 1 + floor({r('id', 403)} * {openings})::int END
+                   CASE WHEN {r("id", 401)} < 0.6 THEN 2 * company_id - 1 END, company_id, enrolment_id,
+                   CASE WHEN kind = 'small_job' AND {r("id", 402)} < 0.5 THEN 1 + floor({r("id", 403)} * {openings})::int END
             FROM plan_p;
-        """),
-        ("agreed hours", f"""
+        """,
+        ),
+        (
+            "agreed hours",
+            f"""
             -- The agreement at the start, the first ordinary hours of an internship that turned into paid hours
             -- (as the timesheets show them), and more hours later in some small jobs and hybrid internships.
             INSERT INTO cases_agreedhourschange (placement_id, from_date, ordinary_hours, internship_hours, changed_by_id)
@@ -438,10 +543,11 @@ def placements_sql(n):
                 SELECT pl.id, pl.starts_on + 56, pl.agreed_ordinary_hours + 2,
                        CASE WHEN pl.kind = 'hybrid_internship' THEN {half("4 + p.u_hours * 10")} ELSE 0 END
                 FROM cases_placement pl JOIN plan_p p ON p.id = pl.id
-                WHERE pl.kind IN ('small_job', 'hybrid_internship') AND {r('pl.id', 405)} < 0.3
+                WHERE pl.kind IN ('small_job', 'hybrid_internship') AND {r("pl.id", 405)} < 0.3
                   AND pl.starts_on + 56 <= least(coalesce(pl.ended_on, {d(DATA_END)}), {d(DATA_END)})
             ) changes ORDER BY from_date, id;
-        """),
+        """,
+        ),
     ]
 
 
@@ -476,23 +582,28 @@ def timesheets_sql(keep):
         ELSE 0 END"""
     sick = f"{r('placement_id * 256 + w', 503)} < 0.05"
     return [
-        ("timesheets", f"""
+        (
+            "timesheets",
+            f"""
             INSERT INTO cases_timesheet (placement_id, week_start, ordinary_hours, internship_hours, registered_by_id, registered_at)
             SELECT placement_id, week_start,
                    CASE WHEN {sick} THEN 0 ELSE {ordinary} END,
                    CASE WHEN {sick} THEN 0 ELSE {internship} END,
                    NULL, now()
             FROM ({timesheet_weeks()}) weeks
-            WHERE {r('placement_id * 256 + w', 501)} < {keep:.6f}
+            WHERE {r("placement_id * 256 + w", 501)} < {keep:.6f}
             ORDER BY week_start, placement_id;
-        """),
+        """,
+        ),
     ]
 
 
 def history_sql():
     """Step changes, job broker and caseworker history, and the enrolments' current fields to match them."""
     return [
-        ("enrolments", """
+        (
+            "enrolments",
+            """
             INSERT INTO cases_enrolment (id, referral_text, referred_on, ended_on, traffic_light_at_referral,
                                          estimated_weekly_hours, current_step, external_id, caseworker_id, citizen_id,
                                          job_broker_id, mentor_id, programme_id, referred_by_id, site_id)
@@ -504,8 +615,11 @@ def history_sql():
                    CASE WHEN e.broker_changed_on IS NOT NULL THEN e.second_broker ELSE e.broker END,
                    NULL, 1, NULL, e.site_id
             FROM plan_e e;
-        """),
-        ("step changes", """
+        """,
+        ),
+        (
+            "step changes",
+            """
             INSERT INTO cases_stepchange (step, changed_on, note, changed_by_id, enrolment_id)
             SELECT step, changed_on, '', NULL, enrolment_id FROM (
                 SELECT id AS enrolment_id, 1 AS step, referred_on AS changed_on FROM plan_e
@@ -515,8 +629,11 @@ def history_sql():
                           WHERE p.ended_on IS NOT NULL AND (e.ended_on IS NULL OR p.ended_on < e.ended_on)
                 UNION ALL SELECT id, 4, ended_on FROM plan_e WHERE ended_on IS NOT NULL
             ) steps ORDER BY changed_on, enrolment_id, step;
-        """),
-        ("assignment changes", """
+        """,
+        ),
+        (
+            "assignment changes",
+            """
             INSERT INTO cases_assignmentchange (role, changed_on, changed_by_id, user_id, enrolment_id)
             SELECT role, changed_on, NULL, user_id, enrolment_id FROM (
                 SELECT id AS enrolment_id, 'job_broker' AS role, referred_on AS changed_on, broker AS user_id FROM plan_e
@@ -524,12 +641,21 @@ def history_sql():
                 UNION ALL SELECT id, 'job_broker', broker_changed_on, second_broker FROM plan_e
                           WHERE broker_changed_on IS NOT NULL
             ) changes ORDER BY changed_on, enrolment_id, role;
-        """),
+        """,
+        ),
     ]
 
 
-CONTACT_KINDS = [("'conversation'", 34), ("'phone'", 25), ("'company_visit'", 10), ("'coffee_visit'", 5),
-                 ("'match_meeting'", 8), ("'monthly_follow_up'", 11), ("'three_month_talk'", 2), ("'aftercare'", 5)]
+CONTACT_KINDS = [
+    ("'conversation'", 34),
+    ("'phone'", 25),
+    ("'company_visit'", 10),
+    ("'coffee_visit'", 5),
+    ("'match_meeting'", 8),
+    ("'monthly_follow_up'", 11),
+    ("'three_month_talk'", 2),
+    ("'aftercare'", 5),
+]
 
 
 def records_sql(n):
@@ -539,58 +665,72 @@ def records_sql(n):
     goal_day = f"e.referred_on + 5 + floor({r('e.id', 701)} * 40)::int"
     employed = "EXISTS (SELECT 1 FROM plan_p p WHERE p.enrolment_id = e.id AND p.kind IN ('small_job', 'ordinary_job', 'flex_job'))"
     return [
-        ("contacts", f"""
+        (
+            "contacts",
+            f"""
             INSERT INTO cases_contact (kind, occurred_on, note, external_id, company_id, registered_by_id, enrolment_id)
             SELECT c.kind, c.occurred_on, '', '',
                    CASE WHEN c.kind IN ('company_visit', 'coffee_visit', 'match_meeting')
                         THEN 1 + floor({r(contact_key, 602)} * {companies})::int END,
                    e.broker, e.id
             FROM plan_e e,
-            LATERAL generate_series(1, greatest(1, ((e.until - e.referred_on) / 36.0 * (0.6 + 0.8 * {r('e.id', 90)}))::int)) k,
+            LATERAL generate_series(1, greatest(1, ((e.until - e.referred_on) / 36.0 * (0.6 + 0.8 * {r("e.id", 90)}))::int)) k,
             LATERAL (SELECT {contact_kind} AS kind,
                             e.referred_on + floor({r(contact_key, 603)} * (e.until - e.referred_on + 1))::int AS occurred_on) c
             ORDER BY c.occurred_on, e.id;
-        """),
-        ("job goals", f"""
+        """,
+        ),
+        (
+            "job goals",
+            f"""
             INSERT INTO people_jobgoal (kind, occupation_code, text, set_on, replaced_on, citizen_id)
-            SELECT 'wish', ({array(OCCUPATIONS)})[1 + floor({r('e.id', 702)} * 20)::int], 'A job wish', e.referred_on, NULL, e.citizen_id
-            FROM plan_e e WHERE {r('e.id', 703)} < 0.5
+            SELECT 'wish', ({array(OCCUPATIONS)})[1 + floor({r("e.id", 702)} * 20)::int], 'A job wish', e.referred_on, NULL, e.citizen_id
+            FROM plan_e e WHERE {r("e.id", 703)} < 0.5
             UNION ALL
-            SELECT 'goal', ({array(OCCUPATIONS)})[1 + floor({r('e.id', 704)} * 20)::int], 'A job goal', {goal_day},
-                   CASE WHEN {r('e.id', 705)} < 0.25 AND {goal_day} + 90 < e.until THEN {goal_day} + 90 END, e.citizen_id
-            FROM plan_e e WHERE {r('e.id', 706)} < 0.85 AND {goal_day} <= e.until
+            SELECT 'goal', ({array(OCCUPATIONS)})[1 + floor({r("e.id", 704)} * 20)::int], 'A job goal', {goal_day},
+                   CASE WHEN {r("e.id", 705)} < 0.25 AND {goal_day} + 90 < e.until THEN {goal_day} + 90 END, e.citizen_id
+            FROM plan_e e WHERE {r("e.id", 706)} < 0.85 AND {goal_day} <= e.until
             UNION ALL
-            SELECT 'goal', ({array(OCCUPATIONS)})[1 + floor({r('e.id', 707)} * 20)::int], 'An adjusted job goal', {goal_day} + 90,
+            SELECT 'goal', ({array(OCCUPATIONS)})[1 + floor({r("e.id", 707)} * 20)::int], 'An adjusted job goal', {goal_day} + 90,
                    NULL, e.citizen_id
-            FROM plan_e e WHERE {r('e.id', 706)} < 0.85 AND {r('e.id', 705)} < 0.25 AND {goal_day} + 90 < e.until;
-        """),
-        ("CV entries", f"""
+            FROM plan_e e WHERE {r("e.id", 706)} < 0.85 AND {r("e.id", 705)} < 0.25 AND {goal_day} + 90 < e.until;
+        """,
+        ),
+        (
+            "CV entries",
+            f"""
             INSERT INTO people_cventry (kind, title, organisation, starts_on, ends_on, description, recorded_on, citizen_id)
             SELECT (ARRAY['work', 'education', 'course', 'language', 'skill'])[1 + mod(k, 5)], 'CV line', '', NULL, NULL, '',
-                   e.referred_on + 7 + floor({r('e.id * 8 + k', 801)} * 50)::int + 30 * k, e.citizen_id
-            FROM plan_e e, generate_series(0, floor({r('e.id', 802)} * 4)::int) k
-            WHERE {r('e.id', 803)} < 0.75 AND e.referred_on + 7 + floor({r('e.id * 8 + k', 801)} * 50)::int + 30 * k <= e.until
+                   e.referred_on + 7 + floor({r("e.id * 8 + k", 801)} * 50)::int + 30 * k, e.citizen_id
+            FROM plan_e e, generate_series(0, floor({r("e.id", 802)} * 4)::int) k
+            WHERE {r("e.id", 803)} < 0.75 AND e.referred_on + 7 + floor({r("e.id * 8 + k", 801)} * 50)::int + 30 * k <= e.until
             UNION ALL
             -- The CV is updated after a placement, often within two weeks.
             SELECT 'internship', 'Placement', 'Company ' || p.company_id, p.starts_on, p.ended_on, '',
-                   p.ended_on + floor({r('p.id', 804)} * 14)::int, e.citizen_id
+                   p.ended_on + floor({r("p.id", 804)} * 14)::int, e.citizen_id
             FROM plan_p p JOIN plan_e e ON e.id = p.enrolment_id
-            WHERE p.ended_on IS NOT NULL AND {r('p.id', 805)} < 0.55 AND p.ended_on + 13 <= {d(DATA_END)};
-        """),
-        ("upskilling decisions", f"""
+            WHERE p.ended_on IS NOT NULL AND {r("p.id", 805)} < 0.55 AND p.ended_on + 13 <= {d(DATA_END)};
+        """,
+        ),
+        (
+            "upskilling decisions",
+            f"""
             INSERT INTO cases_upskillingdecision (decided_on, wanted, reason, course_id, enrolment_id)
-            SELECT e.referred_on + floor({r('e.id', 901)} * 21)::int, {r('e.id', 902)} < 0.3,
-                   CASE WHEN {r('e.id', 902)} < 0.3 THEN '' ELSE 'Not now: the citizen first needs clarification' END,
-                   CASE WHEN {r('e.id', 902)} < 0.3 THEN 1 + floor({r('e.id', 903)} * 12)::int END, e.id
-            FROM plan_e e WHERE {r('e.id', 904)} < 0.82 AND e.referred_on + 21 <= e.until;
-        """),
-        ("outcomes", f"""
+            SELECT e.referred_on + floor({r("e.id", 901)} * 21)::int, {r("e.id", 902)} < 0.3,
+                   CASE WHEN {r("e.id", 902)} < 0.3 THEN '' ELSE 'Not now: the citizen first needs clarification' END,
+                   CASE WHEN {r("e.id", 902)} < 0.3 THEN 1 + floor({r("e.id", 903)} * 12)::int END, e.id
+            FROM plan_e e WHERE {r("e.id", 904)} < 0.82 AND e.referred_on + 21 <= e.until;
+        """,
+        ),
+        (
+            "outcomes",
+            f"""
             CREATE TEMP TABLE exit_status AS
             SELECT e.id, e.ended_on,
-                   CASE WHEN {employed} AND {r('e.id', 951)} < 0.8
+                   CASE WHEN {employed} AND {r("e.id", 951)} < 0.8
                         THEN CASE WHEN EXISTS (SELECT 1 FROM plan_p p WHERE p.enrolment_id = e.id AND p.kind = 'flex_job')
                                   THEN 'flex_job' ELSE 'ordinary_job' END
-                        ELSE {pick(r('e.id', 952), [("'benefit'", 60), ("'other'", 12), ("'early_pension'", 6), ("'ordinary_job'", 10), ("'education'", 12)])}
+                        ELSE {pick(r("e.id", 952), [("'benefit'", 60), ("'other'", 12), ("'early_pension'", 6), ("'ordinary_job'", 10), ("'education'", 12)])}
                    END AS status
             FROM plan_e e WHERE e.ended_on IS NOT NULL;
             INSERT INTO cases_outcome (kind, measured_on, status, note, enrolment_id, registered_by_id)
@@ -598,27 +738,31 @@ def records_sql(n):
                 SELECT id, 'exit' AS kind, ended_on AS measured_on, status FROM exit_status
                 UNION ALL
                 SELECT id, 'follow_up', ended_on + 91 * k,
-                       CASE WHEN {r('id * 4 + k', 953)} < 0.85 THEN status
-                            ELSE {pick(r('id * 4 + k', 954), [("'benefit'", 50), ("'ordinary_job'", 30), ("'education'", 10), ("'other'", 10)])} END
+                       CASE WHEN {r("id * 4 + k", 953)} < 0.85 THEN status
+                            ELSE {pick(r("id * 4 + k", 954), [("'benefit'", 50), ("'ordinary_job'", 30), ("'education'", 10), ("'other'", 10)])} END
                 FROM exit_status, generate_series(1, 2) k
-                WHERE {r('id', 955)} < 0.7 AND ended_on + 91 * k <= {d(DATA_END)}
+                WHERE {r("id", 955)} < 0.7 AND ended_on + 91 * k <= {d(DATA_END)}
             ) outcomes ORDER BY measured_on, id;
-        """),
-        ("job plans", f"""
+        """,
+        ),
+        (
+            "job plans",
+            f"""
             INSERT INTO cases_jobplan (is_job_package, title, target_occupation_code, created_on, closed_on, external_id, enrolment_id)
-            SELECT false, 'Job plan', '', e.referred_on + 7 + floor({r('e.id', 1001)} * 23)::int, e.ended_on, '', e.id
-            FROM plan_e e WHERE {r('e.id', 1002)} < 0.92 AND e.referred_on + 30 <= e.until
+            SELECT false, 'Job plan', '', e.referred_on + 7 + floor({r("e.id", 1001)} * 23)::int, e.ended_on, '', e.id
+            FROM plan_e e WHERE {r("e.id", 1002)} < 0.92 AND e.referred_on + 30 <= e.until
             UNION ALL
             -- Job packages: some citizens get a second one (more packages than citizens).
-            SELECT true, 'Job package', ({array(OCCUPATIONS)})[1 + floor({r('e.id * 2 + k', 1003)} * 20)::int],
-                   e.step2_on + floor({r('e.id', 1004)} * 60)::int + 120 * k,
-                   CASE WHEN k = 0 AND {r('e.id', 1005)} < 0.15 THEN e.step2_on + floor({r('e.id', 1004)} * 60)::int + 119
+            SELECT true, 'Job package', ({array(OCCUPATIONS)})[1 + floor({r("e.id * 2 + k", 1003)} * 20)::int],
+                   e.step2_on + floor({r("e.id", 1004)} * 60)::int + 120 * k,
+                   CASE WHEN k = 0 AND {r("e.id", 1005)} < 0.15 THEN e.step2_on + floor({r("e.id", 1004)} * 60)::int + 119
                         ELSE e.ended_on END,
                    '', e.id
             FROM plan_e e, generate_series(0, 1) k
-            WHERE e.step2_on IS NOT NULL AND {r('e.id', 1006)} < 0.35 AND (k = 0 OR {r('e.id', 1005)} < 0.15)
-              AND e.step2_on + floor({r('e.id', 1004)} * 60)::int + 120 * k <= e.until;
-        """),
+            WHERE e.step2_on IS NOT NULL AND {r("e.id", 1006)} < 0.35 AND (k = 0 OR {r("e.id", 1005)} < 0.15)
+              AND e.step2_on + floor({r("e.id", 1004)} * 60)::int + 120 * k <= e.until;
+        """,
+        ),
         ("progression assessments", progression_sql(employed)),
     ]
 
@@ -637,16 +781,27 @@ def progression_sql(employed):
         FROM plan_e e
         CROSS JOIN LATERAL (SELECT {employed} AS employed) s,
         LATERAL generate_series(0, least(5, (e.until - e.referred_on - 17) / 120)) k
-        WHERE {r('e.id', 1121)} < 0.45
+        WHERE {r("e.id", 1121)} < 0.45
         ORDER BY 1, e.id;
     """
 
 
 def finish_sql():
     """Sequences past the explicit ids, then fresh statistics for the planner."""
-    tables = ("accounts_programme", "accounts_site", "accounts_targetgroup", "accounts_user", "people_citizen",
-              "cases_enrolment", "cases_placement", "companies_company", "companies_companycontact",
-              "companies_knowledgeinstitution", "companies_course", "companies_opening")
+    tables = (
+        "accounts_programme",
+        "accounts_site",
+        "accounts_targetgroup",
+        "accounts_user",
+        "people_citizen",
+        "cases_enrolment",
+        "cases_placement",
+        "companies_company",
+        "companies_companycontact",
+        "companies_knowledgeinstitution",
+        "companies_course",
+        "companies_opening",
+    )
     resets = "\n".join(
         f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT max(id) FROM {t}));" for t in tables
     )
@@ -675,8 +830,14 @@ def build(url, citizens):
         cur.execute("SET jit = off")  # compiling these one-off statements takes longer than running them
         cur.execute("SET maintenance_work_mem = '1GB'")
         define_helpers(cur)
-        steps = [*setup_sql(n), *network_sql(n), *citizens_sql(n), *enrolment_plan_sql(n), *placement_plan_sql(n),
-                 *placements_sql(n)]
+        steps = [
+            *setup_sql(n),
+            *network_sql(n),
+            *citizens_sql(n),
+            *enrolment_plan_sql(n),
+            *placement_plan_sql(n),
+            *placements_sql(n),
+        ]
         run_steps(cur, steps)
         weeks = possible_weeks(cur)
         keep = min(1.0, n["timesheets"] / weeks)
@@ -709,8 +870,10 @@ def check_foreign_keys(cur):
     cur.execute(FOREIGN_KEYS)
     broken = []
     for child, column, parent, key in cur.fetchall():
-        cur.execute(f"SELECT count(*) FROM {child} c WHERE c.{column} IS NOT NULL "
-                    f"AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{key} = c.{column})")
+        cur.execute(
+            f"SELECT count(*) FROM {child} c WHERE c.{column} IS NOT NULL "
+            f"AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{key} = c.{column})"
+        )
         if missing := cur.fetchone()[0]:
             broken.append(f"{child}.{column} → {parent}: {missing:,} rows")
     if broken:
@@ -755,9 +918,24 @@ def run_steps(cur, steps):
         print(f"  {label:<24} {time.perf_counter() - started:7.1f} s", flush=True)
 
 
-COUNTED = ("people_citizen", "cases_enrolment", "cases_placement", "cases_agreedhourschange", "cases_timesheet", "cases_contact",
-           "cases_stepchange", "cases_assignmentchange", "people_jobgoal", "people_cventry", "cases_upskillingdecision",
-           "cases_outcome", "cases_jobplan", "cases_progressionassessment", "companies_company", "companies_opening")
+COUNTED = (
+    "people_citizen",
+    "cases_enrolment",
+    "cases_placement",
+    "cases_agreedhourschange",
+    "cases_timesheet",
+    "cases_contact",
+    "cases_stepchange",
+    "cases_assignmentchange",
+    "people_jobgoal",
+    "people_cventry",
+    "cases_upskillingdecision",
+    "cases_outcome",
+    "cases_jobplan",
+    "cases_progressionassessment",
+    "companies_company",
+    "companies_opening",
+)
 
 
 def table_counts(cur):
@@ -786,8 +964,9 @@ def build_report_facts(url):
     loading rows straight into the database, then let the planner see them."""
     started = time.perf_counter()
     env = {**os.environ, "JOBBRO_DATABASE_URL": url}
-    subprocess.run([sys.executable, "manage.py", "refresh_report_facts"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "manage.py", "refresh_report_facts"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
     with psycopg.connect(url, autocommit=True) as conn:
         for table in ("reporting_enrolmentfacts", "reporting_placementfacts", "reporting_jobbrokerperiod"):
             conn.execute(f"VACUUM ANALYZE {table}")
@@ -804,7 +983,10 @@ def fresh_database(name, citizens):
     print(f"Building {citizens:,} citizens into {name} (migrations {time.perf_counter() - started:.1f} s)", flush=True)
     counts = build(url, citizens)
     build_report_facts(url)
-    print(f"Built in {time.perf_counter() - started:.1f} s: " + ", ".join(f"{t.split('_', 1)[1]} {c:,}" for t, c in counts.items()))
+    print(
+        f"Built in {time.perf_counter() - started:.1f} s: "
+        + ", ".join(f"{t.split('_', 1)[1]} {c:,}" for t, c in counts.items())
+    )
     return url
 
 
@@ -927,17 +1109,22 @@ def measure_reports(args):
             cursor.execute(f"SET jit = {args.jit}")
     programme = Programme.objects.get()
     scope = Scope(programme=programme, sites=tuple(programme.sites.all()), on=args.as_of)
-    print(f"\nScope: {programme.name}, {len(scope.sites)} sites, as of {scope.on.isoformat()}; "
-          f"median of {args.repeat} runs after one warm-up; server: {server_settings()}; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
+    print(
+        f"\nScope: {programme.name}, {len(scope.sites)} sites, as of {scope.on.isoformat()}; "
+        f"median of {args.repeat} runs after one warm-up; server: {server_settings()}; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n"
+    )
     results, explained = [], []
     for entry in registry.REPORTS:
         if args.only and entry.slug not in args.only:
             continue
         hand = reports_sql.QUERIES.get(entry.slug)
         result = measure_one(
-            entry.slug, lambda entry=entry: entry.build(scope), hand and (lambda cursor, hand=hand: hand(cursor, scope)),
-            lambda report, expected: reports_sql.compare(reports_sql.figures(report), expected), args.repeat,
+            entry.slug,
+            lambda entry=entry: entry.build(scope),
+            hand and (lambda cursor, hand=hand: hand(cursor, scope)),
+            lambda report, expected: reports_sql.compare(reports_sql.figures(report), expected),
+            args.repeat,
         )
         if is_placeholder(entry.module):
             result.note = "placeholder: query waits for its report"
@@ -949,8 +1136,11 @@ def measure_reports(args):
     quality = quality_module()
     if quality and (not args.only or "quality" in args.only):
         result = measure_one(
-            "quality.findings", lambda: quality.findings(scope), lambda cursor: reports_sql.quality(cursor, scope),
-            lambda found, expected: reports_sql.compare(reports_sql.quality_figures(found), expected), args.repeat,
+            "quality.findings",
+            lambda: quality.findings(scope),
+            lambda cursor: reports_sql.quality(cursor, scope),
+            lambda found, expected: reports_sql.compare(reports_sql.quality_figures(found), expected),
+            args.repeat,
         )
         results.append(result)
         print_row(result)
@@ -987,8 +1177,10 @@ def misses_target(result):
     return result.seconds >= 1 or (result.ratio is not None and result.ratio > 2)
 
 
-HEADER = (f"{'report':<18} {'report s':>9} {'in DB s':>8} {'SQL s':>8} {'ratio':>6} {'DB ratio':>8}  {'< 1 s':<6} "
-          f"{'≤ 2×':<6} figures")
+HEADER = (
+    f"{'report':<18} {'report s':>9} {'in DB s':>8} {'SQL s':>8} {'ratio':>6} {'DB ratio':>8}  {'< 1 s':<6} "
+    f"{'≤ 2×':<6} figures"
+)
 
 
 def print_row(result):
@@ -1001,9 +1193,16 @@ def print_row(result):
     database_ratio = f"{result.database_seconds / result.sql_seconds:8.2f}" if result.sql_seconds else f"{'–':>8}"
     within = ("yes" if result.ratio <= 2 else "NO") if result.ratio is not None else "–"
     under = "yes" if result.seconds < 1 else "NO"
-    figures = f"MISMATCH ({len(result.mismatches)})" if result.mismatches else ("equal, " if result.sql_seconds else "") + result.note
-    print(f"{result.name:<18} {result.seconds:9.3f} {result.database_seconds:8.3f} {sql} {ratio} {database_ratio}  "
-          f"{under:<6} {within:<6} {figures}", flush=True)
+    figures = (
+        f"MISMATCH ({len(result.mismatches)})"
+        if result.mismatches
+        else ("equal, " if result.sql_seconds else "") + result.note
+    )
+    print(
+        f"{result.name:<18} {result.seconds:9.3f} {result.database_seconds:8.3f} {sql} {ratio} {database_ratio}  "
+        f"{under:<6} {within:<6} {figures}",
+        flush=True,
+    )
 
 
 print_row.started = False
@@ -1027,12 +1226,22 @@ def main():
     parser.add_argument("--as-of", type=date.fromisoformat, default=AS_OF, help=f"the report date (default {AS_OF})")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of each report and query (median)")
     parser.add_argument("--only", nargs="*", help="report slugs to measure (and 'quality')")
-    parser.add_argument("--explain", action="store_true",
-                        help="EXPLAIN ANALYZE the slowest query of each report that misses a target")
-    parser.add_argument("--try-index", metavar="SQL", action="append", default=[],
-                        help="CREATE INDEX statement to measure with, rolled back afterwards (repeatable)")
-    parser.add_argument("--jit", choices=("settings", "on", "off"), default="settings",
-                        help="PostgreSQL's JIT compilation for the measuring session (default: as the settings have it)")
+    parser.add_argument(
+        "--explain", action="store_true", help="EXPLAIN ANALYZE the slowest query of each report that misses a target"
+    )
+    parser.add_argument(
+        "--try-index",
+        metavar="SQL",
+        action="append",
+        default=[],
+        help="CREATE INDEX statement to measure with, rolled back afterwards (repeatable)",
+    )
+    parser.add_argument(
+        "--jit",
+        choices=("settings", "on", "off"),
+        default="settings",
+        help="PostgreSQL's JIT compilation for the measuring session (default: as the settings have it)",
+    )
     args = parser.parse_args()
     if args.keep and args.reuse:
         parser.error("--keep builds a database and --reuse measures an existing one: give one of them")

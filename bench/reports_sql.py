@@ -262,8 +262,11 @@ def hours(cursor, scope):
             continue
         parts = [("estimated_all", estimated_band, estimated)]
         if actual_band:
-            parts += [("estimated_with_actual", estimated_band, estimated), ("actual", actual_band, actual),
-                      ("ordinary", ordinary_band, ordinary)]
+            parts += [
+                ("estimated_with_actual", estimated_band, estimated),
+                ("actual", actual_band, actual),
+                ("ordinary", ordinary_band, ordinary),
+            ]
         for column, band, total in parts:
             counts[column]["citizens"] += n
             counts[column]["sum"] += Decimal(total or 0)
@@ -324,9 +327,15 @@ GROUP BY GROUPING SETS ((s.site_id), ())
 """
 
 SITE_ROWS = [  # row key, figure index, share of referred?
-    ("referred", 0, False), ("active", 1, False), ("active_share", 1, True), ("with_cv", 2, True),
-    ("internship_only", 3, True), ("ordinary_hours", 4, True), ("self_sufficient", 5, True),
-    ("housing_cooperation", 6, False), ("housing_jobs", 7, False),
+    ("referred", 0, False),
+    ("active", 1, False),
+    ("active_share", 1, True),
+    ("with_cv", 2, True),
+    ("internship_only", 3, True),
+    ("ordinary_hours", 4, True),
+    ("self_sufficient", 5, True),
+    ("housing_cooperation", 6, False),
+    ("housing_jobs", 7, False),
 ]
 
 
@@ -367,8 +376,16 @@ SELECT GROUPING(site_id) = 1, site_id, GROUPING(status) = 1, status, count(*), s
 FROM statuses GROUP BY GROUPING SETS ((site_id, status), (status), (site_id), ())
 """
 
-FOLLOW_UP_STATUSES = ("ordinary_job", "education", "flex_job", "in_programme", "benefit", "early_pension", "other",
-                      "no_outcome")
+FOLLOW_UP_STATUSES = (
+    "ordinary_job",
+    "education",
+    "flex_job",
+    "in_programme",
+    "benefit",
+    "early_pension",
+    "other",
+    "no_outcome",
+)
 
 
 def follow_up(cursor, scope):
@@ -472,8 +489,15 @@ def funnel(cursor, scope):
 
 # --- Progression ---------------------------------------------------------------------------------------------------
 
-DIMENSIONS = ("work_ability", "keep_job_ability", "physical_health", "mental_health", "sleep", "family_relations",
-              "belief_in_job_chances")
+DIMENSIONS = (
+    "work_ability",
+    "keep_job_ability",
+    "physical_health",
+    "mental_health",
+    "sleep",
+    "family_relations",
+    "belief_in_job_chances",
+)
 _FIRST = ", ".join(f"sum(f.{d})" for d in DIMENSIONS)
 _LATEST = ", ".join(f"sum(l.{d})" for d in DIMENSIONS)
 
@@ -653,8 +677,11 @@ def fidelity(cursor, scope):
     settings = module.for_programme(scope.programme)
     enabled = [indicator.key for indicator in settings.enabled()]
     on = scope.on
-    rows = fetch(cursor, FIDELITY, params(scope, on_28=on - days(28), on_30=on - days(30), on_31=on - days(31),
-                                          on_182=on - days(182)))
+    rows = fetch(
+        cursor,
+        FIDELITY,
+        params(scope, on_28=on - days(28), on_30=on - days(30), on_31=on - days(31), on_182=on - days(182)),
+    )
     columns = {pk: index for index, pk in enumerate(scope.site_ids)}
     total = len(columns)
     by_site, by_broker, caseload, pairs = {}, {}, {}, []
@@ -664,7 +691,10 @@ def fidelity(cursor, scope):
         if not site_total and not broker_total:
             pairs.append((site, broker, counts[8]))
         elif broker_total:
-            by_site[total if site_total else columns[site]] = {**by_site.get(total if site_total else columns[site], {}), **shares}
+            by_site[total if site_total else columns[site]] = {
+                **by_site.get(total if site_total else columns[site], {}),
+                **shares,
+            }
         else:
             by_broker[broker] = {**by_broker.get(broker, {}), **shares}
             if unit == "enrolments":
@@ -732,8 +762,14 @@ SELECT
     (SELECT after_exit FROM sheets)
 """
 
-QUALITY_CHECKS = ("hours_outside_placement", "overlapping_placements", "open_after_planned_end",
-                  "step_3_without_placement", "outcome_before_referral", "hours_after_exit")
+QUALITY_CHECKS = (
+    "hours_outside_placement",
+    "overlapping_placements",
+    "open_after_planned_end",
+    "step_3_without_placement",
+    "outcome_before_referral",
+    "hours_after_exit",
+)
 
 
 def quality(cursor, scope):

@@ -38,8 +38,11 @@ class RowWriter:
         fields = [f for f in meta.concrete_fields if not f.primary_key]
         self.names = [f.attname for f in fields]
         self.defaults = [self._default(f, now) for f in fields]
-        self.converters = [(i, self._converter(f)) for i, f in enumerate(fields, start=1)
-                           if f.choices or f.get_internal_type() in ("JSONField", "DateTimeField")]
+        self.converters = [
+            (i, self._converter(f))
+            for i, f in enumerate(fields, start=1)
+            if f.choices or f.get_internal_type() in ("JSONField", "DateTimeField")
+        ]
         quote = connection.ops.quote_name
         columns = ", ".join(quote(c) for c in [meta.pk.column] + [f.column for f in fields])
         self.sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * (len(fields) + 1))})"
@@ -75,8 +78,10 @@ class RowWriter:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 block = max(1000, min(50_000, 2 * len(self.rows)))
-                cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                               [meta.db_table, meta.pk.column, block])
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [meta.db_table, meta.pk.column, block],
+                )
                 self.ids = [row[0] for row in cursor.fetchall()]
                 self.ids.reverse()
             else:
@@ -91,7 +96,9 @@ class RowWriter:
         """Queue a row (values by attname); return it as a New with its id and every field (or only the id)."""
         if not self.checked:
             unknown = set(values) - set(self.names)
-            missing = [n for n, d in zip(self.names, self.defaults, strict=True) if d is self.REQUIRED and n not in values]
+            missing = [
+                n for n, d in zip(self.names, self.defaults, strict=True) if d is self.REQUIRED and n not in values
+            ]
             if unknown or missing:
                 raise TypeError(f"{self.model.__name__}: unknown {sorted(unknown)}, missing {missing}")
             self.checked = True
@@ -126,6 +133,6 @@ class RowWriter:
                         copy.write_row(row)
             else:
                 for first in range(0, len(rows), 5000):
-                    cursor.executemany(self.sql, rows[first:first + 5000])
+                    cursor.executemany(self.sql, rows[first : first + 5000])
         self.written += len(rows)
         return len(rows)

@@ -371,7 +371,9 @@ def start(caseworker, company):
         }
         arguments.update(overrides)
         # The caseworker covers Job i Nordvest; a case elsewhere is started by its own job broker.
-        default = caseworker if enrolment.programme_id == caseworker.memberships.get().programme_id else enrolment.job_broker
+        default = (
+            caseworker if enrolment.programme_id == caseworker.memberships.get().programme_id else enrolment.job_broker
+        )
         return actions.start_placement(acting_user=acting_user or default, enrolment=enrolment, **arguments)
 
     return _start

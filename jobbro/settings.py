@@ -35,9 +35,7 @@ if PRODUCTION:
         if not os.environ.get(name)
     ]
     if missing:
-        raise ImproperlyConfigured(
-            "Production mode refuses development defaults; set " + ", ".join(missing)
-        )
+        raise ImproperlyConfigured("Production mode refuses development defaults; set " + ", ".join(missing))
     if DEBUG:
         raise ImproperlyConfigured("Production mode refuses JOBBRO_DEBUG=1")
     dev_keys = {}
@@ -171,8 +169,28 @@ STATIC_ROOT = Path(os.environ.get("JOBBRO_STATIC_ROOT", BASE_DIR / "staticfiles"
 # The favicon (and anything else browsers ask for at the root) is served by WhiteNoise from here.
 WHITENOISE_ROOT = BASE_DIR / "jobbro" / "public"
 # Browsers fetch the fonts as WOFF2, already compressed; the older formats are never worth compressing again.
-WHITENOISE_SKIP_COMPRESS_EXTENSIONS = ["jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz",
-                                       "xz", "br", "swf", "flv", "woff", "woff2", "ttf", "otf", "eot", "map"]
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    "jpg",
+    "jpeg",
+    "png",
+    "gif",
+    "webp",
+    "zip",
+    "gz",
+    "tgz",
+    "bz2",
+    "tbz",
+    "xz",
+    "br",
+    "swf",
+    "flv",
+    "woff",
+    "woff2",
+    "ttf",
+    "otf",
+    "eot",
+    "map",
+]
 if PRODUCTION:
     # Collected files get a content hash in their name, so WhiteNoise can let browsers cache them for a year;
     # the unhashed copies are not kept.
@@ -351,8 +369,15 @@ OIDC_RP_SIGN_ALGO = os.environ.get("JOBBRO_OIDC_SIGN_ALGORITHM", "RS256")
 OIDC_RP_SCOPES = os.environ.get("JOBBRO_OIDC_SCOPES", "openid profile email groups")
 OIDC_USE_PKCE = True
 OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
-if OIDC_ENABLED and not all((OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_USER_ENDPOINT,
-                             OIDC_OP_JWKS_ENDPOINT, OIDC_RP_CLIENT_SECRET)):
+if OIDC_ENABLED and not all(
+    (
+        OIDC_OP_AUTHORIZATION_ENDPOINT,
+        OIDC_OP_TOKEN_ENDPOINT,
+        OIDC_OP_USER_ENDPOINT,
+        OIDC_OP_JWKS_ENDPOINT,
+        OIDC_RP_CLIENT_SECRET,
+    )
+):
     raise ImproperlyConfigured("OpenID Connect sign-in needs every JOBBRO_OIDC_*_ENDPOINT and the client secret")
 
 if PRODUCTION and SAML_ENABLED and not SSO_BASE_URL.startswith("https://"):

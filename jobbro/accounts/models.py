@@ -78,7 +78,9 @@ class Site(models.Model):
         MUNICIPALITY = "municipality", _("Municipality")
         OUTREACH_OFFICE = "outreach_office", _("Outreach office")
 
-    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="sites", verbose_name=_("programme"))
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="sites", verbose_name=_("programme")
+    )
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.MUNICIPALITY)
     municipality_code = models.CharField(_("municipality code"), max_length=3, blank=True)
@@ -97,8 +99,12 @@ class Membership(models.Model):
     """A staff user works in a programme, at one site or (site empty) at all its sites."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("programme"))
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships", verbose_name=_("site"))
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("programme")
+    )
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships", verbose_name=_("site")
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "programme", "site"], name="membership_unique")]
@@ -121,7 +127,9 @@ class ResultGoal(models.Model):
         MATCHED_AND_STARTED = "matched_and_started", _("Matched and started (placement started)")
         EMPLOYED = "employed", _("Employed (ordinary paid hours)")
 
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="result_goals", verbose_name=_("programme"))
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="result_goals", verbose_name=_("programme")
+    )
     metric = models.CharField(_("metric"), max_length=30, choices=Metric.choices)
     target = models.PositiveIntegerField(_("target"))
     deadline = models.DateField(_("deadline"))

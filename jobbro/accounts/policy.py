@@ -28,7 +28,10 @@ class Capability(models.TextChoices):
     READ_PROGRESSION_SCORES = "read_progression_scores", _("Read progression scores")
     SEE_COMPANIES = "see_companies", _("See companies, small jobs and courses")
     MANAGE_NETWORK = "manage_network", _("Manage companies, contacts, buddies, small jobs, agreements, courses")
-    PROPOSE_MATCH = "propose_match", _("Propose, book, agree or decline a match (agreeing starts the placement, a meeting held is a contact)")
+    PROPOSE_MATCH = (
+        "propose_match",
+        _("Propose, book, agree or decline a match (agreeing starts the placement, a meeting held is a contact)"),
+    )
     RANK_CITIZENS = "rank_citizens", _("Find ranked citizens for a small job; the matching menu")
     RUN_MATCHING = "run_matching", _("The optimal assignment and speed-dating plans")
     IMPORT = "import", _("Import spreadsheets")

@@ -10,8 +10,12 @@ class AccessLog(models.Model):
         REVEAL_CPR = "reveal_cpr", _("Revealed CPR number")
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
-    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("user"))
-    citizen = models.ForeignKey("people.Citizen", on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("citizen"))
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("user")
+    )
+    citizen = models.ForeignKey(
+        "people.Citizen", on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("citizen")
+    )
     # Kept when the citizen is deleted, so the log still says whose record it was (never the CPR).
     citizen_ref = models.PositiveBigIntegerField(_("citizen id"))
     action = models.CharField(_("action"), max_length=20, choices=Action.choices, default=Action.READ)
@@ -30,7 +34,9 @@ class AccessLog(models.Model):
 
 class ChangeLog(models.Model):
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
-    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("user"))
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("user")
+    )
     citizen_ref = models.PositiveBigIntegerField(_("citizen id"), null=True, blank=True, db_index=True)
     action = models.CharField(_("action"), max_length=60)
     object_type = models.CharField(_("record type"), max_length=60)

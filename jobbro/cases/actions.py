@@ -79,8 +79,12 @@ def _label(model, field):
 
 def _inside_enrolment(enrolment, model, dates, after_exit=()):
     """Refuse dates outside the enrolment's life (cases/rules.py), each message naming its field."""
-    rules.check_enrolment_dates(enrolment, {field: (_label(model, field), value) for field, value in dates.items()},
-                                after_exit=after_exit, today=timezone.localdate())
+    rules.check_enrolment_dates(
+        enrolment,
+        {field: (_label(model, field), value) for field, value in dates.items()},
+        after_exit=after_exit,
+        today=timezone.localdate(),
+    )
 
 
 def find_citizen_by_cpr(raw_cpr):
@@ -115,7 +119,9 @@ def refer_citizen(
         raise ValidationError({"cpr_number": error.messages}) from None
     if site.programme_id != programme.pk:
         raise ValidationError({"site": _("The site must belong to the programme.")})
-    rules.check_plausible_dates({"referred_on": (_label(Enrolment, "referred_on"), referred_on)}, today=timezone.localdate())
+    rules.check_plausible_dates(
+        {"referred_on": (_label(Enrolment, "referred_on"), referred_on)}, today=timezone.localdate()
+    )
     _require(access.visible_sites(acting_user).filter(pk=site.pk).exists())
     citizen = Citizen.objects.filter(cpr_hash=cpr.lookup_hash(digits)).first()
     if citizen and citizen.enrolments.filter(programme=programme, ended_on__isnull=True).exists():
@@ -150,18 +156,32 @@ def refer_citizen(
     _full_clean(enrolment)
     enrolment.save()
     # No note: stored text would freeze the language of whoever referred; the timeline shows the referral itself.
-    StepChange.objects.create(enrolment=enrolment, step=Step.CLARIFICATION, changed_on=referred_on, changed_by=acting_user)
-    TrafficLightChange.objects.create(citizen=citizen, light=traffic_light, changed_on=referred_on, changed_by=acting_user)
+    StepChange.objects.create(
+        enrolment=enrolment, step=Step.CLARIFICATION, changed_on=referred_on, changed_by=acting_user
+    )
+    TrafficLightChange.objects.create(
+        citizen=citizen, light=traffic_light, changed_on=referred_on, changed_by=acting_user
+    )
     # A returning citizen's current light must follow the history, like set_traffic_light keeps it.
     latest = citizen.traffic_light_changes.order_by("-changed_on", "-id").values_list("light", flat=True).first()
     if citizen.traffic_light != latest:
         citizen.traffic_light = latest
         citizen.save(update_fields=["traffic_light"])
-    for role, user in ((AssignmentChange.Role.JOB_BROKER, enrolment.job_broker), (AssignmentChange.Role.CASEWORKER, enrolment.caseworker)):
+    for role, user in (
+        (AssignmentChange.Role.JOB_BROKER, enrolment.job_broker),
+        (AssignmentChange.Role.CASEWORKER, enrolment.caseworker),
+    ):
         if user:
-            AssignmentChange.objects.create(enrolment=enrolment, role=role, user=user, changed_on=referred_on, changed_by=acting_user)
-    log_change(user=acting_user, action="refer_citizen", obj=enrolment, citizen_pk=citizen.pk,
-               changes={"programme": programme.pk, "site": site.pk, "referred_on": referred_on.isoformat()})
+            AssignmentChange.objects.create(
+                enrolment=enrolment, role=role, user=user, changed_on=referred_on, changed_by=acting_user
+            )
+    log_change(
+        user=acting_user,
+        action="refer_citizen",
+        obj=enrolment,
+        citizen_pk=citizen.pk,
+        changes={"programme": programme.pk, "site": site.pk, "referred_on": referred_on.isoformat()},
+    )
     return enrolment
 
 
@@ -184,7 +204,13 @@ def _change_step(*, acting_user, enrolment, step, on, note=""):
     StepChange.objects.create(enrolment=enrolment, step=step, changed_on=on, changed_by=acting_user, note=note)
     enrolment.current_step = step
     enrolment.save(update_fields=["current_step"])
-    log_change(user=acting_user, action="change_step", obj=enrolment, citizen_pk=enrolment.citizen_id, changes={"step": int(step), "on": on.isoformat()})
+    log_change(
+        user=acting_user,
+        action="change_step",
+        obj=enrolment,
+        citizen_pk=enrolment.citizen_id,
+        changes={"step": int(step), "on": on.isoformat()},
+    )
     return enrolment
 
 
@@ -195,41 +221,77 @@ def set_traffic_light(*, acting_user, citizen, light, on, note=""):
     TrafficLightChange.objects.create(citizen=citizen, light=light, changed_on=on, changed_by=acting_user, note=note)
     citizen.traffic_light = light
     citizen.save(update_fields=["traffic_light"])
-    log_change(user=acting_user, action="set_traffic_light", obj=citizen, citizen_pk=citizen.pk, changes={"light": light})
+    log_change(
+        user=acting_user, action="set_traffic_light", obj=citizen, citizen_pk=citizen.pk, changes={"light": light}
+    )
 
 
 def _record_start_agreement(placement):
     """The agreement made at the start is the first row of the hours history (fidelity reads it from there)."""
     if placement.agreed_ordinary_hours is not None:
-        AgreedHoursChange.objects.create(placement=placement, from_date=placement.starts_on,
-                                         ordinary_hours=placement.agreed_ordinary_hours, internship_hours=0)
+        AgreedHoursChange.objects.create(
+            placement=placement,
+            from_date=placement.starts_on,
+            ordinary_hours=placement.agreed_ordinary_hours,
+            internship_hours=0,
+        )
 
 
 @transaction.atomic
-def start_placement(*, acting_user, enrolment, company, kind, starts_on, opening=None, planned_end_on=None, purpose="",
-                    agreed_ordinary_hours=None, ordinary_hours_condition="", no_hours_reason="", buddy=None):
+def start_placement(
+    *,
+    acting_user,
+    enrolment,
+    company,
+    kind,
+    starts_on,
+    opening=None,
+    planned_end_on=None,
+    purpose="",
+    agreed_ordinary_hours=None,
+    ordinary_hours_condition="",
+    no_hours_reason="",
+    buddy=None,
+):
     """Start a placement; the enrolment moves to step 3 on the start date."""
     # Agreeing a match starts its placement (matching/actions.py), so the match capability suffices too.
     _require_on_case(acting_user, enrolment, Capability.CASE_WORK, Capability.PROPOSE_MATCH)
     placement = Placement(
-        enrolment=enrolment, company=company, opening=opening, kind=kind, starts_on=starts_on, planned_end_on=planned_end_on,
-        purpose=purpose, agreed_ordinary_hours=agreed_ordinary_hours, ordinary_hours_condition=ordinary_hours_condition,
-        no_hours_reason=no_hours_reason, buddy=buddy,
+        enrolment=enrolment,
+        company=company,
+        opening=opening,
+        kind=kind,
+        starts_on=starts_on,
+        planned_end_on=planned_end_on,
+        purpose=purpose,
+        agreed_ordinary_hours=agreed_ordinary_hours,
+        ordinary_hours_condition=ordinary_hours_condition,
+        no_hours_reason=no_hours_reason,
+        buddy=buddy,
     )
     _full_clean(placement)
     if starts_on < enrolment.referred_on:
         raise ValidationError({"starts_on": _("A placement cannot start before the start form date.")})
-    _inside_enrolment(enrolment, Placement, {"starts_on": starts_on, "planned_end_on": planned_end_on}, after_exit=("planned_end_on",))
+    _inside_enrolment(
+        enrolment, Placement, {"starts_on": starts_on, "planned_end_on": planned_end_on}, after_exit=("planned_end_on",)
+    )
     if buddy is not None and buddy.company_id != company.pk:
         raise ValidationError({"buddy": _("The buddy must be someone at the chosen company.")})
     if opening is not None and (opening.company_id != company.pk or opening.programme_id != enrolment.programme_id):
-        raise ValidationError({"opening": _("The opening must be one of the chosen company's openings in the programme.")})
+        raise ValidationError(
+            {"opening": _("The opening must be one of the chosen company's openings in the programme.")}
+        )
     placement.save()
     _record_start_agreement(placement)
     if enrolment.current_step != Step.IN_COMPANY:
         _change_step(acting_user=acting_user, enrolment=enrolment, step=Step.IN_COMPANY, on=starts_on)
-    log_change(user=acting_user, action="start_placement", obj=placement, citizen_pk=enrolment.citizen_id,
-               changes={"company": company.pk, "kind": kind, "starts_on": starts_on.isoformat()})
+    log_change(
+        user=acting_user,
+        action="start_placement",
+        obj=placement,
+        citizen_pk=enrolment.citizen_id,
+        changes={"company": company.pk, "kind": kind, "starts_on": starts_on.isoformat()},
+    )
     return placement
 
 
@@ -250,8 +312,13 @@ def end_placement(*, acting_user, placement, ended_on, reason, note="", back_to_
     others_running = enrolment.placements.exclude(pk=placement.pk).filter(ended_on__isnull=True).exists()
     if back_to_step_2 and not others_running and enrolment.is_active:
         _change_step(acting_user=acting_user, enrolment=enrolment, step=Step.TOWARDS_JOB, on=ended_on)
-    log_change(user=acting_user, action="end_placement", obj=placement, citizen_pk=enrolment.citizen_id,
-               changes={"ended_on": ended_on.isoformat(), "reason": reason})
+    log_change(
+        user=acting_user,
+        action="end_placement",
+        obj=placement,
+        citizen_pk=enrolment.citizen_id,
+        changes={"ended_on": ended_on.isoformat(), "reason": reason},
+    )
     return placement
 
 
@@ -265,19 +332,32 @@ def register_hours(*, acting_user, placement, week_start, ordinary_hours, intern
     _require_on_case(acting_user, placement.enrolment, Capability.WRITE_HOURS)
     week_start = monday_of(week_start)
     week_end = week_start + datetime.timedelta(days=6)
-    rules.check_plausible_dates({"week_start": (_label(Timesheet, "week_start"), week_start)}, today=timezone.localdate())
+    rules.check_plausible_dates(
+        {"week_start": (_label(Timesheet, "week_start"), week_start)}, today=timezone.localdate()
+    )
     if week_end < placement.starts_on or (placement.ended_on and week_start > placement.ended_on):
         raise ValidationError({"week_start": _("The week lies outside the placement's period.")})
     # One rule for the week (cases/rules.py): each 0-60, together at most 60.
     ordinary, internship = rules.clean_week_hours(ordinary_hours, internship_hours)
-    sheet, _created = Timesheet.objects.get_or_create(placement=placement, week_start=week_start, defaults={"registered_by": acting_user})
+    sheet, _created = Timesheet.objects.get_or_create(
+        placement=placement, week_start=week_start, defaults={"registered_by": acting_user}
+    )
     sheet.ordinary_hours = ordinary
     sheet.internship_hours = internship
     sheet.registered_by = acting_user
     _full_clean(sheet, exclude=["placement"])
     sheet.save()
-    log_change(user=acting_user, action="register_hours", obj=sheet, citizen_pk=placement.enrolment.citizen_id,
-               changes={"week": sheet.iso_week, "ordinary": str(sheet.ordinary_hours), "internship": str(sheet.internship_hours)})
+    log_change(
+        user=acting_user,
+        action="register_hours",
+        obj=sheet,
+        citizen_pk=placement.enrolment.citizen_id,
+        changes={
+            "week": sheet.iso_week,
+            "ordinary": str(sheet.ordinary_hours),
+            "internship": str(sheet.internship_hours),
+        },
+    )
     return sheet
 
 
@@ -285,7 +365,9 @@ def register_hours(*, acting_user, placement, week_start, ordinary_hours, intern
 def log_contact(*, acting_user, enrolment, kind, occurred_on, note="", company=None, staff=(), company_contacts=()):
     # A match meeting held is logged as a contact by whoever booked it (matching/actions.py).
     _require_on_case(acting_user, enrolment, Capability.CASE_WORK, Capability.PROPOSE_MATCH)
-    contact = Contact(enrolment=enrolment, kind=kind, occurred_on=occurred_on, note=note, company=company, registered_by=acting_user)
+    contact = Contact(
+        enrolment=enrolment, kind=kind, occurred_on=occurred_on, note=note, company=company, registered_by=acting_user
+    )
     _full_clean(contact)
     # After the end form only aftercare is allowed; that has its own message below.
     _inside_enrolment(enrolment, Contact, {"occurred_on": occurred_on}, after_exit=("occurred_on",))
@@ -296,7 +378,9 @@ def log_contact(*, acting_user, enrolment, kind, occurred_on, note="", company=N
     contact.save()
     contact.staff.set(staff or [acting_user])
     contact.company_contacts.set(company_contacts)
-    log_change(user=acting_user, action="log_contact", obj=contact, citizen_pk=enrolment.citizen_id, changes={"kind": kind})
+    log_change(
+        user=acting_user, action="log_contact", obj=contact, citizen_pk=enrolment.citizen_id, changes={"kind": kind}
+    )
     return contact
 
 
@@ -314,17 +398,33 @@ def end_enrolment(*, acting_user, enrolment, ended_on, status, note=""):
     if running:
         listed = "; ".join(f"{p.get_kind_display()}, {p.company} ({p.starts_on:%d.%m.%Y})" for p in running)
         raise ValidationError(
-            _("End the running placements before the end form: %(placements)s.") % {"placements": listed}, code="running_placements"
+            _("End the running placements before the end form: %(placements)s.") % {"placements": listed},
+            code="running_placements",
         )
-    outcome = Outcome(enrolment=enrolment, kind=Outcome.Kind.EXIT, measured_on=ended_on, status=status, note=note, registered_by=acting_user)
+    outcome = Outcome(
+        enrolment=enrolment,
+        kind=Outcome.Kind.EXIT,
+        measured_on=ended_on,
+        status=status,
+        note=note,
+        registered_by=acting_user,
+    )
     _full_clean(outcome)
     if status == OutcomeStatus.IN_PROGRAMME:
-        raise ValidationError({"status": _("At the end form the citizen is no longer in the programme: choose where they went.")})
+        raise ValidationError(
+            {"status": _("At the end form the citizen is no longer in the programme: choose where they went.")}
+        )
     _change_step(acting_user=acting_user, enrolment=enrolment, step=Step.ENDED, on=ended_on)
     enrolment.ended_on = ended_on
     enrolment.save(update_fields=["ended_on"])
     outcome.save()
-    log_change(user=acting_user, action="end_enrolment", obj=enrolment, citizen_pk=enrolment.citizen_id, changes={"status": status})
+    log_change(
+        user=acting_user,
+        action="end_enrolment",
+        obj=enrolment,
+        citizen_pk=enrolment.citizen_id,
+        changes={"status": status},
+    )
     return outcome
 
 
@@ -336,10 +436,23 @@ def record_follow_up(*, acting_user, enrolment, measured_on, status, note=""):
     if enrolment.ended_on and measured_on < enrolment.ended_on:
         raise ValidationError({"measured_on": _("A follow-up cannot be dated before the end form date.")})
     _inside_enrolment(enrolment, Outcome, {"measured_on": measured_on}, after_exit=("measured_on",))
-    outcome = Outcome(enrolment=enrolment, kind=Outcome.Kind.FOLLOW_UP, measured_on=measured_on, status=status, note=note, registered_by=acting_user)
+    outcome = Outcome(
+        enrolment=enrolment,
+        kind=Outcome.Kind.FOLLOW_UP,
+        measured_on=measured_on,
+        status=status,
+        note=note,
+        registered_by=acting_user,
+    )
     _full_clean(outcome)
     outcome.save()
-    log_change(user=acting_user, action="record_follow_up", obj=outcome, citizen_pk=enrolment.citizen_id, changes={"status": status})
+    log_change(
+        user=acting_user,
+        action="record_follow_up",
+        obj=outcome,
+        citizen_pk=enrolment.citizen_id,
+        changes={"status": status},
+    )
     return outcome
 
 
@@ -372,13 +485,27 @@ def create_job_plan(*, acting_user, enrolment, title, created_on, is_job_package
         errors["target_occupation_code"] = _("A job package leads to a named job: choose the target job.")
     if errors:
         raise ValidationError(errors)
-    plan = JobPlan(enrolment=enrolment, title=title, created_on=created_on, is_job_package=bool(is_job_package),
-                   target_occupation_code=code)
+    plan = JobPlan(
+        enrolment=enrolment,
+        title=title,
+        created_on=created_on,
+        is_job_package=bool(is_job_package),
+        target_occupation_code=code,
+    )
     _full_clean(plan)
     plan.save()
-    log_change(user=acting_user, action="create_job_plan", obj=plan, citizen_pk=enrolment.citizen_id,
-               changes={"enrolment": enrolment.pk, "is_job_package": plan.is_job_package,
-                        "target_occupation_code": code, "created_on": created_on.isoformat()})
+    log_change(
+        user=acting_user,
+        action="create_job_plan",
+        obj=plan,
+        citizen_pk=enrolment.citizen_id,
+        changes={
+            "enrolment": enrolment.pk,
+            "is_job_package": plan.is_job_package,
+            "target_occupation_code": code,
+            "created_on": created_on.isoformat(),
+        },
+    )
     return plan
 
 
@@ -397,7 +524,9 @@ def add_milestone(*, acting_user, plan, kind, due_on, title=""):
         errors["due_on"] = _("A milestone cannot be due before the plan was made (%(date)s).") % {
             "date": plan.created_on.strftime("%d.%m.%Y")
         }
-    elif message := rules.enrolment_date_error(plan.enrolment, due_on, _label(Milestone, "due_on"), today=timezone.localdate()):
+    elif message := rules.enrolment_date_error(
+        plan.enrolment, due_on, _label(Milestone, "due_on"), today=timezone.localdate()
+    ):
         errors["due_on"] = message
     if errors:
         raise ValidationError(errors)
@@ -405,8 +534,13 @@ def add_milestone(*, acting_user, plan, kind, due_on, title=""):
     milestone = Milestone(plan=plan, kind=kind, title=title, due_on=due_on)
     _full_clean(milestone)
     milestone.save()
-    log_change(user=acting_user, action="add_milestone", obj=milestone, citizen_pk=plan.enrolment.citizen_id,
-               changes={"plan": plan.pk, "kind": kind, "due_on": due_on.isoformat()})
+    log_change(
+        user=acting_user,
+        action="add_milestone",
+        obj=milestone,
+        citizen_pk=plan.enrolment.citizen_id,
+        changes={"plan": plan.pk, "kind": kind, "due_on": due_on.isoformat()},
+    )
     return milestone
 
 
@@ -418,16 +552,24 @@ def complete_milestone(*, acting_user, milestone, completed_on):
         raise ValidationError(_("The milestone is already done."))
     plan = milestone.plan
     if completed_on < plan.created_on:
-        raise ValidationError({"completed_on": _("A milestone cannot be done before the plan was made (%(date)s).") % {
-            "date": plan.created_on.strftime("%d.%m.%Y")
-        }})
+        raise ValidationError(
+            {
+                "completed_on": _("A milestone cannot be done before the plan was made (%(date)s).")
+                % {"date": plan.created_on.strftime("%d.%m.%Y")}
+            }
+        )
     if completed_on > timezone.localdate():
         raise ValidationError({"completed_on": _("A milestone cannot be done in the future.")})
     _inside_enrolment(plan.enrolment, Milestone, {"completed_on": completed_on})
     milestone.completed_on = completed_on
     milestone.save(update_fields=["completed_on"])
-    log_change(user=acting_user, action="complete_milestone", obj=milestone, citizen_pk=plan.enrolment.citizen_id,
-               changes={"plan": plan.pk, "completed_on": completed_on.isoformat()})
+    log_change(
+        user=acting_user,
+        action="complete_milestone",
+        obj=milestone,
+        citizen_pk=plan.enrolment.citizen_id,
+        changes={"plan": plan.pk, "completed_on": completed_on.isoformat()},
+    )
     return milestone
 
 
@@ -446,8 +588,9 @@ def change_agreed_hours(*, acting_user, placement, from_date, ordinary_hours, in
         errors["from_date"] = _("The date is before the last change of hours (%(date)s).") % {
             "date": last.from_date.strftime("%d.%m.%Y")
         }
-    elif message := rules.enrolment_date_error(placement.enrolment, from_date, _label(AgreedHoursChange, "from_date"),
-                                                today=timezone.localdate()):
+    elif message := rules.enrolment_date_error(
+        placement.enrolment, from_date, _label(AgreedHoursChange, "from_date"), today=timezone.localdate()
+    ):
         errors["from_date"] = message
     if ordinary_hours in (None, ""):
         errors["ordinary_hours"] = _("Write the ordinary hours a week (0 if none).")
@@ -457,8 +600,13 @@ def change_agreed_hours(*, acting_user, placement, from_date, ordinary_hours, in
     if errors:
         raise ValidationError(errors)
     ordinary, internship = rules.clean_week_hours(ordinary_hours, internship_hours)
-    change = AgreedHoursChange(placement=placement, from_date=from_date, ordinary_hours=ordinary,
-                               internship_hours=internship, changed_by=acting_user)
+    change = AgreedHoursChange(
+        placement=placement,
+        from_date=from_date,
+        ordinary_hours=ordinary,
+        internship_hours=internship,
+        changed_by=acting_user,
+    )
     _full_clean(change, exclude=["placement"])
     if last is None:
         # Rows imported or generated without their start agreement get it first, so the history is whole.
@@ -466,9 +614,17 @@ def change_agreed_hours(*, acting_user, placement, from_date, ordinary_hours, in
     change.save()
     placement.agreed_ordinary_hours = change.ordinary_hours
     placement.save(update_fields=["agreed_ordinary_hours"])
-    log_change(user=acting_user, action="change_agreed_hours", obj=placement, citizen_pk=placement.enrolment.citizen_id,
-               changes={"from": from_date.isoformat(), "ordinary": str(change.ordinary_hours),
-                        "internship": str(change.internship_hours)})
+    log_change(
+        user=acting_user,
+        action="change_agreed_hours",
+        obj=placement,
+        citizen_pk=placement.enrolment.citizen_id,
+        changes={
+            "from": from_date.isoformat(),
+            "ordinary": str(change.ordinary_hours),
+            "internship": str(change.internship_hours),
+        },
+    )
     return change
 
 
@@ -496,8 +652,13 @@ def record_upskilling_decision(*, acting_user, enrolment, decided_on, wanted, co
     )
     _full_clean(decision)
     decision.save()
-    log_change(user=acting_user, action="record_upskilling_decision", obj=decision, citizen_pk=enrolment.citizen_id,
-               changes={"wanted": decision.wanted, "course": decision.course_id, "on": decided_on.isoformat()})
+    log_change(
+        user=acting_user,
+        action="record_upskilling_decision",
+        obj=decision,
+        citizen_pk=enrolment.citizen_id,
+        changes={"wanted": decision.wanted, "course": decision.course_id, "on": decided_on.isoformat()},
+    )
     return decision
 
 
@@ -544,14 +705,18 @@ def record_self_assessment(*, acting_user, enrolment, assessed_on, scores):
     _inside_enrolment(enrolment, ProgressionAssessment, {"assessed_on": assessed_on})
     assessment = _save_self_assessment(enrolment, assessed_on, scores)
     # The scores are health information: the change log says that and when, never what.
-    log_change(user=acting_user, action="record_self_assessment", obj=assessment, citizen_pk=enrolment.citizen_id,
-               changes={"enrolment": enrolment.pk, "assessed_on": assessed_on.isoformat(), "via": "paper"})
+    log_change(
+        user=acting_user,
+        action="record_self_assessment",
+        obj=assessment,
+        citizen_pk=enrolment.citizen_id,
+        changes={"enrolment": enrolment.pk, "assessed_on": assessed_on.isoformat(), "via": "paper"},
+    )
     return assessment
 
 
 def _unused_code(now):
     """Six random digits that no other live invitation has, so a typed code opens exactly one questionnaire."""
-
 
     while True:
         code = f"{secrets.randbelow(10**6):06d}"
@@ -568,17 +733,25 @@ def invite_to_self_assessment(*, acting_user, enrolment, now=None):
     so at most one link per citizen is open at a time.
     """
 
-
     _require_on_case(acting_user, enrolment, Capability.TABLET_ASSESSMENT)
     now = now or timezone.now()
     ProgressionInvitation.objects.live(now).filter(enrolment=enrolment).update(expires_at=now)
     token, code = secrets.token_urlsafe(32), _unused_code(now)
     invitation = ProgressionInvitation.objects.create(
-        enrolment=enrolment, token_hash=ProgressionInvitation.hash_token(token), code_hash=ProgressionInvitation.hash_code(code),
-        created_by=acting_user, created_at=now, expires_at=now + SELF_ASSESSMENT_VALID_FOR,
+        enrolment=enrolment,
+        token_hash=ProgressionInvitation.hash_token(token),
+        code_hash=ProgressionInvitation.hash_code(code),
+        created_by=acting_user,
+        created_at=now,
+        expires_at=now + SELF_ASSESSMENT_VALID_FOR,
     )
-    log_change(user=acting_user, action="invite_to_self_assessment", obj=invitation, citizen_pk=enrolment.citizen_id,
-               changes={"enrolment": enrolment.pk, "expires_at": invitation.expires_at.isoformat()})
+    log_change(
+        user=acting_user,
+        action="invite_to_self_assessment",
+        obj=invitation,
+        citizen_pk=enrolment.citizen_id,
+        changes={"enrolment": enrolment.pk, "expires_at": invitation.expires_at.isoformat()},
+    )
     return invitation, token, code
 
 
@@ -586,15 +759,21 @@ def self_assessment_invitation(token, now=None):
     """The live invitation with this token, or a ValidationError saying why there is none (code: unknown, used, expired)."""
 
     now = now or timezone.now()
-    invitation = ProgressionInvitation.objects.select_related("enrolment__citizen").filter(
-        token_hash=ProgressionInvitation.hash_token(token or "")
-    ).first()
+    invitation = (
+        ProgressionInvitation.objects.select_related("enrolment__citizen")
+        .filter(token_hash=ProgressionInvitation.hash_token(token or ""))
+        .first()
+    )
     if invitation is None:
-        raise ValidationError(_("This questionnaire link is not valid. Ask the staff member for a new one."), code="unknown")
+        raise ValidationError(
+            _("This questionnaire link is not valid. Ask the staff member for a new one."), code="unknown"
+        )
     if invitation.used_at is not None:
         raise ValidationError(_("This questionnaire has already been filled in. Nothing more is needed."), code="used")
     if not invitation.is_live(now):
-        raise ValidationError(_("This questionnaire link has expired. Ask the staff member for a new one."), code="expired")
+        raise ValidationError(
+            _("This questionnaire link has expired. Ask the staff member for a new one."), code="expired"
+        )
     return invitation
 
 
@@ -604,7 +783,6 @@ def open_self_assessment_by_code(*, code, now=None):
 
     The link shown to the staff member stops working: the questionnaire is now open on the device that typed the code.
     """
-
 
     now = now or timezone.now()
     code = "".join(str(code or "").split())
@@ -617,13 +795,18 @@ def open_self_assessment_by_code(*, code, now=None):
     invitation = matches[0]
     token = secrets.token_urlsafe(32)
     # Conditional on the code still being there: two devices typing the same code at once get one questionnaire.
-    exchanged = ProgressionInvitation.objects.filter(pk=invitation.pk, code_hash=code_hash, used_at__isnull=True).update(
-        code_hash="", token_hash=ProgressionInvitation.hash_token(token)
-    )
+    exchanged = ProgressionInvitation.objects.filter(
+        pk=invitation.pk, code_hash=code_hash, used_at__isnull=True
+    ).update(code_hash="", token_hash=ProgressionInvitation.hash_token(token))
     if not exchanged:
         return None
-    log_change(user=None, action="open_self_assessment_by_code", obj=invitation, citizen_pk=invitation.enrolment.citizen_id,
-               changes={"enrolment": invitation.enrolment_id})
+    log_change(
+        user=None,
+        action="open_self_assessment_by_code",
+        obj=invitation,
+        citizen_pk=invitation.enrolment.citizen_id,
+        changes={"enrolment": invitation.enrolment_id},
+    )
     return token
 
 
@@ -639,12 +822,24 @@ def submit_self_assessment(*, token, scores, now=None):
     invitation = self_assessment_invitation(token, now)
     clean = _self_assessment_scores(scores)
     # Conditional on still being live: a second submission racing this one finds nothing to mark and stops here.
-    marked = ProgressionInvitation.objects.filter(pk=invitation.pk, used_at__isnull=True, expires_at__gt=now).update(used_at=now)
+    marked = ProgressionInvitation.objects.filter(pk=invitation.pk, used_at__isnull=True, expires_at__gt=now).update(
+        used_at=now
+    )
     if not marked:
         raise ValidationError(_("This questionnaire has already been filled in. Nothing more is needed."), code="used")
     assessment = _save_self_assessment(invitation.enrolment, timezone.localdate(now), clean)
     ProgressionInvitation.objects.filter(pk=invitation.pk).update(assessment=assessment)
-    log_change(user=None, action="submit_self_assessment", obj=assessment, citizen_pk=invitation.enrolment.citizen_id,
-               changes={"enrolment": invitation.enrolment_id, "assessed_on": assessment.assessed_on.isoformat(),
-                        "via": "tablet", "invitation": invitation.pk, "invited_by": invitation.created_by_id})
+    log_change(
+        user=None,
+        action="submit_self_assessment",
+        obj=assessment,
+        citizen_pk=invitation.enrolment.citizen_id,
+        changes={
+            "enrolment": invitation.enrolment_id,
+            "assessed_on": assessment.assessed_on.isoformat(),
+            "via": "tablet",
+            "invitation": invitation.pk,
+            "invited_by": invitation.created_by_id,
+        },
+    )
     return assessment

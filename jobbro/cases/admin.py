@@ -30,8 +30,12 @@ class EnrolmentAdmin(ReadLoggedAdmin):
     # No name search: the admin searches by GET, which would put a citizen's name in the URL and the access log.
     raw_id_fields = ("citizen",)
     inlines = [
-        inline(StepChange), inline(AssignmentChange), inline(UpskillingDecision), inline(UpskillingEnrolment),
-        inline(ProgressionAssessment), inline(Outcome),
+        inline(StepChange),
+        inline(AssignmentChange),
+        inline(UpskillingDecision),
+        inline(UpskillingEnrolment),
+        inline(ProgressionAssessment),
+        inline(Outcome),
     ]
 
 

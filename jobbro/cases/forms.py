@@ -24,8 +24,17 @@ from jobbro.web.formtools import DesignSystemForm
 CPR_WIDGET_ATTRS = {"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}
 # The citizen's own details: asked for a new citizen only; a known citizen's record is reused as it is.
 PERSON_FIELDS = (
-    "first_name", "last_name", "phone", "email", "address", "postcode", "city",
-    "benefit_type", "origin_group", "housing_area", "target_groups",
+    "first_name",
+    "last_name",
+    "phone",
+    "email",
+    "address",
+    "postcode",
+    "city",
+    "benefit_type",
+    "origin_group",
+    "housing_area",
+    "target_groups",
 )
 
 
@@ -87,19 +96,29 @@ class SiteChoiceField(forms.ModelChoiceField):
 
 def works_at(user, site):
     """The user has a membership covering the site: the whole programme or that site."""
-    return Membership.objects.filter(user=user, programme_id=site.programme_id).filter(Q(site__isnull=True) | Q(site=site)).exists()
+    return (
+        Membership.objects.filter(user=user, programme_id=site.programme_id)
+        .filter(Q(site__isnull=True) | Q(site=site))
+        .exists()
+    )
 
 
 def staff_of(roles, sites):
     users = User.objects.filter(role__in=roles, is_active=True, memberships__programme__in=sites.values("programme_id"))
-    return User.objects.filter(pk__in=users.values("pk")).prefetch_related("memberships__programme").order_by("first_name", "last_name")
+    return (
+        User.objects.filter(pk__in=users.values("pk"))
+        .prefetch_related("memberships__programme")
+        .order_by("first_name", "last_name")
+    )
 
 
 class CprForm(DesignSystemForm):
     """Referral, first stage: the CPR number alone (posted, never in a URL)."""
 
     cpr_number = forms.CharField(
-        label=_("CPR number"), max_length=11, help_text=_("10 digits, written as DDMMÅÅ-XXXX."),
+        label=_("CPR number"),
+        max_length=11,
+        help_text=_("10 digits, written as DDMMÅÅ-XXXX."),
         widget=forms.TextInput(attrs=CPR_WIDGET_ATTRS),
     )
 
@@ -116,41 +135,91 @@ class ReferralForm(CprForm):
     site = SiteChoiceField(label=_("Programme and site"), queryset=None, empty_label=_("Choose"))
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)
-    phone = forms.CharField(label=_("Phone"), max_length=20, required=False, widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}))
-    email = forms.EmailField(label=_("E-mail"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "off"}))
-    address = forms.CharField(label=_("Address"), max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    postcode = forms.RegexField(
-        label=_("Postcode"), regex=r"^[0-9]{4}$", required=False, max_length=4,
-        error_messages={"invalid": _("A postcode has 4 digits.")}, widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
     )
-    city = forms.CharField(label=_("City"), max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    email = forms.EmailField(label=_("E-mail"), required=False, widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    address = forms.CharField(
+        label=_("Address"), max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    postcode = forms.RegexField(
+        label=_("Postcode"),
+        regex=r"^[0-9]{4}$",
+        required=False,
+        max_length=4,
+        error_messages={"invalid": _("A postcode has 4 digits.")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    city = forms.CharField(
+        label=_("City"), max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
     benefit_type = forms.ChoiceField(label=_("Benefit type"), choices=[("", _("Choose"))] + list(BenefitType.choices))
-    origin_group = forms.ChoiceField(label=_("Origin"), choices=[("", _("Not stated"))] + list(OriginGroup.choices), required=False)
+    origin_group = forms.ChoiceField(
+        label=_("Origin"), choices=[("", _("Not stated"))] + list(OriginGroup.choices), required=False
+    )
     housing_area = forms.CharField(label=_("Housing area"), max_length=120, required=False)
     target_groups = forms.ModelMultipleChoiceField(
-        label=_("Target groups"), queryset=TargetGroup.objects.all(), required=False, widget=Checkboxes(attrs={"class": "form-checkbox"})
+        label=_("Target groups"),
+        queryset=TargetGroup.objects.all(),
+        required=False,
+        widget=Checkboxes(attrs={"class": "form-checkbox"}),
     )
-    traffic_light = forms.ChoiceField(label=_("Traffic light"), choices=[("", _("Choose"))] + list(TrafficLight.choices))
+    traffic_light = forms.ChoiceField(
+        label=_("Traffic light"), choices=[("", _("Choose"))] + list(TrafficLight.choices)
+    )
     estimated_weekly_hours = HoursField(
         label=_("The citizen's own estimate of weekly hours"), help_text=_("0–60 hours a week, e.g. 7,5.")
     )
-    referral_text = forms.CharField(label=_("Referral"), required=False, widget=forms.Textarea, max_length=textlimits.NOTE,
-                                    help_text=_("A short description of the citizen and why they are referred."))
+    referral_text = forms.CharField(
+        label=_("Referral"),
+        required=False,
+        widget=forms.Textarea,
+        max_length=textlimits.NOTE,
+        help_text=_("A short description of the citizen and why they are referred."),
+    )
     referred_on = forms.DateField(label=_("Start form date"), validators=[not_in_future])
     job_broker = StaffChoiceField(label=_("Job broker"), queryset=None, required=False, empty_label=_("None yet"))
     caseworker = StaffChoiceField(label=_("Caseworker"), queryset=None, required=False, empty_label=_("None"))
 
     field_order = [
-        "cpr_number", "site", "first_name", "last_name", "phone", "email", "address", "postcode", "city",
-        "benefit_type", "origin_group", "housing_area", "target_groups", "traffic_light", "estimated_weekly_hours",
-        "referral_text", "referred_on", "job_broker", "caseworker",
+        "cpr_number",
+        "site",
+        "first_name",
+        "last_name",
+        "phone",
+        "email",
+        "address",
+        "postcode",
+        "city",
+        "benefit_type",
+        "origin_group",
+        "housing_area",
+        "target_groups",
+        "traffic_light",
+        "estimated_weekly_hours",
+        "referral_text",
+        "referred_on",
+        "job_broker",
+        "caseworker",
     ]
 
     GROUPS = (
         (_("The citizen"), ("cpr_number",) + PERSON_FIELDS),
-        (_("The referral"), (
-            "site", "traffic_light", "estimated_weekly_hours", "referral_text", "referred_on", "job_broker", "caseworker",
-        )),
+        (
+            _("The referral"),
+            (
+                "site",
+                "traffic_light",
+                "estimated_weekly_hours",
+                "referral_text",
+                "referred_on",
+                "job_broker",
+                "caseworker",
+            ),
+        ),
     )
 
     def __init__(self, *args, user, known_citizen=False, **kwargs):
@@ -205,14 +274,24 @@ class ReferralForm(CprForm):
         }
         if not self.known_citizen:
             arguments["target_groups"] = list(data["target_groups"])
-            for name in ("phone", "email", "address", "postcode", "city", "benefit_type", "origin_group", "housing_area"):
+            for name in (
+                "phone",
+                "email",
+                "address",
+                "postcode",
+                "city",
+                "benefit_type",
+                "origin_group",
+                "housing_area",
+            ):
                 arguments[name] = data[name].strip()
         return arguments
 
 
 class StepChangeForm(DesignSystemForm):
     step = forms.TypedChoiceField(
-        label=_("New step"), coerce=int,
+        label=_("New step"),
+        coerce=int,
         choices=[(value, label) for value, label in Step.choices if value != Step.ENDED],
         help_text=_("The end form ends the course; it is not a step chosen here."),
     )
@@ -236,12 +315,19 @@ class StepChangeForm(DesignSystemForm):
 class UpskillingDecisionForm(DesignSystemForm):
     YES_NO = [("yes", _("Yes – choose the course")), ("no", _("No – give the reason"))]
 
-    wanted = forms.ChoiceField(label=_("Is upskilling wanted?"), choices=YES_NO, widget=Radios(attrs={"class": "form-radio"}))
-    course = forms.ModelChoiceField(
-        label=_("Course"), queryset=Course.objects.select_related("institution"), required=False,
-        empty_label=_("Choose"), help_text=_("Required when upskilling is wanted."),
+    wanted = forms.ChoiceField(
+        label=_("Is upskilling wanted?"), choices=YES_NO, widget=Radios(attrs={"class": "form-radio"})
     )
-    reason = forms.CharField(label=_("Reason"), max_length=300, required=False, help_text=_("Required when upskilling is not wanted."))
+    course = forms.ModelChoiceField(
+        label=_("Course"),
+        queryset=Course.objects.select_related("institution"),
+        required=False,
+        empty_label=_("Choose"),
+        help_text=_("Required when upskilling is wanted."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=300, required=False, help_text=_("Required when upskilling is not wanted.")
+    )
     decided_on = forms.DateField(label=_("Date of the talk"), validators=[not_in_future])
 
     def __init__(self, *args, **kwargs):

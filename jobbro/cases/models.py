@@ -50,25 +50,50 @@ class EnrolmentQuerySet(models.QuerySet):
 class Enrolment(models.Model):
     """A citizen's course in a programme, from referral (start form) to exit (end form)."""
 
-    citizen = models.ForeignKey("people.Citizen", on_delete=models.CASCADE, related_name="enrolments", verbose_name=_("citizen"))
-    programme = models.ForeignKey("accounts.Programme", on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("programme"))
-    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("site"))
+    citizen = models.ForeignKey(
+        "people.Citizen", on_delete=models.CASCADE, related_name="enrolments", verbose_name=_("citizen")
+    )
+    programme = models.ForeignKey(
+        "accounts.Programme", on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("programme")
+    )
+    site = models.ForeignKey(
+        "accounts.Site", on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("site")
+    )
     job_broker = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, related_name="caseload", null=True, blank=True, verbose_name=_("job broker")
+        "accounts.User",
+        on_delete=models.PROTECT,
+        related_name="caseload",
+        null=True,
+        blank=True,
+        verbose_name=_("job broker"),
     )
     caseworker = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("caseworker")
     )
     mentor = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, related_name="mentees", null=True, blank=True, verbose_name=_("mentor")
+        "accounts.User",
+        on_delete=models.PROTECT,
+        related_name="mentees",
+        null=True,
+        blank=True,
+        verbose_name=_("mentor"),
     )
     referred_by = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("referred by")
+        "accounts.User",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("referred by"),
     )
-    referral_text = models.TextField(_("referral"), blank=True, max_length=textlimits.NOTE, validators=textlimits.text_validators(textlimits.NOTE))
+    referral_text = models.TextField(
+        _("referral"), blank=True, max_length=textlimits.NOTE, validators=textlimits.text_validators(textlimits.NOTE)
+    )
     referred_on = models.DateField(_("start form date"))
     ended_on = models.DateField(_("end form date"), null=True, blank=True)
-    traffic_light_at_referral = models.CharField(_("traffic light at referral"), max_length=10, choices=TrafficLight.choices)
+    traffic_light_at_referral = models.CharField(
+        _("traffic light at referral"), max_length=10, choices=TrafficLight.choices
+    )
     estimated_weekly_hours = models.DecimalField(
         _("citizen's estimate of weekly hours"), max_digits=4, decimal_places=1, validators=HOURS_VALIDATORS
     )
@@ -224,25 +249,57 @@ class PlacementEndReason(models.TextChoices):
 class Placement(models.Model):
     """A citizen's course at a company (virksomhedsforløb) of one kind, with its written agreement."""
 
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="placements", verbose_name=_("enrolment"))
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="placements", verbose_name=_("company"))
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="placements", verbose_name=_("enrolment")
+    )
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.PROTECT, related_name="placements", verbose_name=_("company")
+    )
     opening = models.ForeignKey(
-        "companies.Opening", on_delete=models.SET_NULL, null=True, blank=True, related_name="placements", verbose_name=_("opening")
+        "companies.Opening",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="placements",
+        verbose_name=_("opening"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=PlacementKind.choices)
     starts_on = models.DateField(_("start"))
     planned_end_on = models.DateField(_("planned end"), null=True, blank=True)
     ended_on = models.DateField(_("actual end"), null=True, blank=True)
-    purpose = models.TextField(_("purpose"), blank=True, max_length=textlimits.SHORT_TEXT, validators=textlimits.text_validators(textlimits.SHORT_TEXT))
-    agreed_ordinary_hours = models.DecimalField(
-        _("agreed ordinary hours a week"), max_digits=4, decimal_places=1, null=True, blank=True, validators=HOURS_VALIDATORS
+    purpose = models.TextField(
+        _("purpose"),
+        blank=True,
+        max_length=textlimits.SHORT_TEXT,
+        validators=textlimits.text_validators(textlimits.SHORT_TEXT),
     )
-    ordinary_hours_condition = models.TextField(_("condition for ordinary hours (what it takes)"), blank=True,
-                                                max_length=textlimits.SHORT_TEXT, validators=textlimits.text_validators(textlimits.SHORT_TEXT))
-    no_hours_reason = models.TextField(_("reason for no agreement on ordinary hours"), blank=True,
-                                       max_length=textlimits.SHORT_TEXT, validators=textlimits.text_validators(textlimits.SHORT_TEXT))
+    agreed_ordinary_hours = models.DecimalField(
+        _("agreed ordinary hours a week"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=HOURS_VALIDATORS,
+    )
+    ordinary_hours_condition = models.TextField(
+        _("condition for ordinary hours (what it takes)"),
+        blank=True,
+        max_length=textlimits.SHORT_TEXT,
+        validators=textlimits.text_validators(textlimits.SHORT_TEXT),
+    )
+    no_hours_reason = models.TextField(
+        _("reason for no agreement on ordinary hours"),
+        blank=True,
+        max_length=textlimits.SHORT_TEXT,
+        validators=textlimits.text_validators(textlimits.SHORT_TEXT),
+    )
     buddy = models.ForeignKey(
-        "companies.CompanyContact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("buddy")
+        "companies.CompanyContact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("buddy"),
     )
     end_reason = models.CharField(_("end reason"), max_length=20, choices=PlacementEndReason.choices, blank=True)
     end_note = models.CharField(_("end note"), max_length=300, blank=True)
@@ -269,7 +326,11 @@ class Placement(models.Model):
             errors["ended_on"] = _("The end date cannot be before the start date.")
         if self.planned_end_on and self.planned_end_on < self.starts_on:
             errors["planned_end_on"] = _("The planned end cannot be before the start date.")
-        if self.agreed_ordinary_hours is None and not self.ordinary_hours_condition.strip() and not self.no_hours_reason.strip():
+        if (
+            self.agreed_ordinary_hours is None
+            and not self.ordinary_hours_condition.strip()
+            and not self.no_hours_reason.strip()
+        ):
             errors["agreed_ordinary_hours"] = _(
                 "Agree ordinary hours, write the condition for them, or give the reason there is neither."
             )
@@ -283,7 +344,9 @@ class Placement(models.Model):
 class AgreedHoursChange(models.Model):
     placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="hours_changes")
     from_date = models.DateField(_("from"))
-    ordinary_hours = models.DecimalField(_("ordinary hours a week"), max_digits=4, decimal_places=1, validators=HOURS_VALIDATORS)
+    ordinary_hours = models.DecimalField(
+        _("ordinary hours a week"), max_digits=4, decimal_places=1, validators=HOURS_VALIDATORS
+    )
     internship_hours = models.DecimalField(
         _("internship hours a week"), max_digits=4, decimal_places=1, default=0, validators=HOURS_VALIDATORS
     )
@@ -304,9 +367,15 @@ class Timesheet(models.Model):
 
     placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="timesheets")
     week_start = models.DateField(_("week (Monday)"))
-    ordinary_hours = models.DecimalField(_("ordinary paid hours"), max_digits=4, decimal_places=1, default=0, validators=HOURS_VALIDATORS)
-    internship_hours = models.DecimalField(_("internship hours"), max_digits=4, decimal_places=1, default=0, validators=HOURS_VALIDATORS)
-    registered_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    ordinary_hours = models.DecimalField(
+        _("ordinary paid hours"), max_digits=4, decimal_places=1, default=0, validators=HOURS_VALIDATORS
+    )
+    internship_hours = models.DecimalField(
+        _("internship hours"), max_digits=4, decimal_places=1, default=0, validators=HOURS_VALIDATORS
+    )
+    registered_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     registered_at = models.DateTimeField(_("registered"), auto_now=True)
 
     class Meta:
@@ -314,7 +383,9 @@ class Timesheet(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["placement", "week_start"], name="timesheet_one_per_week"),
             models.CheckConstraint(
-                condition=models.Q(ordinary_hours__gte=0, ordinary_hours__lte=60, internship_hours__gte=0, internship_hours__lte=60),
+                condition=models.Q(
+                    ordinary_hours__gte=0, ordinary_hours__lte=60, internship_hours__gte=0, internship_hours__lte=60
+                ),
                 name="timesheet_hours_0_to_60",
             ),
             week_at_most_60("timesheet_week_at_most_60"),
@@ -323,11 +394,17 @@ class Timesheet(models.Model):
             models.Index(fields=["week_start"]),
             # The reports ask, per placement, which weeks had ordinary or internship hours: with the hours in the
             # index, PostgreSQL answers from the index alone instead of reading weeks scattered over the table.
-            models.Index(fields=["placement", "week_start"], include=["ordinary_hours", "internship_hours"], name="timesheet_week_hours"),
+            models.Index(
+                fields=["placement", "week_start"],
+                include=["ordinary_hours", "internship_hours"],
+                name="timesheet_week_hours",
+            ),
             # "Had ordinary paid hours by a date" is the employment result goal and is asked in most reports: this
             # index holds only the weeks with ordinary hours, so a placement that never had any is passed at once.
             models.Index(
-                fields=["placement", "week_start"], condition=models.Q(ordinary_hours__gt=0), name="timesheet_ordinary_weeks"
+                fields=["placement", "week_start"],
+                condition=models.Q(ordinary_hours__gt=0),
+                name="timesheet_ordinary_weeks",
             ),
         ]
         verbose_name = _("timesheet")
@@ -357,15 +434,30 @@ class Contact(models.Model):
         THREE_MONTH_TALK = "three_month_talk", _("Three-month talk")
         AFTERCARE = "aftercare", _("Aftercare")
 
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("enrolment"))
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("enrolment")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     occurred_on = models.DateField(_("date"))
     staff = models.ManyToManyField("accounts.User", blank=True, related_name="+", verbose_name=_("staff present"))
-    company_contacts = models.ManyToManyField("companies.CompanyContact", blank=True, related_name="+", verbose_name=_("company people present"))
-    company = models.ForeignKey("companies.Company", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("company"))
+    company_contacts = models.ManyToManyField(
+        "companies.CompanyContact", blank=True, related_name="+", verbose_name=_("company people present")
+    )
+    company = models.ForeignKey(
+        "companies.Company",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("company"),
+    )
     # A case note: managers and evaluators never see it.
-    note = models.TextField(_("note"), blank=True, max_length=textlimits.NOTE, validators=textlimits.text_validators(textlimits.NOTE))
-    registered_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    note = models.TextField(
+        _("note"), blank=True, max_length=textlimits.NOTE, validators=textlimits.text_validators(textlimits.NOTE)
+    )
+    registered_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     external_id = models.CharField(_("external id"), max_length=60, blank=True)
 
     class Meta:
@@ -384,7 +476,9 @@ class UpskillingDecision(models.Model):
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="upskilling_decisions")
     decided_on = models.DateField(_("date"))
     wanted = models.BooleanField(_("upskilling wanted"))
-    course = models.ForeignKey("companies.Course", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("course"))
+    course = models.ForeignKey(
+        "companies.Course", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("course")
+    )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
 
     class Meta:
@@ -458,8 +552,13 @@ class ProgressionAssessment(models.Model):
         ordering = ["assessed_on", "id"]
         # Each enrolment's assessments in order with their scores, read from the index alone: the progression report
         # numbers them from the first and the latest without a sort.
-        indexes = [models.Index(fields=["enrolment", "assessed_on", "id"], include=list(PROGRESSION_DIMENSIONS),
-                                name="assessment_by_date")]
+        indexes = [
+            models.Index(
+                fields=["enrolment", "assessed_on", "id"],
+                include=list(PROGRESSION_DIMENSIONS),
+                name="assessment_by_date",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(**{f"{d}__gte": 1 for d in PROGRESSION_DIMENSIONS})
@@ -496,7 +595,9 @@ class Outcome(models.Model):
     measured_on = models.DateField(_("date"))
     status = models.CharField(_("status"), max_length=20, choices=OutcomeStatus.choices)
     note = models.CharField(_("note"), max_length=300, blank=True)
-    registered_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    registered_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["measured_on", "id"]

@@ -21,8 +21,12 @@ NOT_BROKEN = {PlacementEndReason.COMPLETED, PlacementEndReason.HIRED}
 def hours_field(label, *, required=True, help_text=""):
     """Hours a week as typed: 7,5 or 7.5, 0-60 with at most one decimal, digits 0-9 only (cases/rules.py)."""
     return HoursField(
-        label=label, required=required, help_text=help_text,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "class": "form-input input-width-xs"}),
+        label=label,
+        required=required,
+        help_text=help_text,
+        widget=forms.TextInput(
+            attrs={"inputmode": "decimal", "autocomplete": "off", "class": "form-input input-width-xs"}
+        ),
     )
 
 
@@ -40,10 +44,14 @@ def _checkboxes(field):
 
 
 class JobPlanForm(DesignSystemForm):
-    title = forms.CharField(label=_("Title"), max_length=200, help_text=_("In words the citizen uses, e.g. “Towards a job in a kitchen”."))
+    title = forms.CharField(
+        label=_("Title"), max_length=200, help_text=_("In words the citizen uses, e.g. “Towards a job in a kitchen”.")
+    )
     is_job_package = forms.BooleanField(label=_("This is a job package towards a named job"), required=False)
     target_occupation_code = forms.ChoiceField(
-        label=_("Target job (DISCO-08)"), required=False, help_text=_("Required for a job package."),
+        label=_("Target job (DISCO-08)"),
+        required=False,
+        help_text=_("Required for a job package."),
     )
     created_on = forms.DateField(validators=[plausible_date], label=_("Made on"))
 
@@ -56,7 +64,9 @@ class JobPlanForm(DesignSystemForm):
 class MilestoneForm(DesignSystemForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=Milestone.Kind.choices)
     title = forms.CharField(
-        label=_("What happens"), max_length=200, required=False,
+        label=_("What happens"),
+        max_length=200,
+        required=False,
         help_text=_("Leave empty to use the kind, e.g. “Internship”."),
     )
     due_on = forms.DateField(validators=[plausible_date], label=_("Due by"))
@@ -78,29 +88,45 @@ class StartPlacementForm(DesignSystemForm):
 
     AGREEMENT_FIELDS = ("agreed_ordinary_hours", "ordinary_hours_condition", "no_hours_reason")
 
-    company = forms.ModelChoiceField(label=_("Company"), queryset=Company.objects.all(), empty_label=_("Choose a company"))
-    opening = forms.ModelChoiceField(label=_("Opening (optional)"), queryset=Opening.objects.none(), required=False, empty_label="—")
+    company = forms.ModelChoiceField(
+        label=_("Company"), queryset=Company.objects.all(), empty_label=_("Choose a company")
+    )
+    opening = forms.ModelChoiceField(
+        label=_("Opening (optional)"), queryset=Opening.objects.none(), required=False, empty_label="—"
+    )
     kind = forms.ChoiceField(label=_("Kind of placement"), choices=PlacementKind.choices)
     starts_on = forms.DateField(validators=[plausible_date], label=_("Start"))
     planned_end_on = forms.DateField(validators=[plausible_date], label=_("Planned end (optional)"), required=False)
     purpose = forms.CharField(
-        label=_("Purpose"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=textlimits.SHORT_TEXT,
+        label=_("Purpose"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=textlimits.SHORT_TEXT,
         help_text=_("What the citizen and the company want to find out or reach."),
     )
     buddy = forms.ModelChoiceField(
-        label=_("Buddy"), queryset=CompanyContact.objects.filter(is_buddy=True), required=False, empty_label=_("No buddy yet"),
+        label=_("Buddy"),
+        queryset=CompanyContact.objects.filter(is_buddy=True),
+        required=False,
+        empty_label=_("No buddy yet"),
         help_text=_("A colleague at the company who introduces and includes the citizen."),
     )
     agreed_ordinary_hours = hours_field(
-        _("Agreed ordinary paid hours a week"), required=False, help_text=_("Paid hours from the start, e.g. 4 or 7,5."),
+        _("Agreed ordinary paid hours a week"),
+        required=False,
+        help_text=_("Paid hours from the start, e.g. 4 or 7,5."),
     )
     ordinary_hours_condition = forms.CharField(
-        label=_("Or: the written condition for ordinary hours (what it takes)"), required=False,
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=textlimits.SHORT_TEXT,
+        label=_("Or: the written condition for ordinary hours (what it takes)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=textlimits.SHORT_TEXT,
         help_text=_("E.g. “After 4 weeks, if the citizen can take the morning shift alone, 6 paid hours a week.”"),
     )
     no_hours_reason = forms.CharField(
-        label=_("Or, only if there is neither: the reason"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Or, only if there is neither: the reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         max_length=textlimits.SHORT_TEXT,
     )
 
@@ -110,14 +136,20 @@ class StartPlacementForm(DesignSystemForm):
         on = timezone.localdate()
         self.fields["starts_on"].initial = on
         network = Company.objects.filter(
-            Q(agreements__ended_on__isnull=True) | Q(agreements__ended_on__gte=on), agreements__programme=enrolment.programme,
+            Q(agreements__ended_on__isnull=True) | Q(agreements__ended_on__gte=on),
+            agreements__programme=enrolment.programme,
         ).distinct()
         network_ids = set(network.values_list("pk", flat=True))
         companies = list(Company.objects.order_by("name"))
-        self.fields["company"].choices = [("", _("Choose a company"))] + _grouped([
-            (_("Network companies in %(programme)s") % {"programme": enrolment.programme}, [(c.pk, c.name) for c in companies if c.pk in network_ids]),
-            (_("Other companies"), [(c.pk, c.name) for c in companies if c.pk not in network_ids]),
-        ])
+        self.fields["company"].choices = [("", _("Choose a company"))] + _grouped(
+            [
+                (
+                    _("Network companies in %(programme)s") % {"programme": enrolment.programme},
+                    [(c.pk, c.name) for c in companies if c.pk in network_ids],
+                ),
+                (_("Other companies"), [(c.pk, c.name) for c in companies if c.pk not in network_ids]),
+            ]
+        )
         openings = Opening.objects.open().filter(programme=enrolment.programme).select_related("company")
         self.fields["opening"].queryset = openings
         self.chosen_company = self._chosen_company()
@@ -147,7 +179,10 @@ class StartPlacementForm(DesignSystemForm):
 
 
 def _opening_label(opening):
-    return _("%(title)s (%(hours)s hours a week)") % {"title": opening.title, "hours": number_format(opening.weekly_hours)}
+    return _("%(title)s (%(hours)s hours a week)") % {
+        "title": opening.title,
+        "hours": number_format(opening.weekly_hours),
+    }
 
 
 def _buddy_label(contact):
@@ -179,7 +214,9 @@ class AgreedHoursForm(DesignSystemForm):
 class EndPlacementForm(DesignSystemForm):
     ended_on = forms.DateField(validators=[plausible_date], label=_("Last day"))
     reason = forms.ChoiceField(label=_("Reason"), choices=[("", "—")] + list(PlacementEndReason.choices))
-    note = forms.CharField(label=_("Note (optional)"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("Note (optional)"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     back_to_step_2 = forms.BooleanField(label=_("Back to step 2 – towards a job"), required=False, initial=True)
 
     def __init__(self, *args, reason=None, **kwargs):
@@ -215,13 +252,23 @@ class CompanyPeopleField(forms.ModelMultipleChoiceField):
 class ContactForm(DesignSystemForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=Contact.Kind.choices, initial=Contact.Kind.PHONE)
     occurred_on = forms.DateField(validators=[plausible_date], label=_("Date"))
-    company = forms.ModelChoiceField(label=_("Company (optional)"), queryset=Company.objects.all(), required=False, empty_label="—")
-    staff = StaffChoiceField(label=_("Staff present"), queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
+    company = forms.ModelChoiceField(
+        label=_("Company (optional)"), queryset=Company.objects.all(), required=False, empty_label="—"
+    )
+    staff = StaffChoiceField(
+        label=_("Staff present"), queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
     company_contacts = CompanyPeopleField(
-        label=_("Company people present"), queryset=CompanyContact.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Company people present"),
+        queryset=CompanyContact.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     note = forms.CharField(
-        label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=textlimits.NOTE,
+        label=_("Note (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=textlimits.NOTE,
         help_text=_("A case note: managers and evaluators never see it."),
     )
 
@@ -230,7 +277,9 @@ class ContactForm(DesignSystemForm):
         self.enrolment = enrolment
         self.fields["occurred_on"].initial = timezone.localdate()
         self.fields["occurred_on"].widget.attrs["max"] = timezone.localdate().isoformat()
-        on_case = [pk for pk in (enrolment.job_broker_id, enrolment.caseworker_id, enrolment.mentor_id, acting_user.pk) if pk]
+        on_case = [
+            pk for pk in (enrolment.job_broker_id, enrolment.caseworker_id, enrolment.mentor_id, acting_user.pk) if pk
+        ]
         staff = (
             User.objects.filter(Q(memberships__programme=enrolment.programme) | Q(pk=acting_user.pk), is_active=True)
             .filter(role__in=roles_with(Capability.READ_CITIZEN))
@@ -247,16 +296,30 @@ class ContactForm(DesignSystemForm):
             Company.objects.filter(agreements__programme=enrolment.programme).values_list("pk", flat=True)
         )
         companies = list(Company.objects.order_by("name"))
-        self.fields["company"].choices = [("", "—")] + _grouped([
-            (_("The citizen's placements"), [(c.pk, c.name) for c in companies if c.pk in self.placement_company_ids]),
-            (_("Network companies"), [(c.pk, c.name) for c in companies if c.pk in network_ids - self.placement_company_ids]),
-            (_("Other companies"), [(c.pk, c.name) for c in companies if c.pk not in network_ids | self.placement_company_ids]),
-        ])
+        self.fields["company"].choices = [("", "—")] + _grouped(
+            [
+                (
+                    _("The citizen's placements"),
+                    [(c.pk, c.name) for c in companies if c.pk in self.placement_company_ids],
+                ),
+                (
+                    _("Network companies"),
+                    [(c.pk, c.name) for c in companies if c.pk in network_ids - self.placement_company_ids],
+                ),
+                (
+                    _("Other companies"),
+                    [(c.pk, c.name) for c in companies if c.pk not in network_ids | self.placement_company_ids],
+                ),
+            ]
+        )
         chosen = self._chosen_company()
         people_of = self.placement_company_ids | ({chosen} if chosen else set())
         self.fields["company_contacts"].queryset = (
-            CompanyContact.objects.filter(company_id__in=people_of).select_related("company")
-            .annotate(chosen=Case(When(company_id=chosen or 0, then=Value(0)), default=Value(1), output_field=IntegerField()))
+            CompanyContact.objects.filter(company_id__in=people_of)
+            .select_related("company")
+            .annotate(
+                chosen=Case(When(company_id=chosen or 0, then=Value(0)), default=Value(1), output_field=IntegerField())
+            )
             .order_by("chosen", "company__name", "-is_buddy", "name")
         )
         _checkboxes(self.fields["company_contacts"])

@@ -126,16 +126,20 @@ def placement_context(request, citizen, enrolments):
     summaries = []
     for enrolment in enrolments:
         plan = active_plans.get(enrolment.pk)
-        summaries.append({
-            "enrolment": enrolment,
-            "plan": plan,
-            "overview": plan_overview(plan.milestones.all(), on) if plan else None,
-        })
+        summaries.append(
+            {
+                "enrolment": enrolment,
+                "plan": plan,
+                "overview": plan_overview(plan.milestones.all(), on) if plan else None,
+            }
+        )
     contacts = Contact.objects.filter(enrolment_id__in=ids)
     return {
         "case_summaries": summaries,
         "case_placements": Placement.objects.filter(enrolment_id__in=ids).select_related("company", "buddy"),
-        "recent_contacts": list(contacts.select_related("company").prefetch_related("staff", "company_contacts")[:RECENT_CONTACTS]),
+        "recent_contacts": list(
+            contacts.select_related("company").prefetch_related("staff", "company_contacts")[:RECENT_CONTACTS]
+        ),
         "contact_total": contacts.count(),
         "may_do_case_work": may(user, Capability.CASE_WORK),
         "may_read_case_notes": may(user, Capability.READ_NOTES),
@@ -202,7 +206,9 @@ def job_plans(request, citizen_pk, enrolment_pk):
             raise Http404
         form = JobPlanForm(request.POST)
         if form.is_valid():
-            plan = run_action(form, actions.create_job_plan, acting_user=request.user, enrolment=enrolment, **form.cleaned_data)
+            plan = run_action(
+                form, actions.create_job_plan, acting_user=request.user, enrolment=enrolment, **form.cleaned_data
+            )
             if plan:
                 messages.success(request, _("The plan is made. Add its milestones."))
                 return redirect("job_plan", citizen_pk=citizen.pk, enrolment_pk=enrolment.pk, plan_pk=plan.pk)
@@ -210,13 +216,25 @@ def job_plans(request, citizen_pk, enrolment_pk):
         form = JobPlanForm()
     on = today()
     plans = [
-        {"plan": plan, "overview": plan_overview(plan.milestones.all(), on), "target": codes.occupation_title(plan.target_occupation_code)}
+        {
+            "plan": plan,
+            "overview": plan_overview(plan.milestones.all(), on),
+            "target": codes.occupation_title(plan.target_occupation_code),
+        }
         for plan in enrolment.job_plans.prefetch_related("milestones").order_by("-created_on", "-id")
     ]
-    return render(request, "cases/plan_list.html", {
-        "citizen": citizen, "enrolment": enrolment, "plans": plans, "form": form,
-        "title": _("Job plans"), "cancel_url": _citizen_url(citizen),
-    })
+    return render(
+        request,
+        "cases/plan_list.html",
+        {
+            "citizen": citizen,
+            "enrolment": enrolment,
+            "plans": plans,
+            "form": form,
+            "title": _("Job plans"),
+            "cancel_url": _citizen_url(citizen),
+        },
+    )
 
 
 def _plan_page(request, citizen, enrolment, plan, *, milestone_form=None, complete_form=None):
@@ -234,16 +252,20 @@ def _plan_page(request, citizen, enrolment, plan, *, milestone_form=None, comple
         items.append({"row": row, "form": form})
     if may_write and milestone_form is None:
         milestone_form = MilestoneForm()
-    return render(request, "cases/plan_detail.html", {
-        "citizen": citizen,
-        "enrolment": enrolment,
-        "plan": plan,
-        "target": codes.occupation_title(plan.target_occupation_code) if plan.target_occupation_code else "",
-        "overview": overview,
-        "items": items,
-        "form": milestone_form if may_write else None,
-        "may_write": may_write,
-    })
+    return render(
+        request,
+        "cases/plan_detail.html",
+        {
+            "citizen": citizen,
+            "enrolment": enrolment,
+            "plan": plan,
+            "target": codes.occupation_title(plan.target_occupation_code) if plan.target_occupation_code else "",
+            "overview": overview,
+            "items": items,
+            "form": milestone_form if may_write else None,
+            "may_write": may_write,
+        },
+    )
 
 
 @login_required
@@ -260,7 +282,9 @@ def milestone_add(request, citizen_pk, enrolment_pk, plan_pk):
     citizen, enrolment = _enrolment(request, citizen_pk, enrolment_pk, write=True)
     plan = _plan(enrolment, plan_pk)
     form = MilestoneForm(request.POST)
-    if form.is_valid() and run_action(form, actions.add_milestone, acting_user=request.user, plan=plan, **form.cleaned_data):
+    if form.is_valid() and run_action(
+        form, actions.add_milestone, acting_user=request.user, plan=plan, **form.cleaned_data
+    ):
         messages.success(request, _("The milestone is added."))
         return redirect("job_plan", citizen_pk=citizen.pk, enrolment_pk=enrolment.pk, plan_pk=plan.pk)
     return _plan_page(request, citizen, enrolment, plan, milestone_form=form)
@@ -276,7 +300,9 @@ def milestone_complete(request, citizen_pk, enrolment_pk, plan_pk, milestone_pk)
     if milestone is None:
         raise Http404
     form = CompleteMilestoneForm(request.POST, prefix=f"m{milestone.pk}")
-    if form.is_valid() and run_action(form, actions.complete_milestone, acting_user=request.user, milestone=milestone, **form.cleaned_data):
+    if form.is_valid() and run_action(
+        form, actions.complete_milestone, acting_user=request.user, milestone=milestone, **form.cleaned_data
+    ):
         messages.success(request, _("“%(title)s” is marked as done.") % {"title": milestone.title})
         return redirect("job_plan", citizen_pk=citizen.pk, enrolment_pk=enrolment.pk, plan_pk=plan.pk)
     return _plan_page(request, citizen, enrolment, plan, complete_form=form)
@@ -287,9 +313,15 @@ def milestone_complete(request, citizen_pk, enrolment_pk, plan_pk, milestone_pk)
 
 def _htmx_refresh(field, url, target):
     """Re-fetch this page with the field's new value and swap in the part of the form that depends on it."""
-    field.widget.attrs.update({
-        "hx-get": url, "hx-trigger": "change", "hx-target": target, "hx-select": target, "hx-swap": "outerHTML",
-    })
+    field.widget.attrs.update(
+        {
+            "hx-get": url,
+            "hx-trigger": "change",
+            "hx-target": target,
+            "hx-select": target,
+            "hx-swap": "outerHTML",
+        }
+    )
 
 
 def _int_param(request, name):
@@ -306,13 +338,21 @@ def placement_start(request, citizen_pk, enrolment_pk):
     if request.method == "POST":
         form = StartPlacementForm(request.POST, enrolment=enrolment)
         if form.is_valid():
-            placement = run_action(form, actions.start_placement, acting_user=request.user, enrolment=enrolment, **form.cleaned_data)
+            placement = run_action(
+                form, actions.start_placement, acting_user=request.user, enrolment=enrolment, **form.cleaned_data
+            )
             if placement:
-                messages.success(request, _("The placement has started, and %(name)s is in step 3 – in a company.") % {"name": citizen.full_name})
+                messages.success(
+                    request,
+                    _("The placement has started, and %(name)s is in step 3 – in a company.")
+                    % {"name": citizen.full_name},
+                )
                 return redirect("placement_detail", citizen_pk=citizen.pk, pk=placement.pk)
     else:
         initial = {}
-        opening = Opening.objects.open().filter(programme=enrolment.programme, pk=_int_param(request, "opening")).first()
+        opening = (
+            Opening.objects.open().filter(programme=enrolment.programme, pk=_int_param(request, "opening")).first()
+        )
         if opening:
             initial = {"company": opening.company_id, "opening": opening.pk, "buddy": opening.buddy_id}
         elif _int_param(request, "company"):
@@ -320,10 +360,17 @@ def placement_start(request, citizen_pk, enrolment_pk):
         form = StartPlacementForm(initial=initial, enrolment=enrolment)
     url = reverse("placement_start", kwargs={"citizen_pk": citizen.pk, "enrolment_pk": enrolment.pk})
     _htmx_refresh(form.fields["company"], url, "#jb-company-fields")
-    return render(request, "cases/placement_start.html", {
-        "citizen": citizen, "enrolment": enrolment, "form": form, "title": _("Start a placement"),
-        "cancel_url": _citizen_url(citizen),
-    })
+    return render(
+        request,
+        "cases/placement_start.html",
+        {
+            "citizen": citizen,
+            "enrolment": enrolment,
+            "form": form,
+            "title": _("Start a placement"),
+            "cancel_url": _citizen_url(citizen),
+        },
+    )
 
 
 def _agreed_at_start(placement, hours_changes):
@@ -344,25 +391,30 @@ def placement_detail(request, citizen_pk, pk):
     totals = timesheets.aggregate(ordinary=Sum("ordinary_hours"), internship=Sum("internship_hours"))
     contacts = (
         Contact.objects.filter(enrolment=placement.enrolment, company=placement.company)
-        .select_related("company").prefetch_related("staff", "company_contacts")
+        .select_related("company")
+        .prefetch_related("staff", "company_contacts")
     )
     enrolment = placement.enrolment
     others_running = enrolment.placements.exclude(pk=placement.pk).filter(ended_on__isnull=True).exists()
-    return render(request, "cases/placement_detail.html", {
-        "citizen": citizen,
-        "enrolment": enrolment,
-        "placement": placement,
-        "hours_changes": hours_changes,
-        "agreed_at_start": _agreed_at_start(placement, hours_changes),
-        "timesheets": timesheets,
-        "totals": totals,
-        "contacts": contacts,
-        "others_running": others_running,
-        "may_write": may(request.user, Capability.CASE_WORK),
-        "may_read_case_notes": may(request.user, Capability.READ_NOTES),
-        "here": request.path,
-        "today": timezone.localdate(),
-    })
+    return render(
+        request,
+        "cases/placement_detail.html",
+        {
+            "citizen": citizen,
+            "enrolment": enrolment,
+            "placement": placement,
+            "hours_changes": hours_changes,
+            "agreed_at_start": _agreed_at_start(placement, hours_changes),
+            "timesheets": timesheets,
+            "totals": totals,
+            "contacts": contacts,
+            "others_running": others_running,
+            "may_write": may(request.user, Capability.CASE_WORK),
+            "may_read_case_notes": may(request.user, Capability.READ_NOTES),
+            "here": request.path,
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @login_required
@@ -373,26 +425,37 @@ def placement_hours(request, citizen_pk, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         change = run_action(
-            form, actions.change_agreed_hours, acting_user=request.user, placement=placement, from_date=data["from_date"],
-            ordinary_hours=data["ordinary_hours"], internship_hours=data["internship_hours"] or 0,
+            form,
+            actions.change_agreed_hours,
+            acting_user=request.user,
+            placement=placement,
+            from_date=data["from_date"],
+            ordinary_hours=data["ordinary_hours"],
+            internship_hours=data["internship_hours"] or 0,
         )
         if change:
-            messages.success(request, _("The new agreement on hours is saved; the earlier ones are kept in the history."))
+            messages.success(
+                request, _("The new agreement on hours is saved; the earlier ones are kept in the history.")
+            )
             return redirect("placement_detail", citizen_pk=citizen.pk, pk=placement.pk)
     if placement.agreed_ordinary_hours is not None:
-        intro = _("Now agreed: %(hours)s ordinary paid hours a week. Write the new agreement and the date it applies from.") % {
-            "hours": number_format(placement.agreed_ordinary_hours)
-        }
+        intro = _(
+            "Now agreed: %(hours)s ordinary paid hours a week. Write the new agreement and the date it applies from."
+        ) % {"hours": number_format(placement.agreed_ordinary_hours)}
     else:
         intro = _("No ordinary hours are agreed yet. Write the agreement and the date it applies from.")
-    return render(request, "web/form_page.html", {
-        "title": _("Change agreed hours: %(placement)s") % {"placement": placement},
-        "intro": intro,
-        "form": form,
-        "citizen": citizen,
-        "cancel_url": reverse("placement_detail", kwargs={"citizen_pk": citizen.pk, "pk": placement.pk}),
-        "submit_label": _("Save the new hours"),
-    })
+    return render(
+        request,
+        "web/form_page.html",
+        {
+            "title": _("Change agreed hours: %(placement)s") % {"placement": placement},
+            "intro": intro,
+            "form": form,
+            "citizen": citizen,
+            "cancel_url": reverse("placement_detail", kwargs={"citizen_pk": citizen.pk, "pk": placement.pk}),
+            "submit_label": _("Save the new hours"),
+        },
+    )
 
 
 @login_required
@@ -409,28 +472,48 @@ def placement_end(request, citizen_pk, pk):
         if form.is_valid():
             data = form.cleaned_data
             ended = run_action(
-                form, actions.end_placement, acting_user=request.user, placement=placement, ended_on=data["ended_on"],
-                reason=data["reason"], note=data["note"], back_to_step_2=data["back_to_step_2"],
+                form,
+                actions.end_placement,
+                acting_user=request.user,
+                placement=placement,
+                ended_on=data["ended_on"],
+                reason=data["reason"],
+                note=data["note"],
+                back_to_step_2=data["back_to_step_2"],
             )
             if ended:
                 enrolment.refresh_from_db(fields=["current_step"])
                 if enrolment.current_step == Step.TOWARDS_JOB:
-                    messages.success(request, _("The placement has ended, and %(name)s is back in step 2 – towards a job.") % {"name": citizen.full_name})
+                    messages.success(
+                        request,
+                        _("The placement has ended, and %(name)s is back in step 2 – towards a job.")
+                        % {"name": citizen.full_name},
+                    )
                 else:
                     messages.success(request, _("The placement has ended."))
                 return redirect("citizen_detail", citizen_pk=citizen.pk)
     else:
         form = EndPlacementForm(reason=request.GET.get("reason"))
-    _htmx_refresh(form.fields["reason"], reverse("placement_end", kwargs={"citizen_pk": citizen.pk, "pk": placement.pk}), "#jb-back-to-step-2")
-    return render(request, "cases/placement_end.html", {
-        "citizen": citizen,
-        "placement": placement,
-        "form": form,
-        "title": _("End the placement: %(placement)s") % {"placement": placement},
-        "cancel_url": detail_url,
-        "others_running": enrolment.placements.exclude(pk=placement.pk).filter(ended_on__isnull=True).exists(),
-        "broken_reasons": [label for value, label in PlacementEndReason.choices if value not in ("completed", "hired")],
-    })
+    _htmx_refresh(
+        form.fields["reason"],
+        reverse("placement_end", kwargs={"citizen_pk": citizen.pk, "pk": placement.pk}),
+        "#jb-back-to-step-2",
+    )
+    return render(
+        request,
+        "cases/placement_end.html",
+        {
+            "citizen": citizen,
+            "placement": placement,
+            "form": form,
+            "title": _("End the placement: %(placement)s") % {"placement": placement},
+            "cancel_url": detail_url,
+            "others_running": enrolment.placements.exclude(pk=placement.pk).filter(ended_on__isnull=True).exists(),
+            "broken_reasons": [
+                label for value, label in PlacementEndReason.choices if value not in ("completed", "hired")
+            ],
+        },
+    )
 
 
 # --- Contacts -------------------------------------------------------------------------------------
@@ -438,8 +521,10 @@ def placement_end(request, citizen_pk, pk):
 
 def _running_placement(enrolment, on):
     return (
-        enrolment.placements.filter(starts_on__lte=on).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
-        .order_by("-starts_on", "-id").first()
+        enrolment.placements.filter(starts_on__lte=on)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
+        .order_by("-starts_on", "-id")
+        .first()
     )
 
 
@@ -454,9 +539,16 @@ def contact_log(request, citizen_pk, enrolment_pk):
         if form.is_valid():
             data = form.cleaned_data
             contact = run_action(
-                form, actions.log_contact, acting_user=request.user, enrolment=enrolment, kind=data["kind"],
-                occurred_on=data["occurred_on"], note=data["note"], company=data["company"],
-                staff=list(data["staff"]), company_contacts=list(data["company_contacts"]),
+                form,
+                actions.log_contact,
+                acting_user=request.user,
+                enrolment=enrolment,
+                kind=data["kind"],
+                occurred_on=data["occurred_on"],
+                note=data["note"],
+                company=data["company"],
+                staff=list(data["staff"]),
+                company_contacts=list(data["company_contacts"]),
             )
             if contact:
                 messages.success(request, _("The contact is logged: %(contact)s.") % {"contact": contact})
@@ -478,20 +570,37 @@ def contact_log(request, citizen_pk, enrolment_pk):
     url = reverse("contact_log", kwargs={"citizen_pk": citizen.pk, "enrolment_pk": enrolment.pk})
     _htmx_refresh(form.fields["company"], url, "#jb-company-people")
     form.fields["company"].widget.attrs["hx-include"] = "[name='company_contacts']:checked"
-    return render(request, "cases/contact_log.html", {
-        "citizen": citizen, "enrolment": enrolment, "form": form, "title": _("Log a contact"),
-        "cancel_url": next_url or _citizen_url(citizen), "next_url": next_url,
-    })
+    return render(
+        request,
+        "cases/contact_log.html",
+        {
+            "citizen": citizen,
+            "enrolment": enrolment,
+            "form": form,
+            "title": _("Log a contact"),
+            "cancel_url": next_url or _citizen_url(citizen),
+            "next_url": next_url,
+        },
+    )
 
 
 @login_required
 @logs_citizen_read
 def contact_list(request, citizen_pk, enrolment_pk):
     citizen, enrolment = _enrolment(request, citizen_pk, enrolment_pk)
-    contacts = enrolment.contacts.select_related("company", "registered_by").prefetch_related("staff", "company_contacts")
+    contacts = enrolment.contacts.select_related("company", "registered_by").prefetch_related(
+        "staff", "company_contacts"
+    )
     page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "cases/contact_list.html", {
-        "citizen": citizen, "enrolment": enrolment, "page": page, "title": _("Contacts"),
-        "may_read_case_notes": may(request.user, Capability.READ_NOTES),
-        "may_do_case_work": may(request.user, Capability.CASE_WORK),
-    })
+    return render(
+        request,
+        "cases/contact_list.html",
+        {
+            "citizen": citizen,
+            "enrolment": enrolment,
+            "page": page,
+            "title": _("Contacts"),
+            "may_read_case_notes": may(request.user, Capability.READ_NOTES),
+            "may_do_case_work": may(request.user, Capability.CASE_WORK),
+        },
+    )

@@ -47,7 +47,11 @@ class SelfAssessmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         for dimension in ProgressionAssessment.DIMENSIONS:
             self.fields[dimension] = forms.TypedChoiceField(
-                label=QUESTIONS[dimension], choices=SCALE, coerce=int, widget=forms.RadioSelect, error_messages=SCORE_ERRORS,
+                label=QUESTIONS[dimension],
+                choices=SCALE,
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages=SCORE_ERRORS,
             )
 
     def scores(self):
@@ -57,8 +61,12 @@ class SelfAssessmentForm(forms.Form):
 class CodeForm(forms.Form):
     """The six-digit code, typed on the tablet (templates/cases/progression_code.html draws the field)."""
 
-    code = forms.CharField(label=_("Code"), max_length=12, help_text=_("The six digits the staff member gave you."),
-                           error_messages={"required": _("Type the six digits.")})
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=12,
+        help_text=_("The six digits the staff member gave you."),
+        error_messages={"required": _("Type the six digits.")},
+    )
 
 
 class PaperAssessmentForm(DesignSystemForm):
@@ -69,8 +77,13 @@ class PaperAssessmentForm(DesignSystemForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for dimension in ProgressionAssessment.DIMENSIONS:
-            field = forms.IntegerField(label=dimension_label(dimension), min_value=1, max_value=10, error_messages=SCORE_ERRORS,
-                                       help_text=QUESTIONS[dimension])
+            field = forms.IntegerField(
+                label=dimension_label(dimension),
+                min_value=1,
+                max_value=10,
+                error_messages=SCORE_ERRORS,
+                help_text=QUESTIONS[dimension],
+            )
             field.widget.attrs.update({"class": "form-input input-width-xs", "inputmode": "numeric"})
             self.fields[dimension] = require_ascii_digits(field)  # added after the form tools dressed the fields
 

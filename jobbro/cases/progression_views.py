@@ -68,7 +68,9 @@ class ProgressionSummary:
     @property
     def rows(self):
         """One row per dimension with its score at each assessment, oldest first: the dates are the columns."""
-        return [(d, dimension_label(d), [getattr(a, d) for a in self.assessments]) for d in ProgressionAssessment.DIMENSIONS]
+        return [
+            (d, dimension_label(d), [getattr(a, d) for a in self.assessments]) for d in ProgressionAssessment.DIMENSIONS
+        ]
 
 
 def progression_context(request, citizen, enrolments):
@@ -100,10 +102,13 @@ def scores_chart(assessments):
         return None
     dates = [a.assessed_on for a in assessments]
     series = {dimension_label(d): [getattr(a, d) for a in assessments] for d in ProgressionAssessment.DIMENSIONS}
-    return ScoresChart(svg=scores_svg(dates, series, ylabel=_("Score (1–10)")), description=_(
-        "The citizen's own scores from 1 to 10 on each of the seven questions, at each self-assessment. "
-        "The table holds the same figures."
-    ))
+    return ScoresChart(
+        svg=scores_svg(dates, series, ylabel=_("Score (1–10)")),
+        description=_(
+            "The citizen's own scores from 1 to 10 on each of the seven questions, at each self-assessment. "
+            "The table holds the same figures."
+        ),
+    )
 
 
 # --- Staff: invite, open on this device, type in a paper questionnaire ---------------------------------------------
@@ -130,20 +135,26 @@ def _private(response):
 def self_assessment_invite(request, citizen_pk, enrolment_pk):
     citizen, enrolment = _case_enrolment(request, citizen_pk, enrolment_pk)
     invitation, token, code = actions.invite_to_self_assessment(acting_user=request.user, enrolment=enrolment)
-    return _private(render(request, "cases/progression_invitation.html", {
-        "citizen": citizen,
-        "enrolment": enrolment,
-        "title": _("Self-assessment on a tablet"),
-        "code_url": request.build_absolute_uri(reverse("self_assessment_code")),
-        "token": token,
-        "code": f"{code[:3]} {code[3:]}",
-        "expires_at": timezone.localtime(invitation.expires_at),
-    }))
+    return _private(
+        render(
+            request,
+            "cases/progression_invitation.html",
+            {
+                "citizen": citizen,
+                "enrolment": enrolment,
+                "title": _("Self-assessment on a tablet"),
+                "code_url": request.build_absolute_uri(reverse("self_assessment_code")),
+                "token": token,
+                "code": f"{code[:3]} {code[3:]}",
+                "expires_at": timezone.localtime(invitation.expires_at),
+            },
+        )
+    )
 
 
 @require_POST
 def self_assessment_handover(request, token):
-    """"Open on this device": log the staff member out here first, so the citizen holds a tablet without the case."""
+    """ "Open on this device": log the staff member out here first, so the citizen holds a tablet without the case."""
     logout(request)
     return redirect("self_assessment", token=token)
 
@@ -154,19 +165,29 @@ def self_assessment_paper(request, citizen_pk, enrolment_pk):
     citizen, enrolment = _case_enrolment(request, citizen_pk, enrolment_pk)
     form = PaperAssessmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        done = run_action(form, actions.record_self_assessment, acting_user=request.user, enrolment=enrolment,
-                          assessed_on=form.cleaned_data["assessed_on"], scores=form.scores())
+        done = run_action(
+            form,
+            actions.record_self_assessment,
+            acting_user=request.user,
+            enrolment=enrolment,
+            assessed_on=form.cleaned_data["assessed_on"],
+            scores=form.scores(),
+        )
         if done is not None:
             messages.success(request, _("The self-assessment is saved."))
             return redirect("citizen_detail", citizen_pk=citizen.pk)
-    return render(request, "cases/progression_paper.html", {
-        "citizen": citizen,
-        "enrolment": enrolment,
-        "form": form,
-        "title": _("Type in a paper self-assessment"),
-        "intro": _("Each score is a whole number from 1 (worst) to 10 (best), as the citizen marked it."),
-        "cancel_url": reverse("citizen_detail", kwargs={"citizen_pk": citizen.pk}),
-    })
+    return render(
+        request,
+        "cases/progression_paper.html",
+        {
+            "citizen": citizen,
+            "enrolment": enrolment,
+            "form": form,
+            "title": _("Type in a paper self-assessment"),
+            "intro": _("Each score is a whole number from 1 (worst) to 10 (best), as the citizen marked it."),
+            "cancel_url": reverse("citizen_detail", kwargs={"citizen_pk": citizen.pk}),
+        },
+    )
 
 
 # --- Tablet: no login, nothing of the case ------------------------------------------------------------------------
@@ -201,9 +222,15 @@ def _device_id(request):
 def _with_device_cookie(request, response):
     _device_id(request)
     if request.tablet_device_is_new:
-        response.set_signed_cookie(DEVICE_COOKIE, request.tablet_device_id, salt=DEVICE_COOKIE_SALT,
-                                   max_age=DEVICE_COOKIE_MAX_AGE, httponly=True, samesite="Lax",
-                                   secure=settings.SESSION_COOKIE_SECURE)
+        response.set_signed_cookie(
+            DEVICE_COOKIE,
+            request.tablet_device_id,
+            salt=DEVICE_COOKIE_SALT,
+            max_age=DEVICE_COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
     return response
 
 
@@ -232,8 +259,12 @@ def _count_wrong_code(request):
 def _code_spent_by_guessing(code):
     """Whether the live invitation with this code has seen its budget of wrong codes typed since it was created."""
     code = "".join(str(code or "").split())
-    invitation = (ProgressionInvitation.objects.live(timezone.now())
-                  .filter(code_hash=ProgressionInvitation.hash_code(code)).only("created_at").first())
+    invitation = (
+        ProgressionInvitation.objects.live(timezone.now())
+        .filter(code_hash=ProgressionInvitation.hash_code(code))
+        .only("created_at")
+        .first()
+    )
     if invitation is None:
         return False
     minutes = range(_minute(invitation.created_at), _minute(timezone.now()) + 1)
@@ -256,7 +287,9 @@ def _code_page(request):
         return _tablet(request, "cases/progression_code.html", {"form": CodeForm(), "locked": True}, status=429)
     if request.method == "POST" and form.is_valid():
         if _code_spent_by_guessing(form.cleaned_data["code"]):
-            return _tablet(request, "cases/progression_code.html", {"form": CodeForm(), "code_locked": True}, status=429)
+            return _tablet(
+                request, "cases/progression_code.html", {"form": CodeForm(), "code_locked": True}, status=429
+            )
         token = actions.open_self_assessment_by_code(code=form.cleaned_data["code"])
         if token:
             return redirect("self_assessment", token=token)
@@ -269,7 +302,9 @@ def _code_page(request):
 
 def _not_open(request, error):
     status = 404 if error.code == "unknown" else 410
-    return _tablet(request, "cases/progression_closed.html", {"message": error.messages[0], "reason": error.code}, status=status)
+    return _tablet(
+        request, "cases/progression_closed.html", {"message": error.messages[0], "reason": error.code}, status=status
+    )
 
 
 def self_assessment(request, token):
@@ -290,10 +325,15 @@ def self_assessment(request, token):
             add_action_errors(form, error)
         else:
             return redirect("self_assessment_thanks")
-    return _tablet(request, "cases/progression_questionnaire.html", {
-        "form": form,
-        "first_name": invitation.enrolment.citizen.first_name,
-    }, status=400 if form.errors else 200)
+    return _tablet(
+        request,
+        "cases/progression_questionnaire.html",
+        {
+            "form": form,
+            "first_name": invitation.enrolment.citizen.first_name,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 def self_assessment_thanks(request):

@@ -79,7 +79,9 @@ LABELS = {
     INTERNSHIP_WITHOUT_HOURS_WEEKS: _("Weeks of internship before ordinary hours should be agreed"),
     SMALL_JOB_MONTHLY_HOURS: _("Ordinary paid hours a month that make a small job count (national model)"),
     FACTORY_MIN_INTERNSHIPS: _("Internships started before a company can be flagged as an internship factory"),
-    FACTORY_MAX_PAID_SHARE_PERCENT: _("Largest share of internships turned into ordinary hours for which a company is flagged"),
+    FACTORY_MAX_PAID_SHARE_PERCENT: _(
+        "Largest share of internships turned into ordinary hours for which a company is flagged"
+    ),
     FACTORY_LOOKBACK_DAYS: _("Days back in which internships count for the internship-factory flag"),
     UNMATCHED_WEEKS: _("Weeks in step 2 without a match before a citizen is listed for the whole network (type 3)"),
 }
@@ -113,7 +115,9 @@ def validate_settings(settings):
     if settings in (None, ""):
         return
     if not isinstance(settings, dict):
-        raise ValidationError({"settings": gettext("The settings must be a JSON object, e.g. {\"no_contact_days\": 14}.")})
+        raise ValidationError(
+            {"settings": gettext('The settings must be a JSON object, e.g. {"no_contact_days": 14}.')}
+        )
     problems = [problem for key in DEFAULTS if key in settings and (problem := _problem(key, settings[key]))]
     if FIDELITY in settings:
         # The fidelity report keeps its own settings and their checks (jobbro/reporting/fidelity.py).
@@ -148,7 +152,9 @@ def for_settings(settings, *, programme_name=""):
     for key, default in DEFAULTS.items():
         value = settings.get(key, default)
         if _problem(key, value):
-            logger.warning("Programme %r: ignoring setting %s=%r; using the default %s", programme_name, key, value, default)
+            logger.warning(
+                "Programme %r: ignoring setting %s=%r; using the default %s", programme_name, key, value, default
+            )
             value = default
         values[key] = value
     return Thresholds(**values)

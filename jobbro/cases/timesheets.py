@@ -174,7 +174,10 @@ def week_placements(user, monday):
 def _form_for(placement, sheet):
     initial = {}
     if sheet is not None:
-        initial = {"ordinary_hours": hours_text(sheet.ordinary_hours), "internship_hours": hours_text(sheet.internship_hours)}
+        initial = {
+            "ordinary_hours": hours_text(sheet.ordinary_hours),
+            "internship_hours": hours_text(sheet.internship_hours),
+        }
     return HoursForm(initial=initial, prefix=f"p{placement.pk}")
 
 
@@ -213,7 +216,11 @@ def week_rows(user, monday, *, citizen=None, placement_pk=None):
                 this_week=this_week,
                 previous_week=sheets.get((placement.pk, monday - ONE_WEEK)),
                 month_ordinary=sum(
-                    (s.ordinary_hours for (pk, week), s in sheets.items() if pk == placement.pk and month_first <= week <= month_last),
+                    (
+                        s.ordinary_hours
+                        for (pk, week), s in sheets.items()
+                        if pk == placement.pk and month_first <= week <= month_last
+                    ),
                     Decimal(0),
                 ),
                 month_threshold=per_programme[programme.pk],
@@ -262,7 +269,8 @@ def _week_context(monday, rows):
         "is_default_week": monday == default_week(),
         "current_week_label": week_label(current),
         "month": first,
-        "month_thresholds": sorted({row.month_threshold for row in rows}) or [thresholds.DEFAULTS[thresholds.SMALL_JOB_MONTHLY_HOURS]],
+        "month_thresholds": sorted({row.month_threshold for row in rows})
+        or [thresholds.DEFAULTS[thresholds.SMALL_JOB_MONTHLY_HOURS]],
         "autofocus_pk": first_open.placement.pk if first_open else None,
         "missing_count": sum(1 for row in rows if row.missing),
     }
@@ -325,7 +333,8 @@ def week_hours_row(request, week, citizen_pk, placement_pk):
         if not is_htmx:
             messages.success(
                 request,
-                gettext("Hours saved for %(name)s, week %(week)s.") % {"name": row.citizen.full_name, "week": monday.isocalendar()[1]},
+                gettext("Hours saved for %(name)s, week %(week)s.")
+                % {"name": row.citizen.full_name, "week": monday.isocalendar()[1]},
             )
             return redirect(f"{reverse('week_hours')}?week={week_label(monday)}#row-{placement_pk}")
         row = week_rows(user, monday, citizen=citizen, placement_pk=placement_pk)[0]

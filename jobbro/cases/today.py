@@ -106,13 +106,19 @@ def missing_timesheets(user, on, programmes=None):
     """Placements that ran in last ISO week and have no timesheet for it."""
     monday = monday_of(on) - datetime.timedelta(days=7)
     sunday = monday + datetime.timedelta(days=6)
-    placements = Placement.objects.filter(enrolment__in=caseload(user), starts_on__lte=sunday).filter(_running_on(monday))
-    placements = placements.exclude(kind__in=KINDS_WITHOUT_WEEKLY_HOURS).exclude(Exists(Timesheet.objects.filter(placement=OuterRef("pk"), week_start=monday)))
+    placements = Placement.objects.filter(enrolment__in=caseload(user), starts_on__lte=sunday).filter(
+        _running_on(monday)
+    )
+    placements = placements.exclude(kind__in=KINDS_WITHOUT_WEEKLY_HOURS).exclude(
+        Exists(Timesheet.objects.filter(placement=OuterRef("pk"), week_start=monday))
+    )
     return _by_citizen(placements.select_related("enrolment__citizen", "company"), "enrolment__")
 
 
 def _last_contact():
-    return Subquery(Contact.objects.filter(enrolment=OuterRef("pk")).order_by("-occurred_on", "-id").values("occurred_on")[:1])
+    return Subquery(
+        Contact.objects.filter(enrolment=OuterRef("pk")).order_by("-occurred_on", "-id").values("occurred_on")[:1]
+    )
 
 
 def no_contact(user, on, programmes):
@@ -128,11 +134,15 @@ def no_contact(user, on, programmes):
         recent = Contact.objects.filter(enrolment=OuterRef("pk"), occurred_on__gt=cutoff)
         return Q(in_step_since__lte=cutoff) & ~Exists(recent)
 
-    enrolments = caseload(user).filter(current_step=Step.IN_COMPANY).annotate(
-        in_step_since=Coalesce(in_step_since, "referred_on"), last_contact=_last_contact()
+    enrolments = (
+        caseload(user)
+        .filter(current_step=Step.IN_COMPANY)
+        .annotate(in_step_since=Coalesce(in_step_since, "referred_on"), last_contact=_last_contact())
     )
     enrolments = enrolments.filter(_per_programme(programmes, thresholds.NO_CONTACT_DAYS, "programme_id", condition))
-    return enrolments.select_related("citizen").order_by("last_contact", "citizen__last_name", "citizen__first_name", "pk")
+    return enrolments.select_related("citizen").order_by(
+        "last_contact", "citizen__last_name", "citizen__first_name", "pk"
+    )
 
 
 def parked(user, on, programmes):
@@ -147,9 +157,9 @@ def parked(user, on, programmes):
             Placement.objects.filter(enrolment=enrolment).filter(Q(starts_on__gt=cutoff) | Q(ended_on__gt=cutoff)),
             Milestone.objects.filter(plan__enrolment=enrolment, completed_on__gt=cutoff),
             # A week's timesheet counts on its Sunday: week_start + 6 > cutoff.
-            Timesheet.objects.filter(placement__enrolment=enrolment, week_start__gt=cutoff - datetime.timedelta(days=6)).filter(
-                Q(ordinary_hours__gt=0) | Q(internship_hours__gt=0)
-            ),
+            Timesheet.objects.filter(
+                placement__enrolment=enrolment, week_start__gt=cutoff - datetime.timedelta(days=6)
+            ).filter(Q(ordinary_hours__gt=0) | Q(internship_hours__gt=0)),
         ]
         result = Q()
         for rows in activity:
@@ -163,7 +173,11 @@ def parked(user, on, programmes):
 
 def _agreed_ordinary_hours_now():
     """The ordinary hours agreed now: the latest change of agreed hours, else the agreement at the start."""
-    latest = AgreedHoursChange.objects.filter(placement=OuterRef("pk")).order_by("-from_date", "-id").values("ordinary_hours")[:1]
+    latest = (
+        AgreedHoursChange.objects.filter(placement=OuterRef("pk"))
+        .order_by("-from_date", "-id")
+        .values("ordinary_hours")[:1]
+    )
     return Coalesce(Subquery(latest), "agreed_ordinary_hours")
 
 
@@ -193,8 +207,12 @@ def ending_soon(user, on, programmes):
     def condition(days):
         return Q(planned_end_on__lte=on + datetime.timedelta(days=days))
 
-    placements = Placement.objects.filter(enrolment__in=caseload(user), ended_on__isnull=True, planned_end_on__isnull=False)
-    placements = placements.filter(_per_programme(programmes, thresholds.ENDING_SOON_DAYS, "enrolment__programme_id", condition))
+    placements = Placement.objects.filter(
+        enrolment__in=caseload(user), ended_on__isnull=True, planned_end_on__isnull=False
+    )
+    placements = placements.filter(
+        _per_programme(programmes, thresholds.ENDING_SOON_DAYS, "enrolment__programme_id", condition)
+    )
     return placements.select_related("enrolment__citizen", "company").order_by("planned_end_on", "pk")
 
 
@@ -277,58 +295,92 @@ def sections(user, on=None):
     items = []
     for p in missing_timesheets(user, on, programmes):
         citizen = p.enrolment.citizen
-        items.append(Item(
-            citizen, f"{p.company.name} · {p.get_kind_display()}", _citizen_url(citizen), f"{hours_url}#row-{p.pk}",
-            gettext("Register hours"),
-        ))
-    result.append({
-        "key": "missing_timesheets",
-        "title": gettext("Timesheets missing for week %(week)s") % {"week": last_monday.isocalendar()[1]},
-        "items": items,
-        "link": (hours_url, gettext("Register the week's hours")),
-    })
+        items.append(
+            Item(
+                citizen,
+                f"{p.company.name} · {p.get_kind_display()}",
+                _citizen_url(citizen),
+                f"{hours_url}#row-{p.pk}",
+                gettext("Register hours"),
+            )
+        )
+    result.append(
+        {
+            "key": "missing_timesheets",
+            "title": gettext("Timesheets missing for week %(week)s") % {"week": last_monday.isocalendar()[1]},
+            "items": items,
+            "link": (hours_url, gettext("Register the week's hours")),
+        }
+    )
 
     days = _threshold_text(programmes, thresholds.NO_CONTACT_DAYS)
     items = []
     for e in no_contact(user, on, programmes):
-        items.append(Item(
-            e.citizen, gettext("In step 3 since %(date)s") % {"date": formats.date_format(e.in_step_since, "SHORT_DATE_FORMAT")},
-            _citizen_url(e.citizen), _contact_action(e), gettext("Log a contact"),
-            e.last_contact, gettext("Last contact"),
-        ))
-    result.append({
-        "key": "no_contact",
-        "title": gettext("In step 3 with no contact for %(days)s days") % {"days": days},
-        "items": items,
-    })
+        items.append(
+            Item(
+                e.citizen,
+                gettext("In step 3 since %(date)s")
+                % {"date": formats.date_format(e.in_step_since, "SHORT_DATE_FORMAT")},
+                _citizen_url(e.citizen),
+                _contact_action(e),
+                gettext("Log a contact"),
+                e.last_contact,
+                gettext("Last contact"),
+            )
+        )
+    result.append(
+        {
+            "key": "no_contact",
+            "title": gettext("In step 3 with no contact for %(days)s days") % {"days": days},
+            "items": items,
+        }
+    )
 
     days = _threshold_text(programmes, thresholds.PARKED_DAYS)
     items = []
     for e in parked(user, on, programmes):
-        items.append(Item(
-            e.citizen, e.get_current_step_display(), _citizen_url(e.citizen), _contact_action(e),
-            gettext("Log a contact"), e.last_contact, gettext("Last contact"),
-        ))
-    result.append({
-        "key": "parked",
-        "title": gettext("No activity for %(days)s days (parked)") % {"days": days},
-        "items": items,
-    })
+        items.append(
+            Item(
+                e.citizen,
+                e.get_current_step_display(),
+                _citizen_url(e.citizen),
+                _contact_action(e),
+                gettext("Log a contact"),
+                e.last_contact,
+                gettext("Last contact"),
+            )
+        )
+    result.append(
+        {
+            "key": "parked",
+            "title": gettext("No activity for %(days)s days (parked)") % {"days": days},
+            "items": items,
+        }
+    )
 
     days = _threshold_text(programmes, thresholds.THREE_MONTH_TALK_DAYS)
     items = []
     for p in three_month_talks(user, on, programmes):
         citizen = p.enrolment.citizen
         due = p.starts_on + datetime.timedelta(days=_days_for(programmes, p, thresholds.THREE_MONTH_TALK_DAYS))
-        items.append(Item(
-            citizen, f"{p.company.name} · {p.get_kind_display()}", _citizen_url(citizen), _contact_action(p.enrolment, Contact.Kind.THREE_MONTH_TALK),
-            gettext("Log the talk"), due, gettext("Due"),
-        ))
-    result.append({
-        "key": "three_month_talks",
-        "title": gettext("Three-month talks due (%(days)s days with ordinary hours)") % {"days": days},
-        "items": items,
-    })
+        items.append(
+            Item(
+                citizen,
+                f"{p.company.name} · {p.get_kind_display()}",
+                _citizen_url(citizen),
+                _contact_action(p.enrolment, Contact.Kind.THREE_MONTH_TALK),
+                gettext("Log the talk"),
+                due,
+                gettext("Due"),
+            )
+        )
+    result.append(
+        {
+            "key": "three_month_talks",
+            "title": gettext("Three-month talks due (%(days)s days with ordinary hours)") % {"days": days},
+            "items": items,
+        }
+    )
 
     days = _threshold_text(programmes, thresholds.ENDING_SOON_DAYS)
     items = []
@@ -336,39 +388,64 @@ def sections(user, on=None):
         citizen = p.enrolment.citizen
         action = _url(["placement_detail", "placement_end"], citizen_pk=citizen.pk, pk=p.pk)
         label = gettext("Planned end passed") if p.planned_end_on < on else gettext("Planned end")
-        items.append(Item(
-            citizen, f"{p.company.name} · {p.get_kind_display()}", _citizen_url(citizen), action, gettext("End or change the placement"),
-            p.planned_end_on, label,
-        ))
-    result.append({
-        "key": "ending_soon",
-        "title": gettext("Placements ending within %(days)s days") % {"days": days},
-        "items": items,
-    })
+        items.append(
+            Item(
+                citizen,
+                f"{p.company.name} · {p.get_kind_display()}",
+                _citizen_url(citizen),
+                action,
+                gettext("End or change the placement"),
+                p.planned_end_on,
+                label,
+            )
+        )
+    result.append(
+        {
+            "key": "ending_soon",
+            "title": gettext("Placements ending within %(days)s days") % {"days": days},
+            "items": items,
+        }
+    )
 
     weeks = _threshold_text(programmes, thresholds.INTERNSHIP_WITHOUT_HOURS_WEEKS)
     items = []
     for p in internships_without_hours(user, on, programmes):
         citizen = p.enrolment.citizen
         action = _url(["placement_hours"], citizen_pk=citizen.pk, pk=p.pk)
-        items.append(Item(
-            citizen, p.company.name, _citizen_url(citizen), action, gettext("Agree ordinary hours"), p.starts_on,
-            gettext("Started"),
-        ))
-    result.append({
-        "key": "internships_without_hours",
-        "title": gettext("Internships past %(weeks)s weeks with no ordinary hours agreed") % {"weeks": weeks},
-        "items": items,
-    })
+        items.append(
+            Item(
+                citizen,
+                p.company.name,
+                _citizen_url(citizen),
+                action,
+                gettext("Agree ordinary hours"),
+                p.starts_on,
+                gettext("Started"),
+            )
+        )
+    result.append(
+        {
+            "key": "internships_without_hours",
+            "title": gettext("Internships past %(weeks)s weeks with no ordinary hours agreed") % {"weeks": weeks},
+            "items": items,
+        }
+    )
 
     items = []
     for m in overdue_milestones(user, on, programmes):
         citizen = m.plan.enrolment.citizen
         action = _url(["job_plan"], citizen_pk=citizen.pk, enrolment_pk=m.plan.enrolment_id, plan_pk=m.plan_id)
-        items.append(Item(
-            citizen, f"{m.plan.title}: {m.title}", _citizen_url(citizen), action, gettext("Open the plan"), m.due_on,
-            gettext("Due"),
-        ))
+        items.append(
+            Item(
+                citizen,
+                f"{m.plan.title}: {m.title}",
+                _citizen_url(citizen),
+                action,
+                gettext("Open the plan"),
+                m.due_on,
+                gettext("Due"),
+            )
+        )
     result.append({"key": "overdue_milestones", "title": gettext("Milestones overdue"), "items": items})
     return programmes, result
 
@@ -386,12 +463,17 @@ def today_page(request):
         raise Http404
     on = today()
     programmes, lists = sections(request.user, on)
-    return render(request, "cases/today.html", {
-        "on": on,
-        "sections": lists,
-        "total": sum(len(s["items"]) for s in lists),
-        "settings": [
-            {"programme": programme, "thresholds": thresholds.listing(programme)} for programme, _values in programmes
-        ],
-        "empty_text": _("Nothing to do"),
-    })
+    return render(
+        request,
+        "cases/today.html",
+        {
+            "on": on,
+            "sections": lists,
+            "total": sum(len(s["items"]) for s in lists),
+            "settings": [
+                {"programme": programme, "thresholds": thresholds.listing(programme)}
+                for programme, _values in programmes
+            ],
+            "empty_text": _("Nothing to do"),
+        },
+    )

@@ -9,7 +9,11 @@ urlpatterns = [
     path(ENROLMENT + "plans/", views.job_plans, name="job_plans"),
     path(ENROLMENT + "plans/<int:plan_pk>/", views.job_plan, name="job_plan"),
     path(ENROLMENT + "plans/<int:plan_pk>/milestones/", views.milestone_add, name="milestone_add"),
-    path(ENROLMENT + "plans/<int:plan_pk>/milestones/<int:milestone_pk>/done/", views.milestone_complete, name="milestone_complete"),
+    path(
+        ENROLMENT + "plans/<int:plan_pk>/milestones/<int:milestone_pk>/done/",
+        views.milestone_complete,
+        name="milestone_complete",
+    ),
     path(ENROLMENT + "placements/new/", views.placement_start, name="placement_start"),
     path(ENROLMENT + "contacts/", views.contact_list, name="contact_list"),
     path(ENROLMENT + "contacts/new/", views.contact_log, name="contact_log"),

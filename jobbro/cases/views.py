@@ -38,7 +38,9 @@ def case_context(request, citizen, enrolments):
         outcomes[outcome.enrolment_id].append(outcome)
     return {
         # Enrolments with an upskilling decision: the others show a warning until one is recorded.
-        "upskilling_decided": set(UpskillingDecision.objects.filter(enrolment__in=enrolments).values_list("enrolment_id", flat=True)),
+        "upskilling_decided": set(
+            UpskillingDecision.objects.filter(enrolment__in=enrolments).values_list("enrolment_id", flat=True)
+        ),
         # Every enrolment has a key (get_item falls back to the key itself).
         "outcomes_by_enrolment": {e.pk: outcomes.get(e.pk, []) for e in enrolments},
         "may_do_case_work": may(request.user, Capability.CASE_WORK),
@@ -80,13 +82,18 @@ def _all_programmes_taken(request, citizen):
 
 
 def _render_referral(request, form, *, stage, known=None, status=200):
-    return render(request, "cases/referral.html", {
-        "form": form,
-        "stage": stage,
-        "known_citizen": known,
-        "title": _("Refer a citizen"),
-        "has_sites": access.visible_sites(request.user).exists(),
-    }, status=status)
+    return render(
+        request,
+        "cases/referral.html",
+        {
+            "form": form,
+            "stage": stage,
+            "known_citizen": known,
+            "title": _("Refer a citizen"),
+            "has_sites": access.visible_sites(request.user).exists(),
+        },
+        status=status,
+    )
 
 
 @sensitive_post_parameters("cpr_number")
@@ -123,9 +130,14 @@ def referral_new(request):
     if form.is_valid():
         enrolment = run_action(form, actions.refer_citizen, acting_user=user, **form.action_arguments())
         if enrolment is not None:
-            messages.success(request, _("%(name)s is referred to %(programme)s.") % {
-                "name": enrolment.citizen.full_name, "programme": enrolment.programme,
-            })
+            messages.success(
+                request,
+                _("%(name)s is referred to %(programme)s.")
+                % {
+                    "name": enrolment.citizen.full_name,
+                    "programme": enrolment.programme,
+                },
+            )
             return redirect("citizen_detail", citizen_pk=enrolment.citizen_id)
     if visible:
         log_read(user=user, citizen_pk=found.pk, view="referral_new", status_code=200)
@@ -142,16 +154,33 @@ def enrolment_step(request, citizen_pk, enrolment_pk):
     form = StepChangeForm(request.POST or None, enrolment=enrolment)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        done = run_action(form, actions.change_step, acting_user=request.user, enrolment=enrolment,
-                          step=data["step"], on=data["changed_on"], note=data["note"].strip())
+        done = run_action(
+            form,
+            actions.change_step,
+            acting_user=request.user,
+            enrolment=enrolment,
+            step=data["step"],
+            on=data["changed_on"],
+            note=data["note"].strip(),
+        )
         if done is not None:
-            messages.success(request, _("The step is changed to %(step)s.") % {"step": enrolment.get_current_step_display()})
+            messages.success(
+                request, _("The step is changed to %(step)s.") % {"step": enrolment.get_current_step_display()}
+            )
             return redirect("citizen_detail", citizen_pk=citizen.pk)
     history = enrolment.step_changes.select_related("changed_by").order_by("-changed_on", "-id")
-    return render(request, "cases/step_change.html", {
-        "citizen": citizen, "enrolment": enrolment, "form": form, "history": history,
-        "title": _("Change step"), "cancel_url": _citizen_url(citizen),
-    })
+    return render(
+        request,
+        "cases/step_change.html",
+        {
+            "citizen": citizen,
+            "enrolment": enrolment,
+            "form": form,
+            "history": history,
+            "title": _("Change step"),
+            "cancel_url": _citizen_url(citizen),
+        },
+    )
 
 
 # --- Upskilling considered at the first talk --------------------------------------------------------------
@@ -163,16 +192,29 @@ def enrolment_upskilling(request, citizen_pk, enrolment_pk):
     citizen, enrolment = _case_enrolment(request, citizen_pk, enrolment_pk)
     form = UpskillingDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        decision = run_action(form, actions.record_upskilling_decision, acting_user=request.user, enrolment=enrolment,
-                              **form.action_arguments())
+        decision = run_action(
+            form,
+            actions.record_upskilling_decision,
+            acting_user=request.user,
+            enrolment=enrolment,
+            **form.action_arguments(),
+        )
         if decision is not None:
             messages.success(request, _("The upskilling decision is recorded."))
             return redirect("citizen_detail", citizen_pk=citizen.pk)
     decisions = enrolment.upskilling_decisions.select_related("course__institution").order_by("-decided_on", "-id")
-    return render(request, "cases/upskilling_decision.html", {
-        "citizen": citizen, "enrolment": enrolment, "form": form, "decisions": decisions,
-        "title": _("Upskilling considered at the first talk"), "cancel_url": _citizen_url(citizen),
-    })
+    return render(
+        request,
+        "cases/upskilling_decision.html",
+        {
+            "citizen": citizen,
+            "enrolment": enrolment,
+            "form": form,
+            "decisions": decisions,
+            "title": _("Upskilling considered at the first talk"),
+            "cancel_url": _citizen_url(citizen),
+        },
+    )
 
 
 # --- End form and follow-up ----------------------------------------------------------------------------------
@@ -188,16 +230,31 @@ def enrolment_end(request, citizen_pk, enrolment_pk):
     form = EndForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        outcome = run_action(form, actions.end_enrolment, acting_user=request.user, enrolment=enrolment,
-                             ended_on=data["ended_on"], status=data["status"], note=data["note"].strip())
+        outcome = run_action(
+            form,
+            actions.end_enrolment,
+            acting_user=request.user,
+            enrolment=enrolment,
+            ended_on=data["ended_on"],
+            status=data["status"],
+            note=data["note"].strip(),
+        )
         if outcome is not None:
             messages.success(request, _("The end form is registered."))
             return redirect("citizen_detail", citizen_pk=citizen.pk)
     running = enrolment.placements.filter(ended_on__isnull=True).select_related("company")
-    return render(request, "cases/exit_form.html", {
-        "citizen": citizen, "enrolment": enrolment, "form": form, "running": running,
-        "title": _("End form"), "cancel_url": _citizen_url(citizen),
-    })
+    return render(
+        request,
+        "cases/exit_form.html",
+        {
+            "citizen": citizen,
+            "enrolment": enrolment,
+            "form": form,
+            "running": running,
+            "title": _("End form"),
+            "cancel_url": _citizen_url(citizen),
+        },
+    )
 
 
 @login_required
@@ -210,12 +267,27 @@ def enrolment_follow_up(request, citizen_pk, enrolment_pk):
     form = FollowUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        outcome = run_action(form, actions.record_follow_up, acting_user=request.user, enrolment=enrolment,
-                             measured_on=data["measured_on"], status=data["status"], note=data["note"].strip())
+        outcome = run_action(
+            form,
+            actions.record_follow_up,
+            acting_user=request.user,
+            enrolment=enrolment,
+            measured_on=data["measured_on"],
+            status=data["status"],
+            note=data["note"].strip(),
+        )
         if outcome is not None:
             messages.success(request, _("The follow-up is recorded."))
             return redirect("citizen_detail", citizen_pk=citizen.pk)
-    return render(request, "cases/exit_follow_up.html", {
-        "citizen": citizen, "enrolment": enrolment, "form": form, "outcomes": enrolment.outcomes.order_by("measured_on", "id"),
-        "title": _("Follow-up"), "cancel_url": _citizen_url(citizen),
-    })
+    return render(
+        request,
+        "cases/exit_follow_up.html",
+        {
+            "citizen": citizen,
+            "enrolment": enrolment,
+            "form": form,
+            "outcomes": enrolment.outcomes.order_by("measured_on", "id"),
+            "title": _("Follow-up"),
+            "cancel_url": _citizen_url(citizen),
+        },
+    )

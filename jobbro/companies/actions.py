@@ -32,7 +32,15 @@ from jobbro.companies.models import (
 COMPANY_FIELDS = ("cvr", "name", "industry_code", "kind", "address", "postcode", "city")
 CONTACT_FIELDS = ("name", "job_title", "phone", "email", "is_buddy", "buddy_trained_on")
 OPENING_FIELDS = (
-    "title", "occupation_code", "tasks", "weekly_hours", "days", "requirements", "danish_level_required", "buddy", "capacity",
+    "title",
+    "occupation_code",
+    "tasks",
+    "weekly_hours",
+    "days",
+    "requirements",
+    "danish_level_required",
+    "buddy",
+    "capacity",
 )
 COURSE_FIELDS = ("institution", "name", "subject", "duration_days", "cost_dkk", "alongside_work")
 INSTITUTION_FIELDS = ("name", "kind", "city")
@@ -68,7 +76,11 @@ def _changed(obj, fields, values):
         new = values[field]
         if getattr(obj, field) != new:
             setattr(obj, field, new)
-            changes[field] = new.pk if hasattr(new, "pk") else (new if isinstance(new, (bool, int, list)) or new is None else str(new))
+            changes[field] = (
+                new.pk
+                if hasattr(new, "pk")
+                else (new if isinstance(new, (bool, int, list)) or new is None else str(new))
+            )
     return changes
 
 
@@ -87,12 +99,21 @@ def _check_cvr_free(cvr, company=None):
 def create_company(*, acting_user, cvr, name, industry_code, kind, address="", postcode="", city=""):
     _require_network(acting_user)
     cvr = (cvr or "").replace(" ", "").strip()
-    company = Company(cvr=cvr, name=name.strip(), industry_code=industry_code, kind=kind, address=address.strip(),
-                      postcode=postcode.strip(), city=city.strip())
+    company = Company(
+        cvr=cvr,
+        name=name.strip(),
+        industry_code=industry_code,
+        kind=kind,
+        address=address.strip(),
+        postcode=postcode.strip(),
+        city=city.strip(),
+    )
     _full_clean(company)
     _check_cvr_free(cvr)
     company.save()
-    log_change(user=acting_user, action="create_company", obj=company, changes={"cvr": cvr, "name": company.name, "kind": kind})
+    log_change(
+        user=acting_user, action="create_company", obj=company, changes={"cvr": cvr, "name": company.name, "kind": kind}
+    )
     return company
 
 
@@ -128,15 +149,31 @@ def _clean_contact(contact):
 
 
 @transaction.atomic
-def add_company_contact(*, acting_user, company, name, job_title="", phone="", email="", is_buddy=False, buddy_trained_on=None):
+def add_company_contact(
+    *, acting_user, company, name, job_title="", phone="", email="", is_buddy=False, buddy_trained_on=None
+):
     _require_network(acting_user)
-    contact = CompanyContact(company=company, name=name.strip(), job_title=job_title.strip(), phone=phone.strip(),
-                             email=email.strip(), is_buddy=bool(is_buddy), buddy_trained_on=buddy_trained_on)
+    contact = CompanyContact(
+        company=company,
+        name=name.strip(),
+        job_title=job_title.strip(),
+        phone=phone.strip(),
+        email=email.strip(),
+        is_buddy=bool(is_buddy),
+        buddy_trained_on=buddy_trained_on,
+    )
     _clean_contact(contact)
     contact.save()
-    log_change(user=acting_user, action="add_company_contact", obj=contact,
-               changes={"company": company.pk, "is_buddy": contact.is_buddy,
-                        "buddy_trained_on": buddy_trained_on.isoformat() if buddy_trained_on else None})
+    log_change(
+        user=acting_user,
+        action="add_company_contact",
+        obj=contact,
+        changes={
+            "company": company.pk,
+            "is_buddy": contact.is_buddy,
+            "buddy_trained_on": buddy_trained_on.isoformat() if buddy_trained_on else None,
+        },
+    )
     return contact
 
 
@@ -168,13 +205,24 @@ def record_agreement(*, acting_user, company, programme, signed_on, commitments=
         raise ValidationError({"signed_on": _("The agreement cannot be signed in the future.")})
     running = NetworkAgreement.objects.filter(company=company, programme=programme, ended_on__isnull=True)
     if ended_on is None and running.exists():
-        raise ValidationError({"signed_on": _("The company already has a running agreement in this programme; end it first.")})
-    agreement = NetworkAgreement(company=company, programme=programme, signed_on=signed_on, ended_on=ended_on,
-                                 commitments=(commitments or "").strip())
+        raise ValidationError(
+            {"signed_on": _("The company already has a running agreement in this programme; end it first.")}
+        )
+    agreement = NetworkAgreement(
+        company=company,
+        programme=programme,
+        signed_on=signed_on,
+        ended_on=ended_on,
+        commitments=(commitments or "").strip(),
+    )
     _full_clean(agreement)
     agreement.save()
-    log_change(user=acting_user, action="record_agreement", obj=agreement,
-               changes={"company": company.pk, "programme": programme.pk, "signed_on": signed_on.isoformat()})
+    log_change(
+        user=acting_user,
+        action="record_agreement",
+        obj=agreement,
+        changes={"company": company.pk, "programme": programme.pk, "signed_on": signed_on.isoformat()},
+    )
     return agreement
 
 
@@ -214,22 +262,56 @@ def _clean_opening(opening):
 
 
 @transaction.atomic
-def add_opening(*, acting_user, company, programme, title, tasks, weekly_hours, posted_on, days=(), requirements=(),
-                occupation_code="", danish_level_required=None, buddy=None, capacity=1, external_id=""):
+def add_opening(
+    *,
+    acting_user,
+    company,
+    programme,
+    title,
+    tasks,
+    weekly_hours,
+    posted_on,
+    days=(),
+    requirements=(),
+    occupation_code="",
+    danish_level_required=None,
+    buddy=None,
+    capacity=1,
+    external_id="",
+):
     """Post an open small job on the programme's board."""
     _require_network(acting_user)
     _require_programme(acting_user, programme)
-    opening = Opening(company=company, programme=programme, title=title.strip(), tasks=tasks.strip(),
-                      weekly_hours=weekly_hours, days=list(days), requirements=list(requirements),
-                      occupation_code=occupation_code or "", danish_level_required=danish_level_required, buddy=buddy,
-                      capacity=capacity, posted_on=posted_on, external_id=external_id)
+    opening = Opening(
+        company=company,
+        programme=programme,
+        title=title.strip(),
+        tasks=tasks.strip(),
+        weekly_hours=weekly_hours,
+        days=list(days),
+        requirements=list(requirements),
+        occupation_code=occupation_code or "",
+        danish_level_required=danish_level_required,
+        buddy=buddy,
+        capacity=capacity,
+        posted_on=posted_on,
+        external_id=external_id,
+    )
     _clean_opening(opening)
     if external_id and Opening.objects.filter(programme=programme, external_id=external_id).exists():
         raise ValidationError({"external_id": _("An opening with this external id is already in the programme.")})
     opening.save()
-    log_change(user=acting_user, action="add_opening", obj=opening,
-               changes={"company": company.pk, "programme": programme.pk, "title": opening.title,
-                        "weekly_hours": str(opening.weekly_hours)})
+    log_change(
+        user=acting_user,
+        action="add_opening",
+        obj=opening,
+        changes={
+            "company": company.pk,
+            "programme": programme.pk,
+            "title": opening.title,
+            "weekly_hours": str(opening.weekly_hours),
+        },
+    )
     return opening
 
 
@@ -243,7 +325,9 @@ def update_opening(*, acting_user, opening, **values):
     opening = Opening.objects.select_for_update().get(pk=opening.pk)
     if opening.status != Opening.Status.OPEN:
         raise ValidationError(_("Only an open small job can be changed."))
-    changes = _changed(opening, OPENING_FIELDS, {k: (list(v) if k in {"days", "requirements"} else v) for k, v in values.items()})
+    changes = _changed(
+        opening, OPENING_FIELDS, {k: (list(v) if k in {"days", "requirements"} else v) for k, v in values.items()}
+    )
     _clean_opening(opening)
     if changes:
         opening.save()
@@ -269,7 +353,9 @@ def close_opening(*, acting_user, opening, on, filled=False):
         opening.status, opening.closed_on = Opening.Status.CLOSED, on
     _full_clean(opening)
     opening.save()
-    log_change(user=acting_user, action="close_opening", obj=opening, changes={"status": opening.status, "on": on.isoformat()})
+    log_change(
+        user=acting_user, action="close_opening", obj=opening, changes={"status": opening.status, "on": on.isoformat()}
+    )
     return opening
 
 
@@ -284,7 +370,9 @@ def create_institution(*, acting_user, name, kind, city=""):
     if KnowledgeInstitution.objects.filter(name__iexact=institution.name).exists():
         raise ValidationError({"name": _("An institution with this name is already in the catalogue.")})
     institution.save()
-    log_change(user=acting_user, action="create_institution", obj=institution, changes={"name": institution.name, "kind": kind})
+    log_change(
+        user=acting_user, action="create_institution", obj=institution, changes={"name": institution.name, "kind": kind}
+    )
     return institution
 
 
@@ -297,7 +385,10 @@ def update_institution(*, acting_user, institution, **values):
     institution = KnowledgeInstitution.objects.select_for_update().get(pk=institution.pk)
     changes = _changed(institution, INSTITUTION_FIELDS, values)
     _full_clean(institution)
-    if "name" in changes and KnowledgeInstitution.objects.filter(name__iexact=institution.name).exclude(pk=institution.pk).exists():
+    if (
+        "name" in changes
+        and KnowledgeInstitution.objects.filter(name__iexact=institution.name).exclude(pk=institution.pk).exists()
+    ):
         raise ValidationError({"name": _("An institution with this name is already in the catalogue.")})
     if changes:
         institution.save()
@@ -316,12 +407,22 @@ def _clean_course(course):
 @transaction.atomic
 def create_course(*, acting_user, institution, name, subject, duration_days, cost_dkk=0, alongside_work=True):
     _require_network(acting_user)
-    course = Course(institution=institution, name=name.strip(), subject=subject, duration_days=duration_days,
-                    cost_dkk=cost_dkk, alongside_work=bool(alongside_work))
+    course = Course(
+        institution=institution,
+        name=name.strip(),
+        subject=subject,
+        duration_days=duration_days,
+        cost_dkk=cost_dkk,
+        alongside_work=bool(alongside_work),
+    )
     _clean_course(course)
     course.save()
-    log_change(user=acting_user, action="create_course", obj=course,
-               changes={"institution": institution.pk, "name": course.name, "subject": subject})
+    log_change(
+        user=acting_user,
+        action="create_course",
+        obj=course,
+        changes={"institution": institution.pk, "name": course.name, "subject": subject},
+    )
     return course
 
 
@@ -355,7 +456,9 @@ def enrol_in_course(*, acting_user, enrolment, course, starts_on):
     if starts_on < enrolment.referred_on:
         raise ValidationError({"starts_on": _("The course cannot start before the start form date.")})
     if UpskillingEnrolment.objects.filter(
-        enrolment=enrolment, course=course, status__in=[UpskillingEnrolment.Status.PLANNED, UpskillingEnrolment.Status.STARTED]
+        enrolment=enrolment,
+        course=course,
+        status__in=[UpskillingEnrolment.Status.PLANNED, UpskillingEnrolment.Status.STARTED],
     ).exists():
         raise ValidationError({"course": _("The citizen is already enrolled in this course.")})
     upskilling = UpskillingEnrolment(
@@ -367,6 +470,11 @@ def enrol_in_course(*, acting_user, enrolment, course, starts_on):
     )
     _full_clean(upskilling)
     upskilling.save()
-    log_change(user=acting_user, action="enrol_in_course", obj=upskilling, citizen_pk=enrolment.citizen_id,
-               changes={"course": course.pk, "starts_on": starts_on.isoformat()})
+    log_change(
+        user=acting_user,
+        action="enrol_in_course",
+        obj=upskilling,
+        citizen_pk=enrolment.citizen_id,
+        changes={"course": course.pk, "starts_on": starts_on.isoformat()},
+    )
     return upskilling

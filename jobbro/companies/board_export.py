@@ -34,12 +34,24 @@ XLSX_COLUMNS = [
     ("posted_on", "Opslået", 12),
 ]
 
-DANISH_DAYS = {"mon": "mandag", "tue": "tirsdag", "wed": "onsdag", "thu": "torsdag", "fri": "fredag", "sat": "lørdag", "sun": "søndag"}
+DANISH_DAYS = {
+    "mon": "mandag",
+    "tue": "tirsdag",
+    "wed": "onsdag",
+    "thu": "torsdag",
+    "fri": "fredag",
+    "sat": "lørdag",
+    "sun": "søndag",
+}
 
 
 def board_openings(user, form):
     """The open openings on the user's programmes' boards that match the filter form (bound or not)."""
-    openings = Opening.objects.open().filter(programme__in=access.visible_programmes(user)).select_related("company", "buddy", "programme")
+    openings = (
+        Opening.objects.open()
+        .filter(programme__in=access.visible_programmes(user))
+        .select_related("company", "buddy", "programme")
+    )
     if form.is_bound and form.is_valid():
         openings = filter_openings(openings, form.cleaned_data)
     return openings.order_by("-posted_on", "title", "pk")
@@ -86,7 +98,9 @@ def row(opening):
             "company": opening.company.name,
             "kind": str(opening.company.get_kind_display()),
             "address": _address(opening.company),
-            "occupation": f"{opening.occupation_code} {codes.occupation_title(opening.occupation_code)}" if opening.occupation_code else "",
+            "occupation": f"{opening.occupation_code} {codes.occupation_title(opening.occupation_code)}"
+            if opening.occupation_code
+            else "",
             "tasks": opening.tasks,
             "weekly_hours": float(opening.weekly_hours),
             "days": ", ".join(DANISH_DAYS.get(d, d) for d in opening.days),
@@ -156,12 +170,15 @@ def render_board_html(openings, *, user, on=None):
     on = on or timezone.localdate()
     openings = list(openings)
     with translation.override("da"):
-        return render_to_string("companies/board_pdf.html", {
-            "groups": [(company, [(o, row(o)) for o in items]) for company, items in grouped_by_company(openings)],
-            "count": len(openings),
-            "programmes": _programme_names(openings, user),
-            "on": on,
-        })
+        return render_to_string(
+            "companies/board_pdf.html",
+            {
+                "groups": [(company, [(o, row(o)) for o in items]) for company, items in grouped_by_company(openings)],
+                "count": len(openings),
+                "programmes": _programme_names(openings, user),
+                "on": on,
+            },
+        )
 
 
 def board_document(openings, *, user, on=None):
@@ -178,4 +195,13 @@ def board_pdf(openings, *, user, on=None):
     return board_document(openings, user=user, on=on).write_pdf()
 
 
-__all__ = ["XLSX_COLUMNS", "board_document", "board_openings", "board_pdf", "board_xlsx", "filter_openings", "render_board_html", "row"]
+__all__ = [
+    "XLSX_COLUMNS",
+    "board_document",
+    "board_openings",
+    "board_pdf",
+    "board_xlsx",
+    "filter_openings",
+    "render_board_html",
+    "row",
+]

@@ -55,9 +55,13 @@ class CompanyContactForm(DesignSystemModelForm):
 class AgreementForm(DesignSystemForm):
     programme = forms.ModelChoiceField(label=_("Programme"), queryset=None)
     signed_on = forms.DateField(label=_("Signed on"), validators=[not_in_future])
-    commitments = forms.CharField(label=_("What the company committed to"), widget=forms.Textarea, required=False,
-                                  max_length=textlimits.SHORT_TEXT,
-                                  help_text=_("E.g. two small jobs a year, a trained buddy, a coffee visit within a week."))
+    commitments = forms.CharField(
+        label=_("What the company committed to"),
+        widget=forms.Textarea,
+        required=False,
+        max_length=textlimits.SHORT_TEXT,
+        help_text=_("E.g. two small jobs a year, a trained buddy, a coffee visit within a week."),
+    )
 
     def __init__(self, *args, programmes, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,10 +81,16 @@ class OpeningForm(DesignSystemForm):
     tasks = forms.CharField(label=_("Tasks"), widget=forms.Textarea, max_length=textlimits.SHORT_TEXT)
     weekly_hours = HoursField(label=_("Hours a week"))
     days = forms.MultipleChoiceField(label=_("Days"), choices=Weekday.choices, widget=Checkboxes, required=False)
-    requirements = forms.MultipleChoiceField(label=_("Requirements"), choices=Requirement.choices, widget=Checkboxes, required=False)
+    requirements = forms.MultipleChoiceField(
+        label=_("Requirements"), choices=Requirement.choices, widget=Checkboxes, required=False
+    )
     danish_level_required = forms.TypedChoiceField(
-        label=_("Danish level required"), choices=[("", _("None"))] + [(n, str(n)) for n in range(1, 6)], coerce=int,
-        required=False, empty_value=None, help_text=_("1 (a few words) to 5 (fluent)."),
+        label=_("Danish level required"),
+        choices=[("", _("None"))] + [(n, str(n)) for n in range(1, 6)],
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_("1 (a few words) to 5 (fluent)."),
     )
     buddy = forms.ModelChoiceField(label=_("Buddy"), queryset=None, required=False, empty_label=_("No buddy"))
     capacity = forms.IntegerField(label=_("Places"), min_value=1, max_value=100, initial=1)
@@ -104,7 +114,9 @@ class OpeningForm(DesignSystemForm):
 class CloseOpeningForm(DesignSystemForm):
     OUTCOMES = [("filled", _("Filled: someone got it")), ("closed", _("Closed: withdrawn"))]
 
-    outcome = forms.ChoiceField(label=_("Why it comes off the board"), choices=OUTCOMES, widget=Radios, initial="filled")
+    outcome = forms.ChoiceField(
+        label=_("Why it comes off the board"), choices=OUTCOMES, widget=Radios, initial="filled"
+    )
     on = forms.DateField(label=_("Date"), validators=[not_in_future])
 
 
@@ -133,10 +145,13 @@ class CourseFilterForm(DesignSystemForm):
     ALONGSIDE = [("", _("All")), ("yes", _("Can run alongside work")), ("no", _("Not alongside work"))]
 
     q = forms.CharField(label=_("Search by name"), required=False)
-    subject = forms.ChoiceField(label=_("Subject"), choices=[("", _("All"))] + list(Course.Subject.choices), required=False)
+    subject = forms.ChoiceField(
+        label=_("Subject"), choices=[("", _("All"))] + list(Course.Subject.choices), required=False
+    )
     alongside_work = forms.ChoiceField(label=_("Alongside work"), choices=ALONGSIDE, required=False)
-    institution = forms.ModelChoiceField(label=_("Institution"), queryset=KnowledgeInstitution.objects.all(), required=False,
-                                         empty_label=_("All"))
+    institution = forms.ModelChoiceField(
+        label=_("Institution"), queryset=KnowledgeInstitution.objects.all(), required=False, empty_label=_("All")
+    )
 
 
 class EnrolmentChoiceField(forms.ModelChoiceField):

@@ -54,11 +54,17 @@ class NetworkAgreement(models.Model):
     """A signed agreement putting a company in a programme's cluster network (klyngenetværk)."""
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="agreements", verbose_name=_("company"))
-    programme = models.ForeignKey("accounts.Programme", on_delete=models.CASCADE, related_name="agreements", verbose_name=_("programme"))
+    programme = models.ForeignKey(
+        "accounts.Programme", on_delete=models.CASCADE, related_name="agreements", verbose_name=_("programme")
+    )
     signed_on = models.DateField(_("signed on"))
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
-    commitments = models.TextField(_("what the company committed to"), blank=True, max_length=textlimits.SHORT_TEXT,
-                                   validators=textlimits.text_validators(textlimits.SHORT_TEXT))
+    commitments = models.TextField(
+        _("what the company committed to"),
+        blank=True,
+        max_length=textlimits.SHORT_TEXT,
+        validators=textlimits.text_validators(textlimits.SHORT_TEXT),
+    )
 
     class Meta:
         ordering = ["signed_on"]
@@ -130,13 +136,17 @@ class Opening(models.Model):
         CLOSED = "closed", _("Closed")
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="openings", verbose_name=_("company"))
-    programme = models.ForeignKey("accounts.Programme", on_delete=models.CASCADE, related_name="openings", verbose_name=_("programme"))
+    programme = models.ForeignKey(
+        "accounts.Programme", on_delete=models.CASCADE, related_name="openings", verbose_name=_("programme")
+    )
     external_id = models.CharField(_("external id"), max_length=60, blank=True)
     title = models.CharField(_("title"), max_length=200)
     occupation_code = models.CharField(
         _("occupation (DISCO-08)"), max_length=6, blank=True, validators=[codes.validate_occupation_code]
     )
-    tasks = models.TextField(_("tasks"), max_length=textlimits.SHORT_TEXT, validators=textlimits.text_validators(textlimits.SHORT_TEXT))
+    tasks = models.TextField(
+        _("tasks"), max_length=textlimits.SHORT_TEXT, validators=textlimits.text_validators(textlimits.SHORT_TEXT)
+    )
     weekly_hours = models.DecimalField(
         _("hours a week"), max_digits=4, decimal_places=1, validators=[MinValueValidator(0), MaxValueValidator(60)]
     )
@@ -160,9 +170,13 @@ class Opening(models.Model):
         ordering = ["-posted_on", "title"]
         constraints = [
             models.UniqueConstraint(
-                fields=["programme", "external_id"], condition=~models.Q(external_id=""), name="opening_unique_external_id"
+                fields=["programme", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="opening_unique_external_id",
             ),
-            models.CheckConstraint(condition=models.Q(weekly_hours__gte=0, weekly_hours__lte=60), name="opening_hours_0_to_60"),
+            models.CheckConstraint(
+                condition=models.Q(weekly_hours__gte=0, weekly_hours__lte=60), name="opening_hours_0_to_60"
+            ),
         ]
         indexes = [models.Index(fields=["programme", "status"])]
         verbose_name = _("opening")
@@ -211,7 +225,9 @@ class Course(models.Model):
         IT = "it", _("IT")
         OTHER = "other", _("Other")
 
-    institution = models.ForeignKey(KnowledgeInstitution, on_delete=models.CASCADE, related_name="courses", verbose_name=_("institution"))
+    institution = models.ForeignKey(
+        KnowledgeInstitution, on_delete=models.CASCADE, related_name="courses", verbose_name=_("institution")
+    )
     name = models.CharField(_("name"), max_length=200)
     subject = models.CharField(_("subject"), max_length=20, choices=Subject.choices)
     duration_days = models.PositiveSmallIntegerField(_("duration (days)"))

@@ -108,15 +108,17 @@ def with_track_record(companies, programme, *, on=None, rule=None):
     paid = internships.filter(_turned_into_ordinary_hours(programme))
     since = rule.since(on)
     ordinary_weeks = (
-        Timesheet.objects.filter(placement__company=OuterRef("pk"), placement__enrolment__programme=programme, ordinary_hours__gt=0)
+        Timesheet.objects.filter(
+            placement__company=OuterRef("pk"), placement__enrolment__programme=programme, ordinary_hours__gt=0
+        )
         .order_by()
         .values("placement__company")
         .annotate(a=Avg("ordinary_hours"))
         .values("a")
     )
-    running = Placement.objects.filter(company=OuterRef("pk"), enrolment__programme=programme, starts_on__lte=on).filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gte=on)
-    )
+    running = Placement.objects.filter(
+        company=OuterRef("pk"), enrolment__programme=programme, starts_on__lte=on
+    ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
     current = running.order_by().values("company").annotate(n=Count("enrolment__citizen", distinct=True)).values("n")
     last_contact = (
         Contact.objects.filter(company=OuterRef("pk"), enrolment__programme=programme, occurred_on__lte=on)
@@ -130,7 +132,9 @@ def with_track_record(companies, programme, *, on=None, rule=None):
         internships_paid=_count(paid),
         recent_internships=_count(internships.filter(starts_on__gte=since)),
         recent_internships_paid=_count(paid.filter(starts_on__gte=since)),
-        average_weekly_ordinary_hours=Subquery(ordinary_weeks, output_field=DecimalField(max_digits=6, decimal_places=2)),
+        average_weekly_ordinary_hours=Subquery(
+            ordinary_weeks, output_field=DecimalField(max_digits=6, decimal_places=2)
+        ),
         current_citizens=Coalesce(Subquery(current, output_field=IntegerField()), Value(0)),
         last_contact_on=Subquery(last_contact),
     )
@@ -209,7 +213,11 @@ def track_records(companies, programmes, *, on=None, with_contacts=True):
     from jobbro.companies.models import Company
 
     on = on or timezone.localdate()
-    ids = [c.pk for c in companies] if not hasattr(companies, "values_list") else list(companies.values_list("pk", flat=True))
+    ids = (
+        [c.pk for c in companies]
+        if not hasattr(companies, "values_list")
+        else list(companies.values_list("pk", flat=True))
+    )
     result = {pk: [] for pk in ids}
     if not ids:
         return result

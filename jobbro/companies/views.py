@@ -56,10 +56,21 @@ def _company(request, pk):
     return get_object_or_404(Company, pk=pk)
 
 
-def _form_page(request, form, *, title, cancel_url, intro="", submit_label=None, template="web/form_page.html", **extra):
-    return render(request, template, {
-        "form": form, "title": title, "cancel_url": cancel_url, "intro": intro, "submit_label": submit_label, **extra,
-    })
+def _form_page(
+    request, form, *, title, cancel_url, intro="", submit_label=None, template="web/form_page.html", **extra
+):
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "title": title,
+            "cancel_url": cancel_url,
+            "intro": intro,
+            "submit_label": submit_label,
+            **extra,
+        },
+    )
 
 
 # --- The company page -------------------------------------------------------------------------------------------
@@ -92,15 +103,26 @@ def company_detail(request, pk):
     records = track_record.company_track_records(company, programmes, on=on)
     for record in records:
         record.explanation = factory_explanation(record)
-    openings = company.openings.open().filter(programme__in=programmes).select_related("buddy", "programme").order_by("-posted_on", "title")
-    return render(request, "companies/company_detail.html", {
-        "company": company,
-        "agreements": company.agreements.filter(programme__in=programmes).select_related("programme").order_by("-signed_on"),
-        "contacts": company.contacts.order_by("-is_buddy", "name"),
-        "openings": openings,
-        "records": records,
-        "on": on,
-    })
+    openings = (
+        company.openings.open()
+        .filter(programme__in=programmes)
+        .select_related("buddy", "programme")
+        .order_by("-posted_on", "title")
+    )
+    return render(
+        request,
+        "companies/company_detail.html",
+        {
+            "company": company,
+            "agreements": company.agreements.filter(programme__in=programmes)
+            .select_related("programme")
+            .order_by("-signed_on"),
+            "contacts": company.contacts.order_by("-is_buddy", "name"),
+            "openings": openings,
+            "records": records,
+            "on": on,
+        },
+    )
 
 
 @login_required
@@ -121,11 +143,17 @@ def company_edit(request, pk):
     _require_network(request.user)
     form = CompanyForm(request.POST or None, instance=Company.objects.get(pk=company.pk))
     if request.method == "POST" and form.is_valid():
-        if run_action(form, actions.update_company, acting_user=request.user, company=company, **form.action_arguments()):
+        if run_action(
+            form, actions.update_company, acting_user=request.user, company=company, **form.action_arguments()
+        ):
             messages.success(request, _("The company's facts are saved."))
             return redirect("company_detail", pk=company.pk)
-    return _form_page(request, form, title=_("Edit %(company)s") % {"company": company.name},
-                      cancel_url=reverse("company_detail", kwargs={"pk": company.pk}))
+    return _form_page(
+        request,
+        form,
+        title=_("Edit %(company)s") % {"company": company.name},
+        cancel_url=reverse("company_detail", kwargs={"pk": company.pk}),
+    )
 
 
 @login_required
@@ -134,11 +162,17 @@ def contact_new(request, pk):
     _require_network(request.user)
     form = CompanyContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if run_action(form, actions.add_company_contact, acting_user=request.user, company=company, **form.action_arguments()):
+        if run_action(
+            form, actions.add_company_contact, acting_user=request.user, company=company, **form.action_arguments()
+        ):
             messages.success(request, _("The contact person is added."))
             return redirect("company_detail", pk=company.pk)
-    return _form_page(request, form, title=_("Add a contact person or buddy at %(company)s") % {"company": company.name},
-                      cancel_url=reverse("company_detail", kwargs={"pk": company.pk}))
+    return _form_page(
+        request,
+        form,
+        title=_("Add a contact person or buddy at %(company)s") % {"company": company.name},
+        cancel_url=reverse("company_detail", kwargs={"pk": company.pk}),
+    )
 
 
 @login_required
@@ -148,11 +182,17 @@ def contact_edit(request, pk, contact_pk):
     contact = get_object_or_404(CompanyContact, pk=contact_pk, company=company)
     form = CompanyContactForm(request.POST or None, instance=CompanyContact.objects.get(pk=contact.pk))
     if request.method == "POST" and form.is_valid():
-        if run_action(form, actions.update_company_contact, acting_user=request.user, contact=contact, **form.action_arguments()):
+        if run_action(
+            form, actions.update_company_contact, acting_user=request.user, contact=contact, **form.action_arguments()
+        ):
             messages.success(request, _("The contact person is saved."))
             return redirect("company_detail", pk=company.pk)
-    return _form_page(request, form, title=_("Edit %(name)s") % {"name": contact.name},
-                      cancel_url=reverse("company_detail", kwargs={"pk": company.pk}))
+    return _form_page(
+        request,
+        form,
+        title=_("Edit %(name)s") % {"name": contact.name},
+        cancel_url=reverse("company_detail", kwargs={"pk": company.pk}),
+    )
 
 
 @login_required
@@ -164,8 +204,12 @@ def agreement_new(request, pk):
         if run_action(form, actions.record_agreement, acting_user=request.user, company=company, **form.cleaned_data):
             messages.success(request, _("The network agreement is recorded."))
             return redirect("company_detail", pk=company.pk)
-    return _form_page(request, form, title=_("Record a network agreement with %(company)s") % {"company": company.name},
-                      cancel_url=reverse("company_detail", kwargs={"pk": company.pk}))
+    return _form_page(
+        request,
+        form,
+        title=_("Record a network agreement with %(company)s") % {"company": company.name},
+        cancel_url=reverse("company_detail", kwargs={"pk": company.pk}),
+    )
 
 
 @login_required
@@ -180,8 +224,13 @@ def agreement_end(request, pk, agreement_pk):
         if run_action(form, actions.end_agreement, acting_user=request.user, agreement=agreement, **form.cleaned_data):
             messages.success(request, _("The network agreement is ended."))
             return redirect("company_detail", pk=company.pk)
-    return _form_page(request, form, title=_("End the network agreement with %(company)s") % {"company": company.name},
-                      cancel_url=reverse("company_detail", kwargs={"pk": company.pk}), submit_label=_("End the agreement"))
+    return _form_page(
+        request,
+        form,
+        title=_("End the network agreement with %(company)s") % {"company": company.name},
+        cancel_url=reverse("company_detail", kwargs={"pk": company.pk}),
+        submit_label=_("End the agreement"),
+    )
 
 
 @login_required
@@ -189,32 +238,58 @@ def opening_new(request, pk):
     company = _company(request, pk)
     _require_network(request.user)
     programmes = access.visible_programmes(request.user)
-    form = OpeningForm(request.POST or None, company=company, programmes=programmes, initial={"posted_on": today(), "capacity": 1})
+    form = OpeningForm(
+        request.POST or None, company=company, programmes=programmes, initial={"posted_on": today(), "capacity": 1}
+    )
     if request.method == "POST" and form.is_valid():
-        opening = run_action(form, actions.add_opening, acting_user=request.user, company=company,
-                             programme=form.cleaned_data["programme"], **form.action_arguments())
+        opening = run_action(
+            form,
+            actions.add_opening,
+            acting_user=request.user,
+            company=company,
+            programme=form.cleaned_data["programme"],
+            **form.action_arguments(),
+        )
         if opening is not None:
             messages.success(request, _("The small job is on the board."))
             return redirect("company_detail", pk=company.pk)
-    return _form_page(request, form, title=_("Add a small job at %(company)s") % {"company": company.name},
-                      cancel_url=reverse("company_detail", kwargs={"pk": company.pk}), template="companies/form_page.html")
+    return _form_page(
+        request,
+        form,
+        title=_("Add a small job at %(company)s") % {"company": company.name},
+        cancel_url=reverse("company_detail", kwargs={"pk": company.pk}),
+        template="companies/form_page.html",
+    )
 
 
 @login_required
 def opening_close(request, pk, opening_pk):
     company = _company(request, pk)
     _require_network(request.user)
-    opening = get_object_or_404(Opening, pk=opening_pk, company=company, programme__in=access.visible_programmes(request.user))
+    opening = get_object_or_404(
+        Opening, pk=opening_pk, company=company, programme__in=access.visible_programmes(request.user)
+    )
     form = CloseOpeningForm(request.POST or None, initial={"on": today(), "outcome": "filled"})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if run_action(form, actions.close_opening, acting_user=request.user, opening=opening, on=data["on"],
-                      filled=data["outcome"] == "filled"):
+        if run_action(
+            form,
+            actions.close_opening,
+            acting_user=request.user,
+            opening=opening,
+            on=data["on"],
+            filled=data["outcome"] == "filled",
+        ):
             messages.success(request, _("The small job is off the board."))
             return redirect("company_detail", pk=company.pk)
-    return _form_page(request, form, title=_("Take “%(title)s” off the board") % {"title": opening.title},
-                      cancel_url=reverse("company_detail", kwargs={"pk": company.pk}), template="companies/form_page.html",
-                      submit_label=_("Take it off the board"))
+    return _form_page(
+        request,
+        form,
+        title=_("Take “%(title)s” off the board") % {"title": opening.title},
+        cancel_url=reverse("company_detail", kwargs={"pk": company.pk}),
+        template="companies/form_page.html",
+        submit_label=_("Take it off the board"),
+    )
 
 
 # --- The board's export -----------------------------------------------------------------------------------------
@@ -246,7 +321,9 @@ def board_xlsx(request):
 @require_GET
 def board_pdf(request):
     openings = _board(request)
-    response = HttpResponse(board_export.board_pdf(openings, user=request.user, on=today()), content_type="application/pdf")
+    response = HttpResponse(
+        board_export.board_pdf(openings, user=request.user, on=today()), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'attachment; filename="{_filename("pdf")}"'
     return response
 
@@ -270,11 +347,15 @@ def course_list(request):
         if data["institution"]:
             courses = courses.filter(institution=data["institution"])
     institutions = KnowledgeInstitution.objects.annotate(course_count=Count("courses")).order_by("name")
-    return render(request, "companies/course_list.html", {
-        "form": form,
-        "courses": courses.order_by("name", "pk"),
-        "institutions": institutions,
-    })
+    return render(
+        request,
+        "companies/course_list.html",
+        {
+            "form": form,
+            "courses": courses.order_by("name", "pk"),
+            "institutions": institutions,
+        },
+    )
 
 
 def _visible_upskilling(user, course):
@@ -294,7 +375,9 @@ def _enrollable(user):
     enrolments = access.scope_enrolments(Enrolment.objects.filter(ended_on__isnull=True), user)
     if may(user, Capability.OWN_CASELOAD) and not access.sees_everything(user):
         enrolments = enrolments.filter(Q(job_broker=user) | Q(mentor=user))
-    return enrolments.select_related("citizen", "programme", "site").order_by("citizen__first_name", "citizen__last_name", "pk")
+    return enrolments.select_related("citizen", "programme", "site").order_by(
+        "citizen__first_name", "citizen__last_name", "pk"
+    )
 
 
 @login_required
@@ -309,19 +392,31 @@ def course_detail(request, pk):
             initial["enrolment"] = int(request.GET["enrolment"])
         form = EnrolInCourseForm(request.POST or None, enrolments=_enrollable(user), initial=initial)
         if request.method == "POST" and form.is_valid():
-            upskilling = run_action(form, actions.enrol_in_course, acting_user=user, enrolment=form.cleaned_data["enrolment"],
-                                    course=course, starts_on=form.cleaned_data["starts_on"])
+            upskilling = run_action(
+                form,
+                actions.enrol_in_course,
+                acting_user=user,
+                enrolment=form.cleaned_data["enrolment"],
+                course=course,
+                starts_on=form.cleaned_data["starts_on"],
+            )
             if upskilling is not None:
-                messages.success(request, _("%(name)s is enrolled in the course.") % {"name": upskilling.enrolment.citizen.full_name})
+                messages.success(
+                    request, _("%(name)s is enrolled in the course.") % {"name": upskilling.enrolment.citizen.full_name}
+                )
                 return redirect("course_detail", pk=course.pk)
     elif request.method == "POST":
         raise Http404
-    return render(request, "companies/course_detail.html", {
-        "course": course,
-        "upskilling": _visible_upskilling(user, course),
-        "sees_names": may(user, Capability.READ_CITIZEN),
-        "form": form,
-    })
+    return render(
+        request,
+        "companies/course_detail.html",
+        {
+            "course": course,
+            "upskilling": _visible_upskilling(user, course),
+            "sees_names": may(user, Capability.READ_CITIZEN),
+            "form": form,
+        },
+    )
 
 
 @login_required
@@ -348,19 +443,28 @@ def course_edit(request, pk):
         if run_action(form, actions.update_course, acting_user=request.user, course=course, **form.action_arguments()):
             messages.success(request, _("The course is saved."))
             return redirect("course_detail", pk=course.pk)
-    return _form_page(request, form, title=_("Edit %(course)s") % {"course": course.name},
-                      cancel_url=reverse("course_detail", kwargs={"pk": course.pk}))
+    return _form_page(
+        request,
+        form,
+        title=_("Edit %(course)s") % {"course": course.name},
+        cancel_url=reverse("course_detail", kwargs={"pk": course.pk}),
+    )
 
 
 @login_required
 def institution_detail(request, pk):
     _require_reader(request.user)
     institution = get_object_or_404(
-        KnowledgeInstitution.objects.prefetch_related(Prefetch("courses", queryset=Course.objects.order_by("name"))), pk=pk
+        KnowledgeInstitution.objects.prefetch_related(Prefetch("courses", queryset=Course.objects.order_by("name"))),
+        pk=pk,
     )
-    return render(request, "companies/institution_detail.html", {
-        "institution": institution,
-    })
+    return render(
+        request,
+        "companies/institution_detail.html",
+        {
+            "institution": institution,
+        },
+    )
 
 
 @login_required
@@ -381,8 +485,18 @@ def institution_edit(request, pk):
     institution = get_object_or_404(KnowledgeInstitution, pk=pk)
     form = InstitutionForm(request.POST or None, instance=KnowledgeInstitution.objects.get(pk=institution.pk))
     if request.method == "POST" and form.is_valid():
-        if run_action(form, actions.update_institution, acting_user=request.user, institution=institution, **form.action_arguments()):
+        if run_action(
+            form,
+            actions.update_institution,
+            acting_user=request.user,
+            institution=institution,
+            **form.action_arguments(),
+        ):
             messages.success(request, _("The institution is saved."))
             return redirect("institution_detail", pk=institution.pk)
-    return _form_page(request, form, title=_("Edit %(name)s") % {"name": institution.name},
-                      cancel_url=reverse("institution_detail", kwargs={"pk": institution.pk}))
+    return _form_page(
+        request,
+        form,
+        title=_("Edit %(name)s") % {"name": institution.name},
+        cancel_url=reverse("institution_detail", kwargs={"pk": institution.pk}),
+    )

@@ -103,23 +103,68 @@ ContactCompanyContact = Contact.company_contacts.through
 
 # Parents before children (the foreign keys are deferred anyway, but the order reads right).
 TABLE_ORDER = (
-    Company, NetworkAgreement, CompanyContact, Opening,
-    Citizen, CitizenTargetGroup, TrafficLightChange, Consent, JobGoal, Restriction, CVEntry, ParallelEffort,
-    CompetenceAssessment, Enrolment,
-    StepChange, AssignmentChange, JobPlan, Placement, Contact, UpskillingDecision, UpskillingEnrolment,
-    ProgressionAssessment, Outcome,
-    Milestone, AgreedHoursChange, Timesheet, ContactStaff, ContactCompanyContact,
+    Company,
+    NetworkAgreement,
+    CompanyContact,
+    Opening,
+    Citizen,
+    CitizenTargetGroup,
+    TrafficLightChange,
+    Consent,
+    JobGoal,
+    Restriction,
+    CVEntry,
+    ParallelEffort,
+    CompetenceAssessment,
+    Enrolment,
+    StepChange,
+    AssignmentChange,
+    JobPlan,
+    Placement,
+    Contact,
+    UpskillingDecision,
+    UpskillingEnrolment,
+    ProgressionAssessment,
+    Outcome,
+    Milestone,
+    AgreedHoursChange,
+    Timesheet,
+    ContactStaff,
+    ContactCompanyContact,
 )
 SUMMARY_LABELS = {
-    Citizen: "citizens", Enrolment: "enrolments", Company: "companies", Opening: "openings", Placement: "placements",
-    Timesheet: "timesheets", Contact: "contacts", User: "users", Membership: "memberships", Site: "sites",
-    TargetGroup: "target_groups", ResultGoal: "result_goals", NetworkAgreement: "network_agreements",
-    CompanyContact: "company_contacts", KnowledgeInstitution: "knowledge_institutions", Course: "courses",
-    StepChange: "step_changes", AssignmentChange: "assignment_changes", TrafficLightChange: "traffic_light_changes",
-    JobGoal: "job_goals", Restriction: "restrictions", CVEntry: "cv_entries", CompetenceAssessment: "competence_assessments",
-    ParallelEffort: "parallel_efforts", Consent: "consents", JobPlan: "job_plans", Milestone: "milestones",
-    AgreedHoursChange: "agreed_hours_changes", UpskillingDecision: "upskilling_decisions",
-    UpskillingEnrolment: "upskilling_enrolments", ProgressionAssessment: "progression_assessments", Outcome: "outcomes",
+    Citizen: "citizens",
+    Enrolment: "enrolments",
+    Company: "companies",
+    Opening: "openings",
+    Placement: "placements",
+    Timesheet: "timesheets",
+    Contact: "contacts",
+    User: "users",
+    Membership: "memberships",
+    Site: "sites",
+    TargetGroup: "target_groups",
+    ResultGoal: "result_goals",
+    NetworkAgreement: "network_agreements",
+    CompanyContact: "company_contacts",
+    KnowledgeInstitution: "knowledge_institutions",
+    Course: "courses",
+    StepChange: "step_changes",
+    AssignmentChange: "assignment_changes",
+    TrafficLightChange: "traffic_light_changes",
+    JobGoal: "job_goals",
+    Restriction: "restrictions",
+    CVEntry: "cv_entries",
+    CompetenceAssessment: "competence_assessments",
+    ParallelEffort: "parallel_efforts",
+    Consent: "consents",
+    JobPlan: "job_plans",
+    Milestone: "milestones",
+    AgreedHoursChange: "agreed_hours_changes",
+    UpskillingDecision: "upskilling_decisions",
+    UpskillingEnrolment: "upskilling_enrolments",
+    ProgressionAssessment: "progression_assessments",
+    Outcome: "outcomes",
     ContactStaff: "contact_staff_links",
 }
 
@@ -129,19 +174,45 @@ SUMMARY_LABELS = {
 
 # name, kind, municipality code, share of citizens, postcodes
 SITES = (
-    ("Aarhus Kommune", Site.Kind.MUNICIPALITY, "751", 0.5,
-     (("8000", "Aarhus C"), ("8200", "Aarhus N"), ("8210", "Aarhus V"), ("8220", "Brabrand"),
-      ("8240", "Risskov"), ("8260", "Viby J"), ("8270", "Højbjerg"))),
-    ("Randers Kommune", Site.Kind.MUNICIPALITY, "730", 0.3,
-     (("8900", "Randers C"), ("8920", "Randers NV"), ("8930", "Randers NØ"), ("8940", "Randers SV"),
-      ("8960", "Randers SØ"), ("8870", "Langå"))),
-    ("Udekontoret i Gellerup", Site.Kind.OUTREACH_OFFICE, "751", 0.2,
-     (("8220", "Brabrand"), ("8210", "Aarhus V"))),
+    (
+        "Aarhus Kommune",
+        Site.Kind.MUNICIPALITY,
+        "751",
+        0.5,
+        (
+            ("8000", "Aarhus C"),
+            ("8200", "Aarhus N"),
+            ("8210", "Aarhus V"),
+            ("8220", "Brabrand"),
+            ("8240", "Risskov"),
+            ("8260", "Viby J"),
+            ("8270", "Højbjerg"),
+        ),
+    ),
+    (
+        "Randers Kommune",
+        Site.Kind.MUNICIPALITY,
+        "730",
+        0.3,
+        (
+            ("8900", "Randers C"),
+            ("8920", "Randers NV"),
+            ("8930", "Randers NØ"),
+            ("8940", "Randers SV"),
+            ("8960", "Randers SØ"),
+            ("8870", "Langå"),
+        ),
+    ),
+    ("Udekontoret i Gellerup", Site.Kind.OUTREACH_OFFICE, "751", 0.2, (("8220", "Brabrand"), ("8210", "Aarhus V"))),
 )
 SITE_SHARES = [site[3] for site in SITES]
 # Vulnerable housing areas per site: area, postcode, city.
 HOUSING_AREAS = {
-    0: (("Bispehaven", "8210", "Aarhus V"), ("Herredsvang", "8210", "Aarhus V"), ("Skovgårdsparken", "8220", "Brabrand")),
+    0: (
+        ("Bispehaven", "8210", "Aarhus V"),
+        ("Herredsvang", "8210", "Aarhus V"),
+        ("Skovgårdsparken", "8220", "Brabrand"),
+    ),
     1: (("Jennumparken", "8930", "Randers NØ"),),
     2: (("Gellerupparken", "8220", "Brabrand"), ("Toveshøj", "8220", "Brabrand")),
 }
@@ -162,8 +233,16 @@ TARGET_GROUPS = (
 )
 
 # Final result goals for 120 citizens (scaled by size); interim goals fall a year into the programme.
-FINAL_GOALS = {ResultGoal.Metric.REFERRED: 120, ResultGoal.Metric.MATCHED_AND_STARTED: 70, ResultGoal.Metric.EMPLOYED: 48}
-INTERIM_GOALS = {ResultGoal.Metric.REFERRED: 70, ResultGoal.Metric.MATCHED_AND_STARTED: 35, ResultGoal.Metric.EMPLOYED: 20}
+FINAL_GOALS = {
+    ResultGoal.Metric.REFERRED: 120,
+    ResultGoal.Metric.MATCHED_AND_STARTED: 70,
+    ResultGoal.Metric.EMPLOYED: 48,
+}
+INTERIM_GOALS = {
+    ResultGoal.Metric.REFERRED: 70,
+    ResultGoal.Metric.MATCHED_AND_STARTED: 35,
+    ResultGoal.Metric.EMPLOYED: 20,
+}
 
 # The core logins, shown in the login table. Site index None means the whole programme.
 CORE_STAFF = (
@@ -183,29 +262,65 @@ CORE_STAFF = (
 CITIZENS_PER_STAFF = {Role.JOB_BROKER: 30, Role.CASEWORKER: 60, Role.MENTOR: 120}
 
 INSTITUTIONS = (
-    ("Sprogcenter Aarhus", KnowledgeInstitution.Kind.LANGUAGE_SCHOOL, "Aarhus", (
-        ("Dansk på arbejdspladsen", Course.Subject.LANGUAGE, 40, 0),
-        ("Dansk for voksne – modul 2", Course.Subject.LANGUAGE, 60, 0))),
-    ("Sprogcenter Randers", KnowledgeInstitution.Kind.LANGUAGE_SCHOOL, "Randers", (
-        ("Arbejdspladsdansk", Course.Subject.LANGUAGE, 30, 0),)),
-    ("AMU-center Østjylland", KnowledgeInstitution.Kind.ADULT_EDUCATION, "Aarhus", (
-        ("Hygiejnebevis (fødevarehygiejne)", Course.Subject.HYGIENE, 2, 1200),
-        ("Professionel rengøring", Course.Subject.CLEANING, 5, 3500),
-        ("Truckcertifikat B", Course.Subject.FORKLIFT, 10, 8900),
-        ("Arbejdsmiljø og sikkerhed", Course.Subject.OTHER, 3, 1800))),
-    ("Erhvervsskolen Randers", KnowledgeInstitution.Kind.VOCATIONAL_COLLEGE, "Randers", (
-        ("Køkkenhjælper – grundforløb", Course.Subject.KITCHEN, 15, 6500),
-        ("Ejendomsservice for begyndere", Course.Subject.OTHER, 10, 5200))),
-    ("Social- og Sundhedsskolen Østjylland", KnowledgeInstitution.Kind.VOCATIONAL_COLLEGE, "Aarhus", (
-        ("Introduktion til pleje og omsorg", Course.Subject.CARE, 20, 7500),)),
-    ("VUC Østjylland", KnowledgeInstitution.Kind.ADULT_EDUCATION, "Aarhus", (
-        ("IT for begyndere", Course.Subject.IT, 10, 2500),)),
+    (
+        "Sprogcenter Aarhus",
+        KnowledgeInstitution.Kind.LANGUAGE_SCHOOL,
+        "Aarhus",
+        (
+            ("Dansk på arbejdspladsen", Course.Subject.LANGUAGE, 40, 0),
+            ("Dansk for voksne – modul 2", Course.Subject.LANGUAGE, 60, 0),
+        ),
+    ),
+    (
+        "Sprogcenter Randers",
+        KnowledgeInstitution.Kind.LANGUAGE_SCHOOL,
+        "Randers",
+        (("Arbejdspladsdansk", Course.Subject.LANGUAGE, 30, 0),),
+    ),
+    (
+        "AMU-center Østjylland",
+        KnowledgeInstitution.Kind.ADULT_EDUCATION,
+        "Aarhus",
+        (
+            ("Hygiejnebevis (fødevarehygiejne)", Course.Subject.HYGIENE, 2, 1200),
+            ("Professionel rengøring", Course.Subject.CLEANING, 5, 3500),
+            ("Truckcertifikat B", Course.Subject.FORKLIFT, 10, 8900),
+            ("Arbejdsmiljø og sikkerhed", Course.Subject.OTHER, 3, 1800),
+        ),
+    ),
+    (
+        "Erhvervsskolen Randers",
+        KnowledgeInstitution.Kind.VOCATIONAL_COLLEGE,
+        "Randers",
+        (
+            ("Køkkenhjælper – grundforløb", Course.Subject.KITCHEN, 15, 6500),
+            ("Ejendomsservice for begyndere", Course.Subject.OTHER, 10, 5200),
+        ),
+    ),
+    (
+        "Social- og Sundhedsskolen Østjylland",
+        KnowledgeInstitution.Kind.VOCATIONAL_COLLEGE,
+        "Aarhus",
+        (("Introduktion til pleje og omsorg", Course.Subject.CARE, 20, 7500),),
+    ),
+    (
+        "VUC Østjylland",
+        KnowledgeInstitution.Kind.ADULT_EDUCATION,
+        "Aarhus",
+        (("IT for begyndere", Course.Subject.IT, 10, 2500),),
+    ),
 )
 # Which course subject helps towards which job goal (DISCO-08).
 COURSE_FOR_OCCUPATION = {
-    "9412": Course.Subject.HYGIENE, "5120": Course.Subject.KITCHEN, "9411": Course.Subject.HYGIENE,
-    "9112": Course.Subject.CLEANING, "9111": Course.Subject.CLEANING, "9333": Course.Subject.FORKLIFT,
-    "4321": Course.Subject.FORKLIFT, "5322": Course.Subject.CARE, "5311": Course.Subject.CARE,
+    "9412": Course.Subject.HYGIENE,
+    "5120": Course.Subject.KITCHEN,
+    "9411": Course.Subject.HYGIENE,
+    "9112": Course.Subject.CLEANING,
+    "9111": Course.Subject.CLEANING,
+    "9333": Course.Subject.FORKLIFT,
+    "4321": Course.Subject.FORKLIFT,
+    "5322": Course.Subject.CARE,
+    "5311": Course.Subject.CARE,
     "4110": Course.Subject.IT,
 }
 
@@ -213,14 +328,46 @@ R = Requirement
 # Industry (DB07): typical occupations, the tasks in words, and what the tasks involve.
 INDUSTRY_JOBS = {
     "107100": (("9412", "9329"), "Bagning, pakning af brød og opvask", (R.LONG_STANDING, R.HYGIENE_CERTIFICATE)),
-    "410000": (("9313", "7115"), "Oprydning på byggepladsen og hjælp til tømrerne", (R.HEAVY_LIFTING, R.DRIVING_LICENCE)),
-    "471110": (("5223", "9333"), "Varepåfyldning, flaskeretur og kasse", (R.LONG_STANDING, R.HANDLES_PORK, R.HANDLES_ALCOHOL)),
-    "471120": (("5223", "9333"), "Varepåfyldning og facing i butikken", (R.LONG_STANDING, R.HANDLES_PORK, R.EVENING_WORK)),
-    "521000": (("9333", "4321", "8322"), "Plukning og pakning af ordrer på lageret", (R.HEAVY_LIFTING, R.LONG_STANDING)),
-    "551010": (("9112", "9111", "5131"), "Rengøring af værelser og opdækning til morgenmad", (R.VACUUMING, R.LONG_STANDING, R.HANDLES_ALCOHOL)),
-    "561010": (("9412", "5120", "5131"), "Opvask, klargøring af grøntsager og oprydning", (R.LONG_STANDING, R.EVENING_WORK, R.HYGIENE_CERTIFICATE, R.HANDLES_PORK)),
-    "562100": (("9412", "5120"), "Anretning og pakning af mad til arrangementer", (R.HYGIENE_CERTIFICATE, R.LONG_STANDING)),
-    "682040": (("5153", "9622", "9214"), "Pasning af grønne områder og småreparationer i afdelingen", (R.HEAVY_LIFTING,)),
+    "410000": (
+        ("9313", "7115"),
+        "Oprydning på byggepladsen og hjælp til tømrerne",
+        (R.HEAVY_LIFTING, R.DRIVING_LICENCE),
+    ),
+    "471110": (
+        ("5223", "9333"),
+        "Varepåfyldning, flaskeretur og kasse",
+        (R.LONG_STANDING, R.HANDLES_PORK, R.HANDLES_ALCOHOL),
+    ),
+    "471120": (
+        ("5223", "9333"),
+        "Varepåfyldning og facing i butikken",
+        (R.LONG_STANDING, R.HANDLES_PORK, R.EVENING_WORK),
+    ),
+    "521000": (
+        ("9333", "4321", "8322"),
+        "Plukning og pakning af ordrer på lageret",
+        (R.HEAVY_LIFTING, R.LONG_STANDING),
+    ),
+    "551010": (
+        ("9112", "9111", "5131"),
+        "Rengøring af værelser og opdækning til morgenmad",
+        (R.VACUUMING, R.LONG_STANDING, R.HANDLES_ALCOHOL),
+    ),
+    "561010": (
+        ("9412", "5120", "5131"),
+        "Opvask, klargøring af grøntsager og oprydning",
+        (R.LONG_STANDING, R.EVENING_WORK, R.HYGIENE_CERTIFICATE, R.HANDLES_PORK),
+    ),
+    "562100": (
+        ("9412", "5120"),
+        "Anretning og pakning af mad til arrangementer",
+        (R.HYGIENE_CERTIFICATE, R.LONG_STANDING),
+    ),
+    "682040": (
+        ("5153", "9622", "9214"),
+        "Pasning af grønne områder og småreparationer i afdelingen",
+        (R.HEAVY_LIFTING,),
+    ),
     "812100": (("9112",), "Rengøring af kontorer og fællesarealer", (R.VACUUMING, R.EVENING_WORK)),
     "813000": (("9214",), "Lugning, beskæring og græsslåning", (R.HEAVY_LIFTING, R.DRIVING_LICENCE)),
     "841100": (("4110", "9622"), "Post, scanning og praktiske opgaver på rådhuset", ()),
@@ -231,20 +378,41 @@ INDUSTRY_JOBS = {
 }
 # Company kind: share of the network, industries, name patterns ({last}, {last2}, {street}, {city}).
 COMPANY_KINDS = (
-    (Company.Kind.SOCIAL_ECONOMIC, 0.10, {
-        "561010": ("Café Ny Start {city}", "Spisestedet Mellemrum"), "960100": ("Vaskeriet på {street}",),
-        "949900": ("Genbrugshuset {city}",), "562100": ("Køkkenet Fælles Bord",), "813000": ("Grønt Værksted {city}",)}),
+    (
+        Company.Kind.SOCIAL_ECONOMIC,
+        0.10,
+        {
+            "561010": ("Café Ny Start {city}", "Spisestedet Mellemrum"),
+            "960100": ("Vaskeriet på {street}",),
+            "949900": ("Genbrugshuset {city}",),
+            "562100": ("Køkkenet Fælles Bord",),
+            "813000": ("Grønt Værksted {city}",),
+        },
+    ),
     (Company.Kind.HOUSING_ORGANISATION, 0.05, {"682040": ("Boligforeningen {street}", "Almene Boliger {city}")}),
-    (Company.Kind.PUBLIC, 0.08, {
-        "841100": ("{city} Rådhusservice",), "873000": ("Plejecentret {street}",), "881000": ("Hjemmeplejen {city}",)}),
+    (
+        Company.Kind.PUBLIC,
+        0.08,
+        {"841100": ("{city} Rådhusservice",), "873000": ("Plejecentret {street}",), "881000": ("Hjemmeplejen {city}",)},
+    ),
     (Company.Kind.NON_PROFIT, 0.05, {"949900": ("Frivilligcenter {city}", "Foreningen {street}")}),
-    (Company.Kind.PRIVATE, None, {
-        "107100": ("{last}s Bageri", "Bageriet på {street}"), "410000": ("{last} Byg ApS", "{last} & {last2} Entreprise A/S"),
-        "471110": ("Købmand {last}", "{city} Nærkøb"), "471120": ("{city} Supermarked", "Storkøb {city} A/S"),
-        "521000": ("{last} Logistik A/S", "{city} Lagerhotel ApS"), "551010": ("Hotel {street}", "{city} Kro & Hotel"),
-        "561010": ("Restaurant {last}", "Café {street}"), "562100": ("{last} Catering ApS", "Madhuset {city}"),
-        "812100": ("{last} Rengøring ApS", "Rent & Pænt {city}"), "813000": ("{last} Anlægsgartneri",),
-        "960100": ("{last}s Vaskeri",)}),
+    (
+        Company.Kind.PRIVATE,
+        None,
+        {
+            "107100": ("{last}s Bageri", "Bageriet på {street}"),
+            "410000": ("{last} Byg ApS", "{last} & {last2} Entreprise A/S"),
+            "471110": ("Købmand {last}", "{city} Nærkøb"),
+            "471120": ("{city} Supermarked", "Storkøb {city} A/S"),
+            "521000": ("{last} Logistik A/S", "{city} Lagerhotel ApS"),
+            "551010": ("Hotel {street}", "{city} Kro & Hotel"),
+            "561010": ("Restaurant {last}", "Café {street}"),
+            "562100": ("{last} Catering ApS", "Madhuset {city}"),
+            "812100": ("{last} Rengøring ApS", "Rent & Pænt {city}"),
+            "813000": ("{last} Anlægsgartneri",),
+            "960100": ("{last}s Vaskeri",),
+        },
+    ),
 )
 FACTORY_INDUSTRIES = ("471120", "551010", "812100", "521000")
 WEEKDAYS = Weekday.values
@@ -264,19 +432,35 @@ LIGHT_BY_BAND = {
 }
 # The chance that a citizen in step 2 is ever matched; tuned so about 70 of 120 start a placement.
 PLACEMENT_CHANCE = {TrafficLight.GREEN: 0.84, TrafficLight.YELLOW: 0.74, TrafficLight.RED: 0.5}
-PAID_KINDS = (PlacementKind.HYBRID_INTERNSHIP, PlacementKind.SMALL_JOB, PlacementKind.ORDINARY_JOB, PlacementKind.FLEX_JOB)
+PAID_KINDS = (
+    PlacementKind.HYBRID_INTERNSHIP,
+    PlacementKind.SMALL_JOB,
+    PlacementKind.ORDINARY_JOB,
+    PlacementKind.FLEX_JOB,
+)
 PLANNED_WEEKS = {
-    PlacementKind.INTERNSHIP: (4, 4, 4, 6, 8, 13), PlacementKind.HYBRID_INTERNSHIP: (8, 13, 26),
-    PlacementKind.WAGE_SUBSIDY: (13, 26), PlacementKind.EDUCATION: (20, 40, 52), PlacementKind.REHABILITATION: (26, 52),
+    PlacementKind.INTERNSHIP: (4, 4, 4, 6, 8, 13),
+    PlacementKind.HYBRID_INTERNSHIP: (8, 13, 26),
+    PlacementKind.WAGE_SUBSIDY: (13, 26),
+    PlacementKind.EDUCATION: (20, 40, 52),
+    PlacementKind.REHABILITATION: (26, 52),
 }
 BREAK_PROBABILITY = {
-    PlacementKind.INTERNSHIP: 0.3, PlacementKind.HYBRID_INTERNSHIP: 0.25, PlacementKind.WAGE_SUBSIDY: 0.25,
-    PlacementKind.SMALL_JOB: 0.3, PlacementKind.ORDINARY_JOB: 0.2, PlacementKind.FLEX_JOB: 0.15,
-    PlacementKind.EDUCATION: 0.25, PlacementKind.REHABILITATION: 0.2,
+    PlacementKind.INTERNSHIP: 0.3,
+    PlacementKind.HYBRID_INTERNSHIP: 0.25,
+    PlacementKind.WAGE_SUBSIDY: 0.25,
+    PlacementKind.SMALL_JOB: 0.3,
+    PlacementKind.ORDINARY_JOB: 0.2,
+    PlacementKind.FLEX_JOB: 0.15,
+    PlacementKind.EDUCATION: 0.25,
+    PlacementKind.REHABILITATION: 0.2,
 }
 BROKEN_REASONS = (
-    (PlacementEndReason.CITIZEN_LEFT, 3), (PlacementEndReason.ILLNESS, 3), (PlacementEndReason.NOT_A_MATCH, 3),
-    (PlacementEndReason.COMPANY_ENDED, 2), (PlacementEndReason.OTHER, 1),
+    (PlacementEndReason.CITIZEN_LEFT, 3),
+    (PlacementEndReason.ILLNESS, 3),
+    (PlacementEndReason.NOT_A_MATCH, 3),
+    (PlacementEndReason.COMPANY_ENDED, 2),
+    (PlacementEndReason.OTHER, 1),
 )
 END_NOTES = {
     PlacementEndReason.COMPLETED: "Gennemført som planlagt.",
@@ -293,8 +477,12 @@ EXIT_NOTES = {
     OutcomeStatus.EDUCATION: "Fortsætter uddannelsen efter udskrivning.",
 }
 FOLLOW_UP_STAYS = {
-    OutcomeStatus.ORDINARY_JOB: 0.85, OutcomeStatus.FLEX_JOB: 0.95, OutcomeStatus.EDUCATION: 0.85,
-    OutcomeStatus.EARLY_PENSION: 1.0, OutcomeStatus.OTHER: 0.7, OutcomeStatus.BENEFIT: 0.88,
+    OutcomeStatus.ORDINARY_JOB: 0.85,
+    OutcomeStatus.FLEX_JOB: 0.95,
+    OutcomeStatus.EDUCATION: 0.85,
+    OutcomeStatus.EARLY_PENSION: 1.0,
+    OutcomeStatus.OTHER: 0.7,
+    OutcomeStatus.BENEFIT: 0.88,
 }
 MATCH_KINDS = (Contact.Kind.COFFEE_VISIT, Contact.Kind.MATCH_MEETING)
 MILESTONES = (
@@ -311,7 +499,12 @@ REFERRAL_TEXTS = (
     "Har været i mange forløb uden effekt. {first} vil gerne prøve en virksomhed. Ønske: {wish}.",
 )
 PAST_WORKPLACES = ("Et supermarked", "Et hotel i hjemlandet", "Familiens butik", "Vikarbureau", "Et rengøringsfirma")
-EDUCATIONS = ("Folkeskolens 9. klasse", "Grundskole i hjemlandet", "Gymnasium (ikke afsluttet)", "Ingen formel uddannelse")
+EDUCATIONS = (
+    "Folkeskolens 9. klasse",
+    "Grundskole i hjemlandet",
+    "Gymnasium (ikke afsluttet)",
+    "Ingen formel uddannelse",
+)
 PURPOSES = {
     PlacementKind.INTERNSHIP: "Afklare arbejdsevne, opgaver og skånehensyn i praksis.",
     PlacementKind.HYBRID_INTERNSHIP: "Afprøve hvor mange ordinære timer borgeren kan klare.",
@@ -325,11 +518,21 @@ PURPOSES = {
 
 # Job wishes in the citizen's own words, by DISCO-08 code.
 WISHES = {
-    "9412": "Jeg vil gerne arbejde i et køkken", "9112": "Rengøring – det er jeg god til", "5223": "Arbejde i en butik",
-    "9333": "Lagerarbejde, gerne med lidt fart på", "9214": "Udendørs arbejde med planter", "5322": "Hjælpe ældre mennesker",
-    "5153": "Ejendomsservice eller pedelarbejde", "5311": "Arbejde med børn", "9329": "Pakkeri eller produktion",
-    "8322": "Køre bil for en virksomhed", "4110": "Kontorarbejde", "5120": "Blive kok", "9622": "Altmuligmand",
-    "9111": "Praktisk hjælp i hjem", "5131": "Servering på café",
+    "9412": "Jeg vil gerne arbejde i et køkken",
+    "9112": "Rengøring – det er jeg god til",
+    "5223": "Arbejde i en butik",
+    "9333": "Lagerarbejde, gerne med lidt fart på",
+    "9214": "Udendørs arbejde med planter",
+    "5322": "Hjælpe ældre mennesker",
+    "5153": "Ejendomsservice eller pedelarbejde",
+    "5311": "Arbejde med børn",
+    "9329": "Pakkeri eller produktion",
+    "8322": "Køre bil for en virksomhed",
+    "4110": "Kontorarbejde",
+    "5120": "Blive kok",
+    "9622": "Altmuligmand",
+    "9111": "Praktisk hjælp i hjem",
+    "5131": "Servering på café",
 }
 WISH_CODES = tuple(WISHES)
 RESTRICTION_TEXTS = {
@@ -355,46 +558,152 @@ EFFORT_TEXTS = {
     ParallelEffort.Kind.OTHER: "Forløb i sundhedscentret.",
 }
 NO_UPSKILLING_REASONS = (
-    "Vil først prøve kræfter med en praktik.", "Har allerede de relevante kurser.",
-    "Helbredet skal stabiliseres først.", "Ønsker at fokusere på ordinære timer nu.",
+    "Vil først prøve kræfter med en praktik.",
+    "Har allerede de relevante kurser.",
+    "Helbredet skal stabiliseres først.",
+    "Ønsker at fokusere på ordinære timer nu.",
 )
 CONTACT_NOTES = {
     Contact.Kind.CONVERSATION: (
-        "Samtale om jobønsker og hverdagen.", "Vi skrev CV'et sammen og tilføjede erfaring fra hjemlandet.",
-        "Snak om skånehensyn og hvor mange timer {first} kan klare.", "Opfølgning på jobplanen.",
-        "Gennemgang af kompetencekortet.", "{first} fortalte om sin uge; aftalt næste skridt."),
+        "Samtale om jobønsker og hverdagen.",
+        "Vi skrev CV'et sammen og tilføjede erfaring fra hjemlandet.",
+        "Snak om skånehensyn og hvor mange timer {first} kan klare.",
+        "Opfølgning på jobplanen.",
+        "Gennemgang af kompetencekortet.",
+        "{first} fortalte om sin uge; aftalt næste skridt.",
+    ),
     Contact.Kind.PHONE: (
-        "Ringede for at høre hvordan ugen er gået.", "Kort opkald – ny tid aftalt.",
-        "{first} meldte afbud, ny samtale aftalt.", "Talte med buddy om de første dage – det går godt."),
+        "Ringede for at høre hvordan ugen er gået.",
+        "Kort opkald – ny tid aftalt.",
+        "{first} meldte afbud, ny samtale aftalt.",
+        "Talte med buddy om de første dage – det går godt.",
+    ),
     Contact.Kind.COMPANY_VISIT: (
-        "Besøg hos {company}: rundvisning og snak om opgaverne.", "Snuseperiode aftalt hos {company}.",
-        "Besøg på arbejdspladsen – {first} trives med opgaverne."),
+        "Besøg hos {company}: rundvisning og snak om opgaverne.",
+        "Snuseperiode aftalt hos {company}.",
+        "Besøg på arbejdspladsen – {first} trives med opgaverne.",
+    ),
     Contact.Kind.COFFEE_VISIT: ("Kaffemøde hos {company} med buddy; {first} var positiv.",),
     Contact.Kind.MATCH_MEETING: ("Matchmøde hos {company}: opgaver, timer og dage aftalt skriftligt.",),
     Contact.Kind.MONTHLY_FOLLOW_UP: (
-        "Månedlig opfølgning med virksomhed og borger – det går godt.", "Månedlig opfølgning: flere timer drøftet.",
-        "Månedlig opfølgning: aftalt fast mødetid med buddy."),
+        "Månedlig opfølgning med virksomhed og borger – det går godt.",
+        "Månedlig opfølgning: flere timer drøftet.",
+        "Månedlig opfølgning: aftalt fast mødetid med buddy.",
+    ),
     Contact.Kind.THREE_MONTH_TALK: ("Tremånederssamtale: fremtiden efter ansættelsen drøftet med {company}.",),
-    Contact.Kind.AFTERCARE: ("Efterværn: opkald efter udskrivning – {first} er stadig i job.", "Efterværn: kort besøg, alt vel."),
+    Contact.Kind.AFTERCARE: (
+        "Efterværn: opkald efter udskrivning – {first} er stadig i job.",
+        "Efterværn: kort besøg, alt vel.",
+    ),
 }
 NON_WESTERN_FEMALE = (
-    "Fatima", "Amina", "Aisha", "Maryam", "Zainab", "Hawa", "Leila", "Nour", "Yasmin", "Samira", "Hodan", "Fadumo",
-    "Asma", "Hiba", "Rahma", "Ayan", "Zahra", "Nadia", "Shukri", "Dilan", "Rojin", "Aylin", "Elif", "Zeynep",
-    "Tahmina", "Parwana", "Shabnam", "Mina", "Sahra", "Halima",
+    "Fatima",
+    "Amina",
+    "Aisha",
+    "Maryam",
+    "Zainab",
+    "Hawa",
+    "Leila",
+    "Nour",
+    "Yasmin",
+    "Samira",
+    "Hodan",
+    "Fadumo",
+    "Asma",
+    "Hiba",
+    "Rahma",
+    "Ayan",
+    "Zahra",
+    "Nadia",
+    "Shukri",
+    "Dilan",
+    "Rojin",
+    "Aylin",
+    "Elif",
+    "Zeynep",
+    "Tahmina",
+    "Parwana",
+    "Shabnam",
+    "Mina",
+    "Sahra",
+    "Halima",
 )
 NON_WESTERN_MALE = (
-    "Mohammad", "Ahmad", "Ali", "Hassan", "Hussein", "Omar", "Abdi", "Mustafa", "Ibrahim", "Yusuf", "Khalid",
-    "Mahmoud", "Bilal", "Karim", "Samir", "Abdullahi", "Said", "Jamal", "Emre", "Mehmet", "Murat", "Rojhat",
-    "Ahmed", "Farhad", "Reza", "Hamid", "Nasir", "Tariq",
+    "Mohammad",
+    "Ahmad",
+    "Ali",
+    "Hassan",
+    "Hussein",
+    "Omar",
+    "Abdi",
+    "Mustafa",
+    "Ibrahim",
+    "Yusuf",
+    "Khalid",
+    "Mahmoud",
+    "Bilal",
+    "Karim",
+    "Samir",
+    "Abdullahi",
+    "Said",
+    "Jamal",
+    "Emre",
+    "Mehmet",
+    "Murat",
+    "Rojhat",
+    "Ahmed",
+    "Farhad",
+    "Reza",
+    "Hamid",
+    "Nasir",
+    "Tariq",
 )
 NON_WESTERN_LAST = (
-    "Hussein", "Ali", "Mohamed", "Ahmed", "Hassan", "Abdi", "Yilmaz", "Demir", "Kaya", "Öztürk", "Khan", "Rahimi",
-    "Hosseini", "Nazari", "Jama", "Farah", "Warsame", "Osman", "Ibrahim", "Aziz", "Karimi", "Sharif", "Haidari",
-    "Çelik", "Aydin", "Mahmoud", "Abdullahi", "Yusuf", "Omar", "Nur",
+    "Hussein",
+    "Ali",
+    "Mohamed",
+    "Ahmed",
+    "Hassan",
+    "Abdi",
+    "Yilmaz",
+    "Demir",
+    "Kaya",
+    "Öztürk",
+    "Khan",
+    "Rahimi",
+    "Hosseini",
+    "Nazari",
+    "Jama",
+    "Farah",
+    "Warsame",
+    "Osman",
+    "Ibrahim",
+    "Aziz",
+    "Karimi",
+    "Sharif",
+    "Haidari",
+    "Çelik",
+    "Aydin",
+    "Mahmoud",
+    "Abdullahi",
+    "Yusuf",
+    "Omar",
+    "Nur",
 )
 WESTERN_FEMALE = ("Anna", "Katarzyna", "Maria", "Agnieszka", "Ioana", "Laura", "Julia", "Ewa", "Ingrid", "Sofia")
 WESTERN_MALE = ("Piotr", "Marek", "Tomasz", "Lukas", "Andrei", "Jonas", "Mateusz", "Pavel", "Johan", "Stefan")
-WESTERN_LAST = ("Kowalski", "Nowak", "Schmidt", "Müller", "Andersson", "Popescu", "Horvat", "Wiśniewski", "Lindqvist", "Novak")
+WESTERN_LAST = (
+    "Kowalski",
+    "Nowak",
+    "Schmidt",
+    "Müller",
+    "Andersson",
+    "Popescu",
+    "Horvat",
+    "Wiśniewski",
+    "Lindqvist",
+    "Novak",
+)
 
 HALF_HOURS = [Decimal(n) / 2 for n in range(121)]  # 0, 0.5, ... 60 as Decimals, built once
 
@@ -613,10 +922,19 @@ class _Generator:
 
     def _summary(self, elapsed):
         counts = {label: self.counts[model] for model, label in SUMMARY_LABELS.items()}
-        counts.update(placed=self.counts["placed"], employed=self.counts["employed"],
-                      employed_social_economic=self.counts["employed_social_economic"])
-        return Summary(counts=counts, logins=self.logins, elapsed=round(elapsed, 2), programme_id=self.programme.pk,
-                       seed=self.seed, today=self.today)
+        counts.update(
+            placed=self.counts["placed"],
+            employed=self.counts["employed"],
+            employed_social_economic=self.counts["employed_social_economic"],
+        )
+        return Summary(
+            counts=counts,
+            logins=self.logins,
+            elapsed=round(elapsed, 2),
+            programme_id=self.programme.pk,
+            seed=self.seed,
+            today=self.today,
+        )
 
     def _bulk(self, objs):
         """The few setup rows that go through the ORM: programme, sites, users and their memberships."""
@@ -671,15 +989,19 @@ class _Generator:
         start = (self.today - _days(REFERRAL_WINDOW_DAYS + 30)).replace(day=1)
         end = _add_years(start, 3) - DAY
         self.programme = Programme.objects.create(
-            name=PROGRAMME_NAME, starts_on=start, ends_on=end,
+            name=PROGRAMME_NAME,
+            starts_on=start,
+            ends_on=end,
             description="Demoprogram: virksomhedsrettet indsats for udsatte ledige i Aarhus og Randers med "
-                        "klyngenetværk, småjob, jobpakker og efterværn. Alle personer er opdigtede.",
+            "klyngenetværk, småjob, jobpakker og efterværn. Alle personer er opdigtede.",
         )
         self.counts[Programme] += 1
-        self.sites = self._bulk([
-            Site(programme=self.programme, name=name, kind=kind, municipality_code=code)
-            for name, kind, code, _share, _postcodes in SITES
-        ])
+        self.sites = self._bulk(
+            [
+                Site(programme=self.programme, name=name, kind=kind, municipality_code=code)
+                for name, kind, code, _share, _postcodes in SITES
+            ]
+        )
         self.target_groups = {}
         for code, name in TARGET_GROUPS:
             self.target_groups[code], created = TargetGroup.objects.get_or_create(code=code, defaults={"name": name})
@@ -695,8 +1017,15 @@ class _Generator:
             for metric, target in targets.items():
                 scaled = max(1, round(target * scale))
                 social = scaled // 2 if metric == ResultGoal.Metric.EMPLOYED else None
-                goals.append(ResultGoal(programme=self.programme, metric=metric, target=scaled, deadline=deadline,
-                                        social_economic_target=social))
+                goals.append(
+                    ResultGoal(
+                        programme=self.programme,
+                        metric=metric,
+                        target=scaled,
+                        deadline=deadline,
+                        social_economic_target=social,
+                    )
+                )
         self._bulk(goals)
 
     def _staff_plan(self):
@@ -721,14 +1050,28 @@ class _Generator:
                 username += "-demo"
             first, last = self._person_name()
             admin = Capability.ADMINISTER in ROLE_CAPABILITIES[role]  # the demo's administrator may use the admin site
-            users.append(User(username=username, first_name=first, last_name=last, email=f"{username}@jobbro.example",
-                              role=role, password=password, is_staff=admin, is_superuser=admin))
+            users.append(
+                User(
+                    username=username,
+                    first_name=first,
+                    last_name=last,
+                    email=f"{username}@jobbro.example",
+                    role=role,
+                    password=password,
+                    is_staff=admin,
+                    is_superuser=admin,
+                )
+            )
             sites.append(site)
             if k < len(CORE_STAFF):
                 self.logins.append((username, role))
         self._bulk(users)
-        self._bulk([Membership(user=u, programme=self.programme, site=self.sites[s] if s is not None else None)
-                    for u, s in zip(users, sites, strict=True)])
+        self._bulk(
+            [
+                Membership(user=u, programme=self.programme, site=self.sites[s] if s is not None else None)
+                for u, s in zip(users, sites, strict=True)
+            ]
+        )
         # Who can hold a case at each site: the site's own staff and those covering the whole programme.
         self.site_staff = {(role, s): [] for role in Role.values for s in range(len(SITES))}
         for user, site in zip(users, sites, strict=True):
@@ -739,13 +1082,20 @@ class _Generator:
     def _courses(self):
         self.courses = {}
         for name, kind, city, courses in INSTITUTIONS:
-            institution, created = KnowledgeInstitution.objects.get_or_create(name=name, defaults={"kind": kind, "city": city})
+            institution, created = KnowledgeInstitution.objects.get_or_create(
+                name=name, defaults={"kind": kind, "city": city}
+            )
             self.counts[KnowledgeInstitution] += created
             for title, subject, days, cost in courses:
                 course, created = Course.objects.get_or_create(
-                    institution=institution, name=title,
-                    defaults={"subject": subject, "duration_days": days, "cost_dkk": Decimal(cost),
-                              "alongside_work": subject != Course.Subject.CARE},
+                    institution=institution,
+                    name=title,
+                    defaults={
+                        "subject": subject,
+                        "duration_days": days,
+                        "cost_dkk": Decimal(cost),
+                        "alongside_work": subject != Course.Subject.CARE,
+                    },
                 )
                 self.counts[Course] += created
                 self.courses.setdefault(course.subject, []).append((course.pk, course.duration_days))
@@ -765,8 +1115,12 @@ class _Generator:
 
     def _company_name(self, patterns, city, names):
         rng = self.rng
-        name = rng.choice(patterns).format(last=rng.choice(self.danish_last), last2=rng.choice(self.danish_last),
-                                           street=rng.choice(self.streets), city=city)
+        name = rng.choice(patterns).format(
+            last=rng.choice(self.danish_last),
+            last2=rng.choice(self.danish_last),
+            street=rng.choice(self.streets),
+            city=city,
+        )
         candidate, k = name, 1
         while candidate in names:
             k += 1
@@ -792,10 +1146,20 @@ class _Generator:
                 cvr = make_cvr(rng)
             taken.add(cvr)
             name = self._company_name(industries[industry], city, names)
-            pk = self.t[Company].insert(cvr=cvr, name=name, industry_code=industry, kind=kind, address=address,
-                                     postcode=postcode, city=city)
-            self.cos.append(_Co(id=pk, name=name, industry=industry, kind=kind, site=site, factory=factory,
-                                occupations=INDUSTRY_JOBS[industry][0]))
+            pk = self.t[Company].insert(
+                cvr=cvr, name=name, industry_code=industry, kind=kind, address=address, postcode=postcode, city=city
+            )
+            self.cos.append(
+                _Co(
+                    id=pk,
+                    name=name,
+                    industry=industry,
+                    kind=kind,
+                    site=site,
+                    factory=factory,
+                    occupations=INDUSTRY_JOBS[industry][0],
+                )
+            )
         self._agreements()
         self._company_contacts()
         self._openings()
@@ -810,8 +1174,13 @@ class _Generator:
             ended = None
             if rng.random() < 0.05 and signed + _days(90) < self.today:
                 ended = self._date_between(signed + _days(90), self.today)
-            self.t[NetworkAgreement].insert(company_id=co.id, programme_id=self.programme.pk, signed_on=signed,
-                                         ended_on=ended, commitments=rng.choice(COMMITMENTS))
+            self.t[NetworkAgreement].insert(
+                company_id=co.id,
+                programme_id=self.programme.pk,
+                signed_on=signed,
+                ended_on=ended,
+                commitments=rng.choice(COMMITMENTS),
+            )
 
     def _company_contacts(self):
         rng = self.rng
@@ -820,10 +1189,17 @@ class _Generator:
             for k in range(rng.randint(1, 3)):
                 first, last = self._person_name()
                 buddy = (has_buddy and k == 0) or rng.random() < 0.15
-                trained = self._date_between(self.programme.starts_on, self.today) if buddy and rng.random() < 0.5 else None
+                trained = (
+                    self._date_between(self.programme.starts_on, self.today) if buddy and rng.random() < 0.5 else None
+                )
                 pk = self.t[CompanyContact].insert(
-                    company_id=co.id, name=f"{first} {last}", job_title=rng.choice(CONTACT_TITLES), phone=self._phone(),
-                    email=f"{_ascii(first)}@{_ascii(co.name)[:30]}.example", is_buddy=buddy, buddy_trained_on=trained,
+                    company_id=co.id,
+                    name=f"{first} {last}",
+                    job_title=rng.choice(CONTACT_TITLES),
+                    phone=self._phone(),
+                    email=f"{_ascii(first)}@{_ascii(co.name)[:30]}.example",
+                    is_buddy=buddy,
+                    buddy_trained_on=trained,
                 )
                 if buddy:
                     co.buddies.append(pk)
@@ -836,12 +1212,21 @@ class _Generator:
         if buddy is None and co.buddies and rng.random() < 0.7:
             buddy = rng.choice(co.buddies)
         return self.t[Opening].insert(
-            company_id=co.id, programme_id=self.programme.pk, occupation_code=occupation,
-            title=f"Småjob som {codes.occupation_title(occupation).lower()}", tasks=tasks,
-            weekly_hours=_hours(min(25, max(3, hours))), days=[WEEKDAYS[d] for d in days],
+            company_id=co.id,
+            programme_id=self.programme.pk,
+            occupation_code=occupation,
+            title=f"Småjob som {codes.occupation_title(occupation).lower()}",
+            tasks=tasks,
+            weekly_hours=_hours(min(25, max(3, hours))),
+            days=[WEEKDAYS[d] for d in days],
             requirements=[r.value for r in requirements if rng.random() < 0.6],
-            danish_level_required=rng.randint(1, 3) if rng.random() < 0.4 else None, buddy_id=buddy,
-            capacity=rng.choice((1, 1, 1, 2, 3)), status=status, posted_on=posted, filled_on=filled_on, closed_on=closed_on,
+            danish_level_required=rng.randint(1, 3) if rng.random() < 0.4 else None,
+            buddy_id=buddy,
+            capacity=rng.choice((1, 1, 1, 2, 3)),
+            status=status,
+            posted_on=posted,
+            filled_on=filled_on,
+            closed_on=closed_on,
         )
 
     def _openings(self):
@@ -879,8 +1264,13 @@ class _Generator:
         lights = self._traffic_changes(p, course)
         citizen = self._citizen_row(p, lights[-1][1])
         for on, light, note in lights:
-            self.t[TrafficLightChange].insert(citizen_id=citizen, light=light, changed_on=on, note=note,
-                                           changed_by_id=self._holder(staff, "broker", on))
+            self.t[TrafficLightChange].insert(
+                citizen_id=citizen,
+                light=light,
+                changed_on=on,
+                note=note,
+                changed_by_id=self._holder(staff, "broker", on),
+            )
         enrolment = self._enrolment_row(citizen, p, course, staff)
         self._assignment_rows(enrolment, p, staff)
         self._step_rows(enrolment, course, staff)
@@ -897,8 +1287,11 @@ class _Generator:
         ref = _weekday_on_or_before(self.today - _days(rng.randint(1, REFERRAL_WINDOW_DAYS)))
         age = rng.randint(18, 29) if rng.random() < 0.25 else rng.randint(30, 64)
         birth = self._date_between(_add_years(ref, -(age + 1)) + DAY, _add_years(ref, -age))
-        origin_weights = ((OriginGroup.NON_WESTERN, 80), (OriginGroup.DANISH, 15), (OriginGroup.WESTERN, 5)) if site == 2 \
+        origin_weights = (
+            ((OriginGroup.NON_WESTERN, 80), (OriginGroup.DANISH, 15), (OriginGroup.WESTERN, 5))
+            if site == 2
             else ((OriginGroup.NON_WESTERN, 40), (OriginGroup.DANISH, 52), (OriginGroup.WESTERN, 8))
+        )
         origin = self._pick(origin_weights)
         sex = Sex.FEMALE if rng.random() < (0.62 if origin == OriginGroup.NON_WESTERN else 0.45) else Sex.MALE
         band = self._pick(((10, 35), (20, 54), (37, 11)))  # DOMAIN.md: 35 % up to 10 h, 54 % up to 20 h, 11 % more
@@ -910,19 +1303,33 @@ class _Generator:
         else:
             danish = rng.randint(2, 5) if origin == OriginGroup.WESTERN else rng.randint(1, 4)
         p = _Profile(
-            site=site, ref=ref, birth=birth, sex=sex, origin=origin, benefit=self._benefit(age, origin, light),
-            light=light, estimate=estimate, vulnerable=vulnerable,
+            site=site,
+            ref=ref,
+            birth=birth,
+            sex=sex,
+            origin=origin,
+            benefit=self._benefit(age, origin, light),
+            light=light,
+            estimate=estimate,
+            vulnerable=vulnerable,
             housing_area=rng.choice(HOUSING_AREAS[site]) if vulnerable else None,
             free_card=rng.random() < (0.2 if light == TrafficLight.RED else 0.06),
-            match=self._pick(((None, 55), (2, 10), (3, 15), (4, 20))), danish=danish,
-            neglected=rng.random() < 0.08, wish=rng.choice(WISH_CODES), age=age,
+            match=self._pick(((None, 55), (2, 10), (3, 15), (4, 20))),
+            danish=danish,
+            neglected=rng.random() < 0.08,
+            wish=rng.choice(WISH_CODES),
+            age=age,
         )
         p.first, p.last = self._name(sex, origin)
         return p
 
     def _benefit(self, age, origin, light):
-        weights = [(BenefitType.CASH_BENEFIT, 45), (BenefitType.RESOURCE_COURSE, 14 if light == TrafficLight.RED else 6),
-                   (BenefitType.FLEX_JOB_UNEMPLOYMENT, 5), (BenefitType.SICKNESS_BENEFIT, 6)]
+        weights = [
+            (BenefitType.CASH_BENEFIT, 45),
+            (BenefitType.RESOURCE_COURSE, 14 if light == TrafficLight.RED else 6),
+            (BenefitType.FLEX_JOB_UNEMPLOYMENT, 5),
+            (BenefitType.SICKNESS_BENEFIT, 6),
+        ]
         if age < 30:
             weights.append((BenefitType.EDUCATION_BENEFIT, 60))
         if origin == OriginGroup.NON_WESTERN:
@@ -935,8 +1342,10 @@ class _Generator:
         groups = []
         if p.sex == Sex.FEMALE and p.origin == OriginGroup.NON_WESTERN:
             groups.append(TG_WOMEN)
-        if p.benefit in (BenefitType.CASH_BENEFIT, BenefitType.RESOURCE_COURSE, BenefitType.EDUCATION_BENEFIT) \
-                and p.light != TrafficLight.GREEN:
+        if (
+            p.benefit in (BenefitType.CASH_BENEFIT, BenefitType.RESOURCE_COURSE, BenefitType.EDUCATION_BENEFIT)
+            and p.light != TrafficLight.GREEN
+        ):
             groups.append(TG_ACTIVITY_READY)
         if p.free_card:
             groups.append(TG_FREE_CARD)
@@ -969,10 +1378,24 @@ class _Generator:
             address, postcode, city = self._address(p.site)
         email = f"{_ascii(p.first)}.{_ascii(p.last)}{rng.randint(1, 99)}@mail.example" if rng.random() < 0.6 else ""
         pk = self.t[Citizen].insert(
-            cpr_encrypted=cpr.encrypt(digits), cpr_hash=digest, first_name=p.first, last_name=p.last, birth_date=p.birth,
-            sex=p.sex, phone=self._phone(), email=email, address=address, postcode=postcode, city=city,
-            origin_group=p.origin, benefit_type=p.benefit, housing_area=area, lives_in_vulnerable_housing_area=p.vulnerable,
-            has_social_free_card=p.free_card, match_category=p.match, traffic_light=light,
+            cpr_encrypted=cpr.encrypt(digits),
+            cpr_hash=digest,
+            first_name=p.first,
+            last_name=p.last,
+            birth_date=p.birth,
+            sex=p.sex,
+            phone=self._phone(),
+            email=email,
+            address=address,
+            postcode=postcode,
+            city=city,
+            origin_group=p.origin,
+            benefit_type=p.benefit,
+            housing_area=area,
+            lives_in_vulnerable_housing_area=p.vulnerable,
+            has_social_free_card=p.free_card,
+            match_category=p.match,
+            traffic_light=light,
             created_at=datetime.combine(p.ref, CREATED_AT, tzinfo=UTC),
         )
         for code in self._target_groups(p):
@@ -1041,7 +1464,12 @@ class _Generator:
 
     def _maybe_success_exit(self, c, pl):
         """A good paid placement often ends the enrolment early: the citizen is self-sufficient."""
-        if pl.kind not in (PlacementKind.ORDINARY_JOB, PlacementKind.FLEX_JOB, PlacementKind.EDUCATION, PlacementKind.SMALL_JOB):
+        if pl.kind not in (
+            PlacementKind.ORDINARY_JOB,
+            PlacementKind.FLEX_JOB,
+            PlacementKind.EDUCATION,
+            PlacementKind.SMALL_JOB,
+        ):
             return
         if pl.kind == PlacementKind.SMALL_JOB and (pl.agreed or 0) < 12:
             return
@@ -1053,26 +1481,44 @@ class _Generator:
     def _kind(self, p, prev):
         """The kind of the next placement; kinds not seen yet are preferred so every kind is present."""
         rng = self.rng
-        flex_ok = p.benefit in (BenefitType.FLEX_JOB_UNEMPLOYMENT, BenefitType.RESOURCE_COURSE, BenefitType.SICKNESS_BENEFIT)
+        flex_ok = p.benefit in (
+            BenefitType.FLEX_JOB_UNEMPLOYMENT,
+            BenefitType.RESOURCE_COURSE,
+            BenefitType.SICKNESS_BENEFIT,
+        )
         if prev is not None and prev.reason == PlacementEndReason.HIRED:
-            return self._pick(((PlacementKind.SMALL_JOB, 55), (PlacementKind.ORDINARY_JOB, 30),
-                               (PlacementKind.FLEX_JOB, 15 if flex_ok else 0)))
+            return self._pick(
+                (
+                    (PlacementKind.SMALL_JOB, 55),
+                    (PlacementKind.ORDINARY_JOB, 30),
+                    (PlacementKind.FLEX_JOB, 15 if flex_ok else 0),
+                )
+            )
         rehab_ok = p.benefit in (BenefitType.SICKNESS_BENEFIT, BenefitType.RESOURCE_COURSE, BenefitType.CASH_BENEFIT)
-        plausible = {PlacementKind.FLEX_JOB: flex_ok, PlacementKind.EDUCATION: p.age < 35, PlacementKind.REHABILITATION: rehab_ok}
+        plausible = {
+            PlacementKind.FLEX_JOB: flex_ok,
+            PlacementKind.EDUCATION: p.age < 35,
+            PlacementKind.REHABILITATION: rehab_ok,
+        }
         force = self.placement_no >= 40 or rng.random() < 0.35
         for kind in self.pending_kinds:
             if force and plausible.get(kind, True):
                 return kind
-        return self._pick((
-            (PlacementKind.INTERNSHIP, 40 + (20 if p.light == TrafficLight.RED else 0)),
-            (PlacementKind.HYBRID_INTERNSHIP, 13),
-            (PlacementKind.SMALL_JOB, 24 + (10 if prev is not None else 0)),
-            (PlacementKind.WAGE_SUBSIDY, 8),
-            (PlacementKind.ORDINARY_JOB, 5 if p.light == TrafficLight.GREEN else 1),
-            (PlacementKind.FLEX_JOB, (60 if p.benefit == BenefitType.FLEX_JOB_UNEMPLOYMENT else 6) if flex_ok else 0),
-            (PlacementKind.EDUCATION, 10 if p.age < 30 else 0),
-            (PlacementKind.REHABILITATION, 4 if rehab_ok else 0),
-        ))
+        return self._pick(
+            (
+                (PlacementKind.INTERNSHIP, 40 + (20 if p.light == TrafficLight.RED else 0)),
+                (PlacementKind.HYBRID_INTERNSHIP, 13),
+                (PlacementKind.SMALL_JOB, 24 + (10 if prev is not None else 0)),
+                (PlacementKind.WAGE_SUBSIDY, 8),
+                (PlacementKind.ORDINARY_JOB, 5 if p.light == TrafficLight.GREEN else 1),
+                (
+                    PlacementKind.FLEX_JOB,
+                    (60 if p.benefit == BenefitType.FLEX_JOB_UNEMPLOYMENT else 6) if flex_ok else 0,
+                ),
+                (PlacementKind.EDUCATION, 10 if p.age < 30 else 0),
+                (PlacementKind.REHABILITATION, 4 if rehab_ok else 0),
+            )
+        )
 
     def _company(self, kind, p, prev):
         """Mostly local companies; social-economic ones for paid hours, factories for a share of internships."""
@@ -1087,8 +1533,14 @@ class _Generator:
             company_kind = self._pick(((Company.Kind.PRIVATE, 60), (Company.Kind.PUBLIC, 40)))
         else:
             social = 50 if kind in PAID_KINDS else 30
-            company_kind = self._pick(((Company.Kind.SOCIAL_ECONOMIC, social), (Company.Kind.PRIVATE, 100 - social - 14),
-                                       (Company.Kind.PUBLIC, 8), (Company.Kind.NON_PROFIT, 6)))
+            company_kind = self._pick(
+                (
+                    (Company.Kind.SOCIAL_ECONOMIC, social),
+                    (Company.Kind.PRIVATE, 100 - social - 14),
+                    (Company.Kind.PUBLIC, 8),
+                    (Company.Kind.NON_PROFIT, 6),
+                )
+            )
         local = self.by_kind.get((company_kind, p.site))
         return rng.choice(local if local and rng.random() < 0.85 else self.by_kind[(company_kind, None)])
 
@@ -1112,8 +1564,10 @@ class _Generator:
     def _natural_end(self, pl, p):
         """When and why the placement would end if the enrolment ran on; (None, "") if it runs on."""
         rng = self.rng
-        hire_ok = pl.kind in (PlacementKind.INTERNSHIP, PlacementKind.HYBRID_INTERNSHIP, PlacementKind.WAGE_SUBSIDY) \
+        hire_ok = (
+            pl.kind in (PlacementKind.INTERNSHIP, PlacementKind.HYBRID_INTERNSHIP, PlacementKind.WAGE_SUBSIDY)
             and not pl.co.factory
+        )
         options = [r for r, _w in BROKEN_REASONS]
         if pl.planned_end:
             options.append(PlacementEndReason.COMPLETED)
@@ -1145,14 +1599,22 @@ class _Generator:
         elif kind == PlacementKind.HYBRID_INTERNSHIP:
             pl.agreed = rng.choice((2, 3, 4, 5, 6))
         elif kind == PlacementKind.INTERNSHIP and (pl.co.factory or rng.random() < 0.4):
-            pl.no_reason = ("Praktik til afklaring – virksomheden kan ikke tilbyde ansættelse." if pl.co.factory
-                            else "Praktikken skal først afklare arbejdsevne og skånehensyn.")
+            pl.no_reason = (
+                "Praktik til afklaring – virksomheden kan ikke tilbyde ansættelse."
+                if pl.co.factory
+                else "Praktikken skal først afklare arbejdsevne og skånehensyn."
+            )
         elif kind in (PlacementKind.INTERNSHIP, PlacementKind.WAGE_SUBSIDY):
-            pl.condition = (f"Når {p.first} kan klare {rng.choice((6, 8, 10, 12))} timer om ugen selvstændigt, tilbyder "
-                            f"{pl.co.name} {rng.choice((3, 5, 8, 10))} ordinære timer om ugen.")
+            pl.condition = (
+                f"Når {p.first} kan klare {rng.choice((6, 8, 10, 12))} timer om ugen selvstændigt, tilbyder "
+                f"{pl.co.name} {rng.choice((3, 5, 8, 10))} ordinære timer om ugen."
+            )
         else:
-            pl.no_reason = ("Uddannelse – borgeren er elev og får ikke løn for timerne." if kind == PlacementKind.EDUCATION
-                            else "Revalidering – borgeren forsørges af revalideringsydelse.")
+            pl.no_reason = (
+                "Uddannelse – borgeren er elev og får ikke løn for timerne."
+                if kind == PlacementKind.EDUCATION
+                else "Revalidering – borgeren forsørges af revalideringsydelse."
+            )
         pl.schedule = self._schedule(pl, p)
 
     def _schedule(self, pl, p):
@@ -1208,8 +1670,15 @@ class _Generator:
             if last.kind in PAID_KINDS and hours >= 12 and self.rng.random() < 0.85:
                 return OutcomeStatus.ORDINARY_JOB
         pension = 12 if p.light == TrafficLight.RED and p.age > 45 else 2
-        return self._pick(((OutcomeStatus.BENEFIT, 65), (OutcomeStatus.OTHER, 12), (OutcomeStatus.EARLY_PENSION, pension),
-                           (OutcomeStatus.ORDINARY_JOB, 8), (OutcomeStatus.EDUCATION, 5)))
+        return self._pick(
+            (
+                (OutcomeStatus.BENEFIT, 65),
+                (OutcomeStatus.OTHER, 12),
+                (OutcomeStatus.EARLY_PENSION, pension),
+                (OutcomeStatus.ORDINARY_JOB, 8),
+                (OutcomeStatus.EDUCATION, 5),
+            )
+        )
 
     def _staff_for(self, p, c):
         """Who held each role from when: brokers and caseworkers of the site; some change, which is tracked."""
@@ -1217,13 +1686,21 @@ class _Generator:
         limit = c.exit_on or self.today
         brokers = self.site_staff[(Role.JOB_BROKER, p.site)]
         caseworkers = self.site_staff[(Role.CASEWORKER, p.site)]
-        staff = {"broker": [(p.ref, rng.choice(brokers))], "caseworker": [(p.ref, rng.choice(caseworkers))], "mentor": []}
+        staff = {
+            "broker": [(p.ref, rng.choice(brokers))],
+            "caseworker": [(p.ref, rng.choice(caseworkers))],
+            "mentor": [],
+        }
         if (p.light == TrafficLight.RED or rng.random() < 0.2) and p.ref + _days(60) < limit:
-            staff["mentor"].append((p.ref + _days(rng.randint(0, 60)), rng.choice(self.site_staff[(Role.MENTOR, p.site)])))
+            staff["mentor"].append(
+                (p.ref + _days(rng.randint(0, 60)), rng.choice(self.site_staff[(Role.MENTOR, p.site)]))
+            )
         for key, pool, chance in (("broker", brokers, 0.08), ("caseworker", caseworkers, 0.15)):
             if rng.random() < chance and len(pool) > 1 and p.ref + _days(61) < limit:
                 current = staff[key][0][1]
-                staff[key].append((self._date_between(p.ref + _days(60), limit), rng.choice([u for u in pool if u != current])))
+                staff[key].append(
+                    (self._date_between(p.ref + _days(60), limit), rng.choice([u for u in pool if u != current]))
+                )
         return staff
 
     @staticmethod
@@ -1239,7 +1716,9 @@ class _Generator:
         rng = self.rng
         changes = [(p.ref, p.light, "")]
         paid = [pl for pl in c.placements if pl.kind in PAID_KINDS and not pl.planned]
-        broken = [pl for pl in c.placements if pl.reason in (PlacementEndReason.ILLNESS, PlacementEndReason.CITIZEN_LEFT)]
+        broken = [
+            pl for pl in c.placements if pl.reason in (PlacementEndReason.ILLNESS, PlacementEndReason.CITIZEN_LEFT)
+        ]
         if p.light == TrafficLight.RED and c.s2 and rng.random() < 0.4:
             changes.append((c.s2, TrafficLight.YELLOW, "Afklaringen viser at der er timer at bygge på."))
         if paid and rng.random() < 0.7 and paid[0].start + _days(56) <= (c.exit_on or self.today):
@@ -1254,20 +1733,33 @@ class _Generator:
     def _enrolment_row(self, citizen, p, c, staff):
         text = self.rng.choice(REFERRAL_TEXTS).format(first=p.first, wish=WISHES[p.wish].lower(), hours=int(p.estimate))
         return self.t[Enrolment].insert(
-            citizen_id=citizen, programme_id=self.programme.pk, site_id=self.sites[p.site].pk,
-            job_broker_id=staff["broker"][-1][1], caseworker_id=staff["caseworker"][-1][1],
-            mentor_id=staff["mentor"][-1][1] if staff["mentor"] else None, referred_by_id=staff["caseworker"][0][1],
-            referral_text=text, referred_on=p.ref, ended_on=c.exit_on, traffic_light_at_referral=p.light,
-            estimated_weekly_hours=_hours(p.estimate), current_step=c.steps[-1][0],
+            citizen_id=citizen,
+            programme_id=self.programme.pk,
+            site_id=self.sites[p.site].pk,
+            job_broker_id=staff["broker"][-1][1],
+            caseworker_id=staff["caseworker"][-1][1],
+            mentor_id=staff["mentor"][-1][1] if staff["mentor"] else None,
+            referred_by_id=staff["caseworker"][0][1],
+            referral_text=text,
+            referred_on=p.ref,
+            ended_on=c.exit_on,
+            traffic_light_at_referral=p.light,
+            estimated_weekly_hours=_hours(p.estimate),
+            current_step=c.steps[-1][0],
         )
 
     def _assignment_rows(self, enrolment, p, staff):
-        roles = (("broker", AssignmentChange.Role.JOB_BROKER), ("caseworker", AssignmentChange.Role.CASEWORKER),
-                 ("mentor", AssignmentChange.Role.MENTOR))
+        roles = (
+            ("broker", AssignmentChange.Role.JOB_BROKER),
+            ("caseworker", AssignmentChange.Role.CASEWORKER),
+            ("mentor", AssignmentChange.Role.MENTOR),
+        )
         for key, role in roles:
             for on, user in staff[key]:
                 by = staff["caseworker"][0][1] if on == p.ref else self.coordinator
-                self.t[AssignmentChange].insert(enrolment_id=enrolment, role=role, user_id=user, changed_on=on, changed_by_id=by)
+                self.t[AssignmentChange].insert(
+                    enrolment_id=enrolment, role=role, user_id=user, changed_on=on, changed_by_id=by
+                )
 
     def _step_rows(self, enrolment, c, staff):
         for step, on, note in c.steps:
@@ -1282,21 +1774,37 @@ class _Generator:
             if pl.kind in PAID_KINDS and rng.random() < 0.65:
                 filled = min(pl.start, self.today)
                 posted = min(filled, max(self.programme.starts_on, pl.start - _days(rng.randint(7, 40))))
-                opening = self._opening(pl.co, posted, pl.agreed or 3, Opening.Status.FILLED, filled_on=filled, buddy=pl.buddy)
+                opening = self._opening(
+                    pl.co, posted, pl.agreed or 3, Opening.Status.FILLED, filled_on=filled, buddy=pl.buddy
+                )
             pl.id = self.t[Placement].insert(
-                enrolment_id=enrolment, company_id=pl.co.id, opening_id=opening, kind=pl.kind, starts_on=pl.start,
-                planned_end_on=pl.planned_end, ended_on=pl.end, purpose=PURPOSES[pl.kind],
+                enrolment_id=enrolment,
+                company_id=pl.co.id,
+                opening_id=opening,
+                kind=pl.kind,
+                starts_on=pl.start,
+                planned_end_on=pl.planned_end,
+                ended_on=pl.end,
+                purpose=PURPOSES[pl.kind],
                 agreed_ordinary_hours=_hours(pl.agreed) if pl.agreed is not None else None,
-                ordinary_hours_condition=pl.condition, no_hours_reason=pl.no_reason, buddy_id=pl.buddy,
-                end_reason=pl.reason, end_note=self._end_note(pl, c),
+                ordinary_hours_condition=pl.condition,
+                no_hours_reason=pl.no_reason,
+                buddy_id=pl.buddy,
+                end_reason=pl.reason,
+                end_note=self._end_note(pl, c),
             )
             if pl.planned:
                 continue
             broker = self._holder(staff, "broker", pl.start)
             for on, ordinary, internship in pl.schedule:
                 if on <= min(pl.end or self.today, self.today):
-                    self.t[AgreedHoursChange].insert(placement_id=pl.id, from_date=on, ordinary_hours=_hours(ordinary),
-                                                  internship_hours=_hours(internship), changed_by_id=broker)
+                    self.t[AgreedHoursChange].insert(
+                        placement_id=pl.id,
+                        from_date=on,
+                        ordinary_hours=_hours(ordinary),
+                        internship_hours=_hours(internship),
+                        changed_by_id=broker,
+                    )
             paid = self._timesheets(pl, broker)
             employed |= paid
             social |= paid and pl.co.kind == Company.Kind.SOCIAL_ECONOMIC
@@ -1334,8 +1842,14 @@ class _Generator:
             elif r < 0.22 and ordinary:
                 ordinary += rng.randint(1, 2)
             paid |= ordinary > 0
-            add(placement_id=pl.id, week_start=week, ordinary_hours=_hours(ordinary), internship_hours=_hours(internship),
-                registered_by_id=broker, registered_at=self._registered_at(week))
+            add(
+                placement_id=pl.id,
+                week_start=week,
+                ordinary_hours=_hours(ordinary),
+                internship_hours=_hours(internship),
+                registered_by_id=broker,
+                registered_at=self._registered_at(week),
+            )
             week += WEEK
         return paid
 
@@ -1352,8 +1866,14 @@ class _Generator:
         for kind, on, co, buddy, extra in self._contact_plan(p, c, staff):
             broker = self._holder(staff, "broker", on)
             note = rng.choice(CONTACT_NOTES[kind]).format(first=p.first, company=co.name if co else "virksomheden")
-            contact = contacts.insert(enrolment_id=enrolment, kind=kind, occurred_on=on, note=note,
-                                   company_id=co.id if co else None, registered_by_id=broker)
+            contact = contacts.insert(
+                enrolment_id=enrolment,
+                kind=kind,
+                occurred_on=on,
+                note=note,
+                company_id=co.id if co else None,
+                registered_by_id=broker,
+            )
             people.insert(contact_id=contact, user_id=broker)
             for user in extra:
                 if user != broker:
@@ -1371,7 +1891,9 @@ class _Generator:
             plan.append((Contact.Kind.CONVERSATION, staff["mentor"][0][0], None, None, (staff["mentor"][0][1],)))
         cursor = p.ref
         if c.s2 and rng.random() < 0.4:  # a company visit or sniffing period in step 1
-            co = rng.choice(self.by_kind.get((Company.Kind.PRIVATE, p.site)) or self.by_kind[(Company.Kind.PRIVATE, None)])
+            co = rng.choice(
+                self.by_kind.get((Company.Kind.PRIVATE, p.site)) or self.by_kind[(Company.Kind.PRIVATE, None)]
+            )
             plan.append((Contact.Kind.COMPANY_VISIT, self._date_between(p.ref + DAY, c.s2), co, None, ()))
         for pl in c.placements:
             meeting = max(cursor, min(self.today, pl.start - _days(rng.randint(2, 9))))
@@ -1409,13 +1931,23 @@ class _Generator:
             if day > end:
                 return plan
             visit = rng.random() < 0.3
-            plan.append((Contact.Kind.COMPANY_VISIT if visit else Contact.Kind.PHONE, day, pl.co, pl.buddy if visit else None, ()))
+            plan.append(
+                (
+                    Contact.Kind.COMPANY_VISIT if visit else Contact.Kind.PHONE,
+                    day,
+                    pl.co,
+                    pl.buddy if visit else None,
+                    (),
+                )
+            )
             day += WEEK
         while (day := day + _days(rng.randint(26, 35))) <= end:
             plan.append((Contact.Kind.MONTHLY_FOLLOW_UP, _weekday_on_or_before(day), pl.co, pl.buddy, ()))
         talk = _weekday_on_or_before(pl.start + _days(91))
         if pl.kind in PAID_KINDS and talk <= end:
-            plan.append((Contact.Kind.THREE_MONTH_TALK, talk, pl.co, pl.buddy, (self._holder(staff, "caseworker", talk),)))
+            plan.append(
+                (Contact.Kind.THREE_MONTH_TALK, talk, pl.co, pl.buddy, (self._holder(staff, "caseworker", talk),))
+            )
         return plan
 
     def _step1_rows(self, citizen, p, c):
@@ -1428,8 +1960,13 @@ class _Generator:
             for tag in rng.sample(RESTRICTION_TAGS, rng.randint(1, 2)):
                 recorded = self._date_between(p.ref, clarified)
                 ended = self._date_between(recorded, limit) if rng.random() < 0.1 and recorded < limit else None
-                self.t[Restriction].insert(citizen_id=citizen, tag=tag, description=RESTRICTION_TEXTS[tag], recorded_on=recorded,
-                                        ended_on=ended)
+                self.t[Restriction].insert(
+                    citizen_id=citizen,
+                    tag=tag,
+                    description=RESTRICTION_TEXTS[tag],
+                    recorded_on=recorded,
+                    ended_on=ended,
+                )
         if rng.random() < 0.86 and p.ref + _days(3) <= limit:
             self._cv(citizen, p, c, self._date_between(p.ref + _days(3), max(p.ref + _days(3), clarified)))
         if rng.random() < 0.8 and p.ref + _days(7) <= limit:
@@ -1443,20 +1980,33 @@ class _Generator:
 
     def _parallel_effort(self, citizen, p, limit):
         rng = self.rng
-        kind = self._pick(((ParallelEffort.Kind.HEALTH, 4), (ParallelEffort.Kind.PSYCHIATRIC, 3),
-                           (ParallelEffort.Kind.SUBSTANCE_ABUSE, 2 if p.free_card else 0), (ParallelEffort.Kind.FAMILY, 2),
-                           (ParallelEffort.Kind.HOUSING_SUPPORT, 2), (ParallelEffort.Kind.DEBT_COUNSELLING, 2),
-                           (ParallelEffort.Kind.OTHER, 1)))
+        kind = self._pick(
+            (
+                (ParallelEffort.Kind.HEALTH, 4),
+                (ParallelEffort.Kind.PSYCHIATRIC, 3),
+                (ParallelEffort.Kind.SUBSTANCE_ABUSE, 2 if p.free_card else 0),
+                (ParallelEffort.Kind.FAMILY, 2),
+                (ParallelEffort.Kind.HOUSING_SUPPORT, 2),
+                (ParallelEffort.Kind.DEBT_COUNSELLING, 2),
+                (ParallelEffort.Kind.OTHER, 1),
+            )
+        )
         starts = self._date_between(p.ref - _days(180), limit)
         ends = self._date_between(starts, limit) if rng.random() < 0.4 and starts < limit else None
-        self.t[ParallelEffort].insert(citizen_id=citizen, kind=kind, description=EFFORT_TEXTS[kind], starts_on=starts, ends_on=ends)
-        self.t[Consent].insert(citizen_id=citizen, kind=Consent.Kind.CONTACT_WITH_TREATMENT, given_on=max(starts, p.ref))
+        self.t[ParallelEffort].insert(
+            citizen_id=citizen, kind=kind, description=EFFORT_TEXTS[kind], starts_on=starts, ends_on=ends
+        )
+        self.t[Consent].insert(
+            citizen_id=citizen, kind=Consent.Kind.CONTACT_WITH_TREATMENT, given_on=max(starts, p.ref)
+        )
 
     def _job_goals(self, citizen, p, c, limit):
         rng = self.rng
         goals = self.t[JobGoal]
         if rng.random() < 0.9:
-            goals.insert(citizen_id=citizen, kind=JobGoal.Kind.WISH, occupation_code=p.wish, text=WISHES[p.wish], set_on=p.ref)
+            goals.insert(
+                citizen_id=citizen, kind=JobGoal.Kind.WISH, occupation_code=p.wish, text=WISHES[p.wish], set_on=p.ref
+            )
         if not c.s2:
             return
         code = p.wish if rng.random() < 0.7 else rng.choice(WISH_CODES)
@@ -1464,11 +2014,19 @@ class _Generator:
         replaced = None
         if rng.random() < 0.25 and set_on + _days(30) < limit:
             replaced = self._date_between(set_on + _days(30), limit)
-        goals.insert(citizen_id=citizen, kind=JobGoal.Kind.GOAL, occupation_code=code, text=WISHES[code], set_on=set_on,
-                  replaced_on=replaced)
+        goals.insert(
+            citizen_id=citizen,
+            kind=JobGoal.Kind.GOAL,
+            occupation_code=code,
+            text=WISHES[code],
+            set_on=set_on,
+            replaced_on=replaced,
+        )
         if replaced:
             new = rng.choice(WISH_CODES)
-            goals.insert(citizen_id=citizen, kind=JobGoal.Kind.GOAL, occupation_code=new, text=WISHES[new], set_on=replaced)
+            goals.insert(
+                citizen_id=citizen, kind=JobGoal.Kind.GOAL, occupation_code=new, text=WISHES[new], set_on=replaced
+            )
 
     def _cv(self, citizen, p, c, written):
         """The CV written together in step 1, then a line after each placement."""
@@ -1476,26 +2034,51 @@ class _Generator:
         years_ago = rng.randint(2, 15)
         job = rng.choice(WISH_CODES)
         entries = [
-            (CVEntry.Kind.WORK, codes.occupation_title(job), rng.choice(PAST_WORKPLACES),
-             _add_years(p.ref, -years_ago), _add_years(p.ref, -years_ago + rng.randint(1, 2))),
+            (
+                CVEntry.Kind.WORK,
+                codes.occupation_title(job),
+                rng.choice(PAST_WORKPLACES),
+                _add_years(p.ref, -years_ago),
+                _add_years(p.ref, -years_ago + rng.randint(1, 2)),
+            ),
             (CVEntry.Kind.EDUCATION, rng.choice(EDUCATIONS), "", None, None),
             (CVEntry.Kind.LANGUAGE, f"Dansk – niveau {p.danish} af 5", "", None, None),
         ]
         if rng.random() < 0.4:
             entries.append((CVEntry.Kind.VOLUNTEER, "Frivillig i den lokale forening", "Beboerforeningen", None, None))
         if rng.random() < 0.3:
-            entries.append((CVEntry.Kind.SKILL, rng.choice(("Kørekort B", "God til mennesker", "Kan arbejde selvstændigt")),
-                            "", None, None))
+            entries.append(
+                (
+                    CVEntry.Kind.SKILL,
+                    rng.choice(("Kørekort B", "God til mennesker", "Kan arbejde selvstændigt")),
+                    "",
+                    None,
+                    None,
+                )
+            )
         cv = self.t[CVEntry]
         for kind, title, place, starts, ends in entries:
-            cv.insert(citizen_id=citizen, kind=kind, title=title, organisation=place, starts_on=starts, ends_on=ends,
-                   recorded_on=written)
+            cv.insert(
+                citizen_id=citizen,
+                kind=kind,
+                title=title,
+                organisation=place,
+                starts_on=starts,
+                ends_on=ends,
+                recorded_on=written,
+            )
         for pl in c.placements:
             if pl.end and not pl.planned and rng.random() < 0.8:
-                cv.insert(citizen_id=citizen, kind=CVEntry.Kind.WORK if pl.kind in PAID_KINDS else CVEntry.Kind.INTERNSHIP,
-                       title=codes.occupation_title(pl.co.occupations[0]), organisation=pl.co.name, starts_on=pl.start,
-                       ends_on=pl.end, recorded_on=min(self.today, pl.end + _days(rng.randint(0, 14))),
-                       description=PURPOSES[pl.kind])
+                cv.insert(
+                    citizen_id=citizen,
+                    kind=CVEntry.Kind.WORK if pl.kind in PAID_KINDS else CVEntry.Kind.INTERNSHIP,
+                    title=codes.occupation_title(pl.co.occupations[0]),
+                    organisation=pl.co.name,
+                    starts_on=pl.start,
+                    ends_on=pl.end,
+                    recorded_on=min(self.today, pl.end + _days(rng.randint(0, 14))),
+                    description=PURPOSES[pl.kind],
+                )
 
     def _competences(self, citizen, p, c, assessed):
         """The competence card; for some a second look at work, assessed together with the company."""
@@ -1504,14 +2087,29 @@ class _Generator:
         card = self.t[CompetenceAssessment]
         for area in CompetenceAssessment.Area.values:
             level = p.danish if area == CompetenceAssessment.Area.DANISH else max(1, min(5, base + rng.randint(-1, 1)))
-            card.insert(citizen_id=citizen, area=area, level=level, assessed_on=assessed, comment="Vurderet sammen med borgeren.")
-        started = [pl for pl in c.placements
-                   if not pl.planned and pl.start + _days(28) <= min(pl.end or self.today, self.today)]
+            card.insert(
+                citizen_id=citizen,
+                area=area,
+                level=level,
+                assessed_on=assessed,
+                comment="Vurderet sammen med borgeren.",
+            )
+        started = [
+            pl
+            for pl in c.placements
+            if not pl.planned and pl.start + _days(28) <= min(pl.end or self.today, self.today)
+        ]
         if started and rng.random() < 0.5:
             pl = started[0]
             for area in (CompetenceAssessment.Area.PROFESSIONAL, CompetenceAssessment.Area.SOCIAL):
-                card.insert(citizen_id=citizen, area=area, level=min(5, base + 1), assessed_on=pl.start + _days(28),
-                         co_assessor_id=pl.co.id, comment="Vurderet sammen med virksomheden.")
+                card.insert(
+                    citizen_id=citizen,
+                    area=area,
+                    level=min(5, base + 1),
+                    assessed_on=pl.start + _days(28),
+                    co_assessor_id=pl.co.id,
+                    comment="Vurderet sammen med virksomheden.",
+                )
 
     def _plan_rows(self, enrolment, p, c):
         rng = self.rng
@@ -1519,8 +2117,13 @@ class _Generator:
         if p.ref + _days(7) > limit:
             return
         created = self._date_between(p.ref + _days(7), min(limit, c.s2 or limit))
-        self.t[JobPlan].insert(enrolment_id=enrolment, title=f"Jobplan – {codes.occupation_title(p.wish).lower()}",
-                            target_occupation_code=p.wish, created_on=created, closed_on=c.exit_on)
+        self.t[JobPlan].insert(
+            enrolment_id=enrolment,
+            title=f"Jobplan – {codes.occupation_title(p.wish).lower()}",
+            target_occupation_code=p.wish,
+            created_on=created,
+            closed_on=c.exit_on,
+        )
         if c.s2 and rng.random() < 0.35:
             package = self._job_package(enrolment, p, c, c.s2 + _days(rng.randint(0, 20)), limit)
             if package and rng.random() < 0.15:
@@ -1534,8 +2137,14 @@ class _Generator:
             return None
         code = rng.choice(WISH_CODES) if rng.random() < 0.3 else p.wish
         title = codes.occupation_title(code).lower()
-        plan = self.t[JobPlan].insert(enrolment_id=enrolment, is_job_package=True, title=f"Mod job som {title}",
-                                   target_occupation_code=code, created_on=created, closed_on=c.exit_on)
+        plan = self.t[JobPlan].insert(
+            enrolment_id=enrolment,
+            is_job_package=True,
+            title=f"Mod job som {title}",
+            target_occupation_code=code,
+            created_on=created,
+            closed_on=c.exit_on,
+        )
         chosen = sorted(rng.sample(MILESTONES, rng.randint(2, 4)), key=lambda m: m[2])
         chosen.append((Milestone.Kind.TARGET_JOB, f"Ordinære timer som {title}", rng.randint(150, 240)))
         for kind, name, after in chosen:
@@ -1551,8 +2160,9 @@ class _Generator:
         rng = self.rng
         decided = self._date_between(p.ref, min(limit, p.ref + _days(14)))
         if rng.random() >= 0.4:
-            self.t[UpskillingDecision].insert(enrolment_id=enrolment, decided_on=decided, wanted=False,
-                                           reason=rng.choice(NO_UPSKILLING_REASONS))
+            self.t[UpskillingDecision].insert(
+                enrolment_id=enrolment, decided_on=decided, wanted=False, reason=rng.choice(NO_UPSKILLING_REASONS)
+            )
             return
         subject = Course.Subject.LANGUAGE if p.danish <= 2 else COURSE_FOR_OCCUPATION.get(p.wish)
         course, duration = rng.choice(self.courses.get(subject) or self.course_list)
@@ -1569,7 +2179,9 @@ class _Generator:
             status = UpskillingEnrolment.Status.COMPLETED
         else:
             status, ends = UpskillingEnrolment.Status.STARTED, None
-        self.t[UpskillingEnrolment].insert(enrolment_id=enrolment, course_id=course, starts_on=starts, ends_on=ends, status=status)
+        self.t[UpskillingEnrolment].insert(
+            enrolment_id=enrolment, course_id=course, starts_on=starts, ends_on=ends, status=status
+        )
 
     def _assessment_rows(self, enrolment, p, c):
         """Self-assessments (1-10) every three or four months; scores rise with ordinary hours."""
@@ -1600,16 +2212,28 @@ class _Generator:
             return
         broker = self._holder(staff, "broker", c.exit_on)
         outcomes = self.t[Outcome]
-        outcomes.insert(enrolment_id=enrolment, kind=Outcome.Kind.EXIT, measured_on=c.exit_on, status=c.exit_status,
-                     registered_by_id=broker, note="Slutskema udfyldt.")
+        outcomes.insert(
+            enrolment_id=enrolment,
+            kind=Outcome.Kind.EXIT,
+            measured_on=c.exit_on,
+            status=c.exit_status,
+            registered_by_id=broker,
+            note="Slutskema udfyldt.",
+        )
         status = c.exit_status
         for months in (3, 6):
             on = c.exit_on + _days(round(months * 30.4))
             if on > self.today:
                 break
             status = self._follow_up_status(status)
-            outcomes.insert(enrolment_id=enrolment, kind=Outcome.Kind.FOLLOW_UP, measured_on=on, status=status,
-                         registered_by_id=broker, note=f"Opfølgning {months} måneder efter udskrivning.")
+            outcomes.insert(
+                enrolment_id=enrolment,
+                kind=Outcome.Kind.FOLLOW_UP,
+                measured_on=on,
+                status=status,
+                registered_by_id=broker,
+                note=f"Opfølgning {months} måneder efter udskrivning.",
+            )
 
     def _follow_up_status(self, status):
         if self.rng.random() < FOLLOW_UP_STAYS.get(status, 0.9):

@@ -12,12 +12,21 @@ MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
 class ImportForm(DesignSystemForm):
-    file = forms.FileField(label=_("File (xlsx or csv)"),
-                           help_text=_("A workbook with one sheet per kind of record, or a csv file with one kind."))
-    programme = forms.ModelChoiceField(queryset=Programme.objects.none(), required=False, label=_("Programme"),
-                                       help_text=_("For rows that do not name their programme."))
-    kind = forms.ChoiceField(required=False, label=_("Kind of record (csv only)"),
-                             help_text=_("Leave empty to tell it from the file name or the header row."))
+    file = forms.FileField(
+        label=_("File (xlsx or csv)"),
+        help_text=_("A workbook with one sheet per kind of record, or a csv file with one kind."),
+    )
+    programme = forms.ModelChoiceField(
+        queryset=Programme.objects.none(),
+        required=False,
+        label=_("Programme"),
+        help_text=_("For rows that do not name their programme."),
+    )
+    kind = forms.ChoiceField(
+        required=False,
+        label=_("Kind of record (csv only)"),
+        help_text=_("Leave empty to tell it from the file name or the header row."),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -49,9 +49,16 @@ class ImportRun(models.Model):
         REJECTED = "rejected", _("Rejected rows")
         FAILED = "failed", _("Failed")
 
-    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("user"))
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("user")
+    )
     programme = models.ForeignKey(
-        "accounts.Programme", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("programme")
+        "accounts.Programme",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("programme"),
     )
     created_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)

@@ -93,8 +93,12 @@ class Limits:
 
     @classmethod
     def from_settings(cls):
-        return cls(max_bytes=settings.IMPORT_MAX_MB * 1024 * 1024, max_rows=settings.IMPORT_MAX_ROWS,
-                   max_columns=settings.IMPORT_MAX_COLUMNS, max_cell=settings.IMPORT_MAX_CELL_CHARACTERS)
+        return cls(
+            max_bytes=settings.IMPORT_MAX_MB * 1024 * 1024,
+            max_rows=settings.IMPORT_MAX_ROWS,
+            max_columns=settings.IMPORT_MAX_COLUMNS,
+            max_cell=settings.IMPORT_MAX_CELL_CHARACTERS,
+        )
 
 
 class Budget:
@@ -107,8 +111,13 @@ class Budget:
 
     def too_large(self):
         megabytes = self.limits.max_bytes // (1024 * 1024)
-        return Refused(_("The file unpacks to more than %(limit)s MB; an import may hold at most %(limit)s MB. "
-                         "Split it into smaller files.") % {"limit": _number(megabytes)})
+        return Refused(
+            _(
+                "The file unpacks to more than %(limit)s MB; an import may hold at most %(limit)s MB. "
+                "Split it into smaller files."
+            )
+            % {"limit": _number(megabytes)}
+        )
 
     def check_declared(self, size):
         if self.bytes + size > self.limits.max_bytes:
@@ -121,12 +130,18 @@ class Budget:
 
     def check_column(self, row, index):
         if index >= self.limits.max_columns:
-            raise Refused(_("The row has more than %(limit)s columns; a sheet may have at most %(limit)s.")
-                          % {"limit": _number(self.limits.max_columns)}, row=row)
+            raise Refused(
+                _("The row has more than %(limit)s columns; a sheet may have at most %(limit)s.")
+                % {"limit": _number(self.limits.max_columns)},
+                row=row,
+            )
 
     def cell_too_long(self, row):
-        return Refused(_("A cell has more than %(limit)s characters; a cell may hold at most %(limit)s.")
-                       % {"limit": _number(self.limits.max_cell)}, row=row)
+        return Refused(
+            _("A cell has more than %(limit)s characters; a cell may hold at most %(limit)s.")
+            % {"limit": _number(self.limits.max_cell)},
+            row=row,
+        )
 
     def check_cell(self, row, value):
         if type(value) is str and len(value) > self.limits.max_cell:
@@ -135,8 +150,14 @@ class Budget:
     def count_row(self, row):
         self.rows += 1
         if self.rows > self.limits.max_rows:
-            raise Refused(_("The file has more than %(limit)s rows; an import may hold at most %(limit)s rows. "
-                            "Split it into smaller files.") % {"limit": _number(self.limits.max_rows)}, row=row)
+            raise Refused(
+                _(
+                    "The file has more than %(limit)s rows; an import may hold at most %(limit)s rows. "
+                    "Split it into smaller files."
+                )
+                % {"limit": _number(self.limits.max_rows)},
+                row=row,
+            )
 
 
 class BoundedStream:
@@ -167,7 +188,9 @@ def _header_sheet(book, sheet, name, header_row, cells_rows):
             book.problems.append(Problem(name, 1, str(header), _("The column appears twice.")))
             column = None
         elif column is None and not _empty(header):
-            book.notes.append(_("Sheet %(sheet)s: the column %(column)s is not used.") % {"sheet": name, "column": header})
+            book.notes.append(
+                _("Sheet %(sheet)s: the column %(column)s is not used.") % {"sheet": name, "column": header}
+            )
         positions.append(column.name if column else None)
         if column:
             headers[column.name] = str(header).strip()
@@ -186,8 +209,39 @@ MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 OFFICE_RELS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 # Built-in number formats that show a date (ECMA-376, 18.8.30).
-DATE_FORMAT_IDS = {14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 45, 46, 47, 50, 51, 52, 53, 54,
-                   55, 56, 57, 58}
+DATE_FORMAT_IDS = {
+    14,
+    15,
+    16,
+    17,
+    18,
+    19,
+    20,
+    21,
+    22,
+    27,
+    28,
+    29,
+    30,
+    31,
+    32,
+    33,
+    34,
+    35,
+    36,
+    45,
+    46,
+    47,
+    50,
+    51,
+    52,
+    53,
+    54,
+    55,
+    56,
+    57,
+    58,
+}
 
 
 def _is_date_format(code):
@@ -323,7 +377,7 @@ class XlsxFile:
                 ref = attributes.get("r")
                 index = len(cells)
                 if ref:
-                    row = int(ref[len(ref.rstrip("0123456789")):] or number)
+                    row = int(ref[len(ref.rstrip("0123456789")) :] or number)
                     if row != number:
                         if cells:
                             budget.count_row(number)
@@ -338,7 +392,7 @@ class XlsxFile:
                 cells.append(value)
             pending = text[end:]
             unfinished = OPEN_TAG.search(pending)
-            pending = pending[unfinished.start():] if unfinished else pending[-8:]
+            pending = pending[unfinished.start() :] if unfinished else pending[-8:]
             if len(pending) > carried_limit:
                 raise budget.cell_too_long(number + 1)
             if not data:
@@ -424,8 +478,13 @@ def read_xlsx(book, source, file_name, budget):
 
 
 def _not_text(file_name):
-    return Refused(_("%(file)s is not a text file (it looks like a program or a workbook). Save the sheet as "
-                     "CSV (UTF-8) and import that file.") % {"file": file_name})
+    return Refused(
+        _(
+            "%(file)s is not a text file (it looks like a program or a workbook). Save the sheet as "
+            "CSV (UTF-8) and import that file."
+        )
+        % {"file": file_name}
+    )
 
 
 def text_encoding(stream, file_name):
@@ -454,9 +513,13 @@ def text_encoding(stream, file_name):
         if not candidates:
             stream.seek(first_bad)
             byte = stream.read(1)
-            raise Refused(_("%(file)s cannot be read: it is neither UTF-8 nor Windows-1252 text (byte 0x%(byte)s at "
-                            "position %(position)s). Save the sheet as CSV (UTF-8) and import that file.")
-                          % {"file": file_name, "byte": byte.hex().upper(), "position": _number(first_bad + 1)})
+            raise Refused(
+                _(
+                    "%(file)s cannot be read: it is neither UTF-8 nor Windows-1252 text (byte 0x%(byte)s at "
+                    "position %(position)s). Save the sheet as CSV (UTF-8) and import that file."
+                )
+                % {"file": file_name, "byte": byte.hex().upper(), "position": _number(first_bad + 1)}
+            )
         if not data:
             break
         position += len(data)
@@ -481,7 +544,9 @@ def read_csv(book, source, file_name, budget, kind=None):
     sheet = schemas.BY_KIND.get(kind) if kind else None
     sheet = sheet or schemas.sheet_for_name(Path(file_name).stem) or schemas.sheet_for_headers(header)
     if sheet is None:
-        book.problems.append(Problem(file_name, 1, "", _("Cannot tell which kind of record the file holds: name the kind.")))
+        book.problems.append(
+            Problem(file_name, 1, "", _("Cannot tell which kind of record the file holds: name the kind."))
+        )
         return
     _header_sheet(book, sheet, Path(file_name).name, header, _bounded_csv_rows(rows, budget))
 
@@ -499,7 +564,9 @@ def _bounded_csv_rows(rows, budget):
     except csv.Error as error:
         if "field larger than field limit" in str(error):
             raise budget.cell_too_long(number + 1) from None
-        raise Refused(_("The file cannot be read as csv after row %(row)s.") % {"row": number}, row=number + 1) from None
+        raise Refused(
+            _("The file cannot be read as csv after row %(row)s.") % {"row": number}, row=number + 1
+        ) from None
 
 
 def _open(data):
@@ -554,8 +621,13 @@ def read(files, *, kind=None, limits=None):
                     try:
                         read_csv(book, source, file_name, budget, kind=kind)
                     except UnicodeError:  # against its byte-order mark
-                        raise Refused(_("%(file)s cannot be read as the text its byte-order mark announces. Save the "
-                                        "sheet as CSV (UTF-8) and import that file.") % {"file": file_name}) from None
+                        raise Refused(
+                            _(
+                                "%(file)s cannot be read as the text its byte-order mark announces. Save the "
+                                "sheet as CSV (UTF-8) and import that file."
+                            )
+                            % {"file": file_name}
+                        ) from None
                 else:
                     book.problems.append(Problem(file_name, 0, "", _("Import an xlsx or csv file.")))
         except Refused as refusal:
@@ -570,8 +642,10 @@ def read(files, *, kind=None, limits=None):
 DATE_PATTERNS = (
     (re.compile(r"^(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{4})$", re.ASCII), lambda m: (int(m[3]), int(m[2]), int(m[1]))),
     (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$", re.ASCII), lambda m: (int(m[1]), int(m[2]), int(m[3]))),
-    (re.compile(r"^(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{2})$", re.ASCII), lambda m: (2000 + int(m[3]) if int(m[3]) < 70 else 1900 + int(m[3]),
-                                                                  int(m[2]), int(m[1]))),
+    (
+        re.compile(r"^(\d{1,2})[.\-/](\d{1,2})[.\-/](\d{2})$", re.ASCII),
+        lambda m: (2000 + int(m[3]) if int(m[3]) < 70 else 1900 + int(m[3]), int(m[2]), int(m[1])),
+    ),
 )
 WEEK_PATTERN = re.compile(r"^(\d{4})\s*-?\s*[wW]\s*(\d{1,2})$", re.ASCII)
 TRUE = {"ja", "j", "yes", "y", "true", "sand", "1", "x"}
@@ -597,7 +671,9 @@ def to_date(value):
         return value.date()
     if isinstance(value, datetime.date):
         return value
-    if isinstance(value, (int, float)) and 10000 < value < 100000:  # an Excel serial date in a cell without a date format
+    if (
+        isinstance(value, (int, float)) and 10000 < value < 100000
+    ):  # an Excel serial date in a cell without a date format
         return EXCEL_EPOCH + datetime.timedelta(days=int(value))
     text = _text(value)
     for pattern, parts in DATE_PATTERNS:
@@ -613,7 +689,9 @@ def to_date(value):
 def to_decimal(value, column):
     # Digits 0-9 only (jobbro/numbers.py): Decimal() alone would read "٤٠" as 40 and "1_0" as 10.
     try:
-        number = numbers.parse_decimal(value if isinstance(value, (int, float)) else _text(value).replace(" ", ""), signed=True)
+        number = numbers.parse_decimal(
+            value if isinstance(value, (int, float)) else _text(value).replace(" ", ""), signed=True
+        )
     except ValidationError as error:
         raise CellError(" ".join(error.messages)) from None
     if number != number.quantize(Decimal("0.1")):
@@ -677,7 +755,9 @@ def to_list(value, column):
         found = known.get(schemas.normalise(item))
         if found is None:
             values = ", ".join(str(v) for v in schemas.CHOICES[column.choices].values)
-            raise CellError(_("%(item)s is not a value jobbro knows; use: %(values)s.") % {"item": item, "values": values})
+            raise CellError(
+                _("%(item)s is not a value jobbro knows; use: %(values)s.") % {"item": item, "values": values}
+            )
         if found not in result:
             result.append(found)
     return result
@@ -697,7 +777,11 @@ def to_cvr(value):
 
     from jobbro.companies.models import validate_cvr
 
-    text = f"{int(value):08d}" if isinstance(value, (int, float)) else re.sub(r"[\s\-]", "", _text(value)).upper().removeprefix("DK")
+    text = (
+        f"{int(value):08d}"
+        if isinstance(value, (int, float))
+        else re.sub(r"[\s\-]", "", _text(value)).upper().removeprefix("DK")
+    )
     try:
         validate_cvr(text)
     except ValidationError as error:
@@ -735,8 +819,16 @@ def _date_fast(value):
     return to_date(value)
 
 
-MEMO_TYPES = {schemas.DATE, schemas.DECIMAL, schemas.INTEGER, schemas.CPR, schemas.CVR, schemas.CHOICE, schemas.WEEK,
-              schemas.BOOLEAN}
+MEMO_TYPES = {
+    schemas.DATE,
+    schemas.DECIMAL,
+    schemas.INTEGER,
+    schemas.CPR,
+    schemas.CVR,
+    schemas.CHOICE,
+    schemas.WEEK,
+    schemas.BOOLEAN,
+}
 
 
 def converter(column):
@@ -767,8 +859,13 @@ def converter(column):
 
 def _converter(column):
     kind = column.type
-    simple = {schemas.DATE: _plausible_date, schemas.BOOLEAN: to_boolean, schemas.CPR: to_cpr, schemas.CVR: to_cvr,
-              schemas.WEEK: to_week}
+    simple = {
+        schemas.DATE: _plausible_date,
+        schemas.BOOLEAN: to_boolean,
+        schemas.CPR: to_cpr,
+        schemas.CVR: to_cvr,
+        schemas.WEEK: to_week,
+    }
     if kind in simple:
         return simple[kind]
     if kind == schemas.DECIMAL:
@@ -789,7 +886,10 @@ def _converter(column):
     def text(value):
         value = value.strip() if type(value) is str else _text(value)
         if column.max_length and len(value) > column.max_length:
-            raise CellError(_("Write at most %(limit)d characters (it has %(count)d).") % {"limit": column.max_length, "count": len(value)})
+            raise CellError(
+                _("Write at most %(limit)d characters (it has %(count)d).")
+                % {"limit": column.max_length, "count": len(value)}
+            )
         return value
 
     return text

@@ -92,7 +92,7 @@ ZERO = Decimal("0.0")
 def chunks(items, size=CHUNK):
     items = list(items)
     for first in range(0, len(items), size):
-        yield items[first:first + size]
+        yield items[first : first + size]
 
 
 class Rollback(Exception):  # noqa: N818 - control flow, not an error
@@ -362,7 +362,9 @@ class Importer:
 
     def prepare_enrolment_refs(self, rows):
         self.load_citizens({self.cpr_hash(r.get("cpr")) for r in rows})
-        self.load_enrolments({self.citizens[h] for h in {self.cpr_hash(r.get("cpr")) for r in rows} if h in self.citizens})
+        self.load_enrolments(
+            {self.citizens[h] for h in {self.cpr_hash(r.get("cpr")) for r in rows} if h in self.citizens}
+        )
 
     def enrolment(self, row, on, date_column):
         """The citizen's enrolment in the row's programme running on the date (the latest started by then)."""
@@ -382,8 +384,11 @@ class Importer:
             if enrolment.referred_on <= on:
                 found = enrolment
         if found is None:
-            row.reject(date_column, _("The date is before the start form date (%(date)s).") % {
-                "date": candidates[0].referred_on.strftime("%d.%m.%Y")})
+            row.reject(
+                date_column,
+                _("The date is before the start form date (%(date)s).")
+                % {"date": candidates[0].referred_on.strftime("%d.%m.%Y")},
+            )
         return found
 
     def load_step_keys(self, enrolment_ids):
@@ -408,7 +413,9 @@ class Importer:
         """A derived step change, unless the history already holds it."""
         if (step, on) in self.step_keys[enrolment_id]:
             return None
-        change = self.add(StepChange, enrolment_id=enrolment_id, step=step, changed_on=on, changed_by_id=self.user_pk, note=note)
+        change = self.add(
+            StepChange, enrolment_id=enrolment_id, step=step, changed_on=on, changed_by_id=self.user_pk, note=note
+        )
         self.step_keys[enrolment_id][(step, on)] = change
         self.touched_enrolments.add(enrolment_id)
         return change
@@ -418,7 +425,9 @@ class Importer:
             return None
         self.light_keys[citizen_id].add((light, on))
         self.touched_citizens.add(citizen_id)
-        return self.add(TrafficLightChange, citizen_id=citizen_id, light=light, changed_on=on, changed_by_id=self.user_pk)
+        return self.add(
+            TrafficLightChange, citizen_id=citizen_id, light=light, changed_on=on, changed_by_id=self.user_pk
+        )
 
     def _not_in_future(self, row, name, value):
         if value is not None and value > self.today:
@@ -446,7 +455,9 @@ class Importer:
                     codes.validate_industry_code(row.get("industry_code"))
                 except ValidationError as error:
                     row.reject("industry_code", " ".join(error.messages))
-            if row.get("postcode") and not (len(row.get("postcode")) == 4 and row.get("postcode").isascii() and row.get("postcode").isdigit()):
+            if row.get("postcode") and not (
+                len(row.get("postcode")) == 4 and row.get("postcode").isascii() and row.get("postcode").isdigit()
+            ):
                 row.reject("postcode", _("A postcode has 4 digits."))
             programme = None
             if row.get("signed_on"):
@@ -459,8 +470,16 @@ class Importer:
                 self.tick()
                 continue
             values = {name: row.value(name) for name in plain if row.has(name)}
-            company = self._upsert("companies", Company, existing.get(cvr), values, lambda v=values, c=cvr: {"cvr": c, **v},
-                                   creates, updates, fields)
+            company = self._upsert(
+                "companies",
+                Company,
+                existing.get(cvr),
+                values,
+                lambda v=values, c=cvr: {"cvr": c, **v},
+                creates,
+                updates,
+                fields,
+            )
             if programme is not None:
                 agreements.append((company, programme, row.get("signed_on"), row.get("agreement_ended_on")))
             self.tick()
@@ -478,8 +497,13 @@ class Importer:
         for company, programme, signed_on, ended_on in agreements:
             agreement = known.get((company.pk, programme.pk, signed_on))
             if agreement is None:
-                agreement = self.add(NetworkAgreement, company_id=company.pk, programme_id=programme.pk, signed_on=signed_on,
-                                     ended_on=ended_on)
+                agreement = self.add(
+                    NetworkAgreement,
+                    company_id=company.pk,
+                    programme_id=programme.pk,
+                    signed_on=signed_on,
+                    ended_on=ended_on,
+                )
                 known[(company.pk, programme.pk, signed_on)] = agreement
                 new.append(agreement)
             elif agreement.ended_on != ended_on:
@@ -501,8 +525,18 @@ class Importer:
                 for opening in Opening.objects.filter(programme_id=programme_id, external_id__in=chunk):
                     existing[(programme_id, opening.external_id)] = opening
         creates, updates, fields, seen = [], [], set(), {}
-        plain = ("title", "occupation_code", "tasks", "weekly_hours", "days", "requirements", "danish_level_required",
-                 "posted_on", "filled_on", "closed_on")
+        plain = (
+            "title",
+            "occupation_code",
+            "tasks",
+            "weekly_hours",
+            "days",
+            "requirements",
+            "danish_level_required",
+            "posted_on",
+            "filled_on",
+            "closed_on",
+        )
         for row in rows:
             programme = programme_of[id(row)]
             company_id = self.company(row)
@@ -522,9 +556,16 @@ class Importer:
             if row.has("status"):
                 values["status"] = row.value("status") or Opening.Status.OPEN
             values["company_id"] = company_id
-            self._upsert("openings", Opening, existing.get(row.key), values,
-                         lambda v=values, p=programme, r=row: {"programme_id": p.pk, "external_id": r.get("external_id"), **v},
-                         creates, updates, fields)
+            self._upsert(
+                "openings",
+                Opening,
+                existing.get(row.key),
+                values,
+                lambda v=values, p=programme, r=row: {"programme_id": p.pk, "external_id": r.get("external_id"), **v},
+                creates,
+                updates,
+                fields,
+            )
             self.tick()
         self._write(Opening, creates, updates, fields)
         for opening in [*existing.values(), *creates]:
@@ -543,8 +584,21 @@ class Importer:
             existing.update((c.cpr_hash, c) for c in Citizen.objects.filter(cpr_hash__in=chunk))
         self.load_light_keys([c.pk for c in existing.values()])
         creates, updates, fields, seen, lights = [], [], set(), {}, []
-        plain = ("first_name", "last_name", "phone", "email", "address", "postcode", "city", "origin_group", "benefit_type",
-                 "housing_area", "lives_in_vulnerable_housing_area", "has_social_free_card", "match_category")
+        plain = (
+            "first_name",
+            "last_name",
+            "phone",
+            "email",
+            "address",
+            "postcode",
+            "city",
+            "origin_group",
+            "benefit_type",
+            "housing_area",
+            "lives_in_vulnerable_housing_area",
+            "has_social_free_card",
+            "match_category",
+        )
         for row in rows:
             digits = row.get("cpr")
             row.key = digest = self.cpr_hash(digits)
@@ -554,7 +608,9 @@ class Importer:
                     validate_email(row.get("email"))
                 except ValidationError:
                     row.reject("email", _("Enter a valid e-mail address."))
-            if row.get("postcode") and not (len(row.get("postcode")) == 4 and row.get("postcode").isascii() and row.get("postcode").isdigit()):
+            if row.get("postcode") and not (
+                len(row.get("postcode")) == 4 and row.get("postcode").isascii() and row.get("postcode").isdigit()
+            ):
                 row.reject("postcode", _("A postcode has 4 digits."))
             self._not_in_future(row, "traffic_light_on", row.get("traffic_light_on"))
             if row.errors:
@@ -566,8 +622,14 @@ class Importer:
             light = row.get("traffic_light")
 
             def create(v=values, d=digits, h=digest, light=light):
-                return {"cpr_encrypted": cpr.encrypt(d), "cpr_hash": h, "birth_date": cpr.birth_date(d), "sex": cpr.sex(d),
-                        "traffic_light": light, **v}
+                return {
+                    "cpr_encrypted": cpr.encrypt(d),
+                    "cpr_hash": h,
+                    "birth_date": cpr.birth_date(d),
+                    "sex": cpr.sex(d),
+                    "traffic_light": light,
+                    **v,
+                }
 
             citizen = self._upsert("citizens", Citizen, existing.get(digest), values, create, creates, updates, fields)
             if row.get("traffic_light_on"):
@@ -594,8 +656,13 @@ class Importer:
                 if site_id is None:
                     row.reject("site", _("No site of that name in the programme."))
             users = {name: self.user_id(row, name) for name in ("job_broker", "caseworker", "mentor")}
-            self._not_before(row, "ended_on", row.get("ended_on"), row.get("referred_on"),
-                             _("The end form date cannot be before the start form date."))
+            self._not_before(
+                row,
+                "ended_on",
+                row.get("ended_on"),
+                row.get("referred_on"),
+                _("The end form date cannot be before the start form date."),
+            )
             self._not_in_future(row, "referred_on", row.get("referred_on"))
             self._not_in_future(row, "ended_on", row.get("ended_on"))
             if programme is not None and citizen_id is not None:
@@ -610,10 +677,14 @@ class Importer:
         # One citizen's enrolments in one programme must not overlap (DB and sheet together).
         periods = defaultdict(list)
         for enrolment in (e for group in self.enrolments.values() for e in group):
-            periods[(enrolment.citizen_id, enrolment.programme_id)].append((enrolment.referred_on, enrolment.ended_on, None))
+            periods[(enrolment.citizen_id, enrolment.programme_id)].append(
+                (enrolment.referred_on, enrolment.ended_on, None)
+            )
         for row, programme, citizen_id, _site, _users in candidates:
             group = periods[(citizen_id, programme.pk)]
-            group[:] = [p for p in group if p[0] != row.get("referred_on") or p[2] is not None]  # the sheet's row replaces its record
+            group[:] = [
+                p for p in group if p[0] != row.get("referred_on") or p[2] is not None
+            ]  # the sheet's row replaces its record
             group.append((row.get("referred_on"), row.get("ended_on"), row))
         for group in periods.values():
             group.sort(key=lambda p: (p[0], p[2] is not None))
@@ -621,9 +692,15 @@ class Importer:
                 if before[1] is None or before[1] >= after[0]:
                     offender = after[2] or before[2]
                     if offender is not None and not offender.errors:
-                        offender.reject("referred_on", _("The citizen is already enrolled in the programme in this period."))
-                        self.rejected_keys["enrolments_by_citizen"].add((self.cpr_hash(offender.get("cpr")), offender.programme.pk))
-        existing = {(e.citizen_id, e.programme_id, e.referred_on): e for group in self.enrolments.values() for e in group}
+                        offender.reject(
+                            "referred_on", _("The citizen is already enrolled in the programme in this period.")
+                        )
+                        self.rejected_keys["enrolments_by_citizen"].add(
+                            (self.cpr_hash(offender.get("cpr")), offender.programme.pk)
+                        )
+        existing = {
+            (e.citizen_id, e.programme_id, e.referred_on): e for group in self.enrolments.values() for e in group
+        }
         self.load_step_keys([e.pk for e in existing.values()])
         creates, updates, fields, assignments, written = [], [], set(), [], []
         for row, programme, citizen_id, site_id, users in candidates:
@@ -637,8 +714,11 @@ class Importer:
                 self.reject(row, "enrolments")
                 self.tick()
                 continue
-            values = {"site_id": site_id, "traffic_light_at_referral": row.get("traffic_light_at_referral"),
-                      "estimated_weekly_hours": row.get("estimated_weekly_hours")}
+            values = {
+                "site_id": site_id,
+                "traffic_light_at_referral": row.get("traffic_light_at_referral"),
+                "estimated_weekly_hours": row.get("estimated_weekly_hours"),
+            }
             for name in ("ended_on", "referral_text", "external_id"):
                 if row.has(name):
                     values[name] = row.value(name)
@@ -647,14 +727,24 @@ class Importer:
                     values[f"{name}_id"] = user_id
 
             def create(v=values, c=citizen_id, p=programme, r=row):
-                return {"citizen_id": c, "programme_id": p.pk, "referred_on": r.get("referred_on"), "current_step": Step.CLARIFICATION, **v}
+                return {
+                    "citizen_id": c,
+                    "programme_id": p.pk,
+                    "referred_on": r.get("referred_on"),
+                    "current_step": Step.CLARIFICATION,
+                    **v,
+                }
 
             before = {name: getattr(record, f"{name}_id") for name in users} if record else {}
             enrolment = self._upsert("enrolments", Enrolment, record, values, create, creates, updates, fields)
             written.append(enrolment)
             for name in users:
                 if row.has(name) and values[f"{name}_id"] and (record is None or before[name] != values[f"{name}_id"]):
-                    on = enrolment.referred_on if record is None else max(enrolment.referred_on, min(self.today, enrolment.ended_on or self.today))
+                    on = (
+                        enrolment.referred_on
+                        if record is None
+                        else max(enrolment.referred_on, min(self.today, enrolment.ended_on or self.today))
+                    )
                     assignments.append((enrolment, name, values[f"{name}_id"], on))
             self.tick()
         self._write(Enrolment, creates, updates, fields)
@@ -670,22 +760,38 @@ class Importer:
             steps.append(self.add_step(enrolment.pk, Step.CLARIFICATION, enrolment.referred_on))
             if enrolment.ended_on:
                 steps.append(self.add_step(enrolment.pk, Step.ENDED, enrolment.ended_on))
-            lights.append(self.add_light(enrolment.citizen_id, enrolment.traffic_light_at_referral, enrolment.referred_on))
+            lights.append(
+                self.add_light(enrolment.citizen_id, enrolment.traffic_light_at_referral, enrolment.referred_on)
+            )
         steps = [s for s in steps if s]
         lights = [li for li in lights if li]
         self._write(StepChange, steps)
         self._write(TrafficLightChange, lights)
         known = set()
         for chunk in chunks({e.pk for e, *_rest in assignments}):
-            known.update(AssignmentChange.objects.filter(enrolment_id__in=chunk).values_list("enrolment_id", "role", "user_id", "changed_on"))
+            known.update(
+                AssignmentChange.objects.filter(enrolment_id__in=chunk).values_list(
+                    "enrolment_id", "role", "user_id", "changed_on"
+                )
+            )
         new_assignments = []
         for enrolment, role, user_id, on in assignments:
             if (enrolment.pk, role, user_id, on) not in known:
                 known.add((enrolment.pk, role, user_id, on))
-                new_assignments.append(self.add(AssignmentChange, enrolment_id=enrolment.pk, role=role, user_id=user_id, changed_on=on,
-                                                changed_by_id=self.user_pk))
+                new_assignments.append(
+                    self.add(
+                        AssignmentChange,
+                        enrolment_id=enrolment.pk,
+                        role=role,
+                        user_id=user_id,
+                        changed_on=on,
+                        changed_by_id=self.user_pk,
+                    )
+                )
         self._write(AssignmentChange, new_assignments)
-        self.history.update(step_changes=len(steps), traffic_light_changes=len(lights), assignment_changes=len(new_assignments))
+        self.history.update(
+            step_changes=len(steps), traffic_light_changes=len(lights), assignment_changes=len(new_assignments)
+        )
 
     def import_step_changes(self, rows):
         self.prepare_enrolment_refs(rows)
@@ -712,10 +818,22 @@ class Importer:
             # The start form's step 1 and the end form's step 4 may already be there from the enrolments sheet.
             record = self.step_keys[enrolment.pk].get((step, on))
             values = {"note": row.value("note")} if row.has("note") else {}
-            change = self._upsert("step_changes", StepChange, record, values,
-                                  lambda e=enrolment, s=step, d=on, v=values: {"enrolment_id": e.pk, "step": s, "changed_on": d,
-                                                                               "changed_by_id": self.user_pk, **v},
-                                  creates, updates, set())
+            change = self._upsert(
+                "step_changes",
+                StepChange,
+                record,
+                values,
+                lambda e=enrolment, s=step, d=on, v=values: {
+                    "enrolment_id": e.pk,
+                    "step": s,
+                    "changed_on": d,
+                    "changed_by_id": self.user_pk,
+                    **v,
+                },
+                creates,
+                updates,
+                set(),
+            )
             self.step_keys[enrolment.pk][(step, on)] = change
             self.touched_enrolments.add(enrolment.pk)
             self.tick()
@@ -733,17 +851,36 @@ class Importer:
             self._not_before(row, "ends_on", row.get("ends_on"), row.get("starts_on"))
             self._not_in_future(row, "recorded_on", row.get("recorded_on"))
             if citizen_id is not None:
-                row.key = (citizen_id, row.get("kind"), row.get("title"), row.value("organisation"), row.get("starts_on"))
+                row.key = (
+                    citizen_id,
+                    row.get("kind"),
+                    row.get("title"),
+                    row.value("organisation"),
+                    row.get("starts_on"),
+                )
                 self._duplicate(row, "cv", row.key, seen, "title")
             if row.errors:
                 self.reject(row, "cv")
                 self.tick()
                 continue
             values = {name: row.value(name) for name in ("ends_on", "description", "recorded_on") if row.has(name)}
-            self._upsert("cv", CVEntry, existing.get(row.key), values,
-                         lambda k=row.key, v=values: {"citizen_id": k[0], "kind": k[1], "title": k[2], "organisation": k[3],
-                                                      "starts_on": k[4], **v},
-                         creates, updates, fields)
+            self._upsert(
+                "cv",
+                CVEntry,
+                existing.get(row.key),
+                values,
+                lambda k=row.key, v=values: {
+                    "citizen_id": k[0],
+                    "kind": k[1],
+                    "title": k[2],
+                    "organisation": k[3],
+                    "starts_on": k[4],
+                    **v,
+                },
+                creates,
+                updates,
+                fields,
+            )
             self.tick()
         self._write(CVEntry, creates, updates, fields)
 
@@ -783,9 +920,16 @@ class Importer:
             for name in ("is_job_package", "target_occupation_code", "closed_on"):
                 if row.has(name):
                     values[name] = row.value(name)
-            self.plans[row.key] = self._upsert("job_plans", JobPlan, existing.get(row.key), values,
-                                               lambda v=values, r=row: {"external_id": r.get("external_id"), **v},
-                                               creates, updates, fields)
+            self.plans[row.key] = self._upsert(
+                "job_plans",
+                JobPlan,
+                existing.get(row.key),
+                values,
+                lambda v=values, r=row: {"external_id": r.get("external_id"), **v},
+                creates,
+                updates,
+                fields,
+            )
             self.tick()
         self._write(JobPlan, creates, updates, fields)
         for key, plan in existing.items():
@@ -805,8 +949,11 @@ class Importer:
     def import_milestones(self, rows):
         programme_of = {id(r): self.programme(r) for r in rows}
         self._load_plans(rows, programme_of)
-        plan_ids = {self.plans[(programme_of[id(r)].pk, r.get("plan"))].pk for r in rows
-                    if programme_of[id(r)] and (programme_of[id(r)].pk, r.get("plan")) in self.plans}
+        plan_ids = {
+            self.plans[(programme_of[id(r)].pk, r.get("plan"))].pk
+            for r in rows
+            if programme_of[id(r)] and (programme_of[id(r)].pk, r.get("plan")) in self.plans
+        }
         existing = {}
         for chunk in chunks(plan_ids):
             for milestone in Milestone.objects.filter(plan_id__in=chunk):
@@ -821,10 +968,18 @@ class Importer:
                 else:
                     row.reject("plan", _("No job plan with this id in the programme."))
             if plan is not None:
-                message = _("A milestone cannot be due before the plan was made (%(date)s).") % {"date": plan.created_on.strftime("%d.%m.%Y")}
+                message = _("A milestone cannot be due before the plan was made (%(date)s).") % {
+                    "date": plan.created_on.strftime("%d.%m.%Y")
+                }
                 self._not_before(row, "due_on", row.get("due_on"), plan.created_on, message)
-                self._not_before(row, "completed_on", row.get("completed_on"), plan.created_on,
-                                 _("A milestone cannot be done before the plan was made (%(date)s).") % {"date": plan.created_on.strftime("%d.%m.%Y")})
+                self._not_before(
+                    row,
+                    "completed_on",
+                    row.get("completed_on"),
+                    plan.created_on,
+                    _("A milestone cannot be done before the plan was made (%(date)s).")
+                    % {"date": plan.created_on.strftime("%d.%m.%Y")},
+                )
                 row.key = (plan.pk, row.get("kind"), row.get("due_on"))
                 self._duplicate(row, "milestones", row.key, seen, "due_on")
             self._not_in_future(row, "completed_on", row.get("completed_on"))
@@ -837,10 +992,22 @@ class Importer:
                 values["title"] = row.get("title") or self._milestone_title(row.get("kind"))
             if row.has("completed_on"):
                 values["completed_on"] = row.value("completed_on")
-            self._upsert("milestones", Milestone, existing.get(row.key), values,
-                         lambda p=plan, r=row, v=values: {"plan_id": p.pk, "kind": r.get("kind"), "due_on": r.get("due_on"),
-                                                          "title": self._milestone_title(r.get("kind")), **v},
-                         creates, updates, fields)
+            self._upsert(
+                "milestones",
+                Milestone,
+                existing.get(row.key),
+                values,
+                lambda p=plan, r=row, v=values: {
+                    "plan_id": p.pk,
+                    "kind": r.get("kind"),
+                    "due_on": r.get("due_on"),
+                    "title": self._milestone_title(r.get("kind")),
+                    **v,
+                },
+                creates,
+                updates,
+                fields,
+            )
             self.tick()
         self._write(Milestone, creates, updates, fields)
 
@@ -863,8 +1030,17 @@ class Importer:
             for change in AgreedHoursChange.objects.filter(placement_id__in=chunk).order_by("-from_date", "-id"):
                 start_agreements[change.placement_id] = change.ordinary_hours
         creates, updates, fields, seen, agreements = [], [], set(), {}, []
-        plain = ("kind", "starts_on", "planned_end_on", "ended_on", "purpose", "ordinary_hours_condition", "no_hours_reason",
-                 "end_reason", "end_note")
+        plain = (
+            "kind",
+            "starts_on",
+            "planned_end_on",
+            "ended_on",
+            "purpose",
+            "ordinary_hours_condition",
+            "no_hours_reason",
+            "end_reason",
+            "end_note",
+        )
         for row, enrolment in resolved:
             programme = programme_of[id(row)]
             company_id = self.company(row)
@@ -874,33 +1050,64 @@ class Importer:
                 if opening is None:
                     row.reject("opening", _("No opening with this id in the programme."))
                 elif company_id is not None and opening[1] != company_id:
-                    row.reject("opening", _("The opening must be one of the chosen company's openings in the programme."))
+                    row.reject(
+                        "opening", _("The opening must be one of the chosen company's openings in the programme.")
+                    )
                 else:
                     opening_id = opening[0]
             starts, ends = row.get("starts_on"), row.get("ended_on")
             self._not_before(row, "ended_on", ends, starts)
-            self._not_before(row, "planned_end_on", row.get("planned_end_on"), starts,
-                             _("The planned end cannot be before the start date."))
+            self._not_before(
+                row,
+                "planned_end_on",
+                row.get("planned_end_on"),
+                starts,
+                _("The planned end cannot be before the start date."),
+            )
             self._not_in_future(row, "ended_on", ends)
             if ends and not row.get("end_reason"):
                 row.reject("end_reason", _("Give the reason the placement ended."))
             if row.get("end_reason") and not ends:
                 row.reject("ended_on", _("An end reason needs the date the placement ended."))
             if enrolment is not None and enrolment.ended_on and (ends is None or ends > enrolment.ended_on):
-                row.reject("ended_on", _("The placement must end by the end form date (%(date)s).") % {"date": enrolment.ended_on.strftime("%d.%m.%Y")})
+                row.reject(
+                    "ended_on",
+                    _("The placement must end by the end form date (%(date)s).")
+                    % {"date": enrolment.ended_on.strftime("%d.%m.%Y")},
+                )
             if programme is not None:
                 row.key = (programme.pk, row.get("external_id"))
                 self._duplicate(row, "placements", row.key, seen, "external_id")
             record = existing.get(row.key)
-            agreed = row.get("agreed_ordinary_hours") if row.has("agreed_ordinary_hours") else (record.agreed_ordinary_hours if record else None)
-            condition = row.value("ordinary_hours_condition") if row.has("ordinary_hours_condition") else (record.ordinary_hours_condition if record else "")
-            reason = row.value("no_hours_reason") if row.has("no_hours_reason") else (record.no_hours_reason if record else "")
+            agreed = (
+                row.get("agreed_ordinary_hours")
+                if row.has("agreed_ordinary_hours")
+                else (record.agreed_ordinary_hours if record else None)
+            )
+            condition = (
+                row.value("ordinary_hours_condition")
+                if row.has("ordinary_hours_condition")
+                else (record.ordinary_hours_condition if record else "")
+            )
+            reason = (
+                row.value("no_hours_reason")
+                if row.has("no_hours_reason")
+                else (record.no_hours_reason if record else "")
+            )
             if agreed is None and not condition.strip() and not reason.strip():
-                row.reject("agreed_ordinary_hours", _("Agree ordinary hours, write the condition for them, or give the reason there is neither."))
+                row.reject(
+                    "agreed_ordinary_hours",
+                    _("Agree ordinary hours, write the condition for them, or give the reason there is neither."),
+                )
             if record is not None and row.has("agreed_ordinary_hours"):
                 at_start = start_agreements.get(record.pk, record.agreed_ordinary_hours)
                 if agreed != at_start:
-                    row.reject("agreed_ordinary_hours", _("The agreement at the start cannot be changed by an import; change the hours on the placement page, which keeps the history."))
+                    row.reject(
+                        "agreed_ordinary_hours",
+                        _(
+                            "The agreement at the start cannot be changed by an import; change the hours on the placement page, which keeps the history."
+                        ),
+                    )
             if row.errors or enrolment is None or company_id is None:
                 self.reject(row, "placements")
                 self.tick()
@@ -912,16 +1119,31 @@ class Importer:
             if record is None:
                 values["agreed_ordinary_hours"] = agreed
             placement = self.placements[row.key] = self._upsert(
-                "placements", Placement, record, values, lambda v=values, r=row: {"external_id": r.get("external_id"), **v},
-                creates, updates, fields)
+                "placements",
+                Placement,
+                record,
+                values,
+                lambda v=values, r=row: {"external_id": r.get("external_id"), **v},
+                creates,
+                updates,
+                fields,
+            )
             if agreed is not None and (record is None or record.pk not in start_agreements):
                 agreements.append(placement)
             self.tick()
         self._write(Placement, creates, updates, fields)
         for key, placement in existing.items():
             self.placements.setdefault(key, placement)
-        history = [self.add(AgreedHoursChange, placement_id=p.pk, from_date=p.starts_on, ordinary_hours=p.agreed_ordinary_hours,
-                            internship_hours=ZERO) for p in agreements]
+        history = [
+            self.add(
+                AgreedHoursChange,
+                placement_id=p.pk,
+                from_date=p.starts_on,
+                ordinary_hours=p.agreed_ordinary_hours,
+                internship_hours=ZERO,
+            )
+            for p in agreements
+        ]
         self._write(AgreedHoursChange, history)
         self.history["agreed_hours_changes"] += len(history)
 
@@ -933,9 +1155,9 @@ class Importer:
                 wanted[p.pk].add(r.get("opening"))
         for programme_id, ids in wanted.items():
             for chunk in chunks(ids):
-                for pk, external_id, company_id in Opening.objects.filter(programme_id=programme_id, external_id__in=chunk).values_list(
-                    "pk", "external_id", "company_id"
-                ):
+                for pk, external_id, company_id in Opening.objects.filter(
+                    programme_id=programme_id, external_id__in=chunk
+                ).values_list("pk", "external_id", "company_id"):
                     self.openings[(programme_id, external_id)] = (pk, company_id)
 
     def _load_placements(self, rows, programme_of, column="placement"):
@@ -953,12 +1175,16 @@ class Importer:
         """The biggest sheet by far: existing weeks are compared as tuples, and only changed ones become instances."""
         programme_of = {id(r): self.programme(r) for r in rows}
         self._load_placements(rows, programme_of)
-        wanted = {self.placements[k].pk for r in rows if programme_of[id(r)] and (k := (programme_of[id(r)].pk, r.get("placement"))) in self.placements}
+        wanted = {
+            self.placements[k].pk
+            for r in rows
+            if programme_of[id(r)] and (k := (programme_of[id(r)].pk, r.get("placement"))) in self.placements
+        }
         existing = {}
         for chunk in chunks(wanted):
-            for pk, placement_id, week, ordinary, internship in Timesheet.objects.filter(placement_id__in=chunk).values_list(
-                "pk", "placement_id", "week_start", "ordinary_hours", "internship_hours"
-            ):
+            for pk, placement_id, week, ordinary, internship in Timesheet.objects.filter(
+                placement_id__in=chunk
+            ).values_list("pk", "placement_id", "week_start", "ordinary_hours", "internship_hours"):
                 existing[(placement_id, week)] = (pk, ordinary, internship)
         updates, seen = [], {}
         counts = self.counts["timesheets"]
@@ -975,7 +1201,9 @@ class Importer:
                 else:
                     row.reject("placement", _("No placement with this id in the programme."))
             # The week's rule is the pages' and the action's (cases/rules.py): together at most 60 hours.
-            for name, refusals in rules.week_hours_errors(row.values.get("ordinary_hours", ZERO), row.values.get("internship_hours", ZERO)).items():
+            for name, refusals in rules.week_hours_errors(
+                row.values.get("ordinary_hours", ZERO), row.values.get("internship_hours", ZERO)
+            ).items():
                 row.reject(name, refusals[0])
             if placement is not None:
                 if week + six_days < placement.starts_on or (placement.ended_on and week > placement.ended_on):
@@ -990,12 +1218,29 @@ class Importer:
             internship = row.values.get("internship_hours", ZERO)
             record = existing.get(row.key)
             if record is None:
-                writer.add({"placement_id": placement.pk, "week_start": week, "registered_by_id": user_id,
-                            "ordinary_hours": ordinary, "internship_hours": internship}, record=False)
+                writer.add(
+                    {
+                        "placement_id": placement.pk,
+                        "week_start": week,
+                        "registered_by_id": user_id,
+                        "ordinary_hours": ordinary,
+                        "internship_hours": internship,
+                    },
+                    record=False,
+                )
                 counts["created"] += 1
             elif record[1] != ordinary or record[2] != internship:
-                updates.append(Timesheet(pk=record[0], placement_id=placement.pk, week_start=week, ordinary_hours=ordinary,
-                                         internship_hours=internship, registered_by_id=user_id, registered_at=self.now))
+                updates.append(
+                    Timesheet(
+                        pk=record[0],
+                        placement_id=placement.pk,
+                        week_start=week,
+                        ordinary_hours=ordinary,
+                        internship_hours=internship,
+                        registered_by_id=user_id,
+                        registered_at=self.now,
+                    )
+                )
                 counts["updated"] += 1
             else:
                 counts["unchanged"] += 1
@@ -1010,7 +1255,9 @@ class Importer:
         existing = self._load_by_external_id(Contact, rows, programme_of, "enrolment__programme_id")
         present = defaultdict(set)
         for chunk in chunks([c.pk for c in existing.values()]):
-            for contact_id, user_id in ContactStaff.objects.filter(contact_id__in=chunk).values_list("contact_id", "user_id"):
+            for contact_id, user_id in ContactStaff.objects.filter(contact_id__in=chunk).values_list(
+                "contact_id", "user_id"
+            ):
                 present[contact_id].add(user_id)
         creates, updates, fields, seen, staff_sets = [], [], set(), {}, []
         for row, enrolment in resolved:
@@ -1024,7 +1271,12 @@ class Importer:
                 staff.add(user_id)
             on = row.get("occurred_on")
             self._not_in_future(row, "occurred_on", on)
-            if enrolment is not None and enrolment.ended_on and on > enrolment.ended_on and row.get("kind") != Contact.Kind.AFTERCARE:
+            if (
+                enrolment is not None
+                and enrolment.ended_on
+                and on > enrolment.ended_on
+                and row.get("kind") != Contact.Kind.AFTERCARE
+            ):
                 row.reject("kind", _("After the end form only aftercare contacts can be registered."))
             if programme is not None:
                 row.key = (programme.pk, row.get("external_id"))
@@ -1039,9 +1291,16 @@ class Importer:
                     values[attname] = value
             record = existing.get(row.key)
             before = self.counts["contacts"]["unchanged"]
-            contact = self._upsert("contacts", Contact, record, values,
-                                   lambda v=values, r=row: {"external_id": r.get("external_id"), "registered_by_id": self.user_pk, **v},
-                                   creates, updates, fields)
+            contact = self._upsert(
+                "contacts",
+                Contact,
+                record,
+                values,
+                lambda v=values, r=row: {"external_id": r.get("external_id"), "registered_by_id": self.user_pk, **v},
+                creates,
+                updates,
+                fields,
+            )
             if row.has("staff") and (record is None or present[record.pk] != staff):
                 if record is not None and self.counts["contacts"]["unchanged"] > before:
                     self.counts["contacts"]["unchanged"] -= 1
@@ -1071,9 +1330,15 @@ class Importer:
             if enrolment is not None:
                 if kind == Outcome.Kind.EXIT:
                     if status == OutcomeStatus.IN_PROGRAMME:
-                        row.reject("status", _("At the end form the citizen is no longer in the programme: choose where they went."))
+                        row.reject(
+                            "status",
+                            _("At the end form the citizen is no longer in the programme: choose where they went."),
+                        )
                     if enrolment.ended_on != on:
-                        row.reject("measured_on", _("The outcome at exit is dated on the end form date in the enrolments sheet."))
+                        row.reject(
+                            "measured_on",
+                            _("The outcome at exit is dated on the end form date in the enrolments sheet."),
+                        )
                 elif enrolment.ended_on and on < enrolment.ended_on:
                     row.reject("measured_on", _("A follow-up cannot be dated before the end form date."))
                 row.key = (enrolment.pk, kind, on)
@@ -1085,10 +1350,22 @@ class Importer:
             values = {"status": status}
             if row.has("note"):
                 values["note"] = row.value("note")
-            self._upsert("outcomes", Outcome, existing.get(row.key), values,
-                         lambda e=enrolment, k=kind, d=on, v=values: {"enrolment_id": e.pk, "kind": k, "measured_on": d,
-                                                                      "registered_by_id": self.user_pk, **v},
-                         creates, updates, fields)
+            self._upsert(
+                "outcomes",
+                Outcome,
+                existing.get(row.key),
+                values,
+                lambda e=enrolment, k=kind, d=on, v=values: {
+                    "enrolment_id": e.pk,
+                    "kind": k,
+                    "measured_on": d,
+                    "registered_by_id": self.user_pk,
+                    **v,
+                },
+                creates,
+                updates,
+                fields,
+            )
             self.tick()
         self._write(Outcome, creates, updates, fields)
 
@@ -1111,9 +1388,16 @@ class Importer:
                 continue
             values = {d: row.get(d) for d in PROGRESSION_DIMENSIONS}
             assessed_on = row.get("assessed_on")
-            self._upsert("progression", ProgressionAssessment, existing.get(row.key), values,
-                         lambda e=enrolment, d=assessed_on, v=values: {"enrolment_id": e.pk, "assessed_on": d, **v},
-                         creates, updates, fields)
+            self._upsert(
+                "progression",
+                ProgressionAssessment,
+                existing.get(row.key),
+                values,
+                lambda e=enrolment, d=assessed_on, v=values: {"enrolment_id": e.pk, "assessed_on": d, **v},
+                creates,
+                updates,
+                fields,
+            )
             self.tick()
         self._write(ProgressionAssessment, creates, updates, fields)
 
@@ -1122,8 +1406,10 @@ class Importer:
     def follow_history(self):
         latest = {}
         for chunk in chunks(self.touched_enrolments):
-            for enrolment_id, step in StepChange.objects.filter(enrolment_id__in=chunk).order_by("changed_on", "id").values_list(
-                "enrolment_id", "step"
+            for enrolment_id, step in (
+                StepChange.objects.filter(enrolment_id__in=chunk)
+                .order_by("changed_on", "id")
+                .values_list("enrolment_id", "step")
             ):
                 latest[enrolment_id] = step
         by_step = defaultdict(list)
@@ -1137,8 +1423,10 @@ class Importer:
         self.history["current_steps_followed"] += sum(len(p) for p in by_step.values())
         lights = {}
         for chunk in chunks(self.touched_citizens):
-            for citizen_id, light in TrafficLightChange.objects.filter(citizen_id__in=chunk).order_by("changed_on", "id").values_list(
-                "citizen_id", "light"
+            for citizen_id, light in (
+                TrafficLightChange.objects.filter(citizen_id__in=chunk)
+                .order_by("changed_on", "id")
+                .values_list("citizen_id", "light")
             ):
                 lights[citizen_id] = light
         by_light = defaultdict(list)
@@ -1206,13 +1494,19 @@ def run(files, *, user=None, programme=None, dry_run=False, kind=None, progress=
                 raise Rollback
             counts = {kind: dict(numbers) for kind, numbers in importer.counts.items()}
             if import_run is not None:
-                log_change(user=user, action="import", obj=import_run,
-                           changes={"file_sha256": import_run.file_sha256, "counts": counts})
+                log_change(
+                    user=user,
+                    action="import",
+                    obj=import_run,
+                    changes={"file_sha256": import_run.file_sha256, "counts": counts},
+                )
             result.committed = True
     except Rollback:
         pass
-    result.counts = {kind: {key: numbers.get(key, 0) for key in ("created", "updated", "unchanged", "rejected")}
-                     for kind, numbers in importer.counts.items()}
+    result.counts = {
+        kind: {key: numbers.get(key, 0) for key in ("created", "updated", "unchanged", "rejected")}
+        for kind, numbers in importer.counts.items()
+    }
     result.counts["_history"] = dict(importer.history)
     result.counts["_notes"] = result.notes
     result.seconds = round(time.perf_counter() - started, 2)
@@ -1223,8 +1517,15 @@ def execute(import_run, files, *, kind=None, progress=None):
     """Run an ImportRun over its files and record the outcome on it (status, counts, rejected rows, seconds)."""
     ImportRun.objects.filter(pk=import_run.pk).update(status=ImportRun.Status.RUNNING)
     try:
-        result = run(files, user=import_run.user, programme=import_run.programme, dry_run=import_run.dry_run, kind=kind,
-                     progress=progress, import_run=import_run)
+        result = run(
+            files,
+            user=import_run.user,
+            programme=import_run.programme,
+            dry_run=import_run.dry_run,
+            kind=kind,
+            progress=progress,
+            import_run=import_run,
+        )
     except Exception as error:
         import_run.status = ImportRun.Status.FAILED
         import_run.error = f"{type(error).__name__}: {error}"[:2000]

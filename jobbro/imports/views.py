@@ -64,8 +64,12 @@ def import_new(request):
         with transaction.atomic():  # the file, the run and its task are there together, or none of them
             stored = storage.store(upload.name, upload.chunks())
             import_run = ImportRun.objects.create(
-                user=request.user, programme=form.cleaned_data["programme"], file_name=stored.name,
-                file_sha256=stored.sha256, kind=form.cleaned_data["kind"], dry_run=True,
+                user=request.user,
+                programme=form.cleaned_data["programme"],
+                file_name=stored.name,
+                file_sha256=stored.sha256,
+                kind=form.cleaned_data["kind"],
+                dry_run=True,
             )
             import_run.uploads.add(stored)
             tasks.enqueue(import_run)
@@ -83,19 +87,30 @@ def _may_confirm(import_run):
     (a failed one does not count: its dry run may be imported again)."""
     if not (import_run.dry_run and import_run.status == ImportRun.Status.DONE and import_run.uploads.exists()):
         return False
-    later = ImportRun.objects.filter(file_sha256=import_run.file_sha256, dry_run=False, created_at__gte=import_run.created_at)
+    later = ImportRun.objects.filter(
+        file_sha256=import_run.file_sha256, dry_run=False, created_at__gte=import_run.created_at
+    )
     return not later.exclude(status=ImportRun.Status.FAILED).exists()
 
 
 def _context(import_run):
-    sheets = [{"kind": kind, "title": schemas.BY_KIND[kind].title, **numbers}
-              for kind, numbers in import_run.counts.items() if kind in schemas.BY_KIND]
+    sheets = [
+        {"kind": kind, "title": schemas.BY_KIND[kind].title, **numbers}
+        for kind, numbers in import_run.counts.items()
+        if kind in schemas.BY_KIND
+    ]
     history = {HISTORY_LABELS.get(k, k): v for k, v in import_run.counts.get("_history", {}).items() if v}
     return {
-        "run": import_run, "done": import_run.rows_done, "total": import_run.total_rows, "sheets": sheets,
-        "history": history, "rejected": import_run.rejected[:1000],
-        "more_rejected": max(0, len(import_run.rejected) - 1000), "totals": import_run.totals(),
-        "notes": import_run.counts.get("_notes", []), "may_confirm": _may_confirm(import_run),
+        "run": import_run,
+        "done": import_run.rows_done,
+        "total": import_run.total_rows,
+        "sheets": sheets,
+        "history": history,
+        "rejected": import_run.rejected[:1000],
+        "more_rejected": max(0, len(import_run.rejected) - 1000),
+        "totals": import_run.totals(),
+        "notes": import_run.counts.get("_notes", []),
+        "may_confirm": _may_confirm(import_run),
         "file_kept": import_run.uploads.exists(),
     }
 
@@ -129,8 +144,12 @@ def import_confirm(request, pk):
         return redirect("import_detail", pk=dry.pk)
     with transaction.atomic():
         import_run = ImportRun.objects.create(
-            user=request.user, programme=dry.programme, file_name=dry.file_name, file_sha256=dry.file_sha256,
-            kind=dry.kind, dry_run=False,
+            user=request.user,
+            programme=dry.programme,
+            file_name=dry.file_name,
+            file_sha256=dry.file_sha256,
+            kind=dry.kind,
+            dry_run=False,
         )
         import_run.uploads.set(dry.uploads.all())
         tasks.enqueue(import_run)

@@ -110,22 +110,35 @@ def propose_match(*, acting_user, enrolment, opening, on=None, score=None):
         raise ValidationError({"opening": _("The small job must be in the citizen's programme.")})
     if opening.status != Opening.Status.OPEN:
         raise ValidationError({"opening": _("The small job is no longer open.")})
-    _date_check(on, not_before=enrolment.referred_on, field="proposed_on",
-                before_message=_("A match cannot be proposed before the start form date."))
+    _date_check(
+        on,
+        not_before=enrolment.referred_on,
+        field="proposed_on",
+        before_message=_("A match cannot be proposed before the start form date."),
+    )
     if MatchProposal.objects.open().filter(enrolment=enrolment, opening=opening).exists():
         raise ValidationError({"opening": _("There is already an open proposal for this citizen and this small job.")})
     excluded = _excluded_reasons(enrolment, opening, acting_user)
     if excluded:
         raise ValidationError({"opening": [_("This citizen cannot be matched with this small job:")] + list(excluded)})
     proposal = MatchProposal(
-        enrolment=enrolment, opening=opening, status=MatchStatus.PROPOSED, proposed_by=acting_user, proposed_on=on,
+        enrolment=enrolment,
+        opening=opening,
+        status=MatchStatus.PROPOSED,
+        proposed_by=acting_user,
+        proposed_on=on,
         score=None if score is None else round(float(score), 1),
     )
     proposal.full_clean(validate_unique=False, validate_constraints=False)
     proposal.save()
     MatchProposalEvent.objects.create(proposal=proposal, status=MatchStatus.PROPOSED, on=on, by=acting_user)
-    log_change(user=acting_user, action="propose_match", obj=proposal, citizen_pk=enrolment.citizen_id,
-               changes=_changes(proposal, on=on.isoformat()))
+    log_change(
+        user=acting_user,
+        action="propose_match",
+        obj=proposal,
+        citizen_pk=enrolment.citizen_id,
+        changes=_changes(proposal, on=on.isoformat()),
+    )
     return proposal
 
 
@@ -150,21 +163,31 @@ def book_meeting(*, acting_user, proposal, kind, meeting_on, on=None):
         errors["kind"] = _("Choose a coffee visit or a match meeting.")
     if meeting_on < proposal.proposed_on:
         errors["meeting_on"] = _("The meeting cannot be before the match was proposed (%(date)s).") % {
-            "date": proposal.proposed_on.strftime("%d.%m.%Y")}
+            "date": proposal.proposed_on.strftime("%d.%m.%Y")
+        }
     if errors:
         raise ValidationError(errors)
     if proposal.enrolment.ended_on:
         raise ValidationError(_("The enrolment has ended; a match needs an active enrolment."))
-    _date_check(on, not_before=_last_event_on(proposal), field="on",
-                before_message=_("The date is before the proposal's last step."))
+    _date_check(
+        on,
+        not_before=_last_event_on(proposal),
+        field="on",
+        before_message=_("The date is before the proposal's last step."),
+    )
     _move(proposal, MatchStatus.MEETING_BOOKED, acting_user=acting_user, on=on)
     proposal.meeting_kind = kind
     proposal.meeting_on = meeting_on
     proposal.meeting_contact = None  # a new booking is a new meeting; an earlier one's contact stays on the case
     _log_meeting_contact(proposal, acting_user=acting_user)
     proposal.save()
-    log_change(user=acting_user, action="book_meeting", obj=proposal, citizen_pk=proposal.enrolment.citizen_id,
-               changes=_changes(proposal, kind=kind, meeting_on=meeting_on.isoformat()))
+    log_change(
+        user=acting_user,
+        action="book_meeting",
+        obj=proposal,
+        citizen_pk=proposal.enrolment.citizen_id,
+        changes=_changes(proposal, kind=kind, meeting_on=meeting_on.isoformat()),
+    )
     return proposal
 
 
@@ -181,13 +204,23 @@ def agree_match(*, acting_user, proposal, starts_on, agreed_ordinary_hours=None,
     opening = Opening.objects.select_for_update().select_related("company").get(pk=proposal.opening_id)
     if opening.status != Opening.Status.OPEN:
         raise ValidationError(_("The small job is no longer open: decline the proposal instead."))
-    _date_check(on, not_before=max(d for d in (_last_event_on(proposal), proposal.meeting_on) if d), field="on",
-                before_message=_("A match cannot be agreed before the meeting (%(date)s).") % {
-                    "date": proposal.meeting_on.strftime("%d.%m.%Y")})
+    _date_check(
+        on,
+        not_before=max(d for d in (_last_event_on(proposal), proposal.meeting_on) if d),
+        field="on",
+        before_message=_("A match cannot be agreed before the meeting (%(date)s).")
+        % {"date": proposal.meeting_on.strftime("%d.%m.%Y")},
+    )
     hours = opening.weekly_hours if agreed_ordinary_hours in (None, "") else agreed_ordinary_hours
     placement = case_actions.start_placement(
-        acting_user=acting_user, enrolment=enrolment, company=opening.company, kind=PlacementKind.SMALL_JOB,
-        starts_on=starts_on, opening=opening, planned_end_on=planned_end_on, agreed_ordinary_hours=hours,
+        acting_user=acting_user,
+        enrolment=enrolment,
+        company=opening.company,
+        kind=PlacementKind.SMALL_JOB,
+        starts_on=starts_on,
+        opening=opening,
+        planned_end_on=planned_end_on,
+        agreed_ordinary_hours=hours,
         buddy=opening.buddy,
     )
     _log_meeting_contact(proposal, acting_user=acting_user)
@@ -198,8 +231,13 @@ def agree_match(*, acting_user, proposal, starts_on, agreed_ordinary_hours=None,
     taken = Placement.objects.filter(opening=opening, ended_on__isnull=True).count()
     if taken >= opening.capacity:
         fill_opening(acting_user=acting_user, opening=opening, on=max(on, opening.posted_on))
-    log_change(user=acting_user, action="agree_match", obj=proposal, citizen_pk=enrolment.citizen_id,
-               changes=_changes(proposal, placement=placement.pk, starts_on=starts_on.isoformat()))
+    log_change(
+        user=acting_user,
+        action="agree_match",
+        obj=proposal,
+        citizen_pk=enrolment.citizen_id,
+        changes=_changes(proposal, placement=placement.pk, starts_on=starts_on.isoformat()),
+    )
     return proposal
 
 
@@ -217,15 +255,24 @@ def decline_match(*, acting_user, proposal, reason, note="", on=None):
     if len(note) > 300:
         raise ValidationError({"note": _("Keep the note under 300 characters.")})
     _check_transition(proposal, MatchStatus.DECLINED)
-    _date_check(on, not_before=_last_event_on(proposal), field="on",
-                before_message=_("The date is before the proposal's last step."))
+    _date_check(
+        on,
+        not_before=_last_event_on(proposal),
+        field="on",
+        before_message=_("The date is before the proposal's last step."),
+    )
     _log_meeting_contact(proposal, acting_user=acting_user)
     proposal.decline_reason = reason
     proposal.decline_note = note
     proposal.decided_on = on
     _move(proposal, MatchStatus.DECLINED, acting_user=acting_user, on=on)
-    log_change(user=acting_user, action="decline_match", obj=proposal, citizen_pk=proposal.enrolment.citizen_id,
-               changes=_changes(proposal, reason=reason))
+    log_change(
+        user=acting_user,
+        action="decline_match",
+        obj=proposal,
+        citizen_pk=proposal.enrolment.citizen_id,
+        changes=_changes(proposal, reason=reason),
+    )
     return proposal
 
 
@@ -242,5 +289,10 @@ def fill_opening(*, acting_user, opening, on=None):
     opening.status = Opening.Status.FILLED
     opening.filled_on = on
     opening.save(update_fields=["status", "filled_on"])
-    log_change(user=acting_user, action="fill_opening", obj=opening, changes={"status": opening.status, "filled_on": on.isoformat()})
+    log_change(
+        user=acting_user,
+        action="fill_opening",
+        obj=opening,
+        changes={"status": opening.status, "filled_on": on.isoformat()},
+    )
     return opening

@@ -64,8 +64,12 @@ WEEKDAYS = 0b0011111
 # Violation bits (why a pair is infeasible).
 V_REQUIREMENT, V_HOURS, V_DANISH, V_DAYS, V_DISTANCE, V_DECLINED = 1, 2, 4, 8, 16, 32
 VIOLATIONS = {
-    "requirement": V_REQUIREMENT, "hours": V_HOURS, "danish": V_DANISH,
-    "days": V_DAYS, "distance": V_DISTANCE, "declined": V_DECLINED,
+    "requirement": V_REQUIREMENT,
+    "hours": V_HOURS,
+    "danish": V_DANISH,
+    "days": V_DAYS,
+    "distance": V_DISTANCE,
+    "declined": V_DECLINED,
 }
 
 # Flags on a (citizen, company) pair and on a (citizen, opening) pair.
@@ -261,9 +265,14 @@ def _goal_factor(c, ci, o, oj):
     weights = c.goal_weights[ci]
     code = np.asarray(o.code[oj])[..., None]
     level = np.where(
-        goals == code, GOAL_EXACT,
-        np.where(goals // 10 == code // 10, GOAL_MINOR_GROUP,
-                 np.where(goals // 100 == code // 100, GOAL_SUB_MAJOR_GROUP, 0.0)))
+        goals == code,
+        GOAL_EXACT,
+        np.where(
+            goals // 10 == code // 10,
+            GOAL_MINOR_GROUP,
+            np.where(goals // 100 == code // 100, GOAL_SUB_MAJOR_GROUP, 0.0),
+        ),
+    )
     level = np.where((goals < 0) | (code < 0), 0.0, level) * weights
     return level.max(axis=-1) if level.shape[-1] else np.zeros(level.shape[:-1])
 
@@ -494,11 +503,14 @@ def assign(n_citizens, capacity, rows, cols, scores):
     flow = min_cost_flow.SimpleMinCostFlow()
     pair_arcs = flow.add_arcs_with_capacity_and_unit_cost(rows, n + cols, np.ones(len(rows), np.int64), -weights)
     flow.add_arcs_with_capacity_and_unit_cost(
-        np.full(n, source, np.int64), citizen_nodes, np.ones(n, np.int64), np.zeros(n, np.int64))
+        np.full(n, source, np.int64), citizen_nodes, np.ones(n, np.int64), np.zeros(n, np.int64)
+    )
     flow.add_arcs_with_capacity_and_unit_cost(
-        citizen_nodes, np.full(n, sink, np.int64), np.ones(n, np.int64), np.zeros(n, np.int64))
+        citizen_nodes, np.full(n, sink, np.int64), np.ones(n, np.int64), np.zeros(n, np.int64)
+    )
     flow.add_arcs_with_capacity_and_unit_cost(
-        n + np.arange(m, dtype=np.int64), np.full(m, sink, np.int64), capacity, np.zeros(m, np.int64))
+        n + np.arange(m, dtype=np.int64), np.full(m, sink, np.int64), capacity, np.zeros(m, np.int64)
+    )
     flow.set_node_supply(source, n)
     flow.set_node_supply(sink, -n)
     status = flow.solve()

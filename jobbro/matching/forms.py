@@ -18,14 +18,22 @@ class MeetingForm(DesignSystemForm):
 class AgreeForm(DesignSystemForm):
     starts_on = forms.DateField(label=_("The small job starts on"))
     agreed_ordinary_hours = forms.DecimalField(
-        label=_("Agreed ordinary hours a week"), max_digits=4, decimal_places=1, min_value=0, max_value=60, required=False, localize=True,
+        label=_("Agreed ordinary hours a week"),
+        max_digits=4,
+        decimal_places=1,
+        min_value=0,
+        max_value=60,
+        required=False,
+        localize=True,
         help_text=_("Empty: the small job's hours."),
     )
 
 
 class DeclineForm(DesignSystemForm):
     reason = forms.ChoiceField(label=_("Why was it declined?"), choices=[("", "—"), *DeclineReason.choices])
-    note = forms.CharField(label=_("Note"), max_length=300, required=False, help_text=_("Required when the reason is “Other”."))
+    note = forms.CharField(
+        label=_("Note"), max_length=300, required=False, help_text=_("Required when the reason is “Other”.")
+    )
 
 
 # The design system draws a checkbox for an input with this class (and its label right after it).

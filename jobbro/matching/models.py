@@ -56,7 +56,12 @@ class MatchProposal(models.Model):
     )
     status = models.CharField(_("status"), max_length=20, choices=MatchStatus.choices, default=MatchStatus.PROPOSED)
     proposed_by = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("proposed by")
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("proposed by"),
     )
     proposed_on = models.DateField(_("proposed on"))
     # The ranking's score when the match was proposed (0-100), if it was proposed from a ranking.
@@ -65,13 +70,24 @@ class MatchProposal(models.Model):
     meeting_on = models.DateField(_("meeting date"), null=True, blank=True)
     # The meeting's contact on the case, logged once the meeting date has come.
     meeting_contact = models.ForeignKey(
-        "cases.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("meeting contact")
+        "cases.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("meeting contact"),
     )
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
-    decline_reason = models.CharField(_("reason for declining"), max_length=20, choices=DeclineReason.choices, blank=True)
+    decline_reason = models.CharField(
+        _("reason for declining"), max_length=20, choices=DeclineReason.choices, blank=True
+    )
     decline_note = models.CharField(_("note on declining"), max_length=300, blank=True)
     placement = models.ForeignKey(
-        "cases.Placement", on_delete=models.SET_NULL, null=True, blank=True, related_name="match_proposals",
+        "cases.Placement",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="match_proposals",
         verbose_name=_("placement"),
     )
 

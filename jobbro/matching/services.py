@@ -166,7 +166,9 @@ def _today(on):
 
 
 def _in_force(qs, start_field, end_field, on):
-    return qs.filter(**{f"{start_field}__lte": on}).filter(Q(**{f"{end_field}__isnull": True}) | Q(**{f"{end_field}__gt": on}))
+    return qs.filter(**{f"{start_field}__lte": on}).filter(
+        Q(**{f"{end_field}__isnull": True}) | Q(**{f"{end_field}__gt": on})
+    )
 
 
 def _code_number(code):
@@ -197,8 +199,11 @@ def load(enrolments, openings, *, on=None, extra_companies=()):
     # Related rows are fetched with the enrolment query as a subquery: no long lists of ids as parameters.
     enrolment_qs = enrolments
     citizen_qs = enrolments.values("citizen_id")
-    rows = list(enrolments.order_by("pk").values_list(
-        "pk", "citizen_id", "estimated_weekly_hours", "citizen__traffic_light", "citizen__postcode"))
+    rows = list(
+        enrolments.order_by("pk").values_list(
+            "pk", "citizen_id", "estimated_weekly_hours", "citizen__traffic_light", "citizen__postcode"
+        )
+    )
     openings = list(openings.select_related("company", "buddy").order_by("pk"))
     n = len(rows)
     enrolment_ids = [row[0] for row in rows]
@@ -229,9 +234,11 @@ def load(enrolments, openings, *, on=None, extra_companies=()):
 
     if n:
         latest = {}  # the last agreement per enrolment wins
-        for enrolment_id, ordinary, internship in AgreedHoursChange.objects.filter(
-            placement__enrolment__in=enrolment_qs.values("pk"), from_date__lte=on
-        ).order_by("from_date", "id").values_list("placement__enrolment_id", "ordinary_hours", "internship_hours"):
+        for enrolment_id, ordinary, internship in (
+            AgreedHoursChange.objects.filter(placement__enrolment__in=enrolment_qs.values("pk"), from_date__lte=on)
+            .order_by("from_date", "id")
+            .values_list("placement__enrolment_id", "ordinary_hours", "internship_hours")
+        ):
             latest[enrolment_id] = float(ordinary) + float(internship)
         for i, enrolment_id in enumerate(enrolment_ids):
             if enrolment_id in latest:
@@ -248,17 +255,23 @@ def load(enrolments, openings, *, on=None, extra_companies=()):
                 days[i] &= RESTRICTION_DAYS[tag]
 
     assessed = np.zeros(n, dtype=bool)
-    for citizen_id, level in CompetenceAssessment.objects.filter(
-        citizen__in=citizen_qs, area=CompetenceAssessment.Area.DANISH, assessed_on__lte=on
-    ).order_by("assessed_on", "id").values_list("citizen_id", "level"):
+    for citizen_id, level in (
+        CompetenceAssessment.objects.filter(
+            citizen__in=citizen_qs, area=CompetenceAssessment.Area.DANISH, assessed_on__lte=on
+        )
+        .order_by("assessed_on", "id")
+        .values_list("citizen_id", "level")
+    ):
         for i in by_citizen.get(citizen_id, ()):
             danish[i] = level
             assessed[i] = True
 
     goals = {}
-    for citizen_id, kind, code, text in _in_force(
-        JobGoal.objects.filter(citizen__in=citizen_qs), "set_on", "replaced_on", on
-    ).order_by("-set_on", "-id").values_list("citizen_id", "kind", "occupation_code", "text"):
+    for citizen_id, kind, code, text in (
+        _in_force(JobGoal.objects.filter(citizen__in=citizen_qs), "set_on", "replaced_on", on)
+        .order_by("-set_on", "-id")
+        .values_list("citizen_id", "kind", "occupation_code", "text")
+    ):
         for i in by_citizen.get(citizen_id, ()):
             goals.setdefault(i, []).append(Goal(kind, code, text))
     goal_codes = np.full((n, MAX_GOALS), -1, dtype=np.int32)
@@ -274,8 +287,16 @@ def load(enrolments, openings, *, on=None, extra_companies=()):
     vocabulary = {}
     citizen_words = engine.word_matrix(goal_texts, vocabulary)
     citizens = engine.Citizens(
-        hours=hours, forbidden=forbidden, danish=danish, days=days, goals=goal_codes, goal_weights=goal_weights,
-        light=light, lat=lat, lon=lon, words=citizen_words,
+        hours=hours,
+        forbidden=forbidden,
+        danish=danish,
+        days=days,
+        goals=goal_codes,
+        goal_weights=goal_weights,
+        light=light,
+        lat=lat,
+        lon=lon,
+        words=citizen_words,
     )
 
     # --- openings (and company-only rows) ---
@@ -318,28 +339,48 @@ def load(enrolments, openings, *, on=None, extra_companies=()):
         capacity[j] = o.capacity
         texts.append(f"{o.title} {o.tasks}")
     jobs = engine.Openings(
-        hours=o_hours, requires=requires, danish=o_danish, days=o_days, code=code, company=company, social=social,
-        buddy=buddy, paid=paid, placed=placed, lat=o_lat, lon=o_lon, capacity=capacity,
-        words=engine.word_matrix(texts, vocabulary), n_companies=len(companies),
+        hours=o_hours,
+        requires=requires,
+        danish=o_danish,
+        days=o_days,
+        code=code,
+        company=company,
+        social=social,
+        buddy=buddy,
+        paid=paid,
+        placed=placed,
+        lat=o_lat,
+        lon=o_lon,
+        capacity=capacity,
+        words=engine.word_matrix(texts, vocabulary),
+        n_companies=len(companies),
     )
 
     # --- pairs: earlier failed placements and declined proposals ---
     failed, company_flags, opening_flags, declines = {}, [], [], {}
     if n and companies:
-        for citizen_id, company_id, reason in Placement.objects.filter(
-            enrolment__citizen__in=citizen_qs, company__in=companies, end_reason__in=FAILED_END_REASONS,
-            ended_on__lte=on,
-        ).order_by("ended_on", "id").values_list("enrolment__citizen_id", "company_id", "end_reason"):
+        for citizen_id, company_id, reason in (
+            Placement.objects.filter(
+                enrolment__citizen__in=citizen_qs,
+                company__in=companies,
+                end_reason__in=FAILED_END_REASONS,
+                ended_on__lte=on,
+            )
+            .order_by("ended_on", "id")
+            .values_list("enrolment__citizen_id", "company_id", "end_reason")
+        ):
             for i in by_citizen.get(citizen_id, ()):
                 failed[(i, company_id)] = reason
                 company_flags.append((i, company_index[company_id], engine.F_FAILED_BEFORE))
         proposal_model = _proposal_model()
         if proposal_model is not None:
             opening_index = {o.pk: j for j, o in enumerate(openings)}
-            for citizen_id, opening_id, company_id, reason in proposal_model.objects.filter(
-                enrolment__citizen__in=citizen_qs, opening__company__in=companies, status="declined"
-            ).order_by("decided_on", "id").values_list(
-                "enrolment__citizen_id", "opening_id", "opening__company_id", "decline_reason"
+            for citizen_id, opening_id, company_id, reason in (
+                proposal_model.objects.filter(
+                    enrolment__citizen__in=citizen_qs, opening__company__in=companies, status="declined"
+                )
+                .order_by("decided_on", "id")
+                .values_list("enrolment__citizen_id", "opening_id", "opening__company_id", "decline_reason")
             ):
                 for i in by_citizen.get(citizen_id, ()):
                     declines.setdefault((i, company_id), []).append((opening_id, reason))
@@ -350,10 +391,21 @@ def load(enrolments, openings, *, on=None, extra_companies=()):
                         company_flags.append((i, k, engine.F_DECLINED_PENALTY))
                     if opening_id in opening_index:
                         opening_flags.append((i, opening_index[opening_id], engine.F_EXCLUDED))
-    flags = engine.PairFlags.build(n_companies=len(companies), n_openings=m, company=company_flags, opening=opening_flags)
+    flags = engine.PairFlags.build(
+        n_companies=len(companies), n_openings=m, company=company_flags, opening=opening_flags
+    )
     return Network(
-        enrolment_ids=enrolment_ids, openings=openings + [None] * len(extra), citizens=citizens, jobs=jobs, flags=flags,
-        companies=companies, record=record, goals=goals, failed=failed, declines=declines, danish_assessed=assessed,
+        enrolment_ids=enrolment_ids,
+        openings=openings + [None] * len(extra),
+        citizens=citizens,
+        jobs=jobs,
+        flags=flags,
+        companies=companies,
+        record=record,
+        goals=goals,
+        failed=failed,
+        declines=declines,
+        danish_assessed=assessed,
     )
 
 
@@ -392,14 +444,21 @@ def rankable_enrolments(programme, *, on=None):
     return (
         Enrolment.objects.active(on)
         .filter(programme=programme)
-        .filter(Q(current_step__in=(Step.CLARIFICATION, Step.TOWARDS_JOB)) | (Q(current_step=Step.IN_COMPANY) & _no_running_placement(on)))
+        .filter(
+            Q(current_step__in=(Step.CLARIFICATION, Step.TOWARDS_JOB))
+            | (Q(current_step=Step.IN_COMPANY) & _no_running_placement(on))
+        )
     )
 
 
 def waiting_enrolments(programme, *, on=None):
     """Active enrolments in step 2 with no running placement and no open match proposal."""
     on = _today(on)
-    qs = Enrolment.objects.active(on).filter(programme=programme, current_step=Step.TOWARDS_JOB).filter(_no_running_placement(on))
+    qs = (
+        Enrolment.objects.active(on)
+        .filter(programme=programme, current_step=Step.TOWARDS_JOB)
+        .filter(_no_running_placement(on))
+    )
     proposal_model = _proposal_model()
     if proposal_model is not None:
         qs = qs.exclude(Exists(proposal_model.objects.open().filter(enrolment=OuterRef("pk"))))
@@ -429,7 +488,9 @@ def _best_goal(net, i, opening):
         if g < 0:
             continue
         this = 3 if g == code else 2 if g // 10 == code // 10 else 1 if g // 100 == code // 100 else 0
-        if this > level or (this == level and best is not None and best.kind != JobGoal.Kind.GOAL and goal.kind == JobGoal.Kind.GOAL):
+        if this > level or (
+            this == level and best is not None and best.kind != JobGoal.Kind.GOAL and goal.kind == JobGoal.Kind.GOAL
+        ):
             best, level = goal, this
     return best, level
 
@@ -459,39 +520,65 @@ def reasons_for(net, i, j, parts, reader=Reader()):
             # The citizen's own words are a case note; the occupation is what anyone may read.
             label = (goal.text if reader.notes else "") or goal.occupation_title
             if level == 3:
-                sentence = (_('matches the job goal "%(goal)s"') if goal.kind == JobGoal.Kind.GOAL
-                            else _('matches the job wish "%(goal)s"')) % {"goal": label}
+                sentence = (
+                    _('matches the job goal "%(goal)s"')
+                    if goal.kind == JobGoal.Kind.GOAL
+                    else _('matches the job wish "%(goal)s"')
+                ) % {"goal": label}
             else:
-                sentence = (_('close to the job goal "%(goal)s" (%(occupation)s, same occupational group)')
-                            if goal.kind == JobGoal.Kind.GOAL
-                            else _('close to the job wish "%(goal)s" (%(occupation)s, same occupational group)')) % {
-                    "goal": label, "occupation": codes.occupation_title(opening.occupation_code)}
+                sentence = (
+                    _('close to the job goal "%(goal)s" (%(occupation)s, same occupational group)')
+                    if goal.kind == JobGoal.Kind.GOAL
+                    else _('close to the job wish "%(goal)s" (%(occupation)s, same occupational group)')
+                ) % {"goal": label, "occupation": codes.occupation_title(opening.occupation_code)}
             scored.append((engine.WEIGHTS["goal"] * parts["goal"], sentence))
     if opening is not None and parts["words"] > 0:
         words = _shared_words(net, i, opening)
         if words and reader.notes:
-            scored.append((engine.WEIGHTS["words"] * parts["words"],
-                           _("the tasks mention %(words)s from the citizen's wishes") % {"words": ", ".join(f'"{w}"' for w in words)}))
+            scored.append(
+                (
+                    engine.WEIGHTS["words"] * parts["words"],
+                    _("the tasks mention %(words)s from the citizen's wishes")
+                    % {"words": ", ".join(f'"{w}"' for w in words)},
+                )
+            )
         elif words:
             # The shared words come from the citizen's own words about the job: a case note.
             scored.append((engine.WEIGHTS["words"] * parts["words"], _("the tasks match the citizen's wishes")))
     if opening is not None and parts["hours"] > 0:
-        scored.append((engine.WEIGHTS["hours"] * parts["hours"],
-                       _("%(hours)s h/week fits the citizen's %(capacity)s h/week") % {
-                           "hours": _hours(opening.weekly_hours), "capacity": _hours(net.citizens.hours[i])}))
+        scored.append(
+            (
+                engine.WEIGHTS["hours"] * parts["hours"],
+                _("%(hours)s h/week fits the citizen's %(capacity)s h/week")
+                % {"hours": _hours(opening.weekly_hours), "capacity": _hours(net.citizens.hours[i])},
+            )
+        )
     if opening is not None and parts["buddy"] > 0:
         name = opening.buddy.name if opening.buddy else ""
-        scored.append((engine.WEIGHTS["buddy"], _("buddy present (%(name)s)") % {"name": name} if name else _("buddy present")))
+        scored.append(
+            (engine.WEIGHTS["buddy"], _("buddy present (%(name)s)") % {"name": name} if name else _("buddy present"))
+        )
     paid, placed = net.record.get(company.pk if company else None, (0, 0)) if company else (0, 0)
     if placed:
-        scored.append((engine.WEIGHTS["record"] * parts["record"],
-                       ngettext("the company turned %(paid)d of %(placed)d intern into paid hours",
-                                "the company turned %(paid)d of %(placed)d interns into paid hours", placed)
-                       % {"paid": paid, "placed": placed}))
+        scored.append(
+            (
+                engine.WEIGHTS["record"] * parts["record"],
+                ngettext(
+                    "the company turned %(paid)d of %(placed)d intern into paid hours",
+                    "the company turned %(paid)d of %(placed)d interns into paid hours",
+                    placed,
+                )
+                % {"paid": paid, "placed": placed},
+            )
+        )
     if parts["stepping_stone"] > 0:
-        scored.append((engine.WEIGHTS["stepping_stone"] * parts["stepping_stone"],
-                       _("a social-economic company: a stepping stone for a %(light)s traffic light") % {
-                           "light": _("red") if net.citizens.light[i] == engine.RED else _("yellow")}))
+        scored.append(
+            (
+                engine.WEIGHTS["stepping_stone"] * parts["stepping_stone"],
+                _("a social-economic company: a stepping stone for a %(light)s traffic light")
+                % {"light": _("red") if net.citizens.light[i] == engine.RED else _("yellow")},
+            )
+        )
     km = parts.get("distance_km")
     if km is not None and not np.isnan(km):
         sentence = _("less than 1 km away") if km < 0.5 else _("%(km)s km away") % {"km": f"{km:.0f}"}
@@ -499,14 +586,18 @@ def reasons_for(net, i, j, parts, reader=Reader()):
     scored.sort(key=lambda t: -t[0])
     if company is not None and parts.get("failed_before"):
         reason = net.failed.get((i, company.pk), "")
-        notes.append(_("an earlier placement at this company ended: %(reason)s") % {
-            "reason": PlacementEndReason(reason).label if reason in PlacementEndReason.values else reason})
+        notes.append(
+            _("an earlier placement at this company ended: %(reason)s")
+            % {"reason": PlacementEndReason(reason).label if reason in PlacementEndReason.values else reason}
+        )
     if company is not None and parts.get("declined_before"):
         notes.append(_("a match with this company was declined before"))
     if opening is not None:
         if opening.danish_level_required and not net.danish_assessed[i]:
-            notes.append(_("check Danish: the job asks for level %(level)d and the citizen's Danish is not assessed") % {
-                "level": opening.danish_level_required})
+            notes.append(
+                _("check Danish: the job asks for level %(level)d and the citizen's Danish is not assessed")
+                % {"level": opening.danish_level_required}
+            )
         labels = dict(Requirement.choices)
         for requirement in CHECK_REQUIREMENTS:
             if requirement in (opening.requirements or ()):
@@ -526,18 +617,27 @@ def excluded_sentences(net, i, j, violations, reader=Reader()):
     if violations & engine.V_REQUIREMENT:
         labels = dict(Requirement.choices)
         clash = [labels[r] for r in Requirement.values if (o.requires[j] & c.forbidden[i]) & REQUIREMENT_BITS[r]]
-        out.append(_("the tasks involve %(what)s, which the citizen's restrictions rule out") % {
-            "what": ", ".join(str(x).lower() for x in clash)})
+        out.append(
+            _("the tasks involve %(what)s, which the citizen's restrictions rule out")
+            % {"what": ", ".join(str(x).lower() for x in clash)}
+        )
     if violations & engine.V_HOURS:
-        out.append(_("%(hours)s h/week is more than the citizen's %(capacity)s h/week") % {
-            "hours": _hours(o.hours[j]), "capacity": _hours(c.hours[i])})
+        out.append(
+            _("%(hours)s h/week is more than the citizen's %(capacity)s h/week")
+            % {"hours": _hours(o.hours[j]), "capacity": _hours(c.hours[i])}
+        )
     if violations & engine.V_DANISH:
-        out.append(_("the job asks for Danish at level %(required)d; the citizen's is %(level)d") % {
-            "required": int(o.danish[j]), "level": int(c.danish[i])})
+        out.append(
+            _("the job asks for Danish at level %(required)d; the citizen's is %(level)d")
+            % {"required": int(o.danish[j]), "level": int(c.danish[i])}
+        )
     if violations & engine.V_DAYS:
         labels = dict(Weekday.choices)
         missing = [labels[d] for d in Weekday.values if (o.days[j] & ~c.days[i]) & DAY_BITS[d]]
-        out.append(_("the job is worked on %(days)s, when the citizen cannot work") % {"days": ", ".join(str(x) for x in missing)})
+        out.append(
+            _("the job is worked on %(days)s, when the citizen cannot work")
+            % {"days": ", ".join(str(x) for x in missing)}
+        )
     if violations & engine.V_DISTANCE:
         out.append(_("too far away"))
     if violations & engine.V_DECLINED:
@@ -571,8 +671,12 @@ def _match(net, i, j, parts, reader=Reader()):
     km = parts.get("distance_km")
     enrolment = net.enrolment(i)
     return Match(
-        citizen=enrolment.citizen, enrolment=enrolment, opening=net.openings[j], score=round(float(parts["score"]), 1),
-        reasons=reasons_for(net, i, j, parts, reader), distance_km=None if km is None or np.isnan(km) else round(float(km), 1),
+        citizen=enrolment.citizen,
+        enrolment=enrolment,
+        opening=net.openings[j],
+        score=round(float(parts["score"]), 1),
+        reasons=reasons_for(net, i, j, parts, reader),
+        distance_km=None if km is None or np.isnan(km) else round(float(km), 1),
         factors=parts,
     )
 
@@ -604,13 +708,21 @@ def remaining_capacity(net, *, on=None):
     on = _today(on)
     ids = [o.pk for o in net.openings if o is not None]
     taken = dict(
-        running_placements(on).filter(opening__in=ids).values("opening_id").annotate(n=Count("id")).order_by()
+        running_placements(on)
+        .filter(opening__in=ids)
+        .values("opening_id")
+        .annotate(n=Count("id"))
+        .order_by()
         .values_list("opening_id", "n")
     )
     proposal_model = _proposal_model()
     if proposal_model is not None:
         for opening_id, count in (
-            proposal_model.objects.open().filter(opening__in=ids).values("opening_id").annotate(n=Count("id")).order_by()
+            proposal_model.objects.open()
+            .filter(opening__in=ids)
+            .values("opening_id")
+            .annotate(n=Count("id"))
+            .order_by()
             .values_list("opening_id", "n")
         ):
             taken[opening_id] = taken.get(opening_id, 0) + count
@@ -678,7 +790,9 @@ def speed_dating_plan(*, enrolments, companies, rounds, on=None):
     event_openings = Opening.objects.open().filter(company__in=company_ids, programme__in=programmes)
     with_openings = set(event_openings.values_list("company_id", flat=True))
     net = load(
-        Enrolment.objects.filter(pk__in=enrolment_ids), event_openings, on=on,
+        Enrolment.objects.filter(pk__in=enrolment_ids),
+        event_openings,
+        on=on,
         extra_companies=[c for c in company_list if c.pk not in with_openings],
     )
     n, k = len(net), len(company_list)
@@ -694,5 +808,7 @@ def speed_dating_plan(*, enrolments, companies, rounds, on=None):
     plan = engine.speed_dating(score, feasible, rounds)
     by_pk = {c.pk: c for c in company_list}
     by_enrolment = {e.pk: e for e in enrolments}
-    return [[(by_enrolment[net.enrolment_ids[i]], by_pk[company_ids[x]], round(s, 1)) for i, x, s in meetings]
-            for meetings in plan]
+    return [
+        [(by_enrolment[net.enrolment_ids[i]], by_pk[company_ids[x]], round(s, 1)) for i, x, s in meetings]
+        for meetings in plan
+    ]

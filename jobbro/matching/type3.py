@@ -46,19 +46,24 @@ def unmatched_enrolments(user, *, on=None, programme=None):
         return Enrolment.objects.none()
     step_2_since = Subquery(
         StepChange.objects.filter(enrolment=OuterRef("pk"), step=Step.TOWARDS_JOB, changed_on__lte=on)
-        .order_by("-changed_on", "-id").values("changed_on")[:1],
+        .order_by("-changed_on", "-id")
+        .values("changed_on")[:1],
         output_field=DateField(),
     )
     last_end = Subquery(
         Placement.objects.filter(enrolment=OuterRef("pk"), ended_on__isnull=False, ended_on__lte=on)
-        .order_by("-ended_on").values("ended_on")[:1],
+        .order_by("-ended_on")
+        .values("ended_on")[:1],
         output_field=DateField(),
     )
     running = Placement.objects.filter(enrolment=OuterRef("pk")).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
     open_proposal = MatchProposal.objects.open().filter(enrolment=OuterRef("pk"))
     declined = (
         MatchProposal.objects.filter(enrolment=OuterRef("pk"), status=MatchStatus.DECLINED)
-        .order_by().values("enrolment").annotate(n=Count("pk")).values("n")
+        .order_by()
+        .values("enrolment")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
     waited_long_enough = Q(pk__in=[])
     for programme_pk, cutoff in limits.items():
@@ -83,6 +88,8 @@ def unmatched(user, *, on=None, programme=None):
     """The unmatched list as rows, longest waiting first."""
     on = on or timezone.localdate()
     return [
-        Unmatched(enrolment=e, waiting_since=e.waiting_since, weeks=(on - e.waiting_since).days // 7, declined=e.declined)
+        Unmatched(
+            enrolment=e, waiting_since=e.waiting_since, weeks=(on - e.waiting_since).days // 7, declined=e.declined
+        )
         for e in unmatched_enrolments(user, on=on, programme=programme)
     ]

@@ -65,7 +65,8 @@ def _int(value):
 def _visible_opening(user, pk):
     opening = (
         Opening.objects.filter(pk=pk, programme__in=access.visible_programmes(user))
-        .select_related("company", "programme", "buddy").first()
+        .select_related("company", "programme", "buddy")
+        .first()
     )
     if opening is None:
         raise Http404
@@ -88,7 +89,13 @@ def _match_rows(matches, proposals_by_pair):
     rows = []
     for match in matches:
         key = (match.enrolment.pk, match.opening.pk)
-        rows.append({"match": match, "proposal": proposals_by_pair.get(key), "score_width": max(0, min(100, round(match.score)))})
+        rows.append(
+            {
+                "match": match,
+                "proposal": proposals_by_pair.get(key),
+                "score_width": max(0, min(100, round(match.score))),
+            }
+        )
     return rows
 
 
@@ -108,21 +115,35 @@ def citizen_matches(request, citizen_pk, enrolment_pk):
     _require(may(request.user, Capability.PROPOSE_MATCH))
     citizen = access.access_citizen(request.user, citizen_pk)
     enrolment = access.access_enrolment(request.user, citizen, enrolment_pk)
-    matches = _services().rank_openings(enrolment, limit=RANKING_LIMIT, reader=request.user) if enrolment.is_active else []
+    matches = (
+        _services().rank_openings(enrolment, limit=RANKING_LIMIT, reader=request.user) if enrolment.is_active else []
+    )
     rows = _match_rows(matches, _open_proposals(enrolment=enrolment))
     ranked = {row["match"].opening.pk for row in rows}
-    others = [o for o in Opening.objects.open().filter(programme_id=enrolment.programme_id).select_related("company")
-              if o.pk not in ranked]
+    others = [
+        o
+        for o in Opening.objects.open().filter(programme_id=enrolment.programme_id).select_related("company")
+        if o.pk not in ranked
+    ]
     why = None
     why_pk = _int(request.GET.get("why"))
     if why_pk is not None:
         opening = next((o for o in others if o.pk == why_pk), None)
         if opening is not None:
             why = {"opening": opening, "reasons": _services().excluded_reasons(enrolment, opening, reader=request.user)}
-    return render(request, "matching/citizen_matches.html", {
-        "citizen": citizen, "enrolment": enrolment, "rows": rows, "others": others, "why": why,
-        "here": request.get_full_path(), "title": _("Small jobs for %(name)s") % {"name": citizen.full_name},
-    })
+    return render(
+        request,
+        "matching/citizen_matches.html",
+        {
+            "citizen": citizen,
+            "enrolment": enrolment,
+            "rows": rows,
+            "others": others,
+            "why": why,
+            "here": request.get_full_path(),
+            "title": _("Small jobs for %(name)s") % {"name": citizen.full_name},
+        },
+    )
 
 
 # --- Ranked citizens for a small job ---------------------------------------------------------------
@@ -142,22 +163,41 @@ def opening_matches(request, pk):
         # needs only the top of the list; anyone else the whole ranking, filtered to their scope.
         everyone = Enrolment.objects.filter(programme_id=opening.programme_id, ended_on__isnull=True).count()
         limit = RANKING_LIMIT if len(visible_ids) == everyone else None
-        matches = [m for m in _services().rank_citizens(opening, limit=limit, reader=request.user) if m.enrolment.pk in visible_ids]
+        matches = [
+            m
+            for m in _services().rank_citizens(opening, limit=limit, reader=request.user)
+            if m.enrolment.pk in visible_ids
+        ]
         rows = _match_rows(matches[:RANKING_LIMIT], _open_proposals(opening=opening))
     ranked = {row["match"].enrolment.pk for row in rows}
     why = None
     why_pk = _int(request.GET.get("why"))
     others = []
     if opening.status == Opening.Status.OPEN:
-        others = list(visible.exclude(pk__in=ranked).select_related("citizen").order_by("citizen__last_name", "citizen__first_name"))
+        others = list(
+            visible.exclude(pk__in=ranked)
+            .select_related("citizen")
+            .order_by("citizen__last_name", "citizen__first_name")
+        )
         if why_pk is not None:
             enrolment = next((e for e in others if e.pk == why_pk), None)
             if enrolment is not None:
-                why = {"enrolment": enrolment, "reasons": _services().excluded_reasons(enrolment, opening, reader=request.user)}
-    return render(request, "matching/opening_matches.html", {
-        "opening": opening, "rows": rows, "others": others, "why": why, "here": request.get_full_path(),
-        "title": _("Citizens for %(job)s") % {"job": opening.title},
-    })
+                why = {
+                    "enrolment": enrolment,
+                    "reasons": _services().excluded_reasons(enrolment, opening, reader=request.user),
+                }
+    return render(
+        request,
+        "matching/opening_matches.html",
+        {
+            "opening": opening,
+            "rows": rows,
+            "others": others,
+            "why": why,
+            "here": request.get_full_path(),
+            "title": _("Citizens for %(job)s") % {"job": opening.title},
+        },
+    )
 
 
 # --- Proposing --------------------------------------------------------------------------------------
@@ -170,13 +210,17 @@ def propose(request, citizen_pk, enrolment_pk):
     _require(may(request.user, Capability.PROPOSE_MATCH))
     citizen = access.access_citizen(request.user, citizen_pk)
     enrolment = access.access_enrolment(request.user, citizen, enrolment_pk)
-    back = _safe_next(request, reverse("citizen_matches", kwargs={"citizen_pk": citizen.pk, "enrolment_pk": enrolment.pk}))
+    back = _safe_next(
+        request, reverse("citizen_matches", kwargs={"citizen_pk": citizen.pk, "enrolment_pk": enrolment.pk})
+    )
     form = ProposeForm(request.POST)
     if not form.is_valid():
         raise Http404
     opening = _visible_opening(request.user, form.cleaned_data["opening"])
     try:
-        actions.propose_match(acting_user=request.user, enrolment=enrolment, opening=opening, score=form.cleaned_data["score"])
+        actions.propose_match(
+            acting_user=request.user, enrolment=enrolment, opening=opening, score=form.cleaned_data["score"]
+        )
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -194,13 +238,24 @@ def assignment(request):
     programme, programmes = _programme(request)
     rows = []
     if programme is not None:
-        visible = set(access.scope_enrolments(Enrolment.objects.filter(programme=programme), request.user).values_list("pk", flat=True))
+        visible = set(
+            access.scope_enrolments(Enrolment.objects.filter(programme=programme), request.user).values_list(
+                "pk", flat=True
+            )
+        )
         pairs = [m for m in _services().propose_assignment(programme, reader=request.user) if m.enrolment.pk in visible]
         rows = _match_rows(pairs, _open_proposals(enrolment__programme=programme))
-    return render(request, "matching/assignment.html", {
-        "programme": programme, "programmes": programmes, "rows": rows, "here": request.get_full_path(),
-        "title": _("Assignment proposal"),
-    })
+    return render(
+        request,
+        "matching/assignment.html",
+        {
+            "programme": programme,
+            "programmes": programmes,
+            "rows": rows,
+            "here": request.get_full_path(),
+            "title": _("Assignment proposal"),
+        },
+    )
 
 
 # --- The match workflow -------------------------------------------------------------------------------
@@ -211,11 +266,16 @@ def _proposal_forms(proposal, bound=None):
     prefix = f"p{proposal.pk}"
     forms = {}
     if proposal.status in (MatchStatus.PROPOSED, MatchStatus.MEETING_BOOKED):
-        forms["meeting"] = MeetingForm(prefix=f"{prefix}-meeting", initial={
-            "kind": proposal.meeting_kind or "coffee_visit", "meeting_on": proposal.meeting_on or _today()})
+        forms["meeting"] = MeetingForm(
+            prefix=f"{prefix}-meeting",
+            initial={"kind": proposal.meeting_kind or "coffee_visit", "meeting_on": proposal.meeting_on or _today()},
+        )
         forms["decline"] = DeclineForm(prefix=f"{prefix}-decline")
     if proposal.status == MatchStatus.MEETING_BOOKED:
-        forms["agree"] = AgreeForm(prefix=f"{prefix}-agree", initial={"starts_on": _today(), "agreed_ordinary_hours": proposal.opening.weekly_hours})
+        forms["agree"] = AgreeForm(
+            prefix=f"{prefix}-agree",
+            initial={"starts_on": _today(), "agreed_ordinary_hours": proposal.opening.weekly_hours},
+        )
     if bound is not None:
         step, form = bound
         forms[step] = form
@@ -228,26 +288,40 @@ def _scoped_proposals(user):
 
 def _proposals_page(request, *, bound_pk=None, bound=None, status=200):
     proposals = (
-        _scoped_proposals(request.user).filter(status__in=OPEN_STATUSES)
+        _scoped_proposals(request.user)
+        .filter(status__in=OPEN_STATUSES)
         .select_related("enrolment__citizen", "enrolment__job_broker", "opening__company", "proposed_by")
         .prefetch_related(Prefetch("events", queryset=MatchProposalEvent.objects.select_related("by")))
         .order_by("proposed_on", "id")
     )
     groups = {MatchStatus.PROPOSED: [], MatchStatus.MEETING_BOOKED: []}
     for proposal in proposals:
-        groups[proposal.status].append({
-            "proposal": proposal, "forms": _proposal_forms(proposal, bound if proposal.pk == bound_pk else None),
-            "open_step": bound[0] if bound and proposal.pk == bound_pk else "",
-        })
+        groups[proposal.status].append(
+            {
+                "proposal": proposal,
+                "forms": _proposal_forms(proposal, bound if proposal.pk == bound_pk else None),
+                "open_step": bound[0] if bound and proposal.pk == bound_pk else "",
+            }
+        )
     decided = (
-        _scoped_proposals(request.user).filter(status__in=[MatchStatus.AGREED, MatchStatus.DECLINED])
-        .select_related("enrolment__citizen", "opening__company").order_by("-decided_on", "-id")[:RECENTLY_DECIDED]
+        _scoped_proposals(request.user)
+        .filter(status__in=[MatchStatus.AGREED, MatchStatus.DECLINED])
+        .select_related("enrolment__citizen", "opening__company")
+        .order_by("-decided_on", "-id")[:RECENTLY_DECIDED]
     )
-    return render(request, "matching/proposals.html", {
-        "groups": [(MatchStatus.PROPOSED.label, "proposed", groups[MatchStatus.PROPOSED]),
-                   (MatchStatus.MEETING_BOOKED.label, "meeting_booked", groups[MatchStatus.MEETING_BOOKED])],
-        "decided": decided, "title": _("Match proposals"),
-    }, status=status)
+    return render(
+        request,
+        "matching/proposals.html",
+        {
+            "groups": [
+                (MatchStatus.PROPOSED.label, "proposed", groups[MatchStatus.PROPOSED]),
+                (MatchStatus.MEETING_BOOKED.label, "meeting_booked", groups[MatchStatus.MEETING_BOOKED]),
+            ],
+            "decided": decided,
+            "title": _("Match proposals"),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -260,8 +334,10 @@ def _proposal(request, citizen_pk, pk):
     _require(may(request.user, Capability.PROPOSE_MATCH))
     citizen = access.access_citizen(request.user, citizen_pk)
     proposal = (
-        _scoped_proposals(request.user).filter(pk=pk, enrolment__citizen=citizen)
-        .select_related("enrolment__citizen", "opening__company", "opening__buddy").first()
+        _scoped_proposals(request.user)
+        .filter(pk=pk, enrolment__citizen=citizen)
+        .select_related("enrolment__citizen", "opening__company", "opening__buddy")
+        .first()
     )
     if proposal is None:
         raise Http404
@@ -297,8 +373,12 @@ def _book(request, proposal, data):
 
 
 def _agree(request, proposal, data):
-    actions.agree_match(acting_user=request.user, proposal=proposal, starts_on=data["starts_on"],
-                        agreed_ordinary_hours=data["agreed_ordinary_hours"])
+    actions.agree_match(
+        acting_user=request.user,
+        proposal=proposal,
+        starts_on=data["starts_on"],
+        agreed_ordinary_hours=data["agreed_ordinary_hours"],
+    )
     return _("Agreed: %(name)s starts in %(job)s and is in step 3 – in a company.")
 
 
@@ -319,16 +399,24 @@ proposal_decline = _step_view("decline", DeclineForm, _decline)
 def unmatched(request):
     _require(may(request.user, Capability.PROPOSE_MATCH))
     on = _today()
-    return render(request, "matching/unmatched.html", {
-        "rows": type3.unmatched(request.user, on=on), "on": on, "title": _("Citizens without a match"),
-    })
+    return render(
+        request,
+        "matching/unmatched.html",
+        {
+            "rows": type3.unmatched(request.user, on=on),
+            "on": on,
+            "title": _("Citizens without a match"),
+        },
+    )
 
 
 def network_companies(programme, on):
     """Companies with an agreement in the programme's network that runs on the day."""
     return (
         Company.objects.filter(agreements__programme=programme, agreements__signed_on__lte=on)
-        .filter(Q(agreements__ended_on__isnull=True) | Q(agreements__ended_on__gte=on)).distinct().order_by("name")
+        .filter(Q(agreements__ended_on__isnull=True) | Q(agreements__ended_on__gte=on))
+        .distinct()
+        .order_by("name")
     )
 
 
@@ -341,9 +429,14 @@ def speed_dating(request):
     on = _today()
     companies = network_companies(programme, on)
     enrolments = (
-        access.scope_enrolments(Enrolment.objects.filter(programme=programme, ended_on__isnull=True,
-                                                         current_step__in=[Step.CLARIFICATION, Step.TOWARDS_JOB]), request.user)
-        .select_related("citizen").order_by("citizen__last_name", "citizen__first_name")
+        access.scope_enrolments(
+            Enrolment.objects.filter(
+                programme=programme, ended_on__isnull=True, current_step__in=[Step.CLARIFICATION, Step.TOWARDS_JOB]
+            ),
+            request.user,
+        )
+        .select_related("citizen")
+        .order_by("citizen__last_name", "citizen__first_name")
     )
     plan = None
     if "rounds" in request.GET:
@@ -351,16 +444,36 @@ def speed_dating(request):
         if form.is_valid():
             chosen_companies = list(form.cleaned_data["companies"])
             rounds = _services().speed_dating_plan(
-                enrolments=list(form.cleaned_data["enrolments"]), companies=chosen_companies, rounds=form.cleaned_data["rounds"]
+                enrolments=list(form.cleaned_data["enrolments"]),
+                companies=chosen_companies,
+                rounds=form.cleaned_data["rounds"],
             )
-            plan = {"companies": chosen_companies, "rounds": [_round_cells(meetings, chosen_companies) for meetings in rounds]}
+            plan = {
+                "companies": chosen_companies,
+                "rounds": [_round_cells(meetings, chosen_companies) for meetings in rounds],
+            }
     else:
         unmatched_ids = [row.enrolment.pk for row in type3.unmatched(request.user, on=on, programme=programme)]
-        form = SpeedDatingForm(initial={"enrolments": unmatched_ids, "companies": list(companies.values_list("pk", flat=True)), "rounds": 3},
-                               companies=companies, enrolments=enrolments)
-    return render(request, "matching/speed_dating.html", {
-        "programme": programme, "programmes": programmes, "form": form, "plan": plan, "title": _("Speed-dating plan"),
-    })
+        form = SpeedDatingForm(
+            initial={
+                "enrolments": unmatched_ids,
+                "companies": list(companies.values_list("pk", flat=True)),
+                "rounds": 3,
+            },
+            companies=companies,
+            enrolments=enrolments,
+        )
+    return render(
+        request,
+        "matching/speed_dating.html",
+        {
+            "programme": programme,
+            "programmes": programmes,
+            "form": form,
+            "plan": plan,
+            "title": _("Speed-dating plan"),
+        },
+    )
 
 
 def _round_cells(meetings, companies):

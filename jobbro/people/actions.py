@@ -24,7 +24,9 @@ from jobbro.people.models import Citizen, CompetenceAssessment, CVEntry, JobGoal
 def reveal_cpr(*, acting_user, citizen, view="reveal_cpr"):
     """Return the CPR number in clear for one authorised user, and log that it was shown."""
     if not may(acting_user, Capability.REVEAL_CPR):
-        log_read(user=acting_user, citizen_pk=citizen.pk, view=view, status_code=403, action=AccessLog.Action.REVEAL_CPR)
+        log_read(
+            user=acting_user, citizen_pk=citizen.pk, view=view, status_code=403, action=AccessLog.Action.REVEAL_CPR
+        )
         raise PermissionDenied
     log_read(user=acting_user, citizen_pk=citizen.pk, view=view, status_code=200, action=AccessLog.Action.REVEAL_CPR)
     return citizen.reveal_cpr()
@@ -109,16 +111,30 @@ def _add_goal(*, acting_user, citizen, kind, occupation_code, text, set_on, acti
 def set_job_goal(*, acting_user, citizen, text, set_on, occupation_code=""):
     """Add a job goal (jobmål): a DISCO-08 occupation and the citizen's own words."""
     _require_case_work(acting_user, citizen)
-    return _add_goal(acting_user=acting_user, citizen=citizen, kind=JobGoal.Kind.GOAL, occupation_code=occupation_code,
-                     text=text, set_on=set_on, action="set_job_goal")
+    return _add_goal(
+        acting_user=acting_user,
+        citizen=citizen,
+        kind=JobGoal.Kind.GOAL,
+        occupation_code=occupation_code,
+        text=text,
+        set_on=set_on,
+        action="set_job_goal",
+    )
 
 
 @transaction.atomic
 def add_job_wish(*, acting_user, citizen, text, set_on, occupation_code=""):
     """Add a job wish (jobønske), the citizen's own wish before it becomes a goal."""
     _require_case_work(acting_user, citizen)
-    return _add_goal(acting_user=acting_user, citizen=citizen, kind=JobGoal.Kind.WISH, occupation_code=occupation_code,
-                     text=text, set_on=set_on, action="add_job_wish")
+    return _add_goal(
+        acting_user=acting_user,
+        citizen=citizen,
+        kind=JobGoal.Kind.WISH,
+        occupation_code=occupation_code,
+        text=text,
+        set_on=set_on,
+        action="add_job_wish",
+    )
 
 
 def _current_goal(goal):
@@ -140,8 +156,16 @@ def adjust_job_goal(*, acting_user, goal, text, set_on, occupation_code="", kind
     kind = kind or goal.kind
     if kind not in JobGoal.Kind.values:
         raise ValidationError({"kind": _("Choose a job wish or a job goal.")})
-    new = _add_goal(acting_user=acting_user, citizen=goal.citizen, kind=kind, occupation_code=occupation_code,
-                    text=text, set_on=set_on, action="adjust_job_goal", replaces=goal)
+    new = _add_goal(
+        acting_user=acting_user,
+        citizen=goal.citizen,
+        kind=kind,
+        occupation_code=occupation_code,
+        text=text,
+        set_on=set_on,
+        action="adjust_job_goal",
+        replaces=goal,
+    )
     goal.replaced_on = set_on
     goal.save(update_fields=["replaced_on"])
     return new
@@ -160,8 +184,13 @@ def close_job_goal(*, acting_user, goal, on):
     _raise(errors)
     goal.replaced_on = on
     goal.save(update_fields=["replaced_on"])
-    log_change(user=acting_user, action="close_job_goal", obj=goal, citizen_pk=goal.citizen_id,
-               changes={"replaced_on": on.isoformat()})
+    log_change(
+        user=acting_user,
+        action="close_job_goal",
+        obj=goal,
+        citizen_pk=goal.citizen_id,
+        changes={"replaced_on": on.isoformat()},
+    )
     return goal
 
 
@@ -173,33 +202,59 @@ def _clean_cv_entry(*, kind, title, organisation, starts_on, ends_on, descriptio
     if kind not in CVEntry.Kind.values:
         errors["kind"] = [_("Choose what kind of line this is.")]
     title = _check_text(errors, "title", title, required=True, max_length=CVEntry._meta.get_field("title").max_length)
-    organisation = _check_text(errors, "organisation", organisation, required=False,
-                               max_length=CVEntry._meta.get_field("organisation").max_length)
-    description = _check_text(errors, "description", description, required=False,
-                              max_length=CVEntry._meta.get_field("description").max_length)
+    organisation = _check_text(
+        errors,
+        "organisation",
+        organisation,
+        required=False,
+        max_length=CVEntry._meta.get_field("organisation").max_length,
+    )
+    description = _check_text(
+        errors, "description", description, required=False, max_length=CVEntry._meta.get_field("description").max_length
+    )
     _not_in_future(errors, "starts_on", starts_on)
     _not_in_future(errors, "ends_on", ends_on)
     _end_not_before_start(errors, "ends_on", starts_on, ends_on)
     _raise(errors)
-    return {"kind": kind, "title": title, "organisation": organisation, "starts_on": starts_on, "ends_on": ends_on,
-            "description": description}
+    return {
+        "kind": kind,
+        "title": title,
+        "organisation": organisation,
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "description": description,
+    }
 
 
 def _cv_changes(entry):
-    return {"kind": entry.kind, "starts_on": entry.starts_on and entry.starts_on.isoformat(),
-            "ends_on": entry.ends_on and entry.ends_on.isoformat()}
+    return {
+        "kind": entry.kind,
+        "starts_on": entry.starts_on and entry.starts_on.isoformat(),
+        "ends_on": entry.ends_on and entry.ends_on.isoformat(),
+    }
 
 
 @transaction.atomic
-def add_cv_entry(*, acting_user, citizen, kind, title, organisation="", starts_on=None, ends_on=None, description="",
-                 recorded_on=None):
+def add_cv_entry(
+    *,
+    acting_user,
+    citizen,
+    kind,
+    title,
+    organisation="",
+    starts_on=None,
+    ends_on=None,
+    description="",
+    recorded_on=None,
+):
     """Add a line to the CV the job broker and the citizen write together.
 
     Dates are optional (a language or a skill has none); an ongoing job has a start and no end.
     """
     _require_case_work(acting_user, citizen)
-    values = _clean_cv_entry(kind=kind, title=title, organisation=organisation, starts_on=starts_on, ends_on=ends_on,
-                             description=description)
+    values = _clean_cv_entry(
+        kind=kind, title=title, organisation=organisation, starts_on=starts_on, ends_on=ends_on, description=description
+    )
     entry = CVEntry.objects.create(citizen=citizen, recorded_on=recorded_on or _today(), **values)
     log_change(user=acting_user, action="add_cv_entry", obj=entry, citizen_pk=citizen.pk, changes=_cv_changes(entry))
     return entry
@@ -209,16 +264,22 @@ def add_cv_entry(*, acting_user, citizen, kind, title, organisation="", starts_o
 def update_cv_entry(*, acting_user, entry, kind, title, organisation="", starts_on=None, ends_on=None, description=""):
     """Rewrite a line of the CV. Its `recorded_on` becomes today: the date the line was last written."""
     _require_case_work(acting_user, entry.citizen)
-    values = _clean_cv_entry(kind=kind, title=title, organisation=organisation, starts_on=starts_on, ends_on=ends_on,
-                             description=description)
+    values = _clean_cv_entry(
+        kind=kind, title=title, organisation=organisation, starts_on=starts_on, ends_on=ends_on, description=description
+    )
     entry = CVEntry.objects.select_for_update().get(pk=entry.pk)
     changed = sorted(field for field, value in values.items() if getattr(entry, field) != value)
     for field, value in values.items():
         setattr(entry, field, value)
     entry.recorded_on = _today()
     entry.save()
-    log_change(user=acting_user, action="update_cv_entry", obj=entry, citizen_pk=entry.citizen_id,
-               changes={**_cv_changes(entry), "fields": changed})
+    log_change(
+        user=acting_user,
+        action="update_cv_entry",
+        obj=entry,
+        citizen_pk=entry.citizen_id,
+        changes={**_cv_changes(entry), "fields": changed},
+    )
     return entry
 
 
@@ -226,8 +287,13 @@ def update_cv_entry(*, acting_user, entry, kind, title, organisation="", starts_
 def remove_cv_entry(*, acting_user, entry):
     """Delete a line of the CV (a CV is a document, not a history); the change log keeps that it was there."""
     _require_case_work(acting_user, entry.citizen)
-    log_change(user=acting_user, action="remove_cv_entry", obj=entry, citizen_pk=entry.citizen_id,
-               changes={**_cv_changes(entry), "recorded_on": entry.recorded_on.isoformat()})
+    log_change(
+        user=acting_user,
+        action="remove_cv_entry",
+        obj=entry,
+        citizen_pk=entry.citizen_id,
+        changes={**_cv_changes(entry), "recorded_on": entry.recorded_on.isoformat()},
+    )
     entry.delete()
 
 
@@ -248,17 +314,31 @@ def assess_competence(*, acting_user, citizen, area, level, assessed_on, comment
         level = int(level.strip())
     if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 5:
         errors["level"] = [_("The level is a whole number from 1 to 5.")]
-    comment = _check_text(errors, "comment", comment, required=False,
-                          max_length=CompetenceAssessment._meta.get_field("comment").max_length)
+    comment = _check_text(
+        errors,
+        "comment",
+        comment,
+        required=False,
+        max_length=CompetenceAssessment._meta.get_field("comment").max_length,
+    )
     _required_date(errors, "assessed_on", assessed_on)
     _not_in_future(errors, "assessed_on", assessed_on)
     _raise(errors)
     assessment = CompetenceAssessment.objects.create(
         citizen=citizen, area=area, level=level, comment=comment, assessed_on=assessed_on, co_assessor=co_assessor
     )
-    log_change(user=acting_user, action="assess_competence", obj=assessment, citizen_pk=citizen.pk,
-               changes={"area": area, "level": level, "assessed_on": assessed_on.isoformat(),
-                        "co_assessor": co_assessor.pk if co_assessor else None})
+    log_change(
+        user=acting_user,
+        action="assess_competence",
+        obj=assessment,
+        citizen_pk=citizen.pk,
+        changes={
+            "area": area,
+            "level": level,
+            "assessed_on": assessed_on.isoformat(),
+            "co_assessor": co_assessor.pk if co_assessor else None,
+        },
+    )
     return assessment
 
 
@@ -272,16 +352,30 @@ def add_restriction(*, acting_user, citizen, tag, recorded_on, description=""):
     errors = {}
     if tag not in Restriction.Tag.values:
         errors["tag"] = [_("Choose a restriction from the list.")]
-    description = _check_text(errors, "description", description, required=tag == Restriction.Tag.OTHER,
-                              max_length=Restriction._meta.get_field("description").max_length)
+    description = _check_text(
+        errors,
+        "description",
+        description,
+        required=tag == Restriction.Tag.OTHER,
+        max_length=Restriction._meta.get_field("description").max_length,
+    )
     _required_date(errors, "recorded_on", recorded_on)
     _not_in_future(errors, "recorded_on", recorded_on)
-    if "tag" not in errors and tag != Restriction.Tag.OTHER and citizen.restrictions.filter(tag=tag, ended_on__isnull=True).exists():
+    if (
+        "tag" not in errors
+        and tag != Restriction.Tag.OTHER
+        and citizen.restrictions.filter(tag=tag, ended_on__isnull=True).exists()
+    ):
         errors["tag"] = [_("This restriction is already recorded and still applies.")]
     _raise(errors)
     restriction = Restriction.objects.create(citizen=citizen, tag=tag, description=description, recorded_on=recorded_on)
-    log_change(user=acting_user, action="add_restriction", obj=restriction, citizen_pk=citizen.pk,
-               changes={"tag": tag, "recorded_on": recorded_on.isoformat()})
+    log_change(
+        user=acting_user,
+        action="add_restriction",
+        obj=restriction,
+        citizen_pk=citizen.pk,
+        changes={"tag": tag, "recorded_on": recorded_on.isoformat()},
+    )
     return restriction
 
 
@@ -300,8 +394,13 @@ def end_restriction(*, acting_user, restriction, ended_on):
     _raise(errors)
     restriction.ended_on = ended_on
     restriction.save(update_fields=["ended_on"])
-    log_change(user=acting_user, action="end_restriction", obj=restriction, citizen_pk=restriction.citizen_id,
-               changes={"ended_on": ended_on.isoformat()})
+    log_change(
+        user=acting_user,
+        action="end_restriction",
+        obj=restriction,
+        citizen_pk=restriction.citizen_id,
+        changes={"ended_on": ended_on.isoformat()},
+    )
     return restriction
 
 
@@ -315,15 +414,26 @@ def add_parallel_effort(*, acting_user, citizen, kind, starts_on, ends_on=None, 
     errors = {}
     if kind not in ParallelEffort.Kind.values:
         errors["kind"] = [_("Choose a kind of effort from the list.")]
-    description = _check_text(errors, "description", description, required=kind == ParallelEffort.Kind.OTHER,
-                              max_length=ParallelEffort._meta.get_field("description").max_length)
+    description = _check_text(
+        errors,
+        "description",
+        description,
+        required=kind == ParallelEffort.Kind.OTHER,
+        max_length=ParallelEffort._meta.get_field("description").max_length,
+    )
     _required_date(errors, "starts_on", starts_on)
     _end_not_before_start(errors, "ends_on", starts_on, ends_on)
     _raise(errors)
-    effort = ParallelEffort.objects.create(citizen=citizen, kind=kind, description=description, starts_on=starts_on,
-                                           ends_on=ends_on)
-    log_change(user=acting_user, action="add_parallel_effort", obj=effort, citizen_pk=citizen.pk,
-               changes={"kind": kind, "starts_on": starts_on.isoformat(), "ends_on": ends_on and ends_on.isoformat()})
+    effort = ParallelEffort.objects.create(
+        citizen=citizen, kind=kind, description=description, starts_on=starts_on, ends_on=ends_on
+    )
+    log_change(
+        user=acting_user,
+        action="add_parallel_effort",
+        obj=effort,
+        citizen_pk=citizen.pk,
+        changes={"kind": kind, "starts_on": starts_on.isoformat(), "ends_on": ends_on and ends_on.isoformat()},
+    )
     return effort
 
 
@@ -341,6 +451,11 @@ def end_parallel_effort(*, acting_user, effort, ends_on):
     previous = effort.ends_on
     effort.ends_on = ends_on
     effort.save(update_fields=["ends_on"])
-    log_change(user=acting_user, action="end_parallel_effort", obj=effort, citizen_pk=effort.citizen_id,
-               changes={"ends_on": ends_on.isoformat(), "previous_ends_on": previous and previous.isoformat()})
+    log_change(
+        user=acting_user,
+        action="end_parallel_effort",
+        obj=effort,
+        citizen_pk=effort.citizen_id,
+        changes={"ends_on": ends_on.isoformat(), "previous_ends_on": previous and previous.isoformat()},
+    )
     return effort

@@ -31,7 +31,10 @@ class CitizenAdmin(ReadLoggedAdmin):
     exclude = ("cpr_encrypted", "cpr_hash", "birth_date")
     readonly_fields = ("masked_cpr", "age", "sex")
     filter_horizontal = ("target_groups",)
-    inlines = [inline(m) for m in (TrafficLightChange, Consent, JobGoal, Restriction, CVEntry, CompetenceAssessment, ParallelEffort)]
+    inlines = [
+        inline(m)
+        for m in (TrafficLightChange, Consent, JobGoal, Restriction, CVEntry, CompetenceAssessment, ParallelEffort)
+    ]
     citizen_lookup = "pk"
 
     @admin.display(description=_("age"))

@@ -21,12 +21,19 @@ def cv_context(citizen, reader=None):
 
     current = list(citizen.job_goals.filter(replaced_on__isnull=True).order_by("-set_on", "-id"))
     goals = [g for g in current if g.kind == JobGoal.Kind.GOAL] or [g for g in current if g.kind == JobGoal.Kind.WISH]
-    return {"citizen": citizen, "goals": goals, "sections": cv_sections(citizen), "perms_jobbro": UserCapabilities(reader)}
+    return {
+        "citizen": citizen,
+        "goals": goals,
+        "sections": cv_sections(citizen),
+        "perms_jobbro": UserCapabilities(reader),
+    }
 
 
 def render_cv_html(citizen, *, font_size=FONT_SIZES[0], context=None, reader=None):
     with translation.override("da"):
-        return render_to_string("people/cv_pdf.html", {**(context or cv_context(citizen, reader)), "font_size": f"{font_size:g}"})
+        return render_to_string(
+            "people/cv_pdf.html", {**(context or cv_context(citizen, reader)), "font_size": f"{font_size:g}"}
+        )
 
 
 def cv_document(citizen, reader=None):

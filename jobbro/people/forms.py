@@ -25,7 +25,9 @@ def _text(label, max_length, *, required=False, help_text=""):
 class JobGoalForm(DesignSystemForm):
     kind = forms.ChoiceField(label=_("Wish or goal"), choices=JobGoal.Kind.choices, initial=JobGoal.Kind.GOAL)
     occupation_code = forms.ChoiceField(
-        label=_("Occupation (DISCO-08)"), choices=codes.occupation_choices, required=False,
+        label=_("Occupation (DISCO-08)"),
+        choices=codes.occupation_choices,
+        required=False,
         help_text=_("The occupation the goal is aimed at, if there is one."),
     )
     text = _text(_("In the citizen's own words"), 300, required=True)
@@ -61,12 +63,18 @@ class CompetenceForm(DesignSystemForm):
 
     area = forms.ChoiceField(label=_("Area"), choices=CompetenceAssessment.Area.choices)
     level = forms.TypedChoiceField(
-        label=_("Level (1-5)"), choices=LEVELS, coerce=int, empty_value=None,
+        label=_("Level (1-5)"),
+        choices=LEVELS,
+        coerce=int,
+        empty_value=None,
         help_text=_("1 = a long way to go, 5 = fully in place."),
     )
     comment = _text(_("Comment"), 300)
     co_assessor = forms.ModelChoiceField(
-        label=_("Assessed together with company"), queryset=Company.objects.none(), required=False, empty_label="—",
+        label=_("Assessed together with company"),
+        queryset=Company.objects.none(),
+        required=False,
+        empty_label="—",
     )
     assessed_on = _date(_("Assessed on"))
 
@@ -77,8 +85,9 @@ class CompetenceForm(DesignSystemForm):
 
 class RestrictionForm(DesignSystemForm):
     tag = forms.ChoiceField(label=_("Restriction"), choices=[("", "—")] + list(Restriction.Tag.choices))
-    description = _text(_("In the citizen's own words"), 300,
-                        help_text=_("What it means at work. Required for “Other”."))
+    description = _text(
+        _("In the citizen's own words"), 300, help_text=_("What it means at work. Required for “Other”.")
+    )
     recorded_on = _date(_("Recorded on"))
 
 

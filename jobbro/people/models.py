@@ -48,7 +48,9 @@ class CitizenQuerySet(models.QuerySet):
 
 class Citizen(models.Model):
     # The CPR number itself is only ever stored encrypted; see people/cpr.py.
-    cpr_encrypted = models.TextField(_("CPR number (encrypted)"), editable=False, max_length=1000)  # a Fernet token: about 140
+    cpr_encrypted = models.TextField(
+        _("CPR number (encrypted)"), editable=False, max_length=1000
+    )  # a Fernet token: about 140
     cpr_hash = models.CharField(_("CPR look-up hash"), max_length=64, unique=True, editable=False)
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
@@ -65,7 +67,9 @@ class Citizen(models.Model):
     lives_in_vulnerable_housing_area = models.BooleanField(_("lives in a vulnerable housing area"), default=False)
     has_social_free_card = models.BooleanField(_("holds the social free card"), default=False)
     match_category = models.PositiveSmallIntegerField(
-        _("match category (older grading 1-4)"), null=True, blank=True,
+        _("match category (older grading 1-4)"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(4)],
     )
     target_groups = models.ManyToManyField(TargetGroup, blank=True, verbose_name=_("target groups"))
@@ -212,7 +216,9 @@ class CVEntry(models.Model):
     organisation = models.CharField(_("place"), max_length=200, blank=True)
     starts_on = models.DateField(_("from"), null=True, blank=True)
     ends_on = models.DateField(_("to"), null=True, blank=True)
-    description = models.TextField(_("description"), blank=True, max_length=textlimits.NOTE, validators=textlimits.text_validators(textlimits.NOTE))
+    description = models.TextField(
+        _("description"), blank=True, max_length=textlimits.NOTE, validators=textlimits.text_validators(textlimits.NOTE)
+    )
     recorded_on = models.DateField(_("written on"))
 
     class Meta:
@@ -246,7 +252,9 @@ class CompetenceAssessment(models.Model):
 
     class Meta:
         ordering = ["assessed_on", "id"]
-        constraints = [models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=5), name="competence_level_1_to_5")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=5), name="competence_level_1_to_5")
+        ]
         verbose_name = _("competence assessment")
         verbose_name_plural = _("competence card")
 

@@ -12,7 +12,15 @@ urlpatterns = [
     path("citizens/<int:citizen_pk>/cv.pdf", views.cv_pdf, name="cv_pdf"),
     path("citizens/<int:citizen_pk>/competence-card/", views.competence_card, name="competence_card"),
     path("citizens/<int:citizen_pk>/restrictions/", views.restrictions, name="restrictions"),
-    path("citizens/<int:citizen_pk>/restrictions/<int:restriction_pk>/end/", views.restriction_end, name="restriction_end"),
+    path(
+        "citizens/<int:citizen_pk>/restrictions/<int:restriction_pk>/end/",
+        views.restriction_end,
+        name="restriction_end",
+    ),
     path("citizens/<int:citizen_pk>/parallel-efforts/", views.parallel_efforts, name="parallel_efforts"),
-    path("citizens/<int:citizen_pk>/parallel-efforts/<int:effort_pk>/end/", views.parallel_effort_end, name="parallel_effort_end"),
+    path(
+        "citizens/<int:citizen_pk>/parallel-efforts/<int:effort_pk>/end/",
+        views.parallel_effort_end,
+        name="parallel_effort_end",
+    ),
 ]

@@ -68,8 +68,12 @@ def cv_sections(citizen):
 def cv_last_updated(citizen):
     """The day the CV was last written to: the newest line's date or the last removal, whichever is later."""
     written = citizen.cv_entries.aggregate(on=Max("recorded_on"))["on"]
-    removed = (ChangeLog.objects.filter(citizen_ref=citizen.pk, action="remove_cv_entry")
-               .order_by("-at").values_list("at", flat=True).first())
+    removed = (
+        ChangeLog.objects.filter(citizen_ref=citizen.pk, action="remove_cv_entry")
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
     removed = timezone.localdate(removed) if removed else None
     return max((day for day in (written, removed) if day), default=None)
 
@@ -132,21 +136,33 @@ def _data(request):
 
 def _page(request, template, citizen, page_name, title, **context):
     user = request.user
-    return render(request, template, {
-        "citizen": citizen,
-        "title": title,
-        "step1_current": page_name,
-        "may_edit_step1": may(user, Capability.CASE_WORK),
-        "may_see_health": may(user, Capability.READ_RESTRICTIONS),
-        **context,
-    })
+    return render(
+        request,
+        template,
+        {
+            "citizen": citizen,
+            "title": title,
+            "step1_current": page_name,
+            "may_edit_step1": may(user, Capability.CASE_WORK),
+            "may_see_health": may(user, Capability.READ_RESTRICTIONS),
+            **context,
+        },
+    )
 
 
 def _form_page(request, citizen, form, *, title, cancel_url, intro="", submit_label=None):
-    return render(request, "web/form_page.html", {
-        "citizen": citizen, "form": form, "title": title, "cancel_url": cancel_url, "intro": intro,
-        "submit_label": submit_label or _("Save"),
-    })
+    return render(
+        request,
+        "web/form_page.html",
+        {
+            "citizen": citizen,
+            "form": form,
+            "title": title,
+            "cancel_url": cancel_url,
+            "intro": intro,
+            "submit_label": submit_label or _("Save"),
+        },
+    )
 
 
 # --- Job goals --------------------------------------------------------------------------------
@@ -161,12 +177,28 @@ def job_goals(request, citizen_pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         action = actions.set_job_goal if data["kind"] == JobGoal.Kind.GOAL else actions.add_job_wish
-        if run_action(form, action, acting_user=request.user, citizen=citizen, text=data["text"],
-                      set_on=data["set_on"], occupation_code=data["occupation_code"]):
+        if run_action(
+            form,
+            action,
+            acting_user=request.user,
+            citizen=citizen,
+            text=data["text"],
+            set_on=data["set_on"],
+            occupation_code=data["occupation_code"],
+        ):
             messages.success(request, _("The job goal has been saved."))
             return redirect("job_goals", citizen_pk=citizen.pk)
     current, earlier = current_job_goals(citizen)
-    return _page(request, "people/job_goals.html", citizen, "job_goals", _("Job goals"), form=form, current=current, earlier=earlier)
+    return _page(
+        request,
+        "people/job_goals.html",
+        citizen,
+        "job_goals",
+        _("Job goals"),
+        form=form,
+        current=current,
+        earlier=earlier,
+    )
 
 
 @login_required
@@ -179,12 +211,26 @@ def job_goal_adjust(request, citizen_pk, goal_pk):
     form = AdjustJobGoalForm(_data(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if run_action(form, actions.adjust_job_goal, acting_user=request.user, goal=goal, kind=data["kind"],
-                      text=data["text"], set_on=data["set_on"], occupation_code=data["occupation_code"]):
+        if run_action(
+            form,
+            actions.adjust_job_goal,
+            acting_user=request.user,
+            goal=goal,
+            kind=data["kind"],
+            text=data["text"],
+            set_on=data["set_on"],
+            occupation_code=data["occupation_code"],
+        ):
             messages.success(request, _("The job goal has been adjusted; the earlier one is kept in the history."))
             return redirect("job_goals", citizen_pk=citizen.pk)
-    return _form_page(request, citizen, form, title=_("Adjust job goal"), cancel_url=reverse("job_goals", args=[citizen.pk]),
-                      intro=_("Now: %(goal)s. It is kept in the history.") % {"goal": goal.text})
+    return _form_page(
+        request,
+        citizen,
+        form,
+        title=_("Adjust job goal"),
+        cancel_url=reverse("job_goals", args=[citizen.pk]),
+        intro=_("Now: %(goal)s. It is kept in the history.") % {"goal": goal.text},
+    )
 
 
 @login_required
@@ -198,9 +244,15 @@ def job_goal_close(request, citizen_pk, goal_pk):
         if run_action(form, actions.close_job_goal, acting_user=request.user, goal=goal, on=form.cleaned_data["on"]):
             messages.success(request, _("The job goal has been closed; it is kept in the history."))
             return redirect("job_goals", citizen_pk=citizen.pk)
-    return _form_page(request, citizen, form, title=_("Close job goal"), cancel_url=reverse("job_goals", args=[citizen.pk]),
-                      intro=_("%(goal)s no longer applies. It is kept in the history.") % {"goal": goal.text},
-                      submit_label=_("Close job goal"))
+    return _form_page(
+        request,
+        citizen,
+        form,
+        title=_("Close job goal"),
+        cancel_url=reverse("job_goals", args=[citizen.pk]),
+        intro=_("%(goal)s no longer applies. It is kept in the history.") % {"goal": goal.text},
+        submit_label=_("Close job goal"),
+    )
 
 
 # --- CV ---------------------------------------------------------------------------------------
@@ -217,11 +269,21 @@ def cv(request, citizen_pk):
     citizen = _citizen(request, citizen_pk, write=request.method == "POST")
     form = CVEntryForm(_data(request)) if may(request.user, Capability.CASE_WORK) else None
     if request.method == "POST" and form.is_valid():
-        if run_action(form, actions.add_cv_entry, acting_user=request.user, citizen=citizen, **_cv_arguments(form.cleaned_data)):
+        if run_action(
+            form, actions.add_cv_entry, acting_user=request.user, citizen=citizen, **_cv_arguments(form.cleaned_data)
+        ):
             messages.success(request, _("The line has been added to the CV."))
             return redirect("cv", citizen_pk=citizen.pk)
-    return _page(request, "people/cv.html", citizen, "cv", _("CV"), form=form, sections=cv_sections(citizen),
-                 last_updated=cv_last_updated(citizen))
+    return _page(
+        request,
+        "people/cv.html",
+        citizen,
+        "cv",
+        _("CV"),
+        form=form,
+        sections=cv_sections(citizen),
+        last_updated=cv_last_updated(citizen),
+    )
 
 
 @login_required
@@ -232,7 +294,9 @@ def cv_entry_edit(request, citizen_pk, entry_pk):
     entry = get_object_or_404(CVEntry, pk=entry_pk, citizen=citizen)
     form = CVEntryForm.for_entry(entry, _data(request))
     if request.method == "POST" and form.is_valid():
-        if run_action(form, actions.update_cv_entry, acting_user=request.user, entry=entry, **_cv_arguments(form.cleaned_data)):
+        if run_action(
+            form, actions.update_cv_entry, acting_user=request.user, entry=entry, **_cv_arguments(form.cleaned_data)
+        ):
             messages.success(request, _("The CV line has been saved."))
             return redirect("cv", citizen_pk=citizen.pk)
     return _form_page(request, citizen, form, title=_("Edit CV line"), cancel_url=reverse("cv", args=[citizen.pk]))
@@ -249,9 +313,15 @@ def cv_entry_delete(request, citizen_pk, entry_pk):
         actions.remove_cv_entry(acting_user=request.user, entry=entry)
         messages.success(request, _("The line has been deleted from the CV."))
         return redirect("cv", citizen_pk=citizen.pk)
-    return _form_page(request, citizen, form, title=_("Delete CV line"), cancel_url=reverse("cv", args=[citizen.pk]),
-                      intro=_("Delete “%(title)s” from the CV? This cannot be undone.") % {"title": entry.title},
-                      submit_label=_("Delete"))
+    return _form_page(
+        request,
+        citizen,
+        form,
+        title=_("Delete CV line"),
+        cancel_url=reverse("cv", args=[citizen.pk]),
+        intro=_("Delete “%(title)s” from the CV? This cannot be undone.") % {"title": entry.title},
+        submit_label=_("Delete"),
+    )
 
 
 @login_required
@@ -280,14 +350,30 @@ def competence_card(request, citizen_pk):
     form = CompetenceForm(_data(request), initial={"area": request.GET.get("area")}) if may_write else None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if run_action(form, actions.assess_competence, acting_user=request.user, citizen=citizen, area=data["area"],
-                      level=data["level"], comment=data["comment"], assessed_on=data["assessed_on"],
-                      co_assessor=data["co_assessor"]):
+        if run_action(
+            form,
+            actions.assess_competence,
+            acting_user=request.user,
+            citizen=citizen,
+            area=data["area"],
+            level=data["level"],
+            comment=data["comment"],
+            assessed_on=data["assessed_on"],
+            co_assessor=data["co_assessor"],
+        ):
             messages.success(request, _("The assessment has been added to the competence card."))
             return redirect("competence_card", citizen_pk=citizen.pk)
     history = citizen.competences.select_related("co_assessor").order_by("-assessed_on", "-id")
-    return _page(request, "people/competence_card.html", citizen, "competence_card", _("Competence card"), form=form,
-                 card=latest_competences(citizen), history=history)
+    return _page(
+        request,
+        "people/competence_card.html",
+        citizen,
+        "competence_card",
+        _("Competence card"),
+        form=form,
+        card=latest_competences(citizen),
+        history=history,
+    )
 
 
 # --- Restrictions -----------------------------------------------------------------------------
@@ -301,13 +387,28 @@ def restrictions(request, citizen_pk):
     form = RestrictionForm(_data(request)) if may(request.user, Capability.CASE_WORK) else None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if run_action(form, actions.add_restriction, acting_user=request.user, citizen=citizen, tag=data["tag"],
-                      description=data["description"], recorded_on=data["recorded_on"]):
+        if run_action(
+            form,
+            actions.add_restriction,
+            acting_user=request.user,
+            citizen=citizen,
+            tag=data["tag"],
+            description=data["description"],
+            recorded_on=data["recorded_on"],
+        ):
             messages.success(request, _("The restriction has been recorded."))
             return redirect("restrictions", citizen_pk=citizen.pk)
     rows = list(citizen.restrictions.order_by("-recorded_on", "-id"))
-    return _page(request, "people/restrictions.html", citizen, "restrictions", _("Restrictions"), form=form,
-                 current=[r for r in rows if r.ended_on is None], ended=[r for r in rows if r.ended_on is not None])
+    return _page(
+        request,
+        "people/restrictions.html",
+        citizen,
+        "restrictions",
+        _("Restrictions"),
+        form=form,
+        current=[r for r in rows if r.ended_on is None],
+        ended=[r for r in rows if r.ended_on is not None],
+    )
 
 
 @login_required
@@ -318,12 +419,24 @@ def restriction_end(request, citizen_pk, restriction_pk):
     restriction = get_object_or_404(Restriction, pk=restriction_pk, citizen=citizen, ended_on__isnull=True)
     form = EndRestrictionForm(_data(request))
     if request.method == "POST" and form.is_valid():
-        if run_action(form, actions.end_restriction, acting_user=request.user, restriction=restriction,
-                      ended_on=form.cleaned_data["ended_on"]):
+        if run_action(
+            form,
+            actions.end_restriction,
+            acting_user=request.user,
+            restriction=restriction,
+            ended_on=form.cleaned_data["ended_on"],
+        ):
             messages.success(request, _("The restriction no longer applies; it is kept in the history."))
             return redirect("restrictions", citizen_pk=citizen.pk)
-    return _form_page(request, citizen, form, title=_("End restriction"), cancel_url=reverse("restrictions", args=[citizen.pk]),
-                      intro=restriction.get_tag_display(), submit_label=_("End restriction"))
+    return _form_page(
+        request,
+        citizen,
+        form,
+        title=_("End restriction"),
+        cancel_url=reverse("restrictions", args=[citizen.pk]),
+        intro=restriction.get_tag_display(),
+        submit_label=_("End restriction"),
+    )
 
 
 # --- Parallel efforts -------------------------------------------------------------------------
@@ -337,14 +450,30 @@ def parallel_efforts(request, citizen_pk):
     form = ParallelEffortForm(_data(request)) if may(request.user, Capability.CASE_WORK) else None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if run_action(form, actions.add_parallel_effort, acting_user=request.user, citizen=citizen, kind=data["kind"],
-                      description=data["description"], starts_on=data["starts_on"], ends_on=data["ends_on"]):
+        if run_action(
+            form,
+            actions.add_parallel_effort,
+            acting_user=request.user,
+            citizen=citizen,
+            kind=data["kind"],
+            description=data["description"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+        ):
             messages.success(request, _("The parallel effort has been recorded."))
             return redirect("parallel_efforts", citizen_pk=citizen.pk)
     current = list(_current_efforts(citizen).order_by("-starts_on", "-id"))
     ended = citizen.parallel_efforts.exclude(pk__in=[e.pk for e in current]).order_by("-ends_on", "-id")
-    return _page(request, "people/parallel_efforts.html", citizen, "parallel_efforts", _("Parallel efforts"), form=form, current=current,
-                 ended=ended)
+    return _page(
+        request,
+        "people/parallel_efforts.html",
+        citizen,
+        "parallel_efforts",
+        _("Parallel efforts"),
+        form=form,
+        current=current,
+        ended=ended,
+    )
 
 
 @login_required
@@ -355,11 +484,21 @@ def parallel_effort_end(request, citizen_pk, effort_pk):
     effort = get_object_or_404(_current_efforts(citizen), pk=effort_pk)
     form = EndParallelEffortForm(_data(request), initial={"ends_on": effort.ends_on or timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        if run_action(form, actions.end_parallel_effort, acting_user=request.user, effort=effort,
-                      ends_on=form.cleaned_data["ends_on"]):
+        if run_action(
+            form,
+            actions.end_parallel_effort,
+            acting_user=request.user,
+            effort=effort,
+            ends_on=form.cleaned_data["ends_on"],
+        ):
             messages.success(request, _("The end date of the parallel effort has been saved."))
             return redirect("parallel_efforts", citizen_pk=citizen.pk)
-    return _form_page(request, citizen, form, title=_("End parallel effort"),
-                      cancel_url=reverse("parallel_efforts", args=[citizen.pk]), intro=effort.get_kind_display(),
-                      submit_label=_("Save end date"))
-
+    return _form_page(
+        request,
+        citizen,
+        form,
+        title=_("End parallel effort"),
+        cancel_url=reverse("parallel_efforts", args=[citizen.pk]),
+        intro=effort.get_kind_display(),
+        submit_label=_("Save end date"),
+    )

@@ -165,8 +165,14 @@ class Table:
             for column, cell in zip(self.columns, row.cells, strict=True):
                 share = cell.value if isinstance(cell, Scored) else cell
                 if isinstance(share, Share) and not share.is_possible:
-                    yield gettext("%(table)s: “%(row)s” in %(column)s is %(part)s of %(whole)s, a share above 100 %%.") % {
-                        "table": self.title, "row": row.label, "column": column, "part": share.part, "whole": share.whole,
+                    yield gettext(
+                        "%(table)s: “%(row)s” in %(column)s is %(part)s of %(whole)s, a share above 100 %%."
+                    ) % {
+                        "table": self.title,
+                        "row": row.label,
+                        "column": column,
+                        "part": share.part,
+                        "whole": share.whole,
                     }
 
     def _columns_not_adding_up(self):
@@ -178,8 +184,13 @@ class Table:
             total = _count(row.cells[self.total_column])
             parts = [_count(cell) for index, cell in enumerate(row.cells) if index != self.total_column]
             if total is not None and sum(p or 0 for p in parts) != total:
-                yield gettext("%(table)s: “%(row)s” adds up to %(sum)s across the columns, but the total says %(total)s.") % {
-                    "table": self.title, "row": row.label, "sum": sum(p or 0 for p in parts), "total": total,
+                yield gettext(
+                    "%(table)s: “%(row)s” adds up to %(sum)s across the columns, but the total says %(total)s."
+                ) % {
+                    "table": self.title,
+                    "row": row.label,
+                    "sum": sum(p or 0 for p in parts),
+                    "total": total,
                 }
 
     def _rows_not_adding_up(self):
@@ -189,8 +200,13 @@ class Table:
                 total = _count(total_row.cells[index])
                 parts = [_count(self.row(key).cells[index]) for key in part_keys]
                 if total is not None and sum(p or 0 for p in parts) != total:
-                    yield gettext("%(table)s: in %(column)s the parts of “%(row)s” add up to %(sum)s, not %(total)s.") % {
-                        "table": self.title, "column": column, "row": total_row.label, "sum": sum(p or 0 for p in parts),
+                    yield gettext(
+                        "%(table)s: in %(column)s the parts of “%(row)s” add up to %(sum)s, not %(total)s."
+                    ) % {
+                        "table": self.title,
+                        "column": column,
+                        "row": total_row.label,
+                        "sum": sum(p or 0 for p in parts),
                         "total": total,
                     }
 

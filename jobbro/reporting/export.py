@@ -27,7 +27,9 @@ def check_lines(report, findings):
 def scope_line(scope):
     sites = gettext("all sites") if scope.all_sites else ", ".join(site.name for site in scope.sites)
     return gettext("%(programme)s · %(sites)s · as of %(date)s") % {
-        "programme": scope.programme.name, "sites": sites, "date": date_format(scope.on, "SHORT_DATE_FORMAT"),
+        "programme": scope.programme.name,
+        "sites": sites,
+        "date": date_format(scope.on, "SHORT_DATE_FORMAT"),
     }
 
 
@@ -43,8 +45,11 @@ SLOTS = ("value", "share", "light")
 
 def _column_slots(table):
     """Per column, the slots its cells use: a share column adds its percent, a scored one its traffic light."""
-    return [[slot for slot in SLOTS if any(slot in presentation.xlsx_slots(row.cells[index]) for row in table.rows)] or ["value"]
-            for index in range(len(table.columns))]
+    return [
+        [slot for slot in SLOTS if any(slot in presentation.xlsx_slots(row.cells[index]) for row in table.rows)]
+        or ["value"]
+        for index in range(len(table.columns))
+    ]
 
 
 def _write_table(sheet, table, bold):
@@ -84,7 +89,10 @@ def report_xlsx(report, findings):
     checks["A1"].font = Font(bold=True, size=13)
     append_row(checks, [scope_line(report.scope)])
     failed = check_lines(report, findings)
-    append_row(checks, [gettext("THE FIGURES FAIL %(n)s CHECKS:") % {"n": len(failed)} if failed else gettext("All checks passed.")])
+    append_row(
+        checks,
+        [gettext("THE FIGURES FAIL %(n)s CHECKS:") % {"n": len(failed)} if failed else gettext("All checks passed.")],
+    )
     checks["A3"].font = Font(bold=True, color="C4001C" if failed else "358000")
     for line in failed:
         append_row(checks, [line])
@@ -104,9 +112,15 @@ def report_xlsx(report, findings):
 
 
 def render_report_html(report, findings):
-    return render_to_string("reporting/report_pdf.html", {
-        "report": report, "scope_line": scope_line(report.scope), "failed": check_lines(report, findings), "findings": findings,
-    })
+    return render_to_string(
+        "reporting/report_pdf.html",
+        {
+            "report": report,
+            "scope_line": scope_line(report.scope),
+            "failed": check_lines(report, findings),
+            "findings": findings,
+        },
+    )
 
 
 def report_document(report, findings):

@@ -106,7 +106,7 @@ def _chunks(enrolment_ids):
         for model, _build in FACTS:
             enrolment_ids.update(model.objects.values_list("enrolment_id", flat=True).distinct())
     ids = sorted(set(enrolment_ids))
-    return [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
+    return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
 
 
 def _differences(chunk):
@@ -126,8 +126,10 @@ def _by_enrolment(rows):
 def _values(rows):
     """The rows' field values, ignoring their ids and order: what makes two sets of facts the same."""
     return sorted(
-        (tuple(getattr(row, field.attname) for field in row._meta.concrete_fields if not field.auto_created)
-         for row in rows or ()),
+        (
+            tuple(getattr(row, field.attname) for field in row._meta.concrete_fields if not field.auto_created)
+            for row in rows or ()
+        ),
         key=repr,
     )
 
@@ -136,7 +138,8 @@ def job_broker_periods(enrolment_ids):
     """The JobBrokerPeriod rows of these enrolments, unsaved."""
     rows = (
         AssignmentChange.objects.filter(enrolment_id__in=enrolment_ids, role=AssignmentChange.Role.JOB_BROKER)
-        .order_by("enrolment_id", "changed_on", "id").values_list("enrolment_id", "changed_on", "user_id")
+        .order_by("enrolment_id", "changed_on", "id")
+        .values_list("enrolment_id", "changed_on", "user_id")
     )
     history = defaultdict(list)
     for enrolment_id, changed_on, user_id in rows:
@@ -145,7 +148,9 @@ def job_broker_periods(enrolment_ids):
             changes.pop()  # a later row on the same date replaces the earlier one
         changes.append((changed_on, user_id))
     periods = []
-    for enrolment_id, job_broker_id in Enrolment.objects.filter(pk__in=enrolment_ids).values_list("pk", "job_broker_id"):
+    for enrolment_id, job_broker_id in Enrolment.objects.filter(pk__in=enrolment_ids).values_list(
+        "pk", "job_broker_id"
+    ):
         changes = history.get(enrolment_id)
         if not changes:
             periods.append(JobBrokerPeriod(enrolment_id=enrolment_id, user_id=job_broker_id))
@@ -174,21 +179,40 @@ def placement_facts(enrolment_ids):
     """The PlacementFacts rows of these enrolments' placements, unsaved."""
     weeks = Timesheet.objects.filter(placement=OuterRef("pk")).values("week_start")
     cv_entry = CVEntry.objects.filter(
-        citizen=OuterRef("enrolment__citizen"), recorded_on__gte=OuterRef("starts_on"),
+        citizen=OuterRef("enrolment__citizen"),
+        recorded_on__gte=OuterRef("starts_on"),
         recorded_on__lte=date_plus(OuterRef("ended_on"), CV_DAYS_AFTER_END),
     )
-    rows = Placement.objects.filter(enrolment_id__in=enrolment_ids).annotate(
-        first_week=Subquery(weeks.order_by("week_start")[:1]),
-        last_week=Subquery(weeks.order_by("-week_start")[:1]),
-        first_paid_week=Subquery(weeks.filter(ordinary_hours__gt=0).order_by("week_start")[:1]),
-        hours_at_start=hours_agreed_at_start(),
-        cv_updated=Exists(cv_entry),
-    ).values("pk", "enrolment_id", "starts_on", "ended_on", "enrolment__ended_on", "first_week", "last_week",
-             "first_paid_week", "hours_at_start", "cv_updated")
+    rows = (
+        Placement.objects.filter(enrolment_id__in=enrolment_ids)
+        .annotate(
+            first_week=Subquery(weeks.order_by("week_start")[:1]),
+            last_week=Subquery(weeks.order_by("-week_start")[:1]),
+            first_paid_week=Subquery(weeks.filter(ordinary_hours__gt=0).order_by("week_start")[:1]),
+            hours_at_start=hours_agreed_at_start(),
+            cv_updated=Exists(cv_entry),
+        )
+        .values(
+            "pk",
+            "enrolment_id",
+            "starts_on",
+            "ended_on",
+            "enrolment__ended_on",
+            "first_week",
+            "last_week",
+            "first_paid_week",
+            "hours_at_start",
+            "cv_updated",
+        )
+    )
     return [
         PlacementFacts(
-            placement_id=row["pk"], enrolment_id=row["enrolment_id"], first_week=row["first_week"],
-            last_week=row["last_week"], first_paid_week=row["first_paid_week"], weeks_outside_dates=_weeks_outside(row),
+            placement_id=row["pk"],
+            enrolment_id=row["enrolment_id"],
+            first_week=row["first_week"],
+            last_week=row["last_week"],
+            first_paid_week=row["first_paid_week"],
+            weeks_outside_dates=_weeks_outside(row),
             ordinary_hours_at_start=(row["hours_at_start"] or 0) > 0,
             cv_updated=row["ended_on"] is not None and row["cv_updated"],
         )
@@ -208,21 +232,35 @@ def _weeks_outside(placement):
 
 def enrolment_facts(enrolment_ids):
     """The EnrolmentFacts rows of these enrolments, unsaved."""
+
     def first(queryset, field):
         return Subquery(queryset.order_by(field).values(field)[:1])
 
-    rows = Enrolment.objects.filter(pk__in=enrolment_ids).annotate(
-        first_contact_on=first(Contact.objects.filter(enrolment=OuterRef("pk")), "occurred_on"),
-        first_upskilling_decision_on=first(UpskillingDecision.objects.filter(enrolment=OuterRef("pk")), "decided_on"),
-        first_job_goal_on=first(JobGoal.objects.filter(citizen=OuterRef("citizen"), kind=JobGoal.Kind.GOAL), "set_on"),
-        first_cv_entry_on=first(CVEntry.objects.filter(citizen=OuterRef("citizen")), "recorded_on"),
-    ).values_list("pk", "first_contact_on", "first_upskilling_decision_on", "first_job_goal_on", "first_cv_entry_on")
+    rows = (
+        Enrolment.objects.filter(pk__in=enrolment_ids)
+        .annotate(
+            first_contact_on=first(Contact.objects.filter(enrolment=OuterRef("pk")), "occurred_on"),
+            first_upskilling_decision_on=first(
+                UpskillingDecision.objects.filter(enrolment=OuterRef("pk")), "decided_on"
+            ),
+            first_job_goal_on=first(
+                JobGoal.objects.filter(citizen=OuterRef("citizen"), kind=JobGoal.Kind.GOAL), "set_on"
+            ),
+            first_cv_entry_on=first(CVEntry.objects.filter(citizen=OuterRef("citizen")), "recorded_on"),
+        )
+        .values_list("pk", "first_contact_on", "first_upskilling_decision_on", "first_job_goal_on", "first_cv_entry_on")
+    )
     thirteen_weeks = set(_with_thirteen_weeks(enrolment_ids))
     placements = _first_placement_dates(enrolment_ids)
     return [
         EnrolmentFacts(
-            enrolment_id=pk, first_contact_on=contact, first_upskilling_decision_on=decision, first_job_goal_on=goal,
-            first_cv_entry_on=cv, thirteen_weeks_by_week_26=pk in thirteen_weeks, **placements.get(pk, {}),
+            enrolment_id=pk,
+            first_contact_on=contact,
+            first_upskilling_decision_on=decision,
+            first_job_goal_on=goal,
+            first_cv_entry_on=cv,
+            thirteen_weeks_by_week_26=pk in thirteen_weeks,
+            **placements.get(pk, {}),
         )
         for pk, contact, decision, goal, cv in rows
     ]
@@ -237,7 +275,8 @@ def _first_placement_dates(enrolment_ids):
     rows = (
         Placement.objects.filter(enrolment_id__in=enrolment_ids)
         .annotate(paid_week=Subquery(paid_week.values("week_start")[:1]))
-        .order_by().values("enrolment_id")
+        .order_by()
+        .values("enrolment_id")
         .annotate(
             first_start_on=Min("starts_on"),
             first_paid_on=Min(paid_day),

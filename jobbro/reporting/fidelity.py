@@ -102,8 +102,10 @@ from jobbro.reporting.facts import CV_DAYS_AFTER_END, date_plus
 logger = logging.getLogger(__name__)
 
 TITLE = _("Fidelity")
-SUMMARY = _("Indicators with success criteria for each core element of the model, with traffic lights per site "
-            "and per job broker.")
+SUMMARY = _(
+    "Indicators with success criteria for each core element of the model, with traffic lights per site "
+    "and per job broker."
+)
 
 SETTINGS_KEY = "fidelity"
 
@@ -151,22 +153,62 @@ class Indicator:
 
 
 INDICATORS = [
-    Indicator(JOB_GOAL_4_WEEKS, _("Job goal within 4 weeks"), _("Clarification and job plan"),
-              _("The citizen has a job goal within 4 weeks of referral."), ENROLMENTS),
-    Indicator(BUDDY, _("Buddy at the company"), _("Company network and buddies"),
-              _("A placement at a company has a buddy."), PLACEMENTS),
-    Indicator(UPSKILLING_FIRST_TALK, _("Upskilling considered at the first talk"), _("Upskilling alongside work"),
-              _("Upskilling is decided on, yes or no, no later than the first talk."), ENROLMENTS),
-    Indicator(CV_UPDATED, _("CV updated after each placement"), _("CV written together"),
-              _("The CV is updated during a placement or within 30 days of its end."), PLACEMENTS),
-    Indicator(MONTHLY_FOLLOW_UP, _("Monthly follow-up held"), _("Retention and progression"),
-              _("A citizen in a placement for over a month has had a contact in the last 31 days."), ENROLMENTS),
-    Indicator(THIRTEEN_WEEKS, _("13 consecutive weeks by week 26"), _("Retention and progression"),
-              _("The citizen has 13 consecutive weeks with hours within the first 26 weeks after referral."), ENROLMENTS),
-    Indicator(HOURS_AT_START, _("Ordinary hours agreed at the start"), _("Ordinary hours from the start"),
-              _("A placement at a company is agreed with ordinary paid hours from its first day."), PLACEMENTS),
-    Indicator(CASELOAD, _("Caseload within the limit"), _("Caseload"),
-              _("A job broker has at most %(max)s active citizens."), JOB_BROKERS),
+    Indicator(
+        JOB_GOAL_4_WEEKS,
+        _("Job goal within 4 weeks"),
+        _("Clarification and job plan"),
+        _("The citizen has a job goal within 4 weeks of referral."),
+        ENROLMENTS,
+    ),
+    Indicator(
+        BUDDY,
+        _("Buddy at the company"),
+        _("Company network and buddies"),
+        _("A placement at a company has a buddy."),
+        PLACEMENTS,
+    ),
+    Indicator(
+        UPSKILLING_FIRST_TALK,
+        _("Upskilling considered at the first talk"),
+        _("Upskilling alongside work"),
+        _("Upskilling is decided on, yes or no, no later than the first talk."),
+        ENROLMENTS,
+    ),
+    Indicator(
+        CV_UPDATED,
+        _("CV updated after each placement"),
+        _("CV written together"),
+        _("The CV is updated during a placement or within 30 days of its end."),
+        PLACEMENTS,
+    ),
+    Indicator(
+        MONTHLY_FOLLOW_UP,
+        _("Monthly follow-up held"),
+        _("Retention and progression"),
+        _("A citizen in a placement for over a month has had a contact in the last 31 days."),
+        ENROLMENTS,
+    ),
+    Indicator(
+        THIRTEEN_WEEKS,
+        _("13 consecutive weeks by week 26"),
+        _("Retention and progression"),
+        _("The citizen has 13 consecutive weeks with hours within the first 26 weeks after referral."),
+        ENROLMENTS,
+    ),
+    Indicator(
+        HOURS_AT_START,
+        _("Ordinary hours agreed at the start"),
+        _("Ordinary hours from the start"),
+        _("A placement at a company is agreed with ordinary paid hours from its first day."),
+        PLACEMENTS,
+    ),
+    Indicator(
+        CASELOAD,
+        _("Caseload within the limit"),
+        _("Caseload"),
+        _("A job broker has at most %(max)s active citizens."),
+        JOB_BROKERS,
+    ),
 ]
 BY_KEY = {indicator.key: indicator for indicator in INDICATORS}
 
@@ -184,7 +226,9 @@ def _problem(path, setting, value):
     smallest, largest = RANGES[setting]
     if not smallest <= value <= largest:
         return gettext("%(key)s must be between %(minimum)s and %(maximum)s.") % {
-            "key": path, "minimum": smallest, "maximum": largest,
+            "key": path,
+            "minimum": smallest,
+            "maximum": largest,
         }
     return None
 
@@ -202,17 +246,25 @@ def settings_problems(value):
         if key == AMBER_MARGIN:
             problems.append(_problem(_path(key), key, given))
         elif key not in BY_KEY:
-            problems.append(gettext("%(key)s is not a fidelity indicator; the indicators are %(keys)s.") % {
-                "key": _path(str(key)), "keys": ", ".join(BY_KEY),
-            })
+            problems.append(
+                gettext("%(key)s is not a fidelity indicator; the indicators are %(keys)s.")
+                % {
+                    "key": _path(str(key)),
+                    "keys": ", ".join(BY_KEY),
+                }
+            )
         elif not isinstance(given, dict):
             problems.append(gettext('%(key)s must be a JSON object, e.g. {"target": 90}.') % {"key": _path(key)})
         else:
             for setting, setting_value in given.items():
                 if setting not in DEFAULTS[key]:
-                    problems.append(gettext("%(key)s is not a setting of this indicator; use %(settings)s.") % {
-                        "key": _path(key, str(setting)), "settings": ", ".join(DEFAULTS[key]),
-                    })
+                    problems.append(
+                        gettext("%(key)s is not a setting of this indicator; use %(settings)s.")
+                        % {
+                            "key": _path(key, str(setting)),
+                            "settings": ", ".join(DEFAULTS[key]),
+                        }
+                    )
                 else:
                     problems.append(_problem(_path(key, setting), setting, setting_value))
     return [problem for problem in problems if problem]
@@ -248,7 +300,9 @@ class Settings:
 
 def _read(value, setting, default, path, programme_name):
     if _problem(path, setting, value):
-        logger.warning("Programme %r: ignoring setting %s=%r; using the default %r", programme_name, path, value, default)
+        logger.warning(
+            "Programme %r: ignoring setting %s=%r; using the default %r", programme_name, path, value, default
+        )
         return default
     return value
 
@@ -260,18 +314,27 @@ def for_settings(value, *, programme_name=""):
     value = value if isinstance(value, dict) else {}
     for unknown in set(value) - set(DEFAULTS):
         logger.warning("Programme %r: ignoring unknown setting %s", programme_name, _path(str(unknown)))
-    margin = _read(value.get(AMBER_MARGIN, DEFAULTS[AMBER_MARGIN]), AMBER_MARGIN, DEFAULTS[AMBER_MARGIN],
-                   _path(AMBER_MARGIN), programme_name)
+    margin = _read(
+        value.get(AMBER_MARGIN, DEFAULTS[AMBER_MARGIN]),
+        AMBER_MARGIN,
+        DEFAULTS[AMBER_MARGIN],
+        _path(AMBER_MARGIN),
+        programme_name,
+    )
     rules = {}
     for indicator in INDICATORS:
         given = value.get(indicator.key, {})
         if not isinstance(given, dict):
             logger.warning("Programme %r: ignoring setting %s=%r", programme_name, _path(indicator.key), given)
             given = {}
-        rules[indicator.key] = Rule(**{
-            setting: _read(given.get(setting, default), setting, default, _path(indicator.key, setting), programme_name)
-            for setting, default in DEFAULTS[indicator.key].items()
-        })
+        rules[indicator.key] = Rule(
+            **{
+                setting: _read(
+                    given.get(setting, default), setting, default, _path(indicator.key, setting), programme_name
+                )
+                for setting, default in DEFAULTS[indicator.key].items()
+            }
+        )
     return Settings(amber_margin=margin, rules=rules)
 
 
@@ -330,9 +393,11 @@ def _upskilling_first_talk(scope):
 def _monthly_follow_up(scope):
     on = scope.on
     # An uncorrelated IN (…), computed once and hashed: asked of every enrolment, a lookup per enrolment costs more.
-    in_placement = Placement.objects.filter(starts_on__lte=on - _days(FOLLOW_UP_DAYS)).filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gte=on)
-    ).values("enrolment")
+    in_placement = (
+        Placement.objects.filter(starts_on__lte=on - _days(FOLLOW_UP_DAYS))
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
+        .values("enrolment")
+    )
     contact = Contact.objects.filter(
         enrolment=OuterRef("pk"), occurred_on__gte=on - _days(FOLLOW_UP_DAYS - 1), occurred_on__lte=on
     ).exclude(kind=Contact.Kind.AFTERCARE)
@@ -340,8 +405,9 @@ def _monthly_follow_up(scope):
 
 
 def _thirteen_weeks(scope):
-    return Measure(Q(referred_on__lte=scope.on - _days(THIRTEEN_WEEKS_REFERRED_DAYS)),
-                   Q(facts__thirteen_weeks_by_week_26=True), {})
+    return Measure(
+        Q(referred_on__lte=scope.on - _days(THIRTEEN_WEEKS_REFERRED_DAYS)), Q(facts__thirteen_weeks_by_week_26=True), {}
+    )
 
 
 def _active_on(scope):
@@ -401,7 +467,9 @@ def _grouped(queryset, site_field, measures):
         annotations.update(measure.annotations)
         aggregates[f"{key}_whole"] = Count("pk", filter=measure.whole)
         aggregates[f"{key}_part"] = Count("pk", filter=measure.whole & measure.part)
-    rows = list(queryset.annotate(**annotations).values("broker", site_key=F(site_field)).annotate(**aggregates).order_by())
+    rows = list(
+        queryset.annotate(**annotations).values("broker", site_key=F(site_field)).annotate(**aggregates).order_by()
+    )
     return {
         key: {(row["site_key"], row["broker"]): (row[f"{key}_part"], row[f"{key}_whole"]) for row in rows}
         for key in measures
@@ -469,13 +537,19 @@ def counts(scope, settings):
 
 
 def criterion(indicator, settings):
-    return str(indicator.criterion) % {"max": settings.rule(CASELOAD).max} if indicator.key == CASELOAD else str(indicator.criterion)
+    return (
+        str(indicator.criterion) % {"max": settings.rule(CASELOAD).max}
+        if indicator.key == CASELOAD
+        else str(indicator.criterion)
+    )
 
 
 def _row_note(indicator, settings):
     target = settings.rule(indicator.key).target
     return gettext("%(element)s. %(criterion)s Target: %(target)s %% (amber from %(amber)s %%).") % {
-        "element": indicator.element, "criterion": criterion(indicator, settings), "target": target,
+        "element": indicator.element,
+        "criterion": criterion(indicator, settings),
+        "target": target,
         "amber": max(target - settings.amber_margin, 0),
     }
 
@@ -490,20 +564,33 @@ def _site_table(scope, settings, counted):
     for indicator in settings.enabled():
         shares = counted[indicator.key]
         cells = [shares.site(site.pk) for site in scope.sites] + [shares.total]
-        rows.append(Row(
-            indicator.key, str(indicator.name), [_scored(share, indicator, settings) for share in cells],
-            # Enrolments and placements belong to one site each; a job broker can work at several.
-            additive=indicator.unit != JOB_BROKERS, note=_row_note(indicator, settings),
-        ))
+        rows.append(
+            Row(
+                indicator.key,
+                str(indicator.name),
+                [_scored(share, indicator, settings) for share in cells],
+                # Enrolments and placements belong to one site each; a job broker can work at several.
+                additive=indicator.unit != JOB_BROKERS,
+                note=_row_note(indicator, settings),
+            )
+        )
     return Table(
-        "fidelity_by_site", gettext("Fidelity by site"), site_columns(scope), rows, total_column=len(scope.sites),
+        "fidelity_by_site",
+        gettext("Fidelity by site"),
+        site_columns(scope),
+        rows,
+        total_column=len(scope.sites),
         first_column_label=gettext("Indicator"),
-        note=gettext("Each cell is the part that meets the criterion of the whole it applies to, with its traffic light."),
+        note=gettext(
+            "Each cell is the part that meets the criterion of the whole it applies to, with its traffic light."
+        ),
     )
 
 
 def _broker_names(pks):
-    users = User.objects.filter(pk__in=[pk for pk in pks if pk is not None]).only("pk", "username", "first_name", "last_name")
+    users = User.objects.filter(pk__in=[pk for pk in pks if pk is not None]).only(
+        "pk", "username", "first_name", "last_name"
+    )
     return {user.pk: user.get_full_name() or user.username for user in users}
 
 
@@ -519,27 +606,40 @@ def _broker_cell(indicator, settings, shares, broker):
 
 def _listed(shares):
     """The job brokers (None: no job broker) with something to count for an indicator."""
-    return {broker for broker, value in shares.by_broker.items() if (value.whole if isinstance(value, Share) else value)}
+    return {
+        broker for broker, value in shares.by_broker.items() if (value.whole if isinstance(value, Share) else value)
+    }
 
 
 def _broker_table(scope, settings, counted, active):
     indicators = settings.enabled()
     brokers = set().union(*(_listed(counted[indicator.key]) for indicator in indicators))
     names = _broker_names(brokers)
-    ordered = sorted((broker for broker in brokers if broker is not None), key=lambda pk: (names.get(pk, "").lower(), pk))
+    ordered = sorted(
+        (broker for broker in brokers if broker is not None), key=lambda pk: (names.get(pk, "").lower(), pk)
+    )
     if None in brokers:
         ordered.append(None)
     rows = [
-        Row(f"broker-{broker}" if broker else "no-broker", names.get(broker, "") if broker else gettext("No job broker"),
-            [_broker_cell(indicator, settings, counted[indicator.key], broker) for indicator in indicators])
+        Row(
+            f"broker-{broker}" if broker else "no-broker",
+            names.get(broker, "") if broker else gettext("No job broker"),
+            [_broker_cell(indicator, settings, counted[indicator.key], broker) for indicator in indicators],
+        )
         for broker in ordered
     ]
-    total = [active if indicator.key == CASELOAD else _scored(counted[indicator.key].total, indicator, settings)
-             for indicator in indicators]
+    total = [
+        active if indicator.key == CASELOAD else _scored(counted[indicator.key].total, indicator, settings)
+        for indicator in indicators
+    ]
     rows.append(Row("total", gettext("Total"), total))
     return Table(
-        "fidelity_by_broker", gettext("Fidelity by job broker"), [str(indicator.name) for indicator in indicators], rows,
-        sums=[("total", [row.key for row in rows[:-1]])], first_column_label=gettext("Job broker"),
+        "fidelity_by_broker",
+        gettext("Fidelity by job broker"),
+        [str(indicator.name) for indicator in indicators],
+        rows,
+        sums=[("total", [row.key for row in rows[:-1]])],
+        first_column_label=gettext("Job broker"),
         note=_broker_note(scope, settings),
     )
 
@@ -565,17 +665,27 @@ def build(scope):
     chart_list = []
     if by_site.rows:
         tables.append(_broker_table(scope, settings, counted, active))
-        chart_list.append(charts.lights(
-            [row.label for row in by_site.rows], by_site.columns, [[cell.light for cell in row.cells] for row in by_site.rows],
-            description=gettext(
-                "Traffic lights of the fidelity indicators for each site and in total: green at or above the target, "
-                "amber up to %(margin)s points below it, red further below, grey with nothing to score yet."
-            ) % {"margin": settings.amber_margin},
-        ))
+        chart_list.append(
+            charts.lights(
+                [row.label for row in by_site.rows],
+                by_site.columns,
+                [[cell.light for cell in row.cells] for row in by_site.rows],
+                description=gettext(
+                    "Traffic lights of the fidelity indicators for each site and in total: green at or above the target, "
+                    "amber up to %(margin)s points below it, red further below, grey with nothing to score yet."
+                )
+                % {"margin": settings.amber_margin},
+            )
+        )
     notes = [
-        gettext("Green: the share meets the target. Amber: up to %(margin)s percentage points below it. Red: further "
-                "below. Not scored: nothing to count yet.") % {"margin": settings.amber_margin},
-        gettext("Each programme sets which indicators are shown, their targets and the caseload limit in its settings "
-                "(key \"fidelity\"); see the configuration guide."),
+        gettext(
+            "Green: the share meets the target. Amber: up to %(margin)s percentage points below it. Red: further "
+            "below. Not scored: nothing to count yet."
+        )
+        % {"margin": settings.amber_margin},
+        gettext(
+            "Each programme sets which indicators are shown, their targets and the caseload limit in its settings "
+            '(key "fidelity"); see the configuration guide.'
+        ),
     ]
     return Report(key="fidelity", title=str(TITLE), scope=scope, tables=tables, charts=chart_list, notes=notes)

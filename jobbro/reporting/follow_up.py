@@ -34,8 +34,10 @@ from jobbro.reporting.base import Report, Row, Share, Table, site_columns
 from jobbro.reporting.sites import active_on, latest_outcome_status_by
 
 TITLE = _("Follow-up status")
-SUMMARY = _("Where each citizen stands on the date, per site: job, education, flex job, still in the programme, "
-            "benefit, pension, other; citizens and job packages counted apart.")
+SUMMARY = _(
+    "Where each citizen stands on the date, per site: job, education, flex job, still in the programme, "
+    "benefit, pension, other; citizens and job packages counted apart."
+)
 
 NO_OUTCOME = "no_outcome"
 STATUSES = [
@@ -56,8 +58,12 @@ STATUS_KEYS = [key for key, _label in STATUSES]
 
 def counted_enrolments(scope):
     """Each citizen's latest enrolment in scope referred on or before the date: no later one exists."""
-    later = scope.enrolments().filter(citizen=OuterRef("citizen")).filter(
-        Q(referred_on__gt=OuterRef("referred_on")) | Q(referred_on=OuterRef("referred_on"), pk__gt=OuterRef("pk"))
+    later = (
+        scope.enrolments()
+        .filter(citizen=OuterRef("citizen"))
+        .filter(
+            Q(referred_on__gt=OuterRef("referred_on")) | Q(referred_on=OuterRef("referred_on"), pk__gt=OuterRef("pk"))
+        )
     )
     return scope.enrolments().filter(~Exists(later)).order_by()
 
@@ -95,7 +101,9 @@ def citizens_by_status(scope):
 
 def job_packages(scope):
     """({site id: packages}, packages over all sites) in one query, the total a count of its own."""
-    packages = JobPlan.objects.filter(enrolment__in=counted_enrolments(scope), is_job_package=True, created_on__lte=scope.on)
+    packages = JobPlan.objects.filter(
+        enrolment__in=counted_enrolments(scope), is_job_package=True, created_on__lte=scope.on
+    )
     found = packages.aggregate(
         total=Count("pk"), **{_site_key(pk): Count("pk", filter=Q(enrolment__site=pk)) for pk in scope.site_ids}
     )
@@ -114,14 +122,32 @@ def status_table(scope):
     packages_by_site, packages_in_total = job_packages(scope)
     packages = [packages_by_site[pk] for pk in scope.site_ids] + [packages_in_total]
     rows = [
-        Row(key, str(label), [Share(counts.get(key, 0), sum(counts.values())) for counts in statuses_per_column],
-            additive=True)
+        Row(
+            key,
+            str(label),
+            [Share(counts.get(key, 0), sum(counts.values())) for counts in statuses_per_column],
+            additive=True,
+        )
         for key, label in STATUSES
     ]
-    rows.append(Row("citizens", gettext("Citizens"), citizens, additive=True,
-                    note=gettext("Each citizen once, with the latest enrolment.")))
-    rows.append(Row("job_packages", gettext("Job packages behind these citizens"), packages, additive=True,
-                    note=gettext("Job packages created on or before the date; a citizen can have several.")))
+    rows.append(
+        Row(
+            "citizens",
+            gettext("Citizens"),
+            citizens,
+            additive=True,
+            note=gettext("Each citizen once, with the latest enrolment."),
+        )
+    )
+    rows.append(
+        Row(
+            "job_packages",
+            gettext("Job packages behind these citizens"),
+            packages,
+            additive=True,
+            note=gettext("Job packages created on or before the date; a citizen can have several."),
+        )
+    )
     columns = site_columns(scope)
     return Table(
         key="follow_up",
@@ -154,12 +180,18 @@ def build(scope):
         tables=[table],
         charts=[status_chart(table)],
         notes=[
-            gettext("A citizen referred more than once counts once, with the latest enrolment on or before the date, "
-                    "at that enrolment's site."),
-            gettext("A citizen whose enrolment is active on the date is still in the programme, whatever outcomes "
-                    "were recorded before."),
-            gettext("After exit the latest outcome on or before the date counts: a follow-up replaces the status at "
-                    "exit, and an outcome dated after the date is not yet known."),
+            gettext(
+                "A citizen referred more than once counts once, with the latest enrolment on or before the date, "
+                "at that enrolment's site."
+            ),
+            gettext(
+                "A citizen whose enrolment is active on the date is still in the programme, whatever outcomes "
+                "were recorded before."
+            ),
+            gettext(
+                "After exit the latest outcome on or before the date counts: a follow-up replaces the status at "
+                "exit, and an outcome dated after the date is not yet known."
+            ),
             gettext("Job packages are counted apart from citizens: one citizen can have several."),
         ],
     )

@@ -26,13 +26,17 @@ class ScopeForm(DesignSystemForm):
         bound = {**initial, **{key: value for key, value in (data or {}).items() if value not in (None, "")}}
         super().__init__(bound, initial=initial)
         self.fields["programme"].queryset = programmes
-        self.fields["site"].queryset = access.visible_sites(user).select_related("programme").order_by("programme__name", "name")
+        self.fields["site"].queryset = (
+            access.visible_sites(user).select_related("programme").order_by("programme__name", "name")
+        )
         self.fields["site"].label_from_instance = lambda site: f"{site.name} ({site.programme.name})"
 
     def clean_on(self):
         on = self.cleaned_data["on"]
         if on > timezone.localdate():
-            raise forms.ValidationError(_("The date cannot be later than today: the reports count what has been recorded."))
+            raise forms.ValidationError(
+                _("The date cannot be later than today: the reports count what has been recorded.")
+            )
         if on < datetime.date(2000, 1, 1):
             raise forms.ValidationError(_("Choose a date in 2000 or later."))
         return on

@@ -36,8 +36,10 @@ from jobbro.reporting import charts
 from jobbro.reporting.base import Report, Row, Share, Table
 
 TITLE = _("Funnel and time to paid hours")
-SUMMARY = _("How many citizens reached a job goal, a placement, ordinary hours and self-sufficiency, how long each "
-            "step took, and how soon ordinary hours came.")
+SUMMARY = _(
+    "How many citizens reached a job goal, a placement, ordinary hours and self-sufficiency, how long each "
+    "step took, and how soon ordinary hours came."
+)
 
 STAGES = [
     ("referred", _("Referred")),
@@ -61,11 +63,13 @@ def build(scope):
         scope=scope,
         tables=[funnel, survival_table(survival)],
         charts=[funnel_chart(funnel), survival_chart(survival)],
-        notes=[gettext(
-            "A job goal counts from the referral at the earliest, even when it was set before. Ordinary hours count "
-            "from the Monday of their week, but never before the placement starts; internship hours never count. "
-            "Self-sufficient: an outcome of ordinary job or education."
-        )],
+        notes=[
+            gettext(
+                "A job goal counts from the referral at the earliest, even when it was set before. Ordinary hours count "
+                "from the Monday of their week, but never before the placement starts; internship hours never count. "
+                "Self-sufficient: an outcome of ordinary job or education."
+            )
+        ],
     )
 
 
@@ -74,7 +78,9 @@ def build(scope):
 
 def first_self_sufficient(scoped, on):
     """Per enrolment in scope with such an outcome: the earliest ordinary job or education outcome."""
-    outcomes = Outcome.objects.filter(enrolment__in=scoped.values("pk"), status__in=SELF_SUFFICIENT, measured_on__lte=on)
+    outcomes = Outcome.objects.filter(
+        enrolment__in=scoped.values("pk"), status__in=SELF_SUFFICIENT, measured_on__lte=on
+    )
     return outcomes.order_by().values(key=F("enrolment")).annotate(first=Min("measured_on"))
 
 
@@ -102,13 +108,20 @@ def stage_dates(scope):
     """
     on = scope.on
     scoped = scope.enrolments().order_by()
+
     # The first job goal, start and paid day are facts kept per enrolment (jobbro/reporting/facts.py); a first date
     # is on or before `on` exactly when any is.
     def by_on(fact):
         return Case(When(**{f"facts__{fact}__lte": on}, then=F(f"facts__{fact}")), output_field=DateField())
 
-    base = scoped.values(key=F("pk"), referred=F("referred_on"), ended=F("ended_on"), goal=by_on("first_job_goal_on"),
-                         placement=by_on("first_start_on"), paid=by_on("first_paid_on"))
+    base = scoped.values(
+        key=F("pk"),
+        referred=F("referred_on"),
+        ended=F("ended_on"),
+        goal=by_on("first_job_goal_on"),
+        placement=by_on("first_start_on"),
+        paid=by_on("first_paid_on"),
+    )
     quote = connection.ops.quote_name
     parts = [  # (subquery, its columns, the outer column it joins on)
         (first_self_sufficient(scoped, on), ["first"], "key"),
@@ -164,8 +177,10 @@ def funnel_table(dates):
         title=gettext("Funnel"),
         columns=[gettext("Citizens"), gettext("Share of referred"), gettext("Median days from the previous stage")],
         rows=rows,
-        note=gettext("Each citizen counts at every stage reached, in any order; the median is over the citizens "
-                     "who reached both this stage and the one above it."),
+        note=gettext(
+            "Each citizen counts at every stage reached, in any order; the median is over the citizens "
+            "who reached both this stage and the one above it."
+        ),
         first_column_label=gettext("Stage"),
     )
 

@@ -36,7 +36,9 @@ from jobbro.reporting.base import Report, Row, Share, Table
 from jobbro.reporting.result_goals import METRIC_ORDER, Figures, Standing, days_for_goals, ordered_goals, progress
 
 TITLE = _("Result goals")
-SUMMARY = _("Referred, matched and started, and employed against the programme's targets, with a forecast at each deadline.")
+SUMMARY = _(
+    "Referred, matched and started, and employed against the programme's targets, with a forecast at each deadline."
+)
 
 MAX_MONTHS = 36
 # Short names for the progress columns and the chart, where the deadline or the table note gives the rest.
@@ -90,7 +92,8 @@ def standing_label(standing):
 
 def goal_label(goal):
     return gettext("%(metric)s by %(deadline)s") % {
-        "metric": SHORT_NAMES[goal.metric], "deadline": date_format(goal.deadline, "SHORT_DATE_FORMAT"),
+        "metric": SHORT_NAMES[goal.metric],
+        "deadline": date_format(goal.deadline, "SHORT_DATE_FORMAT"),
     }
 
 
@@ -101,8 +104,15 @@ def goal_row(row):
     return Row(
         key=f"{goal.metric}-{goal.deadline.isoformat()}",
         label=goal_label(goal),
-        cells=[row.actual, goal.target, row.percent, social, goal.social_economic_target, row.forecast,
-               standing_label(row.standing)],
+        cells=[
+            row.actual,
+            goal.target,
+            row.percent,
+            social,
+            goal.social_economic_target,
+            row.forecast,
+            standing_label(row.standing),
+        ],
     )
 
 
@@ -116,7 +126,9 @@ def goals_table(goals):
             "Each goal is counted as of its deadline, or as of the report date if that comes first. Social-economic: "
             "those of the reached counted in placements at social-economic companies. The forecast, at the "
             "deadline, continues the pace of the last 90 days (or since the programme start)."
-        ) if goals else gettext("The programme has no result goals yet."),
+        )
+        if goals
+        else gettext("The programme has no result goals yet."),
         first_column_label=gettext("Goal"),
     )
 
@@ -150,8 +162,11 @@ def progress_table(days, series):
         title=gettext("Progress over time"),
         columns=[str(SHORT_NAMES[metric]) for metric in METRIC_ORDER],
         rows=[
-            Row(key=day.isoformat(), label=date_format(day, "SHORT_DATE_FORMAT"),
-                cells=[series[metric][index] for metric in METRIC_ORDER])
+            Row(
+                key=day.isoformat(),
+                label=date_format(day, "SHORT_DATE_FORMAT"),
+                cells=[series[metric][index] for metric in METRIC_ORDER],
+            )
             for index, day in enumerate(days)
         ],
         note=gettext("Cumulative figures at each month end; the last row is the report date."),
@@ -175,7 +190,9 @@ def forecast_lines(goals, on):
 
 def progress_chart(days, series, goals, on):
     # Each target is marked in its metric's colour, at its deadline; the forecast runs dashed to the last deadline.
-    targets = [(row.goal.deadline, row.goal.target, target_label(row.goal), str(SHORT_NAMES[row.goal.metric])) for row in goals]
+    targets = [
+        (row.goal.deadline, row.goal.target, target_label(row.goal), str(SHORT_NAMES[row.goal.metric])) for row in goals
+    ]
     forecasts = [
         (str(SHORT_NAMES[metric]), dates, values, forecast_label(metric))
         for metric, (dates, values) in forecast_lines(goals, on).items()
@@ -199,7 +216,8 @@ def forecast_label(metric):
 
 def target_label(goal):
     return gettext("Target: %(metric)s by %(deadline)s") % {
-        "metric": SHORT_NAMES[goal.metric], "deadline": date_format(goal.deadline, "SHORT_DATE_FORMAT"),
+        "metric": SHORT_NAMES[goal.metric],
+        "deadline": date_format(goal.deadline, "SHORT_DATE_FORMAT"),
     }
 
 
@@ -212,7 +230,5 @@ def notes(scope):
         )
     ]
     if not scope.all_sites:
-        found.append(gettext(
-            "Only the chosen sites are counted, but the targets are the whole programme's."
-        ))
+        found.append(gettext("Only the chosen sites are counted, but the targets are the whole programme's."))
     return found

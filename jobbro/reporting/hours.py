@@ -45,8 +45,10 @@ from jobbro.reporting import charts
 from jobbro.reporting.base import Report, Row, Share, Table
 
 TITLE = _("Weekly hours")
-SUMMARY = _("The citizens' own estimate of weekly hours at referral against the hours registered in the last four "
-            "weeks, in bands up to 10, up to 20 and above 20 hours.")
+SUMMARY = _(
+    "The citizens' own estimate of weekly hours at referral against the hours registered in the last four "
+    "weeks, in bands up to 10, up to 20 and above 20 hours."
+)
 
 BANDS = ("up_to_10", "up_to_20", "above_20")
 BAND_LIMITS = (10, 20)
@@ -79,15 +81,20 @@ def _q(name):
 def _band_sql(tenths, weeks="1"):
     """Band 1, 2 or 3 for an average of `tenths` / 10 / `weeks` hours; NULL when there is nothing to band."""
     low, high = (10 * limit for limit in BAND_LIMITS)
-    return (f"CASE WHEN {tenths} <= {low} * {weeks} THEN 1 WHEN {tenths} <= {high} * {weeks} THEN 2 "
-            f"WHEN {tenths} > {high} * {weeks} THEN 3 END")
+    return (
+        f"CASE WHEN {tenths} <= {low} * {weeks} THEN 1 WHEN {tenths} <= {high} * {weeks} THEN 2 "
+        f"WHEN {tenths} > {high} * {weeks} THEN 3 END"
+    )
 
 
 def _figures_sql(scope):
     """One statement, one row per group: the active enrolments banded, grouped by their three bands ('bands'),
     and by target group with the estimated and actual bands ('groups')."""
     citizens_sql, citizens_params = (
-        scope.enrolments().active(scope.on).order_by().values("id", "citizen_id", "estimated_weekly_hours")
+        scope.enrolments()
+        .active(scope.on)
+        .order_by()
+        .values("id", "citizen_id", "estimated_weekly_hours")
         .query.sql_with_params()
     )
     timesheet, placement = _q(Timesheet._meta.db_table), _q(Placement._meta.db_table)
@@ -163,7 +170,9 @@ def weekly_hours_figures(scope):
     )
     for part, group_id, estimated_band, actual_band, ordinary_band, count, estimated, actual, ordinary in rows:
         if part == "bands":
-            _add_to_columns(figures.columns, estimated_band, actual_band, ordinary_band, count, estimated, actual, ordinary)
+            _add_to_columns(
+                figures.columns, estimated_band, actual_band, ordinary_band, count, estimated, actual, ordinary
+            )
         else:
             _add_to_group(figures.groups, group_id, estimated_band, actual_band, count)
     return figures
@@ -247,7 +256,9 @@ def target_group_table(figures):
         columns=[gettext("Estimated: %(band)s") % {"band": labels[band]} for band in BANDS]
         + [gettext("Actual: %(band)s") % {"band": labels[band]} for band in BANDS],
         rows=[
-            Row(key, label, [figures["estimated"][band] for band in BANDS] + [figures["actual"][band] for band in BANDS])
+            Row(
+                key, label, [figures["estimated"][band] for band in BANDS] + [figures["actual"][band] for band in BANDS]
+            )
             for key, label, figures in keyed
         ],
         first_column_label=gettext("Target group"),
@@ -269,8 +280,10 @@ def band_chart(table):
         categories,
         series,
         ylabel=gettext("Percent of citizens with actual hours"),
-        description=gettext("Bars for each band of weekly hours: the citizens' own estimate, the actual hours and "
-                            "the ordinary paid hours, as percentages of the citizens with actual hours."),
+        description=gettext(
+            "Bars for each band of weekly hours: the citizens' own estimate, the actual hours and "
+            "the ordinary paid hours, as percentages of the citizens with actual hours."
+        ),
     )
 
 
@@ -285,7 +298,9 @@ def build(scope):
         charts=[band_chart(table)],
         notes=[
             gettext("Bands: up to 10 hours a week; more than 10 and up to 20; more than 20."),
-            gettext("Actual hours are ordinary and internship hours together; ordinary paid hours are also shown "
-                    "alone, since internship hours are not paid work."),
+            gettext(
+                "Actual hours are ordinary and internship hours together; ordinary paid hours are also shown "
+                "alone, since internship hours are not paid work."
+            ),
         ],
     )

@@ -52,7 +52,9 @@ from jobbro.reporting.base import Report, Row, Share, Table, site_columns
 from jobbro.reporting.models import EnrolmentFacts
 
 TITLE = _("Progression")
-SUMMARY = _("The citizens' own assessments from 1 to 10, first and latest, for those who reached ordinary hours and those who did not.")
+SUMMARY = _(
+    "The citizens' own assessments from 1 to 10, first and latest, for those who reached ordinary hours and those who did not."
+)
 
 DIMENSIONS = ProgressionAssessment.DIMENSIONS
 ONE_DECIMAL = Decimal("0.1")
@@ -65,7 +67,9 @@ SCORE_SHIFT = 16  # above the highest score, 10: see _per_enrolment_sql
 
 def counted_assessments_in_scope(scope):
     return ProgressionAssessment.objects.filter(
-        enrolment__programme=scope.programme, enrolment__site__in=scope.site_ids, enrolment__referred_on__lte=scope.on,
+        enrolment__programme=scope.programme,
+        enrolment__site__in=scope.site_ids,
+        enrolment__referred_on__lte=scope.on,
         assessed_on__lte=scope.on,
     )
 
@@ -149,7 +153,10 @@ def enrolment_groups(scope):
     width = len(DIMENSIONS)
     return [
         {
-            "site": site, "how_often": how_often, "reached": None if how_often != 2 else bool(reached), "n": n,
+            "site": site,
+            "how_often": how_often,
+            "reached": None if how_often != 2 else bool(reached),
+            "n": n,
             "first": dict(zip(DIMENSIONS, (v or 0 for v in sums[:width]), strict=True)),
             "latest": dict(zip(DIMENSIONS, (v or 0 for v in sums[width:]), strict=True)),
         }
@@ -185,8 +192,10 @@ def progression_by_group(scope, groups=None):
 
     First and latest sums come from the same query (`groups`, read if not given), so they cover the same enrolments.
     """
-    totals = {reached: {"n": 0, "first": dict.fromkeys(DIMENSIONS, 0), "latest": dict.fromkeys(DIMENSIONS, 0)}
-              for reached in (True, False)}
+    totals = {
+        reached: {"n": 0, "first": dict.fromkeys(DIMENSIONS, 0), "latest": dict.fromkeys(DIMENSIONS, 0)}
+        for reached in (True, False)
+    }
     for row in enrolment_groups(scope) if groups is None else groups:
         if row["how_often"] != 2:
             continue
@@ -218,8 +227,12 @@ def month_starts(on, months=MONTHS):
 def assessments_per_month(scope):
     """{(month start, site id): count} of counted assessments of enrolments in scope in the last twelve months."""
     rows = (
-        counted_assessments_in_scope(scope).filter(assessed_on__gte=month_starts(scope.on)[0])
-        .annotate(month=TruncMonth("assessed_on")).order_by().values("month", "enrolment__site").annotate(n=Count("id"))
+        counted_assessments_in_scope(scope)
+        .filter(assessed_on__gte=month_starts(scope.on)[0])
+        .annotate(month=TruncMonth("assessed_on"))
+        .order_by()
+        .values("month", "enrolment__site")
+        .annotate(n=Count("id"))
     )
     return {(_as_date(row["month"]), row["enrolment__site"]): row["n"] for row in rows}
 
@@ -238,7 +251,8 @@ def group_labels():
 def progression_table(by_group):
     reached, not_reached = group_labels()
     columns = [
-        f"{group}: {part}" for group in (reached, not_reached)
+        f"{group}: {part}"
+        for group in (reached, not_reached)
         for part in (gettext("first"), gettext("latest"), gettext("change"))
     ]
     rows = [
@@ -248,10 +262,15 @@ def progression_table(by_group):
     n_true, n_false = by_group[True]["n"], by_group[False]["n"]
     rows.append(Row("citizens", gettext("Citizens with two or more assessments"), [n_true] * 3 + [n_false] * 3))
     return Table(
-        key="progression", title=gettext("Progression by dimension"), columns=columns, rows=rows,
+        key="progression",
+        title=gettext("Progression by dimension"),
+        columns=columns,
+        rows=rows,
         first_column_label=gettext("Dimension"),
-        note=gettext("Mean scores from 1 (worst) to 10 (best) at the first and the latest self-assessment, and the mean "
-                     "change between them. Only citizens with two or more self-assessments by the date are included."),
+        note=gettext(
+            "Mean scores from 1 (worst) to 10 (best) at the first and the latest self-assessment, and the mean "
+            "change between them. Only citizens with two or more self-assessments by the date are included."
+        ),
     )
 
 
@@ -275,10 +294,16 @@ def citizens_assessed_table(scope, counts):
         row("not_reached", gettext("… of them without ordinary hours"), "two_or_more"),
     ]
     return Table(
-        key="assessed", title=gettext("Citizens assessed"), columns=site_columns(scope), rows=rows,
-        total_column=len(scope.sites), first_column_label=gettext("Citizens"),
+        key="assessed",
+        title=gettext("Citizens assessed"),
+        columns=site_columns(scope),
+        rows=rows,
+        total_column=len(scope.sites),
+        first_column_label=gettext("Citizens"),
         sums=[("in_scope", ["none", "one", "two_or_more"]), ("two_or_more", ["reached", "not_reached"])],
-        note=gettext("Self-assessments dated on or before the date. Ordinary hours: paid hours registered by the date."),
+        note=gettext(
+            "Self-assessments dated on or before the date. Ordinary hours: paid hours registered by the date."
+        ),
     )
 
 
@@ -287,12 +312,18 @@ def per_month_table(scope, counts):
     rows = []
     for start in months:
         cells = [counts.get((start, site_id), 0) for site_id in scope.site_ids]
-        rows.append(Row(start.isoformat(), date_format(start, "YEAR_MONTH_FORMAT"), [*cells, sum(cells)], additive=True))
+        rows.append(
+            Row(start.isoformat(), date_format(start, "YEAR_MONTH_FORMAT"), [*cells, sum(cells)], additive=True)
+        )
     totals = [sum(row.cells[index] for row in rows) for index in range(len(scope.sites) + 1)]
     rows.append(Row("all", gettext("All twelve months"), totals, additive=True))
     return Table(
-        key="per_month", title=gettext("Self-assessments per month"), columns=site_columns(scope), rows=rows,
-        total_column=len(scope.sites), first_column_label=gettext("Month"),
+        key="per_month",
+        title=gettext("Self-assessments per month"),
+        columns=site_columns(scope),
+        rows=rows,
+        total_column=len(scope.sites),
+        first_column_label=gettext("Month"),
         sums=[("all", [start.isoformat() for start in months])],
         note=gettext("The last month is counted up to the date."),
     )
@@ -305,25 +336,41 @@ def change_chart(by_group):
         f"{reached} (n = {by_group[True]['n']})": [by_group[True][d][2] for d in DIMENSIONS],
         f"{not_reached} (n = {by_group[False]['n']})": [by_group[False][d][2] for d in DIMENSIONS],
     }
-    return charts.bars(categories, series, ylabel=gettext("Mean change (points)"), description=gettext(
-        "Mean change from the first to the latest self-assessment on each of the seven questions, for citizens "
-        "with ordinary hours and citizens without. Above zero is better."
-    ))
+    return charts.bars(
+        categories,
+        series,
+        ylabel=gettext("Mean change (points)"),
+        description=gettext(
+            "Mean change from the first to the latest self-assessment on each of the seven questions, for citizens "
+            "with ordinary hours and citizens without. Above zero is better."
+        ),
+    )
 
 
 def build(scope):
     groups = enrolment_groups(scope)
     by_group = progression_by_group(scope, groups)
     report = Report(
-        key="progression", title=str(TITLE), scope=scope,
-        tables=[progression_table(by_group), citizens_assessed_table(scope, citizens_assessed(scope, groups)),
-                per_month_table(scope, assessments_per_month(scope))],
+        key="progression",
+        title=str(TITLE),
+        scope=scope,
+        tables=[
+            progression_table(by_group),
+            citizens_assessed_table(scope, citizens_assessed(scope, groups)),
+            per_month_table(scope, assessments_per_month(scope)),
+        ],
         notes=[
-            gettext("The citizens answer seven questions on a scale from 1 (worst) to 10 (best), on a tablet or on "
-                    "paper. First and latest are each citizen's first and latest self-assessment on or before the date."),
-            gettext("“With ordinary hours”: the citizen has had paid ordinary hours by the date (the result goal "
-                    "“employed”). Internship hours do not count."),
-            gettext("The two groups are compared as they are: the table does not show that the hours caused the change."),
+            gettext(
+                "The citizens answer seven questions on a scale from 1 (worst) to 10 (best), on a tablet or on "
+                "paper. First and latest are each citizen's first and latest self-assessment on or before the date."
+            ),
+            gettext(
+                "“With ordinary hours”: the citizen has had paid ordinary hours by the date (the result goal "
+                "“employed”). Internship hours do not count."
+            ),
+            gettext(
+                "The two groups are compared as they are: the table does not show that the hours caused the change."
+            ),
         ],
     )
     if by_group[True]["n"] or by_group[False]["n"]:

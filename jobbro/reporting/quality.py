@@ -103,14 +103,20 @@ def _hours_outside_the_dates(scope):
 
 
 HOURS_OUTSIDE_PLACEMENT = (
-    "hours_outside_placement", _("Hours registered outside any placement"),
-    _("A week of hours lies wholly before its placement started or after it ended, so the hours count for no placement "
-      "in the reports. Move the hours to the right week, or correct the placement's dates."),
+    "hours_outside_placement",
+    _("Hours registered outside any placement"),
+    _(
+        "A week of hours lies wholly before its placement started or after it ended, so the hours count for no placement "
+        "in the reports. Move the hours to the right week, or correct the placement's dates."
+    ),
 )
 HOURS_AFTER_EXIT = (
-    "hours_after_exit", _("Hours registered after the citizen left"),
-    _("A week of hours starts after the end form date, when the citizen was no longer in the programme. Correct the "
-      "week or the placement, or the end form date if the citizen left later."),
+    "hours_after_exit",
+    _("Hours registered after the citizen left"),
+    _(
+        "A week of hours starts after the end form date, when the citizen was no longer in the programme. Correct the "
+        "week or the placement, or the end form date if the citizen left later."
+    ),
 )
 
 
@@ -133,17 +139,28 @@ def overlapping_placements(scope):
     # The placements are paired with the enrolment's other placements by one join, each pair once (the other has the
     # greater pk); all conditions sit in one filter() so they speak of the same other placement.
     other_starts_before_end = Q(enrolment__placements__starts_on__lt=Coalesce("ended_on", Value(datetime.date.max)))
-    other_ends_after_start = Q(enrolment__placements__ended_on__isnull=True) | Q(enrolment__placements__ended_on__gt=F("starts_on"))
+    other_ends_after_start = Q(enrolment__placements__ended_on__isnull=True) | Q(
+        enrolment__placements__ended_on__gt=F("starts_on")
+    )
     overlapping = Placement.objects.filter(
-        Q(starts_on__lte=scope.on, enrolment__placements__pk__gt=F("pk"), enrolment__placements__starts_on__lte=scope.on)
-        & other_starts_before_end & other_ends_after_start
+        Q(
+            starts_on__lte=scope.on,
+            enrolment__placements__pk__gt=F("pk"),
+            enrolment__placements__starts_on__lte=scope.on,
+        )
+        & other_starts_before_end
+        & other_ends_after_start
     )
     records = scope.enrolments().filter(pk__in=overlapping.values("enrolment_id"))
     return _finding(
-        "overlapping_placements", gettext("Overlapping placements"),
-        gettext("A citizen has two placements running at the same time. If one replaced the other, end the first on "
-                "the day the second started; if both really ran, check their dates."),
-        records, "pk",
+        "overlapping_placements",
+        gettext("Overlapping placements"),
+        gettext(
+            "A citizen has two placements running at the same time. If one replaced the other, end the first on "
+            "the day the second started; if both really ran, check their dates."
+        ),
+        records,
+        "pk",
     )
 
 
@@ -152,29 +169,40 @@ def open_after_planned_end(scope):
         enrolment__in=scope.enrolments(), starts_on__lte=scope.on, planned_end_on__lt=scope.on, ended_on__isnull=True
     )
     return _finding(
-        "open_after_planned_end", gettext("Placements not ended after their planned end"),
-        gettext("The planned end has passed but the placement has no end date, so it still counts as running. End it "
-                "with its actual date and reason, or move the planned end if it was extended."),
-        records, "enrolment_id",
+        "open_after_planned_end",
+        gettext("Placements not ended after their planned end"),
+        gettext(
+            "The planned end has passed but the placement has no end date, so it still counts as running. End it "
+            "with its actual date and reason, or move the planned end if it was extended."
+        ),
+        records,
+        "enrolment_id",
     )
 
 
 def step_3_without_placement(scope):
-    step_on = StepChange.objects.filter(enrolment=OuterRef("pk"), changed_on__lte=scope.on).order_by("-changed_on", "-id")
+    step_on = StepChange.objects.filter(enrolment=OuterRef("pk"), changed_on__lte=scope.on).order_by(
+        "-changed_on", "-id"
+    )
     running = Placement.objects.filter(enrolment=OuterRef("pk"), starts_on__lte=scope.on).filter(
         Q(ended_on__isnull=True) | Q(ended_on__gte=scope.on)
     )
     records = (
-        scope.enrolments().active(scope.on)
+        scope.enrolments()
+        .active(scope.on)
         .annotate(step_on=Subquery(step_on.values("step")[:1]))
         .filter(step_on=Step.IN_COMPANY)
         .exclude(Exists(running))
     )
     return _finding(
-        "step_3_without_placement", gettext("Citizens in step 3 with no placement"),
-        gettext("Step 3 means the citizen is in a company, but no placement is running. Record the placement, or "
-                "change the step back to step 2 from the day the last placement ended."),
-        records, "pk",
+        "step_3_without_placement",
+        gettext("Citizens in step 3 with no placement"),
+        gettext(
+            "Step 3 means the citizen is in a company, but no placement is running. Record the placement, or "
+            "change the step back to step 2 from the day the last placement ended."
+        ),
+        records,
+        "pk",
     )
 
 
@@ -183,10 +211,14 @@ def outcome_before_referral(scope):
         enrolment__in=scope.enrolments(), measured_on__lte=scope.on, measured_on__lt=F("enrolment__referred_on")
     )
     return _finding(
-        "outcome_before_referral", gettext("Outcomes dated before the referral"),
-        gettext("An outcome is dated before the citizen's start form, so it cannot be the result of the programme. "
-                "Correct the outcome's date or the start form date."),
-        records, "enrolment_id",
+        "outcome_before_referral",
+        gettext("Outcomes dated before the referral"),
+        gettext(
+            "An outcome is dated before the citizen's start form, so it cannot be the result of the programme. "
+            "Correct the outcome's date or the start form date."
+        ),
+        records,
+        "enrolment_id",
     )
 
 
@@ -196,8 +228,14 @@ CHECKS = [
     step_3_without_placement,
     outcome_before_referral,
 ]
-ORDER = ["hours_outside_placement", "overlapping_placements", "open_after_planned_end", "step_3_without_placement",
-         "outcome_before_referral", "hours_after_exit"]
+ORDER = [
+    "hours_outside_placement",
+    "overlapping_placements",
+    "open_after_planned_end",
+    "step_3_without_placement",
+    "outcome_before_referral",
+    "hours_after_exit",
+]
 
 
 def findings(scope):

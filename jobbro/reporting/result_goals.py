@@ -59,12 +59,16 @@ def first_dates_per_enrolment(programme, sites=None):
 
     Each is a report fact kept per enrolment (jobbro/reporting/facts.py): a first date answers "by day d?" for
     every d at once, so the goals are counted from one row per enrolment, not from its placements and weeks."""
-    return enrolments(programme, sites).order_by().annotate(
-        enrolment=F("pk"),
-        matched_and_started=F("facts__first_start_on"),
-        matched_and_started_social=F("facts__first_social_economic_start_on"),
-        employed=F("facts__first_paid_on"),
-        employed_social=F("facts__first_social_economic_paid_on"),
+    return (
+        enrolments(programme, sites)
+        .order_by()
+        .annotate(
+            enrolment=F("pk"),
+            matched_and_started=F("facts__first_start_on"),
+            matched_and_started_social=F("facts__first_social_economic_start_on"),
+            employed=F("facts__first_paid_on"),
+            employed_social=F("facts__first_social_economic_paid_on"),
+        )
     )
 
 
@@ -257,7 +261,10 @@ def goal_progress(goal, figures, on, programme_start):
     social = figures.as_of(goal.metric, as_of, social_economic_only=True) if has_social_part(goal) else None
     expected = forecast(figures, goal.metric, programme_start, on, goal.deadline)
     return GoalProgress(
-        goal=goal, actual=actual, social_economic_actual=social, expected=expected,
+        goal=goal,
+        actual=actual,
+        social_economic_actual=social,
+        expected=expected,
         standing=standing(goal, actual, expected, on),
     )
 

@@ -35,8 +35,10 @@ from jobbro.reporting import charts
 from jobbro.reporting.base import Report, Row, Share, Table, site_columns
 
 TITLE = _("Site comparison")
-SUMMARY = _("Each site side by side with the total: referred, active, CV, internships, ordinary hours, "
-            "self-sufficiency and the housing organisation.")
+SUMMARY = _(
+    "Each site side by side with the total: referred, active, CV, internships, ordinary hours, "
+    "self-sufficiency and the housing organisation."
+)
 
 SELF_SUFFICIENT = (OutcomeStatus.ORDINARY_JOB, OutcomeStatus.EDUCATION)
 HOUSING = Company.Kind.HOUSING_ORGANISATION
@@ -62,13 +64,17 @@ def _facts(scope):
     The placement figures read first dates kept per enrolment (report facts, jobbro/reporting/facts.py): a first
     date is on or before `on` exactly when any is, so no placement or week is read here; so does the CV. The latest
     outcome is a subquery, evaluated once per row (the counts are taken over this query as a subquery)."""
-    return scope.enrolments().order_by().annotate(
-        cv_from=F("facts__first_cv_entry_on"),
-        latest_status=latest_outcome_status_by(scope.on),
-        internship_from=F("facts__first_internship_start_on"),
-        paid_from=F("facts__first_paid_on"),
-        housing_from=F("facts__first_housing_start_on"),
-        housing_paid_from=F("facts__first_housing_paid_on"),
+    return (
+        scope.enrolments()
+        .order_by()
+        .annotate(
+            cv_from=F("facts__first_cv_entry_on"),
+            latest_status=latest_outcome_status_by(scope.on),
+            internship_from=F("facts__first_internship_start_on"),
+            paid_from=F("facts__first_paid_on"),
+            housing_from=F("facts__first_housing_start_on"),
+            housing_paid_from=F("facts__first_housing_paid_on"),
+        )
     )
 
 
@@ -87,8 +93,16 @@ def _conditions(on):
     }
 
 
-FIGURES = ("referred", "active", "with_cv", "internship_only", "ordinary_hours", "self_sufficient", "housing_cooperation",
-           "housing_jobs")
+FIGURES = (
+    "referred",
+    "active",
+    "with_cv",
+    "internship_only",
+    "ordinary_hours",
+    "self_sufficient",
+    "housing_cooperation",
+    "housing_jobs",
+)
 TOTAL = "total"
 
 
@@ -175,7 +189,9 @@ def comparison_table(scope):
     per_column = [found[pk] for pk in scope.site_ids] + [found[TOTAL]]
     rows = [
         # Every figure counts enrolments, and each enrolment belongs to one site: all rows add up across sites.
-        Row(key, str(label), [_cell(figures, figure, is_share) for figures in per_column], additive=True, note=str(note))
+        Row(
+            key, str(label), [_cell(figures, figure, is_share) for figures in per_column], additive=True, note=str(note)
+        )
         for key, label, figure, is_share, note in ROWS
     ]
     columns = site_columns(scope)
@@ -191,10 +207,7 @@ def comparison_table(scope):
 
 def share_chart(table):
     categories = table.columns
-    series = {
-        table.row(key).label: [cell.percent for cell in table.row(key).cells]
-        for key in SHARE_ROWS
-    }
+    series = {table.row(key).label: [cell.percent for cell in table.row(key).cells] for key in SHARE_ROWS}
     return charts.bars(
         categories,
         series,
@@ -213,9 +226,13 @@ def build(scope):
         charts=[share_chart(table)],
         notes=[
             gettext("A citizen is counted once per course in the programme, at the site of the course."),
-            gettext("Internship hours never count as ordinary hours: a hybrid internship with paid hours counts "
-                    "as ordinary hours, not as an internship without them."),
-            gettext("Self-sufficiency follows the latest outcome measured on or before the date: a later "
-                    "follow-up showing the citizen back on benefit replaces an earlier job."),
+            gettext(
+                "Internship hours never count as ordinary hours: a hybrid internship with paid hours counts "
+                "as ordinary hours, not as an internship without them."
+            ),
+            gettext(
+                "Self-sufficiency follows the latest outcome measured on or before the date: a later "
+                "follow-up showing the citizen back on benefit replaces an earlier job."
+            ),
         ],
     )

@@ -34,4 +34,8 @@ def navigation(request):
     if Capability.ADMINISTER in granted:
         items.append((reverse("admin:index"), _("Administration")))
     current = request.path
-    return {"nav_items": [{"url": url, "label": label, "current": current.startswith(url) and url != "/"} for url, label in items]}
+    return {
+        "nav_items": [
+            {"url": url, "label": label, "current": current.startswith(url) and url != "/"} for url, label in items
+        ]
+    }

@@ -14,7 +14,11 @@ from jobbro.web.formtools import DesignSystemForm
 class FindByCprForm(DesignSystemForm):
     """Look a citizen up by CPR number; posted, so the number never lands in a URL or access log."""
 
-    cpr_number = forms.CharField(label=_("CPR number"), max_length=11, widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+    cpr_number = forms.CharField(
+        label=_("CPR number"),
+        max_length=11,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
 
     def clean_cpr_number(self):
         try:
@@ -26,8 +30,12 @@ class FindByCprForm(DesignSystemForm):
 class CitizenSearchForm(DesignSystemForm):
     """Search the citizen list by name: posted and kept in the session, so a name never lands in a URL or access log."""
 
-    q = forms.CharField(label=_("Search by name"), required=False, max_length=textlimits.SEARCH,
-                        widget=forms.TextInput(attrs={"autocomplete": "off", "type": "search"}))
+    q = forms.CharField(
+        label=_("Search by name"),
+        required=False,
+        max_length=textlimits.SEARCH,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "type": "search"}),
+    )
     filters = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
 
 
@@ -37,10 +45,16 @@ class CitizenFilterForm(DesignSystemForm):
     STATUS_CHOICES = [("active", _("Active")), ("ended", _("Ended")), ("all", _("All"))]
 
     status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False, initial="active")
-    step = forms.TypedChoiceField(label=_("Step"), choices=[("", _("All"))] + list(Step.choices), coerce=int, required=False, empty_value=None)
-    traffic_light = forms.ChoiceField(label=_("Traffic light"), choices=[("", _("All"))] + list(TrafficLight.choices), required=False)
+    step = forms.TypedChoiceField(
+        label=_("Step"), choices=[("", _("All"))] + list(Step.choices), coerce=int, required=False, empty_value=None
+    )
+    traffic_light = forms.ChoiceField(
+        label=_("Traffic light"), choices=[("", _("All"))] + list(TrafficLight.choices), required=False
+    )
     site = forms.ModelChoiceField(label=_("Site"), queryset=None, required=False, empty_label=_("All"))
-    target_group = forms.ModelChoiceField(label=_("Target group"), queryset=TargetGroup.objects.all(), required=False, empty_label=_("All"))
+    target_group = forms.ModelChoiceField(
+        label=_("Target group"), queryset=TargetGroup.objects.all(), required=False, empty_label=_("All")
+    )
     job_broker = forms.ModelChoiceField(label=_("Job broker"), queryset=None, required=False, empty_label=_("All"))
 
     def __init__(self, *args, sites, brokers, **kwargs):
@@ -55,17 +69,29 @@ class CompanyFilterForm(DesignSystemForm):
 
 
 class OpeningFilterForm(DesignSystemForm):
-    HOURS_CHOICES = [("", _("All")), ("10", _("Up to 10 hours")), ("20", _("Up to 20 hours")), ("21", _("Above 20 hours"))]
+    HOURS_CHOICES = [
+        ("", _("All")),
+        ("10", _("Up to 10 hours")),
+        ("20", _("Up to 20 hours")),
+        ("21", _("Above 20 hours")),
+    ]
 
     q = forms.CharField(label=_("Search tasks, title or company"), required=False)
     hours = forms.ChoiceField(label=_("Hours a week"), choices=HOURS_CHOICES, required=False)
     day = forms.ChoiceField(label=_("Day"), choices=[("", _("All"))] + list(Weekday.choices), required=False)
     buddy = forms.BooleanField(label=_("Only with a buddy"), required=False)
     occupation = forms.ChoiceField(label=_("Occupation"), required=False)
-    postcode = forms.RegexField(label=_("Postcode area"), regex=r"^[0-9]{1,4}$", required=False, max_length=4,
-                                help_text=_("The first digits, e.g. 8 or 82."),
-                                error_messages={"invalid": _("Write 1 to 4 digits of the postcode.")})
-    company_kind = forms.ChoiceField(label=_("Company kind"), choices=[("", _("All"))] + list(Company.Kind.choices), required=False)
+    postcode = forms.RegexField(
+        label=_("Postcode area"),
+        regex=r"^[0-9]{1,4}$",
+        required=False,
+        max_length=4,
+        help_text=_("The first digits, e.g. 8 or 82."),
+        error_messages={"invalid": _("Write 1 to 4 digits of the postcode.")},
+    )
+    company_kind = forms.ChoiceField(
+        label=_("Company kind"), choices=[("", _("All"))] + list(Company.Kind.choices), required=False
+    )
     social_economic = forms.BooleanField(label=_("Only social-economic enterprises"), required=False)
 
     def __init__(self, *args, **kwargs):

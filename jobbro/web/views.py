@@ -49,8 +49,14 @@ def _with_current_placement_and_last_week(enrolments):
     """Annotate enrolments with their running placement and last ISO week's hours, in the same query."""
     on = today()
     last_week = monday_of(on) - datetime.timedelta(days=7)
-    running = Placement.objects.filter(enrolment=OuterRef("pk"), starts_on__lte=on).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on)).order_by("-starts_on")
-    week = Timesheet.objects.filter(placement__enrolment=OuterRef("pk"), week_start=last_week).values("placement__enrolment")
+    running = (
+        Placement.objects.filter(enrolment=OuterRef("pk"), starts_on__lte=on)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
+        .order_by("-starts_on")
+    )
+    week = Timesheet.objects.filter(placement__enrolment=OuterRef("pk"), week_start=last_week).values(
+        "placement__enrolment"
+    )
     zero = Value(0, output_field=DecimalField(max_digits=5, decimal_places=1))
     return enrolments.annotate(
         placement_company=Subquery(running.values("company__name")[:1]),
@@ -76,18 +82,24 @@ def caseload(request):
     enrolments = _with_current_placement_and_last_week(enrolments.select_related("citizen", "site", "programme"))
     enrolments = enrolments.order_by("citizen__last_name", "citizen__first_name")
     last_week = monday_of(today()) - datetime.timedelta(days=7)
-    return render(request, "web/caseload.html", {
-        "enrolments": enrolments,
-        "kind_labels": _placement_kind_labels(),
-        "last_week": last_week,
-        "last_week_number": last_week.isocalendar()[1],
-    })
+    return render(
+        request,
+        "web/caseload.html",
+        {
+            "enrolments": enrolments,
+            "kind_labels": _placement_kind_labels(),
+            "last_week": last_week,
+            "last_week_number": last_week.isocalendar()[1],
+        },
+    )
 
 
 def _citizen_filters(request):
     user = request.user
     sites = access.visible_sites(user)
-    brokers = User.objects.filter(role__in=roles_with(Capability.ACT_AS_JOB_BROKER), memberships__programme__in=access.visible_programmes(user)).distinct()
+    brokers = User.objects.filter(
+        role__in=roles_with(Capability.ACT_AS_JOB_BROKER), memberships__programme__in=access.visible_programmes(user)
+    ).distinct()
     return CitizenFilterForm(request.GET or None, sites=sites, brokers=brokers)
 
 
@@ -101,7 +113,9 @@ def _filtered_enrolments(user, form, search=""):
         enrolments = enrolments.filter(ended_on__isnull=False)
     if search:
         for word in search.split():
-            enrolments = enrolments.filter(Q(citizen__first_name__icontains=word) | Q(citizen__last_name__icontains=word))
+            enrolments = enrolments.filter(
+                Q(citizen__first_name__icontains=word) | Q(citizen__last_name__icontains=word)
+            )
     if data.get("step"):
         enrolments = enrolments.filter(current_step=data["step"])
     if data.get("traffic_light"):
@@ -142,10 +156,18 @@ def citizen_list(request, cpr_form=None):
     page = Paginator(_filtered_enrolments(request.user, form, search), PAGE_SIZE).get_page(request.GET.get("page"))
     query = _filter_query(request.GET)
     query.pop("page", None)
-    return render(request, "web/citizen_list.html", {
-        "form": form, "page": page, "query": query.urlencode(), "cpr_form": cpr_form or FindByCprForm(),
-        "search_form": CitizenSearchForm(initial={"q": search, "filters": query.urlencode()}), "search": search,
-    })
+    return render(
+        request,
+        "web/citizen_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "cpr_form": cpr_form or FindByCprForm(),
+            "search_form": CitizenSearchForm(initial={"q": search, "filters": query.urlencode()}),
+            "search": search,
+        },
+    )
 
 
 @sensitive_post_parameters("q")
@@ -172,7 +194,11 @@ def citizen_search(request):
 def find_by_cpr(request):
     form = FindByCprForm(request.POST)
     if form.is_valid():
-        found = Citizen.objects.visible_to(request.user).filter(cpr_hash=cpr.lookup_hash(form.cleaned_data["cpr_number"])).first()
+        found = (
+            Citizen.objects.visible_to(request.user)
+            .filter(cpr_hash=cpr.lookup_hash(form.cleaned_data["cpr_number"]))
+            .first()
+        )
         if found:
             return redirect("citizen_detail", citizen_pk=found.pk)
         form.add_error("cpr_number", gettext("No citizen you have access to has this CPR number."))
@@ -181,7 +207,9 @@ def find_by_cpr(request):
 
 def _citizen_context(request, citizen):
     user = request.user
-    enrolments = access.scope_enrolments(citizen.enrolments.all(), user).select_related("programme", "site", "job_broker", "caseworker", "mentor")
+    enrolments = access.scope_enrolments(citizen.enrolments.all(), user).select_related(
+        "programme", "site", "job_broker", "caseworker", "mentor"
+    )
     enrolments = _with_current_placement_and_last_week(enrolments)
     events = timeline.build(citizen, enrolments)
     context = {
@@ -232,10 +260,22 @@ def company_list(request):
     form = CompanyFilterForm(request.GET or None)
     programmes = access.visible_programmes(request.user)
     companies = Company.objects.annotate(
-        open_openings=Count("openings", filter=Q(openings__status=Opening.Status.OPEN, openings__programme__in=programmes), distinct=True),
+        open_openings=Count(
+            "openings",
+            filter=Q(openings__status=Opening.Status.OPEN, openings__programme__in=programmes),
+            distinct=True,
+        ),
         buddies=Count("contacts", filter=Q(contacts__is_buddy=True), distinct=True),
-        running_placements=Count("placements", filter=Q(placements__ended_on__isnull=True, placements__enrolment__programme__in=programmes), distinct=True),
-    ).prefetch_related(Prefetch("agreements", queryset=NetworkAgreement.objects.filter(programme__in=programmes), to_attr="my_agreements"))
+        running_placements=Count(
+            "placements",
+            filter=Q(placements__ended_on__isnull=True, placements__enrolment__programme__in=programmes),
+            distinct=True,
+        ),
+    ).prefetch_related(
+        Prefetch(
+            "agreements", queryset=NetworkAgreement.objects.filter(programme__in=programmes), to_attr="my_agreements"
+        )
+    )
     if form.is_valid():
         if form.cleaned_data["q"]:
             q = form.cleaned_data["q"]
@@ -250,9 +290,15 @@ def company_list(request):
         company.is_factory = any(record.is_factory for record in company.track_records)
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "web/company_list.html", {
-        "form": form, "page": page, "query": query.urlencode(),
-    })
+    return render(
+        request,
+        "web/company_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+        },
+    )
 
 
 @login_required
@@ -277,4 +323,8 @@ def result_goals(request):
         {"programme": programme, "rows": goals.progress(programme, on)}
         for programme in access.visible_programmes(request.user)
     ]
-    return render(request, "web/result_goals.html", {"programmes": programmes, "on": on, "citizen_list_url": reverse("citizen_list")})
+    return render(
+        request,
+        "web/result_goals.html",
+        {"programmes": programmes, "on": on, "citizen_list_url": reverse("citizen_list")},
+    )

@@ -5,15 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='programme',
-            name='description',
-            field=models.TextField(blank=True, max_length=5000, validators=[jobbro.textlimits.MaxTextLength(5000)], verbose_name='description'),
+            model_name="programme",
+            name="description",
+            field=models.TextField(
+                blank=True,
+                max_length=5000,
+                validators=[jobbro.textlimits.MaxTextLength(5000)],
+                verbose_name="description",
+            ),
         ),
     ]

@@ -6,50 +6,87 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('people', '0001_initial'),
+        ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChangeLog',
+            name="ChangeLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='time')),
-                ('citizen_ref', models.PositiveBigIntegerField(blank=True, db_index=True, null=True, verbose_name='citizen id')),
-                ('action', models.CharField(max_length=60, verbose_name='action')),
-                ('object_type', models.CharField(max_length=60, verbose_name='record type')),
-                ('object_id', models.CharField(max_length=40, verbose_name='record id')),
-                ('changes', models.JSONField(blank=True, default=dict, verbose_name='changes')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="time")),
+                (
+                    "citizen_ref",
+                    models.PositiveBigIntegerField(blank=True, db_index=True, null=True, verbose_name="citizen id"),
+                ),
+                ("action", models.CharField(max_length=60, verbose_name="action")),
+                ("object_type", models.CharField(max_length=60, verbose_name="record type")),
+                ("object_id", models.CharField(max_length=40, verbose_name="record id")),
+                ("changes", models.JSONField(blank=True, default=dict, verbose_name="changes")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'change log entry',
-                'verbose_name_plural': 'change log',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "change log entry",
+                "verbose_name_plural": "change log",
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='AccessLog',
+            name="AccessLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='time')),
-                ('citizen_ref', models.PositiveBigIntegerField(verbose_name='citizen id')),
-                ('action', models.CharField(choices=[('read', 'Read'), ('reveal_cpr', 'Revealed CPR number')], default='read', max_length=20, verbose_name='action')),
-                ('view', models.CharField(max_length=100, verbose_name='page')),
-                ('status_code', models.PositiveSmallIntegerField(verbose_name='response status')),
-                ('citizen', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='people.citizen', verbose_name='citizen')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="time")),
+                ("citizen_ref", models.PositiveBigIntegerField(verbose_name="citizen id")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("read", "Read"), ("reveal_cpr", "Revealed CPR number")],
+                        default="read",
+                        max_length=20,
+                        verbose_name="action",
+                    ),
+                ),
+                ("view", models.CharField(max_length=100, verbose_name="page")),
+                ("status_code", models.PositiveSmallIntegerField(verbose_name="response status")),
+                (
+                    "citizen",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="people.citizen",
+                        verbose_name="citizen",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'access log entry',
-                'verbose_name_plural': 'access log',
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['citizen_ref', 'at'], name='audit_acces_citizen_8309ee_idx')],
+                "verbose_name": "access log entry",
+                "verbose_name_plural": "access log",
+                "ordering": ["-at", "-id"],
+                "indexes": [models.Index(fields=["citizen_ref", "at"], name="audit_acces_citizen_8309ee_idx")],
             },
         ),
     ]

@@ -7,294 +7,871 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('companies', '0001_initial'),
-        ('people', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("companies", "0001_initial"),
+        ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Enrolment',
+            name="Enrolment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('referral_text', models.TextField(blank=True, verbose_name='referral')),
-                ('referred_on', models.DateField(verbose_name='start form date')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='end form date')),
-                ('traffic_light_at_referral', models.CharField(choices=[('green', 'Green – close to paid hours'), ('yellow', 'Yellow – some way to go'), ('red', 'Red – far from paid hours')], max_length=10, verbose_name='traffic light at referral')),
-                ('estimated_weekly_hours', models.DecimalField(decimal_places=1, max_digits=4, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(60)], verbose_name="citizen's estimate of weekly hours")),
-                ('current_step', models.PositiveSmallIntegerField(choices=[(1, 'Step 1 – clarification'), (2, 'Step 2 – towards a job'), (3, 'Step 3 – in a company'), (4, 'Ended')], default=1, verbose_name='step')),
-                ('external_id', models.CharField(blank=True, max_length=60, verbose_name='external id')),
-                ('caseworker', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='caseworker')),
-                ('citizen', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrolments', to='people.citizen', verbose_name='citizen')),
-                ('job_broker', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='caseload', to=settings.AUTH_USER_MODEL, verbose_name='job broker')),
-                ('mentor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='mentees', to=settings.AUTH_USER_MODEL, verbose_name='mentor')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrolments', to='accounts.programme', verbose_name='programme')),
-                ('referred_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='referred by')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrolments', to='accounts.site', verbose_name='site')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("referral_text", models.TextField(blank=True, verbose_name="referral")),
+                ("referred_on", models.DateField(verbose_name="start form date")),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="end form date")),
+                (
+                    "traffic_light_at_referral",
+                    models.CharField(
+                        choices=[
+                            ("green", "Green – close to paid hours"),
+                            ("yellow", "Yellow – some way to go"),
+                            ("red", "Red – far from paid hours"),
+                        ],
+                        max_length=10,
+                        verbose_name="traffic light at referral",
+                    ),
+                ),
+                (
+                    "estimated_weekly_hours",
+                    models.DecimalField(
+                        decimal_places=1,
+                        max_digits=4,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(60),
+                        ],
+                        verbose_name="citizen's estimate of weekly hours",
+                    ),
+                ),
+                (
+                    "current_step",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Step 1 – clarification"),
+                            (2, "Step 2 – towards a job"),
+                            (3, "Step 3 – in a company"),
+                            (4, "Ended"),
+                        ],
+                        default=1,
+                        verbose_name="step",
+                    ),
+                ),
+                ("external_id", models.CharField(blank=True, max_length=60, verbose_name="external id")),
+                (
+                    "caseworker",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="caseworker",
+                    ),
+                ),
+                (
+                    "citizen",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrolments",
+                        to="people.citizen",
+                        verbose_name="citizen",
+                    ),
+                ),
+                (
+                    "job_broker",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="caseload",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="job broker",
+                    ),
+                ),
+                (
+                    "mentor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="mentees",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="mentor",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrolments",
+                        to="accounts.programme",
+                        verbose_name="programme",
+                    ),
+                ),
+                (
+                    "referred_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="referred by",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrolments",
+                        to="accounts.site",
+                        verbose_name="site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'enrolment',
-                'verbose_name_plural': 'enrolments',
-                'ordering': ['-referred_on', 'id'],
+                "verbose_name": "enrolment",
+                "verbose_name_plural": "enrolments",
+                "ordering": ["-referred_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('conversation', 'Conversation'), ('phone', 'Phone'), ('company_visit', 'Company visit'), ('coffee_visit', 'Coffee visit'), ('match_meeting', 'Match meeting'), ('monthly_follow_up', 'Monthly follow-up'), ('three_month_talk', 'Three-month talk'), ('aftercare', 'Aftercare')], max_length=20, verbose_name='kind')),
-                ('occurred_on', models.DateField(verbose_name='date')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('external_id', models.CharField(blank=True, max_length=60, verbose_name='external id')),
-                ('company', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='companies.company', verbose_name='company')),
-                ('company_contacts', models.ManyToManyField(blank=True, related_name='+', to='companies.companycontact', verbose_name='company people present')),
-                ('registered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('staff', models.ManyToManyField(blank=True, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='staff present')),
-                ('enrolment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='cases.enrolment', verbose_name='enrolment')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("conversation", "Conversation"),
+                            ("phone", "Phone"),
+                            ("company_visit", "Company visit"),
+                            ("coffee_visit", "Coffee visit"),
+                            ("match_meeting", "Match meeting"),
+                            ("monthly_follow_up", "Monthly follow-up"),
+                            ("three_month_talk", "Three-month talk"),
+                            ("aftercare", "Aftercare"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("occurred_on", models.DateField(verbose_name="date")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("external_id", models.CharField(blank=True, max_length=60, verbose_name="external id")),
+                (
+                    "company",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="companies.company",
+                        verbose_name="company",
+                    ),
+                ),
+                (
+                    "company_contacts",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to="companies.companycontact",
+                        verbose_name="company people present",
+                    ),
+                ),
+                (
+                    "registered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ManyToManyField(
+                        blank=True, related_name="+", to=settings.AUTH_USER_MODEL, verbose_name="staff present"
+                    ),
+                ),
+                (
+                    "enrolment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contacts",
+                        to="cases.enrolment",
+                        verbose_name="enrolment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contact',
-                'verbose_name_plural': 'contacts',
-                'ordering': ['-occurred_on', '-id'],
+                "verbose_name": "contact",
+                "verbose_name_plural": "contacts",
+                "ordering": ["-occurred_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='AssignmentChange',
+            name="AssignmentChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('job_broker', 'Job broker'), ('caseworker', 'Caseworker'), ('mentor', 'Mentor')], max_length=20, verbose_name='role')),
-                ('changed_on', models.DateField(verbose_name='from')),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('enrolment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignment_changes', to='cases.enrolment')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("job_broker", "Job broker"), ("caseworker", "Caseworker"), ("mentor", "Mentor")],
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                ("changed_on", models.DateField(verbose_name="from")),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "enrolment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignment_changes",
+                        to="cases.enrolment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'change of contact person',
-                'verbose_name_plural': 'changes of contact person',
-                'ordering': ['changed_on', 'id'],
+                "verbose_name": "change of contact person",
+                "verbose_name_plural": "changes of contact person",
+                "ordering": ["changed_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='JobPlan',
+            name="JobPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_job_package', models.BooleanField(default=False, verbose_name='job package')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('target_occupation_code', models.CharField(blank=True, max_length=6, verbose_name='target job (DISCO-08)')),
-                ('created_on', models.DateField(verbose_name='created on')),
-                ('closed_on', models.DateField(blank=True, null=True, verbose_name='closed on')),
-                ('external_id', models.CharField(blank=True, max_length=60, verbose_name='external id')),
-                ('enrolment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='job_plans', to='cases.enrolment')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("is_job_package", models.BooleanField(default=False, verbose_name="job package")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                (
+                    "target_occupation_code",
+                    models.CharField(blank=True, max_length=6, verbose_name="target job (DISCO-08)"),
+                ),
+                ("created_on", models.DateField(verbose_name="created on")),
+                ("closed_on", models.DateField(blank=True, null=True, verbose_name="closed on")),
+                ("external_id", models.CharField(blank=True, max_length=60, verbose_name="external id")),
+                (
+                    "enrolment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="job_plans", to="cases.enrolment"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'job plan',
-                'verbose_name_plural': 'job plans',
-                'ordering': ['created_on', 'id'],
+                "verbose_name": "job plan",
+                "verbose_name_plural": "job plans",
+                "ordering": ["created_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Milestone',
+            name="Milestone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('clarification', 'Clarification'), ('internship', 'Internship'), ('wage_subsidy', 'Wage subsidy'), ('course', 'Course'), ('danish_lessons', 'Danish lessons'), ('mentor', 'Mentor'), ('target_job', 'Target job')], max_length=20, verbose_name='kind')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('due_on', models.DateField(verbose_name='due on')),
-                ('completed_on', models.DateField(blank=True, null=True, verbose_name='completed on')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='milestones', to='cases.jobplan')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("clarification", "Clarification"),
+                            ("internship", "Internship"),
+                            ("wage_subsidy", "Wage subsidy"),
+                            ("course", "Course"),
+                            ("danish_lessons", "Danish lessons"),
+                            ("mentor", "Mentor"),
+                            ("target_job", "Target job"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("due_on", models.DateField(verbose_name="due on")),
+                ("completed_on", models.DateField(blank=True, null=True, verbose_name="completed on")),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="milestones", to="cases.jobplan"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'milestone',
-                'verbose_name_plural': 'milestones',
-                'ordering': ['due_on', 'id'],
+                "verbose_name": "milestone",
+                "verbose_name_plural": "milestones",
+                "ordering": ["due_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Outcome',
+            name="Outcome",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('exit', 'At exit'), ('follow_up', 'Follow-up')], max_length=10, verbose_name='kind')),
-                ('measured_on', models.DateField(verbose_name='date')),
-                ('status', models.CharField(choices=[('ordinary_job', 'Self-sufficient / ordinary job'), ('flex_job', 'Flex job'), ('education', 'Education'), ('in_programme', 'Still in the programme'), ('benefit', 'Still on benefit'), ('early_pension', 'Early-retirement pension'), ('other', 'Other')], max_length=20, verbose_name='status')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('enrolment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outcomes', to='cases.enrolment')),
-                ('registered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("exit", "At exit"), ("follow_up", "Follow-up")], max_length=10, verbose_name="kind"
+                    ),
+                ),
+                ("measured_on", models.DateField(verbose_name="date")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("ordinary_job", "Self-sufficient / ordinary job"),
+                            ("flex_job", "Flex job"),
+                            ("education", "Education"),
+                            ("in_programme", "Still in the programme"),
+                            ("benefit", "Still on benefit"),
+                            ("early_pension", "Early-retirement pension"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                (
+                    "enrolment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="outcomes", to="cases.enrolment"
+                    ),
+                ),
+                (
+                    "registered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'outcome',
-                'verbose_name_plural': 'outcomes',
-                'ordering': ['measured_on', 'id'],
+                "verbose_name": "outcome",
+                "verbose_name_plural": "outcomes",
+                "ordering": ["measured_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Placement',
+            name="Placement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('internship', 'Internship (virksomhedspraktik)'), ('hybrid_internship', 'Hybrid internship'), ('wage_subsidy', 'Wage subsidy (løntilskud)'), ('small_job', 'Small job (småjob)'), ('ordinary_job', 'Ordinary job'), ('flex_job', 'Flex job'), ('education', 'Education'), ('rehabilitation', 'Rehabilitation (revalidering)')], max_length=20, verbose_name='kind')),
-                ('starts_on', models.DateField(verbose_name='start')),
-                ('planned_end_on', models.DateField(blank=True, null=True, verbose_name='planned end')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='actual end')),
-                ('purpose', models.TextField(blank=True, verbose_name='purpose')),
-                ('agreed_ordinary_hours', models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(60)], verbose_name='agreed ordinary hours a week')),
-                ('ordinary_hours_condition', models.TextField(blank=True, verbose_name='condition for ordinary hours (what it takes)')),
-                ('no_hours_reason', models.TextField(blank=True, verbose_name='reason for no agreement on ordinary hours')),
-                ('end_reason', models.CharField(blank=True, choices=[('completed', 'Completed as planned'), ('hired', 'Hired with ordinary hours'), ('citizen_left', 'The citizen stopped'), ('company_ended', 'The company ended it'), ('illness', 'Illness'), ('not_a_match', 'Not a match'), ('other', 'Other')], max_length=20, verbose_name='end reason')),
-                ('end_note', models.CharField(blank=True, max_length=300, verbose_name='end note')),
-                ('external_id', models.CharField(blank=True, max_length=60, verbose_name='external id')),
-                ('buddy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='companies.companycontact', verbose_name='buddy')),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='placements', to='companies.company', verbose_name='company')),
-                ('enrolment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='placements', to='cases.enrolment', verbose_name='enrolment')),
-                ('opening', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='placements', to='companies.opening', verbose_name='opening')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("internship", "Internship (virksomhedspraktik)"),
+                            ("hybrid_internship", "Hybrid internship"),
+                            ("wage_subsidy", "Wage subsidy (løntilskud)"),
+                            ("small_job", "Small job (småjob)"),
+                            ("ordinary_job", "Ordinary job"),
+                            ("flex_job", "Flex job"),
+                            ("education", "Education"),
+                            ("rehabilitation", "Rehabilitation (revalidering)"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("starts_on", models.DateField(verbose_name="start")),
+                ("planned_end_on", models.DateField(blank=True, null=True, verbose_name="planned end")),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="actual end")),
+                ("purpose", models.TextField(blank=True, verbose_name="purpose")),
+                (
+                    "agreed_ordinary_hours",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=4,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(60),
+                        ],
+                        verbose_name="agreed ordinary hours a week",
+                    ),
+                ),
+                (
+                    "ordinary_hours_condition",
+                    models.TextField(blank=True, verbose_name="condition for ordinary hours (what it takes)"),
+                ),
+                (
+                    "no_hours_reason",
+                    models.TextField(blank=True, verbose_name="reason for no agreement on ordinary hours"),
+                ),
+                (
+                    "end_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("completed", "Completed as planned"),
+                            ("hired", "Hired with ordinary hours"),
+                            ("citizen_left", "The citizen stopped"),
+                            ("company_ended", "The company ended it"),
+                            ("illness", "Illness"),
+                            ("not_a_match", "Not a match"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="end reason",
+                    ),
+                ),
+                ("end_note", models.CharField(blank=True, max_length=300, verbose_name="end note")),
+                ("external_id", models.CharField(blank=True, max_length=60, verbose_name="external id")),
+                (
+                    "buddy",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="companies.companycontact",
+                        verbose_name="buddy",
+                    ),
+                ),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="placements",
+                        to="companies.company",
+                        verbose_name="company",
+                    ),
+                ),
+                (
+                    "enrolment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="placements",
+                        to="cases.enrolment",
+                        verbose_name="enrolment",
+                    ),
+                ),
+                (
+                    "opening",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="placements",
+                        to="companies.opening",
+                        verbose_name="opening",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'placement',
-                'verbose_name_plural': 'placements',
-                'ordering': ['-starts_on', 'id'],
+                "verbose_name": "placement",
+                "verbose_name_plural": "placements",
+                "ordering": ["-starts_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='AgreedHoursChange',
+            name="AgreedHoursChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_date', models.DateField(verbose_name='from')),
-                ('ordinary_hours', models.DecimalField(decimal_places=1, max_digits=4, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(60)], verbose_name='ordinary hours a week')),
-                ('internship_hours', models.DecimalField(decimal_places=1, default=0, max_digits=4, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(60)], verbose_name='internship hours a week')),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('placement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='hours_changes', to='cases.placement')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("from_date", models.DateField(verbose_name="from")),
+                (
+                    "ordinary_hours",
+                    models.DecimalField(
+                        decimal_places=1,
+                        max_digits=4,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(60),
+                        ],
+                        verbose_name="ordinary hours a week",
+                    ),
+                ),
+                (
+                    "internship_hours",
+                    models.DecimalField(
+                        decimal_places=1,
+                        default=0,
+                        max_digits=4,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(60),
+                        ],
+                        verbose_name="internship hours a week",
+                    ),
+                ),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "placement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="hours_changes", to="cases.placement"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'change of agreed hours',
-                'verbose_name_plural': 'changes of agreed hours',
-                'ordering': ['from_date', 'id'],
+                "verbose_name": "change of agreed hours",
+                "verbose_name_plural": "changes of agreed hours",
+                "ordering": ["from_date", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ProgressionAssessment',
+            name="ProgressionAssessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('assessed_on', models.DateField(verbose_name='date')),
-                ('work_ability', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='work ability')),
-                ('keep_job_ability', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='ability to keep a job')),
-                ('physical_health', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='physical health')),
-                ('mental_health', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='mental health')),
-                ('sleep', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='sleep')),
-                ('family_relations', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='family relations')),
-                ('belief_in_job_chances', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='belief in own job chances')),
-                ('enrolment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assessments', to='cases.enrolment')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("assessed_on", models.DateField(verbose_name="date")),
+                (
+                    "work_ability",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="work ability",
+                    ),
+                ),
+                (
+                    "keep_job_ability",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="ability to keep a job",
+                    ),
+                ),
+                (
+                    "physical_health",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="physical health",
+                    ),
+                ),
+                (
+                    "mental_health",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="mental health",
+                    ),
+                ),
+                (
+                    "sleep",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="sleep",
+                    ),
+                ),
+                (
+                    "family_relations",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="family relations",
+                    ),
+                ),
+                (
+                    "belief_in_job_chances",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="belief in own job chances",
+                    ),
+                ),
+                (
+                    "enrolment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="assessments", to="cases.enrolment"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'progression assessment',
-                'verbose_name_plural': 'progression assessments',
-                'ordering': ['assessed_on', 'id'],
+                "verbose_name": "progression assessment",
+                "verbose_name_plural": "progression assessments",
+                "ordering": ["assessed_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='StepChange',
+            name="StepChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('step', models.PositiveSmallIntegerField(choices=[(1, 'Step 1 – clarification'), (2, 'Step 2 – towards a job'), (3, 'Step 3 – in a company'), (4, 'Ended')], verbose_name='step')),
-                ('changed_on', models.DateField(verbose_name='date')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('enrolment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='step_changes', to='cases.enrolment')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "step",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Step 1 – clarification"),
+                            (2, "Step 2 – towards a job"),
+                            (3, "Step 3 – in a company"),
+                            (4, "Ended"),
+                        ],
+                        verbose_name="step",
+                    ),
+                ),
+                ("changed_on", models.DateField(verbose_name="date")),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "enrolment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="step_changes", to="cases.enrolment"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'step change',
-                'verbose_name_plural': 'step changes',
-                'ordering': ['changed_on', 'id'],
+                "verbose_name": "step change",
+                "verbose_name_plural": "step changes",
+                "ordering": ["changed_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Timesheet',
+            name="Timesheet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('week_start', models.DateField(verbose_name='week (Monday)')),
-                ('ordinary_hours', models.DecimalField(decimal_places=1, default=0, max_digits=4, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(60)], verbose_name='ordinary paid hours')),
-                ('internship_hours', models.DecimalField(decimal_places=1, default=0, max_digits=4, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(60)], verbose_name='internship hours')),
-                ('registered_at', models.DateTimeField(auto_now=True, verbose_name='registered')),
-                ('placement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='timesheets', to='cases.placement')),
-                ('registered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("week_start", models.DateField(verbose_name="week (Monday)")),
+                (
+                    "ordinary_hours",
+                    models.DecimalField(
+                        decimal_places=1,
+                        default=0,
+                        max_digits=4,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(60),
+                        ],
+                        verbose_name="ordinary paid hours",
+                    ),
+                ),
+                (
+                    "internship_hours",
+                    models.DecimalField(
+                        decimal_places=1,
+                        default=0,
+                        max_digits=4,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(60),
+                        ],
+                        verbose_name="internship hours",
+                    ),
+                ),
+                ("registered_at", models.DateTimeField(auto_now=True, verbose_name="registered")),
+                (
+                    "placement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="timesheets", to="cases.placement"
+                    ),
+                ),
+                (
+                    "registered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'timesheet',
-                'verbose_name_plural': 'timesheets',
-                'ordering': ['week_start'],
+                "verbose_name": "timesheet",
+                "verbose_name_plural": "timesheets",
+                "ordering": ["week_start"],
             },
         ),
         migrations.CreateModel(
-            name='UpskillingDecision',
+            name="UpskillingDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decided_on', models.DateField(verbose_name='date')),
-                ('wanted', models.BooleanField(verbose_name='upskilling wanted')),
-                ('reason', models.CharField(blank=True, max_length=300, verbose_name='reason')),
-                ('course', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='companies.course', verbose_name='course')),
-                ('enrolment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='upskilling_decisions', to='cases.enrolment')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("decided_on", models.DateField(verbose_name="date")),
+                ("wanted", models.BooleanField(verbose_name="upskilling wanted")),
+                ("reason", models.CharField(blank=True, max_length=300, verbose_name="reason")),
+                (
+                    "course",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="companies.course",
+                        verbose_name="course",
+                    ),
+                ),
+                (
+                    "enrolment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="upskilling_decisions",
+                        to="cases.enrolment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'upskilling decision',
-                'verbose_name_plural': 'upskilling decisions',
-                'ordering': ['decided_on', 'id'],
+                "verbose_name": "upskilling decision",
+                "verbose_name_plural": "upskilling decisions",
+                "ordering": ["decided_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='UpskillingEnrolment',
+            name="UpskillingEnrolment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_on', models.DateField(verbose_name='start')),
-                ('ends_on', models.DateField(blank=True, null=True, verbose_name='end')),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('started', 'Started'), ('completed', 'Completed'), ('interrupted', 'Interrupted')], default='planned', max_length=12, verbose_name='status')),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='companies.course', verbose_name='course')),
-                ('enrolment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='upskilling', to='cases.enrolment')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("starts_on", models.DateField(verbose_name="start")),
+                ("ends_on", models.DateField(blank=True, null=True, verbose_name="end")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("started", "Started"),
+                            ("completed", "Completed"),
+                            ("interrupted", "Interrupted"),
+                        ],
+                        default="planned",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="companies.course", verbose_name="course"
+                    ),
+                ),
+                (
+                    "enrolment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="upskilling", to="cases.enrolment"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'upskilling',
-                'verbose_name_plural': 'upskilling',
-                'ordering': ['starts_on', 'id'],
+                "verbose_name": "upskilling",
+                "verbose_name_plural": "upskilling",
+                "ordering": ["starts_on", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='enrolment',
-            index=models.Index(fields=['programme', 'site'], name='cases_enrol_program_355578_idx'),
+            model_name="enrolment",
+            index=models.Index(fields=["programme", "site"], name="cases_enrol_program_355578_idx"),
         ),
         migrations.AddIndex(
-            model_name='enrolment',
-            index=models.Index(fields=['job_broker', 'ended_on'], name='cases_enrol_job_bro_ae8646_idx'),
+            model_name="enrolment",
+            index=models.Index(fields=["job_broker", "ended_on"], name="cases_enrol_job_bro_ae8646_idx"),
         ),
         migrations.AddConstraint(
-            model_name='enrolment',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('referred_on')), _connector='OR'), name='enrolment_ends_after_referral'),
+            model_name="enrolment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ended_on__isnull", True), ("ended_on__gte", models.F("referred_on")), _connector="OR"
+                ),
+                name="enrolment_ends_after_referral",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['enrolment', 'occurred_on'], name='cases_conta_enrolme_62f9a4_idx'),
+            model_name="contact",
+            index=models.Index(fields=["enrolment", "occurred_on"], name="cases_conta_enrolme_62f9a4_idx"),
         ),
         migrations.AddIndex(
-            model_name='placement',
-            index=models.Index(fields=['company', 'starts_on'], name='cases_place_company_dfb450_idx'),
+            model_name="placement",
+            index=models.Index(fields=["company", "starts_on"], name="cases_place_company_dfb450_idx"),
         ),
         migrations.AddConstraint(
-            model_name='placement',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('starts_on')), _connector='OR'), name='placement_ends_after_start'),
+            model_name="placement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ended_on__isnull", True), ("ended_on__gte", models.F("starts_on")), _connector="OR"
+                ),
+                name="placement_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='progressionassessment',
-            constraint=models.CheckConstraint(condition=models.Q(('belief_in_job_chances__gte', 1), ('family_relations__gte', 1), ('keep_job_ability__gte', 1), ('mental_health__gte', 1), ('physical_health__gte', 1), ('sleep__gte', 1), ('work_ability__gte', 1), ('belief_in_job_chances__lte', 10), ('family_relations__lte', 10), ('keep_job_ability__lte', 10), ('mental_health__lte', 10), ('physical_health__lte', 10), ('sleep__lte', 10), ('work_ability__lte', 10)), name='assessment_scores_1_to_10'),
+            model_name="progressionassessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("belief_in_job_chances__gte", 1),
+                    ("family_relations__gte", 1),
+                    ("keep_job_ability__gte", 1),
+                    ("mental_health__gte", 1),
+                    ("physical_health__gte", 1),
+                    ("sleep__gte", 1),
+                    ("work_ability__gte", 1),
+                    ("belief_in_job_chances__lte", 10),
+                    ("family_relations__lte", 10),
+                    ("keep_job_ability__lte", 10),
+                    ("mental_health__lte", 10),
+                    ("physical_health__lte", 10),
+                    ("sleep__lte", 10),
+                    ("work_ability__lte", 10),
+                ),
+                name="assessment_scores_1_to_10",
+            ),
         ),
         migrations.AddIndex(
-            model_name='timesheet',
-            index=models.Index(fields=['week_start'], name='cases_times_week_st_b57131_idx'),
+            model_name="timesheet",
+            index=models.Index(fields=["week_start"], name="cases_times_week_st_b57131_idx"),
         ),
         migrations.AddConstraint(
-            model_name='timesheet',
-            constraint=models.UniqueConstraint(fields=('placement', 'week_start'), name='timesheet_one_per_week'),
+            model_name="timesheet",
+            constraint=models.UniqueConstraint(fields=("placement", "week_start"), name="timesheet_one_per_week"),
         ),
         migrations.AddConstraint(
-            model_name='timesheet',
-            constraint=models.CheckConstraint(condition=models.Q(('internship_hours__gte', 0), ('internship_hours__lte', 60), ('ordinary_hours__gte', 0), ('ordinary_hours__lte', 60)), name='timesheet_hours_0_to_60'),
+            model_name="timesheet",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("internship_hours__gte", 0),
+                    ("internship_hours__lte", 60),
+                    ("ordinary_hours__gte", 0),
+                    ("ordinary_hours__lte", 60),
+                ),
+                name="timesheet_hours_0_to_60",
+            ),
         ),
     ]

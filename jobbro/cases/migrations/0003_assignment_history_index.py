@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_progression_invitation'),
+        ("cases", "0002_progression_invitation"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='assignmentchange',
-            index=models.Index(fields=['enrolment', 'role', 'changed_on'], name='cases_assig_enrolme_8c5a8d_idx'),
+            model_name="assignmentchange",
+            index=models.Index(fields=["enrolment", "role", "changed_on"], name="cases_assig_enrolme_8c5a8d_idx"),
         ),
     ]

@@ -5,15 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0003_assignment_history_index'),
+        ("cases", "0003_assignment_history_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='timesheet',
-            index=models.Index(fields=['placement', 'week_start'], include=('ordinary_hours', 'internship_hours'), name='timesheet_week_hours'),
+            model_name="timesheet",
+            index=models.Index(
+                fields=["placement", "week_start"],
+                include=("ordinary_hours", "internship_hours"),
+                name="timesheet_week_hours",
+            ),
         ),
     ]

@@ -5,32 +5,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_timesheet_week_hours'),
-        ('companies', '0001_initial'),
+        ("cases", "0004_timesheet_week_hours"),
+        ("companies", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='assignmentchange',
-            name='cases_assig_enrolme_8c5a8d_idx',
+            model_name="assignmentchange",
+            name="cases_assig_enrolme_8c5a8d_idx",
         ),
         migrations.AddIndex(
-            model_name='assignmentchange',
-            index=models.Index(fields=['enrolment', 'role', 'changed_on', 'id'], include=('user',), name='assignment_on_date'),
+            model_name="assignmentchange",
+            index=models.Index(
+                fields=["enrolment", "role", "changed_on", "id"], include=("user",), name="assignment_on_date"
+            ),
         ),
         migrations.AddIndex(
-            model_name='stepchange',
-            index=models.Index(fields=['enrolment', 'changed_on', 'id'], include=('step',), name='step_on_date'),
+            model_name="stepchange",
+            index=models.Index(fields=["enrolment", "changed_on", "id"], include=("step",), name="step_on_date"),
         ),
         migrations.AddIndex(
-            model_name='timesheet',
-            index=models.Index(condition=models.Q(('ordinary_hours__gt', 0)), fields=['placement', 'week_start'], name='timesheet_ordinary_weeks'),
+            model_name="timesheet",
+            index=models.Index(
+                condition=models.Q(("ordinary_hours__gt", 0)),
+                fields=["placement", "week_start"],
+                name="timesheet_ordinary_weeks",
+            ),
         ),
         migrations.AddIndex(
-            model_name='upskillingdecision',
-            index=models.Index(fields=['enrolment', 'decided_on'], name='upskilling_by_date'),
+            model_name="upskillingdecision",
+            index=models.Index(fields=["enrolment", "decided_on"], name="upskilling_by_date"),
         ),
     ]

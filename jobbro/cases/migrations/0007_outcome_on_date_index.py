@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0006_shared_cache_table'),
+        ("cases", "0006_shared_cache_table"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='outcome',
-            index=models.Index(fields=['enrolment', 'measured_on', 'id'], include=('status',), name='outcome_on_date'),
+            model_name="outcome",
+            index=models.Index(fields=["enrolment", "measured_on", "id"], include=("status",), name="outcome_on_date"),
         ),
     ]

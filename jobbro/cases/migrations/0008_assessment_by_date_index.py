@@ -4,14 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0007_outcome_on_date_index'),
+        ("cases", "0007_outcome_on_date_index"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='progressionassessment',
-            index=models.Index(fields=['enrolment', 'assessed_on', 'id'], include=('work_ability', 'keep_job_ability', 'physical_health', 'mental_health', 'sleep', 'family_relations', 'belief_in_job_chances'), name='assessment_by_date'),
+            model_name="progressionassessment",
+            index=models.Index(
+                fields=["enrolment", "assessed_on", "id"],
+                include=(
+                    "work_ability",
+                    "keep_job_ability",
+                    "physical_health",
+                    "mental_health",
+                    "sleep",
+                    "family_relations",
+                    "belief_in_job_chances",
+                ),
+                name="assessment_by_date",
+            ),
         ),
     ]

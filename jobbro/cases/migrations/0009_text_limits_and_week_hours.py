@@ -7,44 +7,81 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0008_assessment_by_date_index'),
+        ("cases", "0008_assessment_by_date_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='contact',
-            name='note',
-            field=models.TextField(blank=True, max_length=5000, validators=[jobbro.textlimits.MaxTextLength(5000)], verbose_name='note'),
+            model_name="contact",
+            name="note",
+            field=models.TextField(
+                blank=True, max_length=5000, validators=[jobbro.textlimits.MaxTextLength(5000)], verbose_name="note"
+            ),
         ),
         migrations.AlterField(
-            model_name='enrolment',
-            name='referral_text',
-            field=models.TextField(blank=True, max_length=5000, validators=[jobbro.textlimits.MaxTextLength(5000)], verbose_name='referral'),
+            model_name="enrolment",
+            name="referral_text",
+            field=models.TextField(
+                blank=True, max_length=5000, validators=[jobbro.textlimits.MaxTextLength(5000)], verbose_name="referral"
+            ),
         ),
         migrations.AlterField(
-            model_name='placement',
-            name='no_hours_reason',
-            field=models.TextField(blank=True, max_length=1000, validators=[jobbro.textlimits.MaxTextLength(1000)], verbose_name='reason for no agreement on ordinary hours'),
+            model_name="placement",
+            name="no_hours_reason",
+            field=models.TextField(
+                blank=True,
+                max_length=1000,
+                validators=[jobbro.textlimits.MaxTextLength(1000)],
+                verbose_name="reason for no agreement on ordinary hours",
+            ),
         ),
         migrations.AlterField(
-            model_name='placement',
-            name='ordinary_hours_condition',
-            field=models.TextField(blank=True, max_length=1000, validators=[jobbro.textlimits.MaxTextLength(1000)], verbose_name='condition for ordinary hours (what it takes)'),
+            model_name="placement",
+            name="ordinary_hours_condition",
+            field=models.TextField(
+                blank=True,
+                max_length=1000,
+                validators=[jobbro.textlimits.MaxTextLength(1000)],
+                verbose_name="condition for ordinary hours (what it takes)",
+            ),
         ),
         migrations.AlterField(
-            model_name='placement',
-            name='purpose',
-            field=models.TextField(blank=True, max_length=1000, validators=[jobbro.textlimits.MaxTextLength(1000)], verbose_name='purpose'),
+            model_name="placement",
+            name="purpose",
+            field=models.TextField(
+                blank=True, max_length=1000, validators=[jobbro.textlimits.MaxTextLength(1000)], verbose_name="purpose"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreedhourschange',
-            constraint=models.CheckConstraint(condition=models.Q(('ordinary_hours__lte', django.db.models.expressions.CombinedExpression(models.Value(60), '-', models.F('internship_hours')))), name='agreed_hours_week_at_most_60', violation_error_message='Ordinary and internship hours together can be at most 60 a week.'),
+            model_name="agreedhourschange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "ordinary_hours__lte",
+                        django.db.models.expressions.CombinedExpression(
+                            models.Value(60), "-", models.F("internship_hours")
+                        ),
+                    )
+                ),
+                name="agreed_hours_week_at_most_60",
+                violation_error_message="Ordinary and internship hours together can be at most 60 a week.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='timesheet',
-            constraint=models.CheckConstraint(condition=models.Q(('ordinary_hours__lte', django.db.models.expressions.CombinedExpression(models.Value(60), '-', models.F('internship_hours')))), name='timesheet_week_at_most_60', violation_error_message='Ordinary and internship hours together can be at most 60 a week.'),
+            model_name="timesheet",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "ordinary_hours__lte",
+                        django.db.models.expressions.CombinedExpression(
+                            models.Value(60), "-", models.F("internship_hours")
+                        ),
+                    )
+                ),
+                name="timesheet_week_at_most_60",
+                violation_error_message="Ordinary and internship hours together can be at most 60 a week.",
+            ),
         ),
     ]

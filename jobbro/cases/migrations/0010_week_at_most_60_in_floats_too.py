@@ -7,27 +7,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0009_text_limits_and_week_hours'),
+        ("cases", "0009_text_limits_and_week_hours"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='agreedhourschange',
-            name='agreed_hours_week_at_most_60',
+            model_name="agreedhourschange",
+            name="agreed_hours_week_at_most_60",
         ),
         migrations.RemoveConstraint(
-            model_name='timesheet',
-            name='timesheet_week_at_most_60',
+            model_name="timesheet",
+            name="timesheet_week_at_most_60",
         ),
         migrations.AddConstraint(
-            model_name='agreedhourschange',
-            constraint=models.CheckConstraint(condition=models.Q(('ordinary_hours__lte', django.db.models.expressions.CombinedExpression(models.Value(Decimal('60.05')), '-', models.F('internship_hours')))), name='agreed_hours_week_at_most_60', violation_error_message='Ordinary and internship hours together can be at most 60 a week.'),
+            model_name="agreedhourschange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "ordinary_hours__lte",
+                        django.db.models.expressions.CombinedExpression(
+                            models.Value(Decimal("60.05")), "-", models.F("internship_hours")
+                        ),
+                    )
+                ),
+                name="agreed_hours_week_at_most_60",
+                violation_error_message="Ordinary and internship hours together can be at most 60 a week.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='timesheet',
-            constraint=models.CheckConstraint(condition=models.Q(('ordinary_hours__lte', django.db.models.expressions.CombinedExpression(models.Value(Decimal('60.05')), '-', models.F('internship_hours')))), name='timesheet_week_at_most_60', violation_error_message='Ordinary and internship hours together can be at most 60 a week.'),
+            model_name="timesheet",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "ordinary_hours__lte",
+                        django.db.models.expressions.CombinedExpression(
+                            models.Value(Decimal("60.05")), "-", models.F("internship_hours")
+                        ),
+                    )
+                ),
+                name="timesheet_week_at_most_60",
+                violation_error_message="Ordinary and internship hours together can be at most 60 a week.",
+            ),
         ),
     ]

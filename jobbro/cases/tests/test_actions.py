@@ -181,7 +181,9 @@ out_of_range = st.one_of(
 
 # A week's ordinary and internship hours with at most 60 together.
 week_hours = st.integers(0, 600).flatmap(
-    lambda ordinary: st.tuples(st.just(Decimal(ordinary) / 10), st.integers(0, 600 - ordinary).map(lambda t: Decimal(t) / 10))
+    lambda ordinary: st.tuples(
+        st.just(Decimal(ordinary) / 10), st.integers(0, 600 - ordinary).map(lambda t: Decimal(t) / 10)
+    )
 )
 half_week = st.integers(0, 300).map(lambda tenths: Decimal(tenths) / 10)
 
@@ -232,23 +234,53 @@ def test_hours_outside_0_to_60_are_refused_and_leave_existing_weeks_untouched(
 def test_a_week_holds_at_most_60_ordinary_and_internship_hours_together(placement, alice, ordinary, internship):
     with rolled_back():
         if ordinary + internship <= 60:
-            sheet = actions.register_hours(acting_user=alice, placement=placement, week_start=day(7),
-                                           ordinary_hours=ordinary, internship_hours=internship)
+            sheet = actions.register_hours(
+                acting_user=alice,
+                placement=placement,
+                week_start=day(7),
+                ordinary_hours=ordinary,
+                internship_hours=internship,
+            )
             assert sheet.ordinary_hours + sheet.internship_hours <= 60
         else:
             with pytest.raises(ValidationError) as caught, translation.override("da"):
-                actions.register_hours(acting_user=alice, placement=placement, week_start=day(7),
-                                       ordinary_hours=ordinary, internship_hours=internship)
-            assert caught.value.message_dict == {"internship_hours": ["Ordinære timer og praktiktimer kan tilsammen højst være 60 om ugen."]}
+                actions.register_hours(
+                    acting_user=alice,
+                    placement=placement,
+                    week_start=day(7),
+                    ordinary_hours=ordinary,
+                    internship_hours=internship,
+                )
+            assert caught.value.message_dict == {
+                "internship_hours": ["Ordinære timer og praktiktimer kan tilsammen højst være 60 om ugen."]
+            }
             assert not Timesheet.objects.filter(placement=placement).exists()
 
 
-@pytest.mark.parametrize(("ordinary", "internship", "allowed"), [
-    (60, 1, False), ("60", "0,1", False), (60, 60, False), (30, 30, True), (60, 0, True), (0, 60, True), ("29,5", "30,5", True),
-    ("19,8", "40,2", True), ("0,1", "59,9", True), ("19,9", "40,2", False), ("59,9", "0,2", False),
-])
+@pytest.mark.parametrize(
+    ("ordinary", "internship", "allowed"),
+    [
+        (60, 1, False),
+        ("60", "0,1", False),
+        (60, 60, False),
+        (30, 30, True),
+        (60, 0, True),
+        (0, 60, True),
+        ("29,5", "30,5", True),
+        ("19,8", "40,2", True),
+        ("0,1", "59,9", True),
+        ("19,9", "40,2", False),
+        ("59,9", "0,2", False),
+    ],
+)
 def test_the_week_rule_at_its_edges(placement, alice, ordinary, internship, allowed):
-    register = {"acting_user": alice, "placement": placement, "week_start": day(7), "ordinary_hours": ordinary, "internship_hours": internship}
+    register = {
+        "acting_user": alice,
+        "placement": placement,
+        "week_start": day(7),
+        "ordinary_hours": ordinary,
+        "internship_hours": internship,
+    }
     if allowed:
         assert actions.register_hours(**register).pk
     else:
@@ -259,30 +291,47 @@ def test_the_week_rule_at_its_edges(placement, alice, ordinary, internship, allo
 
 def test_the_database_refuses_a_week_over_60_hours_written_past_the_actions(placement):
     # Exactly 60 in tenths that binary floats cannot hold (SQLite computes 60 - 40.2 as 19.799999…) is kept.
-    Timesheet.objects.create(placement=placement, week_start=day(7), ordinary_hours=Decimal("19.8"), internship_hours=Decimal("40.2"))
+    Timesheet.objects.create(
+        placement=placement, week_start=day(7), ordinary_hours=Decimal("19.8"), internship_hours=Decimal("40.2")
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
-        Timesheet.objects.create(placement=placement, week_start=day(14), ordinary_hours=Decimal("19.9"), internship_hours=Decimal("40.2"))
+        Timesheet.objects.create(
+            placement=placement, week_start=day(14), ordinary_hours=Decimal("19.9"), internship_hours=Decimal("40.2")
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
         Timesheet.objects.create(placement=placement, week_start=day(21), ordinary_hours=60, internship_hours=60)
     with pytest.raises(IntegrityError), transaction.atomic():
         AgreedHoursChange.objects.create(placement=placement, from_date=day(7), ordinary_hours=40, internship_hours=30)
 
 
-@pytest.mark.parametrize(("ordinary", "internship", "field"), [(40, 21, "internship_hours"), ("٤٠", 0, "ordinary_hours"),
-                                                               ("1_0", 0, "ordinary_hours")])
+@pytest.mark.parametrize(
+    ("ordinary", "internship", "field"),
+    [(40, 21, "internship_hours"), ("٤٠", 0, "ordinary_hours"), ("1_0", 0, "ordinary_hours")],
+)
 def test_agreed_hours_follow_the_same_week_rule(placement, caseworker, ordinary, internship, field):
     with pytest.raises(ValidationError) as caught:
-        actions.change_agreed_hours(acting_user=caseworker, placement=placement, from_date=day(14),
-                                    ordinary_hours=ordinary, internship_hours=internship)
+        actions.change_agreed_hours(
+            acting_user=caseworker,
+            placement=placement,
+            from_date=day(14),
+            ordinary_hours=ordinary,
+            internship_hours=internship,
+        )
     assert list(caught.value.message_dict) == [field]
-    assert actions.change_agreed_hours(acting_user=caseworker, placement=placement, from_date=day(14),
-                                       ordinary_hours=30, internship_hours=30).internship_hours == 30
+    assert (
+        actions.change_agreed_hours(
+            acting_user=caseworker, placement=placement, from_date=day(14), ordinary_hours=30, internship_hours=30
+        ).internship_hours
+        == 30
+    )
 
 
 @pytest.mark.parametrize("typed", ["٤٠", "1_0", "۱۰", "１０", "10e0", "NaN", "1,2,3", " 1 0 "])
 def test_hours_written_with_anything_but_the_digits_0_to_9_are_refused(placement, alice, typed):
     with pytest.raises(ValidationError) as caught, translation.override("da"):
-        actions.register_hours(acting_user=alice, placement=placement, week_start=day(7), ordinary_hours=typed, internship_hours=0)
+        actions.register_hours(
+            acting_user=alice, placement=placement, week_start=day(7), ordinary_hours=typed, internship_hours=0
+        )
     assert caught.value.message_dict == {"ordinary_hours": ["Skriv timerne med cifrene 0-9, fx 7,5."]}
     assert not Timesheet.objects.exists()
 
@@ -556,9 +605,7 @@ def test_any_sequence_of_moves_keeps_the_step_and_its_history_in_agreement(
             history = now
 
 
-def test_a_caseworker_cannot_refer_into_a_programme_they_do_not_work_in(
-    refer, outside_caseworker, programme, site
-):
+def test_a_caseworker_cannot_refer_into_a_programme_they_do_not_work_in(refer, outside_caseworker, programme, site):
     from django.core.exceptions import PermissionDenied
 
     before = row_counts()
@@ -571,8 +618,11 @@ def test_hours_for_a_week_outside_the_placement_are_refused(placement, alice):
     before = row_counts()
     with pytest.raises(ValidationError) as refused:
         actions.register_hours(
-            acting_user=alice, placement=placement, week_start=placement.starts_on - datetime.timedelta(days=14),
-            ordinary_hours=5, internship_hours=0,
+            acting_user=alice,
+            placement=placement,
+            week_start=placement.starts_on - datetime.timedelta(days=14),
+            ordinary_hours=5,
+            internship_hours=0,
         )
     assert "week_start" in refused.value.message_dict
     actions.end_placement(acting_user=alice, placement=placement, ended_on=day(20), reason=PlacementEndReason.COMPLETED)

@@ -13,8 +13,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "korrekt-hest-batteri"  # the shared fixtures' password
 TABLET = {"width": 768, "height": 1024}
-ANSWERS = {"work_ability": 3, "keep_job_ability": 4, "physical_health": 5, "mental_health": 6, "sleep": 7,
-           "family_relations": 8, "belief_in_job_chances": 10}
+ANSWERS = {
+    "work_ability": 3,
+    "keep_job_ability": 4,
+    "physical_health": 5,
+    "mental_health": 6,
+    "sleep": 7,
+    "family_relations": 8,
+    "belief_in_job_chances": 10,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +62,9 @@ def assert_nothing_leads_out(page, citizen):
     assert page.locator("nav, header").count() == 0
 
 
-def test_open_on_this_device_answer_by_touch_and_hand_back(page, logged_in_page, live_server, alices_enrolment, axe_check):
+def test_open_on_this_device_answer_by_touch_and_hand_back(
+    page, logged_in_page, live_server, alices_enrolment, axe_check
+):
     citizen = alices_enrolment.citizen
     page.set_viewport_size(TABLET)
     logged_in_page("alice", PASSWORD)
@@ -106,8 +115,9 @@ def test_open_on_this_device_answer_by_touch_and_hand_back(page, logged_in_page,
     assert "/login/" in page.url
 
 
-def test_a_code_typed_on_another_tablet_in_portrait_opens_the_questionnaire(browser, logged_in_page, live_server,
-                                                                           alices_enrolment, alice, axe_check):
+def test_a_code_typed_on_another_tablet_in_portrait_opens_the_questionnaire(
+    browser, logged_in_page, live_server, alices_enrolment, alice, axe_check
+):
     page = logged_in_page("alice", PASSWORD)
     page.goto(f"{live_server.url}/citizens/{alices_enrolment.citizen_id}/")
     with page.expect_navigation():
@@ -133,12 +143,15 @@ def test_a_code_typed_on_another_tablet_in_portrait_opens_the_questionnaire(brow
         tablet.close()
     assert ProgressionAssessment.objects.get().belief_in_job_chances == 10
     # The staff member's own session is untouched on their own device, and the page shows the scores over time.
-    actions.record_self_assessment(acting_user=alice, enrolment=alices_enrolment, assessed_on=alices_enrolment.referred_on,
-                                   scores=dict.fromkeys(ANSWERS, 2))
+    actions.record_self_assessment(
+        acting_user=alice,
+        enrolment=alices_enrolment,
+        assessed_on=alices_enrolment.referred_on,
+        scores=dict.fromkeys(ANSWERS, 2),
+    )
     page.goto(f"{live_server.url}/citizens/{alices_enrolment.citizen_id}/")
     assert "/login/" not in page.url
     assert page.locator("th[data-assessment]").count() == 2
     assert page.locator(".jb-progression-chart svg").count() == 1
     violations = axe_check(page)
     assert not violations, "\n".join(v["summary"] for v in violations)
-

@@ -56,7 +56,9 @@ def running(enrolment, start, buddy):
     return start(enrolment, starts_on=day(7), buddy=buddy)
 
 
-def test_the_form_is_filled_in_for_a_phone_call_today_with_the_running_placements_company_and_me(client, alice, enrolment, running, buddy):
+def test_the_form_is_filled_in_for_a_phone_call_today_with_the_running_placements_company_and_me(
+    client, alice, enrolment, running, buddy
+):
     client.force_login(alice)
     html = client.get(log_url(enrolment)).content.decode()
     assert '<option value="phone" selected>' in html
@@ -68,7 +70,12 @@ def test_the_form_is_filled_in_for_a_phone_call_today_with_the_running_placement
 
 def test_a_phone_call_is_logged_with_one_click(client, alice, enrolment, running):
     client.force_login(alice)
-    form = {"kind": "phone", "occurred_on": timezone.localdate().isoformat(), "company": running.company_id, "staff": [alice.pk]}
+    form = {
+        "kind": "phone",
+        "occurred_on": timezone.localdate().isoformat(),
+        "company": running.company_id,
+        "staff": [alice.pk],
+    }
     response = client.post(log_url(enrolment), form)
     assert response.status_code == 302 and response["Location"] == citizen_url(enrolment)
     contact = Contact.objects.get()
@@ -79,10 +86,17 @@ def test_a_phone_call_is_logged_with_one_click(client, alice, enrolment, running
 
 def test_a_coffee_visit_records_the_staff_and_company_people_present(client, alice, bob, enrolment, running, buddy):
     client.force_login(alice)
-    response = client.post(log_url(enrolment), {
-        "kind": "coffee_visit", "occurred_on": day(5).isoformat(), "company": running.company_id,
-        "staff": [alice.pk, bob.pk], "company_contacts": [buddy.pk], "note": NOTE,
-    })
+    response = client.post(
+        log_url(enrolment),
+        {
+            "kind": "coffee_visit",
+            "occurred_on": day(5).isoformat(),
+            "company": running.company_id,
+            "staff": [alice.pk, bob.pk],
+            "company_contacts": [buddy.pk],
+            "note": NOTE,
+        },
+    )
     assert response.status_code == 302
     contact = Contact.objects.get()
     assert set(contact.staff.all()) == {alice, bob}
@@ -91,11 +105,15 @@ def test_a_coffee_visit_records_the_staff_and_company_people_present(client, ali
     assert NOTE not in str(ChangeLog.objects.get(action="log_contact").changes)
 
 
-def test_choosing_another_company_offers_its_people_and_keeps_the_placement_companys(client, alice, enrolment, running, buddy, social_company):
+def test_choosing_another_company_offers_its_people_and_keeps_the_placement_companys(
+    client, alice, enrolment, running, buddy, social_company
+):
     CompanyContact.objects.create(company=social_company, name="Gustav Gartner")
     client.force_login(alice)
     html = client.get(log_url(enrolment, company=social_company.pk, company_contacts=buddy.pk)).content.decode()
-    people = html[html.index('id="jb-company-people"'):html.index("</fieldset>", html.index('id="jb-company-people"'))]
+    people = html[
+        html.index('id="jb-company-people"') : html.index("</fieldset>", html.index('id="jb-company-people"'))
+    ]
     assert "Gustav Gartner" in people and "Birgit Buddy" in people
     assert checked(people, "company_contacts", buddy.pk), "people already ticked stay ticked"
     assert 'hx-select="#jb-company-people"' in html
@@ -105,9 +123,15 @@ def test_people_of_an_unrelated_company_are_refused_and_nothing_is_saved(client,
     stranger = CompanyContact.objects.create(company=make_company("Fremmed ApS"), name="Frede Fremmed")
     client.force_login(alice)
     before = counts()
-    response = client.post(log_url(enrolment), {
-        "kind": "phone", "occurred_on": day(5).isoformat(), "company": running.company_id, "company_contacts": [stranger.pk],
-    })
+    response = client.post(
+        log_url(enrolment),
+        {
+            "kind": "phone",
+            "occurred_on": day(5).isoformat(),
+            "company": running.company_id,
+            "company_contacts": [stranger.pk],
+        },
+    )
     assert response.status_code == 200 and 'class="form-error-message"' in response.content.decode()
     assert counts() == before
 
@@ -116,7 +140,9 @@ def test_a_contact_in_the_future_is_refused_next_to_the_date_and_nothing_is_save
     client.force_login(alice)
     before = counts()
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    response = client.post(log_url(enrolment), {"kind": "phone", "occurred_on": tomorrow.isoformat(), "note": "Husk at ringe"})
+    response = client.post(
+        log_url(enrolment), {"kind": "phone", "occurred_on": tomorrow.isoformat(), "note": "Husk at ringe"}
+    )
     html = response.content.decode()
     assert response.status_code == 200 and 'id="id_occurred_on-error"' in html and "Husk at ringe" in html
     assert counts() == before
@@ -126,7 +152,9 @@ def test_a_contact_in_the_future_is_refused_next_to_the_date_and_nothing_is_save
     assert counts() == before
 
 
-def test_aftercare_can_be_logged_after_the_placement_and_the_enrolment_ended(client, alice, caseworker, enrolment, running):
+def test_aftercare_can_be_logged_after_the_placement_and_the_enrolment_ended(
+    client, alice, caseworker, enrolment, running
+):
     actions.end_placement(acting_user=alice, placement=running, ended_on=day(40), reason=PlacementEndReason.HIRED)
     actions.end_enrolment(acting_user=caseworker, enrolment=enrolment, ended_on=day(41), status="ordinary_job")
     client.force_login(alice)
@@ -161,13 +189,24 @@ def test_only_case_workers_on_the_citizen_may_log_contacts(client, world, who):
 def contacts(world):
     enrolment = world.alices_enrolment
     return [
-        actions.log_contact(acting_user=world.alice, enrolment=enrolment, kind="phone", occurred_on=day(i), note=f"{NOTE} {i}")
+        actions.log_contact(
+            acting_user=world.alice, enrolment=enrolment, kind="phone", occurred_on=day(i), note=f"{NOTE} {i}"
+        )
         for i in range(1, 8)
     ]
 
 
-@pytest.mark.parametrize(("who", "sees_notes"), [("alice", True), ("bob", True), ("caseworker", True), ("administrator", True),
-                                                 ("manager", False), ("coordinator", False)])
+@pytest.mark.parametrize(
+    ("who", "sees_notes"),
+    [
+        ("alice", True),
+        ("bob", True),
+        ("caseworker", True),
+        ("administrator", True),
+        ("manager", False),
+        ("coordinator", False),
+    ],
+)
 def test_notes_are_shown_only_to_roles_that_may_read_case_notes(client, world, contacts, who, sees_notes):
     client.force_login(getattr(world, who))
     for url in (citizen_url(world.alices_enrolment), list_url(world.alices_enrolment)):

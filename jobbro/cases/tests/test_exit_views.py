@@ -71,8 +71,22 @@ def test_users_outside_the_case_get_a_404_and_the_attempt_is_logged(client, worl
     enrolment = world.alices_enrolment
     before = row_counts()
     assert client.get(url(name, enrolment)).status_code == 404
-    assert client.post(url(name, enrolment), {"step": 2, "changed_on": day(5), "ended_on": day(5), "status": "other",
-                                              "measured_on": day(5), "wanted": "no", "reason": "x", "decided_on": day(5)}).status_code == 404
+    assert (
+        client.post(
+            url(name, enrolment),
+            {
+                "step": 2,
+                "changed_on": day(5),
+                "ended_on": day(5),
+                "status": "other",
+                "measured_on": day(5),
+                "wanted": "no",
+                "reason": "x",
+                "decided_on": day(5),
+            },
+        ).status_code
+        == 404
+    )
     assert row_counts() == before
     assert AccessLog.objects.filter(user=user, citizen_ref=enrolment.citizen_id, status_code=404).count() == 2
 
@@ -86,7 +100,9 @@ def test_the_case_workers_on_the_programme_get_the_pages(client, world, name, wh
 
 def test_an_enrolment_of_another_citizen_is_a_404_even_under_a_visible_citizen(client, world):
     client.force_login(world.caseworker)
-    wrong = reverse("enrolment_step", kwargs={"citizen_pk": world.alices_citizen.pk, "enrolment_pk": world.bobs_enrolment.pk})
+    wrong = reverse(
+        "enrolment_step", kwargs={"citizen_pk": world.alices_citizen.pk, "enrolment_pk": world.bobs_enrolment.pk}
+    )
     assert client.get(wrong).status_code == 404
 
 
@@ -100,7 +116,9 @@ def test_anonymous_users_are_sent_to_log_in(client, enrolment):
 
 
 def test_a_step_change_is_kept_with_its_date_who_did_it_and_the_note(client, enrolment, alice):
-    response = english(client, alice).post(url("enrolment_step", enrolment), {"step": 2, "changed_on": day(10), "note": "Klar til jobsøgning"})
+    response = english(client, alice).post(
+        url("enrolment_step", enrolment), {"step": 2, "changed_on": day(10), "note": "Klar til jobsøgning"}
+    )
     assert response.status_code == 302 and response["Location"] == citizen_url(enrolment)
     assert Enrolment.objects.get(pk=enrolment.pk).current_step == Step.TOWARDS_JOB
     assert list(enrolment.step_changes.values_list("step", "changed_on", "changed_by")) == [
@@ -165,7 +183,9 @@ def test_an_ended_course_shows_its_history_but_no_step_form(client, enrolment, a
 
 
 def test_the_end_form_ends_the_course_in_step_4_with_an_outcome(client, enrolment, alice):
-    response = english(client, alice).post(url("enrolment_end", enrolment), {"ended_on": day(90), "status": "flex_job", "note": "Fleksjob hos kommunen"})
+    response = english(client, alice).post(
+        url("enrolment_end", enrolment), {"ended_on": day(90), "status": "flex_job", "note": "Fleksjob hos kommunen"}
+    )
     assert response.status_code == 302 and response["Location"] == citizen_url(enrolment)
     enrolment.refresh_from_db()
     assert (enrolment.ended_on, enrolment.current_step) == (day(90), Step.ENDED)
@@ -251,7 +271,9 @@ def test_an_ended_course_sends_the_end_form_back_to_the_citizen_page(client, enr
 
 def test_a_follow_up_is_recorded_at_a_later_date_and_listed_on_the_citizen_page(client, enrolment, alice, caseworker):
     end(enrolment, caseworker, status=OutcomeStatus.BENEFIT)
-    response = english(client, alice).post(url("enrolment_follow_up", enrolment), {"measured_on": day(180), "status": "ordinary_job"})
+    response = english(client, alice).post(
+        url("enrolment_follow_up", enrolment), {"measured_on": day(180), "status": "ordinary_job"}
+    )
     assert response.status_code == 302
     assert list(enrolment.outcomes.values_list("kind", "measured_on", "status", "registered_by")) == [
         (Outcome.Kind.EXIT, day(90), OutcomeStatus.BENEFIT, caseworker.pk),
@@ -269,18 +291,24 @@ def test_a_follow_up_is_recorded_at_a_later_date_and_listed_on_the_citizen_page(
         ("2999-01-01", "The date cannot be in the future."),
     ],
 )
-def test_a_follow_up_cannot_be_dated_before_the_end_form_or_in_the_future(client, enrolment, alice, caseworker, measured_on, message):
+def test_a_follow_up_cannot_be_dated_before_the_end_form_or_in_the_future(
+    client, enrolment, alice, caseworker, measured_on, message
+):
     end(enrolment, caseworker, on=day(90))
     assert day(90) == D(2025, 6, 1)
     before = row_counts()
-    response = english(client, alice).post(url("enrolment_follow_up", enrolment), {"measured_on": measured_on, "status": "education"})
+    response = english(client, alice).post(
+        url("enrolment_follow_up", enrolment), {"measured_on": measured_on, "status": "education"}
+    )
     assert errors(response) == {"measured_on": [message]}
     assert row_counts() == before
 
 
 def test_a_follow_up_comes_after_the_end_form(client, enrolment, alice):
     before = row_counts()
-    response = english(client, alice).post(url("enrolment_follow_up", enrolment), {"measured_on": day(10), "status": "education"})
+    response = english(client, alice).post(
+        url("enrolment_follow_up", enrolment), {"measured_on": day(10), "status": "education"}
+    )
     assert response.status_code == 302 and response["Location"] == citizen_url(enrolment)
     assert row_counts() == before
 
@@ -290,7 +318,9 @@ def test_a_follow_up_comes_after_the_end_form(client, enrolment, alice):
 
 def test_after_the_end_form_only_aftercare_contacts_are_taken(enrolment, alice, caseworker):
     end(enrolment, caseworker, on=day(90))
-    aftercare = actions.log_contact(acting_user=alice, enrolment=enrolment, kind=Contact.Kind.AFTERCARE, occurred_on=day(120))
+    aftercare = actions.log_contact(
+        acting_user=alice, enrolment=enrolment, kind=Contact.Kind.AFTERCARE, occurred_on=day(120)
+    )
     assert aftercare.pk
     before = row_counts()
     for kind in (Contact.Kind.CONVERSATION, Contact.Kind.PHONE, Contact.Kind.MONTHLY_FOLLOW_UP):
@@ -334,10 +364,14 @@ def test_roles_without_case_work_see_no_case_work_links(client, world, who):
     assert actions_of(response, world.alices_enrolment) is None
 
 
-def test_the_timeline_shows_the_referral_step_changes_with_who_the_end_form_and_the_follow_up(client, enrolment, alice, bob, caseworker):
+def test_the_timeline_shows_the_referral_step_changes_with_who_the_end_form_and_the_follow_up(
+    client, enrolment, alice, bob, caseworker
+):
     actions.change_step(acting_user=bob, enrolment=enrolment, step=Step.TOWARDS_JOB, on=day(10))
     end(enrolment, alice, on=day(90), status=OutcomeStatus.BENEFIT)
-    actions.record_follow_up(acting_user=caseworker, enrolment=enrolment, measured_on=day(200), status=OutcomeStatus.EDUCATION)
+    actions.record_follow_up(
+        acting_user=caseworker, enrolment=enrolment, measured_on=day(200), status=OutcomeStatus.EDUCATION
+    )
     events = english(client, alice).get(citizen_url(enrolment)).context["events"]
     seen = [(e.on, e.kind, e.title, e.detail) for e in events if e.kind in {"referral", "step", "outcome"}]
     assert seen == [

@@ -21,7 +21,9 @@ from jobbro.cases.models import AgreedHoursChange, Placement, PlacementEndReason
 from jobbro.companies.models import CompanyContact
 from jobbro.conftest import REFERRED_ON, make_company, make_opening, rolled_back
 
-DB_EXAMPLES = hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+DB_EXAMPLES = hypothesis_settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def day(n):
@@ -51,7 +53,12 @@ def english(client):
 
 
 def counts():
-    return (Placement.objects.count(), StepChange.objects.count(), AgreedHoursChange.objects.count(), ChangeLog.objects.count())
+    return (
+        Placement.objects.count(),
+        StepChange.objects.count(),
+        AgreedHoursChange.objects.count(),
+        ChangeLog.objects.count(),
+    )
 
 
 @pytest.fixture
@@ -61,8 +68,14 @@ def enrolment(alices_enrolment):
 
 @pytest.fixture
 def placement(enrolment, start, alice):
-    return start(enrolment, acting_user=alice, starts_on=day(7), agreed_ordinary_hours=None,
-                 ordinary_hours_condition="6 timer når hun kan stå alene", kind=PlacementKind.INTERNSHIP)
+    return start(
+        enrolment,
+        acting_user=alice,
+        starts_on=day(7),
+        agreed_ordinary_hours=None,
+        ordinary_hours_condition="6 timer når hun kan stå alene",
+        kind=PlacementKind.INTERNSHIP,
+    )
 
 
 @pytest.fixture
@@ -91,14 +104,24 @@ def form_data(company, **overrides):
 # --- Starting a placement --------------------------------------------------------------------------
 
 
-def test_the_start_page_puts_network_companies_first_and_groups_every_buddy_by_company(as_alice, enrolment, company, buddy, programme):
+def test_the_start_page_puts_network_companies_first_and_groups_every_buddy_by_company(
+    as_alice, enrolment, company, buddy, programme
+):
     outsider = make_company("Zebra Rengøring")  # no network agreement
     CompanyContact.objects.create(company=outsider, name="Olga Outside", is_buddy=True)
     CompanyContact.objects.create(company=company, name="Not A Buddy", is_buddy=False)
     html = english(as_alice).get(start_url(enrolment)).content.decode()
-    company_select = html[html.index('id="id_company"'):html.index("</select>", html.index('id="id_company"'))]
-    network, others = company_select.index('<optgroup label="Network companies in Job i Nordvest">'), company_select.index('<optgroup label="Other companies">')
-    assert network < company_select.index(f'value="{company.pk}"') < others < company_select.index(f'value="{outsider.pk}"')
+    company_select = html[html.index('id="id_company"') : html.index("</select>", html.index('id="id_company"'))]
+    network, others = (
+        company_select.index('<optgroup label="Network companies in Job i Nordvest">'),
+        company_select.index('<optgroup label="Other companies">'),
+    )
+    assert (
+        network
+        < company_select.index(f'value="{company.pk}"')
+        < others
+        < company_select.index(f'value="{outsider.pk}"')
+    )
     # Without a chosen company every buddy is offered, grouped under its company; non-buddies never.
     assert f'<optgroup label="{company.name}">' in html and f'<optgroup label="{outsider.name}">' in html
     assert "Birgit Buddy" in html and "Olga Outside" in html and "Not A Buddy" not in html
@@ -111,7 +134,7 @@ def test_choosing_a_company_narrows_openings_and_buddies_to_it(as_alice, enrolme
     make_opening(company, programme, "Opvask om formiddagen")
     make_opening(other, programme, "Grillassistent")
     html = as_alice.get(start_url(enrolment), {"company": other.pk}).content.decode()
-    fields = html[html.index('id="jb-company-fields"'):]
+    fields = html[html.index('id="jb-company-fields"') :]
     assert "Gitte Grill" in fields and "Grillassistent" in fields
     assert "Birgit Buddy" not in fields and "Opvask om formiddagen" not in fields
 
@@ -168,7 +191,9 @@ def test_the_form_explains_the_agreement_rule_before_anyone_errs(as_alice, enrol
 def test_a_buddy_from_another_company_is_refused_next_to_the_buddy(as_alice, enrolment, company, social_company):
     stranger = CompanyContact.objects.create(company=social_company, name="Anden Buddy", is_buddy=True)
     before = counts()
-    response = as_alice.post(start_url(enrolment), form_data(company, buddy=stranger.pk, no_hours_reason="Afklaring først"))
+    response = as_alice.post(
+        start_url(enrolment), form_data(company, buddy=stranger.pk, no_hours_reason="Afklaring først")
+    )
     assert response.status_code == 200
     assert 'id="id_buddy-error"' in response.content.decode()
     assert counts() == before
@@ -177,8 +202,15 @@ def test_a_buddy_from_another_company_is_refused_next_to_the_buddy(as_alice, enr
 def test_an_opening_of_another_company_is_refused(alice, enrolment, company, social_company, programme):
     opening = make_opening(social_company, programme, "Gartner")
     with pytest.raises(ValidationError) as caught:
-        actions.start_placement(acting_user=alice, enrolment=enrolment, company=company, opening=opening,
-                                kind=PlacementKind.INTERNSHIP, starts_on=day(10), no_hours_reason="Afklaring")
+        actions.start_placement(
+            acting_user=alice,
+            enrolment=enrolment,
+            company=company,
+            opening=opening,
+            kind=PlacementKind.INTERNSHIP,
+            starts_on=day(10),
+            no_hours_reason="Afklaring",
+        )
     assert "opening" in caught.value.message_dict
     assert not Placement.objects.exists()
 
@@ -201,7 +233,9 @@ def test_everyone_else_gets_not_found_on_the_start_page_and_cannot_post(client, 
 
 
 def test_an_enrolment_of_another_citizen_is_not_found(as_alice, world):
-    url = reverse("placement_start", kwargs={"citizen_pk": world.alices_citizen.pk, "enrolment_pk": world.bobs_enrolment.pk})
+    url = reverse(
+        "placement_start", kwargs={"citizen_pk": world.alices_citizen.pk, "enrolment_pk": world.bobs_enrolment.pk}
+    )
     assert as_alice.get(url).status_code == 404
 
 
@@ -209,7 +243,9 @@ def test_an_enrolment_of_another_citizen_is_not_found(as_alice, world):
 
 
 def test_the_written_agreement_is_visible_to_everyone_on_the_case(client, world, start, buddy):
-    placement = start(world.alices_enrolment, agreed_ordinary_hours=None, buddy=buddy, ordinary_hours_condition="Når hun kan selv")
+    placement = start(
+        world.alices_enrolment, agreed_ordinary_hours=None, buddy=buddy, ordinary_hours_condition="Når hun kan selv"
+    )
     for who in ("alice", "bob", "caseworker", "coordinator", "manager"):
         client.force_login(getattr(world, who))
         response = client.get(detail_url(placement))
@@ -228,10 +264,14 @@ def test_a_placement_is_not_found_under_another_citizen(as_alice, world, start):
 
 
 def test_the_placement_page_shows_the_weeks_with_ordinary_and_internship_hours_apart(as_alice, alice, placement):
-    actions.register_hours(acting_user=alice, placement=placement, week_start=day(7), ordinary_hours=2, internship_hours=10)
-    actions.register_hours(acting_user=alice, placement=placement, week_start=day(14), ordinary_hours="3,5", internship_hours=12)
+    actions.register_hours(
+        acting_user=alice, placement=placement, week_start=day(7), ordinary_hours=2, internship_hours=10
+    )
+    actions.register_hours(
+        acting_user=alice, placement=placement, week_start=day(14), ordinary_hours="3,5", internship_hours=12
+    )
     html = as_alice.get(detail_url(placement)).content.decode()
-    weeks = html[html.index('id="weeks"'):]
+    weeks = html[html.index('id="weeks"') :]
     assert weeks.count("data-week=") == 2
     assert "5,5" in weeks or "5.5" in weeks  # the ordinary total
     assert "22" in weeks  # the internship total
@@ -239,8 +279,13 @@ def test_the_placement_page_shows_the_weeks_with_ordinary_and_internship_hours_a
 
 def test_the_end_note_is_hidden_from_those_who_may_not_read_case_notes(client, world, start):
     placement = start(world.alices_enrolment)
-    actions.end_placement(acting_user=world.alice, placement=placement, ended_on=day(30), reason=PlacementEndReason.ILLNESS,
-                          note="Indlagt på psykiatrisk afdeling")
+    actions.end_placement(
+        acting_user=world.alice,
+        placement=placement,
+        ended_on=day(30),
+        reason=PlacementEndReason.ILLNESS,
+        note="Indlagt på psykiatrisk afdeling",
+    )
     client.force_login(world.manager)
     assert "psykiatrisk" not in client.get(detail_url(placement)).content.decode()
     client.force_login(world.alice)
@@ -252,10 +297,18 @@ def test_the_end_note_is_hidden_from_those_who_may_not_read_case_notes(client, w
 
 def test_changing_hours_keeps_the_start_agreement_and_every_change(as_alice, alice, enrolment, start):
     placement = start(enrolment, starts_on=day(7), agreed_ordinary_hours=2)
-    response = as_alice.post(hours_url(placement), {"from_date": day(21).isoformat(), "ordinary_hours": "4", "internship_hours": "10"})
+    response = as_alice.post(
+        hours_url(placement), {"from_date": day(21).isoformat(), "ordinary_hours": "4", "internship_hours": "10"}
+    )
     assert response.status_code == 302
-    as_alice.post(hours_url(placement), {"from_date": day(35).isoformat(), "ordinary_hours": "8", "internship_hours": ""})
-    rows = list(placement.hours_changes.order_by("from_date", "id").values_list("from_date", "ordinary_hours", "internship_hours", "changed_by"))
+    as_alice.post(
+        hours_url(placement), {"from_date": day(35).isoformat(), "ordinary_hours": "8", "internship_hours": ""}
+    )
+    rows = list(
+        placement.hours_changes.order_by("from_date", "id").values_list(
+            "from_date", "ordinary_hours", "internship_hours", "changed_by"
+        )
+    )
     assert rows == [
         (day(7), Decimal("2"), Decimal("0"), None),
         (day(21), Decimal("4"), Decimal("10"), alice.pk),
@@ -265,12 +318,14 @@ def test_changing_hours_keeps_the_start_agreement_and_every_change(as_alice, ali
     assert placement.agreed_ordinary_hours == Decimal("8")
     assert ChangeLog.objects.filter(action="change_agreed_hours", object_id=str(placement.pk)).count() == 2
     html = as_alice.get(detail_url(placement)).content.decode()
-    assert html[html.index('id="hours-history"'):].count("data-from=") == 3
+    assert html[html.index('id="hours-history"') :].count("data-from=") == 3
     assert 'id="agreement-start-hours" data-hours="2.0"' in html
 
 
 def test_a_placement_with_a_condition_gets_its_first_hours_without_an_invented_start_row(as_alice, alice, placement):
-    actions.change_agreed_hours(acting_user=alice, placement=placement, from_date=day(30), ordinary_hours=6, internship_hours=20)
+    actions.change_agreed_hours(
+        acting_user=alice, placement=placement, from_date=day(30), ordinary_hours=6, internship_hours=20
+    )
     assert list(placement.hours_changes.values_list("from_date", "ordinary_hours")) == [(day(30), Decimal("6"))]
     placement.refresh_from_db()
     assert placement.agreed_ordinary_hours == Decimal("6")
@@ -284,10 +339,17 @@ def test_a_placement_with_a_condition_gets_its_first_hours_without_an_invented_s
     [(6, "from_date"), (60, "from_date"), (20, "from_date")],
     ids=["before the start", "after the end", "before the last change"],
 )
-def test_a_change_of_hours_outside_the_placement_or_before_the_last_change_is_refused(alice, placement, from_day, field):
+def test_a_change_of_hours_outside_the_placement_or_before_the_last_change_is_refused(
+    alice, placement, from_day, field
+):
     actions.change_agreed_hours(acting_user=alice, placement=placement, from_date=day(25), ordinary_hours=4)
-    actions.end_placement(acting_user=alice, placement=placement, ended_on=day(50), reason=PlacementEndReason.COMPLETED,
-                          back_to_step_2=False)
+    actions.end_placement(
+        acting_user=alice,
+        placement=placement,
+        ended_on=day(50),
+        reason=PlacementEndReason.COMPLETED,
+        back_to_step_2=False,
+    )
     before = counts()
     with pytest.raises(ValidationError) as caught:
         actions.change_agreed_hours(acting_user=alice, placement=placement, from_date=day(from_day), ordinary_hours=5)
@@ -299,20 +361,25 @@ hours = st.integers(0, 600).map(lambda tenths: Decimal(tenths) / 10)
 bad_hours = st.one_of(
     st.integers(601, 9999).map(lambda tenths: Decimal(tenths) / 10),
     st.integers(-9999, -1).map(lambda tenths: Decimal(tenths) / 10),
-    st.integers(0, 6000).map(lambda hundredths: Decimal(hundredths) / 100).filter(lambda d: d != d.quantize(Decimal("0.1"))),
+    st.integers(0, 6000)
+    .map(lambda hundredths: Decimal(hundredths) / 100)
+    .filter(lambda d: d != d.quantize(Decimal("0.1"))),
 )
 
 
 @DB_EXAMPLES
 @given(ordinary=hours, internship_tenths=st.integers(0, 600), as_text=st.booleans())
-def test_any_hours_from_0_to_60_are_agreed_exactly_and_become_the_current_agreement(placement, alice, ordinary, internship_tenths, as_text):
+def test_any_hours_from_0_to_60_are_agreed_exactly_and_become_the_current_agreement(
+    placement, alice, ordinary, internship_tenths, as_text
+):
     # A week holds at most 60 ordinary and internship hours together (cases/rules.py).
     internship = min(Decimal(internship_tenths) / 10, 60 - ordinary)
     typed = (str(ordinary).replace(".", ","), str(internship)) if as_text else (ordinary, internship)
     with rolled_back():
         fresh = Placement.objects.get(pk=placement.pk)  # the action updates the object it is given
-        actions.change_agreed_hours(acting_user=alice, placement=fresh, from_date=day(14), ordinary_hours=typed[0],
-                                    internship_hours=typed[1])
+        actions.change_agreed_hours(
+            acting_user=alice, placement=fresh, from_date=day(14), ordinary_hours=typed[0], internship_hours=typed[1]
+        )
         change = fresh.hours_changes.get()
         assert (change.ordinary_hours, change.internship_hours) == (ordinary, internship)
         assert Placement.objects.get(pk=placement.pk).agreed_ordinary_hours == ordinary
@@ -320,13 +387,20 @@ def test_any_hours_from_0_to_60_are_agreed_exactly_and_become_the_current_agreem
 
 @DB_EXAMPLES
 @given(bad=bad_hours, good=hours, bad_is_ordinary=st.booleans())
-def test_hours_outside_0_to_60_or_with_two_decimals_are_refused_and_nothing_changes(placement, alice, bad, good, bad_is_ordinary):
+def test_hours_outside_0_to_60_or_with_two_decimals_are_refused_and_nothing_changes(
+    placement, alice, bad, good, bad_is_ordinary
+):
     with rolled_back():
         before = counts()
         ordinary, internship = (bad, good) if bad_is_ordinary else (good, bad)
         with pytest.raises(ValidationError) as caught:
-            actions.change_agreed_hours(acting_user=alice, placement=Placement.objects.get(pk=placement.pk), from_date=day(14), ordinary_hours=ordinary,
-                                        internship_hours=internship)
+            actions.change_agreed_hours(
+                acting_user=alice,
+                placement=Placement.objects.get(pk=placement.pk),
+                from_date=day(14),
+                ordinary_hours=ordinary,
+                internship_hours=internship,
+            )
         assert ("ordinary_hours" if bad_is_ordinary else "internship_hours") in caught.value.message_dict
         assert counts() == before
         assert Placement.objects.get(pk=placement.pk).agreed_ordinary_hours is None
@@ -334,7 +408,9 @@ def test_hours_outside_0_to_60_or_with_two_decimals_are_refused_and_nothing_chan
 
 def test_a_refused_change_of_hours_is_shown_next_to_the_field_and_saves_nothing(as_alice, placement):
     before = counts()
-    response = as_alice.post(hours_url(placement), {"from_date": day(14).isoformat(), "ordinary_hours": "61", "internship_hours": "0"})
+    response = as_alice.post(
+        hours_url(placement), {"from_date": day(14).isoformat(), "ordinary_hours": "61", "internship_hours": "0"}
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="id_ordinary_hours-error"' in html and 'value="61"' in html
@@ -347,23 +423,42 @@ def test_only_case_workers_may_change_hours_or_end_a_placement(client, world, st
     client.force_login(getattr(world, who))
     before = counts()
     assert client.get(hours_url(placement)).status_code == 404
-    assert client.post(hours_url(placement), {"from_date": day(20).isoformat(), "ordinary_hours": "4"}).status_code == 404
+    assert (
+        client.post(hours_url(placement), {"from_date": day(20).isoformat(), "ordinary_hours": "4"}).status_code == 404
+    )
     assert client.get(end_url(placement)).status_code == 404
-    assert client.post(end_url(placement), {"ended_on": day(20).isoformat(), "reason": "other", "back_to_step_2": "on"}).status_code == 404
+    assert (
+        client.post(
+            end_url(placement), {"ended_on": day(20).isoformat(), "reason": "other", "back_to_step_2": "on"}
+        ).status_code
+        == 404
+    )
     assert counts() == before
 
 
 # --- Ending a placement -----------------------------------------------------------------------------------
 
 
-def test_ending_a_broken_placement_sends_the_citizen_back_to_step_2_and_keeps_the_step_history(as_alice, alice, enrolment, placement):
-    response = as_alice.post(end_url(placement), {
-        "ended_on": day(20).isoformat(), "reason": PlacementEndReason.NOT_A_MATCH, "note": "Kemien passede ikke", "back_to_step_2": "on",
-    })
+def test_ending_a_broken_placement_sends_the_citizen_back_to_step_2_and_keeps_the_step_history(
+    as_alice, alice, enrolment, placement
+):
+    response = as_alice.post(
+        end_url(placement),
+        {
+            "ended_on": day(20).isoformat(),
+            "reason": PlacementEndReason.NOT_A_MATCH,
+            "note": "Kemien passede ikke",
+            "back_to_step_2": "on",
+        },
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("citizen_detail", kwargs={"citizen_pk": enrolment.citizen_id})
     placement.refresh_from_db()
-    assert (placement.ended_on, placement.end_reason, placement.end_note) == (day(20), "not_a_match", "Kemien passede ikke")
+    assert (placement.ended_on, placement.end_reason, placement.end_note) == (
+        day(20),
+        "not_a_match",
+        "Kemien passede ikke",
+    )
     enrolment.refresh_from_db()
     assert enrolment.current_step == Step.TOWARDS_JOB
     steps = list(enrolment.step_changes.order_by("changed_on", "id").values_list("step", "changed_on", "changed_by"))
@@ -380,7 +475,7 @@ def test_ending_without_the_tick_keeps_step_3(as_alice, enrolment, placement):
 def test_the_tick_is_on_for_a_break_and_off_for_a_hire(as_alice, placement):
     def ticked(**params):
         html = as_alice.get(end_url(placement), params).content.decode()
-        box = html[html.index('id="id_back_to_step_2"') - 80: html.index('id="id_back_to_step_2"') + 40]
+        box = html[html.index('id="id_back_to_step_2"') - 80 : html.index('id="id_back_to_step_2"') + 40]
         return "checked" in box
 
     assert ticked()
@@ -390,11 +485,15 @@ def test_the_tick_is_on_for_a_break_and_off_for_a_hire(as_alice, placement):
     assert 'hx-select="#jb-back-to-step-2"' in html
 
 
-def test_with_another_placement_running_the_page_says_the_citizen_stays_in_step_3(as_alice, enrolment, placement, start, social_company):
+def test_with_another_placement_running_the_page_says_the_citizen_stays_in_step_3(
+    as_alice, enrolment, placement, start, social_company
+):
     start(enrolment, company=social_company, starts_on=day(8))
     html = as_alice.get(end_url(placement)).content.decode()
     assert 'id="id_back_to_step_2"' not in html
-    as_alice.post(end_url(placement), {"ended_on": day(20).isoformat(), "reason": "not_a_match", "back_to_step_2": "on"})
+    as_alice.post(
+        end_url(placement), {"ended_on": day(20).isoformat(), "reason": "not_a_match", "back_to_step_2": "on"}
+    )
     enrolment.refresh_from_db()
     assert enrolment.current_step == Step.IN_COMPANY
 
@@ -402,7 +501,9 @@ def test_with_another_placement_running_the_page_says_the_citizen_stays_in_step_
 def test_an_end_before_the_start_or_in_the_future_is_refused_and_nothing_changes(as_alice, enrolment, placement):
     before = counts()
     for ended_on in (day(3), datetime.date.today() + datetime.timedelta(days=3)):
-        response = as_alice.post(end_url(placement), {"ended_on": ended_on.isoformat(), "reason": "other", "back_to_step_2": "on"})
+        response = as_alice.post(
+            end_url(placement), {"ended_on": ended_on.isoformat(), "reason": "other", "back_to_step_2": "on"}
+        )
         assert response.status_code == 200
         assert 'id="id_ended_on-error"' in response.content.decode()
     assert counts() == before
@@ -423,4 +524,4 @@ def test_the_citizen_page_links_each_placement_and_offers_case_work_only_to_thos
     html = client.get(url).content.decode()
     assert f'href="{detail_url(placement)}"' in html
     assert f'href="{start_url(world.alices_enrolment)}"' not in html
-    assert 'class="jb-actions"' not in html[html.index("jb-case-work"):]
+    assert 'class="jb-actions"' not in html[html.index("jb-case-work") :]

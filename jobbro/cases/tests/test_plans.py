@@ -39,8 +39,14 @@ def enrolment(alices_enrolment):
 
 @pytest.fixture
 def package(enrolment, alice):
-    return actions.create_job_plan(acting_user=alice, enrolment=enrolment, title="Mod køkkenmedhjælper", created_on=day(1),
-                                   is_job_package=True, target_occupation_code="9412")
+    return actions.create_job_plan(
+        acting_user=alice,
+        enrolment=enrolment,
+        title="Mod køkkenmedhjælper",
+        created_on=day(1),
+        is_job_package=True,
+        target_occupation_code="9412",
+    )
 
 
 def plans_url(enrolment):
@@ -60,8 +66,10 @@ def add_url(plan):
 def done_url(milestone):
     plan = milestone.plan
     e = plan.enrolment
-    return reverse("milestone_complete", kwargs={"citizen_pk": e.citizen_id, "enrolment_pk": e.pk, "plan_pk": plan.pk,
-                                                 "milestone_pk": milestone.pk})
+    return reverse(
+        "milestone_complete",
+        kwargs={"citizen_pk": e.citizen_id, "enrolment_pk": e.pk, "plan_pk": plan.pk, "milestone_pk": milestone.pk},
+    )
 
 
 # --- The actions ------------------------------------------------------------------------------------
@@ -88,7 +96,9 @@ def test_a_job_package_is_a_plan_towards_a_named_job_and_leaves_an_audit_row(pac
 def test_a_plan_is_refused_with_the_reason_on_its_field(enrolment, alice, arguments, field):
     before = counts()
     with pytest.raises(ValidationError) as caught:
-        actions.create_job_plan(acting_user=alice, enrolment=enrolment, **{"title": "Plan", "created_on": day(1), **arguments})
+        actions.create_job_plan(
+            acting_user=alice, enrolment=enrolment, **{"title": "Plan", "created_on": day(1), **arguments}
+        )
     assert field in caught.value.message_dict
     assert counts() == before
 
@@ -123,7 +133,9 @@ def test_a_milestone_is_done_once_not_before_the_plan_and_not_in_the_future(pack
     assert Milestone.objects.get(pk=milestone.pk).completed_on is None
     actions.complete_milestone(acting_user=alice, milestone=milestone, completed_on=day(1))
     with pytest.raises(ValidationError):
-        actions.complete_milestone(acting_user=bob, milestone=Milestone.objects.get(pk=milestone.pk), completed_on=day(12))
+        actions.complete_milestone(
+            acting_user=bob, milestone=Milestone.objects.get(pk=milestone.pk), completed_on=day(12)
+        )
     assert Milestone.objects.get(pk=milestone.pk).completed_on == day(1), "the first completion is never overwritten"
     assert ChangeLog.objects.filter(action="complete_milestone", object_id=str(milestone.pk)).count() == 1
 
@@ -139,8 +151,13 @@ milestone_dates = st.lists(st.tuples(offsets, st.one_of(st.none(), offsets)), ma
 def test_overdue_is_any_unfinished_milestone_due_before_today_and_next_is_the_first_unfinished(dates, today_offset):
     on = ANCHOR + datetime.timedelta(days=today_offset)
     milestones = [
-        Milestone(pk=i + 1, kind=K.COURSE, title=f"m{i}", due_on=ANCHOR + datetime.timedelta(days=due),
-                  completed_on=None if done is None else ANCHOR + datetime.timedelta(days=done))
+        Milestone(
+            pk=i + 1,
+            kind=K.COURSE,
+            title=f"m{i}",
+            due_on=ANCHOR + datetime.timedelta(days=due),
+            completed_on=None if done is None else ANCHOR + datetime.timedelta(days=done),
+        )
         for i, (due, done) in enumerate(dates)
     ]
     overview = plan_overview(milestones, on)
@@ -170,8 +187,15 @@ def test_overdue_is_any_unfinished_milestone_due_before_today_and_next_is_the_fi
 
 def test_a_job_broker_makes_a_job_package_and_lands_on_it(client, alice, enrolment):
     client.force_login(alice)
-    response = client.post(plans_url(enrolment), {"title": "Jobpakke: lager", "is_job_package": "on",
-                                                  "target_occupation_code": "9333", "created_on": day(2).isoformat()})
+    response = client.post(
+        plans_url(enrolment),
+        {
+            "title": "Jobpakke: lager",
+            "is_job_package": "on",
+            "target_occupation_code": "9333",
+            "created_on": day(2).isoformat(),
+        },
+    )
     plan = JobPlan.objects.get(enrolment=enrolment)
     assert response.status_code == 302 and response["Location"] == plan_url(plan)
     assert (plan.is_job_package, plan.target_occupation_code) == (True, "9333")
@@ -180,8 +204,15 @@ def test_a_job_broker_makes_a_job_package_and_lands_on_it(client, alice, enrolme
 def test_a_refused_plan_keeps_the_input_shows_the_reason_next_to_the_field_and_saves_nothing(client, alice, enrolment):
     client.force_login(alice)
     before = counts()
-    response = client.post(plans_url(enrolment), {"title": "Min jobpakke", "is_job_package": "on",
-                                                  "target_occupation_code": "", "created_on": day(2).isoformat()})
+    response = client.post(
+        plans_url(enrolment),
+        {
+            "title": "Min jobpakke",
+            "is_job_package": "on",
+            "target_occupation_code": "",
+            "created_on": day(2).isoformat(),
+        },
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert 'id="id_target_occupation_code-error"' in html and 'value="Min jobpakke"' in html
@@ -190,7 +221,12 @@ def test_a_refused_plan_keeps_the_input_shows_the_reason_next_to_the_field_and_s
 
 def test_adding_and_completing_milestones_through_the_page(client, alice, package):
     client.force_login(alice)
-    assert client.post(add_url(package), {"kind": K.INTERNSHIP, "title": "Praktik i køkken", "due_on": day(30).isoformat()}).status_code == 302
+    assert (
+        client.post(
+            add_url(package), {"kind": K.INTERNSHIP, "title": "Praktik i køkken", "due_on": day(30).isoformat()}
+        ).status_code
+        == 302
+    )
     milestone = package.milestones.get()
     prefix = f"m{milestone.pk}"
     assert client.post(done_url(milestone), {f"{prefix}-completed_on": day(28).isoformat()}).status_code == 302
@@ -200,7 +236,9 @@ def test_adding_and_completing_milestones_through_the_page(client, alice, packag
 def test_a_refused_milestone_shows_the_error_next_to_its_field_and_saves_nothing(client, alice, package):
     client.force_login(alice)
     before = counts()
-    response = client.post(add_url(package), {"kind": K.COURSE, "title": "Truckcertifikat", "due_on": day(-5).isoformat()})
+    response = client.post(
+        add_url(package), {"kind": K.COURSE, "title": "Truckcertifikat", "due_on": day(-5).isoformat()}
+    )
     html = response.content.decode()
     assert response.status_code == 200 and 'id="id_due_on-error"' in html and 'value="Truckcertifikat"' in html
     milestone = actions.add_milestone(acting_user=alice, plan=package, kind=K.MENTOR, due_on=day(9))
@@ -212,10 +250,16 @@ def test_a_refused_milestone_shows_the_error_next_to_its_field_and_saves_nothing
 
 def test_the_plan_page_says_where_the_citizen_is_what_comes_next_and_flags_the_overdue(client, alice, package):
     on = timezone.localdate()
-    done = actions.add_milestone(acting_user=alice, plan=package, kind=K.CLARIFICATION, due_on=day(10), title="Afklaring")
+    done = actions.add_milestone(
+        acting_user=alice, plan=package, kind=K.CLARIFICATION, due_on=day(10), title="Afklaring"
+    )
     actions.complete_milestone(acting_user=alice, milestone=done, completed_on=day(9))
-    late = actions.add_milestone(acting_user=alice, plan=package, kind=K.INTERNSHIP, due_on=on - datetime.timedelta(days=3), title="Praktik")
-    later = actions.add_milestone(acting_user=alice, plan=package, kind=K.TARGET_JOB, due_on=on + datetime.timedelta(days=90), title="Job")
+    late = actions.add_milestone(
+        acting_user=alice, plan=package, kind=K.INTERNSHIP, due_on=on - datetime.timedelta(days=3), title="Praktik"
+    )
+    later = actions.add_milestone(
+        acting_user=alice, plan=package, kind=K.TARGET_JOB, due_on=on + datetime.timedelta(days=90), title="Job"
+    )
     client.force_login(alice)
     html = english(client).get(plan_url(package)).content.decode()
     assert f'id="milestone-{done.pk}" data-status="done"' in html
@@ -223,7 +267,9 @@ def test_the_plan_page_says_where_the_citizen_is_what_comes_next_and_flags_the_o
     assert f'id="milestone-{later.pk}" data-status="later"' in html
     assert f'data-milestone="{late.pk}"' in html  # "what comes next" names the late one
     assert 'data-overdue="1"' in html and "Overdue" in html
-    assert not Milestone.objects.filter(pk=late.pk, completed_on__isnull=False).exists(), "overdue is computed, not stored"
+    assert not Milestone.objects.filter(pk=late.pk, completed_on__isnull=False).exists(), (
+        "overdue is computed, not stored"
+    )
 
 
 def test_the_citizen_page_shows_the_active_plans_next_milestone_and_overdue_count(client, world, alice):
@@ -278,7 +324,12 @@ def test_outsiders_get_not_found_on_every_plan_page(client, world, who, alice):
 
 
 def test_a_plan_is_not_found_under_another_enrolment(client, world, alice):
-    plan = actions.create_job_plan(acting_user=alice, enrolment=world.alices_enrolment, title="Jobplan", created_on=day(1))
+    plan = actions.create_job_plan(
+        acting_user=alice, enrolment=world.alices_enrolment, title="Jobplan", created_on=day(1)
+    )
     client.force_login(world.administrator)
-    url = reverse("job_plan", kwargs={"citizen_pk": world.bobs_citizen.pk, "enrolment_pk": world.bobs_enrolment.pk, "plan_pk": plan.pk})
+    url = reverse(
+        "job_plan",
+        kwargs={"citizen_pk": world.bobs_citizen.pk, "enrolment_pk": world.bobs_enrolment.pk, "plan_pk": plan.pk},
+    )
     assert client.get(url).status_code == 404

@@ -20,8 +20,15 @@ from jobbro.cases.models import ProgressionAssessment, ProgressionInvitation
 from jobbro.conftest import ALICES_CPR, REFERRED_ON
 
 DIMENSIONS = ProgressionAssessment.DIMENSIONS
-GOOD_ANSWERS = {"work_ability": 4, "keep_job_ability": 5, "physical_health": 6, "mental_health": 3, "sleep": 7,
-                "family_relations": 8, "belief_in_job_chances": 9}
+GOOD_ANSWERS = {
+    "work_ability": 4,
+    "keep_job_ability": 5,
+    "physical_health": 6,
+    "mental_health": 3,
+    "sleep": 7,
+    "family_relations": 8,
+    "belief_in_job_chances": 9,
+}
 TOKEN_ALPHABET = re.compile(r"^[A-Za-z0-9_-]{32,}$")
 
 
@@ -269,7 +276,9 @@ def test_a_right_code_opens_the_questionnaire_once_and_the_link_stops_working(cl
     assert TOKEN_ALPHABET.match(new_token) and new_token != old_token
     assert client.get(opened.url).status_code == 200
     assert client.get(tablet_url(old_token)).status_code == 404, "the link shown to staff no longer opens it"
-    assert ChangeLog.objects.filter(action="open_self_assessment_by_code", citizen_ref=enrolment.citizen_id).count() == 1
+    assert (
+        ChangeLog.objects.filter(action="open_self_assessment_by_code", citizen_ref=enrolment.citizen_id).count() == 1
+    )
 
     other_device = english(type(client)())
     assert other_device.post(CODE_URL, {"code": code}).status_code == 400, "a code opens one questionnaire"
@@ -409,12 +418,15 @@ def test_a_paper_questionnaire_is_typed_in_with_its_date(client, enrolment, alic
     assert (log.user, log.citizen_ref, log.changes["via"]) == (alice, enrolment.citizen_id, "paper")
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"sleep": "11"}, "sleep"),
-    ({"work_ability": "0"}, "work_ability"),
-    ({"assessed_on": "2100-01-01"}, "assessed_on"),
-    ({"assessed_on": (REFERRED_ON - datetime.timedelta(days=1)).isoformat()}, "assessed_on"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"sleep": "11"}, "sleep"),
+        ({"work_ability": "0"}, "work_ability"),
+        ({"assessed_on": "2100-01-01"}, "assessed_on"),
+        ({"assessed_on": (REFERRED_ON - datetime.timedelta(days=1)).isoformat()}, "assessed_on"),
+    ],
+)
 def test_a_paper_questionnaire_out_of_range_is_refused_next_to_the_field(client, enrolment, alice, change, field):
     data = {"assessed_on": (REFERRED_ON + datetime.timedelta(days=3)).isoformat(), **GOOD_ANSWERS, **change}
     response = english(client, alice).post(paper_url(enrolment), data)
@@ -434,7 +446,9 @@ def citizen_page(client, user, enrolment):
 
 def assess(enrolment, user, days, **scores):
     return actions.record_self_assessment(
-        acting_user=user, enrolment=enrolment, assessed_on=REFERRED_ON + datetime.timedelta(days=days),
+        acting_user=user,
+        enrolment=enrolment,
+        assessed_on=REFERRED_ON + datetime.timedelta(days=days),
         scores={**GOOD_ANSWERS, **scores},
     )
 
@@ -451,7 +465,10 @@ def test_the_citizen_page_shows_each_assessment_and_a_chart_from_two(client, enr
     response = citizen_page(client, alice, enrolment)
     html = response.content.decode()
     assert html.count("data-assessment=") == 2
-    assert re.search(r'<tr data-dimension="sleep"><th scope="row">Sleep</th><td class="jb-num">2</td><td class="jb-num">6</td></tr>', html)
+    assert re.search(
+        r'<tr data-dimension="sleep"><th scope="row">Sleep</th><td class="jb-num">2</td><td class="jb-num">6</td></tr>',
+        html,
+    )
     assert html.count("<svg") == 1 and "jb-progression-chart" in html
     summary = response.context["progression_summaries"][0]
     assert [a.sleep for a in summary.assessments] == [2, 6]

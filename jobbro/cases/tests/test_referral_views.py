@@ -24,7 +24,10 @@ def today():
 
 
 def row_counts():
-    return {m.__name__: m.objects.count() for m in (Citizen, Enrolment, StepChange, TrafficLightChange, AssignmentChange, ChangeLog)}
+    return {
+        m.__name__: m.objects.count()
+        for m in (Citizen, Enrolment, StepChange, TrafficLightChange, AssignmentChange, ChangeLog)
+    }
 
 
 @pytest.fixture
@@ -183,22 +186,47 @@ def test_the_cpr_number_is_marked_sensitive_and_never_lands_in_a_url_or_a_log(cl
 
 def test_a_new_citizen_is_referred_with_everything_the_start_form_holds(client, caseworker, site, alice, groups):
     number = make_cpr()
-    data = full_form(site, cpr_number=number, job_broker=alice.pk, caseworker=caseworker.pk,
-                     target_groups=[groups[0].pk, groups[1].pk], referred_on="2026-11-02")
+    data = full_form(
+        site,
+        cpr_number=number,
+        job_broker=alice.pk,
+        caseworker=caseworker.pk,
+        target_groups=[groups[0].pk, groups[1].pk],
+        referred_on="2026-11-02",
+    )
     response = post_as(client, caseworker, data)
 
     citizen = Citizen.objects.get(cpr_hash=cpr.lookup_hash(number))
     assert response.status_code == 302
     assert response["Location"] == reverse("citizen_detail", kwargs={"citizen_pk": citizen.pk})
-    assert (citizen.first_name, citizen.last_name, citizen.benefit_type, citizen.origin_group, citizen.housing_area) == (
-        "Nadia", "Khalil", "kontanthjaelp", "non_western", "Gellerup",
+    assert (
+        citizen.first_name,
+        citizen.last_name,
+        citizen.benefit_type,
+        citizen.origin_group,
+        citizen.housing_area,
+    ) == (
+        "Nadia",
+        "Khalil",
+        "kontanthjaelp",
+        "non_western",
+        "Gellerup",
     )
-    assert (citizen.phone, citizen.postcode, citizen.city, citizen.traffic_light) == ("12345678", "8000", "Aarhus C", "yellow")
+    assert (citizen.phone, citizen.postcode, citizen.city, citizen.traffic_light) == (
+        "12345678",
+        "8000",
+        "Aarhus C",
+        "yellow",
+    )
     assert set(citizen.target_groups.all()) == set(groups)
     assert citizen.reveal_cpr() == number
     enrolment = citizen.enrolments.get()
     assert (enrolment.programme, enrolment.site, enrolment.job_broker, enrolment.caseworker, enrolment.referred_by) == (
-        site.programme, site, alice, caseworker, caseworker,
+        site.programme,
+        site,
+        alice,
+        caseworker,
+        caseworker,
     )
     assert enrolment.referred_on == datetime.date(2026, 11, 2)
     assert enrolment.estimated_weekly_hours == Decimal("7.5")
@@ -262,7 +290,9 @@ def test_a_citizen_known_elsewhere_keeps_their_record_without_being_revealed(
     client, outside_caseworker, other_programme_site, alices_enrolment
 ):
     citizen = alices_enrolment.citizen
-    response = post_as(client, outside_caseworker, full_form(other_programme_site, cpr_number=ALICES_CPR, first_name="Anden"))
+    response = post_as(
+        client, outside_caseworker, full_form(other_programme_site, cpr_number=ALICES_CPR, first_name="Anden")
+    )
     assert response.status_code == 302
     assert Citizen.objects.filter(pk=citizen.pk, first_name="Mette").exists()
     assert citizen.enrolments.filter(programme=other_programme_site.programme).exists()
@@ -292,7 +322,9 @@ def test_malformed_input_is_refused_next_to_its_field_and_nothing_is_saved(clien
     assert row_counts() == before
 
 
-@pytest.mark.parametrize(("typed", "stored"), [("7,5", "7.5"), ("7.5", "7.5"), (" 20 ", "20"), ("0", "0"), ("60", "60")])
+@pytest.mark.parametrize(
+    ("typed", "stored"), [("7,5", "7.5"), ("7.5", "7.5"), (" 20 ", "20"), ("0", "0"), ("60", "60")]
+)
 def test_the_estimate_is_read_with_a_danish_decimal_comma(client, caseworker, site, typed, stored):
     assert post_as(client, caseworker, full_form(site, estimated_weekly_hours=typed)).status_code == 302
     assert Enrolment.objects.get().estimated_weekly_hours == Decimal(stored)

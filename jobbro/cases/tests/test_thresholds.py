@@ -35,7 +35,9 @@ def test_a_programme_without_settings_gets_the_defaults(programme):
 
 @pytest.mark.django_db
 def test_a_programme_setting_overrides_its_default_and_leaves_the_others(programme):
-    Programme.objects.filter(pk=programme.pk).update(settings={"no_contact_days": 10, "small_job_monthly_hours": 40, "other_feature": "on"})
+    Programme.objects.filter(pk=programme.pk).update(
+        settings={"no_contact_days": 10, "small_job_monthly_hours": 40, "other_feature": "on"}
+    )
     programme.refresh_from_db()
     values = thresholds.for_programme(programme)
     assert values.no_contact_days == 10

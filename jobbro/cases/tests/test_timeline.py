@@ -123,8 +123,9 @@ def test_case_notes_travel_on_their_events_so_the_page_can_hide_them(story):
 def test_step_notes_and_upskilling_reasons_are_notes_not_details(alices_enrolment, alice):
     enrolment = alices_enrolment
     actions.change_step(acting_user=alice, enrolment=enrolment, step=2, on=D(2025, 7, 1), note="Indlagt")
-    actions.record_upskilling_decision(acting_user=alice, enrolment=enrolment, decided_on=D(2025, 7, 1), wanted=False,
-                                       reason="Psykiatrisk indlæggelse")
+    actions.record_upskilling_decision(
+        acting_user=alice, enrolment=enrolment, decided_on=D(2025, 7, 1), wanted=False, reason="Psykiatrisk indlæggelse"
+    )
     events = [e for e in timeline.build(enrolment.citizen, [enrolment]) if e.on == D(2025, 7, 1)]
     assert {e.kind: e.note for e in events} == {"step": "Indlagt", "upskilling": "Psykiatrisk indlæggelse"}
     assert not any("Indlagt" in e.title + e.detail or "Psykiatrisk" in e.title + e.detail for e in events)

@@ -89,9 +89,19 @@ def test_the_week_shows_my_running_placements_and_no_one_elses(client, world, ru
     mine = running("Anna")
     bobs = running("Bent", broker=world.bob)
     ended_before = running("Carl")
-    actions.end_placement(acting_user=world.alice, placement=ended_before, ended_on=last_monday() - datetime.timedelta(days=1), reason="completed")
+    actions.end_placement(
+        acting_user=world.alice,
+        placement=ended_before,
+        ended_on=last_monday() - datetime.timedelta(days=1),
+        reason="completed",
+    )
     ended_during = running("Dorte")
-    actions.end_placement(acting_user=world.alice, placement=ended_during, ended_on=last_monday() + datetime.timedelta(days=2), reason="completed")
+    actions.end_placement(
+        acting_user=world.alice,
+        placement=ended_during,
+        ended_on=last_monday() + datetime.timedelta(days=2),
+        reason="completed",
+    )
     starts_sunday = running("Erik", starts_on=last_monday() + datetime.timedelta(days=6))
     starts_after = running("Frida", starts_on=last_monday() + WEEK)
     charlies = start(world.charlies_enrolment, starts_on=last_monday() - WEEK, company=make_company("Syd ApS"))
@@ -117,7 +127,9 @@ def test_an_ended_enrolment_still_shows_in_the_weeks_it_ran(client, world, runni
     placement = running("Anna")
     exit_day = last_monday() + datetime.timedelta(days=3)
     actions.end_placement(acting_user=world.alice, placement=placement, ended_on=exit_day, reason="hired")
-    actions.end_enrolment(acting_user=world.alice, enrolment=placement.enrolment, ended_on=exit_day, status="ordinary_job")
+    actions.end_enrolment(
+        acting_user=world.alice, enrolment=placement.enrolment, ended_on=exit_day, status="ordinary_job"
+    )
     assert placement.pk in rows_on(hours_page(client, world.alice))
     this_week = timesheets.week_label(monday_of(today()))
     assert placement.pk not in rows_on(hours_page(client, world.alice, week=this_week))
@@ -172,8 +184,16 @@ def test_a_week_label_names_the_iso_week_of_its_monday(day):
 
 def test_a_row_shows_last_weeks_hours_for_reference_and_this_weeks_for_correction(client, world, running):
     placement = running("Anna")
-    actions.register_hours(acting_user=world.alice, placement=placement, week_start=last_monday() - WEEK, ordinary_hours="12,5", internship_hours=3)
-    actions.register_hours(acting_user=world.alice, placement=placement, week_start=last_monday(), ordinary_hours="7.5", internship_hours=0)
+    actions.register_hours(
+        acting_user=world.alice,
+        placement=placement,
+        week_start=last_monday() - WEEK,
+        ordinary_hours="12,5",
+        internship_hours=3,
+    )
+    actions.register_hours(
+        acting_user=world.alice, placement=placement, week_start=last_monday(), ordinary_hours="7.5", internship_hours=0
+    )
     row = row_html(hours_page(client, world.alice), placement)
     assert re.search(r'class="jb-num jb-previous">12,5 / 3<', row)
     assert input_value(row, placement, "ordinary_hours") == "7,5"
@@ -185,7 +205,9 @@ def test_earlier_weeks_without_a_timesheet_are_marked_missing_with_links_to_them
     starts = last_monday() - 3 * WEEK + datetime.timedelta(days=4)  # a Friday, three weeks and a bit back
     placement = running("Anna", starts_on=starts)
     registered = last_monday() - 2 * WEEK
-    actions.register_hours(acting_user=world.alice, placement=placement, week_start=registered, ordinary_hours=5, internship_hours=0)
+    actions.register_hours(
+        acting_user=world.alice, placement=placement, week_start=registered, ordinary_hours=5, internship_hours=0
+    )
     row = row_html(hours_page(client, world.alice), placement)
     expected = [timesheets.week_label(last_monday() - 3 * WEEK), timesheets.week_label(last_monday() - WEEK)]
     assert f'data-missing="{" ".join(expected)}"' in row
@@ -201,7 +223,9 @@ def test_missing_weeks_look_back_at_most_eight_weeks_and_not_past_the_placements
     assert missing == [timesheets.week_label(last_monday() - n * WEEK) for n in range(8, 0, -1)]
 
     ended = running("Bent", starts_on=last_monday() - 4 * WEEK)
-    actions.end_placement(acting_user=world.alice, placement=ended, ended_on=last_monday() - 2 * WEEK, reason="completed")
+    actions.end_placement(
+        acting_user=world.alice, placement=ended, ended_on=last_monday() - 2 * WEEK, reason="completed"
+    )
     week_after_end = last_monday() - WEEK
     html = hours_page(client, world.alice, week=timesheets.week_label(week_after_end)).content.decode()
     assert ended.pk not in rows_on(hours_page(client, world.alice))
@@ -212,7 +236,13 @@ def test_missing_weeks_look_back_at_most_eight_weeks_and_not_past_the_placements
 def test_a_fully_registered_placement_has_nothing_missing(client, world, running):
     placement = running("Anna", starts_on=last_monday() - 2 * WEEK)
     for n in (2, 1):
-        actions.register_hours(acting_user=world.alice, placement=placement, week_start=last_monday() - n * WEEK, ordinary_hours=5, internship_hours=0)
+        actions.register_hours(
+            acting_user=world.alice,
+            placement=placement,
+            week_start=last_monday() - n * WEEK,
+            ordinary_hours=5,
+            internship_hours=0,
+        )
     row = row_html(hours_page(client, world.alice), placement)
     assert "data-missing" not in row and "jb-row-missing" not in row
 
@@ -236,14 +266,20 @@ def test_the_month_sums_ordinary_hours_of_weeks_whose_monday_is_in_the_month_and
     assert weeks == [datetime.date(2025, 11, d) for d in (3, 10, 17, 24)]
     # The week of Monday 27 October runs into November but counts for October; 1 December counts for December.
     for week, ordinary in ((datetime.date(2025, 10, 27), 20), (datetime.date(2025, 12, 1), 20)):
-        actions.register_hours(acting_user=world.alice, placement=placement, week_start=week, ordinary_hours=ordinary, internship_hours=0)
+        actions.register_hours(
+            acting_user=world.alice, placement=placement, week_start=week, ordinary_hours=ordinary, internship_hours=0
+        )
     for week, ordinary in zip(weeks, ("7,5", "7", "7", "8"), strict=True):
-        actions.register_hours(acting_user=world.alice, placement=placement, week_start=week, ordinary_hours=ordinary, internship_hours=10)
+        actions.register_hours(
+            acting_user=world.alice, placement=placement, week_start=week, ordinary_hours=ordinary, internship_hours=10
+        )
     row = row_html(hours_page(client, world.alice, week="2025-W47"), placement)
     assert 'data-month-ordinary="29.5"' in row
     assert 'data-small-job="met"' not in row
 
-    actions.register_hours(acting_user=world.alice, placement=placement, week_start=weeks[-1], ordinary_hours="8,5", internship_hours=0)
+    actions.register_hours(
+        acting_user=world.alice, placement=placement, week_start=weeks[-1], ordinary_hours="8,5", internship_hours=0
+    )
     row = row_html(hours_page(client, world.alice, week="2025-W47"), placement)
     assert 'data-month-ordinary="30.0"' in row
     assert 'data-small-job="met"' in row
@@ -252,9 +288,15 @@ def test_the_month_sums_ordinary_hours_of_weeks_whose_monday_is_in_the_month_and
 def test_the_small_job_threshold_is_the_programmes_setting(client, world, running):
     Programme.objects.filter(pk=world.alices_enrolment.programme_id).update(settings={"small_job_monthly_hours": 20})
     placement = running("Anna")
-    actions.register_hours(acting_user=world.alice, placement=placement, week_start=last_monday(), ordinary_hours=20, internship_hours=0)
+    actions.register_hours(
+        acting_user=world.alice, placement=placement, week_start=last_monday(), ordinary_hours=20, internship_hours=0
+    )
     month_total = sum(
-        (t.ordinary_hours for t in Timesheet.objects.filter(placement=placement) if t.week_start in month_weeks(last_monday())),
+        (
+            t.ordinary_hours
+            for t in Timesheet.objects.filter(placement=placement)
+            if t.week_start in month_weeks(last_monday())
+        ),
         Decimal(0),
     )
     assert month_total == 20
@@ -274,7 +316,11 @@ def test_enter_on_a_row_saves_it_through_the_action_and_answers_with_the_row(cli
     assert html.lstrip().startswith(f'<tr id="row-{placement.pk}"'), "an HTMX save answers with the row only"
     assert 'data-status="saved"' in html
     sheet = Timesheet.objects.get(placement=placement)
-    assert (sheet.week_start, sheet.ordinary_hours, sheet.internship_hours) == (last_monday(), Decimal("7.5"), Decimal("12"))
+    assert (sheet.week_start, sheet.ordinary_hours, sheet.internship_hours) == (
+        last_monday(),
+        Decimal("7.5"),
+        Decimal("12"),
+    )
     assert sheet.registered_by == world.alice
     assert ChangeLog.objects.filter(action="register_hours", object_id=str(sheet.pk), user=world.alice).exists()
     assert input_value(html, placement, "ordinary_hours") == "7,5"
@@ -321,7 +367,9 @@ def test_the_month_figure_follows_a_save(client, world, running):
         ("Infinity", "0", "ordinary_hours", None),
     ],
 )
-def test_a_bad_value_is_refused_next_to_its_field_with_the_typed_value_kept(client, world, running, ordinary, internship, field, message):
+def test_a_bad_value_is_refused_next_to_its_field_with_the_typed_value_kept(
+    client, world, running, ordinary, internship, field, message
+):
     placement = running("Anna")
     client.force_login(world.alice)
     client.cookies["django_language"] = "en"  # the messages are compared in English
@@ -341,7 +389,9 @@ def test_a_bad_value_is_refused_next_to_its_field_with_the_typed_value_kept(clie
 
 def test_a_refused_correction_keeps_the_hours_registered_before(client, world, running):
     placement = running("Anna")
-    actions.register_hours(acting_user=world.alice, placement=placement, week_start=last_monday(), ordinary_hours=10, internship_hours=2)
+    actions.register_hours(
+        acting_user=world.alice, placement=placement, week_start=last_monday(), ordinary_hours=10, internship_hours=2
+    )
     client.force_login(world.alice)
     post_row(client, placement, "61", "2")
     sheet = Timesheet.objects.get(placement=placement)
@@ -360,7 +410,10 @@ def test_without_javascript_a_saved_row_returns_to_the_week(client, world, runni
     client.force_login(world.alice)
     response = post_row(client, placement, "8", "4", htmx=False)
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('week_hours')}?week={timesheets.week_label(last_monday())}#row-{placement.pk}"
+    assert (
+        response["Location"]
+        == f"{reverse('week_hours')}?week={timesheets.week_label(last_monday())}#row-{placement.pk}"
+    )
     assert Timesheet.objects.filter(placement=placement, ordinary_hours=8, internship_hours=4).exists()
 
 
@@ -408,7 +461,11 @@ def test_a_placement_in_another_programme_is_not_found(client, world, start):
     assert post_row(client, charlies, "10", "0").status_code == 200
     wrong_citizen = reverse(
         "week_hours_row",
-        kwargs={"week": timesheets.week_label(last_monday()), "citizen_pk": mine.enrolment.citizen_id, "placement_pk": charlies.pk},
+        kwargs={
+            "week": timesheets.week_label(last_monday()),
+            "citizen_pk": mine.enrolment.citizen_id,
+            "placement_pk": charlies.pk,
+        },
     )
     assert client.post(wrong_citizen, {f"p{charlies.pk}-ordinary_hours": "1"}).status_code == 404
     assert Timesheet.objects.filter(placement=charlies).count() == 1
@@ -421,7 +478,11 @@ def test_a_placement_of_my_citizen_under_another_citizens_address_is_not_found(c
     client.force_login(world.alice)
     url = reverse(
         "week_hours_row",
-        kwargs={"week": timesheets.week_label(last_monday()), "citizen_pk": bent.enrolment.citizen_id, "placement_pk": anna.pk},
+        kwargs={
+            "week": timesheets.week_label(last_monday()),
+            "citizen_pk": bent.enrolment.citizen_id,
+            "placement_pk": anna.pk,
+        },
     )
     assert client.post(url, {f"p{anna.pk}-ordinary_hours": "1"}).status_code == 404
     assert not Timesheet.objects.exists()
@@ -432,7 +493,10 @@ def test_a_week_outside_the_placement_or_after_this_week_is_not_found(client, wo
     client.force_login(world.alice)
     assert post_row(client, placement, "1", "0", monday=last_monday() - WEEK).status_code == 404
     assert post_row(client, placement, "1", "0", monday=monday_of(today()) + WEEK).status_code == 404
-    bad = reverse("week_hours_row", kwargs={"week": "2025-W60", "citizen_pk": placement.enrolment.citizen_id, "placement_pk": placement.pk})
+    bad = reverse(
+        "week_hours_row",
+        kwargs={"week": "2025-W60", "citizen_pk": placement.enrolment.citizen_id, "placement_pk": placement.pk},
+    )
     assert client.post(bad, {}).status_code == 404
     assert not Timesheet.objects.exists()
 
@@ -463,7 +527,13 @@ def add_placements(running, n, offset):
     for i in range(n):
         placement = running(f"Borger{offset + i}", starts_on=last_monday() - (3 + i % 5) * WEEK)
         if i % 2:
-            actions.register_hours(acting_user=placement.enrolment.job_broker, placement=placement, week_start=last_monday() - WEEK, ordinary_hours=i, internship_hours=1)
+            actions.register_hours(
+                acting_user=placement.enrolment.job_broker,
+                placement=placement,
+                week_start=last_monday() - WEEK,
+                ordinary_hours=i,
+                internship_hours=1,
+            )
 
 
 def test_the_page_makes_the_same_few_queries_for_3_and_20_rows(client, world, running, django_assert_max_num_queries):
@@ -482,10 +552,20 @@ def test_the_page_makes_the_same_few_queries_for_3_and_20_rows(client, world, ru
         client.get(reverse("week_hours"))
 
 
-
-@pytest.mark.parametrize(("ordinary", "internship", "saved"), [("60", "1", False), ("30", "30", True), ("60", "0", True),
-                                                              ("0", "60", True), ("30,5", "29,5", True), ("30,5", "30", False)])
-def test_the_page_keeps_a_week_to_60_ordinary_and_internship_hours_together(client, world, running, ordinary, internship, saved):
+@pytest.mark.parametrize(
+    ("ordinary", "internship", "saved"),
+    [
+        ("60", "1", False),
+        ("30", "30", True),
+        ("60", "0", True),
+        ("0", "60", True),
+        ("30,5", "29,5", True),
+        ("30,5", "30", False),
+    ],
+)
+def test_the_page_keeps_a_week_to_60_ordinary_and_internship_hours_together(
+    client, world, running, ordinary, internship, saved
+):
     placement = running("Anna")
     client.force_login(world.alice)
     html = post_row(client, placement, ordinary, internship).content.decode()

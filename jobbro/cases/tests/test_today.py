@@ -38,7 +38,13 @@ def enrol(refer, alice):
     """`enrol(name, broker=alice, referred_days_ago=400)`: a citizen referred long ago (the referral is activity)."""
 
     def make(first_name, *, broker=None, referred_days_ago=400, **overrides):
-        return refer(first_name=first_name, last_name="Gøremål", job_broker=broker or alice, referred_on=ago(referred_days_ago), **overrides)
+        return refer(
+            first_name=first_name,
+            last_name="Gøremål",
+            job_broker=broker or alice,
+            referred_on=ago(referred_days_ago),
+            **overrides,
+        )
 
     return make
 
@@ -54,7 +60,9 @@ def set_programme(enrolment, **values):
 
 
 def contact(enrolment, days_ago, kind=Contact.Kind.PHONE, user=None):
-    return actions.log_contact(acting_user=user or enrolment.job_broker, enrolment=enrolment, kind=kind, occurred_on=ago(days_ago))
+    return actions.log_contact(
+        acting_user=user or enrolment.job_broker, enrolment=enrolment, kind=kind, occurred_on=ago(days_ago)
+    )
 
 
 # --- Timesheets missing for last week -------------------------------------------------------
@@ -65,17 +73,32 @@ def test_placements_that_ran_last_week_without_a_timesheet_are_listed(world, enr
     last_sunday = last_monday + 6 * DAY
     missing = start(enrol("Anna"), starts_on=last_monday - 4 * WEEK)
     registered = start(enrol("Bent"), starts_on=last_monday - 4 * WEEK)
-    actions.register_hours(acting_user=world.alice, placement=registered, week_start=last_monday, ordinary_hours=0, internship_hours=0)
+    actions.register_hours(
+        acting_user=world.alice, placement=registered, week_start=last_monday, ordinary_hours=0, internship_hours=0
+    )
     starts_sunday = start(enrol("Carl"), starts_on=last_sunday)
     start(enrol("Dorte"), starts_on=last_sunday + DAY)  # starts this week
     ended_monday = start(enrol("Erik"), starts_on=last_monday - 4 * WEEK)
     actions.end_placement(acting_user=world.alice, placement=ended_monday, ended_on=last_monday, reason="completed")
     ended_before = start(enrol("Frida"), starts_on=last_monday - 4 * WEEK)
-    actions.end_placement(acting_user=world.alice, placement=ended_before, ended_on=last_monday - DAY, reason="completed")
+    actions.end_placement(
+        acting_user=world.alice, placement=ended_before, ended_on=last_monday - DAY, reason="completed"
+    )
     registered_other_week = start(enrol("Gorm"), starts_on=last_monday - 4 * WEEK)
-    actions.register_hours(acting_user=world.alice, placement=registered_other_week, week_start=last_monday - WEEK, ordinary_hours=5, internship_hours=0)
+    actions.register_hours(
+        acting_user=world.alice,
+        placement=registered_other_week,
+        week_start=last_monday - WEEK,
+        ordinary_hours=5,
+        internship_hours=0,
+    )
 
-    assert listed(todo.missing_timesheets, world.alice) == {missing.pk, starts_sunday.pk, ended_monday.pk, registered_other_week.pk}
+    assert listed(todo.missing_timesheets, world.alice) == {
+        missing.pk,
+        starts_sunday.pk,
+        ended_monday.pk,
+        registered_other_week.pk,
+    }
 
 
 # --- No contact in step 3 ------------------------------------------------------------------------
@@ -151,7 +174,9 @@ def _activity(kind, enrolment, days_ago, world, start):
         start(enrolment, starts_on=ago(days_ago))
     elif kind == "placement_end":
         placement = start(enrolment, starts_on=ago(300))
-        actions.end_placement(acting_user=alice, placement=placement, ended_on=ago(days_ago), reason="completed", back_to_step_2=False)
+        actions.end_placement(
+            acting_user=alice, placement=placement, ended_on=ago(days_ago), reason="completed", back_to_step_2=False
+        )
     elif kind == "milestone_completed":
         plan = actions.create_job_plan(acting_user=alice, enrolment=enrolment, title="Plan", created_on=ago(300))
         milestone = actions.add_milestone(acting_user=alice, plan=plan, kind="clarification", due_on=ago(200))
@@ -165,7 +190,9 @@ ACTIVITIES = ["contact", "step_change", "placement_start", "placement_end", "mil
 
 @pytest.mark.parametrize("kind", ACTIVITIES)
 @pytest.mark.parametrize(("days_ago", "parked"), [(29, False), (30, True), (45, True)])
-def test_any_activity_in_the_last_30_days_keeps_a_citizen_off_the_parked_list(world, enrol, start, kind, days_ago, parked):
+def test_any_activity_in_the_last_30_days_keeps_a_citizen_off_the_parked_list(
+    world, enrol, start, kind, days_ago, parked
+):
     enrolment = enrol("Anna", referred_days_ago=400)
     _activity(kind, enrolment, days_ago, world, start)
     assert (enrolment.pk in listed(todo.parked, world.alice)) == parked
@@ -178,7 +205,9 @@ def test_a_timesheet_with_hours_is_activity_on_the_sunday_of_its_week(world, enr
     with rolled_back():
         placement = start(enrolment, starts_on=ago(300))
         monday = monday_of(on()) - weeks_back * WEEK
-        actions.register_hours(acting_user=world.alice, placement=placement, week_start=monday, ordinary_hours=4, internship_hours=0)
+        actions.register_hours(
+            acting_user=world.alice, placement=placement, week_start=monday, ordinary_hours=4, internship_hours=0
+        )
         sunday_age = (on() - (monday + 6 * DAY)).days
         assert (enrolment.pk in listed(todo.parked, world.alice)) == (sunday_age >= 30)
 
@@ -186,9 +215,21 @@ def test_a_timesheet_with_hours_is_activity_on_the_sunday_of_its_week(world, enr
 def test_a_timesheet_with_no_hours_is_no_activity(world, enrol, start):
     enrolment = enrol("Anna")
     placement = start(enrolment, starts_on=ago(300))
-    actions.register_hours(acting_user=world.alice, placement=placement, week_start=monday_of(on()) - WEEK, ordinary_hours=0, internship_hours=0)
+    actions.register_hours(
+        acting_user=world.alice,
+        placement=placement,
+        week_start=monday_of(on()) - WEEK,
+        ordinary_hours=0,
+        internship_hours=0,
+    )
     assert enrolment.pk in listed(todo.parked, world.alice)
-    actions.register_hours(acting_user=world.alice, placement=placement, week_start=monday_of(on()) - WEEK, ordinary_hours=0, internship_hours="2,5")
+    actions.register_hours(
+        acting_user=world.alice,
+        placement=placement,
+        week_start=monday_of(on()) - WEEK,
+        ordinary_hours=0,
+        internship_hours="2,5",
+    )
     assert enrolment.pk not in listed(todo.parked, world.alice)
 
 
@@ -229,7 +270,9 @@ def test_which_placements_have_ordinary_hours(world, enrol, start):
     internship_without = start(enrol("Anna"), starts_on=ago(120), kind=PlacementKind.INTERNSHIP, **no_hours)
     internship_with = start(enrol("Bent"), starts_on=ago(120), kind=PlacementKind.INTERNSHIP, agreed_ordinary_hours=5)
     flex_without = start(enrol("Carl"), starts_on=ago(120), kind=PlacementKind.FLEX_JOB, **no_hours)
-    wage_subsidy_zero = start(enrol("Dorte"), starts_on=ago(120), kind=PlacementKind.WAGE_SUBSIDY, agreed_ordinary_hours=0)
+    wage_subsidy_zero = start(
+        enrol("Dorte"), starts_on=ago(120), kind=PlacementKind.WAGE_SUBSIDY, agreed_ordinary_hours=0
+    )
     later_hours = start(enrol("Erik"), starts_on=ago(120), kind=PlacementKind.INTERNSHIP, **no_hours)
     actions.change_agreed_hours(acting_user=world.alice, placement=later_hours, from_date=ago(30), ordinary_hours=6)
     ended = start(enrol("Frida"), starts_on=ago(120), kind=PlacementKind.SMALL_JOB)
@@ -272,7 +315,11 @@ def test_the_ending_soon_threshold_is_the_programmes_setting(world, enrol, start
 
 # --- Internships without ordinary hours ------------------------------------------------------------
 
-NO_HOURS = {"kind": PlacementKind.INTERNSHIP, "agreed_ordinary_hours": None, "ordinary_hours_condition": "Når hun kan stå 4 timer"}
+NO_HOURS = {
+    "kind": PlacementKind.INTERNSHIP,
+    "agreed_ordinary_hours": None,
+    "ordinary_hours_condition": "Når hun kan stå 4 timer",
+}
 
 
 @pytest.mark.parametrize(("days", "expected"), [(27, False), (28, True), (90, True)])
@@ -316,7 +363,9 @@ def test_a_milestone_not_done_by_its_date_is_overdue_from_the_next_day(world, en
 
 def test_a_closed_plans_milestones_are_not_overdue(world, enrol):
     enrolment = enrol("Anna")
-    plan = actions.create_job_plan(acting_user=world.alice, enrolment=enrolment, title="Gammel plan", created_on=ago(100))
+    plan = actions.create_job_plan(
+        acting_user=world.alice, enrolment=enrolment, title="Gammel plan", created_on=ago(100)
+    )
     milestone = actions.add_milestone(acting_user=world.alice, plan=plan, kind="course", due_on=ago(50))
     assert milestone.pk in listed(todo.overdue_milestones, world.alice)
     JobPlan.objects.filter(pk=plan.pk).update(closed_on=ago(40))  # no action closes a plan yet
@@ -328,8 +377,15 @@ def test_a_closed_plans_milestones_are_not_overdue(world, enrol):
 
 def make_everything_due(world, enrolment, start, user):
     """One citizen who is on every list."""
-    placement = start(enrolment, starts_on=ago(120), kind=PlacementKind.INTERNSHIP, agreed_ordinary_hours=None,
-                      ordinary_hours_condition="Efter 6 uger", planned_end_on=on() + 3 * DAY, company=make_company(f"Firma {enrolment.pk}"))
+    placement = start(
+        enrolment,
+        starts_on=ago(120),
+        kind=PlacementKind.INTERNSHIP,
+        agreed_ordinary_hours=None,
+        ordinary_hours_condition="Efter 6 uger",
+        planned_end_on=on() + 3 * DAY,
+        company=make_company(f"Firma {enrolment.pk}"),
+    )
     actions.change_agreed_hours(acting_user=user, placement=placement, from_date=ago(120), ordinary_hours=0)
     plan = actions.create_job_plan(acting_user=user, enrolment=enrolment, title="Plan", created_on=ago(100))
     actions.add_milestone(acting_user=user, plan=plan, kind="course", due_on=ago(3))
@@ -355,7 +411,11 @@ def test_another_brokers_citizens_never_appear(world, enrol, start):
     for key, citizens in alices.items():
         assert bobs.citizen_id not in citizens and charlies.citizen_id not in citizens, key
     assert {key for key, citizens in alices.items() if mine.citizen_id in citizens} == {
-        "missing_timesheets", "no_contact", "ending_soon", "internships_without_hours", "overdue_milestones",
+        "missing_timesheets",
+        "no_contact",
+        "ending_soon",
+        "internships_without_hours",
+        "overdue_milestones",
     }
     bob_sees = all_citizens_listed(world.bob)
     assert mine.citizen_id not in set().union(*bob_sees.values())
@@ -424,7 +484,7 @@ def test_the_page_has_a_section_per_list_with_counts_and_nothing_to_do_when_empt
     assert "Internships past 4 weeks with no ordinary hours agreed" in html
     # Each item leads to the place to act.
     last_week = monday_of(on()) - WEEK
-    assert f'{reverse("week_hours")}?week={last_week.isocalendar()[0]}-W{last_week.isocalendar()[1]:02d}' in html
+    assert f"{reverse('week_hours')}?week={last_week.isocalendar()[0]}-W{last_week.isocalendar()[1]:02d}" in html
     assert reverse("citizen_detail", kwargs={"citizen_pk": mine.citizen_id}) in html
     assert reverse("placement_hours", kwargs={"citizen_pk": mine.citizen_id, "pk": placement.pk}) in html
     assert reverse("contact_log", kwargs={"citizen_pk": mine.citizen_id, "enrolment_pk": mine.pk}) in html
@@ -446,11 +506,18 @@ def add_busy_citizens(world, enrol, start, n, offset):
         if i % 3 == 0:
             make_everything_due(world, enrolment, start, world.alice)
         elif i % 3 == 1:
-            start(enrolment, starts_on=ago(100), kind=PlacementKind.SMALL_JOB, planned_end_on=on() + 5 * DAY,
-                  company=make_company(f"Travl {offset + i}"))
+            start(
+                enrolment,
+                starts_on=ago(100),
+                kind=PlacementKind.SMALL_JOB,
+                planned_end_on=on() + 5 * DAY,
+                company=make_company(f"Travl {offset + i}"),
+            )
 
 
-def test_the_page_makes_the_same_number_of_queries_for_3_and_20_citizens(client, world, enrol, start, django_assert_max_num_queries):
+def test_the_page_makes_the_same_number_of_queries_for_3_and_20_citizens(
+    client, world, enrol, start, django_assert_max_num_queries
+):
     client.force_login(world.alice)
     client.get(reverse("today"))  # warm up the session
     add_busy_citizens(world, enrol, start, 3, 0)
@@ -466,7 +533,9 @@ def test_the_page_makes_the_same_number_of_queries_for_3_and_20_citizens(client,
         client.get(reverse("today"))
 
 
-def test_programmes_with_different_thresholds_are_each_applied_in_one_query(world, enrol, start, refer, other_programme_site, other_programme, alice):
+def test_programmes_with_different_thresholds_are_each_applied_in_one_query(
+    world, enrol, start, refer, other_programme_site, other_programme, alice
+):
     """alice works in two programmes: each citizen is judged by the threshold of their own programme."""
     from jobbro.accounts.models import Membership
 
@@ -474,8 +543,15 @@ def test_programmes_with_different_thresholds_are_each_applied_in_one_query(worl
     here = enrol("Anna", referred_days_ago=400)
     start(here, starts_on=ago(60))
     contact(here, 10)
-    there = refer(first_name="Bent", last_name="Syd", programme=other_programme, site=other_programme_site,
-                  job_broker=alice, referred_on=ago(400), acting_user=world.outside_caseworker)
+    there = refer(
+        first_name="Bent",
+        last_name="Syd",
+        programme=other_programme,
+        site=other_programme_site,
+        job_broker=alice,
+        referred_on=ago(400),
+        acting_user=world.outside_caseworker,
+    )
     start(there, starts_on=ago(60), company=make_company("Syd ApS"))
     contact(there, 10)
     set_programme(there, no_contact_days=7)
@@ -498,8 +574,12 @@ def test_an_education_placement_is_never_listed_as_missing_hours(alice, alices_e
     on = dt.date(2026, 11, 22)
     last_monday = monday_of(on) - dt.timedelta(days=7)
     placement = case_actions.start_placement(
-        acting_user=alice, enrolment=alices_enrolment, company=company, kind=PlacementKind.EDUCATION,
-        starts_on=last_monday - dt.timedelta(days=21), no_hours_reason="Uddannelse på fuld tid",
+        acting_user=alice,
+        enrolment=alices_enrolment,
+        company=company,
+        kind=PlacementKind.EDUCATION,
+        starts_on=last_monday - dt.timedelta(days=21),
+        no_hours_reason="Uddannelse på fuld tid",
     )
     assert placement not in missing_timesheets(alice, on)
     assert placement not in timesheets.week_placements(alice, last_monday)

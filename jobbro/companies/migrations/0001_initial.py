@@ -8,124 +8,288 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Company',
+            name="Company",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cvr', models.CharField(max_length=8, unique=True, validators=[jobbro.companies.models.validate_cvr], verbose_name='CVR number')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('industry_code', models.CharField(max_length=6, validators=[jobbro.codes.validate_industry_code], verbose_name='industry (DB07)')),
-                ('kind', models.CharField(choices=[('private', 'Private'), ('public', 'Public'), ('social_economic', 'Social-economic enterprise'), ('housing', 'Housing organisation'), ('non_profit', 'Non-profit')], max_length=20, verbose_name='kind')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('postcode', models.CharField(blank=True, max_length=4, verbose_name='postcode')),
-                ('city', models.CharField(blank=True, max_length=100, verbose_name='city')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "cvr",
+                    models.CharField(
+                        max_length=8,
+                        unique=True,
+                        validators=[jobbro.companies.models.validate_cvr],
+                        verbose_name="CVR number",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "industry_code",
+                    models.CharField(
+                        max_length=6, validators=[jobbro.codes.validate_industry_code], verbose_name="industry (DB07)"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("private", "Private"),
+                            ("public", "Public"),
+                            ("social_economic", "Social-economic enterprise"),
+                            ("housing", "Housing organisation"),
+                            ("non_profit", "Non-profit"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                ("postcode", models.CharField(blank=True, max_length=4, verbose_name="postcode")),
+                ("city", models.CharField(blank=True, max_length=100, verbose_name="city")),
             ],
             options={
-                'verbose_name': 'company',
-                'verbose_name_plural': 'companies',
-                'ordering': ['name'],
+                "verbose_name": "company",
+                "verbose_name_plural": "companies",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='KnowledgeInstitution',
+            name="KnowledgeInstitution",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True, verbose_name='name')),
-                ('kind', models.CharField(choices=[('language_school', 'Language school'), ('vocational_college', 'Vocational college'), ('adult_education', 'Adult education centre (VUC/AMU)'), ('other', 'Other')], max_length=30, verbose_name='kind')),
-                ('city', models.CharField(blank=True, max_length=100, verbose_name='city')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, unique=True, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("language_school", "Language school"),
+                            ("vocational_college", "Vocational college"),
+                            ("adult_education", "Adult education centre (VUC/AMU)"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("city", models.CharField(blank=True, max_length=100, verbose_name="city")),
             ],
             options={
-                'verbose_name': 'knowledge institution',
-                'verbose_name_plural': 'knowledge institutions',
-                'ordering': ['name'],
+                "verbose_name": "knowledge institution",
+                "verbose_name_plural": "knowledge institutions",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='CompanyContact',
+            name="CompanyContact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('job_title', models.CharField(blank=True, max_length=200, verbose_name='job title')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='phone')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('is_buddy', models.BooleanField(default=False, verbose_name='buddy')),
-                ('buddy_trained_on', models.DateField(blank=True, null=True, verbose_name='buddy training taken on')),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='companies.company', verbose_name='company')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("job_title", models.CharField(blank=True, max_length=200, verbose_name="job title")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="phone")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
+                ("is_buddy", models.BooleanField(default=False, verbose_name="buddy")),
+                ("buddy_trained_on", models.DateField(blank=True, null=True, verbose_name="buddy training taken on")),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contacts",
+                        to="companies.company",
+                        verbose_name="company",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'company contact',
-                'verbose_name_plural': 'company contacts',
-                'ordering': ['name'],
+                "verbose_name": "company contact",
+                "verbose_name_plural": "company contacts",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Course',
+            name="Course",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('subject', models.CharField(choices=[('language', 'Danish language'), ('hygiene', 'Hygiene'), ('cleaning', 'Cleaning'), ('forklift', 'Forklift'), ('kitchen', 'Kitchen'), ('care', 'Care'), ('it', 'IT'), ('other', 'Other')], max_length=20, verbose_name='subject')),
-                ('duration_days', models.PositiveSmallIntegerField(verbose_name='duration (days)')),
-                ('cost_dkk', models.DecimalField(decimal_places=2, default=0, max_digits=9, verbose_name='cost (DKK)')),
-                ('alongside_work', models.BooleanField(default=True, verbose_name='can run alongside work')),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='courses', to='companies.knowledgeinstitution', verbose_name='institution')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "subject",
+                    models.CharField(
+                        choices=[
+                            ("language", "Danish language"),
+                            ("hygiene", "Hygiene"),
+                            ("cleaning", "Cleaning"),
+                            ("forklift", "Forklift"),
+                            ("kitchen", "Kitchen"),
+                            ("care", "Care"),
+                            ("it", "IT"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="subject",
+                    ),
+                ),
+                ("duration_days", models.PositiveSmallIntegerField(verbose_name="duration (days)")),
+                ("cost_dkk", models.DecimalField(decimal_places=2, default=0, max_digits=9, verbose_name="cost (DKK)")),
+                ("alongside_work", models.BooleanField(default=True, verbose_name="can run alongside work")),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="courses",
+                        to="companies.knowledgeinstitution",
+                        verbose_name="institution",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'course',
-                'verbose_name_plural': 'courses',
-                'ordering': ['name'],
+                "verbose_name": "course",
+                "verbose_name_plural": "courses",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='NetworkAgreement',
+            name="NetworkAgreement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('signed_on', models.DateField(verbose_name='signed on')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='ended on')),
-                ('commitments', models.TextField(blank=True, verbose_name='what the company committed to')),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='agreements', to='companies.company', verbose_name='company')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='agreements', to='accounts.programme', verbose_name='programme')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("signed_on", models.DateField(verbose_name="signed on")),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="ended on")),
+                ("commitments", models.TextField(blank=True, verbose_name="what the company committed to")),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="agreements",
+                        to="companies.company",
+                        verbose_name="company",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="agreements",
+                        to="accounts.programme",
+                        verbose_name="programme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'network agreement',
-                'verbose_name_plural': 'network agreements',
-                'ordering': ['signed_on'],
+                "verbose_name": "network agreement",
+                "verbose_name_plural": "network agreements",
+                "ordering": ["signed_on"],
             },
         ),
         migrations.CreateModel(
-            name='Opening',
+            name="Opening",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(blank=True, max_length=60, verbose_name='external id')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('occupation_code', models.CharField(blank=True, max_length=6, validators=[jobbro.codes.validate_occupation_code], verbose_name='occupation (DISCO-08)')),
-                ('tasks', models.TextField(verbose_name='tasks')),
-                ('weekly_hours', models.DecimalField(decimal_places=1, max_digits=4, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(60)], verbose_name='hours a week')),
-                ('days', models.JSONField(blank=True, default=list, verbose_name='days')),
-                ('requirements', models.JSONField(blank=True, default=list, verbose_name='requirements')),
-                ('danish_level_required', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='Danish level required (1-5)')),
-                ('capacity', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1)], verbose_name='places')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('filled', 'Filled'), ('closed', 'Closed')], default='open', max_length=10, verbose_name='status')),
-                ('posted_on', models.DateField(verbose_name='posted on')),
-                ('filled_on', models.DateField(blank=True, null=True, verbose_name='filled on')),
-                ('closed_on', models.DateField(blank=True, null=True, verbose_name='closed on')),
-                ('buddy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='companies.companycontact', verbose_name='buddy')),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='openings', to='companies.company', verbose_name='company')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='openings', to='accounts.programme', verbose_name='programme')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("external_id", models.CharField(blank=True, max_length=60, verbose_name="external id")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                (
+                    "occupation_code",
+                    models.CharField(
+                        blank=True,
+                        max_length=6,
+                        validators=[jobbro.codes.validate_occupation_code],
+                        verbose_name="occupation (DISCO-08)",
+                    ),
+                ),
+                ("tasks", models.TextField(verbose_name="tasks")),
+                (
+                    "weekly_hours",
+                    models.DecimalField(
+                        decimal_places=1,
+                        max_digits=4,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(60),
+                        ],
+                        verbose_name="hours a week",
+                    ),
+                ),
+                ("days", models.JSONField(blank=True, default=list, verbose_name="days")),
+                ("requirements", models.JSONField(blank=True, default=list, verbose_name="requirements")),
+                (
+                    "danish_level_required",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="Danish level required (1-5)",
+                    ),
+                ),
+                (
+                    "capacity",
+                    models.PositiveSmallIntegerField(
+                        default=1, validators=[django.core.validators.MinValueValidator(1)], verbose_name="places"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("filled", "Filled"), ("closed", "Closed")],
+                        default="open",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("posted_on", models.DateField(verbose_name="posted on")),
+                ("filled_on", models.DateField(blank=True, null=True, verbose_name="filled on")),
+                ("closed_on", models.DateField(blank=True, null=True, verbose_name="closed on")),
+                (
+                    "buddy",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="companies.companycontact",
+                        verbose_name="buddy",
+                    ),
+                ),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="openings",
+                        to="companies.company",
+                        verbose_name="company",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="openings",
+                        to="accounts.programme",
+                        verbose_name="programme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'opening',
-                'verbose_name_plural': 'openings (small jobs)',
-                'ordering': ['-posted_on', 'title'],
-                'indexes': [models.Index(fields=['programme', 'status'], name='companies_o_program_a5f0ac_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('programme', 'external_id'), name='opening_unique_external_id'), models.CheckConstraint(condition=models.Q(('weekly_hours__gte', 0), ('weekly_hours__lte', 60)), name='opening_hours_0_to_60')],
+                "verbose_name": "opening",
+                "verbose_name_plural": "openings (small jobs)",
+                "ordering": ["-posted_on", "title"],
+                "indexes": [models.Index(fields=["programme", "status"], name="companies_o_program_a5f0ac_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("external_id", ""), _negated=True),
+                        fields=("programme", "external_id"),
+                        name="opening_unique_external_id",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("weekly_hours__gte", 0), ("weekly_hours__lte", 60)),
+                        name="opening_hours_0_to_60",
+                    ),
+                ],
             },
         ),
     ]

@@ -5,20 +5,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('companies', '0001_initial'),
+        ("companies", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='networkagreement',
-            name='commitments',
-            field=models.TextField(blank=True, max_length=1000, validators=[jobbro.textlimits.MaxTextLength(1000)], verbose_name='what the company committed to'),
+            model_name="networkagreement",
+            name="commitments",
+            field=models.TextField(
+                blank=True,
+                max_length=1000,
+                validators=[jobbro.textlimits.MaxTextLength(1000)],
+                verbose_name="what the company committed to",
+            ),
         ),
         migrations.AlterField(
-            model_name='opening',
-            name='tasks',
-            field=models.TextField(max_length=1000, validators=[jobbro.textlimits.MaxTextLength(1000)], verbose_name='tasks'),
+            model_name="opening",
+            name="tasks",
+            field=models.TextField(
+                max_length=1000, validators=[jobbro.textlimits.MaxTextLength(1000)], verbose_name="tasks"
+            ),
         ),
     ]

@@ -5,15 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('companies', '0002_text_limits'),
+        ("companies", "0002_text_limits"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='company',
-            name='postcode',
-            field=models.CharField(blank=True, max_length=4, validators=[django.core.validators.RegexValidator('^[0-9]{4}\\Z', 'A postcode has 4 digits.', code='postcode')], verbose_name='postcode'),
+            model_name="company",
+            name="postcode",
+            field=models.CharField(
+                blank=True,
+                max_length=4,
+                validators=[
+                    django.core.validators.RegexValidator("^[0-9]{4}\\Z", "A postcode has 4 digits.", code="postcode")
+                ],
+                verbose_name="postcode",
+            ),
         ),
     ]

@@ -15,8 +15,21 @@ from jobbro.web.forms import OpeningFilterForm
 
 pytestmark = pytest.mark.django_db
 
-DANISH_HEADERS = ["Job", "Virksomhed", "Virksomhedstype", "Adresse", "Stilling (DISCO-08)", "Opgaver", "Timer om ugen", "Dage",
-                  "Krav", "Dansk (niveau 1-5)", "Buddy", "Pladser", "Opslået"]
+DANISH_HEADERS = [
+    "Job",
+    "Virksomhed",
+    "Virksomhedstype",
+    "Adresse",
+    "Stilling (DISCO-08)",
+    "Opgaver",
+    "Timer om ugen",
+    "Dage",
+    "Krav",
+    "Dansk (niveau 1-5)",
+    "Buddy",
+    "Pladser",
+    "Opslået",
+]
 
 
 @pytest.fixture
@@ -24,9 +37,20 @@ def board(programme, other_programme, company, social_company, buddy):
     Company.objects.filter(pk=company.pk).update(address="Havnegade 2", postcode="8000")
     company.refresh_from_db()
     return {
-        "kitchen": make_opening(company, programme, "Køkkenhjælp", weekly_hours=8, days=("mon", "wed"), buddy=buddy,
-                                requirements=["long_standing"], occupation_code="9412", danish_level_required=2),
-        "cleaning": make_opening(company, programme, "Rengøring", weekly_hours=15, days=("fri",), posted_on=datetime.date(2025, 3, 5)),
+        "kitchen": make_opening(
+            company,
+            programme,
+            "Køkkenhjælp",
+            weekly_hours=8,
+            days=("mon", "wed"),
+            buddy=buddy,
+            requirements=["long_standing"],
+            occupation_code="9412",
+            danish_level_required=2,
+        ),
+        "cleaning": make_opening(
+            company, programme, "Rengøring", weekly_hours=15, days=("fri",), posted_on=datetime.date(2025, 3, 5)
+        ),
         "garden": make_opening(social_company, programme, "Havearbejde", weekly_hours=25, days=("tue",), capacity=3),
         "closed": make_opening(company, programme, "Lukket", status=Opening.Status.CLOSED),
         "elsewhere": make_opening(make_company("Syd ApS", programme=other_programme), other_programme, "I Syd"),
@@ -44,8 +68,20 @@ def data_rows(sheet):
     return [row for row in sheet.iter_rows(min_row=3, values_only=True)]
 
 
-@pytest.mark.parametrize("params", [{}, {"buddy": "on"}, {"hours": "20"}, {"day": "tue"}, {"social_economic": "on"},
-                                    {"q": "ren"}, {"postcode": "8000"}, {"occupation": "9412"}, {"hours": "10", "day": "fri"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"buddy": "on"},
+        {"hours": "20"},
+        {"day": "tue"},
+        {"social_economic": "on"},
+        {"q": "ren"},
+        {"postcode": "8000"},
+        {"occupation": "9412"},
+        {"hours": "10", "day": "fri"},
+    ],
+)
 def test_the_xlsx_rows_are_the_filtered_openings_of_the_board(client, alice, board, params, programme):
     client.force_login(alice)
     sheet = sheet_of(client.get(reverse("opening_board_xlsx"), params))
@@ -98,7 +134,9 @@ def test_the_pdf_lists_the_filtered_openings_grouped_by_company(client, alice, b
     assert "Køkkenhjælp" not in html and "Havearbejde" not in html
     html = board_export.render_board_html(board_export.board_openings(alice, OpeningFilterForm()), user=alice)
     # Grouped by company in name order: Café Havnen's jobs, then Grønt Værksted's.
-    assert html.index("Café Havnen") < html.index("Køkkenhjælp") < html.index("Grønt Værksted") < html.index("Havearbejde")
+    assert (
+        html.index("Café Havnen") < html.index("Køkkenhjælp") < html.index("Grønt Værksted") < html.index("Havearbejde")
+    )
     assert html.index("Rengøring") < html.index("Grønt Værksted")
 
     client.force_login(alice)
@@ -111,7 +149,9 @@ def test_the_pdf_lists_the_filtered_openings_grouped_by_company(client, alice, b
 def page_texts(document):
     from weasyprint.formatting_structure import boxes
 
-    return " ".join(box.text for page in document.pages for box in page._page_box.descendants() if isinstance(box, boxes.TextBox))
+    return " ".join(
+        box.text for page in document.pages for box in page._page_box.descendants() if isinstance(box, boxes.TextBox)
+    )
 
 
 def test_the_pdf_is_a4_pages_with_the_openings_titles(alice, board):

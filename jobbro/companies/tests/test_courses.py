@@ -18,20 +18,34 @@ START = datetime.date(2025, 4, 7)
 
 @pytest.fixture
 def school(db):
-    return KnowledgeInstitution.objects.create(name="Sprogcenter Aarhus", kind=KnowledgeInstitution.Kind.LANGUAGE_SCHOOL, city="Aarhus")
+    return KnowledgeInstitution.objects.create(
+        name="Sprogcenter Aarhus", kind=KnowledgeInstitution.Kind.LANGUAGE_SCHOOL, city="Aarhus"
+    )
 
 
 @pytest.fixture
 def danish(school):
-    return Course.objects.create(institution=school, name="Dansk på jobbet", subject=Course.Subject.LANGUAGE, duration_days=40,
-                                 cost_dkk=0, alongside_work=True)
+    return Course.objects.create(
+        institution=school,
+        name="Dansk på jobbet",
+        subject=Course.Subject.LANGUAGE,
+        duration_days=40,
+        cost_dkk=0,
+        alongside_work=True,
+    )
 
 
 @pytest.fixture
 def forklift(db):
     amu = KnowledgeInstitution.objects.create(name="AMU Østjylland", kind=KnowledgeInstitution.Kind.ADULT_EDUCATION)
-    return Course.objects.create(institution=amu, name="Truckcertifikat B", subject=Course.Subject.FORKLIFT, duration_days=5,
-                                 cost_dkk=4500, alongside_work=False)
+    return Course.objects.create(
+        institution=amu,
+        name="Truckcertifikat B",
+        subject=Course.Subject.FORKLIFT,
+        duration_days=5,
+        cost_dkk=4500,
+        alongside_work=False,
+    )
 
 
 def shown(client, **params):
@@ -51,7 +65,11 @@ def test_the_catalogue_filters_by_subject_and_alongside_work(client, alice, dani
 @pytest.mark.parametrize("page", ["course_list", "course_detail", "institution_detail"])
 def test_an_evaluator_gets_404_on_the_catalogue(client, evaluator, danish, page):
     client.force_login(evaluator)
-    address = reverse(page) if page == "course_list" else reverse(page, kwargs={"pk": danish.pk if page == "course_detail" else danish.institution_id})
+    address = (
+        reverse(page)
+        if page == "course_list"
+        else reverse(page, kwargs={"pk": danish.pk if page == "course_detail" else danish.institution_id})
+    )
     assert client.get(address).status_code == 404
 
 
@@ -63,13 +81,30 @@ def test_an_institution_page_lists_its_courses(client, manager, danish, forklift
 
 def test_the_coordinator_adds_and_edits_a_course(client, coordinator, school):
     client.force_login(coordinator)
-    response = client.post(reverse("course_new"), {"institution": school.pk, "name": "Hygiejnebevis", "subject": "hygiene",
-                                                   "duration_days": "2", "cost_dkk": "1200", "alongside_work": "on"})
+    response = client.post(
+        reverse("course_new"),
+        {
+            "institution": school.pk,
+            "name": "Hygiejnebevis",
+            "subject": "hygiene",
+            "duration_days": "2",
+            "cost_dkk": "1200",
+            "alongside_work": "on",
+        },
+    )
     course = Course.objects.get(name="Hygiejnebevis")
     assert response.status_code == 302 and response["Location"] == reverse("course_detail", kwargs={"pk": course.pk})
     assert ChangeLog.objects.filter(action="create_course", object_id=str(course.pk)).exists()
-    response = client.post(reverse("course_edit", kwargs={"pk": course.pk}), {
-        "institution": school.pk, "name": "Hygiejnebevis", "subject": "hygiene", "duration_days": "3", "cost_dkk": "1200"})
+    response = client.post(
+        reverse("course_edit", kwargs={"pk": course.pk}),
+        {
+            "institution": school.pk,
+            "name": "Hygiejnebevis",
+            "subject": "hygiene",
+            "duration_days": "3",
+            "cost_dkk": "1200",
+        },
+    )
     assert response.status_code == 302
     course.refresh_from_db()
     assert course.duration_days == 3 and course.alongside_work is False
@@ -77,8 +112,10 @@ def test_the_coordinator_adds_and_edits_a_course(client, coordinator, school):
 
 def test_a_course_without_days_is_refused_with_the_input_kept(client, coordinator, school):
     client.force_login(coordinator)
-    response = client.post(reverse("course_new"), {"institution": school.pk, "name": "Nul dage", "subject": "other",
-                                                   "duration_days": "0", "cost_dkk": "0"})
+    response = client.post(
+        reverse("course_new"),
+        {"institution": school.pk, "name": "Nul dage", "subject": "other", "duration_days": "0", "cost_dkk": "0"},
+    )
     assert response.status_code == 200
     assert "duration_days" in response.context["form"].errors
     assert 'value="Nul dage"' in response.content.decode()
@@ -87,7 +124,9 @@ def test_a_course_without_days_is_refused_with_the_input_kept(client, coordinato
 
 def test_the_coordinator_adds_an_institution_and_a_duplicate_name_is_refused(client, coordinator, school):
     client.force_login(coordinator)
-    response = client.post(reverse("institution_new"), {"name": "Aarhus Tech", "kind": "vocational_college", "city": "Aarhus"})
+    response = client.post(
+        reverse("institution_new"), {"name": "Aarhus Tech", "kind": "vocational_college", "city": "Aarhus"}
+    )
     assert response.status_code == 302
     response = client.post(reverse("institution_new"), {"name": "sprogcenter aarhus", "kind": "language_school"})
     assert response.status_code == 200 and "name" in response.context["form"].errors
@@ -97,8 +136,13 @@ def test_the_coordinator_adds_an_institution_and_a_duplicate_name_is_refused(cli
 @pytest.mark.parametrize("who", ["alice", "caseworker", "manager"])
 def test_readers_cannot_change_the_catalogue(client, staff, school, danish, who):
     client.force_login(getattr(staff, who))
-    assert client.post(reverse("course_new"), {"institution": school.pk, "name": "X", "subject": "other", "duration_days": "1",
-                                               "cost_dkk": "0"}).status_code == 404
+    assert (
+        client.post(
+            reverse("course_new"),
+            {"institution": school.pk, "name": "X", "subject": "other", "duration_days": "1", "cost_dkk": "0"},
+        ).status_code
+        == 404
+    )
     assert client.post(reverse("course_edit", kwargs={"pk": danish.pk}), {"name": "Y"}).status_code == 404
     assert client.post(reverse("institution_new"), {"name": "Z", "kind": "other"}).status_code == 404
     assert Course.objects.count() == 1 and KnowledgeInstitution.objects.count() == 1
@@ -109,8 +153,10 @@ def test_readers_cannot_change_the_catalogue(client, staff, school, danish, who)
 
 def test_a_job_broker_enrols_her_citizen_from_the_course_page(client, alice, alices_enrolment, danish):
     client.force_login(alice)
-    response = client.post(reverse("course_detail", kwargs={"pk": danish.pk}),
-                           {"enrolment": alices_enrolment.pk, "starts_on": START.isoformat()})
+    response = client.post(
+        reverse("course_detail", kwargs={"pk": danish.pk}),
+        {"enrolment": alices_enrolment.pk, "starts_on": START.isoformat()},
+    )
     assert response.status_code == 302
     upskilling = UpskillingEnrolment.objects.get()
     assert (upskilling.enrolment, upskilling.course, upskilling.starts_on) == (alices_enrolment, danish, START)
@@ -118,21 +164,29 @@ def test_a_job_broker_enrols_her_citizen_from_the_course_page(client, alice, ali
     assert upskilling.status == UpskillingEnrolment.Status.PLANNED
     log = ChangeLog.objects.get(action="enrol_in_course")
     assert log.citizen_ref == alices_enrolment.citizen_id
-    assert f'data-upskilling="{upskilling.pk}"' in client.get(reverse("course_detail", kwargs={"pk": danish.pk})).content.decode()
+    assert (
+        f'data-upskilling="{upskilling.pk}"'
+        in client.get(reverse("course_detail", kwargs={"pk": danish.pk})).content.decode()
+    )
 
 
-def test_a_job_broker_cannot_enrol_a_citizen_outside_her_caseload(client, alice, bobs_enrolment, charlies_enrolment, danish):
+def test_a_job_broker_cannot_enrol_a_citizen_outside_her_caseload(
+    client, alice, bobs_enrolment, charlies_enrolment, danish
+):
     client.force_login(alice)
     for enrolment in (bobs_enrolment, charlies_enrolment):
-        response = client.post(reverse("course_detail", kwargs={"pk": danish.pk}),
-                               {"enrolment": enrolment.pk, "starts_on": START.isoformat()})
+        response = client.post(
+            reverse("course_detail", kwargs={"pk": danish.pk}),
+            {"enrolment": enrolment.pk, "starts_on": START.isoformat()},
+        )
         assert response.status_code == 200
         assert "enrolment" in response.context["form"].errors
     assert not UpskillingEnrolment.objects.exists()
 
 
-def test_a_course_page_shows_only_the_citizens_the_user_may_see(client, alice, charlie, manager, coordinator, evaluator,
-                                                                  alices_enrolment, charlies_enrolment, danish):
+def test_a_course_page_shows_only_the_citizens_the_user_may_see(
+    client, alice, charlie, manager, coordinator, evaluator, alices_enrolment, charlies_enrolment, danish
+):
     mine = actions.enrol_in_course(acting_user=alice, enrolment=alices_enrolment, course=danish, starts_on=START)
     theirs = actions.enrol_in_course(acting_user=charlie, enrolment=charlies_enrolment, course=danish, starts_on=START)
     address = reverse("course_detail", kwargs={"pk": danish.pk})
@@ -151,8 +205,12 @@ def test_the_enrol_action_checks_its_rules(alice, coordinator, alices_enrolment,
     with pytest.raises(PermissionDenied):
         actions.enrol_in_course(acting_user=alice, enrolment=charlies_enrolment, course=danish, starts_on=START)
     with pytest.raises(ValidationError) as error:
-        actions.enrol_in_course(acting_user=alice, enrolment=alices_enrolment, course=danish,
-                                starts_on=alices_enrolment.referred_on - datetime.timedelta(days=1))
+        actions.enrol_in_course(
+            acting_user=alice,
+            enrolment=alices_enrolment,
+            course=danish,
+            starts_on=alices_enrolment.referred_on - datetime.timedelta(days=1),
+        )
     assert "starts_on" in error.value.message_dict
     actions.enrol_in_course(acting_user=alice, enrolment=alices_enrolment, course=danish, starts_on=START)
     with pytest.raises(ValidationError) as error:
@@ -165,7 +223,9 @@ def test_a_citizen_whose_course_in_the_programme_ended_cannot_be_enrolled(alice,
     from jobbro.cases import actions as case_actions
     from jobbro.cases.models import OutcomeStatus
 
-    case_actions.end_enrolment(acting_user=caseworker, enrolment=alices_enrolment, ended_on=START, status=OutcomeStatus.ORDINARY_JOB)
+    case_actions.end_enrolment(
+        acting_user=caseworker, enrolment=alices_enrolment, ended_on=START, status=OutcomeStatus.ORDINARY_JOB
+    )
     alices_enrolment.refresh_from_db()
     with pytest.raises(ValidationError):
         actions.enrol_in_course(acting_user=alice, enrolment=alices_enrolment, course=danish, starts_on=START)

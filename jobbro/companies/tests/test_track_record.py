@@ -31,22 +31,31 @@ def monday(day):
 
 # --- The property: database figures equal a Python computation over the rows -------------------------------------
 
-placement_strategy = st.fixed_dictionaries({
-    "enrolment": st.integers(0, 3),
-    "company": st.integers(0, 1),
-    "kind": st.sampled_from(KINDS),
-    "starts_ago": st.integers(-20, 800),
-    "length": st.one_of(st.none(), st.integers(0, 400)),
-    "weeks": st.lists(st.tuples(st.integers(0, 8), st.sampled_from([Decimal("0"), Decimal("0"), Decimal("5"), Decimal("12.5")])),
-                      max_size=4, unique_by=lambda w: w[0]),
-})
+placement_strategy = st.fixed_dictionaries(
+    {
+        "enrolment": st.integers(0, 3),
+        "company": st.integers(0, 1),
+        "kind": st.sampled_from(KINDS),
+        "starts_ago": st.integers(-20, 800),
+        "length": st.one_of(st.none(), st.integers(0, 400)),
+        "weeks": st.lists(
+            st.tuples(st.integers(0, 8), st.sampled_from([Decimal("0"), Decimal("0"), Decimal("5"), Decimal("12.5")])),
+            max_size=4,
+            unique_by=lambda w: w[0],
+        ),
+    }
+)
 contact_strategy = st.tuples(st.integers(0, 3), st.integers(0, 1), st.integers(-10, 400))
 
 
 def python_figures(company, programme):
     """The figures the slow, obvious way: loops over every placement, timesheet and contact."""
     placements = [p for p in Placement.objects.select_related("enrolment") if p.enrolment.programme_id == programme.pk]
-    sheets = [t for t in Timesheet.objects.select_related("placement__enrolment") if t.placement.enrolment.programme_id == programme.pk]
+    sheets = [
+        t
+        for t in Timesheet.objects.select_related("placement__enrolment")
+        if t.placement.enrolment.programme_id == programme.pk
+    ]
     since = RULE.since(ON)
 
     def paid(internship):
@@ -58,13 +67,23 @@ def python_figures(company, programme):
             for t in sheets
         )
 
-    internships = [p for p in placements if p.company_id == company.pk and p.kind in track_record.INTERNSHIP_KINDS and p.starts_on <= ON]
+    internships = [
+        p
+        for p in placements
+        if p.company_id == company.pk and p.kind in track_record.INTERNSHIP_KINDS and p.starts_on <= ON
+    ]
     recent = [p for p in internships if p.starts_on >= since]
     hours = [t.ordinary_hours for t in sheets if t.placement.company_id == company.pk and t.ordinary_hours > 0]
-    running = {p.enrolment.citizen_id for p in placements
-               if p.company_id == company.pk and p.starts_on <= ON and (p.ended_on is None or p.ended_on >= ON)}
-    contacts = [c.occurred_on for c in Contact.objects.select_related("enrolment")
-                if c.company_id == company.pk and c.enrolment.programme_id == programme.pk and c.occurred_on <= ON]
+    running = {
+        p.enrolment.citizen_id
+        for p in placements
+        if p.company_id == company.pk and p.starts_on <= ON and (p.ended_on is None or p.ended_on >= ON)
+    }
+    contacts = [
+        c.occurred_on
+        for c in Contact.objects.select_related("enrolment")
+        if c.company_id == company.pk and c.enrolment.programme_id == programme.pk and c.occurred_on <= ON
+    ]
     return {
         "internships_started": len(internships),
         "internships_paid": sum(1 for p in internships if paid(p)),
@@ -86,19 +105,34 @@ def test_the_track_record_equals_a_plain_count_over_the_rows(world, programme, p
             starts_on = ON - datetime.timedelta(days=spec["starts_ago"])
             ended_on = None if spec["length"] is None else starts_on + datetime.timedelta(days=spec["length"])
             placement = Placement.objects.create(
-                enrolment=enrolments[spec["enrolment"]], company=companies[spec["company"]], kind=spec["kind"],
-                starts_on=starts_on, ended_on=ended_on, no_hours_reason="test",
+                enrolment=enrolments[spec["enrolment"]],
+                company=companies[spec["company"]],
+                kind=spec["kind"],
+                starts_on=starts_on,
+                ended_on=ended_on,
+                no_hours_reason="test",
             )
             for week, ordinary in spec["weeks"]:
-                Timesheet.objects.create(placement=placement, week_start=monday(starts_on) + datetime.timedelta(weeks=week),
-                                         ordinary_hours=ordinary, internship_hours=Decimal("3"))
+                Timesheet.objects.create(
+                    placement=placement,
+                    week_start=monday(starts_on) + datetime.timedelta(weeks=week),
+                    ordinary_hours=ordinary,
+                    internship_hours=Decimal("3"),
+                )
         for enrolment_index, company_index, days_ago in contacts:
-            Contact.objects.create(enrolment=enrolments[enrolment_index], company=companies[company_index], kind=Contact.Kind.PHONE,
-                                   occurred_on=ON - datetime.timedelta(days=days_ago))
+            Contact.objects.create(
+                enrolment=enrolments[enrolment_index],
+                company=companies[company_index],
+                kind=Contact.Kind.PHONE,
+                occurred_on=ON - datetime.timedelta(days=days_ago),
+            )
 
-        rows = {row["pk"]: row for row in track_record.with_track_record(
-            Company.objects.filter(pk__in=[c.pk for c in companies]), programme, on=ON, rule=RULE
-        ).values("pk", *track_record.FIGURES)}
+        rows = {
+            row["pk"]: row
+            for row in track_record.with_track_record(
+                Company.objects.filter(pk__in=[c.pk for c in companies]), programme, on=ON, rule=RULE
+            ).values("pk", *track_record.FIGURES)
+        }
         for company in companies:
             row = rows[company.pk]
             expected = python_figures(company, programme)
@@ -124,8 +158,14 @@ def test_the_factory_rule_flags_many_internships_with_a_small_paid_share(recent,
 
 
 def internship(enrolment, company, starts_on, *, kind=PlacementKind.INTERNSHIP, ended_on=None):
-    return Placement.objects.create(enrolment=enrolment, company=company, kind=kind, starts_on=starts_on, ended_on=ended_on,
-                                    no_hours_reason="Praktik først")
+    return Placement.objects.create(
+        enrolment=enrolment,
+        company=company,
+        kind=kind,
+        starts_on=starts_on,
+        ended_on=ended_on,
+        no_hours_reason="Praktik først",
+    )
 
 
 @pytest.fixture
@@ -133,9 +173,13 @@ def four_enrolments(refer):
     return [refer(first_name=f"Borger{i}") for i in range(4)]
 
 
-def test_a_company_taking_four_unpaid_interns_in_two_years_is_flagged_with_the_default_rule(four_enrolments, company, programme):
+def test_a_company_taking_four_unpaid_interns_in_two_years_is_flagged_with_the_default_rule(
+    four_enrolments, company, programme
+):
     for i, enrolment in enumerate(four_enrolments):
-        internship(enrolment, company, ON - datetime.timedelta(days=30 * i + 10), ended_on=ON - datetime.timedelta(days=30 * i))
+        internship(
+            enrolment, company, ON - datetime.timedelta(days=30 * i + 10), ended_on=ON - datetime.timedelta(days=30 * i)
+        )
     [record] = track_record.company_track_records(company, [programme], on=ON)
     assert record.rule == FactoryRule(4, 10, 730)
     assert (record.internships_started, record.internships_paid, record.recent_internships) == (4, 0, 4)
@@ -143,13 +187,25 @@ def test_a_company_taking_four_unpaid_interns_in_two_years_is_flagged_with_the_d
     assert record.paid_share_percent == 0
 
 
-def test_one_internship_in_four_turning_into_a_later_small_job_lifts_the_flag(four_enrolments, company, programme, caseworker):
+def test_one_internship_in_four_turning_into_a_later_small_job_lifts_the_flag(
+    four_enrolments, company, programme, caseworker
+):
     for i, enrolment in enumerate(four_enrolments):
         internship(enrolment, company, ON - datetime.timedelta(days=60 + i))
-    hired = Placement.objects.create(enrolment=four_enrolments[0], company=company, kind=PlacementKind.SMALL_JOB,
-                                     starts_on=ON - datetime.timedelta(days=14), agreed_ordinary_hours=8)
-    actions.register_hours(acting_user=caseworker, placement=hired, week_start=monday(ON - datetime.timedelta(days=14)),
-                           ordinary_hours=8, internship_hours=0)
+    hired = Placement.objects.create(
+        enrolment=four_enrolments[0],
+        company=company,
+        kind=PlacementKind.SMALL_JOB,
+        starts_on=ON - datetime.timedelta(days=14),
+        agreed_ordinary_hours=8,
+    )
+    actions.register_hours(
+        acting_user=caseworker,
+        placement=hired,
+        week_start=monday(ON - datetime.timedelta(days=14)),
+        ordinary_hours=8,
+        internship_hours=0,
+    )
     [record] = track_record.company_track_records(company, [programme], on=ON)
     assert record.internships_paid == 1
     assert record.paid_share_percent == 25
@@ -160,12 +216,22 @@ def test_one_internship_in_four_turning_into_a_later_small_job_lifts_the_flag(fo
 def test_ordinary_hours_before_the_internship_or_at_another_company_do_not_count(four_enrolments, company, programme):
     enrolment = four_enrolments[0]
     other = make_company("Anden Virksomhed")
-    earlier = Placement.objects.create(enrolment=enrolment, company=company, kind=PlacementKind.SMALL_JOB,
-                                       starts_on=ON - datetime.timedelta(days=200), ended_on=ON - datetime.timedelta(days=150),
-                                       agreed_ordinary_hours=5)
+    earlier = Placement.objects.create(
+        enrolment=enrolment,
+        company=company,
+        kind=PlacementKind.SMALL_JOB,
+        starts_on=ON - datetime.timedelta(days=200),
+        ended_on=ON - datetime.timedelta(days=150),
+        agreed_ordinary_hours=5,
+    )
     Timesheet.objects.create(placement=earlier, week_start=monday(earlier.starts_on), ordinary_hours=5)
-    elsewhere = Placement.objects.create(enrolment=enrolment, company=other, kind=PlacementKind.SMALL_JOB,
-                                         starts_on=ON - datetime.timedelta(days=20), agreed_ordinary_hours=5)
+    elsewhere = Placement.objects.create(
+        enrolment=enrolment,
+        company=other,
+        kind=PlacementKind.SMALL_JOB,
+        starts_on=ON - datetime.timedelta(days=20),
+        agreed_ordinary_hours=5,
+    )
     Timesheet.objects.create(placement=elsewhere, week_start=monday(elsewhere.starts_on), ordinary_hours=5)
     internship(enrolment, company, ON - datetime.timedelta(days=100))
     [record] = track_record.company_track_records(company, [programme], on=ON)
@@ -184,7 +250,9 @@ def test_internships_before_the_look_back_period_do_not_make_a_factory(four_enro
 
 
 def test_a_programme_setting_changes_the_rule(four_enrolments, company, programme):
-    Programme.objects.filter(pk=programme.pk).update(settings={"factory_min_internships": 2, "factory_max_paid_share_percent": 60})
+    Programme.objects.filter(pk=programme.pk).update(
+        settings={"factory_min_internships": 2, "factory_max_paid_share_percent": 60}
+    )
     programme.refresh_from_db()
     internship(four_enrolments[0], company, ON - datetime.timedelta(days=10))
     internship(four_enrolments[1], company, ON - datetime.timedelta(days=10), kind=PlacementKind.HYBRID_INTERNSHIP)
@@ -203,10 +271,18 @@ def test_placements_in_another_programme_are_not_counted(charlies_enrolment, com
 def test_who_is_in_contact_lists_staff_on_recent_contacts_and_brokers_of_citizens_placed_now(
     alices_enrolment, bobs_enrolment, randers_enrolment, company, programme, alice, bob, mentor, caseworker
 ):
-    Contact.objects.create(enrolment=randers_enrolment, company=company, kind=Contact.Kind.COMPANY_VISIT,
-                           occurred_on=ON - datetime.timedelta(days=30)).staff.set([mentor])
-    Contact.objects.create(enrolment=randers_enrolment, company=company, kind=Contact.Kind.COMPANY_VISIT,
-                           occurred_on=ON - datetime.timedelta(days=120)).staff.set([caseworker])
+    Contact.objects.create(
+        enrolment=randers_enrolment,
+        company=company,
+        kind=Contact.Kind.COMPANY_VISIT,
+        occurred_on=ON - datetime.timedelta(days=30),
+    ).staff.set([mentor])
+    Contact.objects.create(
+        enrolment=randers_enrolment,
+        company=company,
+        kind=Contact.Kind.COMPANY_VISIT,
+        occurred_on=ON - datetime.timedelta(days=120),
+    ).staff.set([caseworker])
     internship(alices_enrolment, company, ON - datetime.timedelta(days=5))
     internship(bobs_enrolment, company, ON - datetime.timedelta(days=50), ended_on=ON - datetime.timedelta(days=20))
     [record] = track_record.company_track_records(company, [programme], on=ON)

@@ -39,7 +39,12 @@ from jobbro.people import cpr
 from jobbro.people.models import Citizen, CVEntry, JobGoal, TrafficLightChange
 
 TODAY = datetime.date(2026, 3, 2)  # fixed, so the programme does not drift with the calendar
-PAID_KINDS = {PlacementKind.HYBRID_INTERNSHIP, PlacementKind.SMALL_JOB, PlacementKind.ORDINARY_JOB, PlacementKind.FLEX_JOB}
+PAID_KINDS = {
+    PlacementKind.HYBRID_INTERNSHIP,
+    PlacementKind.SMALL_JOB,
+    PlacementKind.ORDINARY_JOB,
+    PlacementKind.FLEX_JOB,
+}
 
 
 @pytest.fixture
@@ -53,10 +58,19 @@ def snapshot():
         "citizens": sorted(Citizen.objects.values_list("first_name", "last_name", "birth_date", "sex", "postcode")),
         "companies": sorted(Company.objects.values_list("cvr", "name", "kind", "industry_code")),
         "users": sorted(User.objects.values_list("username", "first_name", "last_name", "role")),
-        "placements": sorted(Placement.objects.values_list(
-            "enrolment__citizen__first_name", "enrolment__citizen__last_name", "kind", "company__cvr", "starts_on", "ended_on"
-        )),
-        "hours": sorted(Timesheet.objects.values_list("placement__company__cvr", "week_start", "ordinary_hours", "internship_hours")),
+        "placements": sorted(
+            Placement.objects.values_list(
+                "enrolment__citizen__first_name",
+                "enrolment__citizen__last_name",
+                "kind",
+                "company__cvr",
+                "starts_on",
+                "ended_on",
+            )
+        ),
+        "hours": sorted(
+            Timesheet.objects.values_list("placement__company__cvr", "week_start", "ordinary_hours", "internship_hours")
+        ),
         "contacts": sorted(Contact.objects.values_list("enrolment__citizen__last_name", "kind", "occurred_on", "note")),
     }
 
@@ -205,8 +219,13 @@ def test_estimated_hours_follow_the_domain_bands(demo):
 def test_proportions_resemble_the_programme_in_domain_md(demo):
     placed = Enrolment.objects.filter(placements__starts_on__lte=TODAY).distinct().count()
     employed = Enrolment.objects.filter(placements__timesheets__ordinary_hours__gt=0).distinct().count()
-    social = Enrolment.objects.filter(placements__timesheets__ordinary_hours__gt=0,
-                                      placements__company__kind=Company.Kind.SOCIAL_ECONOMIC).distinct().count()
+    social = (
+        Enrolment.objects.filter(
+            placements__timesheets__ordinary_hours__gt=0, placements__company__kind=Company.Kind.SOCIAL_ECONOMIC
+        )
+        .distinct()
+        .count()
+    )
     assert 50 <= placed <= 90  # about 70 of 120 matched and started
     assert 32 <= employed <= 64 and employed < placed  # about 48 with ordinary hours
     assert employed * 0.25 <= social <= employed * 0.75  # about half of them in social-economic companies
@@ -271,14 +290,22 @@ def test_timesheets_lie_inside_their_placement_and_pay_only_where_hours_are_paid
         registered = timezone.localtime(sheet.registered_at).date()
         assert sheet.week_start < registered <= TODAY
     assert not Timesheet.objects.filter(placement__kind=PlacementKind.INTERNSHIP, ordinary_hours__gt=0).exists()
-    growing = AgreedHoursChange.objects.values("placement").annotate(low=Min("ordinary_hours"), high=Max("ordinary_hours"))
+    growing = AgreedHoursChange.objects.values("placement").annotate(
+        low=Min("ordinary_hours"), high=Max("ordinary_hours")
+    )
     assert any(row["high"] > row["low"] for row in growing), "no placement grows its ordinary hours"
 
 
 def test_no_fact_is_dated_after_today_or_before_the_referral(demo):
-    for model, field in ((Contact, "occurred_on"), (Outcome, "measured_on"), (StepChange, "changed_on"),
-                         (ProgressionAssessment, "assessed_on"), (TrafficLightChange, "changed_on"),
-                         (CVEntry, "recorded_on"), (JobPlan, "created_on")):
+    for model, field in (
+        (Contact, "occurred_on"),
+        (Outcome, "measured_on"),
+        (StepChange, "changed_on"),
+        (ProgressionAssessment, "assessed_on"),
+        (TrafficLightChange, "changed_on"),
+        (CVEntry, "recorded_on"),
+        (JobPlan, "created_on"),
+    ):
         assert not model.objects.filter(**{f"{field}__gt": TODAY}).exists(), model.__name__
     assert not Enrolment.objects.filter(referred_on__gt=TODAY).exists()
     for outcome in Outcome.objects.select_related("enrolment"):
@@ -309,13 +336,19 @@ def test_some_milestones_are_overdue_and_enrolments_have_exit_outcomes(demo):
 
 def test_the_database_takes_ordinary_writes_after_the_load(demo):
     """Ids were assigned by the generator: the sequences must have moved past them (PostgreSQL)."""
-    placement = Placement.objects.filter(ended_on__isnull=True, starts_on__lte=TODAY - datetime.timedelta(days=14)).first()
+    placement = Placement.objects.filter(
+        ended_on__isnull=True, starts_on__lte=TODAY - datetime.timedelta(days=14)
+    ).first()
     broker = placement.enrolment.job_broker
     before = Timesheet.objects.count()
-    actions.register_hours(acting_user=broker, placement=placement, week_start=TODAY, ordinary_hours=5, internship_hours=0)
+    actions.register_hours(
+        acting_user=broker, placement=placement, week_start=TODAY, ordinary_hours=5, internship_hours=0
+    )
     actions.log_contact(acting_user=broker, enrolment=placement.enrolment, kind=Contact.Kind.PHONE, occurred_on=TODAY)
     assert Timesheet.objects.count() == before + 1
-    assert Company.objects.create(cvr="10000009", name="Ny virksomhed", industry_code="561010", kind=Company.Kind.PRIVATE)
+    assert Company.objects.create(
+        cvr="10000009", name="Ny virksomhed", industry_code="561010", kind=Company.Kind.PRIVATE
+    )
 
 
 # -- the command -----------------------------------------------------------------------------

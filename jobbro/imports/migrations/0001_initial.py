@@ -6,40 +6,73 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportRun',
+            name="ImportRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='started')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished')),
-                ('file_name', models.CharField(max_length=255, verbose_name='file')),
-                ('file_sha256', models.CharField(db_index=True, max_length=64, verbose_name='SHA-256 of the file')),
-                ('stored_as', models.CharField(blank=True, max_length=255, verbose_name='stored as')),
-                ('kind', models.CharField(blank=True, max_length=30, verbose_name='kind (csv)')),
-                ('dry_run', models.BooleanField(default=True, verbose_name='dry run')),
-                ('status', models.CharField(choices=[('pending', 'Waiting'), ('running', 'Running'), ('done', 'Done'), ('rejected', 'Rejected rows'), ('failed', 'Failed')], default='pending', max_length=10, verbose_name='status')),
-                ('total_rows', models.PositiveIntegerField(default=0, verbose_name='rows')),
-                ('rows_done', models.PositiveIntegerField(default=0, verbose_name='rows done')),
-                ('counts', models.JSONField(blank=True, default=dict, verbose_name='counts')),
-                ('rejected', models.JSONField(blank=True, default=list, verbose_name='rejected rows')),
-                ('error', models.TextField(blank=True, verbose_name='error')),
-                ('seconds', models.FloatField(blank=True, null=True, verbose_name='seconds')),
-                ('programme', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.programme', verbose_name='programme')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="started")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="finished")),
+                ("file_name", models.CharField(max_length=255, verbose_name="file")),
+                ("file_sha256", models.CharField(db_index=True, max_length=64, verbose_name="SHA-256 of the file")),
+                ("stored_as", models.CharField(blank=True, max_length=255, verbose_name="stored as")),
+                ("kind", models.CharField(blank=True, max_length=30, verbose_name="kind (csv)")),
+                ("dry_run", models.BooleanField(default=True, verbose_name="dry run")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("rejected", "Rejected rows"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("total_rows", models.PositiveIntegerField(default=0, verbose_name="rows")),
+                ("rows_done", models.PositiveIntegerField(default=0, verbose_name="rows done")),
+                ("counts", models.JSONField(blank=True, default=dict, verbose_name="counts")),
+                ("rejected", models.JSONField(blank=True, default=list, verbose_name="rejected rows")),
+                ("error", models.TextField(blank=True, verbose_name="error")),
+                ("seconds", models.FloatField(blank=True, null=True, verbose_name="seconds")),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.programme",
+                        verbose_name="programme",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'import',
-                'verbose_name_plural': 'imports',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "import",
+                "verbose_name_plural": "imports",
+                "ordering": ["-created_at", "-id"],
             },
         ),
     ]

@@ -5,61 +5,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('imports', '0001_initial'),
+        ("imports", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportFile',
+            name="ImportFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255, verbose_name='file')),
-                ('sha256', models.CharField(db_index=True, max_length=64, verbose_name='SHA-256 of the file')),
-                ('size', models.PositiveBigIntegerField(default=0, verbose_name='size in bytes')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='uploaded')),
-                ('expires_at', models.DateTimeField(db_index=True, verbose_name='deleted at the latest')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=255, verbose_name="file")),
+                ("sha256", models.CharField(db_index=True, max_length=64, verbose_name="SHA-256 of the file")),
+                ("size", models.PositiveBigIntegerField(default=0, verbose_name="size in bytes")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="uploaded")),
+                ("expires_at", models.DateTimeField(db_index=True, verbose_name="deleted at the latest")),
             ],
             options={
-                'verbose_name': 'uploaded import file',
-                'verbose_name_plural': 'uploaded import files',
+                "verbose_name": "uploaded import file",
+                "verbose_name_plural": "uploaded import files",
             },
         ),
         migrations.RemoveField(
-            model_name='importrun',
-            name='stored_as',
+            model_name="importrun",
+            name="stored_as",
         ),
         migrations.AddField(
-            model_name='importrun',
-            name='heartbeat_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='last sign of life'),
+            model_name="importrun",
+            name="heartbeat_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="last sign of life"),
         ),
         migrations.AddField(
-            model_name='importrun',
-            name='phase',
-            field=models.CharField(blank=True, max_length=20, verbose_name='phase'),
+            model_name="importrun",
+            name="phase",
+            field=models.CharField(blank=True, max_length=20, verbose_name="phase"),
         ),
         migrations.AddField(
-            model_name='importrun',
-            name='worker',
-            field=models.CharField(blank=True, max_length=100, verbose_name='worker'),
+            model_name="importrun",
+            name="worker",
+            field=models.CharField(blank=True, max_length=100, verbose_name="worker"),
         ),
         migrations.AddField(
-            model_name='importrun',
-            name='uploads',
-            field=models.ManyToManyField(blank=True, related_name='runs', to='imports.importfile', verbose_name='uploaded files'),
+            model_name="importrun",
+            name="uploads",
+            field=models.ManyToManyField(
+                blank=True, related_name="runs", to="imports.importfile", verbose_name="uploaded files"
+            ),
         ),
         migrations.CreateModel(
-            name='ImportFileChunk',
+            name="ImportFileChunk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('index', models.PositiveIntegerField()),
-                ('token', models.BinaryField()),
-                ('file', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chunks', to='imports.importfile')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("index", models.PositiveIntegerField()),
+                ("token", models.BinaryField()),
+                (
+                    "file",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="chunks", to="imports.importfile"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('file', 'index'), name='import_chunk_once')],
+                "constraints": [models.UniqueConstraint(fields=("file", "index"), name="import_chunk_once")],
             },
         ),
     ]

@@ -5,15 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('imports', '0002_encrypted_uploads_and_heartbeat'),
+        ("imports", "0002_encrypted_uploads_and_heartbeat"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='importrun',
-            name='error',
-            field=models.TextField(blank=True, max_length=2000, validators=[jobbro.textlimits.MaxTextLength(2000)], verbose_name='error'),
+            model_name="importrun",
+            name="error",
+            field=models.TextField(
+                blank=True, max_length=2000, validators=[jobbro.textlimits.MaxTextLength(2000)], verbose_name="error"
+            ),
         ),
     ]

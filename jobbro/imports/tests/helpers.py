@@ -31,5 +31,8 @@ def csv_bytes(rows, delimiter=";"):
 
 def example_sheets(kinds=None):
     """Every sheet's template: the Danish header and the example row; together they make one consistent case."""
-    return {s.da: [[c.da for c in s.columns], [c.example for c in s.columns]]
-            for s in schemas.SHEETS if kinds is None or s.kind in kinds}
+    return {
+        s.da: [[c.da for c in s.columns], [c.example for c in s.columns]]
+        for s in schemas.SHEETS
+        if kinds is None or s.kind in kinds
+    }

@@ -27,12 +27,16 @@ def sheets():
         "Borgere": [["CPR-nummer", "Fornavn", "Efternavn", "Trafiklys", "Trafiklys dato"]],
         "Forløb": [["CPR-nummer", "Site", "Startdato", "Trafiklys ved start", "Forventede timer"]],
         "Trinskift": [["CPR-nummer", "Trin", "Dato"]],
-        "Virksomhedsforløb": [["Ekstern id", "CPR-nummer", "CVR-nummer", "Type", "Startdato", "Aftalte ordinære timer"]],
+        "Virksomhedsforløb": [
+            ["Ekstern id", "CPR-nummer", "CVR-nummer", "Type", "Startdato", "Aftalte ordinære timer"]
+        ],
         "Timer": [["Virksomhedsforløb", "Uge", "Ordinære timer", "Praktiktimer"]],
     }
     for n, number in enumerate(CPRS):
         referred = MONDAY + datetime.timedelta(weeks=n)
-        book["Borgere"].append([number, f"Navn{n}", "Efternavn", ["grøn", "gul", "rød"][n % 3], referred + datetime.timedelta(days=30)])
+        book["Borgere"].append(
+            [number, f"Navn{n}", "Efternavn", ["grøn", "gul", "rød"][n % 3], referred + datetime.timedelta(days=30)]
+        )
         book["Forløb"].append([number, "Aarhus Kommune", referred, "gul", str(5 + n)])
         book["Trinskift"].append([number, "2", referred + datetime.timedelta(days=7)])
         book["Trinskift"].append([number, "3", referred + datetime.timedelta(days=14)])
@@ -47,9 +51,15 @@ def dump():
     return {
         "citizens": sorted(Citizen.objects.values_list("cpr_hash", "first_name", "traffic_light", "birth_date")),
         "lights": sorted(TrafficLightChange.objects.values_list("citizen__cpr_hash", "light", "changed_on")),
-        "enrolments": sorted(Enrolment.objects.values_list("citizen__cpr_hash", "referred_on", "current_step", "estimated_weekly_hours")),
+        "enrolments": sorted(
+            Enrolment.objects.values_list("citizen__cpr_hash", "referred_on", "current_step", "estimated_weekly_hours")
+        ),
         "steps": sorted(StepChange.objects.values_list("enrolment__citizen__cpr_hash", "step", "changed_on")),
-        "placements": sorted(Placement.objects.values_list("external_id", "enrolment__citizen__cpr_hash", "starts_on", "agreed_ordinary_hours")),
+        "placements": sorted(
+            Placement.objects.values_list(
+                "external_id", "enrolment__citizen__cpr_hash", "starts_on", "agreed_ordinary_hours"
+            )
+        ),
         "timesheets": sorted(Timesheet.objects.values_list("placement__external_id", "week_start", "ordinary_hours")),
     }
 

@@ -31,17 +31,34 @@ from jobbro.people.models import Citizen, CVEntry, TrafficLightChange
 from jobbro.reporting import result_goals
 
 NEEDS = {
-    "companies": [], "openings": ["companies"], "citizens": [], "enrolments": ["citizens"],
-    "step_changes": ["citizens", "enrolments"], "cv": ["citizens"], "job_plans": ["citizens", "enrolments"],
+    "companies": [],
+    "openings": ["companies"],
+    "citizens": [],
+    "enrolments": ["citizens"],
+    "step_changes": ["citizens", "enrolments"],
+    "cv": ["citizens"],
+    "job_plans": ["citizens", "enrolments"],
     "milestones": ["citizens", "enrolments", "job_plans"],
     "placements": ["companies", "openings", "citizens", "enrolments"],
     "timesheets": ["companies", "openings", "citizens", "enrolments", "placements"],
-    "contacts": ["citizens", "enrolments"], "outcomes": ["citizens", "enrolments"], "progression": ["citizens", "enrolments"],
+    "contacts": ["citizens", "enrolments"],
+    "outcomes": ["citizens", "enrolments"],
+    "progression": ["citizens", "enrolments"],
 }
 MODEL = {
-    "companies": Company, "openings": Opening, "citizens": Citizen, "enrolments": Enrolment, "step_changes": StepChange,
-    "cv": CVEntry, "job_plans": JobPlan, "milestones": Milestone, "placements": Placement, "timesheets": Timesheet,
-    "contacts": Contact, "outcomes": Outcome, "progression": ProgressionAssessment,
+    "companies": Company,
+    "openings": Opening,
+    "citizens": Citizen,
+    "enrolments": Enrolment,
+    "step_changes": StepChange,
+    "cv": CVEntry,
+    "job_plans": JobPlan,
+    "milestones": Milestone,
+    "placements": Placement,
+    "timesheets": Timesheet,
+    "contacts": Contact,
+    "outcomes": Outcome,
+    "progression": ProgressionAssessment,
 }
 # Tables that record the import itself; every other table must be untouched by a rejected or repeated import.
 RECORDING = {"imports_importrun", "audit_changelog", "audit_accesslog"}
@@ -58,8 +75,11 @@ def table_counts():
 
 
 def table_dump():
-    return {m._meta.db_table: sorted(map(repr, m.objects.values_list())) for m in apps.get_models()
-            if m._meta.db_table not in RECORDING}
+    return {
+        m._meta.db_table: sorted(map(repr, m.objects.values_list()))
+        for m in apps.get_models()
+        if m._meta.db_table not in RECORDING
+    }
 
 
 def import_book(sheets, **options):
@@ -85,26 +105,48 @@ def test_the_whole_example_workbook_makes_one_consistent_case(cast, programme, a
     result = import_book(example_sheets(), user=cast)
     assert result.rejected == [] and result.committed
     citizen = Citizen.objects.get(cpr_hash=cpr.lookup_hash(cpr.validate(ALICES_CPR)))
-    assert (citizen.first_name, citizen.last_name, citizen.birth_date, citizen.sex) == ("Mette", "Sørensen", datetime.date(1990, 1, 1), "female")
+    assert (citizen.first_name, citizen.last_name, citizen.birth_date, citizen.sex) == (
+        "Mette",
+        "Sørensen",
+        datetime.date(1990, 1, 1),
+        "female",
+    )
     assert citizen.reveal_cpr() == "0101901234"
     enrolment = citizen.enrolments.get()
     assert (enrolment.programme, enrolment.site.name, enrolment.referred_on, enrolment.job_broker) == (
-        programme, "Aarhus Kommune", datetime.date(2025, 3, 3), alice)
+        programme,
+        "Aarhus Kommune",
+        datetime.date(2025, 3, 3),
+        alice,
+    )
     assert enrolment.estimated_weekly_hours == Decimal("10")
     # The start form's history, then the sheet's step change: the current step follows the last one.
     assert list(enrolment.step_changes.values_list("step", "changed_on")) == [
-        (Step.CLARIFICATION, datetime.date(2025, 3, 3)), (Step.TOWARDS_JOB, datetime.date(2025, 4, 1))]
+        (Step.CLARIFICATION, datetime.date(2025, 3, 3)),
+        (Step.TOWARDS_JOB, datetime.date(2025, 4, 1)),
+    ]
     assert enrolment.current_step == Step.TOWARDS_JOB
     assert set(AssignmentChange.objects.filter(enrolment=enrolment).values_list("role", "changed_on")) == {
-        ("job_broker", datetime.date(2025, 3, 3)), ("caseworker", datetime.date(2025, 3, 3))}
+        ("job_broker", datetime.date(2025, 3, 3)),
+        ("caseworker", datetime.date(2025, 3, 3)),
+    }
     placement = Placement.objects.get(external_id="VF-1")
     assert (placement.enrolment, placement.company.cvr, placement.opening.external_id, placement.kind) == (
-        enrolment, "12345674", "SJ-101", "small_job")
+        enrolment,
+        "12345674",
+        "SJ-101",
+        "small_job",
+    )
     assert list(AgreedHoursChange.objects.filter(placement=placement).values_list("from_date", "ordinary_hours")) == [
-        (datetime.date(2025, 3, 17), Decimal("8.0"))]
+        (datetime.date(2025, 3, 17), Decimal("8.0"))
+    ]
     assert Timesheet.objects.get(placement=placement).ordinary_hours == Decimal("8.0")
     opening = Opening.objects.get(external_id="SJ-101")
-    assert (opening.days, opening.requirements, opening.weekly_hours) == (["mon", "wed"], ["hygiene_certificate"], Decimal("8"))
+    assert (opening.days, opening.requirements, opening.weekly_hours) == (
+        ["mon", "wed"],
+        ["hygiene_certificate"],
+        Decimal("8"),
+    )
     assert NetworkAgreement.objects.get(company__cvr="12345674").programme == programme
     contact = Contact.objects.get(external_id="K-1")
     assert list(contact.staff.all()) == [alice]
@@ -124,7 +166,10 @@ def test_rejected_rows_report_row_column_and_reason_and_all_of_them_are_listed(c
     sheets["Borgere"] = [header, good, bad_cpr, bad_light]
     with translation.override("en"):
         result = import_book(sheets, user=cast, dry_run=True)
-    assert [(p["sheet"], p["row"], p["column"]) for p in result.rejected] == [("Borgere", 3, "CPR-nummer"), ("Borgere", 4, "Trafiklys")]
+    assert [(p["sheet"], p["row"], p["column"]) for p in result.rejected] == [
+        ("Borgere", 3, "CPR-nummer"),
+        ("Borgere", 4, "Trafiklys"),
+    ]
     assert "date of birth" in result.rejected[0]["reason"]
     assert "green" in result.rejected[1]["reason"]
     assert "311399" not in str(result.rejected)  # the CPR number never appears in the report
@@ -140,12 +185,17 @@ def test_a_missing_required_column_and_a_reference_to_a_rejected_row_are_reporte
     sheets["Forløb"] = [header[:3] + header[4:], row[:3] + row[4:]]  # without the start date column
     result = import_book(sheets, user=cast, dry_run=True)
     # Reported once for the sheet, not once per row.
-    assert result.rejected == [{"sheet": "Forløb", "row": 1, "column": "Startdato", "reason": result.rejected[0]["reason"]}]
+    assert result.rejected == [
+        {"sheet": "Forløb", "row": 1, "column": "Startdato", "reason": result.rejected[0]["reason"]}
+    ]
     assert result.counts["enrolments"]["rejected"] == 1
     sheets = example_sheets(["citizens", "enrolments"])
     sheets["Borgere"][1][0] = "123"
     result = import_book(sheets, user=cast, dry_run=True)
-    assert [(p["sheet"], p["row"], p["column"]) for p in result.rejected] == [("Borgere", 2, "CPR-nummer"), ("Forløb", 2, "CPR-nummer")]
+    assert [(p["sheet"], p["row"], p["column"]) for p in result.rejected] == [
+        ("Borgere", 2, "CPR-nummer"),
+        ("Forløb", 2, "CPR-nummer"),
+    ]
 
 
 def test_a_bad_row_in_the_middle_leaves_the_database_untouched(cast, refer):
@@ -215,26 +265,57 @@ def test_history_gives_the_result_goals_as_of_past_dates(cast, programme):
     cprs = [make_cpr(dashed=True) for _n in range(3)]
     cvr = make_cvr()
     sheets = {
-        "Virksomheder": [["CVR-nummer", "Navn", "Branchekode", "Type"], [cvr, "Vaskeriet", "960100", "socialøkonomisk"]],
-        "Borgere": [["CPR-nummer", "Fornavn", "Efternavn", "Trafiklys"]] + [[c, f"B{i}", "Borger", "gul"] for i, c in enumerate(cprs)],
-        "Forløb": [["CPR-nummer", "Site", "Startdato", "Trafiklys ved start", "Forventede timer"],
-                   [cprs[0], "Aarhus Kommune", "03.02.2025", "gul", "10"],
-                   [cprs[1], "Aarhus Kommune", "2025-03-03", "grøn", "15,5"],
-                   [cprs[2], "Aarhus Kommune", "05.05.2025", "rød", "5"]],
-        "Virksomhedsforløb": [["Ekstern id", "CPR-nummer", "CVR-nummer", "Type", "Startdato", "Aftalte ordinære timer", "Betingelse for ordinære timer"],
-                              ["P1", cprs[0], cvr, "praktik", "03.03.2025", "", "Når hygiejnebeviset er taget"],
-                              ["P2", cprs[1], cvr, "småjob", "07.04.2025", "8", ""]],
-        "Timer": [["Virksomhedsforløb", "Uge", "Ordinære timer", "Praktiktimer"],
-                  ["P1", "03.03.2025", "0", "12"], ["P1", "2025-W11", "0", "12"],
-                  ["P2", "07.04.2025", "0", "0"], ["P2", "16.04.2025", "7,5", "0"]],  # a Wednesday: its week's Monday is 14.04
+        "Virksomheder": [
+            ["CVR-nummer", "Navn", "Branchekode", "Type"],
+            [cvr, "Vaskeriet", "960100", "socialøkonomisk"],
+        ],
+        "Borgere": [["CPR-nummer", "Fornavn", "Efternavn", "Trafiklys"]]
+        + [[c, f"B{i}", "Borger", "gul"] for i, c in enumerate(cprs)],
+        "Forløb": [
+            ["CPR-nummer", "Site", "Startdato", "Trafiklys ved start", "Forventede timer"],
+            [cprs[0], "Aarhus Kommune", "03.02.2025", "gul", "10"],
+            [cprs[1], "Aarhus Kommune", "2025-03-03", "grøn", "15,5"],
+            [cprs[2], "Aarhus Kommune", "05.05.2025", "rød", "5"],
+        ],
+        "Virksomhedsforløb": [
+            [
+                "Ekstern id",
+                "CPR-nummer",
+                "CVR-nummer",
+                "Type",
+                "Startdato",
+                "Aftalte ordinære timer",
+                "Betingelse for ordinære timer",
+            ],
+            ["P1", cprs[0], cvr, "praktik", "03.03.2025", "", "Når hygiejnebeviset er taget"],
+            ["P2", cprs[1], cvr, "småjob", "07.04.2025", "8", ""],
+        ],
+        "Timer": [
+            ["Virksomhedsforløb", "Uge", "Ordinære timer", "Praktiktimer"],
+            ["P1", "03.03.2025", "0", "12"],
+            ["P1", "2025-W11", "0", "12"],
+            ["P2", "07.04.2025", "0", "0"],
+            ["P2", "16.04.2025", "7,5", "0"],
+        ],  # a Wednesday: its week's Monday is 14.04
     }
     result = import_book(sheets, user=cast, programme=programme)
     assert result.rejected == [] and result.committed
     assert Timesheet.objects.filter(week_start=datetime.date(2025, 4, 14), ordinary_hours=Decimal("7.5")).exists()
-    figures = {on: (result_goals.referred(programme, on), result_goals.matched_and_started(programme, on),
-                    result_goals.employed(programme, on), result_goals.employed(programme, on, social_economic_only=True))
-               for on in (datetime.date(2025, 2, 28), datetime.date(2025, 3, 31), datetime.date(2025, 4, 10),
-                          datetime.date(2025, 4, 30), datetime.date(2025, 6, 1))}
+    figures = {
+        on: (
+            result_goals.referred(programme, on),
+            result_goals.matched_and_started(programme, on),
+            result_goals.employed(programme, on),
+            result_goals.employed(programme, on, social_economic_only=True),
+        )
+        for on in (
+            datetime.date(2025, 2, 28),
+            datetime.date(2025, 3, 31),
+            datetime.date(2025, 4, 10),
+            datetime.date(2025, 4, 30),
+            datetime.date(2025, 6, 1),
+        )
+    }
     assert figures == {
         datetime.date(2025, 2, 28): (1, 0, 0, 0),
         datetime.date(2025, 3, 31): (2, 1, 0, 0),
@@ -247,17 +328,28 @@ def test_history_gives_the_result_goals_as_of_past_dates(cast, programme):
 def test_the_current_step_and_traffic_light_follow_the_imported_history(cast, programme):
     number = make_cpr(dashed=True)
     sheets = {
-        "Borgere": [["CPR-nummer", "Fornavn", "Efternavn", "Trafiklys", "Trafiklys dato"], [number, "A", "B", "grøn", "01.06.2025"]],
-        "Forløb": [["CPR-nummer", "Site", "Startdato", "Slutdato", "Trafiklys ved start", "Forventede timer"],
-                   [number, "Aarhus Kommune", "03.02.2025", "", "rød", "10"]],
+        "Borgere": [
+            ["CPR-nummer", "Fornavn", "Efternavn", "Trafiklys", "Trafiklys dato"],
+            [number, "A", "B", "grøn", "01.06.2025"],
+        ],
+        "Forløb": [
+            ["CPR-nummer", "Site", "Startdato", "Slutdato", "Trafiklys ved start", "Forventede timer"],
+            [number, "Aarhus Kommune", "03.02.2025", "", "rød", "10"],
+        ],
         # Out of order in the sheet: the latest by date wins.
-        "Trinskift": [["CPR-nummer", "Trin", "Dato"], [number, "i virksomhed", "01.04.2025"], [number, "2", "01.03.2025"]],
+        "Trinskift": [
+            ["CPR-nummer", "Trin", "Dato"],
+            [number, "i virksomhed", "01.04.2025"],
+            [number, "2", "01.03.2025"],
+        ],
     }
     result = import_book(sheets, user=cast, programme=programme)
     assert result.rejected == []
     citizen = Citizen.objects.get()
     assert list(citizen.traffic_light_changes.values_list("light", "changed_on")) == [
-        ("red", datetime.date(2025, 2, 3)), ("green", datetime.date(2025, 6, 1))]
+        ("red", datetime.date(2025, 2, 3)),
+        ("green", datetime.date(2025, 6, 1)),
+    ]
     assert citizen.traffic_light == "green"
     assert Enrolment.objects.get().current_step == Step.IN_COMPANY
 
@@ -268,16 +360,26 @@ def test_an_ended_enrolment_gets_step_4_and_refuses_later_steps_and_open_placeme
     sheets = {
         "Virksomheder": [["CVR-nummer", "Navn", "Branchekode", "Type"], [cvr, "Firma", "561010", "privat"]],
         "Borgere": [["CPR-nummer", "Fornavn", "Efternavn", "Trafiklys"], [number, "A", "B", "gul"]],
-        "Forløb": [["CPR-nummer", "Site", "Startdato", "Slutdato", "Trafiklys ved start", "Forventede timer"],
-                   [number, "Aarhus Kommune", "03.02.2025", "30.06.2025", "gul", "10"]],
+        "Forløb": [
+            ["CPR-nummer", "Site", "Startdato", "Slutdato", "Trafiklys ved start", "Forventede timer"],
+            [number, "Aarhus Kommune", "03.02.2025", "30.06.2025", "gul", "10"],
+        ],
         "Trinskift": [["CPR-nummer", "Trin", "Dato"], [number, "2", "01.07.2025"]],
-        "Virksomhedsforløb": [["Ekstern id", "CPR-nummer", "CVR-nummer", "Type", "Startdato", "Aftalte ordinære timer"],
-                              ["P1", number, cvr, "praktik", "03.03.2025", "0"]],
-        "Resultater": [["CPR-nummer", "Type", "Dato", "Status"], [number, "udskrivning", "30.06.2025", "stadig i programmet"]],
+        "Virksomhedsforløb": [
+            ["Ekstern id", "CPR-nummer", "CVR-nummer", "Type", "Startdato", "Aftalte ordinære timer"],
+            ["P1", number, cvr, "praktik", "03.03.2025", "0"],
+        ],
+        "Resultater": [
+            ["CPR-nummer", "Type", "Dato", "Status"],
+            [number, "udskrivning", "30.06.2025", "stadig i programmet"],
+        ],
     }
     result = import_book(sheets, user=cast, programme=programme, dry_run=True)
     assert sorted((p["sheet"], p["column"]) for p in result.rejected) == [
-        ("Resultater", "Status"), ("Trinskift", "Dato"), ("Virksomhedsforløb", "Slutdato")]
+        ("Resultater", "Status"),
+        ("Trinskift", "Dato"),
+        ("Virksomhedsforløb", "Slutdato"),
+    ]
     del sheets["Trinskift"], sheets["Virksomhedsforløb"]
     sheets["Resultater"][1][3] = "ordinært job"
     result = import_book(sheets, user=cast, programme=programme)
@@ -291,10 +393,14 @@ def test_overlapping_enrolments_are_refused_and_a_later_one_is_a_new_enrolment(c
     number = make_cpr(dashed=True)
     refer(cpr_number=number)  # running since REFERRED_ON, 3 March 2025
     header = ["CPR-nummer", "Site", "Startdato", "Slutdato", "Trafiklys ved start", "Forventede timer"]
-    result = import_book({"Forløb": [header, [number, "Aarhus Kommune", "01.04.2025", "", "gul", "10"]]}, user=cast, programme=programme)
+    result = import_book(
+        {"Forløb": [header, [number, "Aarhus Kommune", "01.04.2025", "", "gul", "10"]]}, user=cast, programme=programme
+    )
     assert [(p["row"], p["column"]) for p in result.rejected] == [(2, "Startdato")]
     # The existing enrolment itself (same start date) is found and compared, not duplicated.
-    result = import_book({"Forløb": [header, [number, "Aarhus Kommune", "03.03.2025", "", "gul", "10"]]}, user=cast, programme=programme)
+    result = import_book(
+        {"Forløb": [header, [number, "Aarhus Kommune", "03.03.2025", "", "gul", "10"]]}, user=cast, programme=programme
+    )
     assert result.counts["enrolments"] == {"created": 0, "updated": 0, "unchanged": 1, "rejected": 0}
 
 
@@ -314,8 +420,16 @@ def test_a_csv_file_with_danish_headers_semicolons_and_decimal_commas(cast, prog
     result = runner.run([("borgere.csv", data)], user=cast)
     assert result.rejected == [] and Citizen.objects.get().traffic_light == "green"
     # A csv file named anything is told by its header row; Windows-1252 is read too.
-    data = csv_bytes([["CPR-nummer", "Site", "Startdato", "Trafiklys ved start", "Forventede timer"],
-                      [number, "aarhus kommune", "03.03.2025", "gul", "7,5"]]).decode().encode("cp1252")
+    data = (
+        csv_bytes(
+            [
+                ["CPR-nummer", "Site", "Startdato", "Trafiklys ved start", "Forventede timer"],
+                [number, "aarhus kommune", "03.03.2025", "gul", "7,5"],
+            ]
+        )
+        .decode()
+        .encode("cp1252")
+    )
     result = runner.run([("eksport 2025.csv", data)], user=cast, programme=programme)
     assert result.rejected == []
     assert Enrolment.objects.get().estimated_weekly_hours == Decimal("7.5")
@@ -339,14 +453,19 @@ def test_cells_in_many_spellings():
     with pytest.raises(reader.CellError):
         reader.convert(column, "7,25")
     date = schemas.BY_KIND["enrolments"].column("referred_on")
-    assert {reader.convert(date, v) for v in ("22.11.2026", "2026-11-22", "22/11/2026", datetime.datetime(2026, 11, 22, 0, 0))} == {
-        datetime.date(2026, 11, 22)}
+    assert {
+        reader.convert(date, v)
+        for v in ("22.11.2026", "2026-11-22", "22/11/2026", datetime.datetime(2026, 11, 22, 0, 0))
+    } == {datetime.date(2026, 11, 22)}
     week = schemas.BY_KIND["timesheets"].column("week_start")
     assert reader.convert(week, "2025-W10") == reader.convert(week, "06.03.2025") == datetime.date(2025, 3, 3)
     kind = schemas.BY_KIND["placements"].column("kind")
-    assert [reader.convert(kind, v) for v in ("Småjob", "smaajob", "small_job", "Virksomhedspraktik", "LØNTILSKUD")] == [
-        "small_job", "small_job", "small_job", "internship", "wage_subsidy"]
-    assert reader.convert(schemas.BY_KIND["citizens"].column("cpr"), 101901234) == "0101901234"  # the leading zero a sheet drops
+    assert [
+        reader.convert(kind, v) for v in ("Småjob", "smaajob", "small_job", "Virksomhedspraktik", "LØNTILSKUD")
+    ] == ["small_job", "small_job", "small_job", "internship", "wage_subsidy"]
+    assert (
+        reader.convert(schemas.BY_KIND["citizens"].column("cpr"), 101901234) == "0101901234"
+    )  # the leading zero a sheet drops
     assert schemas.sheet_for_name("FORLØB") is schemas.sheet_for_name("forloeb") is schemas.BY_KIND["enrolments"]
 
 
@@ -357,4 +476,6 @@ def test_sites_are_matched_by_name_within_the_programme(cast, programme, other_s
     assert import_book(sheets, user=cast).rejected == []
     assert Enrolment.objects.get().site == other_site
     # The citizens sheet's dated light and the referral's light are the same light on the same day: one history row.
-    assert list(TrafficLightChange.objects.values_list("light", "changed_on")) == [("yellow", datetime.date(2025, 3, 3))]
+    assert list(TrafficLightChange.objects.values_list("light", "changed_on")) == [
+        ("yellow", datetime.date(2025, 3, 3))
+    ]

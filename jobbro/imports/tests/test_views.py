@@ -34,8 +34,13 @@ def upload(client, data, name="historik.xlsx", **extra):
 def test_only_coordinators_and_administrators_reach_the_import_pages(client, staff, who, cast):
     run = ImportRun.objects.create(user=cast, file_name="x.xlsx", file_sha256="0" * 64)
     client.force_login(getattr(staff, who))
-    for url in (reverse("import_list"), reverse("import_new"), reverse("import_detail", kwargs={"pk": run.pk}),
-                reverse("import_progress", kwargs={"pk": run.pk}), reverse("import_template", kwargs={"kind": "citizens"})):
+    for url in (
+        reverse("import_list"),
+        reverse("import_new"),
+        reverse("import_detail", kwargs={"pk": run.pk}),
+        reverse("import_progress", kwargs={"pk": run.pk}),
+        reverse("import_template", kwargs={"kind": "citizens"}),
+    ):
         assert client.get(url).status_code == 404, url
     assert client.post(reverse("import_confirm", kwargs={"pk": run.pk})).status_code == 404
     assert upload(client, workbook(example_sheets())).status_code == 404
@@ -89,7 +94,9 @@ def test_a_dry_run_with_rejected_rows_shows_them_and_offers_no_import(client, ca
     upload(client, workbook(sheets))
     run = ImportRun.objects.get()
     assert run.status == "rejected"
-    assert run.rejected == [{"sheet": "Timer", "row": 2, "column": "Ordinære timer", "reason": run.rejected[0]["reason"]}]
+    assert run.rejected == [
+        {"sheet": "Timer", "row": 2, "column": "Ordinære timer", "reason": run.rejected[0]["reason"]}
+    ]
     page = client.get(reverse("import_detail", kwargs={"pk": run.pk})).content.decode()
     assert 'id="rejected-rows"' in page and 'data-row="2"' in page and "Ordinære timer" in page
     assert 'id="confirm-import"' not in page
@@ -99,8 +106,17 @@ def test_a_dry_run_with_rejected_rows_shows_them_and_offers_no_import(client, ca
 
 def test_a_run_in_progress_is_polled_every_second_and_reloads_when_done(client, cast):
     client.force_login(cast)
-    run = ImportRun.objects.create(user=cast, file_name="x.xlsx", file_sha256="0" * 64, status="running", total_rows=100,
-                                   rows_done=40, phase="rows", heartbeat_at=timezone.now(), worker=tasks.this_worker())
+    run = ImportRun.objects.create(
+        user=cast,
+        file_name="x.xlsx",
+        file_sha256="0" * 64,
+        status="running",
+        total_rows=100,
+        rows_done=40,
+        phase="rows",
+        heartbeat_at=timezone.now(),
+        worker=tasks.this_worker(),
+    )
     page = client.get(reverse("import_detail", kwargs={"pk": run.pk})).content.decode()
     assert 'hx-trigger="every 1s"' in page and '<progress id="import-progress-bar" max="100" value="40">' in page
     fragment = client.get(reverse("import_progress", kwargs={"pk": run.pk}))
@@ -112,7 +128,9 @@ def test_a_run_in_progress_is_polled_every_second_and_reloads_when_done(client, 
 
 def test_a_coordinator_sees_runs_of_their_programmes_not_others(client, cast, charlie, other_programme, administrator):
     mine = ImportRun.objects.create(user=cast, file_name="mine.xlsx", file_sha256="1" * 64)
-    theirs = ImportRun.objects.create(user=administrator, programme=other_programme, file_name="theirs.xlsx", file_sha256="2" * 64)
+    theirs = ImportRun.objects.create(
+        user=administrator, programme=other_programme, file_name="theirs.xlsx", file_sha256="2" * 64
+    )
     client.force_login(cast)
     assert client.get(reverse("import_detail", kwargs={"pk": mine.pk})).status_code == 200
     assert client.get(reverse("import_detail", kwargs={"pk": theirs.pk})).status_code == 404
@@ -141,7 +159,12 @@ def test_the_command_imports_dry_runs_and_refuses_bad_files(cast, tmp_path, prog
     call_command("import", str(path), "--user", "kim", "--programme", "job i nordvest", stdout=io.StringIO())
     assert Citizen.objects.count() == 1
     run = ImportRun.objects.get(dry_run=False)
-    assert (run.user, run.programme, run.status, run.file_sha256) == (cast, programme, "done", hashlib.sha256(path.read_bytes()).hexdigest())
+    assert (run.user, run.programme, run.status, run.file_sha256) == (
+        cast,
+        programme,
+        "done",
+        hashlib.sha256(path.read_bytes()).hexdigest(),
+    )
     bad = example_sheets(["citizens"])
     bad["Borgere"][1][0] = "nope"
     path.write_bytes(workbook(bad))

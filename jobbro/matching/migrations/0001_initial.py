@@ -6,70 +6,188 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0001_initial'),
-        ('companies', '0001_initial'),
+        ("cases", "0001_initial"),
+        ("companies", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MatchProposal',
+            name="MatchProposal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('proposed', 'Proposed'), ('meeting_booked', 'Meeting booked'), ('agreed', 'Agreed'), ('declined', 'Declined')], default='proposed', max_length=20, verbose_name='status')),
-                ('proposed_on', models.DateField(verbose_name='proposed on')),
-                ('score', models.FloatField(blank=True, null=True, verbose_name='score')),
-                ('meeting_kind', models.CharField(blank=True, choices=[('coffee_visit', 'Coffee visit'), ('match_meeting', 'Match meeting')], max_length=20, verbose_name='meeting')),
-                ('meeting_on', models.DateField(blank=True, null=True, verbose_name='meeting date')),
-                ('decided_on', models.DateField(blank=True, null=True, verbose_name='decided on')),
-                ('decline_reason', models.CharField(blank=True, choices=[('citizen_declined', 'The citizen declined'), ('company_declined', 'The company declined'), ('hours_do_not_fit', 'The hours do not fit'), ('tasks_do_not_fit', 'The tasks do not fit'), ('transport', 'Transport'), ('other', 'Other')], max_length=20, verbose_name='reason for declining')),
-                ('decline_note', models.CharField(blank=True, max_length=300, verbose_name='note on declining')),
-                ('enrolment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='match_proposals', to='cases.enrolment', verbose_name='enrolment')),
-                ('meeting_contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='cases.contact', verbose_name='meeting contact')),
-                ('opening', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='match_proposals', to='companies.opening', verbose_name='small job')),
-                ('placement', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='match_proposals', to='cases.placement', verbose_name='placement')),
-                ('proposed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='proposed by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("meeting_booked", "Meeting booked"),
+                            ("agreed", "Agreed"),
+                            ("declined", "Declined"),
+                        ],
+                        default="proposed",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("proposed_on", models.DateField(verbose_name="proposed on")),
+                ("score", models.FloatField(blank=True, null=True, verbose_name="score")),
+                (
+                    "meeting_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[("coffee_visit", "Coffee visit"), ("match_meeting", "Match meeting")],
+                        max_length=20,
+                        verbose_name="meeting",
+                    ),
+                ),
+                ("meeting_on", models.DateField(blank=True, null=True, verbose_name="meeting date")),
+                ("decided_on", models.DateField(blank=True, null=True, verbose_name="decided on")),
+                (
+                    "decline_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("citizen_declined", "The citizen declined"),
+                            ("company_declined", "The company declined"),
+                            ("hours_do_not_fit", "The hours do not fit"),
+                            ("tasks_do_not_fit", "The tasks do not fit"),
+                            ("transport", "Transport"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="reason for declining",
+                    ),
+                ),
+                ("decline_note", models.CharField(blank=True, max_length=300, verbose_name="note on declining")),
+                (
+                    "enrolment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="match_proposals",
+                        to="cases.enrolment",
+                        verbose_name="enrolment",
+                    ),
+                ),
+                (
+                    "meeting_contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="cases.contact",
+                        verbose_name="meeting contact",
+                    ),
+                ),
+                (
+                    "opening",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="match_proposals",
+                        to="companies.opening",
+                        verbose_name="small job",
+                    ),
+                ),
+                (
+                    "placement",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="match_proposals",
+                        to="cases.placement",
+                        verbose_name="placement",
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="proposed by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'match proposal',
-                'verbose_name_plural': 'match proposals',
-                'ordering': ['-proposed_on', '-id'],
+                "verbose_name": "match proposal",
+                "verbose_name_plural": "match proposals",
+                "ordering": ["-proposed_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='MatchProposalEvent',
+            name="MatchProposalEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('proposed', 'Proposed'), ('meeting_booked', 'Meeting booked'), ('agreed', 'Agreed'), ('declined', 'Declined')], max_length=20, verbose_name='status')),
-                ('on', models.DateField(verbose_name='date')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='recorded')),
-                ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('proposal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='matching.matchproposal')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("meeting_booked", "Meeting booked"),
+                            ("agreed", "Agreed"),
+                            ("declined", "Declined"),
+                        ],
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("on", models.DateField(verbose_name="date")),
+                ("recorded_at", models.DateTimeField(auto_now_add=True, verbose_name="recorded")),
+                (
+                    "by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "proposal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="matching.matchproposal"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'match proposal event',
-                'verbose_name_plural': 'match proposal events',
-                'ordering': ['on', 'id'],
+                "verbose_name": "match proposal event",
+                "verbose_name_plural": "match proposal events",
+                "ordering": ["on", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='matchproposal',
-            index=models.Index(fields=['status'], name='matching_ma_status_11b740_idx'),
+            model_name="matchproposal",
+            index=models.Index(fields=["status"], name="matching_ma_status_11b740_idx"),
         ),
         migrations.AddIndex(
-            model_name='matchproposal',
-            index=models.Index(fields=['opening', 'status'], name='matching_ma_opening_c2a57b_idx'),
+            model_name="matchproposal",
+            index=models.Index(fields=["opening", "status"], name="matching_ma_opening_c2a57b_idx"),
         ),
         migrations.AddConstraint(
-            model_name='matchproposal',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['proposed', 'meeting_booked'])), fields=('enrolment', 'opening'), name='match_one_open_proposal_per_pair'),
+            model_name="matchproposal",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["proposed", "meeting_booked"])),
+                fields=("enrolment", "opening"),
+                name="match_one_open_proposal_per_pair",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='matchproposal',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'declined'), _negated=True), models.Q(('decline_reason', ''), _negated=True), _connector='OR'), name='match_declined_has_reason'),
+            model_name="matchproposal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "declined"), _negated=True),
+                    models.Q(("decline_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="match_declined_has_reason",
+            ),
         ),
     ]

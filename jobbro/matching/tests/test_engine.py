@@ -99,8 +99,9 @@ def test_a_maximum_distance_excludes_when_set():
 def test_exclusion_flags_exclude_the_opening_or_the_whole_company():
     c = citizens(2)
     o = openings(3, company=[0, 0, 1])
-    flags = engine.PairFlags.build(n_companies=2, n_openings=3, company=[(0, 0, engine.F_EXCLUDED)],
-                                   opening=[(1, 2, engine.F_EXCLUDED)])
+    flags = engine.PairFlags.build(
+        n_companies=2, n_openings=3, company=[(0, 0, engine.F_EXCLUDED)], opening=[(1, 2, engine.F_EXCLUDED)]
+    )
     v, _s = engine.evaluate(c, np.arange(2)[:, None], o, np.arange(3)[None, :], flags)
     assert (v != 0).tolist() == [[True, True, False], [False, False, True]]
 
@@ -139,8 +140,14 @@ def test_company_record_and_buddy_and_distance_raise_the_score():
     aarhus = geo.centroid("8000")
     far = geo.centroid("9000")
     c = citizens(lat=[aarhus[0]], lon=[aarhus[1]])
-    o = openings(4, buddy=[False, True, False, False], paid=[0, 0, 4, 0], placed=[4, 4, 4, 4],
-                 lat=[far[0], far[0], far[0], aarhus[0]], lon=[far[1], far[1], far[1], aarhus[1]])
+    o = openings(
+        4,
+        buddy=[False, True, False, False],
+        paid=[0, 0, 4, 0],
+        placed=[4, 4, 4, 4],
+        lat=[far[0], far[0], far[0], aarhus[0]],
+        lon=[far[1], far[1], far[1], aarhus[1]],
+    )
     _idx, _s = engine.rank_openings(c, 0, o)
     score = dict(zip(_idx.tolist(), _s.tolist(), strict=True))
     assert score[1] > score[0] and score[2] > score[0] and score[3] > score[0]
@@ -211,7 +218,8 @@ def networks(draw, max_n=7, max_m=6):
         n_companies=n_companies,
     )
     flags = engine.PairFlags.build(
-        n_companies=n_companies, n_openings=m,
+        n_companies=n_companies,
+        n_openings=m,
         company=[(int(rng.integers(n)), int(rng.integers(n_companies)), int(rng.choice([1, 2, 4]))) for _ in range(2)],
         opening=[(int(rng.integers(n)), int(rng.integers(m)), engine.F_EXCLUDED)],
     )
@@ -293,14 +301,18 @@ def brute_force(n, capacity, weights):
 def test_the_assignment_is_optimal_by_brute_force_and_by_the_dense_solver(network):
     c, o, flags = network
     rows, cols, scores = engine.feasible_pairs(c, o, flags)
-    weights = dict(zip(zip(rows.tolist(), cols.tolist(), strict=True), engine.integer_scores(scores).tolist(), strict=True))
+    weights = dict(
+        zip(zip(rows.tolist(), cols.tolist(), strict=True), engine.integer_scores(scores).tolist(), strict=True)
+    )
     result = engine.assign(len(c), o.capacity, rows, cols, scores)
     dense = engine.assign_dense(len(c), o.capacity, rows, cols, scores)
     assert result.objective == brute_force(len(c), o.capacity.tolist(), weights) == dense.objective
     # Each citizen at most once, each opening within its capacity, the objective is the pairs' sum.
     assert len(set(result.rows.tolist())) == len(result.rows)
     assert (np.bincount(result.cols, minlength=len(o)) <= o.capacity).all()
-    assert result.objective == sum(weights[(i, j)] for i, j in zip(result.rows.tolist(), result.cols.tolist(), strict=True))
+    assert result.objective == sum(
+        weights[(i, j)] for i, j in zip(result.rows.tolist(), result.cols.tolist(), strict=True)
+    )
 
 
 @settings(max_examples=60)
@@ -310,8 +322,10 @@ def test_greedy_and_random_are_feasible_and_never_better_than_the_optimum(networ
     rows, cols, scores = engine.feasible_pairs(c, o, flags)
     best = engine.assign(len(c), o.capacity, rows, cols, scores).objective
     feasible = set(zip(rows.tolist(), cols.tolist(), strict=True))
-    for other in (engine.greedy_first_fit(len(c), o.capacity, rows, cols, scores),
-                  engine.greedy_first_fit(len(c), o.capacity, rows, cols, scores, rng=np.random.default_rng(3))):
+    for other in (
+        engine.greedy_first_fit(len(c), o.capacity, rows, cols, scores),
+        engine.greedy_first_fit(len(c), o.capacity, rows, cols, scores, rng=np.random.default_rng(3)),
+    ):
         assert other.objective <= best
         assert set(zip(other.rows.tolist(), other.cols.tolist(), strict=True)) <= feasible
         assert (np.bincount(other.cols, minlength=len(o)) <= o.capacity).all()

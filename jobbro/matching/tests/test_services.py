@@ -37,7 +37,9 @@ def waiting(refer, caseworker):
 
 
 def goal(enrolment, code, text, kind=JobGoal.Kind.GOAL):
-    return JobGoal.objects.create(citizen=enrolment.citizen, kind=kind, occupation_code=code, text=text, set_on=REFERRED_ON)
+    return JobGoal.objects.create(
+        citizen=enrolment.citizen, kind=kind, occupation_code=code, text=text, set_on=REFERRED_ON
+    )
 
 
 def restrict(enrolment, tag):
@@ -67,13 +69,30 @@ def test_a_ranked_opening_is_explained_in_sentences_a_broker_can_read(waiting, p
     for n in range(4):
         intern = waiting(first_name=f"Intern{n}")
         placement = actions.start_placement(
-            acting_user=caseworker, enrolment=intern, company=company, kind=PlacementKind.INTERNSHIP,
-            starts_on=STEP_2_ON + DAY, ordinary_hours_condition="Når køkkenet kører", )
+            acting_user=caseworker,
+            enrolment=intern,
+            company=company,
+            kind=PlacementKind.INTERNSHIP,
+            starts_on=STEP_2_ON + DAY,
+            ordinary_hours_condition="Når køkkenet kører",
+        )
         if n < 3:
-            actions.register_hours(acting_user=caseworker, placement=placement, week_start=STEP_2_ON + 7 * DAY,
-                                   ordinary_hours=5, internship_hours=10)
-    job = make_opening(company, programme, "Køkkenhjælp", weekly_hours=12, occupation_code="9412", buddy=buddy,
-                       tasks="Opvask og klargøring i køkkenet")
+            actions.register_hours(
+                acting_user=caseworker,
+                placement=placement,
+                week_start=STEP_2_ON + 7 * DAY,
+                ordinary_hours=5,
+                internship_hours=10,
+            )
+    job = make_opening(
+        company,
+        programme,
+        "Køkkenhjælp",
+        weekly_hours=12,
+        occupation_code="9412",
+        buddy=buddy,
+        tasks="Opvask og klargøring i køkkenet",
+    )
 
     with translation.override("en"):
         [match] = services.rank_openings(enrolment, reader=CASE_READER)
@@ -87,7 +106,9 @@ def test_a_ranked_opening_is_explained_in_sentences_a_broker_can_read(waiting, p
     assert f"{match.distance_km:.0f} km away" in match.reasons
 
 
-def test_a_social_economic_company_is_a_stepping_stone_for_red_and_yellow_but_not_green(waiting, programme, company, social_company):
+def test_a_social_economic_company_is_a_stepping_stone_for_red_and_yellow_but_not_green(
+    waiting, programme, company, social_company
+):
     plain = make_opening(company, programme, "Opvask")
     stone = make_opening(social_company, programme, "Opvask")
     for light, expected in (("red", True), ("yellow", True), ("green", False)):
@@ -102,16 +123,24 @@ def test_a_social_economic_company_is_a_stepping_stone_for_red_and_yellow_but_no
 # --- Each hard constraint excludes, everywhere ---------------------------------------------------------
 
 
-@pytest.mark.parametrize(("tag", "requirement"), [
-    (tag, requirement) for tag, requirements in services.RESTRICTION_FORBIDS.items() for requirement in requirements
-])
+@pytest.mark.parametrize(
+    ("tag", "requirement"),
+    [(tag, requirement) for tag, requirements in services.RESTRICTION_FORBIDS.items() for requirement in requirements],
+)
 def test_a_restriction_excludes_the_tasks_it_rules_out(waiting, programme, company, tag, requirement):
     enrolment = waiting()
     restrict(enrolment, tag)
     ruled_out = make_opening(company, programme, "Ruled out", requirements=[requirement])
-    fine = make_opening(company, programme, "Fine", requirements=[r for r in Requirement.values if r not in
-                                                                   services.RESTRICTION_FORBIDS[tag] and
-                                                                   r != Requirement.EVENING_WORK][:2])
+    fine = make_opening(
+        company,
+        programme,
+        "Fine",
+        requirements=[
+            r
+            for r in Requirement.values
+            if r not in services.RESTRICTION_FORBIDS[tag] and r != Requirement.EVENING_WORK
+        ][:2],
+    )
     assert opening_ids(services.rank_openings(enrolment)) == [fine.pk]
     assert enrolment_ids(services.rank_citizens(ruled_out)) == []
     assert enrolment_ids(services.rank_citizens(fine)) == [enrolment.pk]
@@ -122,8 +151,9 @@ def test_a_restriction_excludes_the_tasks_it_rules_out(waiting, programme, compa
 
 def test_a_restriction_that_has_ended_no_longer_excludes(waiting, programme, company):
     enrolment = waiting()
-    Restriction.objects.create(citizen=enrolment.citizen, tag=Restriction.Tag.NO_PORK, recorded_on=REFERRED_ON,
-                               ended_on=REFERRED_ON + 30 * DAY)
+    Restriction.objects.create(
+        citizen=enrolment.citizen, tag=Restriction.Tag.NO_PORK, recorded_on=REFERRED_ON, ended_on=REFERRED_ON + 30 * DAY
+    )
     job = make_opening(company, programme, "Pølsevogn", requirements=[Requirement.HANDLES_PORK])
     assert opening_ids(services.rank_openings(enrolment)) == [job.pk]
 
@@ -133,25 +163,40 @@ def test_hours_above_capacity_exclude_and_the_latest_agreed_hours_count(waiting,
     job = make_opening(company, programme, "Tolv timer", weekly_hours=12)
     assert services.rank_openings(enrolment) == []
     with translation.override("en"):
-        assert services.excluded_reasons(enrolment, job, reader=CASE_READER) == ["12 h/week is more than the citizen's 10 h/week"]
+        assert services.excluded_reasons(enrolment, job, reader=CASE_READER) == [
+            "12 h/week is more than the citizen's 10 h/week"
+        ]
     # A placement where the citizen was agreed 15 hours shows the capacity is more than the estimate.
-    placement = actions.start_placement(acting_user=caseworker, enrolment=enrolment, company=company,
-                                        kind=PlacementKind.SMALL_JOB, starts_on=STEP_2_ON + DAY, agreed_ordinary_hours=15)
-    actions.end_placement(acting_user=caseworker, placement=placement, ended_on=STEP_2_ON + 60 * DAY,
-                          reason=PlacementEndReason.COMPLETED)
+    placement = actions.start_placement(
+        acting_user=caseworker,
+        enrolment=enrolment,
+        company=company,
+        kind=PlacementKind.SMALL_JOB,
+        starts_on=STEP_2_ON + DAY,
+        agreed_ordinary_hours=15,
+    )
+    actions.end_placement(
+        acting_user=caseworker, placement=placement, ended_on=STEP_2_ON + 60 * DAY, reason=PlacementEndReason.COMPLETED
+    )
     assert opening_ids(services.rank_openings(enrolment)) == [job.pk]
 
 
-def test_a_danish_level_below_the_requirement_excludes_but_an_unassessed_citizen_is_flagged(waiting, programme, company):
+def test_a_danish_level_below_the_requirement_excludes_but_an_unassessed_citizen_is_flagged(
+    waiting, programme, company
+):
     assessed, unassessed = waiting(), waiting()
-    CompetenceAssessment.objects.create(citizen=assessed.citizen, area=CompetenceAssessment.Area.DANISH, level=4,
-                                        assessed_on=REFERRED_ON)
-    CompetenceAssessment.objects.create(citizen=assessed.citizen, area=CompetenceAssessment.Area.DANISH, level=2,
-                                        assessed_on=REFERRED_ON + DAY)  # the latest assessment counts
+    CompetenceAssessment.objects.create(
+        citizen=assessed.citizen, area=CompetenceAssessment.Area.DANISH, level=4, assessed_on=REFERRED_ON
+    )
+    CompetenceAssessment.objects.create(
+        citizen=assessed.citizen, area=CompetenceAssessment.Area.DANISH, level=2, assessed_on=REFERRED_ON + DAY
+    )  # the latest assessment counts
     job = make_opening(company, programme, "Reception", danish_level_required=3)
     assert services.rank_openings(assessed) == []
     with translation.override("en"):
-        assert services.excluded_reasons(assessed, job, reader=CASE_READER) == ["the job asks for Danish at level 3; the citizen's is 2"]
+        assert services.excluded_reasons(assessed, job, reader=CASE_READER) == [
+            "the job asks for Danish at level 3; the citizen's is 2"
+        ]
         [match] = services.rank_openings(unassessed)
     assert any(r.startswith("check Danish") for r in match.reasons)
     assert enrolment_ids(services.rank_citizens(job)) == [unassessed.pk]
@@ -166,7 +211,8 @@ def test_days_the_citizen_cannot_work_exclude(waiting, programme, company):
     assert opening_ids(services.rank_openings(enrolment)) == [weekday.pk]
     with translation.override("en"):
         assert services.excluded_reasons(enrolment, saturday, reader=CASE_READER) == [
-            "the job is worked on Saturday, when the citizen cannot work"]
+            "the job is worked on Saturday, when the citizen cannot work"
+        ]
     assert services.excluded_reasons(enrolment, evening)
 
 
@@ -174,8 +220,14 @@ def test_days_the_citizen_cannot_work_exclude(waiting, programme, company):
 
 
 def decline(enrolment, opening, reason):
-    return MatchProposal.objects.create(enrolment=enrolment, opening=opening, status=MatchStatus.DECLINED,
-                                        proposed_on=STEP_2_ON, decided_on=STEP_2_ON + DAY, decline_reason=reason)
+    return MatchProposal.objects.create(
+        enrolment=enrolment,
+        opening=opening,
+        status=MatchStatus.DECLINED,
+        proposed_on=STEP_2_ON,
+        decided_on=STEP_2_ON + DAY,
+        decline_reason=reason,
+    )
 
 
 def test_a_company_that_said_no_is_excluded_for_the_citizen(waiting, programme, company):
@@ -208,10 +260,20 @@ def test_an_earlier_failed_placement_at_the_company_lowers_the_score(waiting, pr
     enrolment = waiting()
     job = make_opening(company, programme, "Opvask")
     before = services.rank_openings(enrolment)[0].score
-    placement = actions.start_placement(acting_user=caseworker, enrolment=enrolment, company=company,
-                                        kind=PlacementKind.INTERNSHIP, starts_on=STEP_2_ON + DAY, no_hours_reason="Afklaring")
-    actions.end_placement(acting_user=caseworker, placement=placement, ended_on=STEP_2_ON + 20 * DAY,
-                          reason=PlacementEndReason.NOT_A_MATCH)
+    placement = actions.start_placement(
+        acting_user=caseworker,
+        enrolment=enrolment,
+        company=company,
+        kind=PlacementKind.INTERNSHIP,
+        starts_on=STEP_2_ON + DAY,
+        no_hours_reason="Afklaring",
+    )
+    actions.end_placement(
+        acting_user=caseworker,
+        placement=placement,
+        ended_on=STEP_2_ON + 20 * DAY,
+        reason=PlacementEndReason.NOT_A_MATCH,
+    )
     with translation.override("en"):
         [match] = services.rank_openings(enrolment)
     assert match.opening == job and match.score < before
@@ -287,10 +349,20 @@ def _build_waiting(waiting, programme, company, caseworker, count, offset):
         goal(enrolment, "9412", "køkken")
         restrict(enrolment, Restriction.Tag.NO_PORK)
         CompetenceAssessment.objects.create(citizen=enrolment.citizen, area="danish", level=3, assessed_on=REFERRED_ON)
-        placement = actions.start_placement(acting_user=caseworker, enrolment=enrolment, company=company,
-                                            kind=PlacementKind.INTERNSHIP, starts_on=STEP_2_ON + DAY, no_hours_reason="x")
-        actions.end_placement(acting_user=caseworker, placement=placement, ended_on=STEP_2_ON + 9 * DAY,
-                              reason=PlacementEndReason.NOT_A_MATCH)
+        placement = actions.start_placement(
+            acting_user=caseworker,
+            enrolment=enrolment,
+            company=company,
+            kind=PlacementKind.INTERNSHIP,
+            starts_on=STEP_2_ON + DAY,
+            no_hours_reason="x",
+        )
+        actions.end_placement(
+            acting_user=caseworker,
+            placement=placement,
+            ended_on=STEP_2_ON + 9 * DAY,
+            reason=PlacementEndReason.NOT_A_MATCH,
+        )
     for n in range(count):
         make_opening(company, programme, f"Job {offset + n}", occupation_code="9412")
 

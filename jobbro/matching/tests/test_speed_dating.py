@@ -61,8 +61,12 @@ def test_the_first_round_gives_each_citizen_the_best_total():
 def test_speed_dating_plan_for_an_event(refer, caseworker, programme, company, social_company):
     def waiting(**kw):
         enrolment = refer(**kw)
-        return actions.change_step(acting_user=caseworker, enrolment=enrolment, step=Step.TOWARDS_JOB,
-                                   on=REFERRED_ON + datetime.timedelta(days=7))
+        return actions.change_step(
+            acting_user=caseworker,
+            enrolment=enrolment,
+            step=Step.TOWARDS_JOB,
+            on=REFERRED_ON + datetime.timedelta(days=7),
+        )
 
     cook, no_pork, other = waiting(first_name="Kok"), waiting(first_name="Halal"), waiting(first_name="Tredje")
     JobGoal.objects.create(citizen=cook.citizen, occupation_code="9412", text="køkken", set_on=REFERRED_ON)
@@ -71,8 +75,9 @@ def test_speed_dating_plan_for_an_event(refer, caseworker, programme, company, s
     make_opening(social_company, programme, "Have", occupation_code="9214")
     no_jobs = make_company("Kun netværk", programme=programme)  # attends without an open small job
 
-    plan = services.speed_dating_plan(enrolments=[cook, no_pork, other], companies=[company, social_company, no_jobs],
-                                      rounds=3)
+    plan = services.speed_dating_plan(
+        enrolments=[cook, no_pork, other], companies=[company, social_company, no_jobs], rounds=3
+    )
     assert len(plan) == 3
     met = set()
     for meetings in plan:

@@ -62,7 +62,9 @@ def test_a_later_return_to_step_2_restarts_the_wait(coordinator, caseworker, ali
     in_step_2(caseworker, alices_enrolment)
     placement = start(alices_enrolment, starts_on=datetime.date(2025, 5, 5))
     ended = datetime.date(2025, 8, 4)
-    case_actions.end_placement(acting_user=caseworker, placement=placement, ended_on=ended, reason="completed", back_to_step_2=False)
+    case_actions.end_placement(
+        acting_user=caseworker, placement=placement, ended_on=ended, reason="completed", back_to_step_2=False
+    )
     assert listed(coordinator, ended + datetime.timedelta(weeks=WEEKS * 2)) == [], "still in step 3"
     back = datetime.date(2025, 9, 1)
     in_step_2(caseworker, alices_enrolment, on=back)
@@ -89,8 +91,12 @@ def test_a_running_placement_or_an_open_proposal_takes_the_citizen_off(
 
 def test_ended_enrolments_are_not_listed(coordinator, caseworker, alices_enrolment):
     in_step_2(caseworker, alices_enrolment)
-    case_actions.end_enrolment(acting_user=caseworker, enrolment=alices_enrolment, ended_on=STEP_2_ON + datetime.timedelta(days=7),
-                               status="benefit")
+    case_actions.end_enrolment(
+        acting_user=caseworker,
+        enrolment=alices_enrolment,
+        ended_on=STEP_2_ON + datetime.timedelta(days=7),
+        status="benefit",
+    )
     assert listed(coordinator, STEP_2_ON + datetime.timedelta(weeks=WEEKS * 3)) == []
 
 
@@ -103,7 +109,11 @@ def test_each_user_sees_only_their_scope(world):
     assert listed(world.alice, later) == [world.alices_enrolment.pk]
     assert listed(world.charlie, later) == [world.charlies_enrolment.pk]
     assert listed(world.evaluator, later) == []
-    assert set(listed(world.administrator, later)) == {world.alices_enrolment.pk, world.randers_enrolment.pk, world.charlies_enrolment.pk}
+    assert set(listed(world.administrator, later)) == {
+        world.alices_enrolment.pk,
+        world.randers_enrolment.pk,
+        world.charlies_enrolment.pk,
+    }
 
 
 def test_the_list_is_one_query_however_many_citizens(coordinator, caseworker, refer):
@@ -130,7 +140,12 @@ def test_the_unmatched_page_lists_and_links_to_the_ranking(client, coordinator, 
     assert response.status_code == 200
     html = response.content.decode()
     assert f'data-enrolment="{alices_enrolment.pk}"' in html
-    assert reverse("citizen_matches", kwargs={"citizen_pk": alices_enrolment.citizen_id, "enrolment_pk": alices_enrolment.pk}) in html
+    assert (
+        reverse(
+            "citizen_matches", kwargs={"citizen_pk": alices_enrolment.citizen_id, "enrolment_pk": alices_enrolment.pk}
+        )
+        in html
+    )
 
 
 @pytest.mark.parametrize(("who", "status"), [("manager", 404), ("evaluator", 404), ("caseworker", 200), ("alice", 200)])

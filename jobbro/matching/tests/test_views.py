@@ -44,7 +44,9 @@ def step_url(step, proposal):
 # --- Ranked small jobs for a citizen ------------------------------------------------------------------
 
 
-def test_a_job_broker_sees_the_ranked_small_jobs_with_reasons_and_the_read_is_logged(client, alice, alices_enrolment, opening):
+def test_a_job_broker_sees_the_ranked_small_jobs_with_reasons_and_the_read_is_logged(
+    client, alice, alices_enrolment, opening
+):
     client.force_login(alice)
     response = client.get(matches_url(alices_enrolment))
     assert response.status_code == 200
@@ -54,14 +56,26 @@ def test_a_job_broker_sees_the_ranked_small_jobs_with_reasons_and_the_read_is_lo
     html = response.content.decode()
     assert f'data-opening="{opening.pk}"' in html
     assert all(escape(reason) in html for reason in rows[0]["match"].reasons)
-    assert AccessLog.objects.filter(user=alice, citizen=alices_enrolment.citizen, view="citizen_matches", status_code=200).exists()
+    assert AccessLog.objects.filter(
+        user=alice, citizen=alices_enrolment.citizen, view="citizen_matches", status_code=200
+    ).exists()
 
 
-@pytest.mark.parametrize(("who", "status"), [
-    ("alice", 200), ("bob", 200), ("caseworker", 200), ("coordinator", 200), ("administrator", 200),
-    ("manager", 404), ("evaluator", 404), ("charlie", 404), ("outside_caseworker", 404),
-    ("mentor", 404),  # a mentor sees only their own mentees
-])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("alice", 200),
+        ("bob", 200),
+        ("caseworker", 200),
+        ("coordinator", 200),
+        ("administrator", 200),
+        ("manager", 404),
+        ("evaluator", 404),
+        ("charlie", 404),
+        ("outside_caseworker", 404),
+        ("mentor", 404),  # a mentor sees only their own mentees
+    ],
+)
 def test_who_may_see_a_citizens_ranking(client, request, who, status, alices_enrolment, opening):
     client.force_login(request.getfixturevalue(who))
     assert client.get(matches_url(alices_enrolment)).status_code == status
@@ -82,7 +96,9 @@ def test_why_not_explains_an_excluded_small_job(client, alice, alices_enrolment,
     assert f'id="why-not" data-opening="{full_time.pk}"' in response.content.decode()
 
 
-def test_the_citizen_ranking_costs_the_same_queries_for_many_small_jobs(client, alice, alices_enrolment, company, programme):
+def test_the_citizen_ranking_costs_the_same_queries_for_many_small_jobs(
+    client, alice, alices_enrolment, company, programme
+):
     client.force_login(alice)
 
     def queries(n):
@@ -121,10 +137,19 @@ def test_a_job_broker_sees_only_the_citizens_in_scope(client, world, opening):
     assert client.get(url, {"why": world.randers_enrolment.pk}).context["why"] is None
 
 
-@pytest.mark.parametrize(("who", "status"), [
-    ("coordinator", 200), ("alice", 200), ("administrator", 200),
-    ("caseworker", 404), ("mentor", 404), ("manager", 404), ("evaluator", 404), ("charlie", 404),
-])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("coordinator", 200),
+        ("alice", 200),
+        ("administrator", 200),
+        ("caseworker", 404),
+        ("mentor", 404),
+        ("manager", 404),
+        ("evaluator", 404),
+        ("charlie", 404),
+    ],
+)
 def test_who_may_see_the_citizens_for_a_small_job(client, request, who, status, opening):
     client.force_login(request.getfixturevalue(who))
     assert client.get(reverse("opening_matches", kwargs={"pk": opening.pk})).status_code == status
@@ -164,7 +189,12 @@ def test_propose_from_the_ranking(client, alice, alices_enrolment, opening):
     response = client.post(propose_url(alices_enrolment), {"opening": opening.pk, "score": "71.5", "next": back})
     assert response.status_code == 302 and response.url == back
     proposal = MatchProposal.objects.get()
-    assert (proposal.enrolment, proposal.opening, proposal.proposed_by, proposal.score) == (alices_enrolment, opening, alice, 71.5)
+    assert (proposal.enrolment, proposal.opening, proposal.proposed_by, proposal.score) == (
+        alices_enrolment,
+        opening,
+        alice,
+        71.5,
+    )
     assert f'data-proposal="{proposal.pk}"' in client.get(back).content.decode()
 
 
@@ -198,7 +228,9 @@ def test_propose_needs_post(client, alice, alices_enrolment, opening):
 # --- The assignment proposal ---------------------------------------------------------------------------------
 
 
-def test_the_coordinator_accepts_a_pair_from_the_assignment(client, coordinator, caseworker, alices_enrolment, opening, programme):
+def test_the_coordinator_accepts_a_pair_from_the_assignment(
+    client, coordinator, caseworker, alices_enrolment, opening, programme
+):
     case_actions.change_step(acting_user=caseworker, enrolment=alices_enrolment, step=Step.TOWARDS_JOB, on=REFERRED_ON)
     client.force_login(coordinator)
     url = reverse("match_assignment")
@@ -206,7 +238,9 @@ def test_the_coordinator_accepts_a_pair_from_the_assignment(client, coordinator,
     pairs = [(row["match"].enrolment, row["match"].opening) for row in response.context["rows"]]
     assert pairs == [(alices_enrolment, opening)]
     client.post(propose_url(alices_enrolment), {"opening": opening.pk, "next": f"{url}?programme={programme.pk}"})
-    assert MatchProposal.objects.filter(enrolment=alices_enrolment, opening=opening, status=MatchStatus.PROPOSED).exists()
+    assert MatchProposal.objects.filter(
+        enrolment=alices_enrolment, opening=opening, status=MatchStatus.PROPOSED
+    ).exists()
 
 
 def test_the_assignment_of_another_programme_is_a_404(client, coordinator, other_programme):
@@ -239,13 +273,19 @@ def test_the_whole_workflow_through_the_pages(client, coordinator, alices_enrolm
     client.force_login(coordinator)
     prefix = f"p{proposal.pk}"
 
-    response = client.post(step_url("meeting", proposal), {f"{prefix}-meeting-kind": "coffee_visit", f"{prefix}-meeting-meeting_on": today().isoformat()})
+    response = client.post(
+        step_url("meeting", proposal),
+        {f"{prefix}-meeting-kind": "coffee_visit", f"{prefix}-meeting-meeting_on": today().isoformat()},
+    )
     assert response.status_code == 302
     proposal.refresh_from_db()
     assert proposal.status == MatchStatus.MEETING_BOOKED
     assert Contact.objects.filter(enrolment=alices_enrolment, kind=Contact.Kind.COFFEE_VISIT).exists()
 
-    response = client.post(step_url("agree", proposal), {f"{prefix}-agree-starts_on": today().isoformat(), f"{prefix}-agree-agreed_ordinary_hours": ""})
+    response = client.post(
+        step_url("agree", proposal),
+        {f"{prefix}-agree-starts_on": today().isoformat(), f"{prefix}-agree-agreed_ordinary_hours": ""},
+    )
     assert response.status_code == 302
     proposal.refresh_from_db()
     assert proposal.status == MatchStatus.AGREED and proposal.placement.agreed_ordinary_hours == opening.weekly_hours
@@ -253,16 +293,22 @@ def test_the_whole_workflow_through_the_pages(client, coordinator, alices_enrolm
     assert alices_enrolment.current_step == Step.IN_COMPANY
     opening.refresh_from_db()
     assert opening.status == Opening.Status.FILLED
-    assert f'data-proposal="{proposal.pk}" data-status="agreed"' in client.get(reverse("match_proposals")).content.decode()
+    assert (
+        f'data-proposal="{proposal.pk}" data-status="agreed"' in client.get(reverse("match_proposals")).content.decode()
+    )
 
 
-def test_a_refused_agreement_shows_the_error_next_to_the_field_and_keeps_the_input(client, coordinator, alices_enrolment, opening):
+def test_a_refused_agreement_shows_the_error_next_to_the_field_and_keeps_the_input(
+    client, coordinator, alices_enrolment, opening
+):
     proposal = actions.propose_match(acting_user=coordinator, enrolment=alices_enrolment, opening=opening)
     actions.book_meeting(acting_user=coordinator, proposal=proposal, kind="coffee_visit", meeting_on=today())
     client.force_login(coordinator)
     prefix = f"p{proposal.pk}-agree"
     too_early = (REFERRED_ON - datetime.timedelta(days=1)).isoformat()
-    response = client.post(step_url("agree", proposal), {f"{prefix}-starts_on": too_early, f"{prefix}-agreed_ordinary_hours": "6"})
+    response = client.post(
+        step_url("agree", proposal), {f"{prefix}-starts_on": too_early, f"{prefix}-agreed_ordinary_hours": "6"}
+    )
     assert response.status_code == 200
     form = response.context["groups"][1][2][0]["forms"]["agree"]
     assert form.errors["starts_on"]
@@ -293,12 +339,18 @@ def test_declining_needs_a_reason_on_the_page(client, coordinator, alices_enrolm
 
 
 @pytest.mark.parametrize("who", ["manager", "evaluator", "charlie", "bob_other_site"])
-def test_steps_are_404_for_roles_and_scopes_that_may_not_write(client, request, who, coordinator, randers_enrolment, opening):
+def test_steps_are_404_for_roles_and_scopes_that_may_not_write(
+    client, request, who, coordinator, randers_enrolment, opening
+):
     proposal = actions.propose_match(acting_user=coordinator, enrolment=randers_enrolment, opening=opening)
     user = request.getfixturevalue("bob" if who == "bob_other_site" else who)  # bob works in Aarhus, not Randers
     client.force_login(user)
     prefix = f"p{proposal.pk}"
-    data = {f"{prefix}-decline-reason": "transport", f"{prefix}-meeting-kind": "coffee_visit", f"{prefix}-meeting-meeting_on": today().isoformat()}
+    data = {
+        f"{prefix}-decline-reason": "transport",
+        f"{prefix}-meeting-kind": "coffee_visit",
+        f"{prefix}-meeting-meeting_on": today().isoformat(),
+    }
     for step in ("meeting", "decline", "agree"):
         assert client.post(step_url(step, proposal), data).status_code == 404
     proposal.refresh_from_db()
@@ -313,7 +365,10 @@ def test_the_citizen_page_links_to_the_ranking_for_case_work(client, alice, mana
     assert matches_url(alices_enrolment) not in client.get(url).content.decode()
 
 
-@pytest.mark.parametrize(("who", "shown"), [("coordinator", True), ("alice", True), ("administrator", True), ("manager", False), ("caseworker", False)])
+@pytest.mark.parametrize(
+    ("who", "shown"),
+    [("coordinator", True), ("alice", True), ("administrator", True), ("manager", False), ("caseworker", False)],
+)
 def test_the_matching_menu_item(client, request, who, shown):
     client.force_login(request.getfixturevalue(who))
     response = client.get(reverse("result_goals"))

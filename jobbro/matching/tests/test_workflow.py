@@ -60,7 +60,9 @@ def test_a_proposal_starts_its_history_and_the_audit_trail(coordinator, alices_e
     assert proposal.proposed_by == coordinator and proposal.proposed_on == today()
     assert proposal.score == 72.3
     assert statuses(proposal) == [MatchStatus.PROPOSED]
-    assert ChangeLog.objects.filter(action="propose_match", object_id=str(proposal.pk), citizen_ref=alices_enrolment.citizen_id).exists()
+    assert ChangeLog.objects.filter(
+        action="propose_match", object_id=str(proposal.pk), citizen_ref=alices_enrolment.citizen_id
+    ).exists()
 
 
 def test_a_job_broker_may_propose_for_a_citizen_in_scope(alice, alices_enrolment, opening):
@@ -89,7 +91,12 @@ def test_only_an_open_small_job_in_the_citizens_programme_can_be_proposed(
 
 
 def test_an_ended_enrolment_cannot_be_proposed(coordinator, alices_enrolment, opening):
-    case_actions.end_enrolment(acting_user=alices_enrolment.job_broker, enrolment=alices_enrolment, ended_on=today(), status=OutcomeStatus.BENEFIT)
+    case_actions.end_enrolment(
+        acting_user=alices_enrolment.job_broker,
+        enrolment=alices_enrolment,
+        ended_on=today(),
+        status=OutcomeStatus.BENEFIT,
+    )
     with pytest.raises(ValidationError):
         actions.propose_match(acting_user=coordinator, enrolment=alices_enrolment, opening=opening)
     assert not MatchProposal.objects.exists()
@@ -148,8 +155,12 @@ def test_a_meeting_can_be_moved_and_both_bookings_stay_in_the_history(coordinato
 def test_a_meeting_cannot_be_before_the_proposal(coordinator, alices_enrolment, opening):
     proposal = actions.propose_match(acting_user=coordinator, enrolment=alices_enrolment, opening=opening)
     with pytest.raises(ValidationError) as refused:
-        actions.book_meeting(acting_user=coordinator, proposal=proposal, kind=MeetingKind.COFFEE_VISIT,
-                             meeting_on=today() - datetime.timedelta(days=1))
+        actions.book_meeting(
+            acting_user=coordinator,
+            proposal=proposal,
+            kind=MeetingKind.COFFEE_VISIT,
+            meeting_on=today() - datetime.timedelta(days=1),
+        )
     assert "meeting_on" in refused.value.message_dict
     proposal.refresh_from_db()
     assert proposal.status == MatchStatus.PROPOSED and statuses(proposal) == [MatchStatus.PROPOSED]
@@ -181,18 +192,26 @@ def test_agreeing_starts_a_small_job_and_fills_the_small_job(coordinator, alices
 
 def test_agreed_hours_can_differ_from_the_small_jobs(coordinator, alices_enrolment, opening):
     proposal = booked(coordinator, alices_enrolment, opening)
-    proposal = actions.agree_match(acting_user=coordinator, proposal=proposal, starts_on=today(), agreed_ordinary_hours=6)
+    proposal = actions.agree_match(
+        acting_user=coordinator, proposal=proposal, starts_on=today(), agreed_ordinary_hours=6
+    )
     assert proposal.placement.agreed_ordinary_hours == 6
 
 
-def test_a_small_job_with_two_places_stays_open_until_both_are_taken(coordinator, alices_enrolment, bobs_enrolment, company, programme):
+def test_a_small_job_with_two_places_stays_open_until_both_are_taken(
+    coordinator, alices_enrolment, bobs_enrolment, company, programme
+):
     opening = make_opening(company, programme, "To pladser", capacity=2)
-    first = actions.agree_match(acting_user=coordinator, proposal=booked(coordinator, alices_enrolment, opening), starts_on=today())
+    first = actions.agree_match(
+        acting_user=coordinator, proposal=booked(coordinator, alices_enrolment, opening), starts_on=today()
+    )
     opening.refresh_from_db()
     assert opening.status == Opening.Status.OPEN
     assert first.placement.opening == opening
 
-    actions.agree_match(acting_user=coordinator, proposal=booked(coordinator, bobs_enrolment, opening), starts_on=today())
+    actions.agree_match(
+        acting_user=coordinator, proposal=booked(coordinator, bobs_enrolment, opening), starts_on=today()
+    )
     opening.refresh_from_db()
     assert opening.status == Opening.Status.FILLED
 
@@ -220,7 +239,11 @@ def test_agreeing_needs_the_meeting_first(coordinator, alices_enrolment, opening
 def test_a_placement_refused_by_the_case_rules_leaves_the_proposal_as_it_was(coordinator, alices_enrolment, opening):
     proposal = booked(coordinator, alices_enrolment, opening)
     with pytest.raises(ValidationError) as refused:
-        actions.agree_match(acting_user=coordinator, proposal=proposal, starts_on=alices_enrolment.referred_on - datetime.timedelta(days=1))
+        actions.agree_match(
+            acting_user=coordinator,
+            proposal=proposal,
+            starts_on=alices_enrolment.referred_on - datetime.timedelta(days=1),
+        )
     assert "starts_on" in refused.value.message_dict
     proposal.refresh_from_db()
     assert proposal.status == MatchStatus.MEETING_BOOKED
@@ -234,11 +257,14 @@ def test_a_placement_refused_by_the_case_rules_leaves_the_proposal_as_it_was(coo
 
 def test_declining_keeps_the_reason_and_the_history(coordinator, alices_enrolment, opening):
     proposal = booked(coordinator, alices_enrolment, opening)
-    proposal = actions.decline_match(acting_user=coordinator, proposal=proposal, reason=DeclineReason.HOURS_DO_NOT_FIT,
-                                     note="Kan kun om formiddagen")
+    proposal = actions.decline_match(
+        acting_user=coordinator, proposal=proposal, reason=DeclineReason.HOURS_DO_NOT_FIT, note="Kan kun om formiddagen"
+    )
     proposal.refresh_from_db()
     assert proposal.status == MatchStatus.DECLINED
-    assert proposal.decline_reason == DeclineReason.HOURS_DO_NOT_FIT and proposal.decline_note == "Kan kun om formiddagen"
+    assert (
+        proposal.decline_reason == DeclineReason.HOURS_DO_NOT_FIT and proposal.decline_note == "Kan kun om formiddagen"
+    )
     assert statuses(proposal) == [MatchStatus.PROPOSED, MatchStatus.MEETING_BOOKED, MatchStatus.DECLINED]
     log = ChangeLog.objects.get(action="decline_match")
     assert log.changes["reason"] == DeclineReason.HOURS_DO_NOT_FIT
@@ -247,7 +273,9 @@ def test_declining_keeps_the_reason_and_the_history(coordinator, alices_enrolmen
     assert opening.status == Opening.Status.OPEN
 
 
-@pytest.mark.parametrize(("reason", "note", "field"), [("", "", "reason"), ("nonsense", "", "reason"), ("other", "  ", "note")])
+@pytest.mark.parametrize(
+    ("reason", "note", "field"), [("", "", "reason"), ("nonsense", "", "reason"), ("other", "  ", "note")]
+)
 def test_declining_needs_a_reason(coordinator, alices_enrolment, opening, reason, note, field):
     proposal = actions.propose_match(acting_user=coordinator, enrolment=alices_enrolment, opening=opening)
     with pytest.raises(ValidationError) as refused:
@@ -261,7 +289,9 @@ def test_a_decided_proposal_is_final(coordinator, alices_enrolment, opening):
     proposal = actions.propose_match(acting_user=coordinator, enrolment=alices_enrolment, opening=opening)
     actions.decline_match(acting_user=coordinator, proposal=proposal, reason=DeclineReason.CITIZEN_DECLINED)
     for step in (
-        lambda: actions.book_meeting(acting_user=coordinator, proposal=proposal, kind="coffee_visit", meeting_on=today()),
+        lambda: actions.book_meeting(
+            acting_user=coordinator, proposal=proposal, kind="coffee_visit", meeting_on=today()
+        ),
         lambda: actions.agree_match(acting_user=coordinator, proposal=proposal, starts_on=today()),
         lambda: actions.decline_match(acting_user=coordinator, proposal=proposal, reason=DeclineReason.OTHER, note="x"),
     ):
@@ -295,7 +325,9 @@ STEPS = st.lists(
 
 @hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=STEPS)
-def test_any_sequence_of_steps_keeps_status_and_history_in_agreement(coordinator, alices_enrolment, company, programme, steps):
+def test_any_sequence_of_steps_keeps_status_and_history_in_agreement(
+    coordinator, alices_enrolment, company, programme, steps
+):
     with rolled_back():
         opening = make_opening(company, programme, "Prøve")
         proposal = actions.propose_match(acting_user=coordinator, enrolment=alices_enrolment, opening=opening)
@@ -304,7 +336,9 @@ def test_any_sequence_of_steps_keeps_status_and_history_in_agreement(coordinator
             when = today() + datetime.timedelta(days=days)
             try:
                 if step == "book":
-                    actions.book_meeting(acting_user=coordinator, proposal=proposal, kind="coffee_visit", meeting_on=when)
+                    actions.book_meeting(
+                        acting_user=coordinator, proposal=proposal, kind="coffee_visit", meeting_on=when
+                    )
                 elif step == "agree":
                     actions.agree_match(acting_user=coordinator, proposal=proposal, starts_on=when)
                 else:

@@ -8,169 +8,397 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('companies', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("companies", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Citizen',
+            name="Citizen",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cpr_encrypted', models.TextField(editable=False, verbose_name='CPR number (encrypted)')),
-                ('cpr_hash', models.CharField(editable=False, max_length=64, unique=True, verbose_name='CPR look-up hash')),
-                ('first_name', models.CharField(max_length=100, verbose_name='first name')),
-                ('last_name', models.CharField(max_length=100, verbose_name='last name')),
-                ('birth_date', models.DateField(verbose_name='birth date')),
-                ('sex', models.CharField(choices=[('female', 'Female'), ('male', 'Male')], max_length=10, verbose_name='sex')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='phone')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('postcode', models.CharField(blank=True, max_length=4, verbose_name='postcode')),
-                ('city', models.CharField(blank=True, max_length=100, verbose_name='city')),
-                ('origin_group', models.CharField(blank=True, choices=[('danish', 'Danish origin'), ('western', 'Western origin'), ('non_western', 'Non-Western origin')], max_length=20, verbose_name='origin')),
-                ('benefit_type', models.CharField(blank=True, choices=[('kontanthjaelp', 'Cash benefit (kontanthjælp)'), ('uddannelseshjaelp', 'Education benefit (uddannelseshjælp)'), ('integrationsydelse', 'Integration benefit (integrationsydelse)'), ('ressourceforloebsydelse', 'Resource course benefit (ressourceforløbsydelse)'), ('ledighedsydelse', 'Flex-job unemployment benefit (ledighedsydelse)'), ('sygedagpenge', 'Sickness benefit (sygedagpenge)')], max_length=30, verbose_name='benefit type')),
-                ('housing_area', models.CharField(blank=True, max_length=120, verbose_name='housing area')),
-                ('lives_in_vulnerable_housing_area', models.BooleanField(default=False, verbose_name='lives in a vulnerable housing area')),
-                ('has_social_free_card', models.BooleanField(default=False, verbose_name='holds the social free card')),
-                ('match_category', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(4)], verbose_name='match category (older grading 1-4)')),
-                ('traffic_light', models.CharField(choices=[('green', 'Green – close to paid hours'), ('yellow', 'Yellow – some way to go'), ('red', 'Red – far from paid hours')], max_length=10, verbose_name='traffic light')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('target_groups', models.ManyToManyField(blank=True, to='accounts.targetgroup', verbose_name='target groups')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("cpr_encrypted", models.TextField(editable=False, verbose_name="CPR number (encrypted)")),
+                (
+                    "cpr_hash",
+                    models.CharField(editable=False, max_length=64, unique=True, verbose_name="CPR look-up hash"),
+                ),
+                ("first_name", models.CharField(max_length=100, verbose_name="first name")),
+                ("last_name", models.CharField(max_length=100, verbose_name="last name")),
+                ("birth_date", models.DateField(verbose_name="birth date")),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("female", "Female"), ("male", "Male")], max_length=10, verbose_name="sex"
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="phone")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                ("postcode", models.CharField(blank=True, max_length=4, verbose_name="postcode")),
+                ("city", models.CharField(blank=True, max_length=100, verbose_name="city")),
+                (
+                    "origin_group",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("danish", "Danish origin"),
+                            ("western", "Western origin"),
+                            ("non_western", "Non-Western origin"),
+                        ],
+                        max_length=20,
+                        verbose_name="origin",
+                    ),
+                ),
+                (
+                    "benefit_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("kontanthjaelp", "Cash benefit (kontanthjælp)"),
+                            ("uddannelseshjaelp", "Education benefit (uddannelseshjælp)"),
+                            ("integrationsydelse", "Integration benefit (integrationsydelse)"),
+                            ("ressourceforloebsydelse", "Resource course benefit (ressourceforløbsydelse)"),
+                            ("ledighedsydelse", "Flex-job unemployment benefit (ledighedsydelse)"),
+                            ("sygedagpenge", "Sickness benefit (sygedagpenge)"),
+                        ],
+                        max_length=30,
+                        verbose_name="benefit type",
+                    ),
+                ),
+                ("housing_area", models.CharField(blank=True, max_length=120, verbose_name="housing area")),
+                (
+                    "lives_in_vulnerable_housing_area",
+                    models.BooleanField(default=False, verbose_name="lives in a vulnerable housing area"),
+                ),
+                ("has_social_free_card", models.BooleanField(default=False, verbose_name="holds the social free card")),
+                (
+                    "match_category",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(4),
+                        ],
+                        verbose_name="match category (older grading 1-4)",
+                    ),
+                ),
+                (
+                    "traffic_light",
+                    models.CharField(
+                        choices=[
+                            ("green", "Green – close to paid hours"),
+                            ("yellow", "Yellow – some way to go"),
+                            ("red", "Red – far from paid hours"),
+                        ],
+                        max_length=10,
+                        verbose_name="traffic light",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "target_groups",
+                    models.ManyToManyField(blank=True, to="accounts.targetgroup", verbose_name="target groups"),
+                ),
             ],
             options={
-                'verbose_name': 'citizen',
-                'verbose_name_plural': 'citizens',
-                'ordering': ['last_name', 'first_name'],
+                "verbose_name": "citizen",
+                "verbose_name_plural": "citizens",
+                "ordering": ["last_name", "first_name"],
             },
         ),
         migrations.CreateModel(
-            name='CompetenceAssessment',
+            name="CompetenceAssessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('area', models.CharField(choices=[('professional', 'Professional'), ('social', 'Social'), ('personal', 'Personal'), ('danish', 'Danish language')], max_length=20, verbose_name='area')),
-                ('level', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='level (1-5)')),
-                ('comment', models.CharField(blank=True, max_length=300, verbose_name='comment')),
-                ('assessed_on', models.DateField(verbose_name='assessed on')),
-                ('citizen', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='competences', to='people.citizen')),
-                ('co_assessor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='companies.company', verbose_name='assessed with company')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "area",
+                    models.CharField(
+                        choices=[
+                            ("professional", "Professional"),
+                            ("social", "Social"),
+                            ("personal", "Personal"),
+                            ("danish", "Danish language"),
+                        ],
+                        max_length=20,
+                        verbose_name="area",
+                    ),
+                ),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="level (1-5)",
+                    ),
+                ),
+                ("comment", models.CharField(blank=True, max_length=300, verbose_name="comment")),
+                ("assessed_on", models.DateField(verbose_name="assessed on")),
+                (
+                    "citizen",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="competences", to="people.citizen"
+                    ),
+                ),
+                (
+                    "co_assessor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="companies.company",
+                        verbose_name="assessed with company",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'competence assessment',
-                'verbose_name_plural': 'competence card',
-                'ordering': ['assessed_on', 'id'],
+                "verbose_name": "competence assessment",
+                "verbose_name_plural": "competence card",
+                "ordering": ["assessed_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('data_sharing', 'Sharing data with companies in the network'), ('evaluation', 'Pseudonymised data for the evaluation'), ('treatment_contact', 'Contact with treatment and support services')], max_length=30, verbose_name='consent')),
-                ('given_on', models.DateField(verbose_name='given on')),
-                ('withdrawn_on', models.DateField(blank=True, null=True, verbose_name='withdrawn on')),
-                ('citizen', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='people.citizen')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("data_sharing", "Sharing data with companies in the network"),
+                            ("evaluation", "Pseudonymised data for the evaluation"),
+                            ("treatment_contact", "Contact with treatment and support services"),
+                        ],
+                        max_length=30,
+                        verbose_name="consent",
+                    ),
+                ),
+                ("given_on", models.DateField(verbose_name="given on")),
+                ("withdrawn_on", models.DateField(blank=True, null=True, verbose_name="withdrawn on")),
+                (
+                    "citizen",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="consents", to="people.citizen"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'consent',
-                'verbose_name_plural': 'consents',
-                'ordering': ['given_on'],
+                "verbose_name": "consent",
+                "verbose_name_plural": "consents",
+                "ordering": ["given_on"],
             },
         ),
         migrations.CreateModel(
-            name='CVEntry',
+            name="CVEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('work', 'Work experience'), ('internship', 'Internship'), ('education', 'Education'), ('course', 'Course'), ('language', 'Language'), ('skill', 'Skill'), ('volunteer', 'Volunteer work')], max_length=20, verbose_name='kind')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('organisation', models.CharField(blank=True, max_length=200, verbose_name='place')),
-                ('starts_on', models.DateField(blank=True, null=True, verbose_name='from')),
-                ('ends_on', models.DateField(blank=True, null=True, verbose_name='to')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('recorded_on', models.DateField(verbose_name='written on')),
-                ('citizen', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cv_entries', to='people.citizen')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("work", "Work experience"),
+                            ("internship", "Internship"),
+                            ("education", "Education"),
+                            ("course", "Course"),
+                            ("language", "Language"),
+                            ("skill", "Skill"),
+                            ("volunteer", "Volunteer work"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("organisation", models.CharField(blank=True, max_length=200, verbose_name="place")),
+                ("starts_on", models.DateField(blank=True, null=True, verbose_name="from")),
+                ("ends_on", models.DateField(blank=True, null=True, verbose_name="to")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("recorded_on", models.DateField(verbose_name="written on")),
+                (
+                    "citizen",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="cv_entries", to="people.citizen"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'CV entry',
-                'verbose_name_plural': 'CV entries',
-                'ordering': ['-starts_on', 'id'],
+                "verbose_name": "CV entry",
+                "verbose_name_plural": "CV entries",
+                "ordering": ["-starts_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='JobGoal',
+            name="JobGoal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('wish', 'Job wish'), ('goal', 'Job goal')], default='goal', max_length=10, verbose_name='kind')),
-                ('occupation_code', models.CharField(blank=True, max_length=6, validators=[jobbro.codes.validate_occupation_code], verbose_name='occupation (DISCO-08)')),
-                ('text', models.CharField(max_length=300, verbose_name="in the citizen's words")),
-                ('set_on', models.DateField(verbose_name='set on')),
-                ('replaced_on', models.DateField(blank=True, null=True, verbose_name='replaced on')),
-                ('citizen', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='job_goals', to='people.citizen')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("wish", "Job wish"), ("goal", "Job goal")],
+                        default="goal",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "occupation_code",
+                    models.CharField(
+                        blank=True,
+                        max_length=6,
+                        validators=[jobbro.codes.validate_occupation_code],
+                        verbose_name="occupation (DISCO-08)",
+                    ),
+                ),
+                ("text", models.CharField(max_length=300, verbose_name="in the citizen's words")),
+                ("set_on", models.DateField(verbose_name="set on")),
+                ("replaced_on", models.DateField(blank=True, null=True, verbose_name="replaced on")),
+                (
+                    "citizen",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="job_goals", to="people.citizen"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'job goal',
-                'verbose_name_plural': 'job goals',
-                'ordering': ['set_on', 'id'],
+                "verbose_name": "job goal",
+                "verbose_name_plural": "job goals",
+                "ordering": ["set_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ParallelEffort',
+            name="ParallelEffort",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('health', 'Health treatment'), ('psychiatric', 'Psychiatric treatment'), ('substance_abuse', 'Substance-abuse treatment'), ('family', 'Family treatment'), ('housing_support', 'Housing support'), ('debt_counselling', 'Debt counselling'), ('other', 'Other')], max_length=20, verbose_name='kind')),
-                ('description', models.CharField(blank=True, max_length=300, verbose_name='description')),
-                ('starts_on', models.DateField(verbose_name='from')),
-                ('ends_on', models.DateField(blank=True, null=True, verbose_name='to')),
-                ('citizen', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parallel_efforts', to='people.citizen')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("health", "Health treatment"),
+                            ("psychiatric", "Psychiatric treatment"),
+                            ("substance_abuse", "Substance-abuse treatment"),
+                            ("family", "Family treatment"),
+                            ("housing_support", "Housing support"),
+                            ("debt_counselling", "Debt counselling"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("description", models.CharField(blank=True, max_length=300, verbose_name="description")),
+                ("starts_on", models.DateField(verbose_name="from")),
+                ("ends_on", models.DateField(blank=True, null=True, verbose_name="to")),
+                (
+                    "citizen",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="parallel_efforts",
+                        to="people.citizen",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'parallel effort',
-                'verbose_name_plural': 'parallel efforts',
-                'ordering': ['starts_on', 'id'],
+                "verbose_name": "parallel effort",
+                "verbose_name_plural": "parallel efforts",
+                "ordering": ["starts_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Restriction',
+            name="Restriction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tag', models.CharField(choices=[('no_heavy_lifting', 'No heavy lifting'), ('no_vacuuming', 'No vacuuming'), ('no_long_standing', 'Cannot stand for long'), ('no_pork', 'Will not handle pork'), ('no_alcohol', 'Will not handle alcohol'), ('school_hours_only', 'Hours only while children are at school'), ('no_evenings', 'No evening or night work'), ('limited_hours', 'Limited hours a week'), ('needs_quiet', 'Needs a quiet workplace'), ('other', 'Other')], max_length=30, verbose_name='restriction')),
-                ('description', models.CharField(blank=True, max_length=300, verbose_name='description')),
-                ('recorded_on', models.DateField(verbose_name='recorded on')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='no longer applies from')),
-                ('citizen', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='restrictions', to='people.citizen')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "tag",
+                    models.CharField(
+                        choices=[
+                            ("no_heavy_lifting", "No heavy lifting"),
+                            ("no_vacuuming", "No vacuuming"),
+                            ("no_long_standing", "Cannot stand for long"),
+                            ("no_pork", "Will not handle pork"),
+                            ("no_alcohol", "Will not handle alcohol"),
+                            ("school_hours_only", "Hours only while children are at school"),
+                            ("no_evenings", "No evening or night work"),
+                            ("limited_hours", "Limited hours a week"),
+                            ("needs_quiet", "Needs a quiet workplace"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                        verbose_name="restriction",
+                    ),
+                ),
+                ("description", models.CharField(blank=True, max_length=300, verbose_name="description")),
+                ("recorded_on", models.DateField(verbose_name="recorded on")),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="no longer applies from")),
+                (
+                    "citizen",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="restrictions", to="people.citizen"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'restriction',
-                'verbose_name_plural': 'restrictions',
-                'ordering': ['recorded_on', 'id'],
+                "verbose_name": "restriction",
+                "verbose_name_plural": "restrictions",
+                "ordering": ["recorded_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TrafficLightChange',
+            name="TrafficLightChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('light', models.CharField(choices=[('green', 'Green – close to paid hours'), ('yellow', 'Yellow – some way to go'), ('red', 'Red – far from paid hours')], max_length=10, verbose_name='traffic light')),
-                ('changed_on', models.DateField(verbose_name='date')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('citizen', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='traffic_light_changes', to='people.citizen')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "light",
+                    models.CharField(
+                        choices=[
+                            ("green", "Green – close to paid hours"),
+                            ("yellow", "Yellow – some way to go"),
+                            ("red", "Red – far from paid hours"),
+                        ],
+                        max_length=10,
+                        verbose_name="traffic light",
+                    ),
+                ),
+                ("changed_on", models.DateField(verbose_name="date")),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "citizen",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="traffic_light_changes",
+                        to="people.citizen",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'traffic light change',
-                'verbose_name_plural': 'traffic light changes',
-                'ordering': ['changed_on', 'id'],
+                "verbose_name": "traffic light change",
+                "verbose_name_plural": "traffic light changes",
+                "ordering": ["changed_on", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='citizen',
-            index=models.Index(fields=['last_name', 'first_name'], name='people_citi_last_na_13aba2_idx'),
+            model_name="citizen",
+            index=models.Index(fields=["last_name", "first_name"], name="people_citi_last_na_13aba2_idx"),
         ),
         migrations.AddConstraint(
-            model_name='competenceassessment',
-            constraint=models.CheckConstraint(condition=models.Q(('level__gte', 1), ('level__lte', 5)), name='competence_level_1_to_5'),
+            model_name="competenceassessment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("level__gte", 1), ("level__lte", 5)), name="competence_level_1_to_5"
+            ),
         ),
     ]

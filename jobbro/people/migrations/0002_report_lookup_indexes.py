@@ -4,18 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0001_initial'),
+        ("people", "0001_initial"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='cventry',
-            index=models.Index(fields=['citizen', 'recorded_on'], name='cv_entry_by_date'),
+            model_name="cventry",
+            index=models.Index(fields=["citizen", "recorded_on"], name="cv_entry_by_date"),
         ),
         migrations.AddIndex(
-            model_name='jobgoal',
-            index=models.Index(fields=['citizen', 'kind', 'set_on'], name='job_goal_by_date'),
+            model_name="jobgoal",
+            index=models.Index(fields=["citizen", "kind", "set_on"], name="job_goal_by_date"),
         ),
     ]

@@ -5,20 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0002_report_lookup_indexes'),
+        ("people", "0002_report_lookup_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='citizen',
-            name='cpr_encrypted',
-            field=models.TextField(editable=False, max_length=1000, verbose_name='CPR number (encrypted)'),
+            model_name="citizen",
+            name="cpr_encrypted",
+            field=models.TextField(editable=False, max_length=1000, verbose_name="CPR number (encrypted)"),
         ),
         migrations.AlterField(
-            model_name='cventry',
-            name='description',
-            field=models.TextField(blank=True, max_length=5000, validators=[jobbro.textlimits.MaxTextLength(5000)], verbose_name='description'),
+            model_name="cventry",
+            name="description",
+            field=models.TextField(
+                blank=True,
+                max_length=5000,
+                validators=[jobbro.textlimits.MaxTextLength(5000)],
+                verbose_name="description",
+            ),
         ),
     ]

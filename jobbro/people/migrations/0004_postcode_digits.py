@@ -5,15 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0003_text_limits'),
+        ("people", "0003_text_limits"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='citizen',
-            name='postcode',
-            field=models.CharField(blank=True, max_length=4, validators=[django.core.validators.RegexValidator('^[0-9]{4}\\Z', 'A postcode has 4 digits.', code='postcode')], verbose_name='postcode'),
+            model_name="citizen",
+            name="postcode",
+            field=models.CharField(
+                blank=True,
+                max_length=4,
+                validators=[
+                    django.core.validators.RegexValidator("^[0-9]{4}\\Z", "A postcode has 4 digits.", code="postcode")
+                ],
+                verbose_name="postcode",
+            ),
         ),
     ]

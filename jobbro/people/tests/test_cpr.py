@@ -46,8 +46,19 @@ def test_a_valid_number_is_accepted_with_or_without_dash_or_space(raw):
 
 @pytest.mark.parametrize(
     "raw",
-    ["", None, "010190123", "01019012345", "010190-12345", "01O190-1234", "abcdefghij", "010190/1234", "0101.901234",
-     "٠١٠١٩٠-١٢٣٤", "０１０１９０１２３４"],  # other scripts' digits are not the digits 0-9
+    [
+        "",
+        None,
+        "010190123",
+        "01019012345",
+        "010190-12345",
+        "01O190-1234",
+        "abcdefghij",
+        "010190/1234",
+        "0101.901234",
+        "٠١٠١٩٠-١٢٣٤",
+        "０１０１９０１２３４",
+    ],  # other scripts' digits are not the digits 0-9
 )
 def test_wrong_length_letters_or_other_separators_are_rejected_as_a_format_error(raw):
     assert rejection(raw) == ("cpr_format", [FORMAT_MESSAGE])

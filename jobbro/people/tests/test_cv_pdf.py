@@ -22,13 +22,31 @@ RESTRICTION_TEXT = "Må ikke løfte over 10 kg efter operation"
 EFFORT_TEXT = "Samtaler i distriktspsykiatrien"
 
 TYPICAL_CV = [
-    (CVEntry.Kind.WORK, "Køkkenmedhjælper", "Restaurant Frederiks", (2019, 3, 1), (2022, 6, 30),
-     "Opvask, klargøring af grøntsager og rengøring af køkkenet efter lukketid. Fast på weekendholdet."),
-    (CVEntry.Kind.WORK, "Rengøringsassistent", "ISS Facility Services", (2016, 8, 1), (2019, 2, 28),
-     "Daglig rengøring af kontorer og kantine, selvstændigt ansvar for to etager."),
+    (
+        CVEntry.Kind.WORK,
+        "Køkkenmedhjælper",
+        "Restaurant Frederiks",
+        (2019, 3, 1),
+        (2022, 6, 30),
+        "Opvask, klargøring af grøntsager og rengøring af køkkenet efter lukketid. Fast på weekendholdet.",
+    ),
+    (
+        CVEntry.Kind.WORK,
+        "Rengøringsassistent",
+        "ISS Facility Services",
+        (2016, 8, 1),
+        (2019, 2, 28),
+        "Daglig rengøring af kontorer og kantine, selvstændigt ansvar for to etager.",
+    ),
     (CVEntry.Kind.WORK, "Avisbud", "Morgenavisen Jyllands-Posten", (2014, 1, 1), (2016, 7, 31), "Tidlig morgenrute."),
-    (CVEntry.Kind.INTERNSHIP, "Lagermedarbejder i praktik", "Bilka Tilst", (2023, 4, 1), (2023, 6, 30),
-     "Modtagelse af varer, opfyldning og pluk af ordrer."),
+    (
+        CVEntry.Kind.INTERNSHIP,
+        "Lagermedarbejder i praktik",
+        "Bilka Tilst",
+        (2023, 4, 1),
+        (2023, 6, 30),
+        "Modtagelse af varer, opfyldning og pluk af ordrer.",
+    ),
     (CVEntry.Kind.EDUCATION, "Grundskole (9. klasse)", "Skole i Mogadishu", (2002, 8, 1), (2011, 6, 30), ""),
     (CVEntry.Kind.COURSE, "Hygiejnecertifikat", "AMU Østjylland", (2022, 9, 1), (2022, 9, 5), ""),
     (CVEntry.Kind.LANGUAGE, "Somali", "", None, None, "Modersmål"),
@@ -49,22 +67,53 @@ def text_of(document):
 
 @pytest.fixture
 def amina(refer, alice):
-    enrolment = refer(cpr_number=CPR_NUMBER, first_name="Amina", last_name="Yusuf", job_broker=alice, phone=PHONE,
-                      email=EMAIL, postcode="8200", city="Aarhus N")
+    enrolment = refer(
+        cpr_number=CPR_NUMBER,
+        first_name="Amina",
+        last_name="Yusuf",
+        job_broker=alice,
+        phone=PHONE,
+        email=EMAIL,
+        postcode="8200",
+        city="Aarhus N",
+    )
     citizen = enrolment.citizen
-    actions.set_job_goal(acting_user=alice, citizen=citizen, occupation_code="9412", text="Køkkenmedhjælper i en kantine",
-                         set_on=timezone.localdate())
-    actions.add_restriction(acting_user=alice, citizen=citizen, tag=Restriction.Tag.NO_HEAVY_LIFTING,
-                            description=RESTRICTION_TEXT, recorded_on=timezone.localdate())
-    actions.add_parallel_effort(acting_user=alice, citizen=citizen, kind=ParallelEffort.Kind.PSYCHIATRIC,
-                                description=EFFORT_TEXT, starts_on=timezone.localdate())
+    actions.set_job_goal(
+        acting_user=alice,
+        citizen=citizen,
+        occupation_code="9412",
+        text="Køkkenmedhjælper i en kantine",
+        set_on=timezone.localdate(),
+    )
+    actions.add_restriction(
+        acting_user=alice,
+        citizen=citizen,
+        tag=Restriction.Tag.NO_HEAVY_LIFTING,
+        description=RESTRICTION_TEXT,
+        recorded_on=timezone.localdate(),
+    )
+    actions.add_parallel_effort(
+        acting_user=alice,
+        citizen=citizen,
+        kind=ParallelEffort.Kind.PSYCHIATRIC,
+        description=EFFORT_TEXT,
+        starts_on=timezone.localdate(),
+    )
     return citizen
 
 
 def add_lines(citizen, user, lines):
     for kind, title, place, starts, ends, description in lines:
-        actions.add_cv_entry(acting_user=user, citizen=citizen, kind=kind, title=title, organisation=place,
-                             starts_on=date(starts), ends_on=date(ends), description=description)
+        actions.add_cv_entry(
+            acting_user=user,
+            citizen=citizen,
+            kind=kind,
+            title=title,
+            organisation=place,
+            starts_on=date(starts),
+            ends_on=date(ends),
+            description=description,
+        )
 
 
 def test_a_typical_cv_of_eight_lines_is_exactly_one_page_at_full_size(amina, alice):
@@ -95,8 +144,14 @@ def test_the_cv_never_shows_the_cpr_number_the_birth_date_or_health_data(amina, 
     add_lines(amina, alice, TYPICAL_CV)
     shown = text_of(cv_document(amina))
     html = render_cv_html(amina)
-    for secret in (CPR_NUMBER, f"{CPR_NUMBER[:6]}-{CPR_NUMBER[6:]}", CPR_NUMBER[6:], "12.07.1985", RESTRICTION_TEXT,
-                   EFFORT_TEXT):
+    for secret in (
+        CPR_NUMBER,
+        f"{CPR_NUMBER[:6]}-{CPR_NUMBER[6:]}",
+        CPR_NUMBER[6:],
+        "12.07.1985",
+        RESTRICTION_TEXT,
+        EFFORT_TEXT,
+    ):
         assert secret not in shown, secret
         assert secret not in html, secret
     pdf = cv_document(amina).write_pdf(uncompressed_pdf=True)

@@ -39,8 +39,9 @@ def citizen(alices_citizen):
 
 
 def test_setting_a_job_goal_saves_it_with_the_occupation_and_logs_it_without_the_text(alice, citizen):
-    goal = actions.set_job_goal(acting_user=alice, citizen=citizen, occupation_code="9412",
-                                text="Vil gerne arbejde i et køkken", set_on=today())
+    goal = actions.set_job_goal(
+        acting_user=alice, citizen=citizen, occupation_code="9412", text="Vil gerne arbejde i et køkken", set_on=today()
+    )
     goal.refresh_from_db()
     assert (goal.kind, goal.occupation_code, goal.replaced_on) == (JobGoal.Kind.GOAL, "9412", None)
     entry = logged("set_job_goal", goal).get()
@@ -56,10 +57,12 @@ def test_adding_a_job_wish_is_a_wish(alice, citizen):
 
 
 def test_adjusting_a_goal_closes_it_and_adds_a_new_one_so_the_history_is_kept(alice, citizen):
-    first = actions.set_job_goal(acting_user=alice, citizen=citizen, occupation_code="9412", text="Køkken",
-                                 set_on=today() - 30 * DAY)
-    second = actions.adjust_job_goal(acting_user=alice, goal=first, occupation_code="9112", text="Rengøring",
-                                     set_on=today() - 10 * DAY)
+    first = actions.set_job_goal(
+        acting_user=alice, citizen=citizen, occupation_code="9412", text="Køkken", set_on=today() - 30 * DAY
+    )
+    second = actions.adjust_job_goal(
+        acting_user=alice, goal=first, occupation_code="9112", text="Rengøring", set_on=today() - 10 * DAY
+    )
     first.refresh_from_db()
     assert first.replaced_on == today() - 10 * DAY
     assert (first.occupation_code, first.text) == ("9412", "Køkken"), "the old goal is kept as it was"
@@ -71,8 +74,14 @@ def test_adjusting_a_goal_closes_it_and_adds_a_new_one_so_the_history_is_kept(al
 
 def test_a_wish_can_become_a_goal_and_the_wish_is_kept(alice, citizen):
     wish = actions.add_job_wish(acting_user=alice, citizen=citizen, text="Butik", set_on=today() - 5 * DAY)
-    goal = actions.adjust_job_goal(acting_user=alice, goal=wish, kind=JobGoal.Kind.GOAL, occupation_code="5223",
-                                   text="Butiksassistent", set_on=today())
+    goal = actions.adjust_job_goal(
+        acting_user=alice,
+        goal=wish,
+        kind=JobGoal.Kind.GOAL,
+        occupation_code="5223",
+        text="Butiksassistent",
+        set_on=today(),
+    )
     wish.refresh_from_db()
     assert wish.replaced_on == today() and goal.kind == JobGoal.Kind.GOAL
 
@@ -143,7 +152,9 @@ def test_only_case_work_on_a_visible_citizen_may_write_step_1(world, who):
 
 @pytest.mark.parametrize("who", ["alice", "bob", "caseworker", "administrator"])
 def test_case_workers_who_see_the_citizen_may_write(world, who):
-    goal = actions.set_job_goal(acting_user=getattr(world, who), citizen=world.alices_citizen, text="Køkken", set_on=today())
+    goal = actions.set_job_goal(
+        acting_user=getattr(world, who), citizen=world.alices_citizen, text="Køkken", set_on=today()
+    )
     assert goal.pk
 
 
@@ -157,15 +168,29 @@ def test_a_mentor_writes_only_for_the_citizens_they_support(world):
 
 
 def test_cv_lines_are_added_updated_and_removed_and_each_is_logged(alice, citizen):
-    entry = actions.add_cv_entry(acting_user=alice, citizen=citizen, kind=CVEntry.Kind.WORK, title="Opvasker",
-                                 organisation="Café Havnen", starts_on=datetime.date(2019, 5, 1),
-                                 ends_on=datetime.date(2021, 8, 31), description="Opvask og klargøring")
+    entry = actions.add_cv_entry(
+        acting_user=alice,
+        citizen=citizen,
+        kind=CVEntry.Kind.WORK,
+        title="Opvasker",
+        organisation="Café Havnen",
+        starts_on=datetime.date(2019, 5, 1),
+        ends_on=datetime.date(2021, 8, 31),
+        description="Opvask og klargøring",
+    )
     assert entry.recorded_on == today()
     assert logged("add_cv_entry", entry).get().changes["kind"] == "work"
 
-    actions.update_cv_entry(acting_user=alice, entry=entry, kind=CVEntry.Kind.WORK, title="Køkkenmedhjælper",
-                            organisation="Café Havnen", starts_on=datetime.date(2019, 5, 1),
-                            ends_on=datetime.date(2021, 8, 31), description="Opvask og klargøring")
+    actions.update_cv_entry(
+        acting_user=alice,
+        entry=entry,
+        kind=CVEntry.Kind.WORK,
+        title="Køkkenmedhjælper",
+        organisation="Café Havnen",
+        starts_on=datetime.date(2019, 5, 1),
+        ends_on=datetime.date(2021, 8, 31),
+        description="Opvask og klargøring",
+    )
     entry.refresh_from_db()
     assert entry.title == "Køkkenmedhjælper"
     update = logged("update_cv_entry", entry).get()
@@ -179,8 +204,9 @@ def test_cv_lines_are_added_updated_and_removed_and_each_is_logged(alice, citize
 
 
 def test_a_cv_line_without_dates_is_fine_for_a_language(alice, citizen):
-    entry = actions.add_cv_entry(acting_user=alice, citizen=citizen, kind=CVEntry.Kind.LANGUAGE, title="Arabisk",
-                                 description="Modersmål")
+    entry = actions.add_cv_entry(
+        acting_user=alice, citizen=citizen, kind=CVEntry.Kind.LANGUAGE, title="Arabisk", description="Modersmål"
+    )
     assert entry.starts_on is None and entry.ends_on is None
 
 
@@ -204,11 +230,18 @@ def test_a_cv_line_is_refused_for_impossible_dates_an_unknown_kind_or_no_title(a
 
 
 def test_a_refused_update_leaves_the_line_as_it_was(alice, citizen):
-    entry = actions.add_cv_entry(acting_user=alice, citizen=citizen, kind=CVEntry.Kind.WORK, title="Lager",
-                                 starts_on=datetime.date(2020, 1, 1))
+    entry = actions.add_cv_entry(
+        acting_user=alice, citizen=citizen, kind=CVEntry.Kind.WORK, title="Lager", starts_on=datetime.date(2020, 1, 1)
+    )
     with pytest.raises(ValidationError):
-        actions.update_cv_entry(acting_user=alice, entry=entry, kind=CVEntry.Kind.WORK, title="Ændret",
-                                starts_on=datetime.date(2020, 1, 1), ends_on=datetime.date(2019, 1, 1))
+        actions.update_cv_entry(
+            acting_user=alice,
+            entry=entry,
+            kind=CVEntry.Kind.WORK,
+            title="Ændret",
+            starts_on=datetime.date(2020, 1, 1),
+            ends_on=datetime.date(2019, 1, 1),
+        )
     entry.refresh_from_db()
     assert entry.title == "Lager" and entry.ends_on is None
     assert not ChangeLog.objects.filter(action="update_cv_entry").exists()
@@ -221,11 +254,19 @@ def test_a_refused_update_leaves_the_line_as_it_was(alice, citizen):
 )
 def test_a_cv_line_is_saved_exactly_when_its_dates_make_sense(alice, citizen, starts, ends):
     on = today()
-    sensible = (starts is None or starts <= on) and (ends is None or ends <= on) and not (starts and ends and ends < starts)
+    sensible = (
+        (starts is None or starts <= on) and (ends is None or ends <= on) and not (starts and ends and ends < starts)
+    )
     with rolled_back():
         try:
-            actions.add_cv_entry(acting_user=alice, citizen=citizen, kind=CVEntry.Kind.COURSE, title="Hygiejnekursus",
-                                 starts_on=starts, ends_on=ends)
+            actions.add_cv_entry(
+                acting_user=alice,
+                citizen=citizen,
+                kind=CVEntry.Kind.COURSE,
+                title="Hygiejnekursus",
+                starts_on=starts,
+                ends_on=ends,
+            )
             saved = True
         except ValidationError:
             saved = False
@@ -237,10 +278,22 @@ def test_a_cv_line_is_saved_exactly_when_its_dates_make_sense(alice, citizen, st
 
 
 def test_each_assessment_is_a_new_row_so_changes_over_time_are_kept(alice, citizen, company):
-    first = actions.assess_competence(acting_user=alice, citizen=citizen, area=CompetenceAssessment.Area.DANISH,
-                                      level=2, assessed_on=today() - 60 * DAY, comment="Forstår hverdagsdansk")
-    second = actions.assess_competence(acting_user=alice, citizen=citizen, area=CompetenceAssessment.Area.DANISH,
-                                       level=3, assessed_on=today(), co_assessor=company)
+    first = actions.assess_competence(
+        acting_user=alice,
+        citizen=citizen,
+        area=CompetenceAssessment.Area.DANISH,
+        level=2,
+        assessed_on=today() - 60 * DAY,
+        comment="Forstår hverdagsdansk",
+    )
+    second = actions.assess_competence(
+        acting_user=alice,
+        citizen=citizen,
+        area=CompetenceAssessment.Area.DANISH,
+        level=3,
+        assessed_on=today(),
+        co_assessor=company,
+    )
     assert citizen.competences.filter(area="danish").count() == 2
     first.refresh_from_db()
     assert first.level == 2
@@ -256,7 +309,9 @@ def test_the_level_is_a_whole_number_from_1_to_5(alice, citizen, level):
     valid = (isinstance(level, int) and 1 <= level <= 5) or (isinstance(level, str) and level.strip() in list("12345"))
     with rolled_back():
         try:
-            actions.assess_competence(acting_user=alice, citizen=citizen, area="social", level=level, assessed_on=today())
+            actions.assess_competence(
+                acting_user=alice, citizen=citizen, area="social", level=level, assessed_on=today()
+            )
             saved = True
         except ValidationError as error:
             assert "level" in error.message_dict
@@ -267,7 +322,9 @@ def test_the_level_is_a_whole_number_from_1_to_5(alice, citizen, level):
 
 def test_an_assessment_needs_a_known_area_and_a_date_not_in_the_future(alice, citizen):
     with pytest.raises(ValidationError) as excinfo:
-        actions.assess_competence(acting_user=alice, citizen=citizen, area="musical", level=3, assessed_on=today() + DAY)
+        actions.assess_competence(
+            acting_user=alice, citizen=citizen, area="musical", level=3, assessed_on=today() + DAY
+        )
     assert error_fields(excinfo) == {"area", "assessed_on"}
     assert not citizen.competences.exists()
 
@@ -276,8 +333,13 @@ def test_an_assessment_needs_a_known_area_and_a_date_not_in_the_future(alice, ci
 
 
 def test_a_restriction_is_ended_never_deleted(alice, citizen):
-    restriction = actions.add_restriction(acting_user=alice, citizen=citizen, tag=Restriction.Tag.NO_VACUUMING,
-                                          description="Skulderen", recorded_on=today() - 20 * DAY)
+    restriction = actions.add_restriction(
+        acting_user=alice,
+        citizen=citizen,
+        tag=Restriction.Tag.NO_VACUUMING,
+        description="Skulderen",
+        recorded_on=today() - 20 * DAY,
+    )
     entry = logged("add_restriction", restriction).get()
     assert entry.changes == {"tag": "no_vacuuming", "recorded_on": (today() - 20 * DAY).isoformat()}
     actions.end_restriction(acting_user=alice, restriction=restriction, ended_on=today())
@@ -289,8 +351,9 @@ def test_a_restriction_is_ended_never_deleted(alice, citizen):
 
 
 def test_a_restriction_cannot_end_before_it_was_recorded_or_in_the_future(alice, citizen):
-    restriction = actions.add_restriction(acting_user=alice, citizen=citizen, tag=Restriction.Tag.NO_PORK,
-                                          recorded_on=today() - 5 * DAY)
+    restriction = actions.add_restriction(
+        acting_user=alice, citizen=citizen, tag=Restriction.Tag.NO_PORK, recorded_on=today() - 5 * DAY
+    )
     for ended_on in (today() - 6 * DAY, today() + DAY):
         with pytest.raises(ValidationError) as excinfo:
             actions.end_restriction(acting_user=alice, restriction=restriction, ended_on=ended_on)
@@ -321,8 +384,13 @@ def test_other_needs_a_description_and_an_unknown_tag_is_refused(alice, citizen)
 
 
 def test_a_parallel_effort_is_added_and_ended_and_logged_without_its_description(alice, citizen):
-    effort = actions.add_parallel_effort(acting_user=alice, citizen=citizen, kind=ParallelEffort.Kind.DEBT_COUNSELLING,
-                                         description="Hos Gældsrådgivningen", starts_on=today() - 40 * DAY)
+    effort = actions.add_parallel_effort(
+        acting_user=alice,
+        citizen=citizen,
+        kind=ParallelEffort.Kind.DEBT_COUNSELLING,
+        description="Hos Gældsrådgivningen",
+        starts_on=today() - 40 * DAY,
+    )
     assert "Gældsrådgivningen" not in str(logged("add_parallel_effort", effort).get().changes)
     actions.end_parallel_effort(acting_user=alice, effort=effort, ends_on=today())
     effort.refresh_from_db()
@@ -331,22 +399,37 @@ def test_a_parallel_effort_is_added_and_ended_and_logged_without_its_description
 
 
 def test_a_planned_effort_may_lie_ahead_but_cannot_end_before_it_starts(alice, citizen):
-    effort = actions.add_parallel_effort(acting_user=alice, citizen=citizen, kind=ParallelEffort.Kind.HEALTH,
-                                         starts_on=today() + 7 * DAY, ends_on=today() + 60 * DAY)
+    effort = actions.add_parallel_effort(
+        acting_user=alice,
+        citizen=citizen,
+        kind=ParallelEffort.Kind.HEALTH,
+        starts_on=today() + 7 * DAY,
+        ends_on=today() + 60 * DAY,
+    )
     assert effort.pk
     with pytest.raises(ValidationError) as excinfo:
         actions.end_parallel_effort(acting_user=alice, effort=effort, ends_on=today())
     assert error_fields(excinfo) == {"ends_on"}
     with pytest.raises(ValidationError) as excinfo:
-        actions.add_parallel_effort(acting_user=alice, citizen=citizen, kind=ParallelEffort.Kind.FAMILY,
-                                    starts_on=today(), ends_on=today() - DAY)
+        actions.add_parallel_effort(
+            acting_user=alice,
+            citizen=citizen,
+            kind=ParallelEffort.Kind.FAMILY,
+            starts_on=today(),
+            ends_on=today() - DAY,
+        )
     assert error_fields(excinfo) == {"ends_on"}
     assert citizen.parallel_efforts.count() == 1
 
 
 def test_an_effort_that_has_ended_stays_ended(alice, citizen):
-    effort = actions.add_parallel_effort(acting_user=alice, citizen=citizen, kind=ParallelEffort.Kind.HOUSING_SUPPORT,
-                                         starts_on=today() - 90 * DAY, ends_on=today() - 10 * DAY)
+    effort = actions.add_parallel_effort(
+        acting_user=alice,
+        citizen=citizen,
+        kind=ParallelEffort.Kind.HOUSING_SUPPORT,
+        starts_on=today() - 90 * DAY,
+        ends_on=today() - 10 * DAY,
+    )
     with pytest.raises(ValidationError):
         actions.end_parallel_effort(acting_user=alice, effort=effort, ends_on=today())
     effort.refresh_from_db()

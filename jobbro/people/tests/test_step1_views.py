@@ -32,20 +32,53 @@ def step1(world, company):
     """Mette (alice's citizen) with a goal, an earlier goal, a CV line, an assessment, a restriction and an effort."""
     citizen = world.alices_citizen
     alice = world.alice
-    first = actions.set_job_goal(acting_user=alice, citizen=citizen, occupation_code="9412", text="Køkkenhjælp",
-                                 set_on=today() - 30 * DAY)
-    goal = actions.adjust_job_goal(acting_user=alice, goal=first, occupation_code="9112", text="Rengøring om morgenen",
-                                   set_on=today() - 5 * DAY)
-    entry = actions.add_cv_entry(acting_user=alice, citizen=citizen, kind=CVEntry.Kind.WORK, title="Opvasker",
-                                 organisation="Hotel Ø", starts_on=datetime.date(2018, 1, 1), ends_on=datetime.date(2020, 1, 1))
-    assessment = actions.assess_competence(acting_user=alice, citizen=citizen, area=CompetenceAssessment.Area.DANISH,
-                                           level=3, comment="Klarer sig i køkkenet", assessed_on=today(), co_assessor=company)
-    restriction = actions.add_restriction(acting_user=alice, citizen=citizen, tag=Restriction.Tag.NO_VACUUMING,
-                                          description="Skulderen gør ondt", recorded_on=today() - 3 * DAY)
-    effort = actions.add_parallel_effort(acting_user=alice, citizen=citizen, kind=ParallelEffort.Kind.PSYCHIATRIC,
-                                         description="Distriktspsykiatrien hver 14. dag", starts_on=today() - 60 * DAY)
-    return {"citizen": citizen, "first": first, "goal": goal, "entry": entry, "assessment": assessment,
-            "restriction": restriction, "effort": effort}
+    first = actions.set_job_goal(
+        acting_user=alice, citizen=citizen, occupation_code="9412", text="Køkkenhjælp", set_on=today() - 30 * DAY
+    )
+    goal = actions.adjust_job_goal(
+        acting_user=alice, goal=first, occupation_code="9112", text="Rengøring om morgenen", set_on=today() - 5 * DAY
+    )
+    entry = actions.add_cv_entry(
+        acting_user=alice,
+        citizen=citizen,
+        kind=CVEntry.Kind.WORK,
+        title="Opvasker",
+        organisation="Hotel Ø",
+        starts_on=datetime.date(2018, 1, 1),
+        ends_on=datetime.date(2020, 1, 1),
+    )
+    assessment = actions.assess_competence(
+        acting_user=alice,
+        citizen=citizen,
+        area=CompetenceAssessment.Area.DANISH,
+        level=3,
+        comment="Klarer sig i køkkenet",
+        assessed_on=today(),
+        co_assessor=company,
+    )
+    restriction = actions.add_restriction(
+        acting_user=alice,
+        citizen=citizen,
+        tag=Restriction.Tag.NO_VACUUMING,
+        description="Skulderen gør ondt",
+        recorded_on=today() - 3 * DAY,
+    )
+    effort = actions.add_parallel_effort(
+        acting_user=alice,
+        citizen=citizen,
+        kind=ParallelEffort.Kind.PSYCHIATRIC,
+        description="Distriktspsykiatrien hver 14. dag",
+        starts_on=today() - 60 * DAY,
+    )
+    return {
+        "citizen": citizen,
+        "first": first,
+        "goal": goal,
+        "entry": entry,
+        "assessment": assessment,
+        "restriction": restriction,
+        "effort": effort,
+    }
 
 
 def write_urls(step1):
@@ -109,7 +142,7 @@ def test_managers_and_coordinators_read_goals_cv_and_card_without_forms_and_neve
         response = client.get(url(name, citizen))
         assert response.status_code == 200, name
         page = text(response)
-        assert "<form method=\"post\" id=" not in page, name
+        assert '<form method="post" id=' not in page, name
         assert url("restrictions", citizen) not in page and url("parallel_efforts", citizen) not in page
         assert "Skulderen" not in page and "Distriktspsykiatrien" not in page
     for name in HEALTH_PAGES:
@@ -133,7 +166,9 @@ def test_outsiders_and_evaluators_get_not_found_everywhere_and_the_denial_is_log
 def test_a_read_of_a_step_1_page_is_logged(client, world, step1):
     client.force_login(world.alice)
     client.get(url("competence_card", step1["citizen"]))
-    assert AccessLog.objects.filter(user=world.alice, citizen=step1["citizen"], view="competence_card", status_code=200).exists()
+    assert AccessLog.objects.filter(
+        user=world.alice, citizen=step1["citizen"], view="competence_card", status_code=200
+    ).exists()
 
 
 def test_a_mentor_works_only_on_the_citizens_they_support(client, world, step1):
@@ -145,7 +180,9 @@ def test_a_mentor_works_only_on_the_citizens_they_support(client, world, step1):
 
 
 def test_a_record_of_another_citizen_cannot_be_reached_through_this_citizen(client, world, step1):
-    other = actions.add_cv_entry(acting_user=world.bob, citizen=world.bobs_citizen, kind=CVEntry.Kind.SKILL, title="Kørekort")
+    other = actions.add_cv_entry(
+        acting_user=world.bob, citizen=world.bobs_citizen, kind=CVEntry.Kind.SKILL, title="Kørekort"
+    )
     client.force_login(world.alice)
     assert client.get(url("cv_entry_edit", step1["citizen"], entry_pk=other.pk)).status_code == 404
     assert client.post(url("cv_entry_delete", step1["citizen"], entry_pk=other.pk)).status_code == 404
@@ -178,8 +215,10 @@ def test_managers_and_coordinators_cannot_post_anything(client, world, step1, wh
 def test_a_job_broker_sets_a_goal_through_the_page(client, world, step1):
     client.force_login(world.alice)
     citizen = step1["citizen"]
-    response = client.post(url("job_goals", citizen), {"kind": "wish", "occupation_code": "5223",
-                                                       "text": "Butik i nærheden", "set_on": today().isoformat()})
+    response = client.post(
+        url("job_goals", citizen),
+        {"kind": "wish", "occupation_code": "5223", "text": "Butik i nærheden", "set_on": today().isoformat()},
+    )
     assert response.status_code == 302 and response["Location"] == url("job_goals", citizen)
     wish = citizen.job_goals.get(text="Butik i nærheden")
     assert (wish.kind, wish.occupation_code, wish.set_on) == (JobGoal.Kind.WISH, "5223", today())
@@ -189,8 +228,10 @@ def test_adjusting_a_goal_through_the_page_keeps_the_earlier_one(client, world, 
     client.force_login(world.alice)
     citizen = step1["citizen"]
     goal = step1["goal"]
-    response = client.post(url("job_goal_adjust", citizen, goal_pk=goal.pk),
-                           {"kind": "goal", "occupation_code": "9333", "text": "Lager", "set_on": today().isoformat()})
+    response = client.post(
+        url("job_goal_adjust", citizen, goal_pk=goal.pk),
+        {"kind": "goal", "occupation_code": "9333", "text": "Lager", "set_on": today().isoformat()},
+    )
     assert response.status_code == 302
     goal.refresh_from_db()
     assert goal.replaced_on == today()
@@ -200,14 +241,23 @@ def test_adjusting_a_goal_through_the_page_keeps_the_earlier_one(client, world, 
     assert client.get(url("job_goal_adjust", citizen, goal_pk=goal.pk)).status_code == 404
 
 
-def test_an_impossible_date_range_is_shown_next_to_the_field_with_the_input_kept_and_nothing_saved(client, world, step1):
+def test_an_impossible_date_range_is_shown_next_to_the_field_with_the_input_kept_and_nothing_saved(
+    client, world, step1
+):
     client.force_login(world.alice)
     citizen = step1["citizen"]
     before = citizen.cv_entries.count()
-    response = client.post(url("cv", citizen), {
-        "kind": "education", "title": "Rengøringsuddannelse AMU", "organisation": "AMU Østjylland",
-        "starts_on": "2023-06-01", "ends_on": "2023-02-01", "description": "Tre uger",
-    })
+    response = client.post(
+        url("cv", citizen),
+        {
+            "kind": "education",
+            "title": "Rengøringsuddannelse AMU",
+            "organisation": "AMU Østjylland",
+            "starts_on": "2023-06-01",
+            "ends_on": "2023-02-01",
+            "description": "Tre uger",
+        },
+    )
     assert response.status_code == 200
     page = text(response)
     assert 'id="id_ends_on-error"' in page
@@ -222,8 +272,10 @@ def test_an_impossible_date_range_is_shown_next_to_the_field_with_the_input_kept
 def test_a_form_error_from_the_form_itself_also_keeps_the_input(client, world, step1):
     client.force_login(world.alice)
     citizen = step1["citizen"]
-    response = client.post(url("competence_card", citizen), {"area": "social", "level": "", "comment": "God til at samarbejde",
-                                                             "assessed_on": today().isoformat()})
+    response = client.post(
+        url("competence_card", citizen),
+        {"area": "social", "level": "", "comment": "God til at samarbejde", "assessed_on": today().isoformat()},
+    )
     page = text(response)
     assert response.status_code == 200
     assert 'id="id_level-error"' in page and 'value="God til at samarbejde"' in page
@@ -233,23 +285,37 @@ def test_a_form_error_from_the_form_itself_also_keeps_the_input(client, world, s
 def test_assessing_with_a_company_and_ending_a_restriction_and_an_effort(client, world, step1, social_company):
     client.force_login(world.alice)
     citizen = step1["citizen"]
-    response = client.post(url("competence_card", citizen), {
-        "area": "personal", "level": "4", "comment": "Mødestabil", "assessed_on": today().isoformat(),
-        "co_assessor": social_company.pk,
-    })
+    response = client.post(
+        url("competence_card", citizen),
+        {
+            "area": "personal",
+            "level": "4",
+            "comment": "Mødestabil",
+            "assessed_on": today().isoformat(),
+            "co_assessor": social_company.pk,
+        },
+    )
     assert response.status_code == 302
     assert citizen.competences.get(area="personal").co_assessor == social_company
 
     restriction = step1["restriction"]
-    assert client.post(url("restriction_end", citizen, restriction_pk=restriction.pk),
-                       {"ended_on": today().isoformat()}).status_code == 302
+    assert (
+        client.post(
+            url("restriction_end", citizen, restriction_pk=restriction.pk), {"ended_on": today().isoformat()}
+        ).status_code
+        == 302
+    )
     restriction.refresh_from_db()
     assert restriction.ended_on == today()
     assert Restriction.objects.filter(pk=restriction.pk).exists()
 
     effort = step1["effort"]
-    assert client.post(url("parallel_effort_end", citizen, effort_pk=effort.pk),
-                       {"ends_on": today().isoformat()}).status_code == 302
+    assert (
+        client.post(
+            url("parallel_effort_end", citizen, effort_pk=effort.pk), {"ends_on": today().isoformat()}
+        ).status_code
+        == 302
+    )
     effort.refresh_from_db()
     assert effort.ends_on == today()
 
@@ -257,8 +323,9 @@ def test_assessing_with_a_company_and_ending_a_restriction_and_an_effort(client,
 def test_recording_a_restriction_that_already_applies_is_refused_on_the_field(client, world, step1):
     client.force_login(world.alice)
     citizen = step1["citizen"]
-    response = client.post(url("restrictions", citizen), {"tag": "no_vacuuming", "description": "Igen",
-                                                          "recorded_on": today().isoformat()})
+    response = client.post(
+        url("restrictions", citizen), {"tag": "no_vacuuming", "description": "Igen", "recorded_on": today().isoformat()}
+    )
     assert response.status_code == 200 and 'id="id_tag-error"' in text(response)
     assert citizen.restrictions.count() == 1
 
@@ -269,8 +336,16 @@ def test_editing_and_deleting_a_cv_line(client, world, step1):
     entry = step1["entry"]
     edit = url("cv_entry_edit", citizen, entry_pk=entry.pk)
     assert 'value="Opvasker"' in text(client.get(edit))
-    response = client.post(edit, {"kind": "work", "title": "Opvasker og kolde retter", "organisation": "Hotel Ø",
-                                  "starts_on": "2018-01-01", "ends_on": "2020-01-01"})
+    response = client.post(
+        edit,
+        {
+            "kind": "work",
+            "title": "Opvasker og kolde retter",
+            "organisation": "Hotel Ø",
+            "starts_on": "2018-01-01",
+            "ends_on": "2020-01-01",
+        },
+    )
     assert response.status_code == 302
     entry.refresh_from_db()
     assert entry.title == "Opvasker og kolde retter"
@@ -299,7 +374,9 @@ def test_the_citizen_page_shows_step_1_with_links_for_the_job_broker(client, wor
         assert url(name, citizen) in page, name
 
 
-def test_the_citizen_page_shows_a_manager_goals_cv_and_card_but_no_restrictions_and_no_write_links(client, world, step1):
+def test_the_citizen_page_shows_a_manager_goals_cv_and_card_but_no_restrictions_and_no_write_links(
+    client, world, step1
+):
     client.force_login(world.manager)
     citizen = step1["citizen"]
     page = text(client.get(reverse("citizen_detail", kwargs={"citizen_pk": citizen.pk})))

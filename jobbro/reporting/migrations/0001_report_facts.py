@@ -16,74 +16,118 @@ def build_facts(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0008_assessment_by_date_index'),
+        ("cases", "0008_assessment_by_date_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-        ('people', '0002_report_lookup_indexes'),
+        ("people", "0002_report_lookup_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EnrolmentFacts',
+            name="EnrolmentFacts",
             fields=[
-                ('enrolment', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, primary_key=True, related_name='facts', serialize=False, to='cases.enrolment')),
-                ('first_contact_on', models.DateField(null=True)),
-                ('first_upskilling_decision_on', models.DateField(null=True)),
-                ('first_job_goal_on', models.DateField(null=True)),
-                ('first_cv_entry_on', models.DateField(null=True)),
-                ('thirteen_weeks_by_week_26', models.BooleanField(default=False)),
-                ('first_start_on', models.DateField(null=True)),
-                ('first_paid_on', models.DateField(null=True)),
-                ('first_social_economic_start_on', models.DateField(null=True)),
-                ('first_social_economic_paid_on', models.DateField(null=True)),
-                ('first_housing_start_on', models.DateField(null=True)),
-                ('first_housing_paid_on', models.DateField(null=True)),
-                ('first_internship_start_on', models.DateField(null=True)),
+                (
+                    "enrolment",
+                    models.OneToOneField(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        primary_key=True,
+                        related_name="facts",
+                        serialize=False,
+                        to="cases.enrolment",
+                    ),
+                ),
+                ("first_contact_on", models.DateField(null=True)),
+                ("first_upskilling_decision_on", models.DateField(null=True)),
+                ("first_job_goal_on", models.DateField(null=True)),
+                ("first_cv_entry_on", models.DateField(null=True)),
+                ("thirteen_weeks_by_week_26", models.BooleanField(default=False)),
+                ("first_start_on", models.DateField(null=True)),
+                ("first_paid_on", models.DateField(null=True)),
+                ("first_social_economic_start_on", models.DateField(null=True)),
+                ("first_social_economic_paid_on", models.DateField(null=True)),
+                ("first_housing_start_on", models.DateField(null=True)),
+                ("first_housing_paid_on", models.DateField(null=True)),
+                ("first_internship_start_on", models.DateField(null=True)),
             ],
             options={
-                'default_permissions': (),
+                "default_permissions": (),
             },
         ),
         migrations.CreateModel(
-            name='StaleFacts',
+            name="StaleFacts",
             fields=[
-                ('enrolment_id', models.IntegerField(primary_key=True, serialize=False)),
+                ("enrolment_id", models.IntegerField(primary_key=True, serialize=False)),
             ],
             options={
-                'default_permissions': (),
+                "default_permissions": (),
             },
         ),
         migrations.CreateModel(
-            name='PlacementFacts',
+            name="PlacementFacts",
             fields=[
-                ('placement', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, primary_key=True, related_name='facts', serialize=False, to='cases.placement')),
-                ('first_week', models.DateField(null=True)),
-                ('last_week', models.DateField(null=True)),
-                ('first_paid_week', models.DateField(null=True)),
-                ('weeks_outside_dates', models.BooleanField(default=False)),
-                ('ordinary_hours_at_start', models.BooleanField(default=False)),
-                ('cv_updated', models.BooleanField(default=False)),
-                ('enrolment', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.enrolment')),
+                (
+                    "placement",
+                    models.OneToOneField(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        primary_key=True,
+                        related_name="facts",
+                        serialize=False,
+                        to="cases.placement",
+                    ),
+                ),
+                ("first_week", models.DateField(null=True)),
+                ("last_week", models.DateField(null=True)),
+                ("first_paid_week", models.DateField(null=True)),
+                ("weeks_outside_dates", models.BooleanField(default=False)),
+                ("ordinary_hours_at_start", models.BooleanField(default=False)),
+                ("cv_updated", models.BooleanField(default=False)),
+                (
+                    "enrolment",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="cases.enrolment",
+                    ),
+                ),
             ],
             options={
-                'default_permissions': (),
+                "default_permissions": (),
             },
         ),
         migrations.CreateModel(
-            name='JobBrokerPeriod',
+            name="JobBrokerPeriod",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_on', models.DateField(null=True)),
-                ('ends_on', models.DateField(null=True)),
-                ('enrolment', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='job_broker_periods', to='cases.enrolment')),
-                ('user', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("starts_on", models.DateField(null=True)),
+                ("ends_on", models.DateField(null=True)),
+                (
+                    "enrolment",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="job_broker_periods",
+                        to="cases.enrolment",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'default_permissions': (),
-                'indexes': [models.Index(fields=['enrolment', 'starts_on'], name='job_broker_period')],
+                "default_permissions": (),
+                "indexes": [models.Index(fields=["enrolment", "starts_on"], name="job_broker_period")],
             },
         ),
         migrations.RunPython(build_facts, migrations.RunPython.noop),

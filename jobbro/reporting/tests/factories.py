@@ -40,38 +40,67 @@ def broker(username=None):
 def citizen(**fields):
     n = next(_serial)
     number = f"{n:010d}"  # unique, not a real CPR number: the reports never read it
-    values = {"first_name": "Borger", "last_name": f"Nr{n}", "birth_date": datetime.date(1985, 1, 1), "sex": "female", "traffic_light": "yellow"}
+    values = {
+        "first_name": "Borger",
+        "last_name": f"Nr{n}",
+        "birth_date": datetime.date(1985, 1, 1),
+        "sex": "female",
+        "traffic_light": "yellow",
+    }
     values.update(fields)
     return Citizen.objects.create(cpr_encrypted=cpr.encrypt(number), cpr_hash=cpr.lookup_hash(number), **values)
 
 
-def enrolment(site, referred_on, *, ended_on=None, job_broker=None, estimated_weekly_hours=10, step=1, the_citizen=None, **fields):
+def enrolment(
+    site, referred_on, *, ended_on=None, job_broker=None, estimated_weekly_hours=10, step=1, the_citizen=None, **fields
+):
     """An enrolment with its first step and job-broker history rows, as the referral action writes them."""
     made = Enrolment.objects.create(
-        citizen=the_citizen or citizen(), programme=site.programme, site=site, referred_on=referred_on, ended_on=ended_on,
-        job_broker=job_broker, estimated_weekly_hours=estimated_weekly_hours, traffic_light_at_referral="yellow",
-        current_step=step, **fields,
+        citizen=the_citizen or citizen(),
+        programme=site.programme,
+        site=site,
+        referred_on=referred_on,
+        ended_on=ended_on,
+        job_broker=job_broker,
+        estimated_weekly_hours=estimated_weekly_hours,
+        traffic_light_at_referral="yellow",
+        current_step=step,
+        **fields,
     )
     StepChange.objects.create(enrolment=made, step=1, changed_on=referred_on)
     if job_broker:
-        AssignmentChange.objects.create(enrolment=made, role=AssignmentChange.Role.JOB_BROKER, user=job_broker, changed_on=referred_on)
+        AssignmentChange.objects.create(
+            enrolment=made, role=AssignmentChange.Role.JOB_BROKER, user=job_broker, changed_on=referred_on
+        )
     return made
 
 
 def company(kind=Company.Kind.PRIVATE, name=None):
-    return Company.objects.create(cvr=make_cvr(), name=name or f"Company {next(_serial)}", industry_code="561010", kind=kind)
+    return Company.objects.create(
+        cvr=make_cvr(), name=name or f"Company {next(_serial)}", industry_code="561010", kind=kind
+    )
 
 
-def placement(enrolment, company, kind, starts_on, *, ended_on=None, planned_end_on=None, agreed_ordinary_hours=None, **fields):
+def placement(
+    enrolment, company, kind, starts_on, *, ended_on=None, planned_end_on=None, agreed_ordinary_hours=None, **fields
+):
     return Placement.objects.create(
-        enrolment=enrolment, company=company, kind=kind, starts_on=starts_on, ended_on=ended_on,
-        planned_end_on=planned_end_on, agreed_ordinary_hours=agreed_ordinary_hours, **fields,
+        enrolment=enrolment,
+        company=company,
+        kind=kind,
+        starts_on=starts_on,
+        ended_on=ended_on,
+        planned_end_on=planned_end_on,
+        agreed_ordinary_hours=agreed_ordinary_hours,
+        **fields,
     )
 
 
 def week(placement, monday, ordinary=0, internship=0):
     assert monday.isoweekday() == 1, "a timesheet week starts on a Monday"
-    return Timesheet.objects.create(placement=placement, week_start=monday, ordinary_hours=ordinary, internship_hours=internship)
+    return Timesheet.objects.create(
+        placement=placement, week_start=monday, ordinary_hours=ordinary, internship_hours=internship
+    )
 
 
 def days(n):
@@ -86,7 +115,9 @@ def assign_broker(enrolment, user, on):
     """A change of job broker from a date (user None: the case has no job broker from then)."""
     from jobbro.cases.models import AssignmentChange
 
-    return AssignmentChange.objects.create(enrolment=enrolment, role=AssignmentChange.Role.JOB_BROKER, user=user, changed_on=on)
+    return AssignmentChange.objects.create(
+        enrolment=enrolment, role=AssignmentChange.Role.JOB_BROKER, user=user, changed_on=on
+    )
 
 
 def opening(company, programme, posted_on, *, status=None, filled_on=None, closed_on=None, weekly_hours=5):
@@ -96,8 +127,15 @@ def opening(company, programme, posted_on, *, status=None, filled_on=None, close
     if status is None:
         status = Opening.Status.FILLED if filled_on else Opening.Status.CLOSED if closed_on else Opening.Status.OPEN
     return Opening.objects.create(
-        company=company, programme=programme, title=f"Small job {next(_serial)}", tasks="Tasks", weekly_hours=weekly_hours,
-        posted_on=posted_on, status=status, filled_on=filled_on, closed_on=closed_on,
+        company=company,
+        programme=programme,
+        title=f"Small job {next(_serial)}",
+        tasks="Tasks",
+        weekly_hours=weekly_hours,
+        posted_on=posted_on,
+        status=status,
+        filled_on=filled_on,
+        closed_on=closed_on,
     )
 
 
@@ -129,11 +167,15 @@ def contact(enrolment, occurred_on, kind=Contact.Kind.CONVERSATION):
 
 
 def decision(enrolment, decided_on):
-    return UpskillingDecision.objects.create(enrolment=enrolment, decided_on=decided_on, wanted=False, reason="Vil arbejde")
+    return UpskillingDecision.objects.create(
+        enrolment=enrolment, decided_on=decided_on, wanted=False, reason="Vil arbejde"
+    )
 
 
 def cv_entry(enrolment, recorded_on):
-    return CVEntry.objects.create(citizen_id=enrolment.citizen_id, kind=CVEntry.Kind.WORK, title="Lager", recorded_on=recorded_on)
+    return CVEntry.objects.create(
+        citizen_id=enrolment.citizen_id, kind=CVEntry.Kind.WORK, title="Lager", recorded_on=recorded_on
+    )
 
 
 def agreement(placement, from_date, ordinary):

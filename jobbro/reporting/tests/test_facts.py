@@ -80,7 +80,11 @@ def test_the_weeks_of_a_placement_and_its_first_paid_week(site):
     paid = f.week(placement, REFERRED + days(21), ordinary=4, internship=6)
     f.week(placement, REFERRED + days(35), ordinary=0, internship=10)
     kept = placement_facts(placement)
-    assert (kept.first_week, kept.last_week, kept.first_paid_week) == (REFERRED + days(7), REFERRED + days(35), REFERRED + days(21))
+    assert (kept.first_week, kept.last_week, kept.first_paid_week) == (
+        REFERRED + days(7),
+        REFERRED + days(35),
+        REFERRED + days(21),
+    )
     paid.ordinary_hours = Decimal(0)
     paid.save()
     assert placement_facts(placement).first_paid_week is None
@@ -101,7 +105,9 @@ def test_cv_updated_needs_an_end_and_an_entry_up_to_30_days_after_it(site):
 
 def test_ordinary_hours_at_the_start_read_the_first_agreement(site):
     enrolment = f.enrolment(site, REFERRED)
-    placement = f.placement(enrolment, f.company(), PlacementKind.INTERNSHIP, REFERRED, agreed_ordinary_hours=Decimal(5))
+    placement = f.placement(
+        enrolment, f.company(), PlacementKind.INTERNSHIP, REFERRED, agreed_ordinary_hours=Decimal(5)
+    )
     assert placement_facts(placement).ordinary_hours_at_start is True  # no history: the placement's own field
     agreement(placement, REFERRED + days(14), Decimal(5))
     assert placement_facts(placement).ordinary_hours_at_start is False  # the first agreement came after the start
@@ -128,7 +134,10 @@ def test_first_dates_over_the_placements_by_kind_of_company_follow_the_company(s
     f.week(job, REFERRED + days(7), ordinary=5)  # the week began before the placement: paid from its start
     kept = enrolment_facts(enrolment)
     assert (kept.first_start_on, kept.first_paid_on, kept.first_internship_start_on) == (
-        REFERRED + days(9), REFERRED + days(9), REFERRED + days(20))
+        REFERRED + days(9),
+        REFERRED + days(9),
+        REFERRED + days(20),
+    )
     assert kept.first_social_economic_start_on is None
     company.kind = Company.Kind.SOCIAL_ECONOMIC
     company.save()
@@ -217,27 +226,40 @@ def plain_facts(enrolment):
         if 0 <= week < 26 and sheet.ordinary_hours + sheet.internship_hours > 0:
             weeks.add(week)
     run = any(all(w + n in weeks for n in range(13)) for w in range(14))
-    return (min(contacts, default=None), min(decisions, default=None), min(goals, default=None),
-            min(cv_entries, default=None), run,
-            *plain_first_placement_dates(enrolment))
+    return (
+        min(contacts, default=None),
+        min(decisions, default=None),
+        min(goals, default=None),
+        min(cv_entries, default=None),
+        run,
+        *plain_first_placement_dates(enrolment),
+    )
 
 
 def plain_first_placement_dates(enrolment):
     """First start and first paid day over all placements, the social-economic and the housing ones; first
     internship start."""
+
     def paid_day(placement):
         paid = [t.week_start for t in placement.timesheets.all() if t.ordinary_hours > 0]
         return max(min(paid), placement.starts_on) if paid else None
 
     def firsts(placements):
-        return (min((p.starts_on for p in placements), default=None),
-                min((day for p in placements if (day := paid_day(p))), default=None))
+        return (
+            min((p.starts_on for p in placements), default=None),
+            min((day for p in placements if (day := paid_day(p))), default=None),
+        )
 
     placements = list(enrolment.placements.select_related("company"))
-    internships = [p.starts_on for p in placements if p.kind in (PlacementKind.INTERNSHIP, PlacementKind.HYBRID_INTERNSHIP)]
-    return (*firsts(placements), *firsts([p for p in placements if p.company.kind == Company.Kind.SOCIAL_ECONOMIC]),
-            *firsts([p for p in placements if p.company.kind == Company.Kind.HOUSING_ORGANISATION]),
-            min(internships, default=None))
+    internships = [
+        p.starts_on for p in placements if p.kind in (PlacementKind.INTERNSHIP, PlacementKind.HYBRID_INTERNSHIP)
+    ]
+    return (
+        *firsts(placements),
+        *firsts([p for p in placements if p.company.kind == Company.Kind.SOCIAL_ECONOMIC]),
+        *firsts([p for p in placements if p.company.kind == Company.Kind.HOUSING_ORGANISATION]),
+        min(internships, default=None),
+    )
 
 
 def plain_placement_facts(placement):
@@ -248,14 +270,24 @@ def plain_placement_facts(placement):
         at_start = (placement.agreed_ordinary_hours or 0) > 0
     else:
         at_start = first.from_date <= placement.starts_on and first.ordinary_hours > 0
-    cv = placement.ended_on is not None and CVEntry.objects.filter(
-        citizen=placement.enrolment.citizen, recorded_on__gte=placement.starts_on,
-        recorded_on__lte=placement.ended_on + days(30),
-    ).exists()
+    cv = (
+        placement.ended_on is not None
+        and CVEntry.objects.filter(
+            citizen=placement.enrolment.citizen,
+            recorded_on__gte=placement.starts_on,
+            recorded_on__lte=placement.ended_on + days(30),
+        ).exists()
+    )
     ends = [day for day in (placement.ended_on, placement.enrolment.ended_on) if day]
     outside = any(week + days(6) < placement.starts_on or any(week > day for day in ends) for week, _ in weeks)
-    return (min(w for w, _ in weeks) if weeks else None, max(w for w, _ in weeks) if weeks else None,
-            min(paid, default=None), outside, at_start, cv)
+    return (
+        min(w for w, _ in weeks) if weeks else None,
+        max(w for w, _ in weeks) if weeks else None,
+        min(paid, default=None),
+        outside,
+        at_start,
+        cv,
+    )
 
 
 def plain_job_broker(enrolment, on):
@@ -267,8 +299,11 @@ def plain_job_broker(enrolment, on):
 
 
 def kept_job_broker(enrolment, on):
-    holding = [user for starts, ends, user in periods(enrolment)
-               if (starts is None or starts <= on) and (ends is None or on < ends)]
+    holding = [
+        user
+        for starts, ends, user in periods(enrolment)
+        if (starts is None or starts <= on) and (ends is None or on < ends)
+    ]
     assert len(holding) <= 1, "periods never overlap"
     return holding[0] if holding else None
 
@@ -282,8 +317,15 @@ write = st.one_of(
     st.tuples(st.just("goal"), st.integers(0, 2), day),
     st.tuples(st.just("cv"), st.integers(0, 2), day),
     st.tuples(st.just("broker"), st.integers(0, 2), monday, st.integers(0, 2)),  # often several on one day
-    st.tuples(st.just("placement"), st.integers(0, 2), day, st.one_of(st.none(), st.integers(0, 120)), st.booleans(),
-              st.integers(0, 2), st.sampled_from([PlacementKind.INTERNSHIP, PlacementKind.SMALL_JOB])),
+    st.tuples(
+        st.just("placement"),
+        st.integers(0, 2),
+        day,
+        st.one_of(st.none(), st.integers(0, 120)),
+        st.booleans(),
+        st.integers(0, 2),
+        st.sampled_from([PlacementKind.INTERNSHIP, PlacementKind.SMALL_JOB]),
+    ),
     st.tuples(st.just("company kind"), st.integers(0, 2), st.sampled_from(list(Company.Kind))),
     st.tuples(st.just("exit"), st.integers(0, 2), st.one_of(st.none(), st.integers(0, 200))),  # days after referral
     st.tuples(st.just("week"), st.integers(0, 5), monday, hours, hours),
@@ -291,7 +333,9 @@ write = st.one_of(
     st.tuples(st.just("agreement"), st.integers(0, 5), day, hours),
     st.tuples(st.just("read")),  # a report reads the facts between two writes: they are checked then too
     st.tuples(st.just("read")),
-    st.tuples(st.just("delete"), st.sampled_from(["contact", "week", "placement", "goal", "broker"]), st.integers(0, 5)),
+    st.tuples(
+        st.just("delete"), st.sampled_from(["contact", "week", "placement", "goal", "broker"]), st.integers(0, 5)
+    ),
 )
 
 
@@ -300,21 +344,38 @@ def assert_facts_follow_the_rows(enrolments, probes):
     facts.catch_up()
     for enrolment in Enrolment.objects.filter(pk__in=[e.pk for e in enrolments]):
         kept = EnrolmentFacts.objects.get(enrolment=enrolment)
-        assert (kept.first_contact_on, kept.first_upskilling_decision_on, kept.first_job_goal_on,
-                kept.first_cv_entry_on, kept.thirteen_weeks_by_week_26, kept.first_start_on, kept.first_paid_on,
-                kept.first_social_economic_start_on, kept.first_social_economic_paid_on, kept.first_housing_start_on,
-                kept.first_housing_paid_on, kept.first_internship_start_on) == plain_facts(enrolment)
+        assert (
+            kept.first_contact_on,
+            kept.first_upskilling_decision_on,
+            kept.first_job_goal_on,
+            kept.first_cv_entry_on,
+            kept.thirteen_weeks_by_week_26,
+            kept.first_start_on,
+            kept.first_paid_on,
+            kept.first_social_economic_start_on,
+            kept.first_social_economic_paid_on,
+            kept.first_housing_start_on,
+            kept.first_housing_paid_on,
+            kept.first_internship_start_on,
+        ) == plain_facts(enrolment)
         for on in probes:
             assert kept_job_broker(enrolment, on) == plain_job_broker(enrolment, on)
     for placement in Placement.objects.filter(enrolment__in=enrolments):
         kept = PlacementFacts.objects.get(placement=placement)
-        assert (kept.first_week, kept.last_week, kept.first_paid_week, kept.weeks_outside_dates,
-                kept.ordinary_hours_at_start, kept.cv_updated) == plain_placement_facts(placement)
+        assert (
+            kept.first_week,
+            kept.last_week,
+            kept.first_paid_week,
+            kept.weeks_outside_dates,
+            kept.ordinary_hours_at_start,
+            kept.cv_updated,
+        ) == plain_placement_facts(placement)
     assert PlacementFacts.objects.count() == Placement.objects.count()
 
 
 def apply(kind, args, enrolments, brokers, companies, probes):
     """One write through the models, as any part of the product makes it, or a report reading the facts."""
+
     def nth(queryset, n):
         rows = list(queryset.order_by("pk"))
         return rows[n % len(rows)] if rows else None
@@ -335,8 +396,14 @@ def apply(kind, args, enrolments, brokers, companies, probes):
     elif kind == "placement":
         index, starts_on, length, agreed, at, placement_kind = args
         ended_on = None if length is None else starts_on + days(length)
-        f.placement(enrolments[index], companies[at], placement_kind, starts_on, ended_on=ended_on,
-                    agreed_ordinary_hours=Decimal(6) if agreed else None)
+        f.placement(
+            enrolments[index],
+            companies[at],
+            placement_kind,
+            starts_on,
+            ended_on=ended_on,
+            agreed_ordinary_hours=Decimal(6) if agreed else None,
+        )
     elif kind == "exit":
         enrolment = Enrolment.objects.get(pk=enrolments[args[0]].pk)
         enrolment.ended_on = None if args[1] is None else enrolment.referred_on + days(args[1])
@@ -346,29 +413,37 @@ def apply(kind, args, enrolments, brokers, companies, probes):
         company.kind = args[1]
         company.save()
     elif kind == "week" and (placement := nth(placements, args[0])):
-        Timesheet.objects.update_or_create(placement=placement, week_start=args[1],
-                                           defaults={"ordinary_hours": args[2], "internship_hours": args[3]})
+        Timesheet.objects.update_or_create(
+            placement=placement, week_start=args[1], defaults={"ordinary_hours": args[2], "internship_hours": args[3]}
+        )
     elif kind == "agreement" and (placement := nth(placements, args[0])):
         agreement(placement, args[1], args[2])
     elif kind == "delete":
         what, n = args
-        models = {"contact": Contact.objects.filter(enrolment__in=enrolments),
-                  "week": Timesheet.objects.filter(placement__in=placements), "placement": placements,
-                  "goal": JobGoal.objects.filter(citizen__enrolments__in=enrolments),
-                  "broker": AssignmentChange.objects.filter(enrolment__in=enrolments)}
+        models = {
+            "contact": Contact.objects.filter(enrolment__in=enrolments),
+            "week": Timesheet.objects.filter(placement__in=placements),
+            "placement": placements,
+            "goal": JobGoal.objects.filter(citizen__enrolments__in=enrolments),
+            "broker": AssignmentChange.objects.filter(enrolment__in=enrolments),
+        }
         if row := nth(models[what], n):
             row.delete()
 
 
-@hypothesis_settings(max_examples=60, deadline=None,
-                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@hypothesis_settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(writes=st.lists(write, min_size=1, max_size=30), probes=st.lists(day, min_size=1, max_size=4))
 def test_after_any_writes_every_fact_equals_the_rules_over_the_rows(db, writes, probes):
     with rolled_back():
         _programme, (site,) = f.programme_with_sites("Aarhus")
         brokers = [f.broker(), f.broker(), None]
-        enrolments = [f.enrolment(site, REFERRED, job_broker=brokers[0]), f.enrolment(site, REFERRED + days(3)),
-                      f.enrolment(site, REFERRED + days(40), job_broker=brokers[1])]
+        enrolments = [
+            f.enrolment(site, REFERRED, job_broker=brokers[0]),
+            f.enrolment(site, REFERRED + days(3)),
+            f.enrolment(site, REFERRED + days(40), job_broker=brokers[1]),
+        ]
         companies = [f.company(), f.company(Company.Kind.SOCIAL_ECONOMIC), f.company(Company.Kind.HOUSING_ORGANISATION)]
         f.placement(enrolments[0], companies[1], PlacementKind.SMALL_JOB, REFERRED + days(1))
         for kind, *args in writes:

@@ -43,7 +43,9 @@ def buddy_at(company):
 
 
 def new_broker(enrolment, user, changed_on):
-    return AssignmentChange.objects.create(enrolment=enrolment, role=AssignmentChange.Role.JOB_BROKER, user=user, changed_on=changed_on)
+    return AssignmentChange.objects.create(
+        enrolment=enrolment, role=AssignmentChange.Role.JOB_BROKER, user=user, changed_on=changed_on
+    )
 
 
 def counted(scope, key, settings=None):
@@ -55,8 +57,19 @@ def counted(scope, key, settings=None):
 def world(db):
     programme, (a, b) = f.programme_with_sites("Aarhus", "Randers")
     anna, bo = f.broker("anna"), f.broker("bo")
-    return type("World", (), {"programme": programme, "a": a, "b": b, "anna": anna, "bo": bo,
-                              "company": f.company(), "scope": Scope(programme, (a, b), ON)})
+    return type(
+        "World",
+        (),
+        {
+            "programme": programme,
+            "a": a,
+            "b": b,
+            "anna": anna,
+            "bo": bo,
+            "company": f.company(),
+            "scope": Scope(programme, (a, b), ON),
+        },
+    )
 
 
 def by_site(counts, world):
@@ -69,8 +82,14 @@ def by_site(counts, world):
 def test_a_programme_without_settings_gets_every_indicator_with_the_default_targets():
     settings = fidelity.for_settings(None)
     assert [indicator.key for indicator in settings.enabled()] == [
-        "job_goal_4_weeks", "buddy", "upskilling_first_talk", "cv_updated", "monthly_follow_up", "thirteen_weeks",
-        "hours_at_start", "caseload",
+        "job_goal_4_weeks",
+        "buddy",
+        "upskilling_first_talk",
+        "cv_updated",
+        "monthly_follow_up",
+        "thirteen_weeks",
+        "hours_at_start",
+        "caseload",
     ]
     assert settings.amber_margin == 15
     assert all(settings.rule(key).target == 80 for key in fidelity.BY_KEY)
@@ -78,8 +97,9 @@ def test_a_programme_without_settings_gets_every_indicator_with_the_default_targ
 
 
 def test_settings_override_their_defaults_and_leave_the_others():
-    settings = fidelity.for_settings({"buddy": {"target": 90}, "cv_updated": {"enabled": False}, "caseload": {"max": 20},
-                                      "amber_margin": 10})
+    settings = fidelity.for_settings(
+        {"buddy": {"target": 90}, "cv_updated": {"enabled": False}, "caseload": {"max": 20}, "amber_margin": 10}
+    )
     assert settings.rule("buddy").target == 90
     assert "cv_updated" not in [indicator.key for indicator in settings.enabled()]
     assert settings.rule("caseload") == fidelity.Rule(enabled=True, target=80, max=20)
@@ -87,18 +107,21 @@ def test_settings_override_their_defaults_and_leave_the_others():
     assert settings.rule("job_goal_4_weeks") == fidelity.Rule(enabled=True, target=80)
 
 
-@pytest.mark.parametrize(("given", "named"), [
-    ({"buddy": {"target": "90"}}, "fidelity.buddy.target"),
-    ({"buddy": {"target": 90.5}}, "fidelity.buddy.target"),
-    ({"buddy": {"target": True}}, "fidelity.buddy.target"),
-    ({"buddy": {"target": 0}}, "fidelity.buddy.target"),
-    ({"thirteen_weeks": {"target": 101}}, "fidelity.thirteen_weeks.target"),
-    ({"buddy": {"enabled": "no"}}, "fidelity.buddy.enabled"),
-    ({"caseload": {"max": 0}}, "fidelity.caseload.max"),
-    ({"caseload": {"max": "25"}}, "fidelity.caseload.max"),
-    ({"amber_margin": -1}, "fidelity.amber_margin"),
-    ({"amber_margin": 101}, "fidelity.amber_margin"),
-])
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [
+        ({"buddy": {"target": "90"}}, "fidelity.buddy.target"),
+        ({"buddy": {"target": 90.5}}, "fidelity.buddy.target"),
+        ({"buddy": {"target": True}}, "fidelity.buddy.target"),
+        ({"buddy": {"target": 0}}, "fidelity.buddy.target"),
+        ({"thirteen_weeks": {"target": 101}}, "fidelity.thirteen_weeks.target"),
+        ({"buddy": {"enabled": "no"}}, "fidelity.buddy.enabled"),
+        ({"caseload": {"max": 0}}, "fidelity.caseload.max"),
+        ({"caseload": {"max": "25"}}, "fidelity.caseload.max"),
+        ({"amber_margin": -1}, "fidelity.amber_margin"),
+        ({"amber_margin": 101}, "fidelity.amber_margin"),
+    ],
+)
 def test_a_bad_value_is_refused_naming_its_key_and_ignored_when_read(given, named, caplog):
     with translation.override("en"):
         with pytest.raises(ValidationError) as refused:
@@ -110,12 +133,15 @@ def test_a_bad_value_is_refused_naming_its_key_and_ignored_when_read(given, name
     assert named in caplog.text
 
 
-@pytest.mark.parametrize(("given", "named"), [
-    ({"bddy": {"target": 90}}, "fidelity.bddy"),  # a typing error in an indicator's key
-    ({"buddy": 90}, "fidelity.buddy"),  # an indicator's settings are an object
-    ({"buddy": {"goal": 90}}, "fidelity.buddy.goal"),
-    ({"buddy": {"max": 3}}, "fidelity.buddy.max"),  # only the caseload has a limit
-])
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [
+        ({"bddy": {"target": 90}}, "fidelity.bddy"),  # a typing error in an indicator's key
+        ({"buddy": 90}, "fidelity.buddy"),  # an indicator's settings are an object
+        ({"buddy": {"goal": 90}}, "fidelity.buddy.goal"),
+        ({"buddy": {"max": 3}}, "fidelity.buddy.max"),  # only the caseload has a limit
+    ],
+)
 def test_an_unknown_key_is_refused_naming_it(given, named):
     with translation.override("en"):
         with pytest.raises(ValidationError) as refused:
@@ -132,13 +158,19 @@ def test_fidelity_settings_that_are_not_an_object_are_refused():
 
 def test_every_problem_is_reported_at_once_with_the_other_thresholds():
     with pytest.raises(ValidationError) as refused:
-        thresholds.validate_settings({"parked_days": 0, "fidelity": {"buddy": {"target": 0}, "nope": {}, "cv_updated": {"enabled": False}}})
+        thresholds.validate_settings(
+            {"parked_days": 0, "fidelity": {"buddy": {"target": 0}, "nope": {}, "cv_updated": {"enabled": False}}}
+        )
     assert len(refused.value.message_dict["settings"]) == 3
 
 
 def test_good_fidelity_settings_pass_with_the_thresholds():
-    thresholds.validate_settings({"no_contact_days": 7, "fidelity": {"buddy": {"target": 90, "enabled": True},
-                                                                     "caseload": {"max": 20}, "amber_margin": 0}})
+    thresholds.validate_settings(
+        {
+            "no_contact_days": 7,
+            "fidelity": {"buddy": {"target": 90, "enabled": True}, "caseload": {"max": 20}, "amber_margin": 0},
+        }
+    )
     fidelity.validate_settings({})
 
 
@@ -155,19 +187,22 @@ def test_the_administration_refuses_a_programme_with_a_bad_fidelity_target():
 # --- Traffic lights -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("part", "whole", "target", "margin", "expected"), [
-    (80, 100, 80, 15, Light.GREEN),  # exactly the target
-    (4, 5, 80, 15, Light.GREEN),
-    (79, 100, 80, 15, Light.AMBER),
-    (65, 100, 80, 15, Light.AMBER),  # exactly target − margin
-    (64, 100, 80, 15, Light.RED),
-    (13, 20, 80, 15, Light.AMBER),  # 65 %
-    (0, 3, 80, 15, Light.RED),
-    (3, 3, 100, 15, Light.GREEN),
-    (2, 3, 67, 15, Light.AMBER),  # 66.67 % shows as 66.7 but is below 67: compared exactly, not rounded
-    (79, 100, 80, 0, Light.RED),  # no amber band
-    (0, 0, 80, 15, Light.NONE),  # nothing to score
-])
+@pytest.mark.parametrize(
+    ("part", "whole", "target", "margin", "expected"),
+    [
+        (80, 100, 80, 15, Light.GREEN),  # exactly the target
+        (4, 5, 80, 15, Light.GREEN),
+        (79, 100, 80, 15, Light.AMBER),
+        (65, 100, 80, 15, Light.AMBER),  # exactly target − margin
+        (64, 100, 80, 15, Light.RED),
+        (13, 20, 80, 15, Light.AMBER),  # 65 %
+        (0, 3, 80, 15, Light.RED),
+        (3, 3, 100, 15, Light.GREEN),
+        (2, 3, 67, 15, Light.AMBER),  # 66.67 % shows as 66.7 but is below 67: compared exactly, not rounded
+        (79, 100, 80, 0, Light.RED),  # no amber band
+        (0, 0, 80, 15, Light.NONE),  # nothing to score
+    ],
+)
 def test_the_traffic_light_edges(part, whole, target, margin, expected):
     assert fidelity.light(Share(part, whole), target, margin) == expected
 
@@ -234,7 +269,9 @@ def test_cv_updated_within_30_days_of_a_placements_end(world):
     cv_entry(missed, ON - days(69))  # 31 days after the end
     cv_entry(missed, ON - days(201))  # the day before the start
     recent = f.enrolment(world.b, ON - days(300))
-    f.placement(recent, world.company, PlacementKind.INTERNSHIP, ON - days(100), ended_on=ON - days(29))  # not 30 days yet
+    f.placement(
+        recent, world.company, PlacementKind.INTERNSHIP, ON - days(100), ended_on=ON - days(29)
+    )  # not 30 days yet
     during = f.enrolment(world.b, ON - days(300))
     placement = f.placement(during, world.company, PlacementKind.SMALL_JOB, ON - days(100), ended_on=ON - days(30))
     cv_entry(during, placement.starts_on)
@@ -247,7 +284,9 @@ def test_monthly_follow_up_of_citizens_in_a_placement_for_over_a_month(world):
     f.placement(followed, world.company, PlacementKind.SMALL_JOB, ON - days(31))
     contact(followed, ON - days(30))
     aftercare_only = f.enrolment(world.a, ON - days(100))
-    f.placement(aftercare_only, world.company, PlacementKind.SMALL_JOB, ON - days(60), ended_on=ON)  # still active on the date
+    f.placement(
+        aftercare_only, world.company, PlacementKind.SMALL_JOB, ON - days(60), ended_on=ON
+    )  # still active on the date
     contact(aftercare_only, ON - days(1), kind=Contact.Kind.AFTERCARE)
     contact(aftercare_only, ON - days(31))  # 31 days ago: too old
     too_new = f.enrolment(world.b, ON - days(100))
@@ -387,7 +426,9 @@ def test_the_report_has_a_row_per_indicator_and_a_column_per_site(world):
 def test_a_disabled_indicator_disappears(world):
     small_programme(world)
     Programme.objects.filter(pk=world.programme.pk).update(
-        settings={"fidelity": {"cv_updated": {"enabled": False}, "caseload": {"enabled": False}, "buddy": {"target": 95}}}
+        settings={
+            "fidelity": {"cv_updated": {"enabled": False}, "caseload": {"enabled": False}, "buddy": {"target": 95}}
+        }
     )
     world.programme.refresh_from_db()
     scope = Scope(world.programme, (world.a, world.b), ON)
@@ -442,35 +483,46 @@ def test_the_report_takes_a_handful_of_queries(world, django_assert_max_num_quer
 KINDS = [PlacementKind.INTERNSHIP, PlacementKind.SMALL_JOB, PlacementKind.WAGE_SUBSIDY, PlacementKind.EDUCATION]
 offset = st.integers(0, 240)
 
-placement_spec = st.fixed_dictionaries({
-    "kind": st.sampled_from(KINDS),
-    "starts_after": st.integers(0, 120),
-    "lasts": st.one_of(st.none(), st.integers(0, 150)),
-    "buddy": st.booleans(),
-    "agreed": st.sampled_from([None, 0, 10]),
-    "history": st.lists(st.tuples(st.sampled_from([0, 0, -2, 14]), st.sampled_from([0, 8, 8])), max_size=2),
-    "weeks": st.one_of(
-        st.lists(st.tuples(st.integers(0, 30), st.sampled_from([(0, 0), (5, 0), (0, 10)])), max_size=5),
-        # A run: first week, length, and a week with no hours in it (or none).
-        st.tuples(st.integers(0, 15), st.integers(11, 15), st.one_of(st.none(), st.integers(0, 15))),
-    ),
-    "cv_after_start": st.one_of(st.none(), st.integers(0, 200)),
-})
-enrolment_spec = st.fixed_dictionaries({
-    "site": st.integers(0, 1),
-    "broker": st.sampled_from([None, 0, 1]),
-    "change": st.one_of(st.none(), st.tuples(st.integers(0, 200), st.sampled_from([None, 0, 1]))),
-    "same_citizen": st.booleans(),
-    "referred_after": offset,
-    "ends_after": st.one_of(st.none(), st.integers(0, 300)),
-    "goals": st.lists(st.tuples(st.integers(-10, 60), st.sampled_from([JobGoal.Kind.GOAL, JobGoal.Kind.WISH])), max_size=2),
-    "contacts": st.lists(st.tuples(st.integers(0, 300), st.sampled_from([Contact.Kind.CONVERSATION, Contact.Kind.AFTERCARE])), max_size=3),
-    # Contacts counted back from the as-of date, where the monthly follow-up looks.
-    "recent_contacts": st.lists(st.tuples(st.integers(-3, 40), st.sampled_from([Contact.Kind.PHONE, Contact.Kind.AFTERCARE])), max_size=2),
-    "decisions": st.lists(st.integers(0, 60), max_size=2),
-    "cv": st.lists(st.integers(0, 300), max_size=2),
-    "placements": st.one_of(st.just([]), st.lists(placement_spec, min_size=1, max_size=2)),
-})
+placement_spec = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from(KINDS),
+        "starts_after": st.integers(0, 120),
+        "lasts": st.one_of(st.none(), st.integers(0, 150)),
+        "buddy": st.booleans(),
+        "agreed": st.sampled_from([None, 0, 10]),
+        "history": st.lists(st.tuples(st.sampled_from([0, 0, -2, 14]), st.sampled_from([0, 8, 8])), max_size=2),
+        "weeks": st.one_of(
+            st.lists(st.tuples(st.integers(0, 30), st.sampled_from([(0, 0), (5, 0), (0, 10)])), max_size=5),
+            # A run: first week, length, and a week with no hours in it (or none).
+            st.tuples(st.integers(0, 15), st.integers(11, 15), st.one_of(st.none(), st.integers(0, 15))),
+        ),
+        "cv_after_start": st.one_of(st.none(), st.integers(0, 200)),
+    }
+)
+enrolment_spec = st.fixed_dictionaries(
+    {
+        "site": st.integers(0, 1),
+        "broker": st.sampled_from([None, 0, 1]),
+        "change": st.one_of(st.none(), st.tuples(st.integers(0, 200), st.sampled_from([None, 0, 1]))),
+        "same_citizen": st.booleans(),
+        "referred_after": offset,
+        "ends_after": st.one_of(st.none(), st.integers(0, 300)),
+        "goals": st.lists(
+            st.tuples(st.integers(-10, 60), st.sampled_from([JobGoal.Kind.GOAL, JobGoal.Kind.WISH])), max_size=2
+        ),
+        "contacts": st.lists(
+            st.tuples(st.integers(0, 300), st.sampled_from([Contact.Kind.CONVERSATION, Contact.Kind.AFTERCARE])),
+            max_size=3,
+        ),
+        # Contacts counted back from the as-of date, where the monthly follow-up looks.
+        "recent_contacts": st.lists(
+            st.tuples(st.integers(-3, 40), st.sampled_from([Contact.Kind.PHONE, Contact.Kind.AFTERCARE])), max_size=2
+        ),
+        "decisions": st.lists(st.integers(0, 60), max_size=2),
+        "cv": st.lists(st.integers(0, 300), max_size=2),
+        "placements": st.one_of(st.just([]), st.lists(placement_spec, min_size=1, max_size=2)),
+    }
+)
 _names = itertools.count(1)
 
 
@@ -486,7 +538,9 @@ def build_programme(specs, on):
         the_citizen = previous.citizen if spec["same_citizen"] and previous else None
         broker_user = brokers[spec["broker"]] if spec["broker"] is not None else None
         ended_on = referred_on + days(spec["ends_after"]) if spec["ends_after"] is not None else None
-        enrolment = f.enrolment(sites[spec["site"]], referred_on, ended_on=ended_on, job_broker=broker_user, the_citizen=the_citizen)
+        enrolment = f.enrolment(
+            sites[spec["site"]], referred_on, ended_on=ended_on, job_broker=broker_user, the_citizen=the_citizen
+        )
         previous = enrolment
         if spec["change"]:
             after, who = spec["change"]
@@ -504,9 +558,13 @@ def build_programme(specs, on):
         for p in spec["placements"]:
             starts_on = referred_on + days(p["starts_after"])
             placement = f.placement(
-                enrolment, company, p["kind"], starts_on,
+                enrolment,
+                company,
+                p["kind"],
+                starts_on,
                 ended_on=starts_on + days(p["lasts"]) if p["lasts"] is not None else None,
-                agreed_ordinary_hours=p["agreed"], buddy=buddy if p["buddy"] else None,
+                agreed_ordinary_hours=p["agreed"],
+                buddy=buddy if p["buddy"] else None,
             )
             if p["cv_after_start"] is not None:
                 cv_entry(enrolment, starts_on + days(p["cv_after_start"]))
@@ -514,7 +572,10 @@ def build_programme(specs, on):
                 agreement(placement, starts_on + days(after), hours)
             if isinstance(p["weeks"], tuple):
                 first, length, gap = p["weeks"]
-                weeks = [(n, (0, 0) if gap is not None and n == first + gap else (6, 0)) for n in range(first, first + length)]
+                weeks = [
+                    (n, (0, 0) if gap is not None and n == first + gap else (6, 0))
+                    for n in range(first, first + length)
+                ]
             else:
                 weeks = p["weeks"]
             for n, (ordinary, internship) in dict(weeks).items():
@@ -525,8 +586,11 @@ def build_programme(specs, on):
 def plain_fidelity(programme, sites, on, maximum=25):
     """The written definitions over the raw rows: plain loops, no aggregates. {key: {group: (part, whole)}}."""
     site_pks = [site.pk for site in sites]
-    enrolments = [e for e in Enrolment.objects.filter(programme=programme).values()
-                  if e["site_id"] in site_pks and e["referred_on"] <= on]
+    enrolments = [
+        e
+        for e in Enrolment.objects.filter(programme=programme).values()
+        if e["site_id"] in site_pks and e["referred_on"] <= on
+    ]
     changes = list(AssignmentChange.objects.filter(role="job_broker").values())
     goals = list(JobGoal.objects.values())
     contacts = list(Contact.objects.values())
@@ -548,7 +612,11 @@ def plain_fidelity(programme, sites, on, maximum=25):
         weeks = set()
         for s in sheets:
             offset_days = (s["week_start"] - e["referred_on"]).days
-            if s["placement_id"] in mine and s["ordinary_hours"] + s["internship_hours"] > 0 and -6 <= offset_days <= 175:
+            if (
+                s["placement_id"] in mine
+                and s["ordinary_hours"] + s["internship_hours"] > 0
+                and -6 <= offset_days <= 175
+            ):
                 weeks.add((offset_days + 6) // 7)
         return weeks
 
@@ -564,12 +632,20 @@ def plain_fidelity(programme, sites, on, maximum=25):
     def enrolment_rule(e):
         citizen = e["citizen_id"]
         talks = [c["occurred_on"] for c in contacts if c["enrolment_id"] == e["id"] and c["occurred_on"] <= on]
-        running = [p for p in placements if p["enrolment_id"] == e["id"] and p["starts_on"] <= on - days(31)
-                   and (p["ended_on"] is None or p["ended_on"] >= on)]
+        running = [
+            p
+            for p in placements
+            if p["enrolment_id"] == e["id"]
+            and p["starts_on"] <= on - days(31)
+            and (p["ended_on"] is None or p["ended_on"] >= on)
+        ]
         return {
             "job_goal_4_weeks": (
                 e["referred_on"] <= on - days(28),
-                any(g["citizen_id"] == citizen and g["kind"] == "goal" and g["set_on"] <= e["referred_on"] + days(28) for g in goals),
+                any(
+                    g["citizen_id"] == citizen and g["kind"] == "goal" and g["set_on"] <= e["referred_on"] + days(28)
+                    for g in goals
+                ),
             ),
             "upskilling_first_talk": (
                 bool(talks),
@@ -577,8 +653,12 @@ def plain_fidelity(programme, sites, on, maximum=25):
             ),
             "monthly_follow_up": (
                 bool(running),
-                any(c["enrolment_id"] == e["id"] and c["kind"] != "aftercare" and on - days(30) <= c["occurred_on"] <= on
-                    for c in contacts),
+                any(
+                    c["enrolment_id"] == e["id"]
+                    and c["kind"] != "aftercare"
+                    and on - days(30) <= c["occurred_on"] <= on
+                    for c in contacts
+                ),
             ),
             "thirteen_weeks": (e["referred_on"] <= on - days(182), has_run(weeks_of(e))),
         }
@@ -589,9 +669,15 @@ def plain_fidelity(programme, sites, on, maximum=25):
         return {
             "buddy": (at_company, p["buddy_id"] is not None),
             "hours_at_start": (at_company, first_agreement(p) > 0),
-            "cv_updated": (ended, ended and any(
-                c["citizen_id"] == e["citizen_id"] and p["starts_on"] <= c["recorded_on"] <= p["ended_on"] + days(30)
-                for c in cvs)),
+            "cv_updated": (
+                ended,
+                ended
+                and any(
+                    c["citizen_id"] == e["citizen_id"]
+                    and p["starts_on"] <= c["recorded_on"] <= p["ended_on"] + days(30)
+                    for c in cvs
+                ),
+            ),
         }
 
     tallies = {}
@@ -620,8 +706,10 @@ def plain_fidelity(programme, sites, on, maximum=25):
             for group in groups:
                 tally(key, group, counted_in, meets)
     everyone = {b for b in caseloads if b is not None}
-    tallies["caseload"] = {("site", site): (sum(caseloads[b] <= maximum for b in brokers), len(brokers))
-                           for site, brokers in brokers_at.items()}
+    tallies["caseload"] = {
+        ("site", site): (sum(caseloads[b] <= maximum for b in brokers), len(brokers))
+        for site, brokers in brokers_at.items()
+    }
     tallies["caseload"][("total", None)] = (sum(caseloads[b] <= maximum for b in everyone), len(everyone))
     return tallies, caseloads
 
@@ -634,15 +722,23 @@ def reported(counts_by_key):
         groups[("total", None)] = counts.total
         if key != "caseload":
             groups.update({("broker", broker): share for broker, share in counts.by_broker.items()})
-        result[key] = {group: (share.part, share.whole) for group, share in groups.items()
-                       if share.whole or group == ("total", None)}
+        result[key] = {
+            group: (share.part, share.whole)
+            for group, share in groups.items()
+            if share.whole or group == ("total", None)
+        }
     return result
 
 
-@hypothesis_settings(max_examples=35, deadline=None,
-                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(specs=st.lists(enrolment_spec, min_size=1, max_size=8), as_of=st.integers(-10, 500),
-       both_sites=st.booleans(), maximum=st.integers(1, 3))
+@hypothesis_settings(
+    max_examples=35, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(
+    specs=st.lists(enrolment_spec, min_size=1, max_size=8),
+    as_of=st.integers(-10, 500),
+    both_sites=st.booleans(),
+    maximum=st.integers(1, 3),
+)
 def test_each_indicator_equals_the_plain_computation_over_the_rows(db, specs, as_of, both_sites, maximum):
     on = D(2025, 1, 1) + days(as_of)
     with rolled_back():
@@ -653,8 +749,9 @@ def test_each_indicator_equals_the_plain_computation_over_the_rows(db, specs, as
         counts, active = fidelity.counts(scope, settings)
 
         plain, caseloads = plain_fidelity(programme, sites, on, maximum)
-        expected = {key: {group: value for group, value in plain.get(key, {}).items() if value[1]}
-                    for key in fidelity.BY_KEY}
+        expected = {
+            key: {group: value for group, value in plain.get(key, {}).items() if value[1]} for key in fidelity.BY_KEY
+        }
         for groups in expected.values():
             groups.setdefault(("total", None), (0, 0))
         assert reported(counts) == expected

@@ -25,7 +25,9 @@ def outcome(enrolment, measured_on, status, kind=FOLLOW_UP):
 
 
 def job_plan(enrolment, created_on, *, package=True):
-    return JobPlan.objects.create(enrolment=enrolment, is_job_package=package, title="Mod køkkenjob", created_on=created_on)
+    return JobPlan.objects.create(
+        enrolment=enrolment, is_job_package=package, title="Mod køkkenjob", created_on=created_on
+    )
 
 
 @pytest.fixture
@@ -44,7 +46,9 @@ def total(table, key):
 
 def statuses(table, column):
     """{status: count} in a column, leaving out the empty ones."""
-    return {key: table.row(key).cells[column].part for key in follow_up.STATUS_KEYS if table.row(key).cells[column].part}
+    return {
+        key: table.row(key).cells[column].part for key in follow_up.STATUS_KEYS if table.row(key).cells[column].part
+    }
 
 
 # --- One rule each -----------------------------------------------------------------------------------------------
@@ -54,8 +58,16 @@ def test_the_rows_are_the_statuses_then_citizens_then_job_packages(two_sites):
     programme, aarhus, randers = two_sites
     table = table_on(programme, [aarhus, randers])
     assert [row.key for row in table.rows] == [
-        "ordinary_job", "education", "flex_job", "in_programme", "benefit", "early_pension", "other", "no_outcome",
-        "citizens", "job_packages",
+        "ordinary_job",
+        "education",
+        "flex_job",
+        "in_programme",
+        "benefit",
+        "early_pension",
+        "other",
+        "no_outcome",
+        "citizens",
+        "job_packages",
     ]
     assert table.columns[:2] == ["Aarhus", "Randers"] and table.total_column == 2 == len(table.columns) - 1
     assert table.sums == [("citizens", follow_up.STATUS_KEYS)]
@@ -114,7 +126,9 @@ def test_two_enrolments_referred_on_the_same_day_count_once(two_sites):
 def test_an_outcome_dated_after_the_date_is_ignored(two_sites):
     programme, aarhus, _randers = two_sites
     enrolment = f.enrolment(aarhus, D(2025, 1, 10), ended_on=D(2025, 8, 29))
-    outcome(enrolment, ON + datetime.timedelta(days=1), OutcomeStatus.ORDINARY_JOB, EXIT)  # registered late, dated later
+    outcome(
+        enrolment, ON + datetime.timedelta(days=1), OutcomeStatus.ORDINARY_JOB, EXIT
+    )  # registered late, dated later
 
     assert statuses(table_on(programme, [aarhus]), 1) == {"no_outcome": 1}
     assert statuses(table_on(programme, [aarhus], on=ON + datetime.timedelta(days=1)), 1) == {"ordinary_job": 1}
@@ -153,8 +167,12 @@ def test_an_active_enrolment_is_still_in_the_programme_until_its_end_form(two_si
 def test_each_status_has_its_row_and_the_shares_are_of_the_citizens_in_the_column(two_sites):
     programme, aarhus, randers = two_sites
     for site, status in [
-        (aarhus, OutcomeStatus.ORDINARY_JOB), (aarhus, OutcomeStatus.EDUCATION), (aarhus, OutcomeStatus.FLEX_JOB),
-        (aarhus, OutcomeStatus.IN_PROGRAMME), (randers, OutcomeStatus.BENEFIT), (randers, OutcomeStatus.EARLY_PENSION),
+        (aarhus, OutcomeStatus.ORDINARY_JOB),
+        (aarhus, OutcomeStatus.EDUCATION),
+        (aarhus, OutcomeStatus.FLEX_JOB),
+        (aarhus, OutcomeStatus.IN_PROGRAMME),
+        (randers, OutcomeStatus.BENEFIT),
+        (randers, OutcomeStatus.EARLY_PENSION),
         (randers, OutcomeStatus.OTHER),
     ]:
         outcome(f.enrolment(site, D(2025, 1, 10), ended_on=D(2025, 4, 1)), D(2025, 4, 1), status, EXIT)
@@ -176,7 +194,9 @@ def test_an_outcome_with_a_status_outside_the_list_is_reported(two_sites):
     table = table_on(programme, [aarhus])
     assert table.row("citizens").cells == [2, 2]
     assert statuses(table, 1) == {"in_programme": 1}
-    assert len(table.problems()) == 2, "in the site's column and in the total, the statuses do not add up to the citizens"
+    assert len(table.problems()) == 2, (
+        "in the site's column and in the total, the statuses do not add up to the citizens"
+    )
 
 
 def test_the_report_has_the_table_a_stacked_chart_and_no_problems(two_sites, django_assert_num_queries):
@@ -203,18 +223,23 @@ def days(upto):
     return st.one_of(st.integers(0, upto // 7).map(lambda weeks: 7 * weeks), st.integers(0, upto))
 
 
-enrolment_spec = st.fixed_dictionaries({
-    "site": st.integers(0, 2),
-    "gap": days(60),  # after the previous exit: 0 is a re-referral on the day of the exit
-    "length": st.one_of(st.none(), days(150)),
-    # Outcomes from the exit (or the referral while the course runs): the same day often, before the exit sometimes.
-    "outcomes": st.lists(
-        st.tuples(st.one_of(st.sampled_from([0, 0, 30, 91]), st.integers(-20, 200)), st.sampled_from(STATUS_VALUES),
-                  st.sampled_from([EXIT, FOLLOW_UP])),
-        max_size=3,
-    ),
-    "plans": st.lists(st.tuples(days(120), st.booleans()), max_size=3),
-})
+enrolment_spec = st.fixed_dictionaries(
+    {
+        "site": st.integers(0, 2),
+        "gap": days(60),  # after the previous exit: 0 is a re-referral on the day of the exit
+        "length": st.one_of(st.none(), days(150)),
+        # Outcomes from the exit (or the referral while the course runs): the same day often, before the exit sometimes.
+        "outcomes": st.lists(
+            st.tuples(
+                st.one_of(st.sampled_from([0, 0, 30, 91]), st.integers(-20, 200)),
+                st.sampled_from(STATUS_VALUES),
+                st.sampled_from([EXIT, FOLLOW_UP]),
+            ),
+            max_size=3,
+        ),
+        "plans": st.lists(st.tuples(days(120), st.booleans()), max_size=3),
+    }
+)
 citizen_spec = st.lists(enrolment_spec, min_size=1, max_size=3)
 
 
@@ -242,15 +267,19 @@ class RawRows:
 
     def __init__(self, programme):
         self.enrolments = list(
-            Enrolment.objects.filter(programme=programme).values("pk", "site_id", "citizen_id", "referred_on", "ended_on")
+            Enrolment.objects.filter(programme=programme).values(
+                "pk", "site_id", "citizen_id", "referred_on", "ended_on"
+            )
         )
         self.outcomes = list(Outcome.objects.values("pk", "enrolment_id", "measured_on", "status"))
         self.plans = list(JobPlan.objects.values("enrolment_id", "is_job_package", "created_on"))
 
     def dates(self):
         return {
-            *(e["referred_on"] for e in self.enrolments), *(e["ended_on"] for e in self.enrolments if e["ended_on"]),
-            *(o["measured_on"] for o in self.outcomes), *(p["created_on"] for p in self.plans),
+            *(e["referred_on"] for e in self.enrolments),
+            *(e["ended_on"] for e in self.enrolments if e["ended_on"]),
+            *(o["measured_on"] for o in self.outcomes),
+            *(p["created_on"] for p in self.plans),
         }
 
     def counted(self, scope_site_ids, on):
@@ -288,7 +317,9 @@ def as_of_dates(rows, random_days):
     return sorted(boundaries | {BASE + datetime.timedelta(days=n) for n in random_days})
 
 
-@hypothesis_settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@hypothesis_settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(
     site_count=st.integers(2, 3),
     in_scope=st.sets(st.integers(0, 2), min_size=1),

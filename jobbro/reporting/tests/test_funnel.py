@@ -42,17 +42,26 @@ def earliest(dates):
 
 def plain_stage_dates(rows, enrolment, on):
     placements = [p for p in rows.placements_of(enrolment) if p["starts_on"] <= on]
-    goal = earliest(g["set_on"] for g in rows.job_goals
-                    if g["citizen_id"] == enrolment["citizen_id"] and g["kind"] == JobGoal.Kind.GOAL and g["set_on"] <= on)
+    goal = earliest(
+        g["set_on"]
+        for g in rows.job_goals
+        if g["citizen_id"] == enrolment["citizen_id"] and g["kind"] == JobGoal.Kind.GOAL and g["set_on"] <= on
+    )
     started = {p["pk"]: p["starts_on"] for p in placements}
     return {
         "referred": enrolment["referred_on"],
         "job_goal": max(goal, enrolment["referred_on"]) if goal else None,
         "placement": earliest(started.values()),
-        "ordinary_hours": earliest(max(s["week_start"], started[s["placement_id"]]) for s in rows.sheets
-                                   if s["placement_id"] in started and s["ordinary_hours"] > 0 and s["week_start"] <= on),
-        "self_sufficient": earliest(o["measured_on"] for o in rows.outcomes if o["enrolment_id"] == enrolment["pk"]
-                                    and o["status"] in SELF_SUFFICIENT and o["measured_on"] <= on),
+        "ordinary_hours": earliest(
+            max(s["week_start"], started[s["placement_id"]])
+            for s in rows.sheets
+            if s["placement_id"] in started and s["ordinary_hours"] > 0 and s["week_start"] <= on
+        ),
+        "self_sufficient": earliest(
+            o["measured_on"]
+            for o in rows.outcomes
+            if o["enrolment_id"] == enrolment["pk"] and o["status"] in SELF_SUFFICIENT and o["measured_on"] <= on
+        ),
     }
 
 
@@ -78,8 +87,9 @@ def assert_percent(reported, fraction):
         assert abs(reported - Decimal(fraction.numerator * 100) / fraction.denominator) <= Decimal("0.0501")
 
 
-@hypothesis_settings(max_examples=40, deadline=None,
-                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@hypothesis_settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(spec=world_spec)
 def test_every_figure_equals_the_rules_over_the_raw_rows(db, spec):
     with rolled_back():
@@ -95,8 +105,13 @@ def test_every_figure_equals_the_rules_over_the_raw_rows(db, spec):
             median = None
             if index:
                 before = STAGES[index - 1]
-                median = plain_median([(stages[stage] - stages[before]).days for _e, stages in dated
-                                       if stages[stage] is not None and stages[before] is not None])
+                median = plain_median(
+                    [
+                        (stages[stage] - stages[before]).days
+                        for _e, stages in dated
+                        if stages[stage] is not None and stages[before] is not None
+                    ]
+                )
             assert funnel_table.row(stage).cells == [reached, Share(reached, len(in_scope)), median]
 
         times = []
@@ -112,7 +127,9 @@ def test_every_figure_equals_the_rules_over_the_raw_rows(db, spec):
             assert cells[0] == at_risk
             assert_percent(cells[1], fraction)
 
-        assert funnel_table.row("placement").cells[0] == sum(1 for e in in_scope if rows.reached("matched_and_started", e, on))
+        assert funnel_table.row("placement").cells[0] == sum(
+            1 for e in in_scope if rows.reached("matched_and_started", e, on)
+        )
         assert report.problems() == []
 
 
@@ -250,7 +267,10 @@ def test_kaplan_meier_reaches_zero_when_everyone_has_hours():
     survival = funnel.kaplan_meier([(0, True), (10, True), (10, True)])
     assert [survival.at_risk(day) for day in (0, 7, 14)] == [3, 2, 0]
     assert [survival.percent(day) for day in (0, 7, 14, 365)] == [
-        Decimal("66.7"), Decimal("66.7"), Decimal("0.0"), Decimal("0.0")
+        Decimal("66.7"),
+        Decimal("66.7"),
+        Decimal("0.0"),
+        Decimal("0.0"),
     ]
 
 

@@ -51,35 +51,61 @@ def figures_row(report, row_key):
 
 # --- A random programme, shared with the funnel's tests ------------------------------------------------------
 
-week_spec = st.tuples(st.integers(-1, 12), st.sampled_from([Decimal("0"), Decimal("0"), Decimal("4.5"), Decimal("12")]),
-                      st.sampled_from([Decimal("0"), Decimal("15")]))
-placement_spec = st.fixed_dictionaries({
-    "starts_after": st.integers(-3, 150),
-    "social": st.booleans(),
-    "kind": st.sampled_from([PlacementKind.INTERNSHIP, PlacementKind.HYBRID_INTERNSHIP, PlacementKind.SMALL_JOB,
-                             PlacementKind.WAGE_SUBSIDY]),
-    "weeks": st.lists(week_spec, max_size=3, unique_by=lambda w: w[0]),
-})
-enrolment_spec = st.fixed_dictionaries({
-    "site": st.sampled_from([0, 0, 1, 1, 2]),  # 2: a site of another programme
-    "same_citizen_as_previous": st.booleans(),
-    "referred_after": st.integers(-20, 300),
-    "ended_after": st.one_of(st.none(), st.integers(0, 250)),
-    "placements": st.lists(placement_spec, max_size=2),
-    "job_goals": st.lists(st.tuples(st.sampled_from([JobGoal.Kind.GOAL, JobGoal.Kind.WISH]), st.integers(-40, 200)),
-                          max_size=2),
-    "outcomes": st.lists(st.tuples(st.sampled_from([OutcomeStatus.ORDINARY_JOB, OutcomeStatus.EDUCATION,
-                                                    OutcomeStatus.BENEFIT, OutcomeStatus.FLEX_JOB]),
-                                   st.integers(0, 300)), max_size=2),
-})
-goal_spec = st.tuples(st.sampled_from(METRICS), st.integers(0, 12), st.integers(-30, 600),
-                      st.one_of(st.none(), st.integers(0, 12), st.integers(0, 12)))
-world_spec = st.fixed_dictionaries({
-    "enrolments": st.lists(enrolment_spec, min_size=1, max_size=10),
-    "goals": st.lists(goal_spec, min_size=1, max_size=4, unique_by=lambda g: (g[0], g[2])),
-    "on_after": st.integers(-20, 640),
-    "chosen": st.sampled_from([(0, 1), (0, 1), (0,), (1,)]),
-})
+week_spec = st.tuples(
+    st.integers(-1, 12),
+    st.sampled_from([Decimal("0"), Decimal("0"), Decimal("4.5"), Decimal("12")]),
+    st.sampled_from([Decimal("0"), Decimal("15")]),
+)
+placement_spec = st.fixed_dictionaries(
+    {
+        "starts_after": st.integers(-3, 150),
+        "social": st.booleans(),
+        "kind": st.sampled_from(
+            [
+                PlacementKind.INTERNSHIP,
+                PlacementKind.HYBRID_INTERNSHIP,
+                PlacementKind.SMALL_JOB,
+                PlacementKind.WAGE_SUBSIDY,
+            ]
+        ),
+        "weeks": st.lists(week_spec, max_size=3, unique_by=lambda w: w[0]),
+    }
+)
+enrolment_spec = st.fixed_dictionaries(
+    {
+        "site": st.sampled_from([0, 0, 1, 1, 2]),  # 2: a site of another programme
+        "same_citizen_as_previous": st.booleans(),
+        "referred_after": st.integers(-20, 300),
+        "ended_after": st.one_of(st.none(), st.integers(0, 250)),
+        "placements": st.lists(placement_spec, max_size=2),
+        "job_goals": st.lists(
+            st.tuples(st.sampled_from([JobGoal.Kind.GOAL, JobGoal.Kind.WISH]), st.integers(-40, 200)), max_size=2
+        ),
+        "outcomes": st.lists(
+            st.tuples(
+                st.sampled_from(
+                    [OutcomeStatus.ORDINARY_JOB, OutcomeStatus.EDUCATION, OutcomeStatus.BENEFIT, OutcomeStatus.FLEX_JOB]
+                ),
+                st.integers(0, 300),
+            ),
+            max_size=2,
+        ),
+    }
+)
+goal_spec = st.tuples(
+    st.sampled_from(METRICS),
+    st.integers(0, 12),
+    st.integers(-30, 600),
+    st.one_of(st.none(), st.integers(0, 12), st.integers(0, 12)),
+)
+world_spec = st.fixed_dictionaries(
+    {
+        "enrolments": st.lists(enrolment_spec, min_size=1, max_size=10),
+        "goals": st.lists(goal_spec, min_size=1, max_size=4, unique_by=lambda g: (g[0], g[2])),
+        "on_after": st.integers(-20, 640),
+        "chosen": st.sampled_from([(0, 1), (0, 1), (0,), (1,)]),
+    }
+)
 _names = itertools.count(1)
 
 
@@ -103,11 +129,14 @@ def make_world(spec):
         for kind, after in item["job_goals"]:
             JobGoal.objects.create(citizen=enrolment.citizen, kind=kind, text="Lager", set_on=referred_on + days(after))
         for status, after in item["outcomes"]:
-            Outcome.objects.create(enrolment=enrolment, kind=Outcome.Kind.FOLLOW_UP, status=status,
-                                   measured_on=referred_on + days(after))
+            Outcome.objects.create(
+                enrolment=enrolment, kind=Outcome.Kind.FOLLOW_UP, status=status, measured_on=referred_on + days(after)
+            )
         previous = enrolment
     for metric, target, deadline_after, social in spec["goals"]:
-        goal(programme, metric, target, START + days(deadline_after), min(social, target) if social is not None else None)
+        goal(
+            programme, metric, target, START + days(deadline_after), min(social, target) if social is not None else None
+        )
     chosen = tuple(sites[index] for index in spec["chosen"])
     return programme, chosen, START + days(spec["on_after"])
 
@@ -117,16 +146,24 @@ class Rows:
 
     def __init__(self, programme, sites):
         site_ids = {site.pk for site in sites}
-        self.enrolments = [e for e in Enrolment.objects.values("pk", "programme_id", "site_id", "citizen_id", "referred_on", "ended_on")
-                           if e["programme_id"] == programme.pk and e["site_id"] in site_ids]
-        self.placements = {p["pk"]: p for p in Placement.objects.values("pk", "enrolment_id", "starts_on", "company__kind")}
+        self.enrolments = [
+            e
+            for e in Enrolment.objects.values("pk", "programme_id", "site_id", "citizen_id", "referred_on", "ended_on")
+            if e["programme_id"] == programme.pk and e["site_id"] in site_ids
+        ]
+        self.placements = {
+            p["pk"]: p for p in Placement.objects.values("pk", "enrolment_id", "starts_on", "company__kind")
+        }
         self.sheets = list(Timesheet.objects.values("placement_id", "week_start", "ordinary_hours"))
         self.job_goals = list(JobGoal.objects.values("citizen_id", "kind", "set_on"))
         self.outcomes = list(Outcome.objects.values("enrolment_id", "status", "measured_on"))
 
     def placements_of(self, enrolment, social_only=False):
-        return [p for p in self.placements.values()
-                if p["enrolment_id"] == enrolment["pk"] and (not social_only or p["company__kind"] == SOCIAL)]
+        return [
+            p
+            for p in self.placements.values()
+            if p["enrolment_id"] == enrolment["pk"] and (not social_only or p["company__kind"] == SOCIAL)
+        ]
 
     def reached(self, metric, enrolment, day, social_only=False):
         """The rule as the goals state it, checked for one enrolment on one day."""
@@ -168,11 +205,14 @@ def plain_month_ends(rows, on):
 
 
 def rounded(fraction):
-    return (Decimal(fraction.numerator) / Decimal(fraction.denominator)).quantize(Decimal("0.1"), rounding="ROUND_HALF_UP")
+    return (Decimal(fraction.numerator) / Decimal(fraction.denominator)).quantize(
+        Decimal("0.1"), rounding="ROUND_HALF_UP"
+    )
 
 
-@hypothesis_settings(max_examples=40, deadline=None,
-                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@hypothesis_settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(spec=world_spec)
 def test_every_figure_equals_the_rules_over_the_raw_rows(db, spec):
     with rolled_back():
@@ -196,8 +236,20 @@ def test_every_figure_equals_the_rules_over_the_raw_rows(db, spec):
                 standing = "deadline passed"
             else:
                 standing = "yes" if expected >= g.target else "no"
-            percent = (Decimal(100) * reached / g.target).quantize(Decimal("0.1"), rounding="ROUND_HALF_UP") if g.target else None
-            assert row.cells == [reached, g.target, percent, social, g.social_economic_target, rounded(expected), standing]
+            percent = (
+                (Decimal(100) * reached / g.target).quantize(Decimal("0.1"), rounding="ROUND_HALF_UP")
+                if g.target
+                else None
+            )
+            assert row.cells == [
+                reached,
+                g.target,
+                percent,
+                social,
+                g.social_economic_target,
+                rounded(expected),
+                standing,
+            ]
 
         ends = plain_month_ends(rows, on)
         assert [row.key for row in progress_table.rows] == [day.isoformat() for day in ends]
@@ -325,7 +377,10 @@ def test_an_interim_deadline_keeps_the_figure_at_the_deadline(two_sites):
 
     report = build(programme, two_sites[1], D(2025, 5, 15))
 
-    interim, final = figures_row(report, "matched_and_started-2025-03-31"), figures_row(report, "matched_and_started-2025-06-30")
+    interim, final = (
+        figures_row(report, "matched_and_started-2025-03-31"),
+        figures_row(report, "matched_and_started-2025-06-30"),
+    )
     # By 31 March three placements had started (3, 17 and 31 March); the later ones do not count for it.
     assert (interim["Reached"], interim["Forecast"], interim["On track"]) == (3, Decimal("3.0"), "deadline passed")
     assert interim["Social-economic"] == Share(3, 3)
@@ -380,7 +435,9 @@ def test_progress_runs_to_the_as_of_date_and_keeps_the_last_36_months(two_sites)
     table = build(programme, two_sites[1], D(2028, 2, 10)).tables[1]
 
     assert len(table.rows) == 36
-    assert table.rows[0].key == "2025-03-31" and table.rows[-2].key == "2028-01-31" and table.rows[-1].key == "2028-02-10"
+    assert (
+        table.rows[0].key == "2025-03-31" and table.rows[-2].key == "2028-01-31" and table.rows[-1].key == "2028-02-10"
+    )
     assert table.row("2027-11-30").cells == [1, 0, 0] and table.rows[-1].cells == [2, 0, 0]
 
 
@@ -396,8 +453,9 @@ def test_referrals_before_the_programme_start_begin_the_progress_earlier(db):
 def test_a_social_economic_part_above_its_whole_is_a_problem(two_sites):
     programme, _sites = two_sites
     target = goal(programme, "employed", 4, D(2025, 12, 31), social=2)
-    broken = result_goals.GoalProgress(goal=target, actual=1, social_economic_actual=2, expected=Fraction(3),
-                                       standing=result_goals.Standing.BEHIND)
+    broken = result_goals.GoalProgress(
+        goal=target, actual=1, social_economic_actual=2, expected=Fraction(3), standing=result_goals.Standing.BEHIND
+    )
 
     problems = goals_report.goals_table([broken]).problems()
 

@@ -85,7 +85,9 @@ def test_actual_hours_on_the_band_edges_ordinary_and_internship_together(world):
     programme, sites, company = world
     week = D(2025, 3, 3)
     for ordinary, internship in (("6", "4"), ("6.5", "4"), ("12", "8"), ("12", "8.5")):
-        citizen_with(sites[0], company, (week, Decimal(ordinary), Decimal(internship)), kind=PlacementKind.HYBRID_INTERNSHIP)
+        citizen_with(
+            sites[0], company, (week, Decimal(ordinary), Decimal(internship)), kind=PlacementKind.HYBRID_INTERNSHIP
+        )
 
     table = table_for(scope_of(programme, sites))
 
@@ -250,22 +252,36 @@ HOURS = [Decimal(h) for h in ("0", "2.5", "5", "9.9", "10", "10.5", "15", "20", 
 INTERNSHIP_HOURS = [Decimal(h) for h in ("0", "0", "4.5", "10")]
 ESTIMATES = [Decimal(h) for h in ("0", "5", "10", "10.5", "15", "20", "20.5", "30")]
 
-placement_spec = st.fixed_dictionaries({
-    "kind": st.sampled_from([PlacementKind.INTERNSHIP, PlacementKind.HYBRID_INTERNSHIP, PlacementKind.SMALL_JOB,
-                             PlacementKind.WAGE_SUBSIDY]),
-    "starts_after": st.integers(0, 20),
-    # Weeks counted back from the week of the date: 0 to 3 are in the window, 4 and 5 before it.
-    "weeks_back": st.lists(st.tuples(st.integers(0, 5), st.sampled_from(HOURS), st.sampled_from(INTERNSHIP_HOURS)),
-                           min_size=1, max_size=4, unique_by=lambda w: w[0]),
-})
-enrolment_spec = st.fixed_dictionaries({
-    "site": st.integers(0, 1),
-    "referred_before": st.integers(-5, 60),  # days before the date; negative: referred after it
-    "length": st.one_of(st.none(), st.integers(0, 100)),
-    "estimated": st.sampled_from(ESTIMATES),
-    "groups": st.sets(st.integers(0, 2), max_size=2),
-    "placements": st.lists(placement_spec, min_size=1, max_size=2),
-})
+placement_spec = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from(
+            [
+                PlacementKind.INTERNSHIP,
+                PlacementKind.HYBRID_INTERNSHIP,
+                PlacementKind.SMALL_JOB,
+                PlacementKind.WAGE_SUBSIDY,
+            ]
+        ),
+        "starts_after": st.integers(0, 20),
+        # Weeks counted back from the week of the date: 0 to 3 are in the window, 4 and 5 before it.
+        "weeks_back": st.lists(
+            st.tuples(st.integers(0, 5), st.sampled_from(HOURS), st.sampled_from(INTERNSHIP_HOURS)),
+            min_size=1,
+            max_size=4,
+            unique_by=lambda w: w[0],
+        ),
+    }
+)
+enrolment_spec = st.fixed_dictionaries(
+    {
+        "site": st.integers(0, 1),
+        "referred_before": st.integers(-5, 60),  # days before the date; negative: referred after it
+        "length": st.one_of(st.none(), st.integers(0, 100)),
+        "estimated": st.sampled_from(ESTIMATES),
+        "groups": st.sets(st.integers(0, 2), max_size=2),
+        "placements": st.lists(placement_spec, min_size=1, max_size=2),
+    }
+)
 
 
 def band(value):
@@ -274,9 +290,13 @@ def band(value):
 
 def plain_hours(programme, site_ids, on):
     """The rules written out over the rows: per active enrolment its estimate, actual and ordinary averages."""
-    enrolments = [e for e in Enrolment.objects.filter(programme=programme, site__in=site_ids)
-                  .values("pk", "citizen", "referred_on", "ended_on", "estimated_weekly_hours")
-                  if e["referred_on"] <= on and (e["ended_on"] is None or e["ended_on"] > on)]
+    enrolments = [
+        e
+        for e in Enrolment.objects.filter(programme=programme, site__in=site_ids).values(
+            "pk", "citizen", "referred_on", "ended_on", "estimated_weekly_hours"
+        )
+        if e["referred_on"] <= on and (e["ended_on"] is None or e["ended_on"] > on)
+    ]
     placements = {p["pk"]: p for p in Placement.objects.values("pk", "enrolment", "starts_on")}
     monday_of_on = on - days(on.weekday())
     per_week = defaultdict(lambda: [Decimal(0), Decimal(0)])  # (enrolment, week) -> [total, ordinary]
@@ -339,7 +359,9 @@ def test_each_figure_equals_the_plain_computation_over_the_rows(db, enrolments, 
         for spec in enrolments:
             referred_on = on - days(spec["referred_before"])
             enrolment = f.enrolment(
-                sites[spec["site"]], referred_on, estimated_weekly_hours=spec["estimated"],
+                sites[spec["site"]],
+                referred_on,
+                estimated_weekly_hours=spec["estimated"],
                 ended_on=None if spec["length"] is None else referred_on + days(spec["length"]),
             )
             enrolment.citizen.target_groups.set([groups[i] for i in spec["groups"]])

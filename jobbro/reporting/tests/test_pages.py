@@ -21,7 +21,10 @@ ON = datetime.date(2026, 6, 30)
 def page_texts(document):
     from weasyprint.formatting_structure import boxes
 
-    return [" ".join(box.text for box in page._page_box.descendants() if isinstance(box, boxes.TextBox)) for page in document.pages]
+    return [
+        " ".join(box.text for box in page._page_box.descendants() if isinstance(box, boxes.TextBox))
+        for page in document.pages
+    ]
 
 
 @pytest.fixture
@@ -31,7 +34,9 @@ def data(programme, site, other_site):
     for a_site in (site, other_site):
         placed = factories.enrolment(a_site, datetime.date(2026, 2, 2))
         factories.enrolment(a_site, datetime.date(2026, 3, 2))
-        placement = factories.placement(placed, company, "small_job", datetime.date(2026, 3, 2), agreed_ordinary_hours=5)
+        placement = factories.placement(
+            placed, company, "small_job", datetime.date(2026, 3, 2), agreed_ordinary_hours=5
+        )
         factories.week(placement, datetime.date(2026, 3, 2), ordinary=5)
     return company
 
@@ -64,8 +69,13 @@ def test_report_roles_open_the_reports_and_their_exports(client, staff, programm
 @pytest.mark.parametrize("who", ["alice", "caseworker", "mentor", "charlie"])
 def test_case_roles_are_refused_the_reports_like_a_missing_page(client, staff, programme, data, who):
     client.force_login(getattr(staff, who))
-    for url in [reverse("reports"), reverse("data_quality"), reverse("report", args=["sites"]),
-                reverse("report_xlsx", args=["sites"]), reverse("report_pdf", args=["sites"])]:
+    for url in [
+        reverse("reports"),
+        reverse("data_quality"),
+        reverse("report", args=["sites"]),
+        reverse("report_xlsx", args=["sites"]),
+        reverse("report_pdf", args=["sites"]),
+    ]:
         assert client.get(url, query(programme)).status_code == 404, url
 
 
@@ -87,10 +97,14 @@ def test_a_site_member_sees_only_their_own_site(client, programme, site, other_s
     # Asking for the other site directly is refused by the form: the site is not among the choices.
     response = client.get(reverse("report", args=["sites"]), query(programme, site=other_site.pk))
     assert "report" not in response.context and response.context["form"].errors["site"]
-    assert client.get(reverse("report_xlsx", args=["sites"]), query(programme, site=other_site.pk))["Content-Type"].startswith("text/html")
+    assert client.get(reverse("report_xlsx", args=["sites"]), query(programme, site=other_site.pk))[
+        "Content-Type"
+    ].startswith("text/html")
 
 
-def test_the_scope_form_refuses_a_future_date_and_a_site_of_another_programme(client, manager, programme, other_programme):
+def test_the_scope_form_refuses_a_future_date_and_a_site_of_another_programme(
+    client, manager, programme, other_programme
+):
     foreign = Site.objects.create(programme=other_programme, name="Randers")
     Membership.objects.create(user=manager, programme=other_programme)
     client.force_login(manager)
@@ -114,8 +128,13 @@ def test_the_page_is_danish_with_comma_decimals(client, manager, programme, data
 
 
 def broken_report(scope):
-    table = Table("t", "Andele", ["A", "B", "I alt"], [Row("cv", "Med CV", [Share(3, 2), Share(1, 1), Share(4, 3)]),
-                                                       Row("n", "Henvist", [1, 1, 3], additive=True)], total_column=2)
+    table = Table(
+        "t",
+        "Andele",
+        ["A", "B", "I alt"],
+        [Row("cv", "Med CV", [Share(3, 2), Share(1, 1), Share(4, 3)]), Row("n", "Henvist", [1, 1, 3], additive=True)],
+        total_column=2,
+    )
     return Report(key="broken", title="Prøve", scope=scope, tables=[table])
 
 
@@ -151,8 +170,18 @@ def test_a_clean_export_says_all_checks_passed(programme, site, data):
     assert workbook.worksheets[1].max_row > 3
 
 
-@pytest.mark.parametrize(("who", "shown"), [("coordinator", True), ("manager", True), ("evaluator", True), ("administrator", True),
-                                            ("alice", False), ("caseworker", False), ("mentor", False)])
+@pytest.mark.parametrize(
+    ("who", "shown"),
+    [
+        ("coordinator", True),
+        ("manager", True),
+        ("evaluator", True),
+        ("administrator", True),
+        ("alice", False),
+        ("caseworker", False),
+        ("mentor", False),
+    ],
+)
 def test_the_reports_menu_item(client, staff, who, shown):
     client.force_login(getattr(staff, who))
     urls = [item["url"] for item in client.get(reverse("result_goals")).context["nav_items"]]

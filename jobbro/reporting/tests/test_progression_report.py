@@ -123,8 +123,12 @@ def test_who_was_assessed_per_site_adds_up(hand_built):
     programme, sites = hand_built
     table = build(programme, sites, D(2025, 4, 30)).tables[1]
     expected = {
-        "in_scope": [2, 3, 5], "none": [0, 1, 1], "one": [0, 1, 1], "two_or_more": [2, 1, 3],
-        "reached": [1, 0, 1], "not_reached": [1, 1, 2],
+        "in_scope": [2, 3, 5],
+        "none": [0, 1, 1],
+        "one": [0, 1, 1],
+        "two_or_more": [2, 1, 3],
+        "reached": [1, 0, 1],
+        "not_reached": [1, 1, 2],
     }
     assert {row.key: [c if isinstance(c, int) else c.part for c in row.cells] for row in table.rows} == expected
     assert table.cell("reached", 2) == Share(1, 3) and table.cell("two_or_more", 0) == Share(2, 2)
@@ -236,32 +240,50 @@ def test_the_report_is_a_handful_of_queries_however_many_citizens(db, django_ass
 # --- Property: the report equals the rules written out over the raw rows ----------------------------------------
 
 # Few distinct days, so that two assessments on one day (first and latest decided by id) are common.
-assessment_spec = st.tuples(st.sampled_from([0, 0, 1, 14, 30, 30, 90, 180]), st.lists(st.integers(1, 10), min_size=7, max_size=7))
-enrolment_spec = st.fixed_dictionaries({
-    "site": st.integers(0, 1),
-    "referred_after": st.integers(0, 60),
-    "assessments": st.lists(assessment_spec, max_size=4),
-    # Weeks from the one before the start (its Monday can precede a mid-week start) to a few after.
-    "placement": st.one_of(st.none(), st.tuples(st.integers(0, 120), st.sampled_from(["small_job", "small_job", "internship"]),
-                                                st.lists(st.tuples(st.integers(-1, 6), st.sampled_from([0, 4])), max_size=3))),
-})
+assessment_spec = st.tuples(
+    st.sampled_from([0, 0, 1, 14, 30, 30, 90, 180]), st.lists(st.integers(1, 10), min_size=7, max_size=7)
+)
+enrolment_spec = st.fixed_dictionaries(
+    {
+        "site": st.integers(0, 1),
+        "referred_after": st.integers(0, 60),
+        "assessments": st.lists(assessment_spec, max_size=4),
+        # Weeks from the one before the start (its Monday can precede a mid-week start) to a few after.
+        "placement": st.one_of(
+            st.none(),
+            st.tuples(
+                st.integers(0, 120),
+                st.sampled_from(["small_job", "small_job", "internship"]),
+                st.lists(st.tuples(st.integers(-1, 6), st.sampled_from([0, 4])), max_size=3),
+            ),
+        ),
+    }
+)
 
 
 def plain_report(programme, site_ids, on):
     """The definitions from the module docstring, applied with plain loops to plain rows."""
-    enrolments = [e for e in Enrolment.objects.filter(programme=programme).values("pk", "site_id", "referred_on")
-                  if e["site_id"] in site_ids and e["referred_on"] <= on]
+    enrolments = [
+        e
+        for e in Enrolment.objects.filter(programme=programme).values("pk", "site_id", "referred_on")
+        if e["site_id"] in site_ids and e["referred_on"] <= on
+    ]
     assessments = list(ProgressionAssessment.objects.values("pk", "enrolment_id", "assessed_on", *DIMENSIONS))
     placements = {p["pk"]: p for p in Placement.objects.values("pk", "enrolment_id", "starts_on")}
     sheets = list(Timesheet.objects.values("placement_id", "week_start", "ordinary_hours"))
-    reached = {placements[s["placement_id"]]["enrolment_id"] for s in sheets
-               if s["ordinary_hours"] > 0 and s["week_start"] <= on and placements[s["placement_id"]]["starts_on"] <= on}
+    reached = {
+        placements[s["placement_id"]]["enrolment_id"]
+        for s in sheets
+        if s["ordinary_hours"] > 0 and s["week_start"] <= on and placements[s["placement_id"]]["starts_on"] <= on
+    }
 
     groups = {True: [], False: []}
     assessed = {}
     for e in enrolments:
-        mine = sorted((a for a in assessments if a["enrolment_id"] == e["pk"] and a["assessed_on"] <= on),
-                      key=lambda a: (a["assessed_on"], a["pk"]))
+        mine = sorted(
+            (a for a in assessments if a["enrolment_id"] == e["pk"] and a["assessed_on"] <= on),
+            key=lambda a: (a["assessed_on"], a["pk"]),
+        )
         counts = assessed.setdefault(e["site_id"], dict.fromkeys(progression.COUNT_KEYS, 0))
         counts["in_scope"] += 1
         counts[["none", "one"][len(mine)] if len(mine) < 2 else "two_or_more"] += 1
@@ -278,8 +300,11 @@ def plain_report(programme, site_ids, on):
     for flag, pairs in groups.items():
         means[flag] = {"n": len(pairs)}
         for d in DIMENSIONS:
-            means[flag][d] = (rounded([p[0][d] for p in pairs]), rounded([p[1][d] for p in pairs]),
-                              rounded([p[1][d] - p[0][d] for p in pairs]))
+            means[flag][d] = (
+                rounded([p[0][d] for p in pairs]),
+                rounded([p[1][d] for p in pairs]),
+                rounded([p[1][d] - p[0][d] for p in pairs]),
+            )
     in_scope = {e["pk"] for e in enrolments}
     first_month = progression.month_starts(on)[0]
     per_month = {}
@@ -291,10 +316,15 @@ def plain_report(programme, site_ids, on):
     return means, assessed, per_month, reached & in_scope
 
 
-@hypothesis_settings(max_examples=50, deadline=None,
-                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(specs=st.lists(enrolment_spec, min_size=1, max_size=10), as_of=st.integers(-10, 300), one_site=st.booleans(),
-       data=st.data())
+@hypothesis_settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(
+    specs=st.lists(enrolment_spec, min_size=1, max_size=10),
+    as_of=st.integers(-10, 300),
+    one_site=st.booleans(),
+    data=st.data(),
+)
 def test_the_report_equals_the_plain_computation_over_the_rows(db, specs, as_of, one_site, data):
     base = D(2025, 1, 6)
     with rolled_back():
@@ -320,7 +350,12 @@ def test_the_report_equals_the_plain_computation_over_the_rows(db, specs, as_of,
                     monday = f.monday(starts_on + datetime.timedelta(days=7 * w))
                     hours[monday] = max(hours.get(monday, 0), h)
                 for monday, h in hours.items():
-                    f.week(placement, monday, ordinary=h if kind == "small_job" else 0, internship=0 if kind == "small_job" else 10)
+                    f.week(
+                        placement,
+                        monday,
+                        ordinary=h if kind == "small_job" else 0,
+                        internship=0 if kind == "small_job" else 10,
+                    )
                     hour_events.add(monday)
         chosen = sites[:1] if one_site else sites
         near_events = sorted({day + datetime.timedelta(days=d) for day in events | hour_events for d in (-1, 0, 1)})
@@ -339,7 +374,10 @@ def test_the_report_equals_the_plain_computation_over_the_rows(db, specs, as_of,
             assert progression.citizens_assessed(scope) == assessed, on
             assert progression.assessments_per_month(scope) == per_month, on
             # The tables (without the chart, which is slow to draw and holds no other figures) have no problems.
-            tables = [progression.progression_table(means), progression.citizens_assessed_table(scope, assessed),
-                      progression.per_month_table(scope, per_month)]
+            tables = [
+                progression.progression_table(means),
+                progression.citizens_assessed_table(scope, assessed),
+                progression.per_month_table(scope, per_month),
+            ]
             assert [problem for table in tables for problem in table.problems()] == []
             assert tables[1].cell("two_or_more", len(chosen)).part == means[True]["n"] + means[False]["n"]

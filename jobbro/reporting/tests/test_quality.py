@@ -18,19 +18,36 @@ from jobbro.reporting.tests.factories import days
 
 D = datetime.date
 ON = D(2026, 6, 30)  # a Tuesday
-KEYS = ["hours_outside_placement", "overlapping_placements", "open_after_planned_end", "step_3_without_placement",
-        "outcome_before_referral", "hours_after_exit"]
+KEYS = [
+    "hours_outside_placement",
+    "overlapping_placements",
+    "open_after_planned_end",
+    "step_3_without_placement",
+    "outcome_before_referral",
+    "hours_after_exit",
+]
 
 
 @pytest.fixture
 def world(db):
     programme, (site, elsewhere) = f.programme_with_sites("Aarhus", "Randers")
-    return type("World", (), {"programme": programme, "site": site, "elsewhere": elsewhere, "company": f.company(),
-                              "scope": Scope(programme, (site,), ON)})
+    return type(
+        "World",
+        (),
+        {
+            "programme": programme,
+            "site": site,
+            "elsewhere": elsewhere,
+            "company": f.company(),
+            "scope": Scope(programme, (site,), ON),
+        },
+    )
 
 
 def found(world, key, on=ON):
-    [finding] = [finding for finding in quality.findings(Scope(world.programme, (world.site,), on)) if finding.key == key]
+    [finding] = [
+        finding for finding in quality.findings(Scope(world.programme, (world.site,), on)) if finding.key == key
+    ]
     return finding.count, finding.enrolment_ids
 
 
@@ -72,7 +89,9 @@ def test_overlapping_placements_count_enrolments(world):
         return enrolment
 
     overlap = enrolment_with((D(2026, 1, 1), D(2026, 3, 31)), (D(2026, 3, 15), None))
-    enrolment_with((D(2026, 1, 1), D(2026, 3, 31)), (D(2026, 3, 31), D(2026, 5, 31)), (D(2026, 6, 1), None))  # handovers
+    enrolment_with(
+        (D(2026, 1, 1), D(2026, 3, 31)), (D(2026, 3, 31), D(2026, 5, 31)), (D(2026, 6, 1), None)
+    )  # handovers
     enrolment_with((D(2026, 1, 1), None), (ON + days(1), None))  # the second starts after the date
     both_open = enrolment_with((D(2026, 1, 1), None), (D(2026, 2, 1), None))
     same_start = enrolment_with((D(2026, 2, 1), D(2026, 2, 28)), (D(2026, 2, 1), None))
@@ -153,16 +172,30 @@ def test_a_finding_lists_at_most_50_enrolments_in_order(world):
 
 def test_a_case_kept_through_the_actions_has_no_findings(refer, caseworker, company, programme, site):
     enrolment = refer(referred_on=D(2026, 1, 7))
-    internship = actions.start_placement(acting_user=caseworker, enrolment=enrolment, company=company,
-                                         kind=PlacementKind.INTERNSHIP, starts_on=D(2026, 1, 14),
-                                         planned_end_on=D(2026, 2, 11), no_hours_reason="Praktik")
-    actions.register_hours(acting_user=caseworker, placement=internship, week_start=D(2026, 1, 12), ordinary_hours=0,
-                           internship_hours=15)
+    internship = actions.start_placement(
+        acting_user=caseworker,
+        enrolment=enrolment,
+        company=company,
+        kind=PlacementKind.INTERNSHIP,
+        starts_on=D(2026, 1, 14),
+        planned_end_on=D(2026, 2, 11),
+        no_hours_reason="Praktik",
+    )
+    actions.register_hours(
+        acting_user=caseworker, placement=internship, week_start=D(2026, 1, 12), ordinary_hours=0, internship_hours=15
+    )
     actions.end_placement(acting_user=caseworker, placement=internship, ended_on=D(2026, 2, 11), reason="completed")
-    job = actions.start_placement(acting_user=caseworker, enrolment=enrolment, company=company,
-                                  kind=PlacementKind.SMALL_JOB, starts_on=D(2026, 2, 11), agreed_ordinary_hours=8)
-    actions.register_hours(acting_user=caseworker, placement=job, week_start=D(2026, 2, 9), ordinary_hours=8,
-                           internship_hours=0)
+    job = actions.start_placement(
+        acting_user=caseworker,
+        enrolment=enrolment,
+        company=company,
+        kind=PlacementKind.SMALL_JOB,
+        starts_on=D(2026, 2, 11),
+        agreed_ordinary_hours=8,
+    )
+    actions.register_hours(
+        acting_user=caseworker, placement=job, week_start=D(2026, 2, 9), ordinary_hours=8, internship_hours=0
+    )
     actions.end_placement(acting_user=caseworker, placement=job, ended_on=D(2026, 4, 1), reason="hired")
     actions.end_enrolment(acting_user=caseworker, enrolment=enrolment, ended_on=D(2026, 4, 1), status="ordinary_job")
     refer(referred_on=D(2026, 3, 2))
@@ -173,26 +206,33 @@ def test_a_case_kept_through_the_actions_has_no_findings(refer, caseworker, comp
 
 # --- Property: each check equals the plain rule over the raw rows -------------------------------------------
 
-placement_spec = st.fixed_dictionaries({
-    "starts_after": st.integers(-10, 120),
-    "lasts": st.one_of(st.none(), st.integers(0, 90)),
-    "planned": st.one_of(st.none(), st.integers(0, 90)),
-    "weeks": st.lists(st.integers(-3, 30), max_size=3, unique=True),
-})
-enrolment_spec = st.fixed_dictionaries({
-    "referred_after": st.integers(0, 200),
-    "ends_after": st.one_of(st.none(), st.integers(0, 60)),
-    "steps": st.lists(st.tuples(st.integers(0, 200), st.sampled_from([Step.TOWARDS_JOB, Step.IN_COMPANY])), max_size=2),
-    "outcomes": st.lists(st.integers(-30, 200), max_size=2),
-    "placements": st.lists(placement_spec, min_size=1, max_size=3),
-})
+placement_spec = st.fixed_dictionaries(
+    {
+        "starts_after": st.integers(-10, 120),
+        "lasts": st.one_of(st.none(), st.integers(0, 90)),
+        "planned": st.one_of(st.none(), st.integers(0, 90)),
+        "weeks": st.lists(st.integers(-3, 30), max_size=3, unique=True),
+    }
+)
+enrolment_spec = st.fixed_dictionaries(
+    {
+        "referred_after": st.integers(0, 200),
+        "ends_after": st.one_of(st.none(), st.integers(0, 60)),
+        "steps": st.lists(
+            st.tuples(st.integers(0, 200), st.sampled_from([Step.TOWARDS_JOB, Step.IN_COMPANY])), max_size=2
+        ),
+        "outcomes": st.lists(st.integers(-30, 200), max_size=2),
+        "placements": st.lists(placement_spec, min_size=1, max_size=3),
+    }
+)
 _names = itertools.count(1)
 
 
 def plain_findings(programme, site, on):
     """The rules over the raw rows, with plain loops: {key: (count, sorted enrolment pks)}."""
-    enrolments = {e["id"]: e for e in Enrolment.objects.filter(programme=programme, site=site).values()
-                  if e["referred_on"] <= on}
+    enrolments = {
+        e["id"]: e for e in Enrolment.objects.filter(programme=programme, site=site).values() if e["referred_on"] <= on
+    }
     placements = [p for p in Placement.objects.values() if p["enrolment_id"] in enrolments]
     by_pk = {p["id"]: p for p in placements}
     sheets = [s for s in Timesheet.objects.values() if s["placement_id"] in by_pk and s["week_start"] <= on]
@@ -211,33 +251,68 @@ def plain_findings(programme, site, on):
         return p["starts_on"] < (q["ended_on"] or far) and q["starts_on"] < (p["ended_on"] or far)
 
     started = [p for p in placements if p["starts_on"] <= on]
-    overlapping = [e for e in enrolments.values()
-                   if any(overlaps(p, q) for p in started for q in started
-                          if p["id"] != q["id"] and p["enrolment_id"] == q["enrolment_id"] == e["id"])]
-    running_on = {p["enrolment_id"] for p in placements if p["starts_on"] <= on and (p["ended_on"] is None or p["ended_on"] >= on)}
+    overlapping = [
+        e
+        for e in enrolments.values()
+        if any(
+            overlaps(p, q)
+            for p in started
+            for q in started
+            if p["id"] != q["id"] and p["enrolment_id"] == q["enrolment_id"] == e["id"]
+        )
+    ]
+    running_on = {
+        p["enrolment_id"] for p in placements if p["starts_on"] <= on and (p["ended_on"] is None or p["ended_on"] >= on)
+    }
     sheet_enrolment = lambda s: by_pk[s["placement_id"]]["enrolment_id"]  # noqa: E731
     return {
         "hours_outside_placement": result(
-            [s for s in sheets if s["week_start"] + days(6) < by_pk[s["placement_id"]]["starts_on"]
-             or (by_pk[s["placement_id"]]["ended_on"] and s["week_start"] > by_pk[s["placement_id"]]["ended_on"])],
-            sheet_enrolment),
+            [
+                s
+                for s in sheets
+                if s["week_start"] + days(6) < by_pk[s["placement_id"]]["starts_on"]
+                or (by_pk[s["placement_id"]]["ended_on"] and s["week_start"] > by_pk[s["placement_id"]]["ended_on"])
+            ],
+            sheet_enrolment,
+        ),
         "overlapping_placements": result(overlapping, lambda e: e["id"]),
         "open_after_planned_end": result(
-            [p for p in placements if p["starts_on"] <= on and p["planned_end_on"] and p["planned_end_on"] < on
-             and p["ended_on"] is None], lambda p: p["enrolment_id"]),
+            [
+                p
+                for p in placements
+                if p["starts_on"] <= on and p["planned_end_on"] and p["planned_end_on"] < on and p["ended_on"] is None
+            ],
+            lambda p: p["enrolment_id"],
+        ),
         "step_3_without_placement": result(
-            [e for e in enrolments.values() if (e["ended_on"] is None or e["ended_on"] > on) and step_on(e) == Step.IN_COMPANY
-             and e["id"] not in running_on], lambda e: e["id"]),
+            [
+                e
+                for e in enrolments.values()
+                if (e["ended_on"] is None or e["ended_on"] > on)
+                and step_on(e) == Step.IN_COMPANY
+                and e["id"] not in running_on
+            ],
+            lambda e: e["id"],
+        ),
         "outcome_before_referral": result(
-            [o for o in outcomes if o["measured_on"] < enrolments[o["enrolment_id"]]["referred_on"]], lambda o: o["enrolment_id"]),
+            [o for o in outcomes if o["measured_on"] < enrolments[o["enrolment_id"]]["referred_on"]],
+            lambda o: o["enrolment_id"],
+        ),
         "hours_after_exit": result(
-            [s for s in sheets if enrolments[sheet_enrolment(s)]["ended_on"]
-             and s["week_start"] > enrolments[sheet_enrolment(s)]["ended_on"]], sheet_enrolment),
+            [
+                s
+                for s in sheets
+                if enrolments[sheet_enrolment(s)]["ended_on"]
+                and s["week_start"] > enrolments[sheet_enrolment(s)]["ended_on"]
+            ],
+            sheet_enrolment,
+        ),
     }
 
 
-@hypothesis_settings(max_examples=60, deadline=None,
-                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@hypothesis_settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(specs=st.lists(enrolment_spec, min_size=1, max_size=6), as_of=st.integers(-10, 400))
 def test_each_check_equals_the_plain_rule_over_the_rows(db, specs, as_of):
     base = D(2026, 1, 5)
@@ -252,16 +327,24 @@ def test_each_check_equals_the_plain_rule_over_the_rows(db, specs, as_of):
             for after, step in spec["steps"]:
                 in_step(enrolment, step, referred_on + days(after))
             for after in spec["outcomes"]:
-                Outcome.objects.create(enrolment=enrolment, kind="follow_up", measured_on=referred_on + days(after), status="other")
+                Outcome.objects.create(
+                    enrolment=enrolment, kind="follow_up", measured_on=referred_on + days(after), status="other"
+                )
             for p in spec["placements"]:
                 starts_on = referred_on + days(p["starts_after"])
                 made = f.placement(
-                    enrolment, company, PlacementKind.INTERNSHIP, starts_on,
+                    enrolment,
+                    company,
+                    PlacementKind.INTERNSHIP,
+                    starts_on,
                     ended_on=starts_on + days(p["lasts"]) if p["lasts"] is not None else None,
                     planned_end_on=starts_on + days(p["planned"]) if p["planned"] is not None else None,
                 )
                 for week in p["weeks"]:
                     f.week(made, f.monday(starts_on) + days(7 * week), 0, 10)
 
-        findings = {finding.key: (finding.count, finding.enrolment_ids) for finding in quality.findings(Scope(programme, (site,), on))}
+        findings = {
+            finding.key: (finding.count, finding.enrolment_ids)
+            for finding in quality.findings(Scope(programme, (site,), on))
+        }
         assert findings == plain_findings(programme, site, on)

@@ -27,7 +27,9 @@ def outcome(enrolment, measured_on, status, kind=Outcome.Kind.FOLLOW_UP):
 
 
 def cv_entry(citizen, recorded_on):
-    return CVEntry.objects.create(citizen=citizen, kind=CVEntry.Kind.WORK, title="Køkkenmedhjælper", recorded_on=recorded_on)
+    return CVEntry.objects.create(
+        citizen=citizen, kind=CVEntry.Kind.WORK, title="Køkkenmedhjælper", recorded_on=recorded_on
+    )
 
 
 def column(table, key, site):
@@ -141,9 +143,16 @@ def test_self_sufficiency_follows_the_latest_outcome_on_or_before_the_date(two_s
     exit_, follow = Outcome.Kind.EXIT, Outcome.Kind.FOLLOW_UP
     ended_with((exit_, D(2025, 3, 31), OutcomeStatus.ORDINARY_JOB))  # yes
     ended_with((exit_, D(2025, 3, 31), OutcomeStatus.EDUCATION))  # yes: education counts
-    ended_with((exit_, D(2025, 3, 31), OutcomeStatus.ORDINARY_JOB), (follow, D(2025, 5, 1), OutcomeStatus.BENEFIT))  # back on benefit: no
-    ended_with((exit_, D(2025, 3, 31), OutcomeStatus.BENEFIT), (follow, D(2025, 5, 1), OutcomeStatus.ORDINARY_JOB))  # yes
-    ended_with((exit_, D(2025, 3, 31), OutcomeStatus.ORDINARY_JOB), (follow, ON + datetime.timedelta(days=1), OutcomeStatus.BENEFIT))  # not known yet: yes
+    ended_with(
+        (exit_, D(2025, 3, 31), OutcomeStatus.ORDINARY_JOB), (follow, D(2025, 5, 1), OutcomeStatus.BENEFIT)
+    )  # back on benefit: no
+    ended_with(
+        (exit_, D(2025, 3, 31), OutcomeStatus.BENEFIT), (follow, D(2025, 5, 1), OutcomeStatus.ORDINARY_JOB)
+    )  # yes
+    ended_with(
+        (exit_, D(2025, 3, 31), OutcomeStatus.ORDINARY_JOB),
+        (follow, ON + datetime.timedelta(days=1), OutcomeStatus.BENEFIT),
+    )  # not known yet: yes
     ended_with((exit_, D(2025, 3, 31), OutcomeStatus.FLEX_JOB))  # a flex job is not self-sufficiency here
     ended_with()
 
@@ -167,7 +176,9 @@ def test_cooperation_with_the_housing_organisation_and_the_jobs_found_through_it
     housing, private = f.company(kind=HOUSING), f.company()
 
     intern_at_housing = f.enrolment(aarhus, D(2025, 1, 10))
-    f.week(f.placement(intern_at_housing, housing, PlacementKind.INTERNSHIP, D(2025, 2, 3)), D(2025, 2, 3), internship=20)
+    f.week(
+        f.placement(intern_at_housing, housing, PlacementKind.INTERNSHIP, D(2025, 2, 3)), D(2025, 2, 3), internship=20
+    )
 
     job_at_housing = f.enrolment(aarhus, D(2025, 1, 10))
     f.week(f.placement(job_at_housing, housing, PlacementKind.SMALL_JOB, D(2025, 3, 3)), D(2025, 3, 3), ordinary=6)
@@ -199,7 +210,11 @@ def test_only_the_programme_and_sites_in_scope_count(two_sites):
 def test_the_report_has_the_table_a_chart_and_no_problems(two_sites):
     programme, aarhus, randers = two_sites
     enrolment = f.enrolment(aarhus, D(2025, 1, 10))
-    f.week(f.placement(enrolment, f.company(kind=HOUSING), PlacementKind.SMALL_JOB, D(2025, 2, 3)), D(2025, 2, 3), ordinary=5)
+    f.week(
+        f.placement(enrolment, f.company(kind=HOUSING), PlacementKind.SMALL_JOB, D(2025, 2, 3)),
+        D(2025, 2, 3),
+        ordinary=5,
+    )
     report = sites.build(Scope(programme, (aarhus, randers), ON))
     assert [table.key for table in report.tables] == ["sites"]
     assert report.problems() == []
@@ -235,7 +250,12 @@ def test_a_site_figure_that_disagrees_with_the_total_query_is_reported(two_sites
 
 BASE = D(2025, 1, 6)  # a Monday
 COMPANY_KINDS = [Company.Kind.PRIVATE, HOUSING, Company.Kind.SOCIAL_ECONOMIC]
-PLACEMENT_KINDS = [PlacementKind.INTERNSHIP, PlacementKind.HYBRID_INTERNSHIP, PlacementKind.SMALL_JOB, PlacementKind.WAGE_SUBSIDY]
+PLACEMENT_KINDS = [
+    PlacementKind.INTERNSHIP,
+    PlacementKind.HYBRID_INTERNSHIP,
+    PlacementKind.SMALL_JOB,
+    PlacementKind.WAGE_SUBSIDY,
+]
 
 
 def days(upto):
@@ -247,26 +267,33 @@ def days(upto):
 # Outcomes are measured from the exit (or the referral while the course runs): often on the same day, so the
 # one registered last must win, sometimes before the exit.
 outcome_days = st.one_of(st.sampled_from([0, 0, 14, 91]), st.integers(-20, 200))
-placement_spec = st.fixed_dictionaries({
-    "kind": st.sampled_from(PLACEMENT_KINDS),
-    "company": st.integers(0, len(COMPANY_KINDS) - 1),
-    "starts_after": days(80),
-    "weeks": st.lists(
-        st.tuples(st.integers(0, 4), st.sampled_from([0, 0, 4, 12]), st.sampled_from([0, 15])),
-        max_size=3, unique_by=lambda w: w[0],
-    ),
-})
-enrolment_spec = st.fixed_dictionaries({
-    "site": st.integers(0, 2),
-    "referred_after": days(100),
-    "length": st.one_of(st.none(), days(120)),
-    "placements": st.lists(placement_spec, max_size=2),
-    "outcomes": st.lists(st.tuples(outcome_days, st.sampled_from(list(OutcomeStatus))), max_size=3),
-})
-citizen_spec = st.fixed_dictionaries({
-    "cv_after": st.lists(days(200).map(lambda d: d - 28), max_size=2),
-    "enrolments": st.lists(enrolment_spec, min_size=1, max_size=2),
-})
+placement_spec = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from(PLACEMENT_KINDS),
+        "company": st.integers(0, len(COMPANY_KINDS) - 1),
+        "starts_after": days(80),
+        "weeks": st.lists(
+            st.tuples(st.integers(0, 4), st.sampled_from([0, 0, 4, 12]), st.sampled_from([0, 15])),
+            max_size=3,
+            unique_by=lambda w: w[0],
+        ),
+    }
+)
+enrolment_spec = st.fixed_dictionaries(
+    {
+        "site": st.integers(0, 2),
+        "referred_after": days(100),
+        "length": st.one_of(st.none(), days(120)),
+        "placements": st.lists(placement_spec, max_size=2),
+        "outcomes": st.lists(st.tuples(outcome_days, st.sampled_from(list(OutcomeStatus))), max_size=3),
+    }
+)
+citizen_spec = st.fixed_dictionaries(
+    {
+        "cv_after": st.lists(days(200).map(lambda d: d - 28), max_size=2),
+        "enrolments": st.lists(enrolment_spec, min_size=1, max_size=2),
+    }
+)
 
 
 def build_programme(site_count, citizens):
@@ -298,7 +325,9 @@ class RawRows:
 
     def __init__(self, programme):
         self.enrolments = list(
-            Enrolment.objects.filter(programme=programme).values("pk", "site_id", "citizen_id", "referred_on", "ended_on")
+            Enrolment.objects.filter(programme=programme).values(
+                "pk", "site_id", "citizen_id", "referred_on", "ended_on"
+            )
         )
         self.placements = list(Placement.objects.values("pk", "enrolment_id", "kind", "starts_on", "company__kind"))
         self.placement_by_pk = {p["pk"]: p for p in self.placements}
@@ -308,24 +337,36 @@ class RawRows:
 
     def dates(self):
         """Every date a rule compares with."""
-        return sorted({
-            *(e["referred_on"] for e in self.enrolments), *(e["ended_on"] for e in self.enrolments if e["ended_on"]),
-            *(p["starts_on"] for p in self.placements), *(s["week_start"] for s in self.sheets),
-            *(o["measured_on"] for o in self.outcomes), *(c["recorded_on"] for c in self.cv_entries),
-        })
+        return sorted(
+            {
+                *(e["referred_on"] for e in self.enrolments),
+                *(e["ended_on"] for e in self.enrolments if e["ended_on"]),
+                *(p["starts_on"] for p in self.placements),
+                *(s["week_start"] for s in self.sheets),
+                *(o["measured_on"] for o in self.outcomes),
+                *(c["recorded_on"] for c in self.cv_entries),
+            }
+        )
 
     def paid(self, enrolment, on, housing_only=False):
         for sheet in self.sheets:
             placed = self.placement_by_pk[sheet["placement_id"]]
-            if (placed["enrolment_id"] == enrolment["pk"] and sheet["ordinary_hours"] > 0 and sheet["week_start"] <= on
-                    and placed["starts_on"] <= on and (not housing_only or placed["company__kind"] == HOUSING)):
+            if (
+                placed["enrolment_id"] == enrolment["pk"]
+                and sheet["ordinary_hours"] > 0
+                and sheet["week_start"] <= on
+                and placed["starts_on"] <= on
+                and (not housing_only or placed["company__kind"] == HOUSING)
+            ):
                 return True
         return False
 
     def started(self, enrolment, on, kinds=None, company_kind=None):
         return any(
-            p["enrolment_id"] == enrolment["pk"] and p["starts_on"] <= on
-            and (kinds is None or p["kind"] in kinds) and (company_kind is None or p["company__kind"] == company_kind)
+            p["enrolment_id"] == enrolment["pk"]
+            and p["starts_on"] <= on
+            and (kinds is None or p["kind"] in kinds)
+            and (company_kind is None or p["company__kind"] == company_kind)
             for p in self.placements
         )
 
@@ -342,7 +383,9 @@ class RawRows:
             "referred": len(enrolments),
             "active": sum(1 for e in enrolments if e["ended_on"] is None or e["ended_on"] > on),
             "with_cv": sum(1 for e in enrolments if e["citizen_id"] in with_cv),
-            "internship_only": sum(1 for e in enrolments if self.started(e, on, kinds=internships) and not self.paid(e, on)),
+            "internship_only": sum(
+                1 for e in enrolments if self.started(e, on, kinds=internships) and not self.paid(e, on)
+            ),
             "ordinary_hours": sum(1 for e in enrolments if self.paid(e, on)),
             "self_sufficient": sum(1 for e in enrolments if self.latest_status(e, on) in ("ordinary_job", "education")),
             "housing_cooperation": sum(1 for e in enrolments if self.started(e, on, company_kind=HOUSING)),
@@ -362,7 +405,9 @@ def expected_cell(figures, figure, is_share):
     return Share(figures[figure], figures["referred"]) if is_share else figures[figure]
 
 
-@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@hypothesis_settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(
     site_count=st.integers(2, 3),
     in_scope=st.sets(st.integers(0, 2), min_size=1),

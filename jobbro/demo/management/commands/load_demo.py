@@ -24,7 +24,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--citizens", type=int, default=120, help="number of citizens (default 120)")
-        parser.add_argument("--seed", type=int, default=2026, help="random seed; the same seed gives the same programme")
+        parser.add_argument(
+            "--seed", type=int, default=2026, help="random seed; the same seed gives the same programme"
+        )
         parser.add_argument("--if-empty", action="store_true", help="do nothing if any programme exists")
         parser.add_argument("--today", type=_date, default=None, help="the date the demo is built as of (YYYY-MM-DD)")
 
@@ -37,7 +39,9 @@ class Command(BaseCommand):
             self._logins(self._existing_logins(), more=0)
             return
         if Programme.objects.filter(name=PROGRAMME_NAME).exists():
-            raise CommandError(_("The demo programme is already loaded; use --if-empty, or load it into an empty database."))
+            raise CommandError(
+                _("The demo programme is already loaded; use --if-empty, or load it into an empty database.")
+            )
         try:
             summary = generate(citizens=citizens, seed=seed, today=today)
         except ValueError as error:
@@ -46,14 +50,16 @@ class Command(BaseCommand):
         self._logins(summary.logins, more=summary.counts["users"] - len(summary.logins))
 
     def _counts(self, summary):
-        self.stdout.write(self.style.SUCCESS(
-            _("Demo programme loaded in %(seconds)s s (seed %(seed)s, as of %(today)s).")
-            % {
-                "seconds": number_format(summary.elapsed, 1),
-                "seed": summary.seed,
-                "today": date_format(summary.today, "SHORT_DATE_FORMAT"),
-            }
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("Demo programme loaded in %(seconds)s s (seed %(seed)s, as of %(today)s).")
+                % {
+                    "seconds": number_format(summary.elapsed, 1),
+                    "seed": summary.seed,
+                    "today": date_format(summary.today, "SHORT_DATE_FORMAT"),
+                }
+            )
+        )
         labels = self._count_labels()
         rows = [(labels.get(key, key), count) for key, count in summary.counts.items()]
         width = max(len(label) for label, _count in rows)
@@ -63,13 +69,19 @@ class Command(BaseCommand):
     @staticmethod
     def _count_labels():
         """Counts are named by their model's own (translated) plural, the derived figures by their meaning."""
-        labels = {key: str(model._meta.verbose_name_plural) for model, key in SUMMARY_LABELS.items() if model is not ContactStaff}
-        labels.update({
-            SUMMARY_LABELS[ContactStaff]: _("staff present at contacts"),
-            "placed": _("enrolments matched and started"),
-            "employed": _("enrolments with ordinary paid hours"),
-            "employed_social_economic": _("of which in social-economic companies"),
-        })
+        labels = {
+            key: str(model._meta.verbose_name_plural)
+            for model, key in SUMMARY_LABELS.items()
+            if model is not ContactStaff
+        }
+        labels.update(
+            {
+                SUMMARY_LABELS[ContactStaff]: _("staff present at contacts"),
+                "placed": _("enrolments matched and started"),
+                "employed": _("enrolments with ordinary paid hours"),
+                "employed_social_economic": _("of which in social-economic companies"),
+            }
+        )
         return labels
 
     @staticmethod
@@ -93,4 +105,7 @@ class Command(BaseCommand):
         for username, role in rows:
             self.stdout.write(f"  {username:<{user_width}}  {role:<{role_width}}  {DEMO_PASSWORD}")
         if more > 0:
-            self.stdout.write(_("  … and %(count)s more staff users with the same password.") % {"count": number_format(more, force_grouping=True)})
+            self.stdout.write(
+                _("  … and %(count)s more staff users with the same password.")
+                % {"count": number_format(more, force_grouping=True)}
+            )

@@ -33,11 +33,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", metavar="FILE", help="xlsx workbooks or csv files")
         parser.add_argument("--programme", help="the programme rows without a programme column belong to")
-        parser.add_argument("--dry-run", action="store_true", help="show what would be created, updated and rejected; write nothing")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="show what would be created, updated and rejected; write nothing"
+        )
         parser.add_argument("--user", help="the staff user the import is recorded for (a coordinator or administrator)")
-        parser.add_argument("--kind", choices=schemas.ORDER, help="the kind of record a csv file holds (else from its name or header)")
-        parser.add_argument("--wait-for-worker", type=float, default=10, metavar="SECONDS",
-                            help="run the import here if no worker has taken it within this many seconds (default 10)")
+        parser.add_argument(
+            "--kind", choices=schemas.ORDER, help="the kind of record a csv file holds (else from its name or header)"
+        )
+        parser.add_argument(
+            "--wait-for-worker",
+            type=float,
+            default=10,
+            metavar="SECONDS",
+            help="run the import here if no worker has taken it within this many seconds (default 10)",
+        )
 
     def handle(self, *args, files, programme=None, dry_run=False, user=None, kind=None, wait_for_worker=10, **options):
         acting = None
@@ -59,12 +68,18 @@ class Command(BaseCommand):
         with transaction.atomic():
             stored = [storage.store_path(path) for path in paths]
             import_run = ImportRun.objects.create(
-                user=acting, programme=chosen, file_name=", ".join(s.name for s in stored)[:255],
-                file_sha256=runner.sha256_of([(path.name, path) for path in paths]), kind=kind or "", dry_run=dry_run,
+                user=acting,
+                programme=chosen,
+                file_name=", ".join(s.name for s in stored)[:255],
+                file_sha256=runner.sha256_of([(path.name, path) for path in paths]),
+                kind=kind or "",
+                dry_run=dry_run,
             )
             import_run.uploads.set(stored)
             tasks.enqueue(import_run)
-        import_run = self.wait(import_run, wait_for_worker, show=options.get("verbosity", 1) > 0 and sys.stderr.isatty())
+        import_run = self.wait(
+            import_run, wait_for_worker, show=options.get("verbosity", 1) > 0 and sys.stderr.isatty()
+        )
         self.report(import_run)
         if import_run.status == ImportRun.Status.FAILED:
             raise Fejl(_("The import failed; nothing was written: %(error)s") % {"error": import_run.error})
@@ -79,8 +94,10 @@ class Command(BaseCommand):
             if import_run.is_finished:
                 break
             if import_run.status == ImportRun.Status.PENDING and time.monotonic() - started > wait_for_worker:
-                self.stderr.write(_("No worker took the import within %(seconds)s seconds; it runs here.")
-                                  % {"seconds": f"{wait_for_worker:g}"})
+                self.stderr.write(
+                    _("No worker took the import within %(seconds)s seconds; it runs here.")
+                    % {"seconds": f"{wait_for_worker:g}"}
+                )
                 tasks.execute(import_run.pk)
                 continue
             if show and import_run.total_rows:
@@ -100,7 +117,9 @@ class Command(BaseCommand):
         for kind, numbers in import_run.counts.items():
             if kind.startswith("_"):
                 continue
-            out.write(f"{kind:<16}{numbers['created']:>9}{numbers['updated']:>9}{numbers['unchanged']:>11}{numbers['rejected']:>10}")
+            out.write(
+                f"{kind:<16}{numbers['created']:>9}{numbers['updated']:>9}{numbers['unchanged']:>11}{numbers['rejected']:>10}"
+            )
         history = {k: v for k, v in import_run.counts.get("_history", {}).items() if v}
         if history:
             out.write("history rows: " + ", ".join(f"{k} {v}" for k, v in sorted(history.items())))
@@ -111,6 +130,8 @@ class Command(BaseCommand):
         if import_run.status != ImportRun.Status.DONE:
             return
         if import_run.dry_run:
-            out.write(f"Dry run: {import_run.total_rows:,} rows checked in {import_run.seconds:.1f} s; nothing was written.")
+            out.write(
+                f"Dry run: {import_run.total_rows:,} rows checked in {import_run.seconds:.1f} s; nothing was written."
+            )
         else:
             out.write(self.style.SUCCESS(f"Imported {import_run.total_rows:,} rows in {import_run.seconds:.1f} s."))

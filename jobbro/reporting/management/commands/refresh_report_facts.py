@@ -9,22 +9,35 @@ from jobbro.reporting import facts
 
 
 class Command(BaseCommand):
-    help = ("Rebuild the report facts (first dates, job-broker periods) of every case from its records, after rows "
-            "were loaded straight into the database. With --check, only compare them and fail if any differ.")
+    help = (
+        "Rebuild the report facts (first dates, job-broker periods) of every case from its records, after rows "
+        "were loaded straight into the database. With --check, only compare them and fail if any differ."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--check", action="store_true", help="compare the stored facts with the records; change nothing")
+        parser.add_argument(
+            "--check", action="store_true", help="compare the stored facts with the records; change nothing"
+        )
 
     def handle(self, *args, check, **options):
         started = time.perf_counter()
         if check:
             stale = facts.stale()
             if stale:
-                raise CommandError(_("The report facts of %(count)s cases differ from their records, e.g. case %(first)s. "
-                                     "Run manage.py refresh_report_facts.") % {"count": len(stale), "first": stale[0]})
+                raise CommandError(
+                    _(
+                        "The report facts of %(count)s cases differ from their records, e.g. case %(first)s. "
+                        "Run manage.py refresh_report_facts."
+                    )
+                    % {"count": len(stale), "first": stale[0]}
+                )
             self.stdout.write(_("The report facts of every case agree with its records."))
             return
         changed = facts.refresh()
-        self.stdout.write(_("Report facts refreshed in %(seconds).1f s; %(count)s cases had facts that differed from "
-                            "their records and were corrected.") % {"seconds": time.perf_counter() - started,
-                                                                     "count": len(changed)})
+        self.stdout.write(
+            _(
+                "Report facts refreshed in %(seconds).1f s; %(count)s cases had facts that differed from "
+                "their records and were corrected."
+            )
+            % {"seconds": time.perf_counter() - started, "count": len(changed)}
+        )

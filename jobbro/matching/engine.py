@@ -261,9 +261,11 @@ def _violations(c, ci, o, oj, flags, dist=None):
 
 
 def _goal_factor(c, ci, o, oj):
-    goals = c.goals[ci]  # (..., K)
-    weights = c.goal_weights[ci]
-    code = np.asarray(o.code[oj])[..., None]
+    return _goal_levels(c.goals[ci], c.goal_weights[ci], np.asarray(o.code[oj])[..., None])
+
+
+def _goal_levels(goals, weights, code):
+    """The goal factor of job goals and their weights (..., K) against occupation codes (..., 1), broadcast."""
     level = np.where(
         goals == code,
         GOAL_EXACT,
@@ -465,6 +467,287 @@ def feasible_pairs(c, o, flags=None, *, block=None):
     if not rows:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(scores)
+
+
+# --- Candidate pruning ---------------------------------------------------------------------------
+
+DENSE_BLOCK_SHARE = 0.2  # a block whose share of pairs passing requirements and days is above this is scored whole
+BLOCK_PAIRS = 1_000_000  # pairs whose best are chosen at once (a few arrays of this many numbers)
+SCORE_PAIRS = 120_000  # pairs scored at once (a dozen arrays of this many numbers, small enough for the caches)
+
+
+@dataclass
+class Candidates:
+    """The pairs kept for the assignment: rows ascending, then columns; `feasible` counts all feasible pairs."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    scores: np.ndarray
+    feasible: int
+
+    def __len__(self):
+        return len(self.rows)
+
+
+def _point_keys(lat, lon):
+    """One uint64 per position (the float32 bits of both coordinates), so equal positions share a key."""
+    lat = np.ascontiguousarray(lat, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    lon = np.ascontiguousarray(lon, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    return (lat << np.uint64(32)) | lon
+
+
+class _BlockScorer:
+    """Scores blocks of citizens against all openings, for choosing the candidates: a (citizens, openings) matrix,
+    −1 where a hard constraint rules the pair out.
+
+    The hard constraints are the engine's own (`_violations`), exactly. The scores are the score of `score_from` up to
+    rounding in the last digits (the terms are added in another order), which is enough to choose each one's best;
+    `pruned_pairs` recomputes the kept pairs' scores exactly. Each weighted factor is computed on what it depends on
+    and then spread out: the goal per distinct occupation code, the hours per distinct weekly hours, the distance
+    per distinct pair of positions, buddy and record once per opening, the shared words and the penalties only where
+    there are any. A block where few pairs pass requirements and days is scored only on those pairs.
+    """
+
+    def __init__(self, c, o, flags=None):
+        self.c, self.o, self.flags = c, o, flags
+        self.m = len(o)
+        self.codes, self.code_of = np.unique(o.code, return_inverse=True)
+        self.code_of = self.code_of.ravel()
+        # Openings alike in weekly hours and Danish level are one kind for the hours and Danish rules and the hours.
+        hours, hours_of = np.unique(o.hours, return_inverse=True)
+        kinds, self.kind_of = np.unique(hours_of.ravel() * 256 + o.danish.astype(np.int64), return_inverse=True)
+        self.kind_of = self.kind_of.ravel()
+        self.kind_hours, self.kind_danish = hours[kinds // 256], (kinds % 256).astype(np.int8)
+        _keys, first, point_of = np.unique(_point_keys(o.lat, o.lon), return_index=True, return_inverse=True)
+        self.o_lat, self.o_lon, self.point_of = o.lat[first], o.lon[first], point_of.ravel()
+        self.words = c.words is not None and o.words is not None and c.words.shape[1] and o.words.shape[1]
+        if self.words:
+            self.cw, self.ow = _fit_words(c.words, o.words)
+            self.owT = self.ow.T.tocsr()
+            self.opening_keys = _row_keys(self.ow)
+        record = (o.paid + RECORD_PRIOR_PAID) / (o.placed + RECORD_PRIOR_N)
+        # Each weighted factor in the type `score_from` computes it in, so that only the order of the sum differs.
+        self.own = WEIGHTS["buddy"] * o.buddy.astype(np.float64) + (WEIGHTS["record"] * record).astype(np.float64)
+        self.social = np.flatnonzero(o.social)
+        stones = np.array([STEPPING_STONE[GREEN], STEPPING_STONE[YELLOW], STEPPING_STONE[RED]])
+        self.stones = WEIGHTS["stepping_stone"] * stones
+        by_company = np.argsort(o.company, kind="stable")
+        self.company_openings = by_company
+        self.company_start = np.searchsorted(o.company[by_company], np.arange(o.n_companies + 1))
+
+    def _openings_of(self, citizens, companies):
+        """Each (citizen, company) pair spread over the company's openings: (citizen, opening, pair number)."""
+        start, stop = self.company_start[companies], self.company_start[companies + 1]
+        counts = stop - start
+        pair = np.repeat(np.arange(len(companies)), counts)
+        offset = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        return citizens[pair], self.company_openings[start[pair] + offset], pair
+
+    def _flags(self, start, stop):
+        """The block's flagged pairs: (rows, openings, flags), company flags spread over the company's openings."""
+        flags = self.flags
+        if not flags:
+            return None
+        nc, m = self.o.n_companies, self.m
+        lo, hi = np.searchsorted(flags.company_keys, [start * nc, stop * nc])
+        lo2, hi2 = np.searchsorted(flags.opening_keys, [start * m, stop * m])
+        if lo == hi and lo2 == hi2:
+            return None
+        i, k = np.divmod(flags.company_keys[lo:hi], nc)
+        rows, cols, pair = self._openings_of(i - start, k)
+        values = flags.company_flags[lo:hi][pair]
+        i, k = np.divmod(flags.opening_keys[lo2:hi2], m)
+        return (
+            np.concatenate([rows, i - start]),
+            np.concatenate([cols, k]),
+            np.concatenate([values, flags.opening_flags[lo2:hi2]]),
+        )
+
+    def scores(self, start, stop):
+        """(the block's scores, the number of feasible pairs in it), scored a few rows at a time (small arrays stay in
+        the processor's caches)."""
+        step = max(1, SCORE_PAIRS // max(self.m, 1))
+        if stop - start <= step:
+            return self._scores(start, stop)
+        out = np.empty((stop - start, self.m))
+        feasible = 0
+        for a in range(start, stop, step):
+            b = min(stop, a + step)
+            out[a - start : b - start], count = self._scores(a, b)
+            feasible += count
+        return out, feasible
+
+    def _scores(self, start, stop):
+        c, o, m = self.c, self.o, self.m
+        b = stop - start
+        ok = (c.blocked[start:stop, None] & o.needs[None, :]) == 0  # requirements and days
+        passed = int(np.count_nonzero(ok))
+        if not passed:
+            return np.full((b, m), -1.0), 0
+        if passed < DENSE_BLOCK_SHARE * ok.size:
+            return self._sparse(start, stop, ok)
+        ci = np.arange(start, stop)[:, None]
+        cap, cd = c.hours[ci], c.danish[ci]
+        bad = ~ok
+        # Hours and Danish per kind of opening, then spread out.
+        kind_bad = (self.kind_hours[None, :] > cap + HOURS_EPSILON) | ((cd > 0) & (self.kind_danish[None, :] > cd))
+        bad |= np.take(kind_bad, self.kind_of, axis=1)
+        # The distance on each distinct pair of positions.
+        _keys, first, c_point = np.unique(
+            _point_keys(c.lat[start:stop], c.lon[start:stop]), return_index=True, return_inverse=True
+        )
+        c_point = c_point.ravel()
+        lat, lon = c.lat[start:stop][first], c.lon[start:stop][first]
+        dist = distance_km(lat[:, None], lon[:, None], self.o_lat[None, :], self.o_lon[None, :])
+        if c.max_km is not None:
+            too_far = (dist > c.max_km[start:stop][first][:, None])[c_point]
+            bad |= np.take(too_far, self.point_of, axis=1)
+        flagged = self._flags(start, stop)
+        if flagged is not None:
+            rows, cols, values = flagged
+            excluded = (values & F_EXCLUDED) != 0
+            bad[rows[excluded], cols[excluded]] = True
+        # The weighted sum, term by term into one array (the factors are at most 1 and the weights add up to 100).
+        goal = WEIGHTS["goal"] * _goal_levels(
+            c.goals[start:stop, None, :], c.goal_weights[start:stop, None, :], self.codes[None, :, None]
+        )
+        total = np.take(goal, self.code_of, axis=1)
+        buffer = np.empty_like(total)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fit = np.where(cap > 0, np.minimum(1.0, self.kind_hours[None, :] / (0.5 * cap)), 1.0)
+        total += np.take((WEIGHTS["hours"] * fit).astype(np.float64), self.kind_of, axis=1, out=buffer)
+        near = WEIGHTS["distance"] * np.where(
+            np.isnan(dist), DISTANCE_UNKNOWN, np.clip(1.0 - dist / DISTANCE_ZERO_KM, 0.0, 1.0)
+        )
+        near = near.astype(np.float64)
+        total += np.take(near[c_point], self.point_of, axis=1, out=buffer)
+        total += self.own[None, :]
+        if len(self.social):
+            stone = self.stones[c.light[start:stop]]
+            total[:, self.social] += stone[:, None]
+        if self.words:
+            shared = (self.cw[start:stop] @ self.owT).tocoo()
+            total[shared.row, shared.col] += WEIGHTS["words"] * np.minimum(
+                1.0, shared.data.astype(np.float64) / WORDS_FULL
+            )
+        if flagged is not None:
+            rows, cols, values = flagged
+            penalty = np.where(values & F_FAILED_BEFORE, PENALTIES["failed_before"], 0.0)
+            penalty += np.where(values & F_DECLINED_PENALTY, PENALTIES["declined_before"], 0.0)
+            np.subtract.at(total, (rows, cols), penalty)
+            total[rows, cols] = np.maximum(total[rows, cols], 0.0)
+        np.putmask(total, bad, -1.0)
+        return total, bad.size - int(np.count_nonzero(bad))
+
+    def _sparse(self, start, stop, ok):
+        c, o, m = self.c, self.o, self.m
+        r, k = np.divmod(np.flatnonzero(ok), m)
+        r = r + start
+        keep = _violations(c, r, o, k, self.flags) == 0
+        r, k = r[keep], k[keep]
+        out = np.full((stop - start, m), -1.0)
+        if len(r):
+            out[r - start, k] = self.exact(r, k)
+        return out, len(r)
+
+    def exact(self, rows, cols):
+        """The scores of these pairs exactly as `score_from(components(...))` gives them."""
+        overlap = pair_overlap(self.cw, self.ow, rows, cols, self.opening_keys) if self.words else None
+        return score_from(components(self.c, rows, self.o, cols, self.flags, overlap=overlap))
+
+
+_LEVELS = 100 * FLOW_SCALE + 1  # integer scores 0..100,000: the assignment's own units
+
+
+def _first_per_group(groups, scores, others, n_others, keep):
+    """Positions of the `keep` best of each group: by integer score, highest first, ties by the lower `others` value.
+
+    One sort of one int64 key per entry: group, then the score turned round, then the other index.
+    """
+    level = _LEVELS - 1 - integer_scores(scores)
+    key = (groups.astype(np.int64) * _LEVELS + level) * n_others + others
+    order = np.argsort(key)
+    groups = groups[order]
+    starts = np.flatnonzero(np.concatenate([[True], groups[1:] != groups[:-1]]))
+    rank = np.arange(len(groups)) - np.repeat(starts, np.diff(np.append(starts, len(groups))))
+    return order[rank < keep]
+
+
+def _best_in_rows(scores, keep):
+    """Of each row of a block, its `keep` best feasible (score ≥ 0) columns: (rows, columns)."""
+    width = scores.shape[1]
+    if keep >= width:
+        return np.nonzero(scores >= 0)
+    # The keep-th best score of each row; the scores about as good are few (more only with ties). A unit of the
+    # integer scores below it, so that a score rounding to the same integer is among them.
+    threshold = np.partition(scores, width - keep, axis=1)[:, width - keep] - 1.0 / FLOW_SCALE
+    threshold = np.maximum(threshold, 0.0)
+    rows, cols = np.nonzero(scores >= threshold[:, None])
+    pick = _first_per_group(rows, scores[rows, cols], cols, width, keep)
+    return rows[pick], cols[pick]
+
+
+class _BestPerColumn:
+    """Each column's `keep` best (row, score) so far, over blocks of rows in order; ties go to the lower row."""
+
+    def __init__(self, width, height, keep):
+        self.keep, self.height = keep, height
+        self.threshold = np.full(width, -0.5)  # what a new score must beat: −0.5 until the column has `keep`
+        self.rows = self.cols = np.zeros(0, np.int64)
+        self.scores = np.zeros(0)
+
+    def add(self, scores, first_row):
+        rows, cols = np.nonzero(scores > self.threshold[None, :])
+        if not len(rows):
+            return
+        values = np.concatenate([self.scores, scores[rows, cols]])
+        rows = np.concatenate([self.rows, rows + first_row])
+        cols = np.concatenate([self.cols, cols])
+        pick = _first_per_group(cols, values, rows, self.height, self.keep)
+        self.rows, self.cols, self.scores = rows[pick], cols[pick], values[pick]
+        full = np.bincount(self.cols, minlength=len(self.threshold)) >= self.keep
+        lowest = np.full(len(self.threshold), np.inf)
+        np.minimum.at(lowest, self.cols, self.scores)
+        self.threshold = np.where(full, lowest, -0.5)
+
+
+def pruned_pairs(c, o, flags=None, *, keep, block=None, progress=None):
+    """The candidate pairs for the assignment: each citizen's `keep` best feasible openings and each opening's `keep`
+    best feasible citizens (the union), with their scores, as `Candidates` (rows ascending, then columns).
+
+    The pairs grow with citizens + openings, not with their product, and the feasible pairs are never all held at
+    once: citizens are scored in blocks against all openings; of each block the citizens' best are kept, and each
+    opening's best so far are merged with the block's. Ties at the `keep`-th place go to the lower index. With `keep`
+    ≥ the number of openings every feasible pair is kept. `progress(done, total)` is called after each block with the
+    number of citizens scored.
+    """
+    n, m = len(c), len(o)
+    keep = int(keep)
+    if keep < 1:
+        raise ValueError("keep must be at least 1")
+    if not n or not m:
+        return Candidates(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), 0)
+    if block is None:
+        block = max(1, min(n, BLOCK_PAIRS // m))
+    scorer = _BlockScorer(c, o, flags)
+    per_column = _BestPerColumn(m, n, keep)
+    keys = []
+    feasible = 0
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        matrix, count = scorer.scores(start, stop)
+        feasible += count
+        if count:
+            r, k = _best_in_rows(matrix, keep)
+            keys.append((r + start).astype(np.int64) * m + k)
+            per_column.add(matrix, start)
+        if progress is not None:
+            progress(stop, n)
+    keys.append(per_column.rows * m + per_column.cols)
+    keys = np.sort(np.concatenate(keys))
+    keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])] if len(keys) else keys
+    rows, cols = keys // m, keys % m
+    return Candidates(rows, cols, scorer.exact(rows, cols), feasible)
 
 
 # --- Assignment ----------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
@@ -341,3 +341,95 @@ def test_nobody_is_forced_into_a_pair_and_capacity_is_shared_out():
     # Capacity 2 takes both.
     both = engine.assign(2, np.array([2]), np.array([0, 1]), np.array([0, 0]), np.array([40.0, 60.0]))
     assert sorted(both.rows.tolist()) == [0, 1] and both.objective == 100 * engine.FLOW_SCALE
+
+
+# --- Candidate pruning -----------------------------------------------------------------------------------
+
+
+def as_set(rows, cols):
+    return set(zip(np.asarray(rows).tolist(), np.asarray(cols).tolist(), strict=True))
+
+
+@pytest.fixture(params=["whole blocks", "sparse blocks"])
+def block_path(request, monkeypatch):
+    """Score every block whole, or every block only on the pairs that pass requirements and days."""
+    monkeypatch.setattr(engine, "DENSE_BLOCK_SHARE", 0.0 if request.param == "whole blocks" else 2.0)
+    return request.param
+
+
+# The block path is the same for every example: the function-scoped fixture need not be reset between them.
+SAME_PATH = [HealthCheck.function_scoped_fixture]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=SAME_PATH)
+@given(networks(max_n=8, max_m=5), st.integers(1, 4), st.integers(0, 3))
+def test_pruning_with_keep_at_least_the_openings_keeps_every_feasible_pair_and_the_optimum(
+    block_path, network, block, extra
+):
+    c, o, flags = network
+    rows, cols, scores = engine.feasible_pairs(c, o, flags)
+    pruned = engine.pruned_pairs(c, o, flags, keep=len(o) + extra, block=block)
+    assert pruned.rows.tolist() == rows.tolist() and pruned.cols.tolist() == cols.tolist()
+    assert pruned.scores.tolist() == scores.tolist(), "the kept pairs carry the exact scores"
+    assert pruned.feasible == len(rows)
+    full = engine.assign(len(c), o.capacity, rows, cols, scores)
+    assert engine.assign(len(c), o.capacity, pruned.rows, pruned.cols, pruned.scores).objective == full.objective
+
+
+def ranked_best(pairs, keep, by):
+    """The `keep` best (by integer score, ties by the other index) of each group, from {(i, j): score}."""
+    groups = {}
+    for (i, j), s in pairs.items():
+        group, other = (i, j) if by == "row" else (j, i)
+        groups.setdefault(group, []).append((-int(engine.integer_scores([s])[0]), other))
+    out = set()
+    for group, listed in groups.items():
+        for _s, other in sorted(listed)[:keep]:
+            out.add((group, other) if by == "row" else (other, group))
+    return out
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=SAME_PATH)
+@given(networks(max_n=12, max_m=8), st.integers(1, 3), st.integers(1, 5))
+def test_pruning_keeps_each_ones_best_and_its_assignment_is_feasible_and_beats_greedy(block_path, network, keep, block):
+    c, o, flags = network
+    rows, cols, scores = engine.feasible_pairs(c, o, flags)
+    feasible = dict(zip(zip(rows.tolist(), cols.tolist(), strict=True), scores.tolist(), strict=True))
+    pruned = engine.pruned_pairs(c, o, flags, keep=keep, block=block)
+    kept = as_set(pruned.rows, pruned.cols)
+    # Exactly the union of each citizen's and each opening's best, and only feasible pairs, with their scores.
+    assert kept == ranked_best(feasible, keep, "row") | ranked_best(feasible, keep, "column")
+    assert all(s == feasible[p] for p, s in zip(sorted(kept), pruned.scores.tolist(), strict=True))
+    result = engine.assign(len(c), o.capacity, pruned.rows, pruned.cols, pruned.scores)
+    assert as_set(result.rows, result.cols) <= kept
+    assert len(set(result.rows.tolist())) == len(result.rows), "one opening per citizen"
+    assert (np.bincount(result.cols, minlength=len(o)) <= o.capacity).all(), "capacities kept"
+    greedy = engine.greedy_first_fit(len(c), o.capacity, pruned.rows, pruned.cols, pruned.scores)
+    assert result.objective >= greedy.objective
+    assert result.objective <= engine.assign(len(c), o.capacity, rows, cols, scores).objective
+
+
+def test_pruning_keeps_the_pairs_linear_in_citizens_and_openings_on_a_dense_network():
+    rng = np.random.default_rng(7)
+    n, m, keep = 400, 60, 5
+    c = citizens(n, lat=rng.uniform(56.0, 56.5, n), lon=rng.uniform(9.8, 10.4, n), hours=np.full(n, 37.0))
+    o = openings(m, lat=rng.uniform(56.0, 56.5, m), lon=rng.uniform(9.8, 10.4, m), capacity=np.full(m, 2))
+    progress = []
+    pruned = engine.pruned_pairs(c, o, keep=keep, block=50, progress=lambda done, total: progress.append((done, total)))
+    assert pruned.feasible == n * m
+    assert len(pruned) <= (n + m) * keep
+    assert progress[-1] == (n, n) and len(progress) == n // 50
+    # Nearest is best here: each citizen's kept openings are its closest ones.
+    for i in (0, 17, 399):
+        mine = pruned.cols[pruned.rows == i]
+        dist = engine.distance_km(c.lat[i], c.lon[i], o.lat, o.lon)
+        assert set(mine.tolist()) >= set(np.argsort(dist, kind="stable")[:keep].tolist())
+
+
+def test_pruning_with_nothing_to_do():
+    assert len(engine.pruned_pairs(citizens(0), openings(3), keep=5)) == 0
+    assert len(engine.pruned_pairs(citizens(3), openings(0), keep=5)) == 0
+    none_fit = engine.pruned_pairs(citizens(3, hours=np.full(3, 2.0)), openings(2), keep=5)
+    assert (len(none_fit), none_fit.feasible) == (0, 0)
+    with pytest.raises(ValueError):
+        engine.pruned_pairs(citizens(1), openings(1), keep=0)

@@ -116,11 +116,20 @@ def render_report_html(report, findings):
         "reporting/report_pdf.html",
         {
             "report": report,
+            # A table with a row per member of staff prints both ends of its ranking and the totals: thousands of
+            # rows would make a PDF nobody reads (the spreadsheet holds them all).
+            "tables": [_printed(table) for table in report.tables],
             "scope_line": scope_line(report.scope),
             "failed": check_lines(report, findings),
             "findings": findings,
         },
     )
+
+
+def _printed(table):
+    if isinstance(table, presentation.StaffTable):
+        return presentation.both_ends_of(table)
+    return table, ""
 
 
 def report_document(report, findings):

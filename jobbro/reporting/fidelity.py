@@ -98,6 +98,7 @@ from jobbro.cases.models import (
 from jobbro.reporting import charts
 from jobbro.reporting.base import Light, Report, Row, Scored, Share, Table, site_columns, with_job_broker_on
 from jobbro.reporting.facts import CV_DAYS_AFTER_END, date_plus
+from jobbro.reporting.presentation import StaffTable
 
 logger = logging.getLogger(__name__)
 
@@ -633,7 +634,7 @@ def _broker_table(scope, settings, counted, active):
         for indicator in indicators
     ]
     rows.append(Row("total", gettext("Total"), total))
-    return Table(
+    return StaffTable(
         "fidelity_by_broker",
         gettext("Fidelity by job broker"),
         [str(indicator.name) for indicator in indicators],
@@ -641,7 +642,22 @@ def _broker_table(scope, settings, counted, active):
         sums=[("total", [row.key for row in rows[:-1]])],
         first_column_label=gettext("Job broker"),
         note=_broker_note(scope, settings),
+        # The page shows a page of job brokers at a time and the PDF both ends of the ranking by their lights.
+        pinned=("no-broker", "total"),
+        staff=gettext("job brokers"),
+        rank=lights_score,
+        rank_most=gettext("Most green lights first"),
+        rank_fewest=gettext("Most red lights first"),
+        rank_ends=gettext(
+            "the %(each_end)s with the best and the %(each_end)s with the worst lights (green lights less red lights)"
+        ),
     )
+
+
+def lights_score(row):
+    """What the job brokers are ranked by: their green lights less their red lights."""
+    lights = [cell.light for cell in row.cells if isinstance(cell, Scored)]
+    return lights.count(Light.GREEN) - lights.count(Light.RED)
 
 
 def _broker_note(scope, settings):

@@ -58,10 +58,14 @@ class ScopeForm(DesignSystemForm):
             sites = tuple(access.visible_sites(self.user).filter(programme=programme).order_by("name"))
         return Scope(programme=programme, sites=sites, on=data["on"])
 
-    def query(self):
-        """The form's choices as a query string, to carry between the reports and into the exports."""
+    def params(self):
+        """The form's choices as {name: value}, for links and hidden fields that keep the scope."""
         data = self.cleaned_data
         parts = {"programme": data["programme"].pk, "on": data["on"].isoformat()}
         if data.get("site"):
             parts["site"] = data["site"].pk
-        return "&".join(f"{key}={value}" for key, value in parts.items())
+        return parts
+
+    def query(self):
+        """The form's choices as a query string, to carry between the reports and into the exports."""
+        return "&".join(f"{key}={value}" for key, value in self.params().items())

@@ -5,11 +5,16 @@ active language's decimal separator (a comma in Danish). A missing figure is a d
 """
 
 import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from django.core.paginator import Page, Paginator
 from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext
 
-from jobbro.reporting.base import Scored, Share
+from jobbro.reporting.base import Scored, Share, Table
+from jobbro.reporting.charts import ALL_BARS_UP_TO, BARS_AT_EACH_END
 
 DASH = "–"
 
@@ -56,3 +61,100 @@ def xlsx_slots(cell):
     if isinstance(cell, datetime.date):
         return {"value": (cell, "DD.MM.YYYY")}
     return {"value": (None if cell is None else str(cell), None)}
+
+
+# --- Tables with a row per member of staff -------------------------------------------------------------------------
+
+
+@dataclass
+class StaffTable(Table):
+    """A table with a row per member of staff (a job broker, say), then `pinned` rows (no job broker, the total).
+
+    The report computes every row, checks them all and exports them all; the page shows one page of the staff rows
+    at a time (searchable by name, sorted by name or by `rank`) and the PDF both ends of the ranking, with the
+    pinned rows always. `rank` gives a staff row the number the ranking orders by, `rank_most` and `rank_fewest`
+    name the two orders, and `rank_ends` says in a sentence what the PDF's two ends are, with %(each_end)s."""
+
+    pinned: tuple = ()
+    staff: str = ""  # the members of staff, plural: "job brokers"
+    rank: Callable | None = None
+    rank_most: str = ""
+    rank_fewest: str = ""
+    rank_ends: str = ""
+
+    def staff_rows(self):
+        return [row for row in self.rows if row.key not in self.pinned]
+
+    def pinned_rows(self):
+        return [row for row in self.rows if row.key in self.pinned]
+
+
+PAGE_SIZE = 25
+BY_NAME, MOST_FIRST, FEWEST_FIRST = "name", "most", "fewest"
+ORDERS = (BY_NAME, MOST_FIRST, FEWEST_FIRST)
+
+
+def matches(label, search):
+    """Whether a name holds the search words, each anywhere in it, ignoring case."""
+    name = label.casefold()
+    return all(word in name for word in search.casefold().split())
+
+
+def ordered(table, order):
+    """The staff rows in the order asked for: by name as the report gives them, or by the ranking (ties by name)."""
+    rows = table.staff_rows()
+    if table.rank is None or order not in (MOST_FIRST, FEWEST_FIRST):
+        return rows
+    return sorted(rows, key=table.rank, reverse=order == MOST_FIRST)  # stable: equal ranks keep the name order
+
+
+@dataclass
+class StaffPage:
+    """One page of a staff table as the report page shows it: `table` holds that page's rows and the pinned rows."""
+
+    table: StaffTable
+    page: Page
+    search: str
+    order: str
+    matching: int  # staff rows matching the search
+    everyone: int  # staff rows in the report
+
+    @property
+    def first(self):
+        return self.page.start_index()
+
+    @property
+    def last(self):
+        return self.page.end_index()
+
+
+def staff_page(table, *, search="", order=BY_NAME, number=1, size=PAGE_SIZE):
+    """The page `number` (1 for anything that is not a page number) of the staff rows matching `search`."""
+    search = " ".join(search.split())
+    order = order if order in ORDERS and (order == BY_NAME or table.rank) else BY_NAME
+    rows = ordered(table, order)
+    found = [row for row in rows if matches(row.label, search)] if search else rows
+    page = Paginator(found, size).get_page(number)
+    shown = replace(table, rows=[*page.object_list, *table.pinned_rows()])
+    return StaffPage(shown, page, search, order, len(found), len(rows))
+
+
+def both_ends_of(table, *, each_end=BARS_AT_EACH_END, all_up_to=ALL_BARS_UP_TO):
+    """The table as the PDF prints it: every staff row when there are at most `all_up_to`, otherwise the `each_end`
+    ranked highest and the `each_end` ranked lowest (by name without a ranking), then the pinned rows; and a
+    sentence saying what it left out, or "" when it left nothing out."""
+    rows = table.staff_rows()
+    if len(rows) <= all_up_to:
+        return table, ""
+    if table.rank is None:
+        most, fewest = rows[:each_end], rows[-each_end:]
+        ends = gettext("the first %(each_end)s and the last %(each_end)s by name") % {"each_end": each_end}
+    else:
+        ranked = ordered(table, MOST_FIRST)
+        most, fewest = ranked[:each_end], ranked[-each_end:]
+        ends = table.rank_ends % {"each_end": each_end}
+    summary = gettext(
+        "This table shows %(shown)s of %(all)s %(staff)s: %(ends)s, then the totals, which count everyone. The "
+        "spreadsheet (xlsx) of the report holds every row."
+    ) % {"shown": len(most) + len(fewest), "all": len(rows), "staff": table.staff, "ends": ends}
+    return replace(table, rows=[*most, *fewest, *table.pinned_rows()]), summary

@@ -45,6 +45,7 @@ from jobbro.companies.models import Opening
 from jobbro.reporting import charts
 from jobbro.reporting.base import Report, Row, Table, with_job_broker_on
 from jobbro.reporting.facts import INTERNSHIP_KINDS
+from jobbro.reporting.presentation import StaffTable
 
 TITLE = _("Fortnightly status")
 SUMMARY = _(
@@ -173,7 +174,7 @@ def status_table(scope):
         rows.append(Row(NO_BROKER_KEY, gettext("No job broker"), [by_broker[None][figure] for figure in FIGURES]))
     total = counts_in_total(scope)
     rows.append(Row(TOTAL_KEY, gettext("Total"), [total[figure] for figure in FIGURES]))
-    return Table(
+    return StaffTable(
         key="status",
         title=gettext("Status for the fortnight"),
         columns=_columns(),
@@ -181,6 +182,16 @@ def status_table(scope):
         # Each enrolment has exactly one job broker (or none) on the date: the rows add up to the total.
         sums=[(TOTAL_KEY, [row.key for row in rows if row.key != TOTAL_KEY])],
         first_column_label=gettext("Job broker"),
+        # The page shows a page of job brokers at a time and the PDF both ends of the chart's ranking.
+        pinned=(NO_BROKER_KEY, TOTAL_KEY),
+        staff=gettext("job brokers"),
+        rank=_in_work,
+        rank_most=gettext("Most citizens in work first"),
+        rank_fewest=gettext("Fewest citizens in work first"),
+        rank_ends=gettext(
+            "the %(each_end)s with the most and the %(each_end)s with the fewest citizens in ordinary hours, in an "
+            "internship and in wage subsidy (the three added up)"
+        ),
         note=gettext(
             "Citizens counted once per column, under their job broker on %(end)s. Caseload: active on %(end)s. The "
             "other columns cover %(start)s–%(end)s: ordinary paid hours registered for a week overlapping it; an "

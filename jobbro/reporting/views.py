@@ -5,15 +5,18 @@ memberships cover. No report page names a citizen; the data-quality page lists t
 only to staff who may see named citizens.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
 from jobbro.cases.models import Enrolment
-from jobbro.reporting import export, quality
+from jobbro.reporting import export, presentation, quality
 from jobbro.reporting.forms import ScopeForm
 from jobbro.reporting.registry import BY_SLUG, REPORTS
 
@@ -53,10 +56,69 @@ def report_page(request, slug):
     context = {"form": form, "entry": entry, "links": links, "query": query}
     if form.is_valid():
         report = entry.build(form.scope())
-        # The record checks read every timesheet; the page leaves them to the data-quality page it links to,
-        # while every export runs them and prints any failure on its first page.
-        context.update(report=report, problems=report.problems())
+        # The figures' own checks run over every row, also those of a table the page shows a page of. The record
+        # checks read every timesheet; the page leaves them to the data-quality page it links to, while every
+        # export runs them and prints any failure on its first page.
+        tables = [_shown(table, request.GET, form.params()) for table in report.tables]
+        context.update(report=report, problems=report.problems(), tables=tables)
     return render(request, "reporting/report.html", context)
+
+
+def _shown(table, get, scope_params):
+    """A table as the page shows it: whole, or for a table with a row per member of staff one page of them, found
+    by name (`q`), in an order (`order`) and by page number (`page`), with links that keep the scope."""
+    if not isinstance(table, presentation.StaffTable):
+        return {"table": table}
+    staff = presentation.staff_page(
+        table, search=get.get("q", ""), order=get.get("order", ""), number=get.get("page") or 1
+    )
+    kept = {**scope_params, "q": staff.search, "order": staff.order}
+    kept = {key: value for key, value in kept.items() if value and (key, value) != ("order", presentation.BY_NAME)}
+
+    def href(number):
+        return f"?{urlencode({**kept, 'page': number})}#staff-{table.key}"
+
+    page = staff.page
+    links = {
+        "first": href(1) if page.has_previous() else "",
+        "previous": href(page.previous_page_number()) if page.has_previous() else "",
+        "next": href(page.next_page_number()) if page.has_next() else "",
+        "last": href(page.paginator.num_pages) if page.has_next() else "",
+    }
+    orders = [(presentation.BY_NAME, gettext("By name"))]
+    if table.rank:
+        orders += [(presentation.MOST_FIRST, table.rank_most), (presentation.FEWEST_FIRST, table.rank_fewest)]
+    return {
+        "table": staff.table,
+        "staff": staff,
+        "summary": _summary(table, staff),
+        "download_note": gettext("The spreadsheet holds every row of this table, all %(all)s %(staff)s.")
+        % {"all": presentation.cell_text(staff.everyone), "staff": table.staff},
+        "links": links,
+        "orders": orders,
+        "scope_params": scope_params,
+        "clear": f"?{urlencode(scope_params)}#staff-{table.key}",
+    }
+
+
+def _summary(table, staff):
+    """Which staff rows the page shows, as a sentence."""
+    counts = {
+        "first": presentation.cell_text(staff.first),
+        "last": presentation.cell_text(staff.last),
+        "found": presentation.cell_text(staff.matching),
+        "all": presentation.cell_text(staff.everyone),
+        "staff": table.staff,
+        "search": staff.search,
+    }
+    if not staff.search:
+        return gettext("Showing %(first)s–%(last)s of %(all)s %(staff)s.") % counts
+    if not staff.matching:
+        return gettext("None of the %(all)s %(staff)s has “%(search)s” in their name.") % counts
+    return (
+        gettext("Showing %(first)s–%(last)s of the %(found)s of %(all)s %(staff)s with “%(search)s” in their name.")
+        % counts
+    )
 
 
 def _export(request, slug, render_file, content_type, extension):
@@ -88,10 +150,10 @@ def data_quality(request):
     links, query = _links(form)
     context = {"form": form, "links": links, "query": query}
     if form.is_valid():
+        # Only the record checks: each report checks its own figures on its page and in its exports, so this page
+        # never builds a report.
         scope = form.scope()
-        findings = quality.findings(scope)
-        problems = [problem for entry in REPORTS for problem in entry.build(scope).problems()]
-        context.update(scope=scope, findings=_with_citizens(request.user, findings), problems=problems)
+        context.update(scope=scope, findings=_with_citizens(request.user, quality.findings(scope)))
     return render(request, "reporting/quality.html", context)
 
 

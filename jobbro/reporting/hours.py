@@ -104,27 +104,37 @@ def _figures_sql(scope):
     # Hours in tenths of an hour, whole numbers on both databases (hours have one decimal).
     total = "ROUND((t.ordinary_hours + t.internship_hours) * 10)"
     ordinary = "ROUND(t.ordinary_hours * 10)"
+    # Each enrolment's hours in the window, grouped once together with the enrolments in scope: the enrolments and
+    # the window's timesheets are stacked (UNION ALL) and grouped by enrolment, so no step is ever joined to another
+    # without an index, whatever the planner's statistics say. The timesheets are found by week through the
+    # week_start index and their placement by its primary key; rows of enrolments out of scope are grouped away.
     sql = f"""
         WITH citizens (enrolment_id, citizen_id, estimated) AS ({citizens_sql}),
-        weekly_hours AS (
-            SELECT p.enrolment_id AS enrolment_id,
-                   SUM({total}) AS total_tenths,
-                   SUM({ordinary}) AS ordinary_tenths,
-                   COUNT(DISTINCT CASE WHEN t.ordinary_hours + t.internship_hours > 0 THEN t.week_start END) AS weeks
+        stacked (enrolment_id, citizen_id, estimated, in_scope, total_tenths, ordinary_tenths, week) AS (
+            SELECT enrolment_id, citizen_id, estimated, 1, 0, 0, CAST(NULL AS DATE) FROM citizens
+            UNION ALL
+            SELECT p.enrolment_id, NULL, NULL, 0, {total}, {ordinary},
+                   CASE WHEN t.ordinary_hours + t.internship_hours > 0 THEN t.week_start END
             FROM {timesheet} t
             JOIN {placement} p ON p.id = t.placement_id
             WHERE t.week_start >= %s AND t.week_start <= %s AND p.starts_on <= %s
-            GROUP BY p.enrolment_id
+        ),
+        weekly_hours AS (
+            SELECT enrolment_id, MAX(citizen_id) AS citizen_id, MAX(estimated) AS estimated,
+                   SUM(total_tenths) AS total_tenths, SUM(ordinary_tenths) AS ordinary_tenths,
+                   COUNT(DISTINCT week) AS weeks
+            FROM stacked
+            GROUP BY enrolment_id
+            HAVING MAX(in_scope) = 1
         ),
         banded AS (
-            SELECT c.enrolment_id, c.citizen_id, c.estimated,
-                   {_band_sql("ROUND(c.estimated * 10)")} AS estimated_band,
+            SELECT h.enrolment_id, h.citizen_id, h.estimated,
+                   {_band_sql("ROUND(h.estimated * 10)")} AS estimated_band,
                    CASE WHEN h.weeks > 0 THEN {_band_sql("h.total_tenths", "h.weeks")} END AS actual_band,
                    CASE WHEN h.weeks > 0 THEN {_band_sql("h.ordinary_tenths", "h.weeks")} END AS ordinary_band,
                    CASE WHEN h.weeks > 0 THEN h.total_tenths / (10.0 * h.weeks) END AS actual_average,
                    CASE WHEN h.weeks > 0 THEN h.ordinary_tenths / (10.0 * h.weeks) END AS ordinary_average
-            FROM citizens c
-            LEFT JOIN weekly_hours h ON h.enrolment_id = c.enrolment_id
+            FROM weekly_hours h
         )
         SELECT 'bands', CAST(NULL AS BIGINT), estimated_band, actual_band, ordinary_band, COUNT(*),
                SUM(estimated), SUM(actual_average), SUM(ordinary_average)

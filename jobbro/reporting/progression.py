@@ -36,11 +36,11 @@ and rounding happen here, so the means are exact.
 """
 
 import datetime
+from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 from django.db.models import Count
-from django.db.models.functions import TruncMonth
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -94,8 +94,11 @@ def _per_enrolment_sql(scope):
     Each group also carries the sums of the first and of the latest scores of its enrolments (only for two or more).
     Portable SQL (a window function, CASE); the enrolments in scope come from the ORM.
 
-    The counted assessments are numbered in one pass over the index (enrolment, assessed_on, id), then grouped once
-    per enrolment. Scores are 1 to 10 (a database constraint), so `number * 16 + score` orders the rows by number and
+    Each enrolment in scope is joined to its counted assessments (the index (enrolment, assessed_on, id)) and to its
+    report facts (a unique index), the rows are numbered per enrolment by assessed_on, id, and grouped once per
+    enrolment; an enrolment without assessments keeps one row with none. Every join goes from an enrolment to an
+    index, never from one computed step to another, so the plan is the same with or without the planner's
+    statistics (a step joined to another step is scanned once per row on SQLite without them). Scores are 1 to 10 (a database constraint), so `number * 16 + score` orders the rows by number and
     keeps the score in its last four bits: the MIN is the first assessment's, the MAX the latest's, and `% 16` gives
     back the score (written `%%` in the SQL, for the parameter style). The numbered rows are read once, not joined
     back for the first and the latest.
@@ -105,7 +108,6 @@ def _per_enrolment_sql(scope):
     q = connection.ops.quote_name
     enrolment, assessed_on, pk = _column(a, "enrolment"), _column(a, "assessed_on"), _column(a, "id")
     dimensions = [_column(a, d) for d in DIMENSIONS]
-    inline = "NOT MATERIALIZED " if connection.vendor == "postgresql" else ""  # scoped is read twice
     first_and_latest = ", ".join(
         f"MIN({q('number')} * {SCORE_SHIFT} + {c}) %% {SCORE_SHIFT} AS {q(f'first_{i}')}, "
         f"MAX({q('number')} * {SCORE_SHIFT} + {c}) %% {SCORE_SHIFT} AS {q(f'latest_{i}')}"
@@ -115,26 +117,26 @@ def _per_enrolment_sql(scope):
         [f"SUM(CASE WHEN {q('how_often')} = 2 THEN {q(f'first_{i}')} END)" for i in range(len(dimensions))]
         + [f"SUM(CASE WHEN {q('how_often')} = 2 THEN {q(f'latest_{i}')} END)" for i in range(len(dimensions))]
     )
-    scores = ", ".join(f"sc.{q(f'{which}_{i}')}" for which in ("first", "latest") for i in range(len(dimensions)))
+    scores = ", ".join(f"{q(f'{which}_{i}')}" for which in ("first", "latest") for i in range(len(dimensions)))
+    facts, paid_on = _table(EnrolmentFacts), _column(EnrolmentFacts, "first_paid_on")
     sql = f"""
-WITH scoped ({q("id")}, {q("site")}) AS {inline}({scoped_sql}),
-numbered AS (
-    SELECT {enrolment} AS {q("enrolment")}, {", ".join(dimensions)},
-           ROW_NUMBER() OVER (PARTITION BY {enrolment} ORDER BY {assessed_on}, {pk}) AS {q("number")}
-    FROM {_table(a)}
-    WHERE {assessed_on} <= %s AND {enrolment} IN (SELECT {q("id")} FROM scoped)
+WITH numbered AS (  -- the enrolments in scope, each with its counted assessments (if any) numbered
+    SELECT s.{q("id")} AS {q("enrolment")}, s.{q("site_id")} AS {q("site")}, ef.{paid_on} AS {q("paid_on")},
+           a.{pk} AS {q("assessment")}, {", ".join(f"a.{c}" for c in dimensions)},
+           ROW_NUMBER() OVER (PARTITION BY s.{q("id")} ORDER BY a.{assessed_on}, a.{pk}) AS {q("number")}
+    FROM ({scoped_sql}) s
+    LEFT JOIN {_table(a)} a ON a.{enrolment} = s.{q("id")} AND a.{assessed_on} <= %s
+    LEFT JOIN {facts} ef ON ef.{_column(EnrolmentFacts, "enrolment")} = s.{q("id")}
 ),
-scores AS (  -- one row per enrolment assessed: how many times, the first and the latest score on each dimension
-    SELECT {q("enrolment")}, COUNT(*) AS {q("n")}, {first_and_latest}
-    FROM numbered GROUP BY {q("enrolment")}
+scores AS (  -- one row per enrolment: how many times assessed, the first and the latest score on each dimension
+    SELECT {q("site")}, MAX({q("paid_on")}) AS {q("paid_on")}, COUNT({q("assessment")}) AS {q("n")}, {first_and_latest}
+    FROM numbered GROUP BY {q("enrolment")}, {q("site")}
 ),
 flagged AS (
-    SELECT s.{q("site")}, CASE WHEN sc.{q("n")} IS NULL THEN 0 WHEN sc.{q("n")} >= 2 THEN 2 ELSE 1 END AS {q("how_often")},
-           CASE WHEN sc.{q("n")} >= 2 THEN (ef.{_column(EnrolmentFacts, "first_paid_on")} IS NOT NULL
-                                          AND ef.{_column(EnrolmentFacts, "first_paid_on")} <= %s) END AS {q("reached")},
+    SELECT {q("site")}, CASE WHEN {q("n")} = 0 THEN 0 WHEN {q("n")} >= 2 THEN 2 ELSE 1 END AS {q("how_often")},
+           CASE WHEN {q("n")} >= 2 THEN ({q("paid_on")} IS NOT NULL AND {q("paid_on")} <= %s) END AS {q("reached")},
            {scores}
-    FROM scoped s LEFT JOIN scores sc ON sc.{q("enrolment")} = s.{q("id")}
-    LEFT JOIN {_table(EnrolmentFacts)} ef ON ef.{_column(EnrolmentFacts, "enrolment")} = s.{q("id")}
+    FROM scores
 )
 SELECT {q("site")}, {q("how_often")}, {q("reached")}, COUNT(*), {sums}
 FROM flagged
@@ -225,16 +227,22 @@ def month_starts(on, months=MONTHS):
 
 
 def assessments_per_month(scope):
-    """{(month start, site id): count} of counted assessments of enrolments in scope in the last twelve months."""
+    """{(month start, site id): count} of counted assessments of enrolments in scope in the last twelve months.
+
+    Counted per day and site in the database (at most 366 days × the sites), and the days added up to their months
+    here: a month function in the query would run once per assessment, on SQLite as a Python function."""
     rows = (
         counted_assessments_in_scope(scope)
         .filter(assessed_on__gte=month_starts(scope.on)[0])
-        .annotate(month=TruncMonth("assessed_on"))
         .order_by()
-        .values("month", "enrolment__site")
+        .values("assessed_on", "enrolment__site")
         .annotate(n=Count("id"))
     )
-    return {(_as_date(row["month"]), row["enrolment__site"]): row["n"] for row in rows}
+    counts = defaultdict(int)
+    for row in rows:
+        day = _as_date(row["assessed_on"])
+        counts[(day.replace(day=1), row["enrolment__site"])] += row["n"]
+    return dict(counts)
 
 
 def _as_date(value):

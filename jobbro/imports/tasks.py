@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from jobbro import planner_statistics
 from jobbro.imports import runner, storage
 from jobbro.imports.models import ImportRun
 
@@ -95,7 +96,9 @@ def _execute(import_run, heartbeat):
         )
         return
     with _decrypted_all(uploads) as files:
-        runner.execute(import_run, files, kind=import_run.kind or None, progress=heartbeat.progress)
+        result = runner.execute(import_run, files, kind=import_run.kind or None, progress=heartbeat.progress)
+    if result.committed:
+        planner_statistics.refresh()  # the rows went in in bulk: the query planner learns how many there are now
 
 
 @contextlib.contextmanager

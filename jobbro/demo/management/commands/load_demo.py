@@ -8,6 +8,7 @@ from django.utils import translation
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
+from jobbro import planner_statistics
 from jobbro.accounts.models import Programme, Role, User
 from jobbro.demo.generator import CORE_STAFF, DEMO_PASSWORD, PROGRAMME_NAME, SUMMARY_LABELS, ContactStaff, generate
 
@@ -46,6 +47,7 @@ class Command(BaseCommand):
             summary = generate(citizens=citizens, seed=seed, today=today)
         except ValueError as error:
             raise CommandError(_("The demo could not be loaded: %(error)s") % {"error": error}) from None
+        planner_statistics.refresh()  # the rows went in in bulk: the query planner learns how many there are now
         self._counts(summary)
         self._logins(summary.logins, more=summary.counts["users"] - len(summary.logins))
 

@@ -266,7 +266,14 @@ CONTENT_SECURITY_POLICY = {
 # reaches the database) and every WORKER_PERIODIC_SECONDS also runs the periodic jobs below (docs/operations.md).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 WORKER_PERIODIC_SECONDS = int(os.environ.get("JOBBRO_WORKER_PERIODIC_SECONDS", "60"))
-WORKER_PERIODIC_JOBS = ["jobbro.imports.tasks.sweep", "jobbro.reporting.tasks.catch_up_facts_now"]
+WORKER_PERIODIC_JOBS = [
+    "jobbro.imports.tasks.sweep",
+    "jobbro.reporting.tasks.catch_up_facts_now",
+    "jobbro.matching.tasks.sweep",
+]
+# The assignment proposal keeps each waiting citizen's best small jobs and each small job's best citizens, this
+# many of each, and finds the best assignment among those pairs (docs/matching.md).
+ASSIGNMENT_CANDIDATES = int(os.environ.get("JOBBRO_ASSIGNMENT_CANDIDATES", "20"))
 # A running import writes a heartbeat every second; one silent for this long has lost its worker.
 IMPORT_STALE_SECONDS = int(os.environ.get("JOBBRO_IMPORT_STALE_SECONDS", "120"))
 # Uploaded files are kept (encrypted) at most this long, for the real import after a dry run.

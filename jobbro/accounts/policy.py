@@ -302,6 +302,8 @@ PAGES = {
     "match_unmatched": needs(C.PROPOSE_MATCH),
     "opening_matches": needs(C.RANK_CITIZENS),
     "match_assignment": needs(C.RUN_MATCHING),
+    "match_assignment_run": needs(C.RUN_MATCHING),
+    "match_assignment_progress": needs(C.RUN_MATCHING),
     "match_speed_dating": needs(C.RUN_MATCHING),
     # Import.
     "import_list": needs(C.IMPORT), "import_new": needs(C.IMPORT), "import_detail": needs(C.IMPORT),

@@ -508,9 +508,10 @@ class _BlockScorer:
     there are any. A block where few pairs pass requirements and days is scored only on those pairs.
     """
 
-    def __init__(self, c, o, flags=None):
+    def __init__(self, c, o, flags=None, usable=None):
         self.c, self.o, self.flags = c, o, flags
         self.m = len(o)
+        self.usable = None if usable is None else np.asarray(usable, bool)
         self.codes, self.code_of = np.unique(o.code, return_inverse=True)
         self.code_of = self.code_of.ravel()
         # Openings alike in weekly hours and Danish level are one kind for the hours and Danish rules and the hours.
@@ -525,6 +526,19 @@ class _BlockScorer:
             self.cw, self.ow = _fit_words(c.words, o.words)
             self.owT = self.ow.T.tocsr()
             self.opening_keys = _row_keys(self.ow)
+        # The goal factor per distinct set of job goals (with their weights) and distinct occupation code.
+        goal_sets = np.concatenate(
+            [
+                np.ascontiguousarray(c.goals, np.int32).view(np.uint32),
+                np.ascontiguousarray(c.goal_weights, np.float32).view(np.uint32),
+            ],
+            axis=1,
+        )
+        distinct, first, goal_row = np.unique(goal_sets, axis=0, return_index=True, return_inverse=True)
+        self.goal_row = goal_row.ravel()
+        self.goal_table = WEIGHTS["goal"] * _goal_levels(
+            c.goals[first][:, None, :], c.goal_weights[first][:, None, :], self.codes[None, :, None]
+        )
         record = (o.paid + RECORD_PRIOR_PAID) / (o.placed + RECORD_PRIOR_N)
         # Each weighted factor in the type `score_from` computes it in, so that only the order of the sum differs.
         self.own = WEIGHTS["buddy"] * o.buddy.astype(np.float64) + (WEIGHTS["record"] * record).astype(np.float64)
@@ -564,78 +578,87 @@ class _BlockScorer:
         )
 
     def scores(self, start, stop):
-        """(the block's scores, the number of feasible pairs in it), scored a few rows at a time (small arrays stay in
-        the processor's caches)."""
+        """(the block's scores, the number of feasible pairs in it).
+
+        What depends on the citizen alone against a few distinct values (goal per occupation code, hours and Danish
+        per kind of opening, distance per position) is tabled once for the block; the pairs are then scored a few
+        rows at a time, so that the arrays stay in the processor's caches.
+        """
+        tables = self._tables(start, stop)
         step = max(1, SCORE_PAIRS // max(self.m, 1))
-        if stop - start <= step:
-            return self._scores(start, stop)
         out = np.empty((stop - start, self.m))
         feasible = 0
         for a in range(start, stop, step):
             b = min(stop, a + step)
-            out[a - start : b - start], count = self._scores(a, b)
+            out[a - start : b - start], count = self._scores(a, b, tables, a - start)
             feasible += count
         return out, feasible
 
-    def _scores(self, start, stop):
+    def _tables(self, start, stop):
+        c = self.c
+        cap, cd = c.hours[start:stop, None], c.danish[start:stop, None]
+        t = {}
+        t["kind_bad"] = (self.kind_hours[None, :] > cap + HOURS_EPSILON) | ((cd > 0) & (self.kind_danish[None, :] > cd))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fit = np.where(cap > 0, np.minimum(1.0, self.kind_hours[None, :] / (0.5 * cap)), 1.0)
+        t["fit"] = (WEIGHTS["hours"] * fit).astype(np.float64)
+        t["goal"] = self.goal_table[self.goal_row[start:stop]]
+        _keys, first, point = np.unique(
+            _point_keys(c.lat[start:stop], c.lon[start:stop]), return_index=True, return_inverse=True
+        )
+        t["point"] = point.ravel()
+        lat, lon = c.lat[start:stop][first], c.lon[start:stop][first]
+        dist = distance_km(lat[:, None], lon[:, None], self.o_lat[None, :], self.o_lon[None, :])
+        near = WEIGHTS["distance"] * np.where(
+            np.isnan(dist), DISTANCE_UNKNOWN, np.clip(1.0 - dist / DISTANCE_ZERO_KM, 0.0, 1.0)
+        )
+        t["near"] = near.astype(np.float64)
+        if c.max_km is not None:
+            t["too_far"] = dist > c.max_km[start:stop][first][:, None]
+        t["stone"] = self.stones[c.light[start:stop]]
+        return t
+
+    def _scores(self, start, stop, t, offset):
         c, o, m = self.c, self.o, self.m
         b = stop - start
         ok = (c.blocked[start:stop, None] & o.needs[None, :]) == 0  # requirements and days
+        if self.usable is not None:
+            ok &= self.usable[None, :]
         passed = int(np.count_nonzero(ok))
         if not passed:
             return np.full((b, m), -1.0), 0
         if passed < DENSE_BLOCK_SHARE * ok.size:
             return self._sparse(start, stop, ok)
-        ci = np.arange(start, stop)[:, None]
-        cap, cd = c.hours[ci], c.danish[ci]
+        rows = slice(offset, offset + b)
         bad = ~ok
-        # Hours and Danish per kind of opening, then spread out.
-        kind_bad = (self.kind_hours[None, :] > cap + HOURS_EPSILON) | ((cd > 0) & (self.kind_danish[None, :] > cd))
-        bad |= np.take(kind_bad, self.kind_of, axis=1)
-        # The distance on each distinct pair of positions.
-        _keys, first, c_point = np.unique(
-            _point_keys(c.lat[start:stop], c.lon[start:stop]), return_index=True, return_inverse=True
-        )
-        c_point = c_point.ravel()
-        lat, lon = c.lat[start:stop][first], c.lon[start:stop][first]
-        dist = distance_km(lat[:, None], lon[:, None], self.o_lat[None, :], self.o_lon[None, :])
+        bad |= np.take(t["kind_bad"][rows], self.kind_of, axis=1)
+        point = t["point"][rows]
         if c.max_km is not None:
-            too_far = (dist > c.max_km[start:stop][first][:, None])[c_point]
-            bad |= np.take(too_far, self.point_of, axis=1)
+            bad |= np.take(t["too_far"][point], self.point_of, axis=1)
         flagged = self._flags(start, stop)
         if flagged is not None:
-            rows, cols, values = flagged
-            excluded = (values & F_EXCLUDED) != 0
-            bad[rows[excluded], cols[excluded]] = True
+            f_rows, f_cols, f_values = flagged
+            excluded = (f_values & F_EXCLUDED) != 0
+            bad[f_rows[excluded], f_cols[excluded]] = True
         # The weighted sum, term by term into one array (the factors are at most 1 and the weights add up to 100).
-        goal = WEIGHTS["goal"] * _goal_levels(
-            c.goals[start:stop, None, :], c.goal_weights[start:stop, None, :], self.codes[None, :, None]
-        )
-        total = np.take(goal, self.code_of, axis=1)
+        total = np.take(t["goal"][rows], self.code_of, axis=1)
         buffer = np.empty_like(total)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            fit = np.where(cap > 0, np.minimum(1.0, self.kind_hours[None, :] / (0.5 * cap)), 1.0)
-        total += np.take((WEIGHTS["hours"] * fit).astype(np.float64), self.kind_of, axis=1, out=buffer)
-        near = WEIGHTS["distance"] * np.where(
-            np.isnan(dist), DISTANCE_UNKNOWN, np.clip(1.0 - dist / DISTANCE_ZERO_KM, 0.0, 1.0)
-        )
-        near = near.astype(np.float64)
-        total += np.take(near[c_point], self.point_of, axis=1, out=buffer)
+        total += np.take(t["fit"][rows], self.kind_of, axis=1, out=buffer)
+        total += np.take(t["near"][point], self.point_of, axis=1, out=buffer)
         total += self.own[None, :]
         if len(self.social):
-            stone = self.stones[c.light[start:stop]]
-            total[:, self.social] += stone[:, None]
+            total[:, self.social] += t["stone"][rows, None]
         if self.words:
             shared = (self.cw[start:stop] @ self.owT).tocoo()
             total[shared.row, shared.col] += WEIGHTS["words"] * np.minimum(
                 1.0, shared.data.astype(np.float64) / WORDS_FULL
             )
         if flagged is not None:
-            rows, cols, values = flagged
-            penalty = np.where(values & F_FAILED_BEFORE, PENALTIES["failed_before"], 0.0)
-            penalty += np.where(values & F_DECLINED_PENALTY, PENALTIES["declined_before"], 0.0)
-            np.subtract.at(total, (rows, cols), penalty)
-            total[rows, cols] = np.maximum(total[rows, cols], 0.0)
+            f_rows, f_cols, f_values = flagged
+            penalty = np.where(f_values & F_FAILED_BEFORE, PENALTIES["failed_before"], 0.0)
+            penalty += np.where(f_values & F_DECLINED_PENALTY, PENALTIES["declined_before"], 0.0)
+            np.subtract.at(total, (f_rows, f_cols), penalty)
+            total[f_rows, f_cols] = np.maximum(total[f_rows, f_cols], 0.0)
         np.putmask(total, bad, -1.0)
         return total, bad.size - int(np.count_nonzero(bad))
 
@@ -711,15 +734,16 @@ class _BestPerColumn:
         self.threshold = np.where(full, lowest, -0.5)
 
 
-def pruned_pairs(c, o, flags=None, *, keep, block=None, progress=None):
+def pruned_pairs(c, o, flags=None, *, keep, usable=None, block=None, progress=None):
     """The candidate pairs for the assignment: each citizen's `keep` best feasible openings and each opening's `keep`
     best feasible citizens (the union), with their scores, as `Candidates` (rows ascending, then columns).
 
     The pairs grow with citizens + openings, not with their product, and the feasible pairs are never all held at
     once: citizens are scored in blocks against all openings; of each block the citizens' best are kept, and each
     opening's best so far are merged with the block's. Ties at the `keep`-th place go to the lower index. With `keep`
-    ≥ the number of openings every feasible pair is kept. `progress(done, total)` is called after each block with the
-    number of citizens scored.
+    ≥ the number of openings every feasible pair is kept. `usable` (bool per opening) leaves out openings that cannot
+    be chosen (no free place), so they take nobody's place among the best. `progress(done, total)` is called after
+    each block with the number of citizens scored.
     """
     n, m = len(c), len(o)
     keep = int(keep)
@@ -729,7 +753,7 @@ def pruned_pairs(c, o, flags=None, *, keep, block=None, progress=None):
         return Candidates(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), 0)
     if block is None:
         block = max(1, min(n, BLOCK_PAIRS // m))
-    scorer = _BlockScorer(c, o, flags)
+    scorer = _BlockScorer(c, o, flags, usable)
     per_column = _BestPerColumn(m, n, keep)
     keys = []
     feasible = 0

@@ -34,6 +34,7 @@ import datetime
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -108,6 +109,7 @@ class Match:
     reasons: list[str]  # translated sentences, strongest first
     distance_km: float | None
     factors: dict = field(default_factory=dict, repr=False)  # the engine's factor values, for display
+    excluded: bool = False  # a stored pair that no longer suits: the reasons say why
 
 
 @dataclass(frozen=True)
@@ -731,20 +733,98 @@ def remaining_capacity(net, *, on=None):
     )
 
 
-def propose_assignment(programme, *, on=None, reader=None):
-    """The assignment of waiting citizens to open openings with the highest total score.
+@dataclass
+class AssignmentResult:
+    """What an assignment run found: its pairs (enrolment id, opening id, score), best first, and its sizes."""
 
-    Waiting: active, step 2, no running placement, no open proposal. Each opening takes at most its free
-    places (capacity less running placements and open proposals); nobody is forced into a pair.
-    """
+    pairs: list
+    citizens: int = 0  # waiting citizens
+    openings: int = 0  # small jobs with a free place
+    places: int = 0  # free places in all
+    feasible: int = 0  # pairs no hard rule rules out, with a free place
+    candidates: int = 0  # pairs kept for the assignment (each citizen's and each small job's best)
+
+
+def _assign(programme, *, on=None, keep=None, phase=None, progress=None):
+    """(the network, the engine's assignment, the result's sizes) for the programme's waiting citizens."""
+    keep = int(keep or settings.ASSIGNMENT_CANDIDATES)
+    phase = phase or (lambda name: None)
+    phase("loading")
     net = load(waiting_enrolments(programme, on=on), open_openings(programme), on=on)
+    result = AssignmentResult([], citizens=len(net))
     if not len(net) or not net.openings:
-        return []
+        return net, None, result
     capacity = remaining_capacity(net, on=on)
-    rows, cols, scores = engine.feasible_pairs(net.citizens, net.jobs, net.flags)
-    result = engine.assign(len(net), capacity, rows, cols, scores)
-    matches = _matches(net, result.rows, result.cols, Reader.of(reader))
+    result.openings, result.places = int(np.count_nonzero(capacity)), int(capacity.sum())
+    phase("scoring")
+    candidates = engine.pruned_pairs(
+        net.citizens, net.jobs, net.flags, keep=keep, usable=capacity > 0, progress=progress
+    )
+    result.feasible, result.candidates = candidates.feasible, len(candidates)
+    phase("solving")
+    assignment = engine.assign(len(net), capacity, candidates.rows, candidates.cols, candidates.scores)
+    order = np.lexsort((assignment.rows, -assignment.scores))
+    result.pairs = [
+        (net.enrolment_ids[i], net.openings[j].pk, float(score))
+        for i, j, score in zip(
+            assignment.rows[order].tolist(),
+            assignment.cols[order].tolist(),
+            assignment.scores[order].tolist(),
+            strict=True,
+        )
+    ]
+    return net, assignment, result
+
+
+def compute_assignment(programme, *, on=None, keep=None, phase=None, progress=None):
+    """The assignment of the waiting citizens to the free places of the open small jobs with the highest total score,
+    over the candidate pairs: each citizen's `keep` best small jobs and each small job's `keep` best citizens
+    (settings.ASSIGNMENT_CANDIDATES unless given). An `AssignmentResult`; nothing in it is written for a reader.
+
+    Waiting: active, step 2, no running placement, no open proposal. Each small job takes at most its free places
+    (capacity less running placements and open proposals); nobody is forced into a pair. `phase(name)` is called as
+    the work moves on (loading, scoring, solving) and `progress(done, total)` with the citizens scored.
+    """
+    return _assign(programme, on=on, keep=keep, phase=phase, progress=progress)[2]
+
+
+def propose_assignment(programme, *, on=None, reader=None, keep=None):
+    """The assignment (`compute_assignment`) as Match objects explained for the reader, best first."""
+    net, assignment, _result = _assign(programme, on=on, keep=keep)
+    if assignment is None:
+        return []
+    matches = _matches(net, assignment.rows, assignment.cols, Reader.of(reader))
     matches.sort(key=lambda m: (-m.score, m.citizen.last_name, m.citizen.first_name, m.enrolment.pk))
+    return matches
+
+
+def explain_pairs(pairs, *, on=None, reader=None):
+    """Match objects for stored pairs [(enrolment, opening, score)], in that order, explained now for the reader.
+
+    The score is the stored one. A pair that no longer suits (a hard rule rules it out today, or the small job is
+    no longer open) is `excluded` and its reasons say why. One load for all the pairs: a fixed number of queries.
+    """
+    if not pairs:
+        return []
+    enrolments = {e.pk: e for e, _o, _s in pairs}
+    openings = {o.pk: o for _e, o, _s in pairs}
+    net = load(Enrolment.objects.filter(pk__in=list(enrolments)), Opening.objects.filter(pk__in=list(openings)), on=on)
+    row = {pk: i for i, pk in enumerate(net.enrolment_ids)}
+    column = {o.pk: j for j, o in enumerate(net.openings)}
+    for pk, i in row.items():
+        net.objects[i] = enrolments[pk]
+    rows = np.array([row[e.pk] for e, _o, _s in pairs], np.int64)
+    cols = np.array([column[o.pk] for _e, o, _s in pairs], np.int64)
+    violations, _scores = engine.evaluate(net.citizens, rows, net.jobs, cols, net.flags)
+    reader = Reader.of(reader)
+    matches = _matches(net, rows, cols, reader)
+    for k, (match, (_e, opening, score)) in enumerate(zip(matches, pairs, strict=True)):
+        match.score = round(float(score), 1)
+        reasons = [] if opening.status == Opening.Status.OPEN else [_("the small job is not open")]
+        if violations[k]:
+            reasons += excluded_sentences(net, int(rows[k]), int(cols[k]), int(violations[k]), reader)
+        if reasons:
+            match.reasons, match.excluded = reasons, True
     return matches
 
 
@@ -758,6 +838,43 @@ def excluded_reasons(enrolment, opening, *, on=None, reader=None):
         out.append(_("the small job belongs to another programme"))
     violations, _parts = engine.explain(net.citizens, 0, net.jobs, 0, net.flags)
     return out + excluded_sentences(net, 0, 0, violations, Reader.of(reader))
+
+
+def why_not_openings(enrolment, openings, *, on=None, reader=None):
+    """[(opening, sentences)] for a page of the open small jobs left out of the citizen's ranking: why each is ruled
+    out, for the reader ([] when nothing rules it out and it only ranks lower). One load for the page."""
+    openings = list(openings)
+    if not openings:
+        return []
+    net = load(
+        Enrolment.objects.filter(pk=enrolment.pk), Opening.objects.filter(pk__in=[o.pk for o in openings]), on=on
+    )
+    column = {o.pk: j for j, o in enumerate(net.openings)}
+    cols = np.array([column[o.pk] for o in openings], np.int64)
+    violations, _scores = engine.evaluate(net.citizens, np.zeros(len(cols), np.int64), net.jobs, cols, net.flags)
+    reader = Reader.of(reader)
+    return [
+        (opening, excluded_sentences(net, 0, j, v, reader))
+        for opening, j, v in zip(openings, cols.tolist(), violations.tolist(), strict=True)
+    ]
+
+
+def why_not_citizens(enrolments, opening, *, on=None, reader=None):
+    """[(enrolment, sentences)] for a page of the citizens left out of a small job's ranking, as `why_not_openings`."""
+    enrolments = list(enrolments)
+    if not enrolments:
+        return []
+    net = load(
+        Enrolment.objects.filter(pk__in=[e.pk for e in enrolments]), Opening.objects.filter(pk=opening.pk), on=on
+    )
+    row = {pk: i for i, pk in enumerate(net.enrolment_ids)}
+    rows = np.array([row[e.pk] for e in enrolments], np.int64)
+    violations, _scores = engine.evaluate(net.citizens, rows, net.jobs, np.zeros(len(rows), np.int64), net.flags)
+    reader = Reader.of(reader)
+    return [
+        (enrolment, excluded_sentences(net, i, 0, v, reader))
+        for enrolment, i, v in zip(enrolments, rows.tolist(), violations.tolist(), strict=True)
+    ]
 
 
 def explain_pair(enrolment, opening, *, on=None, reader=None):

@@ -9,8 +9,9 @@ like a miss; every write is an action in matching/actions.py.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,13 +24,15 @@ from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import logs_citizen_read
 from jobbro.cases.models import Enrolment, Step
 from jobbro.companies.models import Company, Opening
-from jobbro.matching import actions, type3
+from jobbro.matching import actions, tasks, type3
 from jobbro.matching.forms import AgreeForm, DeclineForm, MeetingForm, ProposeForm, SpeedDatingForm
-from jobbro.matching.models import OPEN_STATUSES, MatchProposal, MatchProposalEvent, MatchStatus
+from jobbro.matching.models import OPEN_STATUSES, AssignmentRun, MatchProposal, MatchProposalEvent, MatchStatus
 from jobbro.web.formtools import add_action_errors
 
 RANKING_LIMIT = 50
 RECENTLY_DECIDED = 20
+WHY_NOT_PAGE = 25  # "why not" entries explained at a time
+ASSIGNMENT_PAGE = 50  # pairs of the assignment proposal shown at a time
 
 
 def _today():
@@ -73,10 +76,10 @@ def _visible_opening(user, pk):
     return opening
 
 
-def _programme(request):
+def _programme(request, chosen=None):
     """The programme chosen with ?programme=, else the user's first; 404 for one the user does not see."""
     programmes = list(access.visible_programmes(request.user).order_by("name"))
-    chosen = _int(request.GET.get("programme"))
+    chosen = _int(request.GET.get("programme") if chosen is None else chosen)
     if chosen is None:
         return (programmes[0] if programmes else None), programmes
     for programme in programmes:
@@ -109,6 +112,22 @@ def _open_proposals(**filters):
 # --- Ranked small jobs for a citizen ----------------------------------------------------------------
 
 
+def _why_not(request, others, explain):
+    """A page of the "why not" list: WHY_NOT_PAGE of the others (?why_page=), each explained for the reader."""
+    page = Paginator(others, WHY_NOT_PAGE).get_page(request.GET.get("why_page"))
+    return {
+        "page": page,
+        "count": page.paginator.count,
+        "items": [{"object": thing, "reasons": reasons} for thing, reasons in explain(list(page.object_list))],
+        # Turning a page keeps the list open; the first view of the page shows it closed.
+        "open": "why_page" in request.GET,
+    }
+
+
+def _why_not_fragment(request):
+    return request.headers.get("HX-Request") == "true" and "why_page" in request.GET
+
+
 @login_required
 @logs_citizen_read
 def citizen_matches(request, citizen_pk, enrolment_pk):
@@ -119,31 +138,33 @@ def citizen_matches(request, citizen_pk, enrolment_pk):
         _services().rank_openings(enrolment, limit=RANKING_LIMIT, reader=request.user) if enrolment.is_active else []
     )
     rows = _match_rows(matches, _open_proposals(enrolment=enrolment))
-    ranked = {row["match"].opening.pk for row in rows}
-    others = [
-        o
-        for o in Opening.objects.open().filter(programme_id=enrolment.programme_id).select_related("company")
-        if o.pk not in ranked
-    ]
+    ranked = [row["match"].opening.pk for row in rows]
+    others = (
+        Opening.objects.open()
+        .filter(programme_id=enrolment.programme_id)
+        .exclude(pk__in=ranked)
+        .select_related("company")
+        .order_by("title", "company__name", "pk")
+    )
+    why_not = _why_not(request, others, lambda page: _services().why_not_openings(enrolment, page, reader=request.user))
+    context = {"citizen": citizen, "enrolment": enrolment, "why_not": why_not}
+    if _why_not_fragment(request):
+        return render(request, "matching/citizen_matches.html#why_not_page", context)
     why = None
     why_pk = _int(request.GET.get("why"))
     if why_pk is not None:
-        opening = next((o for o in others if o.pk == why_pk), None)
+        opening = others.filter(pk=why_pk).first()
         if opening is not None:
             why = {"opening": opening, "reasons": _services().excluded_reasons(enrolment, opening, reader=request.user)}
-    return render(
-        request,
-        "matching/citizen_matches.html",
+    context.update(
         {
-            "citizen": citizen,
-            "enrolment": enrolment,
             "rows": rows,
-            "others": others,
             "why": why,
             "here": request.get_full_path(),
             "title": _("Small jobs for %(name)s") % {"name": citizen.full_name},
-        },
+        }
     )
+    return render(request, "matching/citizen_matches.html", context)
 
 
 # --- Ranked citizens for a small job ---------------------------------------------------------------
@@ -169,18 +190,25 @@ def opening_matches(request, pk):
             if m.enrolment.pk in visible_ids
         ]
         rows = _match_rows(matches[:RANKING_LIMIT], _open_proposals(opening=opening))
-    ranked = {row["match"].enrolment.pk for row in rows}
+    ranked = [row["match"].enrolment.pk for row in rows]
     why = None
-    why_pk = _int(request.GET.get("why"))
-    others = []
+    why_not = None
     if opening.status == Opening.Status.OPEN:
-        others = list(
+        others = (
             visible.exclude(pk__in=ranked)
             .select_related("citizen")
-            .order_by("citizen__last_name", "citizen__first_name")
+            .order_by("citizen__last_name", "citizen__first_name", "pk")
         )
+        why_not = _why_not(
+            request, others, lambda page: _services().why_not_citizens(page, opening, reader=request.user)
+        )
+        if _why_not_fragment(request):
+            return render(
+                request, "matching/opening_matches.html#why_not_page", {"opening": opening, "why_not": why_not}
+            )
+        why_pk = _int(request.GET.get("why"))
         if why_pk is not None:
-            enrolment = next((e for e in others if e.pk == why_pk), None)
+            enrolment = others.filter(pk=why_pk).first()
             if enrolment is not None:
                 why = {
                     "enrolment": enrolment,
@@ -192,7 +220,7 @@ def opening_matches(request, pk):
         {
             "opening": opening,
             "rows": rows,
-            "others": others,
+            "why_not": why_not,
             "why": why,
             "here": request.get_full_path(),
             "title": _("Citizens for %(job)s") % {"job": opening.title},
@@ -232,30 +260,76 @@ def propose(request, citizen_pk, enrolment_pk):
 # --- The assignment proposal for the whole network ---------------------------------------------------
 
 
+def _latest_run(programme):
+    if programme is None:
+        return None
+    run = AssignmentRun.objects.filter(programme=programme).select_related("requested_by").first()
+    if run is not None and not run.is_finished:
+        tasks.fail_if_lost(run)
+    return run
+
+
 @login_required
 def assignment(request):
+    """The newest assignment run of the programme: its progress while it runs, then its pairs (in the user's scope),
+    a page at a time, each explained for the reader now."""
     _require(may(request.user, Capability.RUN_MATCHING))
     programme, programmes = _programme(request)
-    rows = []
-    if programme is not None:
-        visible = set(
-            access.scope_enrolments(Enrolment.objects.filter(programme=programme), request.user).values_list(
-                "pk", flat=True
-            )
+    run = _latest_run(programme)
+    rows, page = [], None
+    if run is not None and run.status == AssignmentRun.Status.DONE:
+        scope = access.scope_enrolments(Enrolment.objects.filter(programme=programme), request.user)
+        pairs = (
+            run.pairs.filter(enrolment__in=scope)
+            .select_related("enrolment__citizen", "enrolment__programme", "opening__company", "opening__buddy")
+            .order_by("-score", "enrolment__citizen__last_name", "enrolment__citizen__first_name", "enrolment_id")
         )
-        pairs = [m for m in _services().propose_assignment(programme, reader=request.user) if m.enrolment.pk in visible]
-        rows = _match_rows(pairs, _open_proposals(enrolment__programme=programme))
+        page = Paginator(pairs, ASSIGNMENT_PAGE).get_page(request.GET.get("page"))
+        listed = list(page.object_list)
+        matches = _services().explain_pairs(
+            [(pair.enrolment, pair.opening, pair.score) for pair in listed], reader=request.user
+        )
+        rows = _match_rows(matches, _open_proposals(enrolment__in=[pair.enrolment_id for pair in listed]))
     return render(
         request,
         "matching/assignment.html",
         {
             "programme": programme,
             "programmes": programmes,
+            "run": run,
             "rows": rows,
+            "page": page,
+            "query": f"programme={programme.pk}" if programme else "",
             "here": request.get_full_path(),
             "title": _("Assignment proposal"),
         },
     )
+
+
+@login_required
+@require_POST
+def assignment_run(request):
+    """Start computing a new assignment proposal for the programme on the task worker."""
+    _require(may(request.user, Capability.RUN_MATCHING))
+    programme, _programmes = _programme(request, request.POST.get("programme"))
+    if programme is None:
+        raise Http404
+    if tasks.start(programme=programme, user=request.user) is None:
+        messages.info(request, _("A proposal for %(programme)s is being computed already.") % {"programme": programme})
+    return redirect(f"{reverse('match_assignment')}?programme={programme.pk}")
+
+
+@login_required
+def assignment_progress(request):
+    """The polled part of the page while a run waits or works; once it has finished, the page reloads."""
+    _require(may(request.user, Capability.RUN_MATCHING))
+    programme, _programmes = _programme(request)
+    run = _latest_run(programme)
+    if run is None or run.is_finished:
+        response = HttpResponse()
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, "matching/assignment.html#progress", {"run": run, "programme": programme})
 
 
 # --- The match workflow -------------------------------------------------------------------------------

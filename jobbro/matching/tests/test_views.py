@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.translation import gettext
 
 from jobbro.audit.models import AccessLog
 from jobbro.cases import actions as case_actions
@@ -16,6 +17,8 @@ from jobbro.companies.models import Opening
 from jobbro.conftest import REFERRED_ON, make_company, make_opening
 from jobbro.matching import actions
 from jobbro.matching.models import MatchProposal, MatchStatus
+from jobbro.people import actions as people_actions
+from jobbro.people.models import Restriction
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +99,118 @@ def test_why_not_explains_an_excluded_small_job(client, alice, alices_enrolment,
     assert f'id="why-not" data-opening="{full_time.pk}"' in response.content.decode()
 
 
+def too_long(company, programme, count, offset=0):
+    """Small jobs of 37 hours a week: more than the citizens here can work."""
+    return [make_opening(company, programme, f"Fuld tid {offset + n:03d}", weekly_hours=37) for n in range(count)]
+
+
+def why_not_items(html):
+    return html.count("<li data-opening=") + html.count("<li data-enrolment=")
+
+
+def test_the_why_not_list_is_collapsed_with_its_count_and_explained_a_page_at_a_time(
+    client, alice, alices_enrolment, company, programme, opening
+):
+    jobs = too_long(company, programme, 30)
+    client.force_login(alice)
+    response = client.get(matches_url(alices_enrolment))
+    why_not = response.context["why_not"]
+    assert why_not["count"] == 30 and len(why_not["items"]) == 25
+    html = response.content.decode()
+    assert '<details class="jb-why-not-list" id="why-not-list">' in html, "collapsed"
+    summary = html[html.index("<summary>") : html.index("</summary>")]
+    assert "30" in summary
+    assert why_not_items(html) == 25 and jobs[-1].title not in html
+    # Each entry says why, in words the reader may read: the hours, for a job broker.
+    hours = gettext("%(hours)s h/week is more than the citizen's %(capacity)s h/week") % {
+        "hours": "37",
+        "capacity": "10",
+    }
+    assert all(item["reasons"] == [hours] for item in why_not["items"])
+    assert html.count(escape(hours)) == 25
+
+    second = client.get(matches_url(alices_enrolment), {"why_page": 2})
+    html = second.content.decode()
+    assert [item["object"] for item in second.context["why_not"]["items"]] == jobs[25:]
+    assert '<details class="jb-why-not-list" id="why-not-list" open>' in html, "a turned page keeps the list open"
+    assert 'href="?why_page=1#why-not-section"' in html and 'hx-get="?why_page=1"' in html
+
+
+def test_turning_a_page_of_the_why_not_list_with_htmx_returns_only_the_list(
+    client, alice, alices_enrolment, company, programme, opening
+):
+    jobs = too_long(company, programme, 30)
+    client.force_login(alice)
+    response = client.get(matches_url(alices_enrolment), {"why_page": 2}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    html = response.content.decode().strip()
+    assert html.startswith('<div id="why-not-page" data-page="2">') and "<html" not in html
+    assert why_not_items(html) == 5 and all(f'data-opening="{job.pk}"' in html for job in jobs[25:])
+    assert 'hx-target="#why-not-page"' in html
+    assert AccessLog.objects.filter(user=alice, citizen=alices_enrolment.citizen, view="citizen_matches").exists()
+
+
+def test_the_why_not_list_is_written_for_the_reader(
+    client, alice, coordinator, caseworker, alices_enrolment, company, programme
+):
+    heavy = make_opening(company, programme, "Flytning", weekly_hours=5, requirements=["heavy_lifting"])
+    people_actions.add_restriction(
+        acting_user=caseworker,
+        citizen=alices_enrolment.citizen,
+        tag=Restriction.Tag.NO_HEAVY_LIFTING,
+        recorded_on=REFERRED_ON,
+    )
+    restriction = gettext("the tasks involve %(what)s, which the citizen's restrictions rule out").split("%(what)s")[1]
+    vague = gettext("the small job does not suit the citizen")
+    for user, said, unsaid in ((alice, restriction, vague), (coordinator, vague, restriction)):
+        client.force_login(user)
+        items = client.get(matches_url(alices_enrolment)).context["why_not"]["items"]
+        (item,) = [item for item in items if item["object"] == heavy]
+        assert any(said in reason for reason in item["reasons"])
+        assert not any(unsaid in reason for reason in item["reasons"])
+
+
+def test_the_why_not_list_costs_the_same_queries_and_bytes_for_many_small_jobs(
+    client, alice, alices_enrolment, company, programme, opening
+):
+    client.force_login(alice)
+
+    def measure(count, offset):
+        too_long(company, programme, count, offset)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(matches_url(alices_enrolment))
+        return len(captured), len(response.content), response.context["why_not"]["count"]
+
+    few_queries, few_bytes, few = measure(30, 0)
+    many_queries, many_bytes, many = measure(90, 30)
+    assert (few, many) == (30, 120)
+    assert few_queries == many_queries
+    assert many_bytes < few_bytes + 200, "the page holds 25 entries however many there are"
+
+
+def test_the_why_not_list_of_a_small_job_pages_through_the_citizens_in_scope(
+    client, coordinator, refer, programme, other_site, opening
+):
+    for n in range(27):
+        refer(first_name=f"Deltid{n:02d}", estimated_weekly_hours=5)  # 5 hours a week: the job takes 8
+    refer(first_name="Randers", site=other_site, estimated_weekly_hours=5)
+    url = reverse("opening_matches", kwargs={"pk": opening.pk})
+    client.force_login(coordinator)
+    response = client.get(url)
+    assert response.context["why_not"]["count"] == 28 and len(response.context["why_not"]["items"]) == 25
+    hours = gettext("%(hours)s h/week is more than the citizen's %(capacity)s h/week") % {
+        "hours": "8",
+        "capacity": "5",
+    }
+    vague = gettext("the small job does not suit the citizen")
+    assert all(item["reasons"] == [vague] for item in response.context["why_not"]["items"]), (
+        "a coordinator may not read restrictions, so hours read like them"
+    )
+    assert hours not in response.content.decode()
+    fragment = client.get(url, {"why_page": 2}, headers={"HX-Request": "true"}).content.decode().strip()
+    assert fragment.startswith('<div id="why-not-page" data-page="2">') and why_not_items(fragment) == 3
+
+
 def test_the_citizen_ranking_costs_the_same_queries_for_many_small_jobs(
     client, alice, alices_enrolment, company, programme
 ):
@@ -132,7 +247,8 @@ def test_a_job_broker_sees_only_the_citizens_in_scope(client, world, opening):
     html = response.content.decode()
     for hidden in (world.randers_citizen, world.mentors_citizen, world.charlies_citizen):
         assert hidden.full_name not in html
-    assert {e.pk for e in response.context["others"]} <= {world.alices_enrolment.pk, world.bobs_enrolment.pk}
+    listed = {item["object"].pk for item in response.context["why_not"]["items"]}
+    assert listed <= {world.alices_enrolment.pk, world.bobs_enrolment.pk}
     # Asking "why not" about a citizen outside the scope shows nothing.
     assert client.get(url, {"why": world.randers_enrolment.pk}).context["why"] is None
 
@@ -229,11 +345,13 @@ def test_propose_needs_post(client, alice, alices_enrolment, opening):
 
 
 def test_the_coordinator_accepts_a_pair_from_the_assignment(
-    client, coordinator, caseworker, alices_enrolment, opening, programme
+    client, coordinator, caseworker, alices_enrolment, opening, programme, settings
 ):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     case_actions.change_step(acting_user=caseworker, enrolment=alices_enrolment, step=Step.TOWARDS_JOB, on=REFERRED_ON)
     client.force_login(coordinator)
     url = reverse("match_assignment")
+    client.post(reverse("match_assignment_run"), {"programme": programme.pk})
     response = client.get(url, {"programme": programme.pk})
     pairs = [(row["match"].enrolment, row["match"].opening) for row in response.context["rows"]]
     assert pairs == [(alices_enrolment, opening)]

@@ -1,5 +1,6 @@
-"""Matching in a real browser: a job broker reads a citizen's ranked small jobs; a coordinator takes a pair
-from the assignment proposal through a coffee visit to an agreement that starts the small job."""
+"""Matching in a real browser: a job broker reads a citizen's ranked small jobs and turns the pages of the "why
+not" list; a coordinator computes the assignment proposal, watches its progress, and takes a pair from it through
+a coffee visit to an agreement that starts the small job."""
 
 import pytest
 from django.utils import timezone
@@ -7,7 +8,8 @@ from django.utils import timezone
 from jobbro.cases import actions as case_actions
 from jobbro.cases.models import Contact, Placement, Step
 from jobbro.conftest import REFERRED_ON, make_opening
-from jobbro.matching.models import MatchProposal, MatchStatus
+from jobbro.matching import tasks
+from jobbro.matching.models import AssignmentRun, MatchProposal, MatchStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,18 +40,55 @@ def test_a_job_broker_reads_a_citizens_ranked_small_jobs_with_explanations(
     assert not violations, "\n".join(v["summary"] for v in violations)
 
 
-def test_a_coordinator_accepts_a_pair_books_a_coffee_visit_and_agrees(
-    logged_in_page, live_server, coordinator, caseworker, alices_enrolment, opening, programme, axe_check, screenshot
+def test_a_job_broker_opens_the_why_not_list_and_turns_its_pages(
+    logged_in_page, live_server, alices_enrolment, opening, company, programme, axe_check
 ):
+    full_time = [make_opening(company, programme, f"Fuld tid {n:02d}", weekly_hours=37) for n in range(30)]
+    page = logged_in_page("alice", PASSWORD)
+    page.goto(f"{live_server.url}/citizens/{alices_enrolment.citizen_id}/enrolments/{alices_enrolment.pk}/matches/")
+    listed = page.locator("#why-not-page li[data-opening]")
+    assert page.locator("#why-not-list").get_attribute("open") is None, "collapsed at first"
+    assert not listed.first.is_visible()
+    page.locator("#why-not-list summary").click()
+    assert listed.count() == 25 and listed.first.is_visible()
+    assert listed.first.locator(".jb-reasons li").count() == 1, "each entry says why"
+    url = page.url
+    page.locator("#why-not-page a[rel=next]").click()
+    page.locator(f'#why-not-page li[data-opening="{full_time[-1].pk}"]').wait_for()
+    assert listed.count() == 5 and page.url == url, "the next page came in place, without leaving the page"
+    violations = axe_check(page)
+    assert not violations, "\n".join(v["summary"] for v in violations)
+
+
+def test_a_coordinator_accepts_a_pair_books_a_coffee_visit_and_agrees(
+    logged_in_page,
+    live_server,
+    coordinator,
+    caseworker,
+    alices_enrolment,
+    opening,
+    programme,
+    axe_check,
+    screenshot,
+    settings,
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}  # queued, run below
     case_actions.change_step(acting_user=caseworker, enrolment=alices_enrolment, step=Step.TOWARDS_JOB, on=REFERRED_ON)
     page = logged_in_page("kim", PASSWORD)
     page.goto(f"{live_server.url}/matching/assignment/?programme={programme.pk}")
+    with page.expect_navigation():
+        page.locator("#start-assignment").click()
+    assert page.locator("#assignment-progress").count() == 1, "the page shows the run's progress"
+    run = AssignmentRun.objects.get()
+    tasks.execute(run.pk)  # what the worker does; the polling page then reloads with the pairs
     pair = page.locator(f'#assignment tr[data-enrolment="{alices_enrolment.pk}"][data-opening="{opening.pk}"]')
+    pair.wait_for(timeout=10_000)
     with page.expect_navigation():
         pair.locator("button[type=submit]").click()
     proposal = MatchProposal.objects.get(enrolment=alices_enrolment, opening=opening)
     assert proposal.status == MatchStatus.PROPOSED and proposal.proposed_by == coordinator
-    assert pair.count() == 0, "an accepted pair leaves the assignment: it is a proposal now"
+    assert pair.locator(f'[data-proposal="{proposal.pk}"]').count() == 1, "an accepted pair shows its proposal"
+    assert pair.locator("button[type=submit]").count() == 0
 
     page.goto(f"{live_server.url}/matching/proposals/")
     card = page.locator(f"#proposal-{proposal.pk}")

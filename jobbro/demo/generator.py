@@ -84,7 +84,7 @@ from jobbro.people.models import (
     TrafficLight,
     TrafficLightChange,
 )
-from jobbro.reporting import facts
+from jobbro.reporting import company_facts, facts
 
 DEMO_PASSWORD = "jobbro-demo"
 PROGRAMME_NAME = "Virksomhedsrettet indsats – Jobbro demo"
@@ -914,6 +914,9 @@ class _Generator:
                     self._flush()
             # The rows went in in bulk, past the receivers that keep the report facts.
             facts.refresh(Enrolment.objects.filter(programme=self.programme).values_list("pk", flat=True))
+            company_facts.refresh_for_enrolments(
+                Enrolment.objects.filter(programme=self.programme).values_list("pk", flat=True)
+            )
         return self._summary(monotonic() - started)
 
     def _flush(self):

@@ -81,7 +81,7 @@ from jobbro.imports import reader, schemas
 from jobbro.imports.models import ImportRun
 from jobbro.people import cpr
 from jobbro.people.models import Citizen, CVEntry, TrafficLightChange
-from jobbro.reporting import facts
+from jobbro.reporting import company_facts, facts
 
 BATCH = 2000  # rows per INSERT
 CHUNK = 900  # keys per IN (...) when preloading
@@ -1458,12 +1458,14 @@ class Importer:
 
     def refresh_report_facts(self):
         """The rows went in in bulk, past the receivers that keep the report facts: refresh the facts of every case
-        of every citizen the files named."""
+        of every citizen the files named, and the track records of the companies those cases were placed at or in
+        contact with."""
         citizen_ids = sorted(set(self.citizens.values()))
         enrolment_ids = []
         for chunk in chunks(citizen_ids):
             enrolment_ids += Enrolment.objects.filter(citizen_id__in=chunk).values_list("pk", flat=True)
         facts.refresh(enrolment_ids)
+        company_facts.refresh_for_enrolments(enrolment_ids)
 
 
 def sha256_of(files):

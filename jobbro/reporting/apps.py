@@ -8,6 +8,7 @@ class ReportingConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self):
-        from jobbro.reporting import facts
+        from jobbro.reporting import company_facts, facts
 
         facts.connect()
+        company_facts.connect()

@@ -86,3 +86,48 @@ class StaleFacts(models.Model):
 
     def __str__(self):
         return f"stale facts of enrolment {self.enrolment_id}"
+
+
+class CompanyTrackRecord(models.Model):
+    """A company's track record in one programme (jobbro/companies/track_record.py's figures), as of `computed_on`.
+
+    The figures hold, with no write in between, from `computed_on` until the day before `valid_until` (NULL: until
+    a write): that is the first day a placement starts or ends its run, an internship leaves the look-back period or
+    a dated contact comes due. jobbro/reporting/company_facts.py computes and refreshes them; a pair with no
+    placement and no contact in the programme has no row (all figures 0, no contact)."""
+
+    programme = models.ForeignKey("accounts.Programme", related_name="+", **OWNED_BY_REFRESH)
+    company = models.ForeignKey("companies.Company", related_name="+", **OWNED_BY_REFRESH)
+    internships_started = models.PositiveIntegerField(default=0)
+    internships_paid = models.PositiveIntegerField(default=0)
+    recent_internships = models.PositiveIntegerField(default=0)
+    recent_internships_paid = models.PositiveIntegerField(default=0)
+    average_weekly_ordinary_hours = models.DecimalField(max_digits=12, decimal_places=6, null=True)
+    current_citizens = models.PositiveIntegerField(default=0)
+    last_contact_on = models.DateField(null=True)
+    lookback_days = models.PositiveIntegerField()  # the programme's factory look-back the recent figures used
+    computed_on = models.DateField()
+    valid_until = models.DateField(null=True)
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["company", "programme"], name="company_track_record_unique"),
+        ]
+        indexes = [models.Index(fields=["valid_until"], name="company_track_record_until")]
+
+    def __str__(self):
+        return f"track record of company {self.company_id} in programme {self.programme_id}"
+
+
+class StaleCompanyFacts(models.Model):
+    """A company one of whose placements, timesheets or contacts was saved or deleted since its track record was
+    computed."""
+
+    company_id = models.IntegerField(primary_key=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self):
+        return f"stale track record of company {self.company_id}"

@@ -5,7 +5,7 @@ import datetime
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, DecimalField, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
@@ -24,12 +24,12 @@ from jobbro.cases import views as case_views
 from jobbro.cases.actions import monday_of
 from jobbro.cases.models import Enrolment, Placement, Timesheet
 from jobbro.companies.board_export import board_openings
-from jobbro.companies.models import Company, NetworkAgreement, Opening
-from jobbro.companies.track_record import track_records
+from jobbro.companies.models import Company, CompanyContact, NetworkAgreement, Opening
 from jobbro.people import actions as people_actions
 from jobbro.people import cpr
 from jobbro.people import views as people_views
 from jobbro.people.models import Citizen
+from jobbro.reporting import company_facts
 from jobbro.reporting import result_goals as goals
 from jobbro.web.forms import CitizenFilterForm, CitizenSearchForm, CompanyFilterForm, FindByCprForm, OpeningFilterForm
 
@@ -258,36 +258,29 @@ def company_list(request):
     if not may(request.user, Capability.SEE_COMPANIES):
         raise Http404
     form = CompanyFilterForm(request.GET or None)
-    programmes = access.visible_programmes(request.user)
-    companies = Company.objects.annotate(
-        open_openings=Count(
-            "openings",
-            filter=Q(openings__status=Opening.Status.OPEN, openings__programme__in=programmes),
-            distinct=True,
-        ),
-        buddies=Count("contacts", filter=Q(contacts__is_buddy=True), distinct=True),
-        running_placements=Count(
-            "placements",
-            filter=Q(placements__ended_on__isnull=True, placements__enrolment__programme__in=programmes),
-            distinct=True,
-        ),
-    ).prefetch_related(
-        Prefetch(
-            "agreements", queryset=NetworkAgreement.objects.filter(programme__in=programmes), to_attr="my_agreements"
-        )
-    )
+    programmes = list(access.visible_programmes(request.user))
+    # Filter, sort and count the plain rows; the figures are then read for the page's companies only, so neither
+    # the count nor the page aggregates over every company.
+    companies = Company.objects.all()
     if form.is_valid():
         if form.cleaned_data["q"]:
             q = form.cleaned_data["q"]
             companies = companies.filter(Q(name__icontains=q) | Q(city__icontains=q))
         if form.cleaned_data["kind"]:
             companies = companies.filter(kind=form.cleaned_data["kind"])
-    page = Paginator(companies.order_by("name"), PAGE_SIZE).get_page(request.GET.get("page"))
-    # The track record for the page's companies: one query per programme, however many companies.
-    records = track_records(page.object_list, programmes, on=today(), with_contacts=False)
+    page = Paginator(companies.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    ids = [company.pk for company in page.object_list]
+    figures = {company.pk: company for company in _company_figures(ids, programmes)}
+    # The track record from the stored rows (jobbro/reporting/company_facts.py), the same figures the company page
+    # computes live.
+    records = company_facts.track_records(ids, programmes, on=today())
+    rows = []
     for company in page.object_list:
+        company = figures[company.pk]
         company.track_records = records.get(company.pk, [])
         company.is_factory = any(record.is_factory for record in company.track_records)
+        rows.append(company)
+    page.object_list = rows
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -298,6 +291,41 @@ def company_list(request):
             "page": page,
             "query": query.urlencode(),
         },
+    )
+
+
+def _company_figures(ids, programmes):
+    """The page's companies with their open small jobs, buddies, running placements and agreements."""
+
+    def count(queryset):
+        return Coalesce(
+            Subquery(
+                queryset.order_by().values("company").annotate(n=Count("pk", distinct=True)).values("n"),
+                output_field=IntegerField(),
+            ),
+            Value(0),
+        )
+
+    return (
+        Company.objects.filter(pk__in=ids)
+        .annotate(
+            open_openings=count(
+                Opening.objects.filter(company=OuterRef("pk"), status=Opening.Status.OPEN, programme__in=programmes)
+            ),
+            buddies=count(CompanyContact.objects.filter(company=OuterRef("pk"), is_buddy=True)),
+            running_placements=count(
+                Placement.objects.filter(
+                    company=OuterRef("pk"), ended_on__isnull=True, enrolment__programme__in=programmes
+                )
+            ),
+        )
+        .prefetch_related(
+            Prefetch(
+                "agreements",
+                queryset=NetworkAgreement.objects.filter(programme__in=programmes),
+                to_attr="my_agreements",
+            )
+        )
     )
 
 

@@ -4,9 +4,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -289,23 +286,3 @@ def test_who_is_in_contact_lists_staff_on_recent_contacts_and_brokers_of_citizen
     assert set(record.in_contact) == {mentor, alice}
     assert record.last_contact_on == ON - datetime.timedelta(days=30)
     assert record.current_citizens == 1
-
-
-def test_the_company_list_takes_the_same_number_of_queries_for_more_companies(client, coordinator, programme, refer):
-    def add_companies(n, offset):
-        for i in range(n):
-            company = make_company(f"Firma {offset + i:03d}", programme=programme)
-            enrolment = refer(first_name=f"B{offset + i}")
-            internship(enrolment, company, datetime.date(2025, 4, 1))
-
-    client.force_login(coordinator)
-    add_companies(3, 0)
-    client.get(reverse("company_list"))  # warm up the session and caches
-    with CaptureQueriesContext(connection) as few:
-        assert client.get(reverse("company_list")).status_code == 200
-    add_companies(6, 100)
-    with CaptureQueriesContext(connection) as many:
-        response = client.get(reverse("company_list"))
-    assert response.status_code == 200
-    assert len(many) == len(few)
-    assert response.content.count(b"data-company=") == 9

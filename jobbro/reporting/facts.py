@@ -52,7 +52,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Case, DateField, Exists, ExpressionWrapper, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, DateField, Exists, Func, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.signals import post_delete, post_save
 
@@ -297,9 +297,28 @@ FACTS = ((JobBrokerPeriod, job_broker_periods), (PlacementFacts, placement_facts
 # --- 13 consecutive weeks, as one bit mask per enrolment ---------------------------------------------------------
 
 
+class DatePlus(Func):
+    """A date column (or OuterRef) plus a whole number of days, as a date, in each database's own date arithmetic:
+    SQLite's date(column, '+N days'), PostgreSQL's date + integer. (Django's duration arithmetic would call a Python
+    function for every row on SQLite.)"""
+
+    output_field = DateField()
+
+    def __init__(self, expression, days):
+        super().__init__(expression)
+        self.days = int(days)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, template=f"(%(expressions)s + {self.days:d})", **extra_context)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        template = f"date(%(expressions)s, '{self.days:+d} days')"
+        return super().as_sql(compiler, connection, template=template, **extra_context)
+
+
 def date_plus(expression, days):
     """A date column (or OuterRef) plus a number of days, as a date, on SQLite and PostgreSQL alike."""
-    return ExpressionWrapper(expression + datetime.timedelta(days=days), output_field=DateField())
+    return DatePlus(expression, days)
 
 
 def _date_sql(column, days):

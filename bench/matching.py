@@ -3,6 +3,7 @@
     .venv/bin/python bench/matching.py                  # 10,000 citizens × 10,000 openings, seed 2026
     .venv/bin/python bench/matching.py 2000 2000        # other sizes
     .venv/bin/python bench/matching.py --no-dense       # skip scipy's dense check (it needs n × m × 8 bytes)
+    .venv/bin/python bench/matching.py --crowded 33793 2956 --keep 20   # the crowded network's size, the k
 
 The network is built from a fixed seed (numpy's default generator): citizens and openings spread over East
 Jutland, with restrictions, hours, Danish levels, working days, job goals, wishes in words, traffic lights;
@@ -19,6 +20,14 @@ of 50), time to find and score the feasible pairs, time for the optimal assignme
 against scipy.optimize.linear_sum_assignment on the dense matrix and against greedy first-fit, with the
 three objective values, and the expected successful placements of the optimal assignment against greedy
 first-fit and a random feasible assignment.
+
+Then the pruned assignment the application runs (services.compute_assignment): each citizen's and each opening's k
+best feasible pairs (engine.pruned_pairs, block by block), then the optimum over those. Printed for the network
+above and for a *crowded* one where about 60 % of the pairs are feasible, as in the 100,000-citizen demo (33,793
+waiting citizens × 2,956 small jobs there): time and peak memory (the process's peak resident memory while it
+runs, reset before it, and how far that is above what the process held before), and how far the pruned optimum's
+objective is below the optimum over all feasible pairs, for several k — on the network above, and on a sample of
+the crowded kind small enough for the exact solver on all its pairs.
 """
 
 import argparse
@@ -189,6 +198,50 @@ def success_probability(citizens, openings, flags, hidden, rows, cols):
     return 1.0 / (1.0 + np.exp(-logit))
 
 
+def crowded(n, m, seed=SEED):
+    """The same kind of network where about 60 % of the pairs pass the hard constraints: few restrictions, citizens
+    who work most weekdays and more hours, small jobs on one or two weekdays for fewer hours, 1 or 2 places each."""
+    citizens, openings, flags, hidden = build(n, m, seed)
+    rng = np.random.default_rng(seed + 7)
+    citizens.forbidden[:] = _bits(rng, n, [0.16] * 6 + [0.0, 0.0], N_REQUIREMENTS)
+    citizens.days[:] = _bits(rng, n, [0.97, 0.97, 0.97, 0.97, 0.95, 0.4, 0.3], 7)
+    citizens.hours[:] = rng.choice(np.array([10, 12, 15, 20, 25, 30, 37], np.float32), n)
+    openings.requires[:] = _bits(rng, m, [0.3] * 6 + [0.2, 0.25], N_REQUIREMENTS)
+    openings.days[:] = (1 << rng.choice(5, m)) | (1 << rng.choice(5, m))
+    openings.danish[:] = np.where(rng.random(m) < 0.35, rng.integers(2, 4, m), 0)
+    openings.hours[:] = rng.choice(np.array([4, 5, 6, 8, 10, 12, 15], np.float32), m)
+    openings.capacity[:] = rng.integers(1, 3, m)
+    return citizens, openings, flags, hidden
+
+
+def _memory_kb(field):
+    for line in open("/proc/self/status"):
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def with_peak_memory(fn, *args, **kwargs):
+    """(result, wall seconds, CPU seconds, peak resident MB while it ran, resident MB before). Linux: the peak is
+    reset through /proc/self/clear_refs first."""
+    before = _memory_kb("VmRSS")
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    result, wall, cpu = timed(fn, *args, **kwargs)
+    return result, wall, cpu, _memory_kb("VmHWM") / 1024, before / 1024
+
+
+def pruned_assignment(citizens, openings, flags, keep):
+    candidates = engine.pruned_pairs(citizens, openings, flags, keep=keep)
+    result = engine.assign(len(citizens), openings.capacity, candidates.rows, candidates.cols, candidates.scores)
+    return candidates, result
+
+
+def gap(pruned, full):
+    """How far the pruned optimum is below the full one, in per cent of the full one."""
+    return 100.0 * (full.objective - pruned.objective) / full.objective if full.objective else 0.0
+
+
 def timed(fn, *args, **kwargs):
     """(result, wall-clock seconds, CPU seconds of this process): on a shared machine the CPU time is the steadier."""
     wall, cpu = time.perf_counter(), time.process_time()
@@ -222,6 +275,10 @@ def main():
     parser.add_argument("openings", nargs="?", type=int, default=10_000)
     parser.add_argument("--no-dense", action="store_true", help="skip scipy's dense linear_sum_assignment")
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument(
+        "--crowded", nargs=2, type=int, default=(33_793, 2_956), metavar=("CITIZENS", "OPENINGS"), help="crowded size"
+    )
+    parser.add_argument("--keep", type=int, default=20, help="k: each one's best pairs kept (the setting's default)")
     args = parser.parse_args()
     n, m = args.citizens, args.openings
 
@@ -313,6 +370,49 @@ def main():
         f"  the engine places {e_opt - e_greedy:+,.0f} ({e_opt / e_greedy - 1:+.0%}) more than greedy first-fit "
         f"and {e_opt - e_random:+,.0f} ({e_opt / e_random - 1:+.0%}) more than random"
     )
+
+    # --- the pruned assignment ---
+    keep = args.keep
+    print()
+    print(
+        f"Pruned assignment: each citizen's and each opening's {keep} best feasible pairs, then the optimum over those"
+    )
+    print(
+        f"{'network':<34}{'feasible pairs':>22}{'kept':>10}{'wall':>8}{'CPU':>8}{'peak memory':>24}"
+        f"{'objective':>14}{'below full':>12}"
+    )
+
+    def pruned_line(label, network, full=None):
+        c, o, f = network
+        (candidates, result), wall, cpu, peak, before = with_peak_memory(pruned_assignment, c, o, f, keep)
+        share = candidates.feasible / (len(c) * len(o))
+        below = f"{gap(result, full):>11.2f}%" if full is not None else f"{'':>12}"
+        print(
+            f"{label:<34}{candidates.feasible:>13,} ({share:>5.1%}){len(candidates):>10,}{wall:>7.2f}s{cpu:>7.2f}s"
+            f"{peak:>9,.0f} MB (+{peak - before:,.0f} MB){result.objective / engine.FLOW_SCALE:>14,.1f}{below}"
+        )
+
+    pruned_line(f"{n:,} × {m:,} (as above)", (citizens, openings, flags), optimal)
+    del rows, cols, scores, optimal, dense, greedy, by_score, random_assignments
+    big_n, big_m = args.crowded
+    crowded_network = crowded(big_n, big_m, args.seed)[:3]
+    pruned_line(f"crowded {big_n:,} × {big_m:,}", crowded_network)
+    del crowded_network
+
+    # --- how much pruning costs, against the optimum over all feasible pairs ---
+    ks = sorted({5, 10, keep, 40})
+    print()
+    print("The pruned optimum's objective below the optimum over all feasible pairs (exact, OR-Tools on all pairs):")
+    print(f"{'network':<34}" + "".join(f"{'k = ' + str(k):>11}" for k in ks))
+    sample_n, sample_m = 3_000, 300
+    for label, (c, o, f, _hidden) in (
+        (f"{n:,} × {m:,} (as above)", (citizens, openings, flags, None)),
+        (f"crowded sample {sample_n:,} × {sample_m:,}", crowded(sample_n, sample_m, args.seed)),
+    ):
+        all_rows, all_cols, all_scores = engine.feasible_pairs(c, o, f)
+        full = engine.assign(len(c), o.capacity, all_rows, all_cols, all_scores)
+        gaps = [gap(pruned_assignment(c, o, f, k)[1], full) for k in ks]
+        print(f"{label:<34}" + "".join(f"{g:>10.3f}%" for g in gaps))
 
 
 if __name__ == "__main__":

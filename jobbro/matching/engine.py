@@ -577,6 +577,19 @@ class _BlockScorer:
             np.concatenate([values, flags.opening_flags[lo2:hi2]]),
         )
 
+    def sparse_block(self, start, stop):
+        """The block's feasible pairs (rows, columns, exact scores) when few pass requirements and days, else None."""
+        ok = (self.c.blocked[start:stop, None] & self.o.needs[None, :]) == 0
+        if self.usable is not None:
+            ok &= self.usable[None, :]
+        if np.count_nonzero(ok) >= DENSE_BLOCK_SHARE * ok.size:
+            return None
+        r, k = np.divmod(np.flatnonzero(ok), self.m)
+        r = r + start
+        keep = _violations(self.c, r, self.o, k, self.flags) == 0
+        r, k = r[keep], k[keep]
+        return r, k, self.exact(r, k)
+
     def scores(self, start, stop):
         """(the block's scores, the number of feasible pairs in it).
 
@@ -720,12 +733,18 @@ class _BestPerColumn:
         self.scores = np.zeros(0)
 
     def add(self, scores, first_row):
+        """Merge a block of scores (rows from `first_row` on)."""
         rows, cols = np.nonzero(scores > self.threshold[None, :])
-        if not len(rows):
+        self.add_pairs(rows + first_row, cols, scores[rows, cols])
+
+    def add_pairs(self, rows, cols, values):
+        """Merge scored pairs whose rows come after every row merged before."""
+        better = values > self.threshold[cols]
+        if not better.any():
             return
-        values = np.concatenate([self.scores, scores[rows, cols]])
-        rows = np.concatenate([self.rows, rows + first_row])
-        cols = np.concatenate([self.cols, cols])
+        values = np.concatenate([self.scores, values[better]])
+        rows = np.concatenate([self.rows, rows[better]])
+        cols = np.concatenate([self.cols, cols[better]])
         pick = _first_per_group(cols, values, rows, self.height, self.keep)
         self.rows, self.cols, self.scores = rows[pick], cols[pick], values[pick]
         full = np.bincount(self.cols, minlength=len(self.threshold)) >= self.keep
@@ -759,12 +778,20 @@ def pruned_pairs(c, o, flags=None, *, keep, usable=None, block=None, progress=No
     feasible = 0
     for start in range(0, n, block):
         stop = min(n, start + block)
-        matrix, count = scorer.scores(start, stop)
-        feasible += count
-        if count:
-            r, k = _best_in_rows(matrix, keep)
-            keys.append((r + start).astype(np.int64) * m + k)
-            per_column.add(matrix, start)
+        sparse = scorer.sparse_block(start, stop)
+        if sparse is not None:  # few feasible pairs: chosen among the pairs themselves
+            r, k, values = sparse
+            feasible += len(r)
+            pick = _first_per_group(r, values, k, m, keep)
+            keys.append(r[pick] * m + k[pick])
+            per_column.add_pairs(r, k, values)
+        else:  # most pairs feasible: chosen in the block's matrix of scores
+            matrix, count = scorer.scores(start, stop)
+            feasible += count
+            if count:
+                r, k = _best_in_rows(matrix, keep)
+                keys.append((r + start).astype(np.int64) * m + k)
+                per_column.add(matrix, start)
         if progress is not None:
             progress(stop, n)
     keys.append(per_column.rows * m + per_column.cols)

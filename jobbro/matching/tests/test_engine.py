@@ -433,3 +433,17 @@ def test_pruning_with_nothing_to_do():
     assert (len(none_fit), none_fit.feasible) == (0, 0)
     with pytest.raises(ValueError):
         engine.pruned_pairs(citizens(1), openings(1), keep=0)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=SAME_PATH)
+@given(networks(max_n=10, max_m=6), st.integers(1, 3), st.integers(0, 63))
+def test_openings_without_a_free_place_take_nobodys_place_among_the_best(block_path, network, keep, mask):
+    c, o, flags = network
+    usable = np.array([(mask >> j) & 1 for j in range(len(o))], bool)
+    rows, cols, scores = engine.feasible_pairs(c, o, flags)
+    feasible = {(i, j): s for i, j, s in zip(rows.tolist(), cols.tolist(), scores.tolist(), strict=True) if usable[j]}
+    pruned = engine.pruned_pairs(c, o, flags, keep=keep, usable=usable, block=3)
+    assert as_set(pruned.rows, pruned.cols) == ranked_best(feasible, keep, "row") | ranked_best(
+        feasible, keep, "column"
+    )
+    assert pruned.feasible == len(feasible)

@@ -85,7 +85,7 @@ ENGINES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 REPORT_PAGES = {"report", "reports", "result_goals", "data_quality"}
 EXPORT_PAGES = {"report_xlsx", "report_pdf", "opening_board_xlsx", "opening_board_pdf", "cv_pdf", "import_template"}
 # Lists also asked for their last page: the deepest OFFSET, and the page a count-heavy paginator slows down most.
-LAST_PAGE = {"citizen_list", "company_list", "opening_board", "course_list", "contact_list", "import_list"}
+LAST_PAGE = {"citizen_list", "company_list", "opening_board", "contact_list"}
 
 
 # --- Setting up the databases (untimed) ----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jobbro.cases import actions
-from jobbro.cases.models import Contact, PlacementKind, Step
+from jobbro.cases.models import Contact, Milestone, PlacementKind, Step
 from jobbro.companies import actions as company_actions
 from jobbro.companies.models import CompanyContact, Course, KnowledgeInstitution
 from jobbro.conftest import make_company, make_opening
@@ -148,6 +148,55 @@ def test_a_citizen_s_job_plans(client, world):
     client.force_login(alice)
     url = reverse("job_plans", kwargs={"citizen_pk": enrolment.citizen_id, "enrolment_pk": enrolment.pk})
     assert_same_queries_for_few_and_many(client, url, add)
+
+
+def test_a_job_plan_s_milestones(client, world):
+    enrolment, alice = world.alices_enrolment, world.alice
+    plan = actions.create_job_plan(
+        acting_user=alice, enrolment=enrolment, title="Plan", created_on=enrolment.referred_on
+    )
+
+    def add(numbers):
+        for i in numbers:
+            actions.add_milestone(
+                acting_user=alice,
+                plan=plan,
+                kind=Milestone.Kind.INTERNSHIP,
+                due_on=enrolment.referred_on + (i + 1) * DAY,
+                title=f"{MARK} {i}",
+            )
+
+    client.force_login(alice)
+    kwargs = {"citizen_pk": enrolment.citizen_id, "enrolment_pk": enrolment.pk, "plan_pk": plan.pk}
+    assert_same_queries_for_few_and_many(client, reverse("job_plan", kwargs=kwargs), add)
+
+
+def test_a_placement_s_weeks_and_contacts(client, world, start, company, buddy):
+    enrolment, alice = world.alices_enrolment, world.alice
+    placement = start(enrolment, starts_on=enrolment.referred_on + 7 * DAY, kind=PlacementKind.SMALL_JOB)
+
+    def add(numbers):
+        for i in numbers:
+            week = actions.monday_of(placement.starts_on) + 7 * i * DAY
+            actions.register_hours(
+                acting_user=alice, placement=placement, week_start=week, ordinary_hours=i % 7, internship_hours=1
+            )
+            actions.log_contact(
+                acting_user=alice,
+                enrolment=enrolment,
+                kind=Contact.Kind.CONVERSATION,
+                occurred_on=week,
+                note=f"{MARK} {i}",
+                company=company,
+                staff=[alice],
+                company_contacts=[buddy],
+            )
+
+    client.force_login(alice)
+    url = reverse("placement_detail", kwargs={"citizen_pk": enrolment.citizen_id, "pk": placement.pk})
+    assert_same_queries_for_few_and_many(
+        client, url, add, rows=lambda response: min(len(response.context["timesheets"]), shown(response))
+    )
 
 
 def test_a_citizen_s_cv(client, world):

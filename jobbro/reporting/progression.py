@@ -26,13 +26,13 @@ Tables
    of `on` (that month only up to `on`), per site and total, and the sum of the twelve months.
 Chart: grouped bars of the mean change per dimension for the two groups.
 
-Queries: one for tables 1 and 2 together (portable SQL: a window function numbers each enrolment's counted
-assessments by assessed_on, id in one pass over an index, and one grouping per enrolment gives how often it was
-assessed and its first and latest scores; the enrolments in scope are grouped by site, how often assessed and
-reached, where reached is looked up only for those assessed twice, from the first paid day kept per enrolment (a
-report fact, jobbro/reporting/facts.py), and the first and latest scores of those are summed per group), so the sums
-and the counts cover the same enrolments; one for table 3. Sums and counts come from the database; only the division
-and rounding happen here, so the means are exact.
+Queries: one for tables 1 and 2 together (portable SQL: each enrolment in scope is grouped with its counted
+assessments, read through an index, into how often it was assessed and its first and latest assessment by assessed_on,
+id; its first paid day comes from the report facts, jobbro/reporting/facts.py; the enrolments are then grouped by
+site, how often assessed and reached, where reached is looked up only for those assessed twice, and the first and
+latest scores of those are summed per group), so the sums and the counts cover the same enrolments; one for table 3,
+counted per day and added up to months. Sums and counts come from the database; only the division and rounding
+happen here, so the means are exact.
 """
 
 import datetime
@@ -59,7 +59,7 @@ SUMMARY = _(
 DIMENSIONS = ProgressionAssessment.DIMENSIONS
 ONE_DECIMAL = Decimal("0.1")
 MONTHS = 12
-SCORE_SHIFT = 16  # above the highest score, 10: see _per_enrolment_sql
+ID_BITS = 40  # an assessment id below 2**40: see _assessment_order_sql
 
 
 # --- The building blocks, each a query expression ----------------------------------------------------------------
@@ -88,59 +88,65 @@ def _column(model, field):
     return connection.ops.quote_name(model._meta.get_field(field).column)
 
 
+def _assessment_order_sql(alias):
+    """SQL: a whole number that orders an assessment by (assessed_on, id) and holds its id in its lowest ID_BITS bits.
+
+    The days since 1 January of year 1 (never negative) times 2**ID_BITS, plus the id (ids stay below 2**ID_BITS):
+    at most about 2**60, within a 64-bit integer on both databases."""
+    assessed_on, pk = (f"{alias}.{_column(ProgressionAssessment, name)}" for name in ("assessed_on", "id"))
+    if connection.vendor == "sqlite":
+        days = f"CAST(julianday({assessed_on}) - julianday('0001-01-01') AS INTEGER)"
+    else:
+        days = f"CAST({assessed_on} - DATE '0001-01-01' AS BIGINT)"
+    return f"({days} * {2**ID_BITS} + {pk})"
+
+
 def _per_enrolment_sql(scope):
     """One query, grouped by site × how often assessed (0, 1, 2 for two or more) × reached (only for two or more).
 
     Each group also carries the sums of the first and of the latest scores of its enrolments (only for two or more).
-    Portable SQL (a window function, CASE); the enrolments in scope come from the ORM.
+    Portable SQL (CASE, integer arithmetic); the enrolments in scope come from the ORM.
 
     Each enrolment in scope is joined to its counted assessments (the index (enrolment, assessed_on, id)) and to its
-    report facts (a unique index), the rows are numbered per enrolment by assessed_on, id, and grouped once per
-    enrolment; an enrolment without assessments keeps one row with none. Every join goes from an enrolment to an
-    index, never from one computed step to another, so the plan is the same with or without the planner's
-    statistics (a step joined to another step is scanned once per row on SQLite without them). Scores are 1 to 10 (a database constraint), so `number * 16 + score` orders the rows by number and
-    keeps the score in its last four bits: the MIN is the first assessment's, the MAX the latest's, and `% 16` gives
-    back the score (written `%%` in the SQL, for the parameter style). The numbered rows are read once, not joined
-    back for the first and the latest.
+    report facts (a unique index) and grouped once per enrolment: how often it was assessed, its first paid day, and
+    its first and its latest assessment as the MIN and the MAX of a number that orders the assessments by
+    (assessed_on, id) and holds the id in its lowest bits (_assessment_order_sql); an enrolment without assessments
+    keeps one row with none. The first and the latest assessment are then read by their primary key, and their scores
+    summed per group. Every join goes from an enrolment or an id to an index, never from one computed step to
+    another, so the plan is the same with or without the planner's statistics (a step joined to another step is
+    scanned once per row on SQLite without them).
     """
     scoped_sql, scoped_params = scope.enrolments().order_by().values("id", "site_id").query.sql_with_params()
     a = ProgressionAssessment
     q = connection.ops.quote_name
     enrolment, assessed_on, pk = _column(a, "enrolment"), _column(a, "assessed_on"), _column(a, "id")
     dimensions = [_column(a, d) for d in DIMENSIONS]
-    first_and_latest = ", ".join(
-        f"MIN({q('number')} * {SCORE_SHIFT} + {c}) %% {SCORE_SHIFT} AS {q(f'first_{i}')}, "
-        f"MAX({q('number')} * {SCORE_SHIFT} + {c}) %% {SCORE_SHIFT} AS {q(f'latest_{i}')}"
-        for i, c in enumerate(dimensions)
-    )
+    order, low_bits = _assessment_order_sql("a"), 2**ID_BITS
+    paid_on = _column(EnrolmentFacts, "first_paid_on")
     sums = ", ".join(
-        [f"SUM(CASE WHEN {q('how_often')} = 2 THEN {q(f'first_{i}')} END)" for i in range(len(dimensions))]
-        + [f"SUM(CASE WHEN {q('how_often')} = 2 THEN {q(f'latest_{i}')} END)" for i in range(len(dimensions))]
+        [f"SUM(CASE WHEN e.{q('how_often')} = 2 THEN f.{c} END)" for c in dimensions]
+        + [f"SUM(CASE WHEN e.{q('how_often')} = 2 THEN l.{c} END)" for c in dimensions]
     )
-    scores = ", ".join(f"{q(f'{which}_{i}')}" for which in ("first", "latest") for i in range(len(dimensions)))
-    facts, paid_on = _table(EnrolmentFacts), _column(EnrolmentFacts, "first_paid_on")
     sql = f"""
-WITH numbered AS (  -- the enrolments in scope, each with its counted assessments (if any) numbered
-    SELECT s.{q("id")} AS {q("enrolment")}, s.{q("site_id")} AS {q("site")}, ef.{paid_on} AS {q("paid_on")},
-           a.{pk} AS {q("assessment")}, {", ".join(f"a.{c}" for c in dimensions)},
-           ROW_NUMBER() OVER (PARTITION BY s.{q("id")} ORDER BY a.{assessed_on}, a.{pk}) AS {q("number")}
+WITH scores AS (  -- one row per enrolment in scope: how often assessed, its first paid day, its first and latest
+    SELECT s.{q("site_id")} AS {q("site")}, MAX(ef.{paid_on}) AS {q("paid_on")}, COUNT(a.{pk}) AS {q("n")},
+           MIN({order}) %% {low_bits} AS {q("first")}, MAX({order}) %% {low_bits} AS {q("latest")}
     FROM ({scoped_sql}) s
     LEFT JOIN {_table(a)} a ON a.{enrolment} = s.{q("id")} AND a.{assessed_on} <= %s
-    LEFT JOIN {facts} ef ON ef.{_column(EnrolmentFacts, "enrolment")} = s.{q("id")}
-),
-scores AS (  -- one row per enrolment: how many times assessed, the first and the latest score on each dimension
-    SELECT {q("site")}, MAX({q("paid_on")}) AS {q("paid_on")}, COUNT({q("assessment")}) AS {q("n")}, {first_and_latest}
-    FROM numbered GROUP BY {q("enrolment")}, {q("site")}
+    LEFT JOIN {_table(EnrolmentFacts)} ef ON ef.{_column(EnrolmentFacts, "enrolment")} = s.{q("id")}
+    GROUP BY s.{q("id")}, s.{q("site_id")}
 ),
 flagged AS (
-    SELECT {q("site")}, CASE WHEN {q("n")} = 0 THEN 0 WHEN {q("n")} >= 2 THEN 2 ELSE 1 END AS {q("how_often")},
-           CASE WHEN {q("n")} >= 2 THEN ({q("paid_on")} IS NOT NULL AND {q("paid_on")} <= %s) END AS {q("reached")},
-           {scores}
+    SELECT {q("site")}, {q("first")}, {q("latest")},
+           CASE WHEN {q("n")} = 0 THEN 0 WHEN {q("n")} >= 2 THEN 2 ELSE 1 END AS {q("how_often")},
+           CASE WHEN {q("n")} >= 2 THEN ({q("paid_on")} IS NOT NULL AND {q("paid_on")} <= %s) END AS {q("reached")}
     FROM scores
 )
-SELECT {q("site")}, {q("how_often")}, {q("reached")}, COUNT(*), {sums}
-FROM flagged
-GROUP BY {q("site")}, {q("how_often")}, {q("reached")}
+SELECT e.{q("site")}, e.{q("how_often")}, e.{q("reached")}, COUNT(*), {sums}
+FROM flagged e
+LEFT JOIN {_table(a)} f ON f.{pk} = e.{q("first")}
+LEFT JOIN {_table(a)} l ON l.{pk} = e.{q("latest")}
+GROUP BY e.{q("site")}, e.{q("how_often")}, e.{q("reached")}
 """
     return sql, (*scoped_params, scope.on, scope.on)
 

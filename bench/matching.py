@@ -4,6 +4,7 @@
     .venv/bin/python bench/matching.py 2000 2000        # other sizes
     .venv/bin/python bench/matching.py --no-dense       # skip scipy's dense check (it needs n × m × 8 bytes)
     .venv/bin/python bench/matching.py --crowded 33793 2956 --keep 20   # the crowded network's size, the k
+    JOBBRO_DATA_DIR=var/bench/pages100k .venv/bin/python bench/matching.py --database      # on a real database
 
 The network is built from a fixed seed (numpy's default generator): citizens and openings spread over East
 Jutland, with restrictions, hours, Danish levels, working days, job goals, wishes in words, traffic lights;
@@ -28,6 +29,13 @@ waiting citizens × 2,956 small jobs there): time and peak memory (the process's
 runs, reset before it, and how far that is above what the process held before), and how far the pruned optimum's
 objective is below the optimum over all feasible pairs, for several k — on the network above, and on a sample of
 the crowded kind small enough for the exact solver on all its pairs.
+
+With --database, the application's own figures on the database named by JOBBRO_DATA_DIR / JOBBRO_DATABASE_URL (a
+100,000-citizen demo: `manage.py load_demo --citizens 100000`), for its largest programme: the assignment run's
+computation (services.compute_assignment: load, prune, solve; it only reads), time per phase, CPU and peak memory,
+median of --repeat; then a waiting citizen's matching page as their job broker sees it (django.test.Client, in
+process; each request writes its read-log row, as reading the page does): bytes, time, the "why not" entries on
+it and in all, and turning the why-not list's page with HTMX.
 """
 
 import argparse
@@ -242,6 +250,76 @@ def gap(pruned, full):
     return 100.0 * (full.objective - pruned.objective) / full.objective if full.objective else 0.0
 
 
+def measure_database(repeat):
+    """The application's assignment computation and a waiting citizen's matching page on the configured database."""
+    import django
+
+    os.environ.setdefault("JOBBRO_ALLOWED_HOSTS", "testserver")  # django.test.Client's host name
+    django.setup()
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import Client
+    from django.urls import reverse
+
+    from jobbro.accounts.models import Programme
+    from jobbro.matching import services
+
+    programme = Programme.objects.annotate(n=Count("enrolments")).order_by("-n").first()
+    print(f"Database: {connection.vendor} {connection.settings_dict['NAME']}; programme {programme.name}")
+    runs = []
+    for _ in range(repeat):
+        marks = []
+        started = time.perf_counter()
+
+        def phase(name, marks=marks, started=started):
+            marks.append((name, time.perf_counter() - started))
+
+        result, wall, cpu, peak, before = with_peak_memory(services.compute_assignment, programme, phase=phase)
+        marks.append(("done", wall))
+        spans = {a: b_at - a_at for (a, a_at), (_b, b_at) in zip(marks, marks[1:], strict=False)}
+        runs.append((wall, cpu, peak, before, spans))
+        print(
+            f"  assignment run: {wall:.2f} s wall, {cpu:.2f} s CPU (load {spans['loading']:.2f} s, prune "
+            f"{spans['scoring']:.2f} s, solve {spans['solving']:.2f} s); peak memory {peak:,.0f} MB "
+            f"(+{peak - before:,.0f} MB over the {before:,.0f} MB before)"
+        )
+    med = np.median([r[0] for r in runs]), np.median([r[1] for r in runs]), max(r[2] for r in runs)
+    print(
+        f"Assignment run, median of {repeat}: {med[0]:.2f} s wall, {med[1]:.2f} s CPU, highest peak {med[2]:,.0f} MB; "
+        f"{result.citizens:,} waiting citizens × {result.openings:,} small jobs with {result.places:,} free places, "
+        f"{result.feasible:,} feasible pairs ({result.feasible / max(1, result.citizens * result.openings):.0%}), "
+        f"{result.candidates:,} kept, {len(result.pairs):,} pairs proposed, "
+        f"objective {sum(score for _e, _o, score in result.pairs):,.1f}"
+    )
+
+    # A waiting citizen's matching page, as their job broker sees it.
+    enrolment = services.waiting_enrolments(programme).filter(job_broker__isnull=False).order_by("pk").first()
+    url = reverse("citizen_matches", kwargs={"citizen_pk": enrolment.citizen_id, "enrolment_pk": enrolment.pk})
+    client = Client()
+    client.force_login(enrolment.job_broker)
+    timings, size, response = [], 0, None
+    for _ in range(repeat + 1):
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append(time.perf_counter() - started)
+        size = len(response.content)
+    assert response.status_code == 200, response.status_code
+    html = response.content.decode()
+    ranked, on_page = html.count("<tr data-opening="), html.count("<li data-opening=")
+    in_all = int(html.split('id="why-not-list" data-count="', 1)[1].split('"', 1)[0])
+    turns = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        turned = client.get(url, {"why_page": 2}, headers={"HX-Request": "true"})
+        turns.append(time.perf_counter() - started)
+    print(
+        f"Matching page of a waiting citizen ({ranked} ranked small jobs): {size:,} bytes, "
+        f"{np.median(timings[1:]):.2f} s median of {repeat} (first {timings[0]:.2f} s); why-not list: "
+        f"{on_page} entries of {in_all:,} on the page; the next 25 with HTMX: "
+        f"{len(turned.content):,} bytes, {np.median(turns):.2f} s"
+    )
+
+
 def timed(fn, *args, **kwargs):
     """(result, wall-clock seconds, CPU seconds of this process): on a shared machine the CPU time is the steadier."""
     wall, cpu = time.perf_counter(), time.process_time()
@@ -279,7 +357,12 @@ def main():
         "--crowded", nargs=2, type=int, default=(33_793, 2_956), metavar=("CITIZENS", "OPENINGS"), help="crowded size"
     )
     parser.add_argument("--keep", type=int, default=20, help="k: each one's best pairs kept (the setting's default)")
+    parser.add_argument("--database", action="store_true", help="measure the application on the configured database")
+    parser.add_argument("--repeat", type=int, default=3, help="with --database: runs of each measurement")
     args = parser.parse_args()
+    if args.database:
+        measure_database(args.repeat)
+        return
     n, m = args.citizens, args.openings
 
     started = time.perf_counter()

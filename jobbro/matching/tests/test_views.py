@@ -117,7 +117,7 @@ def test_the_why_not_list_is_collapsed_with_its_count_and_explained_a_page_at_a_
     why_not = response.context["why_not"]
     assert why_not["count"] == 30 and len(why_not["items"]) == 25
     html = response.content.decode()
-    assert '<details class="jb-why-not-list" id="why-not-list">' in html, "collapsed"
+    assert '<details class="jb-why-not-list" id="why-not-list" data-count="30">' in html, "collapsed"
     summary = html[html.index("<summary>") : html.index("</summary>")]
     assert "30" in summary
     assert why_not_items(html) == 25 and jobs[-1].title not in html
@@ -132,7 +132,7 @@ def test_the_why_not_list_is_collapsed_with_its_count_and_explained_a_page_at_a_
     second = client.get(matches_url(alices_enrolment), {"why_page": 2})
     html = second.content.decode()
     assert [item["object"] for item in second.context["why_not"]["items"]] == jobs[25:]
-    assert '<details class="jb-why-not-list" id="why-not-list" open>' in html, "a turned page keeps the list open"
+    assert 'id="why-not-list" data-count="30" open>' in html, "a turned page keeps the list open"
     assert 'href="?why_page=1#why-not-section"' in html and 'hx-get="?why_page=1"' in html
 
 

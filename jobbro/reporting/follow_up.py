@@ -17,13 +17,14 @@ pension, other, no outcome recorded); citizens = the counted enrolments, which t
 packages = job plans marked as a job package, created on or before `on`, of the counted enrolments (a citizen
 can have several, so packages and citizens are counted apart; packages of an earlier enrolment are not counted).
 
-One query grouped by status counts the citizens per site and, separately, in total; one more counts the job
-packages the same way. A total is never the sum of the sites, so the table's add-up checks compare independent
+One query works out the counted enrolments and their statuses once, counts the citizens per status per site and,
+separately, in total, and counts the job packages the same way. A total is never the sum of the sites, so the table's add-up checks compare independent
 counts. A status row adds across sites
 and the status rows add up to the citizens; an outcome with a status outside the list breaks the second check.
 """
 
-from django.db.models import Case, CharField, Count, F, Q, Value, When, Window
+from django.db import connection
+from django.db.models import Case, CharField, F, Value, When, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -56,19 +57,6 @@ STATUS_KEYS = [key for key, _label in STATUSES]
 # --- The counted enrolments and their status ------------------------------------------------------------------------
 
 
-def counted_enrolments(scope):
-    """Each citizen's latest enrolment in scope referred on or before the date: the first of the citizen's enrolments
-    in scope ordered by referral date and id, both descending.
-
-    Numbered with a window function over the enrolments in scope (one sort), not asked per enrolment whether a later
-    one exists: that question is answered through an index only if the planner picks the one on citizen, which
-    SQLite without statistics does not (it walks the programme's index for each enrolment instead)."""
-    numbered = scope.enrolments().annotate(
-        number=Window(RowNumber(), partition_by=F("citizen"), order_by=[F("referred_on").desc(), F("pk").desc()])
-    )
-    return scope.enrolments().filter(pk__in=numbered.filter(number=1).values("pk")).order_by()
-
-
 def _status_on(on):
     return Case(
         When(active_on(on), then=Value(OutcomeStatus.IN_PROGRAMME.value)),
@@ -77,50 +65,76 @@ def _status_on(on):
     )
 
 
-def _with_status(scope):
-    return counted_enrolments(scope).annotate(status_on=_status_on(scope.on))
+def counted_enrolments(scope):
+    """Each citizen's latest enrolment in scope referred on or before the date, with its status on the date: columns
+    "pk", "site" and "status_on".
+
+    The latest is the first of the citizen's enrolments in scope ordered by referral date and id, both descending,
+    numbered with a window function over the enrolments in scope (one sort). It is not asked per enrolment whether a
+    later one exists: that question is answered through an index only if the planner picks the one on citizen, which
+    SQLite without statistics does not (it walks the programme's index for every enrolment instead)."""
+    numbered = scope.enrolments().annotate(
+        number=Window(RowNumber(), partition_by=F("citizen"), order_by=[F("referred_on").desc(), F("pk").desc()]),
+        status_on=_status_on(scope.on),
+    )
+    return numbered.filter(number=1).order_by().values("pk", "site", "status_on")
 
 
-def _site_key(pk):
-    return f"site_{pk}"
+def _figures_sql(scope):
+    """One statement: the counted enrolments worked out once, then counted per status (rows "citizens") and their
+    job packages counted (one row "packages"); each with a count per site and one over all sites."""
+    counted_sql, counted_params = counted_enrolments(scope).query.sql_with_params()
+    q = connection.ops.quote_name
+    per_site = "".join(f", COUNT(CASE WHEN c.{q('site')} = %s THEN {{counted}} END)" for _pk in scope.site_ids)
+    plan = JobPlan._meta
+    plans, enrolment = q(plan.db_table), q(plan.get_field("enrolment").column)
+    package, created_on = q(plan.get_field("is_job_package").column), q(plan.get_field("created_on").column)
+    sql = f"""
+        WITH c AS ({counted_sql})
+        SELECT 'citizens', c.{q("status_on")}, COUNT(*){per_site.format(counted="1")}
+        FROM c
+        GROUP BY c.{q("status_on")}
+        UNION ALL
+        SELECT 'packages', NULL, COUNT(j.{q("id")}){per_site.format(counted=f"j.{q('id')}")}
+        FROM c
+        JOIN {plans} j ON j.{enrolment} = c.{q("pk")}
+        WHERE j.{package} = %s AND j.{created_on} <= %s
+    """
+    params = [*counted_params, *scope.site_ids, *scope.site_ids, True, scope.on]
+    return sql, params
 
 
-def citizens_by_status(scope):
-    """({site id: {status: citizens}}, {status: citizens} over all sites) from one query grouped by status.
+def follow_up_figures(scope):
+    """({site id: {status: citizens}}, {status: citizens} over all sites, {site id: job packages}, job packages over
+    all sites), from one query.
 
     Each site's count and the total are counts of their own, so the add-up checks still compare independent
     computations; the enrolments and their statuses are worked out once."""
-    counts = {"total": Count("pk"), **{_site_key(pk): Count("pk", filter=Q(site=pk)) for pk in scope.site_ids}}
+    with connection.cursor() as cursor:
+        cursor.execute(*_figures_sql(scope))
+        rows = cursor.fetchall()
     by_site, total = {pk: {} for pk in scope.site_ids}, {}
-    for row in _with_status(scope).values("status_on").annotate(**counts):
-        total[row["status_on"]] = row["total"]
-        for pk in scope.site_ids:
-            if row[_site_key(pk)]:
-                by_site[pk][row["status_on"]] = row[_site_key(pk)]
-    return by_site, total
-
-
-def job_packages(scope):
-    """({site id: packages}, packages over all sites) in one query, the total a count of its own."""
-    packages = JobPlan.objects.filter(
-        enrolment__in=counted_enrolments(scope), is_job_package=True, created_on__lte=scope.on
-    )
-    found = packages.aggregate(
-        total=Count("pk"), **{_site_key(pk): Count("pk", filter=Q(enrolment__site=pk)) for pk in scope.site_ids}
-    )
-    return {pk: found[_site_key(pk)] for pk in scope.site_ids}, found["total"]
+    packages_by_site, packages_in_total = dict.fromkeys(scope.site_ids, 0), 0
+    for part, status, count, *sites in rows:
+        if part == "packages":
+            packages_by_site, packages_in_total = dict(zip(scope.site_ids, sites, strict=True)), count
+            continue
+        total[status] = count
+        for pk, in_site in zip(scope.site_ids, sites, strict=True):
+            if in_site:
+                by_site[pk][status] = in_site
+    return by_site, total, packages_by_site, packages_in_total
 
 
 # --- The table ------------------------------------------------------------------------------------------------------
 
 
 def status_table(scope):
-    by_site, in_total = citizens_by_status(scope)
+    by_site, in_total, packages_by_site, packages_in_total = follow_up_figures(scope)
     statuses_per_column = [by_site[pk] for pk in scope.site_ids] + [in_total]
     # The citizens of a column are all its counted enrolments, not the sum of the listed statuses: an unknown
     # status then shows as a problem instead of vanishing.
     citizens = [sum(counts.values()) for counts in statuses_per_column]
-    packages_by_site, packages_in_total = job_packages(scope)
     packages = [packages_by_site[pk] for pk in scope.site_ids] + [packages_in_total]
     rows = [
         Row(

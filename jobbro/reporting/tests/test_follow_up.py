@@ -204,8 +204,8 @@ def test_the_report_has_the_table_a_stacked_chart_and_no_problems(two_sites, dja
     job_plan(f.enrolment(aarhus, D(2025, 1, 10)), D(2025, 2, 1))
     outcome(f.enrolment(randers, D(2025, 1, 10), ended_on=D(2025, 3, 1)), D(2025, 3, 1), OutcomeStatus.BENEFIT, EXIT)
     facts.catch_up()  # the rows above are written: their report facts are refreshed here, not in the count below
-    # are any report facts stale? then the statuses per site and in total, and the packages per site and in total
-    with django_assert_num_queries(3):
+    # are any report facts stale? then one query: the statuses and the packages, per site and in total
+    with django_assert_num_queries(2):
         report = follow_up.build(Scope(programme, (aarhus, randers), ON))
     assert [table.key for table in report.tables] == ["follow_up"]
     assert report.problems() == []

@@ -52,26 +52,33 @@ def _column_slots(table):
     ]
 
 
+def _appended(sheet, values):
+    """Append a row (through append_row) and return its number: the row openpyxl's append just wrote. Asking
+    `sheet.max_row` instead reads every cell of the sheet, each time: seconds to minutes on a table of thousands
+    of rows."""
+    append_row(sheet, values)
+    return sheet._current_row
+
+
 def _write_table(sheet, table, bold):
-    append_row(sheet, [table.title])
-    sheet.cell(row=sheet.max_row, column=1).font = bold
+    sheet.cell(row=_appended(sheet, [table.title]), column=1).font = bold
     columns = _column_slots(table)
     slot_headers = {"share": gettext("%(column)s – share"), "light": gettext("%(column)s – light")}
     headers = [table.first_column_label or ""]
     for label, slots in zip(table.columns, columns, strict=True):
         headers.extend(label if slot == "value" else slot_headers[slot] % {"column": label} for slot in slots)
-    append_row(sheet, headers)
-    for cell in sheet[sheet.max_row]:
-        cell.font = bold
+    header_row = _appended(sheet, headers)
+    for column in range(1, len(headers) + 1):
+        sheet.cell(row=header_row, column=column).font = bold
     for row in table.rows:
         values = [(row.label, None)]
         for cell, slots in zip(row.cells, columns, strict=True):
             parts = presentation.xlsx_slots(cell)
             values.extend(parts.get(slot, (None, None)) for slot in slots)
-        append_row(sheet, [value for value, _format in values])
+        number = _appended(sheet, [value for value, _format in values])
         for column, (_value, number_format) in enumerate(values, start=1):
             if number_format:
-                sheet.cell(row=sheet.max_row, column=column).number_format = number_format
+                sheet.cell(row=number, column=column).number_format = number_format
     if table.note:
         append_row(sheet, [table.note])
     append_row(sheet, [])

@@ -270,6 +270,7 @@ WORKER_PERIODIC_JOBS = [
     "jobbro.imports.tasks.sweep",
     "jobbro.reporting.tasks.catch_up_facts_now",
     "jobbro.matching.tasks.sweep",
+    "jobbro.planner_statistics.refresh_when_due",  # ANALYZE, at most every 6 hours per worker
 ]
 # The assignment proposal keeps each waiting citizen's best small jobs and each small job's best citizens, this
 # many of each, and finds the best assignment among those pairs (docs/matching.md).

@@ -292,6 +292,9 @@ PAGES = {
     "institution_detail": needs(C.SEE_COMPANIES),
     "institution_new": needs(C.SEE_COMPANIES, C.MANAGE_NETWORK),
     "institution_edit": needs(C.SEE_COMPANIES, C.MANAGE_NETWORK),
+    # The searchable fields' matches (jobbro/web/pickers.py): companies, and the staff of one's own programmes.
+    "pick_companies": needs(C.SEE_COMPANIES),
+    "pick_staff": needs(C.READ_CITIZEN),
     # Matching.
     "citizen_matches": needs(C.READ_CITIZEN, C.PROPOSE_MATCH),
     "match_propose": needs(C.READ_CITIZEN, C.PROPOSE_MATCH),

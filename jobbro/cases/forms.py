@@ -19,6 +19,7 @@ from jobbro.cases.models import OutcomeStatus, Step
 from jobbro.companies.models import Course
 from jobbro.people import cpr
 from jobbro.people.models import BenefitType, OriginGroup, TrafficLight
+from jobbro.pickers import StaffPickerField
 from jobbro.web.formtools import DesignSystemForm
 
 CPR_WIDGET_ATTRS = {"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}
@@ -83,7 +84,10 @@ class HoursField(forms.CharField):
         return rules.parse_hours(value)
 
 
-class StaffChoiceField(forms.ModelChoiceField):
+class StaffChoiceField(StaffPickerField):
+    """A job broker or caseworker of the user's programmes, searched by name (jobbro/pickers.py): there can be
+    thousands."""
+
     def label_from_instance(self, user):
         programmes = sorted({m.programme.name for m in user.memberships.all()})
         return f"{user} ({', '.join(programmes)})" if programmes else str(user)
@@ -181,8 +185,22 @@ class ReferralForm(CprForm):
         help_text=_("A short description of the citizen and why they are referred."),
     )
     referred_on = forms.DateField(label=_("Start form date"), validators=[not_in_future])
-    job_broker = StaffChoiceField(label=_("Job broker"), queryset=None, required=False, empty_label=_("None yet"))
-    caseworker = StaffChoiceField(label=_("Caseworker"), queryset=None, required=False, empty_label=_("None"))
+    job_broker = StaffChoiceField(
+        label=_("Job broker"),
+        queryset=None,
+        required=False,
+        search_url="pick_staff",
+        url_query="role=job_broker",
+        help_text=_("Type part of the name. Empty: none yet."),
+    )
+    caseworker = StaffChoiceField(
+        label=_("Caseworker"),
+        queryset=None,
+        required=False,
+        search_url="pick_staff",
+        url_query="role=caseworker",
+        help_text=_("Type part of the name. Empty: none."),
+    )
 
     field_order = [
         "cpr_number",

@@ -12,6 +12,7 @@ from jobbro.accounts.policy import Capability, roles_with
 from jobbro.cases.forms import HoursField, plausible_date
 from jobbro.cases.models import Contact, Milestone, PlacementEndReason, PlacementKind
 from jobbro.companies.models import Company, CompanyContact, Opening
+from jobbro.pickers import CompanyPickerField
 from jobbro.web.formtools import DesignSystemForm
 
 # Ending for one of these reasons is not a break: the citizen need not go back to step 2.
@@ -88,8 +89,12 @@ class StartPlacementForm(DesignSystemForm):
 
     AGREEMENT_FIELDS = ("agreed_ordinary_hours", "ordinary_hours_condition", "no_hours_reason")
 
-    company = forms.ModelChoiceField(
-        label=_("Company"), queryset=Company.objects.all(), empty_label=_("Choose a company")
+    # Thousands of companies: a searchable field (jobbro/pickers.py), the programme's network first.
+    company = CompanyPickerField(
+        label=_("Company"),
+        queryset=Company.objects.all(),
+        search_url="pick_companies",
+        help_text=_("Type part of the name, the CVR number or the city."),
     )
     opening = forms.ModelChoiceField(
         label=_("Opening (optional)"), queryset=Opening.objects.none(), required=False, empty_label="—"
@@ -135,21 +140,7 @@ class StartPlacementForm(DesignSystemForm):
         self.enrolment = enrolment
         on = timezone.localdate()
         self.fields["starts_on"].initial = on
-        network = Company.objects.filter(
-            Q(agreements__ended_on__isnull=True) | Q(agreements__ended_on__gte=on),
-            agreements__programme=enrolment.programme,
-        ).distinct()
-        network_ids = set(network.values_list("pk", flat=True))
-        companies = list(Company.objects.order_by("name"))
-        self.fields["company"].choices = [("", _("Choose a company"))] + _grouped(
-            [
-                (
-                    _("Network companies in %(programme)s") % {"programme": enrolment.programme},
-                    [(c.pk, c.name) for c in companies if c.pk in network_ids],
-                ),
-                (_("Other companies"), [(c.pk, c.name) for c in companies if c.pk not in network_ids]),
-            ]
-        )
+        self.fields["company"].url_query = f"programme={enrolment.programme_id}"
         openings = Opening.objects.open().filter(programme=enrolment.programme).select_related("company")
         self.fields["opening"].queryset = openings
         self.chosen_company = self._chosen_company()
@@ -159,10 +150,7 @@ class StartPlacementForm(DesignSystemForm):
     def _chosen_company(self):
         raw = self.data.get(self.add_prefix("company")) if self.is_bound else self.initial.get("company")
         raw = getattr(raw, "pk", raw)
-        try:
-            return Company.objects.filter(pk=int(raw)).first() if raw not in (None, "") else None
-        except (TypeError, ValueError):
-            return None
+        return self.fields["company"].from_id(raw) if raw not in (None, "") else None
 
     def _limit_to_company(self, company):
         """Show the chosen company's openings and buddies; without a company, everyone's, grouped by company."""
@@ -252,8 +240,12 @@ class CompanyPeopleField(forms.ModelMultipleChoiceField):
 class ContactForm(DesignSystemForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=Contact.Kind.choices, initial=Contact.Kind.PHONE)
     occurred_on = forms.DateField(validators=[plausible_date], label=_("Date"))
-    company = forms.ModelChoiceField(
-        label=_("Company (optional)"), queryset=Company.objects.all(), required=False, empty_label="—"
+    company = CompanyPickerField(
+        label=_("Company (optional)"),
+        queryset=Company.objects.all(),
+        required=False,
+        search_url="pick_companies",
+        help_text=_("Type part of the name, the CVR number or the city."),
     )
     staff = StaffChoiceField(
         label=_("Staff present"), queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
@@ -292,26 +284,7 @@ class ContactForm(DesignSystemForm):
         _checkboxes(self.fields["staff"])
         placement_companies = Company.objects.filter(placements__enrolment=enrolment).distinct()
         self.placement_company_ids = set(placement_companies.values_list("pk", flat=True))
-        network_ids = set(
-            Company.objects.filter(agreements__programme=enrolment.programme).values_list("pk", flat=True)
-        )
-        companies = list(Company.objects.order_by("name"))
-        self.fields["company"].choices = [("", "—")] + _grouped(
-            [
-                (
-                    _("The citizen's placements"),
-                    [(c.pk, c.name) for c in companies if c.pk in self.placement_company_ids],
-                ),
-                (
-                    _("Network companies"),
-                    [(c.pk, c.name) for c in companies if c.pk in network_ids - self.placement_company_ids],
-                ),
-                (
-                    _("Other companies"),
-                    [(c.pk, c.name) for c in companies if c.pk not in network_ids | self.placement_company_ids],
-                ),
-            ]
-        )
+        self.fields["company"].url_query = f"programme={enrolment.programme_id}"
         chosen = self._chosen_company()
         people_of = self.placement_company_ids | ({chosen} if chosen else set())
         self.fields["company_contacts"].queryset = (

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from jobbro import codes
 from jobbro.companies.models import Company
 from jobbro.people.models import CompetenceAssessment, CVEntry, JobGoal, ParallelEffort, Restriction
+from jobbro.pickers import CompanyPickerField
 from jobbro.web.formtools import DesignSystemForm
 
 
@@ -70,11 +71,12 @@ class CompetenceForm(DesignSystemForm):
         help_text=_("1 = a long way to go, 5 = fully in place."),
     )
     comment = _text(_("Comment"), 300)
-    co_assessor = forms.ModelChoiceField(
+    co_assessor = CompanyPickerField(
         label=_("Assessed together with company"),
         queryset=Company.objects.none(),
         required=False,
-        empty_label="—",
+        search_url="pick_companies",
+        help_text=_("Type part of the name, the CVR number or the city."),
     )
     assessed_on = _date(_("Assessed on"))
 

@@ -8,6 +8,7 @@ from jobbro.cases.models import Step
 from jobbro.companies.models import Company, Weekday
 from jobbro.people import cpr
 from jobbro.people.models import TrafficLight
+from jobbro.pickers import StaffPickerField
 from jobbro.web.formtools import DesignSystemForm
 
 
@@ -55,7 +56,15 @@ class CitizenFilterForm(DesignSystemForm):
     target_group = forms.ModelChoiceField(
         label=_("Target group"), queryset=TargetGroup.objects.all(), required=False, empty_label=_("All")
     )
-    job_broker = forms.ModelChoiceField(label=_("Job broker"), queryset=None, required=False, empty_label=_("All"))
+    # Thousands of job brokers: a searchable field, not a select (jobbro/pickers.py).
+    job_broker = StaffPickerField(
+        label=_("Job broker"),
+        queryset=None,
+        required=False,
+        search_url="pick_staff",
+        url_query="role=job_broker&all=1",
+        help_text=_("Type part of the name. Empty: all."),
+    )
 
     def __init__(self, *args, sites, brokers, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jobbro.web import views
+from jobbro.web import pickers, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,4 +13,6 @@ urlpatterns = [
     path("companies/", views.company_list, name="company_list"),
     path("openings/", views.opening_board, name="opening_board"),
     path("result-goals/", views.result_goals, name="result_goals"),
+    path("pick/companies/", pickers.pick_companies, name="pick_companies"),
+    path("pick/staff/", pickers.pick_staff, name="pick_staff"),
 ]

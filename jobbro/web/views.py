@@ -29,6 +29,7 @@ from jobbro.people import actions as people_actions
 from jobbro.people import cpr
 from jobbro.people import views as people_views
 from jobbro.people.models import Citizen
+from jobbro.pickers import TEXT_SUFFIX
 from jobbro.reporting import company_facts
 from jobbro.reporting import result_goals as goals
 from jobbro.web.forms import CitizenFilterForm, CitizenSearchForm, CompanyFilterForm, FindByCprForm, OpeningFilterForm
@@ -136,6 +137,9 @@ SEARCH_SESSION_KEY = "citizen_search"
 def _filter_query(data):
     """The list's filters and page from a query (GET or posted), without anything else: never a name."""
     keep = set(CitizenFilterForm.base_fields) | {"page"}
+    keep |= {
+        name + TEXT_SUFFIX for name, field in CitizenFilterForm.base_fields.items() if hasattr(field, "search_url")
+    }
     query = QueryDict(mutable=True)
     for key in data:
         if key in keep:

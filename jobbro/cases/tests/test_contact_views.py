@@ -63,7 +63,7 @@ def test_the_form_is_filled_in_for_a_phone_call_today_with_the_running_placement
     html = client.get(log_url(enrolment)).content.decode()
     assert '<option value="phone" selected>' in html
     assert f'value="{timezone.localdate().isoformat()}"' in html
-    assert f'<option value="{running.company_id}" selected>' in html
+    assert f'id="id_company-value" value="{running.company_id}"' in html  # the searchable field (jobbro/pickers.py)
     assert checked(html, "staff", alice.pk)
     assert "Birgit Buddy" in html and not checked(html, "company_contacts", buddy.pk)
 

@@ -104,24 +104,18 @@ def form_data(company, **overrides):
 # --- Starting a placement --------------------------------------------------------------------------
 
 
-def test_the_start_page_puts_network_companies_first_and_groups_every_buddy_by_company(
+def test_the_start_page_searches_companies_network_first_and_groups_every_buddy_by_company(
     as_alice, enrolment, company, buddy, programme
 ):
     outsider = make_company("Zebra Rengøring")  # no network agreement
     CompanyContact.objects.create(company=outsider, name="Olga Outside", is_buddy=True)
     CompanyContact.objects.create(company=company, name="Not A Buddy", is_buddy=False)
     html = english(as_alice).get(start_url(enrolment)).content.decode()
-    company_select = html[html.index('id="id_company"') : html.index("</select>", html.index('id="id_company"'))]
-    network, others = (
-        company_select.index('<optgroup label="Network companies in Job i Nordvest">'),
-        company_select.index('<optgroup label="Other companies">'),
-    )
-    assert (
-        network
-        < company_select.index(f'value="{company.pk}"')
-        < others
-        < company_select.index(f'value="{outsider.pk}"')
-    )
+    # The company is a searchable field (jobbro/pickers.py) whose matches put the programme's network first.
+    assert f'data-url="{reverse("pick_companies")}?programme={programme.pk}"' in html
+    assert 'id="id_company"' in html and 'role="combobox"' in html
+    found = as_alice.get(reverse("pick_companies"), {"q": "a", "programme": programme.pk}).json()["results"]
+    assert [row["id"] for row in found] == [company.pk, outsider.pk]
     # Without a chosen company every buddy is offered, grouped under its company; non-buddies never.
     assert f'<optgroup label="{company.name}">' in html and f'<optgroup label="{outsider.name}">' in html
     assert "Birgit Buddy" in html and "Olga Outside" in html and "Not A Buddy" not in html

@@ -269,6 +269,7 @@ WORKER_PERIODIC_SECONDS = int(os.environ.get("JOBBRO_WORKER_PERIODIC_SECONDS", "
 WORKER_PERIODIC_JOBS = [
     "jobbro.imports.tasks.sweep",
     "jobbro.reporting.tasks.catch_up_facts_now",
+    "jobbro.reporting.company_facts.catch_up_all",
     "jobbro.matching.tasks.sweep",
     "jobbro.planner_statistics.refresh_when_due",  # ANALYZE, at most every 6 hours per worker
 ]

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Min, Q
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
+from django_tasks import task
 
 from jobbro.accounts.models import Programme
 from jobbro.cases.models import Contact, Placement, Timesheet
@@ -308,9 +309,13 @@ def _mark_stale(sender, instance, raw=False, **kwargs):
 
 
 def _queue_catch_up():
-    from jobbro.reporting.tasks import catch_up_company_facts  # the task module imports this one
-
     catch_up_company_facts.enqueue()
+
+
+@task()
+def catch_up_company_facts():
+    """The worker refreshes the marked companies as soon as a write commits."""
+    catch_up()
 
 
 def connect():
@@ -338,7 +343,8 @@ def catch_up(*, on=None):
 
 
 def catch_up_all(*, on=None):
-    """The worker's periodic job: the marked companies, and every row that has run out since it was computed."""
+    """The worker's periodic job (settings.WORKER_PERIODIC_JOBS): the marked companies, and every row that has run
+    out since it was computed."""
     catch_up(on=on)
     ran_out = run_out(on)
     if ran_out:

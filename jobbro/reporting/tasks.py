@@ -8,21 +8,13 @@ finds little or nothing left to do; `manage.py refresh_report_facts` rebuilds ev
 
 from django_tasks import task
 
-from jobbro.reporting import company_facts, facts
+from jobbro.reporting import facts
 
 
 def catch_up_facts_now():
-    """The periodic job: the marked cases, and the companies' track records (jobbro/reporting/company_facts.py):
-    the marked companies and the rows that have run out since they were computed."""
     facts.catch_up()
-    company_facts.catch_up_all()
 
 
 @task()
 def catch_up_facts():
-    facts.catch_up()
-
-
-@task()
-def catch_up_company_facts():
-    company_facts.catch_up()
+    catch_up_facts_now()

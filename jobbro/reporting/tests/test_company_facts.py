@@ -187,7 +187,7 @@ def test_the_worker_refreshes_the_rows_that_have_run_out(alices_enrolment, progr
     company_facts.refresh(on=ON - datetime.timedelta(days=5))  # computed while the placement ran
     row = CompanyTrackRecord.objects.get(company=company)
     assert (row.current_citizens, row.valid_until) == (1, ON)
-    settings.WORKER_PERIODIC_JOBS = ["jobbro.reporting.tasks.catch_up_facts_now"]
+    settings.WORKER_PERIODIC_JOBS = ["jobbro.reporting.company_facts.catch_up_all"]
     run_periodic_jobs()  # today is after ON: the row has run out
     row = CompanyTrackRecord.objects.get(company=company)
     assert row.current_citizens == 0

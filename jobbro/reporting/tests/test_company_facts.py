@@ -194,7 +194,7 @@ def test_the_worker_refreshes_the_rows_that_have_run_out(alices_enrolment, progr
     assert row.valid_until == ON - datetime.timedelta(days=10) + datetime.timedelta(days=730 + 1)  # leaves "recent"
 
 
-def test_the_check_finds_a_row_that_disagrees_and_the_command_repairs_it(alices_enrolment, programme):
+def test_the_check_finds_a_row_that_disagrees_and_the_command_repairs_it(alices_enrolment, programme, in_english):
     company = make_company("Alfa Køkken")
     internship(alices_enrolment, company, datetime.date(2025, 4, 1))
     company_facts.catch_up()

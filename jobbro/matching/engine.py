@@ -23,7 +23,10 @@ match. Speed dating pairs citizens and companies round by round with a max-weigh
 
 from __future__ import annotations
 
+import os
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -473,6 +476,7 @@ def feasible_pairs(c, o, flags=None, *, block=None):
 
 DENSE_BLOCK_SHARE = 0.2  # a block whose share of pairs passing requirements and days is above this is scored whole
 BLOCK_PAIRS = 1_000_000  # pairs whose best are chosen at once (a few arrays of this many numbers)
+THREADS = min(2, os.cpu_count() or 1)  # threads scoring blocks at once
 SCORE_PAIRS = 120_000  # pairs scored at once (a dozen arrays of this many numbers, small enough for the caches)
 
 
@@ -753,7 +757,7 @@ class _BestPerColumn:
         self.threshold = np.where(full, lowest, -0.5)
 
 
-def pruned_pairs(c, o, flags=None, *, keep, usable=None, block=None, progress=None):
+def pruned_pairs(c, o, flags=None, *, keep, usable=None, block=None, progress=None, threads=None):
     """The candidate pairs for the assignment: each citizen's `keep` best feasible openings and each opening's `keep`
     best feasible citizens (the union), with their scores, as `Candidates` (rows ascending, then columns).
 
@@ -762,7 +766,8 @@ def pruned_pairs(c, o, flags=None, *, keep, usable=None, block=None, progress=No
     opening's best so far are merged with the block's. Ties at the `keep`-th place go to the lower index. With `keep`
     ≥ the number of openings every feasible pair is kept. `usable` (bool per opening) leaves out openings that cannot
     be chosen (no free place), so they take nobody's place among the best. `progress(done, total)` is called after
-    each block with the number of citizens scored.
+    each block with the number of citizens scored. The blocks are shared among `threads` threads (THREADS unless
+    given; numpy works outside Python's lock), each taking a run of consecutive blocks; the result is the same.
     """
     n, m = len(c), len(o)
     keep = int(keep)
@@ -773,32 +778,52 @@ def pruned_pairs(c, o, flags=None, *, keep, usable=None, block=None, progress=No
     if block is None:
         block = max(1, min(n, BLOCK_PAIRS // m))
     scorer = _BlockScorer(c, o, flags, usable)
-    per_column = _BestPerColumn(m, n, keep)
-    keys = []
-    feasible = 0
-    for start in range(0, n, block):
-        stop = min(n, start + block)
-        sparse = scorer.sparse_block(start, stop)
-        if sparse is not None:  # few feasible pairs: chosen among the pairs themselves
-            r, k, values = sparse
-            feasible += len(r)
-            pick = _first_per_group(r, values, k, m, keep)
-            keys.append(r[pick] * m + k[pick])
-            per_column.add_pairs(r, k, values)
-        else:  # most pairs feasible: chosen in the block's matrix of scores
-            matrix, count = scorer.scores(start, stop)
-            feasible += count
-            if count:
-                r, k = _best_in_rows(matrix, keep)
-                keys.append((r + start).astype(np.int64) * m + k)
-                per_column.add(matrix, start)
-        if progress is not None:
-            progress(stop, n)
-    keys.append(per_column.rows * m + per_column.cols)
+    starts = list(range(0, n, block))
+    threads = max(1, min(int(threads or THREADS), len(starts)))
+    lock = threading.Lock()
+    done = [0]
+
+    def run(chunk):
+        per_column = _BestPerColumn(m, n, keep)
+        keys, feasible = [], 0
+        for start in chunk:
+            stop = min(n, start + block)
+            sparse = scorer.sparse_block(start, stop)
+            if sparse is not None:  # few feasible pairs: chosen among the pairs themselves
+                r, k, values = sparse
+                feasible += len(r)
+                pick = _first_per_group(r, values, k, m, keep)
+                keys.append(r[pick] * m + k[pick])
+                per_column.add_pairs(r, k, values)
+            else:  # most pairs feasible: chosen in the block's matrix of scores
+                matrix, count = scorer.scores(start, stop)
+                feasible += count
+                if count:
+                    r, k = _best_in_rows(matrix, keep)
+                    keys.append((r + start).astype(np.int64) * m + k)
+                    per_column.add(matrix, start)
+            if progress is not None:
+                with lock:
+                    done[0] += stop - start
+                    progress(done[0], n)
+        return keys, per_column, feasible
+
+    if threads == 1:
+        results = [run(starts)]
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            results = list(pool.map(run, [chunk.tolist() for chunk in np.array_split(starts, threads)]))
+    keys = [key for part_keys, _columns, _feasible in results for key in part_keys]
+    # Each opening's best over the threads' runs of rows: the same choice as one run over all of them.
+    rows = np.concatenate([columns.rows for _keys, columns, _feasible in results])
+    cols = np.concatenate([columns.cols for _keys, columns, _feasible in results])
+    values = np.concatenate([columns.scores for _keys, columns, _feasible in results])
+    pick = _first_per_group(cols, values, rows, n, keep)
+    keys.append(rows[pick] * m + cols[pick])
     keys = np.sort(np.concatenate(keys))
     keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])] if len(keys) else keys
     rows, cols = keys // m, keys % m
-    return Candidates(rows, cols, scorer.exact(rows, cols), feasible)
+    return Candidates(rows, cols, scorer.exact(rows, cols), sum(feasible for _k, _c, feasible in results))
 
 
 # --- Assignment ----------------------------------------------------------------------------------

@@ -390,12 +390,15 @@ def ranked_best(pairs, keep, by):
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=SAME_PATH)
-@given(networks(max_n=12, max_m=8), st.integers(1, 3), st.integers(1, 5))
-def test_pruning_keeps_each_ones_best_and_its_assignment_is_feasible_and_beats_greedy(block_path, network, keep, block):
+@given(networks(max_n=12, max_m=8), st.integers(1, 3), st.integers(1, 5), st.integers(1, 3))
+def test_pruning_keeps_each_ones_best_and_its_assignment_is_feasible_and_beats_greedy(
+    block_path, network, keep, block, threads
+):
     c, o, flags = network
     rows, cols, scores = engine.feasible_pairs(c, o, flags)
     feasible = dict(zip(zip(rows.tolist(), cols.tolist(), strict=True), scores.tolist(), strict=True))
-    pruned = engine.pruned_pairs(c, o, flags, keep=keep, block=block)
+    # Blocks shared among threads choose the same pairs as one thread going through them in order.
+    pruned = engine.pruned_pairs(c, o, flags, keep=keep, block=block, threads=threads)
     kept = as_set(pruned.rows, pruned.cols)
     # Exactly the union of each citizen's and each opening's best, and only feasible pairs, with their scores.
     assert kept == ranked_best(feasible, keep, "row") | ranked_best(feasible, keep, "column")

@@ -89,7 +89,6 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jobbro.accounts.models import User
 from jobbro.cases.models import (
     KINDS_WITHOUT_WEEKLY_HOURS,
     Contact,
@@ -98,7 +97,7 @@ from jobbro.cases.models import (
 from jobbro.reporting import charts
 from jobbro.reporting.base import Light, Report, Row, Scored, Share, Table, site_columns, with_job_broker_on
 from jobbro.reporting.facts import CV_DAYS_AFTER_END, date_plus
-from jobbro.reporting.presentation import StaffTable
+from jobbro.reporting.presentation import StaffTable, staff_names
 
 logger = logging.getLogger(__name__)
 
@@ -588,13 +587,6 @@ def _site_table(scope, settings, counted):
     )
 
 
-def _broker_names(pks):
-    users = User.objects.filter(pk__in=[pk for pk in pks if pk is not None]).only(
-        "pk", "username", "first_name", "last_name"
-    )
-    return {user.pk: user.get_full_name() or user.username for user in users}
-
-
 def _broker_cell(indicator, settings, shares, broker):
     if indicator.key != CASELOAD:
         return _scored(shares.by_broker.get(broker, Share(0, 0)), indicator, settings)
@@ -615,7 +607,7 @@ def _listed(shares):
 def _broker_table(scope, settings, counted, active):
     indicators = settings.enabled()
     brokers = set().union(*(_listed(counted[indicator.key]) for indicator in indicators))
-    names = _broker_names(brokers)
+    names = staff_names(brokers)
     ordered = sorted(
         (broker for broker in brokers if broker is not None), key=lambda pk: (names.get(pk, "").lower(), pk)
     )

@@ -13,6 +13,7 @@ from django.core.paginator import Page, Paginator
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
 
+from jobbro.accounts.models import User
 from jobbro.reporting.base import Scored, Share, Table
 from jobbro.reporting.charts import ALL_BARS_UP_TO, BARS_AT_EACH_END
 
@@ -105,6 +106,15 @@ class StaffTable(Table):
 
     def pinned_rows(self):
         return [row for row in self.rows if row.key in self.pinned]
+
+
+def staff_names(pks):
+    """{user pk: the name a report shows}: the full name, or the username for a user without one, as
+    User.get_full_name. Read as plain values: thousands of job brokers as model instances cost half a second."""
+    users = User.objects.filter(pk__in=[pk for pk in pks if pk is not None]).values_list(
+        "pk", "first_name", "last_name", "username"
+    )
+    return {pk: f"{first} {last}".strip() or username for pk, first, last, username in users}
 
 
 PAGE_SIZE = 25

@@ -39,13 +39,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jobbro.accounts.models import User
 from jobbro.cases.models import Placement, PlacementKind, Timesheet
 from jobbro.companies.models import Opening
 from jobbro.reporting import charts
 from jobbro.reporting.base import Report, Row, Table, with_job_broker_on
 from jobbro.reporting.facts import INTERNSHIP_KINDS
-from jobbro.reporting.presentation import StaffTable
+from jobbro.reporting.presentation import StaffTable, staff_names
 
 TITLE = _("Fortnightly status")
 SUMMARY = _(
@@ -151,10 +150,6 @@ def _columns():
     ]
 
 
-def _broker_label(user):
-    return user.get_full_name() or user.username
-
-
 def _period(scope):
     return {
         "start": date_format(scope.fortnight_start, "SHORT_DATE_FORMAT"),
@@ -164,12 +159,9 @@ def _period(scope):
 
 def status_table(scope):
     by_broker = counts_by_broker(scope)
-    users = User.objects.in_bulk([pk for pk in by_broker if pk is not None])
-    brokers = sorted(users.values(), key=lambda user: (_broker_label(user).casefold(), user.pk))
-    rows = [
-        Row(broker_key(user.pk), _broker_label(user), [by_broker[user.pk][figure] for figure in FIGURES])
-        for user in brokers
-    ]
+    names = staff_names(by_broker)
+    brokers = sorted(names, key=lambda pk: (names[pk].casefold(), pk))
+    rows = [Row(broker_key(pk), names[pk], [by_broker[pk][figure] for figure in FIGURES]) for pk in brokers]
     if None in by_broker:
         rows.append(Row(NO_BROKER_KEY, gettext("No job broker"), [by_broker[None][figure] for figure in FIGURES]))
     total = counts_in_total(scope)

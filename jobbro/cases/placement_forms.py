@@ -12,8 +12,11 @@ from jobbro.accounts.policy import Capability, roles_with
 from jobbro.cases.forms import HoursField, plausible_date
 from jobbro.cases.models import Contact, Milestone, PlacementEndReason, PlacementKind
 from jobbro.companies.models import Company, CompanyContact, Opening
-from jobbro.pickers import CompanyPickerField
+from jobbro.pickers import CompanyPickerField, StaffPickerField
 from jobbro.web.formtools import DesignSystemForm
+
+# Without a chosen company, the start form offers every company's openings and buddies only up to this many.
+UNCHOSEN_MAX = 200
 
 # Ending for one of these reasons is not a break: the citizen need not go back to step 2.
 NOT_BROKEN = {PlacementEndReason.COMPLETED, PlacementEndReason.HIRED}
@@ -162,8 +165,16 @@ class StartPlacementForm(DesignSystemForm):
             self.fields["opening"].choices = [("", "—")] + [(o.pk, _opening_label(o)) for o in openings]
             self.fields["buddy"].choices = [("", _("No buddy yet"))] + [(b.pk, _buddy_label(b)) for b in buddies]
             return
-        self.fields["opening"].choices = [("", "—")] + _by_company(openings, _opening_label)
-        self.fields["buddy"].choices = [("", _("No buddy yet"))] + _by_company(buddies, _buddy_label)
+        # Every company's openings and buddies only while they are few: with thousands of companies the lists fill
+        # once a company is chosen (the page reloads that part; without JavaScript, on sending the form).
+        openings = list(openings[: UNCHOSEN_MAX + 1])
+        buddies = list(buddies[: UNCHOSEN_MAX + 1])
+        self.fields["opening"].choices = [("", "—")] + (
+            _by_company(openings, _opening_label) if len(openings) <= UNCHOSEN_MAX else []
+        )
+        self.fields["buddy"].choices = [("", _("No buddy yet"))] + (
+            _by_company(buddies, _buddy_label) if len(buddies) <= UNCHOSEN_MAX else []
+        )
 
 
 def _opening_label(opening):
@@ -256,6 +267,15 @@ class ContactForm(DesignSystemForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    # The programme can have thousands of staff: the case's own are checkboxes, anyone else is searched for.
+    more_staff = StaffPickerField(
+        label=_("Another colleague present"),
+        queryset=User.objects.none(),
+        required=False,
+        search_url="pick_staff",
+        url_query="role=colleague",
+        help_text=_("Type part of the name."),
+    )
     note = forms.CharField(
         label=_("Note (optional)"),
         required=False,
@@ -281,6 +301,14 @@ class ContactForm(DesignSystemForm):
         )
         self.fields["staff"].queryset = staff
         self.fields["staff"].initial = [acting_user.pk]
+        self.fields["more_staff"].queryset = staff
+        # Checkboxes for the staff on the case and whoever is already ticked; validation still takes anyone in
+        # `staff` (a colleague added by name comes back ticked when the form is shown again).
+        ticked = self.data.getlist(self.add_prefix("staff")) if self.is_bound else self.fields["staff"].initial
+        shown = set(on_case) | {int(pk) for pk in ticked if str(pk).isdigit()}
+        self.fields["staff"].widget.choices = [
+            (user.pk, self.fields["staff"].label_from_instance(user)) for user in staff.filter(pk__in=shown)
+        ]
         _checkboxes(self.fields["staff"])
         placement_companies = Company.objects.filter(placements__enrolment=enrolment).distinct()
         self.placement_company_ids = set(placement_companies.values_list("pk", flat=True))
@@ -304,3 +332,10 @@ class ContactForm(DesignSystemForm):
             return int(raw) if raw not in (None, "") else None
         except (TypeError, ValueError):
             return None
+
+    def clean(self):
+        cleaned = super().clean()
+        more = cleaned.get("more_staff")
+        if more is not None and "staff" in cleaned and more not in cleaned["staff"]:
+            cleaned["staff"] = [*cleaned["staff"], more]
+        return cleaned

@@ -18,7 +18,11 @@ from jobbro.companies.models import Company, NetworkAgreement
 from jobbro.pickers import MATCHES_SHOWN, CompanyPickerField, StaffPickerField, search
 
 # What ?role= may ask for: the staff who can hold that place on a case.
-STAFF_ROLES = {"job_broker": Capability.ACT_AS_JOB_BROKER, "caseworker": Capability.ACT_AS_CASEWORKER}
+STAFF_ROLES = {
+    "job_broker": Capability.ACT_AS_JOB_BROKER,
+    "caseworker": Capability.ACT_AS_CASEWORKER,
+    "colleague": Capability.READ_CITIZEN,  # staff who may be present at a contact about a citizen
+}
 
 
 def _text(request):
@@ -60,7 +64,8 @@ def pick_companies(request):
 @require_GET
 @login_required
 def pick_staff(request):
-    """Staff of the user's programmes who can be a case's job broker or caseworker (?role=), active unless ?all=1."""
+    """Staff of the user's programmes who can be a case's job broker or caseworker, or be present at a contact
+    (?role=), active unless ?all=1."""
     if not may(request.user, Capability.READ_CITIZEN):
         raise Http404
     role = STAFF_ROLES.get(request.GET.get("role", ""))

@@ -1,11 +1,12 @@
 """Pages. Each fetches through the access helpers; citizen pages log every read."""
 
 import datetime
+from collections import Counter
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, DecimalField, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
@@ -299,38 +300,37 @@ def company_list(request):
 
 
 def _company_figures(ids, programmes):
-    """The page's companies with their open small jobs, buddies, running placements and agreements."""
+    """The page's companies with their open small jobs, buddies, running placements and agreements.
 
-    def count(queryset):
-        return Coalesce(
-            Subquery(
-                queryset.order_by().values("company").annotate(n=Count("pk", distinct=True)).values("n"),
-                output_field=IntegerField(),
-            ),
-            Value(0),
-        )
+    A fixed number of queries over the page's companies only; as correlated subqueries, SQLite read the open small
+    jobs through the (programme, status) index, every programme's, once per company."""
 
-    return (
-        Company.objects.filter(pk__in=ids)
-        .annotate(
-            open_openings=count(
-                Opening.objects.filter(company=OuterRef("pk"), status=Opening.Status.OPEN, programme__in=programmes)
-            ),
-            buddies=count(CompanyContact.objects.filter(company=OuterRef("pk"), is_buddy=True)),
-            running_placements=count(
-                Placement.objects.filter(
-                    company=OuterRef("pk"), ended_on__isnull=True, enrolment__programme__in=programmes
-                )
-            ),
-        )
-        .prefetch_related(
-            Prefetch(
-                "agreements",
-                queryset=NetworkAgreement.objects.filter(programme__in=programmes),
-                to_attr="my_agreements",
-            )
+    def counts(queryset):
+        rows = queryset.filter(company_id__in=ids).order_by().values("company_id").annotate(n=Count("pk"))
+        return {row["company_id"]: row["n"] for row in rows}
+
+    open_openings = counts(Opening.objects.filter(status=Opening.Status.OPEN, programme__in=programmes))
+    buddies = counts(CompanyContact.objects.filter(is_buddy=True))
+    # Running placements in two steps: joined to the enrolments, a planner may read every case of the programme.
+    placements = list(
+        Placement.objects.filter(company_id__in=ids, ended_on__isnull=True).values_list("company_id", "enrolment_id")
+    )
+    in_programmes = set(
+        Enrolment.objects.filter(pk__in={e for _c, e in placements}, programme__in=programmes).values_list(
+            "pk", flat=True
         )
     )
+    running = Counter(company_id for company_id, enrolment_id in placements if enrolment_id in in_programmes)
+    companies = Company.objects.filter(pk__in=ids).prefetch_related(
+        Prefetch(
+            "agreements", queryset=NetworkAgreement.objects.filter(programme__in=programmes), to_attr="my_agreements"
+        )
+    )
+    for company in companies:
+        company.open_openings = open_openings.get(company.pk, 0)
+        company.buddies = buddies.get(company.pk, 0)
+        company.running_placements = running.get(company.pk, 0)
+        yield company
 
 
 @login_required

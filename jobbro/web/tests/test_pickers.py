@@ -227,3 +227,52 @@ def test_the_citizen_filter_refuses_a_job_broker_outside_ones_programmes(charlie
     form = CitizenFilterForm({"job_broker-text": "Charlie"}, sites=access.visible_sites(coordinator), brokers=brokers)
     assert not form.is_valid()
     assert "Christensen" not in str(form.errors)  # "nothing matches" repeats the text, never another's name
+
+
+# --- The contact form's staff and the placement form's lists ----------------------------------------------------
+
+
+def contact_url(enrolment):
+    return reverse("contact_log", kwargs={"citizen_pk": enrolment.citizen_id, "enrolment_pk": enrolment.pk})
+
+
+def test_the_contact_form_ticks_the_cases_staff_and_adds_another_colleague_by_name(
+    client, alice, bob, charlie, enrolment, programme, site
+):
+    from django.utils import timezone
+
+    from jobbro.cases.models import Contact
+
+    for i in range(30):
+        make_user(f"kollega{i}", Role.JOB_BROKER, programme=programme, site=site, last_name=f"Kollega{i}")
+    client.force_login(alice)
+    html = english(client).get(contact_url(enrolment)).content.decode()
+    assert "Kollega" not in html  # not every colleague as a checkbox
+    assert 'name="more_staff-text"' in html and f'data-url="{reverse("pick_staff")}?role=colleague"' in html
+    data = {"kind": "phone", "occurred_on": timezone.localdate().isoformat(), "staff": [alice.pk]}
+    refused = client.post(contact_url(enrolment), {**data, "more_staff-text": "Charlie"})
+    assert refused.status_code == 200 and not Contact.objects.exists()  # another programme's colleague: no match
+    assert "Christensen" not in refused.content.decode()
+    response = client.post(contact_url(enrolment), {**data, "more_staff-text": "kollega7"})
+    assert response.status_code == 302
+    assert sorted(u.username for u in Contact.objects.get().staff.all()) == ["alice", "kollega7"]
+
+
+def test_the_staff_search_for_a_contact_offers_colleagues_of_ones_programmes(client, alice, mentor, charlie):
+    client.force_login(alice)
+    assert matches(client, "pick_staff", q="mads", role="colleague") == ["Mads Mentor"]
+    assert matches(client, "pick_staff", q="charlie", role="colleague") == []
+
+
+def test_the_start_form_leaves_every_companys_buddies_out_when_there_are_many(client, alice, enrolment, programme):
+    from jobbro.cases import placement_forms
+    from jobbro.companies.models import CompanyContact
+
+    company = make_company("Café Havnen", programme=programme)
+    for i in range(placement_forms.UNCHOSEN_MAX + 1):
+        CompanyContact.objects.create(company=company, name=f"Buddy {i}", is_buddy=True)
+    client.force_login(alice)
+    html = client.get(start_url(enrolment)).content.decode()
+    assert "Buddy 7" not in html
+    chosen = client.get(start_url(enrolment), {"company": company.pk}).content.decode()
+    assert "Buddy 7" in chosen

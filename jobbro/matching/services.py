@@ -125,16 +125,49 @@ class Goal:
         return codes.occupation_title(self.occupation_code) if self.occupation_code else ""
 
 
+class Openings:
+    """A network's small jobs by index, as model objects (with company and buddy) fetched only for the indices asked
+    for: `materialise(indices)` fetches many in one query. A company-only row (speed dating) is None."""
+
+    def __init__(self, ids):
+        self.ids = ids  # opening id per index, None for a company-only row
+        self.objects = {}
+
+    def __len__(self):
+        return len(self.ids)
+
+    def put(self, opening):
+        """Use this object for its index (when the caller has it already)."""
+        for j, pk in enumerate(self.ids):
+            if pk == opening.pk:
+                self.objects[j] = opening
+
+    def materialise(self, indices):
+        wanted = {int(j) for j in indices if self.ids[int(j)] is not None} - set(self.objects)
+        if wanted:
+            position = {self.ids[j]: j for j in wanted}
+            for opening in Opening.objects.filter(pk__in=list(position)).select_related("company", "buddy"):
+                self.objects[position[opening.pk]] = opening
+
+    def __getitem__(self, j):
+        j = int(j)
+        if self.ids[j] is None:
+            return None
+        if j not in self.objects:
+            self.materialise([j])
+        return self.objects[j]
+
+
 @dataclass
 class Network:
     """Enrolments and openings loaded into the engine's arrays, with what the explanations need.
 
-    Enrolments are loaded as plain values (thousands of them); `enrolment(i)` gives the model object (with its
-    citizen) for the few that are returned, fetched together by `materialise` in one query.
+    Enrolments and openings are loaded as plain values (thousands of them); `enrolment(i)` and `openings[j]` give the
+    model objects for the few that are returned, fetched together by `materialise` in one query each.
     """
 
     enrolment_ids: list
-    openings: list
+    openings: Openings
     citizens: engine.Citizens
     jobs: engine.Openings
     flags: engine.PairFlags
@@ -206,19 +239,36 @@ def load(enrolments, openings, *, on=None, extra_companies=()):
             "pk", "citizen_id", "estimated_weekly_hours", "citizen__traffic_light", "citizen__postcode"
         )
     )
-    openings = list(openings.select_related("company", "buddy").order_by("pk"))
+    # The openings as plain values too: the few returned are fetched as objects later (Openings.materialise).
+    openings = list(
+        openings.order_by("pk").values_list(
+            "pk",
+            "company_id",
+            "weekly_hours",
+            "requirements",
+            "danish_level_required",
+            "days",
+            "occupation_code",
+            "buddy_id",
+            "capacity",
+            "title",
+            "tasks",
+            "company__kind",
+            "company__postcode",
+        )
+    )
     n = len(rows)
     enrolment_ids = [row[0] for row in rows]
     by_citizen = {}
     for i, row in enumerate(rows):
         by_citizen.setdefault(row[1], []).append(i)
 
-    company_objs = {}
+    company_places = {}  # company id -> (kind, postcode)
     for o in openings:
-        company_objs.setdefault(o.company_id, o.company)
+        company_places.setdefault(o[1], (o[11], o[12]))
     for company in extra_companies:
-        company_objs.setdefault(company.pk, company)
-    companies = sorted(company_objs)
+        company_places.setdefault(company.pk, (company.kind, company.postcode))
+    companies = sorted(company_places)
     company_index = {cid: k for k, cid in enumerate(companies)}
 
     # --- citizens ---
@@ -302,7 +352,7 @@ def load(enrolments, openings, *, on=None, extra_companies=()):
     )
 
     # --- openings (and company-only rows) ---
-    extra = [company_objs[c.pk] for c in extra_companies]
+    extra = list(extra_companies)
     m = len(openings) + len(extra)
     record = company_record(companies, on=on)
     o_hours = np.zeros(m, dtype=np.float32)
@@ -319,27 +369,43 @@ def load(enrolments, openings, *, on=None, extra_companies=()):
     o_lon = np.full(m, np.nan, dtype=np.float32)
     capacity = np.zeros(m, dtype=np.int32)
     texts = []
-    rows = [(o, o.company) for o in openings] + [(None, c) for c in extra]
-    for j, (o, comp) in enumerate(rows):
-        company[j] = company_index[comp.pk]
-        social[j] = comp.kind == Company.Kind.SOCIAL_ECONOMIC
-        paid[j], placed[j] = record.get(comp.pk, (0, 0))
-        point = geo.centroid(comp.postcode)
-        if point:
-            o_lat[j], o_lon[j] = point
+    rows = [(o, o[1]) for o in openings] + [(None, c.pk) for c in extra]
+    centroids = {}
+    for j, (o, company_id) in enumerate(rows):
+        kind, postcode = company_places[company_id]
+        company[j] = company_index[company_id]
+        social[j] = kind == Company.Kind.SOCIAL_ECONOMIC
+        paid[j], placed[j] = record.get(company_id, (0, 0))
+        if postcode not in centroids:
+            centroids[postcode] = geo.centroid(postcode)
+        if centroids[postcode]:
+            o_lat[j], o_lon[j] = centroids[postcode]
         if o is None:
-            texts.append(comp.name)
+            texts.append(extra[j - len(openings)].name)
             continue
-        o_hours[j] = float(o.weekly_hours)
-        for requirement in o.requirements or ():
+        (
+            _pk,
+            _company,
+            weekly_hours,
+            requirements,
+            danish_level,
+            weekdays,
+            occupation,
+            buddy_id,
+            places,
+            title,
+            tasks,
+        ) = o[:11]
+        o_hours[j] = float(weekly_hours)
+        for requirement in requirements or ():
             requires[j] |= REQUIREMENT_BITS.get(requirement, 0)
-        o_danish[j] = o.danish_level_required or 0
-        for day in o.days or ():
+        o_danish[j] = danish_level or 0
+        for day in weekdays or ():
             o_days[j] |= DAY_BITS.get(day, 0)
-        code[j] = _code_number(o.occupation_code)
-        buddy[j] = o.buddy_id is not None
-        capacity[j] = o.capacity
-        texts.append(f"{o.title} {o.tasks}")
+        code[j] = _code_number(occupation)
+        buddy[j] = buddy_id is not None
+        capacity[j] = places
+        texts.append(f"{title} {tasks}")
     jobs = engine.Openings(
         hours=o_hours,
         requires=requires,
@@ -376,7 +442,7 @@ def load(enrolments, openings, *, on=None, extra_companies=()):
                 company_flags.append((i, company_index[company_id], engine.F_FAILED_BEFORE))
         proposal_model = _proposal_model()
         if proposal_model is not None:
-            opening_index = {o.pk: j for j, o in enumerate(openings)}
+            opening_index = {o[0]: j for j, o in enumerate(openings)}
             for citizen_id, opening_id, company_id, reason in (
                 proposal_model.objects.filter(
                     enrolment__citizen__in=citizen_qs, opening__company__in=companies, status="declined"
@@ -398,7 +464,7 @@ def load(enrolments, openings, *, on=None, extra_companies=()):
     )
     return Network(
         enrolment_ids=enrolment_ids,
-        openings=openings + [None] * len(extra),
+        openings=Openings([o[0] for o in openings] + [None] * len(extra)),
         citizens=citizens,
         jobs=jobs,
         flags=flags,
@@ -609,7 +675,6 @@ def reasons_for(net, i, j, parts, reader=Reader()):
 
 def excluded_sentences(net, i, j, violations, reader=Reader()):
     """Why the pair is ruled out, for the reader: each hard rule that fired, in a fixed order."""
-    opening = net.openings[j]
     out = []
     c, o = net.citizens, net.jobs
     if not reader.restrictions and violations & CIRCUMSTANCES:
@@ -643,7 +708,7 @@ def excluded_sentences(net, i, j, violations, reader=Reader()):
     if violations & engine.V_DISTANCE:
         out.append(_("too far away"))
     if violations & engine.V_DECLINED:
-        company_id = opening.company_id if opening is not None else None
+        company_id = net.companies[int(o.company[j])]
         reasons = [reason for oid, reason in net.declines.get((i, company_id), ())]
         if COMPANY_DECLINED in reasons:
             out.append(_("the company declined the citizen earlier"))
@@ -659,6 +724,7 @@ def _matches(net, rows, cols, reader=Reader()):
     if not len(rows):
         return []
     net.materialise(rows.tolist())
+    net.openings.materialise(cols.tolist())
     parts = engine.components(net.citizens, rows, net.jobs, cols, net.flags)
     score = engine.score_from(parts)
     out = []
@@ -689,7 +755,7 @@ def _match(net, i, j, parts, reader=Reader()):
 def rank_openings(enrolment, *, limit=50, on=None, reader=None):
     """The open openings of the enrolment's programme that the citizen can take, best first, explained for the reader."""
     net = load(Enrolment.objects.filter(pk=enrolment.pk), open_openings(enrolment.programme_id), on=on)
-    if not len(net) or not net.openings:
+    if not len(net) or not len(net.openings):
         return []
     net.objects[0] = enrolment
     idx, _scores = engine.rank_openings(net.citizens, 0, net.jobs, net.flags, limit=limit)
@@ -699,8 +765,9 @@ def rank_openings(enrolment, *, limit=50, on=None, reader=None):
 def rank_citizens(opening, *, limit=50, on=None, reader=None):
     """The citizens of the opening's programme who can take it, best first (active, steps 1-2, or 3 without a placement)."""
     net = load(rankable_enrolments(opening.programme_id, on=on), Opening.objects.filter(pk=opening.pk), on=on)
-    if not len(net) or not net.openings:
+    if not len(net) or not len(net.openings):
         return []
+    net.openings.put(opening)
     idx, _scores = engine.rank_citizens(net.citizens, net.jobs, 0, net.flags, limit=limit)
     return _matches(net, idx, np.zeros(len(idx), np.int64), Reader.of(reader))
 
@@ -708,7 +775,7 @@ def rank_citizens(opening, *, limit=50, on=None, reader=None):
 def remaining_capacity(net, *, on=None):
     """Places free per opening: capacity less the running placements on it and the open proposals for it."""
     on = _today(on)
-    ids = [o.pk for o in net.openings if o is not None]
+    ids = [pk for pk in net.openings.ids if pk is not None]
     taken = dict(
         running_placements(on)
         .filter(opening__in=ids)
@@ -729,7 +796,11 @@ def remaining_capacity(net, *, on=None):
         ):
             taken[opening_id] = taken.get(opening_id, 0) + count
     return np.array(
-        [max(0, o.capacity - taken.get(o.pk, 0)) if o is not None else 0 for o in net.openings], dtype=np.int64
+        [
+            max(0, int(places) - taken.get(pk, 0)) if pk is not None else 0
+            for pk, places in zip(net.openings.ids, net.jobs.capacity.tolist(), strict=True)
+        ],
+        dtype=np.int64,
     )
 
 
@@ -752,7 +823,7 @@ def _assign(programme, *, on=None, keep=None, phase=None, progress=None):
     phase("loading")
     net = load(waiting_enrolments(programme, on=on), open_openings(programme), on=on)
     result = AssignmentResult([], citizens=len(net))
-    if not len(net) or not net.openings:
+    if not len(net) or not len(net.openings):
         return net, None, result
     capacity = remaining_capacity(net, on=on)
     result.openings, result.places = int(np.count_nonzero(capacity)), int(capacity.sum())
@@ -765,7 +836,7 @@ def _assign(programme, *, on=None, keep=None, phase=None, progress=None):
     assignment = engine.assign(len(net), capacity, candidates.rows, candidates.cols, candidates.scores)
     order = np.lexsort((assignment.rows, -assignment.scores))
     result.pairs = [
-        (net.enrolment_ids[i], net.openings[j].pk, float(score))
+        (net.enrolment_ids[i], net.openings.ids[j], float(score))
         for i, j, score in zip(
             assignment.rows[order].tolist(),
             assignment.cols[order].tolist(),
@@ -810,9 +881,11 @@ def explain_pairs(pairs, *, on=None, reader=None):
     openings = {o.pk: o for _e, o, _s in pairs}
     net = load(Enrolment.objects.filter(pk__in=list(enrolments)), Opening.objects.filter(pk__in=list(openings)), on=on)
     row = {pk: i for i, pk in enumerate(net.enrolment_ids)}
-    column = {o.pk: j for j, o in enumerate(net.openings)}
+    column = {pk: j for j, pk in enumerate(net.openings.ids)}
     for pk, i in row.items():
         net.objects[i] = enrolments[pk]
+    for opening in openings.values():
+        net.openings.put(opening)
     rows = np.array([row[e.pk] for e, _o, _s in pairs], np.int64)
     cols = np.array([column[o.pk] for _e, o, _s in pairs], np.int64)
     violations, _scores = engine.evaluate(net.citizens, rows, net.jobs, cols, net.flags)
@@ -849,7 +922,7 @@ def why_not_openings(enrolment, openings, *, on=None, reader=None):
     net = load(
         Enrolment.objects.filter(pk=enrolment.pk), Opening.objects.filter(pk__in=[o.pk for o in openings]), on=on
     )
-    column = {o.pk: j for j, o in enumerate(net.openings)}
+    column = {pk: j for j, pk in enumerate(net.openings.ids)}
     cols = np.array([column[o.pk] for o in openings], np.int64)
     violations, _scores = engine.evaluate(net.citizens, np.zeros(len(cols), np.int64), net.jobs, cols, net.flags)
     reader = Reader.of(reader)
@@ -881,6 +954,7 @@ def explain_pair(enrolment, opening, *, on=None, reader=None):
     """A Match for one pair, feasible or not (score 0 and the exclusions as reasons when infeasible)."""
     net = load(Enrolment.objects.filter(pk=enrolment.pk), Opening.objects.filter(pk=opening.pk), on=on)
     net.objects[0] = enrolment
+    net.openings.put(opening)
     violations, parts = engine.explain(net.citizens, 0, net.jobs, 0, net.flags)
     reader = Reader.of(reader)
     match = _match(net, 0, 0, parts, reader)

@@ -68,9 +68,10 @@ class PickerWidget(forms.Widget):
         if "hx-get" in attrs:  # a page that reloads part of itself on a change sends the chosen id along
             attrs.setdefault("hx-include", f"[id='{input_id}-value']")
         text, pk = self._shown(value)
+        shown = {key: value for key, value in attrs.items() if value is not None and value is not False}
         extra = format_html(
-            "".join(f' {key}="{{}}"' for key in attrs if attrs[key] not in (None, False)),
-            *(attrs[key] for key in attrs if attrs[key] not in (None, False)),
+            "".join(f" {key}" if value is True else f' {key}="{{}}"' for key, value in shown.items()),
+            *(value for value in shown.values() if value is not True),
         )
         return format_html(
             '<div class="jb-picker" data-jb-picker data-url="{url}" data-found="{found}" data-none="{none}">'

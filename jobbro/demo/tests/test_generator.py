@@ -365,3 +365,12 @@ def test_load_demo_prints_counts_and_logins_and_respects_if_empty():
     call_command("load_demo", "--if-empty", stdout=again)
     assert Citizen.objects.count() == 30
     assert "jobformidler" in again.getvalue() and DEMO_PASSWORD in again.getvalue()  # bin/demo shows the logins anyway
+
+
+def test_the_demo_fills_the_companies_track_records(demo):
+    """Bulk rows pass the receivers by: the generator refreshes the track records itself, and they agree."""
+    from jobbro.reporting import company_facts
+    from jobbro.reporting.models import CompanyTrackRecord
+
+    assert CompanyTrackRecord.objects.filter(internships_started__gt=0).exists()
+    assert company_facts.stale() == []

@@ -479,3 +479,15 @@ def test_sites_are_matched_by_name_within_the_programme(cast, programme, other_s
     assert list(TrafficLightChange.objects.values_list("light", "changed_on")) == [
         ("yellow", datetime.date(2025, 3, 3))
     ]
+
+
+def test_an_import_fills_the_companies_track_records(cast, programme):
+    """The rows go in in bulk, past the receivers: the runner refreshes the track records of the companies its
+    cases were placed at, so the companies list reads figures that agree with the records."""
+    from jobbro.reporting import company_facts
+    from jobbro.reporting.models import CompanyTrackRecord
+
+    result = import_book(example_sheets(), user=cast)
+    assert result.committed
+    assert CompanyTrackRecord.objects.filter(programme=programme).exists()
+    assert company_facts.stale() == []

@@ -11,6 +11,7 @@ from jobbro.accounts.models import Membership, Programme, Role, Site, TargetGrou
 from jobbro.cases.models import Enrolment, Outcome, Step
 from jobbro.people import cpr
 from jobbro.people.models import Citizen
+from jobbro.web.tests.browser_pickers import pick
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -62,7 +63,7 @@ def test_refer_decide_on_upskilling_change_step_end_and_follow_up(
     page.select_option("#id_traffic_light", "yellow")
     page.fill("#id_estimated_weekly_hours", "7,5")
     page.fill("#id_referral_text", "Vil gerne arbejde i et køkken.")
-    page.select_option("#id_job_broker", str(broker.pk))
+    assert pick(page, "id_job_broker", "jonas", "Jonas Formidler") == str(broker.pk)
     screenshot(page, "referral-form")
     with page.expect_navigation():
         page.locator("#referral-form [type=submit]").click()

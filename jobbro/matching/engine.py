@@ -213,8 +213,11 @@ def stems(text):
 def word_matrix(texts, vocabulary):
     """A 0/1 CSR matrix (len(texts), len(vocabulary)); `vocabulary` (dict stem → column) grows as needed."""
     indptr, indices = [0], []
+    seen = {}  # text -> its columns: many texts are alike (empty, or the same job goal)
     for text in texts:
-        columns = sorted({vocabulary.setdefault(s, len(vocabulary)) for s in stems(text)})
+        columns = seen.get(text)
+        if columns is None:
+            columns = seen[text] = sorted({vocabulary.setdefault(s, len(vocabulary)) for s in stems(text)})
         indices.extend(columns)
         indptr.append(len(indices))
     data = np.ones(len(indices), dtype=np.float32)

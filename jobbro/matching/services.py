@@ -272,17 +272,18 @@ def load(enrolments, openings, *, on=None, extra_companies=()):
     company_index = {cid: k for k, cid in enumerate(companies)}
 
     # --- citizens ---
-    hours = np.array([float(row[2]) for row in rows], dtype=np.float32)
-    forbidden = np.zeros(n, dtype=np.uint16)
-    days = np.full(n, engine.ALL_DAYS, dtype=np.uint8)
-    danish = np.zeros(n, dtype=np.int8)
+    # Filled as Python lists (item by item into numpy arrays is slow for many rows), then made arrays.
+    hours = [float(row[2]) for row in rows]
+    forbidden = [0] * n
+    days = [engine.ALL_DAYS] * n
+    danish = [0] * n
     light = np.array([LIGHTS.get(row[3], engine.YELLOW) for row in rows], dtype=np.int8)
-    lat = np.full(n, np.nan, dtype=np.float32)
-    lon = np.full(n, np.nan, dtype=np.float32)
-    for i, row in enumerate(rows):
-        point = geo.centroid(row[4])
-        if point:
-            lat[i], lon[i] = point
+    centroids = {}  # postcode -> (lat, lon), looked up once per postcode
+    for row in rows:
+        if row[4] not in centroids:
+            centroids[row[4]] = geo.centroid(row[4]) or (np.nan, np.nan)
+    points = np.array([centroids[row[4]] for row in rows], dtype=np.float32).reshape(n, 2)
+    lat, lon = np.ascontiguousarray(points[:, 0]), np.ascontiguousarray(points[:, 1])
 
     if n:
         latest = {}  # the last agreement per enrolment wins
@@ -295,6 +296,7 @@ def load(enrolments, openings, *, on=None, extra_companies=()):
         for i, enrolment_id in enumerate(enrolment_ids):
             if enrolment_id in latest:
                 hours[i] = max(hours[i], latest[enrolment_id])
+    hours = np.array(hours, dtype=np.float32)
 
     restrictions = _in_force(Restriction.objects.filter(citizen__in=citizen_qs), "recorded_on", "ended_on", on)
     for citizen_id, tag in restrictions.values_list("citizen_id", "tag"):
@@ -306,7 +308,7 @@ def load(enrolments, openings, *, on=None, extra_companies=()):
             if tag in RESTRICTION_DAYS:
                 days[i] &= RESTRICTION_DAYS[tag]
 
-    assessed = np.zeros(n, dtype=bool)
+    assessed = [False] * n
     for citizen_id, level in (
         CompetenceAssessment.objects.filter(
             citizen__in=citizen_qs, area=CompetenceAssessment.Area.DANISH, assessed_on__lte=on
@@ -317,6 +319,10 @@ def load(enrolments, openings, *, on=None, extra_companies=()):
         for i in by_citizen.get(citizen_id, ()):
             danish[i] = level
             assessed[i] = True
+    forbidden = np.array(forbidden, dtype=np.uint16)
+    days = np.array(days, dtype=np.uint8)
+    danish = np.array(danish, dtype=np.int8)
+    assessed = np.array(assessed, dtype=bool)
 
     goals = {}
     for citizen_id, kind, code, text in (
@@ -329,12 +335,17 @@ def load(enrolments, openings, *, on=None, extra_companies=()):
     goal_codes = np.full((n, MAX_GOALS), -1, dtype=np.int32)
     goal_weights = np.zeros((n, MAX_GOALS), dtype=np.float32)
     goal_texts = [""] * n
+    at_i, at_k, at_code, at_weight = [], [], [], []
     for i, listed in goals.items():
         listed.sort(key=lambda g: g.kind != JobGoal.Kind.GOAL)  # goals first, then wishes; each newest first
         for k, goal in enumerate(listed[:MAX_GOALS]):
-            goal_codes[i, k] = _code_number(goal.occupation_code)
-            goal_weights[i, k] = 1.0 if goal.kind == JobGoal.Kind.GOAL else engine.WISH_FACTOR
+            at_i.append(i)
+            at_k.append(k)
+            at_code.append(_code_number(goal.occupation_code))
+            at_weight.append(1.0 if goal.kind == JobGoal.Kind.GOAL else engine.WISH_FACTOR)
         goal_texts[i] = " ".join(g.text for g in listed)
+    goal_codes[at_i, at_k] = at_code
+    goal_weights[at_i, at_k] = at_weight
 
     vocabulary = {}
     citizen_words = engine.word_matrix(goal_texts, vocabulary)

@@ -18,7 +18,9 @@ each one off the explanation (`components`).
 Ranking one citizen against 10,000 openings (or the reverse) is one vectorised pass plus an argpartition.
 The optimal assignment is a min-cost flow (OR-Tools), source → citizen (1) → opening (feasible arcs, cost
 −score) → sink (capacity), plus a zero-cost "leave unassigned" arc per citizen so nobody is forced into a bad
-match. Speed dating pairs citizens and companies round by round with a max-weight matching per round.
+match. For a network where most pairs are feasible, `pruned_pairs` first keeps each citizen's k best openings and
+each opening's k best citizens, block by block, so the flow has (citizens + openings) × k arcs at most. Speed
+dating pairs citizens and companies round by round with a max-weight matching per round.
 """
 
 from __future__ import annotations

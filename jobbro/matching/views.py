@@ -1,5 +1,7 @@
-"""The matching pages: ranked small jobs for a citizen, ranked citizens for a small job, the network's
-assignment proposal, the match workflow (proposals), the unmatched list and the speed-dating plan.
+"""The matching pages: ranked small jobs for a citizen, ranked citizens for a small job (each with its "why not"
+list, 25 at a time), the network's assignment proposal (computed by the task worker, matching/tasks.py; the page
+shows its progress, then its stored pairs explained for the reader), the match workflow (proposals), the unmatched
+list and the speed-dating plan.
 
 Pages about one citizen take `citizen_pk`, fetch through the access helpers and log the read. Lists only
 ever show enrolments inside the user's scope. A role that may not work with matches gets 404, exactly

@@ -5,7 +5,8 @@ list and the speed-dating plan.
 
 Pages about one citizen take `citizen_pk`, fetch through the access helpers and log the read. Lists only
 ever show enrolments inside the user's scope. A role that may not work with matches gets 404, exactly
-like a miss; every write is an action in matching/actions.py.
+like a miss; every write of the match workflow is an action in matching/actions.py, and an assignment run is
+started by matching/tasks.py (`start`).
 """
 
 from django.contrib import messages

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 1.0
 STALE_SECONDS = 120  # a heartbeat silent this long: the worker is gone
 ACTIVE = (AssignmentRun.Status.PENDING, AssignmentRun.Status.RUNNING)
+MAX_KEEP = 32767  # the largest k a run records; far beyond the number of small jobs any programme has
 
 
 def this_worker():
@@ -47,7 +48,7 @@ def start(*, programme, user, on=None):
                 programme=programme,
                 requested_by=user,
                 on=on or timezone.localdate(),
-                keep=settings.ASSIGNMENT_CANDIDATES,
+                keep=max(1, min(int(settings.ASSIGNMENT_CANDIDATES), MAX_KEEP)),
             )
             enqueue(run)
     except IntegrityError:  # another request started one just now (one active run per programme)

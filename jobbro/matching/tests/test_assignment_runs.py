@@ -388,3 +388,12 @@ def test_the_goal_text_is_a_case_note_never_stored_with_the_run(client, coordina
     stored = [str(value) for value in AssignmentRun.objects.filter(pk=run.pk).values().get().values()]
     stored += [str(v) for row in AssignmentPair.objects.filter(run=run).values() for v in row.values()]
     assert not any(text in value for text in texts for value in stored)
+
+
+@pytest.mark.parametrize(("setting", "kept"), [(0, 1), (5, 5), (10**6, tasks.MAX_KEEP)])
+def test_a_run_records_the_k_it_uses_within_bounds(client, coordinator, programme, settings, setting, kept):
+    settings.TASKS = QUEUED_ONLY
+    settings.ASSIGNMENT_CANDIDATES = setting
+    client.force_login(coordinator)
+    start_run(client, programme)
+    assert AssignmentRun.objects.get().keep == kept

@@ -35,7 +35,7 @@ With --database, the application's own figures on the database named by JOBBRO_D
 computation (services.compute_assignment: load, prune, solve; it only reads), time per phase, CPU and peak memory,
 median of --repeat; then a waiting citizen's matching page as their job broker sees it (django.test.Client, in
 process; each request writes its read-log row, as reading the page does): bytes, time, the "why not" entries on
-it and in all, and turning the why-not list's page with HTMX.
+it and in all, and turning the why-not list's page with HTMX (--no-page leaves the page out: the run only reads).
 """
 
 import argparse
@@ -250,7 +250,7 @@ def gap(pruned, full):
     return 100.0 * (full.objective - pruned.objective) / full.objective if full.objective else 0.0
 
 
-def measure_database(repeat):
+def measure_database(repeat, page=True):
     """The application's assignment computation and a waiting citizen's matching page on the configured database."""
     import django
 
@@ -292,6 +292,8 @@ def measure_database(repeat):
         f"objective {sum(score for _e, _o, score in result.pairs):,.1f}"
     )
 
+    if not page:
+        return
     # A waiting citizen's matching page, as their job broker sees it.
     enrolment = services.waiting_enrolments(programme).filter(job_broker__isnull=False).order_by("pk").first()
     url = reverse("citizen_matches", kwargs={"citizen_pk": enrolment.citizen_id, "enrolment_pk": enrolment.pk})
@@ -359,9 +361,10 @@ def main():
     parser.add_argument("--keep", type=int, default=20, help="k: each one's best pairs kept (the setting's default)")
     parser.add_argument("--database", action="store_true", help="measure the application on the configured database")
     parser.add_argument("--repeat", type=int, default=3, help="with --database: runs of each measurement")
+    parser.add_argument("--no-page", action="store_true", help="with --database: only the run (reads, writes nothing)")
     args = parser.parse_args()
     if args.database:
-        measure_database(args.repeat)
+        measure_database(args.repeat, page=not args.no_page)
         return
     n, m = args.citizens, args.openings
 

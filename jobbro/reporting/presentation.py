@@ -118,6 +118,7 @@ def staff_names(pks):
 
 
 PAGE_SIZE = 25
+SEARCH_LENGTH = 100  # characters of a search that count, as the search field takes
 BY_NAME, MOST_FIRST, FEWEST_FIRST = "name", "most", "fewest"
 ORDERS = (BY_NAME, MOST_FIRST, FEWEST_FIRST)
 
@@ -158,7 +159,7 @@ class StaffPage:
 
 def staff_page(table, *, search="", order=BY_NAME, number=1, size=PAGE_SIZE):
     """The page `number` (1 for anything that is not a page number) of the staff rows matching `search`."""
-    search = " ".join(search.split())
+    search = " ".join(search[:SEARCH_LENGTH].split())
     order = order if order in ORDERS and (order == BY_NAME or table.rank) else BY_NAME
     rows = ordered(table, order)
     found = [row for row in rows if matches(row.label, search)] if search else rows

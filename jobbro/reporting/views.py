@@ -67,7 +67,7 @@ def report_page(request, slug):
 def _shown(table, get, scope_params):
     """A table as the page shows it: whole, or for a table with a row per member of staff one page of them, found
     by name (`q`), in an order (`order`) and by page number (`page`), with links that keep the scope."""
-    if not isinstance(table, presentation.StaffTable):
+    if not isinstance(table, presentation.StaffTable) or not table.staff_rows():
         return {"table": table}
     staff = presentation.staff_page(
         table, search=get.get("q", ""), order=get.get("order", ""), number=get.get("page") or 1

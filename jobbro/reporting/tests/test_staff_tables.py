@@ -216,6 +216,21 @@ def test_the_page_stays_small_with_many_job_brokers(client, manager, many):
     assert full_page - few < 24 * 1200
 
 
+def test_a_programme_without_job_brokers_shows_the_total_without_paging(client, manager, programme):
+    client.force_login(manager)
+    response = client.get(reverse("report", args=["status"]), query(programme))
+    assert "staff" not in response.context["tables"][0]
+    html = response.content.decode()
+    assert 'id="staff-status"' not in html and '<tr data-row="total">' in html
+
+
+def test_a_search_counts_its_first_100_characters():
+    rows = [Row("broker-1", "Anna Berg", [1]), Row("total", "Total", [1])]
+    table = presentation.StaffTable("t", "T", ["N"], rows, pinned=("total",), staff="job brokers")
+    assert presentation.staff_page(table, search="berg" + " " * 96 + "zzz").matching == 1
+    assert presentation.staff_page(table, search="berg" + " " * 95 + "zzz").matching == 0
+
+
 # --- Fidelity -----------------------------------------------------------------------------------------------------
 
 

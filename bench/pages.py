@@ -56,8 +56,8 @@ and the skipped pages; at the end the engines side by side (page, role, SQLite p
 queries). --json FILE also writes every sample (after each engine). Run time: the pages under target took 86 s
 of the SQLite half at --repeat 3 on the 100,000-citizen demo, so once every page meets its target the whole run,
 both engines and all roles, at --repeat 5 stays well under 20 minutes; while pages are minutes slow it is bound
-by them (the first baseline: 42 minutes for SQLite, each slow page asked once per role it is open to, as
---budget stops the repeats after the first slow sample). --roles coordinator checks the reports quickly. Options: --roles job_broker,mentor,... (and public), --only REGEX (on the page label), --engine
+by them (the first baseline: 42 minutes for SQLite; a slow page is asked again only until its requests took
+--budget seconds, but that once for each role that may open it). --roles coordinator checks the reports quickly. Options: --roles job_broker,mentor,... (and public), --only REGEX (on the page label), --engine
 sqlite|postgres|both.
 """
 

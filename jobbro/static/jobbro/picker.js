@@ -45,13 +45,29 @@
       }
     }
 
+    let announced = null; // the name and id the last "change" was fired for
+
     function pick(option) {
       input.value = option.dataset.text;
       value.value = option.dataset.id;
       close();
       status.textContent = option.textContent;
+      announced = input.value + "\n" + value.value;
       input.dispatchEvent(new Event("change", { bubbles: true }));
     }
+
+    // The browser fires its own "change" when the field loses focus after typing; once the pick has announced
+    // that very choice, a second one would make the page reload its dependent part again (and lose what was
+    // chosen there meanwhile). Caught on the way down, before it reaches the field.
+    root.addEventListener(
+      "change",
+      function (event) {
+        if (event.target === input && event.isTrusted && announced === input.value + "\n" + value.value) {
+          event.stopPropagation();
+        }
+      },
+      true
+    );
 
     function show(data) {
       list.replaceChildren();

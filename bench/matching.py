@@ -269,18 +269,21 @@ def measure_database(repeat, page=True):
     runs = []
     for _ in range(repeat):
         marks = []
-        started = time.perf_counter()
 
-        def phase(name, marks=marks, started=started):
-            marks.append((name, time.perf_counter() - started))
+        def phase(name, marks=marks):
+            marks.append((name, time.perf_counter(), time.process_time()))
 
         result, wall, cpu, peak, before = with_peak_memory(services.compute_assignment, programme, phase=phase)
-        marks.append(("done", wall))
-        spans = {a: b_at - a_at for (a, a_at), (_b, b_at) in zip(marks, marks[1:], strict=False)}
+        marks.append(("done", time.perf_counter(), time.process_time()))
+        spans = {
+            a: (b_wall - a_wall, b_cpu - a_cpu)
+            for (a, a_wall, a_cpu), (_b, b_wall, b_cpu) in zip(marks, marks[1:], strict=False)
+        }
         runs.append((wall, cpu, peak, before, spans))
         print(
-            f"  assignment run: {wall:.2f} s wall, {cpu:.2f} s CPU (load {spans['loading']:.2f} s, prune "
-            f"{spans['scoring']:.2f} s, solve {spans['solving']:.2f} s); peak memory {peak:,.0f} MB "
+            f"  assignment run: {wall:.2f} s wall, {cpu:.2f} s CPU (wall/CPU: load {spans['loading'][0]:.2f}/"
+            f"{spans['loading'][1]:.2f} s, prune {spans['scoring'][0]:.2f}/{spans['scoring'][1]:.2f} s, solve "
+            f"{spans['solving'][0]:.2f}/{spans['solving'][1]:.2f} s); peak memory {peak:,.0f} MB "
             f"(+{peak - before:,.0f} MB over the {before:,.0f} MB before)"
         )
     med = np.median([r[0] for r in runs]), np.median([r[1] for r in runs]), max(r[2] for r in runs)

@@ -107,7 +107,12 @@ def _citizen_filters(request):
 
 def _filtered_enrolments(user, form, search=""):
     enrolments = access.scope_enrolments(Enrolment.objects.all(), user).select_related("citizen", "site", "job_broker")
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {"status": "active"}
+    data = {"status": "active"}
+    if form.is_bound:
+        # A filter that is refused (e.g. a job broker's name that matches several) is left out and shown with its
+        # message; the others still apply.
+        form.is_valid()
+        data = form.cleaned_data
     status = data.get("status") or "active"
     if status == "active":
         enrolments = enrolments.filter(ended_on__isnull=True)

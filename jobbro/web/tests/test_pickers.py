@@ -276,3 +276,17 @@ def test_the_start_form_leaves_every_companys_buddies_out_when_there_are_many(cl
     assert "Buddy 7" not in html
     chosen = client.get(start_url(enrolment), {"company": company.pk}).content.decode()
     assert "Buddy 7" in chosen
+
+
+def test_a_job_broker_name_that_matches_several_is_shown_refused_and_the_other_filters_still_apply(
+    client, coordinator, programme, site, other_site, alices_enrolment, bobs_enrolment, randers_enrolment
+):
+    make_user("anne1", Role.JOB_BROKER, programme=programme, site=site, first_name="Anne", last_name="Holm")
+    make_user("anne2", Role.JOB_BROKER, programme=programme, site=site, first_name="Anne", last_name="Lund")
+    client.force_login(coordinator)
+    response = english(client).get(reverse("citizen_list"), {"job_broker-text": "Anne", "site": other_site.pk})
+    html = response.content.decode()
+    assert "Several match “Anne”" in html and "Anne Holm" in html and "Anne Lund" in html
+    names = {e.citizen.full_name for e in response.context["page"]}
+    assert randers_enrolment.citizen.full_name in names
+    assert alices_enrolment.citizen.full_name not in names  # the site filter still applies

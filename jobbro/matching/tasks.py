@@ -107,7 +107,12 @@ def execute(run_id, language=None):
 
 def _save(run, result, seconds):
     with transaction.atomic():
-        if not AssignmentRun.objects.filter(pk=run.pk, status=AssignmentRun.Status.RUNNING).exists():
+        # The row lock keeps a sweep from marking the run failed while its pairs are written.
+        if (
+            not AssignmentRun.objects.select_for_update()
+            .filter(pk=run.pk, status=AssignmentRun.Status.RUNNING)
+            .exists()
+        ):
             return  # marked failed meanwhile (taken for lost): its pairs are not wanted
         AssignmentPair.objects.bulk_create(
             [

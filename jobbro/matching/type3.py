@@ -3,12 +3,14 @@
 A citizen counts as unmatched when the enrolment is active and in step 2, has no running placement and no
 open match proposal, and has been waiting more than the programme's `unmatched_weeks` (thresholds.py):
 waiting since the later of the last placement's end and the start of the current stay in step 2.
-The list is one query, whatever the number of citizens or programmes.
+The list is one query, whatever the number of citizens or programmes; the page of it (`unmatched_page`) is two:
+the ordered ids of all that match the filters (their number is the count), then the rows of one page.
 """
 
 import datetime
 from dataclasses import dataclass
 
+from django.core.paginator import Paginator
 from django.db.models import Count, DateField, Exists, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -93,3 +95,25 @@ def unmatched(user, *, on=None, programme=None):
         )
         for e in unmatched_enrolments(user, on=on, programme=programme)
     ]
+
+
+def unmatched_page(user, *, on=None, programme=None, site=None, page=None, per_page=50):
+    """One page of the unmatched list (a django Page of `Unmatched` rows), longest waiting first.
+
+    The ids of everyone matching come first, in order, in one query that reads no more than the ids; the rows, with
+    their citizen, site and job broker, are then fetched for the page only."""
+    on = on or timezone.localdate()
+    queryset = unmatched_enrolments(user, on=on, programme=programme)
+    if site is not None:
+        queryset = queryset.filter(site=site)
+    ids = list(queryset.values_list("pk", flat=True))
+    shown = Paginator(ids, per_page).get_page(page)
+    wanted = list(shown.object_list)
+    found = {e.pk: e for e in unmatched_enrolments(user, on=on, programme=programme).filter(pk__in=wanted)}
+    shown.object_list = [
+        Unmatched(
+            enrolment=e, waiting_since=e.waiting_since, weeks=(on - e.waiting_since).days // 7, declined=e.declined
+        )
+        for e in (found[pk] for pk in wanted if pk in found)
+    ]
+    return shown

@@ -18,17 +18,28 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jobbro import textlimits
 from jobbro.accounts import access
+from jobbro.accounts.models import Site
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import logs_citizen_read
 from jobbro.cases.models import Enrolment, Step
 from jobbro.companies.models import Company, Opening
 from jobbro.matching import actions, tasks, type3
-from jobbro.matching.forms import AgreeForm, DeclineForm, MeetingForm, ProposeForm, SpeedDatingForm
+from jobbro.matching.forms import (
+    SPEED_DATING_CITIZENS,
+    SPEED_DATING_COMPANIES,
+    AgreeForm,
+    DeclineForm,
+    MeetingForm,
+    ProposeForm,
+    SpeedDatingForm,
+    UnmatchedFilterForm,
+)
 from jobbro.matching.models import OPEN_STATUSES, AssignmentRun, MatchProposal, MatchProposalEvent, MatchStatus
 from jobbro.web.formtools import add_action_errors
 
@@ -36,6 +47,7 @@ RANKING_LIMIT = 50
 RECENTLY_DECIDED = 20
 WHY_NOT_PAGE = 25  # "why not" entries explained at a time
 ASSIGNMENT_PAGE = 50  # pairs of the assignment proposal shown at a time
+UNMATCHED_PAGE = 50  # rows of the unmatched list shown at a time
 
 
 def _today():
@@ -472,15 +484,33 @@ proposal_decline = _step_view("decline", DeclineForm, _decline)
 # --- Type 3: the unmatched and the speed-dating plan ---------------------------------------------------
 
 
+def _visible_sites(user):
+    return Site.objects.filter(programme__in=access.visible_programmes(user)).order_by("programme__name", "name")
+
+
 @login_required
 def unmatched(request):
+    """The unmatched list, UNMATCHED_PAGE rows at a time, narrowed by site; figures only for the page's rows."""
     _require(may(request.user, Capability.PROPOSE_MATCH))
     on = _today()
+    filters = UnmatchedFilterForm(request.GET or None, sites=_visible_sites(request.user))
+    chosen = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
+    page = type3.unmatched_page(
+        request.user,
+        on=on,
+        site=chosen.get("site"),
+        page=request.GET.get("page"),
+        per_page=UNMATCHED_PAGE,
+    )
+    query = urlencode({key: value for key, value in request.GET.items() if key == "site" and value})
     return render(
         request,
         "matching/unmatched.html",
         {
-            "rows": type3.unmatched(request.user, on=on),
+            "rows": page.object_list,
+            "page": page,
+            "filters": filters,
+            "query": query,
             "on": on,
             "title": _("Citizens without a match"),
         },
@@ -497,27 +527,90 @@ def network_companies(programme, on):
     )
 
 
+def _ids(values, limit):
+    """Whole numbers among the values, at most `limit` of them, in order."""
+    out = []
+    for value in values:
+        number = _int(value)
+        if number is not None and number not in out:
+            out.append(number)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _speed_dating_candidates(request, programme, on, filters):
+    """The citizens and companies the page offers (bounded): those chosen, then the filters' first few."""
+    from jobbro.pickers import CompanyPickerField, search
+
+    site, who, text = filters.get("site"), filters.get("who") or "unmatched", filters.get("company_search") or ""
+    in_steps = access.scope_enrolments(
+        Enrolment.objects.filter(
+            programme=programme, ended_on__isnull=True, current_step__in=[Step.CLARIFICATION, Step.TOWARDS_JOB]
+        ),
+        request.user,
+    )
+    if who == "all":
+        shown = in_steps.order_by("citizen__last_name", "citizen__first_name", "pk")
+    else:
+        shown = type3.unmatched_enrolments(request.user, on=on, programme=programme)
+    if site is not None:
+        shown = shown.filter(site=site)
+    shown_citizens = list(shown.values_list("pk", flat=True)[:SPEED_DATING_CITIZENS])
+    chosen_citizens = _ids(request.GET.getlist("enrolments"), SPEED_DATING_CITIZENS + 1)
+    network = network_companies(programme, on)
+    if text:
+        offered = search(network, CompanyPickerField.search_fields, text)
+    else:  # first those with an open small job in the programme
+        offered = network.filter(openings__programme=programme, openings__status=Opening.Status.OPEN)
+    shown_companies = list(offered.values_list("pk", flat=True).distinct()[:SPEED_DATING_COMPANIES])
+    chosen_companies = _ids(request.GET.getlist("companies"), SPEED_DATING_COMPANIES + 1)
+    enrolments = (
+        in_steps.filter(pk__in=[*chosen_citizens, *shown_citizens])
+        .select_related("citizen")
+        .order_by("citizen__last_name", "citizen__first_name", "pk")
+    )
+    companies = network.filter(pk__in=[*chosen_companies, *shown_companies])
+    return {
+        "enrolments": enrolments,
+        "companies": companies,
+        "shown_citizens": shown_citizens,
+        "shown_companies": shown_companies,
+    }
+
+
 @login_required
 def speed_dating(request):
+    """The speed-dating plan: choose among a bounded list of candidates (filtered by site, who and a company
+    search), then the plan over at most SPEED_DATING_CITIZENS × SPEED_DATING_COMPANIES."""
     _require(may(request.user, Capability.RUN_MATCHING))
     programme, programmes = _programme(request)
     if programme is None:
         raise Http404
     on = _today()
-    companies = network_companies(programme, on)
-    enrolments = (
-        access.scope_enrolments(
-            Enrolment.objects.filter(
-                programme=programme, ended_on__isnull=True, current_step__in=[Step.CLARIFICATION, Step.TOWARDS_JOB]
-            ),
-            request.user,
-        )
-        .select_related("citizen")
-        .order_by("citizen__last_name", "citizen__first_name")
-    )
+    sites = Site.objects.filter(programme=programme).order_by("name")
+    raw = {
+        "site": request.GET.get("site") or None,
+        "who": request.GET.get("who") or "unmatched",
+        "company_search": (request.GET.get("company_search") or "").strip()[: textlimits.SEARCH],
+    }
+    chosen_filters = {
+        "site": sites.filter(pk=_int(raw["site"])).first() if raw["site"] else None,
+        "who": raw["who"] if raw["who"] in ("unmatched", "all") else "unmatched",
+        "company_search": raw["company_search"],
+    }
+    candidates = _speed_dating_candidates(request, programme, on, chosen_filters)
+    choose = {"companies": candidates["companies"], "enrolments": candidates["enrolments"], "sites": sites}
     plan = None
-    if "rounds" in request.GET:
-        form = SpeedDatingForm(request.GET, companies=companies, enrolments=enrolments)
+    if "rounds" in request.GET and "show" not in request.GET:
+        data = request.GET.copy()
+        data.setlist(
+            "enrolments", [str(pk) for pk in _ids(request.GET.getlist("enrolments"), SPEED_DATING_CITIZENS + 1)]
+        )
+        data.setlist(
+            "companies", [str(pk) for pk in _ids(request.GET.getlist("companies"), SPEED_DATING_COMPANIES + 1)]
+        )
+        form = SpeedDatingForm(data, **choose)
         if form.is_valid():
             chosen_companies = list(form.cleaned_data["companies"])
             rounds = _services().speed_dating_plan(
@@ -530,15 +623,20 @@ def speed_dating(request):
                 "rounds": [_round_cells(meetings, chosen_companies) for meetings in rounds],
             }
     else:
-        unmatched_ids = [row.enrolment.pk for row in type3.unmatched(request.user, on=on, programme=programme)]
+        # A first visit offers the shown candidates chosen; "Show" keeps what was chosen and shows other candidates.
+        first = "show" not in request.GET
         form = SpeedDatingForm(
             initial={
-                "enrolments": unmatched_ids,
-                "companies": list(companies.values_list("pk", flat=True)),
-                "rounds": 3,
+                **chosen_filters,
+                "enrolments": candidates["shown_citizens"]
+                if first
+                else _ids(request.GET.getlist("enrolments"), SPEED_DATING_CITIZENS),
+                "companies": candidates["shown_companies"]
+                if first
+                else _ids(request.GET.getlist("companies"), SPEED_DATING_COMPANIES),
+                "rounds": _int(request.GET.get("rounds")) or 3,
             },
-            companies=companies,
-            enrolments=enrolments,
+            **choose,
         )
     return render(
         request,
@@ -548,6 +646,7 @@ def speed_dating(request):
             "programmes": programmes,
             "form": form,
             "plan": plan,
+            "limits": {"citizens": SPEED_DATING_CITIZENS, "companies": SPEED_DATING_COMPANIES},
             "title": _("Speed-dating plan"),
         },
     )

@@ -321,6 +321,16 @@ def board_xlsx(request):
 @require_GET
 def board_pdf(request):
     openings = _board(request)
+    count = openings.count()
+    if count > board_export.PDF_MAX_OPENINGS:
+        # Rendering thousands of openings takes minutes and prints a useless stack: say how to get a short list.
+        query = request.GET.copy()
+        query.pop("page", None)
+        return render(
+            request,
+            "companies/board_pdf_too_many.html",
+            {"count": count, "limit": board_export.PDF_MAX_OPENINGS, "query": query.urlencode()},
+        )
     response = HttpResponse(
         board_export.board_pdf(openings, user=request.user, on=today()), content_type="application/pdf"
     )

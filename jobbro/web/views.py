@@ -24,7 +24,7 @@ from jobbro.cases import placement_views, progression_views, timeline
 from jobbro.cases import views as case_views
 from jobbro.cases.actions import monday_of
 from jobbro.cases.models import Enrolment, Placement, Timesheet
-from jobbro.companies.board_export import board_openings
+from jobbro.companies.board_export import PDF_MAX_OPENINGS, board_openings
 from jobbro.companies.models import Company, CompanyContact, NetworkAgreement, Opening
 from jobbro.people import actions as people_actions
 from jobbro.people import cpr
@@ -348,7 +348,11 @@ def opening_board(request):
     page = Paginator(openings, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "web/opening_board.html", {"form": form, "page": page, "query": query.urlencode()})
+    return render(
+        request,
+        "web/opening_board.html",
+        {"form": form, "page": page, "query": query.urlencode(), "pdf_limit": PDF_MAX_OPENINGS},
+    )
 
 
 @login_required

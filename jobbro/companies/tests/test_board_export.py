@@ -175,3 +175,90 @@ def test_a_long_board_runs_onto_more_pages(alice, programme, company):
     document = board_export.board_document(board_export.board_openings(alice, OpeningFilterForm()), user=alice)
     assert len(document.pages) > 1
     assert "Job nummer 59" in page_texts(document)
+
+
+def bulk_openings(company, programme, count, **extra):
+    Opening.objects.bulk_create(
+        Opening(
+            company=company,
+            programme=programme,
+            title=f"Job {i:03d}",
+            tasks="Opvask",
+            weekly_hours=8,
+            days=["mon"],
+            status=Opening.Status.OPEN,
+            posted_on=datetime.date(2025, 3, 1),
+            **extra,
+        )
+        for i in range(count)
+    )
+
+
+def test_above_the_limit_the_pdf_address_asks_to_narrow_the_filter_and_the_board_says_so(
+    client, alice, programme, company, social_company
+):
+    bulk_openings(company, programme, board_export.PDF_MAX_OPENINGS)
+    make_opening(social_company, programme, "Havearbejde", weekly_hours=25)
+    client.force_login(alice)
+    over = board_export.PDF_MAX_OPENINGS + 1
+
+    response = client.get(reverse("opening_board_pdf"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert not response.content.startswith(b"%PDF")
+    assert "Content-Disposition" not in response
+    message = response.content.decode()
+    assert 'id="pdf-too-many"' in message
+    assert f"Filteret giver {over} småjob" in message and f"højst {board_export.PDF_MAX_OPENINGS}" in message
+    assert "regnearket" in message and reverse("opening_board_xlsx") in message
+
+    board = client.get(reverse("opening_board")).content.decode()
+    assert 'id="pdf-too-many"' in board and 'id="export-pdf"' not in board
+    assert f"Filteret giver {over} småjob" in board
+
+    # Narrowed to the limit or below, the PDF is made and the page links it again.
+    narrowed = {"hours": "21"}
+    response = client.get(reverse("opening_board_pdf"), narrowed)
+    assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+    board = client.get(reverse("opening_board"), narrowed).content.decode()
+    assert 'id="export-pdf"' in board and 'id="pdf-too-many"' not in board
+
+
+def test_exactly_the_limit_still_makes_the_pdf(client, alice, programme, company):
+    bulk_openings(company, programme, board_export.PDF_MAX_OPENINGS)
+    client.force_login(alice)
+    response = client.get(reverse("opening_board_pdf"))
+    assert response["Content-Type"] == "application/pdf"
+
+
+def test_the_xlsx_holds_every_filtered_opening_above_the_pdf_limit_with_formulas_neutralised(
+    client, alice, programme, company, social_company
+):
+    bulk_openings(company, programme, board_export.PDF_MAX_OPENINGS + 20)
+    hostile = make_company('=HYPERLINK("http://x")', programme=programme)
+    make_opening(hostile, programme, "+SUM(A1:A9)", tasks="@cmd|' /C calc'!A0", weekly_hours=25)
+    client.force_login(alice)
+
+    rows = data_rows(sheet_of(client.get(reverse("opening_board_xlsx"))))
+    assert len(rows) == board_export.PDF_MAX_OPENINGS + 21
+    assert {row[0] for row in rows} >= {f"Job {i:03d}" for i in range(board_export.PDF_MAX_OPENINGS + 20)}
+    (bad,) = [row for row in rows if "SUM" in row[0]]
+    cells = dict(zip(DANISH_HEADERS, bad, strict=True))
+    assert cells["Job"] == "'+SUM(A1:A9)"
+    assert cells["Virksomhed"] == '\'=HYPERLINK("http://x")'
+    assert cells["Opgaver"] == "'@cmd|' /C calc'!A0"
+    assert cells["Timer om ugen"] == 25
+
+    rows = data_rows(sheet_of(client.get(reverse("opening_board_xlsx"), {"hours": "21"})))
+    assert [row[0] for row in rows] == ["'+SUM(A1:A9)"]
+
+
+def test_the_xlsx_dates_and_tasks_keep_their_format(client, alice, board):
+    client.force_login(alice)
+    sheet = sheet_of(client.get(reverse("opening_board_xlsx")))
+    dates = [row[12] for row in sheet.iter_rows(min_row=3)]
+    assert dates and all(cell.number_format == "DD.MM.YYYY" for cell in dates)
+    tasks = [row[5] for row in sheet.iter_rows(min_row=3)]
+    assert all(cell.alignment.wrap_text for cell in tasks)
+    assert sheet.freeze_panes == "A3"
+    assert sheet.auto_filter.ref == "A2:M5"

@@ -37,15 +37,16 @@ def cutoffs(programmes, on):
     }
 
 
-def unmatched_enrolments(user, *, on=None, programme=None):
-    """The queryset of unmatched enrolments the user may see, annotated with `waiting_since` and `declined`."""
-    on = on or timezone.localdate()
+def _limits(user, on, programme):
     programmes = access.visible_programmes(user)
     if programme is not None:
         programmes = programmes.filter(pk=programme.pk)
-    limits = cutoffs(programmes, on)
-    if not limits:
-        return Enrolment.objects.none()
+    return cutoffs(programmes, on)
+
+
+def _waiting(user, on, limits):
+    """Active enrolments in step 2 of the programmes in `limits`, in the user's scope, with no running placement and
+    no open proposal, annotated with `waiting_since` (however long they have waited)."""
     step_2_since = Subquery(
         StepChange.objects.filter(enrolment=OuterRef("pk"), step=Step.TOWARDS_JOB, changed_on__lte=on)
         .order_by("-changed_on", "-id")
@@ -60,6 +61,24 @@ def unmatched_enrolments(user, *, on=None, programme=None):
     )
     running = Placement.objects.filter(enrolment=OuterRef("pk")).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
     open_proposal = MatchProposal.objects.open().filter(enrolment=OuterRef("pk"))
+    queryset = (
+        Enrolment.objects.filter(current_step=Step.TOWARDS_JOB, ended_on__isnull=True, programme_id__in=list(limits))
+        .annotate(
+            waiting_since=Greatest(
+                Coalesce(step_2_since, F("referred_on")), Coalesce(last_end, F("referred_on")), output_field=DateField()
+            )
+        )
+        .filter(~Exists(running), ~Exists(open_proposal))
+    )
+    return access.scope_enrolments(queryset, user)
+
+
+def unmatched_enrolments(user, *, on=None, programme=None):
+    """The queryset of unmatched enrolments the user may see, annotated with `waiting_since` and `declined`."""
+    on = on or timezone.localdate()
+    limits = _limits(user, on, programme)
+    if not limits:
+        return Enrolment.objects.none()
     declined = (
         MatchProposal.objects.filter(enrolment=OuterRef("pk"), status=MatchStatus.DECLINED)
         .order_by()
@@ -70,20 +89,29 @@ def unmatched_enrolments(user, *, on=None, programme=None):
     waited_long_enough = Q(pk__in=[])
     for programme_pk, cutoff in limits.items():
         waited_long_enough |= Q(programme_id=programme_pk, waiting_since__lt=cutoff)
-    queryset = (
-        Enrolment.objects.filter(current_step=Step.TOWARDS_JOB, ended_on__isnull=True, programme_id__in=list(limits))
-        .annotate(
-            waiting_since=Greatest(
-                Coalesce(step_2_since, F("referred_on")), Coalesce(last_end, F("referred_on")), output_field=DateField()
-            ),
-            declined=Coalesce(Subquery(declined, output_field=IntegerField()), 0),
-        )
-        .filter(~Exists(running), ~Exists(open_proposal))
+    return (
+        _waiting(user, on, limits)
+        .annotate(declined=Coalesce(Subquery(declined, output_field=IntegerField()), 0))
         .filter(waited_long_enough)
         .select_related("citizen", "programme", "site", "job_broker")
         .order_by("waiting_since", "id")
     )
-    return access.scope_enrolments(queryset, user)
+
+
+def unmatched_ids(user, *, on=None, programme=None, site=None):
+    """The ids of `unmatched_enrolments` (at one site, if given), in its order: longest waiting first.
+
+    Each enrolment's waiting time is computed once, in the select list; the programme's limit and the order are
+    applied here (in SQL the database would compute it again for the WHERE and the ORDER BY clauses)."""
+    on = on or timezone.localdate()
+    limits = _limits(user, on, programme)
+    if not limits:
+        return []
+    queryset = _waiting(user, on, limits)
+    if site is not None:
+        queryset = queryset.filter(site=site)
+    rows = queryset.order_by().values_list("pk", "programme_id", "waiting_since")
+    return [pk for since, pk in sorted((since, pk) for pk, prog, since in rows if since < limits[prog])]
 
 
 def unmatched(user, *, on=None, programme=None):
@@ -103,10 +131,7 @@ def unmatched_page(user, *, on=None, programme=None, site=None, page=None, per_p
     The ids of everyone matching come first, in order, in one query that reads no more than the ids; the rows, with
     their citizen, site and job broker, are then fetched for the page only."""
     on = on or timezone.localdate()
-    queryset = unmatched_enrolments(user, on=on, programme=programme)
-    if site is not None:
-        queryset = queryset.filter(site=site)
-    ids = list(queryset.values_list("pk", flat=True))
+    ids = unmatched_ids(user, on=on, programme=programme, site=site)
     shown = Paginator(ids, per_page).get_page(page)
     wanted = list(shown.object_list)
     found = {e.pk: e for e in unmatched_enrolments(user, on=on, programme=programme).filter(pk__in=wanted)}

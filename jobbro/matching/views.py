@@ -552,11 +552,12 @@ def _speed_dating_candidates(request, programme, on, filters):
     )
     if who == "all":
         shown = in_steps.order_by("citizen__last_name", "citizen__first_name", "pk")
+        if site is not None:
+            shown = shown.filter(site=site)
+        shown_citizens = list(shown.values_list("pk", flat=True)[:SPEED_DATING_CITIZENS])
     else:
-        shown = type3.unmatched_enrolments(request.user, on=on, programme=programme)
-    if site is not None:
-        shown = shown.filter(site=site)
-    shown_citizens = list(shown.values_list("pk", flat=True)[:SPEED_DATING_CITIZENS])
+        shown_citizens = type3.unmatched_ids(request.user, on=on, programme=programme, site=site)
+        shown_citizens = shown_citizens[:SPEED_DATING_CITIZENS]
     chosen_citizens = _ids(request.GET.getlist("enrolments"), SPEED_DATING_CITIZENS + 1)
     network = network_companies(programme, on)
     if text:

@@ -11,6 +11,10 @@ queryset (which is what the user may choose): a row whose name is exactly the te
 name, or other search fields, hold every word of it; when several match, the form says so and names them, so
 the user can add a word. On a form error the chosen row's name is shown again, with its id.
 
+A field whose names are personal data (citizens) sets `method = "post"`: the script then posts the typed text
+(with the form's CSRF token) instead of putting it in the endpoint's address, so a name never reaches an address
+or the access log.
+
 The hidden input carries the field's own name, so an old link with ?job_broker=12 still works; the text input is
 named `<name>-text`. When the text is posted and no longer names the row the id points at, the text decides.
 
@@ -37,6 +41,7 @@ class PickerWidget(forms.Widget):
     def __init__(self, attrs=None):
         super().__init__(attrs)
         self.url = ""
+        self.method = "get"
         self.field = None
 
     def value_from_datadict(self, data, files, name):
@@ -74,7 +79,7 @@ class PickerWidget(forms.Widget):
             *(value for value in shown.values() if value is not True),
         )
         return format_html(
-            '<div class="jb-picker" data-jb-picker data-url="{url}" data-found="{found}" data-none="{none}">'
+            '<div class="jb-picker" data-jb-picker data-url="{url}"{method} data-found="{found}" data-none="{none}">'
             '<input type="text" name="{text_name}" id="{id}" value="{text}" autocomplete="off" role="combobox"'
             ' aria-autocomplete="list" aria-expanded="false" aria-controls="{id}-options"{extra}>'
             '<input type="hidden" name="{name}" id="{id}-value" value="{pk}" data-jb-picker-value>'
@@ -83,6 +88,7 @@ class PickerWidget(forms.Widget):
             '<span class="sr-only" aria-live="polite" data-jb-picker-status></span>'
             "</div>",
             url=self.url,
+            method=format_html(' data-method="{}"', self.method) if self.method != "get" else "",
             text_name=name + TEXT_SUFFIX,
             id=input_id,
             text=text,
@@ -105,6 +111,7 @@ class PickerChoiceField(forms.ModelChoiceField):
 
     widget = PickerWidget
     search_fields = ("name",)
+    method = "get"  # "post": the endpoint is asked by POST, the text in the body (names that are personal data)
     default_error_messages = {
         "no_match": _("Nothing you may choose matches “%(text)s”."),
         "several": _("Several match “%(text)s”: %(names)s. Write more of the name, or choose from the list."),
@@ -132,6 +139,7 @@ class PickerChoiceField(forms.ModelChoiceField):
 
     def get_bound_field(self, form, field_name):
         self.widget.url = self.url()
+        self.widget.method = self.method
         return super().get_bound_field(form, field_name)
 
     def url(self):

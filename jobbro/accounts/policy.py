@@ -287,6 +287,7 @@ PAGES = {
     "opening_board_pdf": needs(C.SEE_COMPANIES),
     "course_list": needs(C.SEE_COMPANIES),
     "course_detail": needs(C.SEE_COMPANIES, post=C.CASE_WORK),
+    "course_citizen_matches": needs(C.SEE_COMPANIES, C.CASE_WORK),  # the course page's citizen field (POST)
     "course_new": needs(C.SEE_COMPANIES, C.MANAGE_NETWORK),
     "course_edit": needs(C.SEE_COMPANIES, C.MANAGE_NETWORK),
     "institution_detail": needs(C.SEE_COMPANIES),

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from jobbro import codes, textlimits
 from jobbro.cases.forms import Checkboxes, HoursField, Radios, not_in_future
 from jobbro.companies.models import Company, CompanyContact, Course, KnowledgeInstitution, Requirement, Weekday
-from jobbro.web.formtools import DesignSystemForm, DesignSystemModelForm
+from jobbro.pickers import PickerChoiceField
+from jobbro.web.formtools import DesignSystemForm, DesignSystemModelForm, dress
 
 
 class CompanyForm(DesignSystemModelForm):
@@ -154,9 +155,32 @@ class CourseFilterForm(DesignSystemForm):
     )
 
 
+def enrolment_label(enrolment):
+    return f"{enrolment.citizen.full_name} – {enrolment.programme} ({enrolment.site})"
+
+
 class EnrolmentChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, enrolment):
-        return f"{enrolment.citizen.full_name} – {enrolment.programme} ({enrolment.site})"
+        return enrolment_label(enrolment)
+
+
+class EnrolmentPickerField(PickerChoiceField):
+    """An enrolment found by a word of the citizen's first or last name. The name is posted to the endpoint
+    (course_citizen_matches), never put in an address; the endpoint answers from the same enrolments."""
+
+    search_fields = ("citizen__first_name", "citizen__last_name")
+    method = "post"
+
+    def text_from_instance(self, enrolment):
+        return enrolment.citizen.full_name
+
+    def label_from_instance(self, enrolment):
+        return enrolment_label(enrolment)
+
+
+# Up to this many enrolments to choose from, the field is a plain select (a mentor's few citizens); above it, the
+# searchable field: a select of a large programme's every active enrolment made the course page megabytes.
+ENROL_SELECT_MAX = 30
 
 
 class EnrolInCourseForm(DesignSystemForm):
@@ -165,7 +189,16 @@ class EnrolInCourseForm(DesignSystemForm):
 
     def __init__(self, *args, enrolments, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["enrolment"].queryset = enrolments
+        if len(enrolments[: ENROL_SELECT_MAX + 1]) > ENROL_SELECT_MAX:
+            self.fields["enrolment"] = EnrolmentPickerField(
+                enrolments,
+                label=_("Citizen"),
+                search_url="course_citizen_matches",
+                help_text=_("Type part of the name."),
+            )
+            dress({"enrolment": self.fields["enrolment"]})
+        else:
+            self.fields["enrolment"].queryset = enrolments
 
     def clean_enrolment(self):
         enrolment = self.cleaned_data["enrolment"]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("courses/", views.course_list, name="course_list"),
     path("courses/new/", views.course_new, name="course_new"),
     path("courses/<int:pk>/", views.course_detail, name="course_detail"),
+    path("courses/citizens/", views.course_citizen_matches, name="course_citizen_matches"),
     path("courses/<int:pk>/edit/", views.course_edit, name="course_edit"),
     path("institutions/new/", views.institution_new, name="institution_new"),
     path("institutions/<int:pk>/", views.institution_detail, name="institution_detail"),

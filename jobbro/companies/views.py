@@ -7,15 +7,17 @@ case work; a course page lists only the citizens the user may see.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from jobbro import textlimits
 from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
 from jobbro.cases.models import Enrolment, UpskillingEnrolment
@@ -29,10 +31,13 @@ from jobbro.companies.forms import (
     CourseForm,
     EndAgreementForm,
     EnrolInCourseForm,
+    EnrolmentPickerField,
     InstitutionForm,
     OpeningForm,
+    enrolment_label,
 )
 from jobbro.companies.models import Company, CompanyContact, Course, KnowledgeInstitution, NetworkAgreement, Opening
+from jobbro.pickers import MATCHES_SHOWN, search
 from jobbro.web.forms import OpeningFilterForm
 from jobbro.web.formtools import run_action
 
@@ -380,6 +385,9 @@ def _visible_upskilling(user, course):
     )
 
 
+COURSE_CITIZENS_PAGE = 50
+
+
 def _enrollable(user):
     """The active enrolments a user may enrol in a course: their own caseload for job brokers and mentors."""
     enrolments = access.scope_enrolments(Enrolment.objects.filter(ended_on__isnull=True), user)
@@ -417,15 +425,44 @@ def course_detail(request, pk):
                 return redirect("course_detail", pk=course.pk)
     elif request.method == "POST":
         raise Http404
+    # A popular course has thousands of citizens over the years: a page of them at a time.
+    upskilling = Paginator(_visible_upskilling(user, course), COURSE_CITIZENS_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "companies/course_detail.html",
         {
             "course": course,
-            "upskilling": _visible_upskilling(user, course),
+            "upskilling": upskilling,
+            "page": upskilling,
+            "query": query.urlencode(),
             "sees_names": may(user, Capability.READ_CITIZEN),
             "form": form,
         },
+    )
+
+
+@login_required
+@require_POST
+def course_citizen_matches(request):
+    """The searchable citizen field of a course page: the enrolments the user may enrol (as on the page) whose
+    citizen's first or last name holds every word of the posted text. Posted, so a name is never in an address."""
+    _require_reader(request.user)
+    if not may(request.user, Capability.CASE_WORK):
+        raise Http404
+    text = request.POST.get("q", "").strip()[: textlimits.SEARCH]
+    if not text:
+        return JsonResponse({"results": [], "more": False})
+    rows = list(search(_enrollable(request.user), EnrolmentPickerField.search_fields, text)[: MATCHES_SHOWN + 1])
+    return JsonResponse(
+        {
+            "results": [
+                {"id": row.pk, "text": row.citizen.full_name, "label": enrolment_label(row)}
+                for row in rows[:MATCHES_SHOWN]
+            ],
+            "more": len(rows) > MATCHES_SHOWN,
+        }
     )
 
 

@@ -4,11 +4,13 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from jobbro.audit.models import ChangeLog
 from jobbro.cases.models import UpskillingEnrolment
-from jobbro.companies import actions
+from jobbro.companies import actions, forms, views
 from jobbro.companies.models import Course, KnowledgeInstitution
 
 pytestmark = pytest.mark.django_db
@@ -230,3 +232,117 @@ def test_a_citizen_whose_course_in_the_programme_ended_cannot_be_enrolled(alice,
     with pytest.raises(ValidationError):
         actions.enrol_in_course(acting_user=alice, enrolment=alices_enrolment, course=danish, starts_on=START)
     assert not UpskillingEnrolment.objects.exists()
+
+
+# --- The citizen field: a searchable field by POST once the choice is large ----------------------------------------
+
+
+@pytest.fixture
+def alices_many(refer, alice):
+    """More of alice's citizens than the plain select shows: the searchable field is used."""
+    return [
+        refer(first_name=f"Kursist{i:02d}", last_name="Holm", job_broker=alice)
+        for i in range(forms.ENROL_SELECT_MAX + 1)
+    ]
+
+
+def matches(client, text):
+    response = client.post(reverse("course_citizen_matches"), {"q": text})
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_a_small_choice_is_a_plain_select(client, alice, alices_enrolment, danish):
+    client.force_login(alice)
+    content = client.get(reverse("course_detail", kwargs={"pk": danish.pk})).content.decode()
+    assert f'<option value="{alices_enrolment.pk}"' in content and "Mette Sørensen" in content
+    assert "data-jb-picker" not in content
+
+
+def test_a_large_choice_is_a_searchable_field_that_lists_no_names(client, alice, alices_many, danish):
+    client.force_login(alice)
+    content = client.get(reverse("course_detail", kwargs={"pk": danish.pk})).content.decode()
+    assert 'data-jb-picker data-url="/courses/citizens/" data-method="post"' in content.replace(
+        reverse("course_citizen_matches"), "/courses/citizens/"
+    )
+    assert "Kursist" not in content and "<option" not in content.split('id="enrol-form"')[1].split("</form>")[0]
+
+
+def test_the_citizen_field_finds_by_name_through_post_only(client, alice, alices_many, alices_enrolment, danish):
+    client.force_login(alice)
+    found = matches(client, "kursist07")
+    assert [row["id"] for row in found["results"]] == [alices_many[7].pk]
+    assert found["results"][0]["text"] == "Kursist07 Holm"
+    assert found["results"][0]["label"].startswith("Kursist07 Holm – ")
+    assert [row["id"] for row in matches(client, "Mette Sørensen")["results"]] == [alices_enrolment.pk]
+    many = matches(client, "Holm")
+    assert len(many["results"]) == 10 and many["more"] is True
+    assert matches(client, "") == {"results": [], "more": False}
+    # Never by GET: a name in an address would reach the access log.
+    assert client.get(reverse("course_citizen_matches"), {"q": "Holm"}).status_code == 405
+
+
+def test_the_citizen_field_refuses_citizens_out_of_the_users_scope(
+    client, alice, alices_many, bobs_enrolment, charlies_enrolment, danish
+):
+    client.force_login(alice)
+    # Bob's citizen (same programme, not her caseload) and Charlie's (another programme) are not found...
+    assert matches(client, "Ahmed")["results"] == []
+    assert matches(client, "Karen Jensen")["results"] == []
+    # ... nor enrolled by name or by id.
+    address = reverse("course_detail", kwargs={"pk": danish.pk})
+    for posted in (
+        {"enrolment-text": "Ahmed Hassan"},
+        {"enrolment-text": "Karen Jensen", "enrolment": charlies_enrolment.pk},
+        {"enrolment": bobs_enrolment.pk},
+    ):
+        response = client.post(address, {**posted, "starts_on": START.isoformat()})
+        assert response.status_code == 200
+        assert "enrolment" in response.context["form"].errors
+    assert not UpskillingEnrolment.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["coordinator", "manager", "evaluator"])
+def test_roles_without_case_work_get_404_from_the_citizen_field(client, staff, who, alices_enrolment):
+    client.force_login(getattr(staff, who))
+    assert client.post(reverse("course_citizen_matches"), {"q": "Mette"}).status_code == 404
+
+
+def test_the_citizen_field_enrols_by_a_typed_name_without_script(client, alice, alices_many, danish):
+    client.force_login(alice)
+    address = reverse("course_detail", kwargs={"pk": danish.pk})
+    response = client.post(address, {"enrolment-text": "Kursist03 Holm", "starts_on": START.isoformat()})
+    assert response.status_code == 302
+    assert UpskillingEnrolment.objects.get().enrolment == alices_many[3]
+    # Picked in the list: the id and the name shown.
+    response = client.post(
+        address, {"enrolment": alices_many[4].pk, "enrolment-text": "Kursist04 Holm", "starts_on": START.isoformat()}
+    )
+    assert response.status_code == 302
+    # Several match: the form says so and names them.
+    response = client.post(address, {"enrolment-text": "Holm", "starts_on": START.isoformat()})
+    assert response.status_code == 200
+    assert "Kursist" in str(response.context["form"].errors["enrolment"])
+
+
+def test_the_course_page_is_bounded_however_many_citizens_there_are(client, alice, refer, danish):
+    """The enrol field and the list of citizens on the course stay the same size with more citizens."""
+    address = reverse("course_detail", kwargs={"pk": danish.pk})
+    client.force_login(alice)
+
+    def add(count, start):
+        for i in range(start, start + count):
+            enrolment = refer(first_name=f"Deltager{i:03d}", last_name="Holm", job_broker=alice)
+            actions.enrol_in_course(acting_user=alice, enrolment=enrolment, course=danish, starts_on=START)
+
+    add(views.COURSE_CITIZENS_PAGE + 5, 0)
+    with CaptureQueriesContext(connection) as few_queries:
+        few = client.get(address).content
+    add(30, views.COURSE_CITIZENS_PAGE + 5)
+    with CaptureQueriesContext(connection) as many_queries:
+        many = client.get(address).content
+    assert len(few_queries) == len(many_queries)
+    assert abs(len(many) - len(few)) < 200
+    assert many.decode().count("data-upskilling=") == views.COURSE_CITIZENS_PAGE
+    last = client.get(address, {"page": 2}).content.decode()
+    assert last.count("data-upskilling=") == 35

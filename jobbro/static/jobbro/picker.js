@@ -4,6 +4,9 @@
  * Keys: Down/Up move through the matches, Enter picks the one marked, Escape closes the list. Picking fills the
  * name and the id and fires "change" (a page may reload the part of the form that depends on the field). Typing
  * clears the id, so a name typed and not picked is matched on the server, as without this script.
+ *
+ * A field with data-method="post" (citizens' names) posts the typed text with the form's CSRF token instead of
+ * putting it in the address, so a name never reaches an address or an access log.
  */
 (function () {
   "use strict";
@@ -104,8 +107,17 @@
       }
       const mine = ++request;
       const url = new URL(root.dataset.url, window.location.href);
-      url.searchParams.set("q", text);
-      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      const init = { headers: { Accept: "application/json" }, credentials: "same-origin" };
+      if (root.dataset.method === "post") {
+        const form = root.closest("form");
+        const token = form ? form.querySelector("input[name='csrfmiddlewaretoken']") : null;
+        init.method = "POST";
+        init.body = new URLSearchParams({ q: text });
+        init.headers["X-CSRFToken"] = token ? token.value : "";
+      } else {
+        url.searchParams.set("q", text);
+      }
+      fetch(url, init)
         .then(function (response) {
           return response.ok ? response.json() : { results: [], more: false };
         })

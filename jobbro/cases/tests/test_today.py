@@ -583,3 +583,23 @@ def test_an_education_placement_is_never_listed_as_missing_hours(alice, alices_e
     )
     assert placement not in missing_timesheets(alice, on)
     assert placement not in timesheets.week_placements(alice, last_monday)
+
+
+def test_the_lists_find_the_caseload_through_the_brokers_and_mentors_indexes_not_the_programmes(world, enrol):
+    """The programme's thresholds are applied to the caseload, never used to read the programme's every enrolment:
+    SQLite without statistics would otherwise search the enrolments by programme (tens of thousands at the
+    100,000-citizen demo) rather than by job broker or mentor (a caseload)."""
+    enrol("Anna")
+    programmes = todo.caseload_programmes(world.alice)
+    for rows in (todo.no_contact, todo.parked):
+        queryset = rows(world.alice, on(), programmes)
+        sql, params = queryset.query.sql_with_params()
+        if connection.vendor != "sqlite":  # PostgreSQL plans with statistics; the same SQL goes to both
+            assert '("cases_enrolment"."programme_id" + ' in sql, sql
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            plan = [row[-1] for row in cursor.fetchall()]
+        enrolment_steps = [step for step in plan if "cases_enrolment " in step + " "]
+        assert enrolment_steps, plan
+        assert not any("program" in step for step in enrolment_steps), (rows.__name__, plan)

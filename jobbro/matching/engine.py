@@ -401,10 +401,14 @@ def explain(c, ci, o, oj, flags=None):
 
 
 def _top(score, feasible, limit):
+    """The `limit` best feasible positions, by score, ties by position, whatever else is in the arrays: among those
+    tied at the cut the first positions are kept (so ranking a subset that holds the best gives the same list)."""
     idx = np.flatnonzero(feasible)
     if limit is not None and len(idx) > limit:
-        part = np.argpartition(-score[idx], limit - 1)[:limit]
-        idx = idx[part]
+        negative = -score[idx]
+        cut = np.partition(negative, limit - 1)[limit - 1]
+        above = idx[negative < cut]
+        idx = np.concatenate([above, idx[negative == cut][: limit - len(above)]])
     order = np.lexsort((idx, -score[idx]))  # by score, ties by index: stable and deterministic
     idx = idx[order]
     return idx, score[idx]

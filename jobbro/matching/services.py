@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -773,9 +773,49 @@ def rank_openings(enrolment, *, limit=50, on=None, reader=None):
     return _matches(net, np.zeros(len(idx), np.int64), idx, Reader.of(reader))
 
 
+def could_take(enrolments, opening, *, on=None):
+    """The enrolments narrowed in SQL by the hard rules the database checks cheaply for the opening: restrictions in
+    force that forbid its tasks or days, a weekly capacity below its hours, an assessed Danish level below the one it
+    asks for. Each test keeps more than the engine would (any agreement of hours, any assessment that reaches the
+    level), never less, so the engine's ranking over what is left is the ranking over them all: only citizens it
+    would exclude are left out, and those left keep their order (by id) and scores."""
+    on = _today(on)
+    requirements = set(opening.requirements or ())
+    tags = [tag for tag, forbids in RESTRICTION_FORBIDS.items() if requirements & set(forbids)]
+    worked = 0
+    for day in opening.days or ():
+        worked |= DAY_BITS.get(day, 0)
+    tags += [tag for tag, allowed in RESTRICTION_DAYS.items() if worked & ~allowed and tag not in tags]
+    if tags:
+        forbidding = _in_force(
+            Restriction.objects.filter(citizen=OuterRef("citizen_id"), tag__in=tags), "recorded_on", "ended_on", on
+        )
+        enrolments = enrolments.exclude(Exists(forbidding))
+    hours = float(opening.weekly_hours or 0)
+    if hours > 0:
+        slack = hours - 0.05  # below any rounding of the engine's comparison
+        agreed = (
+            AgreedHoursChange.objects.filter(placement__enrolment=OuterRef("pk"), from_date__lte=on)
+            .annotate(total=F("ordinary_hours") + F("internship_hours"))
+            .filter(total__gte=slack)
+        )
+        enrolments = enrolments.filter(Q(estimated_weekly_hours__gte=slack) | Exists(agreed))
+    level = opening.danish_level_required or 0
+    if level:
+        danish = CompetenceAssessment.objects.filter(
+            citizen=OuterRef("citizen_id"), area=CompetenceAssessment.Area.DANISH, assessed_on__lte=on
+        )
+        enrolments = enrolments.filter(~Exists(danish) | Exists(danish.filter(level__gte=level)))
+    return enrolments
+
+
 def rank_citizens(opening, *, limit=50, on=None, reader=None):
-    """The citizens of the opening's programme who can take it, best first (active, steps 1-2, or 3 without a placement)."""
-    net = load(rankable_enrolments(opening.programme_id, on=on), Opening.objects.filter(pk=opening.pk), on=on)
+    """The citizens of the opening's programme who can take it, best first (active, steps 1-2, or 3 without a placement).
+
+    Only the enrolments `could_take` keeps are loaded: the same ranking, without loading those who cannot take it."""
+    on = _today(on)
+    candidates = could_take(rankable_enrolments(opening.programme_id, on=on), opening, on=on)
+    net = load(candidates, Opening.objects.filter(pk=opening.pk), on=on)
     if not len(net) or not len(net.openings):
         return []
     net.openings.put(opening)

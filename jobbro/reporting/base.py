@@ -146,10 +146,18 @@ class Table:
     first_column_label: str = ""
 
     def row(self, key):
+        """The first row with this key."""
         for row in self.rows:
             if row.key == key:
                 return row
         raise KeyError(key)
+
+    def rows_by_key(self):
+        """{key: the first row with that key}, as the rows are now."""
+        by_key = {}
+        for row in self.rows:
+            by_key.setdefault(row.key, row)
+        return by_key
 
     def cell(self, row_key, column):
         """The cell in a row by column index or column label."""
@@ -194,11 +202,17 @@ class Table:
                 }
 
     def _rows_not_adding_up(self):
+        # The check looks up every part row in every column: through a dict of the rows made once per check, as a
+        # search of the list for each made it quadratic in the rows (seconds at thousands of staff rows).
+        if not self.sums:
+            return
+        by_key = self.rows_by_key()
         for total_key, part_keys in self.sums:
-            total_row = self.row(total_key)
+            total_row = by_key[total_key]
+            part_rows = [by_key[key] for key in part_keys]
             for index, column in enumerate(self.columns):
                 total = _count(total_row.cells[index])
-                parts = [_count(self.row(key).cells[index]) for key in part_keys]
+                parts = [_count(part.cells[index]) for part in part_rows]
                 if total is not None and sum(p or 0 for p in parts) != total:
                     yield gettext(
                         "%(table)s: in %(column)s the parts of “%(row)s” add up to %(sum)s, not %(total)s."

@@ -83,24 +83,6 @@ class StaffTable(Table):
     rank_fewest: str = ""
     rank_ends: str = ""
 
-    def problems(self):
-        # The add-up check looks up every part row in every column: with an index instead of Table.row's walk
-        # through the rows, thousands of job brokers take milliseconds instead of seconds.
-        index = {}
-        for row in self.rows:
-            index.setdefault(row.key, row)
-        self._index = index
-        try:
-            return super().problems()
-        finally:
-            self._index = None
-
-    def row(self, key):
-        index = getattr(self, "_index", None)
-        if index is None:
-            return super().row(key)
-        return index[key]
-
     def staff_rows(self):
         return [row for row in self.rows if row.key not in self.pinned]
 

@@ -37,7 +37,7 @@ from jobbro.companies.forms import (
     enrolment_label,
 )
 from jobbro.companies.models import Company, CompanyContact, Course, KnowledgeInstitution, NetworkAgreement, Opening
-from jobbro.pickers import MATCHES_SHOWN, search
+from jobbro.pickers import MATCHES_SHOWN
 from jobbro.web.forms import OpeningFilterForm
 from jobbro.web.formtools import run_action
 
@@ -377,7 +377,8 @@ def _visible_upskilling(user, course):
     """The citizens' enrolments in the course that the user may see by name; none for roles that see no names."""
     if not may(user, Capability.READ_CITIZEN):
         return UpskillingEnrolment.objects.none()
-    enrolments = access.scope_enrolments(Enrolment.objects.all(), user)
+    # The scope is checked among the course's own enrolments, not built over every enrolment and then matched.
+    enrolments = access.scope_enrolments(Enrolment.objects.filter(upskilling__course=course), user)
     return (
         UpskillingEnrolment.objects.filter(course=course, enrolment__in=enrolments)
         .select_related("enrolment__citizen", "enrolment__programme")
@@ -392,7 +393,10 @@ def _enrollable(user):
     """The active enrolments a user may enrol in a course: their own caseload for job brokers and mentors."""
     enrolments = access.scope_enrolments(Enrolment.objects.filter(ended_on__isnull=True), user)
     if may(user, Capability.OWN_CASELOAD) and not access.sees_everything(user):
-        enrolments = enrolments.filter(Q(job_broker=user) | Q(mentor=user))
+        # As a subquery of ids: SQLite then reads the caseload through the job-broker and mentor indexes, where
+        # with the condition beside the joins it walked the whole job-broker index.
+        own = Enrolment.objects.filter(Q(job_broker=user) | Q(mentor=user)).values("pk")
+        enrolments = enrolments.filter(pk__in=own)
     return enrolments.select_related("citizen", "programme", "site").order_by(
         "citizen__first_name", "citizen__last_name", "pk"
     )
@@ -454,7 +458,8 @@ def course_citizen_matches(request):
     text = request.POST.get("q", "").strip()[: textlimits.SEARCH]
     if not text:
         return JsonResponse({"results": [], "more": False})
-    rows = list(search(_enrollable(request.user), EnrolmentPickerField.search_fields, text)[: MATCHES_SHOWN + 1])
+    field = EnrolmentPickerField(_enrollable(request.user), search_url="course_citizen_matches")
+    rows = list(field.matching(text)[: MATCHES_SHOWN + 1])
     return JsonResponse(
         {
             "results": [

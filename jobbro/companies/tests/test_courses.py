@@ -346,3 +346,15 @@ def test_the_course_page_is_bounded_however_many_citizens_there_are(client, alic
     assert many.decode().count("data-upskilling=") == views.COURSE_CITIZENS_PAGE
     last = client.get(address, {"page": 2}).content.decode()
     assert last.count("data-upskilling=") == 35
+
+
+def test_the_citizen_fields_matches_take_the_same_queries_for_few_and_many(client, alice, alices_many, refer):
+    client.force_login(alice)
+    matches(client, "Holm")  # the session
+    with CaptureQueriesContext(connection) as few:
+        assert len(matches(client, "Holm")["results"]) == 10
+    for i in range(40):
+        refer(first_name=f"Flere{i:02d}", last_name="Holm", job_broker=alice)
+    with CaptureQueriesContext(connection) as many:
+        assert len(matches(client, "Holm")["results"]) == 10
+    assert len(few) == len(many) <= 4

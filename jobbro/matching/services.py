@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import numpy as np
 from django.conf import settings
@@ -763,9 +764,36 @@ def _match(net, i, j, parts, reader=Reader()):
 # --- The API -------------------------------------------------------------------------------------
 
 
+def could_be_taken(openings, enrolment, *, on=None):
+    """The openings narrowed in SQL by what the citizen can take at most: no more weekly hours than the most the
+    citizen can work (the estimate, or any agreement of hours on one of the enrolment's placements), no Danish level
+    above the citizen's highest assessed one (none assessed: any). As `could_take`, a superset of the feasible ones,
+    so the ranking over it is the ranking over them all. The tests are subqueries of the openings' own query."""
+    on = _today(on)
+    agreed = AgreedHoursChange.objects.filter(placement__enrolment=enrolment, from_date__lte=on).annotate(
+        total=F("ordinary_hours") + F("internship_hours")
+    )
+    slack = float(enrolment.estimated_weekly_hours or 0) + 0.05
+    openings = openings.filter(
+        Q(weekly_hours__lte=slack) | Exists(agreed.filter(total__gte=OuterRef("weekly_hours") - Decimal("0.05")))
+    )
+    danish = CompetenceAssessment.objects.filter(
+        citizen_id=enrolment.citizen_id, area=CompetenceAssessment.Area.DANISH, assessed_on__lte=on
+    )
+    return openings.filter(
+        Q(danish_level_required__isnull=True)
+        | ~Exists(danish)
+        | Exists(danish.filter(level__gte=OuterRef("danish_level_required")))
+    )
+
+
 def rank_openings(enrolment, *, limit=50, on=None, reader=None):
-    """The open openings of the enrolment's programme that the citizen can take, best first, explained for the reader."""
-    net = load(Enrolment.objects.filter(pk=enrolment.pk), open_openings(enrolment.programme_id), on=on)
+    """The open openings of the enrolment's programme that the citizen can take, best first, explained for the reader.
+
+    Only the openings `could_be_taken` keeps are loaded: the same ranking, without loading those out of reach."""
+    on = _today(on)
+    candidates = could_be_taken(open_openings(enrolment.programme_id), enrolment, on=on)
+    net = load(Enrolment.objects.filter(pk=enrolment.pk), candidates, on=on)
     if not len(net) or not len(net.openings):
         return []
     net.objects[0] = enrolment

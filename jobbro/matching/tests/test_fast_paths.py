@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jobbro.cases import actions
-from jobbro.cases.models import PlacementEndReason, PlacementKind, Step
+from jobbro.cases.models import Enrolment, PlacementEndReason, PlacementKind, Step
 from jobbro.companies.models import Opening, Requirement, Weekday
 from jobbro.conftest import REFERRED_ON, make_opening
 from jobbro.matching import engine, services
@@ -169,3 +169,76 @@ def test_the_best_few_are_the_head_of_the_whole_ranking_even_with_ties(scores, s
     assert top.tolist() == all_top[:limit].tolist()
     # the whole ranking: by score, ties by position
     assert all_idx.tolist() == sorted(np.flatnonzero(feasible).tolist(), key=lambda i: (-score[i], i))
+
+
+@pytest.fixture
+def openings(programme, company, social_company):
+    """Small jobs of every size and Danish level, some tied in every respect."""
+    made = []
+    for k, (hours, level) in enumerate(
+        [(3, None), (4.5, 1), (8, None), (8, None), (10, 3), (12, 5), (20, 2), (37, None)]
+    ):
+        made.append(
+            make_opening(
+                company if k % 2 else social_company,
+                programme,
+                f"Job {k}",
+                weekly_hours=hours,
+                danish_level_required=level,
+                occupation_code="9412" if k % 3 == 0 else "",
+                days=("mon", "sat") if k == 6 else ("mon",),
+            )
+        )
+    return made
+
+
+def full_opening_ranking(enrolment):
+    net = services.load(Enrolment.objects.filter(pk=enrolment.pk), services.open_openings(enrolment.programme_id))
+    idx, scores = engine.rank_openings(net.citizens, 0, net.jobs, net.flags, limit=None)
+    return [(net.openings.ids[j], round(float(s), 1)) for j, s in zip(idx.tolist(), scores.tolist(), strict=True)]
+
+
+def test_the_filtered_ranking_of_small_jobs_is_the_full_ranking(refer, caseworker, company, openings):
+    """For citizens of every capacity and Danish level, agreed hours above the estimate included."""
+    citizens = []
+    for k, (hours, levels, agreed) in enumerate(
+        [(3, [], None), (8, [2], None), (10, [4, 1], None), (5, [], 12), (40, [5], None), (4.5, [1, 3], 8)]
+    ):
+        enrolment = refer(first_name=f"Borger{k}", estimated_weekly_hours=hours)
+        enrolment = actions.change_step(
+            acting_user=caseworker, enrolment=enrolment, step=Step.TOWARDS_JOB, on=STEP_2_ON
+        )
+        for n, level in enumerate(levels):
+            CompetenceAssessment.objects.create(
+                citizen=enrolment.citizen, area="danish", level=level, assessed_on=REFERRED_ON + n * DAY
+            )
+        if agreed:
+            placement = actions.start_placement(
+                acting_user=caseworker,
+                enrolment=enrolment,
+                company=company,
+                kind=PlacementKind.SMALL_JOB,
+                starts_on=STEP_2_ON + DAY,
+                agreed_ordinary_hours=agreed,
+            )
+            actions.end_placement(
+                acting_user=caseworker,
+                placement=placement,
+                ended_on=STEP_2_ON + 30 * DAY,
+                reason=PlacementEndReason.COMPLETED,
+            )
+        enrolment.refresh_from_db()
+        citizens.append(enrolment)
+    out_of_reach = 0
+    for enrolment in citizens:
+        fast = [(m.opening.pk, m.score) for m in services.rank_openings(enrolment, limit=None)]
+        assert fast == full_opening_ranking(enrolment)
+        assert [(m.opening.pk, m.score) for m in services.rank_openings(enrolment, limit=2)] == fast[:2]
+        kept = set(
+            services.could_be_taken(services.open_openings(enrolment.programme_id), enrolment).values_list(
+                "pk", flat=True
+            )
+        )
+        assert {pk for pk, _score in fast} <= kept
+        out_of_reach += len(openings) - len(kept)
+    assert out_of_reach, "the filter leaves something out"

@@ -29,8 +29,10 @@ koordinator, leder, evaluator and admin. Each is signed in with force_login; the
 factor, satisfied as the tests do (a confirmed authenticator in the session): when admin has none, one is made
 for the run and deleted afterwards. Public pages (sign-in, health check, the tablet's code page) are requested
 once, signed out, as "public"; the tablet questionnaire needs a live token, and the demo stores only hashes, so
-an invitation is made for the run and deleted afterwards. Otherwise the run writes only what reading pages
-writes: read-log rows of the audit trail and session rows (each role signs out at the end).
+an invitation is made for the run and deleted afterwards (also when the run is stopped with Ctrl-C or SIGTERM;
+SIGKILL leaves them behind). Otherwise the run writes only what reading pages writes: read-log rows of the audit
+trail, session rows (each role signs out at the end) and, the first time, the unconfirmed authenticator the
+two-factor set-up page makes for each user to show its QR code (later runs reuse it).
 
 Which addresses: every URL pattern of the site (jobbro/accounts/url_matrix.py, as the URL × role test walks
 them) that jobbro/accounts/policy.PAGES lets the role open, filled with real ids of objects the user may see:
@@ -66,6 +68,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -229,7 +232,18 @@ class Engine:
             path = Path(out.name)
         try:
             command = [PYTHON, str(Path(__file__).resolve()), "--worker", str(path), *worker_arguments(self.args)]
-            subprocess.run(command, cwd=ROOT, env=self.env, check=True)
+            child = subprocess.Popen(command, cwd=ROOT, env=self.env)
+            try:
+                if child.wait():
+                    raise SystemExit(f"the {self.label} worker failed with exit status {child.returncode}")
+            except BaseException:
+                # Interrupted: let the worker sign out and delete what it made for the run before it stops.
+                child.terminate()
+                try:
+                    child.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                raise
             return json.loads(path.read_text())
         finally:
             path.unlink(missing_ok=True)
@@ -243,7 +257,13 @@ def worker_arguments(args):
 # --- The worker: runs inside one engine's environment -----------------------------------------------------------
 
 
+def stop_on_sigterm():
+    """SIGTERM ends the process like Ctrl-C: through the finally blocks that remove what the run made."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
 def worker(out_path, args):
+    stop_on_sigterm()
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -367,7 +387,7 @@ class DemoWorld:
         self.described = {}
         self._objects = {}
         self._temporary = []
-        self.token = self._tablet_token()
+        self.token = None
 
     # -- users --
 
@@ -413,6 +433,7 @@ class DemoWorld:
         if role in self._objects:
             return self._objects[role]
         if user is None:
+            self.token = self._tablet_token()
             found = {"token": {"token": self.token} if self.token else None}
         else:
             found = self._find(user)
@@ -453,7 +474,6 @@ class DemoWorld:
         if enrolment is not None:
             self._case_objects(user, enrolment, found)
         self._company_objects(user, found)
-        found["token"] = {"token": self.token} if self.token else None
         return found
 
     def _case_objects(self, user, enrolment, found):
@@ -852,6 +872,7 @@ def parse(argv=None):
 
 def main():
     args = parse()
+    stop_on_sigterm()
     if args.worker:
         worker(args.worker, args)
         return

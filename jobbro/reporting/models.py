@@ -52,6 +52,12 @@ class PlacementFacts(models.Model):
 
     class Meta:
         default_permissions = ()
+        # The record checks about hours start from the few placements with weeks outside their dates.
+        indexes = [
+            models.Index(
+                fields=["placement"], condition=models.Q(weeks_outside_dates=True), name="facts_weeks_outside_dates"
+            )
+        ]
 
     def __str__(self):
         return f"facts of placement {self.placement_id}"

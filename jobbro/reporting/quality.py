@@ -47,6 +47,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jobbro.cases.models import Outcome, Placement, Step, StepChange, Timesheet
+from jobbro.reporting.models import PlacementFacts
 
 LISTED = 50  # enrolments listed per finding
 
@@ -92,8 +93,17 @@ def _hours_outside_the_dates(scope):
     week_ends_before_start = ExpressionWrapper(F("starts_on") - datetime.timedelta(days=6), output_field=DateField())
     # Whether a placement's weeks reach outside its dates is a report fact: only such a placement can have a week to
     # count, so the weeks of the others are never looked at.
+    # The flagged placements are read from their partial index first, and each is joined to its enrolment to see
+    # whether it is in scope: no list of the scope's enrolments is made (100,000 of them in a large programme).
+    scope.catch_up()
+    flagged = PlacementFacts.objects.filter(weeks_outside_dates=True).values("placement_id")
     return (
-        Placement.objects.filter(enrolment__in=scope.enrolments(), facts__weeks_outside_dates=True)
+        Placement.objects.filter(
+            pk__in=flagged,
+            enrolment__programme=scope.programme,
+            enrolment__site__in=scope.site_ids,
+            enrolment__referred_on__lte=scope.on,
+        )
         .alias(week_ends_before_start=week_ends_before_start)
         .annotate(
             outside=_weeks(scope, week_start__lt=OuterRef("week_ends_before_start")) + _weeks_after(scope, "ended_on"),

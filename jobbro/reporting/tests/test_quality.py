@@ -4,6 +4,8 @@ import datetime
 import itertools
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -348,3 +350,24 @@ def test_each_check_equals_the_plain_rule_over_the_rows(db, specs, as_of):
             for finding in quality.findings(Scope(programme, (site,), on))
         }
         assert findings == plain_findings(programme, site, on)
+
+
+def test_the_hours_checks_start_from_the_flagged_placements_not_from_every_enrolment_in_scope(world):
+    enrolment = f.enrolment(world.site, D(2026, 1, 5))
+    job = placement(world, enrolment, D(2026, 3, 4), D(2026, 4, 15))
+    f.week(job, D(2026, 4, 20), 5)  # wholly after the end: the placement is flagged
+    for _n in range(3):
+        f.week(placement(world, f.enrolment(world.site, D(2026, 1, 5)), D(2026, 3, 2)), D(2026, 3, 2), 5)
+    quality.hours_findings(world.scope)  # the facts' catch-up first
+    with CaptureQueriesContext(connection) as captured:
+        found = quality.hours_findings(world.scope)
+    assert found["hours_outside_placement"].count == 1
+    [query] = [q["sql"] for q in captured.captured_queries if "SUM(" in q["sql"]]
+    assert "weeks_outside_dates" in query
+    assert 'FROM "cases_enrolment" U0' not in query, "no list of the scope's enrolments is made"
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + query)
+            plan = " | ".join(row[-1] for row in cursor.fetchall())
+        assert "facts_weeks_outside_dates" in plan, plan
+        assert "SCAN cases_placement" not in plan and "SCAN cases_enrolment" not in plan, plan

@@ -837,12 +837,16 @@ def could_take(enrolments, opening, *, on=None):
     return enrolments
 
 
-def rank_citizens(opening, *, limit=50, on=None, reader=None):
+def rank_citizens(opening, *, limit=50, on=None, reader=None, among=None):
     """The citizens of the opening's programme who can take it, best first (active, steps 1-2, or 3 without a placement).
 
-    Only the enrolments `could_take` keeps are loaded: the same ranking, without loading those who cannot take it."""
+    Only the enrolments `could_take` keeps are loaded: the same ranking, without loading those who cannot take it.
+    `among` (a queryset of enrolments, e.g. the reader's scope) ranks only those: the programme's ranking with the
+    others left out, since each pair's score is its own and ties go by id."""
     on = _today(on)
     candidates = could_take(rankable_enrolments(opening.programme_id, on=on), opening, on=on)
+    if among is not None:
+        candidates = candidates.filter(pk__in=among.values("pk"))
     net = load(candidates, Opening.objects.filter(pk=opening.pk), on=on)
     if not len(net) or not len(net.openings):
         return []

@@ -192,19 +192,15 @@ def opening_matches(request, pk):
     visible = access.scope_enrolments(
         Enrolment.objects.filter(programme_id=opening.programme_id, ended_on__isnull=True), request.user
     )
-    visible_ids = set(visible.values_list("pk", flat=True))
+    visible_count = visible.count()
     rows = []
-    if opening.status == Opening.Status.OPEN and visible_ids:
-        # Rank the programme, then keep only the citizens this user may see. A user who sees the whole programme
-        # needs only the top of the list; anyone else the whole ranking, filtered to their scope.
+    if opening.status == Opening.Status.OPEN and visible_count:
+        # Only the citizens this user may see are ranked: the same list as ranking the programme and keeping those
+        # in scope (the best come by score, ties by id). A user who sees the whole programme needs no filter.
         everyone = Enrolment.objects.filter(programme_id=opening.programme_id, ended_on__isnull=True).count()
-        limit = RANKING_LIMIT if len(visible_ids) == everyone else None
-        matches = [
-            m
-            for m in _services().rank_citizens(opening, limit=limit, reader=request.user)
-            if m.enrolment.pk in visible_ids
-        ]
-        rows = _match_rows(matches[:RANKING_LIMIT], _open_proposals(opening=opening))
+        among = None if visible_count == everyone else visible
+        matches = _services().rank_citizens(opening, limit=RANKING_LIMIT, reader=request.user, among=among)
+        rows = _match_rows(matches, _open_proposals(opening=opening))
     ranked = [row["match"].enrolment.pk for row in rows]
     why = None
     why_not = None

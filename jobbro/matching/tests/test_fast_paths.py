@@ -119,6 +119,11 @@ def test_the_filtered_ranking_is_the_full_ranking(
         assert {pk for pk, _score in fast} <= kept
         top = [(m.enrolment.pk, m.score) for m in services.rank_citizens(opening, limit=3)]
         assert top == fast[:3]
+        # Ranking only some (a reader's scope) is the whole ranking with the others left out.
+        some = {e.pk for e in population[::2]}
+        among = Enrolment.objects.filter(pk__in=some)
+        ranked = [(m.enrolment.pk, m.score) for m in services.rank_citizens(opening, limit=3, among=among)]
+        assert ranked == [pair for pair in fast if pair[0] in some][:3]
     finally:
         opening.delete()
 

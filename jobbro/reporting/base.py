@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import F, FilteredRelation, Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from jobbro.cases.models import Enrolment
 from jobbro.reporting import facts
@@ -112,12 +112,16 @@ class Scored:
 
     @property
     def light_label(self):
-        return {
-            Light.GREEN: gettext("green"),
-            Light.AMBER: gettext("amber"),
-            Light.RED: gettext("red"),
-            Light.NONE: gettext("not scored"),
-        }[self.light]
+        # Only this light's label is translated: a spreadsheet asks it of tens of thousands of cells.
+        return gettext(LIGHT_LABELS[self.light])
+
+
+LIGHT_LABELS = {
+    Light.GREEN: gettext_noop("green"),
+    Light.AMBER: gettext_noop("amber"),
+    Light.RED: gettext_noop("red"),
+    Light.NONE: gettext_noop("not scored"),
+}
 
 
 @dataclass

@@ -44,12 +44,13 @@ SLOTS = ("value", "share", "light")
 
 
 def _column_slots(table):
-    """Per column, the slots its cells use: a share column adds its percent, a scored one its traffic light."""
-    return [
-        [slot for slot in SLOTS if any(slot in presentation.xlsx_slots(row.cells[index]) for row in table.rows)]
-        or ["value"]
-        for index in range(len(table.columns))
-    ]
+    """Per column, the slots its cells use: a share column adds its percent, a scored one its traffic light. Read
+    from the cells' kinds (xlsx_slot_names), not by computing every cell's values once more."""
+    used = [{"value"} for _column in table.columns]
+    for row in table.rows:
+        for slots, cell in zip(used, row.cells, strict=True):
+            slots.update(presentation.xlsx_slot_names(cell))
+    return [[slot for slot in SLOTS if slot in slots] for slots in used]
 
 
 def _appended(sheet, values):

@@ -46,6 +46,15 @@ def is_numeric(cell):
     return isinstance(cell, (int, float, Decimal, Share)) and not isinstance(cell, bool)
 
 
+def xlsx_slot_names(cell):
+    """The slots xlsx_slots gives the cell, without computing their values."""
+    if isinstance(cell, Scored):
+        return ("value", "light", "share") if isinstance(cell.value, Share) else ("value", "light")
+    if isinstance(cell, Share):
+        return ("value", "share")
+    return ("value",)
+
+
 def xlsx_slots(cell):
     """The cell for a spreadsheet as {slot: (value, number format)}: 'value', and 'share' and 'light' where it has them."""
     if isinstance(cell, Scored):

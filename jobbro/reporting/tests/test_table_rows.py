@@ -5,7 +5,8 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jobbro.reporting.base import Row, Share, Table
+from jobbro.reporting import presentation
+from jobbro.reporting.base import LIGHT_LABELS, Row, Scored, Share, Table
 
 KEYS = ["a", "b", "c", "d", "total"]
 
@@ -57,3 +58,24 @@ def test_the_add_up_checks_of_thousands_of_rows_find_each_wrong_total(in_english
     assert table.problems() == []
     table.rows[0] = Row("broker-0", "Broker 0", [2, Share(1, 2)])  # a part replaced: the next check reads it
     assert len(table.problems()) == 1
+
+
+SHARES = st.builds(Share, st.integers(0, 5), st.integers(0, 5))
+PLAIN = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.decimals(allow_nan=False, places=1), st.dates(), st.text()
+)
+CELLS = st.one_of(
+    PLAIN, SHARES, st.builds(Scored, st.one_of(SHARES, st.integers()), st.sampled_from(list(LIGHT_LABELS)))
+)
+
+
+@given(cell=CELLS)
+def test_the_spreadsheet_reads_a_cells_slots_from_its_kind_as_writing_it_gives_them(cell):
+    with translation.override("da"):
+        assert set(presentation.xlsx_slot_names(cell)) == set(presentation.xlsx_slots(cell))
+    if isinstance(cell, Scored):
+        with translation.override("da"):
+            assert (
+                cell.light_label
+                == {"green": "grønt", "amber": "gult", "red": "rødt", "none": "ikke vurderet"}[cell.light]
+            )

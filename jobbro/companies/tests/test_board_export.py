@@ -262,3 +262,11 @@ def test_the_xlsx_dates_and_tasks_keep_their_format(client, alice, board):
     assert all(cell.alignment.wrap_text for cell in tasks)
     assert sheet.freeze_panes == "A3"
     assert sheet.auto_filter.ref == "A2:M5"
+
+
+def test_the_pdf_facts_are_separated_by_written_dots(alice, board):
+    html = board_export.render_board_html(board_export.board_openings(alice, OpeningFilterForm()), user=alice)
+    kitchen = html[html.index("Køkkenhjælp") :]
+    facts = kitchen[kitchen.index('<p class="facts">') : kitchen.index("</p>")]
+    assert facts.endswith("8,0 timer om ugen · mandag, onsdag · Buddy: Birgit Buddy")
+    assert "::before" not in html

@@ -23,9 +23,10 @@ DANISH_CATALOGUE = Path(__file__).resolve().parents[2] / "locale" / "da" / "LC_M
 ALL_CPRS = [ALICES_CPR, "020285-1235", "030378-2236", "040499-3237", CHARLIES_CPR]
 
 # Query budgets for the list pages, and they must not grow with the rows (checked below).
-# caseload: session, user, the annotated enrolments.
-CASELOAD_MAX_QUERIES = 3
-# citizen list: session, user, page count, the enrolments, and the filter form's sites, target groups and job brokers.
+# caseload: session, user, the ids of the user's open enrolments, those enrolments annotated.
+CASELOAD_MAX_QUERIES = 4
+# citizen list: session, user, page count, the page's enrolment ids, those enrolments, and what the filter form asks
+# (sites, job brokers).
 CITIZEN_LIST_MAX_QUERIES = 7
 
 

@@ -200,6 +200,8 @@ def opening_matches(request, pk):
         everyone = Enrolment.objects.filter(programme_id=opening.programme_id, ended_on__isnull=True).count()
         among = None if visible_count == everyone else visible
         matches = _services().rank_citizens(opening, limit=RANKING_LIMIT, reader=request.user, among=among)
+        # Ranked from the programme, an enrolment ending on a later day is not among those the page lists.
+        matches = [m for m in matches if among is not None or m.enrolment.ended_on is None]
         rows = _match_rows(matches, _open_proposals(opening=opening))
     ranked = [row["match"].enrolment.pk for row in rows]
     why = None

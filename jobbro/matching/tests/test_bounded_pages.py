@@ -145,3 +145,14 @@ def test_the_speed_dating_candidates_follow_the_site_and_keep_the_chosen(
 def test_the_speed_dating_page_is_refused_to_those_who_may_not_run_matching(client, request, who):
     client.force_login(request.getfixturevalue(who))
     assert client.get(reverse("match_speed_dating"), {"show": "1"}).status_code == 404
+
+
+def test_an_enrolment_ending_later_is_not_among_a_small_jobs_citizens(client, coordinator, waiting, company, programme):
+    from jobbro.cases.models import Enrolment
+
+    staying, leaving = waiting(1), waiting(2)
+    Enrolment.objects.filter(pk=leaving.pk).update(ended_on=datetime.date.today() + datetime.timedelta(days=30))
+    opening = make_opening(company, programme, "Opvask", weekly_hours=5)
+    client.force_login(coordinator)
+    response = client.get(reverse("opening_matches", kwargs={"pk": opening.pk}))
+    assert [row["match"].enrolment.pk for row in response.context["rows"]] == [staying.pk]

@@ -41,6 +41,7 @@ from jobbro.matching.forms import (
     UnmatchedFilterForm,
 )
 from jobbro.matching.models import OPEN_STATUSES, AssignmentRun, MatchProposal, MatchProposalEvent, MatchStatus
+from jobbro.pickers import CompanyPickerField, search
 from jobbro.web.formtools import add_action_errors
 
 RANKING_LIMIT = 50
@@ -539,8 +540,6 @@ def _ids(values, limit):
 
 def _speed_dating_candidates(request, programme, on, filters):
     """The citizens and companies the page offers (bounded): those chosen, then the filters' first few."""
-    from jobbro.pickers import CompanyPickerField, search
-
     site, who, text = filters.get("site"), filters.get("who") or "unmatched", filters.get("company_search") or ""
     in_steps = access.scope_enrolments(
         Enrolment.objects.filter(

@@ -107,9 +107,13 @@ class Enrolment(models.Model):
         indexes = [
             models.Index(fields=["programme", "site"]),
             models.Index(fields=["job_broker", "ended_on"]),
-            # Counts the citizen list's enrolments (open or ended, scoped by programme and site, by step) from the
-            # index alone, without reading the rows.
-            models.Index(fields=["ended_on", "programme", "site", "current_step"], name="enrolment_list_count"),
+            # The citizen list's pages, citizen by citizen in name order: which of a citizen's enrolments the list
+            # shows (open or ended, programme and site of the scope, step) and their order, from the index alone;
+            # the list's count reads it too instead of the rows.
+            models.Index(
+                fields=["citizen", "ended_on", "programme", "site", "current_step", "referred_on"],
+                name="enrolment_list_by_citizen",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -115,7 +115,7 @@ def _citizen_filters(request):
 
 
 def _filtered_enrolments(user, form, search=""):
-    enrolments = access.scope_enrolments(Enrolment.objects.all(), user).select_related("citizen", "site", "job_broker")
+    enrolments = access.scope_enrolments(Enrolment.objects.all(), user).select_related(*LIST_RELATED)
     data = {"status": "active"}
     if form.is_bound:
         # A filter that is refused (e.g. a job broker's name that matches several) is left out and shown with its
@@ -147,6 +147,7 @@ def _filtered_enrolments(user, form, search=""):
 # The citizen list's order: by name, a citizen's latest enrolment first, the id last so that every page is the same
 # on both databases and from either end (see NameOrderPaginator).
 LIST_ORDER = ("citizen__last_name", "citizen__first_name", "-referred_on", "pk")
+LIST_RELATED = ("citizen", "site", "job_broker")
 
 
 class NameOrderPaginator(Paginator):
@@ -166,7 +167,8 @@ class NameOrderPaginator(Paginator):
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
         ids = _enrolment_ids_by_name(self.object_list, bottom, top, self.count) if top > bottom else []
-        rows = self.object_list.order_by().in_bulk(ids) if ids else {}
+        # By id alone: the ids passed the list's filters, and with them again SQLite reads the filters' index.
+        rows = Enrolment.objects.select_related(*LIST_RELATED).in_bulk(ids) if ids else {}
         return self._get_page([rows[pk] for pk in ids], number, self)
 
 

@@ -225,16 +225,20 @@ def running_placements(on):
     return Placement.objects.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
 
 
-def load(enrolments, openings, *, on=None, extra_companies=()):
+def load(enrolments, openings, *, on=None, extra_companies=(), related=None):
     """Load the enrolments and openings (querysets) into a Network with a fixed number of queries.
 
     `extra_companies` (Company objects) get one company-only row each (no job, no requirements) appended to the
     openings, for the speed-dating plan of companies without an open small job.
+
+    `related`, if given, is a simpler queryset of enrolments that holds all of `enrolments`: the citizens' hours,
+    restrictions, assessments, goals and earlier placements are read for its enrolments (those of the others are
+    passed over), so that each of those queries repeats the simple filter, not the costly one.
     """
     on = _today(on)
     # Related rows are fetched with the enrolment query as a subquery: no long lists of ids as parameters.
-    enrolment_qs = enrolments
-    citizen_qs = enrolments.values("citizen_id")
+    enrolment_qs = enrolments if related is None else related
+    citizen_qs = enrolment_qs.values("citizen_id")
     rows = list(
         enrolments.order_by("pk").values_list(
             "pk", "citizen_id", "estimated_weekly_hours", "citizen__traffic_light", "citizen__postcode"
@@ -844,10 +848,11 @@ def rank_citizens(opening, *, limit=50, on=None, reader=None, among=None):
     `among` (a queryset of enrolments, e.g. the reader's scope) ranks only those: the programme's ranking with the
     others left out, since each pair's score is its own and ties go by id."""
     on = _today(on)
-    candidates = could_take(rankable_enrolments(opening.programme_id, on=on), opening, on=on)
+    rankable = rankable_enrolments(opening.programme_id, on=on)
+    candidates = could_take(rankable, opening, on=on)
     if among is not None:
         candidates = candidates.filter(pk__in=among.values("pk"))
-    net = load(candidates, Opening.objects.filter(pk=opening.pk), on=on)
+    net = load(candidates, Opening.objects.filter(pk=opening.pk), on=on, related=rankable)
     if not len(net) or not len(net.openings):
         return []
     net.openings.put(opening)

@@ -5,7 +5,7 @@ sites of the user's memberships, only the mentor's own citizens, or everything) 
 denial look the same (404), so a user cannot probe for records they may not see.
 """
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from jobbro.accounts.models import Programme, Site
@@ -51,10 +51,17 @@ def scope_citizens(queryset, user):
 
 
 def access_citizen(user, pk):
+    from jobbro.cases.models import Enrolment
     from jobbro.people.models import Citizen
 
     try:
-        return Citizen.objects.visible_to(user).get(pk=pk)
+        citizen = Citizen.objects.filter(pk=pk)
+        if not sees_everything(user):
+            # One citizen: ask whether any of their enrolments is in scope (by the enrolments' citizen index),
+            # rather than list every enrolment in scope and look the citizen up in that list.
+            in_scope = scope_enrolments(Enrolment.objects.filter(citizen_id=OuterRef("pk")), user)
+            citizen = citizen.filter(Exists(in_scope))
+        return citizen.get()
     except (Citizen.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

@@ -32,7 +32,6 @@ from django.db.models import (
     Case,
     Count,
     DateField,
-    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -194,15 +193,17 @@ def step_3_without_placement(scope):
     step_on = StepChange.objects.filter(enrolment=OuterRef("pk"), changed_on__lte=scope.on).order_by(
         "-changed_on", "-id"
     )
-    running = Placement.objects.filter(enrolment=OuterRef("pk"), starts_on__lte=scope.on).filter(
+    running = Placement.objects.filter(starts_on__lte=scope.on).filter(
         Q(ended_on__isnull=True) | Q(ended_on__gte=scope.on)
     )
+    # The enrolments with a running placement are one set, computed once and hashed, and left out before the step
+    # on the date is looked up: that lookup is then made only for the enrolments without one.
     records = (
         scope.enrolments()
         .active(scope.on)
+        .exclude(pk__in=running.values("enrolment"))
         .annotate(step_on=Subquery(step_on.values("step")[:1]))
         .filter(step_on=Step.IN_COMPANY)
-        .exclude(Exists(running))
     )
     return _finding(
         "step_3_without_placement",

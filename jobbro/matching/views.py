@@ -128,9 +128,13 @@ def _open_proposals(**filters):
 # --- Ranked small jobs for a citizen ----------------------------------------------------------------
 
 
-def _why_not(request, others, explain):
-    """A page of the "why not" list: WHY_NOT_PAGE of the others (?why_page=), each explained for the reader."""
-    page = Paginator(others, WHY_NOT_PAGE).get_page(request.GET.get("why_page"))
+def _why_not(request, others, explain, count=None):
+    """A page of the "why not" list: WHY_NOT_PAGE of the others (?why_page=), each explained for the reader.
+    `count`, when the caller knows how many the others are, saves counting them again."""
+    paginator = Paginator(others, WHY_NOT_PAGE)
+    if count is not None:
+        paginator.count = count
+    page = paginator.get_page(request.GET.get("why_page"))
     return {
         "page": page,
         "count": page.paginator.count,
@@ -214,7 +218,10 @@ def opening_matches(request, pk):
             .order_by("citizen__last_name", "citizen__first_name", "pk")
         )
         why_not = _why_not(
-            request, others, lambda page: _services().why_not_citizens(page, opening, reader=request.user)
+            request,
+            others,
+            lambda page: _services().why_not_citizens(page, opening, reader=request.user),
+            count=visible_count - len(ranked),  # every ranked citizen is one of the visible
         )
         if _why_not_fragment(request):
             return render(

@@ -21,8 +21,9 @@ hours_after_exit            timesheets with week_start <= on whose week starts a
                             date. Counts timesheets.
 
 The two checks about hours count timesheets per placement, each as a range of weeks of the (placement, week)
-index, and only for the placements with weeks outside their dates (a report fact, see jobbro/reporting/facts.py):
-a clean programme's millions of weeks are never read.
+index, and only for the placements with weeks outside their dates (a report fact, see jobbro/reporting/facts.py,
+read through a partial index that holds only the flagged placements): neither a clean programme's millions of weeks
+nor its enrolments in scope are read.
 """
 
 import datetime

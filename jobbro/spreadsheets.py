@@ -14,6 +14,8 @@ import datetime
 import re
 from decimal import Decimal
 
+from openpyxl.cell.cell import Cell
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
 # The control characters XML 1.0 (and so xlsx) cannot hold: as openpyxl's ILLEGAL_CHARACTERS_RE.
@@ -37,9 +39,27 @@ def safe_cell(value):
     return text
 
 
+def styled_cell(sheet, value, **style):
+    """A cell for a write-only sheet (openpyxl's WriteOnlyCell), its value made safe, with style attributes such
+    as font, alignment or number_format; append it with append_row."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=safe_cell(value))
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell
+
+
+def _safe(value):
+    if isinstance(value, Cell):
+        value.value = safe_cell(value.value)  # safe_cell leaves safe text as it is
+        return value
+    return safe_cell(value)
+
+
 def safe_row(values):
-    """A row of cells made safe with safe_cell."""
-    return [safe_cell(value) for value in values]
+    """A row of cells made safe with safe_cell (a cell object's value too)."""
+    return [_safe(value) for value in values]
 
 
 def append_row(sheet, values):
@@ -54,4 +74,4 @@ def write_cell(sheet, row, column, value):
     return cell
 
 
-__all__ = ["FORMULA_STARTS", "append_row", "is_formula_like", "safe_cell", "safe_row", "write_cell"]
+__all__ = ["FORMULA_STARTS", "append_row", "is_formula_like", "safe_cell", "safe_row", "styled_cell", "write_cell"]

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from jobbro import codes
 from jobbro.accounts import access
 from jobbro.companies.models import Company, Opening, Requirement
-from jobbro.spreadsheets import safe_cell
+from jobbro.spreadsheets import append_row, styled_cell
 
 # Danish on purpose: the file is mailed as it is, to Danish readers, whatever the user's UI language.
 XLSX_COLUMNS = [
@@ -140,7 +140,6 @@ def board_xlsx(openings, *, user, on=None):
     Written in openpyxl's write-only mode (rows streamed to the file, not kept as cell objects), so the whole
     board of a large programme, some thousands of openings, is written in well under a second."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
@@ -156,18 +155,16 @@ def board_xlsx(openings, *, user, on=None):
         sheet.auto_filter.ref = f"A2:{get_column_letter(len(XLSX_COLUMNS))}{len(openings) + 2}"
 
     def cell(value, **style):
-        # Every cell through safe_cell: titles, tasks and names are typed by people and must never run as formulas.
-        written = WriteOnlyCell(sheet, value=safe_cell(value))
-        for name, setting in style.items():
-            setattr(written, name, setting)
-        return written
+        # Titles, tasks and names are typed by people and must never run as formulas: styled_cell makes them safe.
+        return styled_cell(sheet, value, **style)
 
     bold = Font(bold=True)
     wrapped = Alignment(wrap_text=True, vertical="top")
-    sheet.append(
-        [cell(f"Ledige småjob – {_programme_names(openings, user)} – {on:%d.%m.%Y}", font=Font(bold=True, size=13))]
+    append_row(
+        sheet,
+        [cell(f"Ledige småjob – {_programme_names(openings, user)} – {on:%d.%m.%Y}", font=Font(bold=True, size=13))],
     )
-    sheet.append([cell(label, font=bold) for _key, label, _width in XLSX_COLUMNS])
+    append_row(sheet, [cell(label, font=bold) for _key, label, _width in XLSX_COLUMNS])
     for opening in openings:
         cells = row(opening, labels)
         values = []
@@ -177,8 +174,8 @@ def board_xlsx(openings, *, user, on=None):
             elif key == "tasks":
                 values.append(cell(cells[key], alignment=wrapped))
             else:
-                values.append(safe_cell(cells[key]))
-        sheet.append(values)
+                values.append(cells[key])
+        append_row(sheet, values)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -21,6 +21,8 @@ from jobbro.cases import actions
 from jobbro.cases.models import Enrolment, OutcomeStatus, Step
 from jobbro.conftest import make_cpr
 from jobbro.web import views
+from jobbro.web.tests.test_query_counts import add_citizens, assert_same_queries_for_few_and_many
+from jobbro.web.tests.test_views import CITIZEN_LIST_MAX_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -167,3 +169,15 @@ def test_a_short_list_is_sorted_whole(world, many_namesakes):
     with CaptureQueriesContext(connection) as captured:
         list(paginator.page(1))
     assert not any("CROSS JOIN" in q["sql"] for q in captured.captured_queries)
+
+
+@pytest.mark.parametrize("who", ["coordinator", "caseworker", "administrator"])
+def test_the_walked_list_costs_the_same_queries_for_few_and_many_rows(client, world, refer, start, who, monkeypatch):
+    monkeypatch.setattr(views, "WALK_FROM", 0)
+    client.force_login(getattr(world, who))
+    assert_same_queries_for_few_and_many(client, reverse("citizen_list"), add_citizens(refer, start, world.alice))
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("citizen_list"))
+    second_factor = 1 if who == "administrator" else 0  # the administrator's confirmed authenticator is looked up
+    assert len(captured) <= CITIZEN_LIST_MAX_QUERIES + second_factor
+    assert any("CROSS JOIN" in q["sql"] for q in captured.captured_queries) == (connection.vendor == "sqlite")

@@ -40,7 +40,8 @@ a citizen in the user's scope with as much as possible behind it (an open enrolm
 a job plan with an open milestone, a match proposal, contacts, a job goal, CV entries, restrictions, parallel
 efforts; each missing one is taken from another citizen in scope), a company with an agreement, contacts and an
 open small job, a course, an import run, last week's hours row, each of the eight reports with its xlsx and PDF,
-and every import template. A few lists are also asked for their last page (?page=last). A page that needs an
+and every import template. A few lists are also asked for their last page (a page number past the end, which they answer with the
+last page). A page that needs an
 object the database does not have, a single sign-on page while that protocol is not set up, and a POST-only
 page (405 on GET) are listed as skipped with the reason. GET only.
 
@@ -90,6 +91,7 @@ ENGINES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 REPORT_PAGES = {"report", "reports", "result_goals", "data_quality"}
 EXPORT_PAGES = {"report_xlsx", "report_pdf", "opening_board_xlsx", "opening_board_pdf", "cv_pdf", "import_template"}
 # Lists also asked for their last page: the deepest OFFSET, and the page a count-heavy paginator slows down most.
+PAST_THE_LAST_PAGE = 10**6
 LAST_PAGE = {"citizen_list", "company_list", "opening_board", "contact_list"}
 
 
@@ -660,7 +662,9 @@ class DemoWorld:
             url = reverse(name, kwargs=kwargs)
             found.append((label, url, ""))
             if name in LAST_PAGE:
-                found.append((f"{label} ?page=last", f"{url}?page=last", ""))
+                # A number past the end: the lists' get_page answers it with their last page ("last" is not a
+                # number to them and would give the first).
+                found.append((f"{label} ?page=last", f"{url}?page={PAST_THE_LAST_PAGE}", ""))
         return found
 
     @staticmethod

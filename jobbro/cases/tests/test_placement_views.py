@@ -136,7 +136,9 @@ def test_choosing_a_company_narrows_openings_and_buddies_to_it(as_alice, enrolme
 def test_starting_from_an_opening_fills_in_company_and_buddy(as_alice, enrolment, company, buddy, programme):
     opening = make_opening(company, programme, "Opvask", buddy=buddy)
     html = as_alice.get(start_url(enrolment), {"opening": opening.pk}).content.decode()
-    assert f'<option value="{company.pk}" selected>' in html
+    # The company is a searchable field: its hidden input holds the chosen id, its text input the name.
+    assert f'name="company" id="id_company-value" value="{company.pk}"' in html
+    assert f'value="{company.name}"' in html
     assert f'<option value="{buddy.pk}" selected>' in html
     assert f'<option value="{opening.pk}" selected>' in html
 

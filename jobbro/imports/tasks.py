@@ -17,20 +17,19 @@ import contextlib
 import logging
 import os
 import socket
-import threading
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from jobbro import planner_statistics
+from jobbro.heartbeat import HeartbeatThread
 from jobbro.imports import runner, storage
 from jobbro.imports.models import ImportRun
 
 log = logging.getLogger(__name__)
-HEARTBEAT_SECONDS = 1.0
 ACTIVE = (ImportRun.Status.PENDING, ImportRun.Status.RUNNING)
 
 
@@ -108,41 +107,23 @@ def _decrypted_all(uploads):
         yield [(stored.name, stack.enter_context(storage.decrypted(stored))) for stored in uploads]
 
 
-class Heartbeat:
-    """Writes the run's progress and a timestamp to its row about once a second, from a thread with its own
-    database connection (the import's own connection is inside its transaction, which nobody else sees)."""
+class Heartbeat(HeartbeatThread):
+    """The import's rows done and phase, written beside its own transaction."""
+
+    name = "import"
 
     def __init__(self, run_id):
-        self.run_id = run_id
-        self.done = self.total = 0
+        super().__init__(run_id)
         self.phase = "reading"
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"import-heartbeat-{run_id}", daemon=True)
 
     def progress(self, done, total):
-        self.done, self.total, self.phase = done, total, "rows"
+        super().progress(done, total)
+        self.phase = "rows"
 
-    def start(self):
-        self._thread.start()
-
-    def stop(self):
-        self._stopped.set()
-        self._thread.join()
-
-    def _beat(self):
-        try:
-            while not self._stopped.wait(HEARTBEAT_SECONDS):
-                self.write()
-        finally:
-            connection.close()  # this thread's connection
-
-    def write(self):
-        try:
-            ImportRun.objects.filter(pk=self.run_id, status=ImportRun.Status.RUNNING).update(
-                heartbeat_at=timezone.now(), rows_done=self.done, total_rows=self.total, phase=self.phase
-            )
-        except DatabaseError:  # SQLite's one writer is busy (most likely with this very import): try again later
-            log.debug("Heartbeat of import %s skipped", self.run_id, exc_info=True)
+    def update(self):
+        ImportRun.objects.filter(pk=self.run_id, status=ImportRun.Status.RUNNING).update(
+            heartbeat_at=timezone.now(), rows_done=self.done, total_rows=self.total, phase=self.phase
+        )
 
 
 # --- Lost runs ---------------------------------------------------------------------------------------------------

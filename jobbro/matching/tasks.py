@@ -15,20 +15,19 @@ programme's earlier finished runs are deleted with their pairs: the page shows t
 import logging
 import os
 import socket
-import threading
 import time
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from jobbro.heartbeat import HeartbeatThread
 from jobbro.matching import services
 from jobbro.matching.models import AssignmentPair, AssignmentRun
 
 log = logging.getLogger(__name__)
-HEARTBEAT_SECONDS = 1.0
 STALE_SECONDS = 120  # a heartbeat silent this long: the worker is gone
 ACTIVE = (AssignmentRun.Status.PENDING, AssignmentRun.Status.RUNNING)
 MAX_KEEP = 32767  # the largest k a run records; far beyond the number of small jobs any programme has
@@ -137,44 +136,22 @@ def _save(run, result, seconds):
         ).delete()
 
 
-class Heartbeat:
-    """Writes the run's phase, progress and a timestamp to its row about once a second, from a thread with its own
-    database connection."""
+class Heartbeat(HeartbeatThread):
+    """The run's phase and the citizens scored, written beside its own transaction."""
+
+    name = "assignment run"
 
     def __init__(self, run_id):
-        self.run_id = run_id
-        self.done = self.total = 0
+        super().__init__(run_id)
         self.current = AssignmentRun.Phase.LOADING
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"assignment-heartbeat-{run_id}", daemon=True)
 
     def phase(self, name):
         self.current = name
 
-    def progress(self, done, total):
-        self.done, self.total = done, total
-
-    def start(self):
-        self._thread.start()
-
-    def stop(self):
-        self._stopped.set()
-        self._thread.join()
-
-    def _beat(self):
-        try:
-            while not self._stopped.wait(HEARTBEAT_SECONDS):
-                self.write()
-        finally:
-            connection.close()  # this thread's connection
-
-    def write(self):
-        try:
-            AssignmentRun.objects.filter(pk=self.run_id, status=AssignmentRun.Status.RUNNING).update(
-                heartbeat_at=timezone.now(), done=self.done, total=self.total, phase=self.current
-            )
-        except DatabaseError:  # SQLite's one writer is busy: try again in a second
-            log.debug("Heartbeat of assignment run %s skipped", self.run_id, exc_info=True)
+    def update(self):
+        AssignmentRun.objects.filter(pk=self.run_id, status=AssignmentRun.Status.RUNNING).update(
+            heartbeat_at=timezone.now(), done=self.done, total=self.total, phase=self.current
+        )
 
 
 # --- Lost runs ---------------------------------------------------------------------------------------------------

@@ -154,25 +154,27 @@ def board_xlsx(openings, *, user, on=None):
     if openings:
         sheet.auto_filter.ref = f"A2:{get_column_letter(len(XLSX_COLUMNS))}{len(openings) + 2}"
 
-    def cell(value, **style):
-        # Titles, tasks and names are typed by people and must never run as formulas: styled_cell makes them safe.
-        return styled_cell(sheet, value, **style)
-
     bold = Font(bold=True)
     wrapped = Alignment(wrap_text=True, vertical="top")
     append_row(
         sheet,
-        [cell(f"Ledige småjob – {_programme_names(openings, user)} – {on:%d.%m.%Y}", font=Font(bold=True, size=13))],
+        [
+            styled_cell(
+                sheet,
+                f"Ledige småjob – {_programme_names(openings, user)} – {on:%d.%m.%Y}",
+                font=Font(bold=True, size=13),
+            )
+        ],
     )
-    append_row(sheet, [cell(label, font=bold) for _key, label, _width in XLSX_COLUMNS])
+    append_row(sheet, [styled_cell(sheet, label, font=bold) for _key, label, _width in XLSX_COLUMNS])
     for opening in openings:
         cells = row(opening, labels)
         values = []
         for key, _label, _width in XLSX_COLUMNS:
             if key == "posted_on":
-                values.append(cell(cells[key], number_format="DD.MM.YYYY"))
+                values.append(styled_cell(sheet, cells[key], number_format="DD.MM.YYYY"))
             elif key == "tasks":
-                values.append(cell(cells[key], alignment=wrapped))
+                values.append(styled_cell(sheet, cells[key], alignment=wrapped))
             else:
                 values.append(cells[key])
         append_row(sheet, values)

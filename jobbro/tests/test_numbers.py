@@ -66,7 +66,8 @@ def test_django_alone_would_read_other_digits_but_jobbro_forms_refuse_them_in_da
         assert not form.is_valid()
         assert form.errors["whole"] == ["Skriv tallet med cifrene 0-9."]
         assert form.errors["decimal"] == ["Skriv tallet med cifrene 0-9."]
-    assert Numbers({"decimal": "7,5"}).is_valid()
+        # A Danish decimal comma is a number; the language is set here, not left to whichever test ran before.
+        assert Numbers({"decimal": "7,5"}).is_valid()
 
 
 def test_a_float_from_a_spreadsheet_keeps_its_shortest_value():

@@ -6,14 +6,13 @@ spreadsheet) instead of hiding it; an export that passes says which checks it pa
 """
 
 import base64
-import io
 
 from django.template.loader import render_to_string
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from jobbro.reporting import presentation
-from jobbro.spreadsheets import append_row
+from jobbro.reporting import presentation, xlsx
+from jobbro.reporting.base import LIGHT_LABELS
 
 
 def check_lines(report, findings):
@@ -54,67 +53,58 @@ def _column_slots(table):
     return [[slot for slot in SLOTS if slot in slots] for slots in used]
 
 
-def _appended(sheet, values):
-    """Append a row (through append_row) and return its number: the row openpyxl's append just wrote. Asking
-    `sheet.max_row` instead reads every cell of the sheet, each time: seconds to minutes on a table of thousands
-    of rows."""
-    append_row(sheet, values)
-    return sheet._current_row
-
-
-def _write_table(sheet, table, bold):
-    sheet.cell(row=_appended(sheet, [table.title]), column=1).font = bold
+def _write_table(sheet, table, light_labels):
+    bold = xlsx.Style(bold=True)
+    formats = {}  # number format: its style
+    sheet.append([xlsx.Styled(table.title, bold)])
     columns = _column_slots(table)
     slot_headers = {"share": gettext("%(column)s – share"), "light": gettext("%(column)s – light")}
     headers = [table.first_column_label or ""]
     for label, slots in zip(table.columns, columns, strict=True):
         headers.extend(label if slot == "value" else slot_headers[slot] % {"column": label} for slot in slots)
-    header_row = _appended(sheet, headers)
-    for column in range(1, len(headers) + 1):
-        sheet.cell(row=header_row, column=column).font = bold
+    sheet.append([xlsx.Styled(header, bold) for header in headers])
     for row in table.rows:
-        values = [(row.label, None)]
+        values = [row.label]
         for cell, slots in zip(row.cells, columns, strict=True):
-            parts = presentation.xlsx_slots(cell)
-            values.extend(parts.get(slot, (None, None)) for slot in slots)
-        number = _appended(sheet, [value for value, _format in values])
-        for column, (_value, number_format) in enumerate(values, start=1):
-            if number_format:
-                sheet.cell(row=number, column=column).number_format = number_format
+            parts = presentation.xlsx_slots(cell, light_labels)
+            for slot in slots:
+                value, number_format = parts.get(slot, (None, None))
+                if number_format:
+                    style = formats.get(number_format)
+                    if style is None:
+                        style = formats[number_format] = xlsx.Style(number_format=number_format)
+                    value = xlsx.Styled(value, style)
+                values.append(value)
+        sheet.append(values)
     if table.note:
-        append_row(sheet, [table.note])
-    append_row(sheet, [])
+        sheet.append([table.note])
+    sheet.append([])
 
 
 def report_xlsx(report, findings):
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    bold = Font(bold=True)
-    workbook = Workbook()
-    checks = workbook.active
-    checks.title = gettext("Checks")[:31]
-    append_row(checks, [report.title])
-    checks["A1"].font = Font(bold=True, size=13)
-    append_row(checks, [scope_line(report.scope)])
+    """The spreadsheet: a sheet with the checks, then one with every row of every table (jobbro/reporting/xlsx.py
+    writes each row as one string, as a table of thousands of job brokers has tens of thousands of cells)."""
+    # The traffic lights' labels, translated once for the whole spreadsheet instead of once for each scored cell.
+    light_labels = {light: gettext(label) for light, label in LIGHT_LABELS.items()}
+    workbook = xlsx.Workbook()
+    checks = workbook.create_sheet(gettext("Checks"))
+    checks.widths["A"] = 110
+    checks.append([xlsx.Styled(report.title, xlsx.Style(bold=True, size=13))])
+    checks.append([scope_line(report.scope)])
     failed = check_lines(report, findings)
-    append_row(
-        checks,
-        [gettext("THE FIGURES FAIL %(n)s CHECKS:") % {"n": len(failed)} if failed else gettext("All checks passed.")],
+    verdict = (
+        gettext("THE FIGURES FAIL %(n)s CHECKS:") % {"n": len(failed)} if failed else gettext("All checks passed.")
     )
-    checks["A3"].font = Font(bold=True, color="C4001C" if failed else "358000")
+    checks.append([xlsx.Styled(verdict, xlsx.Style(bold=True, color="C4001C" if failed else "358000"))])
     for line in failed:
-        append_row(checks, [line])
-    checks.column_dimensions["A"].width = 110
-    sheet = workbook.create_sheet(gettext("Figures")[:31])
-    sheet.column_dimensions["A"].width = 42
+        checks.append([line])
+    sheet = workbook.create_sheet(gettext("Figures"))
+    sheet.widths["A"] = 42
     for table in report.tables:
-        _write_table(sheet, table, bold)
+        _write_table(sheet, table, light_labels)
     for note in report.notes:
-        append_row(sheet, [str(note)])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        sheet.append([str(note)])
+    return workbook.save()
 
 
 # --- PDF ----------------------------------------------------------------------------------------

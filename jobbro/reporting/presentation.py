@@ -55,10 +55,12 @@ def xlsx_slot_names(cell):
     return ("value",)
 
 
-def xlsx_slots(cell):
-    """The cell for a spreadsheet as {slot: (value, number format)}: 'value', and 'share' and 'light' where it has them."""
+def xlsx_slots(cell, light_labels=None):
+    """The cell for a spreadsheet as {slot: (value, number format)}: 'value', and 'share' and 'light' where it has them.
+    `light_labels` ({light: its label}) spares a spreadsheet of thousands of scored cells translating each label."""
     if isinstance(cell, Scored):
-        return {**xlsx_slots(cell.value), "light": (cell.light_label, None)}
+        label = light_labels[cell.light] if light_labels is not None else cell.light_label
+        return {**xlsx_slots(cell.value), "light": (label, None)}
     if isinstance(cell, Share):
         fraction = cell.fraction
         return {"value": (cell.part, "#,##0"), "share": (fraction, "0.0%") if fraction is not None else (None, None)}

@@ -520,7 +520,12 @@ def counts(scope, settings):
         unit = PLACEMENTS if indicator.unit == PLACEMENTS else ENROLMENTS  # the caseload counts enrolments
         measures[unit][indicator.key] = MEASURES[indicator.key](scope)
     enrolments = with_job_broker_on(scope.enrolments(), scope.on)
-    placements = with_job_broker_on(Placement.objects.filter(enrolment__in=scope.enrolments()), scope.on, "enrolment")
+    # The placements are read and each joined to its enrolment (by primary key) to see whether it is in scope; a
+    # list of the scope's enrolments first, each then looking up its placements, took a quarter longer on SQLite.
+    in_scope = Placement.objects.filter(
+        enrolment__programme=scope.programme, enrolment__site__in=scope.site_ids, enrolment__referred_on__lte=scope.on
+    )
+    placements = with_job_broker_on(in_scope, scope.on, "enrolment")
     grouped = {
         **_grouped(enrolments, "site", measures[ENROLMENTS]),
         **_grouped(placements, "enrolment__site", measures[PLACEMENTS]),
@@ -587,14 +592,34 @@ def _site_table(scope, settings, counted):
     )
 
 
-def _broker_cell(indicator, settings, shares, broker):
-    if indicator.key != CASELOAD:
-        return _scored(shares.by_broker.get(broker, Share(0, 0)), indicator, settings)
-    caseload = shares.by_broker.get(broker, 0)
-    if broker is None:
-        return caseload  # not a job broker's caseload: nothing to score
-    maximum = settings.rule(CASELOAD).max
-    return Scored(caseload, caseload_light(caseload, maximum), maximum)
+NOTHING = Share(0, 0)
+
+
+def _broker_column(indicator, settings, shares, brokers):
+    """An indicator's cells for the job brokers (None: no job broker), in their order. A cell is immutable, so job
+    brokers with equal figures share one: thousands of job brokers, but few distinct shares and caseloads."""
+    made = {}
+    column = []
+    if indicator.key == CASELOAD:
+        maximum = settings.rule(CASELOAD).max
+        for broker in brokers:
+            caseload = shares.by_broker.get(broker, 0)
+            if broker is None:
+                column.append(caseload)  # not a job broker's caseload: nothing to score
+                continue
+            cell = made.get(caseload)
+            if cell is None:
+                cell = made[caseload] = Scored(caseload, caseload_light(caseload, maximum), maximum)
+            column.append(cell)
+        return column
+    target, margin = settings.rule(indicator.key).target, settings.amber_margin
+    for broker in brokers:
+        share = shares.by_broker.get(broker, NOTHING)
+        cell = made.get(share)
+        if cell is None:
+            cell = made[share] = Scored(share, light(share, target, margin), target)
+        column.append(cell)
+    return column
 
 
 def _listed(shares):
@@ -613,13 +638,15 @@ def _broker_table(scope, settings, counted, active):
     )
     if None in brokers:
         ordered.append(None)
+    columns = [_broker_column(indicator, settings, counted[indicator.key], ordered) for indicator in indicators]
+    no_broker = gettext("No job broker")
     rows = [
         Row(
             f"broker-{broker}" if broker else "no-broker",
-            names.get(broker, "") if broker else gettext("No job broker"),
-            [_broker_cell(indicator, settings, counted[indicator.key], broker) for indicator in indicators],
+            names.get(broker, "") if broker else no_broker,
+            list(cells),
         )
-        for broker in ordered
+        for broker, *cells in zip(ordered, *columns, strict=True)
     ]
     total = [
         active if indicator.key == CASELOAD else _scored(counted[indicator.key].total, indicator, settings)

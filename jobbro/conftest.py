@@ -91,6 +91,17 @@ def client():
     return SignedInClient()
 
 
+@pytest.fixture(autouse=True)
+def fresh_citizen_pool():
+    """Each test starts without the matching features a process keeps in memory (jobbro/matching/pool.py): a
+    rolled-back test's ids can come again in the next."""
+    from jobbro.matching import pool
+
+    pool.forget()
+    yield
+    pool.forget()
+
+
 @contextmanager
 def rolled_back():
     """Run a block in a savepoint that is always rolled back: one Hypothesis example never sees another's rows."""

@@ -271,6 +271,7 @@ WORKER_PERIODIC_JOBS = [
     "jobbro.reporting.tasks.catch_up_facts_now",
     "jobbro.reporting.company_facts.catch_up_all",
     "jobbro.matching.tasks.sweep",
+    "jobbro.matching.pool.forget_old_changes",  # change rows older than two days
     "jobbro.planner_statistics.refresh_when_due",  # ANALYZE, at most every 6 hours per worker
 ]
 # The assignment proposal keeps each waiting citizen's best small jobs and each small job's best citizens, this

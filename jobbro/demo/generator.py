@@ -69,6 +69,7 @@ from jobbro.companies.models import (
     Requirement,
     Weekday,
 )
+from jobbro.matching import pool as citizen_pool
 from jobbro.people import cpr
 from jobbro.people.models import (
     BenefitType,
@@ -917,6 +918,7 @@ class _Generator:
             company_facts.refresh_for_enrolments(
                 Enrolment.objects.filter(programme=self.programme).values_list("pk", flat=True)
             )
+            citizen_pool.mark_changed()  # and the matching features kept in memory: every citizen
         return self._summary(monotonic() - started)
 
     def _flush(self):

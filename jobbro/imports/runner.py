@@ -79,6 +79,7 @@ from jobbro.cases.models import (
 from jobbro.companies.models import Company, NetworkAgreement, Opening
 from jobbro.imports import reader, schemas
 from jobbro.imports.models import ImportRun
+from jobbro.matching import pool as citizen_pool
 from jobbro.people import cpr
 from jobbro.people.models import Citizen, CVEntry, TrafficLightChange
 from jobbro.reporting import company_facts, facts
@@ -1466,6 +1467,7 @@ class Importer:
             enrolment_ids += Enrolment.objects.filter(citizen_id__in=chunk).values_list("pk", flat=True)
         facts.refresh(enrolment_ids)
         company_facts.refresh_for_enrolments(enrolment_ids)
+        citizen_pool.mark_changed(citizen_ids)  # and the matching features kept in memory
 
 
 def sha256_of(files):

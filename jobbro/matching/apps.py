@@ -6,3 +6,8 @@ class MatchingConfig(AppConfig):
     name = "jobbro.matching"
     label = "matching"
     verbose_name = _("Matching")
+
+    def ready(self):
+        from jobbro.matching import pool
+
+        pool.connect()

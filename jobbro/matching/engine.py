@@ -434,10 +434,12 @@ def rank_openings(c, i, o, flags=None, *, limit=50):
     return cand[idx], top
 
 
-def rank_citizens(c, o, j, flags=None, *, limit=50):
-    """Feasible citizens for opening j, best first: (citizen indices, scores)."""
+def rank_citizens(c, o, j, flags=None, *, limit=50, usable=None):
+    """Feasible citizens for opening j, best first: (citizen indices, scores). `usable` (bool per citizen), if
+    given, ranks only those."""
     j = int(j)
-    cand = np.flatnonzero((c.blocked & o.needs[j]) == 0)
+    fits = (c.blocked & o.needs[j]) == 0
+    cand = np.flatnonzero(fits if usable is None else fits & usable)
     keep, score = _scored(c, cand, o, np.asarray(j), flags)
     cand = cand[keep]
     idx, top = _top(score, np.ones(len(cand), bool), limit)

@@ -230,3 +230,20 @@ class AssignmentPair(models.Model):
 
     def __str__(self):
         return f"{self.enrolment_id} → {self.opening_id} ({self.score:.1f})"
+
+
+class CitizenChange(models.Model):
+    """A committed write that can change how a citizen ranks for a small job: their own record, an enrolment, a
+    placement, an agreement of hours, a restriction, an assessment or a job goal. No citizen: any citizen may have
+    changed (rows loaded in bulk). The citizen pool (matching/pool.py) reads these to reload just the citizens that
+    changed; the worker deletes them after a day."""
+
+    id = models.BigAutoField(primary_key=True)
+    citizen_id = models.BigIntegerField(null=True)  # no foreign key: a deleted citizen's change counts too
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self):
+        return f"change of citizen {self.citizen_id}"

@@ -31,7 +31,7 @@ from one by hours or Danish.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import numpy as np
@@ -179,6 +179,7 @@ class Network:
     declines: dict  # (enrolment index, company id) -> [(opening id, reason)]
     danish_assessed: np.ndarray  # bool per enrolment
     objects: dict = field(default_factory=dict)  # enrolment index -> Enrolment, once materialised
+    citizen_ids: list = field(default_factory=list)  # citizen id by enrolment index
 
     def __len__(self):
         return len(self.enrolment_ids)
@@ -225,7 +226,7 @@ def running_placements(on):
     return Placement.objects.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
 
 
-def load(enrolments, openings, *, on=None, extra_companies=(), related=None):
+def load(enrolments, openings, *, on=None, extra_companies=(), related=None, vocabulary=None):
     """Load the enrolments and openings (querysets) into a Network with a fixed number of queries.
 
     `extra_companies` (Company objects) get one company-only row each (no job, no requirements) appended to the
@@ -234,6 +235,9 @@ def load(enrolments, openings, *, on=None, extra_companies=(), related=None):
     `related`, if given, is a simpler queryset of enrolments that holds all of `enrolments`: the citizens' hours,
     restrictions, assessments, goals and earlier placements are read for its enrolments (those of the others are
     passed over), so that each of those queries repeats the simple filter, not the costly one.
+
+    `vocabulary` (word stem -> column), if given, is the one the word matrices use and extend: rows loaded apart
+    with the same vocabulary can be put together (as the citizen pool does, jobbro/matching/pool.py).
     """
     on = _today(on)
     # Related rows are fetched with the enrolment query as a subquery: no long lists of ids as parameters.
@@ -263,6 +267,7 @@ def load(enrolments, openings, *, on=None, extra_companies=(), related=None):
         )
     )
     n = len(rows)
+    rows_of_enrolments = rows
     enrolment_ids = [row[0] for row in rows]
     by_citizen = {}
     for i, row in enumerate(rows):
@@ -352,7 +357,7 @@ def load(enrolments, openings, *, on=None, extra_companies=(), related=None):
     goal_codes[at_i, at_k] = at_code
     goal_weights[at_i, at_k] = at_weight
 
-    vocabulary = {}
+    vocabulary = {} if vocabulary is None else vocabulary
     citizen_words = engine.word_matrix(goal_texts, vocabulary)
     citizens = engine.Citizens(
         hours=hours,
@@ -441,40 +446,10 @@ def load(enrolments, openings, *, on=None, extra_companies=(), related=None):
     )
 
     # --- pairs: earlier failed placements and declined proposals ---
-    failed, company_flags, opening_flags, declines = {}, [], [], {}
-    if n and companies:
-        for citizen_id, company_id, reason in (
-            Placement.objects.filter(
-                enrolment__citizen__in=citizen_qs,
-                company__in=companies,
-                end_reason__in=FAILED_END_REASONS,
-                ended_on__lte=on,
-            )
-            .order_by("ended_on", "id")
-            .values_list("enrolment__citizen_id", "company_id", "end_reason")
-        ):
-            for i in by_citizen.get(citizen_id, ()):
-                failed[(i, company_id)] = reason
-                company_flags.append((i, company_index[company_id], engine.F_FAILED_BEFORE))
-        proposal_model = _proposal_model()
-        if proposal_model is not None:
-            opening_index = {o[0]: j for j, o in enumerate(openings)}
-            for citizen_id, opening_id, company_id, reason in (
-                proposal_model.objects.filter(
-                    enrolment__citizen__in=citizen_qs, opening__company__in=companies, status="declined"
-                )
-                .order_by("decided_on", "id")
-                .values_list("enrolment__citizen_id", "opening_id", "opening__company_id", "decline_reason")
-            ):
-                for i in by_citizen.get(citizen_id, ()):
-                    declines.setdefault((i, company_id), []).append((opening_id, reason))
-                    k = company_index[company_id]
-                    if reason == COMPANY_DECLINED:
-                        company_flags.append((i, k, engine.F_EXCLUDED))
-                    else:
-                        company_flags.append((i, k, engine.F_DECLINED_PENALTY))
-                    if opening_id in opening_index:
-                        opening_flags.append((i, opening_index[opening_id], engine.F_EXCLUDED))
+    opening_index = {o[0]: j for j, o in enumerate(openings)}
+    failed, company_flags, opening_flags, declines = (
+        pair_facts(citizen_qs, by_citizen, company_index, opening_index, on=on) if n and companies else ({}, [], [], {})
+    )
     flags = engine.PairFlags.build(
         n_companies=len(companies), n_openings=m, company=company_flags, opening=opening_flags
     )
@@ -490,7 +465,50 @@ def load(enrolments, openings, *, on=None, extra_companies=(), related=None):
         failed=failed,
         declines=declines,
         danish_assessed=assessed,
+        citizen_ids=[row[1] for row in rows_of_enrolments],
     )
+
+
+def pair_facts(citizens, by_citizen, company_index, opening_index, *, on=None):
+    """What the citizens (`by_citizen`: citizen id -> their rows) went through with the companies (`company_index`:
+    company id -> column) and openings (`opening_index`: opening id -> column) before: earlier placements that
+    failed and declined proposals, as (failed, company flags, opening flags, declines) for the Network and
+    engine.PairFlags. `citizens` (a queryset of citizen ids), if given, narrows the rows read; citizens not in
+    `by_citizen` are passed over either way."""
+    on = _today(on)
+    failed, company_flags, opening_flags, declines = {}, [], [], {}
+    companies = list(company_index)
+    whose = {} if citizens is None else {"enrolment__citizen__in": citizens}
+    for citizen_id, company_id, reason in (
+        Placement.objects.filter(
+            **whose,
+            company__in=companies,
+            end_reason__in=FAILED_END_REASONS,
+            ended_on__lte=on,
+        )
+        .order_by("ended_on", "id")
+        .values_list("enrolment__citizen_id", "company_id", "end_reason")
+    ):
+        for i in by_citizen.get(citizen_id, ()):
+            failed[(i, company_id)] = reason
+            company_flags.append((i, company_index[company_id], engine.F_FAILED_BEFORE))
+    proposal_model = _proposal_model()
+    if proposal_model is not None:
+        for citizen_id, opening_id, company_id, reason in (
+            proposal_model.objects.filter(**whose, opening__company__in=companies, status="declined")
+            .order_by("decided_on", "id")
+            .values_list("enrolment__citizen_id", "opening_id", "opening__company_id", "decline_reason")
+        ):
+            for i in by_citizen.get(citizen_id, ()):
+                declines.setdefault((i, company_id), []).append((opening_id, reason))
+                k = company_index[company_id]
+                if reason == COMPANY_DECLINED:
+                    company_flags.append((i, k, engine.F_EXCLUDED))
+                else:
+                    company_flags.append((i, k, engine.F_DECLINED_PENALTY))
+                if opening_id in opening_index:
+                    opening_flags.append((i, opening_index[opening_id], engine.F_EXCLUDED))
+    return failed, company_flags, opening_flags, declines
 
 
 def company_record(company_ids, *, on=None):
@@ -844,10 +862,50 @@ def could_take(enrolments, opening, *, on=None):
 def rank_citizens(opening, *, limit=50, on=None, reader=None, among=None):
     """The citizens of the opening's programme who can take it, best first (active, steps 1-2, or 3 without a placement).
 
-    Only the enrolments `could_take` keeps are loaded: the same ranking, without loading those who cannot take it.
-    `among` (a queryset of enrolments, e.g. the reader's scope) ranks only those: the programme's ranking with the
-    others left out, since each pair's score is its own and ties go by id."""
+    The citizens' features come from the pool (jobbro/matching/pool.py), which keeps those of the programme's
+    rankable enrolments in memory and rereads only the citizens whose records changed; the opening, its company's
+    record and what the citizens went through with the company before are read for each ranking. `among` (a
+    queryset of enrolments, e.g. the reader's scope) ranks only those: the programme's ranking with the others left
+    out, since each pair's score is its own and ties go by id."""
+    from jobbro.matching import pool as citizen_pool
+
     on = _today(on)
+    if citizen_pool.in_own_transaction():
+        return _rank_citizens_read(opening, limit=limit, on=on, reader=reader, among=among)
+    pool = citizen_pool.citizens(opening.programme_id, on)
+    side = pool.net
+    usable = None
+    if among is not None:
+        visible = np.fromiter(among.values_list("pk", flat=True), dtype=np.int64)
+        usable = np.isin(np.asarray(side.enrolment_ids, dtype=np.int64), visible)
+    job = load(Enrolment.objects.none(), Opening.objects.filter(pk=opening.pk), on=on, vocabulary=dict(pool.vocabulary))
+    if not len(side) or not len(job.openings):
+        return []
+    company_index = {company_id: k for k, company_id in enumerate(job.companies)}
+    failed, company_flags, opening_flags, declines = pair_facts(
+        None, pool.by_citizen, company_index, {opening.pk: 0}, on=on
+    )
+    net = replace(
+        side,
+        openings=job.openings,
+        jobs=job.jobs,
+        companies=job.companies,
+        record=job.record,
+        flags=engine.PairFlags.build(
+            n_companies=len(job.companies), n_openings=1, company=company_flags, opening=opening_flags
+        ),
+        failed=failed,
+        declines=declines,
+        objects={},
+    )
+    net.openings.put(opening)
+    idx, _scores = engine.rank_citizens(net.citizens, net.jobs, 0, net.flags, limit=limit, usable=usable)
+    return _matches(net, idx, np.zeros(len(idx), np.int64), Reader.of(reader))
+
+
+def _rank_citizens_read(opening, *, limit, on, reader, among):
+    """rank_citizens read straight from the database (only the enrolments `could_take` keeps are loaded): inside a
+    transaction that has written citizens' records the pool cannot see yet."""
     rankable = rankable_enrolments(opening.programme_id, on=on)
     candidates = could_take(rankable, opening, on=on)
     if among is not None:

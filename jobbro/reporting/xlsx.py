@@ -75,10 +75,29 @@ class Sheet:
         """Append a row: each value as it is (None leaves the cell empty), or a Styled value."""
         number = len(self._rows) + 1
         cells = []
+        texts = self.workbook.texts
         for index, value in enumerate(values):
             style = 0
-            if isinstance(value, Styled):
+            if type(value) is Styled:
                 style, value = value.style, value.value
+            kind = type(value)
+            # The bulk of a report's cells, written without the general path: whole numbers, fractions and the
+            # few distinct texts (labels, traffic lights), each text made safe and escaped once per workbook.
+            if kind is int or (kind is float and isfinite(value)) or kind is str:
+                s = f' s="{self.workbook.style_id(style)}"' if style else ""
+                if kind is str:
+                    text = texts.get(value)
+                    if text is None:
+                        safe = safe_cell(value)
+                        text = texts[value] = f' t="inlineStr">{_text(safe)}</c>' if safe else ""
+                    if text:
+                        cells.append(f'<c r="{self._letter(index)}{number}"{s}{text}')
+                    elif s:
+                        cells.append(f'<c r="{self._letter(index)}{number}"{s}/>')
+                    continue
+                shown = value if kind is int else format(value, ".16g")  # a float as openpyxl writes it
+                cells.append(f'<c r="{self._letter(index)}{number}"{s} t="n"><v>{shown}</v></c>')
+                continue
             cell = self._cell(f"{self._letter(index)}{number}", value, style)
             if cell:
                 cells.append(cell)
@@ -140,6 +159,7 @@ def _column_index(letter):
 class Workbook:
     def __init__(self):
         self.sheets = []
+        self.texts = {}  # text: the end of its cell's XML (empty for text that is empty once made safe)
         self._styles = {}  # style key: (its id in cellXfs, the style)
 
     def create_sheet(self, title):

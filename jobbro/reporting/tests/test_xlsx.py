@@ -97,3 +97,15 @@ def test_equal_styles_share_one_entry_and_a_date_without_a_format_gets_openpyxl_
     assert len(workbook._styles) == 2
     cells = load_workbook(io.BytesIO(content), read_only=True).worksheets[0].iter_rows(values_only=True)
     assert list(cells)[99] == (99, datetime.datetime(2026, 1, 1))
+
+
+def test_a_text_written_again_is_made_safe_again_also_with_a_style():
+    workbook = xlsx.Workbook()
+    sheet = workbook.create_sheet("Ark")
+    bold = xlsx.Style(bold=True)
+    for _ in range(2):
+        sheet.append(["=HYPERLINK(1)", xlsx.Styled("=HYPERLINK(1)", bold), "\x01", xlsx.Styled("\x02", bold), 7])
+    rows = list(load_workbook(io.BytesIO(workbook.save())).worksheets[0].iter_rows())
+    for row in rows:
+        assert [cell.value for cell in row] == ["'=HYPERLINK(1)", "'=HYPERLINK(1)", None, None, 7]
+        assert [cell.font.b for cell in row] == [False, True, False, True, False]

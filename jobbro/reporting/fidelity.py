@@ -488,8 +488,13 @@ def _shares(groups):
         by_broker[broker] = add(by_broker.get(broker, (0, 0)), counted)
         total = add(total, counted)
 
+    made = {}  # a Share is immutable: thousands of job brokers, but few distinct (part, whole) pairs
+
     def share(pair):
-        return Share(*pair)
+        found = made.get(pair)
+        if found is None:
+            found = made[pair] = Share(*pair)
+        return found
 
     return Counts({k: share(v) for k, v in by_site.items()}, {k: share(v) for k, v in by_broker.items()}, share(total))
 

@@ -37,6 +37,22 @@ preload_app = True
 control_socket_disable = True
 
 
+def post_worker_init(worker):
+    """Before a worker serves its first request: read the matching features of every programme's citizens
+    (jobbro/matching/pool.py), so that no user waits for them. Only a head start: a worker that cannot reach the
+    database now builds them at the first ranking instead."""
+    from django.db import connection
+
+    from jobbro.matching import pool
+
+    try:
+        pool.warm()
+    except Exception:  # noqa: BLE001 - the database may not answer yet; the first ranking builds the pool then
+        worker.log.warning("The matching features were not read ahead; the first ranking will read them.")
+    finally:
+        connection.close()
+
+
 class PathOnlyLogger(Logger):
     def setup(self, cfg):
         super().setup(cfg)

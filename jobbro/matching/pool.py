@@ -5,32 +5,35 @@ Ranking the citizens of a programme for one small job reads the features of ever
 for a ranking that then takes milliseconds. The pool keeps those features, per programme and date, in the
 process that ranks, and rereads only the citizens whose records changed.
 
-How it stays true. Every committed write that can change a citizen's features or whether they can be ranked (the
-citizen, an enrolment, a placement, an agreement of hours, a restriction, an assessment, a job goal: `SOURCES`)
-adds a CitizenChange row naming the citizen, after the write commits. Writers that load rows in bulk, past the
-model signals, call `mark_changed` themselves (the import runner with its citizens, the demo generator with
-none, meaning everyone). Before each use the pool reads the change rows it has not seen (one indexed query) and
-reloads just those citizens; a change without a citizen, or more than REBUILD_CHANGES citizens, rebuilds it.
+How it stays true. Every write that can change a citizen's features or whether they can be ranked (the citizen, an
+enrolment, a placement, an agreement of hours, a restriction, an assessment, a job goal: `SOURCES`) adds a
+CitizenChange row naming the citizen, in the same transaction: the row commits with the write or not at all.
+Writers that load rows in bulk, past the model signals, call `mark_changed` themselves (the import runner with its
+citizens, the demo generator with none, meaning everyone). Before each use the pool reads the change rows it has
+not read yet and reloads just those citizens; a change without a citizen, or more than REBUILD_CHANGES citizens at
+once, rebuilds it.
 
-The order of the change rows. A change row is inserted after its write has committed, so whenever the row is
-visible, the write is. Two inserts can commit out of id order on PostgreSQL; an id below the highest one read that
-has not appeared yet is waited for (every later read asks for it again), and one still missing after GAP_PATIENCE
-seconds rebuilds the pool. A process stopped in the instant between a commit and its change row leaves no row: the
-pool is rebuilt every REBUILD_SECONDS whatever it has read, so such a write is seen within that time.
+Which rows are new. SQLite lets one transaction write at a time, so change ids commit in order: the rows after the
+last id read. On PostgreSQL a transaction that took a lower id can commit after one with a higher id, so each row
+also records its transaction (a column only PostgreSQL has, see the migration), and the pool rereads the rows of
+every transaction that was still running when it last looked (`pg_snapshot_xmin`), skipping those it has read.
 
-A write in the connection's own open transaction (not yet committed, so without a change row) would not be seen:
-a ranking asked for inside such a transaction reads the database afresh (`in_own_transaction`).
+A write in the connection's own open transaction is seen by that connection only: a ranking asked for inside such a
+transaction reads the database afresh (`in_own_transaction`).
+
+The first ranking of a programme in a process each day reads everyone (about a second at the 100,000-citizen
+demo); the web server builds the pools when a worker starts (`warm`, called from jobbro/gunicorn_conf.py).
 """
 
 from __future__ import annotations
 
 import datetime
 import threading
-import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from scipy import sparse
@@ -40,8 +43,6 @@ from jobbro.matching import engine
 from jobbro.matching.models import CitizenChange
 from jobbro.people.models import Citizen, CompetenceAssessment, JobGoal, Restriction
 
-GAP_PATIENCE = 60.0  # seconds a missing change id is waited for before the pool is rebuilt
-REBUILD_SECONDS = 600.0  # the pool is rebuilt at least this often
 REBUILD_CHANGES = 2000  # more changed citizens than this at once: rebuild rather than reload them
 KEEP_DAYS = 2  # change rows older than this are deleted by the worker (`forget_old_changes`)
 
@@ -70,29 +71,18 @@ SOURCES = {
 # --- Recording changes --------------------------------------------------------------------------------------------
 
 
-def _pending():
-    """Citizens changed by this connection's writes whose change rows are not written yet (None: everyone)."""
-    if not hasattr(connection, "jobbro_changed_citizens"):
-        connection.jobbro_changed_citizens = set()
-    return connection.jobbro_changed_citizens
-
-
 def mark_changed(citizen_ids=None):
-    """Record that these citizens (None: any citizen) changed, once the current transaction commits (at once
-    outside one). For writers that load rows in bulk, past the model signals."""
-    _pending().update([None] if citizen_ids is None else citizen_ids)
-    # Every write queues a drain; the first to run after the commit writes them all, the others find nothing. A
-    # rolled-back transaction's citizens stay queued and are written with the next commit's: a harmless reload.
-    transaction.on_commit(_write_pending, robust=True)
-
-
-def _write_pending():
-    pending = _pending()
-    if not pending:
-        return
-    changed = sorted(pending, key=lambda c: (c is not None, c or 0))
-    pending.clear()
+    """Record, in the current transaction, that these citizens (None: any citizen) changed. For writers that load
+    rows in bulk, past the model signals."""
+    changed = [None] if citizen_ids is None else sorted(set(citizen_ids), key=lambda c: (c is not None, c or 0))
     CitizenChange.objects.bulk_create([CitizenChange(citizen_id=c) for c in changed], batch_size=1000)
+    if connection.in_atomic_block:
+        connection.jobbro_wrote_citizens = True
+        transaction.on_commit(_committed, robust=True)
+
+
+def _committed():
+    connection.jobbro_wrote_citizens = False
 
 
 def _on_write(sender, instance, raw=False, **kwargs):
@@ -109,12 +99,13 @@ def connect():
 
 
 def in_own_transaction():
-    """True when this connection has written source rows in a transaction still open: the pool cannot see them."""
-    return connection.in_atomic_block and bool(_pending())
+    """True inside a transaction that has written citizens' records: only this connection sees them yet. (After a
+    rollback the mark stays until the next commit: a ranking then reads the database, which is right, only slower.)"""
+    return connection.in_atomic_block and getattr(connection, "jobbro_wrote_citizens", False)
 
 
 def forget_old_changes():
-    """The worker's periodic job: delete change rows older than KEEP_DAYS (a pool is rebuilt every day anyway)."""
+    """The worker's periodic job: delete change rows older than KEEP_DAYS (every pool is rebuilt each day)."""
     cutoff = timezone.now() - datetime.timedelta(days=KEEP_DAYS)
     CitizenChange.objects.filter(at__lt=cutoff).delete()
 
@@ -130,10 +121,8 @@ class Pool:
     on: object
     net: object  # services.Network
     vocabulary: dict
-    seen_up_to: int  # every change id up to this one has been read
-    built: float  # time.monotonic() of the last full build
-    ahead: set = field(default_factory=set)  # change ids above seen_up_to already read
-    waiting_since: float | None = None  # since when an id below max(ahead) has been missing
+    read_from: int  # SQLite: the last change id read; PostgreSQL: the oldest transaction running when last looked
+    read: set = field(default_factory=set)  # PostgreSQL: change ids read of transactions from read_from on
     by_citizen: dict = field(default_factory=dict)  # citizen id -> their rows
 
     def __post_init__(self):
@@ -154,11 +143,19 @@ def citizens(programme_id, on):
     key = (connection.alias, programme_id)
     with _lock:
         pool = _pools.get(key)
-        if pool is None or pool.on != on or time.monotonic() - pool.built > REBUILD_SECONDS:
-            pool = _pools[key] = _build(programme_id, on)
-        elif not _catch_up(pool):
+        if pool is None or pool.on != on or not _catch_up(pool):
             pool = _pools[key] = _build(programme_id, on)
         return pool
+
+
+def warm(on=None):
+    """Build the pools of every programme with a citizen who can be ranked, before the first ranking asks."""
+    from jobbro.accounts.models import Programme
+
+    on = on or timezone.localdate()
+    open_cases = Enrolment.objects.filter(programme=OuterRef("pk"), ended_on__isnull=True)
+    for programme_id in Programme.objects.filter(Exists(open_cases)).values_list("pk", flat=True):
+        citizens(programme_id, on)
 
 
 def forget():
@@ -167,19 +164,21 @@ def forget():
         _pools.clear()
 
 
-def _latest_change_id():
+def _position():
+    """Where reading the change rows starts: on SQLite the last id, on PostgreSQL the oldest running transaction.
+    Read before the records, so a write committed meanwhile is read again, never missed."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+            return cursor.fetchone()[0]
     return CitizenChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
 def _build(programme_id, on):
-    # The change id is read first: a write committed after it is read again at the next use, and one committed
-    # before it is in the load (its change row comes after its commit).
-    seen = _latest_change_id()
+    read_from = _position()
     vocabulary = {}
     net = _load(programme_id, on, None, vocabulary)
-    return Pool(
-        programme_id=programme_id, on=on, net=net, vocabulary=vocabulary, seen_up_to=seen, built=time.monotonic()
-    )
+    return Pool(programme_id=programme_id, on=on, net=net, vocabulary=vocabulary, read_from=read_from)
 
 
 def _load(programme_id, on, citizen_ids, vocabulary):
@@ -191,30 +190,36 @@ def _load(programme_id, on, citizen_ids, vocabulary):
     return services.load(enrolments, Opening.objects.none(), on=on, related=rankable, vocabulary=vocabulary)
 
 
+def _new_changes(pool):
+    """The change rows not read yet, as (id, citizen id), and where to read from next time."""
+    if connection.vendor != "postgresql":
+        rows = list(CitizenChange.objects.filter(id__gt=pool.read_from).order_by("id").values_list("id", "citizen_id"))
+        return rows, max([pool.read_from, *(change_id for change_id, _citizen in rows)])
+    # The oldest transaction running now, read before the rows: every transaction older than it has ended, so its
+    # rows are among those read now or earlier.
+    oldest_running = _position()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, citizen_id, txid FROM matching_citizenchange WHERE txid >= %s ORDER BY id", [pool.read_from]
+        )
+        rows = cursor.fetchall()
+    new = [(change_id, citizen_id) for change_id, citizen_id, _txid in rows if change_id not in pool.read]
+    pool.read = {change_id for change_id, _citizen, txid in rows if txid >= oldest_running}
+    return new, oldest_running
+
+
 def _catch_up(pool):
-    """Read the change rows not yet seen and reload their citizens; False when the pool must be rebuilt instead."""
-    rows = list(CitizenChange.objects.filter(id__gt=pool.seen_up_to).order_by("id").values_list("id", "citizen_id"))
-    new = [(change_id, citizen_id) for change_id, citizen_id in rows if change_id not in pool.ahead]
+    """Reload the citizens of the change rows not read yet; False when the pool must be rebuilt instead."""
+    new, read_from = _new_changes(pool)
     changed = {citizen_id for _id, citizen_id in new}
     if None in changed or len(changed) > REBUILD_CHANGES:
         return False
-    pool.ahead.update(change_id for change_id, _citizen in new)
-    while pool.seen_up_to + 1 in pool.ahead:
-        pool.seen_up_to += 1
-        pool.ahead.discard(pool.seen_up_to)
-    if pool.ahead:  # an id below those read has not appeared yet
-        now = time.monotonic()
-        if pool.waiting_since is None:
-            pool.waiting_since = now
-        elif now - pool.waiting_since > GAP_PATIENCE:
-            return False
-    else:
-        pool.waiting_since = None
     if changed:
         fresh = _load(pool.programme_id, pool.on, changed, pool.vocabulary)
         keep = ~np.isin(np.asarray(pool.net.citizen_ids, dtype=np.int64), np.fromiter(changed, np.int64))
         pool.net = spliced(pool.net, keep, fresh)
         pool.index()
+    pool.read_from = read_from
     return True
 
 

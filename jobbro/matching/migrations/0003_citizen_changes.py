@@ -2,6 +2,25 @@
 
 from django.db import migrations, models
 
+# On PostgreSQL each change row also records the transaction that wrote it: jobbro/matching/pool.py rereads the rows
+# of transactions that were still running when it last looked. The model does not name the column, so every insert
+# takes the default.
+TXID_COLUMN = [
+    "ALTER TABLE matching_citizenchange ADD COLUMN txid bigint NOT NULL DEFAULT (pg_current_xact_id()::text::bigint)",
+    "CREATE INDEX matching_citizenchange_txid ON matching_citizenchange (txid)",
+]
+
+
+def add_txid(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for statement in TXID_COLUMN:
+            schema_editor.execute(statement)
+
+
+def drop_txid(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("ALTER TABLE matching_citizenchange DROP COLUMN txid")
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -20,4 +39,5 @@ class Migration(migrations.Migration):
                 "default_permissions": (),
             },
         ),
+        migrations.RunPython(add_txid, drop_txid),
     ]

@@ -13,8 +13,8 @@ Domain → features:
   asking for a level (many citizens have Danish as their first language and never get assessed); the
   explanation asks the broker to check;
 - job goals and wishes in force (occupation codes and the citizen's own words);
-- the company's record: of its internships (internship and hybrid internship) that got somewhere — paid
-  hours registered, hired, ended, or running for a month — how many got ordinary paid hours;
+- the company's track record in the programme, as the companies list shows it (jobbro/companies/track_record.py,
+  read from the stored rows): of the internships started there, how many turned into ordinary paid hours;
 - an earlier placement of the citizen at the company ending as not a match, ended by the company, or left by
   the citizen: a penalty;
 - declined match proposals (matching.models.MatchProposal): the same opening is never proposed again; a
@@ -30,7 +30,6 @@ from one by hours or Danish.
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -42,15 +41,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from jobbro import codes
+from jobbro.accounts.models import Programme
 from jobbro.accounts.policy import Capability, may
 from jobbro.cases.models import (
     AgreedHoursChange,
     Enrolment,
     Placement,
     PlacementEndReason,
-    PlacementKind,
     Step,
-    Timesheet,
 )
 from jobbro.companies.models import Company, Opening, Requirement, Weekday
 from jobbro.matching import engine, geo
@@ -72,8 +70,6 @@ RESTRICTION_DAYS = {Tag.SCHOOL_HOURS_ONLY: engine.WEEKDAYS}
 # Requirements the citizen must bring rather than tolerate: not a constraint (no data), a note to check.
 CHECK_REQUIREMENTS = (Requirement.DRIVING_LICENCE, Requirement.HYGIENE_CERTIFICATE)
 FAILED_END_REASONS = (PlacementEndReason.NOT_A_MATCH, PlacementEndReason.COMPANY_ENDED, PlacementEndReason.CITIZEN_LEFT)
-INTERN_KINDS = (PlacementKind.INTERNSHIP, PlacementKind.HYBRID_INTERNSHIP)
-RECORD_SETTLED_DAYS = 28  # an internship running this long without paid hours counts against the record
 LIGHTS = {TrafficLight.GREEN: engine.GREEN, TrafficLight.YELLOW: engine.YELLOW, TrafficLight.RED: engine.RED}
 MAX_GOALS = 6
 COMPANY_DECLINED = "company_declined"
@@ -173,7 +169,7 @@ class Network:
     jobs: engine.Openings
     flags: engine.PairFlags
     companies: list  # company ids by company index
-    record: dict  # company id -> (paid, placed)
+    record: dict  # (company id, programme id) -> (internships turned into paid hours, internships started)
     goals: dict  # enrolment index -> [Goal]
     failed: dict  # (enrolment index, company id) -> end reason
     declines: dict  # (enrolment index, company id) -> [(opening id, reason)]
@@ -245,7 +241,7 @@ def load(enrolments, openings, *, on=None, extra_companies=(), related=None, voc
     citizen_qs = enrolment_qs.values("citizen_id")
     rows = list(
         enrolments.order_by("pk").values_list(
-            "pk", "citizen_id", "estimated_weekly_hours", "citizen__traffic_light", "citizen__postcode"
+            "pk", "citizen_id", "estimated_weekly_hours", "citizen__traffic_light", "citizen__postcode", "programme_id"
         )
     )
     # The openings as plain values too: the few returned are fetched as objects later (Openings.materialise).
@@ -264,6 +260,7 @@ def load(enrolments, openings, *, on=None, extra_companies=(), related=None, voc
             "tasks",
             "company__kind",
             "company__postcode",
+            "programme_id",
         )
     )
     n = len(rows)
@@ -375,7 +372,10 @@ def load(enrolments, openings, *, on=None, extra_companies=(), related=None, voc
     # --- openings (and company-only rows) ---
     extra = list(extra_companies)
     m = len(openings) + len(extra)
-    record = company_record(companies, on=on)
+    # Each row's company record is the company's in the row's programme: the opening's, for a company-only row the
+    # citizens' (matching never crosses programmes).
+    row_programmes = [o[13] for o in openings] + [rows_of_enrolments[0][5] if rows_of_enrolments else None] * len(extra)
+    record = company_record(companies, {pk for pk in row_programmes if pk is not None}, on=on)
     o_hours = np.zeros(m, dtype=np.float32)
     requires = np.zeros(m, dtype=np.uint16)
     o_danish = np.zeros(m, dtype=np.int8)
@@ -396,7 +396,7 @@ def load(enrolments, openings, *, on=None, extra_companies=(), related=None, voc
         kind, postcode = company_places[company_id]
         company[j] = company_index[company_id]
         social[j] = kind == Company.Kind.SOCIAL_ECONOMIC
-        paid[j], placed[j] = record.get(company_id, (0, 0))
+        paid[j], placed[j] = record.get((company_id, row_programmes[j]), (0, 0))
         if postcode not in centroids:
             centroids[postcode] = geo.centroid(postcode)
         if centroids[postcode]:
@@ -511,26 +511,19 @@ def pair_facts(citizens, by_citizen, company_index, opening_index, *, on=None):
     return failed, company_flags, opening_flags, declines
 
 
-def company_record(company_ids, *, on=None):
-    """{company id: (internships that got ordinary paid hours, internships that got somewhere)} — one query.
+def company_record(company_ids, programme_ids, *, on=None):
+    """{(company id, programme id): (internships turned into ordinary paid hours, internships started)}: each
+    company's track record in each programme, the figures the companies list shows (one definition:
+    jobbro/companies/track_record.py, read from the rows jobbro/reporting/company_facts.py keeps true)."""
+    from jobbro.reporting import company_facts  # the layer beside this one; it never imports matching
 
-    An internship "got somewhere" when it has paid hours registered, ended in a hire, ended at all, or has run
-    for RECORD_SETTLED_DAYS; a fresh internship does not count yet, for or against.
-    """
-    on = _today(on)
-    if not company_ids:
-        return {}
-    paid_hours = Timesheet.objects.filter(placement=OuterRef("pk"), ordinary_hours__gt=0)
-    got_paid = Q(end_reason=PlacementEndReason.HIRED) | Q(Exists(paid_hours))
-    settled = got_paid | Q(ended_on__lte=on) | Q(starts_on__lte=on - datetime.timedelta(days=RECORD_SETTLED_DAYS))
-    rows = (
-        Placement.objects.filter(company__in=company_ids, kind__in=INTERN_KINDS, starts_on__lte=on)
-        .filter(settled)
-        .values("company_id")
-        .annotate(placed=Count("id"), paid=Count("id", filter=got_paid))
-        .order_by()
-    )
-    return {row["company_id"]: (row["paid"], row["placed"]) for row in rows}
+    programmes = list(Programme.objects.filter(pk__in=sorted(set(programme_ids))))
+    records = company_facts.track_records(company_ids, programmes, on=_today(on))
+    return {
+        (company_id, record.programme.pk): (record.internships_paid, record.internships_started)
+        for company_id, rows in records.items()
+        for record in rows
+    }
 
 
 # --- Which enrolments and openings -----------------------------------------------------------------
@@ -660,7 +653,8 @@ def reasons_for(net, i, j, parts, reader=Reader()):
         scored.append(
             (engine.WEIGHTS["buddy"], _("buddy present (%(name)s)") % {"name": name} if name else _("buddy present"))
         )
-    paid, placed = net.record.get(company.pk if company else None, (0, 0)) if company else (0, 0)
+    programme_id = opening.programme_id if opening is not None else net.enrolment(i).programme_id
+    paid, placed = net.record.get((company.pk, programme_id), (0, 0)) if company else (0, 0)
     if placed:
         scored.append(
             (

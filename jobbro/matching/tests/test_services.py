@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
 
 from jobbro.cases import actions
 from jobbro.cases.models import PlacementEndReason, PlacementKind, Step
@@ -15,6 +15,7 @@ from jobbro.conftest import REFERRED_ON, make_company, make_opening
 from jobbro.matching import services
 from jobbro.matching.models import DeclineReason, MatchProposal, MatchStatus
 from jobbro.people.models import CompetenceAssessment, JobGoal, Restriction
+from jobbro.reporting import company_facts
 
 # Explanations as a job broker reads them: case notes and restrictions included.
 CASE_READER = services.Reader(notes=True, restrictions=True)
@@ -104,6 +105,37 @@ def test_a_ranked_opening_is_explained_in_sentences_a_broker_can_read(waiting, p
     assert "buddy present (Birgit Buddy)" in match.reasons
     assert "the company turned 3 of 4 interns into paid hours" in match.reasons
     assert f"{match.distance_km:.0f} km away" in match.reasons
+
+
+def test_matching_reads_the_same_track_record_as_the_companies_list(waiting, programme, caseworker, company):
+    """One definition: the record a ranking scores and explains is the company's track record in the programme, as the
+    companies list shows it; a fresh internship without hours yet counts there, so it counts here."""
+    enrolment = waiting(estimated_weekly_hours=20)
+    recently = timezone.localdate() - 5 * DAY
+    for n, (paid, starts_on) in enumerate(((True, STEP_2_ON + DAY), (False, STEP_2_ON + DAY), (False, recently))):
+        intern = waiting(first_name=f"Intern{n}")
+        placement = actions.start_placement(
+            acting_user=caseworker,
+            enrolment=intern,
+            company=company,
+            kind=PlacementKind.INTERNSHIP,
+            starts_on=starts_on,
+            ordinary_hours_condition="Når køkkenet kører",
+        )
+        if paid:
+            actions.register_hours(
+                acting_user=caseworker,
+                placement=placement,
+                week_start=STEP_2_ON + 7 * DAY,
+                ordinary_hours=5,
+                internship_hours=10,
+            )
+    make_opening(company, programme, "Køkkenhjælp", weekly_hours=12)
+    [listed] = company_facts.track_records([company.pk], [programme])[company.pk]
+    assert (listed.internships_paid, listed.internships_started) == (1, 3)
+    with translation.override("en"):
+        [match] = services.rank_openings(enrolment)
+    assert "the company turned 1 of 3 interns into paid hours" in match.reasons
 
 
 def test_a_social_economic_company_is_a_stepping_stone_for_red_and_yellow_but_not_green(
@@ -368,10 +400,14 @@ def _build_waiting(waiting, programme, company, caseworker, count, offset):
 
 
 def test_loading_takes_a_fixed_number_of_queries(waiting, programme, company, caseworker):
+    # The companies' track records are brought up to date by the task worker as soon as a write commits (here: by
+    # hand, the test's writes never commit); the ranking then reads them as they are.
     _build_waiting(waiting, programme, company, caseworker, 2, 0)
+    company_facts.catch_up()
     with CaptureQueriesContext(connection) as small:
         few = services.propose_assignment(programme)
     _build_waiting(waiting, programme, company, caseworker, 8, 2)
+    company_facts.catch_up()
     with CaptureQueriesContext(connection) as large:
         many = services.propose_assignment(programme)
     assert len(few) == 2 and len(many) == 10

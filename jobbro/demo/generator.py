@@ -97,6 +97,7 @@ REGISTERED_AT = time(13, 0)  # UTC: hours are registered on Friday afternoon
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
 REFERRAL_WINDOW_DAYS = 540  # about 18 months of referrals before `today`
+OPEN_SMALL_JOBS = 12  # at least this many small jobs are open on the demo's day (see _Generator._openings)
 
 CitizenTargetGroup = Citizen.target_groups.through
 ContactStaff = Contact.staff.through
@@ -1235,8 +1236,11 @@ class _Generator:
         )
 
     def _openings(self):
-        """Small jobs the network offers besides those filled by placements; internship factories offer none."""
+        """Small jobs the network offers besides those filled by placements; internship factories offer none. At
+        least OPEN_SMALL_JOBS are open today, so the board, the rankings and the proposal have something to show
+        from the first day (a small programme's random posting dates could leave none open)."""
         rng = self.rng
+        opened = 0
         for co in self.cos:
             if co.factory:
                 continue
@@ -1245,12 +1249,17 @@ class _Generator:
                 hours = rng.choice((3, 4, 5, 6, 8, 10, 12, 15, 20, 25))
                 if posted >= self.today - _days(60) and rng.random() < 0.8:
                     self._opening(co, posted, hours)
+                    opened += 1
                 elif rng.random() < 0.4:
                     filled = min(self.today, posted + _days(rng.randint(7, 40)))
                     self._opening(co, posted, hours, Opening.Status.FILLED, filled_on=filled)
                 else:
                     closed = min(self.today, posted + _days(rng.randint(14, 60)))
                     self._opening(co, posted, hours, Opening.Status.CLOSED, closed_on=closed)
+        offering = [co for co in self.cos if not co.factory]
+        for _k in range(OPEN_SMALL_JOBS - opened if offering else 0):
+            posted = self._date_between(self.today - _days(30), self.today)
+            self._opening(rng.choice(offering), posted, rng.choice((3, 4, 5, 6, 8, 10, 12)))
 
     def _index_companies(self):
         self.factories = [co for co in self.cos if co.factory]

@@ -374,3 +374,18 @@ def test_the_demo_fills_the_companies_track_records(demo):
 
     assert CompanyTrackRecord.objects.filter(internships_started__gt=0).exists()
     assert company_facts.stale() == []
+
+
+@pytest.mark.parametrize("today", [TODAY, datetime.date(2026, 12, 5)])
+def test_small_jobs_are_open_on_the_first_day_so_matching_has_something_to_show(db, today):
+    from jobbro.demo.generator import OPEN_SMALL_JOBS
+    from jobbro.matching import services
+
+    generate(citizens=120, seed=2026, today=today)
+    programme = Programme.objects.get()
+    open_jobs = Opening.objects.open().filter(programme=programme)
+    assert open_jobs.count() >= OPEN_SMALL_JOBS
+    assert all(job.posted_on <= today for job in open_jobs)
+    waiting = services.waiting_enrolments(programme, on=today)
+    assert any(services.rank_openings(enrolment, on=today) for enrolment in waiting[:20])
+    assert services.propose_assignment(programme, on=today)

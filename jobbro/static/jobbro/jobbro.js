@@ -1,13 +1,39 @@
 /* Behaviour every page shares, kept out of the templates so the Content-Security-Policy can forbid inline
- * script: a button with data-jb-print prints the page.
+ * script: a button with data-jb-print prints the page; a button with data-jb-check="all" or "none" ticks or
+ * unticks every checkbox in the fieldset it names by id (data-jb-target). Such buttons are hidden until this
+ * script shows them, so a browser without script never offers a button that does nothing.
  */
 (function () {
   "use strict";
 
+  function setChecks(button) {
+    const fieldset = document.getElementById(button.getAttribute("data-jb-target"));
+    if (!fieldset) {
+      return;
+    }
+    const checked = button.getAttribute("data-jb-check") === "all";
+    fieldset.querySelectorAll('input[type="checkbox"]').forEach(function (box) {
+      box.checked = checked;
+    });
+  }
+
   document.addEventListener("click", function (event) {
-    const button = event.target instanceof Element ? event.target.closest("[data-jb-print]") : null;
-    if (button) {
+    const target = event.target instanceof Element ? event.target : null;
+    if (!target) {
+      return;
+    }
+    if (target.closest("[data-jb-print]")) {
       window.print();
     }
+    const check = target.closest("[data-jb-check]");
+    if (check) {
+      setChecks(check);
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-jb-check]").forEach(function (button) {
+      button.hidden = false;
+    });
   });
 })();

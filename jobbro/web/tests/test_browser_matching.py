@@ -118,3 +118,22 @@ def test_a_coordinator_accepts_a_pair_books_a_coffee_visit_and_agrees(
     alices_enrolment.refresh_from_db()
     assert alices_enrolment.current_step == Step.IN_COMPANY
     assert page.locator(f'#decided tr[data-proposal="{proposal.pk}"][data-status="agreed"]').count() == 1
+
+
+def test_a_coordinator_unticks_and_ticks_every_speed_dating_candidate_at_once(
+    logged_in_page, live_server, coordinator, caseworker, alices_enrolment, bobs_enrolment, opening, programme
+):
+    for enrolment in (alices_enrolment, bobs_enrolment):
+        case_actions.change_step(acting_user=caseworker, enrolment=enrolment, step=Step.TOWARDS_JOB, on=REFERRED_ON)
+    page = logged_in_page("kim", PASSWORD)
+    page.goto(f"{live_server.url}/matching/speed-dating/?programme={programme.pk}&who=all")
+    for name in ("companies", "enrolments"):
+        boxes = page.locator(f"#fieldset-{name} input[type=checkbox]")
+        assert boxes.count() >= 1
+        assert all(boxes.nth(k).is_checked() for k in range(boxes.count())), "offered ticked at first"
+        page.locator(f'#fieldset-{name} [data-jb-check="none"]').click()
+        assert not any(boxes.nth(k).is_checked() for k in range(boxes.count()))
+        page.locator(f'#fieldset-{name} [data-jb-check="all"]').click()
+        assert all(boxes.nth(k).is_checked() for k in range(boxes.count()))
+    page.locator('#fieldset-companies [data-jb-check="none"]').click()
+    assert page.locator("#fieldset-enrolments input[type=checkbox]:checked").count() == 2, "the other list untouched"

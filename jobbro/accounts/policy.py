@@ -227,14 +227,23 @@ PAGES = {
     "account_security": SIGNED_IN, "two_factor_verify": SIGNED_IN, "two_factor_setup": SIGNED_IN,
     "two_factor_turn_off": SIGNED_IN,
     "home": SIGNED_IN,
+    # Setting up programmes, sites, staff memberships, result goals and programme settings.
+    "setup_programmes": needs(C.ADMINISTER), "setup_programme_new": needs(C.ADMINISTER),
+    "setup_programme": needs(C.ADMINISTER), "setup_programme_edit": needs(C.ADMINISTER),
+    "setup_programme_settings": needs(C.ADMINISTER),
+    "setup_site_new": needs(C.ADMINISTER), "setup_site_edit": needs(C.ADMINISTER),
+    "setup_membership_new": needs(C.ADMINISTER), "setup_membership_remove": needs(C.ADMINISTER),
+    "setup_result_goal_new": needs(C.ADMINISTER), "setup_result_goal_edit": needs(C.ADMINISTER),
+    "setup_result_goal_delete": needs(C.ADMINISTER),
     # Citizens.
-    "caseload": needs(C.CASE_WORK),
+    "caseload": needs(C.READ_CITIZEN, C.OWN_CASELOAD),  # one's own citizens: job brokers and mentors only
     "citizen_list": needs(C.READ_CITIZEN),
     "find_by_cpr": needs(C.READ_CITIZEN),
     "citizen_search": needs(C.READ_CITIZEN),
     "citizen_detail": needs(C.READ_CITIZEN),
     "citizen_reveal_cpr": needs(C.READ_CITIZEN, C.REVEAL_CPR),
     "referral_new": needs(C.REFER),
+    "referral_staff": needs(C.REFER), "referral_town": needs(C.REFER),  # the referral page's searched fields
     # Step 1.
     "job_goals": needs(C.READ_CITIZEN, post=C.CASE_WORK),
     "job_goal_adjust": needs(C.READ_CITIZEN, C.CASE_WORK),

@@ -79,7 +79,9 @@ def _placement_kind_labels():
 @login_required
 def caseload(request):
     user = request.user
-    if not may(user, Capability.CASE_WORK):  # like Today: an empty list for a caseworker, nothing for steering roles
+    # The citizens one is job broker or mentor for: only the roles with an own caseload (the menu's rule too); an
+    # evaluator, manager or coordinator (or a superuser of those roles) has none and gets 404 like any denial.
+    if not (may(user, Capability.OWN_CASELOAD) and may(user, Capability.READ_CITIZEN)):
         raise Http404
     # The ids first, by the job broker's and mentor's indexes: asked in one query with the order by name, SQLite
     # walks every citizen in name order to find the user's few dozen.

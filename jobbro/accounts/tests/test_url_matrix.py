@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jobbro.accounts import url_matrix
-from jobbro.accounts.models import Membership, Role
+from jobbro.accounts.models import Membership, ResultGoal, Role
 from jobbro.accounts.policy import PAGES, Capability, CitizenScope, citizen_scope, may, may_open, needs
 from jobbro.accounts.url_matrix import checked_patterns
 from jobbro.cases import actions as case_actions
@@ -144,6 +144,15 @@ def matrix_world(world, other_site, company, buddy, programme, start, caseworker
         "token": token,
         "week": f"{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}",
     }
+    result_goal = ResultGoal.objects.create(
+        programme=programme, metric=ResultGoal.Metric.REFERRED, target=10, deadline=datetime.date(2026, 12, 31)
+    )
+    world.kwargs.update(
+        programme_pk=programme.pk,
+        site_pk=enrolment.site_id,
+        membership_pk=Membership.objects.filter(programme=programme).first().pk,
+        result_goal_pk=result_goal.pk,
+    )
     world.pk_by_prefix = pk_by_prefix
     # The one posted field a page needs to find its object at all; every other page is posted empty.
     world.post_data = {"match_propose": {"opening": opening.pk}}

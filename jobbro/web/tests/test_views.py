@@ -288,8 +288,10 @@ def test_case_notes_restrictions_and_efforts_only_for_those_who_work_the_case(
 @pytest.mark.parametrize("who", ["alice", "caseworker", "administrator"])
 def test_no_page_shows_a_cpr_number(client, world, who):
     user = getattr(world, who)
+    # My caseload exists only for the roles with an own caseload (the job broker here); the others get 404 there.
+    own_caseload = [reverse("caseload")] if who == "alice" else []
     for url in (
-        reverse("caseload"),
+        *own_caseload,
         reverse("citizen_list"),
         reverse("citizen_list") + "?status=all",
         citizen_url(world.alices_citizen),

@@ -1,0 +1,155 @@
+"""The forms of the set-up pages: programmes, sites, staff memberships, result goals and programme settings."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jobbro.accounts.models import Programme, ResultGoal, Site, User
+from jobbro.web.formtools import DesignSystemForm, DesignSystemModelForm
+
+
+class _ActionForm(DesignSystemModelForm):
+    """Validates and displays only: the action checks uniqueness and saves."""
+
+    def validate_unique(self):
+        pass
+
+    def _post_clean(self):
+        # The model's own checks run in the action (with the programme set), and say so next to the field.
+        pass
+
+    def action_arguments(self):
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class ProgrammeForm(_ActionForm):
+    class Meta:
+        model = Programme
+        fields = ["name", "description", "starts_on", "ends_on", "target_groups"]
+        widgets = {"target_groups": forms.CheckboxSelectMultiple}
+
+
+class SiteForm(_ActionForm):
+    class Meta:
+        model = Site
+        fields = ["name", "kind", "municipality_code"]
+        help_texts = {"municipality_code": _("Three digits, e.g. 751 for Aarhus.")}
+
+
+class MembershipForm(DesignSystemForm):
+    user = forms.ModelChoiceField(label=_("Staff user"), queryset=User.objects.none())
+    site = forms.ModelChoiceField(
+        label=_("Site"),
+        queryset=Site.objects.none(),
+        required=False,
+        empty_label=_("All the programme's sites"),
+        help_text=_("Leave empty for a user who works at all the programme's sites."),
+    )
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = User.objects.filter(is_active=True).order_by("first_name", "last_name")
+        self.fields["user"].label_from_instance = lambda user: f"{user} ({user.username}, {user.get_role_display()})"
+        self.fields["site"].queryset = programme.sites.all()
+
+    def action_arguments(self):
+        return {"user": self.cleaned_data["user"], "site": self.cleaned_data["site"]}
+
+
+class ResultGoalForm(_ActionForm):
+    class Meta:
+        model = ResultGoal
+        fields = ["metric", "target", "deadline", "social_economic_target"]
+        help_texts = {
+            "deadline": _("Several deadlines for the same result are its interim targets."),
+            "social_economic_target": _("Optional: how many of the target in social-economic companies."),
+        }
+
+
+class SettingsForm(DesignSystemForm):
+    """The programme's thresholds and its fidelity settings; an empty number field means the default."""
+
+    def __init__(self, *args, programme, **kwargs):
+        from jobbro.cases import thresholds
+        from jobbro.reporting import fidelity
+
+        super().__init__(*args, **kwargs)
+        self.thresholds, self.fidelity = thresholds, fidelity
+        current = programme.settings if isinstance(programme.settings, dict) else {}
+        given_fidelity = current.get(fidelity.SETTINGS_KEY)
+        given_fidelity = given_fidelity if isinstance(given_fidelity, dict) else {}
+        for key, default in thresholds.DEFAULTS.items():
+            self.fields[key] = forms.IntegerField(
+                label=thresholds.LABELS[key],
+                required=False,
+                min_value=1,
+                max_value=thresholds.MAXIMA[key],
+                help_text=_("%(unit)s; empty: the default, %(default)s")
+                % {"unit": thresholds.UNITS[key], "default": default},
+                initial=current.get(key),
+            )
+        low, high = fidelity.RANGES[fidelity.AMBER_MARGIN]
+        self.fields["fidelity_amber_margin"] = forms.IntegerField(
+            label=_("Fidelity: points below the target that are amber rather than red"),
+            required=False,
+            min_value=low,
+            max_value=high,
+            help_text=_("empty: the default, %(default)s") % {"default": fidelity.DEFAULTS[fidelity.AMBER_MARGIN]},
+            initial=given_fidelity.get(fidelity.AMBER_MARGIN),
+        )
+        self.indicator_fields = []
+        for indicator in fidelity.INDICATORS:
+            defaults = fidelity.DEFAULTS[indicator.key]
+            given = given_fidelity.get(indicator.key)
+            given = given if isinstance(given, dict) else {}
+            names = []
+            for setting, default in defaults.items():
+                name = f"fidelity_{indicator.key}_{setting}"
+                names.append(name)
+                if setting == "enabled":
+                    self.fields[name] = forms.BooleanField(
+                        label=_("Fidelity: %(indicator)s is shown") % {"indicator": indicator.name},
+                        required=False,
+                        initial=given.get(setting, default),
+                    )
+                    continue
+                low, high = fidelity.RANGES[setting]
+                self.fields[name] = forms.IntegerField(
+                    label=(
+                        _("Fidelity: %(indicator)s, target in percent")
+                        if setting == "target"
+                        else _("Fidelity: %(indicator)s, most active citizens per job broker")
+                    )
+                    % {"indicator": indicator.name},
+                    required=False,
+                    min_value=low,
+                    max_value=high,
+                    help_text=_("empty: the default, %(default)s") % {"default": default},
+                    initial=given.get(setting),
+                )
+            self.indicator_fields.append(names)
+        from jobbro.web.formtools import dress
+
+        dress(self.fields)
+
+    def settings(self):
+        """The settings to store: only the values given (and indicators turned off); the rest take the defaults."""
+        data = self.cleaned_data
+        fidelity = self.fidelity
+        result = {key: data[key] for key in self.thresholds.DEFAULTS if data.get(key) is not None}
+        chosen = {}
+        if data.get("fidelity_amber_margin") is not None:
+            chosen[fidelity.AMBER_MARGIN] = data["fidelity_amber_margin"]
+        for indicator in fidelity.INDICATORS:
+            values = {}
+            for setting, default in fidelity.DEFAULTS[indicator.key].items():
+                value = data.get(f"fidelity_{indicator.key}_{setting}")
+                if setting == "enabled":
+                    if bool(value) != default:
+                        values[setting] = bool(value)
+                elif value is not None:
+                    values[setting] = value
+            if values:
+                chosen[indicator.key] = values
+        if chosen:
+            result[fidelity.SETTINGS_KEY] = chosen
+        return result

@@ -1,0 +1,244 @@
+"""The set-up pages: an administrator creates and edits programmes, their sites, staff memberships, result goals
+(with interim targets) and the programme's settings (thresholds and fidelity), without a shell or the Django admin.
+
+Every page needs the administer capability (accounts/policy.py PAGES); others get 404. Every write goes through
+accounts/actions.py, which logs it.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jobbro.accounts import actions
+from jobbro.accounts.forms import MembershipForm, ProgrammeForm, ResultGoalForm, SettingsForm, SiteForm
+from jobbro.accounts.models import Membership, Programme, ResultGoal, Site
+from jobbro.accounts.policy import Capability, may
+from jobbro.web.formtools import run_action
+
+
+def _administrator(request):
+    if not may(request.user, Capability.ADMINISTER):
+        raise Http404
+
+
+def _form_page(request, form, *, title, cancel_url, programme=None, intro="", template="accounts/setup/form.html"):
+    return render(
+        request,
+        template,
+        {"form": form, "title": title, "cancel_url": cancel_url, "programme": programme, "intro": intro},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def _programme_url(programme):
+    return reverse("setup_programme", kwargs={"programme_pk": programme.pk})
+
+
+@login_required
+def programme_list(request):
+    _administrator(request)
+    programmes = Programme.objects.annotate(
+        site_count=Count("sites", distinct=True), member_count=Count("memberships", distinct=True)
+    ).order_by("name")
+    return render(request, "accounts/setup/programme_list.html", {"programmes": programmes})
+
+
+@login_required
+def programme_new(request):
+    _administrator(request)
+    form = ProgrammeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        programme = run_action(form, actions.create_programme, acting_user=request.user, **form.action_arguments())
+        if programme:
+            messages.success(request, _("The programme is created. Add its sites, staff and result goals."))
+            return redirect(_programme_url(programme))
+    return _form_page(request, form, title=_("New programme"), cancel_url=reverse("setup_programmes"))
+
+
+@login_required
+def programme_detail(request, programme_pk):
+    _administrator(request)
+    programme = get_object_or_404(Programme, pk=programme_pk)
+    from jobbro.cases import thresholds
+    from jobbro.reporting import fidelity
+
+    fidelity_settings = fidelity.for_programme(programme)
+    return render(
+        request,
+        "accounts/setup/programme_detail.html",
+        {
+            "programme": programme,
+            "sites": programme.sites.annotate(member_count=Count("memberships")).order_by("name"),
+            "memberships": Membership.objects.filter(programme=programme)
+            .select_related("user", "site")
+            .order_by("user__first_name", "user__last_name", "site__name"),
+            "result_goals": programme.result_goals.order_by("metric", "deadline"),
+            "thresholds": thresholds.listing(programme),
+            "fidelity_margin": fidelity_settings.amber_margin,
+            "fidelity_rules": [
+                {"indicator": indicator, "rule": fidelity_settings.rule(indicator.key)}
+                for indicator in fidelity.INDICATORS
+            ],
+        },
+    )
+
+
+@login_required
+def programme_edit(request, programme_pk):
+    _administrator(request)
+    programme = get_object_or_404(Programme, pk=programme_pk)
+    form = ProgrammeForm(request.POST or None, instance=Programme.objects.get(pk=programme.pk))
+    if request.method == "POST" and form.is_valid():
+        arguments = form.action_arguments()
+        if run_action(form, actions.update_programme, acting_user=request.user, programme=programme, **arguments):
+            messages.success(request, _("The programme is saved."))
+            return redirect(_programme_url(programme))
+    return _form_page(
+        request,
+        form,
+        title=_("Edit %(programme)s") % {"programme": programme},
+        cancel_url=_programme_url(programme),
+        programme=programme,
+    )
+
+
+@login_required
+def programme_settings(request, programme_pk):
+    _administrator(request)
+    programme = get_object_or_404(Programme, pk=programme_pk)
+    form = SettingsForm(request.POST or None, programme=programme)
+    if request.method == "POST" and form.is_valid():
+        settings = form.settings()
+        if run_action(
+            form, actions.update_programme_settings, acting_user=request.user, programme=programme, settings=settings
+        ):
+            messages.success(request, _("The programme's settings are saved."))
+            return redirect(_programme_url(programme))
+    return _form_page(
+        request,
+        form,
+        title=_("Settings of %(programme)s") % {"programme": programme},
+        cancel_url=_programme_url(programme),
+        programme=programme,
+        intro=_("Leave a number empty to use the default. The fidelity report reads its targets from here."),
+    )
+
+
+@login_required
+def site_new(request, programme_pk):
+    _administrator(request)
+    programme = get_object_or_404(Programme, pk=programme_pk)
+    form = SiteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if run_action(
+            form, actions.create_site, acting_user=request.user, programme=programme, **form.action_arguments()
+        ):
+            messages.success(request, _("The site is added."))
+            return redirect(_programme_url(programme))
+    return _form_page(
+        request,
+        form,
+        title=_("New site in %(programme)s") % {"programme": programme},
+        cancel_url=_programme_url(programme),
+        programme=programme,
+    )
+
+
+@login_required
+def site_edit(request, site_pk):
+    _administrator(request)
+    site = get_object_or_404(Site.objects.select_related("programme"), pk=site_pk)
+    form = SiteForm(request.POST or None, instance=Site.objects.get(pk=site.pk))
+    if request.method == "POST" and form.is_valid():
+        if run_action(form, actions.update_site, acting_user=request.user, site=site, **form.action_arguments()):
+            messages.success(request, _("The site is saved."))
+            return redirect(_programme_url(site.programme))
+    return _form_page(
+        request,
+        form,
+        title=_("Edit %(site)s") % {"site": site},
+        cancel_url=_programme_url(site.programme),
+        programme=site.programme,
+    )
+
+
+@login_required
+def membership_new(request, programme_pk):
+    _administrator(request)
+    programme = get_object_or_404(Programme, pk=programme_pk)
+    form = MembershipForm(request.POST or None, programme=programme)
+    if request.method == "POST" and form.is_valid():
+        if run_action(
+            form, actions.add_membership, acting_user=request.user, programme=programme, **form.action_arguments()
+        ):
+            messages.success(request, _("The staff user is added to the programme."))
+            return redirect(_programme_url(programme))
+    return _form_page(
+        request,
+        form,
+        title=_("Add staff to %(programme)s") % {"programme": programme},
+        cancel_url=_programme_url(programme),
+        programme=programme,
+        intro=_("Staff users themselves are created under Administration; here they are given a programme and site."),
+    )
+
+
+@login_required
+@require_POST
+def membership_remove(request, membership_pk):
+    _administrator(request)
+    membership = get_object_or_404(Membership.objects.select_related("programme", "user"), pk=membership_pk)
+    programme = membership.programme
+    actions.remove_membership(acting_user=request.user, membership=membership)
+    messages.success(request, _("%(user)s no longer works in the programme there.") % {"user": membership.user})
+    return redirect(_programme_url(programme))
+
+
+@login_required
+def result_goal_new(request, programme_pk):
+    _administrator(request)
+    programme = get_object_or_404(Programme, pk=programme_pk)
+    form = ResultGoalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if run_action(
+            form, actions.create_result_goal, acting_user=request.user, programme=programme, **form.action_arguments()
+        ):
+            messages.success(request, _("The result goal is added."))
+            return redirect(_programme_url(programme))
+    return _form_page(
+        request,
+        form,
+        title=_("New result goal for %(programme)s") % {"programme": programme},
+        cancel_url=_programme_url(programme),
+        programme=programme,
+    )
+
+
+@login_required
+def result_goal_edit(request, result_goal_pk):
+    _administrator(request)
+    goal = get_object_or_404(ResultGoal.objects.select_related("programme"), pk=result_goal_pk)
+    form = ResultGoalForm(request.POST or None, instance=ResultGoal.objects.get(pk=goal.pk))
+    if request.method == "POST" and form.is_valid():
+        if run_action(form, actions.update_result_goal, acting_user=request.user, goal=goal, **form.action_arguments()):
+            messages.success(request, _("The result goal is saved."))
+            return redirect(_programme_url(goal.programme))
+    return _form_page(
+        request, form, title=_("Edit result goal"), cancel_url=_programme_url(goal.programme), programme=goal.programme
+    )
+
+
+@login_required
+@require_POST
+def result_goal_delete(request, result_goal_pk):
+    _administrator(request)
+    goal = get_object_or_404(ResultGoal.objects.select_related("programme"), pk=result_goal_pk)
+    programme = goal.programme
+    actions.delete_result_goal(acting_user=request.user, goal=goal)
+    messages.success(request, _("The result goal is deleted."))
+    return redirect(_programme_url(programme))

@@ -296,6 +296,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_query_strings"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("JOBBRO_LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own default sends its messages to a console handler of its own as well as up to the root: each
+        # line would be printed twice. Here they go up to the root's handler only.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # The SAML library's schema loader says at INFO on every start that a schema is already loaded.

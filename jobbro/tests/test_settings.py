@@ -90,3 +90,19 @@ def test_development_mode_generates_keys_once_and_keeps_them(tmp_path):
     assert loaded[0]["cpr_keys"] == loaded[1]["cpr_keys"] == [keys["cpr_key"]]
     assert loaded[0]["secret"] == loaded[1]["secret"] == keys["secret_key"]
     assert loaded[0]["engine"] == "django.db.backends.sqlite3"
+
+
+def test_a_django_log_line_is_printed_once(tmp_path):
+    """Django's own messages (a page not found, a server error) reach the console once, not once per handler."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("JOBBRO_")}
+    clean.update(DJANGO_SETTINGS_MODULE="jobbro.settings", JOBBRO_DATA_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
+    code = (
+        "import logging, django; django.setup(); "
+        "logging.getLogger('django.request').warning('Not Found: /nowhere'); "
+        "logging.getLogger('django.security').error('Invalid HTTP_HOST header')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stderr.count("Not Found: /nowhere") == 1
+    assert result.stderr.count("Invalid HTTP_HOST header") == 1

@@ -467,6 +467,8 @@ def read_xlsx(book, source, file_name, budget):
     workbook = XlsxFile(source, budget)
     for title, path in workbook.sheets:
         sheet = schemas.sheet_for_name(title)
+        if sheet is None and schemas.normalise(title) in schemas.EXPLANATION_SHEET_NAMES:
+            continue  # the template's own explanation of its columns
         if sheet is None:
             book.notes.append(_("The sheet %(sheet)s is not one jobbro imports; it was skipped.") % {"sheet": title})
             continue
@@ -682,7 +684,10 @@ def to_date(value):
             try:
                 return datetime.date(*parts(match))
             except ValueError:
-                break
+                # Written the right way, but the day is not in the calendar (31.02.2026, 2026-13-01).
+                raise CellError(
+                    _("The date %(date)s does not exist; check the day and the month.") % {"date": text}
+                ) from None
     raise CellError(_("Write the date as 22.11.2026 or 2026-11-22."))
 
 
@@ -740,7 +745,7 @@ def aliases(choice_set):
 def to_choice(value, column):
     found = aliases(column.choices).get(schemas.normalise(_text(value)))
     if found is None:
-        values = ", ".join(str(v) for v in schemas.CHOICES[column.choices].values)
+        values = schemas.choice_words(column.choices)
         raise CellError(_("Not a value jobbro knows; use one of: %(values)s.") % {"values": values})
     return found
 
@@ -754,7 +759,7 @@ def to_list(value, column):
     for item in items:
         found = known.get(schemas.normalise(item))
         if found is None:
-            values = ", ".join(str(v) for v in schemas.CHOICES[column.choices].values)
+            values = schemas.choice_words(column.choices)
             raise CellError(
                 _("%(item)s is not a value jobbro knows; use: %(values)s.") % {"item": item, "values": values}
             )

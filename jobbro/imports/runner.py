@@ -1467,7 +1467,11 @@ class Importer:
             enrolment_ids += Enrolment.objects.filter(citizen_id__in=chunk).values_list("pk", flat=True)
         facts.refresh(enrolment_ids)
         company_facts.refresh_for_enrolments(enrolment_ids)
-        citizen_pool.mark_changed(citizen_ids)  # and the matching features kept in memory
+        if self.wrote_anything():  # an import of nothing new leaves every table as it was, the change log included
+            citizen_pool.mark_changed(citizen_ids)  # and the matching features kept in memory
+
+    def wrote_anything(self):
+        return any(n["created"] or n["updated"] for n in self.counts.values()) or any(self.history.values())
 
 
 def sha256_of(files):

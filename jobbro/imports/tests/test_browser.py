@@ -33,6 +33,7 @@ def test_a_coordinator_checks_then_imports_a_workbook(logged_in_page, axe_check,
     assert not Placement.objects.exists()
     assert axe_check(page) == []
     screenshot(page, "import-dry-run")
+    assert page.locator("#confirm-import").inner_text() == "Importér"
     page.click("#confirm-import")
     page.wait_for_selector("#import-counts")
     assert page.locator("[data-status]").get_attribute("data-status") == "done"

@@ -171,7 +171,7 @@ def test_rejected_rows_report_row_column_and_reason_and_all_of_them_are_listed(c
         ("Borgere", 4, "Trafiklys"),
     ]
     assert "date of birth" in result.rejected[0]["reason"]
-    assert "green" in result.rejected[1]["reason"]
+    assert "Green, Yellow, Red" in result.rejected[1]["reason"]  # the words, not the stored codes
     assert "311399" not in str(result.rejected)  # the CPR number never appears in the report
     assert result.counts["citizens"] == {"created": 1, "updated": 0, "unchanged": 0, "rejected": 2}
     assert not result.committed

@@ -155,7 +155,7 @@ def test_the_command_imports_dry_runs_and_refuses_bad_files(cast, tmp_path, prog
     path.write_bytes(workbook(example_sheets()))
     out = io.StringIO()
     call_command("import", str(path), "--dry-run", "--user", "kim", stdout=out)
-    assert "citizens" in out.getvalue() and Citizen.objects.count() == 0
+    assert "Borgere" in out.getvalue() and Citizen.objects.count() == 0
     call_command("import", str(path), "--user", "kim", "--programme", "job i nordvest", stdout=io.StringIO())
     assert Citizen.objects.count() == 1
     run = ImportRun.objects.get(dry_run=False)
@@ -171,7 +171,7 @@ def test_the_command_imports_dry_runs_and_refuses_bad_files(cast, tmp_path, prog
     out = io.StringIO()
     with pytest.raises(CommandError):
         call_command("import", str(path), stdout=out)
-    assert "Borgere row 2, CPR-nummer" in out.getvalue()
+    assert "Borgere, række 2, CPR-nummer" in out.getvalue()
     with pytest.raises(CommandError):
         call_command("import", str(path), "--user", "alice")  # a job broker may not import
 

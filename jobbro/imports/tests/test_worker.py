@@ -146,13 +146,13 @@ def test_a_worker_process_runs_queued_imports_sweeps_lost_runs_and_leaves_no_cpr
             "--wait-for-worker",
             "60",
         )
-        assert "Imported 3 rows" in cli.stdout and "runs here" not in cli.stderr
+        assert "Importerede 3 rækker" in cli.stdout and "køres her" not in cli.stderr
 
         bomb = xlsx_bomb(outside / "historik.xlsx")
         refused = site.manage("import", bomb, "--dry-run", "--user", "kim", "--wait-for-worker", "60", check=False)
         assert refused.returncode == 1 and "Traceback" not in refused.stderr
         assert (
-            "historik.xlsx row 0, : Filen fylder mere end 200 MB udpakket; en import må højst fylde 200 MB. "
+            "historik.xlsx: Filen fylder mere end 200 MB udpakket; en import må højst fylde 200 MB. "
             "Del den op i mindre filer."
         ) in refused.stdout
         peak = peak_memory_mb(worker.pid)

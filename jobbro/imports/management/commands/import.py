@@ -13,7 +13,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from jobbro.accounts.models import Programme, User
 from jobbro.accounts.policy import Capability, may
@@ -84,7 +86,15 @@ class Command(BaseCommand):
         if import_run.status == ImportRun.Status.FAILED:
             raise Fejl(_("The import failed; nothing was written: %(error)s") % {"error": import_run.error})
         if import_run.rejected:
-            raise Fejl(_("%(count)d rows were rejected; nothing was imported.") % {"count": len(import_run.rejected)})
+            count = len(import_run.rejected)
+            raise Fejl(
+                ngettext(
+                    "%(count)d row was rejected; nothing was imported.",
+                    "%(count)d rows were rejected; nothing was imported.",
+                    count,
+                )
+                % {"count": count}
+            )
 
     def wait(self, import_run, wait_for_worker, show):
         """Follow the run until it has finished; run it here if no worker takes it in time."""
@@ -112,26 +122,62 @@ class Command(BaseCommand):
         return import_run
 
     def report(self, import_run):
+        """What the run did, in the language of the rest of the command's lines (Danish by default)."""
+        from jobbro.imports.views import HISTORY_LABELS
+
         out = self.stdout
-        out.write(f"{'sheet':<16}{'created':>9}{'updated':>9}{'unchanged':>11}{'rejected':>10}")
+        headers = (_("Sheet"), _("Created"), _("Updated"), _("Unchanged"), _("Rejected"))
+        out.write(f"{headers[0]:<16}{headers[1]:>10}{headers[2]:>11}{headers[3]:>10}{headers[4]:>9}")
         for kind, numbers in import_run.counts.items():
             if kind.startswith("_"):
                 continue
+            name = schemas.BY_KIND[kind].da if kind in schemas.BY_KIND else kind
             out.write(
-                f"{kind:<16}{numbers['created']:>9}{numbers['updated']:>9}{numbers['unchanged']:>11}{numbers['rejected']:>10}"
+                f"{name:<16}{numbers['created']:>10}{numbers['updated']:>11}{numbers['unchanged']:>10}"
+                f"{numbers['rejected']:>9}"
             )
         history = {k: v for k, v in import_run.counts.get("_history", {}).items() if v}
         if history:
-            out.write("history rows: " + ", ".join(f"{k} {v}" for k, v in sorted(history.items())))
+            out.write(
+                _("History rows written with the records:")
+                + " "
+                + ", ".join(f"{HISTORY_LABELS.get(k, k)} {v}" for k, v in sorted(history.items()))
+            )
         for note in import_run.counts.get("_notes", []):
             out.write(note)
         for problem in import_run.rejected:
-            out.write(f"{problem['sheet']} row {problem['row']}, {problem['column']}: {problem['reason']}")
+            out.write(self.problem_line(problem))
         if import_run.status != ImportRun.Status.DONE:
             return
+        rows = import_run.total_rows
+        seconds = formats.number_format(import_run.seconds, decimal_pos=1, use_l10n=True)
         if import_run.dry_run:
             out.write(
-                f"Dry run: {import_run.total_rows:,} rows checked in {import_run.seconds:.1f} s; nothing was written."
+                ngettext(
+                    "Dry run: %(rows)s row checked in %(seconds)s s; nothing was written.",
+                    "Dry run: %(rows)s rows checked in %(seconds)s s; nothing was written.",
+                    rows,
+                )
+                % {"rows": formats.number_format(rows, use_l10n=True, force_grouping=True), "seconds": seconds}
             )
         else:
-            out.write(self.style.SUCCESS(f"Imported {import_run.total_rows:,} rows in {import_run.seconds:.1f} s."))
+            out.write(
+                self.style.SUCCESS(
+                    ngettext(
+                        "Imported %(rows)s row in %(seconds)s s.",
+                        "Imported %(rows)s rows in %(seconds)s s.",
+                        rows,
+                    )
+                    % {"rows": formats.number_format(rows, use_l10n=True, force_grouping=True), "seconds": seconds}
+                )
+            )
+
+    @staticmethod
+    def problem_line(problem):
+        """ "Borgere, række 3, CPR-nummer: ..."; a problem with the whole file has no row (never "række 0")."""
+        place = [str(problem["sheet"])]
+        if problem.get("row"):
+            place.append(_("row %(row)s") % {"row": problem["row"]})
+        if problem.get("column"):
+            place.append(str(problem["column"]))
+        return f"{', '.join(place)}: {problem['reason']}"

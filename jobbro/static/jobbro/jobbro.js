@@ -1,7 +1,8 @@
 /* Behaviour every page shares, kept out of the templates so the Content-Security-Policy can forbid inline
  * script: a button with data-jb-print prints the page; a button with data-jb-check="all" or "none" ticks or
  * unticks every checkbox in the fieldset it names by id (data-jb-target). Such buttons are hidden until this
- * script shows them, so a browser without script never offers a button that does nothing.
+ * script shows them, so a browser without script never offers a button that does nothing. A table frame
+ * (.jb-table-wrap) whose table is wider than it gets the class jb-scrolls.
  */
 (function () {
   "use strict";
@@ -31,9 +32,19 @@
     }
   });
 
+  // A table wider than its frame is marked, so the style sheet can shade the edge that hides columns.
+  function markScrolling() {
+    document.querySelectorAll(".jb-table-wrap").forEach(function (wrap) {
+      wrap.classList.toggle("jb-scrolls", wrap.scrollWidth > wrap.clientWidth + 1);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-jb-check]").forEach(function (button) {
       button.hidden = false;
     });
+    markScrolling();
   });
+  window.addEventListener("resize", markScrolling);
+  document.addEventListener("htmx:afterSettle", markScrolling);
 })();

@@ -31,7 +31,7 @@ class ImportForm(DesignSystemForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = access.visible_programmes(user)
-        self.fields["kind"].choices = [("", "—")] + [(sheet.kind, sheet.title) for sheet in schemas.SHEETS]
+        self.fields["kind"].choices = [("", "—")] + [(sheet.kind, sheet.title) for sheet in schemas.sheets_for(user)]
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -3,7 +3,8 @@
 How it works
 ------------
 `run(files, ...)` reads every sheet (reader.py), then handles the kinds in dependency order
-(schemas.ORDER: companies, openings, citizens, enrolments, step changes, CV, job plans, milestones,
+(schemas.ORDER: the set-up sheets programmes, sites, memberships and result goals, which only administrators
+may import, then companies, openings, citizens, enrolments, step changes, CV, job plans, milestones,
 placements, timesheets, contacts, outcomes, progression), all inside ONE transaction:
 
 * each row's cells are converted (dates 22.11.2026 or ISO, decimal commas, Danish choice words) and
@@ -56,7 +57,8 @@ from django.utils.translation import gettext as _
 
 from jobbro import codes
 from jobbro.accounts import access
-from jobbro.accounts.models import Programme, Site, User
+from jobbro.accounts.models import Membership, Programme, ResultGoal, Site, TargetGroup, User
+from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change
 from jobbro.bulk import New, RowWriter
 from jobbro.cases import rules
@@ -439,6 +441,164 @@ class Importer:
             row.reject(name, message or _("The end date cannot be before the start date."))
 
     # --- The kinds, in dependency order ---------------------------------------------------------------
+
+    # The set-up sheets: programmes, their sites, who works where, and result goals. Few rows, so they are written
+    # one by one through the ORM; only administrators (or the command line without --user) may import them.
+
+    def _may_set_up(self, rows, kind):
+        if self.user is None or may(self.user, Capability.ADMINISTER):
+            return True
+        for row in rows:
+            row.reject("", _("Only administrators may import programmes, sites, staff memberships and result goals."))
+            self.reject(row, kind)
+            self.tick()
+        return False
+
+    def _refused(self, row, kind):
+        if row.errors:
+            self.reject(row, kind)
+            self.tick()
+            return True
+        return False
+
+    def _count(self, kind, created, changed):
+        self.counts[kind]["created" if created else "updated" if changed else "unchanged"] += 1
+        self.tick()
+
+    def import_programmes(self, rows):
+        if not self._may_set_up(rows, "programmes"):
+            return
+        existing = {schemas.normalise(p.name): p for p in Programme.objects.all()}
+        groups = {}
+        for group in TargetGroup.objects.all():
+            groups[schemas.normalise(group.code)] = groups[schemas.normalise(group.name)] = group
+        seen = {}
+        for row in rows:
+            name = row.get("name")
+            row.key = key = schemas.normalise(name)
+            self._duplicate(row, "programmes", key, seen, "name")
+            programme = existing.get(key)
+            starts_on = row.get("starts_on")
+            ends_on = row.get("ends_on") if row.has("ends_on") else (programme.ends_on if programme else None)
+            self._not_before(row, "ends_on", ends_on, starts_on)
+            target_groups = None
+            if row.has("target_groups"):
+                target_groups = []
+                for item in row.value("target_groups"):
+                    group = groups.get(schemas.normalise(item))
+                    if group is None:
+                        row.reject(
+                            "target_groups", _("No target group with the code or name %(name)s.") % {"name": item}
+                        )
+                    else:
+                        target_groups.append(group)
+            if self._refused(row, "programmes"):
+                continue
+            values = {"name": name, **{n: row.value(n) for n in ("starts_on", "ends_on", "description") if row.has(n)}}
+            created = programme is None
+            if created:
+                programme = Programme.objects.create(**values)
+                changed = False
+            else:
+                changed = [n for n, v in values.items() if getattr(programme, n) != v]
+                if changed:
+                    for n in changed:
+                        setattr(programme, n, values[n])
+                    programme.save(update_fields=changed)
+            if target_groups is not None:
+                wanted = {g.pk for g in target_groups}
+                if created or set(programme.target_groups.values_list("pk", flat=True)) != wanted:
+                    programme.target_groups.set(wanted)
+                    changed = changed or not created
+            existing[key] = self.programmes[key] = programme
+            self._count("programmes", created, changed)
+
+    def import_sites(self, rows):
+        if not self._may_set_up(rows, "sites"):
+            return
+        existing = {(site.programme_id, schemas.normalise(site.name)): site for site in Site.objects.all()}
+        seen = {}
+        for row in rows:
+            programme = self.programme(row)
+            name = row.get("name")
+            code = row.get("municipality_code")
+            if code and not (len(code) == 3 and code.isascii() and code.isdigit()):
+                row.reject("municipality_code", _("A municipality code has 3 digits."))
+            if programme is not None:
+                row.key = key = (programme.pk, schemas.normalise(name))
+                self._duplicate(row, "sites", key, seen, "name")
+            if self._refused(row, "sites"):
+                continue
+            values = {"name": name, **{n: row.value(n) for n in ("kind", "municipality_code") if row.has(n)}}
+            if not values.get("kind"):
+                values.pop("kind", None)  # an empty cell keeps the kind (a new site is a municipality)
+            site = existing.get(key)
+            created, changed = site is None, []
+            if created:
+                site = Site.objects.create(programme=programme, **values)
+            else:
+                changed = [n for n, v in values.items() if getattr(site, n) != v]
+                if changed:
+                    for n in changed:
+                        setattr(site, n, values[n])
+                    site.save(update_fields=changed)
+            existing[key] = site
+            self.sites[key] = site.pk
+            self._count("sites", created, changed)
+
+    def import_memberships(self, rows):
+        if not self._may_set_up(rows, "memberships"):
+            return
+        existing = set(Membership.objects.values_list("user_id", "programme_id", "site_id"))
+        seen = {}
+        for row in rows:
+            user_id = self.user_id(row, "username")
+            programme = self.programme(row)
+            site_id = None
+            if programme is not None and row.get("site"):
+                site_id = self.sites.get((programme.pk, schemas.normalise(row.get("site"))))
+                if site_id is None:
+                    row.reject("site", _("The programme has no site of that name."))
+            if user_id is not None and programme is not None:
+                row.key = key = (user_id, programme.pk, site_id)
+                self._duplicate(row, "memberships", key, seen, "username")
+            if self._refused(row, "memberships"):
+                continue
+            created = key not in existing
+            if created:
+                Membership.objects.create(user_id=user_id, programme=programme, site_id=site_id)
+                existing.add(key)
+            self._count("memberships", created, False)
+
+    def import_result_goals(self, rows):
+        if not self._may_set_up(rows, "result_goals"):
+            return
+        existing = {(g.programme_id, g.metric, g.deadline): g for g in ResultGoal.objects.all()}
+        seen = {}
+        for row in rows:
+            programme = self.programme(row)
+            target, part = row.get("target"), row.get("social_economic_target")
+            if part is not None and target is not None and part > target:
+                row.reject("social_economic_target", _("The social-economic part cannot be larger than the target."))
+            if programme is not None:
+                row.key = key = (programme.pk, row.get("metric"), row.get("deadline"))
+                self._duplicate(row, "result_goals", key, seen, "deadline")
+            if self._refused(row, "result_goals"):
+                continue
+            values = {"target": target}
+            if row.has("social_economic_target"):
+                values["social_economic_target"] = part
+            goal = existing.get(key)
+            created, changed = goal is None, []
+            if created:
+                existing[key] = ResultGoal.objects.create(programme=programme, metric=key[1], deadline=key[2], **values)
+            else:
+                changed = [n for n, v in values.items() if getattr(goal, n) != v]
+                if changed:
+                    for n in changed:
+                        setattr(goal, n, values[n])
+                    goal.save(update_fields=changed)
+            self._count("result_goals", created, changed)
 
     def import_companies(self, rows):
         existing = {}

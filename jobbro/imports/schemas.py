@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from jobbro import textlimits
+from jobbro.accounts.models import ResultGoal, Site
 from jobbro.cases.models import (
     PROGRESSION_DIMENSIONS,
     Contact,
@@ -143,6 +144,23 @@ DANISH_CHOICES = {
         "soen": "sun",
         "soendag": "sun",
     },
+    "site_kind": {
+        "kommune": "municipality",
+        "jobcenter": "municipality",
+        "opsoegende": "outreach_office",
+        "opsoegendekontor": "outreach_office",
+        "opsoegendeteam": "outreach_office",
+    },
+    "result_metric": {
+        "henvist": "referred",
+        "visiteret": "referred",
+        "startskema": "referred",
+        "matchetogstartet": "matched_and_started",
+        "startet": "matched_and_started",
+        "ansat": "employed",
+        "beskaeftiget": "employed",
+        "ordinaeretimer": "employed",
+    },
     "requirement": {
         "tungeloeft": "heavy_lifting",
         "stoevsugning": "vacuuming",
@@ -171,6 +189,8 @@ CHOICES = {
     "step": Step,
     "weekday": Weekday,
     "requirement": Requirement,
+    "site_kind": Site.Kind,
+    "result_metric": ResultGoal.Metric,
 }
 
 
@@ -266,13 +286,13 @@ class Sheet:
         return next(c for c in self.columns if c.name == name)
 
 
-def programme_column():
+def programme_column(example="Job i Nordvest"):
     return Column(
         "programme",
         "Program",
         "Programme",
         help=_("The programme's name; may be left out when the import names the programme."),
-        example="Job i Nordvest",
+        example=example,
         aliases=("Projekt", "Programnavn"),
     )
 
@@ -296,7 +316,178 @@ def date_column(name, da, en, required=False, example=None, help="", aliases=())
 
 HOURS = {"minimum": 0, "maximum": 60}
 
-SHEETS = (
+# The sheets that set up programmes and who works in them: only administrators import these (and the command-line
+# import run without --user). They come first, so the other sheets of the same import may name what they create.
+SETUP_KINDS = ("programmes", "sites", "memberships", "result_goals")
+
+SETUP_SHEETS = (
+    Sheet(
+        "programmes",
+        "Projekter",
+        "Programmes",
+        _("Programmes"),
+        _("name"),
+        (
+            Column(
+                "name",
+                "Navn",
+                "Name",
+                TEXT,
+                True,
+                "Job i Østjylland",
+                _("The programme's name, unique in jobbro."),
+                max_length=200,
+                aliases=("Projektnavn", "Programnavn"),
+            ),
+            date_column("starts_on", "Startdato", "Starts on", True, datetime.date(2026, 1, 1)),
+            date_column("ends_on", "Slutdato", "Ends on", help=_("Empty while the programme runs.")),
+            Column(
+                "description",
+                "Beskrivelse",
+                "Description",
+                max_length=textlimits.NOTE,
+                example="Småjob og virksomhedsforløb i Østjylland",
+            ),
+            Column(
+                "target_groups",
+                "Målgrupper",
+                "Target groups",
+                LIST,
+                False,
+                "",
+                _("Codes or names of target groups jobbro knows, separated by commas."),
+            ),
+        ),
+        aliases=("Projekt", "Programmer", "Programme"),
+        needs_programme=False,
+    ),
+    Sheet(
+        "sites",
+        "Lokationer",
+        "Sites",
+        _("Sites"),
+        _("programme and name"),
+        (
+            programme_column(example="Job i Østjylland"),
+            Column(
+                "name",
+                "Navn",
+                "Name",
+                TEXT,
+                True,
+                "Opsøgende team Aarhus",
+                _("The site's name, unique in the programme."),
+                max_length=200,
+                aliases=("Lokation", "Site"),
+            ),
+            Column(
+                "kind",
+                "Type",
+                "Kind",
+                CHOICE,
+                False,
+                "opsøgende kontor",
+                _("Municipality or outreach office (default municipality)."),
+                choices="site_kind",
+            ),
+            Column(
+                "municipality_code",
+                "Kommunekode",
+                "Municipality code",
+                TEXT,
+                False,
+                "751",
+                _("Three digits, e.g. 751 for Aarhus."),
+                max_length=3,
+            ),
+        ),
+        aliases=("Lokation", "Site"),
+    ),
+    Sheet(
+        "memberships",
+        "Medlemskaber",
+        "Memberships",
+        _("Staff memberships"),
+        _("username, programme and site"),
+        (
+            Column(
+                "username",
+                "Brugernavn",
+                "Username",
+                USER,
+                True,
+                "alice",
+                _("The staff user's username; the user must exist."),
+                aliases=("Medarbejder", "User"),
+            ),
+            programme_column(example="Job i Østjylland"),
+            Column(
+                "site",
+                "Lokation",
+                "Site",
+                TEXT,
+                False,
+                "Opsøgende team Aarhus",
+                _("The site in the programme; empty for all the programme's sites."),
+            ),
+        ),
+        aliases=("Medlemskab", "Medarbejdere", "Membership"),
+    ),
+    Sheet(
+        "result_goals",
+        "Resultatmål",
+        "Result goals",
+        _("Result goals and interim targets"),
+        _("programme, result and deadline"),
+        (
+            programme_column(example="Job i Østjylland"),
+            Column(
+                "metric",
+                "Resultat",
+                "Result",
+                CHOICE,
+                True,
+                "ansat",
+                _("Referred, matched and started, or employed."),
+                choices="result_metric",
+                aliases=("Mål", "Metric"),
+            ),
+            date_column(
+                "deadline",
+                "Frist",
+                "Deadline",
+                True,
+                datetime.date(2026, 6, 30),
+                _("Several deadlines for the same result are its interim targets."),
+            ),
+            Column(
+                "target",
+                "Måltal",
+                "Target",
+                INTEGER,
+                True,
+                20,
+                _("How many by the deadline."),
+                minimum=0,
+                maximum=1000000,
+            ),
+            Column(
+                "social_economic_target",
+                "Heraf socialøkonomiske",
+                "Of which social-economic",
+                INTEGER,
+                False,
+                "",
+                _("Optional: how many of the target in social-economic companies."),
+                minimum=0,
+                maximum=1000000,
+            ),
+        ),
+        aliases=("Resultatmaal", "Delmål", "Result goal"),
+    ),
+)
+
+SHEETS = SETUP_SHEETS + (
     Sheet(
         "companies",
         "Virksomheder",
@@ -1085,6 +1276,17 @@ SHEETS = (
 )
 
 BY_KIND = {sheet.kind: sheet for sheet in SHEETS}
+
+
+def sheets_for(user):
+    """The sheets a user may import: the set-up sheets only for administrators."""
+    from jobbro.accounts.policy import Capability, may
+
+    if may(user, Capability.ADMINISTER):
+        return SHEETS
+    return tuple(sheet for sheet in SHEETS if sheet.kind not in SETUP_KINDS)
+
+
 ORDER = [sheet.kind for sheet in SHEETS]  # the dependency order the runner follows
 
 
@@ -1098,18 +1300,24 @@ def sheet_for_name(name):
 
 
 def sheet_for_headers(headers):
-    """The sheet whose required columns all appear among the headers, the best match first; or None."""
+    """The sheet whose required columns all appear among the headers, the best match first; or None.
+
+    The set-up sheets (few columns: "Navn", "Type") are considered only when no other sheet fits, so that a
+    companies file is never taken for a list of sites."""
     keys = {normalise(h) for h in headers if h}
-    best, best_score = None, 0
-    for sheet in SHEETS:
-        found = {sheet.column_map[k].name for k in keys if k in sheet.column_map}
-        required = {c.name for c in sheet.columns if c.required}
-        if not required <= found:
-            continue
-        score = len(found) / len(sheet.columns)
-        if score > best_score:
-            best, best_score = sheet, score
-    return best
+    for candidates in (SHEETS[len(SETUP_SHEETS) :], SETUP_SHEETS):
+        best, best_score = None, 0
+        for sheet in candidates:
+            found = {sheet.column_map[k].name for k in keys if k in sheet.column_map}
+            required = {c.name for c in sheet.columns if c.required}
+            if not required <= found:
+                continue
+            score = len(found) / len(sheet.columns)
+            if score > best_score:
+                best, best_score = sheet, score
+        if best is not None:
+            return best
+    return None
 
 
 # --- Templates and documentation ----------------------------------------------------------------

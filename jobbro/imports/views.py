@@ -52,7 +52,7 @@ def runs_for(user):
 def import_list(request):
     _require(request.user)
     runs = runs_for(request.user).select_related("user", "programme")[:100]
-    return render(request, "imports/list.html", {"runs": runs, "sheets": schemas.SHEETS})
+    return render(request, "imports/list.html", {"runs": runs, "sheets": schemas.sheets_for(request.user)})
 
 
 @login_required
@@ -74,7 +74,7 @@ def import_new(request):
             import_run.uploads.add(stored)
             tasks.enqueue(import_run)
         return redirect("import_detail", pk=import_run.pk)
-    return render(request, "imports/new.html", {"form": form, "sheets": schemas.SHEETS})
+    return render(request, "imports/new.html", {"form": form, "sheets": schemas.sheets_for(request.user)})
 
 
 def _run_or_404(request, pk):

@@ -30,9 +30,12 @@ def csv_bytes(rows, delimiter=";"):
 
 
 def example_sheets(kinds=None):
-    """Every sheet's template: the Danish header and the example row; together they make one consistent case."""
+    """The sheets' templates: the Danish header and the example row; together they make one consistent case.
+
+    Without `kinds`, every sheet a coordinator may import (the set-up sheets only when named: administrators'
+    sheets, see schemas.SETUP_KINDS)."""
     return {
         s.da: [[c.da for c in s.columns], [c.example for c in s.columns]]
         for s in schemas.SHEETS
-        if kinds is None or s.kind in kinds
+        if (s.kind not in schemas.SETUP_KINDS if kinds is None else s.kind in kinds)
     }

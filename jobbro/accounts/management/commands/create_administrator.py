@@ -59,8 +59,8 @@ class Command(BaseCommand):
             log_change(user=None, action="create_administrator", obj=user, changes={"username": username})
         self.stdout.write(
             _(
-                "Administrator %(username)s created. Sign in; you will be asked to set up two-factor sign-in, then "
-                "create programmes, sites and staff under Programmes."
+                "Administrator %(username)s created. Sign in: you set up two-factor sign-in first, then create "
+                "programmes, sites and staff under Programmes."
             )
             % {"username": username}
         )
@@ -72,7 +72,7 @@ class Command(BaseCommand):
                 raise CommandError(
                     _("Set the environment variable %(variable)s to the password.") % {"variable": PASSWORD_VARIABLE}
                 )
-            self.check(password, user)
+            self.validated(password, user)
             return password
         for _attempt in range(3):
             password = getpass.getpass(_("Password: "))
@@ -80,7 +80,7 @@ class Command(BaseCommand):
                 self.stderr.write(_("The passwords differ."))
                 continue
             try:
-                self.check(password, user)
+                self.validated(password, user)
             except CommandError as error:
                 self.stderr.write(str(error))
                 continue
@@ -88,7 +88,7 @@ class Command(BaseCommand):
         raise CommandError(_("No password; nothing was created."))
 
     @staticmethod
-    def check(password, user):
+    def validated(password, user):
         try:
             validate_password(password, user)
         except ValidationError as error:

@@ -22,6 +22,7 @@ from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from jobbro.accounts import admin_site, free_text
+from jobbro.accounts.models import Membership, ResultGoal
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_read
 from jobbro.cases import actions
@@ -282,6 +283,17 @@ def page_urls(data):
         "week": ["2025-W12"],
         "slug": [entry.slug for entry in REPORTS],
         "kind": list(schemas.BY_KIND),
+        # The administrators' set-up pages (jobbro/accounts/setup_views.py).
+        "programme_pk": [enrolment.programme_id],
+        "site_pk": [enrolment.site_id],
+        "membership_pk": list(
+            Membership.objects.filter(programme=enrolment.programme_id).values_list("pk", flat=True)[:1]
+        ),
+        "result_goal_pk": [
+            ResultGoal.objects.get_or_create(
+                programme_id=enrolment.programme_id, metric="employed", deadline="2026-12-31", defaults={"target": 5}
+            )[0].pk
+        ],
     }
     urls = []
     for name, params in _patterns():

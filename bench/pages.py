@@ -283,9 +283,9 @@ def worker(out_path, args):
     world = DemoWorld()
     # What the production server does when a worker starts (jobbro/gunicorn_conf.py): read every programme's matching
     # features before the first request, untimed here as there.
-    from jobbro.matching import pool
+    from jobbro.matching import services
 
-    pool.warm()
+    services.warm_citizen_pools()
     only = re.compile(args.only) if args.only else None
     rows, skipped = [], []
     patterns = checked_patterns()

@@ -43,10 +43,10 @@ def post_worker_init(worker):
     database now builds them at the first ranking instead."""
     from django.db import connection
 
-    from jobbro.matching import pool
+    from jobbro.matching import services
 
     try:
-        pool.warm()
+        services.warm_citizen_pools()
     except Exception:  # noqa: BLE001 - the database may not answer yet; the first ranking builds the pool then
         worker.log.warning("The matching features were not read ahead; the first ranking will read them.")
     finally:

@@ -22,7 +22,8 @@ A write in the connection's own open transaction is seen by that connection only
 transaction reads the database afresh (`in_own_transaction`).
 
 The first ranking of a programme in a process each day reads everyone (about a second at the 100,000-citizen
-demo); the web server builds the pools when a worker starts (`warm`, called from jobbro/gunicorn_conf.py).
+demo); the web server builds the pools when a worker starts (services.warm_citizen_pools, called from
+jobbro/gunicorn_conf.py). This module keeps the pools; services.py says how to read a programme's citizens.
 """
 
 from __future__ import annotations
@@ -138,24 +139,27 @@ _pools = {}  # (database alias, programme id) -> Pool
 _lock = threading.Lock()
 
 
-def citizens(programme_id, on):
-    """The pool of the programme's rankable enrolments on `on`, brought up to date with the committed changes."""
+def citizens(programme_id, on, load):
+    """The pool of the programme's rankable enrolments on `on`, brought up to date with the committed changes.
+
+    `load(programme_id, on, citizen_ids, vocabulary)` reads the Network of the programme's rankable enrolments on
+    `on` (of those citizens only, unless None) with that vocabulary: services.rankable_network."""
     key = (connection.alias, programme_id)
     with _lock:
         pool = _pools.get(key)
-        if pool is None or pool.on != on or not _catch_up(pool):
-            pool = _pools[key] = _build(programme_id, on)
+        if pool is None or pool.on != on or not _catch_up(pool, load):
+            pool = _pools[key] = _build(programme_id, on, load)
         return pool
 
 
-def warm(on=None):
-    """Build the pools of every programme with a citizen who can be ranked, before the first ranking asks."""
+def warm(load, on=None):
+    """Build the pools of every programme with open cases, before the first ranking asks (`load` as for `citizens`)."""
     from jobbro.accounts.models import Programme
 
     on = on or timezone.localdate()
     open_cases = Enrolment.objects.filter(programme=OuterRef("pk"), ended_on__isnull=True)
     for programme_id in Programme.objects.filter(Exists(open_cases)).values_list("pk", flat=True):
-        citizens(programme_id, on)
+        citizens(programme_id, on, load)
 
 
 def forget():
@@ -174,20 +178,11 @@ def _position():
     return CitizenChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
-def _build(programme_id, on):
+def _build(programme_id, on, load):
     read_from = _position()
     vocabulary = {}
-    net = _load(programme_id, on, None, vocabulary)
+    net = load(programme_id, on, None, vocabulary)
     return Pool(programme_id=programme_id, on=on, net=net, vocabulary=vocabulary, read_from=read_from)
-
-
-def _load(programme_id, on, citizen_ids, vocabulary):
-    from jobbro.companies.models import Opening
-    from jobbro.matching import services
-
-    rankable = services.rankable_enrolments(programme_id, on=on)
-    enrolments = rankable if citizen_ids is None else rankable.filter(citizen_id__in=sorted(citizen_ids))
-    return services.load(enrolments, Opening.objects.none(), on=on, related=rankable, vocabulary=vocabulary)
 
 
 def _new_changes(pool):
@@ -208,14 +203,14 @@ def _new_changes(pool):
     return new, oldest_running
 
 
-def _catch_up(pool):
+def _catch_up(pool, load):
     """Reload the citizens of the change rows not read yet; False when the pool must be rebuilt instead."""
     new, read_from = _new_changes(pool)
     changed = {citizen_id for _id, citizen_id in new}
     if None in changed or len(changed) > REBUILD_CHANGES:
         return False
     if changed:
-        fresh = _load(pool.programme_id, pool.on, changed, pool.vocabulary)
+        fresh = load(pool.programme_id, pool.on, changed, pool.vocabulary)
         keep = ~np.isin(np.asarray(pool.net.citizen_ids, dtype=np.int64), np.fromiter(changed, np.int64))
         pool.net = spliced(pool.net, keep, fresh)
         pool.index()

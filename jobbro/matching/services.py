@@ -52,6 +52,7 @@ from jobbro.cases.models import (
 )
 from jobbro.companies.models import Company, Opening, Requirement, Weekday
 from jobbro.matching import engine, geo
+from jobbro.matching import pool as citizen_pool
 from jobbro.people.models import CompetenceAssessment, JobGoal, Restriction, TrafficLight
 
 REQUIREMENT_BITS = {value: 1 << i for i, value in enumerate(Requirement.values)}
@@ -861,12 +862,10 @@ def rank_citizens(opening, *, limit=50, on=None, reader=None, among=None):
     record and what the citizens went through with the company before are read for each ranking. `among` (a
     queryset of enrolments, e.g. the reader's scope) ranks only those: the programme's ranking with the others left
     out, since each pair's score is its own and ties go by id."""
-    from jobbro.matching import pool as citizen_pool
-
     on = _today(on)
     if citizen_pool.in_own_transaction():
         return _rank_citizens_read(opening, limit=limit, on=on, reader=reader, among=among)
-    pool = citizen_pool.citizens(opening.programme_id, on)
+    pool = citizen_pool.citizens(opening.programme_id, on, rankable_network)
     side = pool.net
     usable = None
     if among is not None:
@@ -895,6 +894,19 @@ def rank_citizens(opening, *, limit=50, on=None, reader=None, among=None):
     net.openings.put(opening)
     idx, _scores = engine.rank_citizens(net.citizens, net.jobs, 0, net.flags, limit=limit, usable=usable)
     return _matches(net, idx, np.zeros(len(idx), np.int64), Reader.of(reader))
+
+
+def rankable_network(programme_id, on, citizen_ids, vocabulary):
+    """The Network (no openings) of the programme's rankable enrolments on `on`, of these citizens only unless None:
+    what the citizen pool keeps (jobbro/matching/pool.py)."""
+    rankable = rankable_enrolments(programme_id, on=on)
+    enrolments = rankable if citizen_ids is None else rankable.filter(citizen_id__in=sorted(citizen_ids))
+    return load(enrolments, Opening.objects.none(), on=on, related=rankable, vocabulary=vocabulary)
+
+
+def warm_citizen_pools(on=None):
+    """Read every programme's rankable citizens into this process's pool, before the first ranking asks."""
+    citizen_pool.warm(rankable_network, on=on)
 
 
 def _rank_citizens_read(opening, *, limit, on, reader, among):

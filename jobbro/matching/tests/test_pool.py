@@ -173,8 +173,8 @@ def test_the_pool_keeps_its_rows_in_enrolment_order_as_a_fresh_build_would(netwo
     for write in (_move_the_first, _restrict_the_first, _goal_for_the_fourth):
         write(citizens, opening)
         ranked(opening)
-    kept = pool.citizens(programme.pk, timezone.localdate()).net
-    fresh = pool._build(programme.pk, timezone.localdate()).net
+    kept = pool.citizens(programme.pk, timezone.localdate(), services.rankable_network).net
+    fresh = pool._build(programme.pk, timezone.localdate(), services.rankable_network).net
     assert kept.enrolment_ids == fresh.enrolment_ids == sorted(fresh.enrolment_ids)
     assert kept.citizen_ids == fresh.citizen_ids
     for name in pool.CITIZEN_ROWS:
@@ -232,7 +232,7 @@ def test_a_write_that_commits_after_a_later_one_is_still_read(network):
 
 def test_a_write_committed_while_the_pool_is_built_is_read_afterwards(network, monkeypatch):
     citizens, opening = network
-    load = pool._load
+    load = services.rankable_network
 
     def load_then_write(*args, **kwargs):
         net = load(*args, **kwargs)
@@ -241,7 +241,7 @@ def test_a_write_committed_while_the_pool_is_built_is_read_afterwards(network, m
             _restrict_the_first(citizens, opening)  # committed after the pool looked, before it was done
         return net
 
-    monkeypatch.setattr(pool, "_load", load_then_write)
+    monkeypatch.setattr(services, "rankable_network", load_then_write)
     first = ranked(opening)
     assert load_then_write.wrote
     assert ranked(opening) == read(opening) != first
@@ -300,7 +300,7 @@ def test_an_import_tells_the_pool_which_citizens_it_wrote(programme, site, alice
 def test_a_warmed_pool_serves_the_first_ranking(network, programme, other_programme):
     """A web server worker reads the features of every programme with open cases when it starts."""
     _citizens, opening = network
-    pool.warm()
+    services.warm_citizen_pools()
     assert pooled_programmes() == {programme.pk}  # the other programme has no open case
     warmed = next(iter(pool._pools.values()))
     assert ranked(opening) == read(opening)

@@ -597,6 +597,17 @@ class DemoWorld:
         found["institution"] = course and {"pk": course.institution_id}
         run = ImportRun.objects.order_by("-pk").first()
         found["import_run"] = run and {"pk": run.pk}
+        # The administrators' set-up pages: the first programme, one of its sites, memberships and result goals.
+        from jobbro.accounts.models import Membership, ResultGoal, Site
+
+        programme = programmes.order_by("pk").first()
+        found["programme"] = programme and {"programme_pk": programme.pk}
+        site = Site.objects.filter(programme=programme).order_by("pk").first()
+        found["site"] = site and {"site_pk": site.pk}
+        membership = Membership.objects.filter(programme=programme).order_by("pk").first()
+        found["membership"] = membership and {"membership_pk": membership.pk}
+        goal = ResultGoal.objects.filter(programme=programme).order_by("pk").first()
+        found["result_goal"] = goal and {"result_goal_pk": goal.pk}
 
     def _tablet_token(self):
         """A live tablet invitation for the run (deleted at the end): the demo keeps only hashes of its tokens."""
@@ -693,6 +704,10 @@ class DemoWorld:
             ("contact_pk", "company_contact"),
             ("agreement_pk", "company_agreement"),
             ("opening_pk", "company_opening"),
+            ("membership_pk", "membership"),
+            ("result_goal_pk", "result_goal"),
+            ("site_pk", "site"),
+            ("programme_pk", "programme"),
         ):
             if key in keys:
                 return source

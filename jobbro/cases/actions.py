@@ -233,7 +233,7 @@ def _record_start_agreement(placement):
             placement=placement,
             from_date=placement.starts_on,
             ordinary_hours=placement.agreed_ordinary_hours,
-            internship_hours=0,
+            internship_hours=placement.agreed_internship_hours or 0,
         )
 
 
@@ -252,6 +252,7 @@ def start_placement(
     ordinary_hours_condition="",
     no_hours_reason="",
     buddy=None,
+    agreed_internship_hours=None,
 ):
     """Start a placement; the enrolment moves to step 3 on the start date."""
     # Agreeing a match starts its placement (matching/actions.py), so the match capability suffices too.
@@ -265,11 +266,22 @@ def start_placement(
         planned_end_on=planned_end_on,
         purpose=purpose,
         agreed_ordinary_hours=agreed_ordinary_hours,
+        agreed_internship_hours=agreed_internship_hours,
         ordinary_hours_condition=ordinary_hours_condition,
         no_hours_reason=no_hours_reason,
         buddy=buddy,
     )
     _full_clean(placement)
+    if agreed_internship_hours is not None:
+        # The same week rule as the timesheets: together at most 60 a week.
+        errors = rules.week_hours_errors(
+            agreed_ordinary_hours,
+            agreed_internship_hours,
+            ordinary_field="agreed_ordinary_hours",
+            internship_field="agreed_internship_hours",
+        )
+        if errors:
+            raise ValidationError(errors)
     if starts_on < enrolment.referred_on:
         raise ValidationError({"starts_on": _("A placement cannot start before the start form date.")})
     _inside_enrolment(
@@ -337,8 +349,10 @@ def register_hours(*, acting_user, placement, week_start, ordinary_hours, intern
     )
     if week_end < placement.starts_on or (placement.ended_on and week_start > placement.ended_on):
         raise ValidationError({"week_start": _("The week lies outside the placement's period.")})
-    # One rule for the week (cases/rules.py): each 0-60, together at most 60.
+    # One rule for the week (cases/rules.py): each 0-60, together at most 60, and only a week that has ended.
+    # (The hours page also refuses internship hours on a placement without an internship part: rules.timesheet_errors.)
     ordinary, internship = rules.clean_week_hours(ordinary_hours, internship_hours)
+    rules.check_week_ended(week_start, today=timezone.localdate())
     sheet, _created = Timesheet.objects.get_or_create(
         placement=placement, week_start=week_start, defaults={"registered_by": acting_user}
     )
@@ -613,7 +627,8 @@ def change_agreed_hours(*, acting_user, placement, from_date, ordinary_hours, in
         _record_start_agreement(placement)
     change.save()
     placement.agreed_ordinary_hours = change.ordinary_hours
-    placement.save(update_fields=["agreed_ordinary_hours"])
+    placement.agreed_internship_hours = change.internship_hours
+    placement.save(update_fields=["agreed_ordinary_hours", "agreed_internship_hours"])
     log_change(
         user=acting_user,
         action="change_agreed_hours",

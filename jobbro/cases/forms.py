@@ -17,7 +17,7 @@ from jobbro.accounts.policy import Capability, may, roles_with
 from jobbro.cases import rules
 from jobbro.cases.models import OutcomeStatus, Step
 from jobbro.companies.models import Course
-from jobbro.people import cpr
+from jobbro.people import cpr, postcodes
 from jobbro.people.models import BenefitType, OriginGroup, TrafficLight
 from jobbro.pickers import StaffPickerField
 from jobbro.web.formtools import DesignSystemForm
@@ -86,11 +86,18 @@ class HoursField(forms.CharField):
 
 class StaffChoiceField(StaffPickerField):
     """A job broker or caseworker of the user's programmes, searched by name (jobbro/pickers.py): there can be
-    thousands."""
+    thousands. An option reads "Name · role"; the programmes are added only where the user refers into more than
+    one (with one programme, every option would repeat its name)."""
+
+    show_programmes = False
 
     def label_from_instance(self, user):
-        programmes = sorted({m.programme.name for m in user.memberships.all()})
-        return f"{user} ({', '.join(programmes)})" if programmes else str(user)
+        label = f"{self.text_from_instance(user)} · {user.get_role_display()}"
+        if self.show_programmes:
+            programmes = sorted({m.programme.name for m in user.memberships.all()})
+            if programmes:
+                label += f" ({', '.join(programmes)})"
+        return label
 
 
 class SiteChoiceField(forms.ModelChoiceField):
@@ -189,7 +196,7 @@ class ReferralForm(CprForm):
         label=_("Job broker"),
         queryset=None,
         required=False,
-        search_url="pick_staff",
+        search_url="referral_new",
         url_query="role=job_broker",
         help_text=_("Type part of the name. Empty: none yet."),
     )
@@ -197,7 +204,7 @@ class ReferralForm(CprForm):
         label=_("Caseworker"),
         queryset=None,
         required=False,
-        search_url="pick_staff",
+        search_url="referral_new",
         url_query="role=caseworker",
         help_text=_("Type part of the name. Empty: none."),
     )
@@ -252,6 +259,9 @@ class ReferralForm(CprForm):
         self.fields["site"].queryset = sites
         self.fields["job_broker"].queryset = staff_of(roles_with(Capability.ACT_AS_JOB_BROKER), sites)
         self.fields["caseworker"].queryset = staff_of(roles_with(Capability.ACT_AS_CASEWORKER), sites)
+        several = len({site.programme_id for site in sites}) > 1
+        for name in ("job_broker", "caseworker"):
+            self.fields[name].show_programmes = several
         self.known_citizen = known_citizen
         if known_citizen:
             for name in PERSON_FIELDS:
@@ -260,6 +270,13 @@ class ReferralForm(CprForm):
     def groups(self):
         """The fields in the order the page shows them, under a heading each."""
         return [(title, [self[name] for name in names if name in self.fields]) for title, names in self.GROUPS]
+
+    def clean_city(self):
+        """An empty town is filled in from the postcode (people/postcodes.py), as the page does while typing."""
+        city = self.cleaned_data.get("city", "").strip()
+        if not city:
+            city = postcodes.town_for(self.cleaned_data.get("postcode"))
+        return city
 
     def clean(self):
         data = super().clean()

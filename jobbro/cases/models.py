@@ -244,6 +244,9 @@ class PlacementKind(models.TextChoices):
 
 # Education is followed by attendance at the school, not by weekly hours at a company: no timesheets are expected.
 KINDS_WITHOUT_WEEKLY_HOURS = (PlacementKind.EDUCATION,)
+# The kinds that are (partly) an unpaid internship: internship hours belong to these, or to a placement of
+# another kind where internship hours were agreed (Placement.has_internship_part).
+KINDS_WITH_INTERNSHIP = (PlacementKind.INTERNSHIP, PlacementKind.HYBRID_INTERNSHIP)
 
 
 class PlacementEndReason(models.TextChoices):
@@ -285,6 +288,14 @@ class Placement(models.Model):
     )
     agreed_ordinary_hours = models.DecimalField(
         _("agreed ordinary hours a week"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=HOURS_VALIDATORS,
+    )
+    agreed_internship_hours = models.DecimalField(
+        _("agreed internship hours a week"),
         max_digits=4,
         decimal_places=1,
         null=True,
@@ -346,6 +357,11 @@ class Placement(models.Model):
             )
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def has_internship_part(self):
+        """Internship hours may be registered: an internship kind, or internship hours agreed (now)."""
+        return self.kind in KINDS_WITH_INTERNSHIP or (self.agreed_internship_hours or 0) > 0
 
     def is_active_on(self, on):
         return self.starts_on <= on and (self.ended_on is None or self.ended_on >= on)

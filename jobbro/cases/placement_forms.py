@@ -22,6 +22,11 @@ UNCHOSEN_MAX = 200
 NOT_BROKEN = {PlacementEndReason.COMPLETED, PlacementEndReason.HIRED}
 
 
+def back_to_step_2_for(reason):
+    """Whether the end form ticks "back to step 2" for a reason: yes when the placement broke (or no reason yet)."""
+    return reason not in NOT_BROKEN
+
+
 def hours_field(label, *, required=True, help_text=""):
     """Hours a week as typed: 7,5 or 7.5, 0-60 with at most one decimal, digits 0-9 only (cases/rules.py)."""
     return HoursField(
@@ -124,6 +129,14 @@ class StartPlacementForm(DesignSystemForm):
         required=False,
         help_text=_("Paid hours from the start, e.g. 4 or 7,5."),
     )
+    agreed_internship_hours = hours_field(
+        _("Agreed internship hours a week"),
+        required=False,
+        help_text=_(
+            "Unpaid internship hours, e.g. 20; leave empty for none. With them, internship hours can be registered "
+            "on a placement of any kind (a hybrid course)."
+        ),
+    )
     ordinary_hours_condition = forms.CharField(
         label=_("Or: the written condition for ordinary hours (what it takes)"),
         required=False,
@@ -217,13 +230,26 @@ class EndPlacementForm(DesignSystemForm):
         label=_("Note (optional)"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     back_to_step_2 = forms.BooleanField(label=_("Back to step 2 – towards a job"), required=False, initial=True)
+    # The reason the box was last set for (by the page, or by the script as the reason changes): "" when none was.
+    ticked_for = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20)
 
     def __init__(self, *args, reason=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["ended_on"].initial = timezone.localdate()
         if reason in PlacementEndReason.values:
             self.fields["reason"].initial = reason
-            self.fields["back_to_step_2"].initial = reason not in NOT_BROKEN
+            self.fields["back_to_step_2"].initial = back_to_step_2_for(reason)
+            self.fields["ticked_for"].initial = reason
+
+    def clean(self):
+        """The box follows the reason unless the user changed it: a box still as it was set for another reason
+        (or for none, as without JavaScript) takes the chosen reason's default, so "hired with ordinary hours"
+        never sends a citizen back to step 2 because the box kept the default of an earlier choice."""
+        data = super().clean()
+        reason, ticked_for = data.get("reason"), data.get("ticked_for") or ""
+        if reason and ticked_for != reason and data.get("back_to_step_2") == back_to_step_2_for(ticked_for):
+            data["back_to_step_2"] = back_to_step_2_for(reason)
+        return data
 
     def clean_ended_on(self):
         ended_on = self.cleaned_data["ended_on"]

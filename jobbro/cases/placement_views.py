@@ -28,6 +28,7 @@ from jobbro.audit.log import logs_citizen_read
 from jobbro.cases import actions
 from jobbro.cases.models import Contact, JobPlan, Milestone, Placement, PlacementEndReason, Step
 from jobbro.cases.placement_forms import (
+    NOT_BROKEN,
     AgreedHoursForm,
     CompleteMilestoneForm,
     ContactForm,
@@ -35,6 +36,7 @@ from jobbro.cases.placement_forms import (
     JobPlanForm,
     MilestoneForm,
     StartPlacementForm,
+    back_to_step_2_for,
 )
 from jobbro.companies.models import Opening
 from jobbro.web.formtools import run_action
@@ -123,6 +125,7 @@ def placement_context(request, citizen, enrolments):
     plans = JobPlan.objects.filter(enrolment_id__in=ids, closed_on__isnull=True).prefetch_related("milestones")
     for plan in plans.order_by("-created_on", "-id"):
         active_plans.setdefault(plan.enrolment_id, plan)
+    placements = list(Placement.objects.filter(enrolment_id__in=ids).select_related("company", "buddy"))
     summaries = []
     for enrolment in enrolments:
         plan = active_plans.get(enrolment.pk)
@@ -131,12 +134,17 @@ def placement_context(request, citizen, enrolments):
                 "enrolment": enrolment,
                 "plan": plan,
                 "overview": plan_overview(plan.milestones.all(), on) if plan else None,
+                # A running placement is followed up, not doubled: its page is the main button, not a new start.
+                "running": sorted(
+                    (p for p in placements if p.enrolment_id == enrolment.pk and p.ended_on is None),
+                    key=lambda p: (p.starts_on, p.pk),
+                ),
             }
         )
     contacts = Contact.objects.filter(enrolment_id__in=ids)
     return {
         "case_summaries": summaries,
-        "case_placements": Placement.objects.filter(enrolment_id__in=ids).select_related("company", "buddy"),
+        "case_placements": placements,
         "recent_contacts": list(
             contacts.select_related("company").prefetch_related("staff", "company_contacts")[:RECENT_CONTACTS]
         ),
@@ -369,6 +377,9 @@ def placement_start(request, citizen_pk, enrolment_pk):
             "form": form,
             "title": _("Start a placement"),
             "cancel_url": _citizen_url(citizen),
+            "running": enrolment.placements.filter(ended_on__isnull=True)
+            .select_related("company")
+            .order_by("starts_on"),
         },
     )
 
@@ -494,11 +505,8 @@ def placement_end(request, citizen_pk, pk):
                 return redirect("citizen_detail", citizen_pk=citizen.pk)
     else:
         form = EndPlacementForm(reason=request.GET.get("reason"))
-    _htmx_refresh(
-        form.fields["reason"],
-        reverse("placement_end", kwargs={"citizen_pk": citizen.pk, "pk": placement.pk}),
-        "#jb-back-to-step-2",
-    )
+    # The box follows the reason on the page at once (static/jobbro/placement_end.js), without a round trip that a
+    # quick click on "End the placement" could overtake; without JavaScript the form's clean() does the same.
     return render(
         request,
         "cases/placement_end.html",
@@ -509,9 +517,8 @@ def placement_end(request, citizen_pk, pk):
             "title": _("End the placement: %(placement)s") % {"placement": placement},
             "cancel_url": detail_url,
             "others_running": enrolment.placements.exclude(pk=placement.pk).filter(ended_on__isnull=True).exists(),
-            "broken_reasons": [
-                label for value, label in PlacementEndReason.choices if value not in ("completed", "hired")
-            ],
+            "broken_reasons": [label for value, label in PlacementEndReason.choices if back_to_step_2_for(value)],
+            "not_broken": " ".join(sorted(NOT_BROKEN)),
         },
     )
 

@@ -54,6 +54,54 @@ def week_hours_errors(ordinary, internship, *, ordinary_field="ordinary_hours", 
     return errors
 
 
+def week_has_ended(monday, today):
+    """A week (by its Monday) has ended once its Sunday has passed."""
+    return monday + datetime.timedelta(days=6) < today
+
+
+def week_ended_error(week_start, today):
+    """The message refusing hours for a week that has not ended, or None."""
+    if week_has_ended(week_start, today):
+        return None
+    sunday = week_start + datetime.timedelta(days=6)
+    return _("Hours can only be registered for a week that has ended: week %(week)s ends on %(sunday)s.") % {
+        "week": week_start.isocalendar()[1],
+        "sunday": sunday.strftime("%d.%m.%Y"),
+    }
+
+
+def check_week_ended(week_start, *, today):
+    if message := week_ended_error(week_start, today):
+        raise ValidationError({"week_start": message})
+
+
+def timesheet_errors(placement, week_start, internship, *, today):
+    """{field: [message]} for a week's timesheet beyond the hours themselves: the week must have ended, and
+    internship hours need a placement with an internship part (an internship kind, or internship hours agreed)."""
+    errors = {}
+    if message := week_ended_error(week_start, today):
+        errors["week_start"] = [message]
+    try:
+        hours = parse_hours(internship, empty=Decimal(0))
+    except ValidationError:
+        hours = Decimal(0)  # the hours rule has its own message
+    if hours and not placement.has_internship_part:
+        errors["internship_hours"] = [
+            _(
+                "Internship hours: this placement (%(kind)s) has no internship part. Write the hours as ordinary "
+                "paid hours, or agree internship hours on the placement first."
+            )
+            % {"kind": placement.get_kind_display()}
+        ]
+    return errors
+
+
+def check_timesheet(placement, week_start, internship, *, today):
+    errors = timesheet_errors(placement, week_start, internship, today=today)
+    if errors:
+        raise ValidationError(errors)
+
+
 def week_total_message():
     # The same words as the database constraint's (cases/models.py), so the rule reads the same wherever it refuses.
     return _("Ordinary and internship hours together can be at most 60 a week.")

@@ -192,7 +192,7 @@ def week_rows(user, monday, *, citizen=None, placement_pk=None):
     # The month of a week is the calendar month its Monday lies in: the month's ordinary hours are the
     # sum over the weeks whose Monday falls in that month. Simple, and every week counts in exactly one month.
     month_first, month_last = month_bounds(monday)
-    window_start = min(monday - MISSING_WEEKS_BACK * ONE_WEEK, month_first)
+    window_start = min(missing_window(monday), month_first)
     window_end = max(monday, month_last)
     sheets = {
         (sheet.placement_id, sheet.week_start): sheet
@@ -224,18 +224,23 @@ def week_rows(user, monday, *, citizen=None, placement_pk=None):
                     Decimal(0),
                 ),
                 month_threshold=per_programme[programme.pk],
-                missing=_missing_weeks(placement, monday, sheets),
+                missing=[week for week in missing_weeks(placement, monday, sheets) if week < monday],
             )
         )
     return rows
 
 
-def _missing_weeks(placement, monday, sheets):
-    """Earlier weeks of the placement (at most MISSING_WEEKS_BACK back) that have no timesheet."""
+def missing_weeks(placement, monday, sheets, *, on=None):
+    """The weeks without a timesheet, the one definition the hours page and Today share.
+
+    The weeks are the week of `monday` and up to MISSING_WEEKS_BACK weeks before it, each counted only if the
+    placement ran in it (started by its Sunday, not ended before its Monday) and the week has ended; a week is
+    missing when `sheets` has no timesheet for (placement pk, Monday). Oldest first."""
+    on = on or today()
     first = max(monday_of(placement.starts_on), monday - MISSING_WEEKS_BACK * ONE_WEEK)
     missing = []
     week = first
-    while week < monday:
+    while week <= monday and rules.week_has_ended(week, on):
         ran = placement.ended_on is None or week <= placement.ended_on
         if ran and (placement.pk, week) not in sheets:
             missing.append(week)
@@ -243,11 +248,15 @@ def _missing_weeks(placement, monday, sheets):
     return missing
 
 
+def missing_window(monday):
+    """The first Monday missing_weeks looks at for the week of `monday`."""
+    return monday - MISSING_WEEKS_BACK * ONE_WEEK
+
+
 # --- Views -------------------------------------------------------------------------------
 
 
 def _week_context(monday, rows):
-    current = monday_of(today())
     first, _last = month_bounds(monday)
     sunday = monday + datetime.timedelta(days=6)
     next_monday = monday + ONE_WEEK
@@ -264,15 +273,16 @@ def _week_context(monday, rows):
         "week_year": monday.isocalendar()[0],
         "previous_week_label": week_label(monday - ONE_WEEK),
         "previous_week_number": (monday - ONE_WEEK).isocalendar()[1],
-        "next_week_label": week_label(next_monday) if next_monday <= current else None,
+        "next_week_label": week_label(next_monday) if next_monday <= default_week() else None,
         "next_week_number": next_monday.isocalendar()[1],
         "is_default_week": monday == default_week(),
-        "current_week_label": week_label(current),
+        "current_week_label": week_label(default_week()),
         "month": first,
         "month_thresholds": sorted({row.month_threshold for row in rows})
         or [thresholds.DEFAULTS[thresholds.SMALL_JOB_MONTHLY_HOURS]],
         "autofocus_pk": first_open.placement.pk if first_open else None,
         "missing_count": sum(1 for row in rows if row.missing),
+        "error_count": sum(1 for row in rows if row.status == "error"),
     }
 
 
@@ -282,9 +292,10 @@ def _require_case_work(user):
 
 
 def _shown_week(text):
-    """The week asked for, never later than the current week; last week if none (or a malformed one) is asked for."""
+    """The week asked for, never later than last week (hours are registered for weeks that have ended); last week
+    if none (or a malformed one) is asked for."""
     monday = parse_week(text) or default_week()
-    return min(monday, monday_of(today()))
+    return min(monday, default_week())
 
 
 @login_required
@@ -318,6 +329,13 @@ def week_hours_row(request, week, citizen_pk, placement_pk):
     row = rows[0]
     form = HoursForm(request.POST, prefix=f"p{placement_pk}")
     sheet = None
+    if form.is_valid():
+        # The page's rules beyond the hours: a week that has ended, internship hours only with an internship part.
+        for name, refusals in rules.timesheet_errors(
+            row.placement, monday, form.cleaned_data["internship_hours"], today=today()
+        ).items():
+            for refusal in refusals:
+                form.add_error(name if name in form.fields else None, refusal)
     if form.is_valid():
         sheet = run_action(
             form,

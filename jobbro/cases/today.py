@@ -8,8 +8,9 @@ distinct threshold value and the programmes sharing it.
 
 The rules, with N the programme's threshold and `on` today's date:
 
-- missing_timesheets: placements running at some point in last ISO week (Monday to Sunday)
-  with no timesheet for that week.
+- missing_timesheets: placements with a week missing its timesheet: last ISO week or any of the
+  MISSING_WEEKS_BACK weeks before it in which the placement ran. The same definition as the hours page's
+  (cases/timesheets.py, missing_weeks): what Today lists is what the hours page of last week marks.
 - no_contact: citizens in step 3 with no contact on any of the last N days (a contact N days
   ago is too old) who have also been in step 3 for at least N days: the count starts at the
   last contact or at entering step 3, whichever is later.
@@ -40,13 +41,13 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from jobbro.accounts import access
 from jobbro.accounts.models import Programme
 from jobbro.accounts.policy import Capability, may
-from jobbro.cases import thresholds
+from jobbro.cases import thresholds, timesheets
 from jobbro.cases.actions import monday_of
 from jobbro.cases.models import (
     KINDS_WITHOUT_WEEKLY_HOURS,
@@ -109,16 +110,31 @@ def _by_citizen(queryset, prefix):
 
 
 def missing_timesheets(user, on, programmes=None):
-    """Placements that ran in last ISO week and have no timesheet for it."""
+    """Placements with weeks missing their timesheet, up to last ISO week; each with `.missing` (Mondays, oldest
+    first). Two queries: the placements that ran in the weeks looked at, and their timesheets in those weeks."""
     monday = monday_of(on) - datetime.timedelta(days=7)
     sunday = monday + datetime.timedelta(days=6)
+    first = timesheets.missing_window(monday)
     placements = Placement.objects.filter(enrolment__in=caseload(user), starts_on__lte=sunday).filter(
-        _running_on(monday)
+        _running_on(first)
     )
-    placements = placements.exclude(kind__in=KINDS_WITHOUT_WEEKLY_HOURS).exclude(
-        Exists(Timesheet.objects.filter(placement=OuterRef("pk"), week_start=monday))
+    placements = list(
+        _by_citizen(
+            placements.exclude(kind__in=KINDS_WITHOUT_WEEKLY_HOURS).select_related("enrolment__citizen", "company"),
+            "enrolment__",
+        )
     )
-    return _by_citizen(placements.select_related("enrolment__citizen", "company"), "enrolment__")
+    sheets = set(
+        Timesheet.objects.filter(
+            placement__in=[p.pk for p in placements], week_start__gte=first, week_start__lte=monday
+        ).values_list("placement_id", "week_start")
+    )
+    result = []
+    for placement in placements:
+        placement.missing = timesheets.missing_weeks(placement, monday, sheets, on=on)
+        if placement.missing:
+            result.append(placement)
+    return result
 
 
 def _last_contact():
@@ -301,19 +317,23 @@ def sections(user, on=None):
     items = []
     for p in missing_timesheets(user, on, programmes):
         citizen = p.enrolment.citizen
+        weeks = ", ".join(str(week.isocalendar()[1]) for week in p.missing)
+        # The hours page of the latest missing week: it links to the earlier ones.
+        latest = p.missing[-1]
         items.append(
             Item(
                 citizen,
-                f"{p.company.name} · {p.get_kind_display()}",
+                f"{p.company.name} · {p.get_kind_display()} · "
+                + ngettext("Week missing: %(weeks)s", "Weeks missing: %(weeks)s", len(p.missing)) % {"weeks": weeks},
                 _citizen_url(citizen),
-                f"{hours_url}#row-{p.pk}",
+                f"{reverse('week_hours')}?week={timesheets.week_label(latest)}#row-{p.pk}",
                 gettext("Register hours"),
             )
         )
     result.append(
         {
             "key": "missing_timesheets",
-            "title": gettext("Timesheets missing for week %(week)s") % {"week": last_monday.isocalendar()[1]},
+            "title": gettext("Timesheets missing up to week %(week)s") % {"week": last_monday.isocalendar()[1]},
             "items": items,
             "link": (hours_url, gettext("Register the week's hours")),
         }

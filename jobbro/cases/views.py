@@ -9,20 +9,22 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
+from jobbro import textlimits
 from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_read, logs_citizen_read
 from jobbro.cases import actions
 from jobbro.cases.forms import CprForm, EndForm, FollowUpForm, ReferralForm, StepChangeForm, UpskillingDecisionForm
 from jobbro.cases.models import Outcome, UpskillingDecision
-from jobbro.people import cpr
+from jobbro.people import cpr, postcodes
 from jobbro.people.models import Citizen
+from jobbro.pickers import MATCHES_SHOWN
 from jobbro.web.formtools import run_action
 
 
@@ -82,6 +84,7 @@ def _all_programmes_taken(request, citizen):
 
 
 def _render_referral(request, form, *, stage, known=None, status=200):
+    cpr_text = form["cpr_number"].value() if stage == "full" and "cpr_number" in form.fields else ""
     return render(
         request,
         "cases/referral.html",
@@ -89,6 +92,8 @@ def _render_referral(request, form, *, stage, known=None, status=200):
             "form": form,
             "stage": stage,
             "known_citizen": known,
+            # Not among the citizens the user can see: the page says the number is new and the details are needed.
+            "new_cpr": cpr_text if stage == "full" and known is None else "",
             "title": _("Refer a citizen"),
             "has_sites": access.visible_sites(request.user).exists(),
         },
@@ -99,11 +104,18 @@ def _render_referral(request, form, *, stage, known=None, status=200):
 @sensitive_post_parameters("cpr_number")
 @login_required
 def referral_new(request):
-    """Referral in two stages: the CPR number (looked up by its keyed hash), then the start form."""
+    """Referral in two stages: the CPR number (looked up by its keyed hash), then the start form.
+
+    The page's own address also answers its two lookups as JSON: ?role=job_broker|caseworker&q=<name> for the
+    staff fields' search, and ?postcode=<4 digits> for the town of a postcode."""
     user = request.user
     if not may(user, Capability.REFER):
         raise Http404
     if request.method != "POST":
+        if request.GET.get("role") in REFERRAL_STAFF_FIELDS:
+            return _referral_staff(request, request.GET["role"])
+        if "postcode" in request.GET:
+            return JsonResponse({"town": postcodes.town_for(request.GET["postcode"][:4])})
         return _render_referral(request, CprForm(), stage="cpr")
 
     if request.POST.get("stage") != "full":
@@ -142,6 +154,28 @@ def referral_new(request):
     if visible:
         log_read(user=user, citizen_pk=found.pk, view="referral_new", status_code=200)
     return _render_referral(request, form, stage="full", known=found if visible else None)
+
+
+REFERRAL_STAFF_FIELDS = ("job_broker", "caseworker")
+
+
+def _referral_staff(request, name):
+    """The answer to the job broker or caseworker field's search (?role=<field>&q=<text>): the form's own staff,
+    each option "Name · role", with the programmes only for a user who refers into more than one."""
+    text = request.GET.get("q", "").strip()[: textlimits.SEARCH]
+    if not text:
+        return JsonResponse({"results": [], "more": False})
+    field = ReferralForm(user=request.user).fields[name]
+    rows = list(field.matching(text)[: MATCHES_SHOWN + 1])
+    return JsonResponse(
+        {
+            "results": [
+                {"id": row.pk, "text": field.text_from_instance(row), "label": field.label_from_instance(row)}
+                for row in rows[:MATCHES_SHOWN]
+            ],
+            "more": len(rows) > MATCHES_SHOWN,
+        }
+    )
 
 
 # --- Step change ---------------------------------------------------------------------------------------

@@ -478,7 +478,33 @@ def test_the_tick_is_on_for_a_break_and_off_for_a_hire(as_alice, placement):
     assert ticked(reason="not_a_match")
     assert not ticked(reason="hired")
     html = as_alice.get(end_url(placement)).content.decode()
-    assert 'hx-select="#jb-back-to-step-2"' in html
+    # The page's script sets the box as the reason changes, from the reasons that are no break.
+    assert 'data-not-broken="completed hired"' in html
+    assert "jobbro/placement_end" in html
+
+
+@pytest.mark.parametrize(
+    ("reason", "posted", "expected_step"),
+    [
+        # Without JavaScript the box keeps its first state (ticked, set for no reason): the reason decides.
+        ({"reason": "hired", "back_to_step_2": "on", "ticked_for": ""}, "box as first shown", Step.IN_COMPANY),
+        ({"reason": "completed", "back_to_step_2": "on"}, "box as first shown", Step.IN_COMPANY),
+        ({"reason": "not_a_match", "back_to_step_2": "on", "ticked_for": ""}, "box as first shown", Step.TOWARDS_JOB),
+        # A box changed by hand is respected, whichever way.
+        ({"reason": "not_a_match", "ticked_for": ""}, "unticked by hand", Step.IN_COMPANY),
+        ({"reason": "hired", "back_to_step_2": "on", "ticked_for": "hired"}, "ticked by hand", Step.TOWARDS_JOB),
+        # The script set the box for the reason chosen: as sent.
+        ({"reason": "hired", "ticked_for": "hired"}, "set by the page", Step.IN_COMPANY),
+    ],
+)
+def test_the_box_follows_the_reason_unless_changed_by_hand(
+    as_alice, enrolment, placement, reason, posted, expected_step
+):
+    """The tracker: "employed with ordinary hours" kept "back to step 2" ticked."""
+    response = as_alice.post(end_url(placement), {"ended_on": day(20).isoformat(), **reason})
+    assert response.status_code == 302, posted
+    enrolment.refresh_from_db()
+    assert enrolment.current_step == expected_step, posted
 
 
 def test_with_another_placement_running_the_page_says_the_citizen_stays_in_step_3(

@@ -353,3 +353,81 @@ def test_the_job_broker_and_caseworker_must_work_at_the_chosen_site(
     assert set(response.context["form"].errors) == {"job_broker", "caseworker"}
     assert row_counts() == before
     assert post_as(client, caseworker, full_form(site, job_broker=alice.pk)).status_code == 302
+
+
+# --- A week without friction ---------------------------------------------------------------------------
+
+
+def test_the_second_step_says_the_cpr_number_is_new_and_the_same_for_a_citizen_the_user_may_not_see(
+    client, caseworker, outside_caseworker, alices_enrolment, site, other_programme_site
+):
+    number = make_cpr()
+    html = post_as(client, caseworker, {"stage": "cpr", "cpr_number": number}).content.decode()
+    assert 'id="new-citizen"' in html and f"{number[:6]}-{number[6:]}" in html
+    # A citizen known in another programme reads exactly as a new one: nothing is revealed.
+    hidden = post_as(client, outside_caseworker, {"stage": "cpr", "cpr_number": ALICES_CPR}).content.decode()
+    assert 'id="new-citizen"' in hidden
+    # A known citizen the user may see is named instead.
+    end(alices_enrolment, caseworker)
+    known = post_as(client, caseworker, {"stage": "cpr", "cpr_number": ALICES_CPR}).content.decode()
+    assert 'id="known-citizen"' in known and 'id="new-citizen"' not in known
+
+
+def required_marks(html):
+    """{field name: marked as required} for the labels of the page's fields."""
+    import re
+
+    marks = {}
+    for field, label in re.findall(r'<label class="form-label" for="id_(\w+)">(.*?)</label>', html, re.S):
+        marks[field] = 'class="jb-required"' in label
+    return marks
+
+
+def test_required_fields_are_marked_and_optional_ones_are_not(client, caseworker, site):
+    html = post_as(client, caseworker, {"stage": "cpr", "cpr_number": make_cpr()}).content.decode()
+    marks = required_marks(html)
+    for name in ("cpr_number", "site", "first_name", "last_name", "benefit_type", "traffic_light", "referred_on"):
+        assert marks[name], name
+    for name in ("phone", "email", "address", "postcode", "city", "housing_area", "referral_text"):
+        assert not marks[name], name
+    assert 'id="required-note"' in html
+    # The first step's one field is required too.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert required_marks(client.get(URL).content.decode()) == {"cpr_number": True}
+
+
+def test_an_empty_town_is_filled_in_from_the_postcode_and_a_typed_one_is_kept(client, caseworker, site):
+    post_as(client, caseworker, full_form(site, postcode="8210", city=""))
+    assert Citizen.objects.get(first_name="Nadia").city == "Aarhus V"
+    post_as(client, caseworker, full_form(site, first_name="Ole", postcode="8900", city="Randers"))
+    assert Citizen.objects.get(first_name="Ole").city == "Randers"
+    post_as(client, caseworker, full_form(site, first_name="Ib", postcode="0001", city=""))
+    assert Citizen.objects.get(first_name="Ib").city == ""
+
+
+def test_the_page_answers_the_town_of_a_postcode(client, caseworker, alice):
+    client.force_login(caseworker)
+    assert client.get(URL, {"postcode": "8210"}).json() == {"town": "Aarhus V"}
+    assert client.get(URL, {"postcode": "9990"}).json() == {"town": "Skagen"}
+    assert client.get(URL, {"postcode": "12"}).json() == {"town": ""}
+    client.force_login(alice)  # a job broker does not refer
+    assert client.get(URL, {"postcode": "8210"}).status_code == 404
+
+
+def test_the_staff_search_names_the_role_and_leaves_out_a_programme_everyone_shares(
+    client, caseworker, alice, site, other_programme_site
+):
+    client.force_login(caseworker)
+    results = client.get(URL, {"role": "job_broker", "q": "alice"}).json()["results"]
+    assert [r["label"] for r in results] == ["Alice Andersen · Jobformidler"]
+    assert results[0]["text"] == "Alice Andersen"
+    caseworkers = client.get(URL, {"role": "caseworker", "q": "sara"}).json()["results"]
+    assert [r["label"] for r in caseworkers] == ["Sara Sagsbehandler · Sagsbehandler"]
+    # A user who refers into two programmes sees which programme each colleague works in.
+    from jobbro.accounts.models import Membership
+
+    Membership.objects.create(user=caseworker, programme=other_programme_site.programme, site=other_programme_site)
+    results = client.get(URL, {"role": "job_broker", "q": "alice"}).json()["results"]
+    assert [r["label"] for r in results] == ["Alice Andersen · Jobformidler (Job i Nordvest)"]
+    client.force_login(alice)
+    assert client.get(URL, {"role": "job_broker", "q": "alice"}).status_code == 404

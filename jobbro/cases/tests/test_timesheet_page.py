@@ -5,6 +5,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,7 +17,7 @@ from jobbro.accounts.models import Programme
 from jobbro.audit.models import AccessLog, ChangeLog
 from jobbro.cases import actions, timesheets
 from jobbro.cases.actions import monday_of
-from jobbro.cases.models import Timesheet
+from jobbro.cases.models import PlacementKind, Timesheet
 from jobbro.conftest import make_company
 
 WEEK = datetime.timedelta(days=7)
@@ -34,9 +35,11 @@ def last_monday():
 
 @pytest.fixture
 def running(refer, start, alice):
-    """`running(first_name, broker=alice, starts_on=..., **placement)`: a referred citizen with a placement."""
+    """`running(first_name, broker=alice, starts_on=..., **placement)`: a referred citizen with a placement, by
+    default a hybrid internship (ordinary paid hours and internship hours both belong to it)."""
 
     def make(first_name, *, broker=None, starts_on=None, last_name="Timeløn", **placement):
+        placement.setdefault("kind", PlacementKind.HYBRID_INTERNSHIP)
         starts_on = starts_on or last_monday() - 6 * WEEK
         enrolment = refer(
             first_name=first_name, last_name=last_name, job_broker=broker or alice, referred_on=starts_on - WEEK
@@ -131,8 +134,8 @@ def test_an_ended_enrolment_still_shows_in_the_weeks_it_ran(client, world, runni
         acting_user=world.alice, enrolment=placement.enrolment, ended_on=exit_day, status="ordinary_job"
     )
     assert placement.pk in rows_on(hours_page(client, world.alice))
-    this_week = timesheets.week_label(monday_of(today()))
-    assert placement.pk not in rows_on(hours_page(client, world.alice, week=this_week))
+    before = timesheets.week_label(placement.starts_on - 2 * WEEK)
+    assert placement.pk not in rows_on(hours_page(client, world.alice, week=before))
 
 
 @pytest.mark.parametrize("who", ["manager", "evaluator", "coordinator"])
@@ -164,11 +167,67 @@ def test_a_malformed_week_shows_last_week(client, world, bad):
     assert f'data-week="{timesheets.week_label(last_monday())}"' in html
 
 
-def test_no_week_after_the_current_one_is_shown_or_offered(client, world):
+@pytest.mark.parametrize("weeks_ahead", [0, 5])
+def test_no_week_that_has_not_ended_is_shown_or_offered(client, world, weeks_ahead):
+    """Hours are registered for weeks that have ended: the current week (or a later one) shows last week."""
     current = monday_of(today())
-    html = hours_page(client, world.alice, week=timesheets.week_label(current + 5 * WEEK)).content.decode()
-    assert f'data-week="{timesheets.week_label(current)}"' in html
+    html = hours_page(client, world.alice, week=timesheets.week_label(current + weeks_ahead * WEEK)).content.decode()
+    assert f'data-week="{timesheets.week_label(last_monday())}"' in html
     assert 'id="next-week"' not in html
+    assert f'max="{timesheets.week_label(last_monday())}"' in html
+
+
+def test_hours_for_the_current_week_are_refused_with_a_danish_message_naming_the_week(client, world, running):
+    placement = running("Anna")
+    client.force_login(world.alice)
+    current = monday_of(today())
+    response = post_row(client, placement, "5", "0", monday=current, htmx=True)
+    assert response.status_code == 200
+    row = row_html(response, placement)
+    assert 'data-status="error"' in row
+    week = current.isocalendar()[1]
+    sunday = (current + 6 * datetime.timedelta(days=1)).strftime("%d.%m.%Y")
+    assert f"Timer kan kun registreres for en uge, der er slut: uge {week} slutter {sunday}." in row
+    assert not Timesheet.objects.exists()
+    with pytest.raises(ValidationError) as refused:
+        actions.register_hours(
+            acting_user=world.alice, placement=placement, week_start=current, ordinary_hours=5, internship_hours=0
+        )
+    assert "week_start" in refused.value.message_dict
+    assert not Timesheet.objects.exists()
+
+
+def test_internship_hours_on_a_placement_without_an_internship_part_are_refused_next_to_the_field(
+    client, world, running
+):
+    small_job = running("Anna", kind=PlacementKind.SMALL_JOB)
+    client.force_login(world.alice)
+    page = hours_page(client, world.alice).content.decode()
+    row = re.search(rf'<tr id="row-{small_job.pk}".*?</tr>', page, re.S).group(0)
+    # The field is there (the keys stay the same in every row), described as having no internship part.
+    assert f'name="p{small_job.pk}-internship_hours"' in row
+    assert f'aria-describedby=" id_p{small_job.pk}-internship_hours-hint"' in row
+    assert f'data-no-internship="{small_job.pk}"' in row
+    assert "Ingen praktikdel: registrér timerne som ordinære løntimer." in row
+
+    response = post_row(client, small_job, "4", "3")
+    row = row_html(response, small_job)
+    assert 'data-status="error"' in row
+    error = re.search(rf'id="id_p{small_job.pk}-internship_hours-error">([^<]*)<', row).group(1)
+    assert error.startswith("Praktiktimer: dette virksomhedsforløb (Småjob) har ingen praktikdel.")
+    assert not Timesheet.objects.exists()
+    # Ordinary hours alone are saved (an empty or 0 internship field is no internship hours).
+    assert 'data-status="saved"' in row_html(post_row(client, small_job, "4", "0"), small_job)
+    assert Timesheet.objects.get(placement=small_job).ordinary_hours == Decimal(4)
+
+
+def test_agreed_internship_hours_give_any_placement_an_internship_part(client, world, running):
+    wage_subsidy = running("Anna", kind=PlacementKind.WAGE_SUBSIDY, agreed_internship_hours=12)
+    assert wage_subsidy.has_internship_part
+    client.force_login(world.alice)
+    assert 'data-status="saved"' in row_html(post_row(client, wage_subsidy, "10", "12"), wage_subsidy)
+    sheet = Timesheet.objects.get(placement=wage_subsidy)
+    assert (sheet.ordinary_hours, sheet.internship_hours) == (Decimal(10), Decimal(12))
 
 
 @given(st.dates(min_value=datetime.date(1990, 1, 1), max_value=datetime.date(2090, 12, 31)))

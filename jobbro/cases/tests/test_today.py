@@ -20,8 +20,9 @@ from jobbro.conftest import make_company, rolled_back
 
 DAY = datetime.timedelta(days=1)
 WEEK = datetime.timedelta(days=7)
-# session, user, the caseload's programmes, and one query for each of the seven lists.
-TODAY_PAGE_QUERIES = 10
+# session, user, the caseload's programmes, one query for each of the seven lists, and the timesheets of the
+# placements with hours (the missing weeks are counted with the hours page's own function).
+TODAY_PAGE_QUERIES = 11
 ON_FIXTURE = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=25)
 
 
@@ -65,40 +66,69 @@ def contact(enrolment, days_ago, kind=Contact.Kind.PHONE, user=None):
     )
 
 
-# --- Timesheets missing for last week -------------------------------------------------------
+# --- Timesheets missing, up to last week -------------------------------------------------------
 
 
-def test_placements_that_ran_last_week_without_a_timesheet_are_listed(world, enrol, start):
+def register_weeks(world, placement, first, last):
+    week = first
+    while week <= last:
+        actions.register_hours(
+            acting_user=world.alice, placement=placement, week_start=week, ordinary_hours=1, internship_hours=0
+        )
+        week += WEEK
+
+
+def test_placements_with_a_week_missing_up_to_last_week_are_listed(world, enrol, start):
     last_monday = monday_of(on()) - WEEK
     last_sunday = last_monday + 6 * DAY
-    missing = start(enrol("Anna"), starts_on=last_monday - 4 * WEEK)
-    registered = start(enrol("Bent"), starts_on=last_monday - 4 * WEEK)
-    actions.register_hours(
-        acting_user=world.alice, placement=registered, week_start=last_monday, ordinary_hours=0, internship_hours=0
-    )
+    started = last_monday - 4 * WEEK
+    missing = start(enrol("Anna"), starts_on=started)
+    complete = start(enrol("Bent"), starts_on=started)
+    register_weeks(world, complete, started, last_monday)
     starts_sunday = start(enrol("Carl"), starts_on=last_sunday)
-    start(enrol("Dorte"), starts_on=last_sunday + DAY)  # starts this week
-    ended_monday = start(enrol("Erik"), starts_on=last_monday - 4 * WEEK)
+    start(enrol("Dorte"), starts_on=last_sunday + DAY)  # starts this week: nothing has ended yet
+    ended_monday = start(enrol("Erik"), starts_on=started)
     actions.end_placement(acting_user=world.alice, placement=ended_monday, ended_on=last_monday, reason="completed")
-    ended_before = start(enrol("Frida"), starts_on=last_monday - 4 * WEEK)
+    # Ended before last week, registered up to its end: nothing is missing.
+    ended_complete = start(enrol("Frida"), starts_on=started)
+    register_weeks(world, ended_complete, started, last_monday - WEEK)
     actions.end_placement(
-        acting_user=world.alice, placement=ended_before, ended_on=last_monday - DAY, reason="completed"
+        acting_user=world.alice, placement=ended_complete, ended_on=last_monday - DAY, reason="completed"
     )
-    registered_other_week = start(enrol("Gorm"), starts_on=last_monday - 4 * WEEK)
-    actions.register_hours(
-        acting_user=world.alice,
-        placement=registered_other_week,
-        week_start=last_monday - WEEK,
-        ordinary_hours=5,
-        internship_hours=0,
+    # Last week registered, an earlier week not: Today lists it, as the hours page marks it.
+    earlier_missing = start(enrol("Gorm"), starts_on=started)
+    register_weeks(world, earlier_missing, started + 2 * WEEK, last_monday)
+    # Ended before last week with its last week missing.
+    ended_missing = start(enrol("Hanne"), starts_on=started)
+    register_weeks(world, ended_missing, started, last_monday - 3 * WEEK)
+    actions.end_placement(
+        acting_user=world.alice, placement=ended_missing, ended_on=last_monday - DAY, reason="completed"
     )
 
-    assert listed(todo.missing_timesheets, world.alice) == {
-        missing.pk,
-        starts_sunday.pk,
-        ended_monday.pk,
-        registered_other_week.pk,
-    }
+    rows = {p.pk: p.missing for p in todo.missing_timesheets(world.alice, on())}
+    assert set(rows) == {missing.pk, starts_sunday.pk, ended_monday.pk, earlier_missing.pk, ended_missing.pk}
+    assert rows[starts_sunday.pk] == [last_monday]
+    assert rows[earlier_missing.pk] == [started, started + WEEK]
+    assert rows[ended_missing.pk] == [last_monday - 2 * WEEK, last_monday - WEEK]
+    assert rows[missing.pk] == [started + n * WEEK for n in range(5)]
+
+
+def test_today_and_the_hours_page_count_the_same_missing_weeks(client, world, enrol, start):
+    """The tracker's case: last week registered, earlier weeks not. Today must not say nothing is missing."""
+    last_monday = monday_of(on()) - WEEK
+    placement = start(enrol("Anna"), starts_on=last_monday - 10 * WEEK)
+    register_weeks(world, placement, last_monday - 2 * WEEK, last_monday)
+    client.force_login(world.alice)
+    hours = client.get(reverse("week_hours")).content.decode()
+    shown = re.search(rf'<tr id="row-{placement.pk}".*?data-missing="([^"]*)"', hours, re.S).group(1).split()
+    (row,) = todo.missing_timesheets(world.alice, on())
+    assert [todo.timesheets.week_label(week) for week in row.missing] == shown
+    assert len(shown) == 6  # eight weeks back from last week, two of them registered
+    today = client.get(reverse("today")).content.decode()
+    section = re.search(r'<section[^>]*id="missing_timesheets".*?</section>', today, re.S).group(0)
+    assert 'data-count="1"' in section
+    weeks = ", ".join(str(week.isocalendar()[1]) for week in row.missing)
+    assert weeks in section and f"?week={todo.timesheets.week_label(row.missing[-1])}#row-{placement.pk}" in section
 
 
 # --- No contact in step 3 ------------------------------------------------------------------------

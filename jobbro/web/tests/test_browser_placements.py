@@ -7,7 +7,9 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone, translation
+from playwright.sync_api import expect
 
+from jobbro.cases.actions import start_placement
 from jobbro.cases.models import Contact, JobPlan, Placement, PlacementEndReason, Step
 from jobbro.companies.models import Company, CompanyContact, NetworkAgreement
 from jobbro.web.tests.browser_pickers import pick
@@ -172,3 +174,118 @@ def test_a_placement_with_no_agreement_on_hours_is_refused_next_to_the_field(wor
     assert not Placement.objects.exists()
     world.enrolment.refresh_from_db()
     assert world.enrolment.current_step == Step.CLARIFICATION
+
+
+# --- A week without friction ------------------------------------------------------------------------
+
+
+def test_the_start_form_agrees_internship_hours_and_a_running_placement_is_followed_up_not_doubled(
+    world, page, logged_in_page, live_server
+):
+    logged_in_page("jobformidler", PASSWORD)
+    e = world.enrolment
+    citizen_url = f"{live_server.url}/citizens/{world.citizen.pk}/"
+    page.goto(citizen_url)
+    with page.expect_navigation():
+        page.locator(f"#start-placement-{e.pk}").click()
+    assert page.locator("#running-placements").count() == 0
+    pick(page, "id_company", world.company.name[:4], world.company.name)
+    page.wait_for_load_state("networkidle")
+    page.select_option("#id_kind", "hybrid_internship")
+    page.fill("#id_agreed_ordinary_hours", "4")
+    page.fill("#id_agreed_internship_hours", "16")
+    submit(page)
+    placement = Placement.objects.get(enrolment=e)
+    assert (placement.agreed_ordinary_hours, placement.agreed_internship_hours) == (Decimal(4), Decimal(16))
+    first_agreement = placement.hours_changes.get()
+    assert (first_agreement.ordinary_hours, first_agreement.internship_hours) == (Decimal(4), Decimal(16))
+    assert page.locator("#agreement-internship-hours").get_attribute("data-hours") in ("16", "16.0")
+
+    # On the citizen page the main button follows the running placement up; a new start is a plain link.
+    page.goto(citizen_url)
+    main = page.locator(f"section[data-enrolment='{e.pk}'] .button-primary")
+    assert main.count() == 1
+    assert main.get_attribute("id") == f"running-placement-{placement.pk}"
+    assert world.company.name in main.inner_text()
+    start_link = page.locator(f"#start-placement-{e.pk}")
+    assert "button" not in (start_link.get_attribute("class") or "")
+    assert page.locator(".jb-running-note").is_visible()
+    # Starting another anyway: the form names the running placement first.
+    with page.expect_navigation():
+        start_link.click()
+    running = page.locator("#running-placements")
+    assert running.is_visible() and world.company.name in running.inner_text()
+
+
+def test_internship_hours_that_break_the_week_rule_are_refused_next_to_the_field(
+    world, page, logged_in_page, live_server
+):
+    logged_in_page("jobformidler", PASSWORD)
+    page.goto(f"{live_server.url}/citizens/{world.citizen.pk}/enrolments/{world.enrolment.pk}/placements/new/")
+    pick(page, "id_company", world.company.name[:4], world.company.name)
+    page.wait_for_load_state("networkidle")
+    page.select_option("#id_kind", "hybrid_internship")
+    page.fill("#id_agreed_ordinary_hours", "30")
+    page.fill("#id_agreed_internship_hours", "31")
+    submit(page)
+    error = page.locator("#id_agreed_internship_hours-error")
+    assert error.is_visible()
+    assert "60" in error.inner_text()
+    assert not Placement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("reason", "ticked"),
+    [
+        (PlacementEndReason.HIRED, False),
+        (PlacementEndReason.COMPLETED, False),
+        (PlacementEndReason.NOT_A_MATCH, True),
+        (PlacementEndReason.ILLNESS, True),
+    ],
+)
+def test_the_end_form_ticks_back_to_step_2_only_when_the_placement_broke(
+    world, page, logged_in_page, live_server, reason, ticked
+):
+    """The tracker: "employed with ordinary hours" kept "back to step 2" ticked."""
+    placement = start_placement(
+        acting_user=world.broker,
+        enrolment=world.enrolment,
+        company=world.company,
+        kind="small_job",
+        starts_on=timezone.localdate() - datetime.timedelta(days=30),
+        agreed_ordinary_hours=8,
+    )
+    logged_in_page("jobformidler", PASSWORD)
+    page.goto(f"{live_server.url}/citizens/{world.citizen.pk}/placements/{placement.pk}/end/")
+    box = page.locator("#id_back_to_step_2")
+    assert box.is_checked()
+    # Back and forth: each choice of reason sets the box again.
+    page.select_option("#id_reason", str(reason))
+    expect(box).to_be_checked(checked=ticked)
+    page.select_option("#id_reason", PlacementEndReason.OTHER)
+    expect(box).to_be_checked()
+    page.select_option("#id_reason", str(reason))
+    expect(box).to_be_checked(checked=ticked)
+    submit(page)
+    world.enrolment.refresh_from_db()
+    assert world.enrolment.current_step == (Step.TOWARDS_JOB if ticked else Step.IN_COMPANY)
+
+
+def test_a_box_changed_by_hand_after_the_reason_is_kept(world, page, logged_in_page, live_server):
+    placement = start_placement(
+        acting_user=world.broker,
+        enrolment=world.enrolment,
+        company=world.company,
+        kind="small_job",
+        starts_on=timezone.localdate() - datetime.timedelta(days=30),
+        agreed_ordinary_hours=8,
+    )
+    logged_in_page("jobformidler", PASSWORD)
+    page.goto(f"{live_server.url}/citizens/{world.citizen.pk}/placements/{placement.pk}/end/")
+    page.select_option("#id_reason", PlacementEndReason.HIRED)
+    box = page.locator("#id_back_to_step_2")
+    expect(box).not_to_be_checked()
+    box.check()  # hired, but the job broker wants the citizen back in step 2 all the same
+    submit(page)
+    world.enrolment.refresh_from_db()
+    assert world.enrolment.current_step == Step.TOWARDS_JOB

@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.utils import translation
+from playwright.sync_api import expect
 
 from jobbro.accounts.models import Membership, Programme, Role, Site, TargetGroup, User
 from jobbro.cases.models import Enrolment, Outcome, Step
@@ -143,3 +144,65 @@ def test_refer_decide_on_upskilling_change_step_end_and_follow_up(
     assert page.locator(".jb-event--outcome").count() == 2
     assert page.locator(f"[data-enrolment-actions='{enrolment.pk}'] [data-action]").count() == 1  # follow-up only
     screenshot(page, "citizen-after-exit")
+
+
+# --- A week without friction ------------------------------------------------------------------------
+
+
+def test_the_referral_marks_required_fields_says_the_number_is_new_names_roles_and_fills_in_the_town(
+    world, logged_in_page, live_server, axe_check
+):
+    programme, site, caseworker, broker, group = world
+    page = logged_in_page("sagsbehandler", PASSWORD)
+    page.goto(f"{live_server.url}/referrals/new/")
+    assert page.locator("label[for=id_cpr_number] .jb-required").count() == 1
+    assert page.locator("#required-note").is_visible()
+    page.fill("#id_cpr_number", CPR_NUMBER)
+    page.locator("#referral-cpr-form [type=submit]").click()
+    page.wait_for_selector("#referral-form")
+
+    # The second step says the number is new.
+    notice = page.locator("#new-citizen")
+    assert notice.is_visible() and CPR_NUMBER in notice.inner_text()
+    assert danish("New citizen: %(number)s") % {"number": CPR_NUMBER} in notice.inner_text()
+
+    # Required fields carry a mark, optional ones none.
+    for name in ("site", "first_name", "last_name", "benefit_type", "traffic_light", "estimated_weekly_hours"):
+        assert page.locator(f"label[for=id_{name}] .jb-required").count() == 1, name
+    for name in ("phone", "email", "address", "postcode", "city", "job_broker", "caseworker"):
+        assert page.locator(f"label[for=id_{name}] .jb-required").count() == 0, name
+
+    # The postcode fills in the town; a town typed by hand is not overwritten.
+    page.fill("#id_postcode", "8210")
+    expect(page.locator("#id_city")).to_have_value("Aarhus V")
+    page.fill("#id_postcode", "8900")
+    expect(page.locator("#id_city")).to_have_value("Randers C")
+    page.fill("#id_city", "Randers")
+    page.fill("#id_postcode", "8000")
+    page.wait_for_load_state("networkidle")
+    assert page.input_value("#id_city") == "Randers"
+    page.fill("#id_city", "")
+    page.fill("#id_postcode", "8220")
+    expect(page.locator("#id_city")).to_have_value("Brabrand")
+
+    # The staff list names each one's role, not the programme every one of them shares.
+    page.fill("#id_job_broker", "jonas")
+    option = page.locator("#id_job_broker-options [role=option]").first
+    option.wait_for()
+    assert option.inner_text().strip() == f"Jonas Formidler · {danish('Job broker')}"
+    assert programme.name not in option.inner_text()
+    page.keyboard.press("Escape")
+    violations = axe_check(page)
+    assert not violations, "\n".join(v["summary"] for v in violations)
+
+    page.select_option("#id_site", str(site.pk))
+    page.fill("#id_first_name", "Nadia")
+    page.fill("#id_last_name", "Khalil")
+    page.select_option("#id_benefit_type", "kontanthjaelp")
+    page.select_option("#id_traffic_light", "yellow")
+    page.fill("#id_estimated_weekly_hours", "7,5")
+    assert pick(page, "id_job_broker", "jonas", "Jonas Formidler") == str(broker.pk)
+    with page.expect_navigation():
+        page.locator("#referral-form [type=submit]").click()
+    citizen = Citizen.objects.get(cpr_hash=cpr.lookup_hash(cpr.normalise(CPR_NUMBER)))
+    assert (citizen.postcode, citizen.city) == ("8220", "Brabrand")

@@ -6,6 +6,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from conftest import open_hours_page
 from jobbro.cases.actions import monday_of, register_hours
@@ -24,9 +25,10 @@ def last_monday():
 
 @pytest.fixture
 def caseload(alice, refer, start):
-    """`caseload(n)`: n citizens in alice's caseload, each with a placement running for eight weeks."""
+    """`caseload(n, kind=hybrid internship)`: n citizens in alice's caseload, each with a placement running for
+    eight weeks (by default a hybrid internship: ordinary paid hours and internship hours)."""
 
-    def make(n):
+    def make(n, kind=PlacementKind.HYBRID_INTERNSHIP):
         placements = []
         for i in range(n):
             enrolment = refer(
@@ -35,7 +37,7 @@ def caseload(alice, refer, start):
                 job_broker=alice,
                 referred_on=last_monday() - 10 * WEEK,
             )
-            placements.append(start(enrolment, starts_on=last_monday() - 8 * WEEK))
+            placements.append(start(enrolment, starts_on=last_monday() - 8 * WEEK, kind=kind))
         return placements
 
     return make
@@ -183,3 +185,166 @@ def test_the_hours_and_today_pages_pass_axe(alice, caseload, start, logged_in_pa
     violations = axe_check(page)
     assert not violations, "\n".join(v["summary"] for v in violations)
     screenshot(page, "today")
+
+
+# --- A week without friction ------------------------------------------------------------------------
+
+
+def wait_until(condition, seconds=10):
+    """Poll a condition from Python (the page's CSP refuses the string predicates wait_for_function polls with)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def selection(page):
+    """The focused field's value and whether all of it is selected (typing then replaces it)."""
+    return page.evaluate(
+        "(() => { const e = document.activeElement;"
+        " return [e.value, e.selectionStart === 0 && e.selectionEnd === e.value.length && e.value.length > 0]; })()"
+    )
+
+
+def test_typing_in_a_registered_row_replaces_its_hours_and_never_appends(alice, caseload, logged_in_page, live_server):
+    """The tracker: "7,5" + "75" gave "757,5", and "4" + "1" saved 14. The cursor's field has its text selected."""
+    first, second = caseload(2)
+    for placement, ordinary in ((first, "7,5"), (second, "4")):
+        register_hours(
+            acting_user=alice,
+            placement=placement,
+            week_start=last_monday(),
+            ordinary_hours=ordinary,
+            internship_hours=2,
+        )
+    page = logged_in_page("alice", PASSWORD)
+    open_hours_page(page, f"{live_server.url}/hours/")
+    order = rows_in_order(page)
+    # Every row is registered: the cursor starts in the first, its hours selected.
+    assert focused_id(page) == f"id_p{order[0]}-ordinary_hours"
+    wait_until(lambda: selection(page)[1])
+    assert selection(page) == ["7,5", True]
+    page.keyboard.type("6")
+    page.keyboard.press("Tab")
+    assert selection(page) == ["2", True]
+    page.keyboard.type("3")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'#row-{order[0]}[data-status="saved"]')
+    # Enter moved the cursor on to the next row, its hours selected too.
+    assert focused_id(page) == f"id_p{order[1]}-ordinary_hours"
+    assert selection(page) == ["4", True]
+    page.keyboard.type("1")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'#row-{order[1]}[data-status="saved"]')
+    saved = {s.placement_id: (s.ordinary_hours, s.internship_hours) for s in Timesheet.objects.all()}
+    assert saved == {order[0]: (Decimal(6), Decimal(3)), order[1]: (Decimal(1), Decimal(2))}
+
+
+def unsaved(page):
+    box = page.locator("#hours-unsaved")
+    return None if box.is_hidden() else box.inner_text()
+
+
+def test_rows_not_saved_are_announced_and_summed_up_until_they_are_saved(caseload, logged_in_page, live_server):
+    caseload(3)
+    page = logged_in_page("alice", PASSWORD)
+    open_hours_page(page, f"{live_server.url}/hours/")
+    first, second, third = rows_in_order(page)
+    assert unsaved(page) is None
+
+    # A refused value: the cursor goes on, so the summary above the table and the live region say it.
+    page.keyboard.type("99")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'#row-{first}[data-status="error"]')
+    assert focused_id(page) == f"id_p{second}-ordinary_hours"
+    name = page.locator(f"#row-{first} .jb-citizen-name").inner_text()
+    expect(page.locator("#hours-unsaved")).to_be_visible()
+    assert unsaved(page).startswith("1 række er ikke gemt: ret den, og tryk Enter igen.")
+    assert name in unsaved(page)
+    announced = page.locator("#hours-announcer").inner_text()
+    assert name in announced and "Ikke gemt" in announced and "1 række er ikke gemt" in announced
+
+    # The next row saves; the summary still counts the first.
+    page.keyboard.type("5")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'#row-{second}[data-status="saved"]')
+    assert unsaved(page).startswith("1 række er ikke gemt")
+
+    # The server fails on the third row: that is a row not saved too, announced with what to do.
+    page.route(f"**/placements/{third}/", lambda route: route.fulfill(status=500, body="fejl"))
+    page.keyboard.type("4")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'#row-{third}[data-status="error"]')
+    expect(page.locator("#hours-unsaved")).to_have_attribute("data-count", "2")
+    assert unsaved(page).startswith("2 rækker er ikke gemt: ret dem, og tryk Enter igen.")
+    assert "serveren svarede ikke" in page.locator(f"#row-{third} .jb-status").inner_text()
+    assert "serveren svarede ikke" in page.locator("#hours-announcer").inner_text()
+    page.unroute(f"**/placements/{third}/")
+
+    # The summary's link takes the cursor back to the first row; corrected, it leaves the count.
+    page.locator("#hours-unsaved a", has_text=name).click()
+    assert focused_id(page) == f"id_p{first}-ordinary_hours"
+    page.keyboard.type("9")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'#row-{first}[data-status="saved"]')
+    expect(page.locator("#hours-unsaved")).to_have_attribute("data-count", "1")
+    page.locator(f"#id_p{third}-ordinary_hours").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'#row-{third}[data-status="saved"]')
+    expect(page.locator("#hours-unsaved")).to_be_hidden()
+    assert Timesheet.objects.count() == 3
+
+
+def test_internship_hours_on_a_row_without_an_internship_part_are_refused_next_to_the_field(
+    caseload, logged_in_page, live_server
+):
+    (placement,) = caseload(1, kind=PlacementKind.SMALL_JOB)
+    pk = placement.pk
+    page = logged_in_page("alice", PASSWORD)
+    open_hours_page(page, f"{live_server.url}/hours/")
+    assert "Ingen praktikdel" in page.locator(f"#row-{pk} [data-no-internship]").inner_text()
+    page.keyboard.type("3")
+    page.keyboard.press("Tab")
+    page.keyboard.type("2")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'#row-{pk}[data-status="error"]')
+    error = page.locator(f"#id_p{pk}-internship_hours-error")
+    assert error.inner_text().startswith("Praktiktimer: dette virksomhedsforløb (Småjob) har ingen praktikdel.")
+    assert error.evaluate(
+        "(e) => e.closest('td') === document.getElementById(e.id.replace('-error', '')).closest('td')"
+    )
+    assert not Timesheet.objects.exists()
+    # The cursor waits in the field in error, its text selected: 0 replaces it, and the row saves.
+    assert focused_id(page) == f"id_p{pk}-internship_hours"
+    page.keyboard.type("0")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'#row-{pk}[data-status="saved"]')
+    sheet = Timesheet.objects.get(placement=placement)
+    assert (sheet.ordinary_hours, sheet.internship_hours) == (Decimal(3), Decimal(0))
+
+
+def test_today_lists_the_earlier_missing_weeks_the_hours_page_shows(alice, caseload, logged_in_page, live_server):
+    """The tracker: Today said nothing was missing for last week while the hours page listed earlier weeks."""
+    (placement,) = caseload(1)
+    for weeks_back in range(3):
+        register_hours(
+            acting_user=alice,
+            placement=placement,
+            week_start=last_monday() - weeks_back * WEEK,
+            ordinary_hours=5,
+            internship_hours=0,
+        )
+    page = logged_in_page("alice", PASSWORD)
+    page.goto(f"{live_server.url}/today/")
+    section = page.locator("#missing_timesheets")
+    assert section.get_attribute("data-count") == "1"
+    missing = [last_monday() - n * WEEK for n in range(8, 2, -1)]
+    item = section.locator(f"li[data-citizen='{placement.enrolment.citizen_id}']")
+    assert ", ".join(str(m.isocalendar()[1]) for m in missing) in item.inner_text()
+    with page.expect_navigation():
+        item.locator(".jb-today-action").click()
+    # The link opens the latest missing week, whose row lists the same earlier weeks.
+    assert f"week={week_label(missing[-1])}" in page.url
+    page.goto(f"{live_server.url}/hours/")
+    shown = page.locator(f"#row-{placement.pk} .jb-missing").get_attribute("data-missing").split()
+    assert shown == [week_label(m) for m in missing]

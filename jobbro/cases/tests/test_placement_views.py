@@ -547,3 +547,55 @@ def test_the_citizen_page_links_each_placement_and_offers_case_work_only_to_thos
     assert f'href="{detail_url(placement)}"' in html
     assert f'href="{start_url(world.alices_enrolment)}"' not in html
     assert 'class="jb-actions"' not in html[html.index("jb-case-work") :]
+
+
+# --- Agreed internship hours and a running placement ---------------------------------------------------------
+
+
+def test_agreed_internship_hours_are_kept_with_the_start_agreement_and_follow_each_change(
+    as_alice, alice, enrolment, company
+):
+    as_alice.post(
+        start_url(enrolment),
+        form_data(company, kind=PlacementKind.WAGE_SUBSIDY, agreed_ordinary_hours="4", agreed_internship_hours="12,5"),
+    )
+    placement = Placement.objects.get(enrolment=enrolment)
+    assert placement.agreed_internship_hours == Decimal("12.5") and placement.has_internship_part
+    start_row = placement.hours_changes.get()
+    assert (start_row.ordinary_hours, start_row.internship_hours) == (Decimal(4), Decimal("12.5"))
+    html = as_alice.get(detail_url(placement)).content.decode()
+    assert 'id="agreement-internship-hours" data-hours="12.5"' in html
+    # A new agreement without internship hours takes the internship part away again.
+    actions.change_agreed_hours(
+        acting_user=alice, placement=placement, from_date=day(30), ordinary_hours=10, internship_hours=0
+    )
+    placement.refresh_from_db()
+    assert placement.agreed_internship_hours == 0 and not placement.has_internship_part
+
+
+def test_internship_hours_over_the_week_are_refused_next_to_the_field(as_alice, enrolment, company):
+    before = counts()
+    response = as_alice.post(
+        start_url(enrolment), form_data(company, agreed_ordinary_hours="30", agreed_internship_hours="31")
+    )
+    assert response.status_code == 200
+    assert 'id="id_agreed_internship_hours-error"' in response.content.decode()
+    assert counts() == before
+
+
+def test_the_citizen_page_follows_up_a_running_placement_instead_of_offering_a_new_start(
+    as_alice, enrolment, placement
+):
+    url = reverse("citizen_detail", kwargs={"citizen_pk": enrolment.citizen_id})
+    html = as_alice.get(url).content.decode()
+    assert f'class="button button-primary" id="running-placement-{placement.pk}"' in html
+    assert f'href="{detail_url(placement)}"' in html
+    assert f'id="start-placement-{enrolment.pk}" data-action="start-another"' in html
+    assert 'class="button button-primary" id="start-placement-' not in html
+    assert "running-placements" in as_alice.get(start_url(enrolment)).content.decode()
+    actions.end_placement(
+        acting_user=placement.enrolment.job_broker, placement=placement, ended_on=day(20), reason="completed"
+    )
+    html = as_alice.get(url).content.decode()
+    assert f'class="button button-primary" id="start-placement-{enrolment.pk}"' in html
+    assert "running-placement-" not in html

@@ -23,8 +23,9 @@ The databases (set up untimed):
   is ANALYZEd before measuring (--no-analyze skips it), as autovacuum does soon after a load in production:
   without statistics the planner plans for empty tables. SQLite is measured as the application leaves it.
 
-Before the first request the run reads every programme's matching features into memory, untimed, as each worker
-of the production server does when it starts (jobbro/matching/pool.py, jobbro/gunicorn_conf.py).
+Before the first request the run reads every programme's matching features into memory and freezes what it has
+loaded out of the garbage collector's sight, untimed, as each worker of the production server does when it starts
+(jobbro/matching/pool.py, jobbro/gunicorn_conf.py).
 
 Who asks (one real demo user per role, chosen untimed): the job broker and the mentor with the largest open
 caseload (the busiest one, as the pages must be quick for them too), and the demo's core logins sagsbehandler,
@@ -283,9 +284,13 @@ def worker(out_path, args):
     world = DemoWorld()
     # What the production server does when a worker starts (jobbro/gunicorn_conf.py): read every programme's matching
     # features before the first request, untimed here as there.
+    import gc
+
     from jobbro.matching import services
 
     services.warm_citizen_pools()
+    gc.collect()
+    gc.freeze()
     only = re.compile(args.only) if args.only else None
     rows, skipped = [], []
     patterns = checked_patterns()

@@ -305,3 +305,22 @@ def test_a_warmed_pool_serves_the_first_ranking(network, programme, other_progra
     warmed = next(iter(pool._pools.values()))
     assert ranked(opening) == read(opening)
     assert next(iter(pool._pools.values())) is warmed
+
+
+def test_a_web_server_worker_reads_the_features_before_its_first_request(network, programme):
+    """gunicorn's post_worker_init (jobbro/gunicorn_conf.py): the pools are built, and what the worker has loaded
+    is frozen out of the garbage collector's walks."""
+    import gc
+    import logging
+    from types import SimpleNamespace
+
+    from jobbro import gunicorn_conf
+
+    _citizens, opening = network
+    try:
+        gunicorn_conf.post_worker_init(SimpleNamespace(log=logging.getLogger("gunicorn.error")))
+        assert pooled_programmes() == {programme.pk}
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert ranked(opening) == read(opening)

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jobbro.accounts.models import Programme, ResultGoal, Site, User
+from jobbro.pickers import StaffPickerField
 from jobbro.web.formtools import DesignSystemForm, DesignSystemModelForm
 
 
@@ -35,8 +36,15 @@ class SiteForm(_ActionForm):
         help_texts = {"municipality_code": _("Three digits, e.g. 751 for Aarhus.")}
 
 
+class UserPickerField(StaffPickerField):
+    """Any active staff user, found by name or user name; the list says the user name and role too."""
+
+    def label_from_instance(self, user):
+        return f"{self.text_from_instance(user)} ({user.username}, {user.get_role_display()})"
+
+
 class MembershipForm(DesignSystemForm):
-    user = forms.ModelChoiceField(label=_("Staff user"), queryset=User.objects.none())
+    user = UserPickerField(User.objects.none(), search_url="pick_users", label=_("Staff user"))
     site = forms.ModelChoiceField(
         label=_("Site"),
         queryset=Site.objects.none(),
@@ -47,8 +55,7 @@ class MembershipForm(DesignSystemForm):
 
     def __init__(self, *args, programme, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = User.objects.filter(is_active=True).order_by("first_name", "last_name")
-        self.fields["user"].label_from_instance = lambda user: f"{user} ({user.username}, {user.get_role_display()})"
+        self.fields["user"].queryset = User.objects.filter(is_active=True).order_by("first_name", "last_name", "pk")
         self.fields["site"].queryset = programme.sites.all()
 
     def action_arguments(self):

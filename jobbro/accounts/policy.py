@@ -305,6 +305,7 @@ PAGES = {
     # The searchable fields' matches (jobbro/web/pickers.py): companies, and the staff of one's own programmes.
     "pick_companies": needs(C.SEE_COMPANIES),
     "pick_staff": needs(C.READ_CITIZEN),
+    "pick_users": needs(C.ADMINISTER),
     # Matching.
     "citizen_matches": needs(C.READ_CITIZEN, C.PROPOSE_MATCH),
     "match_propose": needs(C.READ_CITIZEN, C.PROPOSE_MATCH),

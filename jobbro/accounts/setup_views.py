@@ -7,6 +7,7 @@ accounts/actions.py, which logs it.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +19,7 @@ from jobbro.accounts import actions
 from jobbro.accounts.forms import MembershipForm, ProgrammeForm, ResultGoalForm, SettingsForm, SiteForm
 from jobbro.accounts.models import Membership, Programme, ResultGoal, Site
 from jobbro.accounts.policy import Capability, may
+from jobbro.pickers import search
 from jobbro.web.formtools import run_action
 
 
@@ -74,9 +76,7 @@ def programme_detail(request, programme_pk):
         {
             "programme": programme,
             "sites": programme.sites.annotate(member_count=Count("memberships")).order_by("name"),
-            "memberships": Membership.objects.filter(programme=programme)
-            .select_related("user", "site")
-            .order_by("user__first_name", "user__last_name", "site__name"),
+            **_staff_page(request, programme),
             "result_goals": programme.result_goals.order_by("metric", "deadline"),
             "thresholds": thresholds.listing(programme),
             "fidelity_margin": fidelity_settings.amber_margin,
@@ -86,6 +86,22 @@ def programme_detail(request, programme_pk):
             ],
         },
     )
+
+
+STAFF_PER_PAGE = 25  # a programme may have thousands of staff: the page lists them a page at a time
+
+
+def _staff_page(request, programme):
+    """One page of the programme's staff (by name), found by a word of the name or user name (?staff=)."""
+    memberships = Membership.objects.filter(programme=programme)
+    text = request.GET.get("staff", "").strip()[:100]
+    if text:
+        memberships = search(memberships, ("user__first_name", "user__last_name", "user__username"), text)
+    memberships = memberships.select_related("user", "site").order_by(
+        "user__first_name", "user__last_name", "site__name", "pk"
+    )
+    page = Paginator(memberships, STAFF_PER_PAGE).get_page(request.GET.get("page"))
+    return {"memberships": page, "staff_search": text, "staff_count": page.paginator.count}
 
 
 @login_required

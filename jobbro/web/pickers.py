@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from jobbro import textlimits
 from jobbro.accounts import access
+from jobbro.accounts.forms import UserPickerField
 from jobbro.accounts.models import Membership, User
 from jobbro.accounts.policy import Capability, may, roles_with
 from jobbro.companies.models import Company, NetworkAgreement
@@ -91,6 +92,19 @@ def pick_staff(request):
     return _answer(search(rows, StaffPickerField.search_fields, text), _STAFF)
 
 
+@require_GET
+@login_required
+def pick_users(request):
+    """Every active staff user, by name or user name, for an administrator giving staff a programme."""
+    if not may(request.user, Capability.ADMINISTER):
+        raise Http404
+    text = _text(request)
+    if not text:
+        return JsonResponse({"results": [], "more": False})
+    users = User.objects.filter(is_active=True).order_by("first_name", "last_name", "pk")
+    return _answer(search(users, UserPickerField.search_fields, text), _USER)
+
+
 class _StaffLabels(StaffPickerField):
     def label_from_instance(self, user):
         programmes = sorted({m.programme.name for m in getattr(user, "shown_memberships", [])})
@@ -100,6 +114,7 @@ class _StaffLabels(StaffPickerField):
 
 _COMPANY = CompanyPickerField(Company.objects.none(), search_url="pick_companies")
 _STAFF = _StaffLabels(User.objects.none(), search_url="pick_staff")
+_USER = UserPickerField(User.objects.none(), search_url="pick_users")
 
 
 def _int(value):

@@ -15,4 +15,5 @@ urlpatterns = [
     path("result-goals/", views.result_goals, name="result_goals"),
     path("pick/companies/", pickers.pick_companies, name="pick_companies"),
     path("pick/staff/", pickers.pick_staff, name="pick_staff"),
+    path("pick/users/", pickers.pick_users, name="pick_users"),
 ]

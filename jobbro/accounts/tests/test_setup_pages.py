@@ -189,3 +189,66 @@ def test_administrators_find_the_set_up_pages_in_the_header(client, administrato
     client.force_login(administrator)
     page = client.get(reverse("citizen_list")).content.decode()
     assert f'href="{reverse("setup_programmes")}" id="setup-link"' in page
+
+
+def test_a_programme_with_many_staff_lists_them_a_page_at_a_time_and_finds_one_by_name(
+    client, administrator, programme
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jobbro.accounts import setup_views
+
+    client.force_login(administrator)
+    url = reverse("setup_programme", kwargs={"programme_pk": programme.pk})
+
+    def shown(query=""):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url + query)
+        return response, len(captured)
+
+    for n in range(5):
+        Membership.objects.create(user=make_user(f"few{n}", "job_broker", first_name="Få"), programme=programme)
+    _response, few_queries = shown()
+    for n in range(60):
+        Membership.objects.create(
+            user=make_user(f"staff{n:02d}", "job_broker", first_name="Mange"), programme=programme
+        )
+    everyone = Membership.objects.filter(programme=programme).count()
+    response, many_queries = shown()
+    assert many_queries == few_queries, "the page's queries do not grow with the staff"
+    assert response.content.decode().count("data-membership=") == setup_views.STAFF_PER_PAGE
+    assert response.context["staff_count"] == everyone
+    last_page = (everyone - 1) // setup_views.STAFF_PER_PAGE + 1
+    response, _queries = shown(f"?page={last_page}")
+    assert (
+        response.content.decode().count("data-membership=") == everyone - (last_page - 1) * setup_views.STAFF_PER_PAGE
+    )
+    response, _queries = shown("?staff=staff07")
+    assert [m.user.username for m in response.context["memberships"]] == ["staff07"]
+    response, _queries = shown("?staff=nobody-here")
+    assert "Ingen medarbejdere med det navn." in response.content.decode() or "No staff with that name." in (
+        response.content.decode()
+    )
+
+
+def test_the_staff_user_is_a_searchable_field_not_a_list_of_every_user(client, administrator, programme, site):
+    for n in range(40):
+        make_user(f"many{n:02d}", "job_broker", first_name="Mange")
+    jens = make_user("jens", "job_broker", first_name="Jens", last_name="Jensen")
+    client.force_login(administrator)
+    page = client.get(reverse("setup_membership_new", kwargs={"programme_pk": programme.pk})).content.decode()
+    assert "<option" not in page.split('id="id_user"')[1].split("</div>")[0], "no list of every user"
+    found = client.get(reverse("pick_users"), {"q": "jens"}).json()
+    assert [row["id"] for row in found["results"]] == [jens.pk]
+    assert found["results"][0]["label"].startswith("Jens Jensen (jens, ")
+    client.post(
+        reverse("setup_membership_new", kwargs={"programme_pk": programme.pk}),
+        {"user-text": "Jens Jensen", "user": "", "site": site.pk},
+    )
+    assert Membership.objects.filter(user=jens, programme=programme, site=site).exists()
+
+
+def test_only_administrators_search_every_user(client, coordinator):
+    client.force_login(coordinator)
+    assert client.get(reverse("pick_users"), {"q": "a"}).status_code == 404

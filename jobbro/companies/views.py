@@ -37,6 +37,7 @@ from jobbro.companies.forms import (
     enrolment_label,
 )
 from jobbro.companies.models import Company, CompanyContact, Course, KnowledgeInstitution, NetworkAgreement, Opening
+from jobbro.filenames import file_name
 from jobbro.pickers import MATCHES_SHOWN
 from jobbro.web.forms import OpeningFilterForm
 from jobbro.web.formtools import run_action
@@ -307,7 +308,7 @@ def _board(request):
 
 
 def _filename(extension):
-    return f"ledige-smaajob-{today():%Y-%m-%d}.{extension}"
+    return file_name(_("Open small jobs"), extension, today())
 
 
 @login_required

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
+from jobbro.filenames import file_name
 from jobbro.imports import schemas, storage, tasks
 from jobbro.imports.forms import ImportForm
 from jobbro.imports.models import ImportRun
@@ -163,5 +164,6 @@ def import_template(request, kind):
     if sheet is None:
         raise Http404
     response = HttpResponse(schemas.template_workbook(kind), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="jobbro-{kind}.xlsx"'
+    # The template is named after its sheet, which is Danish like its headers: jobbro-borgere.xlsx.
+    response["Content-Disposition"] = f'attachment; filename="{file_name(f"jobbro {sheet.da}", "xlsx")}"'
     return response

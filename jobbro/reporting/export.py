@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
+from jobbro.filenames import file_name
 from jobbro.reporting import presentation, xlsx
 from jobbro.reporting.base import LIGHT_LABELS
 
@@ -34,7 +35,8 @@ def scope_line(scope):
 
 
 def filename(report, extension):
-    return f"{report.key}-{report.scope.on:%Y-%m-%d}.{extension}"
+    """The report's title in the reader's language and the as-of date: resultatmaal-30.06.2026.xlsx."""
+    return file_name(report.title, extension, report.scope.on)
 
 
 # --- Spreadsheet --------------------------------------------------------------------------------

@@ -5,11 +5,13 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from jobbro.accounts.models import Membership, Role, Site
 from jobbro.cases.models import Outcome
 from jobbro.conftest import make_user
+from jobbro.filenames import slug
 from jobbro.reporting import export, quality
 from jobbro.reporting.base import Report, Row, Scope, Share, Table
 from jobbro.reporting.registry import REPORTS
@@ -52,7 +54,10 @@ def test_every_report_has_a_page_and_a_spreadsheet(client, manager, programme, d
         assert page.status_code == 200, entry.slug
         assert page.context["report"].scope.on == ON
         workbook = client.get(reverse("report_xlsx", args=[entry.slug]), query(programme))
-        assert workbook["Content-Disposition"].endswith('-2026-06-30.xlsx"')
+        # Named in Danish after the report, with the as-of date as Danish writes it: resultatmaal-30.06.2026.xlsx.
+        with translation.override("da"):
+            expected = f'attachment; filename="{slug(entry.title)}-30.06.2026.xlsx"'
+        assert workbook["Content-Disposition"] == expected
         assert len(load_workbook(io.BytesIO(workbook.content)).sheetnames) == 2  # the checks, then the figures
 
 

@@ -41,6 +41,17 @@ def _programme_url(programme):
     return reverse("setup_programme", kwargs={"programme_pk": programme.pk})
 
 
+def _saved_or_form(request, form, action, *, saved, page_of, title, intro="", **arguments):
+    """A posted form that passes goes through its action (with these arguments and the form's own) and back to the
+    page of the programme `page_of` with `saved`; otherwise the form page, with what was refused next to its field."""
+    if request.method == "POST" and form.is_valid():
+        arguments.update(form.action_arguments())
+        if run_action(form, action, acting_user=request.user, **arguments):
+            messages.success(request, saved)
+            return redirect(_programme_url(page_of))
+    return _form_page(request, form, title=title, cancel_url=_programme_url(page_of), programme=page_of, intro=intro)
+
+
 @login_required
 def programme_list(request):
     _administrator(request)
@@ -109,17 +120,14 @@ def programme_edit(request, programme_pk):
     _administrator(request)
     programme = get_object_or_404(Programme, pk=programme_pk)
     form = ProgrammeForm(request.POST or None, instance=Programme.objects.get(pk=programme.pk))
-    if request.method == "POST" and form.is_valid():
-        arguments = form.action_arguments()
-        if run_action(form, actions.update_programme, acting_user=request.user, programme=programme, **arguments):
-            messages.success(request, _("The programme is saved."))
-            return redirect(_programme_url(programme))
-    return _form_page(
+    return _saved_or_form(
         request,
         form,
-        title=_("Edit %(programme)s") % {"programme": programme},
-        cancel_url=_programme_url(programme),
+        actions.update_programme,
+        saved=_("The programme is saved."),
+        page_of=programme,
         programme=programme,
+        title=_("Edit %(programme)s") % {"programme": programme},
     )
 
 
@@ -149,19 +157,14 @@ def programme_settings(request, programme_pk):
 def site_new(request, programme_pk):
     _administrator(request)
     programme = get_object_or_404(Programme, pk=programme_pk)
-    form = SiteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if run_action(
-            form, actions.create_site, acting_user=request.user, programme=programme, **form.action_arguments()
-        ):
-            messages.success(request, _("The site is added."))
-            return redirect(_programme_url(programme))
-    return _form_page(
+    return _saved_or_form(
         request,
-        form,
-        title=_("New site in %(programme)s") % {"programme": programme},
-        cancel_url=_programme_url(programme),
+        SiteForm(request.POST or None),
+        actions.create_site,
+        saved=_("The site is added."),
+        page_of=programme,
         programme=programme,
+        title=_("New site in %(programme)s") % {"programme": programme},
     )
 
 
@@ -169,17 +172,14 @@ def site_new(request, programme_pk):
 def site_edit(request, site_pk):
     _administrator(request)
     site = get_object_or_404(Site.objects.select_related("programme"), pk=site_pk)
-    form = SiteForm(request.POST or None, instance=Site.objects.get(pk=site.pk))
-    if request.method == "POST" and form.is_valid():
-        if run_action(form, actions.update_site, acting_user=request.user, site=site, **form.action_arguments()):
-            messages.success(request, _("The site is saved."))
-            return redirect(_programme_url(site.programme))
-    return _form_page(
+    return _saved_or_form(
         request,
-        form,
+        SiteForm(request.POST or None, instance=Site.objects.get(pk=site.pk)),
+        actions.update_site,
+        saved=_("The site is saved."),
+        page_of=site.programme,
         title=_("Edit %(site)s") % {"site": site},
-        cancel_url=_programme_url(site.programme),
-        programme=site.programme,
+        site=site,
     )
 
 
@@ -187,19 +187,14 @@ def site_edit(request, site_pk):
 def membership_new(request, programme_pk):
     _administrator(request)
     programme = get_object_or_404(Programme, pk=programme_pk)
-    form = MembershipForm(request.POST or None, programme=programme)
-    if request.method == "POST" and form.is_valid():
-        if run_action(
-            form, actions.add_membership, acting_user=request.user, programme=programme, **form.action_arguments()
-        ):
-            messages.success(request, _("The staff user is added to the programme."))
-            return redirect(_programme_url(programme))
-    return _form_page(
+    return _saved_or_form(
         request,
-        form,
-        title=_("Add staff to %(programme)s") % {"programme": programme},
-        cancel_url=_programme_url(programme),
+        MembershipForm(request.POST or None, programme=programme),
+        actions.add_membership,
+        saved=_("The staff user is added to the programme."),
+        page_of=programme,
         programme=programme,
+        title=_("Add staff to %(programme)s") % {"programme": programme},
         intro=_("Staff users themselves are created under Administration; here they are given a programme and site."),
     )
 
@@ -219,19 +214,14 @@ def membership_remove(request, membership_pk):
 def result_goal_new(request, programme_pk):
     _administrator(request)
     programme = get_object_or_404(Programme, pk=programme_pk)
-    form = ResultGoalForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if run_action(
-            form, actions.create_result_goal, acting_user=request.user, programme=programme, **form.action_arguments()
-        ):
-            messages.success(request, _("The result goal is added."))
-            return redirect(_programme_url(programme))
-    return _form_page(
+    return _saved_or_form(
         request,
-        form,
-        title=_("New result goal for %(programme)s") % {"programme": programme},
-        cancel_url=_programme_url(programme),
+        ResultGoalForm(request.POST or None),
+        actions.create_result_goal,
+        saved=_("The result goal is added."),
+        page_of=programme,
         programme=programme,
+        title=_("New result goal for %(programme)s") % {"programme": programme},
     )
 
 
@@ -239,13 +229,14 @@ def result_goal_new(request, programme_pk):
 def result_goal_edit(request, result_goal_pk):
     _administrator(request)
     goal = get_object_or_404(ResultGoal.objects.select_related("programme"), pk=result_goal_pk)
-    form = ResultGoalForm(request.POST or None, instance=ResultGoal.objects.get(pk=goal.pk))
-    if request.method == "POST" and form.is_valid():
-        if run_action(form, actions.update_result_goal, acting_user=request.user, goal=goal, **form.action_arguments()):
-            messages.success(request, _("The result goal is saved."))
-            return redirect(_programme_url(goal.programme))
-    return _form_page(
-        request, form, title=_("Edit result goal"), cancel_url=_programme_url(goal.programme), programme=goal.programme
+    return _saved_or_form(
+        request,
+        ResultGoalForm(request.POST or None, instance=ResultGoal.objects.get(pk=goal.pk)),
+        actions.update_result_goal,
+        saved=_("The result goal is saved."),
+        page_of=goal.programme,
+        title=_("Edit result goal"),
+        goal=goal,
     )
 
 

@@ -12,7 +12,7 @@ Table "Result goals", one row per ResultGoal (metric and deadline), as of d = mi
 reached; target; percent of target (100 × reached / target, one decimal rounded half up, may pass 100: beating a
 target is allowed); social-economic, i.e. of which in social-economic companies (matched and started / employed counting only placements at
 companies of kind social_economic; shown for goals with a social-economic target, as a part of reached so a
-part above its whole is flagged); the social-economic target; the forecast at the deadline (one decimal; linear at the pace
+part above its whole is flagged); the social-economic target; the forecast at the deadline (in whole people, rounded half up; linear at the pace
 of the last 90 days ending on the as-of date, or since the programme start if shorter; once the deadline is
 reached, the figure at the deadline); on track: "reached" when reached ≥ target, else "deadline passed" after
 the deadline, else "yes" when the forecast ≥ target and "no" otherwise.

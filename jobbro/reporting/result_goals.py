@@ -236,10 +236,12 @@ class GoalProgress:
 
     @property
     def forecast(self):
+        """The expected figure in whole people, rounded half up: a forecast of 223.4 citizens reads 223. "On track"
+        compares the exact expectation with the target."""
         if self.expected is None:
             return None
         value = Decimal(self.expected.numerator) / Decimal(self.expected.denominator)
-        return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return value.quantize(Decimal("1"), rounding=ROUND_HALF_UP)
 
     @property
     def bar_percent(self):

@@ -205,8 +205,9 @@ def plain_month_ends(rows, on):
 
 
 def rounded(fraction):
+    """A forecast as the report shows it: whole people, rounded half up."""
     return (Decimal(fraction.numerator) / Decimal(fraction.denominator)).quantize(
-        Decimal("0.1"), rounding="ROUND_HALF_UP"
+        Decimal("1"), rounding="ROUND_HALF_UP"
     )
 
 
@@ -316,10 +317,11 @@ def test_the_forecast_continues_the_pace_of_the_last_90_days(two_sites):
 
     report = build(programme, two_sites[1], on)
 
-    # 12 + 9 / 90 × 184 = 30.4, and 12 + 9 / 90 × 154 = 27.4
+    # 12 + 9 / 90 × 184 = 30.4, and 12 + 9 / 90 × 154 = 27.4: shown as whole people
     late, early = figures_row(report, "referred-2025-12-31"), figures_row(report, "referred-2025-12-01")
-    assert (late["Reached"], late["Forecast"], late["On track"]) == (12, Decimal("30.4"), "no")
-    assert (early["Reached"], early["Forecast"], early["On track"]) == (12, Decimal("27.4"), "no")
+    assert (late["Reached"], late["Forecast"], late["On track"]) == (12, Decimal("30"), "no")
+    assert (early["Reached"], early["Forecast"], early["On track"]) == (12, Decimal("27"), "no")
+    assert str(late["Forecast"]) == "30", "no fraction of a person"
     assert late["% of target"] == Decimal("30.0")
 
 
@@ -335,8 +337,8 @@ def test_the_chart_draws_the_forecast_from_the_date_to_the_last_open_deadline(tw
     report = build(programme, two_sites[1], on)
     lines = goals_report.forecast_lines(result_goals.progress(programme, on), on)
 
-    # 9 + 9 / 90 × 184 = 27.4 at the last deadline, from the 9 referred on the date
-    assert lines == {"referred": ((on, D(2025, 12, 31)), (9, Decimal("27.4")))}
+    # 9 + 9 / 90 × 184 = 27.4 at the last deadline, from the 9 referred on the date: 27 people
+    assert lines == {"referred": ((on, D(2025, 12, 31)), (9, Decimal("27")))}
     svg = report.charts[0].svg
     assert "Forecast: Referred" in svg and "Forecast: Employed" not in svg
 

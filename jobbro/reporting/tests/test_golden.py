@@ -1080,19 +1080,19 @@ PROGRESS = {  # month end: referred, matched and started, employed
 def test_result_goals_on_the_date(golden):
     tables = tables_of(goals_report.build(scope(golden, ON)))
     # Pace window 02.04–30.06.2026 (90 days); on 01.04.2026: referred 10, matched 6, employed 4. 184 days to
-    # 31.12.2026. Columns: reached, target, % of target, social-economic, its target, forecast, on track.
+    # 31.12.2026. Columns: reached, target, % of target, social-economic, its target, forecast (whole people), on track.
     assert_cells(
         tables["goals"],
         {
-            "referred-2025-12-31": [7, 6, Dec("116.7"), None, None, Dec("7.0"), "reached"],
+            "referred-2025-12-31": [7, 6, Dec("116.7"), None, None, Dec("7"), "reached"],
             # 11 + 1/90 × 184 = 13.04 < 14
-            "referred-2026-12-31": [11, 14, Dec("78.6"), None, None, Dec("13.0"), "no"],
-            "matched_and_started-2025-12-31": [5, 6, Dec("83.3"), None, None, Dec("5.0"), "deadline passed"],
+            "referred-2026-12-31": [11, 14, Dec("78.6"), None, None, Dec("13"), "no"],
+            "matched_and_started-2025-12-31": [5, 6, Dec("83.3"), None, None, Dec("5"), "deadline passed"],
             # 9 + 3/90 × 184 = 15.13
-            "matched_and_started-2026-12-31": [9, 8, Dec("112.5"), S(2, 9), 2, Dec("15.1"), "reached"],
-            "employed-2025-12-31": [4, 3, Dec("133.3"), S(1, 4), 1, Dec("4.0"), "reached"],
+            "matched_and_started-2026-12-31": [9, 8, Dec("112.5"), S(2, 9), 2, Dec("15"), "reached"],
+            "employed-2025-12-31": [4, 3, Dec("133.3"), S(1, 4), 1, Dec("4"), "reached"],
             # 6 + 2/90 × 184 = 10.09 ≥ 7
-            "employed-2026-12-31": [6, 7, Dec("85.7"), S(2, 6), 3, Dec("10.1"), "yes"],
+            "employed-2026-12-31": [6, 7, Dec("85.7"), S(2, 6), 3, Dec("10"), "yes"],
         },
     )
     assert_cells(tables["progress"], PROGRESS)
@@ -1105,13 +1105,13 @@ def test_result_goals_on_the_earlier_date(golden):
     assert_cells(
         tables["goals"],
         {
-            "referred-2025-12-31": [7, 6, Dec("116.7"), None, None, Dec("7.0"), "reached"],
-            "referred-2026-12-31": [7, 14, Dec("50.0"), None, None, Dec("11.1"), "no"],  # 7 + 365/90 = 11.06
+            "referred-2025-12-31": [7, 6, Dec("116.7"), None, None, Dec("7"), "reached"],
+            "referred-2026-12-31": [7, 14, Dec("50.0"), None, None, Dec("11"), "no"],  # 7 + 365/90 = 11.06
             # The deadline is today, not passed: the forecast (5) is below the target.
-            "matched_and_started-2025-12-31": [5, 6, Dec("83.3"), None, None, Dec("5.0"), "no"],
-            "matched_and_started-2026-12-31": [5, 8, Dec("62.5"), S(1, 5), 2, Dec("9.1"), "yes"],  # 5 + 365/90
-            "employed-2025-12-31": [4, 3, Dec("133.3"), S(1, 4), 1, Dec("4.0"), "reached"],
-            "employed-2026-12-31": [4, 7, Dec("57.1"), S(1, 4), 3, Dec("8.1"), "yes"],  # 4 + 365/90 = 8.06
+            "matched_and_started-2025-12-31": [5, 6, Dec("83.3"), None, None, Dec("5"), "no"],
+            "matched_and_started-2026-12-31": [5, 8, Dec("62.5"), S(1, 5), 2, Dec("9"), "yes"],  # 5 + 365/90
+            "employed-2025-12-31": [4, 3, Dec("133.3"), S(1, 4), 1, Dec("4"), "reached"],
+            "employed-2026-12-31": [4, 7, Dec("57.1"), S(1, 4), 3, Dec("8"), "yes"],  # 4 + 365/90 = 8.06
         },
     )
     assert_cells(tables["progress"], {day: cells for day, cells in PROGRESS.items() if day <= "2025-12-31"})

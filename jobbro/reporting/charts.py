@@ -28,6 +28,10 @@ from jobbro.reporting.base import Chart  # noqa: E402
 # Det Fælles Designsystem's palette: primary blue, then colours that stay apart for colour-blind readers.
 COLOURS = ["#0059b3", "#e5a000", "#358000", "#b0006b", "#5c5c5c", "#00818a", "#8a3ffc", "#a05a00"]
 LIGHT_COLOURS = {"green": "#358000", "amber": "#e5a000", "red": "#c4001c", "none": "#b0b0b0"}
+# Each light has a shape of its own too, so the chart does not rely on colour alone (WCAG 1.4.1): a circle, a
+# triangle, a square, and a small diamond for nothing to score.
+LIGHT_MARKERS = {"green": "o", "amber": "^", "red": "s", "none": "d"}
+LIGHT_SIZES = {"green": 220, "amber": 240, "red": 200, "none": 110}
 
 plt.rcParams.update(
     {
@@ -245,18 +249,28 @@ def curve(xs, series, *, description, xlabel="", ylabel="", percent=False):
 
 
 @kept_by_input
-def lights(rows, columns, grid, *, description):
-    """A grid of traffic lights: `grid[r][c]` is 'green', 'amber', 'red' or 'none'."""
-    figure, axes = plt.subplots(figsize=(max(4, 1.1 * len(columns) + 3), 0.4 * len(rows) + 1))
-    points = [
-        (c, r, LIGHT_COLOURS.get(light, LIGHT_COLOURS["none"]))
-        for r, row in enumerate(grid)
-        for c, light in enumerate(row)
-    ]
-    if points:
-        xs, ys, colours = zip(*points, strict=True)
-        # One scatter call for the whole grid: a call per cell costs a second on a fidelity table.
-        axes.scatter(xs, ys, s=220, c=colours, edgecolors="#333333", linewidths=0.5)
+def lights(rows, columns, grid, *, description, labels):
+    """A grid of traffic lights: `grid[r][c]` is 'green', 'amber', 'red' or 'none'; each is drawn in its colour and
+    its shape, and the legend names them (`labels`: light -> the word for it in the reader's language)."""
+    figure, axes = plt.subplots(figsize=(max(4, 1.1 * len(columns) + 3), 0.4 * len(rows) + 1.4))
+    for light in LIGHT_MARKERS:
+        points = [(c, r) for r, row in enumerate(grid) for c, cell in enumerate(row) if (cell or "none") == light]
+        if not points:
+            continue
+        xs, ys = zip(*points, strict=True)
+        # One scatter call per light, never per cell: a call per cell costs a second on a fidelity table.
+        axes.scatter(
+            xs,
+            ys,
+            s=LIGHT_SIZES[light],
+            c=LIGHT_COLOURS[light],
+            marker=LIGHT_MARKERS[light],
+            edgecolors="#333333",
+            linewidths=0.5,
+            label=str(labels[light]),
+        )
+    if any(grid):
+        axes.legend(frameon=False, fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1), labelspacing=1.1)
     axes.set_xticks(range(len(columns)), [str(c) for c in columns], rotation=20, ha="right")
     axes.set_yticks(range(len(rows)), [str(r) for r in rows])
     axes.invert_yaxis()

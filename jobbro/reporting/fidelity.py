@@ -95,7 +95,17 @@ from jobbro.cases.models import (
     Placement,
 )
 from jobbro.reporting import charts
-from jobbro.reporting.base import Light, Report, Row, Scored, Share, Table, site_columns, with_job_broker_on
+from jobbro.reporting.base import (
+    LIGHT_LABELS,
+    Light,
+    Report,
+    Row,
+    Scored,
+    Share,
+    Table,
+    site_columns,
+    with_job_broker_on,
+)
 from jobbro.reporting.facts import CV_DAYS_AFTER_END, date_plus
 from jobbro.reporting.presentation import StaffTable, staff_names
 
@@ -717,6 +727,7 @@ def build(scope):
                     "amber up to %(margin)s points below it, red further below, grey with nothing to score yet."
                 )
                 % {"margin": settings.amber_margin},
+                labels={light: gettext(label) for light, label in LIGHT_LABELS.items()},
             )
         )
     notes = [

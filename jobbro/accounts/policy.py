@@ -37,6 +37,10 @@ class Capability(models.TextChoices):
     IMPORT = "import", _("Import spreadsheets")
     READ_REPORTS = "read_reports", _("The result goals page")
     READ_ALL_REPORTS = "read_all_reports", _("All reports and their exports, data quality")
+    SEE_STAFF_NAMES = (
+        "see_staff_names",
+        _("See the names of staff in the reports' tables per job broker (others see Job broker A, B, …)"),
+    )
     ADMINISTER = "administer", _("Administration: staff users, programmes, access log")
     ACT_AS_JOB_BROKER = "act_as_job_broker", _("Can be a citizen's job broker")
     ACT_AS_CASEWORKER = "act_as_caseworker", _("Can be a citizen's caseworker")
@@ -86,6 +90,7 @@ GRANTS = {
     C.IMPORT:                   (__,        __,        __,    CO,         __,     __,       AD),
     C.READ_REPORTS:             (JB,        CW,        ME,    CO,         MA,     EV,       AD),
     C.READ_ALL_REPORTS:         (__,        __,        __,    CO,         MA,     EV,       AD),
+    C.SEE_STAFF_NAMES:          (JB,        CW,        ME,    CO,         MA,     __,       AD),
     C.ADMINISTER:               (__,        __,        __,    __,         __,     __,       AD),
     C.ACT_AS_JOB_BROKER:        (JB,        __,        ME,    __,         __,     __,       __),
     C.ACT_AS_CASEWORKER:        (__,        CW,        __,    __,         __,     __,       __),

@@ -25,6 +25,8 @@ class Scope:
     programme: object
     sites: tuple
     on: datetime.date
+    # False for a reader who may not see staff names: the tables per job broker name them Job broker A, B, …
+    staff_named: bool = True
 
     # The count of stale marks this process had written when the scope last brought the report facts up to date.
     _facts_seen: list = field(default_factory=list, compare=False, repr=False)

@@ -649,7 +649,7 @@ def _listed(shares):
 def _broker_table(scope, settings, counted, active):
     indicators = settings.enabled()
     brokers = set().union(*(_listed(counted[indicator.key]) for indicator in indicators))
-    names = staff_names(brokers)
+    names = staff_names(brokers, scope)
     ordered = sorted(
         (broker for broker in brokers if broker is not None), key=lambda pk: (names.get(pk, "").lower(), pk)
     )

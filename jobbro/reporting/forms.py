@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jobbro.accounts import access
+from jobbro.accounts.policy import Capability, may
 from jobbro.reporting.base import Scope
 from jobbro.web.formtools import DesignSystemForm
 
@@ -56,7 +57,9 @@ class ScopeForm(DesignSystemForm):
             sites = (data["site"],)
         else:
             sites = tuple(access.visible_sites(self.user).filter(programme=programme).order_by("name"))
-        return Scope(programme=programme, sites=sites, on=data["on"])
+        return Scope(
+            programme=programme, sites=sites, on=data["on"], staff_named=may(self.user, Capability.SEE_STAFF_NAMES)
+        )
 
     def params(self):
         """The form's choices as {name: value}, for links and hidden fields that keep the scope."""

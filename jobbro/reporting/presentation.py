@@ -101,13 +101,43 @@ class StaffTable(Table):
         return [row for row in self.rows if row.key in self.pinned]
 
 
-def staff_names(pks):
+def staff_names(pks, scope):
     """{user pk: the name a report shows}: the full name, or the username for a user without one, as
-    User.get_full_name. Read as plain values: thousands of job brokers as model instances cost half a second."""
-    users = User.objects.filter(pk__in=[pk for pk in pks if pk is not None]).values_list(
-        "pk", "first_name", "last_name", "username"
-    )
+    User.get_full_name. Read as plain values: thousands of job brokers as model instances cost half a second.
+
+    For a reader who may not see staff names (`scope.staff_named` false) each is "Job broker A", "B", …: the letters
+    go to the programme's staff in the order of their user ids, so a person has the same letters in every report of
+    the programme, and all have as many letters, so the names sort in that order and say nothing of the real ones."""
+    pks = {pk for pk in pks if pk is not None}
+    if not scope.staff_named:
+        staff = list(
+            User.objects.filter(memberships__programme=scope.programme).order_by("pk").values_list("pk", flat=True)
+        )
+        staff += sorted(pks - set(staff))  # a job broker of a case who no longer works in the programme
+        width = _letters_needed(len(staff))
+        return {
+            pk: gettext("Job broker %(letters)s") % {"letters": _letters(i, width)}
+            for i, pk in enumerate(dict.fromkeys(staff))
+            if pk in pks
+        }
+    users = User.objects.filter(pk__in=pks).values_list("pk", "first_name", "last_name", "username")
     return {pk: f"{first} {last}".strip() or username for pk, first, last, username in users}
+
+
+def _letters_needed(count):
+    width = 1
+    while 26**width < count:
+        width += 1
+    return width
+
+
+def _letters(index, width):
+    """A, B, … Z for width 1; AA, AB, … for width 2: the index-th word of `width` letters."""
+    letters = ""
+    for _position in range(width):
+        index, rest = divmod(index, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 PAGE_SIZE = 25

@@ -159,7 +159,7 @@ def _period(scope):
 
 def status_table(scope):
     by_broker = counts_by_broker(scope)
-    names = staff_names(by_broker)
+    names = staff_names(by_broker, scope)
     brokers = sorted(names, key=lambda pk: (names[pk].casefold(), pk))
     rows = [Row(broker_key(pk), names[pk], [by_broker[pk][figure] for figure in FIGURES]) for pk in brokers]
     if None in by_broker:

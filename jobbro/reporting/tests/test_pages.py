@@ -207,3 +207,28 @@ def test_a_downloaded_spreadsheet_names_the_failed_record_check_first(client, ma
     # The page itself points to the data-quality page, where the record is listed.
     page = client.get(reverse("report", args=["follow-up"]), query(programme)).content.decode()
     assert reverse("data_quality") in page
+
+
+@pytest.mark.parametrize("slug", ["status", "fidelity"])
+def test_an_evaluator_sees_job_brokers_as_letters_and_a_manager_by_name(client, staff, programme, site, slug):
+    """Evaluators may not see staff names: the tables per job broker, their search, spreadsheet and PDF say Job
+    broker A, B, … (the same letters in both reports); a manager reads the names."""
+    for broker in (staff.bob, staff.alice):  # alice has the lower id: she is A, bob B
+        factories.enrolment(site, datetime.date(2026, 2, 2), job_broker=broker)
+    names = ("Alice", "Bob")
+
+    client.force_login(staff.evaluator)
+    page = client.get(reverse("report", args=[slug]), query(programme)).content.decode()
+    assert "Jobformidler A" in page and "Jobformidler B" in page
+    assert not any(name in page for name in names)
+    found = client.get(reverse("report", args=[slug]), {**query(programme), "q": "Alice"}).context["tables"]
+    assert [shown["staff"].matching for shown in found if "staff" in shown] == [0], "the real name finds nobody"
+    workbook = load_workbook(io.BytesIO(client.get(reverse("report_xlsx", args=[slug]), query(programme)).content))
+    cells = {str(c.value) for sheet in workbook.worksheets for row in sheet.iter_rows() for c in row if c.value}
+    assert "Jobformidler A" in cells and not any(name in text for text in cells for name in names)
+    pdf = client.get(reverse("report_pdf", args=[slug]), query(programme))
+    assert pdf.status_code == 200
+
+    client.force_login(staff.manager)
+    page = client.get(reverse("report", args=[slug]), query(programme)).content.decode()
+    assert all(name in page for name in names) and "Jobformidler A" not in page

@@ -8,7 +8,6 @@ dates against the history) and write. Dates use the browser's date picker (value
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jobbro import textlimits
@@ -17,6 +16,7 @@ from jobbro.accounts.policy import Capability, may, roles_with
 from jobbro.cases import rules
 from jobbro.cases.models import OutcomeStatus, Step
 from jobbro.companies.models import Course
+from jobbro.days import today
 from jobbro.people import cpr, postcodes
 from jobbro.people.models import BenefitType, OriginGroup, TrafficLight
 from jobbro.pickers import StaffPickerField
@@ -37,10 +37,6 @@ PERSON_FIELDS = (
     "housing_area",
     "target_groups",
 )
-
-
-def today():
-    return timezone.localdate()
 
 
 def not_in_future(value):

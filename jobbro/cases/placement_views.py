@@ -39,14 +39,11 @@ from jobbro.cases.placement_forms import (
     back_to_step_2_for,
 )
 from jobbro.companies.models import Opening
+from jobbro.days import today
 from jobbro.web.formtools import run_action
 
 RECENT_CONTACTS = 5
 PAGE_SIZE = 50
-
-
-def today():
-    return timezone.localdate()
 
 
 # --- Where the citizen is in a plan (pure: milestones in, statuses out) -----------------------------

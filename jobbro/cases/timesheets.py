@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -33,16 +33,13 @@ from jobbro.audit.log import logs_citizen_read
 from jobbro.cases import actions, rules, thresholds
 from jobbro.cases.actions import monday_of
 from jobbro.cases.models import KINDS_WITHOUT_WEEKLY_HOURS, Enrolment, Placement, Timesheet
+from jobbro.days import today
 from jobbro.web.formtools import DesignSystemForm, run_action
 
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{1,2})$")
 # How far back a row looks for weeks with no timesheet.
 MISSING_WEEKS_BACK = 8
 ONE_WEEK = datetime.timedelta(days=7)
-
-
-def today():
-    return timezone.localdate()
 
 
 # --- Weeks ------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ from django.db.models.lookups import In
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -61,13 +61,10 @@ from jobbro.cases.models import (
     StepChange,
     Timesheet,
 )
+from jobbro.days import today
 
 ORDINARY_HOURS_KINDS = [PlacementKind.SMALL_JOB, PlacementKind.ORDINARY_JOB, PlacementKind.FLEX_JOB]
 ONE_DAY = datetime.timedelta(days=1)
-
-
-def today():
-    return timezone.localdate()
 
 
 def caseload(user):

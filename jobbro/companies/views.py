@@ -12,7 +12,6 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -37,14 +36,11 @@ from jobbro.companies.forms import (
     enrolment_label,
 )
 from jobbro.companies.models import Company, CompanyContact, Course, KnowledgeInstitution, NetworkAgreement, Opening
+from jobbro.days import today
 from jobbro.filenames import file_name
 from jobbro.pickers import MATCHES_SHOWN
 from jobbro.web.forms import OpeningFilterForm
 from jobbro.web.formtools import run_action
-
-
-def today():
-    return timezone.localdate()
 
 
 def _require_reader(user):

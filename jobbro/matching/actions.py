@@ -12,7 +12,6 @@ match is agreed or declined after the date. A contact is something that happened
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jobbro.accounts import access
@@ -21,6 +20,7 @@ from jobbro.audit.log import log_change
 from jobbro.cases import actions as case_actions
 from jobbro.cases.models import Enrolment, Placement, PlacementKind
 from jobbro.companies.models import Opening
+from jobbro.days import today
 from jobbro.matching.models import (
     TRANSITIONS,
     DeclineReason,
@@ -41,12 +41,8 @@ def _require_scope(user, enrolment):
     _require(access.scope_enrolments(Enrolment.objects.filter(pk=enrolment.pk), user).exists())
 
 
-def _today():
-    return timezone.localdate()
-
-
 def _date_check(on, *, not_before, field, before_message):
-    if on > _today():
+    if on > today():
         raise ValidationError({field: _("The date cannot be in the future.")})
     if not_before and on < not_before:
         raise ValidationError({field: before_message})
@@ -80,7 +76,7 @@ def _move(proposal, status, *, acting_user, on):
 
 def _log_meeting_contact(proposal, *, acting_user):
     """Log the meeting on the case once its date has come (and only once per booked meeting)."""
-    if proposal.meeting_contact_id or not proposal.meeting_on or proposal.meeting_on > _today():
+    if proposal.meeting_contact_id or not proposal.meeting_on or proposal.meeting_on > today():
         return
     opening = proposal.opening
     contact = case_actions.log_contact(
@@ -102,7 +98,7 @@ def _changes(proposal, **extra):
 def propose_match(*, acting_user, enrolment, opening, on=None, score=None):
     """Propose a citizen for an open small job in the same programme."""
     _require_scope(acting_user, enrolment)
-    on = on or _today()
+    on = on or today()
     if enrolment.ended_on:
         raise ValidationError(_("The enrolment has ended; a match needs an active enrolment."))
     opening = Opening.objects.select_for_update().get(pk=opening.pk)
@@ -156,7 +152,7 @@ def book_meeting(*, acting_user, proposal, kind, meeting_on, on=None):
     """Book the coffee visit or match meeting that settles the match (or move a booked one)."""
     proposal = _locked(proposal)
     _require_scope(acting_user, proposal.enrolment)
-    on = on or _today()
+    on = on or today()
     _check_transition(proposal, MatchStatus.MEETING_BOOKED)
     errors = {}
     if kind not in MeetingKind.values:
@@ -196,7 +192,7 @@ def agree_match(*, acting_user, proposal, starts_on, agreed_ordinary_hours=None,
     """The meeting settled it: a small-job placement starts, and the small job is filled when its places are taken."""
     proposal = _locked(proposal)
     _require_scope(acting_user, proposal.enrolment)
-    on = on or _today()
+    on = on or today()
     enrolment = proposal.enrolment
     _check_transition(proposal, MatchStatus.AGREED)
     if enrolment.ended_on:
@@ -246,7 +242,7 @@ def decline_match(*, acting_user, proposal, reason, note="", on=None):
     """Close the proposal with the reason it did not work out; the reason feeds back into later rankings."""
     proposal = _locked(proposal)
     _require_scope(acting_user, proposal.enrolment)
-    on = on or _today()
+    on = on or today()
     note = (note or "").strip()
     if reason not in DeclineReason.values:
         raise ValidationError({"reason": _("Choose why the match was declined.")})
@@ -280,7 +276,7 @@ def decline_match(*, acting_user, proposal, reason, note="", on=None):
 def fill_opening(*, acting_user, opening, on=None):
     """Mark a small job as filled: it leaves the board and the rankings."""
     _require(may(acting_user, Capability.PROPOSE_MATCH))
-    on = on or _today()
+    on = on or today()
     opening = Opening.objects.select_for_update().get(pk=opening.pk)
     if opening.status != Opening.Status.OPEN:
         raise ValidationError(_("Only an open small job can be filled."))

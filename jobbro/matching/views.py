@@ -17,7 +17,6 @@ from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -29,6 +28,7 @@ from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import logs_citizen_read
 from jobbro.cases.models import Enrolment, Step
 from jobbro.companies.models import Company, Opening
+from jobbro.days import today
 from jobbro.matching import actions, tasks, type3
 from jobbro.matching.forms import (
     SPEED_DATING_CITIZENS,
@@ -49,10 +49,6 @@ RECENTLY_DECIDED = 20
 WHY_NOT_PAGE = 25  # "why not" entries explained at a time
 ASSIGNMENT_PAGE = 50  # pairs of the assignment proposal shown at a time
 UNMATCHED_PAGE = 50  # rows of the unmatched list shown at a time
-
-
-def _today():
-    return timezone.localdate()
 
 
 def _services():
@@ -363,13 +359,13 @@ def _proposal_forms(proposal, bound=None):
     if proposal.status in (MatchStatus.PROPOSED, MatchStatus.MEETING_BOOKED):
         forms["meeting"] = MeetingForm(
             prefix=f"{prefix}-meeting",
-            initial={"kind": proposal.meeting_kind or "coffee_visit", "meeting_on": proposal.meeting_on or _today()},
+            initial={"kind": proposal.meeting_kind or "coffee_visit", "meeting_on": proposal.meeting_on or today()},
         )
         forms["decline"] = DeclineForm(prefix=f"{prefix}-decline")
     if proposal.status == MatchStatus.MEETING_BOOKED:
         forms["agree"] = AgreeForm(
             prefix=f"{prefix}-agree",
-            initial={"starts_on": _today(), "agreed_ordinary_hours": proposal.opening.weekly_hours},
+            initial={"starts_on": today(), "agreed_ordinary_hours": proposal.opening.weekly_hours},
         )
     if bound is not None:
         step, form = bound
@@ -498,7 +494,7 @@ def _visible_sites(user):
 def unmatched(request):
     """The unmatched list, UNMATCHED_PAGE rows at a time, narrowed by site; figures only for the page's rows."""
     _require(may(request.user, Capability.PROPOSE_MATCH))
-    on = _today()
+    on = today()
     filters = UnmatchedFilterForm(request.GET or None, sites=_visible_sites(request.user))
     chosen = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
     page = type3.unmatched_page(
@@ -592,7 +588,7 @@ def speed_dating(request):
     programme, programmes = _programme(request)
     if programme is None:
         raise Http404
-    on = _today()
+    on = today()
     sites = Site.objects.filter(programme=programme).order_by("name")
     raw = {
         "site": request.GET.get("site") or None,

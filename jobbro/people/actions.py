@@ -11,13 +11,13 @@ citizen's words, descriptions, comments) never goes into the change log.
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jobbro import codes
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change, log_read
 from jobbro.audit.models import AccessLog
+from jobbro.days import today
 from jobbro.people.models import Citizen, CompetenceAssessment, CVEntry, JobGoal, ParallelEffort, Restriction
 
 
@@ -35,10 +35,6 @@ def reveal_cpr(*, acting_user, citizen, view="reveal_cpr"):
 # --- Shared checks --------------------------------------------------------------------------
 
 
-def _today():
-    return timezone.localdate()
-
-
 def _require_case_work(acting_user, citizen):
     """Only case-work roles write step 1, and only on citizens they can see."""
     if not may(acting_user, Capability.CASE_WORK):
@@ -48,7 +44,7 @@ def _require_case_work(acting_user, citizen):
 
 
 def _not_in_future(errors, field, value):
-    if value is not None and value > _today():
+    if value is not None and value > today():
         errors.setdefault(field, []).append(_("The date cannot be in the future."))
 
 
@@ -255,7 +251,7 @@ def add_cv_entry(
     values = _clean_cv_entry(
         kind=kind, title=title, organisation=organisation, starts_on=starts_on, ends_on=ends_on, description=description
     )
-    entry = CVEntry.objects.create(citizen=citizen, recorded_on=recorded_on or _today(), **values)
+    entry = CVEntry.objects.create(citizen=citizen, recorded_on=recorded_on or today(), **values)
     log_change(user=acting_user, action="add_cv_entry", obj=entry, citizen_pk=citizen.pk, changes=_cv_changes(entry))
     return entry
 
@@ -271,7 +267,7 @@ def update_cv_entry(*, acting_user, entry, kind, title, organisation="", starts_
     changed = sorted(field for field, value in values.items() if getattr(entry, field) != value)
     for field, value in values.items():
         setattr(entry, field, value)
-    entry.recorded_on = _today()
+    entry.recorded_on = today()
     entry.save()
     log_change(
         user=acting_user,
@@ -442,7 +438,7 @@ def end_parallel_effort(*, acting_user, effort, ends_on):
     """Set the day the effort ends (or ended). One that has already ended stays as it is."""
     _require_case_work(acting_user, effort.citizen)
     effort = ParallelEffort.objects.select_for_update().get(pk=effort.pk)
-    if effort.ends_on is not None and effort.ends_on < _today():
+    if effort.ends_on is not None and effort.ends_on < today():
         raise ValidationError(_("This effort has already ended."))
     errors = {}
     _required_date(errors, "ends_on", ends_on)

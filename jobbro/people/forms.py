@@ -1,21 +1,17 @@
 """Step 1 forms. They only validate and display; the actions in people/actions.py save."""
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jobbro import codes
 from jobbro.companies.models import Company
+from jobbro.days import today
 from jobbro.people.models import CompetenceAssessment, CVEntry, JobGoal, ParallelEffort, Restriction
 from jobbro.pickers import CompanyPickerField
 from jobbro.web.formtools import DesignSystemForm
 
 
-def _today():
-    return timezone.localdate()
-
-
-def _date(label, *, required=True, initial=_today, help_text=""):
+def _date(label, *, required=True, initial=today, help_text=""):
     return forms.DateField(label=label, required=required, initial=initial if required else None, help_text=help_text)
 
 

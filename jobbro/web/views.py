@@ -12,7 +12,6 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -27,6 +26,7 @@ from jobbro.cases.actions import monday_of
 from jobbro.cases.models import Enrolment, Placement, Timesheet
 from jobbro.companies.board_export import PDF_MAX_OPENINGS, board_openings
 from jobbro.companies.models import Company, CompanyContact, NetworkAgreement, Opening
+from jobbro.days import today
 from jobbro.people import actions as people_actions
 from jobbro.people import cpr
 from jobbro.people import views as people_views
@@ -37,10 +37,6 @@ from jobbro.reporting import result_goals as goals
 from jobbro.web.forms import CitizenFilterForm, CitizenSearchForm, CompanyFilterForm, FindByCprForm, OpeningFilterForm
 
 PAGE_SIZE = 50
-
-
-def today():
-    return timezone.localdate()
 
 
 @login_required

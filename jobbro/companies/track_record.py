@@ -32,9 +32,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from jobbro.cases import thresholds
-from jobbro.cases.models import Contact, Placement, PlacementKind, Timesheet
+from jobbro.cases.models import KINDS_WITH_INTERNSHIP, Contact, Placement, Timesheet
 
-INTERNSHIP_KINDS = (PlacementKind.INTERNSHIP, PlacementKind.HYBRID_INTERNSHIP)
 # Staff on a contact with the company within this many days count as "in contact".
 CONTACT_DAYS = 90
 
@@ -83,7 +82,7 @@ def _count(queryset):
 
 def _internships(programme, on):
     return Placement.objects.filter(
-        company=OuterRef("pk"), kind__in=INTERNSHIP_KINDS, enrolment__programme=programme, starts_on__lte=on
+        company=OuterRef("pk"), kind__in=KINDS_WITH_INTERNSHIP, enrolment__programme=programme, starts_on__lte=on
     )
 
 

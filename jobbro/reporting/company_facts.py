@@ -32,9 +32,9 @@ from django.utils import timezone
 from django_tasks import task
 
 from jobbro.accounts.models import Programme
-from jobbro.cases.models import Contact, Placement, Timesheet
+from jobbro.cases.models import KINDS_WITH_INTERNSHIP, Contact, Placement, Timesheet
 from jobbro.companies.models import Company
-from jobbro.companies.track_record import FIGURES, INTERNSHIP_KINDS, FactoryRule, TrackRecord, with_track_record
+from jobbro.companies.track_record import FIGURES, FactoryRule, TrackRecord, with_track_record
 from jobbro.reporting.models import CompanyTrackRecord, StaleCompanyFacts
 
 AVERAGE_PLACES = Decimal("0.000001")  # CompanyTrackRecord.average_weekly_ordinary_hours has six decimal places
@@ -106,7 +106,7 @@ def _valid_until(company_ids, programme, rule, on):
             next_start=Min("starts_on", filter=Q(starts_on__gt=on)),
             last_day=Min("ended_on", filter=Q(starts_on__lte=on, ended_on__gte=on)),
             oldest_recent=Min(
-                "starts_on", filter=Q(kind__in=INTERNSHIP_KINDS, starts_on__gte=since, starts_on__lte=on)
+                "starts_on", filter=Q(kind__in=KINDS_WITH_INTERNSHIP, starts_on__gte=since, starts_on__lte=on)
             ),
         )
     )

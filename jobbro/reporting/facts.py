@@ -57,12 +57,12 @@ from django.db.models.functions import Coalesce, Greatest
 from django.db.models.signals import post_delete, post_save
 
 from jobbro.cases.models import (
+    KINDS_WITH_INTERNSHIP,
     AgreedHoursChange,
     AssignmentChange,
     Contact,
     Enrolment,
     Placement,
-    PlacementKind,
     Timesheet,
     UpskillingDecision,
 )
@@ -70,7 +70,6 @@ from jobbro.companies.models import Company
 from jobbro.people.models import CVEntry, JobGoal
 from jobbro.reporting.models import EnrolmentFacts, JobBrokerPeriod, PlacementFacts, StaleFacts
 
-INTERNSHIP_KINDS = (PlacementKind.INTERNSHIP, PlacementKind.HYBRID_INTERNSHIP)
 CHUNK = 500  # enrolments per round trip: SQLite takes at most 999 parameters in a statement
 CV_DAYS_AFTER_END = 30
 RUN_WEEKS = 13
@@ -284,7 +283,7 @@ def _first_placement_dates(enrolment_ids):
             first_social_economic_paid_on=Min(paid_day, filter=social),
             first_housing_start_on=Min("starts_on", filter=housing),
             first_housing_paid_on=Min(paid_day, filter=housing),
-            first_internship_start_on=Min("starts_on", filter=Q(kind__in=INTERNSHIP_KINDS)),
+            first_internship_start_on=Min("starts_on", filter=Q(kind__in=KINDS_WITH_INTERNSHIP)),
         )
     )
     return {row.pop("enrolment_id"): row for row in rows}

@@ -39,11 +39,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jobbro.cases.models import Placement, PlacementKind, Timesheet
+from jobbro.cases.models import KINDS_WITH_INTERNSHIP, Placement, PlacementKind, Timesheet
 from jobbro.companies.models import Opening
 from jobbro.reporting import charts
 from jobbro.reporting.base import Report, Row, Table, with_job_broker_on
-from jobbro.reporting.facts import INTERNSHIP_KINDS
 from jobbro.reporting.presentation import StaffTable, staff_names
 
 TITLE = _("Fortnightly status")
@@ -96,7 +95,7 @@ def _counts(start, on):
     return {
         "caseload": Count("pk", filter=Q(ended_on__isnull=True) | Q(ended_on__gt=on)),
         "ordinary_hours": Count("pk", filter=Q(pk__in=_in_ordinary_hours(start, on))),
-        "internship": Count("pk", filter=Q(pk__in=_in_placement_of(INTERNSHIP_KINDS, start, on))),
+        "internship": Count("pk", filter=Q(pk__in=_in_placement_of(KINDS_WITH_INTERNSHIP, start, on))),
         "wage_subsidy": Count("pk", filter=Q(pk__in=_in_placement_of((PlacementKind.WAGE_SUBSIDY,), start, on))),
         "started": Count("pk", filter=Q(pk__in=_started_placement_in(start, on))),
     }

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from jobbro.accounts.models import Programme
 from jobbro.cases import actions
-from jobbro.cases.models import Contact, Placement, PlacementKind, Timesheet
+from jobbro.cases.models import KINDS_WITH_INTERNSHIP, Contact, Placement, PlacementKind, Timesheet
 from jobbro.companies import track_record
 from jobbro.companies.models import Company
 from jobbro.companies.track_record import FactoryRule
@@ -65,9 +65,7 @@ def python_figures(company, programme):
         )
 
     internships = [
-        p
-        for p in placements
-        if p.company_id == company.pk and p.kind in track_record.INTERNSHIP_KINDS and p.starts_on <= ON
+        p for p in placements if p.company_id == company.pk and p.kind in KINDS_WITH_INTERNSHIP and p.starts_on <= ON
     ]
     recent = [p for p in internships if p.starts_on >= since]
     hours = [t.ordinary_hours for t in sheets if t.placement.company_id == company.pk and t.ordinary_hours > 0]

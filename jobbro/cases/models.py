@@ -6,7 +6,6 @@ are kept in step by the actions in cases/actions.py, which write the history row
 in the same transaction.
 """
 
-import datetime
 import hashlib
 from decimal import Decimal
 
@@ -17,6 +16,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from jobbro import textlimits
+from jobbro.days import today
 from jobbro.people.models import TrafficLight
 
 HOURS_VALIDATORS = [MinValueValidator(0), MaxValueValidator(60)]
@@ -43,7 +43,8 @@ class Step(models.IntegerChoices):
 
 class EnrolmentQuerySet(models.QuerySet):
     def active(self, on=None):
-        on = on or datetime.date.today()
+        """Referred on or before `on` (today, in the programme's time zone, if not given) and not ended by then."""
+        on = on or today()
         return self.filter(referred_on__lte=on).exclude(ended_on__lte=on)
 
 
@@ -228,7 +229,7 @@ class Milestone(models.Model):
         return f"{self.title} ({self.due_on:%d.%m.%Y})"
 
     def is_overdue(self, on=None):
-        return self.completed_on is None and self.due_on < (on or datetime.date.today())
+        return self.completed_on is None and self.due_on < (on or today())
 
 
 class PlacementKind(models.TextChoices):

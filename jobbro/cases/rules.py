@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from jobbro import days
 from jobbro.numbers import parse_decimal
 
 # --- Weekly hours --------------------------------------------------------------------------------
@@ -121,13 +122,13 @@ EARLIEST_DATE = datetime.date(2000, 1, 1)
 YEARS_AHEAD = 5
 
 
-def latest_date(today=None):
+def latest_date(on=None):
     """The last date any record may carry: a plan's milestone can be years ahead, never decades."""
-    today = today or datetime.date.today()
+    on = on or days.today()
     try:
-        return today.replace(year=today.year + YEARS_AHEAD)
+        return on.replace(year=on.year + YEARS_AHEAD)
     except ValueError:  # 29 February
-        return today.replace(year=today.year + YEARS_AHEAD, day=28)
+        return on.replace(year=on.year + YEARS_AHEAD, day=28)
 
 
 def _dmy(day):

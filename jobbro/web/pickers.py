@@ -89,7 +89,8 @@ def pick_staff(request):
         )
         .order_by("me", "first_name", "last_name", "pk")
     )
-    return _answer(search(rows, StaffPickerField.search_fields, text), _STAFF)
+    labels = _STAFF_OF_PROGRAMMES if programmes.count() > 1 else _STAFF
+    return _answer(search(rows, StaffPickerField.search_fields, text), labels)
 
 
 @require_GET
@@ -106,14 +107,23 @@ def pick_users(request):
 
 
 class _StaffLabels(StaffPickerField):
+    """Name · role, and the programmes when the asking user works in more than one (else they are all the same)."""
+
+    with_programmes = False
+
     def label_from_instance(self, user):
+        label = f"{self.text_from_instance(user)} · {user.get_role_display()}"
         programmes = sorted({m.programme.name for m in getattr(user, "shown_memberships", [])})
-        name = self.text_from_instance(user)
-        return f"{name} ({', '.join(programmes)})" if programmes else name
+        return f"{label} ({', '.join(programmes)})" if self.with_programmes and programmes else label
+
+
+class _StaffLabelsWithProgrammes(_StaffLabels):
+    with_programmes = True
 
 
 _COMPANY = CompanyPickerField(Company.objects.none(), search_url="pick_companies")
 _STAFF = _StaffLabels(User.objects.none(), search_url="pick_staff")
+_STAFF_OF_PROGRAMMES = _StaffLabelsWithProgrammes(User.objects.none(), search_url="pick_staff")
 _USER = UserPickerField(User.objects.none(), search_url="pick_users")
 
 

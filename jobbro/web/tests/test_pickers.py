@@ -290,3 +290,17 @@ def test_a_job_broker_name_that_matches_several_is_shown_refused_and_the_other_f
     names = {e.citizen.full_name for e in response.context["page"]}
     assert randers_enrolment.citizen.full_name in names
     assert alices_enrolment.citizen.full_name not in names  # the site filter still applies
+
+
+def test_the_staff_list_names_each_ones_role_and_the_programme_only_to_who_works_in_several(
+    client, alice, bob, caseworker, other_programme
+):
+    from jobbro.accounts.models import Membership
+
+    client.force_login(alice)
+    [bob_row] = client.get(reverse("pick_staff"), {"q": "bob", "role": "job_broker"}).json()["results"]
+    assert bob_row["label"] == "Bob Berg · Jobformidler"
+    Membership.objects.create(user=alice, programme=other_programme)
+    Membership.objects.create(user=bob, programme=other_programme)
+    [bob_row] = client.get(reverse("pick_staff"), {"q": "bob", "role": "job_broker"}).json()["results"]
+    assert bob_row["label"] == "Bob Berg · Jobformidler (Job i Nordvest, Job i Syd)"

@@ -73,6 +73,25 @@ def test_the_first_administrator_sets_up_a_programme_on_the_pages(
     assert page.locator("#result-goals [data-result-goal]").count() == 2
     assert "30.06.2026" in page.locator("#result-goals").inner_text()
 
+    # Deleting asks first: dismissed, nothing goes; accepted, the goal is deleted.
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    page.locator("#result-goals [data-result-goal] form button").first.click()
+    page.wait_for_timeout(300)
+    assert questions == ["Slet dette resultatmål?"]
+    assert page.locator("#result-goals [data-result-goal]").count() == 2
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        page.locator("#result-goals [data-result-goal] form button").first.click()
+    assert page.locator("#result-goals [data-result-goal]").count() == 1
+    page.click("#new-result-goal")
+    page.select_option("#id_metric", "employed")
+    page.fill("#id_target", "20")
+    page.fill("#id_deadline", "2026-06-30")
+    page.click("#setup-form button[type=submit]")
+    page.wait_for_selector("#result-goals")
+    assert page.locator("#result-goals [data-result-goal]").count() == 2
+
     page.click("#edit-settings")
     problems += axe_check(page)  # the settings form: every threshold and fidelity field
     page.fill("#id_fidelity_buddy_target", "90")

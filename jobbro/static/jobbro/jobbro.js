@@ -2,7 +2,8 @@
  * script: a button with data-jb-print prints the page; a button with data-jb-check="all" or "none" ticks or
  * unticks every checkbox in the fieldset it names by id (data-jb-target). Such buttons are hidden until this
  * script shows them, so a browser without script never offers a button that does nothing. A table frame
- * (.jb-table-wrap) whose table is wider than it gets the class jb-scrolls.
+ * (.jb-table-wrap) whose table is wider than it gets the class jb-scrolls. A form with data-jb-confirm asks that
+ * question before it is sent (a removal or deletion that one click would otherwise do).
  */
 (function () {
   "use strict";
@@ -29,6 +30,14 @@
     const check = target.closest("[data-jb-check]");
     if (check) {
       setChecks(check);
+    }
+  });
+
+  document.addEventListener("submit", function (event) {
+    const form = event.target instanceof HTMLFormElement ? event.target : null;
+    const question = form ? form.getAttribute("data-jb-confirm") : null;
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
     }
   });
 

@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jobbro.accounts.models import Programme, ResultGoal, Site, User
+from jobbro.formtools import DesignSystemForm, DesignSystemModelForm
 from jobbro.pickers import StaffPickerField
-from jobbro.web.formtools import DesignSystemForm, DesignSystemModelForm
 
 
 class _ActionForm(DesignSystemModelForm):
@@ -134,7 +134,7 @@ class SettingsForm(DesignSystemForm):
                     initial=given.get(setting),
                 )
             self.indicator_fields.append(names)
-        from jobbro.web.formtools import dress
+        from jobbro.formtools import dress
 
         dress(self.fields)
 

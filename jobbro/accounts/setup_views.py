@@ -19,8 +19,8 @@ from jobbro.accounts import actions
 from jobbro.accounts.forms import MembershipForm, ProgrammeForm, ResultGoalForm, SettingsForm, SiteForm
 from jobbro.accounts.models import Membership, Programme, ResultGoal, Site
 from jobbro.accounts.policy import Capability, may
+from jobbro.formtools import run_action
 from jobbro.pickers import search
-from jobbro.web.formtools import run_action
 
 
 def _administrator(request):

@@ -17,10 +17,10 @@ from jobbro.cases import rules
 from jobbro.cases.models import OutcomeStatus, Step
 from jobbro.companies.models import Course
 from jobbro.days import today
+from jobbro.formtools import DesignSystemForm
 from jobbro.people import cpr, postcodes
 from jobbro.people.models import BenefitType, OriginGroup, TrafficLight
 from jobbro.pickers import StaffPickerField
-from jobbro.web.formtools import DesignSystemForm
 
 CPR_WIDGET_ATTRS = {"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}
 # The citizen's own details: asked for a new citizen only; a known citizen's record is reused as it is.

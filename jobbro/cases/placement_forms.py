@@ -12,8 +12,8 @@ from jobbro.accounts.policy import Capability, roles_with
 from jobbro.cases.forms import HoursField, plausible_date
 from jobbro.cases.models import Contact, Milestone, PlacementEndReason, PlacementKind
 from jobbro.companies.models import Company, CompanyContact, Opening
+from jobbro.formtools import DesignSystemForm
 from jobbro.pickers import CompanyPickerField, StaffPickerField
-from jobbro.web.formtools import DesignSystemForm
 
 # Without a chosen company, the start form offers every company's openings and buddies only up to this many.
 UNCHOSEN_MAX = 200

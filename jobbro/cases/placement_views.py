@@ -40,7 +40,7 @@ from jobbro.cases.placement_forms import (
 )
 from jobbro.companies.models import Opening
 from jobbro.days import today
-from jobbro.web.formtools import run_action
+from jobbro.formtools import run_action
 
 RECENT_CONTACTS = 5
 PAGE_SIZE = 50

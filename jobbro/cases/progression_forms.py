@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jobbro.cases.models import ProgressionAssessment
+from jobbro.formtools import DesignSystemForm
 from jobbro.numbers import require_ascii_digits
-from jobbro.web.formtools import DesignSystemForm
 
 SCALE = [(n, str(n)) for n in range(1, 11)]
 

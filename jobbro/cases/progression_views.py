@@ -43,7 +43,7 @@ from jobbro.cases import actions
 from jobbro.cases.models import ProgressionAssessment, ProgressionInvitation
 from jobbro.cases.progression_chart import ScoresChart, scores_svg
 from jobbro.cases.progression_forms import CodeForm, PaperAssessmentForm, SelfAssessmentForm, dimension_label
-from jobbro.web.formtools import add_action_errors, run_action
+from jobbro.formtools import add_action_errors, run_action
 
 # Wrong codes a device may type before typing codes is refused there for LOCK_SECONDS.
 WRONG_CODES_PER_DEVICE = 5

@@ -34,7 +34,7 @@ from jobbro.cases import actions, rules, thresholds
 from jobbro.cases.actions import monday_of
 from jobbro.cases.models import KINDS_WITHOUT_WEEKLY_HOURS, Enrolment, Placement, Timesheet
 from jobbro.days import today
-from jobbro.web.formtools import DesignSystemForm, run_action
+from jobbro.formtools import DesignSystemForm, run_action
 
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{1,2})$")
 # How far back a row looks for weeks with no timesheet.

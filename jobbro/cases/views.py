@@ -22,10 +22,10 @@ from jobbro.audit.log import log_read, logs_citizen_read
 from jobbro.cases import actions
 from jobbro.cases.forms import CprForm, EndForm, FollowUpForm, ReferralForm, StepChangeForm, UpskillingDecisionForm
 from jobbro.cases.models import Outcome, UpskillingDecision
+from jobbro.formtools import run_action
 from jobbro.people import cpr, postcodes
 from jobbro.people.models import Citizen
 from jobbro.pickers import MATCHES_SHOWN
-from jobbro.web.formtools import run_action
 
 
 def needs_upskilling_decision(enrolment):

@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from jobbro import codes, textlimits
 from jobbro.cases.forms import Checkboxes, HoursField, Radios, not_in_future
 from jobbro.companies.models import Company, CompanyContact, Course, KnowledgeInstitution, Requirement, Weekday
+from jobbro.formtools import DesignSystemForm, DesignSystemModelForm, dress
 from jobbro.people.models import Citizen
 from jobbro.pickers import PickerChoiceField, search
-from jobbro.web.formtools import DesignSystemForm, DesignSystemModelForm, dress
 
 
 class CompanyForm(DesignSystemModelForm):
@@ -213,3 +213,34 @@ class EnrolInCourseForm(DesignSystemForm):
         if enrolment is None:
             raise ValidationError(_("Choose the citizen."))
         return enrolment
+
+
+class OpeningFilterForm(DesignSystemForm):
+    HOURS_CHOICES = [
+        ("", _("All")),
+        ("10", _("Up to 10 hours")),
+        ("20", _("Up to 20 hours")),
+        ("21", _("Above 20 hours")),
+    ]
+
+    q = forms.CharField(label=_("Search tasks, title or company"), required=False)
+    hours = forms.ChoiceField(label=_("Hours a week"), choices=HOURS_CHOICES, required=False)
+    day = forms.ChoiceField(label=_("Day"), choices=[("", _("All"))] + list(Weekday.choices), required=False)
+    buddy = forms.BooleanField(label=_("Only with a buddy"), required=False)
+    occupation = forms.ChoiceField(label=_("Occupation"), required=False)
+    postcode = forms.RegexField(
+        label=_("Postcode area"),
+        regex=r"^[0-9]{1,4}$",
+        required=False,
+        max_length=4,
+        help_text=_("The first digits, e.g. 8 or 82."),
+        error_messages={"invalid": _("Write 1 to 4 digits of the postcode.")},
+    )
+    company_kind = forms.ChoiceField(
+        label=_("Company kind"), choices=[("", _("All"))] + list(Company.Kind.choices), required=False
+    )
+    social_economic = forms.BooleanField(label=_("Only social-economic enterprises"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["occupation"].choices = [("", _("All"))] + codes.occupation_choices()[1:]

@@ -32,15 +32,15 @@ from jobbro.companies.forms import (
     EnrolInCourseForm,
     EnrolmentPickerField,
     InstitutionForm,
+    OpeningFilterForm,
     OpeningForm,
     enrolment_label,
 )
 from jobbro.companies.models import Company, CompanyContact, Course, KnowledgeInstitution, NetworkAgreement, Opening
 from jobbro.days import today
 from jobbro.filenames import file_name
+from jobbro.formtools import run_action
 from jobbro.pickers import MATCHES_SHOWN
-from jobbro.web.forms import OpeningFilterForm
-from jobbro.web.formtools import run_action
 
 
 def _require_reader(user):

@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from jobbro.accounts import access
 from jobbro.accounts.models import Programme
+from jobbro.formtools import DesignSystemForm
 from jobbro.imports import schemas
-from jobbro.web.formtools import DesignSystemForm
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 

@@ -2,8 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jobbro import textlimits
+from jobbro.formtools import DesignSystemForm
 from jobbro.matching.models import DeclineReason, MeetingKind
-from jobbro.web.formtools import DesignSystemForm
 
 
 class ProposeForm(DesignSystemForm):

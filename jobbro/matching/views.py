@@ -29,6 +29,7 @@ from jobbro.audit.log import logs_citizen_read
 from jobbro.cases.models import Enrolment, Step
 from jobbro.companies.models import Company, Opening
 from jobbro.days import today
+from jobbro.formtools import add_action_errors
 from jobbro.matching import actions, tasks, type3
 from jobbro.matching.forms import (
     SPEED_DATING_CITIZENS,
@@ -42,7 +43,6 @@ from jobbro.matching.forms import (
 )
 from jobbro.matching.models import OPEN_STATUSES, AssignmentRun, MatchProposal, MatchProposalEvent, MatchStatus
 from jobbro.pickers import CompanyPickerField, search
-from jobbro.web.formtools import add_action_errors
 
 RANKING_LIMIT = 50
 RECENTLY_DECIDED = 20

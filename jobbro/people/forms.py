@@ -6,9 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from jobbro import codes
 from jobbro.companies.models import Company
 from jobbro.days import today
+from jobbro.formtools import DesignSystemForm
 from jobbro.people.models import CompetenceAssessment, CVEntry, JobGoal, ParallelEffort, Restriction
 from jobbro.pickers import CompanyPickerField
-from jobbro.web.formtools import DesignSystemForm
 
 
 def _date(label, *, required=True, initial=today, help_text=""):

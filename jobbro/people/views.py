@@ -20,6 +20,7 @@ from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import logs_citizen_read
 from jobbro.audit.models import ChangeLog
+from jobbro.formtools import run_action
 from jobbro.people import actions
 from jobbro.people.forms import (
     AdjustJobGoalForm,
@@ -34,7 +35,6 @@ from jobbro.people.forms import (
     RestrictionForm,
 )
 from jobbro.people.models import CompetenceAssessment, CVEntry, JobGoal, Restriction
-from jobbro.web.formtools import run_action
 
 # The order the CV shows its sections in, on the page and in the PDF.
 CV_SECTIONS = [

@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
+from jobbro.formtools import DesignSystemForm
 from jobbro.reporting.base import Scope
-from jobbro.web.formtools import DesignSystemForm
 
 DATE_INPUTS = ["%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%Y"]
 

@@ -9,8 +9,8 @@ from django.utils import translation
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from jobbro.formtools import DesignSystemForm
 from jobbro.numbers import is_plain_number, parse_decimal, parse_integer
-from jobbro.web.formtools import DesignSystemForm
 
 NOT_ASCII_DIGITS = st.characters(categories=["Nd"]).filter(lambda c: not c.isascii())
 

@@ -25,6 +25,7 @@ from jobbro.cases import views as case_views
 from jobbro.cases.actions import monday_of
 from jobbro.cases.models import Enrolment, Placement, Timesheet
 from jobbro.companies.board_export import PDF_MAX_OPENINGS, board_openings
+from jobbro.companies.forms import OpeningFilterForm
 from jobbro.companies.models import Company, CompanyContact, NetworkAgreement, Opening
 from jobbro.days import today
 from jobbro.people import actions as people_actions
@@ -34,7 +35,7 @@ from jobbro.people.models import Citizen
 from jobbro.pickers import TEXT_SUFFIX
 from jobbro.reporting import company_facts
 from jobbro.reporting import result_goals as goals
-from jobbro.web.forms import CitizenFilterForm, CitizenSearchForm, CompanyFilterForm, FindByCprForm, OpeningFilterForm
+from jobbro.web.forms import CitizenFilterForm, CitizenSearchForm, CompanyFilterForm, FindByCprForm
 
 PAGE_SIZE = 50
 

@@ -20,7 +20,7 @@ from jobbro.audit.models import ChangeLog
 from jobbro.cases import actions
 from jobbro.cases.models import Contact, Milestone, Outcome, Placement, PlacementKind, StepChange, Timesheet
 from jobbro.conftest import REFERRED_ON
-from jobbro.web.formtools import DesignSystemForm, DesignSystemModelForm
+from jobbro.formtools import DesignSystemForm, DesignSystemModelForm
 
 YEAR_ONE = datetime.date(1, 1, 1)
 FAR_AHEAD = datetime.date(3000, 1, 1)

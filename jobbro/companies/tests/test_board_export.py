@@ -9,9 +9,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from jobbro.companies import board_export
+from jobbro.companies.forms import OpeningFilterForm
 from jobbro.companies.models import Company, Opening
 from jobbro.conftest import make_company, make_opening
-from jobbro.web.forms import OpeningFilterForm
 
 pytestmark = pytest.mark.django_db
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jobbro import textlimits
+from jobbro.accounts import thresholds
 from jobbro.accounts.models import Membership, Programme, ResultGoal, Site
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change
@@ -90,8 +91,6 @@ def update_programme(*, acting_user, programme, target_groups=None, **values):
 @transaction.atomic
 def update_programme_settings(*, acting_user, programme, settings):
     """Replace the programme's thresholds and fidelity settings; keys of other features are kept as they are."""
-    from jobbro.cases import thresholds
-
     _require_administrator(acting_user)
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
     current = programme.settings if isinstance(programme.settings, dict) else {}

@@ -3,8 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jobbro.accounts import fidelity_settings, thresholds
 from jobbro.accounts.models import Programme, ResultGoal, Site, User
-from jobbro.formtools import DesignSystemForm, DesignSystemModelForm
+from jobbro.formtools import DesignSystemForm, DesignSystemModelForm, dress
 from jobbro.pickers import StaffPickerField
 
 
@@ -76,13 +77,9 @@ class SettingsForm(DesignSystemForm):
     """The programme's thresholds and its fidelity settings; an empty number field means the default."""
 
     def __init__(self, *args, programme, **kwargs):
-        from jobbro.cases import thresholds
-        from jobbro.reporting import fidelity
-
         super().__init__(*args, **kwargs)
-        self.thresholds, self.fidelity = thresholds, fidelity
         current = programme.settings if isinstance(programme.settings, dict) else {}
-        given_fidelity = current.get(fidelity.SETTINGS_KEY)
+        given_fidelity = current.get(fidelity_settings.SETTINGS_KEY)
         given_fidelity = given_fidelity if isinstance(given_fidelity, dict) else {}
         for key, default in thresholds.DEFAULTS.items():
             self.fields[key] = forms.IntegerField(
@@ -94,18 +91,19 @@ class SettingsForm(DesignSystemForm):
                 % {"unit": thresholds.UNITS[key], "default": default},
                 initial=current.get(key),
             )
-        low, high = fidelity.RANGES[fidelity.AMBER_MARGIN]
+        low, high = fidelity_settings.RANGES[fidelity_settings.AMBER_MARGIN]
         self.fields["fidelity_amber_margin"] = forms.IntegerField(
             label=_("Fidelity: points below the target that are amber rather than red"),
             required=False,
             min_value=low,
             max_value=high,
-            help_text=_("empty: the default, %(default)s") % {"default": fidelity.DEFAULTS[fidelity.AMBER_MARGIN]},
-            initial=given_fidelity.get(fidelity.AMBER_MARGIN),
+            help_text=_("empty: the default, %(default)s")
+            % {"default": fidelity_settings.DEFAULTS[fidelity_settings.AMBER_MARGIN]},
+            initial=given_fidelity.get(fidelity_settings.AMBER_MARGIN),
         )
         self.indicator_fields = []
-        for indicator in fidelity.INDICATORS:
-            defaults = fidelity.DEFAULTS[indicator.key]
+        for indicator in fidelity_settings.INDICATORS:
+            defaults = fidelity_settings.DEFAULTS[indicator.key]
             given = given_fidelity.get(indicator.key)
             given = given if isinstance(given, dict) else {}
             names = []
@@ -119,7 +117,7 @@ class SettingsForm(DesignSystemForm):
                         initial=given.get(setting, default),
                     )
                     continue
-                low, high = fidelity.RANGES[setting]
+                low, high = fidelity_settings.RANGES[setting]
                 self.fields[name] = forms.IntegerField(
                     label=(
                         _("Fidelity: %(indicator)s, target in percent")
@@ -134,21 +132,18 @@ class SettingsForm(DesignSystemForm):
                     initial=given.get(setting),
                 )
             self.indicator_fields.append(names)
-        from jobbro.formtools import dress
-
         dress(self.fields)
 
     def settings(self):
         """The settings to store: only the values given (and indicators turned off); the rest take the defaults."""
         data = self.cleaned_data
-        fidelity = self.fidelity
-        result = {key: data[key] for key in self.thresholds.DEFAULTS if data.get(key) is not None}
+        result = {key: data[key] for key in thresholds.DEFAULTS if data.get(key) is not None}
         chosen = {}
         if data.get("fidelity_amber_margin") is not None:
-            chosen[fidelity.AMBER_MARGIN] = data["fidelity_amber_margin"]
-        for indicator in fidelity.INDICATORS:
+            chosen[fidelity_settings.AMBER_MARGIN] = data["fidelity_amber_margin"]
+        for indicator in fidelity_settings.INDICATORS:
             values = {}
-            for setting, default in fidelity.DEFAULTS[indicator.key].items():
+            for setting, default in fidelity_settings.DEFAULTS[indicator.key].items():
                 value = data.get(f"fidelity_{indicator.key}_{setting}")
                 if setting == "enabled":
                     if bool(value) != default:
@@ -158,5 +153,5 @@ class SettingsForm(DesignSystemForm):
             if values:
                 chosen[indicator.key] = values
         if chosen:
-            result[fidelity.SETTINGS_KEY] = chosen
+            result[fidelity_settings.SETTINGS_KEY] = chosen
         return result

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jobbro import textlimits
+from jobbro.accounts import thresholds
 
 
 class Role(models.TextChoices):
@@ -64,8 +65,6 @@ class Programme(models.Model):
         return self.name
 
     def clean(self):
-        from jobbro.cases import thresholds
-
         if self.ends_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": _("The end date must be on or after the start date.")})
         thresholds.validate_settings(self.settings)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jobbro.accounts import actions
+from jobbro.accounts import actions, fidelity_settings, thresholds
 from jobbro.accounts.forms import MembershipForm, ProgrammeForm, ResultGoalForm, SettingsForm, SiteForm
 from jobbro.accounts.models import Membership, Programme, ResultGoal, Site
 from jobbro.accounts.policy import Capability, may
@@ -77,10 +77,7 @@ def programme_new(request):
 def programme_detail(request, programme_pk):
     _administrator(request)
     programme = get_object_or_404(Programme, pk=programme_pk)
-    from jobbro.cases import thresholds
-    from jobbro.reporting import fidelity
-
-    fidelity_settings = fidelity.for_programme(programme)
+    fidelity = fidelity_settings.for_programme(programme)
     return render(
         request,
         "accounts/setup/programme_detail.html",
@@ -90,10 +87,10 @@ def programme_detail(request, programme_pk):
             **_staff_page(request, programme),
             "result_goals": programme.result_goals.order_by("metric", "deadline"),
             "thresholds": thresholds.listing(programme),
-            "fidelity_margin": fidelity_settings.amber_margin,
+            "fidelity_margin": fidelity.amber_margin,
             "fidelity_rules": [
-                {"indicator": indicator, "rule": fidelity_settings.rule(indicator.key)}
-                for indicator in fidelity.INDICATORS
+                {"indicator": indicator, "rule": fidelity.rule(indicator.key)}
+                for indicator in fidelity_settings.INDICATORS
             ],
         },
     )

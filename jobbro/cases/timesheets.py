@@ -27,10 +27,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from jobbro.accounts import access
+from jobbro.accounts import access, thresholds
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import logs_citizen_read
-from jobbro.cases import actions, rules, thresholds
+from jobbro.cases import actions, rules
 from jobbro.cases.actions import monday_of
 from jobbro.cases.models import KINDS_WITHOUT_WEEKLY_HOURS, Enrolment, Placement, Timesheet
 from jobbro.days import today

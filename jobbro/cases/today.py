@@ -2,7 +2,7 @@
 
 The caseload is the active enrolments where the user is the job broker or the mentor,
 within what the user may see. Each list is one scoped queryset; the thresholds come from
-each enrolment's programme (cases/thresholds.py), so a caseload spanning programmes with
+each enrolment's programme (accounts/thresholds.py), so a caseload spanning programmes with
 different settings is still one query per list: the condition is written once per
 distinct threshold value and the programmes sharing it.
 
@@ -44,10 +44,10 @@ from django.utils import formats
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from jobbro.accounts import access
+from jobbro.accounts import access, thresholds
 from jobbro.accounts.models import Programme
 from jobbro.accounts.policy import Capability, may
-from jobbro.cases import thresholds, timesheets
+from jobbro.cases import timesheets
 from jobbro.cases.actions import monday_of
 from jobbro.cases.models import (
     KINDS_WITHOUT_WEEKLY_HOURS,

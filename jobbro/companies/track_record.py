@@ -17,7 +17,7 @@ The figures (for one programme, as of a date `on`):
 - who is in contact: the staff present at a contact with the company in the last CONTACT_DAYS days, and
   the job brokers of the citizens placed there now.
 
-The internship-factory rule (praktikfabrik), with the programme's settings (cases/thresholds.py):
+The internship-factory rule (praktikfabrik), with the programme's settings (accounts/thresholds.py):
 a company is flagged when at least `factory_min_internships` internships started there within the last
 `factory_lookback_days` days, and at most `factory_max_paid_share_percent` percent of those turned into
 ordinary hours.
@@ -31,7 +31,7 @@ from django.db.models import Avg, Count, DecimalField, Exists, IntegerField, Max
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from jobbro.cases import thresholds
+from jobbro.accounts import thresholds
 from jobbro.cases.models import KINDS_WITH_INTERNSHIP, Contact, Placement, Timesheet
 
 # Staff on a contact with the company within this many days count as "in contact".

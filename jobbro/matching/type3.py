@@ -15,8 +15,7 @@ from django.db.models import Count, DateField, Exists, F, IntegerField, OuterRef
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from jobbro.accounts import access
-from jobbro.cases import thresholds
+from jobbro.accounts import access, thresholds
 from jobbro.cases.models import Enrolment, Placement, Step, StepChange
 from jobbro.matching.models import MatchProposal, MatchStatus
 

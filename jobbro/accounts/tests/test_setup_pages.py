@@ -5,11 +5,10 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from jobbro.accounts import fidelity_settings, thresholds
 from jobbro.accounts.models import Membership, Programme, ResultGoal, Site, TargetGroup
 from jobbro.audit.models import ChangeLog
-from jobbro.cases import thresholds
 from jobbro.conftest import make_user
-from jobbro.reporting import fidelity
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +20,8 @@ def logged(action):
 def settings_post(programme, **changes):
     """The settings form as the page shows it (the current values), with some fields changed."""
     data = {}
-    for indicator in fidelity.INDICATORS:
-        if fidelity.for_programme(programme).rule(indicator.key).enabled:
+    for indicator in fidelity_settings.INDICATORS:
+        if fidelity_settings.for_programme(programme).rule(indicator.key).enabled:
             data[f"fidelity_{indicator.key}_enabled"] = "on"
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
@@ -141,7 +140,7 @@ def test_settings_and_fidelity_are_saved_and_read_by_the_thresholds_and_the_fide
         },
     }
     assert thresholds.for_programme(programme).no_contact_days == 10
-    rules = fidelity.for_programme(programme)
+    rules = fidelity_settings.for_programme(programme)
     assert rules.rule("buddy").target == 90 and not rules.rule("cv_updated").enabled
     assert rules.rule("caseload").max == 20 and rules.amber_margin == 10
     change = ChangeLog.objects.get(action="update_programme_settings")

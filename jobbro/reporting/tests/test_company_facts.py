@@ -13,7 +13,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jobbro.cases import thresholds
+from jobbro.accounts import thresholds
 from jobbro.cases.models import Contact, Placement, PlacementKind, Timesheet
 from jobbro.companies import track_record
 from jobbro.conftest import make_company, rolled_back

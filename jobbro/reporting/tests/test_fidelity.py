@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from jobbro.accounts import fidelity_settings, thresholds
 from jobbro.accounts.models import Programme
-from jobbro.cases import thresholds
 from jobbro.cases.models import (
     AgreedHoursChange,
     AssignmentChange,
@@ -49,7 +49,7 @@ def new_broker(enrolment, user, changed_on):
 
 
 def counted(scope, key, settings=None):
-    result, _active = fidelity.counts(scope, settings or fidelity.for_settings(None))
+    result, _active = fidelity.counts(scope, settings or fidelity_settings.for_settings(None))
     return result[key]
 
 
@@ -80,7 +80,7 @@ def by_site(counts, world):
 
 
 def test_a_programme_without_settings_gets_every_indicator_with_the_default_targets():
-    settings = fidelity.for_settings(None)
+    settings = fidelity_settings.for_settings(None)
     assert [indicator.key for indicator in settings.enabled()] == [
         "job_goal_4_weeks",
         "buddy",
@@ -92,19 +92,19 @@ def test_a_programme_without_settings_gets_every_indicator_with_the_default_targ
         "caseload",
     ]
     assert settings.amber_margin == 15
-    assert all(settings.rule(key).target == 80 for key in fidelity.BY_KEY)
+    assert all(settings.rule(key).target == 80 for key in fidelity_settings.BY_KEY)
     assert settings.rule("caseload").max == 25
 
 
 def test_settings_override_their_defaults_and_leave_the_others():
-    settings = fidelity.for_settings(
+    settings = fidelity_settings.for_settings(
         {"buddy": {"target": 90}, "cv_updated": {"enabled": False}, "caseload": {"max": 20}, "amber_margin": 10}
     )
     assert settings.rule("buddy").target == 90
     assert "cv_updated" not in [indicator.key for indicator in settings.enabled()]
-    assert settings.rule("caseload") == fidelity.Rule(enabled=True, target=80, max=20)
+    assert settings.rule("caseload") == fidelity_settings.Rule(enabled=True, target=80, max=20)
     assert settings.amber_margin == 10
-    assert settings.rule("job_goal_4_weeks") == fidelity.Rule(enabled=True, target=80)
+    assert settings.rule("job_goal_4_weeks") == fidelity_settings.Rule(enabled=True, target=80)
 
 
 @pytest.mark.parametrize(
@@ -128,8 +128,8 @@ def test_a_bad_value_is_refused_naming_its_key_and_ignored_when_read(given, name
             thresholds.validate_settings({"fidelity": given})
     [message] = refused.value.message_dict["settings"]
     assert named in message
-    settings = fidelity.for_settings(given)
-    assert settings == fidelity.for_settings(None), "the default is used instead"
+    settings = fidelity_settings.for_settings(given)
+    assert settings == fidelity_settings.for_settings(None), "the default is used instead"
     assert named in caplog.text
 
 
@@ -145,15 +145,15 @@ def test_a_bad_value_is_refused_naming_its_key_and_ignored_when_read(given, name
 def test_an_unknown_key_is_refused_naming_it(given, named):
     with translation.override("en"):
         with pytest.raises(ValidationError) as refused:
-            fidelity.validate_settings(given)
+            fidelity_settings.validate_settings(given)
     assert named in refused.value.message_dict["settings"][0]
-    assert fidelity.for_settings(given) == fidelity.for_settings(None)
+    assert fidelity_settings.for_settings(given) == fidelity_settings.for_settings(None)
 
 
 def test_fidelity_settings_that_are_not_an_object_are_refused():
     with pytest.raises(ValidationError):
         thresholds.validate_settings({"fidelity": [80]})
-    assert fidelity.for_settings([80]) == fidelity.for_settings(None)
+    assert fidelity_settings.for_settings([80]) == fidelity_settings.for_settings(None)
 
 
 def test_every_problem_is_reported_at_once_with_the_other_thresholds():
@@ -171,7 +171,7 @@ def test_good_fidelity_settings_pass_with_the_thresholds():
             "fidelity": {"buddy": {"target": 90, "enabled": True}, "caseload": {"max": 20}, "amber_margin": 0},
         }
     )
-    fidelity.validate_settings({})
+    fidelity_settings.validate_settings({})
 
 
 @pytest.mark.django_db
@@ -356,7 +356,7 @@ def test_ordinary_hours_agreed_at_the_start(world):
 
 
 def test_the_caseload_per_job_broker_and_per_site(world):
-    settings = fidelity.for_settings({"caseload": {"max": 2}})
+    settings = fidelity_settings.for_settings({"caseload": {"max": 2}})
     for _ in range(2):
         f.enrolment(world.a, ON - days(10), job_broker=world.anna)
     f.enrolment(world.b, ON - days(10), job_broker=world.anna)  # anna: 3 active, across both sites
@@ -409,7 +409,7 @@ def test_the_report_has_a_row_per_indicator_and_a_column_per_site(world):
         report = fidelity.build(world.scope)
     by_site, by_broker = report.tables
     assert by_site.columns == ["Aarhus", "Randers", "Total"]
-    assert [row.key for row in by_site.rows] == [indicator.key for indicator in fidelity.INDICATORS]
+    assert [row.key for row in by_site.rows] == [indicator.key for indicator in fidelity_settings.INDICATORS]
     assert by_site.cell("thirteen_weeks", "Total").value == Share(3, 3)
     assert by_site.cell("thirteen_weeks", "Total").light == Light.GREEN
     assert by_site.cell("hours_at_start", "Randers").light == Light.RED  # no hours agreed at all
@@ -745,12 +745,13 @@ def test_each_indicator_equals_the_plain_computation_over_the_rows(db, specs, as
         programme, sites, _brokers = build_programme(specs, on)
         sites = sites if both_sites else sites[1:]
         scope = Scope(programme, sites, on)
-        settings = fidelity.for_settings({"caseload": {"max": maximum}})
+        settings = fidelity_settings.for_settings({"caseload": {"max": maximum}})
         counts, active = fidelity.counts(scope, settings)
 
         plain, caseloads = plain_fidelity(programme, sites, on, maximum)
         expected = {
-            key: {group: value for group, value in plain.get(key, {}).items() if value[1]} for key in fidelity.BY_KEY
+            key: {group: value for group, value in plain.get(key, {}).items() if value[1]}
+            for key in fidelity_settings.BY_KEY
         }
         for groups in expected.values():
             groups.setdefault(("total", None), (0, 0))

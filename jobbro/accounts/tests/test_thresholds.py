@@ -8,8 +8,8 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
+from jobbro.accounts import thresholds
 from jobbro.accounts.models import Programme
-from jobbro.cases import thresholds
 
 
 def test_the_defaults_are_the_ones_the_programmes_agreed():

@@ -6,7 +6,7 @@ missing takes the default below. A value that is not a whole number within its r
 is refused by `validate_settings` (call it from a form or `Programme.clean`) and, if it
 got into the database anyway, ignored with a warning when read: the default is used, so
 a typing error in the admin never takes the Today page down. The key "fidelity" holds the
-fidelity report's settings, checked here by that report's own validator. Other keys in `settings`
+fidelity report's settings, checked here by their own validator (fidelity_settings.py). Other keys in `settings`
 belong to other features and are left alone. docs/configuration.md is the administrator's guide.
 """
 
@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from jobbro.accounts import fidelity_settings
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +32,7 @@ FACTORY_MAX_PAID_SHARE_PERCENT = "factory_max_paid_share_percent"
 FACTORY_LOOKBACK_DAYS = "factory_lookback_days"
 UNMATCHED_WEEKS = "unmatched_weeks"
 # The fidelity report's targets, in an object of their own under this key.
-FIDELITY = "fidelity"
+FIDELITY = fidelity_settings.SETTINGS_KEY
 
 # The defaults, in one place.
 DEFAULTS = {
@@ -120,10 +122,8 @@ def validate_settings(settings):
         )
     problems = [problem for key in DEFAULTS if key in settings and (problem := _problem(key, settings[key]))]
     if FIDELITY in settings:
-        # The fidelity report keeps its own settings and their checks (jobbro/reporting/fidelity.py).
-        from jobbro.reporting import fidelity
-
-        problems += fidelity.settings_problems(settings[FIDELITY])
+        # The fidelity report's settings have their own checks (fidelity_settings.py).
+        problems += fidelity_settings.settings_problems(settings[FIDELITY])
     if problems:
         raise ValidationError({"settings": problems})
 

@@ -8,7 +8,7 @@ class ReportingConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self):
-        from jobbro.reporting import company_facts, facts
+        from jobbro.reporting import company_facts, facts, tasks
 
-        facts.connect()
+        facts.connect(queue_catch_up=tasks.catch_up_facts.enqueue)
         company_facts.connect()

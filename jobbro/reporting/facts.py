@@ -411,6 +411,8 @@ SOURCES = {
 
 
 _marks = [0]  # stale marks written by this process, so a report in it knows when to look for them again
+# What queues the worker's refresh (the task in reporting/tasks.py, which imports this module), given by connect().
+_queue_catch_up = [None]
 
 
 def marks_written():
@@ -425,17 +427,15 @@ def _mark_stale(sender, instance, raw=False, **kwargs):
     _marks[0] += 1
     # The worker refreshes the marked cases as soon as the write commits, so a report that comes later finds
     # nothing left to do instead of refreshing (and holding the marks' lock) on its own request.
-    transaction.on_commit(_queue_catch_up, robust=True)
+    if _queue_catch_up[0] is not None:
+        transaction.on_commit(_queue_catch_up[0], robust=True)
 
 
-def _queue_catch_up():
-    from jobbro.reporting.tasks import catch_up_facts  # the task module imports this one
+def connect(queue_catch_up):
+    """Mark a case's facts stale whenever a record they are made from is saved or deleted (called at start-up).
 
-    catch_up_facts.enqueue()
-
-
-def connect():
-    """Mark a case's facts stale whenever a record they are made from is saved or deleted (called at start-up)."""
+    `queue_catch_up` is called when the marking write commits: it queues the worker's refresh."""
+    _queue_catch_up[0] = queue_catch_up
     for model in SOURCES:
         post_save.connect(_mark_stale, sender=model, dispatch_uid=f"facts-save-{model.__name__}")
         post_delete.connect(_mark_stale, sender=model, dispatch_uid=f"facts-delete-{model.__name__}")

@@ -3,9 +3,14 @@
 What a role may do is the table in policy.py; these helpers apply its citizen scope (the programmes and
 sites of the user's memberships, only the mentor's own citizens, or everything) to querysets. A miss and a
 denial look the same (404), so a user cannot probe for records they may not see.
+
+This is the bottom layer: the scope is a condition on an enrolment's programme, site, mentor and job broker,
+applied to the querysets it is given; it imports no model above it. One citizen is fetched by
+jobbro/people/access.py, a list of citizens scoped by Citizen.objects.visible_to.
 """
 
-from django.db.models import Exists, OuterRef, Q
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Q
 from django.http import Http404
 
 from jobbro.accounts.models import Programme, Site
@@ -14,11 +19,9 @@ from jobbro.accounts.policy import Capability, CitizenScope, citizen_scope, may
 
 def access_enrolment(user, citizen, pk):
     """One of the citizen's enrolments, if the user may see it; else 404."""
-    from jobbro.cases.models import Enrolment
-
     try:
-        return scope_enrolments(Enrolment.objects.filter(citizen=citizen), user).get(pk=pk)
-    except (Enrolment.DoesNotExist, ValueError, TypeError):
+        return scope_enrolments(citizen.enrolments.all(), user).get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
 
@@ -39,31 +42,6 @@ def enrolment_scope(user):
 
 def scope_enrolments(queryset, user):
     return queryset.filter(enrolment_scope(user))
-
-
-def scope_citizens(queryset, user):
-    from jobbro.cases.models import Enrolment
-
-    if citizen_scope(user) == CitizenScope.EVERYTHING:
-        return queryset
-    visible = Enrolment.objects.filter(enrolment_scope(user)).values("citizen_id")
-    return queryset.filter(pk__in=visible)
-
-
-def access_citizen(user, pk):
-    from jobbro.cases.models import Enrolment
-    from jobbro.people.models import Citizen
-
-    try:
-        citizen = Citizen.objects.filter(pk=pk)
-        if not sees_everything(user):
-            # One citizen: ask whether any of their enrolments is in scope (by the enrolments' citizen index),
-            # rather than list every enrolment in scope and look the citizen up in that list.
-            in_scope = scope_enrolments(Enrolment.objects.filter(citizen_id=OuterRef("pk")), user)
-            citizen = citizen.filter(Exists(in_scope))
-        return citizen.get()
-    except (Citizen.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
 
 
 def sees_everything(user):

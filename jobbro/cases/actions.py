@@ -217,7 +217,7 @@ def _change_step(*, acting_user, enrolment, step, on, note=""):
 @transaction.atomic
 def set_traffic_light(*, acting_user, citizen, light, on, note=""):
     _require(may(acting_user, Capability.CASE_WORK))
-    _require(access.scope_citizens(Citizen.objects.filter(pk=citizen.pk), acting_user).exists())
+    _require(Citizen.objects.filter(pk=citizen.pk).visible_to(acting_user).exists())
     TrafficLightChange.objects.create(citizen=citizen, light=light, changed_on=on, changed_by=acting_user, note=note)
     citizen.traffic_light = light
     citizen.save(update_fields=["traffic_light"])

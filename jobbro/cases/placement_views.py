@@ -41,6 +41,7 @@ from jobbro.cases.placement_forms import (
 from jobbro.companies.models import Opening
 from jobbro.days import today
 from jobbro.formtools import run_action
+from jobbro.people.access import access_citizen
 
 RECENT_CONTACTS = 5
 PAGE_SIZE = 50
@@ -157,7 +158,7 @@ def placement_context(request, citizen, enrolments):
 def _enrolment(request, citizen_pk, enrolment_pk, *, write=False):
     if write and not may(request.user, Capability.CASE_WORK):
         raise Http404
-    citizen = access.access_citizen(request.user, citizen_pk)
+    citizen = access_citizen(request.user, citizen_pk)
     return citizen, access.access_enrolment(request.user, citizen, enrolment_pk)
 
 
@@ -171,7 +172,7 @@ def _plan(enrolment, plan_pk):
 def _placement(request, citizen_pk, pk, *, write=False):
     if write and not may(request.user, Capability.CASE_WORK):
         raise Http404
-    citizen = access.access_citizen(request.user, citizen_pk)
+    citizen = access_citizen(request.user, citizen_pk)
     visible = access.scope_enrolments(citizen.enrolments.all(), request.user)
     placement = (
         Placement.objects.filter(pk=pk, enrolment__in=visible)

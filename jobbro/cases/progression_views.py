@@ -44,6 +44,7 @@ from jobbro.cases.models import ProgressionAssessment, ProgressionInvitation
 from jobbro.cases.progression_chart import ScoresChart, scores_svg
 from jobbro.cases.progression_forms import CodeForm, PaperAssessmentForm, SelfAssessmentForm, dimension_label
 from jobbro.formtools import add_action_errors, run_action
+from jobbro.people.access import access_citizen
 
 # Wrong codes a device may type before typing codes is refused there for LOCK_SECONDS.
 WRONG_CODES_PER_DEVICE = 5
@@ -116,7 +117,7 @@ def scores_chart(assessments):
 
 def _case_enrolment(request, citizen_pk, enrolment_pk):
     """The citizen and one of their enrolments, for a user who does case work on it; else 404 (like a miss)."""
-    citizen = access.access_citizen(request.user, citizen_pk)
+    citizen = access_citizen(request.user, citizen_pk)
     if not may(request.user, Capability.TABLET_ASSESSMENT):
         raise Http404
     return citizen, access.access_enrolment(request.user, citizen, enrolment_pk)

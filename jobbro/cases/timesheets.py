@@ -35,6 +35,7 @@ from jobbro.cases.actions import monday_of
 from jobbro.cases.models import KINDS_WITHOUT_WEEKLY_HOURS, Enrolment, Placement, Timesheet
 from jobbro.days import today
 from jobbro.formtools import DesignSystemForm, run_action
+from jobbro.people.access import access_citizen
 
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{1,2})$")
 # How far back a row looks for weeks with no timesheet.
@@ -319,7 +320,7 @@ def week_hours_row(request, week, citizen_pk, placement_pk):
     monday = parse_week(week)
     if monday is None or monday > monday_of(today()):
         raise Http404
-    citizen = access.access_citizen(user, citizen_pk)
+    citizen = access_citizen(user, citizen_pk)
     rows = week_rows(user, monday, citizen=citizen, placement_pk=placement_pk)
     if not rows:
         raise Http404

@@ -24,6 +24,7 @@ from jobbro.cases.forms import CprForm, EndForm, FollowUpForm, ReferralForm, Ste
 from jobbro.cases.models import Outcome, UpskillingDecision
 from jobbro.formtools import run_action
 from jobbro.people import cpr, postcodes
+from jobbro.people.access import access_citizen
 from jobbro.people.models import Citizen
 from jobbro.pickers import MATCHES_SHOWN
 
@@ -51,7 +52,7 @@ def case_context(request, citizen, enrolments):
 
 def _case_enrolment(request, citizen_pk, enrolment_pk):
     """The citizen and one of their enrolments, for a user who does case work on it; else 404."""
-    citizen = access.access_citizen(request.user, citizen_pk)
+    citizen = access_citizen(request.user, citizen_pk)
     if not may(request.user, Capability.CASE_WORK):
         raise Http404
     return citizen, access.access_enrolment(request.user, citizen, enrolment_pk)

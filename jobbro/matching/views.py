@@ -42,6 +42,7 @@ from jobbro.matching.forms import (
     UnmatchedFilterForm,
 )
 from jobbro.matching.models import OPEN_STATUSES, AssignmentRun, MatchProposal, MatchProposalEvent, MatchStatus
+from jobbro.people.access import access_citizen
 from jobbro.pickers import CompanyPickerField, search
 
 RANKING_LIMIT = 50
@@ -148,7 +149,7 @@ def _why_not_fragment(request):
 @logs_citizen_read
 def citizen_matches(request, citizen_pk, enrolment_pk):
     _require(may(request.user, Capability.PROPOSE_MATCH))
-    citizen = access.access_citizen(request.user, citizen_pk)
+    citizen = access_citizen(request.user, citizen_pk)
     enrolment = access.access_enrolment(request.user, citizen, enrolment_pk)
     matches = (
         _services().rank_openings(enrolment, limit=RANKING_LIMIT, reader=request.user) if enrolment.is_active else []
@@ -253,7 +254,7 @@ def opening_matches(request, pk):
 @logs_citizen_read
 def propose(request, citizen_pk, enrolment_pk):
     _require(may(request.user, Capability.PROPOSE_MATCH))
-    citizen = access.access_citizen(request.user, citizen_pk)
+    citizen = access_citizen(request.user, citizen_pk)
     enrolment = access.access_enrolment(request.user, citizen, enrolment_pk)
     back = _safe_next(
         request, reverse("citizen_matches", kwargs={"citizen_pk": citizen.pk, "enrolment_pk": enrolment.pk})
@@ -423,7 +424,7 @@ def proposals(request):
 
 def _proposal(request, citizen_pk, pk):
     _require(may(request.user, Capability.PROPOSE_MATCH))
-    citizen = access.access_citizen(request.user, citizen_pk)
+    citizen = access_citizen(request.user, citizen_pk)
     proposal = (
         _scoped_proposals(request.user)
         .filter(pk=pk, enrolment__citizen=citizen)

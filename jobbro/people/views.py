@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import logs_citizen_read
 from jobbro.audit.models import ChangeLog
 from jobbro.formtools import run_action
 from jobbro.people import actions
+from jobbro.people.access import access_citizen
 from jobbro.people.forms import (
     AdjustJobGoalForm,
     CloseJobGoalForm,
@@ -126,7 +126,7 @@ def _citizen(request, citizen_pk, *, health=False, write=False):
         raise Http404
     if health and not may(user, Capability.READ_RESTRICTIONS):
         raise Http404
-    return access.access_citizen(user, citizen_pk)
+    return access_citizen(user, citizen_pk)
 
 
 def _data(request):

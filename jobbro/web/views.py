@@ -31,6 +31,7 @@ from jobbro.days import today
 from jobbro.people import actions as people_actions
 from jobbro.people import cpr
 from jobbro.people import views as people_views
+from jobbro.people.access import access_citizen
 from jobbro.people.models import Citizen
 from jobbro.pickers import TEXT_SUFFIX
 from jobbro.reporting import company_facts
@@ -320,7 +321,7 @@ def _citizen_context(request, citizen):
 @login_required
 @logs_citizen_read
 def citizen_detail(request, citizen_pk):
-    citizen = access.access_citizen(request.user, citizen_pk)
+    citizen = access_citizen(request.user, citizen_pk)
     return render(request, "web/citizen_detail.html", _citizen_context(request, citizen))
 
 
@@ -328,7 +329,7 @@ def citizen_detail(request, citizen_pk):
 @require_POST
 @logs_citizen_read
 def citizen_reveal_cpr(request, citizen_pk):
-    citizen = access.access_citizen(request.user, citizen_pk)
+    citizen = access_citizen(request.user, citizen_pk)
     try:
         digits = people_actions.reveal_cpr(acting_user=request.user, citizen=citizen)
     except PermissionDenied:

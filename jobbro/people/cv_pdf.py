@@ -9,7 +9,33 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from jobbro.accounts.policy import UserCapabilities
-from jobbro.people.models import JobGoal
+from jobbro.people.models import CVEntry, JobGoal
+
+# The order the CV shows its sections in, on the page and in the PDF.
+CV_SECTIONS = [
+    CVEntry.Kind.WORK,
+    CVEntry.Kind.INTERNSHIP,
+    CVEntry.Kind.VOLUNTEER,
+    CVEntry.Kind.EDUCATION,
+    CVEntry.Kind.COURSE,
+    CVEntry.Kind.LANGUAGE,
+    CVEntry.Kind.SKILL,
+]
+
+
+def cv_sections(citizen):
+    """The CV's entries grouped by kind, in CV order, empty kinds left out: [(kind, label, [entries])]."""
+    entries = list(citizen.cv_entries.order_by("-starts_on", "-ends_on", "id"))
+    labels = dict(CVEntry.Kind.choices)
+    sections = []
+    for kind in CV_SECTIONS:
+        rows = [e for e in entries if e.kind == kind]
+        # Undated lines (languages, skills) after the dated ones; newest first among those with dates.
+        rows.sort(key=lambda e: e.starts_on is None)
+        if rows:
+            sections.append((kind, labels[kind], rows))
+    return sections
+
 
 # Type sizes (pt) tried in turn until the CV fits on one page; a very long CV keeps the smallest.
 FONT_SIZES = (10, 9.2, 8.5, 7.8)
@@ -17,8 +43,6 @@ FONT_SIZES = (10, 9.2, 8.5, 7.8)
 
 def cv_context(citizen, reader=None):
     """The CV's content. The job goal's own words are a case note: shown when the reader may read notes."""
-    from jobbro.people.views import cv_sections
-
     current = list(citizen.job_goals.filter(replaced_on__isnull=True).order_by("-set_on", "-id"))
     goals = [g for g in current if g.kind == JobGoal.Kind.GOAL] or [g for g in current if g.kind == JobGoal.Kind.WISH]
     return {

@@ -22,6 +22,7 @@ from jobbro.audit.models import ChangeLog
 from jobbro.formtools import run_action
 from jobbro.people import actions
 from jobbro.people.access import access_citizen
+from jobbro.people.cv_pdf import cv_sections, render_cv_pdf
 from jobbro.people.forms import (
     AdjustJobGoalForm,
     CloseJobGoalForm,
@@ -36,33 +37,7 @@ from jobbro.people.forms import (
 )
 from jobbro.people.models import CompetenceAssessment, CVEntry, JobGoal, Restriction
 
-# The order the CV shows its sections in, on the page and in the PDF.
-CV_SECTIONS = [
-    CVEntry.Kind.WORK,
-    CVEntry.Kind.INTERNSHIP,
-    CVEntry.Kind.VOLUNTEER,
-    CVEntry.Kind.EDUCATION,
-    CVEntry.Kind.COURSE,
-    CVEntry.Kind.LANGUAGE,
-    CVEntry.Kind.SKILL,
-]
-
-
-# --- Reading helpers (also used by the citizen page and the PDF) ----------------------------
-
-
-def cv_sections(citizen):
-    """The CV's entries grouped by kind, in CV order, empty kinds left out: [(kind, label, [entries])]."""
-    entries = list(citizen.cv_entries.order_by("-starts_on", "-ends_on", "id"))
-    labels = dict(CVEntry.Kind.choices)
-    sections = []
-    for kind in CV_SECTIONS:
-        rows = [e for e in entries if e.kind == kind]
-        # Undated lines (languages, skills) after the dated ones; newest first among those with dates.
-        rows.sort(key=lambda e: e.starts_on is None)
-        if rows:
-            sections.append((kind, labels[kind], rows))
-    return sections
+# --- Reading helpers (also used by the citizen page; the CV's sections are in cv_pdf.py) ------------
 
 
 def cv_last_updated(citizen):
@@ -328,8 +303,6 @@ def cv_entry_delete(request, citizen_pk, entry_pk):
 @require_http_methods(["GET"])
 @logs_citizen_read
 def cv_pdf(request, citizen_pk):
-    from jobbro.people.cv_pdf import render_cv_pdf
-
     citizen = _citizen(request, citizen_pk)
     response = HttpResponse(render_cv_pdf(citizen, reader=request.user), content_type="application/pdf")
     # The file name carries no personal data; the PDF is personal data, so no shared caches.

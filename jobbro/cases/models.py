@@ -599,6 +599,12 @@ class ProgressionAssessment(models.Model):
     def __str__(self):
         return f"{self.assessed_on:%d.%m.%Y}"
 
+    @classmethod
+    def dimension_label(cls, dimension):
+        """The short name of a dimension, e.g. "Work ability" (its field's label): the forms' and the report's."""
+        label = str(cls._meta.get_field(dimension).verbose_name)
+        return label[:1].upper() + label[1:]
+
 
 class OutcomeStatus(models.TextChoices):
     ORDINARY_JOB = "ordinary_job", _("Self-sufficient / ordinary job")

@@ -34,12 +34,6 @@ SCORE_ERRORS = {
 }
 
 
-def dimension_label(dimension):
-    """The short name of a dimension, e.g. "Work ability" (the model field's label)."""
-    label = str(ProgressionAssessment._meta.get_field(dimension).verbose_name)
-    return label[:1].upper() + label[1:]
-
-
 class SelfAssessmentForm(forms.Form):
     """The questionnaire: one row of ten large buttons for each question."""
 
@@ -78,7 +72,7 @@ class PaperAssessmentForm(DesignSystemForm):
         super().__init__(*args, **kwargs)
         for dimension in ProgressionAssessment.DIMENSIONS:
             field = forms.IntegerField(
-                label=dimension_label(dimension),
+                label=ProgressionAssessment.dimension_label(dimension),
                 min_value=1,
                 max_value=10,
                 error_messages=SCORE_ERRORS,

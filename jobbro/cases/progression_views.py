@@ -42,7 +42,7 @@ from jobbro.audit.log import log_read, logs_citizen_read
 from jobbro.cases import actions
 from jobbro.cases.models import ProgressionAssessment, ProgressionInvitation
 from jobbro.cases.progression_chart import ScoresChart, scores_svg
-from jobbro.cases.progression_forms import CodeForm, PaperAssessmentForm, SelfAssessmentForm, dimension_label
+from jobbro.cases.progression_forms import CodeForm, PaperAssessmentForm, SelfAssessmentForm
 from jobbro.formtools import add_action_errors, run_action
 from jobbro.people.access import access_citizen
 
@@ -70,7 +70,8 @@ class ProgressionSummary:
     def rows(self):
         """One row per dimension with its score at each assessment, oldest first: the dates are the columns."""
         return [
-            (d, dimension_label(d), [getattr(a, d) for a in self.assessments]) for d in ProgressionAssessment.DIMENSIONS
+            (d, ProgressionAssessment.dimension_label(d), [getattr(a, d) for a in self.assessments])
+            for d in ProgressionAssessment.DIMENSIONS
         ]
 
 
@@ -102,7 +103,10 @@ def scores_chart(assessments):
     if len(assessments) < 2:
         return None
     dates = [a.assessed_on for a in assessments]
-    series = {dimension_label(d): [getattr(a, d) for a in assessments] for d in ProgressionAssessment.DIMENSIONS}
+    series = {
+        ProgressionAssessment.dimension_label(d): [getattr(a, d) for a in assessments]
+        for d in ProgressionAssessment.DIMENSIONS
+    }
     return ScoresChart(
         svg=scores_svg(dates, series, ylabel=_("Score (1–10)")),
         description=_(

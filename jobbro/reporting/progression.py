@@ -46,7 +46,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jobbro.cases.models import ProgressionAssessment
-from jobbro.cases.progression_forms import dimension_label
 from jobbro.reporting import charts
 from jobbro.reporting.base import Report, Row, Share, Table, site_columns
 from jobbro.reporting.models import EnrolmentFacts
@@ -270,7 +269,11 @@ def progression_table(by_group):
         for part in (gettext("first"), gettext("latest"), gettext("change"))
     ]
     rows = [
-        Row(dimension, dimension_label(dimension), [*by_group[True][dimension], *by_group[False][dimension]])
+        Row(
+            dimension,
+            ProgressionAssessment.dimension_label(dimension),
+            [*by_group[True][dimension], *by_group[False][dimension]],
+        )
         for dimension in DIMENSIONS
     ]
     n_true, n_false = by_group[True]["n"], by_group[False]["n"]
@@ -345,7 +348,7 @@ def per_month_table(scope, counts):
 
 def change_chart(by_group):
     reached, not_reached = group_labels()
-    categories = [dimension_label(d) for d in DIMENSIONS]
+    categories = [ProgressionAssessment.dimension_label(d) for d in DIMENSIONS]
     series = {
         f"{reached} (n = {by_group[True]['n']})": [by_group[True][d][2] for d in DIMENSIONS],
         f"{not_reached} (n = {by_group[False]['n']})": [by_group[False][d][2] for d in DIMENSIONS],

@@ -6,9 +6,9 @@ from jobbro.audit.models import AccessLog, ChangeLog
 
 
 def log_read(*, user, citizen_pk, view, status_code, action=AccessLog.Action.READ):
-    from jobbro.people.models import Citizen
-
-    exists = Citizen.objects.filter(pk=citizen_pk).exists()
+    # The citizen model is the one the log's foreign key names (people.Citizen, a layer above: not imported).
+    citizens = AccessLog._meta.get_field("citizen").related_model.objects
+    exists = citizens.filter(pk=citizen_pk).exists()
     AccessLog.objects.create(
         user=user if user.is_authenticated else None,
         citizen_id=citizen_pk if exists else None,

@@ -36,6 +36,7 @@ from jobbro.cases.models import (
     StepChange,
     Timesheet,
     UpskillingDecision,
+    UpskillingEnrolment,
 )
 from jobbro.people import cpr
 from jobbro.people.models import Citizen, TrafficLightChange
@@ -858,3 +859,41 @@ def submit_self_assessment(*, token, scores, now=None):
         },
     )
     return assessment
+
+
+@transaction.atomic
+def enrol_in_course(*, acting_user, enrolment, course, starts_on):
+    """Enrol a citizen (one of their programme enrolments) in a course: a planned upskilling.
+
+    The end date follows from the course's duration. Upskilling runs alongside the course in the programme,
+    so it must start within the enrolment.
+    """
+    # Enrolling a citizen in a course is case work.
+    _require_on_case(acting_user, enrolment)
+    if not enrolment.is_active:
+        raise ValidationError({"enrolment": _("The citizen's course in the programme has ended.")})
+    if starts_on < enrolment.referred_on:
+        raise ValidationError({"starts_on": _("The course cannot start before the start form date.")})
+    if UpskillingEnrolment.objects.filter(
+        enrolment=enrolment,
+        course=course,
+        status__in=[UpskillingEnrolment.Status.PLANNED, UpskillingEnrolment.Status.STARTED],
+    ).exists():
+        raise ValidationError({"course": _("The citizen is already enrolled in this course.")})
+    upskilling = UpskillingEnrolment(
+        enrolment=enrolment,
+        course=course,
+        starts_on=starts_on,
+        ends_on=starts_on + datetime.timedelta(days=max(course.duration_days, 1) - 1),
+        status=UpskillingEnrolment.Status.PLANNED,
+    )
+    _full_clean(upskilling)
+    upskilling.save()
+    log_change(
+        user=acting_user,
+        action="enrol_in_course",
+        obj=upskilling,
+        citizen_pk=enrolment.citizen_id,
+        changes={"course": course.pk, "starts_on": starts_on.isoformat()},
+    )
+    return upskilling

@@ -3,10 +3,8 @@
 Each runs in one transaction, checks that the acting user may make the change, validates before it
 writes, and writes its audit row with the change. The coordinator (and an administrator) keeps the
 network: companies, contacts and buddies, network agreements, openings (small jobs), institutions and
-courses. Enrolling a citizen in a course is case work and follows the case-work rules.
+courses. Enrolling a citizen in a course is case work, an action of cases/actions.py (enrol_in_course).
 """
-
-import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,7 +15,6 @@ from jobbro import textlimits
 from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change
-from jobbro.cases.models import UpskillingEnrolment
 from jobbro.companies.models import (
     Company,
     CompanyContact,
@@ -439,42 +436,3 @@ def update_course(*, acting_user, course, **values):
         course.save()
         log_change(user=acting_user, action="update_course", obj=course, changes=changes)
     return course
-
-
-@transaction.atomic
-def enrol_in_course(*, acting_user, enrolment, course, starts_on):
-    """Enrol a citizen (one of their programme enrolments) in a course: a planned upskilling.
-
-    The end date follows from the course's duration. Upskilling runs alongside the course in the programme,
-    so it must start within the enrolment.
-    """
-    # Enrolling a citizen in a course is case work.
-    _require(may(acting_user, Capability.CASE_WORK))
-    _require(access.scope_enrolments(type(enrolment).objects.filter(pk=enrolment.pk), acting_user).exists())
-    if not enrolment.is_active:
-        raise ValidationError({"enrolment": _("The citizen's course in the programme has ended.")})
-    if starts_on < enrolment.referred_on:
-        raise ValidationError({"starts_on": _("The course cannot start before the start form date.")})
-    if UpskillingEnrolment.objects.filter(
-        enrolment=enrolment,
-        course=course,
-        status__in=[UpskillingEnrolment.Status.PLANNED, UpskillingEnrolment.Status.STARTED],
-    ).exists():
-        raise ValidationError({"course": _("The citizen is already enrolled in this course.")})
-    upskilling = UpskillingEnrolment(
-        enrolment=enrolment,
-        course=course,
-        starts_on=starts_on,
-        ends_on=starts_on + datetime.timedelta(days=max(course.duration_days, 1) - 1),
-        status=UpskillingEnrolment.Status.PLANNED,
-    )
-    _full_clean(upskilling)
-    upskilling.save()
-    log_change(
-        user=acting_user,
-        action="enrol_in_course",
-        obj=upskilling,
-        citizen_pk=enrolment.citizen_id,
-        changes={"course": course.pk, "starts_on": starts_on.isoformat()},
-    )
-    return upskilling

@@ -2,7 +2,7 @@
 
 Everyone but evaluators reads the network (a denial is a 404 like a miss). The coordinator and an
 administrator change it, through the actions in companies/actions.py. Enrolling a citizen in a course is
-case work; a course page lists only the citizens the user may see.
+case work (cases/actions.py); a course page lists only the citizens the user may see.
 """
 
 from django.contrib import messages
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from jobbro import textlimits
 from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
+from jobbro.cases import actions as case_actions
 from jobbro.cases.models import Enrolment, UpskillingEnrolment
 from jobbro.companies import actions, board_export, track_record
 from jobbro.companies.forms import (
@@ -413,7 +414,7 @@ def course_detail(request, pk):
         if request.method == "POST" and form.is_valid():
             upskilling = run_action(
                 form,
-                actions.enrol_in_course,
+                case_actions.enrol_in_course,
                 acting_user=user,
                 enrolment=form.cleaned_data["enrolment"],
                 course=course,

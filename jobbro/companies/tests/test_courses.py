@@ -9,8 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from jobbro.audit.models import ChangeLog
+from jobbro.cases import actions as case_actions
 from jobbro.cases.models import UpskillingEnrolment
-from jobbro.companies import actions, forms, views
+from jobbro.companies import forms, views
 from jobbro.companies.models import Course, KnowledgeInstitution
 
 pytestmark = pytest.mark.django_db
@@ -189,8 +190,10 @@ def test_a_job_broker_cannot_enrol_a_citizen_outside_her_caseload(
 def test_a_course_page_shows_only_the_citizens_the_user_may_see(
     client, alice, charlie, manager, coordinator, evaluator, alices_enrolment, charlies_enrolment, danish
 ):
-    mine = actions.enrol_in_course(acting_user=alice, enrolment=alices_enrolment, course=danish, starts_on=START)
-    theirs = actions.enrol_in_course(acting_user=charlie, enrolment=charlies_enrolment, course=danish, starts_on=START)
+    mine = case_actions.enrol_in_course(acting_user=alice, enrolment=alices_enrolment, course=danish, starts_on=START)
+    theirs = case_actions.enrol_in_course(
+        acting_user=charlie, enrolment=charlies_enrolment, course=danish, starts_on=START
+    )
     address = reverse("course_detail", kwargs={"pk": danish.pk})
     for user, expected in ((alice, {mine}), (charlie, {theirs}), (manager, {mine}), (coordinator, {mine})):
         client.force_login(user)
@@ -203,26 +206,27 @@ def test_a_course_page_shows_only_the_citizens_the_user_may_see(
 
 def test_the_enrol_action_checks_its_rules(alice, coordinator, alices_enrolment, charlies_enrolment, danish):
     with pytest.raises(PermissionDenied):
-        actions.enrol_in_course(acting_user=coordinator, enrolment=alices_enrolment, course=danish, starts_on=START)
+        case_actions.enrol_in_course(
+            acting_user=coordinator, enrolment=alices_enrolment, course=danish, starts_on=START
+        )
     with pytest.raises(PermissionDenied):
-        actions.enrol_in_course(acting_user=alice, enrolment=charlies_enrolment, course=danish, starts_on=START)
+        case_actions.enrol_in_course(acting_user=alice, enrolment=charlies_enrolment, course=danish, starts_on=START)
     with pytest.raises(ValidationError) as error:
-        actions.enrol_in_course(
+        case_actions.enrol_in_course(
             acting_user=alice,
             enrolment=alices_enrolment,
             course=danish,
             starts_on=alices_enrolment.referred_on - datetime.timedelta(days=1),
         )
     assert "starts_on" in error.value.message_dict
-    actions.enrol_in_course(acting_user=alice, enrolment=alices_enrolment, course=danish, starts_on=START)
+    case_actions.enrol_in_course(acting_user=alice, enrolment=alices_enrolment, course=danish, starts_on=START)
     with pytest.raises(ValidationError) as error:
-        actions.enrol_in_course(acting_user=alice, enrolment=alices_enrolment, course=danish, starts_on=START)
+        case_actions.enrol_in_course(acting_user=alice, enrolment=alices_enrolment, course=danish, starts_on=START)
     assert "course" in error.value.message_dict
     assert UpskillingEnrolment.objects.count() == 1
 
 
 def test_a_citizen_whose_course_in_the_programme_ended_cannot_be_enrolled(alice, caseworker, alices_enrolment, danish):
-    from jobbro.cases import actions as case_actions
     from jobbro.cases.models import OutcomeStatus
 
     case_actions.end_enrolment(
@@ -230,7 +234,7 @@ def test_a_citizen_whose_course_in_the_programme_ended_cannot_be_enrolled(alice,
     )
     alices_enrolment.refresh_from_db()
     with pytest.raises(ValidationError):
-        actions.enrol_in_course(acting_user=alice, enrolment=alices_enrolment, course=danish, starts_on=START)
+        case_actions.enrol_in_course(acting_user=alice, enrolment=alices_enrolment, course=danish, starts_on=START)
     assert not UpskillingEnrolment.objects.exists()
 
 
@@ -333,7 +337,7 @@ def test_the_course_page_is_bounded_however_many_citizens_there_are(client, alic
     def add(count, start):
         for i in range(start, start + count):
             enrolment = refer(first_name=f"Deltager{i:03d}", last_name="Holm", job_broker=alice)
-            actions.enrol_in_course(acting_user=alice, enrolment=enrolment, course=danish, starts_on=START)
+            case_actions.enrol_in_course(acting_user=alice, enrolment=enrolment, course=danish, starts_on=START)
 
     add(views.COURSE_CITIZENS_PAGE + 5, 0)
     with CaptureQueriesContext(connection) as few_queries:

@@ -28,7 +28,6 @@ from jobbro.cases.models import (
     JobPlan,
     Milestone,
     Outcome,
-    OutcomeStatus,
     Placement,
     ProgressionAssessment,
     ProgressionInvitation,
@@ -290,10 +289,10 @@ def start_placement(
     )
     if buddy is not None and buddy.company_id != company.pk:
         raise ValidationError({"buddy": _("The buddy must be someone at the chosen company.")})
-    if opening is not None and (opening.company_id != company.pk or opening.programme_id != enrolment.programme_id):
-        raise ValidationError(
-            {"opening": _("The opening must be one of the chosen company's openings in the programme.")}
-        )
+    if opening is not None and (
+        message := rules.opening_error(opening.company_id, opening.programme_id, company.pk, enrolment.programme_id)
+    ):
+        raise ValidationError({"opening": message})
     placement.save()
     _record_start_agreement(placement)
     if enrolment.current_step != Step.IN_COMPANY:
@@ -314,8 +313,8 @@ def end_placement(*, acting_user, placement, ended_on, reason, note="", back_to_
     _require_on_case(acting_user, placement.enrolment)
     if placement.ended_on:
         raise ValidationError(_("The placement has already ended."))
-    if ended_on < placement.starts_on:
-        raise ValidationError({"ended_on": _("The end date cannot be before the start date.")})
+    if message := rules.end_before_start_error(placement.starts_on, ended_on):
+        raise ValidationError({"ended_on": message})
     _inside_enrolment(placement.enrolment, Placement, {"ended_on": ended_on})
     placement.ended_on = ended_on
     placement.end_reason = reason
@@ -344,16 +343,15 @@ def register_hours(*, acting_user, placement, week_start, ordinary_hours, intern
     """Register (or correct) one ISO week's ordinary paid hours and internship hours for a placement."""
     _require_on_case(acting_user, placement.enrolment, Capability.WRITE_HOURS)
     week_start = monday_of(week_start)
-    week_end = week_start + datetime.timedelta(days=6)
     rules.check_plausible_dates(
         {"week_start": (_label(Timesheet, "week_start"), week_start)}, today=timezone.localdate()
     )
-    if week_end < placement.starts_on or (placement.ended_on and week_start > placement.ended_on):
-        raise ValidationError({"week_start": _("The week lies outside the placement's period.")})
-    # One rule for the week (cases/rules.py): each 0-60, together at most 60, and only a week that has ended.
-    # (The hours page also refuses internship hours on a placement without an internship part: rules.timesheet_errors.)
+    if message := rules.week_outside_placement_error(placement, week_start):
+        raise ValidationError({"week_start": message})
+    # One rule for the week (cases/rules.py): each 0-60, together at most 60, only a week that has ended, and
+    # internship hours only on a placement with an internship part; the hours page and the import ask the same.
     ordinary, internship = rules.clean_week_hours(ordinary_hours, internship_hours)
-    rules.check_week_ended(week_start, today=timezone.localdate())
+    rules.check_timesheet(placement, week_start, internship, today=timezone.localdate())
     sheet, _created = Timesheet.objects.get_or_create(
         placement=placement, week_start=week_start, defaults={"registered_by": acting_user}
     )
@@ -388,8 +386,8 @@ def log_contact(*, acting_user, enrolment, kind, occurred_on, note="", company=N
     _inside_enrolment(enrolment, Contact, {"occurred_on": occurred_on}, after_exit=("occurred_on",))
     if occurred_on > timezone.localdate():
         raise ValidationError({"occurred_on": _("A contact cannot be dated in the future.")})
-    if enrolment.ended_on and occurred_on > enrolment.ended_on and kind != Contact.Kind.AFTERCARE:
-        raise ValidationError({"kind": _("After the end form only aftercare contacts can be registered.")})
+    if message := rules.contact_kind_error(enrolment, kind, occurred_on):
+        raise ValidationError({"kind": message})
     contact.save()
     contact.staff.set(staff or [acting_user])
     contact.company_contacts.set(company_contacts)
@@ -405,8 +403,8 @@ def end_enrolment(*, acting_user, enrolment, ended_on, status, note=""):
     _require_on_case(acting_user, enrolment)
     if enrolment.ended_on:
         raise ValidationError(_("The enrolment has already ended."))
-    if ended_on < enrolment.referred_on:
-        raise ValidationError({"ended_on": _("The end form date cannot be before the start form date.")})
+    if message := rules.enrolment_end_error(enrolment.referred_on, ended_on):
+        raise ValidationError({"ended_on": message})
     _inside_enrolment(enrolment, Enrolment, {"ended_on": ended_on})
     # A placement still running at exit would count as a job or internship after the citizen left: end it first.
     running = enrolment.placements.exclude(ended_on__lte=ended_on).select_related("company")  # NULL end: running
@@ -425,10 +423,8 @@ def end_enrolment(*, acting_user, enrolment, ended_on, status, note=""):
         registered_by=acting_user,
     )
     _full_clean(outcome)
-    if status == OutcomeStatus.IN_PROGRAMME:
-        raise ValidationError(
-            {"status": _("At the end form the citizen is no longer in the programme: choose where they went.")}
-        )
+    if message := rules.exit_status_error(status):
+        raise ValidationError({"status": message})
     _change_step(acting_user=acting_user, enrolment=enrolment, step=Step.ENDED, on=ended_on)
     enrolment.ended_on = ended_on
     enrolment.save(update_fields=["ended_on"])
@@ -448,8 +444,8 @@ def record_follow_up(*, acting_user, enrolment, measured_on, status, note=""):
     _require_on_case(acting_user, enrolment)
     if measured_on < enrolment.referred_on:
         raise ValidationError({"measured_on": _("An outcome cannot be dated before the start form date.")})
-    if enrolment.ended_on and measured_on < enrolment.ended_on:
-        raise ValidationError({"measured_on": _("A follow-up cannot be dated before the end form date.")})
+    if message := rules.follow_up_date_error(enrolment, measured_on):
+        raise ValidationError({"measured_on": message})
     _inside_enrolment(enrolment, Outcome, {"measured_on": measured_on}, after_exit=("measured_on",))
     outcome = Outcome(
         enrolment=enrolment,
@@ -496,8 +492,8 @@ def create_job_plan(*, acting_user, enrolment, title, created_on, is_job_package
             codes.validate_occupation_code(code)
         except ValidationError as error:
             errors["target_occupation_code"] = error.messages
-    elif is_job_package:
-        errors["target_occupation_code"] = _("A job package leads to a named job: choose the target job.")
+    elif message := rules.job_package_error(is_job_package, code):
+        errors["target_occupation_code"] = message
     if errors:
         raise ValidationError(errors)
     plan = JobPlan(
@@ -535,10 +531,8 @@ def add_milestone(*, acting_user, plan, kind, due_on, title=""):
     errors = {}
     if kind not in Milestone.Kind.values:
         errors["kind"] = _("Choose what kind of milestone it is.")
-    if due_on < plan.created_on:
-        errors["due_on"] = _("A milestone cannot be due before the plan was made (%(date)s).") % {
-            "date": plan.created_on.strftime("%d.%m.%Y")
-        }
+    if message := rules.milestone_before_plan_error(plan.created_on, due_on):
+        errors["due_on"] = message
     elif message := rules.enrolment_date_error(
         plan.enrolment, due_on, _label(Milestone, "due_on"), today=timezone.localdate()
     ):
@@ -566,13 +560,8 @@ def complete_milestone(*, acting_user, milestone, completed_on):
     if milestone.completed_on:
         raise ValidationError(_("The milestone is already done."))
     plan = milestone.plan
-    if completed_on < plan.created_on:
-        raise ValidationError(
-            {
-                "completed_on": _("A milestone cannot be done before the plan was made (%(date)s).")
-                % {"date": plan.created_on.strftime("%d.%m.%Y")}
-            }
-        )
+    if message := rules.milestone_before_plan_error(plan.created_on, completed_on, done=True):
+        raise ValidationError({"completed_on": message})
     if completed_on > timezone.localdate():
         raise ValidationError({"completed_on": _("A milestone cannot be done in the future.")})
     _inside_enrolment(plan.enrolment, Milestone, {"completed_on": completed_on})

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from jobbro import days
+from jobbro.cases.models import Contact, OutcomeStatus
 from jobbro.numbers import parse_decimal
 
 # --- Weekly hours --------------------------------------------------------------------------------
@@ -76,24 +77,39 @@ def check_week_ended(week_start, *, today):
         raise ValidationError({"week_start": message})
 
 
+def week_outside_placement_error(placement, week_start):
+    """The message refusing a week (by its Monday) that lies wholly before the placement's start or starts after its
+    end, or None."""
+    if week_start + datetime.timedelta(days=6) < placement.starts_on or (
+        placement.ended_on and week_start > placement.ended_on
+    ):
+        return _("The week lies outside the placement's period.")
+    return None
+
+
+def internship_part_error(placement, internship):
+    """The message refusing internship hours on a placement without an internship part (an internship kind, or
+    internship hours agreed: Placement.has_internship_part), or None."""
+    try:
+        hours = parse_hours(internship, empty=Decimal(0))
+    except ValidationError:
+        return None  # the hours rule has its own message
+    if hours and not placement.has_internship_part:
+        return _(
+            "Internship hours: this placement (%(kind)s) has no internship part. Write the hours as ordinary "
+            "paid hours, or agree internship hours on the placement first."
+        ) % {"kind": placement.get_kind_display()}
+    return None
+
+
 def timesheet_errors(placement, week_start, internship, *, today):
     """{field: [message]} for a week's timesheet beyond the hours themselves: the week must have ended, and
     internship hours need a placement with an internship part (an internship kind, or internship hours agreed)."""
     errors = {}
     if message := week_ended_error(week_start, today):
         errors["week_start"] = [message]
-    try:
-        hours = parse_hours(internship, empty=Decimal(0))
-    except ValidationError:
-        hours = Decimal(0)  # the hours rule has its own message
-    if hours and not placement.has_internship_part:
-        errors["internship_hours"] = [
-            _(
-                "Internship hours: this placement (%(kind)s) has no internship part. Write the hours as ordinary "
-                "paid hours, or agree internship hours on the placement first."
-            )
-            % {"kind": placement.get_kind_display()}
-        ]
+    if message := internship_part_error(placement, internship):
+        errors["internship_hours"] = [message]
     return errors
 
 
@@ -114,6 +130,70 @@ def clean_week_hours(ordinary, internship, **fields):
     if errors:
         raise ValidationError(errors)
     return parse_hours(ordinary, empty=Decimal(0)), parse_hours(internship, empty=Decimal(0))
+
+
+# --- The records of a case ------------------------------------------------------------------------
+# Each returns the message refusing a value, or None; the actions raise it under their field, the import reports it
+# under the sheet's column.
+
+
+def enrolment_end_error(referred_on, ended_on):
+    if ended_on is not None and referred_on is not None and ended_on < referred_on:
+        return _("The end form date cannot be before the start form date.")
+    return None
+
+
+def end_before_start_error(starts_on, ended_on):
+    """A placement (or anything with a period) cannot end before it starts."""
+    if ended_on is not None and starts_on is not None and ended_on < starts_on:
+        return _("The end date cannot be before the start date.")
+    return None
+
+
+def opening_error(opening_company_id, opening_programme_id, company_id, programme_id):
+    """A placement's opening must be one of its company's openings in the enrolment's programme."""
+    if opening_company_id != company_id or opening_programme_id != programme_id:
+        return _("The opening must be one of the chosen company's openings in the programme.")
+    return None
+
+
+def contact_kind_error(enrolment, kind, occurred_on):
+    """After the end form only aftercare contacts."""
+    if enrolment.ended_on and occurred_on > enrolment.ended_on and kind != Contact.Kind.AFTERCARE:
+        return _("After the end form only aftercare contacts can be registered.")
+    return None
+
+
+def exit_status_error(status):
+    """The outcome at exit says where the citizen went: never "still in the programme"."""
+    if status == OutcomeStatus.IN_PROGRAMME:
+        return _("At the end form the citizen is no longer in the programme: choose where they went.")
+    return None
+
+
+def follow_up_date_error(enrolment, measured_on):
+    if enrolment.ended_on and measured_on < enrolment.ended_on:
+        return _("A follow-up cannot be dated before the end form date.")
+    return None
+
+
+def job_package_error(is_job_package, target_occupation_code):
+    """A job package (jobpakke) leads to a named target job."""
+    if is_job_package and not (target_occupation_code or "").strip():
+        return _("A job package leads to a named job: choose the target job.")
+    return None
+
+
+def milestone_before_plan_error(plan_created_on, day, *, done=False):
+    """A milestone is neither due nor done before its plan was made."""
+    if day is None or day >= plan_created_on:
+        return None
+    message = (
+        _("A milestone cannot be done before the plan was made (%(date)s).")
+        if done
+        else _("A milestone cannot be due before the plan was made (%(date)s).")
+    )
+    return message % {"date": plan_created_on.strftime("%d.%m.%Y")}
 
 
 # --- Dates in a case -----------------------------------------------------------------------------

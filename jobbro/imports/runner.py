@@ -42,7 +42,6 @@ afterwards: Enrolment.current_step is the last step change and Citizen.traffic_l
 traffic-light change (by date, then by id), as the actions keep them.
 """
 
-import datetime
 import hashlib
 import time
 from collections import Counter, defaultdict
@@ -55,7 +54,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from jobbro import codes
+from jobbro import codes, numbers
 from jobbro.accounts import access
 from jobbro.accounts.models import Membership, Programme, ResultGoal, Site, TargetGroup, User
 from jobbro.accounts.policy import Capability, may
@@ -71,7 +70,6 @@ from jobbro.cases.models import (
     JobPlan,
     Milestone,
     Outcome,
-    OutcomeStatus,
     Placement,
     ProgressionAssessment,
     Step,
@@ -183,6 +181,7 @@ class Importer:
         self.openings = {}  # (programme id, external id) -> (id, company id)
         self.placements = {}  # (programme id, external id) -> Placement
         self.plans = {}  # (programme id, external id) -> JobPlan
+        self._placement_instances = {}  # placement id -> Placement, for the rules (see _placement_instance)
         self.touched_enrolments = set()
         self.touched_citizens = set()
         self.step_keys = {}  # enrolment id -> {(step, date): StepChange}
@@ -436,9 +435,31 @@ class Importer:
         if value is not None and value > self.today:
             row.reject(name, _("The date cannot be in the future."))
 
-    def _not_before(self, row, name, value, start, message=None):
-        if value is not None and start is not None and value < start:
-            row.reject(name, message or _("The end date cannot be before the start date."))
+    def _not_before(self, row, name, value, start):
+        """An end (or a later date) never before its start: the actions' rule (cases/rules.py)."""
+        self._refuse(row, name, rules.end_before_start_error(start, value))
+
+    @staticmethod
+    def _model_rules(row, instance):
+        """Reject the row under the columns named by the model's own clean() (the rules full_clean applies)."""
+        try:
+            instance.clean()
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                row.reject(name, messages[0])
+
+    @staticmethod
+    def _refuse(row, name, message):
+        """Reject the row under the column when a rule of the actions (cases/rules.py) gave a message."""
+        if message:
+            row.reject(name, message)
+
+    def _check_postcode(self, row):
+        if row.get("postcode"):
+            try:
+                numbers.POSTCODE(row.get("postcode"))
+            except ValidationError as error:
+                row.reject("postcode", " ".join(error.messages))
 
     # --- The kinds, in dependency order ---------------------------------------------------------------
 
@@ -616,10 +637,7 @@ class Importer:
                     codes.validate_industry_code(row.get("industry_code"))
                 except ValidationError as error:
                     row.reject("industry_code", " ".join(error.messages))
-            if row.get("postcode") and not (
-                len(row.get("postcode")) == 4 and row.get("postcode").isascii() and row.get("postcode").isdigit()
-            ):
-                row.reject("postcode", _("A postcode has 4 digits."))
+            self._check_postcode(row)
             programme = None
             if row.get("signed_on"):
                 programme = self.programme(row)
@@ -769,10 +787,7 @@ class Importer:
                     validate_email(row.get("email"))
                 except ValidationError:
                     row.reject("email", _("Enter a valid e-mail address."))
-            if row.get("postcode") and not (
-                len(row.get("postcode")) == 4 and row.get("postcode").isascii() and row.get("postcode").isdigit()
-            ):
-                row.reject("postcode", _("A postcode has 4 digits."))
+            self._check_postcode(row)
             self._not_in_future(row, "traffic_light_on", row.get("traffic_light_on"))
             if row.errors:
                 self.reject(row, "citizens")
@@ -817,13 +832,7 @@ class Importer:
                 if site_id is None:
                     row.reject("site", _("No site of that name in the programme."))
             users = {name: self.user_id(row, name) for name in ("job_broker", "caseworker", "mentor")}
-            self._not_before(
-                row,
-                "ended_on",
-                row.get("ended_on"),
-                row.get("referred_on"),
-                _("The end form date cannot be before the start form date."),
-            )
+            self._refuse(row, "ended_on", rules.enrolment_end_error(row.get("referred_on"), row.get("ended_on")))
             self._not_in_future(row, "referred_on", row.get("referred_on"))
             self._not_in_future(row, "ended_on", row.get("ended_on"))
             if programme is not None and citizen_id is not None:
@@ -1068,8 +1077,11 @@ class Importer:
             self._not_in_future(row, "created_on", row.get("created_on"))
             self._not_before(row, "closed_on", row.get("closed_on"), row.get("created_on"))
             self._check_occupation(row, "target_occupation_code")
-            if row.value("is_job_package") and not row.get("target_occupation_code"):
-                row.reject("target_occupation_code", _("A job package leads to a named job: choose the target job."))
+            self._refuse(
+                row,
+                "target_occupation_code",
+                rules.job_package_error(row.value("is_job_package"), row.get("target_occupation_code")),
+            )
             if programme is not None:
                 row.key = (programme.pk, row.get("external_id"))
                 self._duplicate(row, "job_plans", row.key, seen, "external_id")
@@ -1129,17 +1141,11 @@ class Importer:
                 else:
                     row.reject("plan", _("No job plan with this id in the programme."))
             if plan is not None:
-                message = _("A milestone cannot be due before the plan was made (%(date)s).") % {
-                    "date": plan.created_on.strftime("%d.%m.%Y")
-                }
-                self._not_before(row, "due_on", row.get("due_on"), plan.created_on, message)
-                self._not_before(
+                self._refuse(row, "due_on", rules.milestone_before_plan_error(plan.created_on, row.get("due_on")))
+                self._refuse(
                     row,
                     "completed_on",
-                    row.get("completed_on"),
-                    plan.created_on,
-                    _("A milestone cannot be done before the plan was made (%(date)s).")
-                    % {"date": plan.created_on.strftime("%d.%m.%Y")},
+                    rules.milestone_before_plan_error(plan.created_on, row.get("completed_on"), done=True),
                 )
                 row.key = (plan.pk, row.get("kind"), row.get("due_on"))
                 self._duplicate(row, "milestones", row.key, seen, "due_on")
@@ -1210,21 +1216,13 @@ class Importer:
                 opening = self.openings.get((programme.pk, row.get("opening")))
                 if opening is None:
                     row.reject("opening", _("No opening with this id in the programme."))
-                elif company_id is not None and opening[1] != company_id:
-                    row.reject(
-                        "opening", _("The opening must be one of the chosen company's openings in the programme.")
-                    )
+                elif company_id is not None and (
+                    message := rules.opening_error(opening[1], programme.pk, company_id, programme.pk)
+                ):
+                    row.reject("opening", message)
                 else:
                     opening_id = opening[0]
-            starts, ends = row.get("starts_on"), row.get("ended_on")
-            self._not_before(row, "ended_on", ends, starts)
-            self._not_before(
-                row,
-                "planned_end_on",
-                row.get("planned_end_on"),
-                starts,
-                _("The planned end cannot be before the start date."),
-            )
+            ends = row.get("ended_on")
             self._not_in_future(row, "ended_on", ends)
             if ends and not row.get("end_reason"):
                 row.reject("end_reason", _("Give the reason the placement ended."))
@@ -1255,11 +1253,19 @@ class Importer:
                 if row.has("no_hours_reason")
                 else (record.no_hours_reason if record else "")
             )
-            if agreed is None and not condition.strip() and not reason.strip():
-                row.reject(
-                    "agreed_ordinary_hours",
-                    _("Agree ordinary hours, write the condition for them, or give the reason there is neither."),
-                )
+            # The placement's own rules (Placement.clean, as the action's full_clean applies them): an end and a
+            # planned end never before the start, and an agreement on ordinary hours, a condition or a reason.
+            self._model_rules(
+                row,
+                Placement(
+                    starts_on=row.get("starts_on"),
+                    ended_on=ends,
+                    planned_end_on=row.get("planned_end_on"),
+                    agreed_ordinary_hours=agreed,
+                    ordinary_hours_condition=condition,
+                    no_hours_reason=reason,
+                ),
+            )
             if record is not None and row.has("agreed_ordinary_hours"):
                 at_start = start_agreements.get(record.pk, record.agreed_ordinary_hours)
                 if agreed != at_start:
@@ -1332,6 +1338,22 @@ class Importer:
                 for placement in Placement.objects.filter(enrolment__programme_id=programme_id, external_id__in=chunk):
                     self.placements[(programme_id, placement.external_id)] = placement
 
+    def _placement_instance(self, placement):
+        """A placement row (a record, or one this import queued) as a Placement, for the rules that read its
+        properties (Placement.has_internship_part)."""
+        if isinstance(placement, Placement):
+            return placement
+        found = self._placement_instances.get(placement.pk)
+        if found is None:
+            found = self._placement_instances[placement.pk] = Placement(
+                pk=placement.pk,
+                kind=placement.kind,
+                starts_on=placement.starts_on,
+                ended_on=placement.ended_on,
+                agreed_internship_hours=placement.agreed_internship_hours,
+            )
+        return found
+
     def import_timesheets(self, rows):
         """The biggest sheet by far: existing weeks are compared as tuples, and only changed ones become instances."""
         programme_of = {id(r): self.programme(r) for r in rows}
@@ -1351,7 +1373,7 @@ class Importer:
         counts = self.counts["timesheets"]
         writer = self.writer(Timesheet)
         user_id = self.user_pk
-        six_days = datetime.timedelta(days=6)
+        as_placement = self._placement_instance
         for row in rows:
             programme = programme_of[id(row)]
             placement = self.placements.get((programme.pk, row.values["placement"])) if programme else None
@@ -1367,8 +1389,13 @@ class Importer:
             ).items():
                 row.reject(name, refusals[0])
             if placement is not None:
-                if week + six_days < placement.starts_on or (placement.ended_on and week > placement.ended_on):
-                    row.reject("week_start", _("The week lies outside the placement's period."))
+                # The action's rules for a week (cases/rules.py): inside the placement's period, a week that has
+                # ended, internship hours only on a placement with an internship part.
+                self._refuse(row, "week_start", rules.week_outside_placement_error(placement, week))
+                for name, refusals in rules.timesheet_errors(
+                    as_placement(placement), week, row.values.get("internship_hours", ZERO), today=self.today
+                ).items():
+                    row.reject(name, refusals[0])
                 row.key = (placement.pk, week)
                 self._duplicate(row, "timesheets", row.key, seen, "week_start")
             if row.errors:
@@ -1432,13 +1459,8 @@ class Importer:
                 staff.add(user_id)
             on = row.get("occurred_on")
             self._not_in_future(row, "occurred_on", on)
-            if (
-                enrolment is not None
-                and enrolment.ended_on
-                and on > enrolment.ended_on
-                and row.get("kind") != Contact.Kind.AFTERCARE
-            ):
-                row.reject("kind", _("After the end form only aftercare contacts can be registered."))
+            if enrolment is not None:
+                self._refuse(row, "kind", rules.contact_kind_error(enrolment, row.get("kind"), on))
             if programme is not None:
                 row.key = (programme.pk, row.get("external_id"))
                 self._duplicate(row, "contacts", row.key, seen, "external_id")
@@ -1490,18 +1512,14 @@ class Importer:
             self._not_in_future(row, "measured_on", on)
             if enrolment is not None:
                 if kind == Outcome.Kind.EXIT:
-                    if status == OutcomeStatus.IN_PROGRAMME:
-                        row.reject(
-                            "status",
-                            _("At the end form the citizen is no longer in the programme: choose where they went."),
-                        )
+                    self._refuse(row, "status", rules.exit_status_error(status))
                     if enrolment.ended_on != on:
                         row.reject(
                             "measured_on",
                             _("The outcome at exit is dated on the end form date in the enrolments sheet."),
                         )
-                elif enrolment.ended_on and on < enrolment.ended_on:
-                    row.reject("measured_on", _("A follow-up cannot be dated before the end form date."))
+                else:
+                    self._refuse(row, "measured_on", rules.follow_up_date_error(enrolment, on))
                 row.key = (enrolment.pk, kind, on)
                 self._duplicate(row, "outcomes", row.key, seen, "measured_on")
             if row.errors or enrolment is None:

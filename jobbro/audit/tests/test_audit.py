@@ -118,7 +118,7 @@ def case(alices_enrolment, alice, caseworker, company):
         acting_user=caseworker,
         enrolment=alices_enrolment,
         company=company,
-        kind=PlacementKind.SMALL_JOB,
+        kind=PlacementKind.HYBRID_INTERNSHIP,
         starts_on=D(2025, 3, 17),
         agreed_ordinary_hours=10,
     )

@@ -59,7 +59,8 @@ def enrolment(alices_enrolment):
 
 @pytest.fixture
 def placement(enrolment, start):
-    return start(enrolment, starts_on=day(7))
+    # A hybrid internship: paid ordinary hours and internship hours both belong to its weeks.
+    return start(enrolment, starts_on=day(7), kind=PlacementKind.HYBRID_INTERNSHIP)
 
 
 # --- Steps ------------------------------------------------------------------------------------
@@ -655,6 +656,40 @@ def test_hours_typed_with_a_danish_decimal_comma_are_read_and_text_is_refused(pl
         )
     assert "ordinary_hours" in refused.value.message_dict
     assert Timesheet.objects.get(pk=sheet.pk).ordinary_hours == Decimal("7.5")
+
+
+def test_internship_hours_are_refused_on_a_placement_without_an_internship_part(enrolment, start, alice):
+    small_job = start(enrolment, starts_on=day(7), kind=PlacementKind.SMALL_JOB)
+    before = ChangeLog.objects.count()
+    with pytest.raises(ValidationError) as refused, translation.override("da"):
+        actions.register_hours(
+            acting_user=alice, placement=small_job, week_start=day(7), ordinary_hours=5, internship_hours="0,5"
+        )
+    assert refused.value.message_dict == {
+        "internship_hours": [
+            "Praktiktimer: dette virksomhedsforløb (Småjob) har ingen praktikdel. Skriv timerne som ordinære "
+            "løntimer, eller aftal først praktiktimer på forløbet."
+        ]
+    }
+    assert not Timesheet.objects.filter(placement=small_job).exists()
+    assert ChangeLog.objects.count() == before
+    # Ordinary hours alone are fine, and so are internship hours once they are agreed on the placement.
+    assert actions.register_hours(
+        acting_user=alice, placement=small_job, week_start=day(7), ordinary_hours=5, internship_hours=0
+    ).ordinary_hours == Decimal(5)
+    with_part = start(enrolment, starts_on=day(7), kind=PlacementKind.SMALL_JOB, agreed_internship_hours=4)
+    assert actions.register_hours(
+        acting_user=alice, placement=with_part, week_start=day(7), ordinary_hours=5, internship_hours=4
+    ).internship_hours == Decimal(4)
+
+
+@pytest.mark.parametrize("kind", [PlacementKind.INTERNSHIP, PlacementKind.HYBRID_INTERNSHIP])
+def test_internship_hours_are_taken_on_the_internship_kinds(enrolment, start, alice, kind):
+    placement = start(enrolment, starts_on=day(7), kind=kind)
+    sheet = actions.register_hours(
+        acting_user=alice, placement=placement, week_start=day(7), ordinary_hours=0, internship_hours=20
+    )
+    assert sheet.internship_hours == Decimal(20)
 
 
 def test_a_placement_cannot_be_ended_twice(placement, alice):

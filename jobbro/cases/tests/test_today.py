@@ -244,7 +244,7 @@ def test_a_timesheet_with_hours_is_activity_on_the_sunday_of_its_week(world, enr
 
 def test_a_timesheet_with_no_hours_is_no_activity(world, enrol, start):
     enrolment = enrol("Anna")
-    placement = start(enrolment, starts_on=ago(300))
+    placement = start(enrolment, starts_on=ago(300), kind=PlacementKind.INTERNSHIP)
     actions.register_hours(
         acting_user=world.alice,
         placement=placement,

@@ -24,11 +24,14 @@ def cast(programme, site, alice, caseworker, coordinator):
     return coordinator
 
 
-def run_as(user, kind, **cells):
+def run_as(user, kind, placement_kind=None, **cells):
     sheets = example_sheets()
     header, row = sheets[schemas.BY_KIND[kind].da]
     for column, value in cells.items():
         row[header.index(column)] = value
+    if placement_kind is not None:
+        header, row = sheets[schemas.BY_KIND["placements"].da]
+        row[header.index("Type")] = placement_kind
     with translation.override("da"):
         return runner.run([("import.xlsx", workbook(sheets))], user=user)
 
@@ -38,7 +41,10 @@ def run_as(user, kind, **cells):
     [(60, 1, False), ("60", "0,1", False), (30, 30, True), (60, 0, True), ("29,5", "30,5", True)],
 )
 def test_a_week_of_hours_holds_at_most_60_together(cast, ordinary, internship, allowed):
-    result = run_as(cast, "timesheets", **{"Ordinære timer": ordinary, "Praktiktimer": internship})
+    # A hybrid internship: its weeks hold ordinary and internship hours.
+    result = run_as(
+        cast, "timesheets", placement_kind="hybridpraktik", **{"Ordinære timer": ordinary, "Praktiktimer": internship}
+    )
     if allowed:
         assert result.rejected == [] and Timesheet.objects.count() == 1
     else:
@@ -108,3 +114,33 @@ def test_plain_numbers_and_dates_are_still_read():
     assert reader.convert(date, "22.11.2025") == datetime.date(2025, 11, 22)
     with pytest.raises(reader.CellError):
         reader.convert(date, "22.11.1999")
+
+
+def test_internship_hours_on_a_placement_without_an_internship_part_are_refused_as_by_the_action(cast):
+    """The example placement is a small job: its weeks take ordinary hours only (cases/rules.py, as register_hours)."""
+    result = run_as(cast, "timesheets", **{"Praktiktimer": "2,5"})
+    assert [(p["sheet"], p["column"], p["reason"]) for p in result.rejected] == [
+        (
+            "Timer",
+            "Praktiktimer",
+            "Praktiktimer: dette virksomhedsforløb (Småjob) har ingen praktikdel. Skriv timerne som ordinære "
+            "løntimer, eller aftal først praktiktimer på forløbet.",
+        )
+    ]
+    assert not result.committed and Timesheet.objects.count() == 0
+
+
+@pytest.mark.parametrize("kind", ["praktik", "hybridpraktik"])
+def test_internship_hours_on_an_internship_are_imported(cast, kind):
+    result = run_as(cast, "timesheets", placement_kind=kind, **{"Praktiktimer": "2,5"})
+    assert result.rejected == [] and result.committed
+    assert Timesheet.objects.get().internship_hours == Decimal("2.5")
+
+
+def test_hours_for_a_week_that_has_not_ended_are_refused_as_by_the_action(cast):
+    this_monday = datetime.date.today() - datetime.timedelta(days=datetime.date.today().weekday())
+    result = run_as(cast, "timesheets", Uge=this_monday)
+    assert [(p["column"], p["reason"][:50]) for p in result.rejected] == [
+        ("Uge", "Timer kan kun registreres for en uge, der er slut:")
+    ]
+    assert not result.committed

@@ -237,6 +237,8 @@ def test_each_figure_equals_the_plain_count_over_the_rows(refer, caseworker, com
                     kind=p["kind"],
                     starts_on=starts_on,
                     agreed_ordinary_hours=10,
+                    # Internship hours need an internship part: agreed on a placement of another kind.
+                    agreed_internship_hours=15 if p["kind"] != PlacementKind.INTERNSHIP else None,
                 )
                 for after, ordinary, internship in p["weeks"]:
                     actions.register_hours(

@@ -33,7 +33,7 @@ def add_history(world, enrolment, start, rounds):
     broker, citizen = world.alice, enrolment.citizen
     for n in rounds:
         day = REFERRED_ON + (40 * n + 1) * DAY
-        placement = start(enrolment, acting_user=broker, starts_on=day, kind=PlacementKind.SMALL_JOB)
+        placement = start(enrolment, acting_user=broker, starts_on=day, kind=PlacementKind.HYBRID_INTERNSHIP)
         for week in range(3):
             actions.register_hours(
                 acting_user=broker,

@@ -84,7 +84,7 @@ def add_citizens(refer, start, job_broker):
                 referred_on=today() - 60 * DAY,
                 traffic_light=["green", "yellow", "red"][i % 3],
             )
-            placement = start(enrolment, starts_on=today() - 30 * DAY, kind=PlacementKind.SMALL_JOB)
+            placement = start(enrolment, starts_on=today() - 30 * DAY, kind=PlacementKind.HYBRID_INTERNSHIP)
             actions.register_hours(
                 acting_user=job_broker,
                 placement=placement,
@@ -173,7 +173,7 @@ def test_a_job_plan_s_milestones(client, world):
 
 def test_a_placement_s_weeks_and_contacts(client, world, start, company, buddy):
     enrolment, alice = world.alices_enrolment, world.alice
-    placement = start(enrolment, starts_on=enrolment.referred_on + 7 * DAY, kind=PlacementKind.SMALL_JOB)
+    placement = start(enrolment, starts_on=enrolment.referred_on + 7 * DAY, kind=PlacementKind.HYBRID_INTERNSHIP)
 
     def add(numbers):
         for i in numbers:

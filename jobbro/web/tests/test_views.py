@@ -123,7 +123,7 @@ def test_the_caseload_shows_the_running_placement_and_last_weeks_hours(client, w
     today = timezone.localdate()
     last_week = monday_of(today) - datetime.timedelta(days=7)
     enrolment = world.alices_enrolment
-    placement = start(enrolment, starts_on=last_week - datetime.timedelta(days=7))
+    placement = start(enrolment, starts_on=last_week - datetime.timedelta(days=7), kind=PlacementKind.HYBRID_INTERNSHIP)
     actions.register_hours(
         acting_user=world.alice,
         placement=placement,
@@ -491,7 +491,9 @@ def add_citizens_to_alice(world, refer, start, count):
             referred_on=today - datetime.timedelta(days=60),
             traffic_light=["green", "yellow", "red"][i % 3],
         )
-        placement = start(enrolment, starts_on=today - datetime.timedelta(days=30), kind=PlacementKind.SMALL_JOB)
+        placement = start(
+            enrolment, starts_on=today - datetime.timedelta(days=30), kind=PlacementKind.HYBRID_INTERNSHIP
+        )
         if i % 2:
             actions.register_hours(
                 acting_user=world.alice, placement=placement, week_start=last_week, ordinary_hours=i, internship_hours=1

@@ -41,11 +41,76 @@ class Step(models.IntegerChoices):
     ENDED = 4, _("Ended")
 
 
+# --- Shared definitions: one home each, used by every page, report, rule and the matching -------------------------
+#
+# One last-day rule for both: `ended_on` is the first day the record no longer runs. An enrolment or a placement
+# ended on d is not active or running on d (ended today: ended now, as every page that lists open records shows it).
+# Active on a date (an enrolment): referred on or before the date and no end form dated on or before it.
+# Running on a date (a placement): started on or before the date and no end date on or before it.
+# Over a period (first to last day, both included): active or running on at least one of its days.
+# Caseload: the enrolments a user carries as job broker or mentor, within what the user may see (accounts/access.py).
+# Each definition is a queryset method below, with its condition as a Q for counts and subqueries filtered inside one
+# query (`prefix` is the path to the record, e.g. "enrolment__"; empty on the model itself).
+
+
+def _at(prefix, lookup, value):
+    return models.Q(**{f"{prefix}{lookup}": value})
+
+
+def enrolment_active_on(on, prefix=""):
+    """The condition of EnrolmentQuerySet.active_on as a Q."""
+    return enrolment_active_between(on, on, prefix)
+
+
+def enrolment_active_between(first, last, prefix=""):
+    """The condition of EnrolmentQuerySet.active_between as a Q: active on at least one day from `first` to `last`."""
+    return _at(prefix, "referred_on__lte", last) & (
+        _at(prefix, "ended_on__isnull", True) | _at(prefix, "ended_on__gt", first)
+    )
+
+
+def placement_running_on(on, prefix=""):
+    """The condition of PlacementQuerySet.running_on as a Q."""
+    return placement_running_between(on, on, prefix)
+
+
+def placement_running_between(first, last, prefix=""):
+    """The condition of PlacementQuerySet.running_between as a Q: running on at least one day from `first` to `last`."""
+    return _at(prefix, "starts_on__lte", last) & placement_running_or_planned_on(first, prefix)
+
+
+def placement_running_or_planned_on(on, prefix=""):
+    """Running on `on` or starting after it (a planned placement: the citizen is spoken for), as a Q."""
+    return _at(prefix, "ended_on__isnull", True) | _at(prefix, "ended_on__gt", on)
+
+
+def caseload_of(user, prefix=""):
+    """The condition of EnrolmentQuerySet.caseload_of as a Q (the user's access scope included)."""
+    from jobbro.accounts.access import enrolment_scope
+
+    own = _at(prefix, "job_broker", user) | _at(prefix, "mentor", user)
+    if prefix:
+        return own & models.Q(**{f"{prefix}in": Enrolment.objects.filter(enrolment_scope(user))})
+    return own & enrolment_scope(user)
+
+
 class EnrolmentQuerySet(models.QuerySet):
-    def active(self, on=None):
-        """Referred on or before `on` (today, in the programme's time zone, if not given) and not ended by then."""
-        on = on or today()
-        return self.filter(referred_on__lte=on).exclude(ended_on__lte=on)
+    def active_on(self, on):
+        """Active on the date: referred on or before it and not ended on or before it (the end form date is the exit)."""
+        return self.filter(enrolment_active_on(on))
+
+    def active_between(self, first, last):
+        """Active on at least one day from `first` to `last` (both included), e.g. a week."""
+        return self.filter(enrolment_active_between(first, last))
+
+    def active(self):
+        """Active today, in the programme's time zone (jobbro/days.py)."""
+        return self.active_on(today())
+
+    def caseload_of(self, user):
+        """The user's own caseload: the enrolments the user is job broker or mentor on, within the user's access
+        (accounts/access.py), active or not: chain active_on(d) for the caseload on a date."""
+        return self.filter(caseload_of(user))
 
 
 class Enrolment(models.Model):
@@ -260,6 +325,21 @@ class PlacementEndReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class PlacementQuerySet(models.QuerySet):
+    def running_on(self, on):
+        """Running on the date: started on or before it and not ended on or before it (ended_on is the first day the
+        placement no longer runs)."""
+        return self.filter(placement_running_on(on))
+
+    def running_between(self, first, last):
+        """Running on at least one day from `first` to `last` (both included), e.g. a week."""
+        return self.filter(placement_running_between(first, last))
+
+    def running_or_planned_on(self, on):
+        """Running on the date or planned to start after it: the citizen is spoken for."""
+        return self.filter(placement_running_or_planned_on(on))
+
+
 class Placement(models.Model):
     """A citizen's course at a company (virksomhedsforløb) of one kind, with its written agreement."""
 
@@ -327,6 +407,8 @@ class Placement(models.Model):
     end_note = models.CharField(_("end note"), max_length=300, blank=True)
     external_id = models.CharField(_("external id"), max_length=60, blank=True)
 
+    objects = PlacementQuerySet.as_manager()
+
     class Meta:
         ordering = ["-starts_on", "id"]
         indexes = [models.Index(fields=["company", "starts_on"])]
@@ -365,7 +447,8 @@ class Placement(models.Model):
         return self.kind in KINDS_WITH_INTERNSHIP or (self.agreed_internship_hours or 0) > 0
 
     def is_active_on(self, on):
-        return self.starts_on <= on and (self.ended_on is None or self.ended_on >= on)
+        """Running on the date, as PlacementQuerySet.running_on (ended_on is the first day it no longer runs)."""
+        return self.starts_on <= on and (self.ended_on is None or self.ended_on > on)
 
 
 class AgreedHoursChange(models.Model):

@@ -224,7 +224,7 @@ class AgreedHoursForm(DesignSystemForm):
 
 
 class EndPlacementForm(DesignSystemForm):
-    ended_on = forms.DateField(validators=[plausible_date], label=_("Last day"))
+    ended_on = forms.DateField(validators=[plausible_date], label=_("End date"))
     reason = forms.ChoiceField(label=_("Reason"), choices=[("", "—")] + list(PlacementEndReason.choices))
     note = forms.CharField(
         label=_("Note (optional)"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 3})

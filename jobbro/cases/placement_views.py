@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -525,12 +525,7 @@ def placement_end(request, citizen_pk, pk):
 
 
 def _running_placement(enrolment, on):
-    return (
-        enrolment.placements.filter(starts_on__lte=on)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
-        .order_by("-starts_on", "-id")
-        .first()
-    )
+    return enrolment.placements.running_on(on).order_by("-starts_on", "-id").first()
 
 
 @login_required

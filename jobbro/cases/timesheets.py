@@ -18,7 +18,6 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -152,17 +151,15 @@ class Row:
 def caseload_enrolments(user, monday):
     """The user's own caseload (job broker or mentor on it) as it stood in the week, within the user's access."""
     sunday = monday + datetime.timedelta(days=6)
-    enrolments = Enrolment.objects.filter(Q(job_broker=user) | Q(mentor=user)).filter(referred_on__lte=sunday)
-    enrolments = enrolments.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=monday))
-    return access.scope_enrolments(enrolments, user)
+    return Enrolment.objects.caseload_of(user).active_between(monday, sunday)
 
 
 def week_placements(user, monday):
     """The placements of the caseload that run at some point in the week (Monday to Sunday)."""
     sunday = monday + datetime.timedelta(days=6)
     return (
-        Placement.objects.filter(enrolment__in=caseload_enrolments(user, monday), starts_on__lte=sunday)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=monday))
+        Placement.objects.running_between(monday, sunday)
+        .filter(enrolment__in=caseload_enrolments(user, monday))
         .exclude(kind__in=KINDS_WITHOUT_WEEKLY_HOURS)
         .select_related("enrolment__citizen", "enrolment__programme", "company")
         .order_by("enrolment__citizen__last_name", "enrolment__citizen__first_name", "starts_on", "pk")
@@ -232,14 +229,15 @@ def missing_weeks(placement, monday, sheets, *, on=None):
     """The weeks without a timesheet, the one definition the hours page and Today share.
 
     The weeks are the week of `monday` and up to MISSING_WEEKS_BACK weeks before it, each counted only if the
-    placement ran in it (started by its Sunday, not ended before its Monday) and the week has ended; a week is
+    placement ran in it (started by its Sunday, not ended on or before its Monday: the end date is the first day it
+    no longer runs, cases/models.py) and the week has ended; a week is
     missing when `sheets` has no timesheet for (placement pk, Monday). Oldest first."""
     on = on or today()
     first = max(monday_of(placement.starts_on), monday - MISSING_WEEKS_BACK * ONE_WEEK)
     missing = []
     week = first
     while week <= monday and rules.week_has_ended(week, on):
-        ran = placement.ended_on is None or week <= placement.ended_on
+        ran = placement.ended_on is None or week < placement.ended_on
         if ran and (placement.pk, week) not in sheets:
             missing.append(week)
         week += ONE_WEEK

@@ -44,9 +44,9 @@ from django.utils import formats
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from jobbro.accounts import access, thresholds
 from jobbro.accounts.models import Programme
 from jobbro.accounts.policy import Capability, may
+from jobbro.accounts import thresholds
 from jobbro.cases import timesheets
 from jobbro.cases.actions import monday_of
 from jobbro.cases.models import (
@@ -69,8 +69,7 @@ ONE_DAY = datetime.timedelta(days=1)
 
 def caseload(user):
     """The user's own active enrolments: job broker or mentor on them, and within the user's access."""
-    enrolments = Enrolment.objects.filter(ended_on__isnull=True).filter(Q(job_broker=user) | Q(mentor=user))
-    return access.scope_enrolments(enrolments, user)
+    return Enrolment.objects.caseload_of(user).active_on(today())
 
 
 def caseload_programmes(user):
@@ -95,10 +94,6 @@ def _per_programme(programmes, key, programme_field, condition):
     return combined
 
 
-def _running_on(on):
-    return Q(ended_on__isnull=True) | Q(ended_on__gte=on)
-
-
 def _by_citizen(queryset, prefix):
     return queryset.order_by(f"{prefix}citizen__last_name", f"{prefix}citizen__first_name", "pk")
 
@@ -112,9 +107,7 @@ def missing_timesheets(user, on, programmes=None):
     monday = monday_of(on) - datetime.timedelta(days=7)
     sunday = monday + datetime.timedelta(days=6)
     first = timesheets.missing_window(monday)
-    placements = Placement.objects.filter(enrolment__in=caseload(user), starts_on__lte=sunday).filter(
-        _running_on(first)
-    )
+    placements = Placement.objects.running_between(first, sunday).filter(enrolment__in=caseload(user))
     placements = list(
         _by_citizen(
             placements.exclude(kind__in=KINDS_WITHOUT_WEEKLY_HOURS).select_related("enrolment__citizen", "company"),
@@ -210,8 +203,8 @@ def three_month_talks(user, on, programmes):
         enrolment=OuterRef("enrolment"), kind=Contact.Kind.THREE_MONTH_TALK, occurred_on__gte=OuterRef("starts_on")
     )
     placements = (
-        Placement.objects.filter(enrolment__in=caseload(user))
-        .filter(_running_on(on))
+        Placement.objects.running_on(on)
+        .filter(enrolment__in=caseload(user))
         .annotate(agreed_now=_agreed_ordinary_hours_now())
         .filter(Q(agreed_now__gt=0) | Q(kind__in=ORDINARY_HOURS_KINDS))
         .exclude(Exists(talk))
@@ -242,8 +235,8 @@ def internships_without_hours(user, on, programmes):
         return Q(starts_on__lte=on - datetime.timedelta(weeks=weeks))
 
     placements = (
-        Placement.objects.filter(enrolment__in=caseload(user), kind=PlacementKind.INTERNSHIP)
-        .filter(_running_on(on))
+        Placement.objects.running_on(on)
+        .filter(enrolment__in=caseload(user), kind=PlacementKind.INTERNSHIP)
         .annotate(agreed_now=_agreed_ordinary_hours_now())
         .filter(Q(agreed_now__isnull=True) | Q(agreed_now=0))
         .filter(

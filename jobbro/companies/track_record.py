@@ -27,7 +27,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Avg, Count, DecimalField, Exists, IntegerField, Max, OuterRef, Q, Subquery, Value
+from django.db.models import Avg, Count, DecimalField, Exists, IntegerField, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -115,9 +115,7 @@ def with_track_record(companies, programme, *, on=None, rule=None):
         .annotate(a=Avg("ordinary_hours"))
         .values("a")
     )
-    running = Placement.objects.filter(
-        company=OuterRef("pk"), enrolment__programme=programme, starts_on__lte=on
-    ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
+    running = Placement.objects.running_on(on).filter(company=OuterRef("pk"), enrolment__programme=programme)
     current = running.order_by().values("company").annotate(n=Count("enrolment__citizen", distinct=True)).values("n")
     last_contact = (
         Contact.objects.filter(company=OuterRef("pk"), enrolment__programme=programme, occurred_on__lte=on)
@@ -190,8 +188,8 @@ def in_contact(company_ids, programme, *, on=None):
         ).values_list("contact__company_id", "user_id")
     )
     pairs |= set(
-        Placement.objects.filter(company_id__in=company_ids, enrolment__programme=programme, starts_on__lte=on)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
+        Placement.objects.running_on(on)
+        .filter(company_id__in=company_ids, enrolment__programme=programme)
         .filter(enrolment__job_broker__isnull=False)
         .values_list("company_id", "enrolment__job_broker_id")
     )

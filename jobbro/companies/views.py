@@ -389,11 +389,11 @@ COURSE_CITIZENS_PAGE = 50
 
 def _enrollable(user):
     """The active enrolments a user may enrol in a course: their own caseload for job brokers and mentors."""
-    enrolments = access.scope_enrolments(Enrolment.objects.filter(ended_on__isnull=True), user)
+    enrolments = access.scope_enrolments(Enrolment.objects.active_on(today()), user)
     if may(user, Capability.OWN_CASELOAD) and not access.sees_everything(user):
         # As a subquery of ids: SQLite then reads the caseload through the job-broker and mentor indexes, where
         # with the condition beside the joins it walked the whole job-broker index.
-        own = Enrolment.objects.filter(Q(job_broker=user) | Q(mentor=user)).values("pk")
+        own = Enrolment.objects.caseload_of(user).values("pk")
         enrolments = enrolments.filter(pk__in=own)
     return enrolments.select_related("citizen", "programme", "site").order_by(
         "citizen__first_name", "citizen__last_name", "pk"

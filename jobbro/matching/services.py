@@ -219,8 +219,8 @@ def _proposal_model():
 
 
 def running_placements(on):
-    """Placements not ended on `on` (planned ones included: the citizen is spoken for)."""
-    return Placement.objects.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+    """Placements running on `on` (cases/models.py) or planned to start after it: the citizen is spoken for."""
+    return Placement.objects.running_or_planned_on(on)
 
 
 def load(enrolments, openings, *, on=None, extra_companies=(), related=None, vocabulary=None):
@@ -538,7 +538,7 @@ def rankable_enrolments(programme, *, on=None):
     """Active enrolments in steps 1-2, and in step 3 without a running placement."""
     on = _today(on)
     return (
-        Enrolment.objects.active(on)
+        Enrolment.objects.active_on(on)
         .filter(programme=programme)
         .filter(
             Q(current_step__in=(Step.CLARIFICATION, Step.TOWARDS_JOB))
@@ -551,7 +551,7 @@ def waiting_enrolments(programme, *, on=None):
     """Active enrolments in step 2 with no running placement and no open match proposal."""
     on = _today(on)
     qs = (
-        Enrolment.objects.active(on)
+        Enrolment.objects.active_on(on)
         .filter(programme=programme, current_step=Step.TOWARDS_JOB)
         .filter(_no_running_placement(on))
     )

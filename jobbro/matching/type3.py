@@ -58,10 +58,11 @@ def _waiting(user, on, limits):
         .values("ended_on")[:1],
         output_field=DateField(),
     )
-    running = Placement.objects.filter(enrolment=OuterRef("pk")).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+    running = Placement.objects.running_or_planned_on(on).filter(enrolment=OuterRef("pk"))
     open_proposal = MatchProposal.objects.open().filter(enrolment=OuterRef("pk"))
     queryset = (
-        Enrolment.objects.filter(current_step=Step.TOWARDS_JOB, ended_on__isnull=True, programme_id__in=list(limits))
+        Enrolment.objects.active_on(on)
+        .filter(current_step=Step.TOWARDS_JOB, programme_id__in=list(limits))
         .annotate(
             waiting_since=Greatest(
                 Coalesce(step_2_since, F("referred_on")), Coalesce(last_end, F("referred_on")), output_field=DateField()

@@ -32,7 +32,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from jobbro.accounts.models import Programme
-from jobbro.cases.models import KINDS_WITH_INTERNSHIP, Contact, Placement, Timesheet
+from jobbro.cases.models import KINDS_WITH_INTERNSHIP, Contact, Placement, Timesheet, placement_running_on
 from jobbro.companies.models import Company
 from jobbro.companies.track_record import FIGURES, FactoryRule, TrackRecord, with_track_record
 from jobbro.reporting.models import CompanyTrackRecord, StaleCompanyFacts
@@ -104,7 +104,7 @@ def _valid_until(company_ids, programme, rule, on):
         .values("company_id")
         .annotate(
             next_start=Min("starts_on", filter=Q(starts_on__gt=on)),
-            last_day=Min("ended_on", filter=Q(starts_on__lte=on, ended_on__gte=on)),
+            last_day=Min("ended_on", filter=placement_running_on(on) & Q(ended_on__isnull=False)),
             oldest_recent=Min(
                 "starts_on", filter=Q(kind__in=KINDS_WITH_INTERNSHIP, starts_on__gte=since, starts_on__lte=on)
             ),

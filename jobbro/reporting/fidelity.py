@@ -105,6 +105,7 @@ from jobbro.cases.models import (
     KINDS_WITHOUT_WEEKLY_HOURS,
     Contact,
     Placement,
+    enrolment_active_on,
 )
 from jobbro.reporting import charts
 from jobbro.reporting.base import (
@@ -184,9 +185,7 @@ def _monthly_follow_up(scope):
     on = scope.on
     # An uncorrelated IN (…), computed once and hashed: asked of every enrolment, a lookup per enrolment costs more.
     in_placement = (
-        Placement.objects.filter(starts_on__lte=on - _days(FOLLOW_UP_DAYS))
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
-        .values("enrolment")
+        Placement.objects.running_on(on).filter(starts_on__lte=on - _days(FOLLOW_UP_DAYS)).values("enrolment")
     )
     contact = Contact.objects.filter(
         enrolment=OuterRef("enrolment"), occurred_on__gte=on - _days(FOLLOW_UP_DAYS - 1), occurred_on__lte=on
@@ -204,7 +203,7 @@ def _thirteen_weeks(scope):
 
 def _active_on(scope):
     """Not an indicator: the active enrolments per job broker, for the caseload."""
-    return Measure(Q(ended_on__isnull=True) | Q(ended_on__gt=scope.on), Q(), {})
+    return Measure(enrolment_active_on(scope.on), Q(), {})
 
 
 def _at_a_company(on):

@@ -92,7 +92,7 @@ def _figures_sql(scope):
     and by target group with the estimated and actual bands ('groups')."""
     citizens_sql, citizens_params = (
         scope.enrolments()
-        .active(scope.on)
+        .active_on(scope.on)
         .order_by()
         .values("id", "citizen_id", "estimated_weekly_hours")
         .query.sql_with_params()

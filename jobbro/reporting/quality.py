@@ -206,14 +206,12 @@ def step_3_without_placement(scope):
     step_on = StepChange.objects.filter(enrolment=OuterRef("pk"), changed_on__lte=scope.on).order_by(
         "-changed_on", "-id"
     )
-    running = Placement.objects.filter(starts_on__lte=scope.on).filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gte=scope.on)
-    )
+    running = Placement.objects.running_on(scope.on)
     # The enrolments with a running placement are one set, computed once and hashed, and left out before the step
     # on the date is looked up: that lookup is then made only for the enrolments without one.
     records = (
         scope.enrolments()
-        .active(scope.on)
+        .active_on(scope.on)
         .exclude(pk__in=running.values("enrolment"))
         .annotate(step_on=Subquery(step_on.values("step")[:1]))
         .filter(step_on=Step.IN_COMPANY)

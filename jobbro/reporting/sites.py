@@ -29,7 +29,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jobbro.cases.models import Outcome, OutcomeStatus
+from jobbro.cases.models import Outcome, OutcomeStatus, enrolment_active_on
 from jobbro.companies.models import Company
 from jobbro.reporting import charts
 from jobbro.reporting.base import Report, Row, Share, Table, site_columns
@@ -54,8 +54,8 @@ def latest_outcome_status_by(on):
 
 
 def active_on(on):
-    """Enrolled and not ended on the date, as EnrolmentQuerySet.active."""
-    return Q(ended_on__isnull=True) | Q(ended_on__gt=on)
+    """Enrolled and not ended on the date: EnrolmentQuerySet.active_on's condition (cases/models.py)."""
+    return enrolment_active_on(on)
 
 
 def _facts(scope):

@@ -39,7 +39,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jobbro.cases.models import KINDS_WITH_INTERNSHIP, Placement, PlacementKind, Timesheet
+from jobbro.cases.models import KINDS_WITH_INTERNSHIP, Placement, PlacementKind, Timesheet, enrolment_active_on
 from jobbro.companies.models import Opening
 from jobbro.reporting import charts
 from jobbro.reporting.base import Report, Row, Table, with_job_broker_on
@@ -77,11 +77,7 @@ def _in_ordinary_hours(start, on):
 
 
 def _in_placement_of(kinds, start, on):
-    return Placement.objects.filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gte=start),
-        kind__in=kinds,
-        starts_on__lte=on,
-    ).values("enrolment")
+    return Placement.objects.running_between(start, on).filter(kind__in=kinds).values("enrolment")
 
 
 def _started_placement_in(start, on):
@@ -93,7 +89,7 @@ def _counts(start, on):
 
     A set membership, not a join: an enrolment is counted once however many placements or weeks qualify it."""
     return {
-        "caseload": Count("pk", filter=Q(ended_on__isnull=True) | Q(ended_on__gt=on)),
+        "caseload": Count("pk", filter=enrolment_active_on(on)),
         "ordinary_hours": Count("pk", filter=Q(pk__in=_in_ordinary_hours(start, on))),
         "internship": Count("pk", filter=Q(pk__in=_in_placement_of(KINDS_WITH_INTERNSHIP, start, on))),
         "wage_subsidy": Count("pk", filter=Q(pk__in=_in_placement_of((PlacementKind.WAGE_SUBSIDY,), start, on))),

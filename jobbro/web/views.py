@@ -50,11 +50,7 @@ def _with_current_placement_and_last_week(enrolments):
     """Annotate enrolments with their running placement and last ISO week's hours, in the same query."""
     on = today()
     last_week = monday_of(on) - datetime.timedelta(days=7)
-    running = (
-        Placement.objects.filter(enrolment=OuterRef("pk"), starts_on__lte=on)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
-        .order_by("-starts_on")
-    )
+    running = Placement.objects.running_on(on).filter(enrolment=OuterRef("pk")).order_by("-starts_on")
     week = Timesheet.objects.filter(placement__enrolment=OuterRef("pk"), week_start=last_week).values(
         "placement__enrolment"
     )
@@ -82,13 +78,9 @@ def caseload(request):
     if not (may(user, Capability.OWN_CASELOAD) and may(user, Capability.READ_CITIZEN)):
         raise Http404
     # The ids first, by the job broker's and mentor's indexes: asked in one query with the order by name, SQLite
-    # walks every citizen in name order to find the user's few dozen.
-    ids = list(
-        Enrolment.objects.filter(ended_on__isnull=True)
-        .filter(Q(job_broker=user) | Q(mentor=user))
-        .order_by()
-        .values_list("pk", flat=True)
-    )
+    # walks every citizen in name order to find the user's few dozen. The caseload is the one definition, within
+    # the user's access (cases/models.py).
+    ids = list(Enrolment.objects.caseload_of(user).active_on(today()).order_by().values_list("pk", flat=True))
     enrolments = Enrolment.objects.filter(pk__in=ids)
     enrolments = _with_current_placement_and_last_week(enrolments.select_related("citizen", "site", "programme"))
     enrolments = enrolments.order_by("citizen__last_name", "citizen__first_name")
@@ -397,7 +389,7 @@ def _company_figures(ids, programmes):
     buddies = counts(CompanyContact.objects.filter(is_buddy=True))
     # Running placements in two steps: joined to the enrolments, a planner may read every case of the programme.
     placements = list(
-        Placement.objects.filter(company_id__in=ids, ended_on__isnull=True).values_list("company_id", "enrolment_id")
+        Placement.objects.running_on(today()).filter(company_id__in=ids).values_list("company_id", "enrolment_id")
     )
     in_programmes = set(
         Enrolment.objects.filter(pk__in={e for _c, e in placements}, programme__in=programmes).values_list(

@@ -409,8 +409,8 @@ def test_the_end_form_ends_the_enrolment_in_step_4_with_an_exit_outcome(enrolmen
         OutcomeStatus.ORDINARY_JOB,
     )
     assert not enrolment.is_active
-    assert not Enrolment.objects.active(on=day(90)).filter(pk=enrolment.pk).exists()
-    assert Enrolment.objects.active(on=day(89)).filter(pk=enrolment.pk).exists()
+    assert not Enrolment.objects.active_on(day(90)).filter(pk=enrolment.pk).exists()
+    assert Enrolment.objects.active_on(day(89)).filter(pk=enrolment.pk).exists()
 
 
 def test_an_ended_enrolment_cannot_end_again_or_change_step(enrolment, caseworker):

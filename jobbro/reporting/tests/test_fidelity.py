@@ -285,14 +285,14 @@ def test_monthly_follow_up_of_citizens_in_a_placement_for_over_a_month(world):
     contact(followed, ON - days(30))
     aftercare_only = f.enrolment(world.a, ON - days(100))
     f.placement(
-        aftercare_only, world.company, PlacementKind.SMALL_JOB, ON - days(60), ended_on=ON
-    )  # still active on the date
+        aftercare_only, world.company, PlacementKind.SMALL_JOB, ON - days(60), ended_on=ON + days(1)
+    )  # still running on the date: it ends the day after
     contact(aftercare_only, ON - days(1), kind=Contact.Kind.AFTERCARE)
     contact(aftercare_only, ON - days(31))  # 31 days ago: too old
     too_new = f.enrolment(world.b, ON - days(100))
     f.placement(too_new, world.company, PlacementKind.SMALL_JOB, ON - days(30))
     ended = f.enrolment(world.b, ON - days(100))
-    f.placement(ended, world.company, PlacementKind.SMALL_JOB, ON - days(90), ended_on=ON - days(1))
+    f.placement(ended, world.company, PlacementKind.SMALL_JOB, ON - days(90), ended_on=ON)  # ended on the date
 
     assert by_site(counted(world.scope, "monthly_follow_up"), world) == [Share(1, 2), Share(0, 0), Share(1, 2)]
 

@@ -129,14 +129,19 @@ def test_citizens_in_step_3_with_no_placement(world):
     not_started_yet = in_step_3()
     placement(world, not_started_yet, ON + days(1))
     ends_today = in_step_3()
-    placement(world, ends_today, D(2026, 3, 1), ON)  # still running on the date
+    placement(world, ends_today, D(2026, 3, 1), ON)  # the end date is the first day it no longer runs
+    ends_tomorrow = in_step_3()
+    placement(world, ends_tomorrow, D(2026, 3, 1), ON + days(1))  # still running on the date
     back_in_step_2 = in_step_3()
     in_step(back_in_step_2, Step.TOWARDS_JOB, D(2026, 3, 1))  # same day, registered later: step 2
     in_step_3(ended_on=ON - days(1))  # the enrolment has ended
     step_3_later = f.enrolment(world.site, D(2026, 1, 1))
     in_step(step_3_later, Step.IN_COMPANY, ON + days(1))
 
-    assert found(world, "step_3_without_placement") == (2, sorted([after_its_end.pk, not_started_yet.pk]))
+    assert found(world, "step_3_without_placement") == (
+        3,
+        sorted([after_its_end.pk, not_started_yet.pk, ends_today.pk]),
+    )
 
 
 def test_outcomes_before_the_referral(world):

@@ -99,13 +99,14 @@ def test_ordinary_hours_need_paid_hours_and_a_placement_started_by_the_date(worl
     assert cells[INTERNSHIP] == 1
 
 
-def test_a_placement_ending_the_day_before_the_fortnight_is_not_in_it_and_one_ending_on_its_first_day_is(world):
+def test_a_placement_ending_on_the_fortnights_first_day_is_not_in_it_and_one_ending_the_day_after_is(world):
+    # The end date is the first day a placement no longer runs (cases/models.py).
     programme, sites, alice, _bob, company = world
-    day_before = f.enrolment(sites[0], D(2025, 1, 6), job_broker=alice)
-    f.placement(day_before, company, PlacementKind.INTERNSHIP, D(2025, 2, 3), ended_on=D(2025, 2, 28))
     first_day = f.enrolment(sites[0], D(2025, 1, 6), job_broker=alice)
-    f.placement(first_day, company, PlacementKind.WAGE_SUBSIDY, D(2025, 2, 3), ended_on=D(2025, 3, 1))
-    f.placement(first_day, company, PlacementKind.HYBRID_INTERNSHIP, D(2025, 2, 3), ended_on=D(2025, 3, 1))
+    f.placement(first_day, company, PlacementKind.INTERNSHIP, D(2025, 2, 3), ended_on=D(2025, 3, 1))
+    day_after = f.enrolment(sites[0], D(2025, 1, 6), job_broker=alice)
+    f.placement(day_after, company, PlacementKind.WAGE_SUBSIDY, D(2025, 2, 3), ended_on=D(2025, 3, 2))
+    f.placement(day_after, company, PlacementKind.HYBRID_INTERNSHIP, D(2025, 2, 3), ended_on=D(2025, 3, 2))
 
     cells = row_of(status.status_table(scope_of(programme, sites)), status.broker_key(alice.pk))
 
@@ -419,7 +420,7 @@ def plain_status(programme, site_ids, on):
             p["enrolment"] == e["pk"]
             and p["kind"] in kinds
             and p["starts_on"] <= on
-            and (p["ended_on"] is None or p["ended_on"] >= start)
+            and (p["ended_on"] is None or p["ended_on"] > start)
             for p in placements
         )
 

@@ -18,8 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from jobbro import textlimits
 from jobbro.days import today
 from jobbro.people.models import TrafficLight
+from jobbro.weekly_hours import MAX_WEEKLY_HOURS, WEEKLY_HOURS_VALIDATORS
 
-HOURS_VALIDATORS = [MinValueValidator(0), MaxValueValidator(60)]
+HOURS_VALIDATORS = WEEKLY_HOURS_VALIDATORS  # the one weekly hours rule, jobbro/weekly_hours.py
 
 
 def week_at_most_60(name):
@@ -28,7 +29,9 @@ def week_at_most_60(name):
     SQLite computes with binary floats (60 - 40.2 is 19.799999…), so the sum is compared with 60.05: hours have
     one decimal, so a week under 60.05 is a week of at most 60, in floats and in PostgreSQL's exact numbers alike."""
     return models.CheckConstraint(
-        condition=models.Q(ordinary_hours__lte=models.Value(Decimal("60.05")) - models.F("internship_hours")),
+        condition=models.Q(
+            ordinary_hours__lte=models.Value(MAX_WEEKLY_HOURS + Decimal("0.05")) - models.F("internship_hours")
+        ),
         name=name,
         violation_error_message=_("Ordinary and internship hours together can be at most 60 a week."),
     )

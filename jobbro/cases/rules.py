@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from jobbro import days
 from jobbro.cases.models import Contact, OutcomeStatus
 from jobbro.numbers import parse_decimal
+from jobbro.weekly_hours import MAX_WEEKLY_HOURS, validate_weekly_hours
 
 # --- Weekly hours --------------------------------------------------------------------------------
 
-MAX_WEEKLY_HOURS = 60
+# The 0-60 rule itself lives below every app, in jobbro/weekly_hours.py.
 ONE_DECIMAL = Decimal("0.1")
 
 
@@ -34,8 +35,7 @@ def parse_hours(value, *, empty=None):
         number = parse_decimal(value, signed=True)  # "-1" is a number out of range, not a typing error
     except ValidationError:
         raise ValidationError(_("Write the hours with the digits 0-9, e.g. 7,5."), code="digits") from None
-    if not 0 <= number <= MAX_WEEKLY_HOURS:
-        raise ValidationError(_("Write between 0 and 60 hours a week."), code="range")
+    validate_weekly_hours(number)
     if number != number.quantize(ONE_DECIMAL):
         raise ValidationError(_("Write the hours with at most one decimal, e.g. 7,5."), code="decimals")
     return number.quantize(ONE_DECIMAL)

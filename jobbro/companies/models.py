@@ -8,6 +8,7 @@ from stdnum.dk import cvr as stdnum_cvr
 from stdnum.exceptions import ValidationError as StdnumError
 
 from jobbro import codes, numbers, textlimits
+from jobbro.weekly_hours import MAX_WEEKLY_HOURS, MIN_WEEKLY_HOURS, WEEKLY_HOURS_VALIDATORS
 
 
 def validate_cvr(value):
@@ -148,7 +149,7 @@ class Opening(models.Model):
         _("tasks"), max_length=textlimits.SHORT_TEXT, validators=textlimits.text_validators(textlimits.SHORT_TEXT)
     )
     weekly_hours = models.DecimalField(
-        _("hours a week"), max_digits=4, decimal_places=1, validators=[MinValueValidator(0), MaxValueValidator(60)]
+        _("hours a week"), max_digits=4, decimal_places=1, validators=WEEKLY_HOURS_VALIDATORS
     )
     days = models.JSONField(_("days"), default=list, blank=True)
     requirements = models.JSONField(_("requirements"), default=list, blank=True)
@@ -175,7 +176,8 @@ class Opening(models.Model):
                 name="opening_unique_external_id",
             ),
             models.CheckConstraint(
-                condition=models.Q(weekly_hours__gte=0, weekly_hours__lte=60), name="opening_hours_0_to_60"
+                condition=models.Q(weekly_hours__gte=MIN_WEEKLY_HOURS, weekly_hours__lte=MAX_WEEKLY_HOURS),
+                name="opening_hours_0_to_60",
             ),
         ]
         indexes = [models.Index(fields=["programme", "status"])]

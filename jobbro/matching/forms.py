@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from jobbro import textlimits
 from jobbro.formtools import DesignSystemForm
 from jobbro.matching.models import DeclineReason, MeetingKind
+from jobbro.weekly_hours import MAX_WEEKLY_HOURS, MIN_WEEKLY_HOURS
 
 
 class ProposeForm(DesignSystemForm):
@@ -22,8 +23,8 @@ class AgreeForm(DesignSystemForm):
         label=_("Agreed ordinary hours a week"),
         max_digits=4,
         decimal_places=1,
-        min_value=0,
-        max_value=60,
+        min_value=MIN_WEEKLY_HOURS,
+        max_value=MAX_WEEKLY_HOURS,
         required=False,
         localize=True,
         help_text=_("Empty: the small job's hours."),

@@ -85,7 +85,7 @@ from jobbro.people.models import (
     TrafficLight,
     TrafficLightChange,
 )
-from jobbro.reporting import company_facts, facts
+from jobbro.reporting import facts
 
 DEMO_PASSWORD = "jobbro-demo"
 PROGRAMME_NAME = "Virksomhedsrettet indsats – Jobbro demo"
@@ -914,11 +914,9 @@ class _Generator:
                     self._citizen()
                 with transaction.atomic():
                     self._flush()
-            # The rows went in in bulk, past the receivers that keep the report facts.
-            facts.refresh(Enrolment.objects.filter(programme=self.programme).values_list("pk", flat=True))
-            company_facts.refresh_for_enrolments(
-                Enrolment.objects.filter(programme=self.programme).values_list("pk", flat=True)
-            )
+            # The rows went in in bulk, past the receivers that keep the report facts: the programme is new, so its
+            # cases and the companies they were placed at or in contact with are everything they touched.
+            facts.refresh_for(Enrolment.objects.filter(programme=self.programme).values_list("pk", flat=True))
             citizen_pool.mark_changed()  # and the matching features kept in memory: every citizen
         return self._summary(monotonic() - started)
 

@@ -82,7 +82,7 @@ from jobbro.imports.models import ImportRun
 from jobbro.matching import pool as citizen_pool
 from jobbro.people import cpr
 from jobbro.people.models import Citizen, CVEntry, TrafficLightChange
-from jobbro.reporting import company_facts, facts
+from jobbro.reporting import facts
 
 BATCH = 2000  # rows per INSERT
 CHUNK = 900  # keys per IN (...) when preloading
@@ -115,6 +115,43 @@ class Result:
 
 
 NOT_YET = object()
+
+
+@dataclass
+class FactSources:
+    """The records an import wrote that the report facts are made from (reporting/facts.py SOURCES,
+    reporting/company_facts.py SOURCES), by the enrolments, citizens and companies they belong to. The rows go in in
+    bulk, past the receivers that mark facts stale, so the import refreshes exactly these itself (refresh_facts)."""
+
+    enrolments: set = field(default_factory=set)
+    citizens: set = field(default_factory=set)
+    companies: set = field(default_factory=set)
+
+    def add(self, model, row):
+        if model is Enrolment:
+            self.enrolments.add(row.pk)
+        elif model in (Placement, Contact):
+            self.enrolments.add(row.enrolment_id)
+            if row.company_id:
+                self.companies.add(row.company_id)
+        elif model is AssignmentChange:
+            self.enrolments.add(row.enrolment_id)
+        elif model is CVEntry:
+            self.citizens.add(row.citizen_id)
+        elif model is Company:
+            self.companies.add(row.pk)
+
+    def add_placement(self, placement):
+        """A week of hours or an agreement on hours written for the placement."""
+        self.enrolments.add(placement.enrolment_id)
+        self.companies.add(placement.company_id)
+
+    def enrolment_ids(self):
+        """The enrolments written, and every enrolment of a citizen whose CV was written."""
+        ids = set(self.enrolments)
+        for chunk in chunks(self.citizens):
+            ids.update(Enrolment.objects.filter(citizen_id__in=chunk).values_list("pk", flat=True))
+        return ids
 
 
 class Row:
@@ -182,8 +219,9 @@ class Importer:
         self.placements = {}  # (programme id, external id) -> Placement
         self.plans = {}  # (programme id, external id) -> JobPlan
         self._placement_instances = {}  # placement id -> Placement, for the rules (see _placement_instance)
-        self.touched_enrolments = set()
-        self.touched_citizens = set()
+        self.touched_enrolments = set()  # whose current step follows the history (follow_history)
+        self.touched_citizens = set()  # whose traffic light follows the history
+        self.written = FactSources()  # what the report facts are made from that this import wrote
         self.step_keys = {}  # enrolment id -> {(step, date): StepChange}
         self.light_keys = {}  # citizen id -> {(light, date)}
         self.writers = {}
@@ -219,11 +257,14 @@ class Importer:
             obj = self.writer(model).add(create())
             creates.append(obj)
             self.counts[kind]["created"] += 1
+            self.written.add(model, obj)
             return obj
         changed = [name for name, value in values.items() if getattr(obj, name) != value]
         if changed:
+            self.written.add(model, obj)  # before the change too: a placement moved away from a company
             for name in changed:
                 setattr(obj, name, values[name])
+            self.written.add(model, obj)
             updates.append(obj)
             update_fields.update(changed)
             self.counts[kind]["updated"] += 1
@@ -948,6 +989,7 @@ class Importer:
         for enrolment, role, user_id, on in assignments:
             if (enrolment.pk, role, user_id, on) not in known:
                 known.add((enrolment.pk, role, user_id, on))
+                self.written.enrolments.add(enrolment.pk)
                 new_assignments.append(
                     self.add(
                         AssignmentChange,
@@ -1301,6 +1343,8 @@ class Importer:
         self._write(Placement, creates, updates, fields)
         for key, placement in existing.items():
             self.placements.setdefault(key, placement)
+        for placement in agreements:
+            self.written.add_placement(placement)
         history = [
             self.add(
                 AgreedHoursChange,
@@ -1416,6 +1460,7 @@ class Importer:
                     },
                     record=False,
                 )
+                self.written.add_placement(placement)
                 counts["created"] += 1
             elif record[1] != ordinary or record[2] != internship:
                 updates.append(
@@ -1429,6 +1474,7 @@ class Importer:
                         registered_at=self.now,
                     )
                 )
+                self.written.add_placement(placement)
                 counts["updated"] += 1
             else:
                 counts["unchanged"] += 1
@@ -1633,20 +1679,15 @@ class Importer:
                 getattr(self, f"import_{kind}")(rows)
             self.tick(0, force=True)
         self.follow_history()
-        self.refresh_report_facts()
+        self.refresh_facts()
 
-    def refresh_report_facts(self):
-        """The rows went in in bulk, past the receivers that keep the report facts: refresh the facts of every case
-        of every citizen the files named, and the track records of the companies those cases were placed at or in
-        contact with."""
-        citizen_ids = sorted(set(self.citizens.values()))
-        enrolment_ids = []
-        for chunk in chunks(citizen_ids):
-            enrolment_ids += Enrolment.objects.filter(citizen_id__in=chunk).values_list("pk", flat=True)
-        facts.refresh(enrolment_ids)
-        company_facts.refresh_for_enrolments(enrolment_ids)
+    def refresh_facts(self):
+        """The rows went in in bulk, past the receivers that keep the report facts: refresh, in this transaction, the
+        facts of exactly the cases and companies this import wrote records of (FactSources), so they commit or roll
+        back with the records."""
+        facts.refresh_for(self.written.enrolment_ids(), company_ids=self.written.companies)
         if self.wrote_anything():  # an import of nothing new leaves every table as it was, the change log included
-            citizen_pool.mark_changed(citizen_ids)  # and the matching features kept in memory
+            citizen_pool.mark_changed(sorted(set(self.citizens.values())))  # and the matching features in memory
 
     def wrote_anything(self):
         return any(n["created"] or n["updated"] for n in self.counts.values()) or any(self.history.values())

@@ -40,9 +40,9 @@ insert into StaleFacts, by the receivers below, in the same transaction as the w
 actions, the administration, anything that saves a model; when the write commits, a refresh of the marked cases
 is queued for the task worker. Before a report reads any fact, `catch_up()` refreshes
 the enrolments marked stale, so a report always reads facts that agree with the committed records, and a busy day
-of writes costs one refresh of the cases it touched rather than one per write. Writers that insert rows in bulk
-(the import runner, the demo generator, a load straight into the database) call `refresh` themselves when they are
-done; `manage.py refresh_report_facts` refreshes every fact, and with --check reports any that disagree with the
+of writes costs one refresh of the cases it touched rather than one per write. Writers that go past the receivers (rows inserted
+in bulk, bulk_update, `.update()`: the import runner, the demo generator) call `refresh_for` with what they wrote,
+in their own transaction, so the facts are right when the records commit and never without them; `manage.py refresh_report_facts` refreshes every fact, and with --check reports any that disagree with the
 records. The fact tables have no foreign-key constraints: they are owned by `refresh` alone, which also clears
 the facts of records that were deleted.
 """
@@ -68,6 +68,7 @@ from jobbro.cases.models import (
 )
 from jobbro.companies.models import Company
 from jobbro.people.models import CVEntry, JobGoal
+from jobbro.reporting import company_facts
 from jobbro.reporting.models import EnrolmentFacts, JobBrokerPeriod, PlacementFacts, StaleFacts
 
 CHUNK = 500  # enrolments per round trip: SQLite takes at most 999 parameters in a statement
@@ -90,6 +91,34 @@ def refresh(enrolment_ids=None):
                 model.objects.bulk_create([row for kept in rows.values() for row in kept], batch_size=CHUNK)
                 changed.update(rows)
     return sorted(changed)
+
+
+def refresh_for(enrolment_ids=(), *, company_ids=()):
+    """Keep the facts true after a write that went past the receivers (rows inserted in bulk, bulk_update,
+    `.update()`): call it in the writer's own transaction with what it wrote, so the facts commit or roll back with
+    the records.
+
+    `enrolment_ids` are the enrolments whose records (or whose citizen's CV entries and job goals) were written;
+    `company_ids` the companies written, and the companies a placement or contact was moved away from. The facts of
+    these enrolments and of every enrolment placed at these companies (a company's kind decides which placements
+    count as social-economic or at a housing organisation) are recomputed, and so are the track records
+    (company_facts.py) of these companies and of every company these enrolments have a placement or contact at.
+    Returns the ids of the enrolments whose facts changed."""
+    enrolment_ids, company_ids = set(enrolment_ids), set(company_ids)
+    with transaction.atomic():
+        for chunk in _id_chunks(company_ids):
+            enrolment_ids.update(Placement.objects.filter(company_id__in=chunk).values_list("enrolment_id", flat=True))
+        changed = refresh(enrolment_ids) if enrolment_ids else []
+        if company_ids:
+            company_facts.refresh(company_ids)
+        if enrolment_ids:
+            company_facts.refresh_for_enrolments(enrolment_ids)
+    return changed
+
+
+def _id_chunks(ids):
+    ids = sorted(ids)
+    return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
 
 
 def stale(enrolment_ids=None):

@@ -14,6 +14,7 @@ from jobbro.accounts import thresholds
 from jobbro.accounts.models import Membership, Programme, ResultGoal, Site
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change
+from jobbro.audit.models import Action
 
 PROGRAMME_FIELDS = ("name", "description", "starts_on", "ends_on")
 SITE_FIELDS = ("name", "kind", "municipality_code")
@@ -66,7 +67,7 @@ def create_programme(*, acting_user, target_groups=(), **values):
     _full_clean(programme)
     programme.save()
     programme.target_groups.set(target_groups)
-    log_change(user=acting_user, action="create_programme", obj=programme, changes=changes)
+    log_change(user=acting_user, action=Action.CREATE_PROGRAMME, obj=programme, changes=changes)
     return programme
 
 
@@ -84,7 +85,7 @@ def update_programme(*, acting_user, programme, target_groups=None, **values):
             changes["target_groups"] = sorted(after)
     if changes:
         programme.save()
-        log_change(user=acting_user, action="update_programme", obj=programme, changes=changes)
+        log_change(user=acting_user, action=Action.UPDATE_PROGRAMME, obj=programme, changes=changes)
     return programme
 
 
@@ -103,7 +104,7 @@ def update_programme_settings(*, acting_user, programme, settings):
         programme.save(update_fields=["settings"])
         log_change(
             user=acting_user,
-            action="update_programme_settings",
+            action=Action.UPDATE_PROGRAMME_SETTINGS,
             obj=programme,
             changes={"before": current, "after": new},
         )
@@ -127,7 +128,7 @@ def create_site(*, acting_user, programme, **values):
     _full_clean(site, exclude=["programme"])
     _check_site_name_free(site)
     site.save()
-    log_change(user=acting_user, action="create_site", obj=site, changes={"programme": programme.pk, **changes})
+    log_change(user=acting_user, action=Action.CREATE_SITE, obj=site, changes={"programme": programme.pk, **changes})
     return site
 
 
@@ -140,7 +141,7 @@ def update_site(*, acting_user, site, **values):
     _check_site_name_free(site)
     if changes:
         site.save()
-        log_change(user=acting_user, action="update_site", obj=site, changes=changes)
+        log_change(user=acting_user, action=Action.UPDATE_SITE, obj=site, changes=changes)
     return site
 
 
@@ -160,7 +161,7 @@ def add_membership(*, acting_user, user, programme, site=None):
     membership.save()
     log_change(
         user=acting_user,
-        action="add_membership",
+        action=Action.ADD_MEMBERSHIP,
         obj=membership,
         changes={"user": user.pk, "programme": programme.pk, "site": site.pk if site else None},
     )
@@ -171,7 +172,7 @@ def add_membership(*, acting_user, user, programme, site=None):
 def remove_membership(*, acting_user, membership):
     _require_administrator(acting_user)
     changes = {"user": membership.user_id, "programme": membership.programme_id, "site": membership.site_id}
-    log_change(user=acting_user, action="remove_membership", obj=membership, changes=changes)
+    log_change(user=acting_user, action=Action.REMOVE_MEMBERSHIP, obj=membership, changes=changes)
     membership.delete()
 
 
@@ -201,7 +202,9 @@ def create_result_goal(*, acting_user, programme, **values):
     changes = _set(goal, RESULT_GOAL_FIELDS, values)
     _check_result_goal(goal)
     goal.save()
-    log_change(user=acting_user, action="create_result_goal", obj=goal, changes={"programme": programme.pk, **changes})
+    log_change(
+        user=acting_user, action=Action.CREATE_RESULT_GOAL, obj=goal, changes={"programme": programme.pk, **changes}
+    )
     return goal
 
 
@@ -213,7 +216,7 @@ def update_result_goal(*, acting_user, goal, **values):
     _check_result_goal(goal)
     if changes:
         goal.save()
-        log_change(user=acting_user, action="update_result_goal", obj=goal, changes=changes)
+        log_change(user=acting_user, action=Action.UPDATE_RESULT_GOAL, obj=goal, changes=changes)
     return goal
 
 
@@ -222,7 +225,7 @@ def delete_result_goal(*, acting_user, goal):
     _require_administrator(acting_user)
     log_change(
         user=acting_user,
-        action="delete_result_goal",
+        action=Action.DELETE_RESULT_GOAL,
         obj=goal,
         changes={"programme": goal.programme_id, "metric": goal.metric, "deadline": goal.deadline.isoformat()},
     )

@@ -29,6 +29,7 @@ from saml2.config import SPConfig
 
 from jobbro.accounts.models import Membership, Programme, Role, Site, User
 from jobbro.audit.log import log_change
+from jobbro.audit.models import Action
 
 
 def sign_in_options(request):
@@ -129,7 +130,7 @@ def apply_claims(user, claims, *, protocol):
     )
     log_change(
         user=None,
-        action="sign_in_from_identity_provider",
+        action=Action.SIGN_IN_FROM_IDENTITY_PROVIDER,
         obj=user,
         changes={
             "protocol": protocol,

@@ -24,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change
+from jobbro.audit.models import Action
 
 # Set at sign-in: whether this user had turned two-factor on. Kept in the session so that pages need no query.
 REQUIRED_KEY = "jobbro_two_factor_required"
@@ -91,7 +92,7 @@ def confirm_device(request, device, token):
     device.save(update_fields=["confirmed"])
     otp_login(request, device)
     request.session[REQUIRED_KEY] = True
-    log_change(user=request.user, action="turn_on_two_factor", obj=device.user)
+    log_change(user=request.user, action=Action.TURN_ON_TWO_FACTOR, obj=device.user)
     return True
 
 
@@ -111,7 +112,7 @@ def turn_off(request):
         return False
     TOTPDevice.objects.filter(user=request.user).delete()
     request.session[REQUIRED_KEY] = False
-    log_change(user=request.user, action="turn_off_two_factor", obj=request.user)
+    log_change(user=request.user, action=Action.TURN_OFF_TWO_FACTOR, obj=request.user)
     return True
 
 

@@ -2,7 +2,7 @@
 
 import functools
 
-from jobbro.audit.models import AccessLog, ChangeLog
+from jobbro.audit.models import AccessLog, Action, ChangeLog
 
 
 def log_read(*, user, citizen_pk, view, status_code, action=AccessLog.Action.READ):
@@ -54,6 +54,8 @@ def logs_citizen_read(view_func):
 
 
 def log_change(*, user, action, obj, citizen_pk=None, changes=None):
+    """One change-log row; `action` is an audit.models.Action (an unknown action is a programming error: ValueError)."""
+    action = Action(action)
     ChangeLog.objects.create(
         user=user if user is not None and user.is_authenticated else None,
         citizen_ref=citizen_pk,

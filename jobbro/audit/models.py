@@ -32,13 +32,84 @@ class AccessLog(models.Model):
         return f"{self.at:%d.%m.%Y %H:%M} {self.user} {self.get_action_display()} #{self.citizen_ref}"
 
 
+class Action(models.TextChoices):
+    """What a change-log row records: one member per action that writes one (audit/log.py log_change refuses any
+    other). The stored values are the action functions' names, as they have always been written."""
+
+    ADD_COMPANY_CONTACT = "add_company_contact", _("Added a company contact")
+    ADD_CV_ENTRY = "add_cv_entry", _("Added a CV entry")
+    ADD_JOB_WISH = "add_job_wish", _("Added a job wish")
+    ADD_MEMBERSHIP = "add_membership", _("Added a membership")
+    ADD_MILESTONE = "add_milestone", _("Added a milestone")
+    ADD_OPENING = "add_opening", _("Added a small job")
+    ADD_PARALLEL_EFFORT = "add_parallel_effort", _("Added a parallel effort")
+    ADD_RESTRICTION = "add_restriction", _("Added a restriction")
+    ADJUST_JOB_GOAL = "adjust_job_goal", _("Adjusted a job goal")
+    AGREE_MATCH = "agree_match", _("Agreed a match")
+    ASSESS_COMPETENCE = "assess_competence", _("Assessed a competence")
+    BOOK_MEETING = "book_meeting", _("Booked a meeting")
+    CHANGE_AGREED_HOURS = "change_agreed_hours", _("Changed the agreed hours")
+    CHANGE_STEP = "change_step", _("Changed the step")
+    CLOSE_JOB_GOAL = "close_job_goal", _("Closed a job goal")
+    CLOSE_OPENING = "close_opening", _("Closed a small job")
+    COMPLETE_MILESTONE = "complete_milestone", _("Completed a milestone")
+    CREATE_ADMINISTRATOR = "create_administrator", _("Created an administrator")
+    CREATE_COMPANY = "create_company", _("Created a company")
+    CREATE_COURSE = "create_course", _("Created a course")
+    CREATE_INSTITUTION = "create_institution", _("Created a knowledge institution")
+    CREATE_JOB_PLAN = "create_job_plan", _("Created a job plan")
+    CREATE_PROGRAMME = "create_programme", _("Created a programme")
+    CREATE_RESULT_GOAL = "create_result_goal", _("Created a result goal")
+    CREATE_SITE = "create_site", _("Created a site")
+    DECLINE_MATCH = "decline_match", _("Declined a match")
+    DELETE_RESULT_GOAL = "delete_result_goal", _("Deleted a result goal")
+    END_AGREEMENT = "end_agreement", _("Ended a network agreement")
+    END_ENROLMENT = "end_enrolment", _("Filled the end form")
+    END_PARALLEL_EFFORT = "end_parallel_effort", _("Ended a parallel effort")
+    END_PLACEMENT = "end_placement", _("Ended a placement")
+    END_RESTRICTION = "end_restriction", _("Ended a restriction")
+    ENROL_IN_COURSE = "enrol_in_course", _("Enrolled a citizen in a course")
+    FILL_OPENING = "fill_opening", _("Filled a small job")
+    FILL_START_FORM = "fill_start_form", _("Filled the start form")
+    IMPORT = "import", _("Ran an import")
+    INVITE_TO_SELF_ASSESSMENT = "invite_to_self_assessment", _("Invited to a self-assessment")
+    LOG_CONTACT = "log_contact", _("Registered a contact")
+    OPEN_SELF_ASSESSMENT_BY_CODE = "open_self_assessment_by_code", _("Opened a self-assessment by code")
+    PROPOSE_MATCH = "propose_match", _("Proposed a match")
+    RECORD_AGREEMENT = "record_agreement", _("Recorded a network agreement")
+    RECORD_FOLLOW_UP = "record_follow_up", _("Recorded a follow-up")
+    RECORD_SELF_ASSESSMENT = "record_self_assessment", _("Recorded a self-assessment")
+    RECORD_UPSKILLING_DECISION = "record_upskilling_decision", _("Recorded an upskilling decision")
+    REFER_CITIZEN = "refer_citizen", _("Referred a citizen")
+    REGISTER_HOURS = "register_hours", _("Registered hours")
+    REMOVE_CV_ENTRY = "remove_cv_entry", _("Removed a CV entry")
+    REMOVE_MEMBERSHIP = "remove_membership", _("Removed a membership")
+    SET_JOB_GOAL = "set_job_goal", _("Set a job goal")
+    SET_TRAFFIC_LIGHT = "set_traffic_light", _("Set the traffic light")
+    SIGN_IN_FROM_IDENTITY_PROVIDER = "sign_in_from_identity_provider", _("Signed in through the identity provider")
+    START_PLACEMENT = "start_placement", _("Started a placement")
+    SUBMIT_SELF_ASSESSMENT = "submit_self_assessment", _("Submitted a self-assessment")
+    TURN_OFF_TWO_FACTOR = "turn_off_two_factor", _("Turned off two-factor sign-in")
+    TURN_ON_TWO_FACTOR = "turn_on_two_factor", _("Turned on two-factor sign-in")
+    UPDATE_COMPANY = "update_company", _("Updated a company")
+    UPDATE_COMPANY_CONTACT = "update_company_contact", _("Updated a company contact")
+    UPDATE_COURSE = "update_course", _("Updated a course")
+    UPDATE_CV_ENTRY = "update_cv_entry", _("Updated a CV entry")
+    UPDATE_INSTITUTION = "update_institution", _("Updated a knowledge institution")
+    UPDATE_OPENING = "update_opening", _("Updated a small job")
+    UPDATE_PROGRAMME = "update_programme", _("Updated a programme")
+    UPDATE_PROGRAMME_SETTINGS = "update_programme_settings", _("Updated the programme settings")
+    UPDATE_RESULT_GOAL = "update_result_goal", _("Updated a result goal")
+    UPDATE_SITE = "update_site", _("Updated a site")
+
+
 class ChangeLog(models.Model):
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("user")
     )
     citizen_ref = models.PositiveBigIntegerField(_("citizen id"), null=True, blank=True, db_index=True)
-    action = models.CharField(_("action"), max_length=60)
+    action = models.CharField(_("action"), max_length=60, choices=Action.choices)
     object_type = models.CharField(_("record type"), max_length=60)
     object_id = models.CharField(_("record id"), max_length=40)
     # Field names and new values; CPR and case-note text are never copied here.
@@ -50,4 +121,4 @@ class ChangeLog(models.Model):
         verbose_name_plural = _("change log")
 
     def __str__(self):
-        return f"{self.at:%d.%m.%Y %H:%M} {self.user} {self.action} #{self.citizen_ref}"
+        return f"{self.at:%d.%m.%Y %H:%M} {self.user} {self.get_action_display()} #{self.citizen_ref}"

@@ -19,6 +19,7 @@ from jobbro import codes, numbers, textlimits
 from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change
+from jobbro.audit.models import Action
 from jobbro.cases import rules
 from jobbro.cases.models import (
     AgreedHoursChange,
@@ -177,7 +178,7 @@ def refer_citizen(
             )
     log_change(
         user=acting_user,
-        action="refer_citizen",
+        action=Action.REFER_CITIZEN,
         obj=enrolment,
         citizen_pk=citizen.pk,
         changes={"programme": programme.pk, "site": site.pk, "referred_on": referred_on.isoformat()},
@@ -206,7 +207,7 @@ def _change_step(*, acting_user, enrolment, step, on, note=""):
     enrolment.save(update_fields=["current_step"])
     log_change(
         user=acting_user,
-        action="change_step",
+        action=Action.CHANGE_STEP,
         obj=enrolment,
         citizen_pk=enrolment.citizen_id,
         changes={"step": int(step), "on": on.isoformat()},
@@ -222,7 +223,7 @@ def set_traffic_light(*, acting_user, citizen, light, on, note=""):
     citizen.traffic_light = light
     citizen.save(update_fields=["traffic_light"])
     log_change(
-        user=acting_user, action="set_traffic_light", obj=citizen, citizen_pk=citizen.pk, changes={"light": light}
+        user=acting_user, action=Action.SET_TRAFFIC_LIGHT, obj=citizen, citizen_pk=citizen.pk, changes={"light": light}
     )
 
 
@@ -299,7 +300,7 @@ def start_placement(
         _change_step(acting_user=acting_user, enrolment=enrolment, step=Step.IN_COMPANY, on=starts_on)
     log_change(
         user=acting_user,
-        action="start_placement",
+        action=Action.START_PLACEMENT,
         obj=placement,
         citizen_pk=enrolment.citizen_id,
         changes={"company": company.pk, "kind": kind, "starts_on": starts_on.isoformat()},
@@ -326,7 +327,7 @@ def end_placement(*, acting_user, placement, ended_on, reason, note="", back_to_
         _change_step(acting_user=acting_user, enrolment=enrolment, step=Step.TOWARDS_JOB, on=ended_on)
     log_change(
         user=acting_user,
-        action="end_placement",
+        action=Action.END_PLACEMENT,
         obj=placement,
         citizen_pk=enrolment.citizen_id,
         changes={"ended_on": ended_on.isoformat(), "reason": reason},
@@ -362,7 +363,7 @@ def register_hours(*, acting_user, placement, week_start, ordinary_hours, intern
     sheet.save()
     log_change(
         user=acting_user,
-        action="register_hours",
+        action=Action.REGISTER_HOURS,
         obj=sheet,
         citizen_pk=placement.enrolment.citizen_id,
         changes={
@@ -392,7 +393,11 @@ def log_contact(*, acting_user, enrolment, kind, occurred_on, note="", company=N
     contact.staff.set(staff or [acting_user])
     contact.company_contacts.set(company_contacts)
     log_change(
-        user=acting_user, action="log_contact", obj=contact, citizen_pk=enrolment.citizen_id, changes={"kind": kind}
+        user=acting_user,
+        action=Action.LOG_CONTACT,
+        obj=contact,
+        citizen_pk=enrolment.citizen_id,
+        changes={"kind": kind},
     )
     return contact
 
@@ -431,7 +436,7 @@ def end_enrolment(*, acting_user, enrolment, ended_on, status, note=""):
     outcome.save()
     log_change(
         user=acting_user,
-        action="end_enrolment",
+        action=Action.END_ENROLMENT,
         obj=enrolment,
         citizen_pk=enrolment.citizen_id,
         changes={"status": status},
@@ -459,7 +464,7 @@ def record_follow_up(*, acting_user, enrolment, measured_on, status, note=""):
     outcome.save()
     log_change(
         user=acting_user,
-        action="record_follow_up",
+        action=Action.RECORD_FOLLOW_UP,
         obj=outcome,
         citizen_pk=enrolment.citizen_id,
         changes={"status": status},
@@ -507,7 +512,7 @@ def create_job_plan(*, acting_user, enrolment, title, created_on, is_job_package
     plan.save()
     log_change(
         user=acting_user,
-        action="create_job_plan",
+        action=Action.CREATE_JOB_PLAN,
         obj=plan,
         citizen_pk=enrolment.citizen_id,
         changes={
@@ -545,7 +550,7 @@ def add_milestone(*, acting_user, plan, kind, due_on, title=""):
     milestone.save()
     log_change(
         user=acting_user,
-        action="add_milestone",
+        action=Action.ADD_MILESTONE,
         obj=milestone,
         citizen_pk=plan.enrolment.citizen_id,
         changes={"plan": plan.pk, "kind": kind, "due_on": due_on.isoformat()},
@@ -569,7 +574,7 @@ def complete_milestone(*, acting_user, milestone, completed_on):
     milestone.save(update_fields=["completed_on"])
     log_change(
         user=acting_user,
-        action="complete_milestone",
+        action=Action.COMPLETE_MILESTONE,
         obj=milestone,
         citizen_pk=plan.enrolment.citizen_id,
         changes={"plan": plan.pk, "completed_on": completed_on.isoformat()},
@@ -621,7 +626,7 @@ def change_agreed_hours(*, acting_user, placement, from_date, ordinary_hours, in
     placement.save(update_fields=["agreed_ordinary_hours", "agreed_internship_hours"])
     log_change(
         user=acting_user,
-        action="change_agreed_hours",
+        action=Action.CHANGE_AGREED_HOURS,
         obj=placement,
         citizen_pk=placement.enrolment.citizen_id,
         changes={
@@ -659,7 +664,7 @@ def record_upskilling_decision(*, acting_user, enrolment, decided_on, wanted, co
     decision.save()
     log_change(
         user=acting_user,
-        action="record_upskilling_decision",
+        action=Action.RECORD_UPSKILLING_DECISION,
         obj=decision,
         citizen_pk=enrolment.citizen_id,
         changes={"wanted": decision.wanted, "course": decision.course_id, "on": decided_on.isoformat()},
@@ -712,7 +717,7 @@ def record_self_assessment(*, acting_user, enrolment, assessed_on, scores):
     # The scores are health information: the change log says that and when, never what.
     log_change(
         user=acting_user,
-        action="record_self_assessment",
+        action=Action.RECORD_SELF_ASSESSMENT,
         obj=assessment,
         citizen_pk=enrolment.citizen_id,
         changes={"enrolment": enrolment.pk, "assessed_on": assessed_on.isoformat(), "via": "paper"},
@@ -752,7 +757,7 @@ def invite_to_self_assessment(*, acting_user, enrolment, now=None):
     )
     log_change(
         user=acting_user,
-        action="invite_to_self_assessment",
+        action=Action.INVITE_TO_SELF_ASSESSMENT,
         obj=invitation,
         citizen_pk=enrolment.citizen_id,
         changes={"enrolment": enrolment.pk, "expires_at": invitation.expires_at.isoformat()},
@@ -807,7 +812,7 @@ def open_self_assessment_by_code(*, code, now=None):
         return None
     log_change(
         user=None,
-        action="open_self_assessment_by_code",
+        action=Action.OPEN_SELF_ASSESSMENT_BY_CODE,
         obj=invitation,
         citizen_pk=invitation.enrolment.citizen_id,
         changes={"enrolment": invitation.enrolment_id},
@@ -836,7 +841,7 @@ def submit_self_assessment(*, token, scores, now=None):
     ProgressionInvitation.objects.filter(pk=invitation.pk).update(assessment=assessment)
     log_change(
         user=None,
-        action="submit_self_assessment",
+        action=Action.SUBMIT_SELF_ASSESSMENT,
         obj=assessment,
         citizen_pk=invitation.enrolment.citizen_id,
         changes={
@@ -880,7 +885,7 @@ def enrol_in_course(*, acting_user, enrolment, course, starts_on):
     upskilling.save()
     log_change(
         user=acting_user,
-        action="enrol_in_course",
+        action=Action.ENROL_IN_COURSE,
         obj=upskilling,
         citizen_pk=enrolment.citizen_id,
         changes={"course": course.pk, "starts_on": starts_on.isoformat()},

@@ -15,6 +15,7 @@ from jobbro import textlimits
 from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change
+from jobbro.audit.models import Action
 from jobbro.companies.models import (
     Company,
     CompanyContact,
@@ -109,7 +110,10 @@ def create_company(*, acting_user, cvr, name, industry_code, kind, address="", p
     _check_cvr_free(cvr)
     company.save()
     log_change(
-        user=acting_user, action="create_company", obj=company, changes={"cvr": cvr, "name": company.name, "kind": kind}
+        user=acting_user,
+        action=Action.CREATE_COMPANY,
+        obj=company,
+        changes={"cvr": cvr, "name": company.name, "kind": kind},
     )
     return company
 
@@ -130,7 +134,7 @@ def update_company(*, acting_user, company, **values):
         _check_cvr_free(company.cvr, company)
     if changes:
         company.save()
-        log_change(user=acting_user, action="update_company", obj=company, changes=changes)
+        log_change(user=acting_user, action=Action.UPDATE_COMPANY, obj=company, changes=changes)
     return company
 
 
@@ -163,7 +167,7 @@ def add_company_contact(
     contact.save()
     log_change(
         user=acting_user,
-        action="add_company_contact",
+        action=Action.ADD_COMPANY_CONTACT,
         obj=contact,
         changes={
             "company": company.pk,
@@ -186,7 +190,9 @@ def update_company_contact(*, acting_user, contact, **values):
     if changes:
         contact.save()
         # Names, phone numbers and e-mails of company people are personal data too: log which fields changed.
-        log_change(user=acting_user, action="update_company_contact", obj=contact, changes={"fields": sorted(changes)})
+        log_change(
+            user=acting_user, action=Action.UPDATE_COMPANY_CONTACT, obj=contact, changes={"fields": sorted(changes)}
+        )
     return contact
 
 
@@ -216,7 +222,7 @@ def record_agreement(*, acting_user, company, programme, signed_on, commitments=
     agreement.save()
     log_change(
         user=acting_user,
-        action="record_agreement",
+        action=Action.RECORD_AGREEMENT,
         obj=agreement,
         changes={"company": company.pk, "programme": programme.pk, "signed_on": signed_on.isoformat()},
     )
@@ -233,7 +239,7 @@ def end_agreement(*, acting_user, agreement, ended_on):
     agreement.ended_on = ended_on
     _full_clean(agreement)
     agreement.save()
-    log_change(user=acting_user, action="end_agreement", obj=agreement, changes={"ended_on": ended_on.isoformat()})
+    log_change(user=acting_user, action=Action.END_AGREEMENT, obj=agreement, changes={"ended_on": ended_on.isoformat()})
     return agreement
 
 
@@ -300,7 +306,7 @@ def add_opening(
     opening.save()
     log_change(
         user=acting_user,
-        action="add_opening",
+        action=Action.ADD_OPENING,
         obj=opening,
         changes={
             "company": company.pk,
@@ -328,7 +334,7 @@ def update_opening(*, acting_user, opening, **values):
     _clean_opening(opening)
     if changes:
         opening.save()
-        log_change(user=acting_user, action="update_opening", obj=opening, changes={"fields": sorted(changes)})
+        log_change(user=acting_user, action=Action.UPDATE_OPENING, obj=opening, changes={"fields": sorted(changes)})
     return opening
 
 
@@ -351,7 +357,10 @@ def close_opening(*, acting_user, opening, on, filled=False):
     _full_clean(opening)
     opening.save()
     log_change(
-        user=acting_user, action="close_opening", obj=opening, changes={"status": opening.status, "on": on.isoformat()}
+        user=acting_user,
+        action=Action.CLOSE_OPENING,
+        obj=opening,
+        changes={"status": opening.status, "on": on.isoformat()},
     )
     return opening
 
@@ -368,7 +377,10 @@ def create_institution(*, acting_user, name, kind, city=""):
         raise ValidationError({"name": _("An institution with this name is already in the catalogue.")})
     institution.save()
     log_change(
-        user=acting_user, action="create_institution", obj=institution, changes={"name": institution.name, "kind": kind}
+        user=acting_user,
+        action=Action.CREATE_INSTITUTION,
+        obj=institution,
+        changes={"name": institution.name, "kind": kind},
     )
     return institution
 
@@ -389,7 +401,7 @@ def update_institution(*, acting_user, institution, **values):
         raise ValidationError({"name": _("An institution with this name is already in the catalogue.")})
     if changes:
         institution.save()
-        log_change(user=acting_user, action="update_institution", obj=institution, changes=changes)
+        log_change(user=acting_user, action=Action.UPDATE_INSTITUTION, obj=institution, changes=changes)
     return institution
 
 
@@ -416,7 +428,7 @@ def create_course(*, acting_user, institution, name, subject, duration_days, cos
     course.save()
     log_change(
         user=acting_user,
-        action="create_course",
+        action=Action.CREATE_COURSE,
         obj=course,
         changes={"institution": institution.pk, "name": course.name, "subject": subject},
     )
@@ -434,5 +446,5 @@ def update_course(*, acting_user, course, **values):
     _clean_course(course)
     if changes:
         course.save()
-        log_change(user=acting_user, action="update_course", obj=course, changes=changes)
+        log_change(user=acting_user, action=Action.UPDATE_COURSE, obj=course, changes=changes)
     return course

@@ -59,6 +59,7 @@ from jobbro.accounts import access
 from jobbro.accounts.models import Membership, Programme, ResultGoal, Site, TargetGroup, User
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change
+from jobbro.audit.models import Action
 from jobbro.bulk import New, RowWriter
 from jobbro.cases import rules
 from jobbro.cases.models import (
@@ -1723,7 +1724,7 @@ def run(files, *, user=None, programme=None, dry_run=False, kind=None, progress=
             if import_run is not None:
                 log_change(
                     user=user,
-                    action="import",
+                    action=Action.IMPORT,
                     obj=import_run,
                     changes={"file_sha256": import_run.file_sha256, "counts": counts},
                 )

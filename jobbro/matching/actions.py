@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change
+from jobbro.audit.models import Action
 from jobbro.cases import actions as case_actions
 from jobbro.cases.models import Enrolment, Placement, PlacementKind
 from jobbro.companies.models import Opening
@@ -130,7 +131,7 @@ def propose_match(*, acting_user, enrolment, opening, on=None, score=None):
     MatchProposalEvent.objects.create(proposal=proposal, status=MatchStatus.PROPOSED, on=on, by=acting_user)
     log_change(
         user=acting_user,
-        action="propose_match",
+        action=Action.PROPOSE_MATCH,
         obj=proposal,
         citizen_pk=enrolment.citizen_id,
         changes=_changes(proposal, on=on.isoformat()),
@@ -179,7 +180,7 @@ def book_meeting(*, acting_user, proposal, kind, meeting_on, on=None):
     proposal.save()
     log_change(
         user=acting_user,
-        action="book_meeting",
+        action=Action.BOOK_MEETING,
         obj=proposal,
         citizen_pk=proposal.enrolment.citizen_id,
         changes=_changes(proposal, kind=kind, meeting_on=meeting_on.isoformat()),
@@ -229,7 +230,7 @@ def agree_match(*, acting_user, proposal, starts_on, agreed_ordinary_hours=None,
         fill_opening(acting_user=acting_user, opening=opening, on=max(on, opening.posted_on))
     log_change(
         user=acting_user,
-        action="agree_match",
+        action=Action.AGREE_MATCH,
         obj=proposal,
         citizen_pk=enrolment.citizen_id,
         changes=_changes(proposal, placement=placement.pk, starts_on=starts_on.isoformat()),
@@ -264,7 +265,7 @@ def decline_match(*, acting_user, proposal, reason, note="", on=None):
     _move(proposal, MatchStatus.DECLINED, acting_user=acting_user, on=on)
     log_change(
         user=acting_user,
-        action="decline_match",
+        action=Action.DECLINE_MATCH,
         obj=proposal,
         citizen_pk=proposal.enrolment.citizen_id,
         changes=_changes(proposal, reason=reason),
@@ -287,7 +288,7 @@ def fill_opening(*, acting_user, opening, on=None):
     opening.save(update_fields=["status", "filled_on"])
     log_change(
         user=acting_user,
-        action="fill_opening",
+        action=Action.FILL_OPENING,
         obj=opening,
         changes={"status": opening.status, "filled_on": on.isoformat()},
     )

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from jobbro import codes
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change, log_read
-from jobbro.audit.models import AccessLog
+from jobbro.audit.models import AccessLog, Action
 from jobbro.days import today
 from jobbro.people.models import Citizen, CompetenceAssessment, CVEntry, JobGoal, ParallelEffort, Restriction
 
@@ -114,7 +114,7 @@ def set_job_goal(*, acting_user, citizen, text, set_on, occupation_code=""):
         occupation_code=occupation_code,
         text=text,
         set_on=set_on,
-        action="set_job_goal",
+        action=Action.SET_JOB_GOAL,
     )
 
 
@@ -129,7 +129,7 @@ def add_job_wish(*, acting_user, citizen, text, set_on, occupation_code=""):
         occupation_code=occupation_code,
         text=text,
         set_on=set_on,
-        action="add_job_wish",
+        action=Action.ADD_JOB_WISH,
     )
 
 
@@ -159,7 +159,7 @@ def adjust_job_goal(*, acting_user, goal, text, set_on, occupation_code="", kind
         occupation_code=occupation_code,
         text=text,
         set_on=set_on,
-        action="adjust_job_goal",
+        action=Action.ADJUST_JOB_GOAL,
         replaces=goal,
     )
     goal.replaced_on = set_on
@@ -182,7 +182,7 @@ def close_job_goal(*, acting_user, goal, on):
     goal.save(update_fields=["replaced_on"])
     log_change(
         user=acting_user,
-        action="close_job_goal",
+        action=Action.CLOSE_JOB_GOAL,
         obj=goal,
         citizen_pk=goal.citizen_id,
         changes={"replaced_on": on.isoformat()},
@@ -252,7 +252,9 @@ def add_cv_entry(
         kind=kind, title=title, organisation=organisation, starts_on=starts_on, ends_on=ends_on, description=description
     )
     entry = CVEntry.objects.create(citizen=citizen, recorded_on=recorded_on or today(), **values)
-    log_change(user=acting_user, action="add_cv_entry", obj=entry, citizen_pk=citizen.pk, changes=_cv_changes(entry))
+    log_change(
+        user=acting_user, action=Action.ADD_CV_ENTRY, obj=entry, citizen_pk=citizen.pk, changes=_cv_changes(entry)
+    )
     return entry
 
 
@@ -271,7 +273,7 @@ def update_cv_entry(*, acting_user, entry, kind, title, organisation="", starts_
     entry.save()
     log_change(
         user=acting_user,
-        action="update_cv_entry",
+        action=Action.UPDATE_CV_ENTRY,
         obj=entry,
         citizen_pk=entry.citizen_id,
         changes={**_cv_changes(entry), "fields": changed},
@@ -285,7 +287,7 @@ def remove_cv_entry(*, acting_user, entry):
     _require_case_work(acting_user, entry.citizen)
     log_change(
         user=acting_user,
-        action="remove_cv_entry",
+        action=Action.REMOVE_CV_ENTRY,
         obj=entry,
         citizen_pk=entry.citizen_id,
         changes={**_cv_changes(entry), "recorded_on": entry.recorded_on.isoformat()},
@@ -325,7 +327,7 @@ def assess_competence(*, acting_user, citizen, area, level, assessed_on, comment
     )
     log_change(
         user=acting_user,
-        action="assess_competence",
+        action=Action.ASSESS_COMPETENCE,
         obj=assessment,
         citizen_pk=citizen.pk,
         changes={
@@ -367,7 +369,7 @@ def add_restriction(*, acting_user, citizen, tag, recorded_on, description=""):
     restriction = Restriction.objects.create(citizen=citizen, tag=tag, description=description, recorded_on=recorded_on)
     log_change(
         user=acting_user,
-        action="add_restriction",
+        action=Action.ADD_RESTRICTION,
         obj=restriction,
         citizen_pk=citizen.pk,
         changes={"tag": tag, "recorded_on": recorded_on.isoformat()},
@@ -392,7 +394,7 @@ def end_restriction(*, acting_user, restriction, ended_on):
     restriction.save(update_fields=["ended_on"])
     log_change(
         user=acting_user,
-        action="end_restriction",
+        action=Action.END_RESTRICTION,
         obj=restriction,
         citizen_pk=restriction.citizen_id,
         changes={"ended_on": ended_on.isoformat()},
@@ -425,7 +427,7 @@ def add_parallel_effort(*, acting_user, citizen, kind, starts_on, ends_on=None, 
     )
     log_change(
         user=acting_user,
-        action="add_parallel_effort",
+        action=Action.ADD_PARALLEL_EFFORT,
         obj=effort,
         citizen_pk=citizen.pk,
         changes={"kind": kind, "starts_on": starts_on.isoformat(), "ends_on": ends_on and ends_on.isoformat()},
@@ -449,7 +451,7 @@ def end_parallel_effort(*, acting_user, effort, ends_on):
     effort.save(update_fields=["ends_on"])
     log_change(
         user=acting_user,
-        action="end_parallel_effort",
+        action=Action.END_PARALLEL_EFFORT,
         obj=effort,
         citizen_pk=effort.citizen_id,
         changes={"ends_on": ends_on.isoformat(), "previous_ends_on": previous and previous.isoformat()},

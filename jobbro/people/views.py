@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import logs_citizen_read
-from jobbro.audit.models import ChangeLog
+from jobbro.audit.models import Action, ChangeLog
 from jobbro.formtools import run_action
 from jobbro.people import actions
 from jobbro.people.access import access_citizen
@@ -44,7 +44,7 @@ def cv_last_updated(citizen):
     """The day the CV was last written to: the newest line's date or the last removal, whichever is later."""
     written = citizen.cv_entries.aggregate(on=Max("recorded_on"))["on"]
     removed = (
-        ChangeLog.objects.filter(citizen_ref=citizen.pk, action="remove_cv_entry")
+        ChangeLog.objects.filter(citizen_ref=citizen.pk, action=Action.REMOVE_CV_ENTRY)
         .order_by("-at")
         .values_list("at", flat=True)
         .first()

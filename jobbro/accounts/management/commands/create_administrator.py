@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from jobbro.accounts.models import Role, User
 from jobbro.audit.log import log_change
+from jobbro.audit.models import Action
 
 PASSWORD_VARIABLE = "JOBBRO_ADMIN_PASSWORD"
 
@@ -56,7 +57,7 @@ class Command(BaseCommand):
         user.set_password(password)
         with transaction.atomic():
             user.save()
-            log_change(user=None, action="create_administrator", obj=user, changes={"username": username})
+            log_change(user=None, action=Action.CREATE_ADMINISTRATOR, obj=user, changes={"username": username})
         self.stdout.write(
             _(
                 "Administrator %(username)s created. Sign in: you set up two-factor sign-in first, then create "

@@ -313,7 +313,7 @@ def test_a_course_s_participants(client, world, institution, refer):
     def add(numbers):
         for i in numbers:
             enrolment = refer(first_name=f"Kursist{i}", last_name=MARK, job_broker=world.alice)
-            company_actions.enrol_in_course(
+            actions.enrol_in_course(
                 acting_user=world.caseworker, enrolment=enrolment, course=course, starts_on=enrolment.referred_on
             )
 

@@ -264,6 +264,7 @@ PAGES = {
     "parallel_effort_end": needs(C.READ_CITIZEN, C.READ_RESTRICTIONS, C.CASE_WORK),
     # The case: steps, end form, follow-up, plans, placements, contacts, hours.
     "enrolment_step": needs(C.READ_CITIZEN, C.CASE_WORK),
+    "enrolment_start_form": needs(C.READ_CITIZEN, C.CASE_WORK),
     "enrolment_upskilling": needs(C.READ_CITIZEN, C.CASE_WORK),
     "enrolment_end": needs(C.READ_CITIZEN, C.CASE_WORK),
     "enrolment_follow_up": needs(C.READ_CITIZEN, C.CASE_WORK),

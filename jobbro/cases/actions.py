@@ -94,6 +94,10 @@ def find_citizen_by_cpr(raw_cpr):
     return Citizen.objects.filter(cpr_hash=cpr.lookup_hash(digits)).first()
 
 
+# The start form is filled the day the citizen is referred unless the referral says otherwise.
+START_FORM_AT_REFERRAL = object()
+
+
 @transaction.atomic
 def refer_citizen(
     *,
@@ -110,9 +114,13 @@ def refer_citizen(
     target_groups=(),
     job_broker=None,
     caseworker=None,
+    started_on=START_FORM_AT_REFERRAL,
     **citizen_fields,
 ):
-    """Refer a citizen into a programme: the start form. Reuses the citizen if the CPR is known."""
+    """Refer a citizen into a programme. Reuses the citizen if the CPR is known.
+
+    The start form is filled on `started_on`: by default the day of the referral, None when it is not filled yet
+    (fill_start_form fills it later). An empty estimate of weekly hours is stored as not given, never as 0."""
     _require(may(acting_user, Capability.REFER))
     try:
         digits = cpr.validate(cpr_number)
@@ -120,8 +128,15 @@ def refer_citizen(
         raise ValidationError({"cpr_number": error.messages}) from None
     if site.programme_id != programme.pk:
         raise ValidationError({"site": _("The site must belong to the programme.")})
+    if started_on is START_FORM_AT_REFERRAL:
+        started_on = referred_on
     rules.check_plausible_dates(
-        {"referred_on": (_label(Enrolment, "referred_on"), referred_on)}, today=timezone.localdate()
+        {
+            name: (_label(Enrolment, name), value)
+            for name, value in (("referred_on", referred_on), ("started_on", started_on))
+            if value is not None
+        },
+        today=timezone.localdate(),
     )
     _require(access.visible_sites(acting_user).filter(pk=site.pk).exists())
     citizen = Citizen.objects.filter(cpr_hash=cpr.lookup_hash(digits)).first()
@@ -150,6 +165,7 @@ def refer_citizen(
         referred_by=acting_user,
         referral_text=referral_text,
         referred_on=referred_on,
+        started_on=started_on,
         traffic_light_at_referral=traffic_light,
         estimated_weekly_hours=_hours(estimated_weekly_hours, "estimated_weekly_hours"),
         current_step=Step.CLARIFICATION,
@@ -181,7 +197,39 @@ def refer_citizen(
         action=Action.REFER_CITIZEN,
         obj=enrolment,
         citizen_pk=citizen.pk,
-        changes={"programme": programme.pk, "site": site.pk, "referred_on": referred_on.isoformat()},
+        changes={
+            "programme": programme.pk,
+            "site": site.pk,
+            "referred_on": referred_on.isoformat(),
+            "started_on": started_on.isoformat() if started_on else None,
+        },
+    )
+    return enrolment
+
+
+@transaction.atomic
+def fill_start_form(*, acting_user, enrolment, on):
+    """Fill the start form of a citizen referred without one: from `on` the citizen receives active effort."""
+    _require_on_case(acting_user, enrolment, Capability.REFER, Capability.CASE_WORK)
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.started_on is not None:
+        raise ValidationError({"started_on": _("The start form is already filled.")})
+    if enrolment.ended_on is not None:
+        raise ValidationError({"started_on": _("The enrolment has ended; record a new referral instead.")})
+    rules.check_plausible_dates({"started_on": (_label(Enrolment, "started_on"), on)}, today=timezone.localdate())
+    if on > timezone.localdate():
+        raise ValidationError({"started_on": _("The date cannot be in the future.")})
+    if on < enrolment.referred_on:
+        raise ValidationError({"started_on": _("The start form cannot be dated before the referral.")})
+    enrolment.started_on = on
+    _full_clean(enrolment)
+    enrolment.save(update_fields=["started_on"])
+    log_change(
+        user=acting_user,
+        action=Action.FILL_START_FORM,
+        obj=enrolment,
+        citizen_pk=enrolment.citizen_id,
+        changes={"started_on": on.isoformat()},
     )
     return enrolment
 

@@ -178,7 +178,9 @@ class ReferralForm(CprForm):
         label=_("Traffic light"), choices=[("", _("Choose"))] + list(TrafficLight.choices)
     )
     estimated_weekly_hours = HoursField(
-        label=_("The citizen's own estimate of weekly hours"), help_text=_("0–60 hours a week, e.g. 7,5.")
+        label=_("The citizen's own estimate of weekly hours"),
+        required=False,
+        help_text=_("0–60 hours a week, e.g. 7,5. Leave it empty if the citizen gave no estimate (not the same as 0)."),
     )
     referral_text = forms.CharField(
         label=_("Referral"),
@@ -187,7 +189,16 @@ class ReferralForm(CprForm):
         max_length=textlimits.NOTE,
         help_text=_("A short description of the citizen and why they are referred."),
     )
-    referred_on = forms.DateField(label=_("Start form date"), validators=[not_in_future])
+    referred_on = forms.DateField(label=_("Referral date"), validators=[not_in_future])
+    started_on = forms.DateField(
+        label=_("Start form filled on"),
+        required=False,
+        validators=[not_in_future],
+        help_text=_(
+            "Empty: the citizen is referred, but the start form is not filled yet; fill it in later on the "
+            "citizen's page. Only citizens with a start form count as receiving active effort."
+        ),
+    )
     job_broker = StaffChoiceField(
         label=_("Job broker"),
         queryset=None,
@@ -223,6 +234,7 @@ class ReferralForm(CprForm):
         "estimated_weekly_hours",
         "referral_text",
         "referred_on",
+        "started_on",
         "job_broker",
         "caseworker",
     ]
@@ -237,6 +249,7 @@ class ReferralForm(CprForm):
                 "estimated_weekly_hours",
                 "referral_text",
                 "referred_on",
+                "started_on",
                 "job_broker",
                 "caseworker",
             ),
@@ -248,6 +261,7 @@ class ReferralForm(CprForm):
 
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("referred_on", today())
+        kwargs["initial"].setdefault("started_on", today())
         if may(user, Capability.ACT_AS_CASEWORKER):
             kwargs["initial"].setdefault("caseworker", user.pk)
         super().__init__(*args, **kwargs)
@@ -284,6 +298,9 @@ class ReferralForm(CprForm):
             ):
                 if data.get(name) and not works_at(data[name], site):
                     self.add_error(name, message)
+        referred_on, started_on = data.get("referred_on"), data.get("started_on")
+        if referred_on and started_on and started_on < referred_on:
+            self.add_error("started_on", _("The start form cannot be dated before the referral."))
         return data
 
     def action_arguments(self):
@@ -294,6 +311,7 @@ class ReferralForm(CprForm):
             "site": data["site"],
             "cpr_number": data["cpr_number"],
             "referred_on": data["referred_on"],
+            "started_on": data["started_on"],
             "traffic_light": data["traffic_light"],
             "estimated_weekly_hours": data["estimated_weekly_hours"],
             "referral_text": data["referral_text"].strip(),
@@ -317,6 +335,23 @@ class ReferralForm(CprForm):
             ):
                 arguments[name] = data[name].strip()
         return arguments
+
+
+class StartFormForm(DesignSystemForm):
+    """The start form of a citizen referred without one: the date it was filled."""
+
+    started_on = forms.DateField(label=_("Start form filled on"), validators=[not_in_future])
+
+    def __init__(self, *args, enrolment, **kwargs):
+        kwargs.setdefault("initial", {"started_on": today()})
+        super().__init__(*args, **kwargs)
+        self.enrolment = enrolment
+
+    def clean_started_on(self):
+        started_on = self.cleaned_data["started_on"]
+        if started_on < self.enrolment.referred_on:
+            raise ValidationError(_("The start form cannot be dated before the referral."))
+        return started_on
 
 
 class StepChangeForm(DesignSystemForm):

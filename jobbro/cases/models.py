@@ -115,9 +115,24 @@ class EnrolmentQuerySet(models.QuerySet):
         (accounts/access.py), active or not: chain active_on(d) for the caseload on a date."""
         return self.filter(caseload_of(user))
 
+    def receiving_active_effort_on(self, on):
+        """Receiving active effort on the date (the evaluations' word): the start form filled on or before it and no
+        end form dated on or before it. A citizen referred whose start form is not filled yet is not counted."""
+        return self.filter(enrolment_receiving_active_effort_on(on))
+
+
+def enrolment_receiving_active_effort_on(on, prefix=""):
+    """The condition of EnrolmentQuerySet.receiving_active_effort_on as a Q."""
+    return models.Q(**{f"{prefix}started_on__lte": on}) & (
+        models.Q(**{f"{prefix}ended_on__isnull": True}) | models.Q(**{f"{prefix}ended_on__gt": on})
+    )
+
 
 class Enrolment(models.Model):
-    """A citizen's course in a programme, from referral (start form) to exit (end form)."""
+    """A citizen's course in a programme, from referral to exit (end form).
+
+    A citizen can be referred before the start form is filled: `started_on` is empty until it is (the evaluations
+    count "referred" and "receiving active effort", the latter with the start form filled and no end form)."""
 
     citizen = models.ForeignKey(
         "people.Citizen", on_delete=models.CASCADE, related_name="enrolments", verbose_name=_("citizen")
@@ -158,13 +173,20 @@ class Enrolment(models.Model):
     referral_text = models.TextField(
         _("referral"), blank=True, max_length=textlimits.NOTE, validators=textlimits.text_validators(textlimits.NOTE)
     )
-    referred_on = models.DateField(_("start form date"))
+    referred_on = models.DateField(_("referral date"))
+    started_on = models.DateField(_("start form date"), null=True, blank=True)
     ended_on = models.DateField(_("end form date"), null=True, blank=True)
     traffic_light_at_referral = models.CharField(
         _("traffic light at referral"), max_length=10, choices=TrafficLight.choices
     )
+    # Empty when the citizen gave no estimate: reported as not given, never as 0 hours.
     estimated_weekly_hours = models.DecimalField(
-        _("citizen's estimate of weekly hours"), max_digits=4, decimal_places=1, validators=HOURS_VALIDATORS
+        _("citizen's estimate of weekly hours"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=HOURS_VALIDATORS,
     )
     current_step = models.PositiveSmallIntegerField(_("step"), choices=Step.choices, default=Step.CLARIFICATION)
     external_id = models.CharField(_("external id"), max_length=60, blank=True)
@@ -189,6 +211,16 @@ class Enrolment(models.Model):
                 condition=models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=models.F("referred_on")),
                 name="enrolment_ends_after_referral",
             ),
+            models.CheckConstraint(
+                condition=models.Q(started_on__isnull=True) | models.Q(started_on__gte=models.F("referred_on")),
+                name="enrolment_starts_after_referral",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(started_on__isnull=True)
+                | models.Q(ended_on__isnull=True)
+                | models.Q(ended_on__gte=models.F("started_on")),
+                name="enrolment_ends_after_start_form",
+            ),
         ]
         verbose_name = _("enrolment")
         verbose_name_plural = _("enrolments")
@@ -199,6 +231,14 @@ class Enrolment(models.Model):
     def clean(self):
         if self.ended_on and self.ended_on < self.referred_on:
             raise ValidationError({"ended_on": _("The end form date cannot be before the start form date.")})
+        if self.started_on and self.referred_on and self.started_on < self.referred_on:
+            raise ValidationError({"started_on": _("The start form cannot be dated before the referral.")})
+        if self.started_on and self.ended_on and self.ended_on < self.started_on:
+            raise ValidationError({"ended_on": _("The end form date cannot be before the start form date.")})
+
+    @property
+    def start_form_filled(self):
+        return self.started_on is not None
 
     @property
     def is_active(self):

@@ -33,7 +33,12 @@ class Event:
 def _referrals(enrolments):
     for e in enrolments:
         detail = _("Referred to %(programme)s, %(site)s") % {"programme": e.programme, "site": e.site}
-        yield Event(e.referred_on, "referral", _("Referral (start form)"), detail, e.referral_text)
+        if e.started_on == e.referred_on:
+            yield Event(e.referred_on, "referral", _("Referral (start form)"), detail, e.referral_text)
+            continue
+        yield Event(e.referred_on, "referral", _("Referral"), detail, e.referral_text)
+        if e.started_on:
+            yield Event(e.started_on, "referral", _("Start form filled"), str(e.programme))
 
 
 def _steps(enrolments):

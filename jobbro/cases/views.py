@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -20,7 +21,15 @@ from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_read, logs_citizen_read
 from jobbro.cases import actions
-from jobbro.cases.forms import CprForm, EndForm, FollowUpForm, ReferralForm, StepChangeForm, UpskillingDecisionForm
+from jobbro.cases.forms import (
+    CprForm,
+    EndForm,
+    FollowUpForm,
+    ReferralForm,
+    StartFormForm,
+    StepChangeForm,
+    UpskillingDecisionForm,
+)
 from jobbro.cases.models import Outcome, UpskillingDecision
 from jobbro.formtools import run_action
 from jobbro.people import cpr, postcodes
@@ -176,6 +185,52 @@ def _referral_staff(request, name):
             ],
             "more": len(rows) > MATCHES_SHOWN,
         }
+    )
+
+
+# --- The start form, filled after the referral ---------------------------------------------------------------
+
+
+@login_required
+@logs_citizen_read
+def enrolment_start_form(request, citizen_pk, enrolment_pk):
+    """Fill the start form of a citizen referred without one; an enrolment with one, or ended, has nothing to fill:
+    back to the citizen's page with a word on why."""
+    citizen, enrolment = _case_enrolment(request, citizen_pk, enrolment_pk)
+    if enrolment.started_on is not None or enrolment.ended_on is not None:
+        if enrolment.started_on is not None:
+            messages.info(
+                request,
+                _("The start form was filled on %(date)s.")
+                % {"date": date_format(enrolment.started_on, "SHORT_DATE_FORMAT")},
+            )
+        else:
+            messages.info(request, _("The enrolment has ended; record a new referral instead."))
+        return redirect("citizen_detail", citizen_pk=citizen.pk)
+    form = StartFormForm(request.POST or None, enrolment=enrolment)
+    if request.method == "POST" and form.is_valid():
+        done = run_action(
+            form,
+            actions.fill_start_form,
+            acting_user=request.user,
+            enrolment=enrolment,
+            on=form.cleaned_data["started_on"],
+        )
+        if done is not None:
+            messages.success(request, _("The start form is filled; the citizen now receives active effort."))
+            return redirect("citizen_detail", citizen_pk=citizen.pk)
+    return render(
+        request,
+        "web/form_page.html",
+        {
+            "title": _("Fill the start form"),
+            "intro": _("%(name)s was referred on %(date)s without a start form. Write the date it was filled.")
+            % {"name": citizen.full_name, "date": date_format(enrolment.referred_on, "SHORT_DATE_FORMAT")},
+            "form": form,
+            "citizen": citizen,
+            "cancel_url": _citizen_url(citizen),
+            "submit_label": _("Save the start form"),
+        },
     )
 
 

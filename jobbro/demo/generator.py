@@ -1754,6 +1754,7 @@ class _Generator:
             referred_by_id=staff["caseworker"][0][1],
             referral_text=text,
             referred_on=p.ref,
+            started_on=p.ref,
             ended_on=c.exit_on,
             traffic_light_at_referral=p.light,
             estimated_weekly_hours=_hours(p.estimate),

@@ -4,7 +4,10 @@ The unit is an enrolment (a citizen's course in the programme) at a site in scop
 `referred_on` ≤ `on` and no end form, or an end form dated after `on`.
 
 bands                       up to 10 hours (≤ 10), up to 20 hours (> 10 and ≤ 20), above 20 hours (> 20)
-estimated                   Enrolment.estimated_weekly_hours, the citizen's estimate recorded at referral
+estimated                   Enrolment.estimated_weekly_hours, the citizen's estimate recorded at referral. It may
+                            be missing (not given): such a citizen is in no estimated band and not in the estimated
+                            columns' citizens or average, and the table says for how many the estimate was given
+                            ("given for 84 of 100"); a missing estimate is never counted as 0 hours.
 the window                  the 4 ISO weeks up to and including the week of `on`: timesheets with
                             `monday(on)` − 21 days ≤ `week_start` ≤ `on`, in placements with `starts_on` ≤ `on`
 a week with hours           a week in the window whose timesheets (all the enrolment's placements together) hold
@@ -54,6 +57,8 @@ BANDS = ("up_to_10", "up_to_20", "above_20")
 BAND_LIMITS = (10, 20)
 WINDOW_WEEKS = 4
 CITIZENS_KEY = "citizens"
+GIVEN_KEY = "estimate_given"
+ESTIMATED_COLUMNS = ("estimated_all", "estimated_with_actual")
 AVERAGE_KEY = "average"
 NO_TARGET_GROUP_KEY = "no-target-group"
 
@@ -162,7 +167,8 @@ COLUMNS = ("estimated_all", "estimated_with_actual", "actual", "ordinary")
 
 @dataclass
 class Figures:
-    """`columns`: per column of the first table {"citizens": n, "sum": the averages added up, band: count};
+    """`columns`: per column of the first table {"citizens": n, "sum": the averages added up, band: count, "all": the
+    citizens of the column with or without an estimate};
     `groups`: {target group id or None: {"estimated": {band: n}, "actual": {band: n}}}."""
 
     columns: dict
@@ -175,7 +181,7 @@ def weekly_hours_figures(scope):
         cursor.execute(*_figures_sql(scope))
         rows = cursor.fetchall()
     figures = Figures(
-        columns={column: {"citizens": 0, "sum": Decimal(0), **dict.fromkeys(BANDS, 0)} for column in COLUMNS},
+        columns={column: {"citizens": 0, "all": 0, "sum": Decimal(0), **dict.fromkeys(BANDS, 0)} for column in COLUMNS},
         groups={},
     )
     for part, group_id, estimated_band, actual_band, ordinary_band, count, estimated, actual, ordinary in rows:
@@ -190,6 +196,9 @@ def weekly_hours_figures(scope):
 
 def _add_to_columns(columns, estimated_band, actual_band, ordinary_band, count, estimated, actual, ordinary):
     def add(column, band, hours):
+        columns[column]["all"] += count
+        if column in ESTIMATED_COLUMNS and estimated is None:
+            return  # the estimate was not given: counted in "all" only, never as 0 hours
         columns[column]["citizens"] += count
         columns[column]["sum"] += Decimal(str(hours or 0))
         if band:
@@ -220,6 +229,11 @@ def _average(figures):
     return (figures["sum"] / figures["citizens"]).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+def estimate_given_text(column):
+    """ "Given for 84 of 100 citizens": how many of a column's citizens gave their own estimate."""
+    return gettext("Given for %(given)s of %(all)s citizens.") % {"given": column["citizens"], "all": column["all"]}
+
+
 def hours_table(figures):
     figures = figures.columns
     labels = band_labels()
@@ -228,6 +242,17 @@ def hours_table(figures):
         for band in BANDS
     ]
     rows.append(Row(CITIZENS_KEY, gettext("Citizens"), [figures[column]["citizens"] for column in COLUMNS]))
+    rows.append(
+        Row(
+            GIVEN_KEY,
+            gettext("Own estimate given"),
+            [
+                Share(figures[column]["citizens"], figures[column]["all"]) if column in ESTIMATED_COLUMNS else None
+                for column in COLUMNS
+            ],
+            note=estimate_given_text(figures["estimated_all"]),
+        )
+    )
     rows.append(Row(AVERAGE_KEY, gettext("Average weekly hours"), [_average(figures[column]) for column in COLUMNS]))
     return Table(
         key="hours",
@@ -243,7 +268,8 @@ def hours_table(figures):
         sums=[(CITIZENS_KEY, list(BANDS))],
         first_column_label=gettext("Weekly hours"),
         note=gettext(
-            "Citizens active on the date. Estimated: the citizen's own estimate at referral. Actual: the average "
+            "Citizens active on the date. Estimated: the citizen's own estimate at referral, of the citizens who "
+            "gave one (a missing estimate is not 0 hours). Actual: the average "
             "of the weeks with hours registered in the four weeks up to and including the week of the date, all "
             "placements of a week added together; ordinary and internship hours count, and ordinary paid hours "
             "are also shown alone (a citizen with internship hours only has 0 ordinary hours). Citizens without "
@@ -308,6 +334,7 @@ def build(scope):
         charts=[band_chart(table)],
         notes=[
             gettext("Bands: up to 10 hours a week; more than 10 and up to 20; more than 20."),
+            gettext("The citizen's own estimate of weekly hours: %(given)s") % {"given": table.row(GIVEN_KEY).note},
             gettext(
                 "Actual hours are ordinary and internship hours together; ordinary paid hours are also shown "
                 "alone, since internship hours are not paid work."

@@ -57,6 +57,7 @@ def full_form(site, **overrides):
         "estimated_weekly_hours": "7,5",
         "referral_text": "Ønsker arbejde i et køkken.",
         "referred_on": today().isoformat(),
+        "started_on": today().isoformat(),
         "job_broker": "",
         "caseworker": "",
     }
@@ -305,9 +306,9 @@ def test_a_citizen_known_elsewhere_keeps_their_record_without_being_revealed(
         ("estimated_weekly_hours", "-1"),
         ("estimated_weekly_hours", "7,25"),
         ("estimated_weekly_hours", "mange"),
-        ("estimated_weekly_hours", ""),
         ("referred_on", "2999-01-01"),
         ("referred_on", "31-02-2025"),
+        ("started_on", "2999-01-01"),
         ("traffic_light", "purple"),
         ("benefit_type", ""),
         ("first_name", ""),

@@ -54,7 +54,10 @@ def citizen(**fields):
 def enrolment(
     site, referred_on, *, ended_on=None, job_broker=None, estimated_weekly_hours=10, step=1, the_citizen=None, **fields
 ):
-    """An enrolment with its first step and job-broker history rows, as the referral action writes them."""
+    """An enrolment with its first step and job-broker history rows, as the referral action writes them.
+
+    The start form is filled on the referral date unless `started_on` says otherwise (None: not filled)."""
+    fields.setdefault("started_on", referred_on)
     made = Enrolment.objects.create(
         citizen=the_citizen or citizen(),
         programme=site.programme,

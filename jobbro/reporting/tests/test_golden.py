@@ -585,6 +585,7 @@ def test_hours_on_the_date(golden):
             "up_to_20": [S(4, 7), S(4, 6), S(3, 6), S(1, 6)],
             "above_20": [S(0, 7), S(0, 6), S(1, 6), S(0, 6)],  # E6's 25 wage-subsidy hours
             "citizens": [7, 6, 6, 6],
+            "estimate_given": [S(7, 7), S(6, 6), None, None],  # every golden citizen gave an estimate
             # 95/7 = 13.57; 85/6 = 14.17; 80/6 = 13.33; 30/6 = 5
             "average": [Dec("13.6"), Dec("14.2"), Dec("13.3"), Dec("5.0")],
         },
@@ -613,6 +614,7 @@ def test_hours_on_the_earlier_date(golden):
             "up_to_20": [S(3, 4), S(2, 3), S(2, 3), S(2, 3)],
             "above_20": [S(0, 4), S(0, 3), S(0, 3), S(0, 3)],
             "citizens": [4, 3, 3, 3],
+            "estimate_given": [S(4, 4), S(3, 3), None, None],
             # 57/4 = 14.25, rounded half up; 37/3 = 12.33; 35/3 = 11.67
             "average": [Dec("14.3"), Dec("12.3"), Dec("11.7"), Dec("11.7")],
         },

@@ -15,7 +15,7 @@ from jobbro.cases.models import Enrolment, Placement, PlacementKind, Timesheet
 from jobbro.conftest import rolled_back
 from jobbro.people.models import Citizen
 from jobbro.reporting import facts, hours
-from jobbro.reporting.base import Scope
+from jobbro.reporting.base import Scope, Share
 from jobbro.reporting.tests import factories as f
 from jobbro.reporting.tests.factories import days
 
@@ -184,6 +184,26 @@ def test_estimates_of_citizens_with_actual_hours_are_banded_apart(world):
     assert table.row("average").cells == [Decimal("10.0"), Decimal("5.0"), Decimal("25.0"), Decimal("0.0")]
 
 
+def test_a_missing_estimate_is_not_given_never_0_hours(world):
+    programme, sites, company = world
+    citizen_with(sites[0], company, (D(2025, 3, 3), 25, 0), estimated=None)  # no estimate, 25 actual hours
+    citizen_with(sites[0], company, (D(2025, 3, 3), 5, 0), estimated=30)
+    f.enrolment(sites[0], D(2025, 1, 6), estimated_weekly_hours=None)  # no estimate, no hours
+    f.enrolment(sites[0], D(2025, 1, 6), estimated_weekly_hours=0)  # an estimate of 0 hours is given
+
+    report = hours.build(scope_of(programme, sites))
+    table = report.tables[0]
+
+    # The estimated bands count only the citizens who gave an estimate: a blank is not "up to 10 hours".
+    assert bands_in(table, ESTIMATED_ALL) == ({"up_to_10": 1, "up_to_20": 0, "above_20": 1}, 2)
+    assert bands_in(table, ESTIMATED_WITH_ACTUAL) == ({"up_to_10": 0, "up_to_20": 0, "above_20": 1}, 1)
+    assert table.row("estimate_given").cells == [Share(2, 4), Share(1, 2), None, None]
+    assert table.cell("average", ESTIMATED_ALL) == Decimal("15.0")  # (30 + 0) / 2, not (30 + 0 + 0 + 0) / 4
+    assert table.row("estimate_given").note == "Given for 2 of 4 citizens."
+    assert "The citizen's own estimate of weekly hours: Given for 2 of 4 citizens." in report.notes
+    assert report.problems() == []
+
+
 # --- By target group ---------------------------------------------------------------------------------------------
 
 
@@ -277,7 +297,7 @@ enrolment_spec = st.fixed_dictionaries(
         "site": st.integers(0, 1),
         "referred_before": st.integers(-5, 60),  # days before the date; negative: referred after it
         "length": st.one_of(st.none(), st.integers(0, 100)),
-        "estimated": st.sampled_from(ESTIMATES),
+        "estimated": st.one_of(st.sampled_from(ESTIMATES), st.none()),  # None: the citizen gave no estimate
         "groups": st.sets(st.integers(0, 2), max_size=2),
         "placements": st.lists(placement_spec, min_size=1, max_size=2),
     }
@@ -316,15 +336,19 @@ def plain_hours(programme, site_ids, on):
 
 
 def expected_hours_table(people):
+    given = [(e, a, o) for e, a, o in people if e["estimated_weekly_hours"] is not None]
+    with_actual = [person for person in people if person[1] is not None]
     columns = [
-        [band(e["estimated_weekly_hours"]) for e, _a, _o in people],
-        [band(e["estimated_weekly_hours"]) for e, a, _o in people if a is not None],
+        [band(e["estimated_weekly_hours"]) for e, _a, _o in given],
+        [band(e["estimated_weekly_hours"]) for e, a, _o in given if a is not None],
         [band(a) for _e, a, _o in people if a is not None],
         [band(o) for _e, a, o in people if a is not None],
     ]
     return {
         **{b: [(column.count(b), len(column)) for column in columns] for b in BANDS},
         "citizens": [len(column) for column in columns],
+        # A missing estimate is not given, never 0 hours: "given for N of M".
+        "estimate_given": [Share(len(columns[0]), len(people)), Share(len(columns[1]), len(with_actual)), None, None],
     }
 
 
@@ -336,7 +360,8 @@ def expected_target_groups(people):
     for e, actual, _o in people:
         for group in memberships[e["citizen"]] or {None}:
             row = rows.setdefault(group, [0] * 6)
-            row[BANDS.index(band(e["estimated_weekly_hours"]))] += 1
+            if e["estimated_weekly_hours"] is not None:
+                row[BANDS.index(band(e["estimated_weekly_hours"]))] += 1
             if actual is not None:
                 row[3 + BANDS.index(band(actual))] += 1
     return {("no-target-group" if group is None else f"target-group-{group}"): row for group, row in rows.items()}
@@ -382,6 +407,7 @@ def test_each_figure_equals_the_plain_computation_over_the_rows(db, enrolments, 
         for b in BANDS:
             assert [(cell.part, cell.whole) for cell in table.row(b).cells] == expected[b], b
         assert table.row("citizens").cells == expected["citizens"]
+        assert table.row("estimate_given").cells == expected["estimate_given"]
         actual_averages = [a for _e, a, _o in people if a is not None]
         expected_average = sum(actual_averages) / len(actual_averages) if actual_averages else None
         if expected_average is None:

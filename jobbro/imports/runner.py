@@ -155,65 +155,6 @@ class FactSources:
         return ids
 
 
-STAFF_ROLES = ("job_broker", "caseworker", "mentor")  # the enrolment's staff, each with its assignment history
-
-
-@dataclass
-class EnrolmentCandidate:
-    """An accepted row of the enrolments sheet with its references resolved."""
-
-    row: "Row"
-    programme: Programme
-    citizen_id: int
-    site_id: int
-    staff: dict  # role (STAFF_ROLES) -> user id, None when the cell is empty
-
-    @property
-    def referred_on(self):
-        return self.row.get("referred_on")
-
-    @property
-    def ended_on(self):
-        return self.row.get("ended_on")
-
-    def create_values(self, values):
-        """A new enrolment's fields: the row's, in step 1."""
-        return {
-            "citizen_id": self.citizen_id,
-            "programme_id": self.programme.pk,
-            "referred_on": self.referred_on,
-            "started_on": self.referred_on,  # the sheet's start date is the start form's
-            "current_step": Step.CLARIFICATION,
-            **values,
-        }
-
-
-@dataclass
-class Period:
-    """An enrolment's period: a record's (row None) or a sheet row's."""
-
-    starts_on: datetime.date
-    ends_on: datetime.date | None
-    row: "Row | None" = None
-
-    def overlaps(self, later):
-        return self.ends_on is None or self.ends_on >= later.starts_on
-
-
-@dataclass
-class Assignment:
-    """A job broker, caseworker or mentor assigned to an enrolment from a date."""
-
-    enrolment: object  # an Enrolment, or a row this import queued
-    role: str
-    user_id: int
-    on: datetime.date
-
-    @property
-    def key(self):
-        return (self.enrolment.pk, self.role, self.user_id, self.on)
-
-
 class Row:
     __slots__ = ("raw", "number", "values", "errors", "key", "programme")
 
@@ -1002,6 +943,7 @@ class Importer:
                     "citizen_id": c,
                     "programme_id": p.pk,
                     "referred_on": r.get("referred_on"),
+                    "started_on": r.get("referred_on"),  # the sheet's start date is the start form's
                     "current_step": Step.CLARIFICATION,
                     **v,
                 }

@@ -42,6 +42,8 @@ afterwards: Enrolment.current_step is the last step change and Citizen.traffic_l
 traffic-light change (by date, then by id), as the actions keep them.
 """
 
+import datetime
+import functools
 import hashlib
 import time
 from collections import Counter, defaultdict
@@ -153,6 +155,65 @@ class FactSources:
         for chunk in chunks(self.citizens):
             ids.update(Enrolment.objects.filter(citizen_id__in=chunk).values_list("pk", flat=True))
         return ids
+
+
+STAFF_ROLES = ("job_broker", "caseworker", "mentor")  # the enrolment's staff, each with its assignment history
+
+
+@dataclass
+class EnrolmentCandidate:
+    """An accepted row of the enrolments sheet with its references resolved."""
+
+    row: "Row"
+    programme: Programme
+    citizen_id: int
+    site_id: int
+    staff: dict  # role (STAFF_ROLES) -> user id, None when the cell is empty
+
+    @property
+    def referred_on(self):
+        return self.row.get("referred_on")
+
+    @property
+    def ended_on(self):
+        return self.row.get("ended_on")
+
+    def create_values(self, values):
+        """A new enrolment's fields: the row's, in step 1."""
+        return {
+            "citizen_id": self.citizen_id,
+            "programme_id": self.programme.pk,
+            "referred_on": self.referred_on,
+            "started_on": self.referred_on,  # the sheet's start date is the start form's
+            "current_step": Step.CLARIFICATION,
+            **values,
+        }
+
+
+@dataclass
+class Period:
+    """An enrolment's period: a record's (row None) or a sheet row's."""
+
+    starts_on: datetime.date
+    ends_on: datetime.date | None
+    row: "Row | None" = None
+
+    def overlaps(self, later):
+        return self.ends_on is None or self.ends_on >= later.starts_on
+
+
+@dataclass
+class Assignment:
+    """A job broker, caseworker or mentor assigned to an enrolment from a date."""
+
+    enrolment: object  # an Enrolment, or a row this import queued
+    role: str
+    user_id: int
+    on: datetime.date
+
+    @property
+    def key(self):
+        return (self.enrolment.pk, self.role, self.user_id, self.on)
 
 
 class Row:
@@ -861,104 +922,80 @@ class Importer:
         self._write(TrafficLightChange, history)
         self.history["traffic_light_changes"] += len(history)
 
+    # The enrolments sheet: check each row, refuse overlapping enrolments, write, then the history an action writes
+    # with a start form (step 1, the traffic light, the staff from the start date; step 4 at the end form date).
+
     def import_enrolments(self, rows):
         self.prepare_enrolment_refs(rows)
-        seen, candidates = {}, []
-        for row in rows:
-            programme = self.programme(row)
-            citizen_id = self.citizen(row)
-            site_id = None
-            if programme is not None:
-                self.rejected_keys["enrolments_by_citizen"].add((self.cpr_hash(row.get("cpr")), programme.pk))
-                site_id = self.sites.get((programme.pk, schemas.normalise(row.get("site"))))
-                if site_id is None:
-                    row.reject("site", _("No site of that name in the programme."))
-            users = {name: self.user_id(row, name) for name in ("job_broker", "caseworker", "mentor")}
-            self._refuse(row, "ended_on", rules.enrolment_end_error(row.get("referred_on"), row.get("ended_on")))
-            self._not_in_future(row, "referred_on", row.get("referred_on"))
-            self._not_in_future(row, "ended_on", row.get("ended_on"))
-            if programme is not None and citizen_id is not None:
-                row.key = (citizen_id, programme.pk, row.get("referred_on"))
-                self._duplicate(row, "enrolments", row.key, seen, "referred_on")
-            if row.errors:
-                self.reject(row, "enrolments")
-                self.tick()
-                continue
-            self.rejected_keys["enrolments_by_citizen"].discard((self.cpr_hash(row.get("cpr")), programme.pk))
-            candidates.append((row, programme, citizen_id, site_id, users))
-        # One citizen's enrolments in one programme must not overlap (DB and sheet together).
+        seen = {}
+        candidates = [c for row in rows if (c := self._enrolment_candidate(row, seen)) is not None]
+        self._refuse_overlapping_enrolments(candidates)
+        written, assignments = self._write_enrolments(candidates)
+        self._write_enrolment_history(written, assignments)
+
+    def _enrolment_candidate(self, row, seen):
+        """The row with its references resolved, or None when the row is rejected."""
+        programme = self.programme(row)
+        citizen_id = self.citizen(row)
+        site_id = None
+        if programme is not None:
+            self.rejected_keys["enrolments_by_citizen"].add((self.cpr_hash(row.get("cpr")), programme.pk))
+            site_id = self.sites.get((programme.pk, schemas.normalise(row.get("site"))))
+            if site_id is None:
+                row.reject("site", _("No site of that name in the programme."))
+        staff = {role: self.user_id(row, role) for role in STAFF_ROLES}
+        self._refuse(row, "ended_on", rules.enrolment_end_error(row.get("referred_on"), row.get("ended_on")))
+        self._not_in_future(row, "referred_on", row.get("referred_on"))
+        self._not_in_future(row, "ended_on", row.get("ended_on"))
+        if programme is not None and citizen_id is not None:
+            row.key = (citizen_id, programme.pk, row.get("referred_on"))
+            self._duplicate(row, "enrolments", row.key, seen, "referred_on")
+        if self._refused(row, "enrolments"):
+            return None
+        self.rejected_keys["enrolments_by_citizen"].discard((self.cpr_hash(row.get("cpr")), programme.pk))
+        return EnrolmentCandidate(row, programme, citizen_id, site_id, staff)
+
+    def _refuse_overlapping_enrolments(self, candidates):
+        """One citizen's enrolments in one programme must not overlap, the records and the sheet's rows together; a
+        row of the sheet replaces the record with its start date."""
         periods = defaultdict(list)
         for enrolment in (e for group in self.enrolments.values() for e in group):
             periods[(enrolment.citizen_id, enrolment.programme_id)].append(
-                (enrolment.referred_on, enrolment.ended_on, None)
+                Period(enrolment.referred_on, enrolment.ended_on)
             )
-        for row, programme, citizen_id, _site, _users in candidates:
-            group = periods[(citizen_id, programme.pk)]
-            group[:] = [
-                p for p in group if p[0] != row.get("referred_on") or p[2] is not None
-            ]  # the sheet's row replaces its record
-            group.append((row.get("referred_on"), row.get("ended_on"), row))
+        for candidate in candidates:
+            group = periods[(candidate.citizen_id, candidate.programme.pk)]
+            group[:] = [p for p in group if p.starts_on != candidate.referred_on or p.row is not None]
+            group.append(Period(candidate.referred_on, candidate.ended_on, candidate.row))
         for group in periods.values():
-            group.sort(key=lambda p: (p[0], p[2] is not None))
+            group.sort(key=lambda p: (p.starts_on, p.row is not None))
             for before, after in zip(group, group[1:], strict=False):
-                if before[1] is None or before[1] >= after[0]:
-                    offender = after[2] or before[2]
-                    if offender is not None and not offender.errors:
-                        offender.reject(
-                            "referred_on", _("The citizen is already enrolled in the programme in this period.")
-                        )
-                        self.rejected_keys["enrolments_by_citizen"].add(
-                            (self.cpr_hash(offender.get("cpr")), offender.programme.pk)
-                        )
+                if before.overlaps(after):
+                    self._refuse_overlap(after.row or before.row)
+
+    def _refuse_overlap(self, offender):
+        if offender is None or offender.errors:
+            return
+        offender.reject("referred_on", _("The citizen is already enrolled in the programme in this period."))
+        self.rejected_keys["enrolments_by_citizen"].add((self.cpr_hash(offender.get("cpr")), offender.programme.pk))
+
+    def _write_enrolments(self, candidates):
+        """Create or update the enrolments; returns them and the staff assignments their rows make."""
         existing = {
             (e.citizen_id, e.programme_id, e.referred_on): e for group in self.enrolments.values() for e in group
         }
         self.load_step_keys([e.pk for e in existing.values()])
-        creates, updates, fields, assignments, written = [], [], set(), [], []
-        for row, programme, citizen_id, site_id, users in candidates:
-            if row.errors:
-                self.reject(row, "enrolments")
-                self.tick()
+        creates, updates, fields, written, assignments = [], [], set(), [], []
+        for candidate in candidates:
+            record = existing.get(candidate.row.key)
+            if self._refused(candidate.row, "enrolments") or not self._may_update_enrolment(candidate.row, record):
                 continue
-            record = existing.get(row.key)
-            if record is not None and record.ended_on is not None and row.get("ended_on") != record.ended_on:
-                row.reject("ended_on", _("The end form date of an ended enrolment cannot be changed by an import."))
-                self.reject(row, "enrolments")
-                self.tick()
-                continue
-            values = {
-                "site_id": site_id,
-                "traffic_light_at_referral": row.get("traffic_light_at_referral"),
-                "estimated_weekly_hours": row.get("estimated_weekly_hours"),
-            }
-            for name in ("ended_on", "referral_text", "external_id"):
-                if row.has(name):
-                    values[name] = row.value(name)
-            for name, user_id in users.items():
-                if row.has(name):
-                    values[f"{name}_id"] = user_id
-
-            def create(v=values, c=citizen_id, p=programme, r=row):
-                return {
-                    "citizen_id": c,
-                    "programme_id": p.pk,
-                    "referred_on": r.get("referred_on"),
-                    "started_on": r.get("referred_on"),  # the sheet's start date is the start form's
-                    "current_step": Step.CLARIFICATION,
-                    **v,
-                }
-
-            before = {name: getattr(record, f"{name}_id") for name in users} if record else {}
+            values = self._enrolment_values(candidate)
+            before = {role: getattr(record, f"{role}_id") for role in STAFF_ROLES} if record else {}
+            create = functools.partial(candidate.create_values, values)
             enrolment = self._upsert("enrolments", Enrolment, record, values, create, creates, updates, fields)
             written.append(enrolment)
-            for name in users:
-                if row.has(name) and values[f"{name}_id"] and (record is None or before[name] != values[f"{name}_id"]):
-                    on = (
-                        enrolment.referred_on
-                        if record is None
-                        else max(enrolment.referred_on, min(self.today, enrolment.ended_on or self.today))
-                    )
-                    assignments.append((enrolment, name, values[f"{name}_id"], on))
+            assignments += self._assignments(candidate, enrolment, values, before if record else None)
             self.tick()
         self._write(Enrolment, creates, updates, fields)
         for enrolment in creates:
@@ -966,6 +1003,47 @@ class Importer:
             group.append(enrolment)
             group.sort(key=lambda e: e.referred_on)
         self.load_step_keys([e.pk for e in creates])
+        return written, assignments
+
+    def _may_update_enrolment(self, row, record):
+        if record is not None and record.ended_on is not None and row.get("ended_on") != record.ended_on:
+            row.reject("ended_on", _("The end form date of an ended enrolment cannot be changed by an import."))
+            return not self._refused(row, "enrolments")
+        return True
+
+    @staticmethod
+    def _enrolment_values(candidate):
+        """The fields the row gives (an optional column left out of the sheet leaves its field as it is)."""
+        row = candidate.row
+        values = {
+            "site_id": candidate.site_id,
+            "traffic_light_at_referral": row.get("traffic_light_at_referral"),
+            "estimated_weekly_hours": row.get("estimated_weekly_hours"),
+        }
+        for name in ("ended_on", "referral_text", "external_id"):
+            if row.has(name):
+                values[name] = row.value(name)
+        for role, user_id in candidate.staff.items():
+            if row.has(role):
+                values[f"{role}_id"] = user_id
+        return values
+
+    def _assignments(self, candidate, enrolment, values, before):
+        """The staff the row assigns that the enrolment did not have (`before` None: a new enrolment). A new one is
+        assigned from the start form date; a change from today, within the enrolment's life."""
+        if before is None:
+            on = enrolment.referred_on
+        else:
+            on = max(enrolment.referred_on, min(self.today, enrolment.ended_on or self.today))
+        return [
+            Assignment(enrolment, role, values[f"{role}_id"], on)
+            for role in STAFF_ROLES
+            if candidate.row.has(role)
+            and values[f"{role}_id"]
+            and (before is None or before[role] != values[f"{role}_id"])
+        ]
+
+    def _write_enrolment_history(self, written, assignments):
         self.load_light_keys({e.citizen_id for e in written})
         steps, lights = [], []
         for enrolment in written:
@@ -980,32 +1058,38 @@ class Importer:
         lights = [li for li in lights if li]
         self._write(StepChange, steps)
         self._write(TrafficLightChange, lights)
+        new_assignments = self._write_assignments(assignments)
+        self.history.update(
+            step_changes=len(steps), traffic_light_changes=len(lights), assignment_changes=len(new_assignments)
+        )
+
+    def _write_assignments(self, assignments):
+        """The assignment history rows not already there (the same person, role and date)."""
         known = set()
-        for chunk in chunks({e.pk for e, *_rest in assignments}):
+        for chunk in chunks({a.enrolment.pk for a in assignments}):
             known.update(
                 AssignmentChange.objects.filter(enrolment_id__in=chunk).values_list(
                     "enrolment_id", "role", "user_id", "changed_on"
                 )
             )
-        new_assignments = []
-        for enrolment, role, user_id, on in assignments:
-            if (enrolment.pk, role, user_id, on) not in known:
-                known.add((enrolment.pk, role, user_id, on))
-                self.written.enrolments.add(enrolment.pk)
-                new_assignments.append(
-                    self.add(
-                        AssignmentChange,
-                        enrolment_id=enrolment.pk,
-                        role=role,
-                        user_id=user_id,
-                        changed_on=on,
-                        changed_by_id=self.user_pk,
-                    )
+        new = []
+        for assignment in assignments:
+            if assignment.key in known:
+                continue
+            known.add(assignment.key)
+            self.written.enrolments.add(assignment.enrolment.pk)
+            new.append(
+                self.add(
+                    AssignmentChange,
+                    enrolment_id=assignment.enrolment.pk,
+                    role=assignment.role,
+                    user_id=assignment.user_id,
+                    changed_on=assignment.on,
+                    changed_by_id=self.user_pk,
                 )
-        self._write(AssignmentChange, new_assignments)
-        self.history.update(
-            step_changes=len(steps), traffic_light_changes=len(lights), assignment_changes=len(new_assignments)
-        )
+            )
+        self._write(AssignmentChange, new)
+        return new
 
     def import_step_changes(self, rows):
         self.prepare_enrolment_refs(rows)

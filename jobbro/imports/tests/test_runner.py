@@ -500,3 +500,35 @@ def test_an_import_fills_the_companies_track_records(cast, programme):
     assert result.committed
     assert CompanyTrackRecord.objects.filter(programme=programme).exists()
     assert company_facts.stale() == []
+
+
+def test_a_new_job_broker_in_a_later_import_is_assigned_from_today_once(cast, alice, coordinator):
+    sheets = example_sheets(["citizens", "enrolments"])
+    assert import_book(sheets, user=cast).committed
+    header, row = sheets["Forløb"]
+    row[header.index("Jobformidler")] = "kim"
+    assert import_book(sheets, user=cast).counts["enrolments"]["updated"] == 1
+    enrolment = Enrolment.objects.get()
+    assert enrolment.job_broker == coordinator
+    brokers = AssignmentChange.objects.filter(enrolment=enrolment, role="job_broker").order_by("changed_on")
+    assert list(brokers.values_list("user__username", "changed_on")) == [
+        ("alice", datetime.date(2025, 3, 3)),
+        ("kim", datetime.date.today()),
+    ]
+    again = import_book(sheets, user=cast)
+    assert again.counts["enrolments"]["unchanged"] == 1 and again.counts["_history"].get("assignment_changes") == 0
+    assert brokers.count() == 2
+
+
+def test_the_end_form_date_of_an_ended_enrolment_is_not_changed_by_an_import(cast):
+    sheets = example_sheets(["citizens", "enrolments"])
+    header, row = sheets["Forløb"]
+    row[header.index("Slutdato")] = "30.06.2025"
+    assert import_book(sheets, user=cast).committed
+    row[header.index("Slutdato")] = "31.07.2025"
+    with translation.override("da"):
+        result = import_book(sheets, user=cast)
+    assert [(p["column"], p["reason"]) for p in result.rejected] == [
+        ("Slutdato", "Slutskemadatoen for et afsluttet forløb kan ikke ændres ved en import.")
+    ]
+    assert Enrolment.objects.get().ended_on == datetime.date(2025, 6, 30)

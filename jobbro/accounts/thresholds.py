@@ -48,7 +48,7 @@ DEFAULTS = {
     INTERNSHIP_WITHOUT_HOURS_WEEKS: 4,
     # The national model: a small job counts with at least this many ordinary paid hours in a calendar month.
     SMALL_JOB_MONTHLY_HOURS: 30,
-    # Internship factory (praktikfabrik, companies/track_record.py): a company that started at least this many
+    # Internship factory (praktikfabrik, reporting/track_record.py): a company that started at least this many
     # internships within the look-back period ...
     FACTORY_MIN_INTERNSHIPS: 4,
     # ... of which at most this share (percent) turned into ordinary paid hours, is flagged.

@@ -21,7 +21,7 @@ from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
 from jobbro.cases import actions as case_actions
 from jobbro.cases.models import Enrolment, UpskillingEnrolment
-from jobbro.companies import actions, board_export, track_record
+from jobbro.companies import actions, board_export
 from jobbro.companies.forms import (
     AgreementForm,
     CloseOpeningForm,
@@ -42,6 +42,7 @@ from jobbro.days import today
 from jobbro.filenames import file_name
 from jobbro.formtools import run_action
 from jobbro.pickers import MATCHES_SHOWN
+from jobbro.reporting import track_record
 
 
 def _require_reader(user):

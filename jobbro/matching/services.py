@@ -13,7 +13,7 @@ Domain → features:
   asking for a level (many citizens have Danish as their first language and never get assessed); the
   explanation asks the broker to check;
 - job goals and wishes in force (occupation codes and the citizen's own words);
-- the company's track record in the programme, as the companies list shows it (jobbro/companies/track_record.py,
+- the company's track record in the programme, as the companies list shows it (jobbro/reporting/track_record.py,
   read from the stored rows): of the internships started there, how many turned into ordinary paid hours;
 - an earlier placement of the citizen at the company ending as not a match, ended by the company, or left by
   the citizen: a penalty;
@@ -515,7 +515,7 @@ def pair_facts(citizens, by_citizen, company_index, opening_index, *, on=None):
 def company_record(company_ids, programme_ids, *, on=None):
     """{(company id, programme id): (internships turned into ordinary paid hours, internships started)}: each
     company's track record in each programme, the figures the companies list shows (one definition:
-    jobbro/companies/track_record.py, read from the rows jobbro/reporting/company_facts.py keeps true)."""
+    jobbro/reporting/track_record.py, read from the rows jobbro/reporting/company_facts.py keeps true)."""
     from jobbro.reporting import company_facts  # the layer beside this one; it never imports matching
 
     programmes = list(Programme.objects.filter(pk__in=sorted(set(programme_ids))))

@@ -1,7 +1,7 @@
 """The companies' track records, stored per (programme, company) so the companies list reads them instead of
 computing them over every placement, timesheet and contact.
 
-The figures are jobbro/companies/track_record.py's, computed by its own `with_track_record` (one definition), as of
+The figures are jobbro/reporting/track_record.py's, computed by its own `with_track_record` (one definition), as of
 the day they were computed. They depend on that day: an internship counts once it has started, leaves the recent
 figures when it falls out of the look-back period, a placement runs from its start to its end, a contact counts
 once its date has come. So each row also keeps `valid_until`, the first day one of these happens; until then,
@@ -34,8 +34,8 @@ from django_tasks import task
 from jobbro.accounts.models import Programme
 from jobbro.cases.models import KINDS_WITH_INTERNSHIP, Contact, Placement, Timesheet, placement_running_on
 from jobbro.companies.models import Company
-from jobbro.companies.track_record import FIGURES, FactoryRule, TrackRecord, with_track_record
 from jobbro.reporting.models import CompanyTrackRecord, StaleCompanyFacts
+from jobbro.reporting.track_record import FIGURES, FactoryRule, TrackRecord, with_track_record
 
 AVERAGE_PLACES = Decimal("0.000001")  # CompanyTrackRecord.average_weekly_ordinary_hours has six decimal places
 CHUNK = 400  # companies per round trip: SQLite takes at most 999 parameters in a statement
@@ -239,7 +239,7 @@ def track_records(company_ids, programmes, *, on=None):
     """{company id: [TrackRecord per programme]} for these companies, read from the stored rows.
 
     The marked companies are refreshed first, and so are the given companies whose rows have run out, so the
-    figures are what companies/track_record.py computes from the records on `on`. A fixed number of queries,
+    figures are what reporting/track_record.py computes from the records on `on`. A fixed number of queries,
     however many companies; who is in contact is not stored (the company page computes it)."""
     on = on or timezone.localdate()
     company_ids = list(company_ids)

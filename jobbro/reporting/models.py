@@ -95,7 +95,7 @@ class StaleFacts(models.Model):
 
 
 class CompanyTrackRecord(models.Model):
-    """A company's track record in one programme (jobbro/companies/track_record.py's figures), as of `computed_on`.
+    """A company's track record in one programme (jobbro/reporting/track_record.py's figures), as of `computed_on`.
 
     The figures hold, with no write in between, from `computed_on` until the day before `valid_until` (NULL: until
     a write): that is the first day a placement starts or ends its run, an internship leaves the look-back period or

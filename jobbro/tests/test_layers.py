@@ -14,8 +14,8 @@ may import its own layer and the layers under it:
               the project's shared tools (formtools, pickers, numbers, ...)
 
 A module's layer is its app's, except an app's page modules (PAGE_MODULES), which are the web layer's: a page may
-show anything below it, and the few modules named in MODULE_LAYERS. A new app has to be placed in LAYERS before
-this test passes.
+show anything below it. A figure that combines several apps lives in the layer above them all (a company's track
+record over placements is reporting/track_record.py). A new app has to be placed in LAYERS before this test passes.
 """
 
 import ast
@@ -36,12 +36,6 @@ LAYERS = [
     ("features", {"matching", "reporting", "imports", "effect", "outreach"}),
     ("web", {"web", "api", "demo"}),
 ]
-# A module placed by name rather than by its app: a figure over several apps lives in the layer above them all.
-MODULE_LAYERS = {
-    # A company's track record counts placements, timesheets and contacts (cases) per company; it sits beside the
-    # company pages that show it, and the companies list's kept figures (reporting/company_facts.py) are made from it.
-    "jobbro.companies.track_record": "features",
-}
 # Modules right under jobbro/ that are not apps are the base layer (shared tools), except these entry points.
 TOP_MODULES = {"urls", "wsgi", "asgi", "gunicorn_conf", "conftest"}
 # An app's modules that are pages, named by the first name under the app: views.py, placement_views.py, urls.py,
@@ -103,8 +97,6 @@ def imports(found, package=PACKAGE):
 
 def layer_of(module, layers=LAYERS):
     """The index of the module's layer in `layers` (0 is the bottom), or None for an app not in the table."""
-    if module in MODULE_LAYERS:
-        return [name for name, _apps in layers].index(MODULE_LAYERS[module])
     parts = module.split(".")
     top = len(layers) - 1
     if len(parts) == 1:
@@ -252,14 +244,6 @@ def test_a_page_may_import_any_layer_and_tests_are_not_read(tiny):
     assert layer_of("jobbro.people.views") == layer_of("jobbro.web.views") == len(LAYERS) - 1
     assert layer_of("jobbro.numbers") == layer_of("jobbro.accounts.models") == 0
     assert ("jobbro.people.views", 1, "jobbro.cases.models") not in upward_imports(imports(found))
-
-
-def test_a_figure_over_several_apps_is_placed_above_them():
-    assert (
-        layer_of("jobbro.companies.track_record")
-        == layer_of("jobbro.reporting.company_facts")
-        > layer_of("jobbro.cases.models")
-    )
 
 
 def test_a_module_of_an_app_missing_from_the_table_has_no_layer():

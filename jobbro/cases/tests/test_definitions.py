@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from jobbro.cases import actions
 from jobbro.cases.models import Enrolment, Placement, PlacementEndReason
-from jobbro.companies.track_record import company_track_records
 from jobbro.conftest import rolled_back
 from jobbro.days import today
 from jobbro.matching import services
+from jobbro.reporting.track_record import company_track_records
 
 D = datetime.date
 BASE = D(2025, 1, 1)

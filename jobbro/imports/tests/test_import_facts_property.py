@@ -3,7 +3,7 @@
 through the real runner, imports the companies sheet again with new kinds, and compares every stored fact
 (reporting/models.py EnrolmentFacts, PlacementFacts, JobBrokerPeriod) with a plain computation from the rows the files
 held, in Python, not from the database. The companies' track records are compared with their one definition
-(companies/track_record.py, through company_facts.stale)."""
+(reporting/track_record.py, through company_facts.stale)."""
 
 import datetime
 import io

@@ -1,4 +1,4 @@
-"""The companies' stored track records equal the live ones (jobbro/companies/track_record.py) on any date, after any
+"""The companies' stored track records equal the live ones (jobbro/reporting/track_record.py) on any date, after any
 writes, and the companies list reads them with a fixed number of queries."""
 
 import datetime
@@ -15,10 +15,9 @@ from hypothesis import strategies as st
 
 from jobbro.accounts import thresholds
 from jobbro.cases.models import Contact, Placement, PlacementKind, Timesheet
-from jobbro.companies import track_record
 from jobbro.conftest import make_company, rolled_back
 from jobbro.imports.management.commands.db_worker import run_periodic_jobs
-from jobbro.reporting import company_facts, facts
+from jobbro.reporting import company_facts, facts, track_record
 from jobbro.reporting.models import CompanyTrackRecord, StaleCompanyFacts
 
 pytestmark = pytest.mark.django_db

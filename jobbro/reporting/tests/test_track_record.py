@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 from jobbro.accounts.models import Programme
 from jobbro.cases import actions
 from jobbro.cases.models import KINDS_WITH_INTERNSHIP, Contact, Placement, PlacementKind, Timesheet
-from jobbro.companies import track_record
 from jobbro.companies.models import Company
-from jobbro.companies.track_record import FactoryRule
 from jobbro.conftest import make_company, rolled_back
+from jobbro.reporting import track_record
+from jobbro.reporting.track_record import FactoryRule
 
 pytestmark = pytest.mark.django_db
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from jobbro.accounts import access, thresholds
+from jobbro.accounts import thresholds
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import logs_citizen_read
 from jobbro.cases import actions, rules

@@ -44,9 +44,9 @@ from django.utils import formats
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from jobbro.accounts import thresholds
 from jobbro.accounts.models import Programme
 from jobbro.accounts.policy import Capability, may
-from jobbro.accounts import thresholds
 from jobbro.cases import timesheets
 from jobbro.cases.actions import monday_of
 from jobbro.cases.models import (

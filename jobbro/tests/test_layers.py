@@ -194,6 +194,25 @@ def test_no_import_circles():
     assert circles(GRAPH) == []
 
 
+def app_graph(graph, layers=LAYERS):
+    """Imports between apps (jobbro.<app>), pages left out: {app: {imported app: 1}}."""
+    apps = {}
+    for module, edges in graph.items():
+        if layer_of(module, layers) == len(layers) - 1:
+            continue
+        app = ".".join(module.split(".")[:2])
+        for imported in edges:
+            other = ".".join(imported.split(".")[:2])
+            if other != app:
+                apps.setdefault(app, {})[other] = 1
+    return apps
+
+
+def test_apps_import_each_other_in_no_circle_but_through_their_pages():
+    # Counted by app, people, companies and cases import each other only through pages (README "Where the code lives").
+    assert circles(app_graph(GRAPH)) == []
+
+
 # --- The checker on a made-up package --------------------------------------------------------------------------------
 
 
@@ -244,6 +263,13 @@ def test_a_page_may_import_any_layer_and_tests_are_not_read(tiny):
     assert layer_of("jobbro.people.views") == layer_of("jobbro.web.views") == len(LAYERS) - 1
     assert layer_of("jobbro.numbers") == layer_of("jobbro.accounts.models") == 0
     assert ("jobbro.people.views", 1, "jobbro.cases.models") not in upward_imports(imports(found))
+
+
+def test_the_app_graph_leaves_out_pages_only(tiny):
+    graph = imports(modules(tiny))
+    apps = app_graph(graph)
+    assert apps["jobbro.people"] == {"jobbro.accounts": 1, "jobbro.cases": 1}  # models, not the views' import
+    assert circles(apps) == [["jobbro.cases", "jobbro.people"]]
 
 
 def test_a_module_of_an_app_missing_from_the_table_has_no_layer():

@@ -31,6 +31,7 @@ The rules, with N the programme's threshold and `on` today's date:
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
@@ -296,174 +297,199 @@ def _contact_action(enrolment, kind=None):
     return f"{url}?kind={kind}" if url and kind else url
 
 
+@dataclass(frozen=True)
+class Context:
+    """What every section of the page is built with."""
+
+    user: object
+    on: datetime.date
+    programmes: list  # [(programme, Thresholds)] of the caseload
+
+    @property
+    def last_monday(self):
+        return monday_of(self.on) - datetime.timedelta(days=7)
+
+    def threshold(self, key):
+        return _threshold_text(self.programmes, key)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One list of the page: its rows (one query), an Item per row, its heading, and a link under the heading."""
+
+    key: str
+    rows: Callable  # (user, on, programmes) -> rows
+    item: Callable  # (row, Context) -> Item
+    title: Callable  # (Context) -> heading
+    link: Callable | None = None  # (Context) -> (url, label)
+
+    def build(self, context):
+        section = {
+            "key": self.key,
+            "title": self.title(context),
+            "items": [self.item(row, context) for row in self.rows(context.user, context.on, context.programmes)],
+        }
+        if self.link is not None:
+            section["link"] = self.link(context)
+        return section
+
+
+def _placement_text(p):
+    return f"{p.company.name} · {p.get_kind_display()}"
+
+
+def _missing_timesheet_item(p, context):
+    citizen = p.enrolment.citizen
+    weeks = ", ".join(str(week.isocalendar()[1]) for week in p.missing)
+    # The hours page of the latest missing week: it links to the earlier ones.
+    latest = p.missing[-1]
+    return Item(
+        citizen,
+        f"{_placement_text(p)} · "
+        + ngettext("Week missing: %(weeks)s", "Weeks missing: %(weeks)s", len(p.missing)) % {"weeks": weeks},
+        _citizen_url(citizen),
+        f"{reverse('week_hours')}?week={timesheets.week_label(latest)}#row-{p.pk}",
+        gettext("Register hours"),
+    )
+
+
+def _week_hours_link(context):
+    year, week, _weekday = context.last_monday.isocalendar()
+    return f"{reverse('week_hours')}?week={year}-W{week:02d}", gettext("Register the week's hours")
+
+
+def _no_contact_item(e, context):
+    return Item(
+        e.citizen,
+        gettext("In step 3 since %(date)s") % {"date": formats.date_format(e.in_step_since, "SHORT_DATE_FORMAT")},
+        _citizen_url(e.citizen),
+        _contact_action(e),
+        gettext("Log a contact"),
+        e.last_contact,
+        gettext("Last contact"),
+    )
+
+
+def _parked_item(e, context):
+    return Item(
+        e.citizen,
+        e.get_current_step_display(),
+        _citizen_url(e.citizen),
+        _contact_action(e),
+        gettext("Log a contact"),
+        e.last_contact,
+        gettext("Last contact"),
+    )
+
+
+def _three_month_talk_item(p, context):
+    due = p.starts_on + datetime.timedelta(days=_days_for(context.programmes, p, thresholds.THREE_MONTH_TALK_DAYS))
+    return Item(
+        p.enrolment.citizen,
+        _placement_text(p),
+        _citizen_url(p.enrolment.citizen),
+        _contact_action(p.enrolment, Contact.Kind.THREE_MONTH_TALK),
+        gettext("Log the talk"),
+        due,
+        gettext("Due"),
+    )
+
+
+def _ending_soon_item(p, context):
+    citizen = p.enrolment.citizen
+    return Item(
+        citizen,
+        _placement_text(p),
+        _citizen_url(citizen),
+        _url(["placement_detail", "placement_end"], citizen_pk=citizen.pk, pk=p.pk),
+        gettext("End or change the placement"),
+        p.planned_end_on,
+        gettext("Planned end passed") if p.planned_end_on < context.on else gettext("Planned end"),
+    )
+
+
+def _internship_without_hours_item(p, context):
+    citizen = p.enrolment.citizen
+    return Item(
+        citizen,
+        p.company.name,
+        _citizen_url(citizen),
+        _url(["placement_hours"], citizen_pk=citizen.pk, pk=p.pk),
+        gettext("Agree ordinary hours"),
+        p.starts_on,
+        gettext("Started"),
+    )
+
+
+def _overdue_milestone_item(m, context):
+    citizen = m.plan.enrolment.citizen
+    return Item(
+        citizen,
+        f"{m.plan.title}: {m.title}",
+        _citizen_url(citizen),
+        _url(["job_plan"], citizen_pk=citizen.pk, enrolment_pk=m.plan.enrolment_id, plan_pk=m.plan_id),
+        gettext("Open the plan"),
+        m.due_on,
+        gettext("Due"),
+    )
+
+
+SECTIONS = (
+    Section(
+        "missing_timesheets",
+        missing_timesheets,
+        _missing_timesheet_item,
+        lambda c: gettext("Timesheets missing up to week %(week)s") % {"week": c.last_monday.isocalendar()[1]},
+        link=_week_hours_link,
+    ),
+    Section(
+        "no_contact",
+        no_contact,
+        _no_contact_item,
+        lambda c: (
+            gettext("In step 3 with no contact for %(days)s days") % {"days": c.threshold(thresholds.NO_CONTACT_DAYS)}
+        ),
+    ),
+    Section(
+        "parked",
+        parked,
+        _parked_item,
+        lambda c: gettext("No activity for %(days)s days (parked)") % {"days": c.threshold(thresholds.PARKED_DAYS)},
+    ),
+    Section(
+        "three_month_talks",
+        three_month_talks,
+        _three_month_talk_item,
+        lambda c: (
+            gettext("Three-month talks due (%(days)s days with ordinary hours)")
+            % {"days": c.threshold(thresholds.THREE_MONTH_TALK_DAYS)}
+        ),
+    ),
+    Section(
+        "ending_soon",
+        ending_soon,
+        _ending_soon_item,
+        lambda c: (
+            gettext("Placements ending within %(days)s days") % {"days": c.threshold(thresholds.ENDING_SOON_DAYS)}
+        ),
+    ),
+    Section(
+        "internships_without_hours",
+        internships_without_hours,
+        _internship_without_hours_item,
+        lambda c: (
+            gettext("Internships past %(weeks)s weeks with no ordinary hours agreed")
+            % {"weeks": c.threshold(thresholds.INTERNSHIP_WITHOUT_HOURS_WEEKS)}
+        ),
+    ),
+    Section("overdue_milestones", overdue_milestones, _overdue_milestone_item, lambda c: gettext("Milestones overdue")),
+)
+
+
 def sections(user, on=None):
-    """The Today page's sections, each {key, title, items, empty, link?}, one query per list."""
-    on = on or today()
-    programmes = caseload_programmes(user)
-    last_monday = monday_of(on) - datetime.timedelta(days=7)
-    hours_url = f"{reverse('week_hours')}?week={last_monday.isocalendar()[0]}-W{last_monday.isocalendar()[1]:02d}"
-    result = []
-
-    items = []
-    for p in missing_timesheets(user, on, programmes):
-        citizen = p.enrolment.citizen
-        weeks = ", ".join(str(week.isocalendar()[1]) for week in p.missing)
-        # The hours page of the latest missing week: it links to the earlier ones.
-        latest = p.missing[-1]
-        items.append(
-            Item(
-                citizen,
-                f"{p.company.name} · {p.get_kind_display()} · "
-                + ngettext("Week missing: %(weeks)s", "Weeks missing: %(weeks)s", len(p.missing)) % {"weeks": weeks},
-                _citizen_url(citizen),
-                f"{reverse('week_hours')}?week={timesheets.week_label(latest)}#row-{p.pk}",
-                gettext("Register hours"),
-            )
-        )
-    result.append(
-        {
-            "key": "missing_timesheets",
-            "title": gettext("Timesheets missing up to week %(week)s") % {"week": last_monday.isocalendar()[1]},
-            "items": items,
-            "link": (hours_url, gettext("Register the week's hours")),
-        }
-    )
-
-    days = _threshold_text(programmes, thresholds.NO_CONTACT_DAYS)
-    items = []
-    for e in no_contact(user, on, programmes):
-        items.append(
-            Item(
-                e.citizen,
-                gettext("In step 3 since %(date)s")
-                % {"date": formats.date_format(e.in_step_since, "SHORT_DATE_FORMAT")},
-                _citizen_url(e.citizen),
-                _contact_action(e),
-                gettext("Log a contact"),
-                e.last_contact,
-                gettext("Last contact"),
-            )
-        )
-    result.append(
-        {
-            "key": "no_contact",
-            "title": gettext("In step 3 with no contact for %(days)s days") % {"days": days},
-            "items": items,
-        }
-    )
-
-    days = _threshold_text(programmes, thresholds.PARKED_DAYS)
-    items = []
-    for e in parked(user, on, programmes):
-        items.append(
-            Item(
-                e.citizen,
-                e.get_current_step_display(),
-                _citizen_url(e.citizen),
-                _contact_action(e),
-                gettext("Log a contact"),
-                e.last_contact,
-                gettext("Last contact"),
-            )
-        )
-    result.append(
-        {
-            "key": "parked",
-            "title": gettext("No activity for %(days)s days (parked)") % {"days": days},
-            "items": items,
-        }
-    )
-
-    days = _threshold_text(programmes, thresholds.THREE_MONTH_TALK_DAYS)
-    items = []
-    for p in three_month_talks(user, on, programmes):
-        citizen = p.enrolment.citizen
-        due = p.starts_on + datetime.timedelta(days=_days_for(programmes, p, thresholds.THREE_MONTH_TALK_DAYS))
-        items.append(
-            Item(
-                citizen,
-                f"{p.company.name} · {p.get_kind_display()}",
-                _citizen_url(citizen),
-                _contact_action(p.enrolment, Contact.Kind.THREE_MONTH_TALK),
-                gettext("Log the talk"),
-                due,
-                gettext("Due"),
-            )
-        )
-    result.append(
-        {
-            "key": "three_month_talks",
-            "title": gettext("Three-month talks due (%(days)s days with ordinary hours)") % {"days": days},
-            "items": items,
-        }
-    )
-
-    days = _threshold_text(programmes, thresholds.ENDING_SOON_DAYS)
-    items = []
-    for p in ending_soon(user, on, programmes):
-        citizen = p.enrolment.citizen
-        action = _url(["placement_detail", "placement_end"], citizen_pk=citizen.pk, pk=p.pk)
-        label = gettext("Planned end passed") if p.planned_end_on < on else gettext("Planned end")
-        items.append(
-            Item(
-                citizen,
-                f"{p.company.name} · {p.get_kind_display()}",
-                _citizen_url(citizen),
-                action,
-                gettext("End or change the placement"),
-                p.planned_end_on,
-                label,
-            )
-        )
-    result.append(
-        {
-            "key": "ending_soon",
-            "title": gettext("Placements ending within %(days)s days") % {"days": days},
-            "items": items,
-        }
-    )
-
-    weeks = _threshold_text(programmes, thresholds.INTERNSHIP_WITHOUT_HOURS_WEEKS)
-    items = []
-    for p in internships_without_hours(user, on, programmes):
-        citizen = p.enrolment.citizen
-        action = _url(["placement_hours"], citizen_pk=citizen.pk, pk=p.pk)
-        items.append(
-            Item(
-                citizen,
-                p.company.name,
-                _citizen_url(citizen),
-                action,
-                gettext("Agree ordinary hours"),
-                p.starts_on,
-                gettext("Started"),
-            )
-        )
-    result.append(
-        {
-            "key": "internships_without_hours",
-            "title": gettext("Internships past %(weeks)s weeks with no ordinary hours agreed") % {"weeks": weeks},
-            "items": items,
-        }
-    )
-
-    items = []
-    for m in overdue_milestones(user, on, programmes):
-        citizen = m.plan.enrolment.citizen
-        action = _url(["job_plan"], citizen_pk=citizen.pk, enrolment_pk=m.plan.enrolment_id, plan_pk=m.plan_id)
-        items.append(
-            Item(
-                citizen,
-                f"{m.plan.title}: {m.title}",
-                _citizen_url(citizen),
-                action,
-                gettext("Open the plan"),
-                m.due_on,
-                gettext("Due"),
-            )
-        )
-    result.append({"key": "overdue_milestones", "title": gettext("Milestones overdue"), "items": items})
-    return programmes, result
+    """The Today page's sections (SECTIONS, in order), each {key, title, items, link?}, one query per list."""
+    context = Context(user, on or today(), caseload_programmes(user))
+    return context.programmes, [section.build(context) for section in SECTIONS]
 
 
 def _days_for(programmes, placement, key):

@@ -223,6 +223,373 @@ def running_placements(on):
     return Placement.objects.running_or_planned_on(on)
 
 
+@dataclass(frozen=True, slots=True)
+class EnrolmentRow:
+    """One enrolment as `load` reads it: plain values, no model object (thousands of them)."""
+
+    pk: int
+    citizen_id: int
+    estimated_weekly_hours: Decimal
+    traffic_light: str
+    postcode: str
+    programme_id: int
+
+
+ENROLMENT_COLUMNS = (
+    "pk",
+    "citizen_id",
+    "estimated_weekly_hours",
+    "citizen__traffic_light",
+    "citizen__postcode",
+    "programme_id",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OpeningRow:
+    """One small job as `load` reads it; the few returned are fetched as objects later (Openings.materialise)."""
+
+    pk: int
+    company_id: int
+    weekly_hours: Decimal
+    requirements: list
+    danish_level_required: int | None
+    days: list
+    occupation_code: str
+    buddy_id: int | None
+    capacity: int
+    title: str
+    tasks: str
+    company_kind: str
+    company_postcode: str
+    programme_id: int
+
+
+OPENING_COLUMNS = (
+    "pk",
+    "company_id",
+    "weekly_hours",
+    "requirements",
+    "danish_level_required",
+    "days",
+    "occupation_code",
+    "buddy_id",
+    "capacity",
+    "title",
+    "tasks",
+    "company__kind",
+    "company__postcode",
+    "programme_id",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyPlace:
+    kind: str
+    postcode: str
+
+
+@dataclass
+class CompanyColumns:
+    """The companies of the openings (and the company-only rows), sorted by id, each with its column."""
+
+    places: dict  # company id -> CompanyPlace
+    ids: list  # company id by column
+    index: dict  # company id -> column
+
+    @classmethod
+    def of(cls, openings, extra_companies):
+        places = {}
+        for opening in openings:
+            places.setdefault(opening.company_id, CompanyPlace(opening.company_kind, opening.company_postcode))
+        for company in extra_companies:
+            places.setdefault(company.pk, CompanyPlace(company.kind, company.postcode))
+        ids = sorted(places)
+        return cls(places=places, ids=ids, index={pk: k for k, pk in enumerate(ids)})
+
+
+@dataclass(frozen=True)
+class CitizenRows:
+    """The enrolments loaded, with the querysets their related rows are read through."""
+
+    rows: list  # EnrolmentRow by enrolment index
+    enrolments: object  # queryset of enrolments whose related rows are read (`related` or the enrolments)
+    citizens: object  # queryset of their citizen ids
+    by_citizen: dict  # citizen id -> [enrolment index]
+    on: object  # the date
+
+    def __len__(self):
+        return len(self.rows)
+
+    @classmethod
+    def of(cls, enrolments, related, on):
+        # Related rows are fetched with the enrolment query as a subquery: no long lists of ids as parameters.
+        related = enrolments if related is None else related
+        rows = _enrolment_rows(enrolments)
+        return cls(rows, related, related.values("citizen_id"), _by_citizen(rows), on)
+
+
+def _enrolment_rows(enrolments):
+    return [EnrolmentRow(*values) for values in enrolments.order_by("pk").values_list(*ENROLMENT_COLUMNS)]
+
+
+def _opening_rows(openings):
+    return [OpeningRow(*values) for values in openings.order_by("pk").values_list(*OPENING_COLUMNS)]
+
+
+def _by_citizen(rows):
+    by_citizen = {}
+    for i, row in enumerate(rows):
+        by_citizen.setdefault(row.citizen_id, []).append(i)
+    return by_citizen
+
+
+def _weekly_hours(loaded):
+    """The hours each citizen can work: the estimate, or the latest agreed hours of a placement when that is more."""
+    hours = [float(row.estimated_weekly_hours) for row in loaded.rows]
+    if loaded.rows:
+        latest = {}  # the last agreement per enrolment wins
+        for enrolment_id, ordinary, internship in (
+            AgreedHoursChange.objects.filter(
+                placement__enrolment__in=loaded.enrolments.values("pk"), from_date__lte=loaded.on
+            )
+            .order_by("from_date", "id")
+            .values_list("placement__enrolment_id", "ordinary_hours", "internship_hours")
+        ):
+            latest[enrolment_id] = float(ordinary) + float(internship)
+        for i, row in enumerate(loaded.rows):
+            if row.pk in latest:
+                hours[i] = max(hours[i], latest[row.pk])
+    return np.array(hours, dtype=np.float32)
+
+
+def _restrictions(loaded):
+    """(forbidden requirement bits, days the citizen can work) per enrolment, from the restrictions in force."""
+    n = len(loaded)
+    forbidden, days = [0] * n, [engine.ALL_DAYS] * n
+    restrictions = _in_force(
+        Restriction.objects.filter(citizen__in=loaded.citizens), "recorded_on", "ended_on", loaded.on
+    )
+    for citizen_id, tag in restrictions.values_list("citizen_id", "tag"):
+        bits = 0
+        for requirement in RESTRICTION_FORBIDS.get(tag, ()):
+            bits |= REQUIREMENT_BITS[requirement]
+        for i in loaded.by_citizen.get(citizen_id, ()):
+            forbidden[i] |= bits
+            if tag in RESTRICTION_DAYS:
+                days[i] &= RESTRICTION_DAYS[tag]
+    return np.array(forbidden, dtype=np.uint16), np.array(days, dtype=np.uint8)
+
+
+def _danish(loaded):
+    """(the latest assessed Danish level, whether it was ever assessed) per enrolment."""
+    n = len(loaded)
+    danish, assessed = [0] * n, [False] * n
+    for citizen_id, level in (
+        CompetenceAssessment.objects.filter(
+            citizen__in=loaded.citizens, area=CompetenceAssessment.Area.DANISH, assessed_on__lte=loaded.on
+        )
+        .order_by("assessed_on", "id")
+        .values_list("citizen_id", "level")
+    ):
+        for i in loaded.by_citizen.get(citizen_id, ()):
+            danish[i] = level
+            assessed[i] = True
+    return np.array(danish, dtype=np.int8), np.array(assessed, dtype=bool)
+
+
+def _goals(loaded):
+    """{enrolment index: [Goal]}: the job goals and wishes in force, newest first."""
+    goals = {}
+    for citizen_id, kind, code, text in (
+        _in_force(JobGoal.objects.filter(citizen__in=loaded.citizens), "set_on", "replaced_on", loaded.on)
+        .order_by("-set_on", "-id")
+        .values_list("citizen_id", "kind", "occupation_code", "text")
+    ):
+        for i in loaded.by_citizen.get(citizen_id, ()):
+            goals.setdefault(i, []).append(Goal(kind, code, text))
+    return goals
+
+
+@dataclass(frozen=True)
+class GoalArrays:
+    codes: np.ndarray  # occupation number per enrolment and goal, -1 for none
+    weights: np.ndarray  # 1 for a goal, engine.WISH_FACTOR for a wish
+    texts: list  # the goals' own words per enrolment
+
+
+def _goal_arrays(goals, n):
+    """The goals as the engine's arrays: goals first, then wishes (each newest first), at most MAX_GOALS."""
+    codes = np.full((n, MAX_GOALS), -1, dtype=np.int32)
+    weights = np.zeros((n, MAX_GOALS), dtype=np.float32)
+    texts = [""] * n
+    at_i, at_k, at_code, at_weight = [], [], [], []
+    for i, listed in goals.items():
+        listed.sort(key=lambda g: g.kind != JobGoal.Kind.GOAL)  # goals first, then wishes; each newest first
+        for k, goal in enumerate(listed[:MAX_GOALS]):
+            at_i.append(i)
+            at_k.append(k)
+            at_code.append(_code_number(goal.occupation_code))
+            at_weight.append(1.0 if goal.kind == JobGoal.Kind.GOAL else engine.WISH_FACTOR)
+        texts[i] = " ".join(g.text for g in listed)
+    codes[at_i, at_k] = at_code
+    weights[at_i, at_k] = at_weight
+    return GoalArrays(codes, weights, texts)
+
+
+def _homes(rows):
+    """(latitude, longitude) arrays of the citizens' postcodes (NaN where unknown), each postcode looked up once."""
+    centroids = {}
+    for row in rows:
+        if row.postcode not in centroids:
+            centroids[row.postcode] = geo.centroid(row.postcode) or (np.nan, np.nan)
+    points = np.array([centroids[row.postcode] for row in rows], dtype=np.float32).reshape(len(rows), 2)
+    return np.ascontiguousarray(points[:, 0]), np.ascontiguousarray(points[:, 1])
+
+
+@dataclass(frozen=True)
+class LoadedCitizens:
+    arrays: engine.Citizens
+    goals: dict  # enrolment index -> [Goal]
+    danish_assessed: np.ndarray  # bool per enrolment
+
+
+def _citizens(loaded, vocabulary):
+    """The engine's citizen arrays, with the goals and assessments the explanations need. Each part is filled as
+    Python lists (item by item into numpy arrays is slow for many rows), then made an array."""
+    lat, lon = _homes(loaded.rows)
+    hours = _weekly_hours(loaded)
+    forbidden, days = _restrictions(loaded)
+    danish, assessed = _danish(loaded)
+    goals = _goals(loaded)
+    goal_arrays = _goal_arrays(goals, len(loaded))
+    arrays = engine.Citizens(
+        hours=hours,
+        forbidden=forbidden,
+        danish=danish,
+        days=days,
+        goals=goal_arrays.codes,
+        goal_weights=goal_arrays.weights,
+        light=np.array([LIGHTS.get(row.traffic_light, engine.YELLOW) for row in loaded.rows], dtype=np.int8),
+        lat=lat,
+        lon=lon,
+        words=engine.word_matrix(goal_arrays.texts, vocabulary),
+    )
+    return LoadedCitizens(arrays, goals, assessed)
+
+
+def _row_programmes(openings, extra, rows):
+    """The programme of each opening row; a company-only row takes the citizens' (matching never crosses
+    programmes), so its company record is the company's in that programme."""
+    citizens_programme = rows[0].programme_id if rows else None
+    return [o.programme_id for o in openings] + [citizens_programme] * len(extra)
+
+
+@dataclass
+class JobColumns:
+    """The engine's opening arrays while they are filled, one column per row (small job or company-only row)."""
+
+    hours: np.ndarray
+    requires: np.ndarray
+    danish: np.ndarray
+    days: np.ndarray
+    code: np.ndarray
+    company: np.ndarray
+    social: np.ndarray
+    buddy: np.ndarray
+    paid: np.ndarray
+    placed: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    capacity: np.ndarray
+    texts: list
+
+    @classmethod
+    def empty(cls, m):
+        return cls(
+            hours=np.zeros(m, dtype=np.float32),
+            requires=np.zeros(m, dtype=np.uint16),
+            danish=np.zeros(m, dtype=np.int8),
+            days=np.zeros(m, dtype=np.uint8),
+            code=np.full(m, -1, dtype=np.int32),
+            company=np.zeros(m, dtype=np.int32),
+            social=np.zeros(m, dtype=bool),
+            buddy=np.zeros(m, dtype=bool),
+            paid=np.zeros(m, dtype=np.float32),
+            placed=np.zeros(m, dtype=np.float32),
+            lat=np.full(m, np.nan, dtype=np.float32),
+            lon=np.full(m, np.nan, dtype=np.float32),
+            capacity=np.zeros(m, dtype=np.int32),
+            texts=[],
+        )
+
+    def put_company(self, j, company_id, companies, record, programme_id, centroids):
+        """The company's part of row j: its column, kind, record in the row's programme and place."""
+        place = companies.places[company_id]
+        self.company[j] = companies.index[company_id]
+        self.social[j] = place.kind == Company.Kind.SOCIAL_ECONOMIC
+        self.paid[j], self.placed[j] = record.get((company_id, programme_id), (0, 0))
+        if place.postcode not in centroids:
+            centroids[place.postcode] = geo.centroid(place.postcode)
+        if centroids[place.postcode]:
+            self.lat[j], self.lon[j] = centroids[place.postcode]
+
+    def put_opening(self, j, o):
+        """The small job's part of row j (an OpeningRow)."""
+        self.hours[j] = float(o.weekly_hours)
+        for requirement in o.requirements or ():
+            self.requires[j] |= REQUIREMENT_BITS.get(requirement, 0)
+        self.danish[j] = o.danish_level_required or 0
+        for day in o.days or ():
+            self.days[j] |= DAY_BITS.get(day, 0)
+        self.code[j] = _code_number(o.occupation_code)
+        self.buddy[j] = o.buddy_id is not None
+        self.capacity[j] = o.capacity
+        self.texts.append(f"{o.title} {o.tasks}")
+
+    def engine_openings(self, vocabulary, n_companies):
+        texts = self.texts
+        arrays = {name: value for name, value in vars(self).items() if name != "texts"}
+        return engine.Openings(**arrays, words=engine.word_matrix(texts, vocabulary), n_companies=n_companies)
+
+
+def _jobs(openings, extra, companies, record, row_programmes, vocabulary):
+    """The engine's opening arrays: the small jobs, then one company-only row per extra company."""
+    columns = JobColumns.empty(len(openings) + len(extra))
+    centroids = {}
+    for j, o in enumerate(openings):
+        columns.put_company(j, o.company_id, companies, record, row_programmes[j], centroids)
+        columns.put_opening(j, o)
+    for k, company in enumerate(extra):
+        j = len(openings) + k
+        columns.put_company(j, company.pk, companies, record, row_programmes[j], centroids)
+        columns.texts.append(company.name)
+    return columns.engine_openings(vocabulary, len(companies.ids))
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """What the citizens went through with the companies and openings before (pair_facts), as the engine's flags."""
+
+    failed: dict  # (enrolment index, company id) -> end reason
+    declines: dict  # (enrolment index, company id) -> [(opening id, reason)]
+    flags: engine.PairFlags
+
+
+def _pairs(loaded, companies, opening_rows, n_openings):
+    """Earlier failed placements and declined proposals of the loaded citizens with these companies and openings."""
+    opening_index = {o.pk: j for j, o in enumerate(opening_rows)}
+    failed, company_flags, opening_flags, declines = (
+        pair_facts(loaded.citizens, loaded.by_citizen, companies.index, opening_index, on=loaded.on)
+        if loaded.rows and companies.ids
+        else ({}, [], [], {})
+    )
+    flags = engine.PairFlags.build(
+        n_companies=len(companies.ids), n_openings=n_openings, company=company_flags, opening=opening_flags
+    )
+    return Pairs(failed, declines, flags)
+
+
 def load(enrolments, openings, *, on=None, extra_companies=(), related=None, vocabulary=None):
     """Load the enrolments and openings (querysets) into a Network with a fixed number of queries.
 
@@ -237,236 +604,33 @@ def load(enrolments, openings, *, on=None, extra_companies=(), related=None, voc
     with the same vocabulary can be put together (as the citizen pool does, jobbro/matching/pool.py).
     """
     on = _today(on)
-    # Related rows are fetched with the enrolment query as a subquery: no long lists of ids as parameters.
-    enrolment_qs = enrolments if related is None else related
-    citizen_qs = enrolment_qs.values("citizen_id")
-    rows = list(
-        enrolments.order_by("pk").values_list(
-            "pk", "citizen_id", "estimated_weekly_hours", "citizen__traffic_light", "citizen__postcode", "programme_id"
-        )
-    )
-    # The openings as plain values too: the few returned are fetched as objects later (Openings.materialise).
-    openings = list(
-        openings.order_by("pk").values_list(
-            "pk",
-            "company_id",
-            "weekly_hours",
-            "requirements",
-            "danish_level_required",
-            "days",
-            "occupation_code",
-            "buddy_id",
-            "capacity",
-            "title",
-            "tasks",
-            "company__kind",
-            "company__postcode",
-            "programme_id",
-        )
-    )
-    n = len(rows)
-    rows_of_enrolments = rows
-    enrolment_ids = [row[0] for row in rows]
-    by_citizen = {}
-    for i, row in enumerate(rows):
-        by_citizen.setdefault(row[1], []).append(i)
-
-    company_places = {}  # company id -> (kind, postcode)
-    for o in openings:
-        company_places.setdefault(o[1], (o[11], o[12]))
-    for company in extra_companies:
-        company_places.setdefault(company.pk, (company.kind, company.postcode))
-    companies = sorted(company_places)
-    company_index = {cid: k for k, cid in enumerate(companies)}
-
-    # --- citizens ---
-    # Filled as Python lists (item by item into numpy arrays is slow for many rows), then made arrays.
-    hours = [float(row[2]) for row in rows]
-    forbidden = [0] * n
-    days = [engine.ALL_DAYS] * n
-    danish = [0] * n
-    light = np.array([LIGHTS.get(row[3], engine.YELLOW) for row in rows], dtype=np.int8)
-    centroids = {}  # postcode -> (lat, lon), looked up once per postcode
-    for row in rows:
-        if row[4] not in centroids:
-            centroids[row[4]] = geo.centroid(row[4]) or (np.nan, np.nan)
-    points = np.array([centroids[row[4]] for row in rows], dtype=np.float32).reshape(n, 2)
-    lat, lon = np.ascontiguousarray(points[:, 0]), np.ascontiguousarray(points[:, 1])
-
-    if n:
-        latest = {}  # the last agreement per enrolment wins
-        for enrolment_id, ordinary, internship in (
-            AgreedHoursChange.objects.filter(placement__enrolment__in=enrolment_qs.values("pk"), from_date__lte=on)
-            .order_by("from_date", "id")
-            .values_list("placement__enrolment_id", "ordinary_hours", "internship_hours")
-        ):
-            latest[enrolment_id] = float(ordinary) + float(internship)
-        for i, enrolment_id in enumerate(enrolment_ids):
-            if enrolment_id in latest:
-                hours[i] = max(hours[i], latest[enrolment_id])
-    hours = np.array(hours, dtype=np.float32)
-
-    restrictions = _in_force(Restriction.objects.filter(citizen__in=citizen_qs), "recorded_on", "ended_on", on)
-    for citizen_id, tag in restrictions.values_list("citizen_id", "tag"):
-        bits = 0
-        for requirement in RESTRICTION_FORBIDS.get(tag, ()):
-            bits |= REQUIREMENT_BITS[requirement]
-        for i in by_citizen.get(citizen_id, ()):
-            forbidden[i] |= bits
-            if tag in RESTRICTION_DAYS:
-                days[i] &= RESTRICTION_DAYS[tag]
-
-    assessed = [False] * n
-    for citizen_id, level in (
-        CompetenceAssessment.objects.filter(
-            citizen__in=citizen_qs, area=CompetenceAssessment.Area.DANISH, assessed_on__lte=on
-        )
-        .order_by("assessed_on", "id")
-        .values_list("citizen_id", "level")
-    ):
-        for i in by_citizen.get(citizen_id, ()):
-            danish[i] = level
-            assessed[i] = True
-    forbidden = np.array(forbidden, dtype=np.uint16)
-    days = np.array(days, dtype=np.uint8)
-    danish = np.array(danish, dtype=np.int8)
-    assessed = np.array(assessed, dtype=bool)
-
-    goals = {}
-    for citizen_id, kind, code, text in (
-        _in_force(JobGoal.objects.filter(citizen__in=citizen_qs), "set_on", "replaced_on", on)
-        .order_by("-set_on", "-id")
-        .values_list("citizen_id", "kind", "occupation_code", "text")
-    ):
-        for i in by_citizen.get(citizen_id, ()):
-            goals.setdefault(i, []).append(Goal(kind, code, text))
-    goal_codes = np.full((n, MAX_GOALS), -1, dtype=np.int32)
-    goal_weights = np.zeros((n, MAX_GOALS), dtype=np.float32)
-    goal_texts = [""] * n
-    at_i, at_k, at_code, at_weight = [], [], [], []
-    for i, listed in goals.items():
-        listed.sort(key=lambda g: g.kind != JobGoal.Kind.GOAL)  # goals first, then wishes; each newest first
-        for k, goal in enumerate(listed[:MAX_GOALS]):
-            at_i.append(i)
-            at_k.append(k)
-            at_code.append(_code_number(goal.occupation_code))
-            at_weight.append(1.0 if goal.kind == JobGoal.Kind.GOAL else engine.WISH_FACTOR)
-        goal_texts[i] = " ".join(g.text for g in listed)
-    goal_codes[at_i, at_k] = at_code
-    goal_weights[at_i, at_k] = at_weight
-
-    vocabulary = {} if vocabulary is None else vocabulary
-    citizen_words = engine.word_matrix(goal_texts, vocabulary)
-    citizens = engine.Citizens(
-        hours=hours,
-        forbidden=forbidden,
-        danish=danish,
-        days=days,
-        goals=goal_codes,
-        goal_weights=goal_weights,
-        light=light,
-        lat=lat,
-        lon=lon,
-        words=citizen_words,
-    )
-
-    # --- openings (and company-only rows) ---
+    loaded = CitizenRows.of(enrolments, related, on)
+    rows = loaded.rows
+    opening_rows = _opening_rows(openings)
     extra = list(extra_companies)
-    m = len(openings) + len(extra)
-    # Each row's company record is the company's in the row's programme: the opening's, for a company-only row the
-    # citizens' (matching never crosses programmes).
-    row_programmes = [o[13] for o in openings] + [rows_of_enrolments[0][5] if rows_of_enrolments else None] * len(extra)
-    record = company_record(companies, {pk for pk in row_programmes if pk is not None}, on=on)
-    o_hours = np.zeros(m, dtype=np.float32)
-    requires = np.zeros(m, dtype=np.uint16)
-    o_danish = np.zeros(m, dtype=np.int8)
-    o_days = np.zeros(m, dtype=np.uint8)
-    code = np.full(m, -1, dtype=np.int32)
-    company = np.zeros(m, dtype=np.int32)
-    social = np.zeros(m, dtype=bool)
-    buddy = np.zeros(m, dtype=bool)
-    paid = np.zeros(m, dtype=np.float32)
-    placed = np.zeros(m, dtype=np.float32)
-    o_lat = np.full(m, np.nan, dtype=np.float32)
-    o_lon = np.full(m, np.nan, dtype=np.float32)
-    capacity = np.zeros(m, dtype=np.int32)
-    texts = []
-    rows = [(o, o[1]) for o in openings] + [(None, c.pk) for c in extra]
-    centroids = {}
-    for j, (o, company_id) in enumerate(rows):
-        kind, postcode = company_places[company_id]
-        company[j] = company_index[company_id]
-        social[j] = kind == Company.Kind.SOCIAL_ECONOMIC
-        paid[j], placed[j] = record.get((company_id, row_programmes[j]), (0, 0))
-        if postcode not in centroids:
-            centroids[postcode] = geo.centroid(postcode)
-        if centroids[postcode]:
-            o_lat[j], o_lon[j] = centroids[postcode]
-        if o is None:
-            texts.append(extra[j - len(openings)].name)
-            continue
-        (
-            _pk,
-            _company,
-            weekly_hours,
-            requirements,
-            danish_level,
-            weekdays,
-            occupation,
-            buddy_id,
-            places,
-            title,
-            tasks,
-        ) = o[:11]
-        o_hours[j] = float(weekly_hours)
-        for requirement in requirements or ():
-            requires[j] |= REQUIREMENT_BITS.get(requirement, 0)
-        o_danish[j] = danish_level or 0
-        for day in weekdays or ():
-            o_days[j] |= DAY_BITS.get(day, 0)
-        code[j] = _code_number(occupation)
-        buddy[j] = buddy_id is not None
-        capacity[j] = places
-        texts.append(f"{title} {tasks}")
-    jobs = engine.Openings(
-        hours=o_hours,
-        requires=requires,
-        danish=o_danish,
-        days=o_days,
-        code=code,
-        company=company,
-        social=social,
-        buddy=buddy,
-        paid=paid,
-        placed=placed,
-        lat=o_lat,
-        lon=o_lon,
-        capacity=capacity,
-        words=engine.word_matrix(texts, vocabulary),
-        n_companies=len(companies),
-    )
+    companies = CompanyColumns.of(opening_rows, extra)
+    vocabulary = {} if vocabulary is None else vocabulary
 
-    # --- pairs: earlier failed placements and declined proposals ---
-    opening_index = {o[0]: j for j, o in enumerate(openings)}
-    failed, company_flags, opening_flags, declines = (
-        pair_facts(citizen_qs, by_citizen, company_index, opening_index, on=on) if n and companies else ({}, [], [], {})
-    )
-    flags = engine.PairFlags.build(
-        n_companies=len(companies), n_openings=m, company=company_flags, opening=opening_flags
-    )
+    citizens = _citizens(loaded, vocabulary)
+
+    row_programmes = _row_programmes(opening_rows, extra, rows)
+    record = company_record(companies.ids, {pk for pk in row_programmes if pk is not None}, on=on)
+    jobs = _jobs(opening_rows, extra, companies, record, row_programmes, vocabulary)
+
+    pairs = _pairs(loaded, companies, opening_rows, len(jobs.hours))
     return Network(
-        enrolment_ids=enrolment_ids,
-        openings=Openings([o[0] for o in openings] + [None] * len(extra)),
-        citizens=citizens,
+        enrolment_ids=[row.pk for row in rows],
+        openings=Openings([o.pk for o in opening_rows] + [None] * len(extra)),
+        citizens=citizens.arrays,
         jobs=jobs,
-        flags=flags,
-        companies=companies,
+        flags=pairs.flags,
+        companies=companies.ids,
         record=record,
-        goals=goals,
-        failed=failed,
-        declines=declines,
-        danish_assessed=assessed,
-        citizen_ids=[row[1] for row in rows_of_enrolments],
+        goals=citizens.goals,
+        failed=pairs.failed,
+        declines=pairs.declines,
+        danish_assessed=citizens.danish_assessed,
+        citizen_ids=[row.citizen_id for row in rows],
     )
 
 

@@ -20,17 +20,30 @@ from jobbro.reporting.charts import ALL_BARS_UP_TO, BARS_AT_EACH_END
 DASH = "–"
 
 
+def failed_share_parts(share):
+    """A share that fails its check (a part above the whole, or below 0) as (its counts, the warning): it is shown so,
+    never as a percent, which could be read as a figure (117 % with a CV)."""
+    counts = gettext("%(part)s of %(whole)s") % {
+        "part": number_format(share.part, force_grouping=True),
+        "whole": number_format(share.whole, force_grouping=True),
+    }
+    return counts, gettext("cannot be true: the check failed")
+
+
 def cell_text(cell):
     if isinstance(cell, Scored):
         return cell_text(cell.value)
     if cell is None:
         return DASH
     if isinstance(cell, Share):
+        if not cell.is_possible:
+            counts, warning = failed_share_parts(cell)
+            return f"{counts} ({warning})"
         if cell.percent is None:
             return f"{number_format(cell.part)} ({DASH})"
         return f"{number_format(cell.part)} ({number_format(cell.percent, decimal_pos=1)} %)"
     if isinstance(cell, bool):
-        return str(cell)
+        return yes_no(cell)
     if isinstance(cell, int):
         return number_format(cell, force_grouping=True)
     if isinstance(cell, (float, Decimal)):
@@ -38,6 +51,17 @@ def cell_text(cell):
     if isinstance(cell, datetime.date):
         return date_format(cell, "SHORT_DATE_FORMAT")
     return str(cell)
+
+
+def yes_no(value):
+    return gettext("Yes") if value else gettext("No")
+
+
+def is_failed(cell):
+    """The cell holds a share that fails its check (see failed_share_parts)."""
+    if isinstance(cell, Scored):
+        cell = cell.value
+    return isinstance(cell, Share) and not cell.is_possible
 
 
 def is_numeric(cell):
@@ -62,10 +86,13 @@ def xlsx_slots(cell, light_labels=None):
         label = light_labels[cell.light] if light_labels is not None else cell.light_label
         return {**xlsx_slots(cell.value), "light": (label, None)}
     if isinstance(cell, Share):
+        if not cell.is_possible:
+            counts, warning = failed_share_parts(cell)
+            return {"value": (cell.part, "#,##0"), "share": (f"{counts} ({warning})", None)}
         fraction = cell.fraction
         return {"value": (cell.part, "#,##0"), "share": (fraction, "0.0%") if fraction is not None else (None, None)}
     if isinstance(cell, bool):
-        return {"value": (str(cell), None)}
+        return {"value": (yes_no(cell), None)}
     if isinstance(cell, int):
         return {"value": (cell, "#,##0")}
     if isinstance(cell, (float, Decimal)):

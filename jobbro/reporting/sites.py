@@ -3,8 +3,13 @@
 The unit is an enrolment (a citizen's course in the programme) referred on or before the as-of date `on` at a
 site in scope. Every figure is read as of `on`:
 
-referred                    enrolments with the start form dated on or before `on`
-receiving active effort     of those, enrolments active on `on`: no end form, or an end form dated after `on`
+referred                    enrolments referred on or before `on`, with or without a start form
+start form not filled       of those, no start form dated on or before `on` (a citizen can be referred before the
+                            start form is filled; one that ended without one stays here)
+receiving active effort     the start form filled on or before `on` and no end form dated on or before `on`
+                            (EnrolmentQuerySet.receiving_active_effort_on, cases/models.py)
+ended                       the start form filled and the end form dated on or before `on`
+                            Not filled + receiving active effort + ended = referred, in every column.
 with a CV                   the citizen has a CV entry written on or before `on` (a CV is the citizen's, so one
                             written during an earlier enrolment counts)
 started in an internship    a placement of kind internship or hybrid internship started on or before `on`,
@@ -14,30 +19,40 @@ with ordinary hours         a timesheet with ordinary hours > 0 for a week start
 self-sufficient through     the latest outcome measured on or before `on` (exit or follow-up; on the same date
   job or education          the one registered last) has status ordinary job or education. The latest outcome
                             wins: a job at exit followed by "still on benefit" at follow-up is not self-sufficient.
-cooperation with the        a placement of any kind started on or before `on` at a company of kind housing
-  housing organisation      organisation
+cooperation with the        yes when at least one citizen of the column was placed at a housing organisation
+  housing organisation      (below), with the count of those citizens:
+placed at a housing         a placement of any kind started on or before `on` at a company of kind housing
+  organisation              organisation
 jobs found through it       ordinary hours by `on` (as above) in a placement at a housing-organisation company
 
-Every share is of the referred in the same column. Internship hours never count as ordinary hours.
+Each share is given twice, each labelled with its denominator: of the citizens receiving active effort (the
+published site tables' denominator: the part counts only citizens receiving active effort) and of the referred.
+Internship hours never count as ordinary hours.
 
 One query: a row per enrolment with what the figures ask of it (the placement figures from first dates kept as
-report facts, jobbro/reporting/facts.py), then every figure counted per site and in total. The total column is its own count over all enrolments in scope, not the sum of the sites,
-so the table's add-up check compares two computations.
+report facts, jobbro/reporting/facts.py), then every figure counted per site and in total. The total column is its
+own count over all enrolments in scope, not the sum of the sites, so the table's add-up check compares two
+computations.
 """
 
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jobbro.cases.models import Outcome, OutcomeStatus, enrolment_active_on
+from jobbro.cases.models import (
+    Outcome,
+    OutcomeStatus,
+    enrolment_active_on,
+    enrolment_receiving_active_effort_on,
+)
 from jobbro.companies.models import Company
 from jobbro.reporting import charts
 from jobbro.reporting.base import Report, Row, Share, Table, site_columns
 
 TITLE = _("Site comparison")
 SUMMARY = _(
-    "Each site side by side with the total: referred, active, CV, internships, ordinary hours, "
-    "self-sufficiency and the housing organisation."
+    "Each site side by side with the total: referred, receiving active effort, CV, internships, ordinary hours, "
+    "self-sufficiency and the housing organisation, each share of those receiving active effort and of the referred."
 )
 
 SELF_SUFFICIENT = (OutcomeStatus.ORDINARY_JOB, OutcomeStatus.EDUCATION)
@@ -78,16 +93,27 @@ def _facts(scope):
     )
 
 
+# The figures given as shares, each twice: of those receiving active effort and of the referred.
+SHARED = ("with_cv", "internship_only", "ordinary_hours", "self_sufficient")
+
+
 def _conditions(on):
     """Which enrolments each figure counts, as a condition on the facts (None: all of them)."""
     no_ordinary_hours = Q(paid_from__isnull=True) | Q(paid_from__gt=on)
-    return {
-        "referred": None,
-        "active": active_on(on),
+    active = enrolment_receiving_active_effort_on(on)
+    shared = {
         "with_cv": Q(cv_from__lte=on),
         "internship_only": Q(internship_from__lte=on) & no_ordinary_hours,
         "ordinary_hours": Q(paid_from__lte=on),
         "self_sufficient": Q(latest_status__in=SELF_SUFFICIENT),
+    }
+    return {
+        "referred": None,
+        "not_started": Q(started_on__isnull=True) | Q(started_on__gt=on),
+        "active": active,
+        "ended": Q(started_on__lte=on, ended_on__lte=on),
+        **shared,
+        **{f"{figure}_active": condition & active for figure, condition in shared.items()},
         "housing_cooperation": Q(housing_from__lte=on),
         "housing_jobs": Q(housing_paid_from__lte=on),
     }
@@ -95,11 +121,11 @@ def _conditions(on):
 
 FIGURES = (
     "referred",
+    "not_started",
     "active",
-    "with_cv",
-    "internship_only",
-    "ordinary_hours",
-    "self_sufficient",
+    "ended",
+    *SHARED,
+    *(f"{figure}_active" for figure in SHARED),
     "housing_cooperation",
     "housing_jobs",
 )
@@ -134,54 +160,87 @@ def counts(scope):
 
 # --- The table ----------------------------------------------------------------------------------------------------
 
-
-ROWS = [
-    # (key, label, figure, share of referred?, note)
-    ("referred", _("Referred"), "referred", False, _("Start form dated on or before the date.")),
-    ("active", _("Receiving active effort"), "active", False, _("Enrolled and not ended on the date.")),
-    ("active_share", _("Share receiving active effort"), "active", True, ""),
-    ("with_cv", _("Share with a CV"), "with_cv", True, _("A CV entry written on or before the date.")),
-    (
-        "internship_only",
+OF_ACTIVE = _("of those receiving active effort")
+OF_REFERRED = _("of the referred")
+SHARE_LABELS = {
+    "with_cv": (_("Share with a CV"), _("A CV entry written on or before the date.")),
+    "internship_only": (
         _("Share started in an internship without ordinary hours"),
-        "internship_only",
-        True,
         _("An internship or hybrid internship started, and no ordinary paid hours yet."),
     ),
-    (
-        "ordinary_hours",
+    "ordinary_hours": (
         _("Share with ordinary hours"),
-        "ordinary_hours",
-        True,
         _("Ordinary paid hours registered in a placement that had started."),
     ),
-    (
-        "self_sufficient",
+    "self_sufficient": (
         _("Share self-sufficient through a job or education"),
-        "self_sufficient",
-        True,
         _("The latest outcome on or before the date is an ordinary job or education."),
     ),
+}
+
+
+def _share_rows():
+    for figure, (label, note) in SHARE_LABELS.items():
+        yield (f"{figure}_of_active", (label, OF_ACTIVE), f"{figure}_active", "active", note)
+        yield (f"{figure}_of_referred", (label, OF_REFERRED), figure, "referred", "")
+
+
+ROWS = [
+    # (key, label, figure, denominator figure (None: a count), note). A share's label names its denominator.
     (
+        "referred",
+        _("Referred"),
+        "referred",
+        None,
+        _("Referred on or before the date, with or without a start form."),
+    ),
+    (
+        "not_started",
+        _("Of those: start form not filled"),
+        "not_started",
+        None,
+        _("Referred, but no start form dated on or before the date."),
+    ),
+    (
+        "active",
+        _("Of those: receiving active effort"),
+        "active",
+        None,
+        _("Start form filled on or before the date, and no end form dated on or before it."),
+    ),
+    ("ended", _("Of those: ended"), "ended", None, _("Start form and end form both dated on or before the date.")),
+    ("active_share", (_("Share receiving active effort"), OF_REFERRED), "active", "referred", ""),
+    *_share_rows(),
+    (
+        "housing_placed",
+        _("Citizens placed at the housing organisation"),
         "housing_cooperation",
-        _("Cooperation with the housing organisation"),
-        "housing_cooperation",
-        False,
+        None,
         _("Citizens with a placement started at a housing organisation."),
     ),
     (
         "housing_jobs",
         _("Jobs found through the housing organisation"),
         "housing_jobs",
-        False,
+        None,
         _("Citizens with ordinary paid hours at a housing organisation."),
     ),
 ]
-SHARE_ROWS = [key for key, _label, _figure, is_share, _note in ROWS if is_share]
+SHARE_ROWS = [key for key, _label, _figure, denominator, _note in ROWS if denominator]
+# The shares of the published tables, drawn in the chart: of those receiving active effort.
+CHART_ROWS = [key for key, _label, _figure, denominator, _note in ROWS if denominator == "active"]
 
 
-def _cell(figures, figure, is_share):
-    return Share(figures[figure], figures["referred"]) if is_share else figures[figure]
+def _label(label):
+    """A row's label; a share's names its denominator: "Share with a CV, of the referred"."""
+    if isinstance(label, tuple):
+        share, denominator = label
+        return gettext("%(share)s, %(denominator)s") % {"share": share, "denominator": denominator}
+    return str(label)
+
+
+def _cell(figures, figure, denominator):
+    return Share(figures[figure], figures[denominator]) if denominator else figures[figure]
 
 
 def comparison_table(scope):
@@ -190,10 +249,23 @@ def comparison_table(scope):
     rows = [
         # Every figure counts enrolments, and each enrolment belongs to one site: all rows add up across sites.
         Row(
-            key, str(label), [_cell(figures, figure, is_share) for figures in per_column], additive=True, note=str(note)
+            key,
+            _label(label),
+            [_cell(figures, figure, denominator) for figures in per_column],
+            additive=True,
+            note=str(note),
         )
-        for key, label, figure, is_share, note in ROWS
+        for key, label, figure, denominator, note in ROWS
     ]
+    # Cooperation with the housing organisation: yes where a citizen of the column was placed there (a yes or no
+    # does not add up; the count below it does).
+    cooperation = Row(
+        "housing_cooperation",
+        gettext("Cooperation with the housing organisation"),
+        [figures["housing_cooperation"] > 0 for figures in per_column],
+        note=gettext("Yes when at least one citizen was placed at a housing organisation by the date."),
+    )
+    rows.insert(next(i for i, row in enumerate(rows) if row.key == "housing_placed"), cooperation)
     columns = site_columns(scope)
     return Table(
         key="sites",
@@ -201,18 +273,27 @@ def comparison_table(scope):
         columns=columns,
         rows=rows,
         total_column=len(columns) - 1,
-        note=gettext("Shares are of the citizens referred in the same column."),
+        sums=[("referred", ["not_started", "active", "ended"])],
+        note=gettext(
+            "Each share names its denominator: the citizens receiving active effort (start form filled, no end "
+            "form; the published tables' denominator) or the citizens referred, in the same column."
+        ),
     )
 
 
 def share_chart(table):
     categories = table.columns
-    series = {table.row(key).label: [cell.percent for cell in table.row(key).cells] for key in SHARE_ROWS}
+    series = {
+        table.row(key).label: [cell.percent if cell.is_possible else None for cell in table.row(key).cells]
+        for key in CHART_ROWS
+    }
     return charts.bars(
         categories,
         series,
-        ylabel=gettext("Percent of referred"),
-        description=gettext("Bars for each site and the total: the shares of referred citizens in the table."),
+        ylabel=gettext("Percent of those receiving active effort"),
+        description=gettext(
+            "Bars for each site and the total: the shares of the citizens receiving active effort in the table."
+        ),
     )
 
 
@@ -226,6 +307,10 @@ def build(scope):
         charts=[share_chart(table)],
         notes=[
             gettext("A citizen is counted once per course in the programme, at the site of the course."),
+            gettext(
+                "A citizen can be referred before the start form is filled: referred counts them all, receiving "
+                "active effort only those with a start form and no end form on the date."
+            ),
             gettext(
                 "Internship hours never count as ordinary hours: a hybrid internship with paid hours counts "
                 "as ordinary hours, not as an internship without them."

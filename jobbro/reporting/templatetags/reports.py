@@ -48,6 +48,16 @@ def _row_html(row):
 
 
 def _cell_html(cell):
+    if presentation.is_failed(cell):
+        # A share that fails its check: the counts and the warning, never a percent.
+        share = cell.value if isinstance(cell, Scored) else cell
+        counts, warning = presentation.failed_share_parts(share)
+        return format_html(
+            '<td class="jb-num jb-failed" data-failed="true">{} <strong class="jb-failed-warning">'
+            '<span aria-hidden="true">⚠</span> {}</strong></td>',
+            counts,
+            warning,
+        )
     numeric = ' class="jb-num"' if presentation.is_numeric(cell) else ' class=""'
     text = conditional_escape(presentation.cell_text(cell))
     shown = light(cell)

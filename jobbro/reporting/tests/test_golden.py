@@ -901,18 +901,32 @@ def test_progression_on_the_earlier_date(golden):
 
 def test_sites_on_the_date(golden):
     (table,) = sites.build(scope(golden, ON)).tables
+    # Every golden course has its start form on its referral date: receiving active effort = not ended.
     assert_cells(
         table,
         {
             "referred": [6, 5, 11],  # A: E1, E2, E3, E4, E7, E10; R: E5, E6, E8, E9, E11
+            "not_started": [0, 0, 0],
             "active": [4, 3, 7],  # not E7, E10 / not E8, E9
+            "ended": [2, 2, 4],
             "active_share": [S(4, 6), S(3, 5), S(7, 11)],
-            "with_cv": [S(5, 6), S(3, 5), S(8, 11)],  # not C1 / not C8, C9 (E11 has C10's CV of 15.06.2025)
-            "internship_only": [S(1, 6), S(1, 5), S(2, 11)],  # E3 / E9 (E2's hybrid and E7 had ordinary hours)
-            "ordinary_hours": [S(3, 6), S(3, 5), S(6, 11)],  # E2, E4, E7 / E5, E8, E11
-            # Latest outcome: E7 back on benefit (follow-up measured on the date itself), E8 flex job, E10 education.
-            "self_sufficient": [S(1, 6), S(0, 5), S(1, 11)],
-            "housing_cooperation": [0, 1, 1],  # E5 at Housing Co
+            # Of those receiving active effort (A: E1-E4; R: E5, E6, E11), then of the referred.
+            "with_cv_of_active": [S(3, 4), S(3, 3), S(6, 7)],  # not C1
+            "with_cv_of_referred": [S(5, 6), S(3, 5), S(8, 11)],  # not C1 / not C8, C9 (E11 has C10's CV of 15.06.2025)
+            "internship_only_of_active": [S(1, 4), S(0, 3), S(1, 7)],  # E3 (E9 has ended)
+            "internship_only_of_referred": [
+                S(1, 6),
+                S(1, 5),
+                S(2, 11),
+            ],  # E3 / E9 (E2's hybrid and E7 had ordinary hours)
+            "ordinary_hours_of_active": [S(2, 4), S(2, 3), S(4, 7)],  # E2, E4 / E5, E11
+            "ordinary_hours_of_referred": [S(3, 6), S(3, 5), S(6, 11)],  # E2, E4, E7 / E5, E8, E11
+            # Latest outcome: E7 back on benefit (follow-up measured on the date itself), E8 flex job, E10 education:
+            # all ended, so none of those receiving active effort.
+            "self_sufficient_of_active": [S(0, 4), S(0, 3), S(0, 7)],
+            "self_sufficient_of_referred": [S(1, 6), S(0, 5), S(1, 11)],
+            "housing_cooperation": [False, True, True],  # E5 at Housing Co
+            "housing_placed": [0, 1, 1],
             "housing_jobs": [0, 1, 1],
         },
     )
@@ -924,14 +938,25 @@ def test_sites_on_the_earlier_date(golden):
         table,
         {
             "referred": [3, 4, 7],  # A: E4, E7, E10; R: E5, E6, E8, E9
+            "not_started": [0, 0, 0],
             "active": [1, 3, 4],  # E4 / E5, E6, E8
+            "ended": [2, 1, 3],  # E7, E10 / E9
             "active_share": [S(1, 3), S(3, 4), S(4, 7)],
-            "with_cv": [S(3, 3), S(2, 4), S(5, 7)],  # E4, E7, E10 / E5, E6
-            "internship_only": [S(0, 3), S(1, 4), S(1, 7)],  # E9
-            "ordinary_hours": [S(2, 3), S(2, 4), S(4, 7)],  # E4, E7 / E5, E8 (E6's wage subsidy not yet started)
-            # E7's job at exit still stands (the follow-up comes in June 2026); E10 in education.
-            "self_sufficient": [S(2, 3), S(0, 4), S(2, 7)],
-            "housing_cooperation": [0, 1, 1],
+            "with_cv_of_active": [S(1, 1), S(2, 3), S(3, 4)],  # E4 / E5, E6
+            "with_cv_of_referred": [S(3, 3), S(2, 4), S(5, 7)],  # E4, E7, E10 / E5, E6
+            "internship_only_of_active": [S(0, 1), S(0, 3), S(0, 4)],  # E9 has ended
+            "internship_only_of_referred": [S(0, 3), S(1, 4), S(1, 7)],  # E9
+            "ordinary_hours_of_active": [S(1, 1), S(2, 3), S(3, 4)],  # E4 / E5, E8
+            "ordinary_hours_of_referred": [
+                S(2, 3),
+                S(2, 4),
+                S(4, 7),
+            ],  # E4, E7 / E5, E8 (E6's wage subsidy not yet started)
+            # E7's job at exit still stands (the follow-up comes in June 2026); E10 in education: both ended.
+            "self_sufficient_of_active": [S(0, 1), S(0, 3), S(0, 4)],
+            "self_sufficient_of_referred": [S(2, 3), S(0, 4), S(2, 7)],
+            "housing_cooperation": [False, True, True],
+            "housing_placed": [0, 1, 1],
             "housing_jobs": [0, 1, 1],
         },
     )

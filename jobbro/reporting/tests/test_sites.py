@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -60,7 +61,7 @@ def test_columns_are_the_sites_in_scope_then_the_total(two_sites):
     assert table.total_column == 2 == len(table.columns) - 1
     # A site with nobody referred shows zeros and shares of nothing, not an error.
     assert table.row("referred").cells == [0, 0, 0]
-    assert table.row("with_cv").cells == [Share(0, 0)] * 3
+    assert table.row("with_cv_of_referred").cells == [Share(0, 0)] * 3
 
 
 def test_referred_and_active_effort_as_of_the_date(two_sites):
@@ -78,6 +79,40 @@ def test_referred_and_active_effort_as_of_the_date(two_sites):
     assert table.row("active_share").cells == [Share(2, 3), Share(0, 1), Share(2, 4)]
 
 
+def test_a_citizen_referred_without_a_start_form_is_referred_but_not_receiving_active_effort(two_sites):
+    programme, aarhus, randers = two_sites
+    f.enrolment(aarhus, D(2025, 1, 10))  # started at the referral
+    waiting = f.enrolment(aarhus, D(2025, 1, 10), started_on=None)  # referred, no start form
+    f.enrolment(aarhus, D(2025, 1, 10), started_on=ON + datetime.timedelta(days=1))  # start form after the date
+    f.enrolment(randers, D(2025, 1, 10), started_on=D(2025, 2, 1), ended_on=D(2025, 3, 1))  # started and ended
+    f.enrolment(randers, D(2025, 1, 10), started_on=None, ended_on=D(2025, 3, 1))  # closed without a start form
+    cv_entry(waiting.citizen, D(2025, 1, 20))
+
+    table = table_on(programme, [aarhus, randers])
+
+    assert table.row("referred").cells == [3, 2, 5]
+    assert table.row("not_started").cells == [2, 1, 3]
+    assert table.row("active").cells == [1, 0, 1]
+    assert table.row("ended").cells == [0, 1, 1]
+    # The publication's denominator: the CV of the citizen without a start form counts among the referred only.
+    assert table.row("with_cv_of_active").cells == [Share(0, 1), Share(0, 0), Share(0, 1)]
+    assert table.row("with_cv_of_referred").cells == [Share(1, 3), Share(0, 2), Share(1, 5)]
+    assert table.problems() == []
+
+
+def test_each_share_names_its_denominator(two_sites):
+    programme, aarhus, _randers = two_sites
+    with translation.override("en"):
+        table = table_on(programme, [aarhus])
+    shares = [row for row in table.rows if isinstance(row.cells[0], Share)]
+    assert shares, "the table has shares"
+    for row in shares:
+        assert row.label.endswith(("of those receiving active effort", "of the referred")), row.label
+    labels = [row.label for row in table.rows]
+    assert "Share with a CV, of those receiving active effort" in labels
+    assert "Share with a CV, of the referred" in labels
+
+
 def test_a_cv_counts_from_the_day_it_was_written_and_belongs_to_the_citizen(two_sites):
     programme, aarhus, _randers = two_sites
     earlier = f.enrolment(aarhus, D(2024, 3, 1), ended_on=D(2024, 6, 1))
@@ -90,7 +125,7 @@ def test_a_cv_counts_from_the_day_it_was_written_and_belongs_to_the_citizen(two_
     table = table_on(programme, [aarhus])
 
     assert total(table, "referred") == 4
-    assert total(table, "with_cv") == Share(2, 4)  # both of the first citizen's courses; not the late CV
+    assert total(table, "with_cv_of_referred") == Share(2, 4)  # both of the first citizen's courses; not the late CV
 
 
 def test_an_internship_without_ordinary_hours_is_kept_apart_from_ordinary_hours(two_sites):
@@ -111,12 +146,14 @@ def test_an_internship_without_ordinary_hours_is_kept_apart_from_ordinary_hours(
     f.week(job, D(2025, 6, 2), ordinary=8)  # the week began before the job did
 
     table = table_on(programme, [aarhus])
-    assert total(table, "internship_only") == Share(2, 3)  # the intern, and the one hired after the date
-    assert total(table, "ordinary_hours") == Share(1, 3)  # the hybrid intern's paid hours count as ordinary hours
+    assert total(table, "internship_only_of_referred") == Share(2, 3)  # the intern, and the one hired after the date
+    assert total(table, "ordinary_hours_of_referred") == Share(
+        1, 3
+    )  # the hybrid intern's paid hours count as ordinary hours
 
     later = table_on(programme, [aarhus], on=D(2025, 6, 4))
-    assert total(later, "internship_only") == Share(1, 3)
-    assert total(later, "ordinary_hours") == Share(2, 3)
+    assert total(later, "internship_only_of_referred") == Share(1, 3)
+    assert total(later, "ordinary_hours_of_referred") == Share(2, 3)
 
 
 def test_an_internship_only_citizen_is_in_the_internship_row_but_not_the_ordinary_hours_row(two_sites):
@@ -127,8 +164,8 @@ def test_an_internship_only_citizen_is_in_the_internship_row_but_not_the_ordinar
         f.week(placement, D(2025, 2, 3) + datetime.timedelta(weeks=n), internship=37)
 
     table = table_on(programme, [aarhus, randers])
-    assert table.row("internship_only").cells == [Share(0, 0), Share(1, 1), Share(1, 1)]
-    assert table.row("ordinary_hours").cells == [Share(0, 0), Share(0, 1), Share(0, 1)]
+    assert table.row("internship_only_of_referred").cells == [Share(0, 0), Share(1, 1), Share(1, 1)]
+    assert table.row("ordinary_hours_of_referred").cells == [Share(0, 0), Share(0, 1), Share(0, 1)]
 
 
 def test_self_sufficiency_follows_the_latest_outcome_on_or_before_the_date(two_sites):
@@ -157,10 +194,11 @@ def test_self_sufficiency_follows_the_latest_outcome_on_or_before_the_date(two_s
     ended_with()
 
     table = table_on(programme, [aarhus])
-    assert total(table, "self_sufficient") == Share(4, 7)
+    assert total(table, "self_sufficient_of_referred") == Share(4, 7)
+    assert total(table, "self_sufficient_of_active") == Share(0, 0)  # every course has ended: none in active effort
     # On the day of the exit the exit outcomes count; the day before, none is known.
-    assert total(table_on(programme, [aarhus], on=D(2025, 3, 31)), "self_sufficient") == Share(4, 7)
-    assert total(table_on(programme, [aarhus], on=D(2025, 3, 30)), "self_sufficient") == Share(0, 7)
+    assert total(table_on(programme, [aarhus], on=D(2025, 3, 31)), "self_sufficient_of_referred") == Share(4, 7)
+    assert total(table_on(programme, [aarhus], on=D(2025, 3, 30)), "self_sufficient_of_referred") == Share(0, 7)
 
 
 def test_two_outcomes_on_the_same_day_the_one_registered_last_counts(two_sites):
@@ -168,7 +206,7 @@ def test_two_outcomes_on_the_same_day_the_one_registered_last_counts(two_sites):
     made = f.enrolment(aarhus, D(2025, 1, 10), ended_on=D(2025, 3, 31))
     outcome(made, D(2025, 3, 31), OutcomeStatus.BENEFIT)
     outcome(made, D(2025, 3, 31), OutcomeStatus.ORDINARY_JOB)
-    assert total(table_on(programme, [aarhus]), "self_sufficient") == Share(1, 1)
+    assert total(table_on(programme, [aarhus]), "self_sufficient_of_referred") == Share(1, 1)
 
 
 def test_cooperation_with_the_housing_organisation_and_the_jobs_found_through_it(two_sites):
@@ -191,8 +229,21 @@ def test_cooperation_with_the_housing_organisation_and_the_jobs_found_through_it
     f.week(f.placement(not_yet, housing, PlacementKind.SMALL_JOB, ON + datetime.timedelta(days=2)), ON, ordinary=10)
 
     table = table_on(programme, [aarhus, randers])
-    assert table.row("housing_cooperation").cells == [2, 1, 3]
+    assert table.row("housing_placed").cells == [2, 1, 3]
     assert table.row("housing_jobs").cells == [1, 0, 1]
+    assert table.row("housing_cooperation").cells == [True, True, True]
+
+
+def test_cooperation_with_the_housing_organisation_is_yes_or_no_per_site_with_the_count(two_sites):
+    programme, aarhus, randers = two_sites
+    placed = f.enrolment(aarhus, D(2025, 1, 10))
+    f.placement(placed, f.company(kind=HOUSING), PlacementKind.INTERNSHIP, D(2025, 2, 3))
+    f.placement(f.enrolment(randers, D(2025, 1, 10)), f.company(), PlacementKind.INTERNSHIP, D(2025, 2, 3))
+    table = table_on(programme, [aarhus, randers])
+    assert table.row("housing_cooperation").cells == [True, False, True]
+    assert table.row("housing_placed").cells == [1, 0, 1]
+    before = table_on(programme, [aarhus, randers], on=D(2025, 2, 2))
+    assert before.row("housing_cooperation").cells == [False, False, False]
 
 
 def test_only_the_programme_and_sites_in_scope_count(two_sites):
@@ -220,7 +271,8 @@ def test_the_report_has_the_table_a_chart_and_no_problems(two_sites):
     assert report.problems() == []
     assert len(report.charts) == 1 and report.charts[0].svg.startswith("<svg")
     assert report.charts[0].description
-    assert all(row.additive for row in report.tables[0].rows), "every figure counts enrolments, so all add up"
+    # Every figure counts enrolments, so all add up; the housing organisation's yes or no is not a count.
+    assert [row.key for row in report.tables[0].rows if not row.additive] == ["housing_cooperation"]
 
 
 def test_every_figure_of_every_column_comes_from_one_query(two_sites, django_assert_num_queries):
@@ -232,7 +284,7 @@ def test_every_figure_of_every_column_comes_from_one_query(two_sites, django_ass
     facts.catch_up()  # the rows above are written: their report facts are refreshed here, not in the count below
     with django_assert_num_queries(2):  # are any report facts stale? then the one query
         table = table_on(programme, [aarhus, randers])
-    assert table.row("ordinary_hours").cells == [Share(2, 2), Share(0, 2), Share(2, 4)]
+    assert table.row("ordinary_hours_of_referred").cells == [Share(2, 2), Share(0, 2), Share(2, 4)]
 
 
 def test_a_site_figure_that_disagrees_with_the_total_query_is_reported(two_sites):
@@ -242,7 +294,7 @@ def test_a_site_figure_that_disagrees_with_the_total_query_is_reported(two_sites
     f.enrolment(aarhus, D(2025, 1, 10))
     table = table_on(programme, [aarhus, randers])
     assert table.problems() == []
-    table.row("ordinary_hours").cells[0] = Share(1, 1)  # as if the per-site query had counted someone
+    table.row("ordinary_hours_of_referred").cells[0] = Share(1, 1)  # as if the per-site query had counted someone
     assert len(table.problems()) == 1
 
 
@@ -283,6 +335,8 @@ enrolment_spec = st.fixed_dictionaries(
     {
         "site": st.integers(0, 2),
         "referred_after": days(100),
+        # The start form: filled at the referral, some days later, or not (yet).
+        "starts_after": st.one_of(st.just(0), st.none(), st.integers(0, 40)),
         "length": st.one_of(st.none(), days(120)),
         "placements": st.lists(placement_spec, max_size=2),
         "outcomes": st.lists(st.tuples(outcome_days, st.sampled_from(list(OutcomeStatus))), max_size=3),
@@ -307,7 +361,16 @@ def build_programme(site_count, citizens):
         for e in spec["enrolments"]:
             referred_on = start + datetime.timedelta(days=e["referred_after"])
             ended_on = None if e["length"] is None else referred_on + datetime.timedelta(days=e["length"])
-            made = f.enrolment(all_sites[e["site"] % site_count], referred_on, ended_on=ended_on, the_citizen=person)
+            started_on = None if e["starts_after"] is None else referred_on + datetime.timedelta(days=e["starts_after"])
+            if started_on and ended_on and started_on > ended_on:
+                started_on = ended_on
+            made = f.enrolment(
+                all_sites[e["site"] % site_count],
+                referred_on,
+                ended_on=ended_on,
+                the_citizen=person,
+                started_on=started_on,
+            )
             for p in e["placements"]:
                 starts_on = referred_on + datetime.timedelta(days=p["starts_after"])
                 placed = f.placement(made, companies[p["company"]], p["kind"], starts_on)
@@ -326,7 +389,7 @@ class RawRows:
     def __init__(self, programme):
         self.enrolments = list(
             Enrolment.objects.filter(programme=programme).values(
-                "pk", "site_id", "citizen_id", "referred_on", "ended_on"
+                "pk", "site_id", "citizen_id", "referred_on", "started_on", "ended_on"
             )
         )
         self.placements = list(Placement.objects.values("pk", "enrolment_id", "kind", "starts_on", "company__kind"))
@@ -341,6 +404,7 @@ class RawRows:
             {
                 *(e["referred_on"] for e in self.enrolments),
                 *(e["ended_on"] for e in self.enrolments if e["ended_on"]),
+                *(e["started_on"] for e in self.enrolments if e["started_on"]),
                 *(p["starts_on"] for p in self.placements),
                 *(s["week_start"] for s in self.sheets),
                 *(o["measured_on"] for o in self.outcomes),
@@ -379,15 +443,21 @@ class RawRows:
         enrolments = [e for e in self.enrolments if e["site_id"] in site_ids and e["referred_on"] <= on]
         with_cv = {c["citizen_id"] for c in self.cv_entries if c["recorded_on"] <= on}
         internships = {PlacementKind.INTERNSHIP, PlacementKind.HYBRID_INTERNSHIP}
+        started = [e for e in enrolments if e["started_on"] is not None and e["started_on"] <= on]
+        active = [e for e in started if e["ended_on"] is None or e["ended_on"] > on]
+        shared = {
+            "with_cv": lambda e: e["citizen_id"] in with_cv,
+            "internship_only": lambda e: self.started(e, on, kinds=internships) and not self.paid(e, on),
+            "ordinary_hours": lambda e: self.paid(e, on),
+            "self_sufficient": lambda e: self.latest_status(e, on) in ("ordinary_job", "education"),
+        }
         return {
             "referred": len(enrolments),
-            "active": sum(1 for e in enrolments if e["ended_on"] is None or e["ended_on"] > on),
-            "with_cv": sum(1 for e in enrolments if e["citizen_id"] in with_cv),
-            "internship_only": sum(
-                1 for e in enrolments if self.started(e, on, kinds=internships) and not self.paid(e, on)
-            ),
-            "ordinary_hours": sum(1 for e in enrolments if self.paid(e, on)),
-            "self_sufficient": sum(1 for e in enrolments if self.latest_status(e, on) in ("ordinary_job", "education")),
+            "not_started": len(enrolments) - len(started),
+            "active": len(active),
+            "ended": len(started) - len(active),
+            **{figure: sum(1 for e in enrolments if test(e)) for figure, test in shared.items()},
+            **{f"{figure}_active": sum(1 for e in active if test(e)) for figure, test in shared.items()},
             "housing_cooperation": sum(1 for e in enrolments if self.started(e, on, company_kind=HOUSING)),
             "housing_jobs": sum(1 for e in enrolments if self.paid(e, on, housing_only=True)),
         }
@@ -401,8 +471,8 @@ def as_of_dates(rows, picks, random_days):
     return sorted(picked | {BASE + datetime.timedelta(days=n) for n in random_days})
 
 
-def expected_cell(figures, figure, is_share):
-    return Share(figures[figure], figures["referred"]) if is_share else figures[figure]
+def expected_cell(figures, figure, denominator):
+    return Share(figures[figure], figures[denominator]) if denominator else figures[figure]
 
 
 @hypothesis_settings(
@@ -423,8 +493,16 @@ def test_every_cell_equals_the_plain_count_over_the_rows(db, site_count, in_scop
         for on in as_of_dates(rows, picks, random_days):
             table = sites.comparison_table(Scope(programme, scoped, on))
             columns = [rows.figures({site.pk}, on) for site in scoped] + [rows.figures({s.pk for s in scoped}, on)]
-            for key, _label, figure, is_share, _note in sites.ROWS:
-                assert table.row(key).cells == [expected_cell(c, figure, is_share) for c in columns], (key, on)
+            for key, _label, figure, denominator, _note in sites.ROWS:
+                assert table.row(key).cells == [expected_cell(c, figure, denominator) for c in columns], (key, on)
+            assert table.row("housing_cooperation").cells == [c["housing_cooperation"] > 0 for c in columns]
+            # The shares never exceed 100 %, and referred = not filled + receiving active effort + ended.
+            for row in table.rows:
+                for cell in row.cells:
+                    assert not isinstance(cell, Share) or (0 <= cell.part <= cell.whole), (row.key, on)
+            for c in columns:
+                assert c["referred"] == c["not_started"] + c["active"] + c["ended"]
+                assert c["active"] <= c["referred"]
             assert table.problems() == []
 
 

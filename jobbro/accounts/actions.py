@@ -179,16 +179,17 @@ def remove_membership(*, acting_user, membership):
 # --- Result goals ------------------------------------------------------------------------------------------
 
 
+def result_goal_part_error(target, social_economic_target):
+    """The social-economic part of a target is a part of it (the set-up pages and the import ask this)."""
+    if social_economic_target is not None and target is not None and social_economic_target > target:
+        return _("The social-economic part cannot be larger than the target.")
+    return None
+
+
 def _check_result_goal(goal):
     _full_clean(goal, exclude=["programme"])
-    if (
-        goal.social_economic_target is not None
-        and goal.target is not None
-        and goal.social_economic_target > goal.target
-    ):
-        raise ValidationError(
-            {"social_economic_target": _("The social-economic part cannot be larger than the target.")}
-        )
+    if message := result_goal_part_error(goal.target, goal.social_economic_target):
+        raise ValidationError({"social_economic_target": message})
     same = ResultGoal.objects.filter(programme=goal.programme_id, metric=goal.metric, deadline=goal.deadline)
     if same.exclude(pk=goal.pk).exists():
         raise ValidationError({"deadline": _("The programme already has a target for this result by this date.")})

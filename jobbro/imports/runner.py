@@ -24,15 +24,22 @@ placements, timesheets, contacts, outcomes, progression), all inside ONE transac
 Importing the same file again therefore creates and updates nothing.
 
 The per-row actions (cases/actions.py, people/actions.py) are NOT called: at about a millisecond a row
-and an audit row each, 100,000 rows would take minutes. Instead the import applies the same rules:
-CPR numbers through people.cpr.validate, CVR through companies.models.validate_cvr, occupation and
-industry codes through jobbro.codes, hours 0-60 with at most one decimal, an end never before its
-start, nothing dated before the start form, no contact, plan or assessment dated in the future, after
-the end form only aftercare contacts and follow-ups, a placement's agreement on ordinary hours (or the
-condition, or the reason there is none), an end reason with every end date, a timesheet week inside its
-placement, an opening of the placement's company in its programme, a job package with a target job,
-an exit outcome on the end form date and never "still in the programme", overlapping enrolments of one
-citizen in one programme refused.
+and an audit row each, 100,000 rows would take minutes. Instead the import asks the same rule functions the
+actions ask, so it holds no copy of a rule: cases/rules.py (hours 0-60 with at most one decimal and at most 60
+together, a week that has ended, inside its placement, internship hours only on a placement with an internship
+part, an end never before its start, after the end form only aftercare contacts, an exit outcome never "still in
+the programme", no follow-up before the end form, a job package with a target job, an opening of the placement's
+company in its programme, milestones not before their plan), the models' own clean() and field validators
+(a placement's agreement on ordinary hours, the condition or the reason there is none; postcodes; e-mail
+addresses), accounts.actions.result_goal_part_error, CPR numbers through people.cpr.validate, CVR through
+companies.models.validate_cvr, occupation and industry codes through jobbro.codes. Rules that belong to a
+sheet rather than to a record are the import's own: nothing dated before the start form or in the future, an
+exit outcome on the end form date, overlapping enrolments of one citizen in one programme refused.
+
+The report facts (reporting/facts.py, reporting/company_facts.py) are kept right by construction: the rows
+go in past the receivers that mark facts stale, so the importer records what it wrote (FactSources: the
+enrolments, the citizens whose CV it wrote, the companies written or left by a placement or contact) and calls
+facts.refresh_for with them at the end, in the import's transaction.
 
 History is imported as history: the rows of the step-change sheet, the traffic light with its date,
 and the rows an action would write with the record (step 1 and the traffic light at the start form
@@ -51,13 +58,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from jobbro import codes, numbers
+from jobbro import codes
 from jobbro.accounts import access
+from jobbro.accounts.actions import result_goal_part_error
 from jobbro.accounts.models import Membership, Programme, ResultGoal, Site, TargetGroup, User
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change
@@ -557,12 +564,15 @@ class Importer:
         if message:
             row.reject(name, message)
 
-    def _check_postcode(self, row):
-        if row.get("postcode"):
-            try:
-                numbers.POSTCODE(row.get("postcode"))
-            except ValidationError as error:
-                row.reject("postcode", " ".join(error.messages))
+    @staticmethod
+    def _field_rules(row, model, *names):
+        """Reject a cell its model field's validators refuse: the checks full_clean runs in the actions."""
+        for name in names:
+            if row.get(name):
+                try:
+                    model._meta.get_field(name).run_validators(row.get(name))
+                except ValidationError as error:
+                    row.reject(name, " ".join(error.messages))
 
     # --- The kinds, in dependency order ---------------------------------------------------------------
 
@@ -702,8 +712,7 @@ class Importer:
         for row in rows:
             programme = self.programme(row)
             target, part = row.get("target"), row.get("social_economic_target")
-            if part is not None and target is not None and part > target:
-                row.reject("social_economic_target", _("The social-economic part cannot be larger than the target."))
+            self._refuse(row, "social_economic_target", result_goal_part_error(target, part))
             if programme is not None:
                 row.key = key = (programme.pk, row.get("metric"), row.get("deadline"))
                 self._duplicate(row, "result_goals", key, seen, "deadline")
@@ -740,7 +749,7 @@ class Importer:
                     codes.validate_industry_code(row.get("industry_code"))
                 except ValidationError as error:
                     row.reject("industry_code", " ".join(error.messages))
-            self._check_postcode(row)
+            self._field_rules(row, Company, "postcode")
             programme = None
             if row.get("signed_on"):
                 programme = self.programme(row)
@@ -885,12 +894,7 @@ class Importer:
             digits = row.get("cpr")
             row.key = digest = self.cpr_hash(digits)
             self._duplicate(row, "citizens", digest, seen, "cpr")
-            if row.get("email"):
-                try:
-                    validate_email(row.get("email"))
-                except ValidationError:
-                    row.reject("email", _("Enter a valid e-mail address."))
-            self._check_postcode(row)
+            self._field_rules(row, Citizen, "email", "postcode")
             self._not_in_future(row, "traffic_light_on", row.get("traffic_light_on"))
             if row.errors:
                 self.reject(row, "citizens")

@@ -144,3 +144,12 @@ def test_hours_for_a_week_that_has_not_ended_are_refused_as_by_the_action(cast):
         ("Uge", "Timer kan kun registreres for en uge, der er slut:")
     ]
     assert not result.committed
+
+
+def test_a_citizen_s_postcode_and_e_mail_are_checked_by_the_model_s_own_validators(cast):
+    result = run_as(cast, "citizens", Postnummer="80a0", **{"E-mail": "ikke en adresse"})
+    reasons = {p["column"]: p["reason"] for p in result.rejected if p["sheet"] == "Borgere"}
+    assert set(reasons) == {"Postnummer", "E-mail"}, result.rejected
+    assert reasons["Postnummer"] == "Et postnummer har 4 cifre."
+    assert "e-mail" in reasons["E-mail"].lower()
+    assert not result.committed

@@ -220,8 +220,8 @@ def ending_soon(user, on, programmes):
     def condition(days):
         return Q(planned_end_on__lte=on + datetime.timedelta(days=days))
 
-    placements = Placement.objects.filter(
-        enrolment__in=caseload(user), ended_on__isnull=True, planned_end_on__isnull=False
+    placements = Placement.objects.running_or_planned_on(on).filter(
+        enrolment__in=caseload(user), planned_end_on__isnull=False
     )
     placements = placements.filter(
         _per_programme(programmes, thresholds.ENDING_SOON_DAYS, "enrolment__programme_id", condition)

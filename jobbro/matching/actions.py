@@ -225,7 +225,7 @@ def agree_match(*, acting_user, proposal, starts_on, agreed_ordinary_hours=None,
     proposal.decided_on = on
     proposal.placement = placement
     proposal.save()
-    taken = Placement.objects.filter(opening=opening, ended_on__isnull=True).count()
+    taken = Placement.objects.running_or_planned_on(on).filter(opening=opening).count()
     if taken >= opening.capacity:
         fill_opening(acting_user=acting_user, opening=opening, on=max(on, opening.posted_on))
     log_change(

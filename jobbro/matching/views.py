@@ -192,18 +192,16 @@ def opening_matches(request, pk):
     _require(may(request.user, Capability.RANK_CITIZENS))
     opening = _visible_opening(request.user, pk)
     visible = access.scope_enrolments(
-        Enrolment.objects.filter(programme_id=opening.programme_id, ended_on__isnull=True), request.user
+        Enrolment.objects.active_on(today()).filter(programme_id=opening.programme_id), request.user
     )
     visible_count = visible.count()
     rows = []
     if opening.status == Opening.Status.OPEN and visible_count:
         # Only the citizens this user may see are ranked: the same list as ranking the programme and keeping those
         # in scope (the best come by score, ties by id). A user who sees the whole programme needs no filter.
-        everyone = Enrolment.objects.filter(programme_id=opening.programme_id, ended_on__isnull=True).count()
+        everyone = Enrolment.objects.active_on(today()).filter(programme_id=opening.programme_id).count()
         among = None if visible_count == everyone else visible
         matches = _services().rank_citizens(opening, limit=RANKING_LIMIT, reader=request.user, among=among)
-        # Ranked from the programme, an enrolment ending on a later day is not among those the page lists.
-        matches = [m for m in matches if among is not None or m.enrolment.ended_on is None]
         rows = _match_rows(matches, _open_proposals(opening=opening))
     ranked = [row["match"].enrolment.pk for row in rows]
     why = None
@@ -546,8 +544,8 @@ def _speed_dating_candidates(request, programme, on, filters):
     """The citizens and companies the page offers (bounded): those chosen, then the filters' first few."""
     site, who, text = filters.get("site"), filters.get("who") or "unmatched", filters.get("company_search") or ""
     in_steps = access.scope_enrolments(
-        Enrolment.objects.filter(
-            programme=programme, ended_on__isnull=True, current_step__in=[Step.CLARIFICATION, Step.TOWARDS_JOB]
+        Enrolment.objects.active_on(on).filter(
+            programme=programme, current_step__in=[Step.CLARIFICATION, Step.TOWARDS_JOB]
         ),
         request.user,
     )

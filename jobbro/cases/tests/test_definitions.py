@@ -4,6 +4,7 @@ with their plain-Python statement for any dates, and the pages and the matching 
 import datetime
 
 import pytest
+from django.urls import reverse
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -138,3 +139,18 @@ def test_the_caseload_is_the_users_own_citizens_within_their_access(refer, alice
     alice.memberships.update(site=other_site)
     assert set(Enrolment.objects.caseload_of(alice)) == set()
     assert set(Enrolment.objects.caseload_of(bob)) == {mentored, someone_elses}
+
+
+def test_the_caseload_page_goes_through_the_access_scope(client, world, other_site):
+    def listed(user):
+        client.force_login(user)
+        response = client.get(reverse("caseload"))
+        assert response.status_code == 200
+        return response.content.decode()
+
+    name = world.alices_enrolment.citizen.last_name
+    assert name in listed(world.alice)
+    # Still named job broker on the case, but no longer working at its site: the case is out of reach, so it is
+    # not on the caseload page either (as the Today page and the hours page already left it out).
+    world.alice.memberships.update(site=other_site)
+    assert name not in listed(world.alice)

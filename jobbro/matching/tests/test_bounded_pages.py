@@ -147,12 +147,18 @@ def test_the_speed_dating_page_is_refused_to_those_who_may_not_run_matching(clie
     assert client.get(reverse("match_speed_dating"), {"show": "1"}).status_code == 404
 
 
-def test_an_enrolment_ending_later_is_not_among_a_small_jobs_citizens(client, coordinator, waiting, company, programme):
+def test_an_enrolment_is_among_a_small_jobs_citizens_until_its_end_date(
+    client, coordinator, waiting, company, programme
+):
+    # Active on a date is one definition (cases/models.py): an end form dated later leaves the enrolment active
+    # until that day, on this page as in the ranking; one dated today has ended.
     from jobbro.cases.models import Enrolment
+    from jobbro.days import today
 
-    staying, leaving = waiting(1), waiting(2)
-    Enrolment.objects.filter(pk=leaving.pk).update(ended_on=datetime.date.today() + datetime.timedelta(days=30))
+    staying, leaving, gone = waiting(1), waiting(2), waiting(3)
+    Enrolment.objects.filter(pk=leaving.pk).update(ended_on=today() + datetime.timedelta(days=30))
+    Enrolment.objects.filter(pk=gone.pk).update(ended_on=today())
     opening = make_opening(company, programme, "Opvask", weekly_hours=5)
     client.force_login(coordinator)
     response = client.get(reverse("opening_matches", kwargs={"pk": opening.pk}))
-    assert [row["match"].enrolment.pk for row in response.context["rows"]] == [staying.pk]
+    assert {row["match"].enrolment.pk for row in response.context["rows"]} == {staying.pk, leaving.pk}

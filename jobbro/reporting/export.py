@@ -65,22 +65,33 @@ def _write_table(sheet, table, light_labels):
     for label, slots in zip(table.columns, columns, strict=True):
         headers.extend(label if slot == "value" else slot_headers[slot] % {"column": label} for slot in slots)
     sheet.append([xlsx.Styled(header, bold) for header in headers])
+    written = {}  # (column, id of a cell): its values; a table of job brokers shares few distinct cells
     for row in table.rows:
         values = [row.label]
-        for cell, slots in zip(row.cells, columns, strict=True):
-            parts = presentation.xlsx_slots(cell, light_labels)
-            for slot in slots:
-                value, number_format = parts.get(slot, (None, None))
-                if number_format:
-                    style = formats.get(number_format)
-                    if style is None:
-                        style = formats[number_format] = xlsx.Style(number_format=number_format)
-                    value = xlsx.Styled(value, style)
-                values.append(value)
+        for column, (cell, slots) in enumerate(zip(row.cells, columns, strict=True)):
+            key = (column, id(cell))
+            cell_values = written.get(key)
+            if cell_values is None:
+                cell_values = written[key] = _cell_values(cell, slots, light_labels, formats)
+            values.extend(cell_values)
         sheet.append(values)
     if table.note:
         sheet.append([table.note])
     sheet.append([])
+
+
+def _cell_values(cell, slots, light_labels, formats):
+    parts = presentation.xlsx_slots(cell, light_labels)
+    values = []
+    for slot in slots:
+        value, number_format = parts.get(slot, (None, None))
+        if number_format:
+            style = formats.get(number_format)
+            if style is None:
+                style = formats[number_format] = xlsx.Style(number_format=number_format)
+            value = xlsx.Styled(value, style)
+        values.append(value)
+    return values
 
 
 def report_xlsx(report, findings):

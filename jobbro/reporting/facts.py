@@ -20,6 +20,10 @@ EnrolmentFacts    first_contact_on               the earliest contact of any kin
                   first_social_economic_…,       the same over placements at companies of kind social_economic,
                   first_housing_…                and of kind housing organisation
                   first_internship_start_on      the earliest start of an internship or hybrid internship
+                  latest_step, latest_step_on    the latest step change (by date, then id) and its date: the
+                                                 case's step on any date from then on (the record checks)
+                  outcomes_before_referral       outcomes dated before the referral (the record checks)
+                  latest_follow_up_contact_on    the latest contact that is not aftercare (monthly follow-up)
 PlacementFacts    first_week, last_week          the first and last week_start of the placement's timesheets
                   first_paid_week                the first week_start with ordinary hours above 0
                   weeks_outside_dates            a week of hours lies wholly before the start, or starts after the
@@ -29,6 +33,9 @@ PlacementFacts    first_week, last_week          the first and last week_start o
                                                  agreed_ordinary_hours)
                   cv_updated                     the placement has ended and the citizen has a CV entry recorded
                                                  from its start to 30 days after its end
+                  overlaps_from                  the first day it runs together with a later-recorded placement of
+                                                 the same case, both started (the record checks)
+                  unended_planned_end_on         the planned end of a placement with no end date (the record checks)
 JobBrokerPeriod   the job broker of the enrolment on each date, from the contact-person history: the latest
                   job-broker row dated on or before the date (by date, then id). Rows later on the same date
                   replace earlier ones. With no job-broker row at all, one open period holds Enrolment.job_broker
@@ -52,7 +59,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Case, DateField, Exists, Func, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, DateField, Exists, F, Func, Max, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.signals import post_delete, post_save
 
@@ -62,7 +69,9 @@ from jobbro.cases.models import (
     AssignmentChange,
     Contact,
     Enrolment,
+    Outcome,
     Placement,
+    StepChange,
     Timesheet,
     UpskillingDecision,
 )
@@ -211,7 +220,7 @@ def placement_facts(enrolment_ids):
         recorded_on__gte=OuterRef("starts_on"),
         recorded_on__lte=date_plus(OuterRef("ended_on"), CV_DAYS_AFTER_END),
     )
-    rows = (
+    rows = list(
         Placement.objects.filter(enrolment_id__in=enrolment_ids)
         .annotate(
             first_week=Subquery(weeks.order_by("week_start")[:1]),
@@ -225,6 +234,7 @@ def placement_facts(enrolment_ids):
             "enrolment_id",
             "starts_on",
             "ended_on",
+            "planned_end_on",
             "enrolment__ended_on",
             "first_week",
             "last_week",
@@ -233,6 +243,7 @@ def placement_facts(enrolment_ids):
             "cv_updated",
         )
     )
+    overlaps = _overlaps_from(rows)
     return [
         PlacementFacts(
             placement_id=row["pk"],
@@ -243,9 +254,39 @@ def placement_facts(enrolment_ids):
             weeks_outside_dates=_weeks_outside(row),
             ordinary_hours_at_start=(row["hours_at_start"] or 0) > 0,
             cv_updated=row["ended_on"] is not None and row["cv_updated"],
+            overlaps_from=overlaps.get(row["pk"]),
+            unended_planned_end_on=row["planned_end_on"] if row["ended_on"] is None else None,
         )
         for row in rows
     ]
+
+
+def _overlaps_from(placements):
+    """{placement pk: the first day it runs together with a placement of the same enrolment with a greater pk}.
+
+    Two placements run together from the later of their starts when each starts before the other ends (an end date
+    is the first day a placement no longer runs); the earliest such day over the later-recorded placements counts,
+    so each overlapping pair is found once, from the placement recorded first."""
+    by_enrolment = defaultdict(list)
+    for row in placements:
+        by_enrolment[row["enrolment_id"]].append(row)
+    found = {}
+    for rows in by_enrolment.values():
+        for row in rows:
+            days = [
+                max(row["starts_on"], other["starts_on"])
+                for other in rows
+                if other["pk"] > row["pk"]
+                and _before_end(other["starts_on"], row)
+                and _before_end(row["starts_on"], other)
+            ]
+            if days:
+                found[row["pk"]] = min(days)
+    return found
+
+
+def _before_end(day, placement):
+    return placement["ended_on"] is None or day < placement["ended_on"]
 
 
 def _weeks_outside(placement):
@@ -280,6 +321,7 @@ def enrolment_facts(enrolment_ids):
     )
     thirteen_weeks = set(_with_thirteen_weeks(enrolment_ids))
     placements = _first_placement_dates(enrolment_ids)
+    checked = _record_check_facts(enrolment_ids)
     return [
         EnrolmentFacts(
             enrolment_id=pk,
@@ -289,9 +331,43 @@ def enrolment_facts(enrolment_ids):
             first_cv_entry_on=cv,
             thirteen_weeks_by_week_26=pk in thirteen_weeks,
             **placements.get(pk, {}),
+            **checked.get(pk, {}),
         )
         for pk, contact, decision, goal, cv in rows
     ]
+
+
+def _record_check_facts(enrolment_ids):
+    """{enrolment id: {field: value}}: the latest step change and its date, the outcomes before the referral, and the
+    latest contact that is not aftercare."""
+    found = defaultdict(dict)
+    steps = (
+        StepChange.objects.filter(enrolment_id__in=enrolment_ids)
+        .order_by("enrolment_id", "changed_on", "id")
+        .values_list("enrolment_id", "step", "changed_on")
+    )
+    for enrolment_id, step, changed_on in steps:  # the last row of each enrolment stays
+        found[enrolment_id].update(latest_step=step, latest_step_on=changed_on)
+    early = (
+        Outcome.objects.filter(enrolment_id__in=enrolment_ids, measured_on__lt=F("enrolment__referred_on"))
+        .values("enrolment_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("enrolment_id", "n")
+    )
+    for enrolment_id, count in early:
+        found[enrolment_id]["outcomes_before_referral"] = count
+    latest_contacts = (
+        Contact.objects.filter(enrolment_id__in=enrolment_ids)
+        .exclude(kind=Contact.Kind.AFTERCARE)
+        .values("enrolment_id")
+        .annotate(latest=Max("occurred_on"))
+        .order_by()
+        .values_list("enrolment_id", "latest")
+    )
+    for enrolment_id, latest in latest_contacts:
+        found[enrolment_id]["latest_follow_up_contact_on"] = latest
+    return found
 
 
 def _first_placement_dates(enrolment_ids):
@@ -300,7 +376,7 @@ def _first_placement_dates(enrolment_ids):
     paid_day = Case(When(paid_week__isnull=False, then=Greatest("paid_week", "starts_on")), output_field=DateField())
     social = Q(company__kind=Company.Kind.SOCIAL_ECONOMIC)
     housing = Q(company__kind=Company.Kind.HOUSING_ORGANISATION)
-    rows = (
+    rows = list(
         Placement.objects.filter(enrolment_id__in=enrolment_ids)
         .annotate(paid_week=Subquery(paid_week.values("week_start")[:1]))
         .order_by()
@@ -430,6 +506,8 @@ SOURCES = {
     Placement: lambda row: [row.enrolment_id],
     AssignmentChange: lambda row: [row.enrolment_id],
     Contact: lambda row: [row.enrolment_id],
+    StepChange: lambda row: [row.enrolment_id],
+    Outcome: lambda row: [row.enrolment_id],
     UpskillingDecision: lambda row: [row.enrolment_id],
     Timesheet: lambda row: _enrolments_of_placement(row.placement_id),
     AgreedHoursChange: lambda row: _enrolments_of_placement(row.placement_id),

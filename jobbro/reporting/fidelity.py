@@ -183,16 +183,18 @@ def _upskilling_first_talk(scope):
 
 def _monthly_follow_up(scope):
     on = scope.on
+    since = on - _days(FOLLOW_UP_DAYS - 1)
     # An uncorrelated IN (…), computed once and hashed: asked of every enrolment, a lookup per enrolment costs more.
-    in_placement = (
-        Placement.objects.running_on(on).filter(starts_on__lte=on - _days(FOLLOW_UP_DAYS)).values("enrolment")
+    in_placement = Placement.objects.running_on(on).filter(starts_on__lte=on - _days(FOLLOW_UP_DAYS))
+    # The part: a contact in the month up to the date. The latest contact is a report fact; when it is dated on or
+    # before the date, the month holds a contact exactly when it does. Only a case with a contact dated after the
+    # date (a past report date) looks its contacts up.
+    latest = "facts__latest_follow_up_contact_on"
+    contact = Contact.objects.filter(enrolment=OuterRef("pk"), occurred_on__gte=since, occurred_on__lte=on).exclude(
+        kind=Contact.Kind.AFTERCARE
     )
-    contact = Contact.objects.filter(
-        enrolment=OuterRef("enrolment"), occurred_on__gte=on - _days(FOLLOW_UP_DAYS - 1), occurred_on__lte=on
-    ).exclude(kind=Contact.Kind.AFTERCARE)
-    # The part as a second such list, of those in a placement with a contact: the contacts are looked up only for the
-    # enrolments in a placement, once each, not for every enrolment in scope.
-    return Measure(Q(pk__in=in_placement), Q(pk__in=in_placement.filter(Exists(contact))), {})
+    part = Q(**{f"{latest}__gte": since, f"{latest}__lte": on}) | (Q(**{f"{latest}__gt": on}) & Exists(contact))
+    return Measure(Q(pk__in=in_placement.values("enrolment")), part, {})
 
 
 def _thirteen_weeks(scope):

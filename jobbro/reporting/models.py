@@ -31,9 +31,25 @@ class EnrolmentFacts(models.Model):
     first_housing_start_on = models.DateField(null=True)
     first_housing_paid_on = models.DateField(null=True)
     first_internship_start_on = models.DateField(null=True)
+    # For the record checks: the latest step change (by date, then id) and its date, so a case's step on any date
+    # from that one on is read here instead of from its history; and the outcomes dated before the referral.
+    latest_step = models.PositiveSmallIntegerField(null=True)
+    latest_step_on = models.DateField(null=True)
+    outcomes_before_referral = models.PositiveIntegerField(default=0)
+    # For the fidelity report's monthly follow-up: the latest contact that is not aftercare.
+    latest_follow_up_contact_on = models.DateField(null=True)
 
     class Meta:
         default_permissions = ()
+        indexes = [
+            models.Index(
+                fields=["enrolment"],
+                condition=models.Q(outcomes_before_referral__gt=0),
+                name="facts_outcomes_before_referral",
+            ),
+            models.Index(fields=["latest_step", "latest_step_on", "enrolment"], name="facts_latest_step"),
+            models.Index(fields=["latest_step_on", "enrolment"], name="facts_latest_step_on"),
+        ]
 
     def __str__(self):
         return f"facts of enrolment {self.enrolment_id}"
@@ -49,14 +65,26 @@ class PlacementFacts(models.Model):
     weeks_outside_dates = models.BooleanField(default=False)
     ordinary_hours_at_start = models.BooleanField(default=False)
     cv_updated = models.BooleanField(default=False)  # a CV entry from the start to 30 days after the end
+    # For the record checks: the first day this placement runs together with a later-recorded placement of the
+    # same case (both started and neither ended), and the planned end of a placement that has not ended.
+    overlaps_from = models.DateField(null=True)
+    unended_planned_end_on = models.DateField(null=True)
 
     class Meta:
         default_permissions = ()
-        # The record checks about hours start from the few placements with weeks outside their dates.
+        # The record checks start from the few placements each one is about.
         indexes = [
             models.Index(
                 fields=["placement"], condition=models.Q(weeks_outside_dates=True), name="facts_weeks_outside_dates"
-            )
+            ),
+            models.Index(
+                fields=["overlaps_from"], condition=models.Q(overlaps_from__isnull=False), name="facts_overlaps_from"
+            ),
+            models.Index(
+                fields=["unended_planned_end_on"],
+                condition=models.Q(unended_planned_end_on__isnull=False),
+                name="facts_unended_planned_end",
+            ),
         ]
 
     def __str__(self):

@@ -39,7 +39,6 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
-    Value,
     When,
 )
 from django.db.models.functions import Coalesce
@@ -47,7 +46,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jobbro.cases.models import Outcome, Placement, Step, StepChange, Timesheet
-from jobbro.reporting.models import PlacementFacts
+from jobbro.reporting.models import EnrolmentFacts, PlacementFacts
 
 LISTED = 50  # enrolments listed per finding
 
@@ -158,21 +157,10 @@ def _enrolment_in_scope(scope):
 
 
 def overlapping_placements(scope):
-    # The placements are paired with the enrolment's other placements by one join, each pair once (the other has the
-    # greater pk); all conditions sit in one filter() so they speak of the same other placement.
-    other_starts_before_end = Q(enrolment__placements__starts_on__lt=Coalesce("ended_on", Value(datetime.date.max)))
-    other_ends_after_start = Q(enrolment__placements__ended_on__isnull=True) | Q(
-        enrolment__placements__ended_on__gt=F("starts_on")
-    )
-    overlapping = Placement.objects.filter(
-        Q(
-            starts_on__lte=scope.on,
-            enrolment__placements__pk__gt=F("pk"),
-            enrolment__placements__starts_on__lte=scope.on,
-        )
-        & other_starts_before_end
-        & other_ends_after_start
-    )
+    # Each placement keeps, as a report fact, the first day it runs together with a later-recorded placement of the
+    # same case: the few placements with such a day on or before the date name their enrolments.
+    scope.catch_up()
+    overlapping = PlacementFacts.objects.filter(overlaps_from__lte=scope.on)
     records = scope.enrolments().filter(pk__in=overlapping.values("enrolment_id"))
     return _finding(
         "overlapping_placements",
@@ -187,8 +175,15 @@ def overlapping_placements(scope):
 
 
 def open_after_planned_end(scope):
+    # The placements with no end date keep their planned end as a report fact: those past it are read from its
+    # partial index first, and each then looks up its enrolment.
+    unended = PlacementFacts.objects.filter(unended_planned_end_on__lt=scope.on).values("placement_id")
     records = Placement.objects.filter(
-        _enrolment_in_scope(scope), starts_on__lte=scope.on, planned_end_on__lt=scope.on, ended_on__isnull=True
+        _enrolment_in_scope(scope),
+        pk__in=unended,
+        starts_on__lte=scope.on,
+        planned_end_on__lt=scope.on,
+        ended_on__isnull=True,
     )
     return _finding(
         "open_after_planned_end",
@@ -207,14 +202,28 @@ def step_3_without_placement(scope):
         "-changed_on", "-id"
     )
     running = Placement.objects.running_on(scope.on)
-    # The enrolments with a running placement are one set, computed once and hashed, and left out before the step
-    # on the date is looked up: that lookup is then made only for the enrolments without one.
+    # A case whose latest step change is dated on or before the date is on that step, kept as a report fact; only
+    # the cases with a step change after the date (a past date) look their step on the date up in the history. The
+    # candidates are read from the facts' indexes alone, less the cases with a running placement (one set, computed
+    # once and hashed); only the few left look up their enrolment.
+    scope.catch_up()
+    latest_known = Q(facts__latest_step_on__lte=scope.on)
+    candidates = (
+        EnrolmentFacts.objects.filter(
+            Q(latest_step=Step.IN_COMPANY, latest_step_on__lte=scope.on) | Q(latest_step_on__gt=scope.on)
+        )
+        .exclude(enrolment_id__in=running.values("enrolment"))
+        .values("enrolment_id")
+    )
     records = (
         scope.enrolments()
         .active_on(scope.on)
-        .exclude(pk__in=running.values("enrolment"))
-        .annotate(step_on=Subquery(step_on.values("step")[:1]))
-        .filter(step_on=Step.IN_COMPANY)
+        .filter(pk__in=candidates)
+        .alias(step_on=Subquery(step_on.values("step")[:1]))
+        .filter(
+            Q(latest_known, facts__latest_step=Step.IN_COMPANY)
+            | Q(facts__latest_step_on__gt=scope.on, step_on=Step.IN_COMPANY)
+        )
     )
     return _finding(
         "step_3_without_placement",
@@ -229,8 +238,13 @@ def step_3_without_placement(scope):
 
 
 def outcome_before_referral(scope):
+    # The cases with outcomes before their referral are a report fact: their outcomes alone are read.
+    flagged = EnrolmentFacts.objects.filter(outcomes_before_referral__gt=0).values("enrolment_id")
     records = Outcome.objects.filter(
-        _enrolment_in_scope(scope), measured_on__lte=scope.on, measured_on__lt=F("enrolment__referred_on")
+        _enrolment_in_scope(scope),
+        enrolment_id__in=flagged,
+        measured_on__lte=scope.on,
+        measured_on__lt=F("enrolment__referred_on"),
     )
     return _finding(
         "outcome_before_referral",

@@ -75,35 +75,28 @@ class Sheet:
         """Append a row: each value as it is (None leaves the cell empty), or a Styled value."""
         number = len(self._rows) + 1
         cells = []
-        texts = self.workbook.texts
+        ends = self.workbook.cell_ends
         for index, value in enumerate(values):
-            style = 0
-            if type(value) is Styled:
-                style, value = value.style, value.value
-            kind = type(value)
-            # The bulk of a report's cells, written without the general path: whole numbers, fractions and the
-            # few distinct texts (labels, traffic lights), each text made safe and escaped once per workbook.
-            if kind is int or (kind is float and isfinite(value)) or kind is str:
-                s = f' s="{self.workbook.style_id(style)}"' if style else ""
-                if kind is str:
-                    text = texts.get(value)
-                    if text is None:
-                        safe = safe_cell(value)
-                        text = texts[value] = f' t="inlineStr">{_text(safe)}</c>' if safe else ""
-                    if text:
-                        cells.append(f'<c r="{self._letter(index)}{number}"{s}{text}')
-                    elif s:
-                        cells.append(f'<c r="{self._letter(index)}{number}"{s}/>')
-                    continue
-                shown = value if kind is int else format(value, ".16g")  # a float as openpyxl writes it
-                cells.append(f'<c r="{self._letter(index)}{number}"{s} t="n"><v>{shown}</v></c>')
+            if value is None:
                 continue
-            cell = self._cell(f"{self._letter(index)}{number}", value, style)
-            if cell:
-                cells.append(cell)
+            # A cell's XML after its reference depends on its value and style alone: a report's tens of thousands
+            # of cells hold few distinct values (whole numbers, shares, traffic lights), each written out once.
+            if type(value) is Styled:
+                key = (value.style.key, type(value.value), value.value)
+            else:
+                key = (None, type(value), value)
+            end = ends.get(key)
+            if end is None:
+                style, plain = (value.style, value.value) if type(value) is Styled else (0, value)
+                end = self._end(plain, style)
+                if key[2] == key[2]:  # NaN is never equal to itself, so never found again: not kept
+                    ends[key] = end
+            if end:
+                cells.append(f'<c r="{self._letter(index)}{number}"{end}')
         self._rows.append(f'<row r="{number}">{"".join(cells)}</row>' if cells else f'<row r="{number}"/>')
 
-    def _cell(self, reference, value, style):
+    def _end(self, value, style):
+        """The cell's XML after `<c r="A1"`, or "" for no cell at all."""
         value = safe_cell(value)
         if isinstance(value, (datetime.date, datetime.datetime)):
             if not style or style.number_format is None:
@@ -116,18 +109,18 @@ class Sheet:
             value = to_excel(value)
         s = f' s="{self.workbook.style_id(style)}"' if style else ""
         if value is None or value == "":
-            return f'<c r="{reference}"{s}/>' if s else ""
+            return f"{s}/>" if s else ""
         if isinstance(value, str):
-            return f'<c r="{reference}"{s} t="inlineStr">{_text(value)}</c>'
+            return f'{s} t="inlineStr">{_text(value)}</c>'
         if isinstance(value, bool):
-            return f'<c r="{reference}"{s} t="b"><v>{int(value)}</v></c>'
+            return f'{s} t="b"><v>{int(value)}</v></c>'
         if isinstance(value, int):
-            return f'<c r="{reference}"{s} t="n"><v>{value}</v></c>'
+            return f'{s} t="n"><v>{value}</v></c>'
         if isinstance(value, (float, Decimal)):
             if not isfinite(value):
-                return f'<c r="{reference}"{s} t="n"/>'
-            return f'<c r="{reference}"{s} t="n"><v>{float(value):.16g}</v></c>'  # as openpyxl writes a float
-        return f'<c r="{reference}"{s} t="inlineStr">{_text(str(value))}</c>'
+                return f'{s} t="n"/>'
+            return f'{s} t="n"><v>{float(value):.16g}</v></c>'  # as openpyxl writes a float
+        return f'{s} t="inlineStr">{_text(str(value))}</c>'
 
     def xml(self):
         columns = "".join(
@@ -159,7 +152,7 @@ def _column_index(letter):
 class Workbook:
     def __init__(self):
         self.sheets = []
-        self.texts = {}  # text: the end of its cell's XML (empty for text that is empty once made safe)
+        self.cell_ends = {}  # (style key, type, value): the end of its cell's XML ("" for no cell)
         self._styles = {}  # style key: (its id in cellXfs, the style)
 
     def create_sheet(self, title):

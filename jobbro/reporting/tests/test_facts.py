@@ -10,7 +10,17 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from jobbro.cases.models import AssignmentChange, Contact, Enrolment, Placement, PlacementKind, Timesheet
+from jobbro.cases.models import (
+    AssignmentChange,
+    Contact,
+    Enrolment,
+    Outcome,
+    Placement,
+    PlacementKind,
+    Step,
+    StepChange,
+    Timesheet,
+)
 from jobbro.companies.models import Company
 from jobbro.conftest import rolled_back
 from jobbro.people.models import CVEntry, JobGoal
@@ -145,6 +155,37 @@ def test_first_dates_over_the_placements_by_kind_of_company_follow_the_company(s
     assert (kept.first_social_economic_start_on, kept.first_social_economic_paid_on) == (REFERRED + days(9),) * 2
 
 
+def test_placements_overlap_from_the_later_start_and_not_when_one_starts_on_the_others_end(site):
+    enrolment = f.enrolment(site, REFERRED)
+    company = f.company()
+    first = f.placement(enrolment, company, PlacementKind.SMALL_JOB, REFERRED + days(10), ended_on=REFERRED + days(40))
+    # An end date is the first day a placement no longer runs: the next one may start on it.
+    f.placement(enrolment, company, PlacementKind.SMALL_JOB, REFERRED + days(40))
+    assert placement_facts(first).overlaps_from is None
+    f.placement(enrolment, company, PlacementKind.SMALL_JOB, REFERRED + days(39), ended_on=REFERRED + days(45))
+    assert placement_facts(first).overlaps_from == REFERRED + days(39)
+    earlier = f.placement(enrolment, company, PlacementKind.SMALL_JOB, REFERRED + days(5))
+    # A pair is kept on the placement recorded first: `earlier`, recorded last, runs with `first` from its start.
+    assert placement_facts(first).overlaps_from == REFERRED + days(10)
+    assert placement_facts(earlier).overlaps_from is None
+
+
+def test_latest_step_and_outcomes_before_the_referral(site):
+    enrolment = f.enrolment(site, REFERRED)  # the factory records step 1 on the referral date
+    assert (enrolment_facts(enrolment).latest_step, enrolment_facts(enrolment).latest_step_on) == (1, REFERRED)
+    StepChange.objects.create(enrolment=enrolment, step=Step.IN_COMPANY, changed_on=REFERRED + days(30))
+    later_same_day = StepChange.objects.create(
+        enrolment=enrolment, step=Step.TOWARDS_JOB, changed_on=REFERRED + days(30)
+    )
+    assert enrolment_facts(enrolment).latest_step == Step.TOWARDS_JOB
+    later_same_day.delete()
+    assert enrolment_facts(enrolment).latest_step == Step.IN_COMPANY
+    Outcome.objects.create(enrolment=enrolment, kind="follow_up", measured_on=REFERRED, status="other")
+    assert enrolment_facts(enrolment).outcomes_before_referral == 0
+    Outcome.objects.create(enrolment=enrolment, kind="follow_up", measured_on=REFERRED - days(1), status="other")
+    assert enrolment_facts(enrolment).outcomes_before_referral == 1
+
+
 def test_job_broker_periods_take_the_last_row_of_a_day_and_fall_back_to_the_field(site):
     anna, bo = f.broker(), f.broker()
     no_history = f.enrolment(site, REFERRED, job_broker=None)
@@ -233,7 +274,30 @@ def plain_facts(enrolment):
         min(cv_entries, default=None),
         run,
         *plain_first_placement_dates(enrolment),
+        *plain_record_check_facts(enrolment),
     )
+
+
+def plain_record_check_facts(enrolment):
+    """The latest step change (by date, then id) and its date; the outcomes dated before the referral."""
+    latest = max(enrolment.step_changes.all(), key=lambda change: (change.changed_on, change.pk), default=None)
+    early = [o for o in enrolment.outcomes.all() if o.measured_on < enrolment.referred_on]
+    return (latest and latest.step, latest and latest.changed_on, len(early))
+
+
+def plain_overlaps_from(placement):
+    """The first day the placement runs together with a later-recorded placement of its case: the later start of
+    the two, when each starts before the other ends."""
+
+    def before_end(day, other):
+        return other.ended_on is None or day < other.ended_on
+
+    days_together = [
+        max(placement.starts_on, other.starts_on)
+        for other in Placement.objects.filter(enrolment=placement.enrolment, pk__gt=placement.pk)
+        if before_end(other.starts_on, placement) and before_end(placement.starts_on, other)
+    ]
+    return min(days_together, default=None)
 
 
 def plain_first_placement_dates(enrolment):
@@ -287,6 +351,8 @@ def plain_placement_facts(placement):
         outside,
         at_start,
         cv,
+        plain_overlaps_from(placement),
+        placement.planned_end_on if placement.ended_on is None else None,
     )
 
 
@@ -331,10 +397,15 @@ write = st.one_of(
     st.tuples(st.just("week"), st.integers(0, 5), monday, hours, hours),
     st.tuples(st.just("week"), st.integers(0, 5), monday, hours, hours),
     st.tuples(st.just("agreement"), st.integers(0, 5), day, hours),
+    st.tuples(st.just("step"), st.integers(0, 2), day, st.sampled_from(list(Step))),  # often several on one day
+    st.tuples(st.just("outcome"), st.integers(0, 2), day),
+    st.tuples(st.just("planned end"), st.integers(0, 5), st.one_of(st.none(), st.integers(0, 120))),
     st.tuples(st.just("read")),  # a report reads the facts between two writes: they are checked then too
     st.tuples(st.just("read")),
     st.tuples(
-        st.just("delete"), st.sampled_from(["contact", "week", "placement", "goal", "broker"]), st.integers(0, 5)
+        st.just("delete"),
+        st.sampled_from(["contact", "week", "placement", "goal", "broker", "step", "outcome"]),
+        st.integers(0, 5),
     ),
 )
 
@@ -357,6 +428,9 @@ def assert_facts_follow_the_rows(enrolments, probes):
             kept.first_housing_start_on,
             kept.first_housing_paid_on,
             kept.first_internship_start_on,
+            kept.latest_step,
+            kept.latest_step_on,
+            kept.outcomes_before_referral,
         ) == plain_facts(enrolment)
         for on in probes:
             assert kept_job_broker(enrolment, on) == plain_job_broker(enrolment, on)
@@ -369,6 +443,8 @@ def assert_facts_follow_the_rows(enrolments, probes):
             kept.weeks_outside_dates,
             kept.ordinary_hours_at_start,
             kept.cv_updated,
+            kept.overlaps_from,
+            kept.unended_planned_end_on,
         ) == plain_placement_facts(placement)
     assert PlacementFacts.objects.count() == Placement.objects.count()
 
@@ -393,6 +469,13 @@ def apply(kind, args, enrolments, brokers, companies, probes):
         cv_entry(enrolments[args[0]], args[1])
     elif kind == "broker":
         f.assign_broker(enrolments[args[0]], brokers[args[2]], args[1])
+    elif kind == "step":
+        StepChange.objects.create(enrolment=enrolments[args[0]], changed_on=args[1], step=args[2])
+    elif kind == "outcome":
+        Outcome.objects.create(enrolment=enrolments[args[0]], kind="follow_up", measured_on=args[1], status="other")
+    elif kind == "planned end" and (placement := nth(placements, args[0])):
+        placement.planned_end_on = None if args[1] is None else placement.starts_on + days(args[1])
+        placement.save()
     elif kind == "placement":
         index, starts_on, length, agreed, at, placement_kind = args
         ended_on = None if length is None else starts_on + days(length)
@@ -426,6 +509,8 @@ def apply(kind, args, enrolments, brokers, companies, probes):
             "placement": placements,
             "goal": JobGoal.objects.filter(citizen__enrolments__in=enrolments),
             "broker": AssignmentChange.objects.filter(enrolment__in=enrolments),
+            "step": StepChange.objects.filter(enrolment__in=enrolments),
+            "outcome": Outcome.objects.filter(enrolment__in=enrolments),
         }
         if row := nth(models[what], n):
             row.delete()

@@ -167,9 +167,11 @@ def test_the_referral_marks_required_fields_says_the_number_is_new_names_roles_a
     assert danish("New citizen: %(number)s") % {"number": CPR_NUMBER} in notice.inner_text()
 
     # Required fields carry a mark, optional ones none.
-    for name in ("site", "first_name", "last_name", "benefit_type", "traffic_light", "estimated_weekly_hours"):
+    for name in ("site", "first_name", "last_name", "benefit_type", "traffic_light", "referred_on"):
         assert page.locator(f"label[for=id_{name}] .jb-required").count() == 1, name
-    for name in ("phone", "email", "address", "postcode", "city", "job_broker", "caseworker"):
+    # The citizen may give no estimate of weekly hours, and the start form may be filled later.
+    optional = ("estimated_weekly_hours", "started_on")
+    for name in ("phone", "email", "address", "postcode", "city", "job_broker", "caseworker", *optional):
         assert page.locator(f"label[for=id_{name}] .jb-required").count() == 0, name
 
     # The postcode fills in the town; a town typed by hand is not overwritten.

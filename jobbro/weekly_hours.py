@@ -2,7 +2,8 @@
 
 One constant and one validator, read by the models (cases, companies: Enrolment, Placement, AgreedHoursChange,
 Timesheet, Opening), the forms (cases/rules.py parse_hours behind every hours field, the matching's agreement
-form), the import and the actions (through parse_hours and week_hours_errors in cases/rules.py). It lives below
+form), the import (the sheets' hours columns, imports/schemas.py, and the timesheet rows through cases/rules.py)
+and the actions (through parse_hours and week_hours_errors in cases/rules.py). It lives below
 every app (like jobbro/days.py), so companies reads it without reaching up into cases.
 """
 

@@ -30,6 +30,7 @@ from jobbro.cases.models import (
 )
 from jobbro.companies.models import Company, Opening, Requirement, Weekday
 from jobbro.people.models import BenefitType, CVEntry, OriginGroup, TrafficLight
+from jobbro.weekly_hours import MAX_WEEKLY_HOURS, MIN_WEEKLY_HOURS
 
 
 def normalise(text):
@@ -314,7 +315,8 @@ def date_column(name, da, en, required=False, example=None, help="", aliases=())
     return Column(name, da, en, DATE, required, example, help, aliases=aliases)
 
 
-HOURS = {"minimum": 0, "maximum": 60}
+# The weekly hours rule (jobbro/weekly_hours.py): the sheets refuse what the forms and actions refuse.
+HOURS = {"minimum": MIN_WEEKLY_HOURS, "maximum": MAX_WEEKLY_HOURS}
 
 # The sheets that set up programmes and who works in them: only administrators import these (and the command-line
 # import run without --user). They come first, so the other sheets of the same import may name what they create.

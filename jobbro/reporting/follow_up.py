@@ -29,10 +29,10 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jobbro.cases.models import JobPlan, OutcomeStatus
+from jobbro.cases.models import JobPlan, OutcomeStatus, enrolment_active_on
 from jobbro.reporting import charts
 from jobbro.reporting.base import Report, Row, Share, Table, site_columns
-from jobbro.reporting.sites import active_on, latest_outcome_status_by
+from jobbro.reporting.sites import latest_outcome_status_by
 
 TITLE = _("Follow-up status")
 SUMMARY = _(
@@ -59,7 +59,7 @@ STATUS_KEYS = [key for key, _label in STATUSES]
 
 def _status_on(on):
     return Case(
-        When(active_on(on), then=Value(OutcomeStatus.IN_PROGRAMME.value)),
+        When(enrolment_active_on(on), then=Value(OutcomeStatus.IN_PROGRAMME.value)),
         default=Coalesce(latest_outcome_status_by(on), Value(NO_OUTCOME)),
         output_field=CharField(),
     )

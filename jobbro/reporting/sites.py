@@ -42,7 +42,6 @@ from django.utils.translation import gettext_lazy as _
 from jobbro.cases.models import (
     Outcome,
     OutcomeStatus,
-    enrolment_active_on,
     enrolment_receiving_active_effort_on,
 )
 from jobbro.companies.models import Company
@@ -66,11 +65,6 @@ def latest_outcome_status_by(on):
     """The status of the enrolment's latest outcome measured on or before the date; on one date, the one registered last."""
     latest = Outcome.objects.filter(enrolment=OuterRef("pk"), measured_on__lte=on).order_by("-measured_on", "-id")
     return Subquery(latest.values("status")[:1])
-
-
-def active_on(on):
-    """Enrolled and not ended on the date: EnrolmentQuerySet.active_on's condition (cases/models.py)."""
-    return enrolment_active_on(on)
 
 
 def _facts(scope):

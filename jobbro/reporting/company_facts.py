@@ -95,7 +95,8 @@ def average(hours):
 
 def _valid_until(company_ids, programme, rule, on):
     """{company id: the first day after `on` on which a figure can change with no write}: a placement starts, one
-    running ends (the day after its last), an internship falls out of the look-back period, a contact's date comes.
+    running ends (on its end date, the first day it no longer runs: cases/models.py), an internship falls out of the
+    look-back period, a contact's date comes.
     """
     since = rule.since(on)
     placements = (
@@ -104,7 +105,7 @@ def _valid_until(company_ids, programme, rule, on):
         .values("company_id")
         .annotate(
             next_start=Min("starts_on", filter=Q(starts_on__gt=on)),
-            last_day=Min("ended_on", filter=placement_running_on(on) & Q(ended_on__isnull=False)),
+            next_end=Min("ended_on", filter=placement_running_on(on) & Q(ended_on__isnull=False)),
             oldest_recent=Min(
                 "starts_on", filter=Q(kind__in=KINDS_WITH_INTERNSHIP, starts_on__gte=since, starts_on__lte=on)
             ),
@@ -115,8 +116,8 @@ def _valid_until(company_ids, programme, rule, on):
         company_days = days[row["company_id"]]
         if row["next_start"]:
             company_days.append(row["next_start"])
-        if row["last_day"]:
-            company_days.append(row["last_day"] + datetime.timedelta(days=1))
+        if row["next_end"]:
+            company_days.append(row["next_end"])
         if row["oldest_recent"]:
             company_days.append(row["oldest_recent"] + datetime.timedelta(days=rule.lookback_days + 1))
     contacts = (

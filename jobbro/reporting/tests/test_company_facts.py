@@ -185,7 +185,10 @@ def test_the_worker_refreshes_the_rows_that_have_run_out(alices_enrolment, progr
     internship(alices_enrolment, company, ON - datetime.timedelta(days=10), ended_on=ON - datetime.timedelta(days=1))
     company_facts.refresh(on=ON - datetime.timedelta(days=5))  # computed while the placement ran
     row = CompanyTrackRecord.objects.get(company=company)
-    assert (row.current_citizens, row.valid_until) == (1, ON)
+    # Valid until the end date: the first day the placement no longer runs (cases/models.py).
+    assert (row.current_citizens, row.valid_until) == (1, ON - datetime.timedelta(days=1))
+    company_facts.refresh(on=ON - datetime.timedelta(days=1))
+    assert CompanyTrackRecord.objects.get(company=company).current_citizens == 0
     settings.WORKER_PERIODIC_JOBS = ["jobbro.reporting.company_facts.catch_up_all"]
     run_periodic_jobs()  # today is after ON: the row has run out
     row = CompanyTrackRecord.objects.get(company=company)

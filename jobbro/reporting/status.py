@@ -11,8 +11,9 @@ job broker on `on`          the user of the enrolment's latest AssignmentChange 
 caseload                    active on `on`: `referred_on` ≤ `on` and no end form, or an end form dated after `on`
 in ordinary hours           a timesheet with ordinary hours > 0 for a week overlapping the fortnight
                             (`fortnight_start` − 6 days ≤ `week_start` ≤ `on`) in a placement with `starts_on` ≤ `on`
-in internship               a placement of kind internship or hybrid internship overlapping the fortnight:
-                            `starts_on` ≤ `on` and (`ended_on` is empty or `ended_on` ≥ `fortnight_start`)
+in internship               a placement of kind internship or hybrid internship running on a day of the fortnight
+                            (PlacementQuerySet.running_between): `starts_on` ≤ `on` and (`ended_on` is empty or
+                            `ended_on` > `fortnight_start`; the end date is the first day it no longer runs)
 in wage subsidy             the same, for a placement of kind wage subsidy
 started a placement         a placement of any kind with `fortnight_start` ≤ `starts_on` ≤ `on`
 

@@ -916,7 +916,8 @@ class _Generator:
                     self._flush()
             # The rows went in in bulk, past the receivers that keep the report facts: the programme is new, so its
             # cases and the companies they were placed at or in contact with are everything they touched.
-            facts.refresh_for(Enrolment.objects.filter(programme=self.programme).values_list("pk", flat=True))
+            enrolment_ids = Enrolment.objects.filter(programme=self.programme).values_list("pk", flat=True)
+            facts.refresh_for(facts.Written.of_enrolments(enrolment_ids))
             citizen_pool.mark_changed()  # and the matching features kept in memory: every citizen
         return self._summary(monotonic() - started)
 

@@ -37,9 +37,10 @@ sheet rather than to a record are the import's own: nothing dated before the sta
 exit outcome on the end form date, overlapping enrolments of one citizen in one programme refused.
 
 The report facts (reporting/facts.py, reporting/company_facts.py) are kept right by construction: the rows
-go in past the receivers that mark facts stale, so the importer records what it wrote (FactSources: the
-enrolments, the citizens whose CV it wrote, the companies written or left by a placement or contact) and calls
-facts.refresh_for with them at the end, in the import's transaction.
+go in past the receivers that mark facts stale, so the importer records every row it writes or changes in a
+facts.Written (which knows from facts.OWNERS what each kind of row belongs to: a case, a placement, a citizen, a
+company; a changed row before and after the change) and calls facts.refresh_for with it at the end, in the
+import's transaction.
 
 History is imported as history: the rows of the step-change sheet, the traffic light with its date,
 and the rows an action would write with the record (step 1 and the traffic light at the start form
@@ -125,43 +126,6 @@ class Result:
 
 
 NOT_YET = object()
-
-
-@dataclass
-class FactSources:
-    """The records an import wrote that the report facts are made from (reporting/facts.py SOURCES,
-    reporting/company_facts.py SOURCES), by the enrolments, citizens and companies they belong to. The rows go in in
-    bulk, past the receivers that mark facts stale, so the import refreshes exactly these itself (refresh_facts)."""
-
-    enrolments: set = field(default_factory=set)
-    citizens: set = field(default_factory=set)
-    companies: set = field(default_factory=set)
-
-    def add(self, model, row):
-        if model is Enrolment:
-            self.enrolments.add(row.pk)
-        elif model in (Placement, Contact):
-            self.enrolments.add(row.enrolment_id)
-            if row.company_id:
-                self.companies.add(row.company_id)
-        elif model is AssignmentChange:
-            self.enrolments.add(row.enrolment_id)
-        elif model is CVEntry:
-            self.citizens.add(row.citizen_id)
-        elif model is Company:
-            self.companies.add(row.pk)
-
-    def add_placement(self, placement):
-        """A week of hours or an agreement on hours written for the placement."""
-        self.enrolments.add(placement.enrolment_id)
-        self.companies.add(placement.company_id)
-
-    def enrolment_ids(self):
-        """The enrolments written, and every enrolment of a citizen whose CV was written."""
-        ids = set(self.enrolments)
-        for chunk in chunks(self.citizens):
-            ids.update(Enrolment.objects.filter(citizen_id__in=chunk).values_list("pk", flat=True))
-        return ids
 
 
 STAFF_ROLES = ("job_broker", "caseworker", "mentor")  # the enrolment's staff, each with its assignment history
@@ -290,7 +254,7 @@ class Importer:
         self._placement_instances = {}  # placement id -> Placement, for the rules (see _placement_instance)
         self.touched_enrolments = set()  # whose current step follows the history (follow_history)
         self.touched_citizens = set()  # whose traffic light follows the history
-        self.written = FactSources()  # what the report facts are made from that this import wrote
+        self.written = facts.Written()  # the records the report facts are made from that this import wrote
         self.step_keys = {}  # enrolment id -> {(step, date): StepChange}
         self.light_keys = {}  # citizen id -> {(light, date)}
         self.writers = {}
@@ -354,7 +318,9 @@ class Importer:
                     model.objects.filter(pk=obj.pk).update(**{name: getattr(obj, name) for name in fields})
 
     def add(self, model, **values):
-        return self.writer(model).add(values)
+        row = self.writer(model).add(values)
+        self.written.add(model, row)
+        return row
 
     # --- Rows ------------------------------------------------------------------------------------
 
@@ -1081,7 +1047,6 @@ class Importer:
             if assignment.key in known:
                 continue
             known.add(assignment.key)
-            self.written.enrolments.add(assignment.enrolment.pk)
             new.append(
                 self.add(
                     AssignmentChange,
@@ -1433,8 +1398,6 @@ class Importer:
         self._write(Placement, creates, updates, fields)
         for key, placement in existing.items():
             self.placements.setdefault(key, placement)
-        for placement in agreements:
-            self.written.add_placement(placement)
         history = [
             self.add(
                 AgreedHoursChange,
@@ -1550,7 +1513,7 @@ class Importer:
                     },
                     record=False,
                 )
-                self.written.add_placement(placement)
+                self.written.add(Placement, placement)  # its weeks: the case's facts, the company's record
                 counts["created"] += 1
             elif record[1] != ordinary or record[2] != internship:
                 updates.append(
@@ -1564,7 +1527,7 @@ class Importer:
                         registered_at=self.now,
                     )
                 )
-                self.written.add_placement(placement)
+                self.written.add(Placement, placement)
                 counts["updated"] += 1
             else:
                 counts["unchanged"] += 1
@@ -1733,6 +1696,7 @@ class Importer:
                 if pk in latest and latest[pk] != step:
                     by_step[latest[pk]].append(pk)
         for step, pks in by_step.items():
+            self.written.ids["enrolment"].update(pks)
             for chunk in chunks(pks):
                 Enrolment.objects.filter(pk__in=chunk).update(current_step=step)
         self.history["current_steps_followed"] += sum(len(p) for p in by_step.values())
@@ -1773,9 +1737,9 @@ class Importer:
 
     def refresh_facts(self):
         """The rows went in in bulk, past the receivers that keep the report facts: refresh, in this transaction, the
-        facts of exactly the cases and companies this import wrote records of (FactSources), so they commit or roll
+        facts of exactly the cases and companies this import wrote records of (facts.Written), so they commit or roll
         back with the records."""
-        facts.refresh_for(self.written.enrolment_ids(), company_ids=self.written.companies)
+        facts.refresh_for(self.written)
         if self.wrote_anything():  # an import of nothing new leaves every table as it was, the change log included
             citizen_pool.mark_changed(sorted(set(self.citizens.values())))  # and the matching features in memory
 

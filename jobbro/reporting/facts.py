@@ -102,27 +102,59 @@ def refresh(enrolment_ids=None):
     return sorted(changed)
 
 
-def refresh_for(enrolment_ids=(), *, company_ids=()):
+def refresh_for(written):
     """Keep the facts true after a write that went past the receivers (rows inserted in bulk, bulk_update,
-    `.update()`): call it in the writer's own transaction with what it wrote, so the facts commit or roll back with
-    the records.
+    `.update()`): call it in the writer's own transaction with what it wrote (a Written), so the facts commit or
+    roll back with the records.
 
-    `enrolment_ids` are the enrolments whose records (or whose citizen's CV entries and job goals) were written;
-    `company_ids` the companies written, and the companies a placement or contact was moved away from. The facts of
-    these enrolments and of every enrolment placed at these companies (a company's kind decides which placements
-    count as social-economic or at a housing organisation) are recomputed, and so are the track records
-    (company_facts.py) of these companies and of every company these enrolments have a placement or contact at.
+    The facts of every enrolment the written rows can change are recomputed: the enrolments written, those of the
+    placements whose weeks or agreements were written, of the citizens whose CV or job goals were, and every
+    enrolment placed at a company written (a company's kind decides which placements count as social-economic or
+    at a housing organisation). So are the track records (company_facts.py) of the companies written or pointed at
+    by a written placement or contact, and of every company these enrolments have a placement or contact at.
     Returns the ids of the enrolments whose facts changed."""
-    enrolment_ids, company_ids = set(enrolment_ids), set(company_ids)
+    ids = written.ids
+    enrolment_ids = set(ids["enrolment"])
     with transaction.atomic():
-        for chunk in _id_chunks(company_ids):
+        for chunk in _id_chunks(ids["placement"]):
+            enrolment_ids.update(Placement.objects.filter(pk__in=chunk).values_list("enrolment_id", flat=True))
+        for chunk in _id_chunks(ids["citizen"]):
+            enrolment_ids.update(Enrolment.objects.filter(citizen_id__in=chunk).values_list("pk", flat=True))
+        for chunk in _id_chunks(ids["company"]):
             enrolment_ids.update(Placement.objects.filter(company_id__in=chunk).values_list("enrolment_id", flat=True))
         changed = refresh(enrolment_ids) if enrolment_ids else []
-        if company_ids:
-            company_facts.refresh(company_ids)
+        if ids["company"] | ids["track_record"]:
+            company_facts.refresh(ids["company"] | ids["track_record"])
         if enrolment_ids:
             company_facts.refresh_for_enrolments(enrolment_ids)
     return changed
+
+
+class Written:
+    """What a bulk writer wrote, for refresh_for: the ids of the rows' owners (OWNERS), and the companies whose
+    track record a written placement or contact changes ("track_record"). `add(model, row)` takes any row (a model
+    instance or a queued bulk row read like one); rows of models no fact is made from are ignored. Add a changed row
+    before the change as well as after it, so the case or company it left is recomputed too."""
+
+    def __init__(self):
+        self.ids = {owner: set() for owner in (*_ENROLMENTS_OF, "track_record")}
+
+    @classmethod
+    def of_enrolments(cls, enrolment_ids):
+        """Every record of these enrolments written (a load of whole cases)."""
+        written = cls()
+        written.ids["enrolment"].update(enrolment_ids)
+        return written
+
+    def add(self, model, row):
+        owner = OWNERS.get(model)
+        if owner is not None:
+            self.ids[owner[0]].add(getattr(row, owner[1]))
+        if model in company_facts.SOURCES and model is not Company and getattr(row, "company_id", None):
+            self.ids["track_record"].add(row.company_id)
+
+    def __bool__(self):
+        return any(self.ids.values())
 
 
 def _id_chunks(ids):
@@ -500,20 +532,32 @@ def _enrolments_of_citizen(citizen_id):
     return list(Enrolment.objects.filter(citizen_id=citizen_id).values_list("pk", flat=True))
 
 
-# For each model a fact is made from: the enrolments a saved or deleted row of it can change.
+# For each model a fact is made from: what a row of it belongs to (an enrolment, a placement, a citizen or a company)
+# and the field that names it. The receivers below and a bulk writer's refresh_for read this one table.
+OWNERS = {
+    Enrolment: ("enrolment", "pk"),
+    Placement: ("enrolment", "enrolment_id"),
+    AssignmentChange: ("enrolment", "enrolment_id"),
+    Contact: ("enrolment", "enrolment_id"),
+    StepChange: ("enrolment", "enrolment_id"),
+    Outcome: ("enrolment", "enrolment_id"),
+    UpskillingDecision: ("enrolment", "enrolment_id"),
+    Timesheet: ("placement", "placement_id"),
+    AgreedHoursChange: ("placement", "placement_id"),
+    CVEntry: ("citizen", "citizen_id"),
+    JobGoal: ("citizen", "citizen_id"),
+    Company: ("company", "pk"),
+}
+_ENROLMENTS_OF = {
+    "enrolment": lambda pk: [pk],
+    "placement": _enrolments_of_placement,
+    "citizen": _enrolments_of_citizen,
+    "company": _enrolments_of_company,
+}
+# For each source model: the enrolments a saved or deleted row of it can change.
 SOURCES = {
-    Enrolment: lambda row: [row.pk],
-    Placement: lambda row: [row.enrolment_id],
-    AssignmentChange: lambda row: [row.enrolment_id],
-    Contact: lambda row: [row.enrolment_id],
-    StepChange: lambda row: [row.enrolment_id],
-    Outcome: lambda row: [row.enrolment_id],
-    UpskillingDecision: lambda row: [row.enrolment_id],
-    Timesheet: lambda row: _enrolments_of_placement(row.placement_id),
-    AgreedHoursChange: lambda row: _enrolments_of_placement(row.placement_id),
-    CVEntry: lambda row: _enrolments_of_citizen(row.citizen_id),
-    JobGoal: lambda row: _enrolments_of_citizen(row.citizen_id),
-    Company: lambda row: _enrolments_of_company(row.pk),
+    model: (lambda row, owner=owner, name=name: _ENROLMENTS_OF[owner](getattr(row, name)))
+    for model, (owner, name) in OWNERS.items()
 }
 
 

@@ -62,3 +62,24 @@ def test_a_placement_moved_to_another_company_leaves_no_stale_track_record_behin
     assert not CompanyTrackRecord.objects.filter(company=first).exists()
     assert CompanyTrackRecord.objects.filter(company__cvr=other).exists()
     assert facts.stale() == [] and company_facts.stale() == []
+
+
+def test_written_names_what_each_written_row_belongs_to_and_ignores_the_rest():
+    """facts.Written reads facts.OWNERS, the table the save receivers read too: one list of what facts are made of."""
+    from jobbro.bulk import New
+    from jobbro.cases.models import Milestone, StepChange, Timesheet
+
+    written = facts.Written()
+    written.add(Placement, New({"pk": 7, "enrolment_id": 3, "company_id": 11}))
+    written.add(Timesheet, New({"pk": 8, "placement_id": 7}))
+    written.add(StepChange, New({"pk": 9, "enrolment_id": 4}))
+    written.add(Company, New({"pk": 12}))
+    written.add(Milestone, New({"pk": 10, "plan_id": 1}))  # no fact is made from milestones
+    assert written.ids == {
+        "enrolment": {3, 4},
+        "placement": {7},
+        "citizen": set(),
+        "company": {12},
+        "track_record": {11},
+    }
+    assert set(facts.SOURCES) == set(facts.OWNERS)

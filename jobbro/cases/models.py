@@ -62,24 +62,31 @@ def _at(prefix, lookup, value):
 
 def enrolment_active_on(on, prefix=""):
     """The condition of EnrolmentQuerySet.active_on as a Q."""
-    return enrolment_active_between(on, on, prefix)
+    return _at(prefix, "referred_on__lte", on) & (
+        _at(prefix, "ended_on__isnull", True) | _at(prefix, "ended_on__gt", on)
+    )
+
+
+def _runs_between(first, last, prefix, start):
+    """Runs on at least one day from `first` to `last`: [start, ended_on) meets [first, last]. A record ended on the
+    day it started never ran."""
+    ends_after = _at(prefix, "ended_on__gt", first) & _at(prefix, "ended_on__gt", models.F(f"{prefix}{start}"))
+    return _at(prefix, f"{start}__lte", last) & (_at(prefix, "ended_on__isnull", True) | ends_after)
 
 
 def enrolment_active_between(first, last, prefix=""):
     """The condition of EnrolmentQuerySet.active_between as a Q: active on at least one day from `first` to `last`."""
-    return _at(prefix, "referred_on__lte", last) & (
-        _at(prefix, "ended_on__isnull", True) | _at(prefix, "ended_on__gt", first)
-    )
+    return _runs_between(first, last, prefix, "referred_on")
 
 
 def placement_running_on(on, prefix=""):
     """The condition of PlacementQuerySet.running_on as a Q."""
-    return placement_running_between(on, on, prefix)
+    return _at(prefix, "starts_on__lte", on) & placement_running_or_planned_on(on, prefix)
 
 
 def placement_running_between(first, last, prefix=""):
     """The condition of PlacementQuerySet.running_between as a Q: running on at least one day from `first` to `last`."""
-    return _at(prefix, "starts_on__lte", last) & placement_running_or_planned_on(first, prefix)
+    return _runs_between(first, last, prefix, "starts_on")
 
 
 def placement_running_or_planned_on(on, prefix=""):
@@ -87,14 +94,11 @@ def placement_running_or_planned_on(on, prefix=""):
     return _at(prefix, "ended_on__isnull", True) | _at(prefix, "ended_on__gt", on)
 
 
-def caseload_of(user, prefix=""):
-    """The condition of EnrolmentQuerySet.caseload_of as a Q (the user's access scope included)."""
+def caseload_of(user):
+    """The condition of EnrolmentQuerySet.caseload_of as a Q over Enrolment (the user's access scope included)."""
     from jobbro.accounts.access import enrolment_scope
 
-    own = _at(prefix, "job_broker", user) | _at(prefix, "mentor", user)
-    if prefix:
-        return own & models.Q(**{f"{prefix}in": Enrolment.objects.filter(enrolment_scope(user))})
-    return own & enrolment_scope(user)
+    return (models.Q(job_broker=user) | models.Q(mentor=user)) & enrolment_scope(user)
 
 
 class EnrolmentQuerySet(models.QuerySet):

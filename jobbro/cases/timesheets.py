@@ -229,15 +229,14 @@ def missing_weeks(placement, monday, sheets, *, on=None):
     """The weeks without a timesheet, the one definition the hours page and Today share.
 
     The weeks are the week of `monday` and up to MISSING_WEEKS_BACK weeks before it, each counted only if the
-    placement ran in it (started by its Sunday, not ended on or before its Monday: the end date is the first day it
-    no longer runs, cases/models.py) and the week has ended; a week is
-    missing when `sheets` has no timesheet for (placement pk, Monday). Oldest first."""
+    placement ran on a day of it (PlacementQuerySet.running_between: started by its Sunday, its end date, the first
+    day it no longer runs, after its Monday and after its start) and the week has ended; a week is missing when `sheets` has no timesheet for (placement pk, Monday). Oldest first."""
     on = on or today()
     first = max(monday_of(placement.starts_on), monday - MISSING_WEEKS_BACK * ONE_WEEK)
     missing = []
     week = first
     while week <= monday and rules.week_has_ended(week, on):
-        ran = placement.ended_on is None or week < placement.ended_on
+        ran = placement.ended_on is None or placement.ended_on > max(week, placement.starts_on)
         if ran and (placement.pk, week) not in sheets:
             missing.append(week)
         week += ONE_WEEK

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from jobbro.cases import actions
+from jobbro.cases import actions, timesheets
 from jobbro.cases.models import Enrolment, Placement, PlacementEndReason
 from jobbro.conftest import rolled_back
 from jobbro.days import today
@@ -87,6 +87,30 @@ def test_running_and_active_agree_with_the_plain_definition(db, refer, company, 
         assert set(Placement.objects.running_or_planned_on(on).values_list("pk", flat=True)) == {
             pk for pk, (start, end) in placements.items() if running_on(start, end, on) or start > on
         }
+
+
+@hypothesis_settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(start=st.integers(0, 60), duration=st.one_of(st.none(), st.integers(0, 40)))
+def test_the_weeks_asked_for_hours_are_the_weeks_the_placement_ran(db, refer, company, start, duration):
+    monday = D(2025, 3, 31)  # the last week looked at; the window reaches MISSING_WEEKS_BACK weeks before it
+    starts_on = D(2025, 1, 20) + days(start)
+    ended_on = None if duration is None else starts_on + days(duration)
+    with rolled_back():
+        placement = Placement.objects.create(
+            enrolment=refer(referred_on=D(2025, 1, 6)),
+            company=company,
+            kind="small_job",
+            starts_on=starts_on,
+            ended_on=ended_on,
+            agreed_ordinary_hours=5,
+        )
+        asked = timesheets.missing_weeks(placement, monday, set(), on=D(2026, 1, 1))
+        first = monday - timesheets.MISSING_WEEKS_BACK * datetime.timedelta(weeks=1)
+        weeks = [first + datetime.timedelta(weeks=n) for n in range(timesheets.MISSING_WEEKS_BACK + 1)]
+        ran = [w for w in weeks if Placement.objects.running_between(w, w + days(6)).filter(pk=placement.pk).exists()]
+        assert asked == ran
 
 
 def test_active_is_active_on_today(refer):

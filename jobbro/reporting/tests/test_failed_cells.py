@@ -11,9 +11,10 @@ from openpyxl import load_workbook
 
 from jobbro.accounts.models import ResultGoal
 from jobbro.cases.models import PlacementKind
-from jobbro.reporting import facts, presentation
-from jobbro.reporting.base import Row, Scored, Share, Table
+from jobbro.reporting import export, facts, presentation
+from jobbro.reporting.base import Row, Scope, Scored, Share, Table
 from jobbro.reporting.models import EnrolmentFacts
+from jobbro.reporting.registry import BY_SLUG
 from jobbro.reporting.templatetags.reports import table_rows
 from jobbro.reporting.tests import factories as f
 
@@ -120,3 +121,15 @@ def test_an_impossible_share_from_the_database_shows_counts_and_warning_on_the_p
     ]
     assert f"3 of 1 ({WARNING})" in cells
     assert not [cell for cell in cells if isinstance(cell, float) and cell == 3.0]  # no share of 300 % as a number
+
+
+def test_the_pdf_prints_the_counts_and_the_warning_of_the_impossible_share(impossible, site):
+    from weasyprint.formatting_structure import boxes
+
+    report = BY_SLUG["result-goals"].module.build(Scope(impossible, (site,), ON))
+    document = export.report_document(report, [])
+    text = " ".join(
+        box.text for page in document.pages for box in page._page_box.descendants() if isinstance(box, boxes.TextBox)
+    )
+    assert "3 of 1" in text and WARNING in text
+    assert "300.0" not in text

@@ -637,7 +637,7 @@ def plain_fidelity(programme, sites, on, maximum=25):
             for p in placements
             if p["enrolment_id"] == e["id"]
             and p["starts_on"] <= on - days(31)
-            and (p["ended_on"] is None or p["ended_on"] >= on)
+            and (p["ended_on"] is None or p["ended_on"] > on)
         ]
         return {
             "job_goal_4_weeks": (

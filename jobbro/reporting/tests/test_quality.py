@@ -269,7 +269,7 @@ def plain_findings(programme, site, on):
         )
     ]
     running_on = {
-        p["enrolment_id"] for p in placements if p["starts_on"] <= on and (p["ended_on"] is None or p["ended_on"] >= on)
+        p["enrolment_id"] for p in placements if p["starts_on"] <= on and (p["ended_on"] is None or p["ended_on"] > on)
     }
     sheet_enrolment = lambda s: by_pk[s["placement_id"]]["enrolment_id"]  # noqa: E731
     return {

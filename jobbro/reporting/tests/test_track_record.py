@@ -72,7 +72,7 @@ def python_figures(company, programme):
     running = {
         p.enrolment.citizen_id
         for p in placements
-        if p.company_id == company.pk and p.starts_on <= ON and (p.ended_on is None or p.ended_on >= ON)
+        if p.company_id == company.pk and p.starts_on <= ON and (p.ended_on is None or p.ended_on > ON)
     }
     contacts = [
         c.occurred_on

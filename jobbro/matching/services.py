@@ -6,7 +6,8 @@ to features and turns the factors that fired into sentences a job broker can rea
 
 Domain → features:
 - weekly hours capacity: the enrolment's estimated weekly hours, or the latest agreed hours (ordinary plus
-  internship) of one of its placements when that is more;
+  internship) of one of its placements when that is more; with no estimate given and no hours agreed the capacity
+  is unknown (NaN), and the hours rule neither excludes nor scores down (a missing estimate is not 0 hours);
 - forbidden requirements from the citizen's restrictions (RESTRICTION_FORBIDS);
 - days the citizen can work: every day, unless a restriction limits them (school hours only: weekdays);
 - Danish level: the latest competence assessment in Danish. A citizen never assessed is NOT excluded from jobs
@@ -346,7 +347,8 @@ def _by_citizen(rows):
 
 def _weekly_hours(loaded):
     """The hours each citizen can work: the estimate, or the latest agreed hours of a placement when that is more."""
-    hours = [float(row.estimated_weekly_hours) for row in loaded.rows]
+    # No estimate given: unknown (NaN), never 0 hours; an agreement of hours, if any, gives the capacity below.
+    hours = [np.nan if row.estimated_weekly_hours is None else float(row.estimated_weekly_hours) for row in loaded.rows]
     if loaded.rows:
         latest = {}  # the last agreement per enrolment wins
         for enrolment_id, ordinary, internship in (
@@ -359,7 +361,7 @@ def _weekly_hours(loaded):
             latest[enrolment_id] = float(ordinary) + float(internship)
         for i, row in enumerate(loaded.rows):
             if row.pk in latest:
-                hours[i] = max(hours[i], latest[row.pk])
+                hours[i] = latest[row.pk] if np.isnan(hours[i]) else max(hours[i], latest[row.pk])
     return np.array(hours, dtype=np.float32)
 
 
@@ -806,13 +808,17 @@ def reasons_for(net, i, j, parts, reader=Reader()):
             # The shared words come from the citizen's own words about the job: a case note.
             scored.append((engine.WEIGHTS["words"] * parts["words"], _("the tasks match the citizen's wishes")))
     if opening is not None and parts["hours"] > 0:
-        scored.append(
-            (
-                engine.WEIGHTS["hours"] * parts["hours"],
-                _("%(hours)s h/week fits the citizen's %(capacity)s h/week")
-                % {"hours": _hours(opening.weekly_hours), "capacity": _hours(net.citizens.hours[i])},
-            )
-        )
+        capacity = net.citizens.hours[i]
+        if np.isnan(capacity):  # no estimate given and no hours agreed: nothing to compare with
+            reason = _("%(hours)s h/week; the citizen gave no estimate of weekly hours") % {
+                "hours": _hours(opening.weekly_hours)
+            }
+        else:
+            reason = _("%(hours)s h/week fits the citizen's %(capacity)s h/week") % {
+                "hours": _hours(opening.weekly_hours),
+                "capacity": _hours(capacity),
+            }
+        scored.append((engine.WEIGHTS["hours"] * parts["hours"], reason))
     if opening is not None and parts["buddy"] > 0:
         name = opening.buddy.name if opening.buddy else ""
         scored.append(
@@ -954,10 +960,11 @@ def could_be_taken(openings, enrolment, *, on=None):
     agreed = AgreedHoursChange.objects.filter(placement__enrolment=enrolment, from_date__lte=on).annotate(
         total=F("ordinary_hours") + F("internship_hours")
     )
-    slack = float(enrolment.estimated_weekly_hours or 0) + 0.05
-    openings = openings.filter(
-        Q(weekly_hours__lte=slack) | Exists(agreed.filter(total__gte=OuterRef("weekly_hours") - Decimal("0.05")))
-    )
+    if enrolment.estimated_weekly_hours is not None:  # no estimate given: the hours rule does not apply (load)
+        slack = float(enrolment.estimated_weekly_hours) + 0.05
+        openings = openings.filter(
+            Q(weekly_hours__lte=slack) | Exists(agreed.filter(total__gte=OuterRef("weekly_hours") - Decimal("0.05")))
+        )
     danish = CompetenceAssessment.objects.filter(
         citizen_id=enrolment.citizen_id, area=CompetenceAssessment.Area.DANISH, assessed_on__lte=on
     )
@@ -1008,7 +1015,9 @@ def could_take(enrolments, opening, *, on=None):
             .annotate(total=F("ordinary_hours") + F("internship_hours"))
             .filter(total__gte=slack)
         )
-        enrolments = enrolments.filter(Q(estimated_weekly_hours__gte=slack) | Exists(agreed))
+        enrolments = enrolments.filter(
+            Q(estimated_weekly_hours__gte=slack) | Q(estimated_weekly_hours__isnull=True) | Exists(agreed)
+        )
     level = opening.danish_level_required or 0
     if level:
         danish = CompetenceAssessment.objects.filter(

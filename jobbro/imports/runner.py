@@ -162,6 +162,20 @@ class EnrolmentCandidate:
 
 
 @dataclass
+class AgreementRow:
+    """A network agreement as a row of the companies sheet gives it."""
+
+    company: object  # a Company, or a row this import queued
+    programme: Programme
+    signed_on: datetime.date
+    ended_on: datetime.date | None
+
+    @property
+    def key(self):
+        return (self.company.pk, self.programme.pk, self.signed_on)
+
+
+@dataclass
 class Period:
     """An enrolment's period: a record's (row None) or a sheet row's."""
 
@@ -738,33 +752,35 @@ class Importer:
                 fields,
             )
             if programme is not None:
-                agreements.append((company, programme, row.get("signed_on"), row.get("agreement_ended_on")))
+                agreements.append(AgreementRow(company, programme, row.get("signed_on"), row.get("agreement_ended_on")))
             self.tick()
         self._write(Company, creates, updates, fields)
         for company in existing.values():
             self.companies[company.cvr] = company.pk
         for company in creates:
             self.companies[company.cvr] = company.pk
-        # Network agreements, keyed by company, programme and signing date.
+        self._write_network_agreements(agreements)
+
+    def _write_network_agreements(self, agreements):
+        """The companies sheet's network agreements, keyed by company, programme and signing date."""
         known = {}
-        for chunk in chunks({c.pk for c, *_rest in agreements}):
+        for chunk in chunks({a.company.pk for a in agreements}):
             for agreement in NetworkAgreement.objects.filter(company_id__in=chunk):
                 known[(agreement.company_id, agreement.programme_id, agreement.signed_on)] = agreement
         new, changed = [], []
-        for company, programme, signed_on, ended_on in agreements:
-            agreement = known.get((company.pk, programme.pk, signed_on))
+        for row in agreements:
+            agreement = known.get(row.key)
             if agreement is None:
-                agreement = self.add(
+                agreement = known[row.key] = self.add(
                     NetworkAgreement,
-                    company_id=company.pk,
-                    programme_id=programme.pk,
-                    signed_on=signed_on,
-                    ended_on=ended_on,
+                    company_id=row.company.pk,
+                    programme_id=row.programme.pk,
+                    signed_on=row.signed_on,
+                    ended_on=row.ended_on,
                 )
-                known[(company.pk, programme.pk, signed_on)] = agreement
                 new.append(agreement)
-            elif agreement.ended_on != ended_on:
-                agreement.ended_on = ended_on
+            elif agreement.ended_on != row.ended_on:
+                agreement.ended_on = row.ended_on
                 changed.append(agreement)
         self._write(NetworkAgreement, new, changed, {"ended_on"})
         self.history["network_agreements"] += len(new) + len(changed)

@@ -10,6 +10,7 @@ EnrolmentFacts    first_contact_on               the earliest contact of any kin
                   first_upskilling_decision_on   the earliest upskilling decision, wanted or not
                   first_job_goal_on              the citizen's earliest JobGoal of kind "goal"
                   first_cv_entry_on              the citizen's earliest CV entry (recorded_on)
+                  job_goal_in_time               the earliest job goal is dated within JOB_GOAL_DAYS of the referral
                   thirteen_weeks_by_week_26      13 consecutive weeks with hours among the first 26 after referral
                                                  (weeks as in jobbro/reporting/fidelity.py); no as-of date can
                                                  change it, since the fidelity indicator asks only of cases
@@ -82,6 +83,7 @@ from jobbro.reporting.models import EnrolmentFacts, JobBrokerPeriod, PlacementFa
 
 CHUNK = 500  # enrolments per round trip: SQLite takes at most 999 parameters in a statement
 CV_DAYS_AFTER_END = 30
+JOB_GOAL_DAYS = 28  # the fidelity indicator: a job goal within four weeks of the referral
 RUN_WEEKS = 13
 FIRST_WEEKS = 26
 
@@ -349,7 +351,14 @@ def enrolment_facts(enrolment_ids):
             ),
             first_cv_entry_on=first(CVEntry.objects.filter(citizen=OuterRef("citizen")), "recorded_on"),
         )
-        .values_list("pk", "first_contact_on", "first_upskilling_decision_on", "first_job_goal_on", "first_cv_entry_on")
+        .values_list(
+            "pk",
+            "referred_on",
+            "first_contact_on",
+            "first_upskilling_decision_on",
+            "first_job_goal_on",
+            "first_cv_entry_on",
+        )
     )
     thirteen_weeks = set(_with_thirteen_weeks(enrolment_ids))
     placements = _first_placement_dates(enrolment_ids)
@@ -360,12 +369,13 @@ def enrolment_facts(enrolment_ids):
             first_contact_on=contact,
             first_upskilling_decision_on=decision,
             first_job_goal_on=goal,
+            job_goal_in_time=goal is not None and goal <= referred_on + datetime.timedelta(days=JOB_GOAL_DAYS),
             first_cv_entry_on=cv,
             thirteen_weeks_by_week_26=pk in thirteen_weeks,
             **placements.get(pk, {}),
             **checked.get(pk, {}),
         )
-        for pk, contact, decision, goal, cv in rows
+        for pk, referred_on, contact, decision, goal, cv in rows
     ]
 
 

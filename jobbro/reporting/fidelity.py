@@ -119,7 +119,7 @@ from jobbro.reporting.base import (
     site_columns,
     with_job_broker_on,
 )
-from jobbro.reporting.facts import CV_DAYS_AFTER_END, date_plus
+from jobbro.reporting.facts import CV_DAYS_AFTER_END, JOB_GOAL_DAYS
 from jobbro.reporting.presentation import StaffTable, staff_names
 
 TITLE = _("Fidelity")
@@ -129,7 +129,6 @@ SUMMARY = _(
 )
 
 
-JOB_GOAL_DAYS = 28
 FOLLOW_UP_DAYS = 31
 THIRTEEN_WEEKS_REFERRED_DAYS = 182
 
@@ -163,16 +162,20 @@ def _days(n):
 
 @dataclass(frozen=True)
 class Measure:
-    """An indicator as a conditional count: the whole, the part within it, and the annotations they read."""
+    """An indicator as a conditional count: the whole, the part within it, and the annotations they read.
+
+    `within`, if given, narrows the rows first, in a query of its own: a whole that holds few of the rows is then
+    counted over those alone instead of being asked of every row of the scope."""
 
     whole: Q
     part: Q
     annotations: dict
+    within: Q | None = None
 
 
 def _job_goal_4_weeks(scope):
-    part = Q(facts__first_job_goal_on__lte=date_plus(F("referred_on"), JOB_GOAL_DAYS))
-    return Measure(Q(referred_on__lte=scope.on - _days(JOB_GOAL_DAYS)), part, {})
+    # Whether the first job goal came within JOB_GOAL_DAYS of the referral is a report fact.
+    return Measure(Q(referred_on__lte=scope.on - _days(JOB_GOAL_DAYS)), Q(facts__job_goal_in_time=True), {})
 
 
 def _upskilling_first_talk(scope):
@@ -184,7 +187,8 @@ def _upskilling_first_talk(scope):
 def _monthly_follow_up(scope):
     on = scope.on
     since = on - _days(FOLLOW_UP_DAYS - 1)
-    # An uncorrelated IN (…), computed once and hashed: asked of every enrolment, a lookup per enrolment costs more.
+    # An uncorrelated IN (…), computed once and hashed, narrows the enrolments in a query of their own: a quarter of
+    # the scope at most, so the part is asked of those alone.
     in_placement = Placement.objects.running_on(on).filter(starts_on__lte=on - _days(FOLLOW_UP_DAYS))
     # The part: a contact in the month up to the date. The latest contact is a report fact; when it is dated on or
     # before the date, the month holds a contact exactly when it does. Only a case with a contact dated after the
@@ -194,7 +198,7 @@ def _monthly_follow_up(scope):
         kind=Contact.Kind.AFTERCARE
     )
     part = Q(**{f"{latest}__gte": since, f"{latest}__lte": on}) | (Q(**{f"{latest}__gt": on}) & Exists(contact))
-    return Measure(Q(pk__in=in_placement.values("enrolment")), part, {})
+    return Measure(Q(), part, {}, within=Q(pk__in=in_placement.values("enrolment")))
 
 
 def _thirteen_weeks(scope):
@@ -252,21 +256,40 @@ class Counts:
 
 def _grouped(queryset, site_field, measures):
     """{key: {(site, broker): (part, whole)}} for every measure of one unit, in one query grouped by site and
-    job broker (a few hundred rows at most)."""
+    job broker (a few hundred rows at most). Equal conditions (two indicators over the same whole, an empty part)
+    are counted once."""
     if not measures:
         return {}
-    annotations, aggregates = {}, {}
+    annotations, aggregates, names = {}, {}, {}
+
+    def counted(condition):
+        name = names.get(condition)
+        if name is None:
+            name = names[condition] = f"n{len(names)}"
+            aggregates[name] = Count("pk", filter=condition) if condition else Count("pk")
+        return name
+
+    columns = {}
     for key, measure in measures.items():
         annotations.update(measure.annotations)
-        aggregates[f"{key}_whole"] = Count("pk", filter=measure.whole)
-        aggregates[f"{key}_part"] = Count("pk", filter=measure.whole & measure.part)
+        whole = counted(measure.whole)
+        columns[key] = (counted(measure.whole & measure.part) if measure.part else whole, whole)
     rows = list(
         queryset.annotate(**annotations).values("broker", site_key=F(site_field)).annotate(**aggregates).order_by()
     )
     return {
-        key: {(row["site_key"], row["broker"]): (row[f"{key}_part"], row[f"{key}_whole"]) for row in rows}
-        for key in measures
+        key: {(row["site_key"], row["broker"]): (row[part], row[whole]) for row in rows}
+        for key, (part, whole) in columns.items()
     }
+
+
+def _grouped_within(queryset, site_field, measures):
+    """As _grouped, with the measures that narrow their rows (`within`) counted in a query of their own each."""
+    narrowed = {key: measure for key, measure in measures.items() if measure.within is not None}
+    grouped = _grouped(queryset, site_field, {k: m for k, m in measures.items() if k not in narrowed})
+    for key, measure in narrowed.items():
+        grouped.update(_grouped(queryset.filter(measure.within), site_field, {key: measure}))
+    return grouped
 
 
 def _shares(groups):
@@ -311,7 +334,8 @@ def _caseloads(groups, maximum):
 
 def counts(scope, settings):
     """({indicator key: Counts}, active enrolments in scope) for the enabled indicators: one query for the
-    enrolment indicators and the caseload, one for the placement indicators."""
+    enrolment indicators and the caseload, one for the placement indicators, and one for each indicator that
+    counts a narrow set of rows (the monthly follow-up)."""
     indicators = settings.enabled()
     measures = {ENROLMENTS: {}, PLACEMENTS: {}}
     for indicator in indicators:
@@ -325,8 +349,8 @@ def counts(scope, settings):
     )
     placements = with_job_broker_on(in_scope, scope.on, "enrolment")
     grouped = {
-        **_grouped(enrolments, "site", measures[ENROLMENTS]),
-        **_grouped(placements, "enrolment__site", measures[PLACEMENTS]),
+        **_grouped_within(enrolments, "site", measures[ENROLMENTS]),
+        **_grouped_within(placements, "enrolment__site", measures[PLACEMENTS]),
     }
     result = {key: _shares(groups) for key, groups in grouped.items() if key != CASELOAD}
     active = None

@@ -19,6 +19,7 @@ class EnrolmentFacts(models.Model):
     first_contact_on = models.DateField(null=True)
     first_upskilling_decision_on = models.DateField(null=True)
     first_job_goal_on = models.DateField(null=True)  # the citizen's first job goal (a wish is not a goal)
+    job_goal_in_time = models.BooleanField(default=False)  # the first job goal within 28 days of the referral
     first_cv_entry_on = models.DateField(null=True)  # the citizen's first CV entry, written in any course
     thirteen_weeks_by_week_26 = models.BooleanField(default=False)
     # Over the enrolment's placements: the first start, and the first day ordinary hours count (the later of the

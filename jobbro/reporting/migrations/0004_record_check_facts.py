@@ -34,6 +34,21 @@ FILL = [
 ]
 
 
+def fill_job_goal_in_time(apps, schema_editor):
+    """job_goal_in_time as reporting.facts.refresh would store it: the first job goal within 28 days of the referral."""
+    connection = schema_editor.connection
+    deadline = "date(e.referred_on, '+28 days')" if connection.vendor == "sqlite" else "e.referred_on + 28"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE reporting_enrolmentfacts SET job_goal_in_time = COALESCE((
+              SELECT reporting_enrolmentfacts.first_job_goal_on <= {deadline}
+              FROM cases_enrolment e WHERE e.id = reporting_enrolmentfacts.enrolment_id), FALSE)
+            WHERE first_job_goal_on IS NOT NULL
+            """
+        )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("reporting", "0003_facts_weeks_outside_dates_index"),
@@ -54,6 +69,11 @@ class Migration(migrations.Migration):
             model_name="enrolmentfacts",
             name="outcomes_before_referral",
             field=models.PositiveIntegerField(default=0),
+        ),
+        migrations.AddField(
+            model_name="enrolmentfacts",
+            name="job_goal_in_time",
+            field=models.BooleanField(default=False),
         ),
         migrations.AddField(
             model_name="enrolmentfacts",
@@ -103,4 +123,5 @@ class Migration(migrations.Migration):
             index=models.Index(fields=["latest_step_on", "enrolment"], name="facts_latest_step_on"),
         ),
         migrations.RunSQL(FILL, migrations.RunSQL.noop),
+        migrations.RunPython(fill_job_goal_in_time, migrations.RunPython.noop),
     ]

@@ -267,10 +267,12 @@ def plain_facts(enrolment):
         if 0 <= week < 26 and sheet.ordinary_hours + sheet.internship_hours > 0:
             weeks.add(week)
     run = any(all(w + n in weeks for n in range(13)) for w in range(14))
+    first_goal = min(goals, default=None)
     return (
         min(contacts, default=None),
         min(decisions, default=None),
-        min(goals, default=None),
+        first_goal,
+        first_goal is not None and first_goal <= enrolment.referred_on + days(28),
         min(cv_entries, default=None),
         run,
         *plain_first_placement_dates(enrolment),
@@ -419,6 +421,7 @@ def assert_facts_follow_the_rows(enrolments, probes):
             kept.first_contact_on,
             kept.first_upskilling_decision_on,
             kept.first_job_goal_on,
+            kept.job_goal_in_time,
             kept.first_cv_entry_on,
             kept.thirteen_weeks_by_week_26,
             kept.first_start_on,

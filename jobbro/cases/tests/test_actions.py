@@ -692,6 +692,38 @@ def test_internship_hours_are_taken_on_the_internship_kinds(enrolment, start, al
     assert sheet.internship_hours == Decimal(20)
 
 
+@DB_EXAMPLES
+@given(
+    kind=st.sampled_from(PlacementKind.values),
+    agreed=st.one_of(st.none(), st.integers(0, 20)),
+    internship=st.integers(0, 30).map(lambda tenths: Decimal(tenths) / 2),
+)
+def test_internship_hours_are_taken_exactly_where_the_placement_has_an_internship_part(
+    enrolment, start, alice, kind, agreed, internship
+):
+    with rolled_back():
+        placement = start(enrolment, starts_on=day(7), kind=kind, agreed_internship_hours=agreed)
+        # The rule in plain words: an internship kind, or internship hours agreed; no internship hours are always fine.
+        allowed = internship == 0 or kind in ("internship", "hybrid_internship") or (agreed or 0) > 0
+        note(f"allowed: {allowed}")
+        if allowed:
+            sheet = actions.register_hours(
+                acting_user=alice, placement=placement, week_start=day(7), ordinary_hours=5, internship_hours=internship
+            )
+            assert sheet.internship_hours == internship
+        else:
+            with pytest.raises(ValidationError) as refused:
+                actions.register_hours(
+                    acting_user=alice,
+                    placement=placement,
+                    week_start=day(7),
+                    ordinary_hours=5,
+                    internship_hours=internship,
+                )
+            assert list(refused.value.message_dict) == ["internship_hours"]
+            assert not Timesheet.objects.filter(placement=placement).exists()
+
+
 def test_a_placement_cannot_be_ended_twice(placement, alice):
     actions.end_placement(acting_user=alice, placement=placement, ended_on=day(20), reason=PlacementEndReason.COMPLETED)
     steps = steps_of(placement.enrolment)

@@ -3,7 +3,7 @@
 The figures are those of jobbro/reporting/result_goals.py, counted at the scope's sites only (the targets are
 the programme's, so with some sites chosen a note says so):
 
-referred            = enrolments with referred_on ≤ d
+referred            = enrolments with started_on ≤ d (the start form filled; referred without one does not count)
 matched and started = enrolments with a placement whose starts_on ≤ d
 employed            = enrolments with a timesheet with ordinary_hours > 0 whose Greatest(week_start, placement
                       starts_on) ≤ d (internship hours never count)
@@ -18,7 +18,7 @@ reached, the figure at the deadline); on track: "reached" when reached ≥ targe
 the deadline, else "yes" when the forecast ≥ target and "no" otherwise.
 
 Table "Progress over time": one row per month end from the month of the programme start (or of the first
-referral at the chosen sites, if earlier) to the as-of date, the last row being the as-of date itself, at most
+start form at the chosen sites, if earlier) to the as-of date, the last row being the as-of date itself, at most
 the last 36 rows; the three figures cumulative as of that day. Both tables are counted by the same two queries
 (see result_goals.py), so the last row equals the goals' figures for the as-of date.
 """
@@ -136,9 +136,9 @@ def goals_table(goals):
 # --- Progress over time ---------------------------------------------------------------------------------------
 
 
-def first_month(programme, first_referral):
+def first_month(programme, first_start_form):
     start = programme.starts_on
-    return min(start, first_referral) if first_referral else start
+    return min(start, first_start_form) if first_start_form else start
 
 
 def month_end(day):

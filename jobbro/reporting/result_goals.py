@@ -3,7 +3,8 @@
 Each goal counts enrolments of the programme (at the chosen sites, all sites when none are given) by the
 first date on which the enrolment reached it:
 
-referred            = the start form date (`referred_on`)
+referred            = the start form date (`started_on`): a citizen referred whose start form is not filled yet is
+                      not counted until it is, and then from the start form's date, not the referral date
 matched and started = the earliest start (`starts_on`) of any of the enrolment's placements
 employed            = the earliest Greatest(`week_start`, placement `starts_on`) over the enrolment's timesheets with
                       `ordinary_hours > 0`: ordinary paid hours in a week starting on or before the date, in a
@@ -18,7 +19,7 @@ pace = (figure on the as-of date − figure the day before the window) / days in
 forecast = figure on the as-of date + pace × days from the as-of date to the deadline. Once the deadline is
 reached the forecast is the figure at the deadline.
 
-Two queries give every figure for any number of days: the referrals counted per start-form date, and one
+Two queries give every figure for any number of days: the enrolments counted per start-form date, and one
 query that takes each enrolment's first dates (report facts, jobbro/reporting/facts.py) and counts them as of
 each day wanted (deadlines, the pace window, month ends) with conditional counts.
 """
@@ -100,10 +101,16 @@ class Cumulative:
         return self.running[index - 1] if index else 0
 
 
-def referrals(programme, sites=None):
-    """One grouped query: the enrolments per start-form date."""
-    rows = enrolments(programme, sites).order_by().values("referred_on").annotate(n=Count("pk"))
-    return Cumulative.from_counts(rows.values_list("referred_on", "n"))
+def start_forms(programme, sites=None):
+    """One grouped query: the enrolments per start-form date (those without a start form are not referred yet)."""
+    rows = (
+        enrolments(programme, sites)
+        .filter(started_on__isnull=False)
+        .order_by()
+        .values("started_on")
+        .annotate(n=Count("pk"))
+    )
+    return Cumulative.from_counts(rows.values_list("started_on", "n"))
 
 
 def _alias(metric, social_economic_only):
@@ -126,7 +133,7 @@ class Figures:
     @property
     def referred(self):
         if self._referred is None:
-            self._referred = referrals(self.programme, self.sites)
+            self._referred = start_forms(self.programme, self.sites)
         return self._referred
 
     def count(self, days, social_days=()):
@@ -151,7 +158,8 @@ class Figures:
 
 
 def referred(programme, on, *, sites=None):
-    return enrolments(programme, sites).filter(referred_on__lte=on).count()
+    """The "referred" goal: enrolments whose start form is filled on or before `on` (not the referral date)."""
+    return enrolments(programme, sites).filter(started_on__lte=on).count()
 
 
 def matched_and_started(programme, on, *, social_economic_only=False, sites=None):

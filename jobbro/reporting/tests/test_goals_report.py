@@ -77,6 +77,8 @@ enrolment_spec = st.fixed_dictionaries(
         "same_citizen_as_previous": st.booleans(),
         "referred_after": st.integers(-20, 300),
         "ended_after": st.one_of(st.none(), st.integers(0, 250)),
+        # Days from the referral to the start form; None: referred without a start form (not "referred" yet).
+        "start_form_after": st.one_of(st.none(), st.integers(0, 60)),
         "placements": st.lists(placement_spec, max_size=2),
         "job_goals": st.lists(
             st.tuples(st.sampled_from([JobGoal.Kind.GOAL, JobGoal.Kind.WISH]), st.integers(-40, 200)), max_size=2
@@ -120,7 +122,12 @@ def make_world(spec):
         referred_on = START + days(item["referred_after"])
         ended_on = referred_on + days(item["ended_after"]) if item["ended_after"] is not None else None
         person = previous.citizen if previous and item["same_citizen_as_previous"] else None
-        enrolment = f.enrolment(all_sites[item["site"]], referred_on, ended_on=ended_on, the_citizen=person)
+        started_on = referred_on + days(item["start_form_after"]) if item["start_form_after"] is not None else None
+        if started_on and ended_on:
+            started_on = min(started_on, ended_on)  # the end form is never dated before the start form
+        enrolment = f.enrolment(
+            all_sites[item["site"]], referred_on, ended_on=ended_on, the_citizen=person, started_on=started_on
+        )
         for p in item["placements"]:
             starts_on = referred_on + days(p["starts_after"])
             placement = f.placement(enrolment, companies[p["social"]], p["kind"], starts_on, agreed_ordinary_hours=10)
@@ -148,7 +155,9 @@ class Rows:
         site_ids = {site.pk for site in sites}
         self.enrolments = [
             e
-            for e in Enrolment.objects.values("pk", "programme_id", "site_id", "citizen_id", "referred_on", "ended_on")
+            for e in Enrolment.objects.values(
+                "pk", "programme_id", "site_id", "citizen_id", "referred_on", "started_on", "ended_on"
+            )
             if e["programme_id"] == programme.pk and e["site_id"] in site_ids
         ]
         self.placements = {
@@ -167,8 +176,8 @@ class Rows:
 
     def reached(self, metric, enrolment, day, social_only=False):
         """The rule as the goals state it, checked for one enrolment on one day."""
-        if metric == "referred":
-            return enrolment["referred_on"] <= day
+        if metric == "referred":  # the start form filled on or before the day; the referral date alone is not enough
+            return enrolment["started_on"] is not None and enrolment["started_on"] <= day
         placements = self.placements_of(enrolment, social_only)
         if metric == "matched_and_started":
             return any(p["starts_on"] <= day for p in placements)
@@ -191,8 +200,8 @@ def plain_forecast(rows, metric, on, deadline):
 
 
 def plain_month_ends(rows, on):
-    referrals = [e["referred_on"] for e in rows.enrolments]
-    first = min([START, *referrals])
+    start_forms = [e["started_on"] for e in rows.enrolments if e["started_on"] is not None]
+    first = min([START, *start_forms])
     ends = []
     year, month = first.year, first.month
     while True:

@@ -122,7 +122,7 @@ def golden(db):
     Every timesheet is one a week, every Monday from the first to the last week given, at the hours given.
 
     enr. site broker  referred    ended       est.h group        what happened
-    E1   A    Alice   01.06.2026  –           10    young        referred only: nothing else at all
+    E1   A    Alice   01.06.2026  –           10    young        referred only, without a start form: nothing else
     E2   A    Alice   05.01.2026  –           15    –            job wish 06.01, job goal 20.01.2026 (within 4 weeks);
                                                                  first talk 07.01 with upskilling decision; CV 15.01;
                                                                  hybrid internship at Bakery from 22.06.2026, buddy,
@@ -231,9 +231,14 @@ def golden(db):
         made.target_groups.set(groups)
         return made
 
-    # E1: referred only.
+    # E1: referred only; the start form is not filled.
     e1 = f.enrolment(
-        aarhus, D(2026, 6, 1), job_broker=alice, estimated_weekly_hours=10, the_citizen=person("C1", young)
+        aarhus,
+        D(2026, 6, 1),
+        job_broker=alice,
+        estimated_weekly_hours=10,
+        the_citizen=person("C1", young),
+        started_on=None,
     )
 
     # E2: job goal within four weeks; a hybrid internship started in the fortnight.
@@ -901,29 +906,30 @@ def test_progression_on_the_earlier_date(golden):
 
 def test_sites_on_the_date(golden):
     (table,) = sites.build(scope(golden, ON)).tables
-    # Every golden course has its start form on its referral date: receiving active effort = not ended.
+    # Every golden course but E1 has its start form on its referral date; E1 has none: referred, start form not
+    # filled, not receiving active effort.
     assert_cells(
         table,
         {
             "referred": [6, 5, 11],  # A: E1, E2, E3, E4, E7, E10; R: E5, E6, E8, E9, E11
-            "not_started": [0, 0, 0],
-            "active": [4, 3, 7],  # not E7, E10 / not E8, E9
+            "not_started": [1, 0, 1],  # E1
+            "active": [3, 3, 6],  # not E1, E7, E10 / not E8, E9
             "ended": [2, 2, 4],
-            "active_share": [S(4, 6), S(3, 5), S(7, 11)],
-            # Of those receiving active effort (A: E1-E4; R: E5, E6, E11), then of the referred.
-            "with_cv_of_active": [S(3, 4), S(3, 3), S(6, 7)],  # not C1
+            "active_share": [S(3, 6), S(3, 5), S(6, 11)],
+            # Of those receiving active effort (A: E2-E4; R: E5, E6, E11), then of the referred.
+            "with_cv_of_active": [S(3, 3), S(3, 3), S(6, 6)],
             "with_cv_of_referred": [S(5, 6), S(3, 5), S(8, 11)],  # not C1 / not C8, C9 (E11 has C10's CV of 15.06.2025)
-            "internship_only_of_active": [S(1, 4), S(0, 3), S(1, 7)],  # E3 (E9 has ended)
+            "internship_only_of_active": [S(1, 3), S(0, 3), S(1, 6)],  # E3 (E9 has ended)
             "internship_only_of_referred": [
                 S(1, 6),
                 S(1, 5),
                 S(2, 11),
             ],  # E3 / E9 (E2's hybrid and E7 had ordinary hours)
-            "ordinary_hours_of_active": [S(2, 4), S(2, 3), S(4, 7)],  # E2, E4 / E5, E11
+            "ordinary_hours_of_active": [S(2, 3), S(2, 3), S(4, 6)],  # E2, E4 / E5, E11
             "ordinary_hours_of_referred": [S(3, 6), S(3, 5), S(6, 11)],  # E2, E4, E7 / E5, E8, E11
             # Latest outcome: E7 back on benefit (follow-up measured on the date itself), E8 flex job, E10 education:
             # all ended, so none of those receiving active effort.
-            "self_sufficient_of_active": [S(0, 4), S(0, 3), S(0, 7)],
+            "self_sufficient_of_active": [S(0, 3), S(0, 3), S(0, 6)],
             "self_sufficient_of_referred": [S(1, 6), S(0, 5), S(1, 11)],
             "housing_cooperation": [False, True, True],  # E5 at Housing Co
             "housing_placed": [0, 1, 1],
@@ -1078,8 +1084,8 @@ def test_funnel_on_the_earlier_date(golden):
 
 # --- Result goals ----------------------------------------------------------------------------------------------------
 
-# First dates. Referred: E7 03.02.25, E4 03.03.25, E8 07.04.25, E9 05.05.25, E10 02.06.25, E5 01.09.25, E6 06.10.25,
-# E2 05.01.26, E3 02.02.26, E11 02.03.26, E1 01.06.26. Matched and started: E7 03.03.25, E4 07.04.25 (social),
+# First dates. Referred (the start form, on the referral date here; E1 has none and is never counted): E7 03.02.25, E4 03.03.25, E8 07.04.25, E9 05.05.25, E10 02.06.25, E5 01.09.25, E6 06.10.25,
+# E2 05.01.26, E3 02.02.26, E11 02.03.26. Matched and started: E7 03.03.25, E4 07.04.25 (social),
 # E9 02.06.25, E8 01.10.25, E5 03.11.25, E6 05.01.26, E3 and E11 (social) 04.05.26, E2 22.06.26. Employed: E7
 # 01.04.25, E4 07.04.25 (social), E8 01.10.25, E5 03.11.25, E11 04.05.26 (social), E2 22.06.26.
 PROGRESS = {  # month end: referred, matched and started, employed
@@ -1100,7 +1106,7 @@ PROGRESS = {  # month end: referred, matched and started, employed
     "2026-03-31": [10, 6, 4],
     "2026-04-30": [10, 6, 4],
     "2026-05-31": [10, 8, 5],
-    "2026-06-30": [11, 9, 6],
+    "2026-06-30": [10, 9, 6],  # E1, referred 01.06.2026 without a start form, is not counted
 }
 
 
@@ -1112,8 +1118,8 @@ def test_result_goals_on_the_date(golden):
         tables["goals"],
         {
             "referred-2025-12-31": [7, 6, Dec("116.7"), None, None, Dec("7"), "reached"],
-            # 11 + 1/90 × 184 = 13.04 < 14
-            "referred-2026-12-31": [11, 14, Dec("78.6"), None, None, Dec("13"), "no"],
+            # 10 + 0/90 × 184 = 10 < 14: E1's referral of 01.06.2026 has no start form, so no pace
+            "referred-2026-12-31": [10, 14, Dec("71.4"), None, None, Dec("10"), "no"],
             "matched_and_started-2025-12-31": [5, 6, Dec("83.3"), None, None, Dec("5"), "deadline passed"],
             # 9 + 3/90 × 184 = 15.13
             "matched_and_started-2026-12-31": [9, 8, Dec("112.5"), S(2, 9), 2, Dec("15"), "reached"],

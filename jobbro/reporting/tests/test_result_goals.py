@@ -1,5 +1,6 @@
 """Result goals counted from the records as of a date: referred, matched and started, employed.
 
+"Referred" is the evaluators' goal: the start form filled (its date), not the referral date.
 Internships never count as employment; only weeks with ordinary paid hours do.
 """
 
@@ -42,6 +43,7 @@ def hand_built(
     social_job  referred 20 Jan; small job at a social-economic company from 5 Mar; 5 ordinary hours week 10
     late_start  referred 1 Feb; wage subsidy from 7 Apr; 12 ordinary hours in week 15
     late_ref    referred 1 May; nothing else
+    waiting     referred 15 Jan without a start form; the start form filled on 3 Mar: "referred" from then on
     outsider    in the other programme, employed early: never counted here
     """
 
@@ -85,6 +87,9 @@ def hand_built(
 
     refer(referred_on=D(2025, 5, 1))
 
+    waiting = refer(referred_on=D(2025, 1, 15), started_on=None, first_name="Venter")
+    actions.fill_start_form(acting_user=caseworker, enrolment=waiting, on=D(2025, 3, 3))
+
     outsider = refer(
         programme=other_programme, site=other_programme_site, acting_user=outside_caseworker, referred_on=D(2025, 1, 2)
     )
@@ -98,16 +103,18 @@ def hand_built(
     [
         (D(2025, 1, 9), dict(referred=0, matched=0, matched_social=0, employed=0, employed_social=0)),
         (D(2025, 1, 10), dict(referred=1, matched=0, matched_social=0, employed=0, employed_social=0)),
-        # The internship has started and has hours, but internship hours are not employment.
+        # The internship has started and has hours, but internship hours are not employment. The citizen referred
+        # on 15 Jan has no start form yet: not counted as referred.
         (D(2025, 2, 28), dict(referred=3, matched=1, matched_social=0, employed=0, employed_social=0)),
         # Hours are registered from the Monday of their week, 3 March, but the small job starts on the 5th:
-        # nobody counts as employed before they count as matched and started.
-        (D(2025, 3, 3), dict(referred=3, matched=1, matched_social=0, employed=0, employed_social=0)),
-        (D(2025, 3, 5), dict(referred=3, matched=2, matched_social=1, employed=1, employed_social=1)),
+        # nobody counts as employed before they count as matched and started. The start form filled on 3 March
+        # counts from that day.
+        (D(2025, 3, 3), dict(referred=4, matched=1, matched_social=0, employed=0, employed_social=0)),
+        (D(2025, 3, 5), dict(referred=4, matched=2, matched_social=1, employed=1, employed_social=1)),
         # The wage subsidy starting 7 April does not count the day before.
-        (D(2025, 4, 6), dict(referred=3, matched=2, matched_social=1, employed=1, employed_social=1)),
+        (D(2025, 4, 6), dict(referred=4, matched=2, matched_social=1, employed=1, employed_social=1)),
         # The intern's enrolment has ended but still counts: goals are cumulative.
-        (D(2025, 6, 30), dict(referred=4, matched=3, matched_social=1, employed=2, employed_social=1)),
+        (D(2025, 6, 30), dict(referred=5, matched=3, matched_social=1, employed=2, employed_social=1)),
     ],
 )
 def test_the_figures_as_of_a_date(hand_built, on, expected):
@@ -141,7 +148,30 @@ def test_progress_counts_each_goal_as_of_its_deadline_or_today_whichever_is_firs
 def test_beating_a_target_shows_above_100_percent_but_the_bar_stops_at_full(hand_built):
     ResultGoal.objects.create(programme=hand_built, metric="referred", target=2, deadline=D(2025, 12, 31))
     [row] = result_goals.progress(hand_built, D(2025, 12, 31))
-    assert (row.actual, row.percent_of_target, row.bar_percent) == (4, 200, 100)
+    assert (row.actual, row.percent_of_target, row.bar_percent) == (5, 250, 100)
+
+
+def test_a_citizen_referred_without_a_start_form_is_not_referred_until_the_start_form_is_filled(
+    programme, refer, caseworker
+):
+    ResultGoal.objects.create(programme=programme, metric="referred", target=2, deadline=D(2025, 12, 31))
+    refer(referred_on=D(2025, 1, 10))  # start form on the referral date
+    waiting = refer(referred_on=D(2025, 1, 20), started_on=None)
+
+    def counted(on):
+        [row] = result_goals.progress(programme, on)  # the page's and the report's path (one grouped query)
+        assert row.actual == referred(programme, on)  # the single figure agrees
+        return row.actual
+
+    assert counted(D(2025, 6, 30)) == 1, "the referral alone does not count"
+    [row] = result_goals.progress(programme, D(2025, 6, 30))
+    assert row.forecast == 1, "nor does it count towards the forecast's pace"
+
+    actions.fill_start_form(acting_user=caseworker, enrolment=waiting, on=D(2025, 3, 3))
+
+    assert counted(D(2025, 3, 2)) == 1, "counted from the start form's date, not the referral's"
+    assert counted(D(2025, 3, 3)) == 2
+    assert counted(D(2025, 6, 30)) == 2
 
 
 # --- Property: each figure is the plain count over the raw rows --------------------------------
@@ -160,6 +190,8 @@ placement_spec = st.fixed_dictionaries(
 enrolment_spec = st.fixed_dictionaries(
     {
         "referred_after": st.integers(0, 60),
+        # Days from the referral to the start form; None: referred without one, not filled by the end.
+        "start_form_after": st.one_of(st.none(), st.integers(0, 40)),
         "placements": st.lists(placement_spec, max_size=2),
         "ended": st.booleans(),
     }
@@ -169,7 +201,7 @@ _names = itertools.count(1)
 
 def plain_counts(programme, on):
     """The rules written out over the rows, no aggregates."""
-    enrolments = list(Enrolment.objects.filter(programme=programme).values("pk", "referred_on"))
+    enrolments = list(Enrolment.objects.filter(programme=programme).values("pk", "referred_on", "started_on"))
     placements = {
         p["pk"]: p
         for p in Placement.objects.filter(enrolment__programme=programme).values(
@@ -203,7 +235,7 @@ def plain_counts(programme, on):
         )
 
     return {
-        "referred": sum(1 for e in enrolments if e["referred_on"] <= on),
+        "referred": sum(1 for e in enrolments if e["started_on"] is not None and e["started_on"] <= on),
         "matched": matched(False),
         "matched_social": matched(True),
         "employed": in_work(False),
@@ -225,8 +257,11 @@ def test_each_figure_equals_the_plain_count_over_the_rows(refer, caseworker, com
         Membership.objects.create(user=caseworker, programme=programme)
         for spec in specs:
             referred_on = base + datetime.timedelta(days=spec["referred_after"])
-            enrolment = refer(programme=programme, site=site, referred_on=referred_on)
+            enrolment = refer(programme=programme, site=site, referred_on=referred_on, started_on=None)
             last = referred_on
+            if spec["start_form_after"] is not None:
+                last = referred_on + datetime.timedelta(days=spec["start_form_after"])
+                actions.fill_start_form(acting_user=caseworker, enrolment=enrolment, on=last)
             for p in sorted(spec["placements"], key=lambda p: p["starts_after"]):
                 starts_on = referred_on + datetime.timedelta(days=p["starts_after"])
                 last = max(last, starts_on)
@@ -270,7 +305,8 @@ def test_each_figure_equals_the_plain_count_over_the_rows(refer, caseworker, com
             assert counted == plain_counts(programme, on), on
             assert counted["matched_social"] <= counted["matched"]
             assert counted["employed_social"] <= counted["employed"]
-            assert counted["matched"] <= counted["referred"], "a placement never starts before its referral"
+            referrals = Enrolment.objects.filter(programme=programme, referred_on__lte=on).count()
+            assert counted["referred"] <= referrals, "a start form is never dated before its referral"
             if previous is not None:
                 assert all(counted[k] >= previous[k] for k in counted), (
                     "cumulative figures never fall as the date moves on"

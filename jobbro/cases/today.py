@@ -8,6 +8,8 @@ distinct threshold value and the programmes sharing it.
 
 The rules, with N the programme's threshold and `on` today's date:
 
+- start_form_missing: active (not ended) citizens referred without a start form: referred, but not receiving
+  active effort until the start form is filled (the citizen's page has the button to fill it).
 - missing_timesheets: placements with a week missing its timesheet: last ISO week or any of the
   MISSING_WEEKS_BACK weeks before it in which the placement ran. The same definition as the hours page's
   (cases/timesheets.py, missing_weeks): what Today lists is what the hours page of last week marks.
@@ -100,6 +102,12 @@ def _by_citizen(queryset, prefix):
 
 
 # --- The lists ---------------------------------------------------------------------------
+
+
+def start_form_missing(user, on, programmes=None):
+    """Active citizens referred without a start form (not receiving active effort until it is filled)."""
+    enrolments = caseload(user).filter(started_on__isnull=True).select_related("citizen", "programme")
+    return enrolments.order_by("referred_on", "citizen__last_name", "citizen__first_name", "pk")
 
 
 def missing_timesheets(user, on, programmes=None):
@@ -338,6 +346,20 @@ def _placement_text(p):
     return f"{p.company.name} · {p.get_kind_display()}"
 
 
+def _start_form_missing_item(e, context):
+    # The citizen's page has the button "Fill the start form" (cases/includes/enrolment_actions.html).
+    url = _citizen_url(e.citizen)
+    return Item(
+        e.citizen,
+        f"{e.programme.name} · {e.get_current_step_display()}",
+        url,
+        url,
+        gettext("Fill the start form"),
+        e.referred_on,
+        gettext("Referral date"),
+    )
+
+
 def _missing_timesheet_item(p, context):
     citizen = p.enrolment.citizen
     weeks = ", ".join(str(week.isocalendar()[1]) for week in p.missing)
@@ -435,6 +457,9 @@ def _overdue_milestone_item(m, context):
 
 
 SECTIONS = (
+    Section(
+        "start_form_missing", start_form_missing, _start_form_missing_item, lambda c: gettext("Start form not filled")
+    ),
     Section(
         "missing_timesheets",
         missing_timesheets,

@@ -20,9 +20,11 @@ from jobbro.conftest import make_company, rolled_back
 
 DAY = datetime.timedelta(days=1)
 WEEK = datetime.timedelta(days=7)
-# session, user, the caseload's programmes, one query for each of the seven lists, and the timesheets of the
-# placements with hours (the missing weeks are counted with the hours page's own function).
-TODAY_PAGE_QUERIES = 11
+# session, user, the caseload's programmes, one query for each of the eight lists, and the timesheets of the
+# placements with hours (the missing weeks are counted with the hours page's own function). 12 since the list
+# "Start form not filled" was added: its one query (the caseload referred without a start form, citizen and
+# programme joined in), the same however many citizens.
+TODAY_PAGE_QUERIES = 12
 ON_FIXTURE = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=25)
 
 
@@ -64,6 +66,48 @@ def contact(enrolment, days_ago, kind=Contact.Kind.PHONE, user=None):
     return actions.log_contact(
         acting_user=user or enrolment.job_broker, enrolment=enrolment, kind=kind, occurred_on=ago(days_ago)
     )
+
+
+# --- Start form not filled ---------------------------------------------------------------------
+
+
+def test_a_citizen_referred_without_a_start_form_is_listed_until_it_is_filled(world, enrol):
+    waiting = enrol("Vera", referred_days_ago=10, started_on=None)
+    started = enrol("Sten", referred_days_ago=10)  # the start form on the referral date
+    assert listed(todo.start_form_missing, world.alice) == {waiting.pk}
+
+    actions.fill_start_form(acting_user=world.alice, enrolment=waiting, on=ago(2))
+
+    assert waiting.pk not in listed(todo.start_form_missing, world.alice)
+    assert started.pk not in listed(todo.start_form_missing, world.alice)
+
+
+def test_another_brokers_citizen_without_a_start_form_is_not_listed(world, enrol):
+    bobs = enrol("Bent", broker=world.bob, referred_days_ago=10, started_on=None)
+    assert bobs.pk not in listed(todo.start_form_missing, world.alice)
+    assert bobs.pk in listed(todo.start_form_missing, world.bob)
+
+
+def test_an_ended_enrolment_without_a_start_form_is_not_listed(world, enrol):
+    closed = enrol("Carla", referred_days_ago=10, started_on=None)
+    actions.end_enrolment(acting_user=world.alice, enrolment=closed, ended_on=ago(1), status="benefit")
+    assert closed.pk not in listed(todo.start_form_missing, world.alice)
+
+
+def test_the_page_lists_it_in_danish_with_the_way_to_the_citizens_page(client, world, enrol):
+    waiting = enrol("Vera", referred_days_ago=10, started_on=None)
+    html = page_html(client, world.alice, language="da")
+    assert section_count(html, "start_form_missing") == 1
+    section = section_html(html, "start_form_missing")
+    assert "Startskema ikke udfyldt" in section
+    assert f'data-citizen="{waiting.citizen_id}"' in section
+    citizen_page = reverse("citizen_detail", kwargs={"citizen_pk": waiting.citizen_id})
+    assert f'href="{citizen_page}" class="jb-today-action">Udfyld startskemaet<' in section
+    # The citizen's page is where the button is.
+    assert 'data-action="start-form"' in client.get(citizen_page).content.decode()
+
+    actions.fill_start_form(acting_user=world.alice, enrolment=waiting, on=ago(1))
+    assert section_count(page_html(client, world.alice, language="da"), "start_form_missing") == 0
 
 
 # --- Timesheets missing, up to last week -------------------------------------------------------
@@ -508,7 +552,8 @@ def test_the_page_has_a_section_per_list_with_counts_and_nothing_to_do_when_empt
     assert section_count(html, "parked") == 1
     assert f'data-citizen="{world.alices_citizen.pk}"' in section_html(html, "parked")
     assert section_count(html, "three_month_talks") == 0
-    assert html.count('class="jb-muted jb-today-empty">Nothing to do<') == 1
+    assert section_count(html, "start_form_missing") == 0  # every citizen here has a start form
+    assert html.count('class="jb-muted jb-today-empty">Nothing to do<') == 2
     assert "In step 3 with no contact for 14 days" in html
     assert "No activity for 30 days (parked)" in html
     assert "Internships past 4 weeks with no ordinary hours agreed" in html

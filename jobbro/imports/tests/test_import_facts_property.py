@@ -338,6 +338,7 @@ def expected_facts(world, kinds, ids):
             "first_contact_on": first(on for _x, on, _c in e.contacts),
             "first_upskilling_decision_on": None,
             "first_job_goal_on": None,
+            "job_goal_in_time": False,  # the import writes no job goals
             "first_cv_entry_on": first(cv_days),
             "thirteen_weeks_by_week_26": thirteen_weeks(e),
             "first_start_on": starts(),

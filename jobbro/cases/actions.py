@@ -245,7 +245,7 @@ def _change_step(*, acting_user, enrolment, step, on, note=""):
     if enrolment.ended_on:
         raise ValidationError(_("The enrolment has ended; record a new referral instead."))
     if on < enrolment.referred_on:
-        raise ValidationError({"changed_on": _("A step cannot change before the start form date.")})
+        raise ValidationError({"changed_on": _("A step cannot change before the referral date.")})
     _inside_enrolment(enrolment, StepChange, {"changed_on": on})
     last = enrolment.step_changes.order_by("-changed_on", "-id").first()
     if last and on < last.changed_on:
@@ -332,7 +332,7 @@ def start_placement(
         if errors:
             raise ValidationError(errors)
     if starts_on < enrolment.referred_on:
-        raise ValidationError({"starts_on": _("A placement cannot start before the start form date.")})
+        raise ValidationError({"starts_on": _("A placement cannot start before the referral date.")})
     _inside_enrolment(
         enrolment, Placement, {"starts_on": starts_on, "planned_end_on": planned_end_on}, after_exit=("planned_end_on",)
     )
@@ -456,7 +456,7 @@ def end_enrolment(*, acting_user, enrolment, ended_on, status, note=""):
     _require_on_case(acting_user, enrolment)
     if enrolment.ended_on:
         raise ValidationError(_("The enrolment has already ended."))
-    if message := rules.enrolment_end_error(enrolment.referred_on, ended_on):
+    if message := rules.enrolment_end_error(enrolment.referred_on, ended_on, enrolment.started_on):
         raise ValidationError({"ended_on": message})
     _inside_enrolment(enrolment, Enrolment, {"ended_on": ended_on})
     # A placement still running at exit would count as a job or internship after the citizen left: end it first.
@@ -496,7 +496,7 @@ def end_enrolment(*, acting_user, enrolment, ended_on, status, note=""):
 def record_follow_up(*, acting_user, enrolment, measured_on, status, note=""):
     _require_on_case(acting_user, enrolment)
     if measured_on < enrolment.referred_on:
-        raise ValidationError({"measured_on": _("An outcome cannot be dated before the start form date.")})
+        raise ValidationError({"measured_on": _("An outcome cannot be dated before the referral date.")})
     if message := rules.follow_up_date_error(enrolment, measured_on):
         raise ValidationError({"measured_on": message})
     _inside_enrolment(enrolment, Outcome, {"measured_on": measured_on}, after_exit=("measured_on",))
@@ -535,7 +535,7 @@ def create_job_plan(*, acting_user, enrolment, title, created_on, is_job_package
     if not title:
         errors["title"] = _("Give the plan a title.")
     if created_on < enrolment.referred_on:
-        errors["created_on"] = _("A plan cannot be made before the start form date.")
+        errors["created_on"] = _("A plan cannot be made before the referral date.")
     elif created_on > timezone.localdate():
         errors["created_on"] = _("A plan cannot be dated in the future.")
     elif message := rules.plausible_date_error(created_on, _label(JobPlan, "created_on")):
@@ -697,7 +697,7 @@ def record_upskilling_decision(*, acting_user, enrolment, decided_on, wanted, co
     """
     _require_on_case(acting_user, enrolment)
     if decided_on < enrolment.referred_on:
-        raise ValidationError({"decided_on": _("The decision cannot be dated before the start form date.")})
+        raise ValidationError({"decided_on": _("The decision cannot be dated before the referral date.")})
     if enrolment.ended_on and decided_on > enrolment.ended_on:
         raise ValidationError({"decided_on": _("The decision cannot be dated after the end form date.")})
     _inside_enrolment(enrolment, UpskillingDecision, {"decided_on": decided_on})
@@ -759,7 +759,7 @@ def record_self_assessment(*, acting_user, enrolment, assessed_on, scores):
     if assessed_on > timezone.localdate():
         raise ValidationError({"assessed_on": _("A self-assessment cannot be dated in the future.")})
     if assessed_on < enrolment.referred_on:
-        raise ValidationError({"assessed_on": _("A self-assessment cannot be dated before the start form date.")})
+        raise ValidationError({"assessed_on": _("A self-assessment cannot be dated before the referral date.")})
     _inside_enrolment(enrolment, ProgressionAssessment, {"assessed_on": assessed_on})
     assessment = _save_self_assessment(enrolment, assessed_on, scores)
     # The scores are health information: the change log says that and when, never what.
@@ -915,7 +915,7 @@ def enrol_in_course(*, acting_user, enrolment, course, starts_on):
     if not enrolment.is_active:
         raise ValidationError({"enrolment": _("The citizen's course in the programme has ended.")})
     if starts_on < enrolment.referred_on:
-        raise ValidationError({"starts_on": _("The course cannot start before the start form date.")})
+        raise ValidationError({"starts_on": _("The course cannot start before the referral date.")})
     if UpskillingEnrolment.objects.filter(
         enrolment=enrolment,
         course=course,

@@ -234,7 +234,7 @@ class Enrolment(models.Model):
 
     def clean(self):
         if self.ended_on and self.ended_on < self.referred_on:
-            raise ValidationError({"ended_on": _("The end form date cannot be before the start form date.")})
+            raise ValidationError({"ended_on": _("The end form date cannot be before the referral date.")})
         if self.started_on and self.referred_on and self.started_on < self.referred_on:
             raise ValidationError({"started_on": _("The start form cannot be dated before the referral.")})
         if self.started_on and self.ended_on and self.ended_on < self.started_on:

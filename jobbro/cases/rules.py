@@ -2,7 +2,7 @@
 
 - Weekly hours: ordinary paid hours and internship hours are each 0-60 with at most one decimal, written
   with the digits 0-9, and together at most 60 in a week (a week has room for no more work than that).
-- Dates in a case: on or after the enrolment's start form date, not after its end form date (where there
+- Dates in a case: on or after the enrolment's referral date, not after its end form date (where there
   is one, except where the kind of record belongs after exit), and never absurd (before 2000 or years ahead).
 Text lengths are a rule of every app and live below them all, in jobbro/textlimits.py.
 """
@@ -137,8 +137,11 @@ def clean_week_hours(ordinary, internship, **fields):
 # under the sheet's column.
 
 
-def enrolment_end_error(referred_on, ended_on):
+def enrolment_end_error(referred_on, ended_on, started_on=None):
+    """The end form is never dated before the referral, nor before the start form where there is one."""
     if ended_on is not None and referred_on is not None and ended_on < referred_on:
+        return _("The end form date cannot be before the referral date.")
+    if ended_on is not None and started_on is not None and ended_on < started_on:
         return _("The end form date cannot be before the start form date.")
     return None
 
@@ -235,7 +238,7 @@ def plausible_date_error(value, label=None, today=None):
 def enrolment_date_error(enrolment, value, label, *, after_exit=False, today=None):
     """The message for a date outside the enrolment's life, or None.
 
-    The life is from the start form date to the end form date (if the enrolment has ended); `after_exit`
+    The life is from the referral date to the end form date (if the enrolment has ended); `after_exit`
     allows dates after the end form (aftercare contacts, follow-ups)."""
     if value is None:
         return None
@@ -243,7 +246,7 @@ def enrolment_date_error(enrolment, value, label, *, after_exit=False, today=Non
     if error:
         return error
     if value < enrolment.referred_on:
-        return _("%(field)s cannot be before the start form date (%(date)s).") % {
+        return _("%(field)s cannot be before the referral date (%(date)s).") % {
             "field": label,
             "date": _dmy(enrolment.referred_on),
         }

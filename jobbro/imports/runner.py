@@ -33,7 +33,7 @@ company in its programme, milestones not before their plan), the models' own cle
 (a placement's agreement on ordinary hours, the condition or the reason there is none; postcodes; e-mail
 addresses), accounts.actions.result_goal_part_error, CPR numbers through people.cpr.validate, CVR through
 companies.models.validate_cvr, occupation and industry codes through jobbro.codes. Rules that belong to a
-sheet rather than to a record are the import's own: nothing dated before the start form or in the future, an
+sheet rather than to a record are the import's own: nothing dated before the referral or in the future, an
 exit outcome on the end form date, overlapping enrolments of one citizen in one programme refused.
 
 The report facts (reporting/facts.py, reporting/company_facts.py) are kept right by construction: the rows
@@ -478,7 +478,7 @@ class Importer:
         if found is None:
             row.reject(
                 date_column,
-                _("The date is before the start form date (%(date)s).")
+                _("The date is before the referral date (%(date)s).")
                 % {"date": candidates[0].referred_on.strftime("%d.%m.%Y")},
             )
         return found

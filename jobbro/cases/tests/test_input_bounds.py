@@ -77,7 +77,7 @@ def test_the_contact_page_refuses_0001_01_01_next_to_the_date(client, alice, enr
 def test_a_contact_before_the_referral_is_refused_and_one_on_the_referral_date_is_kept(alice, enrolment):
     with pytest.raises(ValidationError) as caught:
         actions.log_contact(acting_user=alice, enrolment=enrolment, kind=Contact.Kind.PHONE, occurred_on=day(-1))
-    assert danish(caught.value) == {"occurred_on": ["Dato kan ikke ligge før startskemaets dato (03.03.2025)."]}
+    assert danish(caught.value) == {"occurred_on": ["Dato kan ikke ligge før visitationsdatoen (03.03.2025)."]}
     assert actions.log_contact(acting_user=alice, enrolment=enrolment, kind=Contact.Kind.PHONE, occurred_on=day(0)).pk
 
 

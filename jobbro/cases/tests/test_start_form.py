@@ -162,3 +162,35 @@ def test_the_action_refuses_a_second_start_form_an_ended_case_and_an_outsider(re
 def test_existing_meaning_a_referral_through_the_action_fills_the_start_form_that_day(refer):
     enrolment = refer(referred_on=today() - datetime.timedelta(days=5))
     assert enrolment.started_on == enrolment.referred_on
+
+
+# --- The messages name the date they compare with -------------------------------------------------------------------
+
+
+def test_an_end_form_before_the_referral_names_the_referral_date_and_before_the_start_form_the_start_form(refer, alice):
+    referred = today() - datetime.timedelta(days=10)
+    enrolment = refer(referred_on=referred, started_on=referred + datetime.timedelta(days=5))
+    with pytest.raises(ValidationError) as caught:
+        actions.end_enrolment(
+            acting_user=alice, enrolment=enrolment, ended_on=referred - datetime.timedelta(days=1), status="benefit"
+        )
+    assert caught.value.message_dict == {"ended_on": ["Slutskemaets dato kan ikke ligge før visitationsdatoen."]}
+    with pytest.raises(ValidationError) as caught:
+        actions.end_enrolment(
+            acting_user=alice, enrolment=enrolment, ended_on=referred + datetime.timedelta(days=2), status="benefit"
+        )
+    assert caught.value.message_dict == {"ended_on": ["Slutskemaets dato kan ikke ligge før startskemaets dato."]}
+    assert Enrolment.objects.get(pk=enrolment.pk).ended_on is None
+
+
+def test_a_placement_before_the_referral_names_the_referral_date(unstarted, alice, company):
+    with pytest.raises(ValidationError) as caught:
+        actions.start_placement(
+            acting_user=alice,
+            enrolment=unstarted,
+            company=company,
+            kind="small_job",
+            starts_on=unstarted.referred_on - datetime.timedelta(days=1),
+            agreed_ordinary_hours=10,
+        )
+    assert caught.value.message_dict["starts_on"] == ["Et virksomhedsforløb kan ikke starte før visitationsdatoen."]

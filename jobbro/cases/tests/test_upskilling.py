@@ -231,7 +231,7 @@ def test_yes_with_a_course_through_the_form(client, enrolment, alice, course):
         ),
         (
             {"wanted": "no", "reason": "x", "decided_on": "2025-03-02"},
-            {"decided_on": ["The decision cannot be dated before the start form date."]},
+            {"decided_on": ["The decision cannot be dated before the referral date."]},
         ),
     ],
 )

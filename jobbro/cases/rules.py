@@ -78,10 +78,10 @@ def check_week_ended(week_start, *, today):
 
 
 def week_outside_placement_error(placement, week_start):
-    """The message refusing a week (by its Monday) that lies wholly before the placement's start or starts after its
-    end, or None."""
+    """The message refusing a week (by its Monday) that lies wholly before the placement's start or starts on or
+    after its end date (the first day it no longer runs), or None."""
     if week_start + datetime.timedelta(days=6) < placement.starts_on or (
-        placement.ended_on and week_start > placement.ended_on
+        placement.ended_on and week_start >= placement.ended_on
     ):
         return _("The week lies outside the placement's period.")
     return None

@@ -27,8 +27,8 @@ EnrolmentFacts    first_contact_on               the earliest contact of any kin
                   latest_follow_up_contact_on    the latest contact that is not aftercare (monthly follow-up)
 PlacementFacts    first_week, last_week          the first and last week_start of the placement's timesheets
                   first_paid_week                the first week_start with ordinary hours above 0
-                  weeks_outside_dates            a week of hours lies wholly before the start, or starts after the
-                                                 placement's end or the citizen's exit (the record checks)
+                  weeks_outside_dates            a week of hours lies wholly before the start, or starts on or after
+                                                 the placement's end or the citizen's exit (the record checks)
                   ordinary_hours_at_start        the first agreement of hours, dated on or before the start, has
                                                  ordinary hours above 0 (no agreement history: the placement's own
                                                  agreed_ordinary_hours)
@@ -324,13 +324,13 @@ def _before_end(day, placement):
 
 
 def _weeks_outside(placement):
-    """A week of hours ends before the start (week_start + 6 < start), or starts after the placement's end or the
-    citizen's exit: the first and the last week tell."""
+    """A week of hours ends before the start (week_start + 6 < start), or starts on or after the placement's end or
+    the citizen's exit (an end date is the first day it no longer runs): the first and the last week tell."""
     first, last = placement["first_week"], placement["last_week"]
     if first is None:
         return False
     ends = [day for day in (placement["ended_on"], placement["enrolment__ended_on"]) if day is not None]
-    return first + datetime.timedelta(days=6) < placement["starts_on"] or any(last > day for day in ends)
+    return first + datetime.timedelta(days=6) < placement["starts_on"] or any(last >= day for day in ends)
 
 
 def enrolment_facts(enrolment_ids):

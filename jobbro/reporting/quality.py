@@ -6,7 +6,7 @@ on or before `on`. Each is one queryset; a finding gives how many records (or en
 
 hours_outside_placement     timesheets with week_start <= on whose week [week_start, week_start + 6] does not
                             overlap their placement's period [starts_on, ended_on, or open]: week_start + 6 <
-                            starts_on, or week_start > ended_on. Counts timesheets.
+                            starts_on, or week_start >= ended_on (the first day it no longer runs). Counts timesheets.
 overlapping_placements      enrolments with two placements started on or before `on` whose periods overlap: each
                             starts before the other ends (an open placement never ends). A placement may start on
                             the day another ends. Counts enrolments.
@@ -17,8 +17,8 @@ step_3_without_placement    enrolments active on `on` (not ended on or before it
                             active on `on` (started on or before it, not ended before it). Counts enrolments.
 outcome_before_referral     outcomes measured on or before `on` and before their enrolment's start form date.
                             Counts outcomes.
-hours_after_exit            timesheets with week_start <= on whose week starts after their enrolment's end form
-                            date. Counts timesheets.
+hours_after_exit            timesheets with week_start <= on whose week starts on or after their enrolment's end
+                            form date. Counts timesheets.
 
 The two checks about hours count timesheets per placement, each as a range of weeks of the (placement, week)
 index, and only for the placements with weeks outside their dates (a report fact, see jobbro/reporting/facts.py,
@@ -81,7 +81,8 @@ def _weeks(scope, **week_start):
 
 def _weeks_after(scope, end):
     """The weeks after an end date, looked up only when there is one."""
-    return Case(When(**{f"{end}__isnull": False}, then=_weeks(scope, week_start__gt=OuterRef(end))), default=0)
+    # An end date is the first day the placement or the course no longer runs: a week starting on it is after it.
+    return Case(When(**{f"{end}__isnull": False}, then=_weeks(scope, week_start__gte=OuterRef(end))), default=0)
 
 
 def _hours_outside_the_dates(scope):
@@ -123,8 +124,8 @@ HOURS_AFTER_EXIT = (
     "hours_after_exit",
     _("Hours registered after the citizen left"),
     _(
-        "A week of hours starts after the end form date, when the citizen was no longer in the programme. Correct the "
-        "week or the placement, or the end form date if the citizen left later."
+        "A week of hours starts on or after the end form date, when the citizen was no longer in the programme. Correct "
+        "the week or the placement, or the end form date if the citizen left later."
     ),
 )
 

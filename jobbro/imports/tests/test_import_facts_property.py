@@ -98,7 +98,7 @@ def placements(draw, referred_on, n_companies, number):
     first = draw(st.integers(0, 4))
     for k in range(first, first + draw(st.integers(0, 16))):
         monday = monday_of(starts_on) + k * WEEK
-        if ended_on is not None and monday > ended_on:
+        if ended_on is not None and monday >= ended_on:
             break
         ordinary = draw(st.sampled_from(HOURS))
         internship = draw(st.sampled_from(HOURS)) if kind in INTERNSHIP_KINDS else "0"
@@ -367,7 +367,7 @@ def expected_facts(world, kinds, ids):
                 "last_week": max(mondays) if mondays else None,
                 "first_paid_week": first(paid_weeks),
                 "weeks_outside_dates": bool(mondays)
-                and (min(mondays) + 6 * DAY < p.starts_on or any(max(mondays) > day for day in ends)),
+                and (min(mondays) + 6 * DAY < p.starts_on or any(max(mondays) >= day for day in ends)),
                 "ordinary_hours_at_start": (p.agreed_ordinary_hours or 0) > 0,
                 "cv_updated": p.ended_on is not None
                 and any(p.starts_on <= on <= p.ended_on + 30 * DAY for on in cv_days),

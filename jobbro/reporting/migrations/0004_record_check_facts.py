@@ -31,6 +31,17 @@ FILL = [
           AND (p.ended_on IS NULL OR q.starts_on < p.ended_on)
           AND (q.ended_on IS NULL OR p.starts_on < q.ended_on))
     """,
+    # An end date is the first day a placement or course no longer runs: a week of hours starting on it lies
+    # outside, as reporting.facts now computes.
+    """
+    UPDATE reporting_placementfacts SET weeks_outside_dates = TRUE
+    WHERE EXISTS (
+      SELECT 1 FROM cases_timesheet t
+      JOIN cases_placement p ON p.id = t.placement_id
+      JOIN cases_enrolment e ON e.id = p.enrolment_id
+      WHERE t.placement_id = reporting_placementfacts.placement_id
+        AND (t.week_start = p.ended_on OR t.week_start = e.ended_on))
+    """,
 ]
 
 

@@ -170,6 +170,15 @@ def test_placements_overlap_from_the_later_start_and_not_when_one_starts_on_the_
     assert placement_facts(earlier).overlaps_from is None
 
 
+def test_a_week_starting_on_the_end_date_lies_outside_the_placement(site):
+    enrolment = f.enrolment(site, REFERRED)
+    placement = f.placement(enrolment, f.company(), PlacementKind.SMALL_JOB, REFERRED, ended_on=REFERRED + days(21))
+    f.week(placement, REFERRED + days(14), ordinary=5)  # holds the last day it ran
+    assert placement_facts(placement).weeks_outside_dates is False
+    f.week(placement, REFERRED + days(21), ordinary=5)  # starts on the end date: it ran no day of it
+    assert placement_facts(placement).weeks_outside_dates is True
+
+
 def test_latest_step_and_outcomes_before_the_referral(site):
     enrolment = f.enrolment(site, REFERRED)  # the factory records step 1 on the referral date
     assert (enrolment_facts(enrolment).latest_step, enrolment_facts(enrolment).latest_step_on) == (1, REFERRED)
@@ -345,7 +354,7 @@ def plain_placement_facts(placement):
         ).exists()
     )
     ends = [day for day in (placement.ended_on, placement.enrolment.ended_on) if day]
-    outside = any(week + days(6) < placement.starts_on or any(week > day for day in ends) for week, _ in weeks)
+    outside = any(week + days(6) < placement.starts_on or any(week >= day for day in ends) for week, _ in weeks)
     return (
         min(w for w, _ in weeks) if weeks else None,
         max(w for w, _ in weeks) if weeks else None,

@@ -278,7 +278,7 @@ def plain_findings(programme, site, on):
                 s
                 for s in sheets
                 if s["week_start"] + days(6) < by_pk[s["placement_id"]]["starts_on"]
-                or (by_pk[s["placement_id"]]["ended_on"] and s["week_start"] > by_pk[s["placement_id"]]["ended_on"])
+                or (by_pk[s["placement_id"]]["ended_on"] and s["week_start"] >= by_pk[s["placement_id"]]["ended_on"])
             ],
             sheet_enrolment,
         ),
@@ -310,7 +310,7 @@ def plain_findings(programme, site, on):
                 s
                 for s in sheets
                 if enrolments[sheet_enrolment(s)]["ended_on"]
-                and s["week_start"] > enrolments[sheet_enrolment(s)]["ended_on"]
+                and s["week_start"] >= enrolments[sheet_enrolment(s)]["ended_on"]
             ],
             sheet_enrolment,
         ),

@@ -59,6 +59,7 @@ from jobbro.cases.models import (
     UpskillingDecision,
     UpskillingEnrolment,
 )
+from jobbro.cases.rules import week_has_ended
 from jobbro.companies.models import (
     Company,
     CompanyContact,
@@ -1840,15 +1841,17 @@ class _Generator:
         return END_NOTES.get(pl.reason, "")
 
     def _timesheets(self, pl, broker):
-        """One row a week from the first Monday of the placement to its end; ordinary hours only where they are paid."""
+        """One row a week from the first Monday of the placement to its end; ordinary hours only where they are paid.
+
+        As registration allows: only weeks that have ended (their Sunday has passed), and only weeks starting before
+        the end date (the first day the placement no longer runs)."""
         rng = self.rng
         if not pl.schedule:
             return False
-        last = min(pl.end or self.today, self.today - _days(4))  # a week is registered from its Friday
         week = _monday_on_or_after(pl.start)
         k, schedule, paid = 0, pl.schedule, False
         add = self.t[Timesheet].insert
-        while week <= last:
+        while week_has_ended(week, self.today) and (pl.end is None or week < pl.end):
             while k + 1 < len(schedule) and schedule[k + 1][0] <= week:
                 k += 1
             _on, ordinary, internship = schedule[k]

@@ -111,7 +111,7 @@ def propose_match(*, acting_user, enrolment, opening, on=None, score=None):
         on,
         not_before=enrolment.referred_on,
         field="proposed_on",
-        before_message=_("A match cannot be proposed before the start form date."),
+        before_message=_("A match cannot be proposed before the referral date."),
     )
     if MatchProposal.objects.open().filter(enrolment=enrolment, opening=opening).exists():
         raise ValidationError({"opening": _("There is already an open proposal for this citizen and this small job.")})

@@ -113,6 +113,18 @@ def test_a_placement_ending_on_the_fortnights_first_day_is_not_in_it_and_one_end
     assert (cells[INTERNSHIP], cells[WAGE_SUBSIDY]) == (1, 1)
 
 
+def test_a_placement_ended_on_the_day_it_started_never_ran_in_the_fortnight(world):
+    programme, sites, alice, _bob, company = world
+    never_ran = f.enrolment(sites[0], D(2025, 1, 6), job_broker=alice)
+    f.placement(never_ran, company, PlacementKind.INTERNSHIP, D(2025, 3, 5), ended_on=D(2025, 3, 5))
+    ran_a_day = f.enrolment(sites[0], D(2025, 1, 6), job_broker=alice)
+    f.placement(ran_a_day, company, PlacementKind.INTERNSHIP, D(2025, 3, 5), ended_on=D(2025, 3, 6))
+
+    cells = row_of(status.status_table(scope_of(programme, sites)), status.broker_key(alice.pk))
+
+    assert cells[INTERNSHIP] == 1
+
+
 def test_a_placement_starting_after_the_date_is_not_running_and_not_started(world):
     programme, sites, alice, _bob, company = world
     enrolment = f.enrolment(sites[0], D(2025, 1, 6), job_broker=alice)
@@ -420,7 +432,9 @@ def plain_status(programme, site_ids, on):
             p["enrolment"] == e["pk"]
             and p["kind"] in kinds
             and p["starts_on"] <= on
-            and (p["ended_on"] is None or p["ended_on"] > start)
+            # Ran on a day of the fortnight: the end date is the first day it no longer runs, so a placement ended
+            # on the day it started never ran.
+            and (p["ended_on"] is None or p["ended_on"] > max(start, p["starts_on"]))
             for p in placements
         )
 

@@ -19,6 +19,7 @@ from jobbro.conftest import make_company, rolled_back
 from jobbro.imports.management.commands.db_worker import run_periodic_jobs
 from jobbro.reporting import company_facts, facts, track_record
 from jobbro.reporting.models import CompanyTrackRecord, StaleCompanyFacts
+from jobbro.reporting.tests.test_track_record import write_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -95,31 +96,7 @@ def test_the_stored_track_record_equals_the_live_one_on_any_later_date(
     programmes = [programme, other_programme]
     with rolled_back():
         companies = [make_company("Alfa Køkken"), make_company("Beta Lager"), make_company("Gamma Gartneri")]
-        for spec in placements:
-            starts_on = ON - datetime.timedelta(days=spec["starts_ago"])
-            ended_on = None if spec["length"] is None else starts_on + datetime.timedelta(days=spec["length"])
-            placement = Placement.objects.create(
-                enrolment=enrolments[spec["enrolment"]],
-                company=companies[spec["company"]],
-                kind=spec["kind"],
-                starts_on=starts_on,
-                ended_on=ended_on,
-                no_hours_reason="test",
-            )
-            for week, ordinary in spec["weeks"]:
-                Timesheet.objects.create(
-                    placement=placement,
-                    week_start=monday(starts_on) + datetime.timedelta(weeks=week),
-                    ordinary_hours=ordinary,
-                    internship_hours=Decimal("3"),
-                )
-        for enrolment_index, company_index, days_ago in contacts:
-            Contact.objects.create(
-                enrolment=enrolments[enrolment_index],
-                company=companies[company_index],
-                kind=Contact.Kind.PHONE,
-                occurred_on=ON - datetime.timedelta(days=days_ago),
-            )
+        write_rows(enrolments, companies, placements, contacts)
         assert stored(companies, programmes, ON) == live(companies, programmes, ON)
         if lookback is not None:  # the programme's look-back changes: its rows are computed again when read
             programme.settings = {**programme.settings, thresholds.FACTORY_LOOKBACK_DAYS: lookback}

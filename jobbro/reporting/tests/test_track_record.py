@@ -90,37 +90,42 @@ def python_figures(company, programme):
     }
 
 
+def write_rows(enrolments, companies, placements, contacts):
+    """The generated placements (with their weeks) and contacts, written through the models, dated back from ON."""
+    for spec in placements:
+        starts_on = ON - datetime.timedelta(days=spec["starts_ago"])
+        ended_on = None if spec["length"] is None else starts_on + datetime.timedelta(days=spec["length"])
+        placement = Placement.objects.create(
+            enrolment=enrolments[spec["enrolment"]],
+            company=companies[spec["company"]],
+            kind=spec["kind"],
+            starts_on=starts_on,
+            ended_on=ended_on,
+            no_hours_reason="test",
+        )
+        for week, ordinary in spec["weeks"]:
+            Timesheet.objects.create(
+                placement=placement,
+                week_start=monday(starts_on) + datetime.timedelta(weeks=week),
+                ordinary_hours=ordinary,
+                internship_hours=Decimal("3"),
+            )
+    for enrolment_index, company_index, days_ago in contacts:
+        Contact.objects.create(
+            enrolment=enrolments[enrolment_index],
+            company=companies[company_index],
+            kind=Contact.Kind.PHONE,
+            occurred_on=ON - datetime.timedelta(days=days_ago),
+        )
+
+
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(placements=st.lists(placement_strategy, max_size=8), contacts=st.lists(contact_strategy, max_size=4))
 def test_the_track_record_equals_a_plain_count_over_the_rows(world, programme, placements, contacts):
     enrolments = [world.alices_enrolment, world.bobs_enrolment, world.randers_enrolment, world.charlies_enrolment]
     with rolled_back():
         companies = [make_company("Alfa Køkken"), make_company("Beta Lager")]
-        for spec in placements:
-            starts_on = ON - datetime.timedelta(days=spec["starts_ago"])
-            ended_on = None if spec["length"] is None else starts_on + datetime.timedelta(days=spec["length"])
-            placement = Placement.objects.create(
-                enrolment=enrolments[spec["enrolment"]],
-                company=companies[spec["company"]],
-                kind=spec["kind"],
-                starts_on=starts_on,
-                ended_on=ended_on,
-                no_hours_reason="test",
-            )
-            for week, ordinary in spec["weeks"]:
-                Timesheet.objects.create(
-                    placement=placement,
-                    week_start=monday(starts_on) + datetime.timedelta(weeks=week),
-                    ordinary_hours=ordinary,
-                    internship_hours=Decimal("3"),
-                )
-        for enrolment_index, company_index, days_ago in contacts:
-            Contact.objects.create(
-                enrolment=enrolments[enrolment_index],
-                company=companies[company_index],
-                kind=Contact.Kind.PHONE,
-                occurred_on=ON - datetime.timedelta(days=days_ago),
-            )
+        write_rows(enrolments, companies, placements, contacts)
 
         rows = {
             row["pk"]: row

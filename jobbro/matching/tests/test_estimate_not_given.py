@@ -9,30 +9,16 @@ import pytest
 from django.utils import translation
 
 from jobbro.cases import actions
-from jobbro.cases.models import PlacementEndReason, PlacementKind, Step
+from jobbro.cases.models import PlacementEndReason, PlacementKind
 from jobbro.companies.models import Opening
-from jobbro.conftest import REFERRED_ON, make_opening
-from jobbro.matching import engine, services
+from jobbro.conftest import make_opening
+from jobbro.matching import services
+from jobbro.matching.tests.conftest import STEP_2_ON
+from jobbro.matching.tests.test_fast_paths import full_ranking
 
 pytestmark = pytest.mark.django_db
 
 DAY = datetime.timedelta(days=1)
-STEP_2_ON = REFERRED_ON + 7 * DAY
-
-
-@pytest.fixture
-def waiting(refer, caseworker):
-    def _waiting(**overrides):
-        enrolment = refer(**overrides)
-        return actions.change_step(acting_user=caseworker, enrolment=enrolment, step=Step.TOWARDS_JOB, on=STEP_2_ON)
-
-    return _waiting
-
-
-def full_ranking(opening):
-    net = services.load(services.rankable_enrolments(opening.programme_id), Opening.objects.filter(pk=opening.pk))
-    idx, scores = engine.rank_citizens(net.citizens, net.jobs, 0, net.flags, limit=None)
-    return [(net.enrolment_ids[i], round(float(s), 1)) for i, s in zip(idx.tolist(), scores.tolist(), strict=True)]
 
 
 @pytest.mark.parametrize("weekly_hours", [3, 20, 37])

@@ -26,17 +26,6 @@ DAY = datetime.timedelta(days=1)
 STEP_2_ON = REFERRED_ON + 7 * DAY
 
 
-@pytest.fixture
-def waiting(refer, caseworker):
-    """`waiting(**refer_overrides)`: a citizen referred and moved to step 2 (towards a job)."""
-
-    def _waiting(**overrides):
-        enrolment = refer(**overrides)
-        return actions.change_step(acting_user=caseworker, enrolment=enrolment, step=Step.TOWARDS_JOB, on=STEP_2_ON)
-
-    return _waiting
-
-
 def goal(enrolment, code, text, kind=JobGoal.Kind.GOAL):
     return JobGoal.objects.create(
         citizen=enrolment.citizen, kind=kind, occupation_code=code, text=text, set_on=REFERRED_ON

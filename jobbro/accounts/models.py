@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -82,7 +83,12 @@ class Site(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.MUNICIPALITY)
-    municipality_code = models.CharField(_("municipality code"), max_length=3, blank=True)
+    municipality_code = models.CharField(
+        _("municipality code"),
+        max_length=3,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{3}$", _("A municipality code has 3 digits."))],
+    )
 
     class Meta:
         ordering = ["programme", "name"]

@@ -58,14 +58,23 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from jobbro import codes
 from jobbro.accounts import access
-from jobbro.accounts.actions import result_goal_part_error
+from jobbro.accounts.actions import (
+    add_membership,
+    create_programme,
+    create_result_goal,
+    create_site,
+    result_goal_part_error,
+    update_programme,
+    update_result_goal,
+    update_site,
+)
 from jobbro.accounts.models import Membership, Programme, ResultGoal, Site, TargetGroup, User
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change
@@ -538,6 +547,20 @@ class Importer:
             for name, messages in error.message_dict.items():
                 row.reject(name, messages[0])
 
+    def _through_action(self, row, sheet, action, /, **arguments):
+        """Write a set-up row through its accounts action: the set-up pages' validation and change log. A refusal
+        rejects the row under the columns it names (the row's own savepoint is rolled back); returns the action's
+        result, or None when refused."""
+        try:
+            with transaction.atomic():
+                return action(acting_user=self.user, **arguments)
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                row.reject("" if name == NON_FIELD_ERRORS else name, messages[0])
+            self.reject(row, sheet)
+            self.tick()
+            return None
+
     @staticmethod
     def _refuse(row, name, message):
         """Reject the row under the column when a rule of the actions (cases/rules.py) gave a message."""
@@ -556,8 +579,9 @@ class Importer:
 
     # --- The kinds, in dependency order ---------------------------------------------------------------
 
-    # The set-up sheets: programmes, their sites, who works where, and result goals. Few rows, so they are written
-    # one by one through the ORM; only administrators (or the command line without --user) may import them.
+    # The set-up sheets: programmes, their sites, who works where, and result goals. Few rows, so each is written
+    # through its accounts action, as on the set-up pages; only administrators (or the command line without --user)
+    # may import them.
 
     def _may_set_up(self, rows, kind):
         if self.user is None or may(self.user, Capability.ADMINISTER):
@@ -610,20 +634,23 @@ class Importer:
                 continue
             values = {"name": name, **{n: row.value(n) for n in ("starts_on", "ends_on", "description") if row.has(n)}}
             created = programme is None
+            changed = not created and (
+                any(getattr(programme, n) != v for n, v in values.items())
+                or (
+                    target_groups is not None
+                    and set(programme.target_groups.values_list("pk", flat=True)) != {g.pk for g in target_groups}
+                )
+            )
             if created:
-                programme = Programme.objects.create(**values)
-                changed = False
-            else:
-                changed = [n for n, v in values.items() if getattr(programme, n) != v]
-                if changed:
-                    for n in changed:
-                        setattr(programme, n, values[n])
-                    programme.save(update_fields=changed)
-            if target_groups is not None:
-                wanted = {g.pk for g in target_groups}
-                if created or set(programme.target_groups.values_list("pk", flat=True)) != wanted:
-                    programme.target_groups.set(wanted)
-                    changed = changed or not created
+                programme = self._through_action(
+                    row, "programmes", create_programme, target_groups=target_groups or (), **values
+                )
+            elif changed:
+                programme = self._through_action(
+                    row, "programmes", update_programme, programme=programme, target_groups=target_groups, **values
+                )
+            if programme is None:
+                continue
             existing[key] = self.programmes[key] = programme
             self._count("programmes", created, changed)
 
@@ -635,9 +662,7 @@ class Importer:
         for row in rows:
             programme = self.programme(row)
             name = row.get("name")
-            code = row.get("municipality_code")
-            if code and not (len(code) == 3 and code.isascii() and code.isdigit()):
-                row.reject("municipality_code", _("A municipality code has 3 digits."))
+            self._field_rules(row, Site, "municipality_code")
             if programme is not None:
                 row.key = key = (programme.pk, schemas.normalise(name))
                 self._duplicate(row, "sites", key, seen, "name")
@@ -647,15 +672,14 @@ class Importer:
             if not values.get("kind"):
                 values.pop("kind", None)  # an empty cell keeps the kind (a new site is a municipality)
             site = existing.get(key)
-            created, changed = site is None, []
+            created = site is None
+            changed = not created and any(getattr(site, n) != v for n, v in values.items())
             if created:
-                site = Site.objects.create(programme=programme, **values)
-            else:
-                changed = [n for n, v in values.items() if getattr(site, n) != v]
-                if changed:
-                    for n in changed:
-                        setattr(site, n, values[n])
-                    site.save(update_fields=changed)
+                site = self._through_action(row, "sites", create_site, programme=programme, **values)
+            elif changed:
+                site = self._through_action(row, "sites", update_site, site=site, **values)
+            if site is None:
+                continue
             existing[key] = site
             self.sites[key] = site.pk
             self._count("sites", created, changed)
@@ -680,7 +704,16 @@ class Importer:
                 continue
             created = key not in existing
             if created:
-                Membership.objects.create(user_id=user_id, programme=programme, site_id=site_id)
+                added = self._through_action(
+                    row,
+                    "memberships",
+                    add_membership,
+                    user=User.objects.get(pk=user_id),
+                    programme=programme,
+                    site=Site.objects.get(pk=site_id) if site_id else None,
+                )
+                if added is None:
+                    continue
                 existing.add(key)
             self._count("memberships", created, False)
 
@@ -702,15 +735,23 @@ class Importer:
             if row.has("social_economic_target"):
                 values["social_economic_target"] = part
             goal = existing.get(key)
-            created, changed = goal is None, []
+            created = goal is None
+            changed = not created and any(getattr(goal, n) != v for n, v in values.items())
             if created:
-                existing[key] = ResultGoal.objects.create(programme=programme, metric=key[1], deadline=key[2], **values)
-            else:
-                changed = [n for n, v in values.items() if getattr(goal, n) != v]
-                if changed:
-                    for n in changed:
-                        setattr(goal, n, values[n])
-                    goal.save(update_fields=changed)
+                goal = self._through_action(
+                    row,
+                    "result_goals",
+                    create_result_goal,
+                    programme=programme,
+                    metric=key[1],
+                    deadline=key[2],
+                    **values,
+                )
+                existing[key] = goal
+            elif changed:
+                goal = self._through_action(row, "result_goals", update_result_goal, goal=goal, **values)
+            if goal is None:
+                continue
             self._count("result_goals", created, changed)
 
     def import_companies(self, rows):

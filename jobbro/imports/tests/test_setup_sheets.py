@@ -4,10 +4,13 @@ import datetime
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import translation
 
+from jobbro.accounts.actions import create_site
 from jobbro.accounts.models import Membership, Programme, ResultGoal, Site, TargetGroup
+from jobbro.audit.models import Action, ChangeLog
 from jobbro.imports import runner, schemas
 from jobbro.imports.tests.helpers import csv_bytes, example_sheets, workbook
 
@@ -178,3 +181,34 @@ def test_the_import_pages_offer_the_set_up_templates_to_administrators_only(clie
     assert (
         reverse("import_template", kwargs={"kind": "companies"}) in client.get(reverse("import_list")).content.decode()
     )
+
+
+def test_the_set_up_rows_are_written_through_the_accounts_actions_with_their_change_log(
+    administrator, alice, caseworker, youth
+):
+    result = runner.run([("opsaetning.xlsx", workbook(setup_book()))], user=administrator)
+    assert result.committed
+    logged = list(ChangeLog.objects.filter(user=administrator).values_list("action", flat=True))
+    assert sorted(logged) == sorted(
+        [Action.CREATE_PROGRAMME]
+        + [Action.CREATE_SITE] * 2
+        + [Action.ADD_MEMBERSHIP] * 2
+        + [Action.CREATE_RESULT_GOAL] * 3
+    )
+    book = setup_book()
+    book["Lokationer"][1][3] = "752"  # one site's municipality code changes: one update, through the action
+    runner.run([("opsaetning.xlsx", workbook(book))], user=administrator)
+    assert ChangeLog.objects.filter(user=administrator, action=Action.UPDATE_SITE).count() == 1
+
+
+def test_a_municipality_code_is_refused_alike_by_the_import_and_the_set_up_action(administrator, programme):
+    with translation.override("da"):
+        result = runner.run(
+            [("opsaetning.xlsx", workbook({"Lokationer": [SITES, [programme.name, "Horsens", "kommune", "61"]]}))],
+            user=administrator,
+        )
+        [problem] = result.rejected
+        assert (problem["column"], problem["reason"]) == ("Kommunekode", "En kommunekode har 3 cifre.")
+        with pytest.raises(ValidationError) as refused:
+            create_site(acting_user=administrator, programme=programme, name="Horsens", municipality_code="61")
+        assert refused.value.message_dict["municipality_code"] == ["En kommunekode har 3 cifre."]

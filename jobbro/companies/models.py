@@ -51,6 +51,15 @@ class Company(models.Model):
         return self.kind == self.Kind.SOCIAL_ECONOMIC
 
 
+def agreement_running_on(on, prefix=""):
+    """A network agreement in force on the date, as a Q: signed on or before it and not ended on or before it (an end
+    date is the first day it no longer holds, as for placements and courses). `prefix` is the path to the agreement,
+    e.g. "agreements__": keep the whole Q in one filter() so both halves speak of the same agreement."""
+    return models.Q(**{f"{prefix}signed_on__lte": on}) & (
+        models.Q(**{f"{prefix}ended_on__isnull": True}) | models.Q(**{f"{prefix}ended_on__gt": on})
+    )
+
+
 class NetworkAgreement(models.Model):
     """A signed agreement putting a company in a programme's cluster network (klyngenetværk)."""
 

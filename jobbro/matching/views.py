@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,7 +27,7 @@ from jobbro.accounts.models import Site
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import logs_citizen_read
 from jobbro.cases.models import Enrolment, Step
-from jobbro.companies.models import Company, Opening
+from jobbro.companies.models import Company, Opening, agreement_running_on
 from jobbro.days import today
 from jobbro.formtools import add_action_errors
 from jobbro.matching import actions, tasks, type3
@@ -521,8 +521,7 @@ def unmatched(request):
 def network_companies(programme, on):
     """Companies with an agreement in the programme's network that runs on the day."""
     return (
-        Company.objects.filter(agreements__programme=programme, agreements__signed_on__lte=on)
-        .filter(Q(agreements__ended_on__isnull=True) | Q(agreements__ended_on__gte=on))
+        Company.objects.filter(agreement_running_on(on, "agreements__"), agreements__programme=programme)
         .distinct()
         .order_by("name")
     )

@@ -116,6 +116,12 @@
       if (!form) {
         return;
       }
+      // A row just swapped in has its form wired to htmx only when htmx settles it (a timer, later still on
+      // a busy machine); Enter before that would post the whole page. Wire it now (htmx skips a form it has
+      // already processed).
+      if (window.htmx) {
+        window.htmx.process(form);
+      }
       if (typeof form.requestSubmit === "function") {
         form.requestSubmit();
       } else {
@@ -154,7 +160,11 @@
   document.addEventListener("htmx:responseError", failed);
   document.addEventListener("htmx:sendError", failed);
 
-  document.addEventListener("htmx:afterSettle", function (event) {
+  // A saved or refused row is handled the moment it is swapped in, not when htmx settles it (a timer,
+  // 20 ms or more later on a busy machine): by then the user may have typed into the field already,
+  // and selecting it would swallow what they typed; and another row's outcome, announced in between,
+  // would be overwritten by this older one.
+  document.addEventListener("htmx:afterSwap", function (event) {
     const announcer = document.getElementById("hours-announcer");
     const target = event.detail && event.detail.target;
     const row = target && target.id ? document.getElementById(target.id) : null;

@@ -349,3 +349,31 @@ def test_today_lists_the_earlier_missing_weeks_the_hours_page_shows(alice, casel
     page.goto(f"{live_server.url}/hours/")
     shown = page.locator(f"#row-{placement.pk} .jb-missing").get_attribute("data-missing").split()
     assert shown == [week_label(m) for m in missing]
+
+
+def test_a_refused_field_is_ready_for_typing_as_soon_as_the_refusal_shows_even_when_the_page_settles_late(
+    caseload, logged_in_page, live_server
+):
+    """A fast typist on a busy machine: htmx settles a swapped row on a timer, and the field in error used to be
+    selected only then, so a 0 typed as soon as the refusal showed was added to the refused value, not put in
+    its place, Enter posted the whole page (htmx wires the new row's form only when it settles), and a later
+    row's outcome, announced in between, was overwritten by the earlier one."""
+    (placement,) = caseload(1, kind=PlacementKind.SMALL_JOB)
+    pk = placement.pk
+    page = logged_in_page("alice", PASSWORD)
+    open_hours_page(page, f"{live_server.url}/hours/")
+    page.evaluate("htmx.config.defaultSettleDelay = 3000")  # a settle as late as on a very busy machine
+    page.keyboard.type("3")
+    page.keyboard.press("Tab")
+    page.keyboard.type("2")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'#row-{pk}[data-status="error"]')
+    assert focused_id(page) == f"id_p{pk}-internship_hours"
+    # Announced with the refusal, not when the row settles.
+    assert "ingen praktikdel" in page.locator("#hours-announcer").inner_text()
+    page.keyboard.type("0")
+    assert page.locator(f"#id_p{pk}-internship_hours").input_value() == "0"
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'#row-{pk}[data-status="saved"]')
+    sheet = Timesheet.objects.get(placement=placement)
+    assert (sheet.ordinary_hours, sheet.internship_hours) == (Decimal(3), Decimal(0))

@@ -38,6 +38,7 @@ from jobbro.cases.models import (
     UpskillingDecision,
     UpskillingEnrolment,
 )
+from jobbro.days import today
 from jobbro.people import cpr
 from jobbro.people.models import Citizen, TrafficLightChange
 
@@ -84,7 +85,7 @@ def _inside_enrolment(enrolment, model, dates, after_exit=()):
         enrolment,
         {field: (_label(model, field), value) for field, value in dates.items()},
         after_exit=after_exit,
-        today=timezone.localdate(),
+        today=today(),
     )
 
 
@@ -136,7 +137,7 @@ def refer_citizen(
             for name, value in (("referred_on", referred_on), ("started_on", started_on))
             if value is not None
         },
-        today=timezone.localdate(),
+        today=today(),
     )
     _require(access.visible_sites(acting_user).filter(pk=site.pk).exists())
     citizen = Citizen.objects.filter(cpr_hash=cpr.lookup_hash(digits)).first()
@@ -216,8 +217,8 @@ def fill_start_form(*, acting_user, enrolment, on):
         raise ValidationError({"started_on": _("The start form is already filled.")})
     if enrolment.ended_on is not None:
         raise ValidationError({"started_on": _("The enrolment has ended; record a new referral instead.")})
-    rules.check_plausible_dates({"started_on": (_label(Enrolment, "started_on"), on)}, today=timezone.localdate())
-    if on > timezone.localdate():
+    rules.check_plausible_dates({"started_on": (_label(Enrolment, "started_on"), on)}, today=today())
+    if on > today():
         raise ValidationError({"started_on": _("The date cannot be in the future.")})
     if on < enrolment.referred_on:
         raise ValidationError({"started_on": _("The start form cannot be dated before the referral.")})
@@ -392,15 +393,13 @@ def register_hours(*, acting_user, placement, week_start, ordinary_hours, intern
     """Register (or correct) one ISO week's ordinary paid hours and internship hours for a placement."""
     _require_on_case(acting_user, placement.enrolment, Capability.WRITE_HOURS)
     week_start = monday_of(week_start)
-    rules.check_plausible_dates(
-        {"week_start": (_label(Timesheet, "week_start"), week_start)}, today=timezone.localdate()
-    )
+    rules.check_plausible_dates({"week_start": (_label(Timesheet, "week_start"), week_start)}, today=today())
     if message := rules.week_outside_placement_error(placement, week_start):
         raise ValidationError({"week_start": message})
     # One rule for the week (cases/rules.py): each 0-60, together at most 60, only a week that has ended, and
     # internship hours only on a placement with an internship part; the hours page and the import ask the same.
     ordinary, internship = rules.clean_week_hours(ordinary_hours, internship_hours)
-    rules.check_timesheet(placement, week_start, internship, today=timezone.localdate())
+    rules.check_timesheet(placement, week_start, internship, today=today())
     sheet, _created = Timesheet.objects.get_or_create(
         placement=placement, week_start=week_start, defaults={"registered_by": acting_user}
     )
@@ -433,7 +432,7 @@ def log_contact(*, acting_user, enrolment, kind, occurred_on, note="", company=N
     _full_clean(contact)
     # After the end form only aftercare is allowed; that has its own message below.
     _inside_enrolment(enrolment, Contact, {"occurred_on": occurred_on}, after_exit=("occurred_on",))
-    if occurred_on > timezone.localdate():
+    if occurred_on > today():
         raise ValidationError({"occurred_on": _("A contact cannot be dated in the future.")})
     if message := rules.contact_kind_error(enrolment, kind, occurred_on):
         raise ValidationError({"kind": message})
@@ -536,7 +535,7 @@ def create_job_plan(*, acting_user, enrolment, title, created_on, is_job_package
         errors["title"] = _("Give the plan a title.")
     if created_on < enrolment.referred_on:
         errors["created_on"] = _("A plan cannot be made before the referral date.")
-    elif created_on > timezone.localdate():
+    elif created_on > today():
         errors["created_on"] = _("A plan cannot be dated in the future.")
     elif message := rules.plausible_date_error(created_on, _label(JobPlan, "created_on")):
         errors["created_on"] = message
@@ -586,9 +585,7 @@ def add_milestone(*, acting_user, plan, kind, due_on, title=""):
         errors["kind"] = _("Choose what kind of milestone it is.")
     if message := rules.milestone_before_plan_error(plan.created_on, due_on):
         errors["due_on"] = message
-    elif message := rules.enrolment_date_error(
-        plan.enrolment, due_on, _label(Milestone, "due_on"), today=timezone.localdate()
-    ):
+    elif message := rules.enrolment_date_error(plan.enrolment, due_on, _label(Milestone, "due_on"), today=today()):
         errors["due_on"] = message
     if errors:
         raise ValidationError(errors)
@@ -615,7 +612,7 @@ def complete_milestone(*, acting_user, milestone, completed_on):
     plan = milestone.plan
     if message := rules.milestone_before_plan_error(plan.created_on, completed_on, done=True):
         raise ValidationError({"completed_on": message})
-    if completed_on > timezone.localdate():
+    if completed_on > today():
         raise ValidationError({"completed_on": _("A milestone cannot be done in the future.")})
     _inside_enrolment(plan.enrolment, Milestone, {"completed_on": completed_on})
     milestone.completed_on = completed_on
@@ -646,7 +643,7 @@ def change_agreed_hours(*, acting_user, placement, from_date, ordinary_hours, in
             "date": last.from_date.strftime("%d.%m.%Y")
         }
     elif message := rules.enrolment_date_error(
-        placement.enrolment, from_date, _label(AgreedHoursChange, "from_date"), today=timezone.localdate()
+        placement.enrolment, from_date, _label(AgreedHoursChange, "from_date"), today=today()
     ):
         errors["from_date"] = message
     if ordinary_hours in (None, ""):
@@ -756,7 +753,7 @@ def _save_self_assessment(enrolment, assessed_on, scores):
 def record_self_assessment(*, acting_user, enrolment, assessed_on, scores):
     """A self-assessment the citizen filled in on paper, typed in by someone doing case work on the enrolment."""
     _require_on_case(acting_user, enrolment, Capability.TABLET_ASSESSMENT)
-    if assessed_on > timezone.localdate():
+    if assessed_on > today():
         raise ValidationError({"assessed_on": _("A self-assessment cannot be dated in the future.")})
     if assessed_on < enrolment.referred_on:
         raise ValidationError({"assessed_on": _("A self-assessment cannot be dated before the referral date.")})

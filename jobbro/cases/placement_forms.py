@@ -2,7 +2,6 @@
 
 from django import forms
 from django.db.models import Case, IntegerField, Q, Value, When
-from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +11,7 @@ from jobbro.accounts.policy import Capability, roles_with
 from jobbro.cases.forms import HoursField, plausible_date
 from jobbro.cases.models import Contact, Milestone, PlacementEndReason, PlacementKind
 from jobbro.companies.models import Company, CompanyContact, Opening
+from jobbro.days import today
 from jobbro.formtools import DesignSystemForm
 from jobbro.pickers import CompanyPickerField, StaffPickerField
 
@@ -67,7 +67,7 @@ class JobPlanForm(DesignSystemForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target_occupation_code"].choices = codes.occupation_choices()
-        self.fields["created_on"].initial = timezone.localdate()
+        self.fields["created_on"].initial = today()
 
 
 class MilestoneForm(DesignSystemForm):
@@ -86,7 +86,7 @@ class CompleteMilestoneForm(DesignSystemForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["completed_on"].initial = timezone.localdate()
+        self.fields["completed_on"].initial = today()
 
 
 # --- Placements --------------------------------------------------------------------------------
@@ -154,7 +154,7 @@ class StartPlacementForm(DesignSystemForm):
     def __init__(self, *args, enrolment, **kwargs):
         super().__init__(*args, **kwargs)
         self.enrolment = enrolment
-        on = timezone.localdate()
+        on = today()
         self.fields["starts_on"].initial = on
         self.fields["company"].url_query = f"programme={enrolment.programme_id}"
         openings = Opening.objects.open().filter(programme=enrolment.programme).select_related("company")
@@ -220,7 +220,7 @@ class AgreedHoursForm(DesignSystemForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["from_date"].initial = timezone.localdate()
+        self.fields["from_date"].initial = today()
 
 
 class EndPlacementForm(DesignSystemForm):
@@ -235,7 +235,7 @@ class EndPlacementForm(DesignSystemForm):
 
     def __init__(self, *args, reason=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["ended_on"].initial = timezone.localdate()
+        self.fields["ended_on"].initial = today()
         if reason in PlacementEndReason.values:
             self.fields["reason"].initial = reason
             self.fields["back_to_step_2"].initial = back_to_step_2_for(reason)
@@ -253,7 +253,7 @@ class EndPlacementForm(DesignSystemForm):
 
     def clean_ended_on(self):
         ended_on = self.cleaned_data["ended_on"]
-        if ended_on > timezone.localdate():
+        if ended_on > today():
             raise forms.ValidationError(_("The end date cannot be in the future; the planned end is on the placement."))
         return ended_on
 
@@ -313,8 +313,8 @@ class ContactForm(DesignSystemForm):
     def __init__(self, *args, enrolment, acting_user, **kwargs):
         super().__init__(*args, **kwargs)
         self.enrolment = enrolment
-        self.fields["occurred_on"].initial = timezone.localdate()
-        self.fields["occurred_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        self.fields["occurred_on"].initial = today()
+        self.fields["occurred_on"].widget.attrs["max"] = today().isoformat()
         on_case = [
             pk for pk in (enrolment.job_broker_id, enrolment.caseworker_id, enrolment.mentor_id, acting_user.pk) if pk
         ]

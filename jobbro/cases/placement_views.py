@@ -15,7 +15,6 @@ from django.db.models import Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -421,7 +420,7 @@ def placement_detail(request, citizen_pk, pk):
             "may_write": may(request.user, Capability.CASE_WORK),
             "may_read_case_notes": may(request.user, Capability.READ_NOTES),
             "here": request.path,
-            "today": timezone.localdate(),
+            "today": today(),
         },
     )
 

@@ -8,7 +8,6 @@ courses. Enrolling a citizen in a course is case work, an action of cases/action
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jobbro import textlimits
@@ -26,6 +25,7 @@ from jobbro.companies.models import (
     Requirement,
     Weekday,
 )
+from jobbro.days import today
 
 COMPANY_FIELDS = ("cvr", "name", "industry_code", "kind", "address", "postcode", "city")
 CONTACT_FIELDS = ("name", "job_title", "phone", "email", "is_buddy", "buddy_trained_on")
@@ -144,7 +144,7 @@ def update_company(*, acting_user, company, **values):
 def _clean_contact(contact):
     if contact.buddy_trained_on and not contact.is_buddy:
         raise ValidationError({"buddy_trained_on": _("Only a buddy has a buddy training date.")})
-    if contact.buddy_trained_on and contact.buddy_trained_on > timezone.localdate():
+    if contact.buddy_trained_on and contact.buddy_trained_on > today():
         raise ValidationError({"buddy_trained_on": _("The buddy training date cannot be in the future.")})
     _full_clean(contact)
 
@@ -204,7 +204,7 @@ def record_agreement(*, acting_user, company, programme, signed_on, commitments=
     """A signed network agreement: the company joins the programme's cluster network."""
     _require_network(acting_user)
     _require_programme(acting_user, programme)
-    if signed_on > timezone.localdate():
+    if signed_on > today():
         raise ValidationError({"signed_on": _("The agreement cannot be signed in the future.")})
     running = NetworkAgreement.objects.filter(company=company, programme=programme, ended_on__isnull=True)
     if ended_on is None and running.exists():
@@ -348,7 +348,7 @@ def close_opening(*, acting_user, opening, on, filled=False):
         raise ValidationError(_("The small job is not open."))
     if on < opening.posted_on:
         raise ValidationError({"on": _("The date cannot be before the small job was posted.")})
-    if on > timezone.localdate():
+    if on > today():
         raise ValidationError({"on": _("The date cannot be in the future.")})
     if filled:
         opening.status, opening.filled_on = Opening.Status.FILLED, on

@@ -11,11 +11,12 @@ import io
 
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 
 from jobbro import codes
 from jobbro.accounts import access
 from jobbro.companies.models import Company, Opening, Requirement
+from jobbro.days import today
 from jobbro.spreadsheets import append_row, styled_cell
 
 # Danish on purpose: the file is mailed as it is, to Danish readers, whatever the user's UI language.
@@ -143,7 +144,7 @@ def board_xlsx(openings, *, user, on=None):
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    on = on or timezone.localdate()
+    on = on or today()
     openings = list(openings)
     labels = _danish_labels()
     workbook = Workbook(write_only=True)
@@ -196,7 +197,7 @@ def grouped_by_company(openings):
 
 def render_board_html(openings, *, user, on=None):
     """The printable list's HTML (always Danish, like the spreadsheet)."""
-    on = on or timezone.localdate()
+    on = on or today()
     openings = list(openings)
     labels = _danish_labels()
     with translation.override("da"):

@@ -70,6 +70,7 @@ from jobbro.companies.models import (
     Requirement,
     Weekday,
 )
+from jobbro.days import today as local_today
 from jobbro.matching import pool as citizen_pool
 from jobbro.people import cpr
 from jobbro.people.models import (
@@ -876,7 +877,7 @@ class _Course:
 
 def generate(*, citizens=120, seed=2026, today=None):
     """Build a demo programme with `citizens` citizens; see the module docstring. Returns a Summary."""
-    return _Generator(citizens=citizens, seed=seed, today=today or timezone.localdate()).run()
+    return _Generator(citizens=citizens, seed=seed, today=today or local_today()).run()
 
 
 class _Generator:

@@ -63,7 +63,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from jobbro import codes
+from jobbro import codes, days
 from jobbro.accounts import access
 from jobbro.accounts.actions import (
     add_membership,
@@ -253,7 +253,7 @@ class Importer:
         self.user = user
         self.default_programme = programme
         self.progress = progress
-        self.today = today or timezone.localdate()
+        self.today = today or days.today()
         self.now = timezone.now()
         self.counts = defaultdict(Counter)
         self.history = Counter()

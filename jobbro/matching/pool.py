@@ -40,6 +40,7 @@ from django.utils import timezone
 from scipy import sparse
 
 from jobbro.cases.models import AgreedHoursChange, Enrolment, Placement
+from jobbro.days import today
 from jobbro.matching import engine
 from jobbro.matching.models import CitizenChange
 from jobbro.people.models import Citizen, CompetenceAssessment, JobGoal, Restriction
@@ -156,7 +157,7 @@ def warm(load, on=None):
     """Build the pools of every programme with open cases, before the first ranking asks (`load` as for `citizens`)."""
     from jobbro.accounts.models import Programme
 
-    on = on or timezone.localdate()
+    on = on or today()
     open_cases = Enrolment.objects.filter(programme=OuterRef("pk"), ended_on__isnull=True)
     for programme_id in Programme.objects.filter(Exists(open_cases)).values_list("pk", flat=True):
         citizens(programme_id, on, load)

@@ -37,7 +37,7 @@ from decimal import Decimal
 import numpy as np
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -52,6 +52,7 @@ from jobbro.cases.models import (
     Step,
 )
 from jobbro.companies.models import Company, Opening, Requirement, Weekday
+from jobbro.days import today
 from jobbro.matching import engine, geo
 from jobbro.matching import pool as citizen_pool
 from jobbro.people.models import CompetenceAssessment, JobGoal, Restriction, TrafficLight
@@ -197,7 +198,7 @@ class Network:
 
 
 def _today(on):
-    return on or timezone.localdate()
+    return on or today()
 
 
 def _in_force(qs, start_field, end_field, on):

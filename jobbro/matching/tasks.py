@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from jobbro.days import today
 from jobbro.heartbeat import HeartbeatThread
 from jobbro.matching import services
 from jobbro.matching.models import AssignmentPair, AssignmentRun
@@ -46,7 +47,7 @@ def start(*, programme, user, on=None):
             run = AssignmentRun.objects.create(
                 programme=programme,
                 requested_by=user,
-                on=on or timezone.localdate(),
+                on=on or today(),
                 keep=max(1, min(int(settings.ASSIGNMENT_CANDIDATES), MAX_KEEP)),
             )
             enqueue(run)

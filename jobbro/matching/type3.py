@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from django.core.paginator import Paginator
 from django.db.models import Count, DateField, Exists, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
-from django.utils import timezone
 
 from jobbro.accounts import access, thresholds
 from jobbro.cases.models import Enrolment, Placement, Step, StepChange
+from jobbro.days import today
 from jobbro.matching.models import MatchProposal, MatchStatus
 
 
@@ -75,7 +75,7 @@ def _waiting(user, on, limits):
 
 def unmatched_enrolments(user, *, on=None, programme=None):
     """The queryset of unmatched enrolments the user may see, annotated with `waiting_since` and `declined`."""
-    on = on or timezone.localdate()
+    on = on or today()
     limits = _limits(user, on, programme)
     if not limits:
         return Enrolment.objects.none()
@@ -103,7 +103,7 @@ def unmatched_ids(user, *, on=None, programme=None, site=None):
 
     Each enrolment's waiting time is computed once, in the select list; the programme's limit and the order are
     applied here (in SQL the database would compute it again for the WHERE and the ORDER BY clauses)."""
-    on = on or timezone.localdate()
+    on = on or today()
     limits = _limits(user, on, programme)
     if not limits:
         return []
@@ -116,7 +116,7 @@ def unmatched_ids(user, *, on=None, programme=None, site=None):
 
 def unmatched(user, *, on=None, programme=None):
     """The unmatched list as rows, longest waiting first."""
-    on = on or timezone.localdate()
+    on = on or today()
     return [
         Unmatched(
             enrolment=e, waiting_since=e.waiting_since, weeks=(on - e.waiting_since).days // 7, declined=e.declined
@@ -130,7 +130,7 @@ def unmatched_page(user, *, on=None, programme=None, site=None, page=None, per_p
 
     The ids of everyone matching come first, in order, in one query that reads no more than the ids; the rows, with
     their citizen, site and job broker, are then fetched for the page only."""
-    on = on or timezone.localdate()
+    on = on or today()
     ids = unmatched_ids(user, on=on, programme=programme, site=site)
     shown = Paginator(ids, per_page).get_page(page)
     wanted = list(shown.object_list)

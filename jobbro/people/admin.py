@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jobbro.audit.admin import ReadLoggedAdmin
+from jobbro.days import today
 from jobbro.people import cpr
 from jobbro.people.models import (
     Citizen,
@@ -39,4 +39,4 @@ class CitizenAdmin(ReadLoggedAdmin):
 
     @admin.display(description=_("age"))
     def age(self, citizen):
-        return cpr.age(citizen.birth_date, timezone.localdate())
+        return cpr.age(citizen.birth_date, today())

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from jobbro import days
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import logs_citizen_read
 from jobbro.audit.models import Action, ChangeLog
@@ -71,7 +72,7 @@ def current_job_goals(citizen):
 
 
 def _current_efforts(citizen):
-    today = timezone.localdate()
+    today = days.today()
     return citizen.parallel_efforts.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
 
 
@@ -455,7 +456,7 @@ def parallel_efforts(request, citizen_pk):
 def parallel_effort_end(request, citizen_pk, effort_pk):
     citizen = _citizen(request, citizen_pk, health=True, write=True)
     effort = get_object_or_404(_current_efforts(citizen), pk=effort_pk)
-    form = EndParallelEffortForm(_data(request), initial={"ends_on": effort.ends_on or timezone.localdate()})
+    form = EndParallelEffortForm(_data(request), initial={"ends_on": effort.ends_on or days.today()})
     if request.method == "POST" and form.is_valid():
         if run_action(
             form,

@@ -28,12 +28,12 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from django.db import transaction
 from django.db.models import Min, Q
 from django.db.models.signals import post_delete, post_save, pre_save
-from django.utils import timezone
 from django_tasks import task
 
 from jobbro.accounts.models import Programme
 from jobbro.cases.models import KINDS_WITH_INTERNSHIP, Contact, Placement, Timesheet, placement_running_on
 from jobbro.companies.models import Company
+from jobbro.days import today
 from jobbro.reporting.models import CompanyTrackRecord, StaleCompanyFacts
 from jobbro.reporting.track_record import FIGURES, FactoryRule, TrackRecord, with_track_record
 
@@ -49,7 +49,7 @@ COMPARED = (*FIGURES, "lookback_days", "valid_until")
 def fresh_rows(company_ids, *, on=None):
     """The CompanyTrackRecord rows of these companies as of `on` (today), unsaved: one per programme in which the
     company has a placement or a contact."""
-    on = on or timezone.localdate()
+    on = on or today()
     company_ids = list(company_ids)
     rows = []
     for programme in Programme.objects.order_by("pk"):
@@ -187,7 +187,7 @@ def _chunks(company_ids):
 def refresh(company_ids=None, *, on=None):
     """Recompute the track records of these companies (every company when None) as of `on` (today), and store those
     that differ. Returns the ids of the companies whose rows changed."""
-    on = on or timezone.localdate()
+    on = on or today()
     changed = set()
     with transaction.atomic():
         for chunk in _chunks(company_ids):
@@ -219,13 +219,13 @@ def refresh_for_enrolments(enrolment_ids):
 def stale(company_ids=None, *, on=None):
     """The companies (ids, ordered) whose stored track record, as the companies list would read it, differs from
     what their records give now; every company when None. Nothing is written."""
-    on = on or timezone.localdate()
+    on = on or today()
     return sorted(pk for chunk in _chunks(company_ids) for pk in _differences(chunk, on, as_read=True))
 
 
 def run_out(on=None):
     """The companies (ids) with a stored row that has run out or used another look-back, to be computed again."""
-    on = on or timezone.localdate()
+    on = on or today()
     lookbacks = _lookbacks()
     ran_out = CompanyTrackRecord.objects.filter(Q(valid_until__lte=on) | Q(computed_on__gt=on))
     for programme_id, days in lookbacks.items():
@@ -242,7 +242,7 @@ def track_records(company_ids, programmes, *, on=None):
     The marked companies are refreshed first, and so are the given companies whose rows have run out, so the
     figures are what reporting/track_record.py computes from the records on `on`. A fixed number of queries,
     however many companies; who is in contact is not stored (the company page computes it)."""
-    on = on or timezone.localdate()
+    on = on or today()
     company_ids = list(company_ids)
     programmes = list(programmes)
     result = {pk: [] for pk in company_ids}

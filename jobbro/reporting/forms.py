@@ -3,11 +3,11 @@
 import datetime
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
+from jobbro.days import today
 from jobbro.formtools import DesignSystemForm
 from jobbro.reporting.base import Scope
 
@@ -23,7 +23,7 @@ class ScopeForm(DesignSystemForm):
         self.user = user
         programmes = access.visible_programmes(user).order_by("name")
         first = programmes.first()
-        initial = {"programme": first.pk if first else None, "on": timezone.localdate()}
+        initial = {"programme": first.pk if first else None, "on": today()}
         bound = {**initial, **{key: value for key, value in (data or {}).items() if value not in (None, "")}}
         super().__init__(bound, initial=initial)
         self.fields["programme"].queryset = programmes
@@ -34,7 +34,7 @@ class ScopeForm(DesignSystemForm):
 
     def clean_on(self):
         on = self.cleaned_data["on"]
-        if on > timezone.localdate():
+        if on > today():
             raise forms.ValidationError(
                 _("The date cannot be later than today: the reports count what has been recorded.")
             )

@@ -29,10 +29,10 @@ from decimal import Decimal
 
 from django.db.models import Avg, Count, DecimalField, Exists, IntegerField, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from jobbro.accounts import thresholds
 from jobbro.cases.models import KINDS_WITH_INTERNSHIP, Contact, Placement, Timesheet
+from jobbro.days import today
 
 # Staff on a contact with the company within this many days count as "in contact".
 CONTACT_DAYS = 90
@@ -101,7 +101,7 @@ def _turned_into_ordinary_hours(programme):
 
 def with_track_record(companies, programme, *, on=None, rule=None):
     """Annotate a Company queryset with the track-record figures (names in FIGURES) for one programme."""
-    on = on or timezone.localdate()
+    on = on or today()
     rule = rule or FactoryRule.for_programme(programme)
     internships = _internships(programme, on)
     paid = internships.filter(_turned_into_ordinary_hours(programme))
@@ -177,7 +177,7 @@ def in_contact(company_ids, programme, *, on=None):
     """
     from jobbro.accounts.models import User
 
-    on = on or timezone.localdate()
+    on = on or today()
     company_ids = list(company_ids)
     pairs = set(
         Contact.staff.through.objects.filter(
@@ -209,7 +209,7 @@ def track_records(companies, programmes, *, on=None, with_contacts=True):
     """
     from jobbro.companies.models import Company
 
-    on = on or timezone.localdate()
+    on = on or today()
     ids = (
         [c.pk for c in companies]
         if not hasattr(companies, "values_list")

@@ -57,3 +57,19 @@ def test_a_stratum_names_its_site_and_sorted_target_groups():
     assert lottery.stratum_of(7, ["frikort", "under-30"]) == "site=7;groups=frikort,under-30"
     assert lottery.stratum_of(7, ["under-30", "frikort"]) == "site=7;groups=frikort,under-30"
     assert lottery.stratum_of(7, []) == "site=7;groups=-"
+
+
+def test_the_recipe_in_docs_effect_md_gives_the_same_draws():
+    """The user guide's code re-derives draws exactly as jobbro draws them."""
+    import pathlib
+    import re
+
+    text = (pathlib.Path(__file__).resolve().parents[3] / "docs" / "effect.md").read_text()
+    recipe = {}
+    exec(re.search(r"```python\n(.*?)```", text, re.S).group(1), recipe)  # noqa: S102 - our own documentation
+    stratum = lottery.stratum_of(3, ["under-30"])
+    for block_size in (2, 4):
+        for n in range(1, 41):
+            assert recipe["arm"]("ab" * 32, stratum, n, 0.5, block_size) == lottery.arm(
+                "ab" * 32, stratum, n, share=0.5, block_size=block_size
+            )

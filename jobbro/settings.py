@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "jobbro.cases",
     "jobbro.audit",
     "jobbro.reporting",
+    "jobbro.effect",
     "jobbro.matching",
     "jobbro.imports",
     "jobbro.demo",

@@ -58,6 +58,7 @@ NOT_FREE_TEXT = frozenset(
         "cases.Placement.external_id",
         "cases.Contact.external_id",
         "cases.ProgressionInvitation.token_hash",
+        "effect.LotteryDraw.stratum",  # the site's id and the target groups' codes, written by the draw
         "cases.ProgressionInvitation.code_hash",
     }
 )

@@ -42,6 +42,7 @@ class Capability(models.TextChoices):
         _("See the names of staff in the reports' tables per job broker (others see Job broker A, B, …)"),
     )
     ADMINISTER = "administer", _("Administration: staff users, programmes, access log")
+    SET_TRIAL_DESIGN = "set_trial_design", _("Set a programme's trial design and read the lottery's seed")
     ACT_AS_JOB_BROKER = "act_as_job_broker", _("Can be a citizen's job broker")
     ACT_AS_CASEWORKER = "act_as_caseworker", _("Can be a citizen's caseworker")
 
@@ -92,6 +93,7 @@ GRANTS = {
     C.READ_ALL_REPORTS:         (__,        __,        __,    CO,         MA,     EV,       AD),
     C.SEE_STAFF_NAMES:          (JB,        CW,        ME,    CO,         MA,     __,       AD),
     C.ADMINISTER:               (__,        __,        __,    __,         __,     __,       AD),
+    C.SET_TRIAL_DESIGN:         (__,        __,        __,    __,         __,     __,       AD),
     C.ACT_AS_JOB_BROKER:        (JB,        __,        ME,    __,         __,     __,       __),
     C.ACT_AS_CASEWORKER:        (__,        CW,        __,    __,         __,     __,       __),
 }

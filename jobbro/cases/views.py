@@ -9,6 +9,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,6 +32,8 @@ from jobbro.cases.forms import (
     UpskillingDecisionForm,
 )
 from jobbro.cases.models import Outcome, UpskillingDecision
+from jobbro.effect import actions as effect_actions
+from jobbro.effect.models import LotteryDraw
 from jobbro.formtools import run_action
 from jobbro.people import cpr, postcodes
 from jobbro.people.access import access_citizen
@@ -150,7 +153,10 @@ def referral_new(request):
         pass  # the form puts the message next to the field
     form = ReferralForm(request.POST, user=user, known_citizen=visible)
     if form.is_valid():
-        enrolment = run_action(form, actions.refer_citizen, acting_user=user, **form.action_arguments())
+        # The referral and, in a programme with a lottery, the draw: one transaction, both or neither.
+        with transaction.atomic():
+            enrolment = run_action(form, actions.refer_citizen, acting_user=user, **form.action_arguments())
+            drawn = effect_actions.draw(acting_user=user, enrolment=enrolment) if enrolment is not None else None
         if enrolment is not None:
             messages.success(
                 request,
@@ -160,6 +166,15 @@ def referral_new(request):
                     "programme": enrolment.programme,
                 },
             )
+            if drawn is not None:
+                if drawn.arm == LotteryDraw.Arm.PROGRAMME:
+                    text = _("The lottery drew %(name)s to the programme group.")
+                else:
+                    text = _(
+                        "The lottery drew %(name)s to the control group: the usual services, "
+                        "no company-oriented effort in the programme."
+                    )
+                messages.info(request, text % {"name": enrolment.citizen.full_name})
             return redirect("citizen_detail", citizen_pk=enrolment.citizen_id)
     if visible:
         log_read(user=user, citizen_pk=found.pk, view="referral_new", status_code=200)

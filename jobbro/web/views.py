@@ -289,7 +289,7 @@ def find_by_cpr(request):
 def _citizen_context(request, citizen):
     user = request.user
     enrolments = access.scope_enrolments(citizen.enrolments.all(), user).select_related(
-        "programme", "site", "job_broker", "caseworker", "mentor"
+        "programme", "site", "job_broker", "caseworker", "mentor", "lottery_draw"
     )
     enrolments = _with_current_placement_and_last_week(enrolments)
     events = timeline.build(citizen, enrolments)

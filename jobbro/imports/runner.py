@@ -662,7 +662,6 @@ class Importer:
         for row in rows:
             programme = self.programme(row)
             name = row.get("name")
-            self._field_rules(row, Site, "municipality_code")
             if programme is not None:
                 row.key = key = (programme.pk, schemas.normalise(name))
                 self._duplicate(row, "sites", key, seen, "name")

@@ -16,6 +16,9 @@ from jobbro import devkeys
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("JOBBRO_DATA_DIR", BASE_DIR / "var"))
+# Register panels (pseudonymised Parquet files from Statistics Denmark) live here, one directory per programme,
+# beside the database and never in it (docs/effect.md).
+REGISTER_DIR = Path(os.environ.get("JOBBRO_REGISTER_DIR", DATA_DIR / "register"))
 
 
 def env_flag(name, default=False):

@@ -43,6 +43,7 @@ class Capability(models.TextChoices):
     )
     ADMINISTER = "administer", _("Administration: staff users, programmes, access log")
     SET_TRIAL_DESIGN = "set_trial_design", _("Set a programme's trial design and read the lottery's seed")
+    READ_EFFECT = "read_effect", _("The effect report: compute it, read it and export it")
     ACT_AS_JOB_BROKER = "act_as_job_broker", _("Can be a citizen's job broker")
     ACT_AS_CASEWORKER = "act_as_caseworker", _("Can be a citizen's caseworker")
 
@@ -94,6 +95,7 @@ GRANTS = {
     C.SEE_STAFF_NAMES:          (JB,        CW,        ME,    CO,         MA,     __,       AD),
     C.ADMINISTER:               (__,        __,        __,    __,         __,     __,       AD),
     C.SET_TRIAL_DESIGN:         (__,        __,        __,    __,         __,     __,       AD),
+    C.READ_EFFECT:              (__,        __,        __,    __,         MA,     EV,       __),
     C.ACT_AS_JOB_BROKER:        (JB,        __,        ME,    __,         __,     __,       __),
     C.ACT_AS_CASEWORKER:        (__,        CW,        __,    __,         __,     __,       __),
 }

@@ -116,8 +116,14 @@ class EnrolmentQuerySet(models.QuerySet):
 
     def caseload_of(self, user):
         """The user's own caseload: the enrolments the user is job broker or mentor on, within the user's access
-        (accounts/access.py), active or not: chain active_on(d) for the caseload on a date."""
-        return self.filter(caseload_of(user))
+        (accounts/access.py), active or not: chain active_on(d) for the caseload on a date. A control-group citizen
+        of a lottery is not in anyone's caseload (in_programme_effort)."""
+        return self.in_programme_effort().filter(caseload_of(user))
+
+    def in_programme_effort(self):
+        """The enrolments that get the programme's company-oriented effort: all but the control group of a lottery
+        (docs/effect.md "What the control group gets"). Caseloads, matching and the programme's reports read these."""
+        return self.filter(control_group=False)
 
     def receiving_active_effort_on(self, on):
         """Receiving active effort on the date (the evaluations' word): the start form filled on or before it and no
@@ -194,6 +200,9 @@ class Enrolment(models.Model):
     )
     current_step = models.PositiveSmallIntegerField(_("step"), choices=Step.choices, default=Step.CLARIFICATION)
     external_id = models.CharField(_("external id"), max_length=60, blank=True)
+    # Drawn to the control group of the programme's lottery (jobbro/effect): the usual services of the job centre,
+    # not the programme's placements, small jobs and matching. Set only by cases.actions.assign_control_group.
+    control_group = models.BooleanField(_("control group"), default=False, editable=False)
 
     objects = EnrolmentQuerySet.as_manager()
 

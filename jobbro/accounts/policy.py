@@ -44,6 +44,14 @@ class Capability(models.TextChoices):
     ADMINISTER = "administer", _("Administration: staff users, programmes, access log")
     SET_TRIAL_DESIGN = "set_trial_design", _("Set a programme's trial design and read the lottery's seed")
     READ_EFFECT = "read_effect", _("The effect report: compute it, read it and export it")
+    MANAGE_REGISTER_DATA = (
+        "manage_register_data",
+        _("Register data for the effect evaluation: benefit-code mappings and register imports (pseudonymous)"),
+    )
+    EXPORT_LINKAGE_LIST = (
+        "export_linkage_list",
+        _("Issue project keys and download the CPR linkage list for Statistics Denmark, logged"),
+    )
     ACT_AS_JOB_BROKER = "act_as_job_broker", _("Can be a citizen's job broker")
     ACT_AS_CASEWORKER = "act_as_caseworker", _("Can be a citizen's caseworker")
 
@@ -96,6 +104,8 @@ GRANTS = {
     C.ADMINISTER:               (__,        __,        __,    __,         __,     __,       AD),
     C.SET_TRIAL_DESIGN:         (__,        __,        __,    __,         __,     __,       AD),
     C.READ_EFFECT:              (__,        __,        __,    __,         MA,     EV,       __),
+    C.MANAGE_REGISTER_DATA:     (__,        __,        __,    __,         __,     EV,       AD),
+    C.EXPORT_LINKAGE_LIST:      (__,        __,        __,    __,         __,     __,       AD),
     C.ACT_AS_JOB_BROKER:        (JB,        __,        ME,    __,         __,     __,       __),
     C.ACT_AS_CASEWORKER:        (__,        CW,        __,    __,         __,     __,       __),
 }
@@ -337,6 +347,13 @@ PAGES = {
     "reports": needs(C.READ_ALL_REPORTS), "report": needs(C.READ_ALL_REPORTS),
     "report_xlsx": needs(C.READ_ALL_REPORTS), "report_pdf": needs(C.READ_ALL_REPORTS),
     "data_quality": needs(C.READ_ALL_REPORTS),
+    # The effect evaluation: trial design, project keys and the CPR linkage list, benefit codes, register imports.
+    "effect_programmes": needs(C.MANAGE_REGISTER_DATA),
+    "effect_trial_design": needs(C.SET_TRIAL_DESIGN), "effect_show_seed": needs(C.SET_TRIAL_DESIGN),
+    "effect_register_data": needs(C.MANAGE_REGISTER_DATA),
+    "effect_issue_keys": needs(C.MANAGE_REGISTER_DATA, C.EXPORT_LINKAGE_LIST),
+    "effect_linkage_list": needs(C.MANAGE_REGISTER_DATA, C.EXPORT_LINKAGE_LIST),
+    "effect_mapping": needs(C.MANAGE_REGISTER_DATA),
 }
 # fmt: on
 

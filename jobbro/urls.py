@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("jobbro.companies.urls")),
     path("", include("jobbro.matching.urls")),
     path("", include("jobbro.imports.urls")),
+    path("", include("jobbro.effect.urls_report")),  # before the reports' "reports/<slug>/"
     path("", include("jobbro.reporting.urls")),
 ]

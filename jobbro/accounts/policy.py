@@ -354,6 +354,9 @@ PAGES = {
     "effect_issue_keys": needs(C.MANAGE_REGISTER_DATA, C.EXPORT_LINKAGE_LIST),
     "effect_linkage_list": needs(C.MANAGE_REGISTER_DATA, C.EXPORT_LINKAGE_LIST),
     "effect_mapping": needs(C.MANAGE_REGISTER_DATA),
+    # The effect report: managers and evaluators of the programme.
+    "effect_report": needs(C.READ_EFFECT), "effect_report_state": needs(C.READ_EFFECT),
+    "effect_report_xlsx": needs(C.READ_EFFECT), "effect_report_pdf": needs(C.READ_EFFECT),
 }
 # fmt: on
 

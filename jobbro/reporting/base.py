@@ -48,9 +48,12 @@ class Scope:
         return len(self.sites) == self.programme.sites.count()
 
     def enrolments(self):
-        """Enrolments in scope whose start form is dated on or before the as-of date."""
+        """Enrolments in scope whose start form is dated on or before the as-of date; a lottery's control group is
+        not the programme's effort and is left out (EnrolmentQuerySet.in_programme_effort)."""
         self.catch_up()
-        return Enrolment.objects.filter(programme=self.programme, site__in=self.site_ids, referred_on__lte=self.on)
+        return Enrolment.objects.in_programme_effort().filter(
+            programme=self.programme, site__in=self.site_ids, referred_on__lte=self.on
+        )
 
     @property
     def fortnight_start(self):
@@ -95,6 +98,26 @@ class Share:
     def __str__(self):
         percent = self.percent
         return f"{self.part} / {self.whole}" if percent is None else f"{self.part} ({percent} %)"
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """A measure shown with a fixed number of decimals (a p-value, a standardised difference): one decimal, as other
+    measures have, would hide what it says."""
+
+    value: float
+    decimals: int = 3
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """A figure left out by statistical disclosure control: it is shown as words ("fewer than 5"), never as a number,
+    on the page, in the PDF and in the spreadsheet."""
+
+    smallest: int = 5
+
+    def __str__(self):
+        return gettext("fewer than %(n)s") % {"n": self.smallest}
 
 
 class Light:

@@ -279,3 +279,56 @@ def lights(rows, columns, grid, *, description, labels):
         spine.set_visible(False)
     axes.tick_params(length=0)
     return _svg(figure, description)
+
+
+@kept_by_input
+def band_curves(xs, series, *, description, xlabel="", ylabel="", percent=False, start_line=None):
+    """Lines over a numeric axis (e.g. weeks since the start), each with its 95 % band: `series` maps a label to
+    (values, lows, highs), one per x, None where there is no figure (a week left out by disclosure control breaks
+    the line and the band there). `start_line`, if given, is an x marked with a dashed vertical line."""
+    figure, axes = _figure()
+    for index, (label, (values, lows, highs)) in enumerate(series.items()):
+        colour = COLOURS[index % len(COLOURS)]
+        axes.plot(xs, [_nan(v) for v in values], label=label, color=colour, linewidth=1.6)
+        axes.fill_between(xs, [_nan(v) for v in lows], [_nan(v) for v in highs], color=colour, alpha=0.18, linewidth=0)
+    if start_line is not None:
+        axes.axvline(start_line, color=COLOURS[4], linewidth=0.8, linestyle="--")
+    axes.set_xlabel(str(xlabel))
+    axes.set_ylabel(str(ylabel))
+    axes.xaxis.set_major_formatter(_localised)
+    if percent:
+        axes.set_ylim(0, 100)
+    _legend(axes, len(series))
+    return _svg(figure, description)
+
+
+@kept_by_input
+def points_with_intervals(points, *, description, xlabel="", ylabel="", zero_line=True):
+    """One labelled point per item with a vertical 95 % interval: `points` are (label, x, y, low, high). Used to set
+    each site's effect against a measure of what the site did."""
+    figure, axes = _figure(height=3.6)
+    for index, (label, x, y, low, high) in enumerate(points):
+        colour = COLOURS[index % len(COLOURS)]
+        x, y = float(x), float(y)
+        axes.errorbar(
+            [x],
+            [y],
+            yerr=[[y - float(low)], [float(high) - y]],
+            fmt="o",
+            color=colour,
+            capsize=4,
+            markersize=7,
+            label=str(label),
+        )
+        axes.annotate(str(label), (x, y), textcoords="offset points", xytext=(6, 4), fontsize=8, color=COLOURS[4])
+    if zero_line:
+        axes.axhline(0, color=COLOURS[4], linewidth=0.8, linestyle="--")
+    axes.set_xlabel(str(xlabel))
+    axes.set_ylabel(str(ylabel))
+    axes.xaxis.set_major_formatter(_localised)
+    _legend(axes, len(points))
+    return _svg(figure, description)
+
+
+def _nan(value):
+    return float("nan") if value is None else float(value)

@@ -14,7 +14,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
 
 from jobbro.accounts.models import User
-from jobbro.reporting.base import Scored, Share, Table
+from jobbro.reporting.base import Fixed, Scored, Share, Table
 from jobbro.reporting.charts import ALL_BARS_UP_TO, BARS_AT_EACH_END
 
 DASH = "–"
@@ -44,6 +44,8 @@ def cell_text(cell):
         return f"{number_format(cell.part)} ({number_format(cell.percent, decimal_pos=1)} %)"
     if isinstance(cell, bool):
         return yes_no(cell)
+    if isinstance(cell, Fixed):
+        return number_format(round(cell.value, cell.decimals), decimal_pos=cell.decimals, force_grouping=True)
     if isinstance(cell, int):
         return number_format(cell, force_grouping=True)
     if isinstance(cell, (float, Decimal)):
@@ -67,7 +69,7 @@ def is_failed(cell):
 def is_numeric(cell):
     if isinstance(cell, Scored):
         return True
-    return isinstance(cell, (int, float, Decimal, Share)) and not isinstance(cell, bool)
+    return isinstance(cell, (int, float, Decimal, Share, Fixed)) and not isinstance(cell, bool)
 
 
 def xlsx_slot_names(cell):
@@ -93,6 +95,8 @@ def xlsx_slots(cell, light_labels=None):
         return {"value": (cell.part, "#,##0"), "share": (fraction, "0.0%") if fraction is not None else (None, None)}
     if isinstance(cell, bool):
         return {"value": (yes_no(cell), None)}
+    if isinstance(cell, Fixed):
+        return {"value": (float(cell.value), "0." + "0" * cell.decimals if cell.decimals else "0")}
     if isinstance(cell, int):
         return {"value": (cell, "#,##0")}
     if isinstance(cell, (float, Decimal)):

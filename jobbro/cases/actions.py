@@ -95,6 +95,43 @@ def find_citizen_by_cpr(raw_cpr):
     return Citizen.objects.filter(cpr_hash=cpr.lookup_hash(digits)).first()
 
 
+def control_group_error():
+    """Why a control-group citizen gets no placement, small job or match (docs/effect.md)."""
+    return _(
+        "The citizen is in the control group of the programme's lottery: the usual services of the job centre, "
+        "not the programme's placements, small jobs or matching."
+    )
+
+
+def refuse_control_group(enrolment):
+    """Refuse the programme's company-oriented effort for a citizen drawn to the control group."""
+    if enrolment.control_group:
+        raise ValidationError(control_group_error(), code="control_group")
+
+
+@transaction.atomic
+def assign_control_group(*, acting_user, enrolment):
+    """Mark the enrolment as the control group of its programme's lottery (effect/actions.py `draw` calls this in the
+    draw's transaction). From then on it gets no placement or match and is left out of caseloads, matching and the
+    programme's reports (EnrolmentQuerySet.in_programme_effort). Idempotent; refused once the case has a placement."""
+    _require_on_case(acting_user, enrolment, Capability.REFER)
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.control_group:
+        return enrolment
+    if enrolment.placements.exists():
+        raise ValidationError(_("A citizen who has had a placement in the programme cannot join its control group."))
+    enrolment.control_group = True
+    enrolment.save(update_fields=["control_group"])
+    log_change(
+        user=acting_user,
+        action=Action.ASSIGN_CONTROL_GROUP,
+        obj=enrolment,
+        citizen_pk=enrolment.citizen_id,
+        changes={"control_group": True},
+    )
+    return enrolment
+
+
 # The start form is filled the day the citizen is referred unless the referral says otherwise.
 START_FORM_AT_REFERRAL = object()
 
@@ -307,6 +344,7 @@ def start_placement(
     """Start a placement; the enrolment moves to step 3 on the start date."""
     # Agreeing a match starts its placement (matching/actions.py), so the match capability suffices too.
     _require_on_case(acting_user, enrolment, Capability.CASE_WORK, Capability.PROPOSE_MATCH)
+    refuse_control_group(enrolment)
     placement = Placement(
         enrolment=enrolment,
         company=company,

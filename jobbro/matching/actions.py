@@ -100,6 +100,7 @@ def propose_match(*, acting_user, enrolment, opening, on=None, score=None):
     """Propose a citizen for an open small job in the same programme."""
     _require_scope(acting_user, enrolment)
     on = on or today()
+    case_actions.refuse_control_group(enrolment)
     if enrolment.ended_on:
         raise ValidationError(_("The enrolment has ended; a match needs an active enrolment."))
     opening = Opening.objects.select_for_update().get(pk=opening.pk)
@@ -155,6 +156,7 @@ def book_meeting(*, acting_user, proposal, kind, meeting_on, on=None):
     _require_scope(acting_user, proposal.enrolment)
     on = on or today()
     _check_transition(proposal, MatchStatus.MEETING_BOOKED)
+    case_actions.refuse_control_group(proposal.enrolment)
     errors = {}
     if kind not in MeetingKind.values:
         errors["kind"] = _("Choose a coffee visit or a match meeting.")
@@ -196,6 +198,7 @@ def agree_match(*, acting_user, proposal, starts_on, agreed_ordinary_hours=None,
     on = on or today()
     enrolment = proposal.enrolment
     _check_transition(proposal, MatchStatus.AGREED)
+    case_actions.refuse_control_group(enrolment)
     if enrolment.ended_on:
         raise ValidationError(_("The enrolment has ended; a match needs an active enrolment."))
     opening = Opening.objects.select_for_update().select_related("company").get(pk=proposal.opening_id)

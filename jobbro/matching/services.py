@@ -702,10 +702,12 @@ def _no_running_placement(on):
 
 
 def rankable_enrolments(programme, *, on=None):
-    """Active enrolments in steps 1-2, and in step 3 without a running placement."""
+    """Active enrolments in steps 1-2, and in step 3 without a running placement; never the control group of a
+    lottery (EnrolmentQuerySet.in_programme_effort)."""
     on = _today(on)
     return (
         Enrolment.objects.active_on(on)
+        .in_programme_effort()
         .filter(programme=programme)
         .filter(
             Q(current_step__in=(Step.CLARIFICATION, Step.TOWARDS_JOB))
@@ -715,10 +717,11 @@ def rankable_enrolments(programme, *, on=None):
 
 
 def waiting_enrolments(programme, *, on=None):
-    """Active enrolments in step 2 with no running placement and no open match proposal."""
+    """Active enrolments in step 2 with no running placement and no open match proposal (not the control group)."""
     on = _today(on)
     qs = (
         Enrolment.objects.active_on(on)
+        .in_programme_effort()
         .filter(programme=programme, current_step=Step.TOWARDS_JOB)
         .filter(_no_running_placement(on))
     )
@@ -981,6 +984,8 @@ def rank_openings(enrolment, *, limit=50, on=None, reader=None):
 
     Only the openings `could_be_taken` keeps are loaded: the same ranking, without loading those out of reach."""
     on = _today(on)
+    if enrolment.control_group:  # a lottery's control group gets no small jobs from the programme
+        return []
     candidates = could_be_taken(open_openings(enrolment.programme_id), enrolment, on=on)
     net = load(Enrolment.objects.filter(pk=enrolment.pk), candidates, on=on)
     if not len(net) or not len(net.openings):

@@ -152,7 +152,9 @@ def citizen_matches(request, citizen_pk, enrolment_pk):
     citizen = access_citizen(request.user, citizen_pk)
     enrolment = access.access_enrolment(request.user, citizen, enrolment_pk)
     matches = (
-        _services().rank_openings(enrolment, limit=RANKING_LIMIT, reader=request.user) if enrolment.is_active else []
+        _services().rank_openings(enrolment, limit=RANKING_LIMIT, reader=request.user)
+        if enrolment.is_active and not enrolment.control_group
+        else []
     )
     rows = _match_rows(matches, _open_proposals(enrolment=enrolment))
     ranked = [row["match"].opening.pk for row in rows]

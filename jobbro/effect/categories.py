@@ -1,0 +1,88 @@
+"""What a week's DREAM benefit code means for the effect evaluation (docs/effect.md "Register data: the files
+Statistics Denmark returns", "The category mapping").
+
+Pure: no models. A *mapping* puts each DREAM benefit code (the weekly "branchekode" of the status file) into one of
+the categories below; the analysis counts a week as self-sufficient when no benefit is registered that week or the
+week's code is in a category of SELF_SUFFICIENT. The mappings in use are stored as versions (BenefitMapping,
+BenefitCode); DEFAULT_MAPPING is the version jobbro ships.
+
+The shipped default is deliberately short: it holds only codes whose meaning we are sure of. Every code a delivery
+carries must be in the mapping the import is checked against, so a delivery with other codes is refused with the
+codes named, and an evaluator adds them, from the DREAM documentation that comes with the data, in a new version.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+SELF_SUFFICIENT_WEEK = "self_sufficient"
+
+# (code, label): the order is the order of tables and charts.
+CATEGORIES = (
+    ("self_sufficient", _("Self-sufficient (no benefit)")),
+    ("education", _("Education (SU)")),
+    ("ordinary_job_with_supplement", _("Ordinary job with a supplement")),
+    ("unemployment_benefit", _("Unemployment benefit")),
+    ("cash_benefit", _("Cash or education benefit")),
+    ("activation", _("Activation")),
+    ("sickness", _("Sickness benefit")),
+    ("flex_job", _("Flex job or unemployment allowance for flex job")),
+    ("resource_course", _("Resource course or job clarification")),
+    ("leave", _("Leave")),
+    ("pension", _("Pension or early retirement")),
+    ("other", _("Other benefit")),
+)
+CATEGORY_CODES = tuple(code for code, _label in CATEGORIES)
+LABELS = dict(CATEGORIES)
+
+# "Self-sufficient" in every figure: no benefit registered that week, or only SU / ordinary education.
+SELF_SUFFICIENT = frozenset({"self_sufficient", "education"})
+
+# The shipped default: (DREAM benefit code, category, Danish label as the register names it).
+DEFAULT_MAPPING = [
+    ("111", "unemployment_benefit", "Arbejdsløshedsdagpenge (ledig)"),
+    ("651", "education", "SU (Statens Uddannelsesstøtte)"),
+    ("783", "pension", "Førtidspension"),
+    ("890", "sickness", "Sygedagpenge"),
+]
+DEFAULT_VERSION = "DREAM-2026-12"
+
+SOURCE = (
+    "DREAM, Beskæftigelsesministeriets forløbsdatabase (Styrelsen for Arbejdsmarked og Rekruttering), weekly benefit "
+    "code of the status file. The database's structure (one code a week, the highest-priority benefit of the week, "
+    "no row = no benefit) follows the DREAM description 'DREAM', version June 2015 (docplayer.dk/3576558). The four "
+    "codes shipped (111 unemployment benefit, 651 SU, 783 disability pension, 890 sickness benefit) are the codes "
+    "of those benefits as DREAM research uses them; no complete DREAM code list could be retrieved when this "
+    "default was made (December 2026), so every other code is left out rather than guessed: add the codes of your "
+    "delivery from the DREAM documentation that comes with it, in a new mapping version."
+)
+
+
+def is_self_sufficient(category: str) -> bool:
+    return category in SELF_SUFFICIENT
+
+
+def codes_of(rows) -> dict:
+    """{code: category} of mapping rows [(code, category, label), ...]."""
+    return {code: category for code, category, _label in rows}
+
+
+def mapping_errors(rows) -> list:
+    """What is wrong with mapping rows [(code, category, label), ...], as Danish-first messages (empty if nothing).
+    A code is 1 to 10 letters or digits, appears once, and has one of the categories."""
+    from django.utils.translation import gettext
+
+    errors = []
+    seen = set()
+    for code, category, label in rows:
+        if not isinstance(code, str) or not code.isalnum() or not 1 <= len(code) <= 10 or not code.isascii():
+            errors.append(gettext("The benefit code %(code)r must be 1 to 10 letters or digits.") % {"code": code})
+        if code in seen:
+            errors.append(gettext("The benefit code %(code)s appears more than once.") % {"code": code})
+        seen.add(code)
+        if category not in LABELS:
+            errors.append(
+                gettext("The benefit code %(code)s has an unknown category %(category)r.")
+                % {"code": code, "category": category}
+            )
+        if not str(label or "").strip():
+            errors.append(gettext("The benefit code %(code)s has no label.") % {"code": code})
+    return errors

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 from django.utils.formats import date_format, number_format
-from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from jobbro.accounts.fidelity_settings import CASELOAD, for_programme
 from jobbro.accounts.models import TargetGroup
@@ -56,7 +56,6 @@ COVARIATE_LABELS = {
     "sex": gettext_lazy("Women (share)"),
     "female": gettext_lazy("Women (share)"),
 }
-WORDS = {"programme": pgettext_lazy("effect group", "Programme group")}
 
 
 def group_labels(method):
@@ -628,7 +627,7 @@ def method_notes(result):
         )
     notes.append(
         gettext(
-            "Self-sufficient: no benefit registered in the week, or only SU / ordinary education. A 95 %% interval "
+            "Self-sufficient: no benefit registered in the week, or only SU / ordinary education. A 95 % interval "
             "holds the true difference in 95 of 100 such studies; an interval that includes 0 means the data cannot "
             "tell an effect from chance."
         )

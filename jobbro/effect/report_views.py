@@ -32,12 +32,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 class EffectForm(DesignSystemForm):
     programme = forms.ModelChoiceField(queryset=None, label=_("Programme"), empty_label=None)
-    on = forms.DateField(
-        label=_("As of"),
-        input_formats=DATE_INPUTS,
-        widget=forms.DateInput(format="%d.%m.%Y"),
-        help_text=_("Written as 22.11.2026."),
-    )
+    # A date field (the browser shows it in the reader's format, 22.11.2026 in Danish); typed dates are read as
+    # 22.11.2026 or 2026-11-22 too.
+    on = forms.DateField(label=_("As of"), input_formats=DATE_INPUTS)
 
     def __init__(self, user, data=None):
         programmes = runs.readable_programmes(user).order_by("name")

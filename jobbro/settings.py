@@ -275,6 +275,8 @@ WORKER_PERIODIC_JOBS = [
     "jobbro.reporting.tasks.catch_up_facts_now",
     "jobbro.reporting.company_facts.catch_up_all",
     "jobbro.matching.tasks.sweep",
+    "jobbro.effect.runs.sweep",  # effect runs whose worker stopped
+    "jobbro.effect.tasks.sweep",  # register imports whose worker is gone
     "jobbro.matching.pool.forget_old_changes",  # change rows older than two days
     "jobbro.planner_statistics.refresh_when_due",  # ANALYZE, at most every 6 hours per worker
 ]

@@ -30,7 +30,9 @@ from django_tasks import task
 from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
 from jobbro.cases.models import Enrolment
-from jobbro.effect.models import BenefitMapping, EffectRun, LotteryDraw, ProjectKey, TrialDesign
+from jobbro.effect import panels
+from jobbro.effect.actions import ensure_benefit_mapping, register_directory
+from jobbro.effect.models import EffectRun, LotteryDraw, ProjectKey, TrialDesign
 from jobbro.people import cpr
 
 log = logging.getLogger(__name__)
@@ -40,11 +42,6 @@ ACTIVE = (EffectRun.State.QUEUED, EffectRun.State.RUNNING)
 STALE_SECONDS = 2 * 60 * 60
 # Counts under this are not shown (disclosure control, as in the analysis).
 SMALLEST_COUNT = 5
-
-
-def register_directory(programme):
-    """Where the programme's register panels live (jobbro/effect/panels.py)."""
-    return settings.REGISTER_DIR / f"programme-{programme.pk}"
 
 
 def _require(condition):
@@ -59,11 +56,6 @@ def readable_programmes(user):
     return access.visible_programmes(user)
 
 
-def current_mapping():
-    """The newest version of the benefit-code mapping, or None."""
-    return BenefitMapping.objects.order_by("-version").first()
-
-
 def design_kind(programme):
     design = TrialDesign.objects.filter(programme=programme).first()
     return design.kind if design else TrialDesign.Kind.NONE
@@ -73,8 +65,6 @@ def request_run(acting_user, programme, as_of):
     """The run computing the programme's effect as of `as_of`: an existing one for the same inputs, or a new one
     queued for the worker. ValidationError (in the reader's language) when there is nothing to compute from."""
     _require(readable_programmes(acting_user).filter(pk=programme.pk).exists())
-    from jobbro.effect import panels
-
     kind = design_kind(programme)
     if kind == TrialDesign.Kind.NONE:
         raise ValidationError(
@@ -82,12 +72,10 @@ def request_run(acting_user, programme, as_of):
                 "The programme has no trial design to compare with: an administrator sets a lottery or a register comparison."
             )
         )
-    mapping = current_mapping()
-    if mapping is None:
-        raise ValidationError(_("No benefit-code mapping has been made yet, so the register's codes cannot be read."))
     generation = panels.current_generation(register_directory(programme))
     if generation is None:
         raise ValidationError(_("No register data has been imported for the programme yet."))
+    mapping = ensure_benefit_mapping()  # the status import made it already; the shipped default otherwise
     with transaction.atomic():
         same = EffectRun.objects.select_for_update().filter(
             programme=programme, as_of=as_of, generation=generation, mapping=mapping
@@ -141,7 +129,9 @@ def execute(run_id, language=None):
 def failure_message(error):
     """Why a run failed, in the reader's language: the panels' own messages, or the error's kind and text."""
     errors = getattr(error, "errors", None)
-    if errors:
+    if isinstance(error, ValidationError):
+        said = " ".join(error.messages)
+    elif errors:
         said = "; ".join(str(item.get("message", item)) if isinstance(item, dict) else str(item) for item in errors)
     else:
         said = f"{type(error).__name__}: {error}"
@@ -158,7 +148,7 @@ def _fail(run_id, reason):
 
 def compute(run):
     """The analysis's result for the run, as plain JSON, with the participants left out for want of a project key."""
-    from jobbro.effect import analysis, panels
+    from jobbro.effect import analysis
 
     if run.mapping is None:
         raise ValidationError(_("No benefit-code mapping has been made yet, so the register's codes cannot be read."))

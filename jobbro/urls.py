@@ -21,5 +21,6 @@ urlpatterns = [
     path("", include("jobbro.matching.urls")),
     path("", include("jobbro.imports.urls")),
     path("", include("jobbro.effect.urls_report")),  # before the reports' "reports/<slug>/"
+    path("", include("jobbro.effect.urls_register")),
     path("", include("jobbro.reporting.urls")),
 ]

@@ -59,6 +59,8 @@ NOT_FREE_TEXT = frozenset(
         "cases.Contact.external_id",
         "cases.ProgressionInvitation.token_hash",
         "effect.LotteryDraw.stratum",  # the site's id and the target groups' codes, written by the draw
+        "effect.ProjectKey.key_token",  # the project key, encrypted like a CPR number
+        "effect.ProjectKey.key_digest",  # its HMAC digest, for look-up
         "cases.ProgressionInvitation.code_hash",
     }
 )

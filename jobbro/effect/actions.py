@@ -240,9 +240,10 @@ def _create_mapping(acting_user, rows, source, *, version):
 
 
 def known_categories():
+    """The category codes a benefit code may be mapped to (jobbro/effect/categories.py)."""
     from jobbro.effect import categories
 
-    return {category for _code, category, _label in categories.DEFAULT_MAPPING} | set(categories.CATEGORIES)
+    return set(categories.LABELS)
 
 
 MAPPING_MAX_ROWS = 5000
@@ -250,17 +251,16 @@ MAPPING_MAX_ROWS = 5000
 
 def parse_mapping_csv(data):
     """The rows (code, category, label) of an uploaded mapping: CSV with `;` (or `,`), UTF-8, an optional header
-    `code;category;label`. ValidationError listing every problem (in the user's language) if any."""
+    `code;category;label`. ValidationError listing every problem, by line, in the user's language."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationError({"file": _("The file is not UTF-8 text. Save it as CSV UTF-8.")}) from None
     lines = text.splitlines()
     delimiter = ";" if not lines or lines[0].count(";") >= lines[0].count(",") else ","
-    reader = csv.reader(lines, delimiter=delimiter)
     allowed = known_categories()
     rows, errors, seen = [], [], {}
-    for number, cells in enumerate(reader, start=1):
+    for number, cells in enumerate(csv.reader(lines, delimiter=delimiter), start=1):
         cells = [cell.strip() for cell in cells]
         if not any(cells):
             continue
@@ -269,13 +269,12 @@ def parse_mapping_csv(data):
         if len(rows) >= MAPPING_MAX_ROWS:
             errors.append(_("The file has more than %(n)s codes.") % {"n": MAPPING_MAX_ROWS})
             break
-        if len(cells) < 2 or len(cells) > 3:
-            errors.append(_("Line %(line)s: write code;category;label (the label may be left out).") % {"line": number})
+        if len(cells) != 3:
+            errors.append(_("Line %(line)s: write code;category;label.") % {"line": number})
             continue
-        code, category = cells[0], cells[1]
-        label = cells[2] if len(cells) == 3 else ""
-        if not code or len(code) > 10:
-            errors.append(_("Line %(line)s: a benefit code has 1 to 10 characters.") % {"line": number})
+        code, category, label = cells
+        if not (1 <= len(code) <= 10 and code.isascii() and code.isalnum()):
+            errors.append(_("Line %(line)s: a benefit code is 1 to 10 letters or digits.") % {"line": number})
         elif code in seen:
             errors.append(
                 _("Line %(line)s: the code %(code)s is already on line %(first)s.")
@@ -288,9 +287,11 @@ def parse_mapping_csv(data):
                 _("Line %(line)s: %(category)s is not a category; use one of %(categories)s.")
                 % {"line": number, "category": category[:40], "categories": ", ".join(sorted(allowed))}
             )
-        if len(label) > 200:
+        if not label:
+            errors.append(_("Line %(line)s: write what the code means (its label).") % {"line": number})
+        elif len(label) > 200:
             errors.append(_("Line %(line)s: the label is longer than 200 characters.") % {"line": number})
-        rows.append((code, category, label[:200]))
+        rows.append((code, category, label))
     if not rows and not errors:
         errors.append(_("The file holds no codes."))
     if errors:
@@ -363,8 +364,9 @@ def _copy(source, target, max_bytes):
 
 def queue_register_import(*, acting_user, programme, kind, source, file_name, max_bytes=UPLOAD_MAX_BYTES):
     """Store a delivery file (a file object: an upload, or an opened file for the command) in the programme's
-    register directory under incoming/, and queue its import for the task worker (jobbro/effect/tasks.py) once the
-    row is committed. acting_user None: the operations command, run by whoever may run commands on the server."""
+    register directory under incoming/, as a queued import. The caller hands it to the task worker once the row is
+    committed (jobbro/effect/tasks.py queue_on_commit). acting_user None: the operations command, run by whoever may
+    run commands on the server."""
     if acting_user is not None:
         _require(register_programmes(acting_user).filter(pk=programme.pk).exists())
     if kind not in RegisterImport.Kind.values:
@@ -394,11 +396,4 @@ def queue_register_import(*, acting_user, programme, kind, source, file_name, ma
             obj=made,
             changes={"programme": programme.pk, "kind": kind, "file": name, "sha256": made.sha256},
         )
-        transaction.on_commit(lambda: _enqueue(made.pk), robust=False)
     return made
-
-
-def _enqueue(import_id):
-    from jobbro.effect import tasks  # the task module imports this one
-
-    tasks.enqueue(import_id)

@@ -52,9 +52,12 @@ OUTCOME_LABELS = {
 }
 COVARIATE_LABELS = {
     "age": gettext_lazy("Age"),
-    "birth_year": gettext_lazy("Year of birth"),
-    "sex": gettext_lazy("Women (share)"),
     "female": gettext_lazy("Women (share)"),
+    "origin_indvandrer": gettext_lazy("Immigrants (share)"),
+    "origin_efterkommer": gettext_lazy("Descendants of immigrants (share)"),
+    "weeks_year1": gettext_lazy("Weeks on benefits in the year before the start"),
+    "weeks_year2": gettext_lazy("Weeks on benefits two years before the start"),
+    "weeks_year3": gettext_lazy("Weeks on benefits three years before the start"),
 }
 
 
@@ -174,11 +177,18 @@ def counts_table(result):
 ESTIMATE_COLUMNS = 7  # programme mean, comparison mean, difference, interval, p, n programme, n comparison
 
 
-def estimate_columns(method):
+def estimate_columns(method, *, changes=False):
+    """The columns of an estimates table; `changes`: the means are changes since the year before the start (the
+    difference-in-differences of a register comparison), not levels."""
     programme, comparison = group_labels(method)
+    if changes:
+        means = [
+            gettext("%(group)s: change since the year before") % {"group": label} for label in (programme, comparison)
+        ]
+    else:
+        means = [programme, comparison]
     return [
-        programme,
-        comparison,
+        *means,
         gettext("Difference"),
         gettext("95 % interval"),
         gettext("p-value"),
@@ -201,19 +211,20 @@ def _estimate_cells(outcome, estimate):
     ]
 
 
-def _bounds(outcome, horizon, participants):
-    """The range each figure of an estimate row can lie in."""
+def _bounds(outcome, horizon, participants, changes):
+    """The range each figure of an estimate row can lie in: a level from 0, a change from minus the same."""
     persons = participants if participants is not None else float("inf")
     if outcome in SHARES:
-        mean = (0, 100)
+        highest = 100
     elif outcome == CUMULATIVE:
-        mean = (0, horizon)
+        highest = horizon
     else:
-        mean = (0, 7 * 24)
+        highest = 7 * 24
+    mean = (-highest if changes else 0, highest)
     return {0: mean, 1: mean, 5: (0, persons), 6: (0, float("inf"))}
 
 
-def _estimate_rows(estimates, participants, key_prefix="", label_prefix=""):
+def _estimate_rows(estimates, participants, changes, key_prefix="", label_prefix=""):
     """Rows for every outcome and horizon, the estimate's figures or "fewer than 5" where the result has none."""
     by_key = {(e["outcome"], int(e["horizon"])): e for e in estimates}
     rows, bounds, intervals = [], {}, {}
@@ -223,19 +234,25 @@ def _estimate_rows(estimates, participants, key_prefix="", label_prefix=""):
             key = f"{key_prefix}{outcome}-{horizon}"
             label = f"{label_prefix}{OUTCOME_LABELS[outcome]}, {horizon_label(horizon)}"
             rows.append(Row(key, label, _estimate_cells(outcome, estimate)))
-            bounds[key] = _bounds(outcome, horizon, participants)
+            bounds[key] = _bounds(outcome, horizon, participants, changes)
             if estimate is not None:
                 intervals[key] = (2, scaled(outcome, estimate["ci_low"]), scaled(outcome, estimate["ci_high"]))
     return rows, bounds, intervals
 
 
+def is_changes(result, source="estimates"):
+    """A register comparison's estimates are differences in differences: each group's mean is its change."""
+    return result["method"] == REGISTER and source != "naive"
+
+
 def estimates_table(result, *, key="effect_estimates", title=None, note=None, source="estimates"):
     participants = result.get("counts", {}).get("participants")
-    rows, bounds, intervals = _estimate_rows(result.get(source) or [], participants)
+    changes = is_changes(result, source)
+    rows, bounds, intervals = _estimate_rows(result.get(source) or [], participants, changes)
     return EffectTable(
         key,
         title or gettext("Estimated effect"),
-        estimate_columns(result["method"]),
+        estimate_columns(result["method"], changes=changes),
         rows,
         first_column_label=gettext("Outcome"),
         note=note or _estimates_note(result["method"]),
@@ -434,7 +451,11 @@ def subgroup_table(result, dimension, keys_and_labels):
         labels.setdefault(key, key)
     for key, label in labels.items():
         made, made_bounds, made_intervals = _estimate_rows(
-            found.get(key, []), participants, key_prefix=f"{dimension}-{key}-", label_prefix=f"{label}: "
+            found.get(key, []),
+            participants,
+            is_changes(result),
+            key_prefix=f"{dimension}-{key}-",
+            label_prefix=f"{label}: ",
         )
         rows += made
         bounds.update(made_bounds)
@@ -443,7 +464,7 @@ def subgroup_table(result, dimension, keys_and_labels):
     return EffectTable(
         f"effect_by_{dimension}",
         title,
-        estimate_columns(result["method"]),
+        estimate_columns(result["method"], changes=is_changes(result)),
         rows,
         first_column_label=gettext("Site and outcome") if dimension == "site" else gettext("Target group and outcome"),
         note=gettext(

@@ -148,9 +148,10 @@ def test_the_counts_and_a_count_under_5_as_words(programme, sites):
 def test_the_estimates_table_row_by_row(programme, sites):
     made = build(register_result(*sites), programme, sites)
     estimates = table(made, "effect_estimates")
+    # A register comparison's group means are changes since the year before the start (difference-in-differences).
     assert estimates.columns == [
-        "Participants",
-        "Matched comparison group",
+        "Participants: change since the year before",
+        "Matched comparison group: change since the year before",
         "Difference",
         "95 % interval",
         "p-value",
@@ -258,7 +259,11 @@ def test_the_figures_pass_their_checks_and_an_impossible_one_is_caught(programme
     result["estimates"][0]["n_programme"] = 500  # more than took part
     result["estimates"][1]["ci_low"] = 5.0  # an interval that does not hold its difference (4.5)
     problems = build(result, programme, sites).problems()
-    assert any("“Self-sufficient (%), after 13 weeks” in Participants is 120.0, outside 0–100" in p for p in problems)
+    assert any(
+        "“Self-sufficient (%), after 13 weeks” in Participants: change since the year before is 120.0, outside -100–100"
+        in p
+        for p in problems
+    )
     assert any("is 500.0, outside 0–120" in p for p in problems)
     assert any("the 95 % interval of “Paid hours per week, after 26 weeks” does not hold" in p for p in problems)
 

@@ -35,9 +35,11 @@ import fcntl
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 import shutil
+import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -72,6 +74,8 @@ POINTER = "current"
 LOCK = "lock"
 STAGING_PREFIX = ".staging-"
 GENERATION = re.compile(r"gen-([0-9]+)")
+
+logger = logging.getLogger(__name__)
 
 
 class PanelError(Exception):
@@ -342,6 +346,13 @@ class _Delivery:
     def close(self):
         self.con.close()
 
+    def _run(self, sql):
+        """Run one statement and fetch its rows, logging how long it took (debug)."""
+        started = time.monotonic()
+        rows = self.con.execute(sql).fetchall()
+        logger.debug("%.2f s: %s", time.monotonic() - started, sql[:200])
+        return rows
+
     # The source: the delivery with its own column names and, for Parquet, its own types.
     def _open_source(self):
         p = _literal(str(self.path.resolve()))
@@ -404,7 +415,8 @@ class _Delivery:
         return f"CASE WHEN regexp_full_match({text}, '[0-9]{{{digits}}}') THEN CAST({text} AS INTEGER) END"
 
     def _typed(self):
-        """(select list of typed columns, checks) for the kind."""
+        """(typed columns {name: SQL}, checks, the sort key as SQL expressions that order like the stored columns)
+        for the kind."""
         if self.kind == "persons":
             birth = self._integer("birth_year", 4)
             from jobbro import days
@@ -442,7 +454,7 @@ class _Delivery:
                     _("The municipality code must be three digits."),
                 ),
             ]
-            return typed, checks
+            return typed, checks, [typed["person_key"]]
         if self.kind == "status":
             week = self._integer("week", 6)
             year, number = f"({week} // 100)", f"({week} % 100)"
@@ -455,7 +467,7 @@ class _Delivery:
             code = self._text("benefit_code")
             typed = {
                 "person_key": self._text("person_key"),
-                "week": f"CASE WHEN {valid} THEN {monday} END",
+                "week": monday,  # used once the rows are known to be valid
                 "benefit_code": code,
             }
             checks = [
@@ -474,7 +486,7 @@ class _Delivery:
                     _("The benefit code is missing (a week without a benefit has no row)."),
                 ),
             ]
-            return typed, checks
+            return typed, checks, [typed["person_key"], week]
         # hours
         month_text = self._text("month")
         month_ok = f"regexp_full_match({month_text}, '[0-9]{{4}}-[0-9]{{2}}')"
@@ -490,7 +502,7 @@ class _Delivery:
             not_number = f"{_ident('paid_hours')} IS NOT NULL AND {hours} IS NULL"
         typed = {
             "person_key": self._text("person_key"),
-            "month": f"CASE WHEN {month_valid} THEN make_date({year}, {number}, 1) END",
+            "month": f"make_date({year}, {number}, 1)",  # used once the rows are known to be valid
             "paid_hours": hours,
         }
         checks = [
@@ -512,7 +524,7 @@ class _Delivery:
                 _("More than %(max)s paid hours in a month is not plausible.") % {"max": MAX_MONTH_HOURS},
             ),
         ]
-        return typed, checks
+        return typed, checks, [typed["person_key"], month_text]
 
     def _key_check(self):
         key = self._text("person_key")
@@ -540,16 +552,13 @@ class _Delivery:
             raise PanelError([_error("", _("The file cannot be read: %(why)s") % {"why": _short(e)})]) from e
 
     def _write(self, target, known_persons, others, known_codes, max_rows):
-        con = self.con
         kind = self.kind
         # Bounded: refuse before reading everything.
         if self.parquet:
             p = _literal(str(self.path.resolve()))
-            count = con.execute(f"SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata({p})").fetchall()[0][0]
+            count = self._run(f"SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata({p})")[0][0]
         else:
-            count = con.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM {self.source} LIMIT {int(max_rows) + 1})"
-            ).fetchall()[0][0]
+            count = self._run(f"SELECT count(*) FROM (SELECT 1 FROM {self.source} LIMIT {int(max_rows) + 1})")[0][0]
         if count > max_rows:
             raise PanelError(
                 [
@@ -566,36 +575,49 @@ class _Delivery:
             raise PanelError(
                 [_error("person_key", _("Import the persons file first: the keys are checked against it."))]
             )
-        typed, checks = self._typed()
+        typed, checks, order = self._typed()
         select = ", ".join(f"{expr} AS {_ident(name)}" for name, expr in typed.items())
-        # One pass: every rule's count, grouped by benefit code (few) so unknown codes come out of the same pass.
+        # One pass over the delivery, in file order: every rule's count; whether the rows come strictly increasing
+        # by the sort key (then they are sorted and no key and week/month repeats, and the sort can be skipped);
+        # how many runs of keys (= persons, if sorted); grouped by benefit code (few), so that the unknown codes
+        # come out of the same pass. The lag is a streaming window: no sort, no buffering.
         group = _ident("benefit_code") if kind == "status" else "NULL"
-        join = ""
-        not_known = "false"
-        if kind != "persons":
-            con.execute(
-                f"CREATE TEMP TABLE known AS SELECT DISTINCT person_key AS _known_key FROM read_parquet({_literal(str(known_persons))})"
-            )
-            join = f"LEFT JOIN known ON known._known_key = {self._text('person_key')}"
-            not_known = "known._known_key IS NULL"
+        lagged = ", ".join(f"{e} AS _o{i}, lag({e}) OVER () AS _p{i}" for i, e in enumerate(order))
+        increasing = "_o0 > _p0"
+        if len(order) == 2:
+            increasing = "(_o0 > _p0 OR (_o0 = _p0 AND _o1 > _p1))"
         counts = ", ".join(f"count(*) FILTER (WHERE coalesce({c.bad}, true))" for c in checks)
-        result = con.execute(
-            f"SELECT {group}, count(*), count(*) FILTER (WHERE {not_known}), {counts} "
-            f"FROM {self.source} s {join} GROUP BY ALL"
-        ).fetchall()
+        result = self._run(
+            f"SELECT {group}, count(*), "
+            f"count(*) FILTER (WHERE _p0 IS NOT NULL AND NOT coalesce({increasing}, false)), "
+            f"count(*) FILTER (WHERE _o0 IS DISTINCT FROM _p0), {counts} "
+            f"FROM (SELECT *, {lagged} FROM {self.source}) GROUP BY ALL"
+        )
+        # The keys not in the persons file: the delivery's distinct keys (a hash aggregate, in parallel) against
+        # the persons file's.
+        unknown_keys = 0
+        if kind != "persons":
+            self._run(
+                "CREATE TEMP TABLE known AS SELECT DISTINCT person_key AS _known_key "
+                f"FROM read_parquet({_literal(str(known_persons))})"
+            )
+            key_text = self._text("person_key")
+            unknown_keys = self._run(
+                f"SELECT count(*) FROM (SELECT DISTINCT {key_text} AS _key FROM {self.source}) "
+                "WHERE _key IS NULL OR _key NOT IN (SELECT _known_key FROM known)"
+            )[0][0]
         errors = []
         for check_index, check in enumerate(checks):
-            if sum(r[3 + check_index] for r in result):
+            if sum(r[4 + check_index] for r in result):
                 errors.append(_error(check.field, check.message, self._examples(f"coalesce({check.bad}, true)")))
-        if kind != "persons" and sum(r[2] for r in result):
-            n = sum(r[2] for r in result)
+        if unknown_keys:
+            not_known = f"{key_text} IS NULL OR {key_text} NOT IN (SELECT _known_key FROM known)"
+            n = self._run(f"SELECT count(*) FROM {self.source} WHERE {not_known}")[0][0]
             errors.append(
                 _error(
                     "person_key",
                     _("Rows with a key that is not in the persons file: %(n)s.") % {"n": _number(n)},
-                    self._examples(
-                        f"{self._text('person_key')} NOT IN (SELECT _known_key FROM known) OR person_key IS NULL"
-                    ),
+                    self._examples(not_known),
                 )
             )
         if kind == "status" and known_codes is not None:
@@ -618,19 +640,25 @@ class _Delivery:
                 )
         if errors:
             raise PanelError(errors)
-        # Write sorted, then look for duplicates in the written file.
         rows = sum(r[1] for r in result)
-        order = ", ".join(_ident(c) for c in SORT_KEY[kind])
-        con.execute(
-            f"COPY (SELECT {select} FROM {self.source} ORDER BY {order}) TO {_literal(str(target))} "
-            f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
-        )
-        stored = f"read_parquet({_literal(str(target))})"
+        in_order = not sum(r[2] for r in result)
+        target_sql = _literal(str(target))
+        options = f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
         sort_key = SORT_KEY[kind]
-        dup = con.execute(
-            f"SELECT {', '.join(_ident(c) for c in sort_key)}, count(*) FROM {stored} GROUP BY ALL HAVING count(*) > 1 "
-            f"ORDER BY ALL LIMIT {EXAMPLES}"
-        ).fetchall()
+        if in_order:
+            # Strictly increasing: sorted, and nothing repeats. Written in file order (insertion order is kept).
+            self._run(f"COPY (SELECT {select} FROM {self.source}) TO {target_sql} {options}")
+            persons = sum(r[3] for r in result)
+            dup = []
+        else:
+            order_by = ", ".join(_ident(c) for c in sort_key)
+            self._run(f"COPY (SELECT {select} FROM {self.source} ORDER BY {order_by}) TO {target_sql} {options}")
+            stored = f"read_parquet({target_sql})"
+            keys = ", ".join(_ident(c) for c in sort_key)
+            lags = ", ".join(f"lag({_ident(c)}) OVER () AS _p_{c}" for c in sort_key)
+            same = " AND ".join(f"{_ident(c)} = _p_{c}" for c in sort_key)
+            dup = self._run(f"SELECT {keys} FROM (SELECT {keys}, {lags} FROM {stored}) WHERE {same} LIMIT 1")
+            persons = None if dup else self._run(f"SELECT count(DISTINCT person_key) FROM {stored}")[0][0]
         if dup:
             if kind == "persons":
                 message = _("The same key appears on more than one row.")
@@ -645,18 +673,18 @@ class _Delivery:
             first = dup[0]
             condition = " AND ".join(
                 f"{typed[c]} = {_literal(v.isoformat() if hasattr(v, 'isoformat') else v)}"
-                for c, v in zip(sort_key, first[: len(sort_key)], strict=True)
+                for c, v in zip(sort_key, first, strict=True)
             )
             raise PanelError([_error(f, message, self._examples(condition))])
+        stored = f"read_parquet({target_sql})"
         if kind == "persons":
-            persons = rows
             for other, f in others.items():
                 if f is None:
                     continue
-                orphans = con.execute(
+                orphans = self._run(
                     f"SELECT count(DISTINCT o.person_key) FROM read_parquet({_literal(str(f))}) o "
                     f"ANTI JOIN {stored} p ON p.person_key = o.person_key"
-                ).fetchall()[0][0]
+                )[0][0]
                 if orphans:
                     raise PanelError(
                         [
@@ -670,8 +698,6 @@ class _Delivery:
                             )
                         ]
                     )
-        else:
-            persons = con.execute(f"SELECT count(DISTINCT person_key) FROM {stored}").fetchall()[0][0]
         return rows, persons
 
 

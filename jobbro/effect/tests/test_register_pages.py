@@ -399,3 +399,17 @@ def test_the_command_imports_a_big_file_on_the_server(programme, tmp_path, capsy
     with pytest.raises(CommandError):
         call_command("import_register", programme.name, "status", str(bad), "--now")
     assert RegisterImport.objects.get(kind="status").state == "failed"
+
+
+def test_the_upload_is_handed_to_the_worker_when_it_is_committed(
+    client, evaluator, programme, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    english(client, evaluator)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        post_file(client, programme, "persons", "p.csv", PERSONS_CSV)
+    made = RegisterImport.objects.get()
+    assert made.state == "queued" and len(callbacks) == 1  # nothing runs before the commit
+    callbacks[0]()
+    made.refresh_from_db()
+    assert (made.state, made.rows, made.persons) == ("done", 2, 2)

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -14,6 +15,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from jobbro.effect import panels
 from jobbro.effect.panels import PanelError, connect, current_generation, generation_path, import_delivery
@@ -32,6 +35,7 @@ STATUS = [
     ("k-003", "202452", "783"),
 ]
 HOURS_HEADER = "person_key;month;paid_hours"
+KNOWN_CODES = {"111", "651", "783", "890", "X7"}
 HOURS = [("k-001", "2024-01", "37,5"), ("k-002", "2024-02", "160"), ("k-003", "2023-12", "0")]
 
 
@@ -481,3 +485,87 @@ def test_the_other_kinds_are_hard_linked_not_copied(loaded, tmp_path):
     persons_before = os.stat(generation_path(loaded) / "persons.parquet").st_ino
     import_delivery(loaded, "hours", write_csv(tmp_path / "h2.csv", HOURS_HEADER, HOURS[:1]))
     assert os.stat(generation_path(loaded) / "persons.parquet").st_ino == persons_before
+
+
+# --- properties -------------------------------------------------------------------------------------------------
+
+keys = st.from_regex(r"[A-Za-z_-][A-Za-z0-9_-]{0,11}", fullmatch=True)
+iso_weeks = st.dates(datetime.date(1980, 1, 7), datetime.date(2099, 12, 21)).map(
+    lambda d: d - datetime.timedelta(days=d.weekday())
+)
+codes = st.sampled_from(["111", "651", "783", "890", "X7"])
+
+
+def yyyyww(monday):
+    year, week, _day = monday.isocalendar()
+    return f"{year}{week:02d}"
+
+
+@st.composite
+def deliveries(draw):
+    people = draw(st.lists(keys, min_size=1, max_size=6, unique=True))
+    persons = [
+        (
+            key,
+            str(draw(st.integers(1900, 2020))),
+            draw(st.sampled_from(["M", "K"])),
+            draw(st.sampled_from(["dansk", "indvandrer", "efterkommer"])),
+            str(draw(st.integers(100, 999))),
+        )
+        for key in people
+    ]
+    weeks = draw(st.lists(st.tuples(st.sampled_from(people), iso_weeks), max_size=25, unique=True).filter(lambda w: w))
+    status = [(key, monday, draw(codes)) for key, monday in weeks]
+    in_file_order = draw(st.sampled_from(["sorted", "as drawn"]))
+    if in_file_order == "sorted":
+        status.sort(key=lambda row: (row[0].encode(), row[1]))
+    return persons, status, draw(st.sampled_from([";", ","]))
+
+
+BAD_STATUS_VALUES = {
+    "person_key": ["nobody", "", "0101801234"],
+    "week": ["202454", "1979-01", "", "2021530"],
+    "benefit_code": ["", "999"],
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(deliveries(), st.data())
+def test_any_valid_delivery_round_trips_and_any_corrupt_row_is_refused(delivery, data):
+    persons, status, delimiter = delivery
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        register = tmp / "programme-1"
+        import_delivery(register, "persons", write_csv(tmp / "p.csv", PERSONS_HEADER, persons, delimiter))
+        rows = [(key, yyyyww(monday), code) for key, monday, code in status]
+        summary = import_delivery(
+            register, "status", write_csv(tmp / "s.csv", STATUS_HEADER, rows, delimiter), known_codes=KNOWN_CODES
+        )
+        assert (summary.rows, summary.persons) == (len(rows), len({key for key, _w, _c in rows}))
+        import_delivery(register, "hours", write_csv(tmp / "h.csv", HOURS_HEADER, [(persons[0][0], "2024-01", "1")]))
+        con = connect(register)
+        expected_persons = sorted(((k, int(b), s, o, m) for k, b, s, o, m in persons), key=lambda row: row[0].encode())
+        assert con.execute("SELECT * FROM persons").fetchall() == expected_persons
+        stored = con.execute("SELECT * FROM status").fetchall()
+        assert stored == sorted(status, key=lambda row: (row[0].encode(), row[1]))
+        con.close()
+
+        # Corrupt one row of a delivery: refused, and the generation stays as it was.
+        before = snapshot(register)
+        index = data.draw(st.integers(0, len(rows) - 1))
+        field = data.draw(st.sampled_from(sorted(BAD_STATUS_VALUES)))
+        value = data.draw(st.sampled_from(BAD_STATUS_VALUES[field]))
+        bad = list(rows[index])
+        bad[panels.COLUMNS["status"].index(field)] = value
+        corrupt = rows[:index] + [tuple(bad)] + rows[index + 1 :]
+        with translation.override("da"), pytest.raises(PanelError) as caught:
+            import_delivery(
+                register,
+                "status",
+                write_csv(tmp / "bad.csv", STATUS_HEADER, corrupt, delimiter),
+                known_codes=KNOWN_CODES,
+            )
+        assert field in {e["field"] for e in caught.value.errors}
+        assert any(example["row"] == index + 1 for e in caught.value.errors for example in e["rows"])
+        assert snapshot(register) == before
+        assert current_generation(register) == "gen-3"

@@ -345,7 +345,10 @@ def counts(scope, settings):
     # The placements are read and each joined to its enrolment (by primary key) to see whether it is in scope; a
     # list of the scope's enrolments first, each then looking up its placements, took a quarter longer on SQLite.
     in_scope = Placement.objects.filter(
-        enrolment__programme=scope.programme, enrolment__site__in=scope.site_ids, enrolment__referred_on__lte=scope.on
+        enrolment__programme=scope.programme,
+        enrolment__site__in=scope.site_ids,
+        enrolment__referred_on__lte=scope.on,
+        enrolment__control_group=False,  # as scope.enrolments(): the programme's effort only
     )
     placements = with_job_broker_on(in_scope, scope.on, "enrolment")
     grouped = {

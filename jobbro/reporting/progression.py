@@ -69,6 +69,7 @@ def counted_assessments_in_scope(scope):
         enrolment__programme=scope.programme,
         enrolment__site__in=scope.site_ids,
         enrolment__referred_on__lte=scope.on,
+        enrolment__control_group=False,  # the programme's effort only (EnrolmentQuerySet.in_programme_effort)
         assessed_on__lte=scope.on,
     )
 

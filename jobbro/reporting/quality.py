@@ -103,6 +103,7 @@ def _hours_outside_the_dates(scope):
             enrolment__programme=scope.programme,
             enrolment__site__in=scope.site_ids,
             enrolment__referred_on__lte=scope.on,
+            enrolment__control_group=False,
         )
         .alias(week_ends_before_start=week_ends_before_start)
         .annotate(
@@ -154,6 +155,7 @@ def _enrolment_in_scope(scope):
         enrolment__programme=scope.programme,
         enrolment__site__in=scope.site_ids,
         enrolment__referred_on__lte=scope.on,
+        enrolment__control_group=False,  # as scope.enrolments(): the programme's effort only
     )
 
 

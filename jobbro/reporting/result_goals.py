@@ -46,7 +46,7 @@ def _site_ids(sites):
 
 def enrolments(programme, sites=None):
     """The programme's enrolments at the given sites (Site objects or ids); all sites when `sites` is None."""
-    queryset = Enrolment.objects.filter(programme=programme)
+    queryset = Enrolment.objects.in_programme_effort().filter(programme=programme)
     if sites is not None:
         queryset = queryset.filter(site__in=_site_ids(sites))
     return queryset

@@ -165,3 +165,10 @@ def test_the_placement_page_refuses_the_control_group_in_danish(drawn, client, c
     assert response.status_code in (200, 400)
     assert not control.placements.exists()
     assert DANISH_REFUSAL in response.content.decode()
+
+
+def test_the_result_goals_count_the_programme_s_effort_only(drawn, programme):
+    from jobbro.reporting import result_goals
+
+    programme_arm, _control = drawn
+    assert set(result_goals.enrolments(programme)) == {programme_arm}

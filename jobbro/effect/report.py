@@ -23,6 +23,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from jobbro.accounts.fidelity_settings import CASELOAD, for_programme
 from jobbro.accounts.models import TargetGroup
+from jobbro.effect import categories
 from jobbro.effect.models import TrialDesign
 from jobbro.reporting import charts, fidelity
 from jobbro.reporting.base import Fixed, Report, Row, Scope, Scored, Share, Table, Withheld
@@ -356,8 +357,15 @@ def curve_chart(result, outcome, table):
 
 
 def covariate_label(name):
+    """The analysis's name of a covariate (jobbro/effect/analysis.py) in words: "category=cash_benefit" is the
+    category at the start, "municipality=751" a municipality code."""
     if name in COVARIATE_LABELS:
         return str(COVARIATE_LABELS[name])
+    kind, _sep, value = name.partition("=")
+    if kind == "category" and value in categories.LABELS:
+        return gettext("Category at the start: %(category)s") % {"category": categories.LABELS[value]}
+    if kind == "municipality":
+        return gettext("Municipality %(code)s") % {"code": value}
     return name.replace("_", " ")
 
 
@@ -479,10 +487,20 @@ def subgroup_table(result, dimension, keys_and_labels):
 # --- Fidelity against effect -----------------------------------------------------------------------------------------
 
 
-def headline_horizon(result):
-    """The longest horizon with an overall estimate of self-sufficiency (None without any)."""
-    horizons = [int(e["horizon"]) for e in result.get("estimates") or [] if e["outcome"] == SELF_SUFFICIENT]
-    return max(horizons) if horizons else None
+def fidelity_horizon(result):
+    """The horizon the sites' effects are compared at: the one with an overall estimate of self-sufficiency and the
+    most sites with an estimate of their own, the longer of equals (None without any overall estimate)."""
+    overall = {int(e["horizon"]) for e in result.get("estimates") or [] if e["outcome"] == SELF_SUFFICIENT}
+    if not overall:
+        return None
+    sites = {horizon: 0 for horizon in overall}
+    for group in result.get("subgroups") or []:
+        if group["dimension"] == "site":
+            for estimate in group["estimates"]:
+                horizon = int(estimate["horizon"])
+                if estimate["outcome"] == SELF_SUFFICIENT and horizon in sites:
+                    sites[horizon] += 1
+    return max(sites, key=lambda horizon: (sites[horizon], horizon))
 
 
 def internship_shares(scope):
@@ -498,12 +516,62 @@ def internship_shares(scope):
     return {row["site"]: Share(row["internship"], row["referred"]) for row in rows}
 
 
+def _small(cell):
+    """Whether a cell of the fidelity table is about fewer than SMALLEST persons (a count, or a share's part or
+    whole); 0 is no person and is shown."""
+    if isinstance(cell, Scored):
+        cell = cell.value
+    if isinstance(cell, Share):
+        return 0 < cell.part < SMALLEST or 0 < cell.whole < SMALLEST
+    if isinstance(cell, int) and not isinstance(cell, bool):
+        return 0 < cell < SMALLEST
+    return False
+
+
+def _size(cell):
+    if isinstance(cell, Scored):
+        cell = cell.value
+    if isinstance(cell, Share):
+        return cell.whole
+    return cell if isinstance(cell, int) else 0
+
+
+def disclosure_controlled(rows, columns):
+    """The rows with every cell about fewer than SMALLEST persons withheld, and in a column where that withholds
+    exactly one row, the next smallest too (so that the total less the others never reveals it). The total row
+    (the last) is withheld only where it is small itself. Returns (rows, cells withheld)."""
+    withheld = 0
+    sites, total = rows[:-1], rows[-1]
+    hidden = {(r, c) for r, row in enumerate(sites) for c in columns if _small(row.cells[c])}
+    for c in columns:
+        in_column = [r for r, _row in enumerate(sites) if (r, c) in hidden]
+        if len(in_column) == 1:
+            others = [r for r in range(len(sites)) if r not in in_column and _size(sites[r].cells[c])]
+            if others:
+                hidden.add((min(others, key=lambda r: _size(sites[r].cells[c])), c))
+    made = []
+    for r, row in enumerate(sites):
+        cells = list(row.cells)
+        for c in columns:
+            if (r, c) in hidden:
+                cells[c] = Withheld(SMALLEST)
+                withheld += 1
+        made.append(Row(row.key, row.label, cells, note=row.note))
+    cells = list(total.cells)
+    for c in columns:
+        if _small(cells[c]):
+            cells[c] = Withheld(SMALLEST)
+            withheld += 1
+    made.append(Row(total.key, total.label, cells, note=total.note))
+    return made, withheld
+
+
 def fidelity_table(result, scope):
     settings = for_programme(scope.programme)
     indicators = [indicator for indicator in settings.enabled() if indicator.key != CASELOAD]
     counted, _active = fidelity.counts(scope, settings)
     internships = internship_shares(scope)
-    horizon = headline_horizon(result)
+    horizon = fidelity_horizon(result)
     site_estimates = {}
     for group in result.get("subgroups") or []:
         if group["dimension"] == "site":
@@ -549,6 +617,11 @@ def fidelity_table(result, scope):
     total += [scored(indicator, counted[indicator.key].total) for indicator in indicators]
     total += effect_cells(overall)
     rows.append(Row("total", gettext("Total"), total))
+    title = gettext("Fidelity against effect across sites")
+    # The figures are checked (every site adds up to the total) before disclosure control withholds the small ones.
+    checked = Table("effect_fidelity", title, columns, rows, sums=[("total", [row.key for row in rows[:-1]])])
+    problems = checked.problems()
+    shown, withheld = disclosure_controlled(rows, range(2 + len(indicators)))
     note = gettext(
         "What each site did beside its effect. The fidelity figures are those of the fidelity report on the same "
         "date; ever in an internship counts the referred who had started an internship (or a hybrid internship) "
@@ -558,19 +631,33 @@ def fidelity_table(result, scope):
         note += " " + gettext("The effect is the difference in self-sufficiency %(horizon)s.") % {
             "horizon": horizon_label(horizon)
         }
+    if withheld:
+        note += " " + gettext("A figure about fewer than 5 citizens is not shown here either.")
     return (
-        Table(
+        CheckedTable(
             "effect_fidelity",
-            gettext("Fidelity against effect across sites"),
+            title,
             columns,
-            rows,
-            sums=[("total", [row.key for row in rows[:-1]])],
+            shown,
             first_column_label=gettext("Site"),
             note=note,
+            checked=problems,
         ),
         site_estimates,
         internships,
+        horizon,
     )
+
+
+@dataclass
+class CheckedTable(Table):
+    """A table whose add-up checks ran on its figures before disclosure control withheld some of them (withheld
+    cells no longer add up): `checked` holds what those checks found."""
+
+    checked: list = field(default_factory=list)
+
+    def problems(self):
+        return [*self.checked, *super().problems()]
 
 
 def fidelity_chart(scope, site_estimates, internships, horizon):
@@ -684,9 +771,8 @@ def build_from_result(result, scope):
     in_result = [g["key"] for g in result.get("subgroups") or [] if g["dimension"] == "target_group"]
     groups += [(code, names.get(code, code)) for code in in_result if code not in dict(groups)]
     tables.append(subgroup_table(result, "target_group", groups))
-    table, site_estimates, internships = fidelity_table(result, scope)
+    table, site_estimates, internships, horizon = fidelity_table(result, scope)
     tables.append(table)
-    horizon = headline_horizon(result)
     if horizon is not None:
         chart = fidelity_chart(scope, site_estimates, internships, horizon)
         if chart is not None:

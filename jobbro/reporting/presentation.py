@@ -14,7 +14,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
 
 from jobbro.accounts.models import User
-from jobbro.reporting.base import Fixed, Scored, Share, Table
+from jobbro.reporting.base import Fixed, Scored, Share, Table, Withheld
 from jobbro.reporting.charts import ALL_BARS_UP_TO, BARS_AT_EACH_END
 
 DASH = "–"
@@ -69,7 +69,8 @@ def is_failed(cell):
 def is_numeric(cell):
     if isinstance(cell, Scored):
         return True
-    return isinstance(cell, (int, float, Decimal, Share, Fixed)) and not isinstance(cell, bool)
+    # A figure withheld by disclosure control stands where a number would, aligned as one.
+    return isinstance(cell, (int, float, Decimal, Share, Fixed, Withheld)) and not isinstance(cell, bool)
 
 
 def xlsx_slot_names(cell):

@@ -198,6 +198,11 @@ def test_the_balance_table_flags_a_difference_of_0_1_or_more(programme, sites):
     made = build(register_result(*sites), programme, sites)
     balance = table(made, "effect_balance")
     assert texts(balance.row("covariate-0")) == ["34.200", "41.000", "34.500", "-0.520", "0.030", "No"]
+    assert [report.covariate_label(n) for n in ("category=cash_benefit", "municipality=751", "weeks_year1")] == [
+        "Category at the start: Cash or education benefit",
+        "Municipality 751",
+        "Weeks on benefits in the year before the start",
+    ]
     assert texts(balance.row("covariate-1")) == ["40.100", "20.300", "35.000", "0.900", "0.120", "Yes"]
     assert balance.row("covariate-0").label == "Age"
 
@@ -233,23 +238,48 @@ def test_by_site_a_site_left_out_shows_words_only(programme, sites):
     assert by_group.rows == [] or all(texts(row) == ["fewer than 5"] * 7 for row in by_group.rows)
 
 
-def test_fidelity_against_effect_across_sites(programme, sites, referred):
+def test_fidelity_against_effect_across_sites(programme, sites, refer):
     site, other_site = sites
+    for n in range(7):
+        refer(site=site, first_name=f"Aarhus{n}", referred_on=datetime.date(2026, 3, 2))
+    for n in range(3):
+        refer(site=other_site, first_name=f"Randers{n}", referred_on=datetime.date(2026, 3, 2))
     made = build(register_result(*sites), programme, sites)
     fidelity = table(made, "effect_fidelity")
     assert [row.label for row in fidelity.rows] == ["Aarhus Kommune", "Randers Kommune", "Total"]
     assert fidelity.columns[:2] == ["Referred", "Ever in an internship"]
     assert fidelity.columns[-2:] == ["Effect on self-sufficiency (percentage points)", "95 % interval"]
     aarhus = fidelity.row(f"site-{site.pk}")
-    assert aarhus.cells[0] == 2 and aarhus.cells[1] == Share(0, 2)
-    assert texts(aarhus)[-2:] == ["15.0", "5.0 to 25.0"]
     randers = fidelity.row(f"site-{other_site.pk}")
-    assert randers.cells[0] == 0
-    assert texts(randers)[-2:] == ["fewer than 5", "fewer than 5"]
     total = fidelity.row("total")
-    assert total.cells[0] == 2 and texts(total)[-2:] == ["8.0", "2.1 to 13.9"]
-    # The fidelity chart: one point per site with an effect.
-    assert any("against the share of its referred citizens ever in an internship" in c.description for c in made.charts)
+    # Randers referred 3: withheld; and since that would leave the total minus Aarhus showing it, Aarhus's 7 too.
+    assert texts(randers)[0] == "fewer than 5" and texts(aarhus)[0] == "fewer than 5"
+    assert total.cells[0] == 10
+    # Nobody started an internship: 0 of 7 and 0 of 3 are about fewer than 5 of the 3, so withheld likewise.
+    assert isinstance(randers.cells[1], Withheld) and isinstance(aarhus.cells[1], Withheld)
+    assert total.cells[1] == Share(0, 10)
+    # Every cell is a figure about 5 or more persons, 0 persons, or words.
+    for row in fidelity.rows:
+        for cell in row.cells:
+            value = cell.value if hasattr(cell, "value") else cell
+            if isinstance(value, Share):
+                assert value.part == 0 or value.part >= 5 and value.whole >= 5
+    assert texts(aarhus)[-2:] == ["15.0", "5.0 to 25.0"]
+    assert texts(randers)[-2:] == ["fewer than 5", "fewer than 5"]
+    assert texts(total)[-2:] == ["8.0", "2.1 to 13.9"]
+    assert "A figure about fewer than 5 citizens is not shown here either." in fidelity.note
+    # The add-up checks ran on the figures before they were withheld, and they pass.
+    assert fidelity.problems() == []
+
+
+def test_the_fidelity_chart_sets_each_site_s_effect_against_its_internships(programme, sites, refer):
+    site, _other = sites
+    for n in range(6):
+        refer(site=site, first_name=f"Aarhus{n}", referred_on=datetime.date(2026, 3, 2))
+    made = build(register_result(*sites), programme, sites)
+    chart = next(c for c in made.charts if "ever in an internship" in c.description)
+    assert "after 13 weeks" in chart.description
+    assert "Aarhus Kommune" in chart.svg
 
 
 def test_the_figures_pass_their_checks_and_an_impossible_one_is_caught(programme, sites):
@@ -321,7 +351,8 @@ def test_the_spreadsheet_holds_every_figure_and_words_for_the_withheld(programme
             by_label.setdefault(row[0], row[1:])
     ss13 = by_label["Self-sufficient (%), after 13 weeks"]
     assert ss13[:7] == (pytest.approx(30.0), pytest.approx(22.0), pytest.approx(8.0), "2.1 to 13.9", 0.0077, 100, 100)
-    assert by_label["Aarhus Kommune"][:3] == (2, 0, 0.0)  # referred, ever in an internship and its share
+    # Aarhus referred 2 (fewer than 5): its referred and internship figures are words, and no share beside them.
+    assert by_label["Aarhus Kommune"][:3] == ("fewer than 5", "fewer than 5", None)
     assert by_label["Self-sufficient (%), after 26 weeks"][:7] == ("fewer than 5",) * 7
     randers = next(s for s in sites if s.name == "Randers Kommune")
     withheld = [row for row in rows if row and str(row[0]).startswith("Randers Kommune: ")]

@@ -660,12 +660,14 @@ class CheckedTable(Table):
         return [*self.checked, *super().problems()]
 
 
-def fidelity_chart(scope, site_estimates, internships, horizon):
+def fidelity_chart(scope, site_estimates, table, horizon):
+    """Each site's effect against its internship share, for the sites whose both figures the table shows (never one
+    it withholds)."""
     points = []
     for site in scope.sites:
         estimate = site_estimates.get(str(site.pk))
-        share = internships.get(site.pk)
-        if estimate is None or share is None or share.fraction is None:
+        share = table.row(f"site-{site.pk}").cells[1]
+        if estimate is None or not isinstance(share, Share) or share.fraction is None:
             continue
         points.append(
             (
@@ -771,10 +773,10 @@ def build_from_result(result, scope):
     in_result = [g["key"] for g in result.get("subgroups") or [] if g["dimension"] == "target_group"]
     groups += [(code, names.get(code, code)) for code in in_result if code not in dict(groups)]
     tables.append(subgroup_table(result, "target_group", groups))
-    table, site_estimates, internships, horizon = fidelity_table(result, scope)
+    table, site_estimates, _internships, horizon = fidelity_table(result, scope)
     tables.append(table)
     if horizon is not None:
-        chart = fidelity_chart(scope, site_estimates, internships, horizon)
+        chart = fidelity_chart(scope, site_estimates, table, horizon)
         if chart is not None:
             chart_list.append(chart)
     return Report(

@@ -268,6 +268,8 @@ def test_fidelity_against_effect_across_sites(programme, sites, refer):
     assert texts(randers)[-2:] == ["fewer than 5", "fewer than 5"]
     assert texts(total)[-2:] == ["8.0", "2.1 to 13.9"]
     assert "A figure about fewer than 5 citizens is not shown here either." in fidelity.note
+    # The chart shows only what the table shows: no site's withheld internship share is drawn.
+    assert not any("ever in an internship" in chart.description for chart in made.charts)
     # The add-up checks ran on the figures before they were withheld, and they pass.
     assert fidelity.problems() == []
 

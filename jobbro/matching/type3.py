@@ -62,6 +62,7 @@ def _waiting(user, on, limits):
     open_proposal = MatchProposal.objects.open().filter(enrolment=OuterRef("pk"))
     queryset = (
         Enrolment.objects.active_on(on)
+        .in_programme_effort()  # a lottery's control group is never matched
         .filter(current_step=Step.TOWARDS_JOB, programme_id__in=list(limits))
         .annotate(
             waiting_since=Greatest(

@@ -545,9 +545,9 @@ def _speed_dating_candidates(request, programme, on, filters):
     """The citizens and companies the page offers (bounded): those chosen, then the filters' first few."""
     site, who, text = filters.get("site"), filters.get("who") or "unmatched", filters.get("company_search") or ""
     in_steps = access.scope_enrolments(
-        Enrolment.objects.active_on(on).filter(
-            programme=programme, current_step__in=[Step.CLARIFICATION, Step.TOWARDS_JOB]
-        ),
+        Enrolment.objects.active_on(on)
+        .in_programme_effort()  # a lottery's control group is never matched
+        .filter(programme=programme, current_step__in=[Step.CLARIFICATION, Step.TOWARDS_JOB]),
         request.user,
     )
     if who == "all":

@@ -126,6 +126,10 @@ def test_matching_lists_leave_the_control_group_out(drawn, company, programme):
     case_actions.change_step(acting_user=programme_arm.referred_by, enrolment=control, step=2, on=on)
     case_actions.change_step(acting_user=programme_arm.referred_by, enrolment=programme_arm, step=2, on=on)
     assert set(services.waiting_enrolments(programme, on=on)) == {programme_arm}
+    from jobbro.matching import type3
+
+    waiting = set(type3._waiting(programme_arm.referred_by, on, {programme.pk: on}))
+    assert programme_arm in waiting and control not in waiting
 
 
 def test_the_caseload_and_the_reports_leave_the_control_group_out(drawn, alice, programme, site, other_site):

@@ -1,6 +1,7 @@
 """In a real browser: an evaluator uploads Statistics Denmark's persons file on the register data page; the page says
 it is queued, the worker imports it, and the page then lists it as imported with its rows and shows the current
-generation's counts, in Danish, without a name or CPR number and without the CPR list's buttons. Axe checks the page."""
+generation's counts, in Danish, without a name or CPR number and without the CPR list's buttons. Axe checks the page
+and the benefit codes page."""
 
 import datetime
 
@@ -68,5 +69,11 @@ def test_an_evaluator_imports_a_persons_file_on_the_register_data_page(
     expect(page.locator("#generation")).to_contain_text(made.generation)
     expect(page.locator('#panel-counts [data-kind="persons"]')).to_contain_text("3")
     expect(page.locator('#panel-counts [data-kind="status"]')).to_contain_text(danish("not imported"))
+    violations = axe_check(page)
+    assert not violations, "\n".join(v["summary"] for v in violations)
+
+    # The benefit codes the status file will be checked against, one click away.
+    page.click("#mapping-link")
+    expect(page.locator('#codes [data-code="111"]')).to_contain_text("Arbejdsløshedsdagpenge")
     violations = axe_check(page)
     assert not violations, "\n".join(v["summary"] for v in violations)

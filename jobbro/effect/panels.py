@@ -72,6 +72,7 @@ ROW_GROUP_SIZE = 122_880
 
 POINTER = "current"
 LOCK = "lock"
+TEMP = ".tmp"  # connections' spill directories, <pid>-<random>
 STAGING_PREFIX = ".staging-"
 GENERATION = re.compile(r"gen-([0-9]+)")
 
@@ -140,13 +141,29 @@ def _switch(directory: Path, name: str):
 
 
 def _remove_strays(directory: Path, keep: str | None):
-    """Remove staging directories, pointer temporaries and every generation but ``keep``."""
+    """Remove staging directories, pointer temporaries, every generation but ``keep``, and the spill directories
+    of connections whose process has ended."""
     for entry in directory.iterdir():
         name = entry.name
         if name.startswith(STAGING_PREFIX) or (GENERATION.fullmatch(name) and name != keep):
             shutil.rmtree(entry, ignore_errors=True)
         elif name.startswith(f"{POINTER}.") and name.endswith(".tmp"):
             entry.unlink(missing_ok=True)
+    if (directory / TEMP).is_dir():
+        for entry in (directory / TEMP).iterdir():
+            pid = entry.name.split("-")[0]
+            if not pid.isdigit() or not _alive(int(pid)):
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _next_generation(directory: Path) -> str:
@@ -188,6 +205,12 @@ def connect(directory, *, memory_limit=MEMORY_LIMIT, threads=THREADS):
         con.execute(f"SET memory_limit = {_literal(memory_limit)}")
         con.execute(f"SET threads = {int(threads)}")
         con.execute("SET preserve_insertion_order = false")
+        # Spilled to inside the programme's directory, one directory per process; DuckDB makes it when it first
+        # spills and removes it when the connection closes; one a crashed process left is removed by the next
+        # import.
+        (Path(directory) / TEMP).mkdir(exist_ok=True)
+        temp = Path(directory).resolve() / TEMP / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        con.execute(f"SET temp_directory = {_literal(str(temp))}")
         paths = ", ".join(_literal(str(f.resolve())) for f in files.values())
         con.execute(f"SET allowed_paths = [{paths}]")
         con.execute("SET enable_external_access = false")

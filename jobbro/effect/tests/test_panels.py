@@ -83,6 +83,11 @@ def snapshot(register):
     return {f.name: f.read_bytes() for f in sorted(path.iterdir())}
 
 
+def entries(register):
+    """The register directory's entries, without the connections' spill directory."""
+    return sorted(p.name for p in register.iterdir() if p.name != ".tmp")
+
+
 def only(errors, field):
     found = [e for e in errors if e["field"] == field]
     assert found, errors
@@ -124,7 +129,7 @@ def test_import_all_three_kinds_and_read_them_through_connect(loaded):
     }
     assert {r[0]: r[1] for r in con.sql("DESCRIBE hours").fetchall()}["paid_hours"] == "DOUBLE"
     assert current_generation(loaded) == "gen-3"
-    assert sorted(p.name for p in loaded.iterdir()) == ["current", "gen-3", "lock"]
+    assert entries(loaded) == ["current", "gen-3", "lock"]
     assert json.loads((loaded / "current").read_text()) == {"generation": "gen-3"}
 
 
@@ -197,6 +202,10 @@ def test_the_connection_reads_only_the_current_generation(loaded, tmp_path):
     with pytest.raises(duckdb.Error):
         con.sql(f"SELECT * FROM read_csv('{tmp_path / 'p.csv'}')").fetchall()
     assert con.execute("SELECT count(*) FROM status").fetchall() == [(4,)]
+    # it spills, if it must, inside the programme's directory, and to its own directory
+    (spill,) = con.execute("SELECT current_setting('temp_directory')").fetchall()[0]
+    assert Path(spill).parent == (loaded / ".tmp").resolve()
+    assert Path(spill).name.startswith(f"{os.getpid()}-")
     # the caller's own tables can still be registered
     con.register("participants", pa.table({"person_key": ["k-001"]}))
     assert con.execute("SELECT count(*) FROM status JOIN participants USING (person_key)").fetchall() == [(2,)]
@@ -427,7 +436,7 @@ def test_a_failed_switch_leaves_the_old_generation_and_no_stray(loaded, tmp_path
         import_delivery(loaded, "hours", write_csv(tmp_path / "h2.csv", HOURS_HEADER, HOURS[:1]))
     assert current_generation(loaded) == "gen-3"
     assert snapshot(loaded) == before
-    assert sorted(p.name for p in loaded.iterdir()) == ["current", "gen-3", "lock"]
+    assert entries(loaded) == ["current", "gen-3", "lock"]
 
 
 CRASH = textwrap.dedent(
@@ -451,12 +460,12 @@ def test_a_crash_between_writing_and_switching_keeps_the_old_generation(loaded, 
     assert done.returncode == 3
     assert current_generation(loaded) == "gen-3"
     assert snapshot(loaded) == before
-    assert sorted(p.name for p in loaded.iterdir()) == ["current", "gen-3", "gen-4", "lock"]  # the stray
+    assert entries(loaded) == ["current", "gen-3", "gen-4", "lock"]  # the stray
     assert connect(loaded).execute("SELECT count(*) FROM hours").fetchall() == [(3,)]
     # the next import removes the stray and goes on
     summary = import_delivery(loaded, "hours", path)
     assert summary.generation == "gen-4"
-    assert sorted(p.name for p in loaded.iterdir()) == ["current", "gen-4", "lock"]
+    assert entries(loaded) == ["current", "gen-4", "lock"]
     assert connect(loaded).execute("SELECT count(*) FROM hours").fetchall() == [(1,)]
 
 
@@ -465,7 +474,31 @@ def test_a_stray_staging_directory_is_removed_by_the_next_import(loaded, tmp_pat
     (loaded / ".staging-0123" / "status.parquet").write_bytes(b"half")
     (loaded / "current.abc.tmp").write_text("{")
     import_delivery(loaded, "hours", write_csv(tmp_path / "h2.csv", HOURS_HEADER, HOURS[:1]))
-    assert sorted(p.name for p in loaded.iterdir()) == ["current", "gen-4", "lock"]
+    assert entries(loaded) == ["current", "gen-4", "lock"]
+
+
+def test_the_spill_directory_of_an_ended_process_is_removed_by_the_next_import(loaded, tmp_path):
+    (loaded / ".tmp" / "4194999-dead").mkdir(parents=True)  # above Linux's largest process id
+    (loaded / ".tmp" / f"{os.getpid()}-alive").mkdir()
+    import_delivery(loaded, "hours", write_csv(tmp_path / "h2.csv", HOURS_HEADER, HOURS[:1]))
+    assert sorted(p.name for p in (loaded / ".tmp").iterdir()) == [f"{os.getpid()}-alive"]
+
+
+def test_two_imports_into_one_programme_wait_for_each_other(loaded, tmp_path):
+    import fcntl
+    import threading
+
+    path = write_csv(tmp_path / "h2.csv", HOURS_HEADER, HOURS[:1])
+    done = []
+    with open(loaded / "lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another import is running
+        waiting = threading.Thread(target=lambda: done.append(import_delivery(loaded, "hours", path)))
+        waiting.start()
+        waiting.join(timeout=1.0)
+        assert done == [] and current_generation(loaded) == "gen-3"
+        fcntl.flock(held, fcntl.LOCK_UN)
+    waiting.join(timeout=30)
+    assert [summary.generation for summary in done] == ["gen-4"]
 
 
 def test_importing_the_same_file_twice_gives_the_same_content(loaded, tmp_path):
@@ -478,7 +511,7 @@ def test_importing_the_same_file_twice_gives_the_same_content(loaded, tmp_path):
     again = import_delivery(loaded, "status", path)
     assert (again.rows, again.persons, again.sha256) == (summary.rows, summary.persons, summary.sha256)
     assert connect(loaded).sql("SELECT * FROM status").fetchall() == first
-    assert sorted(p.name for p in loaded.iterdir()) == ["current", "gen-5", "lock"]
+    assert entries(loaded) == ["current", "gen-5", "lock"]
 
 
 def test_the_other_kinds_are_hard_linked_not_copied(loaded, tmp_path):

@@ -30,7 +30,7 @@ from django_tasks import task
 from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
 from jobbro.cases.models import Enrolment
-from jobbro.effect import panels
+from jobbro.effect import analysis, panels
 from jobbro.effect.actions import ensure_benefit_mapping, register_directory
 from jobbro.effect.models import EffectRun, LotteryDraw, ProjectKey, TrialDesign
 from jobbro.people import cpr
@@ -148,8 +148,6 @@ def _fail(run_id, reason):
 
 def compute(run):
     """The analysis's result for the run, as plain JSON, with the participants left out for want of a project key."""
-    from jobbro.effect import analysis
-
     if run.mapping is None:
         raise ValidationError(_("No benefit-code mapping has been made yet, so the register's codes cannot be read."))
     table, without_key = participants(run.programme, run.as_of, run.design_kind)

@@ -602,3 +602,45 @@ def test_any_valid_delivery_round_trips_and_any_corrupt_row_is_refused(delivery,
         assert any(example["row"] == index + 1 for e in caught.value.errors for example in e["rows"])
         assert snapshot(register) == before
         assert current_generation(register) == "gen-3"
+
+
+def test_a_parquet_delivery_is_checked_like_a_csv_one(loaded, tmp_path):
+    write_parquet(
+        tmp_path / "s.parquet",
+        {
+            "person_key": ["k-001", "k-002"],
+            "week": pa.array([datetime.date(2024, 1, 1), datetime.date(2024, 1, 8)], pa.date32()),
+            "benefit_code": ["111", "111"],
+        },
+    )
+    (error,) = refused(loaded, "status", tmp_path / "s.parquet")
+    assert error["field"] == "week"
+    assert [e["row"] for e in error["rows"]] == [1, 2]
+    write_parquet(
+        tmp_path / "h.parquet",
+        {"person_key": ["k-001", "k-002"], "month": ["2024-01", "2024-02"], "paid_hours": [10.5, -2.0]},
+    )
+    (error,) = refused(loaded, "hours", tmp_path / "h.parquet")
+    assert (error["field"], error["message"]) == ("paid_hours", "De betalte timer kan ikke være negative.")
+    assert error["rows"] == [{"row": 2, "values": {"person_key": "k-002", "month": "2024-02", "paid_hours": -2.0}}]
+
+
+def test_a_csv_with_a_byte_order_mark_and_windows_line_ends_is_read(register, tmp_path):
+    path = tmp_path / "p.csv"
+    text = "\r\n".join([PERSONS_HEADER] + [";".join(row) for row in PERSONS]) + "\r\n"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert import_delivery(register, "persons", path).rows == 3
+    import_delivery(register, "status", write_csv(tmp_path / "s.csv", STATUS_HEADER, STATUS))
+    import_delivery(register, "hours", write_csv(tmp_path / "h.csv", HOURS_HEADER, HOURS))
+    assert connect(register).execute("SELECT person_key, municipality_code FROM persons").fetchall() == [
+        ("k-001", "751"),
+        ("k-002", "101"),
+        ("k-003", "730"),
+    ]
+
+
+def test_a_file_that_is_neither_csv_nor_parquet_is_refused(register, tmp_path):
+    path = tmp_path / "p.parquet"
+    path.write_bytes(b"PAR1 not really")
+    (error,) = refused(register, "persons", path)
+    assert error["field"] == "" and error["message"].startswith("Filen kan ikke læses som Parquet:")

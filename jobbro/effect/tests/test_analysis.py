@@ -427,3 +427,35 @@ def test_balance_after_matching_is_below_0_1_on_the_planted_data(tmp_path):
     assert all(abs(b["smd_after"]) < 0.1 for b in result.balance), result.balance
     assert result.counts["matched"] >= 950
     assert result.counts["pool"] == 15000
+
+
+# --- the matched DiD's standard error is statsmodels' person-clustered OLS over the pairs ---------------------------
+
+
+def test_pair_estimate_equals_statsmodels_ols_clustered_by_person():
+    """Rows as the matched comparison builds them: one per participant (grp t) and one per pair for its match
+    (grp c), a match used by several participants repeated; the estimate and standard error are those of OLS
+    `y ~ 1 + programme` over these rows with standard errors clustered by person."""
+    import duckdb
+
+    rng = np.random.default_rng(4)
+    n_t = 60
+    matches = rng.integers(0, 35, size=n_t)  # 35 pool persons, several used more than once
+    y_t = rng.normal(1.0, 1.0, size=n_t)
+    y_pool = rng.normal(0.3, 1.5, size=35)
+    rows = [("all", "all", "o", 13, "t", f"T{i}", 1.0, float(y)) for i, y in enumerate(y_t)]
+    rows += [("all", "all", "o", 13, "c", f"Q{m}", 1.0, float(y_pool[m])) for m in matches]
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE obs (dim VARCHAR, key VARCHAR, outcome VARCHAR, horizon INTEGER, grp VARCHAR, person_key VARCHAR, "
+        "w DOUBLE, y DOUBLE)"
+    )
+    con.executemany("INSERT INTO obs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    (e,) = analysis._estimate_table(con, "obs")
+    y = np.array([r[7] for r in rows])
+    d = np.array([1.0 if r[4] == "t" else 0.0 for r in rows])
+    groups = pd.factorize(pd.Series([r[5] for r in rows]))[0]
+    fit = sm.OLS(y, sm.add_constant(d)).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    assert e["difference"] == pytest.approx(fit.params[1], abs=1e-9)
+    assert e["std_error"] == pytest.approx(fit.bse[1], abs=1e-9)
+    assert (e["n_programme"], e["n_comparison"]) == (60, len(set(matches)))

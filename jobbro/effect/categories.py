@@ -47,12 +47,13 @@ DEFAULT_VERSION = "DREAM-2026-12"
 
 SOURCE = (
     "DREAM, Beskæftigelsesministeriets forløbsdatabase (Styrelsen for Arbejdsmarked og Rekruttering), weekly benefit "
-    "code of the status file. The database's structure (one code a week, the highest-priority benefit of the week, "
+    "code of the status file. The database's structure (one code a week, the benefit of highest priority that week, "
     "no row = no benefit) follows the DREAM description 'DREAM', version June 2015 (docplayer.dk/3576558). The four "
     "codes shipped (111 unemployment benefit, 651 SU, 783 disability pension, 890 sickness benefit) are the codes "
-    "of those benefits as DREAM research uses them; no complete DREAM code list could be retrieved when this "
-    "default was made (December 2026), so every other code is left out rather than guessed: add the codes of your "
-    "delivery from the DREAM documentation that comes with it, in a new mapping version."
+    "of those benefits as DREAM studies commonly use them; they were not checked against a DREAM code list, because "
+    "none could be retrieved when this default was made (December 2026). Check them against the DREAM documentation "
+    "that comes with your delivery; every other code is left out rather than guessed: add it there, in a new "
+    "mapping version."
 )
 
 

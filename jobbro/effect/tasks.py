@@ -9,11 +9,13 @@ language of whoever queued it), and deletes the file, whatever happened.
 
 Nothing stays queued or running for ever: an import whose worker died is failed by `sweep()` (the worker's periodic
 job) once it has been running for STALE_SECONDS, and an import queued for longer than that whose task is gone is
-failed too; the file is deleted with it.
+failed too; the file is deleted with it. A file in incoming/ that no import waits for is deleted after an hour.
 """
 
 import datetime
 import logging
+import re
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -146,8 +148,36 @@ def fail_lost_imports(now=None):
     return failed
 
 
+INCOMING_FILE = re.compile(r"import-([0-9]+)-")
+ORPHAN_SECONDS = 60 * 60
+
+
+def remove_orphans(now=None):
+    """Delete files in the programmes' incoming/ folders that no queued or running import waits for (left by an
+    upload whose transaction was rolled back, or by a process killed while copying), once an hour old; the number
+    deleted."""
+    root = Path(settings.REGISTER_DIR)
+    if not root.is_dir():
+        return 0
+    cutoff = (now or timezone.now()).timestamp() - ORPHAN_SECONDS
+    active = {str(pk) for pk in RegisterImport.objects.filter(state__in=ACTIVE).values_list("pk", flat=True)}
+    removed = 0
+    for path in root.glob("programme-*/incoming/*"):
+        match = INCOMING_FILE.match(path.name)
+        if match and match.group(1) in active:
+            continue
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
+
+
 def sweep():
     """The worker's periodic job for register imports."""
     lost = fail_lost_imports()
-    if lost:
-        log.info("Register import sweep: %s lost imports failed", lost)
+    orphans = remove_orphans()
+    if lost or orphans:
+        log.info("Register import sweep: %s lost imports failed, %s stray files deleted", lost, orphans)

@@ -413,3 +413,15 @@ def test_the_upload_is_handed_to_the_worker_when_it_is_committed(
     callbacks[0]()
     made.refresh_from_db()
     assert (made.state, made.rows, made.persons) == ("done", 2, 2)
+
+
+def test_the_sweep_deletes_stray_incoming_files_but_not_a_waiting_import_s(client, evaluator, programme):
+    english(client, evaluator)
+    post_file(client, programme, "persons", "p.csv", PERSONS_CSV)
+    waiting = actions.incoming_path(RegisterImport.objects.get())
+    stray = waiting.parent / "import-999999-persons.csv"
+    stray.write_text(PERSONS_CSV)
+    assert tasks.remove_orphans() == 0  # not an hour old yet
+    later = timezone.now() + datetime.timedelta(seconds=tasks.ORPHAN_SECONDS + 60)
+    assert tasks.remove_orphans(now=later) == 1
+    assert waiting.exists() and not stray.exists()

@@ -121,6 +121,11 @@ def generation_path(directory) -> Path | None:
     return None if name is None else Path(directory) / name
 
 
+def _fsync_file(path):
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
+
+
 def _fsync_directory(directory):
     fd = os.open(directory, os.O_RDONLY)
     try:
@@ -316,6 +321,7 @@ def import_delivery(
             finally:
                 delivery.close()
             shutil.rmtree(staging / "tmp", ignore_errors=True)
+            _fsync_file(staging / f"{kind}.parquet")
             for other in KINDS:
                 source = _current_file(directory, current, other)
                 if other != kind and source is not None:
@@ -364,7 +370,11 @@ class _Delivery:
         self.con.execute(f"SET threads = {int(threads)}")
         self.con.execute(f"SET temp_directory = {_literal(str(temp))}")
         self.parquet = _is_parquet(path)
-        self._open_source()
+        try:
+            self._open_source()
+        except BaseException:
+            self.con.close()
+            raise
 
     def close(self):
         self.con.close()

@@ -42,7 +42,7 @@ import shutil
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -55,6 +55,8 @@ COLUMNS = {
     "hours": ("person_key", "month", "paid_hours"),
 }
 SORT_KEY = {"persons": ("person_key",), "status": ("person_key", "week"), "hours": ("person_key", "month")}
+# Columns with few distinct values: their rules are checked once per distinct value, not once per row.
+GROUPED = {"persons": (), "status": ("week", "benefit_code"), "hours": ("month",)}
 SEXES = ("M", "K")
 ORIGINS = ("dansk", "indvandrer", "efterkommer")
 KEY_PATTERN = r"[A-Za-z0-9_-]{1,64}"
@@ -355,7 +357,6 @@ class _Check:
     field: str
     bad: str
     message: str
-    counts: list = field(default_factory=list)
 
 
 class _Delivery:
@@ -610,22 +611,36 @@ class _Delivery:
             )
         typed, checks, order = self._typed()
         select = ", ".join(f"{expr} AS {_ident(name)}" for name, expr in typed.items())
-        # One pass over the delivery, in file order: every rule's count; whether the rows come strictly increasing
-        # by the sort key (then they are sorted and no key and week/month repeats, and the sort can be skipped);
-        # how many runs of keys (= persons, if sorted); grouped by benefit code (few), so that the unknown codes
-        # come out of the same pass. The lag is a streaming window: no sort, no buffering.
+        # Two passes over the delivery. The first, in parallel, counts every rule's refusals: a rule on a column with
+        # few distinct values (week, benefit code, month) is checked once per distinct value, the others per row;
+        # grouped by benefit code, so that the unknown codes come out of the same pass. The second, over the sort
+        # key only and in file order (a streaming window: no sort, no buffering), tells whether the rows come
+        # strictly increasing by the sort key (then they are sorted, no key and week/month repeats, and the sort
+        # can be skipped), and how many runs of keys there are (= persons, if sorted).
+        grouped = GROUPED[kind]
+        per_row = [c for c in checks if c.field not in grouped]
+        inner = ", ".join(
+            [*(_ident(c) for c in grouped), "count(*) AS _n"]
+            + [f"count(*) FILTER (WHERE coalesce({c.bad}, true)) AS _c{i}" for i, c in enumerate(per_row)]
+        )
+        outer = ", ".join(
+            f"coalesce(sum(_n) FILTER (WHERE coalesce({c.bad}, true)), 0)"
+            if c.field in grouped
+            else f"coalesce(sum(_c{per_row.index(c)}), 0)"
+            for c in checks
+        )
         group = _ident("benefit_code") if kind == "status" else "NULL"
+        result = self._run(
+            f"SELECT {group}, sum(_n), {outer} FROM (SELECT {inner} FROM {self.source} GROUP BY ALL) GROUP BY ALL"
+        )
         lagged = ", ".join(f"{e} AS _o{i}, lag({e}) OVER () AS _p{i}" for i, e in enumerate(order))
         increasing = "_o0 > _p0"
         if len(order) == 2:
             increasing = "(_o0 > _p0 OR (_o0 = _p0 AND _o1 > _p1))"
-        counts = ", ".join(f"count(*) FILTER (WHERE coalesce({c.bad}, true))" for c in checks)
-        result = self._run(
-            f"SELECT {group}, count(*), "
-            f"count(*) FILTER (WHERE _p0 IS NOT NULL AND NOT coalesce({increasing}, false)), "
-            f"count(*) FILTER (WHERE _o0 IS DISTINCT FROM _p0), {counts} "
-            f"FROM (SELECT *, {lagged} FROM {self.source}) GROUP BY ALL"
-        )
+        not_increasing, runs = self._run(
+            f"SELECT count(*) FILTER (WHERE _p0 IS NOT NULL AND NOT coalesce({increasing}, false)), "
+            f"count(*) FILTER (WHERE _o0 IS DISTINCT FROM _p0) FROM (SELECT {lagged} FROM {self.source})"
+        )[0]
         # The keys not in the persons file: the delivery's distinct keys (a hash aggregate, in parallel) against
         # the persons file's.
         unknown_keys = 0
@@ -641,7 +656,7 @@ class _Delivery:
             )[0][0]
         errors = []
         for check_index, check in enumerate(checks):
-            if sum(r[4 + check_index] for r in result):
+            if sum(r[2 + check_index] for r in result):
                 errors.append(_error(check.field, check.message, self._examples(f"coalesce({check.bad}, true)")))
         if unknown_keys:
             not_known = f"{key_text} IS NULL OR {key_text} NOT IN (SELECT _known_key FROM known)"
@@ -674,14 +689,14 @@ class _Delivery:
         if errors:
             raise PanelError(errors)
         rows = sum(r[1] for r in result)
-        in_order = not sum(r[2] for r in result)
+        in_order = not not_increasing
         target_sql = _literal(str(target))
         options = f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
         sort_key = SORT_KEY[kind]
         if in_order:
             # Strictly increasing: sorted, and nothing repeats. Written in file order (insertion order is kept).
             self._run(f"COPY (SELECT {select} FROM {self.source}) TO {target_sql} {options}")
-            persons = sum(r[3] for r in result)
+            persons = runs
             dup = []
         else:
             order_by = ", ".join(_ident(c) for c in sort_key)

@@ -32,7 +32,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Every module that builds a workbook or a csv file, and the URL names of every spreadsheet download.
 WRITER_MODULES = {"jobbro/companies/board_export.py", "jobbro/reporting/xlsx.py", "jobbro/imports/schemas.py"}
-SPREADSHEET_URLS = {"opening_board_xlsx", "report_xlsx", "import_template"}
+SPREADSHEET_URLS = {"opening_board_xlsx", "report_xlsx", "import_template", "effect_report_xlsx"}
 # A module that writes an xlsx file's parts itself (the report exports' streamed writer) counts too.
 WRITER_PATTERN = re.compile(
     r"from openpyxl import .*\bWorkbook\b|openpyxl\.Workbook\(|xlsxwriter|csv\.writer\(|csv\.DictWriter\(|\.to_excel\(|\.to_csv\("
@@ -124,6 +124,31 @@ def test_the_small_jobs_board_export_holds_no_formula(client, coordinator, progr
     }  # the typed text is there, shown as text
     hours = load_workbook(io.BytesIO(response.content)).active["G3"]
     assert hours.value == 8 and hours.data_type == "n"  # numbers stay numbers
+
+
+@pytest.mark.django_db
+def test_the_effect_report_export_holds_no_formula(client, evaluator, programme, site, other_site):
+    from jobbro.accounts.models import TargetGroup
+    from jobbro.effect.models import EffectRun, TrialDesign
+    from jobbro.effect.tests.test_report import AS_OF, register_result
+
+    Site.objects.filter(pk=site.pk).update(name=POISON[1])
+    Site.objects.filter(pk=other_site.pk).update(name=POISON[2])
+    programme.target_groups.add(TargetGroup.objects.create(code="poison", name=POISON[3]))
+    run = EffectRun.objects.create(
+        programme=programme,
+        as_of=AS_OF,
+        state=EffectRun.State.DONE,
+        design_kind=TrialDesign.Kind.REGISTER_COMPARISON,
+        result=register_result(site, other_site),
+    )
+    Programme.objects.filter(pk=programme.pk).update(name=POISON[0])
+    client.force_login(evaluator)
+    response = client.get(reverse("effect_report_xlsx") + f"?run={run.pk}")
+    assert response["Content-Type"] == XLSX_TYPE
+    assert unsafe_cells(response.content) == []
+    texts = {xml_text(text) for text in all_texts(response.content)}
+    assert any(xml_text(POISON[1]) in text for text in texts) and any(xml_text(POISON[3]) in text for text in texts)
 
 
 @pytest.mark.django_db

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jobbro import textlimits
 from jobbro.effect import lottery
 
 
@@ -122,7 +123,12 @@ class BenefitMapping(models.Model):
     mapping is a new version, and each effect run records the version it used."""
 
     version = models.PositiveIntegerField(_("version"), unique=True)
-    source = models.TextField(_("source"), help_text=_("Where the codes and their meaning come from."))
+    source = models.TextField(
+        _("source"),
+        max_length=textlimits.NOTE,
+        validators=textlimits.text_validators(textlimits.NOTE),
+        help_text=_("Where the codes and their meaning come from."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("created by")
@@ -218,7 +224,9 @@ class EffectRun(models.Model):
         BenefitMapping, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("mapping")
     )
     result = models.JSONField(_("result"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    error = models.TextField(
+        _("error"), blank=True, max_length=textlimits.NOTE, validators=textlimits.text_validators(textlimits.NOTE)
+    )
     requested_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("by")
     )

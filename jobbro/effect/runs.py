@@ -3,8 +3,8 @@ task worker (`manage.py db_worker`), never in the web server.
 
 `request_run` validates (the reader may read the effect report of the programme; the programme has a trial design
 to compare with, a benefit-code mapping and imported register panels), then returns the done run for the same
-programme, as-of date, panel generation and mapping version if there is one (a run is a pure function of those), or
-the one already waiting or running for them, or queues a new one. The task is queued in the same transaction as the
+programme, as-of date, panel generation, mapping version and trial design if there is one (a run is a pure function
+of those), or the one already waiting or running for them, or queues a new one. The task is queued in the same transaction as the
 run's row (the database backend writes it there, so a worker sees the run and its task together or neither), as
 imports and assignment runs are.
 
@@ -78,7 +78,7 @@ def request_run(acting_user, programme, as_of):
     mapping = ensure_benefit_mapping()  # the status import made it already; the shipped default otherwise
     with transaction.atomic():
         same = EffectRun.objects.select_for_update().filter(
-            programme=programme, as_of=as_of, generation=generation, mapping=mapping
+            programme=programme, as_of=as_of, generation=generation, mapping=mapping, design_kind=kind
         )
         existing = same.filter(state=EffectRun.State.DONE).first() or same.filter(state__in=ACTIVE).first()
         if existing is not None:

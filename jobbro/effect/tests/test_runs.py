@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from jobbro.effect import actions, panels, runs, sample, synthetic
@@ -210,3 +211,22 @@ def test_in_a_lottery_the_arm_is_the_group_drawn_and_an_enrolment_without_a_draw
     for draw in drawn:
         assert arms[keys[draw.enrolment.citizen_id]] == draw.arm
     assert sorted(set(table.arm)) == ["control", "programme"]
+
+
+def test_beregn_on_the_page_computes_and_the_page_shows_the_report(client, programme, evaluator, with_panels):
+    client.force_login(evaluator)
+    response = client.post(
+        reverse("effect_report"), {"programme": programme.pk, "on": AS_OF.strftime("%d.%m.%Y"), "do": "compute"}
+    )
+    assert response.status_code == 302
+    run = EffectRun.objects.get()
+    assert run.state == EffectRun.State.DONE and run.requested_by == evaluator
+    page = client.get(response["Location"])
+    assert 'id="table-effect_balance"' in page.content.decode()
+
+
+def test_a_changed_trial_design_is_computed_afresh(programme, evaluator, administrator, with_panels):
+    first = runs.request_run(evaluator, programme, AS_OF)
+    TrialDesign.objects.filter(programme=programme).update(kind=TrialDesign.Kind.LOTTERY)  # before any draw
+    again = runs.request_run(evaluator, programme, AS_OF)
+    assert again.pk != first.pk and again.design_kind == TrialDesign.Kind.LOTTERY

@@ -53,6 +53,8 @@ def test_managers_and_evaluators_read_the_report_and_its_exports(client, staff, 
     html = page.content.decode()
     assert 'id="table-effect_estimates"' in html
     assert 'id="effect-compute"' in html
+    # The week-by-week figures behind each curve are folded away under the chart's own table.
+    assert 'id="details-effect_curve_self_sufficient"' in html
     assert client.get(reverse("effect_report_xlsx") + f"?run={done_run.pk}").status_code == 200
     assert client.get(reverse("effect_report_pdf") + f"?run={done_run.pk}").status_code == 200
 

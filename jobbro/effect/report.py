@@ -178,10 +178,13 @@ def counts_table(result):
 ESTIMATE_COLUMNS = 7  # programme mean, comparison mean, difference, interval, p, n programme, n comparison
 
 
-def estimate_columns(method, *, changes=False):
+def estimate_columns(method, *, changes=False, pool=False):
     """The columns of an estimates table; `changes`: the means are changes since the year before the start (the
-    difference-in-differences of a register comparison), not levels."""
+    difference-in-differences of a register comparison), not levels; `pool`: compared with the whole comparison pool
+    (the naive comparison), not the matched comparison group."""
     programme, comparison = group_labels(method)
+    if pool:
+        comparison = gettext("Comparison pool")
     if changes:
         means = [
             gettext("%(group)s: change since the year before") % {"group": label} for label in (programme, comparison)
@@ -253,7 +256,7 @@ def estimates_table(result, *, key="effect_estimates", title=None, note=None, so
     return EffectTable(
         key,
         title or gettext("Estimated effect"),
-        estimate_columns(result["method"], changes=changes),
+        estimate_columns(result["method"], changes=changes, pool=source == "naive"),
         rows,
         first_column_label=gettext("Outcome"),
         note=note or _estimates_note(result["method"]),

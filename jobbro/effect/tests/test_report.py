@@ -212,6 +212,8 @@ def test_the_pre_trend_and_the_naive_comparison(programme, sites):
     trend = table(made, "effect_pre_trend")
     assert texts(trend.row("pre_trend")) == ["1.0", "-2.9 to 4.9", "0.620"]
     naive = table(made, "effect_naive")
+    assert naive.columns[:2] == ["Participants", "Comparison pool"]
+    assert naive.columns[-1] == "Persons, comparison pool"
     assert texts(naive.row("self_sufficient-13")) == [
         "30.0",
         "40.0",

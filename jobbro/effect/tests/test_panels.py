@@ -644,3 +644,13 @@ def test_a_file_that_is_neither_csv_nor_parquet_is_refused(register, tmp_path):
     path.write_bytes(b"PAR1 not really")
     (error,) = refused(register, "persons", path)
     assert error["field"] == "" and error["message"].startswith("Filen kan ikke læses som Parquet:")
+
+
+def test_many_unknown_codes_are_listed_thirty_at_a_time(loaded, tmp_path):
+    rows = [("k-001", f"2020{week:02d}", f"C{week:02d}") for week in range(1, 36)]
+    (error,) = refused(loaded, "status", write_csv(tmp_path / "s.csv", STATUS_HEADER, rows), known_codes={"111"})
+    assert error["field"] == "benefit_code"
+    assert error["message"].startswith("Ydelseskoder, der ikke er i kodelisten (rækker): C01 (1), C02 (1),")
+    assert "C30 (1)." in error["message"] and "C31" not in error["message"]
+    assert error["message"].endswith("Og 5 koder mere.")
+    assert len(error["rows"]) == 5

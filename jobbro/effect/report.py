@@ -15,7 +15,7 @@ part, and that each interval holds its difference (`EffectTable.problems`).
 """
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, Q
 from django.utils.formats import date_format, number_format
@@ -129,6 +129,30 @@ class EffectTable(Table):
                         % {"table": self.title, "row": row.label}
                     )
         return found
+
+
+PRINTED_EVERY = 4  # the PDF prints every 4th week of a curve's table (and the start and the horizons)
+
+
+@dataclass
+class CurveTable(EffectTable):
+    """A curve's figures week by week: the page and the spreadsheet hold every week; the PDF prints every
+    PRINTED_EVERY-th week, the week before the start and the horizons, and says so."""
+
+    def printed(self):
+        keep = {-1, 0, *HORIZONS}
+        rows = [
+            row
+            for row in self.rows
+            if int(row.key.removeprefix("week")) % PRINTED_EVERY == 0 or int(row.key.removeprefix("week")) in keep
+        ]
+        if len(rows) == len(self.rows):
+            return self, ""
+        summary = gettext(
+            "This table shows every %(every)sth week, the week before the start and the weeks 13, 26, 52 and 104: "
+            "%(shown)s of %(all)s weeks. The spreadsheet (xlsx) of the report holds every week."
+        ) % {"every": PRINTED_EVERY, "shown": len(rows), "all": len(self.rows)}
+        return replace(self, rows=rows), summary
 
 
 def _number(cell):
@@ -315,7 +339,7 @@ def curve_table(result, outcome):
         rows.append(Row(key, gettext("Week %(week)s") % {"week": week}, cells))
         mean = (0, 100) if outcome in SHARES else (0, 7 * 24)
         bounds[key] = {1: mean, 4: mean, 0: (0, participants if participants is not None else float("inf"))}
-    return EffectTable(
+    return CurveTable(
         f"effect_curve_{outcome}",
         gettext("%(outcome)s by week since the start") % {"outcome": OUTCOME_LABELS[outcome]},
         columns,

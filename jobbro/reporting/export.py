@@ -149,6 +149,9 @@ def _svg_image(svg):
 def _printed(table):
     if isinstance(table, presentation.StaffTable):
         return presentation.both_ends_of(table)
+    printed = getattr(table, "printed", None)  # a table that says itself what of it the PDF prints
+    if printed is not None:
+        return printed()
     return table, ""
 
 

@@ -392,3 +392,18 @@ def test_no_digit_in_a_withheld_cell_of_the_page_html(programme, sites):
     for row in rows:
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
         assert cells == ["fewer than 5"] * 7
+
+
+def test_the_pdf_prints_every_4th_week_of_a_curve_and_says_so(programme, sites):
+    result = register_result(*sites)
+    result["curves"] = [point(week, group, 0.3) for week in range(-104, 105) for group in ("programme", "comparison")]
+    made = build(result, programme, sites)
+    curve = table(made, "effect_curve_self_sufficient")
+    assert len(curve.rows) == 209
+    printed, summary = curve.printed()
+    weeks = [int(row.key.removeprefix("week")) for row in printed.rows]
+    assert weeks == sorted({*range(-104, 105, 4), -1, 13, 26, 52})
+    assert "56 of 209 weeks" in summary and "The spreadsheet (xlsx) of the report holds every week." in summary
+    html = export.render_report_html(made, [])
+    assert 'id="summary-effect_curve_self_sufficient"' in html
+    assert '<tr><th>Week 1</th>' not in html and "<tr><th>Week 4</th>" in html

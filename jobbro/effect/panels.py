@@ -6,9 +6,12 @@ Pure: no models, no database. A programme's register directory holds one *genera
 ``current`` (JSON ``{"generation": "gen-<n>"}``) that is replaced atomically. An import
 
 1. removes what an earlier, interrupted import left (staging directories, generations the pointer does not name),
-2. reads the delivery (CSV with ``;`` or ``,``, or Parquet) through DuckDB, streaming, and validates it,
-3. writes the new file, sorted by person_key and week/month, into a staging directory, hard-links the other
-   kinds' files from the current generation, and renames the staging directory to ``gen-<n>``,
+2. reads the delivery (CSV with ``;`` or ``,``, or Parquet) through DuckDB, streaming, and validates it (one
+   parallel pass counting every rule's refusals, one pass over the sort key in file order telling whether the
+   delivery already comes sorted),
+3. writes the new file, sorted by person_key and week/month (as it comes if it came sorted), into a staging
+   directory, hard-links the other kinds' files from the current generation, and renames the staging directory
+   to ``gen-<n>``,
 4. switches the pointer (write a temporary file, fsync, ``os.replace``),
 5. deletes the older generations.
 
@@ -474,12 +477,12 @@ class _Delivery:
                 ),
                 _Check(
                     "sex",
-                    f"{typed['sex']} IS NULL OR {typed['sex']} NOT IN ('M', 'K')",
+                    f"{typed['sex']} IS NULL OR {typed['sex']} NOT IN ({', '.join(map(_literal, SEXES))})",
                     _("The sex must be M or K."),
                 ),
                 _Check(
                     "origin",
-                    f"{typed['origin']} IS NULL OR {typed['origin']} NOT IN ('dansk', 'indvandrer', 'efterkommer')",
+                    f"{typed['origin']} IS NULL OR {typed['origin']} NOT IN ({', '.join(map(_literal, ORIGINS))})",
                     _("The origin must be dansk, indvandrer or efterkommer."),
                 ),
                 _Check(

@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from jobbro.effect import actions, panels
+from jobbro.effect import actions
 from jobbro.effect.models import RegisterImport
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,8 @@ def execute(import_id, language=None):
     if not claim(import_id):
         log.info("Register import %s was not queued; left alone", import_id)
         return None
+    from jobbro.effect import panels  # DuckDB and PyArrow: loaded by the worker that imports, not by every sweep
+
     register_import = RegisterImport.objects.select_related("programme").get(pk=import_id)
     path = actions.incoming_path(register_import)
     try:
@@ -98,6 +100,8 @@ def execute(import_id, language=None):
 
 
 def _import(register_import, path):
+    from jobbro.effect import panels
+
     if not path.exists():
         raise panels.PanelError(
             [_message(_("The uploaded file is no longer there; upload it again."))]  # e.g. the disk was cleaned

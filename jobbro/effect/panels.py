@@ -40,6 +40,7 @@ import hashlib
 import io
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -399,7 +400,9 @@ class _Delivery:
             try:
                 described = self.con.execute(f"DESCRIBE SELECT * FROM read_parquet({p})").fetchall()
             except duckdb.Error as e:
-                raise PanelError([_error("", _("The file cannot be read as Parquet: %(why)s") % {"why": e})]) from e
+                raise PanelError(
+                    [_error("", _("The file cannot be read as Parquet: %(why)s") % {"why": _short(e)})]
+                ) from e
             names = [row[0] for row in described]
             self.types = {row[0]: row[1] for row in described}
             self._check_columns(names, expected)
@@ -771,10 +774,18 @@ def _week_one(year):
     return (datetime.date.fromisocalendar(year, 1, 1) - datetime.date(1970, 1, 1)).days
 
 
+CPR_ANYWHERE = re.compile(r"(?<![0-9])[0-9]{6}-?[0-9]{4}(?![0-9])")
+CPR_MASK = "**********"
+
+
 def _plain(value):
-    if value is None or isinstance(value, (str, int, float)):
+    """An example value as plain JSON (it is stored with the import and shown on a page): text with anything shaped
+    like a CPR number masked, finite numbers, None."""
+    if value is None or isinstance(value, int):
         return value
-    return str(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    return CPR_ANYWHERE.sub(CPR_MASK, str(value))
 
 
 def _number(n):
@@ -782,5 +793,7 @@ def _number(n):
 
 
 def _short(error):
-    text = str(error)
+    """DuckDB's own words about a file it cannot read: they may quote a line of it, so anything shaped like a CPR
+    number is masked."""
+    text = CPR_ANYWHERE.sub(CPR_MASK, str(error)).split("Possible fixes:")[0].strip()
     return text if len(text) <= 300 else text[:300] + "…"

@@ -244,7 +244,8 @@ def test_a_bad_key_or_a_cpr_number_is_refused(register, tmp_path, key):
     (error,) = only(errors, "person_key")
     assert "aldrig et CPR-nummer" in error["message"]
     assert error["rows"][0]["row"] == 4
-    assert error["rows"][0]["values"]["person_key"] == (key or None if key != "k;1" else "k;1")
+    shown = {"": None, "k;1": "k;1", "0101801234": "**********", "010180-1234": "**********"}.get(key, key)
+    assert error["rows"][0]["values"]["person_key"] == shown  # a CPR number is never repeated back
 
 
 @pytest.mark.parametrize(
@@ -654,3 +655,23 @@ def test_many_unknown_codes_are_listed_thirty_at_a_time(loaded, tmp_path):
     assert "C30 (1)." in error["message"] and "C31" not in error["message"]
     assert error["message"].endswith("Og 5 koder mere.")
     assert len(error["rows"]) == 5
+
+
+def test_a_cpr_number_in_an_unreadable_line_is_not_repeated_in_the_error(register, tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text(PERSONS_HEADER + "\na;1980;K;dansk;101\n0101801234;1980;K;dansk;101;x;y\n", encoding="utf-8")
+    (error,) = refused(register, "persons", path)
+    assert error["message"].startswith("Filen kan ikke læses:")
+    assert "0101801234" not in json.dumps(error)
+    assert "Line: 3" in error["message"] and "strict_mode" not in error["message"]
+
+
+def test_a_value_that_is_not_a_finite_number_is_shown_as_text(loaded, tmp_path):
+    write_parquet(
+        tmp_path / "h.parquet",
+        {"person_key": ["k-001", "k-002"], "month": ["2024-01", "2024-02"], "paid_hours": [10.0, float("nan")]},
+    )
+    (error,) = refused(loaded, "hours", tmp_path / "h.parquet")
+    assert error["field"] == "paid_hours"
+    assert error["rows"] == [{"row": 2, "values": {"person_key": "k-002", "month": "2024-02", "paid_hours": "nan"}}]
+    json.dumps(error, allow_nan=False)  # storable as JSON in PostgreSQL

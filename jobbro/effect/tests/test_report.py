@@ -406,4 +406,4 @@ def test_the_pdf_prints_every_4th_week_of_a_curve_and_says_so(programme, sites):
     assert "56 of 209 weeks" in summary and "The spreadsheet (xlsx) of the report holds every week." in summary
     html = export.render_report_html(made, [])
     assert 'id="summary-effect_curve_self_sufficient"' in html
-    assert '<tr><th>Week 1</th>' not in html and "<tr><th>Week 4</th>" in html
+    assert "<tr><th>Week 1</th>" not in html and "<tr><th>Week 4</th>" in html

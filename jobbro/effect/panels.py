@@ -66,6 +66,8 @@ SEXES = ("M", "K")
 ORIGINS = ("dansk", "indvandrer", "efterkommer")
 KEY_PATTERN = r"[A-Za-z0-9_-]{1,64}"
 CPR_PATTERN = r"[0-9]{6}-?[0-9]{4}"
+CPR_ANYWHERE = re.compile(r"(?<![0-9])[0-9]{6}-?[0-9]{4}(?![0-9])")
+CPR_MASK = "**********"
 FIRST_YEAR = 1980  # the first year a week or month may lie in (DREAM begins in 1991)
 LAST_YEAR = 2100
 FIRST_BIRTH_YEAR = 1900
@@ -105,7 +107,13 @@ class ImportSummary:
 
 
 def _error(field_name, message, rows=()):
-    return {"field": field_name, "message": str(message), "rows": list(rows)}
+    """One error; anything in it shaped like a CPR number is masked (a file without a header row has data for
+    column names, and codes are quoted from the file)."""
+    return {
+        "field": CPR_ANYWHERE.sub(CPR_MASK, str(field_name)),
+        "message": CPR_ANYWHERE.sub(CPR_MASK, str(message)),
+        "rows": list(rows),
+    }
 
 
 # --- the generation pointer -------------------------------------------------------------------------------------
@@ -772,10 +780,6 @@ class _Delivery:
 def _week_one(year):
     """The Monday of ISO week 1 of ``year``, as days since 1970-01-01."""
     return (datetime.date.fromisocalendar(year, 1, 1) - datetime.date(1970, 1, 1)).days
-
-
-CPR_ANYWHERE = re.compile(r"(?<![0-9])[0-9]{6}-?[0-9]{4}(?![0-9])")
-CPR_MASK = "**********"
 
 
 def _plain(value):

@@ -675,3 +675,11 @@ def test_a_value_that_is_not_a_finite_number_is_shown_as_text(loaded, tmp_path):
     assert error["field"] == "paid_hours"
     assert error["rows"] == [{"row": 2, "values": {"person_key": "k-002", "month": "2024-02", "paid_hours": "nan"}}]
     json.dumps(error, allow_nan=False)  # storable as JSON in PostgreSQL
+
+
+def test_a_file_without_a_header_row_does_not_repeat_a_cpr_number_as_a_column_name(register, tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("0101801234;1980;K;dansk;101\n", encoding="utf-8")
+    errors = refused(register, "persons", path)
+    assert {e["field"] for e in errors} >= {"person_key", "**********"}
+    assert "0101801234" not in json.dumps(errors)

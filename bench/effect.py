@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/effect.py                       # 10,000 participants, 500,000 pool, 260 weeks, seed 2026
     .venv/bin/python bench/effect.py --pool 50000          # smaller
-    .venv/bin/python bench/effect.py --pandas-pool 50000   # the pandas comparison on 50,000 pool persons (default)
+    .venv/bin/python bench/effect.py --pandas-pool 20000   # the pandas comparison on 20,000 pool persons (the default)
     .venv/bin/python bench/effect.py --no-pandas           # only the DuckDB analysis
 
 The delivery (jobbro/effect/synthetic.py: persons, weekly status, monthly hours as Parquet, with a planted effect
@@ -173,7 +173,7 @@ def main():
     parser.add_argument("--weeks", type=int, default=260)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--dir", type=Path, default=ROOT / "var" / "bench" / "effect")
-    parser.add_argument("--pandas-pool", type=int, default=50_000, help="pool persons for the pandas version")
+    parser.add_argument("--pandas-pool", type=int, default=20_000, help="pool persons for the pandas version")
     parser.add_argument("--no-pandas", action="store_true")
     args = parser.parse_args()
 

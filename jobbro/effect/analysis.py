@@ -110,7 +110,7 @@ TREND_WEEKS = 104  # the pre-trend: weeks -104..-1
 SMALLEST = 5  # disclosure control: no cell with fewer persons
 CALIPER_SD = 0.2
 MIN_LEVEL = 10  # categories and municipalities with fewer participants are pooled into one level
-POOL_SAMPLE_PER_PARTICIPANT = 10
+POOL_SAMPLE_PER_PARTICIPANT = 5
 Z = float(stats.norm.ppf(0.975))
 BALANCE_COVARIATES = (
     "age",
@@ -479,28 +479,38 @@ class _Run:
 
     # --- weekly values of the selected units --------------------------------------------------------------------
     def weekly(self, units):
-        """`_jb_rel`: per unit of `units` (unit, person_key, anchor) and relative week -156..104 inside the panel the
+        """`_jb_rel`: per unit of `units` (unit, person_key, anchor) and relative week -104..104 inside the panel the
         outcomes self_sufficient, ordinary_hours, paid_hours_per_week (hours NULL after the hours panel)."""
         w = self.weeks
-        lo, hi = -156, CURVE_WEEKS[1]
+        lo, hi = -max(TREND_WEEKS, PRE_WEEKS, -CURVE_WEEKS[0]), CURVE_WEEKS[1]
+        # Per unit its person number (persons are clusters; an integer is cheaper to group by) and bit string; per
+        # panel week its month; per unit and month the paid hours: integer joins only below.
         self.temp(
-            "_jb_hours",
-            f"""SELECT person_key, month, sum(paid_hours) AS h FROM hours
-                WHERE person_key IN (SELECT person_key FROM {units}) GROUP BY ALL""",
+            "_jb_wu",
+            f"""SELECT u.unit, pp.r AS pid, u.anchor, coalesce(pp.b, {self.zero}) AS b
+                FROM {units} u JOIN _jb_person pp USING (person_key)""",
+        )
+        self.temp(
+            "_jb_wk",
+            f"""SELECT i, year(d) * 12 + month(d) AS mi, date_trunc('month', d) <= DATE '{self.last_month}' AS hours_ok
+                FROM (SELECT i, DATE '{self.first}' + (7 * i)::INTEGER AS d FROM range(0, {w}) r(i))""",
+        )
+        self.temp(
+            "_jb_hm",
+            """SELECT wu.unit, year(h.month) * 12 + month(h.month) AS mi, sum(h.paid_hours) AS h
+               FROM hours h JOIN (SELECT u.unit, pp.person_key FROM _jb_wu u JOIN _jb_person pp ON pp.r = u.pid) wu
+                 ON wu.person_key = h.person_key
+               GROUP BY ALL""",
         )
         self.temp(
             "_jb_rel",
-            f"""WITH r AS (
-                    SELECT u.unit, u.person_key, r.rel, u.anchor + r.rel AS i,
-                           1 - get_bit(coalesce(bb.b, {self.zero}), (u.anchor + r.rel)::INTEGER) AS ss,
-                           date_trunc('month', DATE '{self.first}' + (7 * (u.anchor + r.rel))::INTEGER)::DATE AS month
-                    FROM {units} u CROSS JOIN range({lo}, {hi + 1}) r(rel)
-                    LEFT JOIN _jb_ben bb USING (person_key)
-                    WHERE u.anchor + r.rel BETWEEN 0 AND {w - 1})
-                SELECT r.unit, r.person_key, r.rel, r.ss::DOUBLE AS self_sufficient,
-                       CASE WHEN r.month <= DATE '{self.last_month}' THEN (coalesce(h.h, 0) > 0)::INTEGER::DOUBLE END AS ordinary_hours,
-                       CASE WHEN r.month <= DATE '{self.last_month}' THEN coalesce(h.h, 0) * 12 / 52 END AS paid_hours_per_week
-                FROM r LEFT JOIN _jb_hours h ON h.person_key = r.person_key AND h.month = r.month""",
+            f"""SELECT u.unit, u.pid AS person_key, r.rel,
+                       (1 - get_bit(u.b, (u.anchor + r.rel)::INTEGER))::DOUBLE AS self_sufficient,
+                       CASE WHEN wk.hours_ok THEN (coalesce(hm.h, 0) > 0)::INTEGER::DOUBLE END AS ordinary_hours,
+                       CASE WHEN wk.hours_ok THEN coalesce(hm.h, 0) * 12 / 52 END AS paid_hours_per_week
+                FROM _jb_wu u CROSS JOIN range({lo}, {hi + 1}) r(rel)
+                JOIN _jb_wk wk ON wk.i = u.anchor + r.rel
+                LEFT JOIN _jb_hm hm ON hm.unit = u.unit AND hm.mi = wk.mi""",
         )
         # Per unit: outcomes at the horizons, pre-period means, the pre-trend slope.
         horizon_cols = []
@@ -552,13 +562,13 @@ class _Run:
         self.temp(
             "_jb_obs",
             """SELECT m.dim, m.key, l.outcome, l.horizon, CASE WHEN u.arm = 'programme' THEN 't' ELSE 'c' END AS grp,
-                      u.person_key, 1.0 AS w, l.y
-               FROM _jb_long l JOIN _jb_units u USING (unit) JOIN _jb_mem m USING (unit)
+                      wu.pid AS person_key, 1.0 AS w, l.y
+               FROM _jb_long l JOIN _jb_units u USING (unit) JOIN _jb_wu wu USING (unit) JOIN _jb_mem m USING (unit)
                WHERE l.outcome <> 'pre_trend'""",
         )
         self.temp(
             "_jb_curve_obs",
-            f"""SELECT r.rel, CASE WHEN u.arm = 'programme' THEN 't' ELSE 'c' END AS grp, u.person_key, 1.0 AS w,
+            f"""SELECT r.rel, CASE WHEN u.arm = 'programme' THEN 't' ELSE 'c' END AS grp, r.person_key, 1.0 AS w,
                        r.self_sufficient, r.ordinary_hours, r.paid_hours_per_week
                 FROM _jb_rel r JOIN _jb_units u USING (unit) WHERE r.rel BETWEEN {CURVE_WEEKS[0]} AND {CURVE_WEEKS[1]}""",
         )
@@ -579,26 +589,21 @@ class _Run:
             f"""SELECT u.unit, u.arm = 'programme' AS treated, {cols}
                 FROM _jb_units u JOIN _jb_person pp USING (person_key) JOIN _jb_masks mk USING (anchor)""",
         )
-        aggs = []
+        aggs = ["count(*)"]
         for cov in BALANCE_COVARIATES:
-            aggs += [
-                f"avg({cov}) FILTER (treated)",
-                f"var_samp({cov}) FILTER (treated)",
-                f"avg({cov}) FILTER (NOT treated)",
-                f"var_samp({cov}) FILTER (NOT treated)",
-            ]
-        values = self.sql(
-            f"SELECT count(*) FILTER (treated), count(*) FILTER (NOT treated), {', '.join(aggs)} FROM _jb_cov"
-        ).fetchone()
-        nt, nc = values[0] or 0, values[1] or 0
-        if nt < SMALLEST or nc < SMALLEST:
+            aggs += [f"avg({cov})", f"var_samp({cov})"]
+        rows = {
+            r[0]: r[1:] for r in self.sql(f"SELECT treated, {', '.join(aggs)} FROM _jb_cov GROUP BY treated").fetchall()
+        }
+        t, c = rows.get(True), rows.get(False)
+        if t is None or c is None or t[0] < SMALLEST or c[0] < SMALLEST:
             self.suppressed += len(BALANCE_COVARIATES)
             return []
-        rows = []
+        out = []
         for j, cov in enumerate(BALANCE_COVARIATES):
-            mt, vt, mc, vc = values[2 + 4 * j : 6 + 4 * j]
+            mt, vt, mc, vc = t[1 + 2 * j], t[2 + 2 * j], c[1 + 2 * j], c[2 + 2 * j]
             smd = _smd(mt, mc, vt, vc)
-            rows.append(
+            out.append(
                 {
                     "covariate": cov,
                     "programme_mean": _f(mt),
@@ -608,7 +613,7 @@ class _Run:
                     "smd_after": smd,
                 }
             )
-        return rows
+        return out
 
     # --- the shared estimate / subgroup / curve steps -------------------------------------------------------------
     def estimates_and_subgroups(self):
@@ -705,18 +710,18 @@ class _Run:
         )
         self.masks("SELECT anchor FROM _jb_p WHERE has_data UNION SELECT anchor FROM _jb_cohorts")
         # Units: participants at their start week, pool persons at each cohort's reference week.
-        cols = self.unit_columns("u.anchor", "u.anchor_week")
+        part_cols = self.unit_columns("p.anchor", "p.start_week")
+        pool_cols = self.unit_columns("c.anchor", "c.ref_week")
         self.temp(
             "_jb_cov",
-            f"""WITH u AS (
-                    SELECT p.unit, p.person_key, true AS treated, p.cohort, p.anchor, p.start_week AS anchor_week
-                    FROM _jb_p p WHERE p.has_data AND p.cohort IN (SELECT cohort FROM _jb_cohorts)
-                    UNION ALL
-                    SELECT (SELECT count(*) FROM _jb_p) + (pp.r - 1) * c.kk + c.k, pp.person_key, false, c.cohort,
-                           c.anchor, c.ref_week
-                    FROM _jb_person pp CROSS JOIN _jb_cohort_k c WHERE NOT pp.participant)
-                SELECT u.unit, u.person_key, u.treated, u.cohort, u.anchor, {cols}
-                FROM u JOIN _jb_person pp USING (person_key) JOIN _jb_masks mk USING (anchor)""",
+            f"""SELECT p.unit, p.person_key, true AS treated, p.cohort, p.anchor, {part_cols}
+                FROM _jb_p p JOIN _jb_person pp USING (person_key) JOIN _jb_masks mk ON mk.anchor = p.anchor
+                WHERE p.has_data AND p.cohort IN (SELECT cohort FROM _jb_cohorts)
+                UNION ALL
+                SELECT (SELECT count(*) FROM _jb_p) + (pp.r - 1) * c.kk + c.k, pp.person_key, false, c.cohort, c.anchor,
+                       {pool_cols}
+                FROM _jb_person pp CROSS JOIN _jb_cohort_k c JOIN _jb_masks mk ON mk.anchor = c.anchor
+                WHERE NOT pp.participant""",
         )
         (n_part,) = self.sql("SELECT count(*) FROM _jb_p WHERE has_data").fetchone()
         (n_pool,) = self.sql("SELECT count(*) FROM _jb_person WHERE NOT participant").fetchone()
@@ -759,11 +764,11 @@ class _Run:
                    SELECT p.t, p.c, lt.outcome, lt.horizon, lt.y AS yt, lc.y AS yc
                    FROM _jb_pairs p JOIN _jb_long lt ON lt.unit = p.t
                    JOIN _jb_long lc ON lc.unit = p.c AND lc.outcome = lt.outcome AND lc.horizon = lt.horizon)
-               SELECT m.dim, m.key, pv.outcome, pv.horizon, 't' AS grp, ut.person_key, 1.0 AS w, pv.yt AS y
-               FROM pv JOIN _jb_mem m ON m.unit = pv.t JOIN _jb_sel ut ON ut.unit = pv.t
+               SELECT m.dim, m.key, pv.outcome, pv.horizon, 't' AS grp, ut.pid AS person_key, 1.0 AS w, pv.yt AS y
+               FROM pv JOIN _jb_mem m ON m.unit = pv.t JOIN _jb_wu ut ON ut.unit = pv.t
                UNION ALL
-               SELECT m.dim, m.key, pv.outcome, pv.horizon, 'c', uc.person_key, 1.0, pv.yc
-               FROM pv JOIN _jb_mem m ON m.unit = pv.t JOIN _jb_sel uc ON uc.unit = pv.c""",
+               SELECT m.dim, m.key, pv.outcome, pv.horizon, 'c', uc.pid, 1.0, pv.yc
+               FROM pv JOIN _jb_mem m ON m.unit = pv.t JOIN _jb_wu uc ON uc.unit = pv.c""",
         )
         self.temp(
             "_jb_curve_obs",
@@ -857,11 +862,32 @@ class _Run:
             warnings.simplefilter("ignore")
             fit = sm.Logit(df["d"].to_numpy(), x).fit(method="newton", maxiter=100, disp=0)
         params = fit.params.replace([np.inf, -np.inf], np.nan).fillna(0.0)
-        expr = [_num(params["const"])]
-        for name, beta in params.items():
-            if name != "const":
-                expr.append(f"{_num(beta)} * ({terms[name]})")
         self.logit = fit
+        # The linear predictor in SQL: the numeric terms inline, each categorical variable's contribution from a small
+        # table of (level, coefficient) joined on the level (levels not in it: the reference, or the pooled level).
+        expr = [_num(params["const"])]
+        lookups = {"category": {}, "municipality": {}, "cohort": {}}
+        for name, beta in params.items():
+            if name == "const":
+                continue
+            variable, _eq, level = name.partition("=")
+            if variable in lookups:
+                lookups[variable][level] = float(beta)
+            else:
+                expr.append(f"{_num(beta)} * ({terms[name]})")
+        joins = []
+        for variable, coefs in lookups.items():
+            rare = coefs.pop("rare", 0.0)
+            known = lv[variable] if variable != "cohort" else [str(c) for c in lv["cohort"]]
+            rows = [f"('{level}', {_num(coefs.get(level, 0.0))})" for level in known]
+            column = f"{variable}::VARCHAR" if variable == "cohort" else variable
+            if rows:
+                self.temp(f"_jb_lp_{variable}", f"SELECT * FROM (VALUES {', '.join(rows)}) t(level, beta)")
+                joins.append(f"LEFT JOIN _jb_lp_{variable} l_{variable} ON l_{variable}.level = v.{column}")
+                expr.append(f"coalesce(l_{variable}.beta, {_num(rare)})")
+            else:
+                expr.append(_num(rare))
+        self.lp_from = "_jb_cov v " + " ".join(joins)
         return " + ".join(expr)
 
     def match(self, lp):
@@ -869,7 +895,7 @@ class _Run:
         self.temp(
             "_jb_score",
             f"""SELECT unit, treated, cohort, lp, lp + 1e-9 * (hash(unit, {self.seed}) % 1000000) / 1000000.0 AS lpj
-                FROM (SELECT unit, treated, cohort, ({lp}) AS lp FROM _jb_cov)""",
+                FROM (SELECT v.unit, v.treated, v.cohort, ({lp}) AS lp FROM {self.lp_from})""",
         )
         (sd,) = self.sql(
             "SELECT sqrt((var_samp(lp) FILTER (treated) + var_samp(lp) FILTER (NOT treated)) / 2) FROM _jb_score"
@@ -1001,17 +1027,20 @@ class _Run:
         return exprs
 
     def balance_before(self):
-        """Participants and the whole pool: means and variances of the covariates (one aggregation)."""
+        """Participants and the whole pool: counts, means and variances of the covariates (one aggregation, grouped
+        by participant or not)."""
         exprs = self.balance_exprs()
-        aggs = ["count(*) FILTER (treated)", "count(*) FILTER (NOT treated)"]
+        aggs = ["count(*)"]
         for e in exprs.values():
-            aggs += [
-                f"avg({e}) FILTER (treated)",
-                f"var_samp({e}) FILTER (treated)",
-                f"avg({e}) FILTER (NOT treated)",
-                f"var_samp({e}) FILTER (NOT treated)",
-            ]
-        values = self.sql(f"SELECT {', '.join(aggs)} FROM _jb_cov").fetchone()
+            aggs += [f"avg({e})", f"var_samp({e})"]
+        rows = {
+            r[0]: r[1:] for r in self.sql(f"SELECT treated, {', '.join(aggs)} FROM _jb_cov GROUP BY treated").fetchall()
+        }
+        t = rows.get(True, (0,) + (None,) * (2 * len(exprs)))
+        c = rows.get(False, (0,) + (None,) * (2 * len(exprs)))
+        values = [t[0], c[0]]
+        for j in range(len(exprs)):
+            values += [t[1 + 2 * j], t[2 + 2 * j], c[1 + 2 * j], c[2 + 2 * j]]
         return values
 
     def balance_after(self, before):

@@ -75,11 +75,18 @@ def scaled(outcome, value):
     return float(value) * 100 if outcome in SHARES else float(value)
 
 
+MINUS = "\u2212"  # the minus sign: an interval is text, and text starting with "-" would read as a formula
+
+
+def _signed(value):
+    text = number_format(round(value, 1), decimal_pos=1)
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
 def interval_text(low, high):
-    return gettext("%(low)s to %(high)s") % {
-        "low": number_format(round(low, 1), decimal_pos=1),
-        "high": number_format(round(high, 1), decimal_pos=1),
-    }
+    """A 95 % interval as text ("−2,1 til 5,3"), negative ends with the minus sign, so a spreadsheet shows the text
+    as it is instead of guarding it against being a formula."""
+    return gettext("%(low)s to %(high)s") % {"low": _signed(low), "high": _signed(high)}
 
 
 def p_value(value):

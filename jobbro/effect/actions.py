@@ -3,6 +3,7 @@ linkage list, the benefit-code mapping and register imports."""
 
 import csv
 import hashlib
+import os
 import secrets
 from decimal import Decimal
 from pathlib import Path
@@ -374,26 +375,24 @@ def queue_register_import(*, acting_user, programme, kind, source, file_name, ma
     name = Path(str(file_name)).name[:200]
     if Path(name).suffix.lower() not in SUFFIXES:
         raise ValidationError({"file": _("A register file is a CSV file (.csv) or a Parquet file (.parquet).")})
-    with transaction.atomic():
-        made = RegisterImport.objects.create(
-            programme=programme,
-            kind=kind,
-            file_name=name,
-            sha256="",
-            created_by=acting_user,
-        )
-        target = incoming_path(made)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            made.sha256 = _copy(source, target, max_bytes)
-        except BaseException:
-            target.unlink(missing_ok=True)
-            raise
-        made.save(update_fields=["sha256"])
-        log_change(
-            user=acting_user,
-            action=Action.QUEUE_REGISTER_IMPORT,
-            obj=made,
-            changes={"programme": programme.pk, "kind": kind, "file": name, "sha256": made.sha256},
-        )
+    # The file is copied before the row is written, so no database transaction (on SQLite: the one write lock) is
+    # held while a big file is copied; then the row is made and the file renamed to the import's name in one step.
+    incoming = register_directory(programme) / "incoming"
+    incoming.mkdir(parents=True, exist_ok=True)
+    temporary = incoming / f".upload-{secrets.token_hex(8)}{Path(name).suffix.lower()}"
+    try:
+        sha256 = _copy(source, temporary, max_bytes)
+        with transaction.atomic():
+            made = RegisterImport.objects.create(
+                programme=programme, kind=kind, file_name=name, sha256=sha256, created_by=acting_user
+            )
+            log_change(
+                user=acting_user,
+                action=Action.QUEUE_REGISTER_IMPORT,
+                obj=made,
+                changes={"programme": programme.pk, "kind": kind, "file": name, "sha256": sha256},
+            )
+            os.replace(temporary, incoming_path(made))
+    finally:
+        temporary.unlink(missing_ok=True)
     return made

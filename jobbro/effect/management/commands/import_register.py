@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jobbro.accounts.models import Programme, User
@@ -63,7 +62,7 @@ class Command(BaseCommand):
         if not path.is_file():
             raise Fejl(_("The file %(file)s does not exist.") % {"file": file})
         try:
-            with path.open("rb") as source, transaction.atomic():
+            with path.open("rb") as source:
                 made = actions.queue_register_import(
                     acting_user=acting, programme=chosen, kind=kind, source=source, file_name=path.name, max_bytes=None
                 )

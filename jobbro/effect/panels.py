@@ -397,7 +397,7 @@ class _Delivery:
         """Run one statement and fetch its rows, logging how long it took (debug)."""
         started = time.monotonic()
         rows = self.con.execute(sql).fetchall()
-        logger.debug("%.2f s: %s", time.monotonic() - started, sql[:200])
+        logger.debug("%.2f s: %s", time.monotonic() - started, CPR_ANYWHERE.sub(CPR_MASK, sql[:200]))
         return rows
 
     # The source: the delivery with its own column names and, for Parquet, its own types.

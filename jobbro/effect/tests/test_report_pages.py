@@ -171,3 +171,23 @@ def test_a_formula_in_a_site_name_is_neutralised_in_the_spreadsheet(client, eval
     labels = [row[0] for row in book.worksheets[1].iter_rows(values_only=True) if row and row[0]]
     assert not any(str(label).startswith("=") for label in labels)
     assert any("HYPERLINK" in str(label) for label in labels)
+
+
+def test_the_page_s_queries_do_not_grow_with_the_citizens(client, evaluator, done_run, refer, site, other_site):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(evaluator)
+    url = PAGE + query(done_run)
+    client.get(url)  # the report facts caught up once
+
+    def counted():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    before = counted()
+    for n in range(6):
+        refer(site=site if n % 2 else other_site, first_name=f"Ny{n}", referred_on=datetime.date(2026, 3, 2))
+    client.get(url)
+    assert counted() == before

@@ -425,3 +425,18 @@ def test_the_sweep_deletes_stray_incoming_files_but_not_a_waiting_import_s(clien
     later = timezone.now() + datetime.timedelta(seconds=tasks.ORPHAN_SECONDS + 60)
     assert tasks.remove_orphans(now=later) == 1
     assert waiting.exists() and not stray.exists()
+
+
+def test_the_register_data_page_s_queries_do_not_grow_with_the_imports(
+    client, administrator, programme, django_assert_max_num_queries
+):
+    english(client, administrator)
+    url = programme_url("effect_register_data", programme)
+    client.get(url)  # the session and the default mapping, once
+    for n in range(30):
+        RegisterImport.objects.create(
+            programme=programme, kind="persons", file_name=f"p{n}.csv", sha256="0" * 64, created_by=administrator
+        )
+    with django_assert_max_num_queries(15):
+        response = client.get(url)
+    assert response.content.decode().count("data-import=") == 30

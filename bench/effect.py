@@ -29,6 +29,10 @@ Measured, in this process, with 2 DuckDB threads and DuckDB's 2 GB memory limit 
              which is stated beside the figure.
 
 Targets: analysis under 30 s on 2 cores, at least 10x the pandas version, peak memory under 4 GB.
+
+Wall-clock figures depend on what else the machine runs: on the shared two-core development machine the same
+analysis of a 200,000-person pool took 4.8 s at a quiet moment and 21.3 s with a load average of 4 (docs/effect.md,
+"National scale", has the figures).
 """
 
 import argparse

@@ -459,3 +459,15 @@ def test_pair_estimate_equals_statsmodels_ols_clustered_by_person():
     assert e["difference"] == pytest.approx(fit.params[1], abs=1e-9)
     assert e["std_error"] == pytest.approx(fit.bse[1], abs=1e-9)
     assert (e["n_programme"], e["n_comparison"]) == (60, len(set(matches)))
+
+
+def test_register_comparison_with_nobody_started_by_the_date_has_no_estimates(tmp_path):
+    parts = synthetic.make_participants(30, first_week=FIRST, weeks=WEEKS, seed=2, start_from=100, start_until=110)
+    d = synthetic.write_delivery(tmp_path, parts, pool=200, first_week=FIRST, weeks=WEEKS, seed=2, codes=CODES)
+    con = _import(tmp_path, d)
+    as_of = FIRST + datetime.timedelta(weeks=90)  # every start is later
+    result = analysis.analyse(con, parts, design="register_comparison", as_of=as_of, codes=CODES)
+    con.close()
+    assert result.estimates == [] and result.curves == [] and result.naive == [] and result.balance == []
+    assert result.counts["programme"] == 30 and result.counts["matched"] is None
+    assert result.last_week == (FIRST + datetime.timedelta(weeks=90)).isoformat()

@@ -31,7 +31,7 @@ from jobbro.days import today
 from jobbro.effect import actions, panels, tasks
 from jobbro.effect.models import BenefitMapping, LotteryDraw, ProjectKey, RegisterImport, TrialDesign
 from jobbro.formtools import DesignSystemForm, add_action_errors, run_action
-from jobbro.spreadsheets import is_formula_like
+from jobbro.spreadsheets import safe_cell
 
 
 def _need(request, capability):
@@ -279,11 +279,6 @@ def issue_keys(request, programme_pk):
     return redirect("effect_register_data", programme_pk=programme.pk)
 
 
-def _csv_cell(text):
-    """A cell a spreadsheet program shows as the text it is (never runs it as a formula)."""
-    return "'" + text if is_formula_like(text) else text
-
-
 @login_required
 @require_POST
 @never_cache
@@ -297,7 +292,7 @@ def linkage_list(request, programme_pk):
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(["cpr", "project_key"])
     for cpr_number, key in rows:
-        writer.writerow([_csv_cell(cpr_number), _csv_cell(key)])
+        writer.writerow([safe_cell(cpr_number), safe_cell(key)])
     name = filenames.file_name(f"{_('CPR key list')} {programme.name}", "csv", on=today())
     response = HttpResponse(out.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -19,7 +19,6 @@ import datetime
 import json
 import logging
 
-import pandas as pd
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -30,7 +29,6 @@ from django_tasks import task
 from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
 from jobbro.cases.models import Enrolment
-from jobbro.effect import analysis, panels
 from jobbro.effect.actions import ensure_benefit_mapping, register_directory
 from jobbro.effect.models import EffectRun, LotteryDraw, ProjectKey, TrialDesign
 from jobbro.people import cpr
@@ -72,6 +70,8 @@ def request_run(acting_user, programme, as_of):
                 "The programme has no trial design to compare with: an administrator sets a lottery or a register comparison."
             )
         )
+    from jobbro.effect import panels  # DuckDB: loaded where a run is requested or computed, not by every sweep
+
     generation = panels.current_generation(register_directory(programme))
     if generation is None:
         raise ValidationError(_("No register data has been imported for the programme yet."))
@@ -153,6 +153,9 @@ def compute(run):
     table, without_key = participants(run.programme, run.as_of, run.design_kind)
     if table.empty:
         raise ValidationError(_("No participant referred by the date has a project key, so nobody can be compared."))
+    # DuckDB, pandas and statsmodels: loaded by the worker that computes a run, not by every sweep of every worker.
+    from jobbro.effect import analysis, panels
+
     directory = register_directory(run.programme)
     generation = panels.current_generation(directory)
     if generation and generation != run.generation:
@@ -218,6 +221,8 @@ def participants(programme, as_of, kind):
                 "target_groups": sorted(groups.get(citizen_id, ())),
             }
         )
+    import pandas as pd
+
     columns = ["person_key", "arm", "start_week", "site", "target_groups"]
     return pd.DataFrame(rows, columns=columns), without_key
 

@@ -31,7 +31,12 @@ POISON = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\t=1", "\r=1"]
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Every module that builds a workbook or a csv file, and the URL names of every spreadsheet download.
-WRITER_MODULES = {"jobbro/companies/board_export.py", "jobbro/reporting/xlsx.py", "jobbro/imports/schemas.py"}
+WRITER_MODULES = {
+    "jobbro/companies/board_export.py",
+    "jobbro/reporting/xlsx.py",
+    "jobbro/imports/schemas.py",
+    "jobbro/effect/register_views.py",  # the CPR linkage list (csv)
+}
 SPREADSHEET_URLS = {"opening_board_xlsx", "report_xlsx", "import_template", "effect_report_xlsx"}
 # A module that writes an xlsx file's parts itself (the report exports' streamed writer) counts too.
 WRITER_PATTERN = re.compile(

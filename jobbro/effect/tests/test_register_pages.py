@@ -19,7 +19,7 @@ from django.utils import timezone
 from jobbro.accounts.models import Role
 from jobbro.audit.models import AccessLog, Action, ChangeLog
 from jobbro.conftest import make_user
-from jobbro.effect import actions, categories, panels, register_views, tasks
+from jobbro.effect import actions, categories, panels, tasks
 from jobbro.effect.models import BenefitMapping, LotteryDraw, ProjectKey, RegisterImport, TrialDesign
 from jobbro.people import cpr
 
@@ -236,13 +236,6 @@ def test_the_cpr_list_download_holds_cpr_and_key_and_is_logged_per_citizen(
     assert entry.changes == {"citizens": 4}
     # Nothing of it is kept on the server.
     assert not list(Path(register_dir).rglob("*.csv")) if Path(register_dir).exists() else True
-
-
-def test_a_cell_that_could_be_a_formula_is_written_as_text():
-    assert register_views._csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert register_views._csv_cell("@x") == "'@x"
-    assert register_views._csv_cell("0101901234") == "0101901234"
-    assert register_views._csv_cell("ACDE2346") == "ACDE2346"
 
 
 # --- The benefit-code mapping --------------------------------------------------------------------------------

@@ -89,6 +89,7 @@ class Action(models.TextChoices):
     REFER_CITIZEN = "refer_citizen", _("Referred a citizen")
     REGISTER_HOURS = "register_hours", _("Registered hours")
     REMOVE_CV_ENTRY = "remove_cv_entry", _("Removed a CV entry")
+    REQUEST_EFFECT_RUN = "request_effect_run", _("Requested an effect analysis")
     REMOVE_MEMBERSHIP = "remove_membership", _("Removed a membership")
     SET_JOB_GOAL = "set_job_goal", _("Set a job goal")
     SET_TRAFFIC_LIGHT = "set_traffic_light", _("Set the traffic light")

@@ -28,6 +28,8 @@ from django_tasks import task
 
 from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
+from jobbro.audit.log import log_change
+from jobbro.audit.models import Action
 from jobbro.cases.models import Enrolment
 from jobbro.effect.actions import ensure_benefit_mapping, register_directory
 from jobbro.effect.models import EffectRun, LotteryDraw, ProjectKey, TrialDesign
@@ -90,6 +92,12 @@ def request_run(acting_user, programme, as_of):
             generation=generation,
             mapping=mapping,
             requested_by=acting_user,
+        )
+        log_change(
+            user=acting_user,
+            action=Action.REQUEST_EFFECT_RUN,
+            obj=run,
+            changes={"as_of": as_of.isoformat(), "design": kind, "generation": generation, "mapping": mapping.version},
         )
         enqueue(run)
     return run

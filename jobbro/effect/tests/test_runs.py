@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from jobbro.audit.models import Action, ChangeLog
 from jobbro.effect import actions, panels, runs, sample, synthetic
 from jobbro.effect.models import EffectRun, ProjectKey, TrialDesign
 from jobbro.people import cpr
@@ -111,6 +112,12 @@ def test_the_same_inputs_give_the_same_run(programme, evaluator, manager, with_p
     first = runs.request_run(evaluator, programme, AS_OF)
     again = runs.request_run(manager, programme, AS_OF)
     assert again.pk == first.pk and EffectRun.objects.count() == 1
+    # Each request that makes a run is in the change log, by whom and for which date; a request answered by an
+    # existing run makes none.
+    entries = ChangeLog.objects.filter(action=Action.REQUEST_EFFECT_RUN)
+    assert [(entry.user_id, entry.object_id, entry.changes["as_of"]) for entry in entries] == [
+        (evaluator.pk, str(first.pk), AS_OF.isoformat())
+    ]
     other_date = runs.request_run(manager, programme, AS_OF - datetime.timedelta(days=7))
     assert other_date.pk != first.pk and EffectRun.objects.count() == 2
 

@@ -1,8 +1,5 @@
 """`manage.py load_demo`: fill the database with the deterministic demo programme and print the logins."""
 
-import argparse
-import datetime
-
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.formats import date_format, number_format
@@ -10,14 +7,8 @@ from django.utils.translation import gettext as _
 
 from jobbro import planner_statistics
 from jobbro.accounts.models import Programme, Role, User
+from jobbro.demo.arguments import iso_date
 from jobbro.demo.generator import CORE_STAFF, DEMO_PASSWORD, PROGRAMME_NAME, SUMMARY_LABELS, ContactStaff, generate
-
-
-def _date(value):
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(_("Give the date as YYYY-MM-DD, e.g. 2026-03-01.")) from None
 
 
 class Command(BaseCommand):
@@ -29,7 +20,9 @@ class Command(BaseCommand):
             "--seed", type=int, default=2026, help="random seed; the same seed gives the same programme"
         )
         parser.add_argument("--if-empty", action="store_true", help="do nothing if any programme exists")
-        parser.add_argument("--today", type=_date, default=None, help="the date the demo is built as of (YYYY-MM-DD)")
+        parser.add_argument(
+            "--today", type=iso_date, default=None, help="the date the demo is built as of (YYYY-MM-DD)"
+        )
 
     def handle(self, *args, citizens, seed, if_empty, today, **options):
         if citizens < 1:

@@ -1,9 +1,6 @@
 """`manage.py load_register_sample` (`bin/jobbro load_register_sample`): the synthetic register sample for the demo
 programme, imported and analysed, so that the effect report has something to show (jobbro/effect/sample.py)."""
 
-import argparse
-import datetime
-
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.formats import date_format, number_format
@@ -11,16 +8,10 @@ from django.utils.translation import gettext as _
 
 from jobbro.accounts.models import Programme, Role, User
 from jobbro.days import today as today_
+from jobbro.demo.arguments import iso_date
 from jobbro.demo.generator import PROGRAMME_NAME
 from jobbro.effect import sample
 from jobbro.effect.models import EffectRun
-
-
-def _date(value):
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(_("Give the date as YYYY-MM-DD, e.g. 2026-03-01.")) from None
 
 
 class Command(BaseCommand):
@@ -33,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--programme", default=PROGRAMME_NAME, help="the programme's name (default: the demo's)")
         parser.add_argument("--pool", type=int, default=3000, help="persons in the comparison pool (default 3000)")
         parser.add_argument("--seed", type=int, default=2026, help="random seed; the same seed gives the same sample")
-        parser.add_argument("--today", type=_date, default=None, help="the date the run is as of (YYYY-MM-DD)")
+        parser.add_argument("--today", type=iso_date, default=None, help="the date the run is as of (YYYY-MM-DD)")
         parser.add_argument("--administrator", default="admin", help="the administrator who sets up (default admin)")
         parser.add_argument("--evaluator", default="evaluator", help="the evaluator who computes (default evaluator)")
         parser.add_argument(

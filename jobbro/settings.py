@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "jobbro.reporting",
     "jobbro.effect",
     "jobbro.matching",
+    "jobbro.meetings",
     "jobbro.imports",
     "jobbro.demo",
     "jobbro.web",

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "jobbro.matching",
     "jobbro.meetings",
     "jobbro.imports",
+    "jobbro.portal",
     "jobbro.demo",
     "jobbro.web",
     "axes",

@@ -34,7 +34,7 @@ LAYERS = [
     ("companies", {"companies"}),
     ("cases", {"cases"}),
     ("features", {"matching", "reporting", "imports", "effect", "outreach", "messaging"}),
-    ("web", {"web", "api", "demo"}),
+    ("web", {"web", "api", "demo", "portal"}),
 ]
 # Modules right under jobbro/ that are not apps are the base layer (shared tools), except these entry points.
 TOP_MODULES = {"urls", "wsgi", "asgi", "gunicorn_conf", "conftest"}

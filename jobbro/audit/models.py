@@ -110,6 +110,17 @@ class Action(models.TextChoices):
     UPDATE_PROGRAMME_SETTINGS = "update_programme_settings", _("Updated the programme settings")
     UPDATE_RESULT_GOAL = "update_result_goal", _("Updated a result goal")
     UPDATE_SITE = "update_site", _("Updated a site")
+    # The outreach work: the company activity log and events (companies/actions.py, outreach/actions.py).
+    RECORD_COMPANY_ACTIVITY = "record_company_activity", _("Recorded a company activity")
+    CREATE_EVENT = "create_event", _("Created an event")
+    UPDATE_EVENT = "update_event", _("Updated an event")
+    REGISTER_FOR_EVENT = "register_for_event", _("Registered a participant for an event")
+    CHANGE_REGISTRATION = "change_registration", _("Changed an event registration")
+    RECORD_ATTENDANCE = "record_attendance", _("Recorded attendance at an event")
+    RECORD_DROP_IN = "record_drop_in", _("Recorded drop-in visits")
+    SAVE_SPEED_DATING_PLAN = "save_speed_dating_plan", _("Saved a speed-dating plan")
+    RECORD_CONVERSATION_OUTCOME = "record_conversation_outcome", _("Recorded a speed-dating conversation's outcome")
+    SET_BUDDY_TRAINED = "set_buddy_trained", _("Set a buddy's training date from attendance")
 
 
 class ChangeLog(models.Model):

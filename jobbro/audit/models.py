@@ -121,6 +121,11 @@ class Action(models.TextChoices):
     SAVE_SPEED_DATING_PLAN = "save_speed_dating_plan", _("Saved a speed-dating plan")
     RECORD_CONVERSATION_OUTCOME = "record_conversation_outcome", _("Recorded a speed-dating conversation's outcome")
     SET_BUDDY_TRAINED = "set_buddy_trained", _("Set a buddy's training date from attendance")
+    # Meetings with time, place and participants (meetings/actions.py).
+    SCHEDULE_MEETING = "schedule_meeting", _("Scheduled a meeting")
+    MOVE_MEETING = "move_meeting", _("Moved a meeting")
+    CANCEL_MEETING = "cancel_meeting", _("Cancelled a meeting")
+    RECORD_MEETING_OUTCOME = "record_meeting_outcome", _("Recorded a meeting's outcome")
 
 
 class ChangeLog(models.Model):

@@ -32,6 +32,10 @@ class Capability(models.TextChoices):
         "propose_match",
         _("Propose, book, agree or decline a match (agreeing starts the placement, a meeting held is a contact)"),
     )
+    BOOK_MEETINGS = (
+        "book_meetings",
+        _("Book, move and cancel meetings with citizens and companies, record their outcome (invitations are sent)"),
+    )
     RANK_CITIZENS = "rank_citizens", _("Find ranked citizens for a small job; the matching menu")
     RUN_MATCHING = "run_matching", _("The optimal assignment and speed-dating plans")
     IMPORT = "import", _("Import spreadsheets")
@@ -95,6 +99,7 @@ GRANTS = {
     C.SEE_COMPANIES:            (JB,        CW,        ME,    CO,         MA,     __,       AD),
     C.MANAGE_NETWORK:           (__,        __,        __,    CO,         __,     __,       AD),
     C.PROPOSE_MATCH:            (JB,        CW,        ME,    CO,         __,     __,       AD),
+    C.BOOK_MEETINGS:            (JB,        CW,        ME,    CO,         __,     __,       AD),
     C.RANK_CITIZENS:            (JB,        __,        __,    CO,         __,     __,       AD),
     C.RUN_MATCHING:             (__,        __,        __,    CO,         __,     __,       AD),
     C.IMPORT:                   (__,        __,        __,    CO,         __,     __,       AD),

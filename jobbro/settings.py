@@ -50,6 +50,10 @@ SECRET_KEY = os.environ.get("JOBBRO_SECRET_KEY") or dev_keys["secret_key"]
 # Fernet keys, newest first, comma-separated: the first encrypts, all decrypt (key rotation).
 CPR_KEYS = [k.strip() for k in (os.environ.get("JOBBRO_CPR_KEYS") or dev_keys["cpr_key"]).split(",") if k.strip()]
 CPR_HASH_KEY = os.environ.get("JOBBRO_CPR_HASH_KEY") or dev_keys["cpr_hash_key"]
+# Links for people without an account (jobbro/portal): the key of their tokens' HMAC-SHA256 digests (changing it ends
+# every link issued) and how many days a new link works.
+PORTAL_LINK_KEY = os.environ.get("JOBBRO_PORTAL_LINK_KEY") or SECRET_KEY
+PORTAL_LINK_DAYS = int(os.environ.get("JOBBRO_PORTAL_LINK_DAYS", "30"))
 
 ALLOWED_HOSTS = [h for h in os.environ.get("JOBBRO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("JOBBRO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]

@@ -388,3 +388,59 @@ def start(caseworker, company):
         return actions.start_placement(acting_user=acting_user or default, enrolment=enrolment, **arguments)
 
     return _start
+
+
+class SMTPServer:
+    """A real SMTP server (aiosmtpd) on a free port of 127.0.0.1; `.messages` are the e-mails it received, parsed
+    (email.message.Message), in order. `stop()` and `start()` take it away and bring it back on the same port."""
+
+    def __init__(self):
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.host = "127.0.0.1"
+        self.messages = []
+        self.envelopes = []
+        self.controller = None
+
+    def start(self):
+        import email
+
+        from aiosmtpd.controller import Controller
+
+        server = self
+
+        class Handler:
+            async def handle_DATA(self, smtp, session, envelope):
+                server.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+                server.messages.append(email.message_from_bytes(envelope.original_content or envelope.content))
+                return "250 Message accepted for delivery"
+
+        self.controller = Controller(Handler(), hostname=self.host, port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A running SMTP server, with Django's SMTP backend pointed at it (no TLS, no login)."""
+    server = SMTPServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = server.host
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "jobbro.matching",
     "jobbro.meetings",
     "jobbro.imports",
+    "jobbro.messaging",
     "jobbro.portal",
     "jobbro.demo",
     "jobbro.web",
@@ -285,6 +286,7 @@ WORKER_PERIODIC_JOBS = [
     "jobbro.effect.tasks.sweep",  # register imports whose worker is gone
     "jobbro.matching.pool.forget_old_changes",  # change rows older than two days
     "jobbro.planner_statistics.refresh_when_due",  # ANALYZE, at most every 6 hours per worker
+    "jobbro.messaging.tasks.sweep",  # due retries of messages, and messages whose worker stopped
 ]
 # The assignment proposal keeps each waiting citizen's best small jobs and each small job's best citizens, this
 # many of each, and finds the best assignment among those pairs (docs/matching.md).
@@ -298,6 +300,33 @@ IMPORT_MAX_MB = int(os.environ.get("JOBBRO_IMPORT_MAX_MB", "200"))
 IMPORT_MAX_ROWS = int(os.environ.get("JOBBRO_IMPORT_MAX_ROWS", "1000000"))
 IMPORT_MAX_COLUMNS = 200
 IMPORT_MAX_CELL_CHARACTERS = 32767  # Excel's own limit
+
+# --- Messages: e-mail over SMTP, SMS through a gateway (docs/messages.md, docs/operations.md) -------------------
+# With JOBBRO_EMAIL_HOST set, e-mails go through that SMTP server; without it (development, the demo) each e-mail is
+# written as a file under var/mail/. JOBBRO_EMAIL_BACKEND overrides both (e.g. the console backend).
+EMAIL_HOST = os.environ.get("JOBBRO_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("JOBBRO_EMAIL_PORT", "587" if EMAIL_HOST else "25"))
+EMAIL_HOST_USER = os.environ.get("JOBBRO_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("JOBBRO_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_flag("JOBBRO_EMAIL_USE_TLS", default=bool(EMAIL_HOST))
+EMAIL_TIMEOUT = int(os.environ.get("JOBBRO_EMAIL_TIMEOUT", "30"))
+EMAIL_BACKEND = os.environ.get("JOBBRO_EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = DATA_DIR / "mail"
+DEFAULT_FROM_EMAIL = os.environ.get("JOBBRO_EMAIL_FROM", "jobbro@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SMS_BACKEND = os.environ.get("JOBBRO_SMS_BACKEND", "jobbro.messaging.sms.FileBackend")
+SMS_FILE = DATA_DIR / "sms" / "outbox.jsonl"
+SMS_URL = os.environ.get("JOBBRO_SMS_URL", "")
+SMS_TOKEN = os.environ.get("JOBBRO_SMS_TOKEN", "")
+if PRODUCTION and SMS_BACKEND.endswith("HttpBackend") and not SMS_URL:
+    raise ImproperlyConfigured("The HTTP SMS gateway needs JOBBRO_SMS_URL")
+# A message that could not be sent is tried again after these pauses (seconds), at most MESSAGE_MAX_ATTEMPTS times.
+MESSAGE_RETRY_SECONDS = [60, 5 * 60, 30 * 60, 2 * 60 * 60]
+MESSAGE_MAX_ATTEMPTS = int(os.environ.get("JOBBRO_MESSAGE_MAX_ATTEMPTS", "5"))
+# jobbro's own address as people outside it reach it: unsubscribe links in e-mails start with it.
+SITE_URL = os.environ.get("JOBBRO_SITE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

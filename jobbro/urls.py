@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("jobbro.effect.urls_report")),  # before the reports' "reports/<slug>/"
     path("", include("jobbro.effect.urls_register")),
     path("", include("jobbro.reporting.urls")),
+    path("", include("jobbro.messaging.urls_public")),
 ]

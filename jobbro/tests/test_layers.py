@@ -33,7 +33,7 @@ LAYERS = [
     ("people", {"people"}),
     ("companies", {"companies"}),
     ("cases", {"cases"}),
-    ("features", {"matching", "reporting", "imports", "effect", "outreach", "messaging"}),
+    ("features", {"matching", "reporting", "imports", "effect", "outreach", "meetings", "messaging"}),
     ("web", {"web", "api", "demo", "portal"}),
 ]
 # Modules right under jobbro/ that are not apps are the base layer (shared tools), except these entry points.

@@ -1,0 +1,65 @@
+"""The Danish default text of every template jobbro sends; a coordinator's edit is a MessageTemplate row.
+
+Each entry: key -> (subject, body, {variable: example value}). The examples are what the edit page renders a changed
+template with, so a template that uses a variable the message does not have is refused."""
+
+DEFAULTS = {
+    "small_jobs_list": (
+        "Småjob i {{ programme }} – {{ date }}",
+        "Hej {{ name }}\n\n"
+        "Her er listen over ledige småjob i netværket {{ programme }} pr. {{ date }}.\n\n"
+        "{{ jobs }}\n\n"
+        "Listen er også vedhæftet som regneark. Kontakt koordinatoren, hvis I kender en borger, der passer til et job.\n\n"
+        "Venlig hilsen\n{{ programme }}",
+        {"name": "Mette", "programme": "Jobnetværket", "date": "22.11.2026", "jobs": "- Lagerhjælp, Firma A/S"},
+    ),
+    "hours_reminder": (
+        "Timer mangler for uge {{ week }}",
+        "Hej {{ name }}\n\n"
+        "Vi mangler timerne for {{ citizen }} i uge {{ week }} hos {{ company }}.\n"
+        "{% if link %}Du kan skrive eller bekræfte timerne her: {{ link }}\n{% else %}"
+        "Send venligst timerne til jobformidleren.\n{% endif %}\n"
+        "Venlig hilsen\n{{ programme }}",
+        {
+            "name": "Mette",
+            "citizen": "Ali",
+            "week": "47",
+            "company": "Firma A/S",
+            "link": "https://jobbro.example/p/abc",
+            "programme": "Jobnetværket",
+        },
+    ),
+    "meeting_invitation": (
+        "Invitation: {{ title }} {{ when }}",
+        "Hej {{ name }}\n\nDu er inviteret til {{ title }} {{ when }}, {{ place }}.\n\n"
+        "Invitationen er vedhæftet, så du kan lægge den i din kalender.\n\nVenlig hilsen\n{{ organiser }}",
+        {
+            "name": "Mette",
+            "title": "Matchmøde",
+            "when": "22.11.2026 kl. 10.00",
+            "place": "Jobcentret",
+            "organiser": "Jobformidler",
+        },
+    ),
+    "meeting_update": (
+        "Ændret: {{ title }} {{ when }}",
+        "Hej {{ name }}\n\n{{ title }} er flyttet til {{ when }}, {{ place }}.\n\nVenlig hilsen\n{{ organiser }}",
+        {
+            "name": "Mette",
+            "title": "Matchmøde",
+            "when": "22.11.2026 kl. 10.00",
+            "place": "Jobcentret",
+            "organiser": "Jobformidler",
+        },
+    ),
+    "meeting_cancelled": (
+        "Aflyst: {{ title }} {{ when }}",
+        "Hej {{ name }}\n\n{{ title }} {{ when }} er aflyst.\n\nVenlig hilsen\n{{ organiser }}",
+        {"name": "Mette", "title": "Matchmøde", "when": "22.11.2026 kl. 10.00", "organiser": "Jobformidler"},
+    ),
+    "unsubscribe_footer": (
+        "",
+        "Du kan afmelde disse beskeder her: {{ link }}",
+        {"link": "https://jobbro.example/beskeder/afmeld/abc"},
+    ),
+}

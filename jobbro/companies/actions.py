@@ -17,6 +17,8 @@ from jobbro.audit.log import log_change
 from jobbro.audit.models import Action
 from jobbro.companies.models import (
     Company,
+    CompanyActivity,
+    CompanyActivityCitizen,
     CompanyContact,
     Course,
     KnowledgeInstitution,
@@ -448,3 +450,118 @@ def update_course(*, acting_user, course, **values):
         course.save()
         log_change(user=acting_user, action=Action.UPDATE_COURSE, obj=course, changes=changes)
     return course
+
+
+# --- The activity log -------------------------------------------------------------------------------------
+
+
+def note_visible_to(activity, user, *, names_citizens=None):
+    """Whether the user may read the activity's note: a note on an activity that names citizens is a case note
+    (accounts/free_text.py), read only with the capability read_notes; any other note is read by all who see the
+    company. `names_citizens` saves a query when the caller knows it."""
+    if names_citizens is None:
+        names_citizens = activity.citizens.exists()
+    return not names_citizens or may(user, Capability.READ_NOTES)
+
+
+def _staff_of(programme, users):
+    """The users who work in the programme (a membership at any of its sites, or the whole of it)."""
+    return {
+        user.pk
+        for user in users
+        if user.memberships.filter(programme=programme).exists() or access.sees_everything(user)
+    }
+
+
+@transaction.atomic
+def record_company_activity(
+    *, acting_user, company, programme, kind, occurred_on, contacts=(), citizens=(), staff=(), note=""
+):
+    """Record a visit, call, agreement, follow-up or other contact with a company in one programme.
+
+    The acting user took part; `staff` adds the colleagues who took part too (people working in the programme).
+    `contacts` are the company's own contact persons. `citizens` are the citizens the activity was about, each with
+    a case in the programme that the acting user may see. Counts towards the company's last contact and who is in
+    contact with it (reporting/track_record.py)."""
+    _require(may(acting_user, Capability.LOG_COMPANY_ACTIVITY))
+    _require_programme(acting_user, programme)
+    contacts, citizens, staff = list(contacts), list(citizens), list(staff)
+    if citizens:
+        _require(may(acting_user, Capability.READ_CITIZEN))
+    if kind not in CompanyActivity.Kind.values:
+        raise ValidationError({"kind": _("Choose what kind of contact it was.")})
+    if occurred_on is None:
+        raise ValidationError({"occurred_on": _("Give the date.")})
+    if occurred_on > today():
+        raise ValidationError({"occurred_on": _("An activity cannot be recorded before it has happened.")})
+    if any(contact.company_id != company.pk for contact in contacts):
+        raise ValidationError({"contacts": _("A contact person must be one of the company's own.")})
+    for citizen in citizens:
+        # The reverse relation reads the citizen's cases without this layer importing them (cases is above).
+        cases = access.scope_enrolments(citizen.enrolments.filter(programme=programme), acting_user)
+        if not cases.exists():
+            raise ValidationError({"citizens": _("A citizen involved must have a case in the programme you can see.")})
+    others = [user for user in staff if user.pk != acting_user.pk]
+    if len(_staff_of(programme, others)) != len({user.pk for user in others}):
+        raise ValidationError({"staff": _("Staff who took part must work in the programme.")})
+    activity = CompanyActivity(
+        company=company,
+        programme=programme,
+        kind=kind,
+        occurred_on=occurred_on,
+        note=(note or "").strip(),
+        recorded_by=acting_user,
+    )
+    _full_clean(activity)
+    activity.save()
+    activity.contacts.set(contacts)
+    activity.staff.set({acting_user.pk, *(user.pk for user in others)})
+    CompanyActivityCitizen.objects.bulk_create(
+        [CompanyActivityCitizen(activity=activity, citizen=citizen) for citizen in {c.pk: c for c in citizens}.values()]
+    )
+    # The note is never copied to the log: it may be a case note.
+    log_change(
+        user=acting_user,
+        action=Action.RECORD_COMPANY_ACTIVITY,
+        obj=activity,
+        citizen_pk=citizens[0].pk if len(citizens) == 1 else None,
+        changes={
+            "company": company.pk,
+            "programme": programme.pk,
+            "kind": kind,
+            "occurred_on": occurred_on.isoformat(),
+            "contacts": sorted(contact.pk for contact in contacts),
+            "staff": sorted({acting_user.pk, *(user.pk for user in others)}),
+            "citizens": sorted({citizen.pk for citizen in citizens}),
+        },
+    )
+    return activity
+
+
+@transaction.atomic
+def set_buddy_trained_on(*, acting_user, contact, trained_on):
+    """A buddy's training date, from attendance at a buddy training (outreach/actions.py records it and calls this).
+
+    The latest training attended counts; a date later than today, or a contact who is not a buddy, is refused. Any
+    user who may record attendance at events may set it this way; editing it by hand stays with the coordinator."""
+    _require(may(acting_user, Capability.REGISTER_FOR_EVENTS) or may(acting_user, Capability.MANAGE_NETWORK))
+    contact = CompanyContact.objects.select_for_update().get(pk=contact.pk)
+    if not contact.is_buddy:
+        raise ValidationError({"buddy_trained_on": _("Only a buddy has a buddy training date.")})
+    if trained_on > today():
+        raise ValidationError({"buddy_trained_on": _("The buddy training date cannot be in the future.")})
+    if contact.buddy_trained_on and contact.buddy_trained_on >= trained_on:
+        return contact
+    before = contact.buddy_trained_on
+    contact.buddy_trained_on = trained_on
+    contact.save(update_fields=["buddy_trained_on"])
+    log_change(
+        user=acting_user,
+        action=Action.SET_BUDDY_TRAINED,
+        obj=contact,
+        changes={
+            "buddy_trained_on": trained_on.isoformat(),
+            "before": before.isoformat() if before else None,
+        },
+    )
+    return contact

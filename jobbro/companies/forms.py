@@ -9,7 +9,15 @@ from django.utils.translation import gettext_lazy as _
 
 from jobbro import codes, textlimits
 from jobbro.cases.forms import Checkboxes, HoursField, Radios, not_in_future
-from jobbro.companies.models import Company, CompanyContact, Course, KnowledgeInstitution, Requirement, Weekday
+from jobbro.companies.models import (
+    Company,
+    CompanyActivity,
+    CompanyContact,
+    Course,
+    KnowledgeInstitution,
+    Requirement,
+    Weekday,
+)
 from jobbro.formtools import DesignSystemForm, DesignSystemModelForm, dress
 from jobbro.people.models import Citizen
 from jobbro.pickers import PickerChoiceField, search
@@ -244,3 +252,52 @@ class OpeningFilterForm(DesignSystemForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["occupation"].choices = [("", _("All"))] + codes.occupation_choices()[1:]
+
+
+class CompanyActivityForm(DesignSystemForm):
+    """A visit, call, agreement or follow-up with the company; the action checks who and what may be named."""
+
+    programme = forms.ModelChoiceField(label=_("Programme"), queryset=None)
+    kind = forms.ChoiceField(label=_("Kind"), choices=CompanyActivity.Kind.choices, widget=Radios)
+    occurred_on = forms.DateField(label=_("Date"), validators=[not_in_future])
+    contacts = forms.ModelMultipleChoiceField(
+        label=_("Contact persons"), queryset=None, required=False, widget=Checkboxes
+    )
+    staff = forms.ModelMultipleChoiceField(
+        label=_("Colleagues who took part"),
+        queryset=None,
+        required=False,
+        help_text=_("You are recorded as taking part."),
+    )
+    enrolments = forms.ModelMultipleChoiceField(
+        label=_("Citizens involved"),
+        queryset=None,
+        required=False,
+        widget=Checkboxes,
+        help_text=_("Only if the contact was about one of your citizens. A note then becomes a case note."),
+    )
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea, required=False, max_length=textlimits.SHORT_TEXT)
+
+    def __init__(self, *args, company, programmes, colleagues, enrolments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = programmes
+        if programmes.count() == 1:
+            self.fields["programme"].initial = programmes.first()
+        self.fields["contacts"].queryset = company.contacts.order_by("name")
+        self.fields["staff"].queryset = colleagues
+        self.fields["enrolments"].queryset = enrolments
+        self.fields["enrolments"].label_from_instance = lambda e: e.citizen.full_name
+        if not enrolments.exists():
+            del self.fields["enrolments"]
+
+    def action_arguments(self):
+        data = self.cleaned_data
+        return {
+            "programme": data["programme"],
+            "kind": data["kind"],
+            "occurred_on": data["occurred_on"],
+            "contacts": list(data["contacts"]),
+            "staff": list(data["staff"]),
+            "citizens": [e.citizen for e in data.get("enrolments") or ()],
+            "note": data["note"],
+        }

@@ -252,3 +252,74 @@ class Course(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.institution})"
+
+
+class CompanyActivity(models.Model):
+    """A visit, call, agreement or follow-up with a company or its contact persons, with or without citizens.
+
+    The company's activity log. It counts towards the company page's "last contact" and "who is in contact"
+    (reporting/track_record.py). A note on an activity that names citizens is free text about them, a case note:
+    it is shown only to those who may read notes (`note_visible_to`)."""
+
+    class Kind(models.TextChoices):
+        VISIT = "visit", _("Visit")
+        CALL = "call", _("Call")
+        AGREEMENT = "agreement", _("Agreement")
+        FOLLOW_UP = "follow_up", _("Follow-up")
+        OTHER = "other", _("Other")
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="activities", verbose_name=_("company"))
+    programme = models.ForeignKey(
+        "accounts.Programme", on_delete=models.CASCADE, related_name="company_activities", verbose_name=_("programme")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    occurred_on = models.DateField(_("date"))
+    contacts = models.ManyToManyField(
+        CompanyContact, blank=True, related_name="activities", verbose_name=_("contact persons")
+    )
+    citizens = models.ManyToManyField(
+        "people.Citizen",
+        blank=True,
+        through="CompanyActivityCitizen",
+        related_name="company_activities",
+        verbose_name=_("citizens involved"),
+    )
+    staff = models.ManyToManyField(
+        "accounts.User", blank=True, related_name="company_activities", verbose_name=_("staff who took part")
+    )
+    note = models.TextField(
+        _("note"),
+        blank=True,
+        max_length=textlimits.SHORT_TEXT,
+        validators=textlimits.text_validators(textlimits.SHORT_TEXT),
+    )
+    recorded_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_on", "-pk"]
+        indexes = [models.Index(fields=["company", "programme", "occurred_on"], name="company_activity_on")]
+        verbose_name = _("company activity")
+        verbose_name_plural = _("company activities")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.company} ({self.occurred_on:%d.%m.%Y})"
+
+
+class CompanyActivityCitizen(models.Model):
+    """A citizen involved in a company activity."""
+
+    activity = models.ForeignKey(CompanyActivity, on_delete=models.CASCADE, related_name="+")
+    citizen = models.ForeignKey("people.Citizen", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "citizen"], name="company_activity_citizen_once"),
+        ]
+        verbose_name = _("citizen in a company activity")
+        verbose_name_plural = _("citizens in company activities")
+
+    def __str__(self):
+        return f"{self.activity_id} · {self.citizen_id}"

@@ -10,6 +10,7 @@ urlpatterns = [
     path(COMPANY + "edit/", views.company_edit, name="company_edit"),
     path(COMPANY + "contacts/new/", views.contact_new, name="company_contact_new"),
     path(COMPANY + "contacts/<int:contact_pk>/edit/", views.contact_edit, name="company_contact_edit"),
+    path(COMPANY + "activities/new/", views.activity_new, name="company_activity_new"),
     path(COMPANY + "agreements/new/", views.agreement_new, name="company_agreement_new"),
     path(COMPANY + "agreements/<int:agreement_pk>/end/", views.agreement_end, name="company_agreement_end"),
     path(COMPANY + "openings/new/", views.opening_new, name="company_opening_new"),

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from jobbro import textlimits
 from jobbro.accounts import access
+from jobbro.accounts.models import User
 from jobbro.accounts.policy import Capability, may
 from jobbro.cases import actions as case_actions
 from jobbro.cases.models import Enrolment, UpskillingEnrolment
@@ -25,6 +26,7 @@ from jobbro.companies import actions, board_export
 from jobbro.companies.forms import (
     AgreementForm,
     CloseOpeningForm,
+    CompanyActivityForm,
     CompanyContactForm,
     CompanyForm,
     CourseFilterForm,
@@ -107,6 +109,7 @@ def company_detail(request, pk):
     records = track_record.company_track_records(company, programmes, on=on)
     for record in records:
         record.explanation = factory_explanation(record)
+    activities = _activities(company, programmes, user)
     openings = (
         company.openings.open()
         .filter(programme__in=programmes)
@@ -125,7 +128,78 @@ def company_detail(request, pk):
             "openings": openings,
             "records": records,
             "on": on,
+            "activities": activities,
         },
+    )
+
+
+ACTIVITIES_SHOWN = 20
+
+
+def _activities(company, programmes, user):
+    """The company's latest activities in the user's programmes, each with `citizens_shown` (the citizens the user
+    may see, by name), `citizens_hidden` (how many others) and `note_shown` (the note, if the user may read it)."""
+    activities = list(
+        company.activities.filter(programme__in=programmes)
+        .select_related("programme")
+        .prefetch_related("contacts", "staff", "citizens")[:ACTIVITIES_SHOWN]
+    )
+    citizen_ids = {c.pk for a in activities for c in a.citizens.all()}
+    visible = set(
+        access.scope_enrolments(Enrolment.objects.filter(citizen_id__in=citizen_ids), user).values_list(
+            "citizen_id", flat=True
+        )
+    )
+    for activity in activities:
+        citizens = list(activity.citizens.all())
+        activity.citizens_shown = [c for c in citizens if c.pk in visible]
+        activity.citizens_hidden = len(citizens) - len(activity.citizens_shown)
+        activity.note_shown = (
+            activity.note if actions.note_visible_to(activity, user, names_citizens=bool(citizens)) else None
+        )
+    return activities
+
+
+@login_required
+def activity_new(request, pk):
+    """Record a visit, call, agreement or follow-up with the company (the activity log)."""
+    company = _company(request, pk)
+    user = request.user
+    if not may(user, Capability.LOG_COMPANY_ACTIVITY):
+        raise Http404
+    programmes = access.visible_programmes(user)
+    colleagues = (
+        User.objects.filter(memberships__programme__in=programmes, is_active=True)
+        .exclude(pk=user.pk)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+    own = Enrolment.objects.filter(Q(job_broker=user) | Q(mentor=user), ended_on__isnull=True)
+    enrolments = (
+        access.scope_enrolments(own, user)
+        .select_related("citizen")
+        .order_by("citizen__first_name", "citizen__last_name")
+    )
+    form = CompanyActivityForm(
+        request.POST or None,
+        company=company,
+        programmes=programmes,
+        colleagues=colleagues,
+        enrolments=enrolments,
+        initial={"occurred_on": today()},
+    )
+    if request.method == "POST" and form.is_valid():
+        done = run_action(
+            form, actions.record_company_activity, acting_user=user, company=company, **form.action_arguments()
+        )
+        if done is not None:
+            messages.success(request, _("The activity is recorded in the company's log."))
+            return redirect(reverse("company_detail", kwargs={"pk": company.pk}) + "#activities")
+    return _form_page(
+        request,
+        form,
+        title=_("Record a visit, call or other contact with %(company)s") % {"company": company.name},
+        cancel_url=reverse("company_detail", kwargs={"pk": company.pk}),
     )
 
 

@@ -32,7 +32,7 @@ from django_tasks import task
 
 from jobbro.accounts.models import Programme
 from jobbro.cases.models import KINDS_WITH_INTERNSHIP, Contact, Placement, Timesheet, placement_running_on
-from jobbro.companies.models import Company
+from jobbro.companies.models import Company, CompanyActivity
 from jobbro.days import today
 from jobbro.reporting.models import CompanyTrackRecord, StaleCompanyFacts
 from jobbro.reporting.track_record import FIGURES, FactoryRule, TrackRecord, with_track_record
@@ -59,6 +59,10 @@ def fresh_rows(company_ids, *, on=None):
             )
         ) | set(
             Contact.objects.filter(company_id__in=company_ids, enrolment__programme=programme).values_list(
+                "company_id", flat=True
+            )
+        ) | set(
+            CompanyActivity.objects.filter(company_id__in=company_ids, programme=programme).values_list(
                 "company_id", flat=True
             )
         )
@@ -128,6 +132,14 @@ def _valid_until(company_ids, programme, rule, on):
     )
     for row in contacts:
         days[row["company_id"]].append(row["next_contact"])
+    activities = (
+        CompanyActivity.objects.filter(company_id__in=company_ids, programme=programme, occurred_on__gt=on)
+        .order_by()
+        .values("company_id")
+        .annotate(next_activity=Min("occurred_on"))
+    )
+    for row in activities:
+        days[row["company_id"]].append(row["next_activity"])
     return {company_id: min(company_days) for company_id, company_days in days.items() if company_days}
 
 
@@ -179,6 +191,7 @@ def _chunks(company_ids):
         company_ids |= set(
             Contact.objects.filter(company__isnull=False).values_list("company_id", flat=True).distinct()
         )
+        company_ids |= set(CompanyActivity.objects.values_list("company_id", flat=True).distinct())
         company_ids |= set(CompanyTrackRecord.objects.values_list("company_id", flat=True).distinct())
     ids = sorted(set(company_ids))
     return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
@@ -295,6 +308,7 @@ SOURCES = {
     Placement: lambda row: [row.company_id, getattr(row, "_company_before", None)],
     Contact: lambda row: [row.company_id, getattr(row, "_company_before", None)],
     Timesheet: lambda row: _companies_of_placement(row.placement_id),
+    CompanyActivity: lambda row: [row.company_id],  # the activity log counts towards the last contact
     Company: lambda row: [row.pk],
 }
 

@@ -13,9 +13,10 @@ The figures (for one programme, as of a date `on`):
 - average weekly ordinary hours: the mean of the ordinary hours over the timesheet weeks at the company that
   have ordinary hours above 0;
 - current citizens: citizens in a placement at the company that is running on `on`;
-- last contact: the latest contact logged with the company (Contact.company);
-- who is in contact: the staff present at a contact with the company in the last CONTACT_DAYS days, and
-  the job brokers of the citizens placed there now.
+- last contact: the latest contact logged with the company (Contact.company) or activity in its activity log
+  (companies.CompanyActivity: visits, calls, agreements, follow-ups), in the programme;
+- who is in contact: the staff present at a contact with the company, or taking part in an activity with it, in
+  the last CONTACT_DAYS days, and the job brokers of the citizens placed there now.
 
 The internship-factory rule (praktikfabrik), with the programme's settings (accounts/thresholds.py):
 a company is flagged when at least `factory_min_internships` internships started there within the last
@@ -28,10 +29,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Avg, Count, DecimalField, Exists, IntegerField, Max, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 
 from jobbro.accounts import thresholds
 from jobbro.cases.models import KINDS_WITH_INTERNSHIP, Contact, Placement, Timesheet
+from jobbro.companies.models import CompanyActivity
 from jobbro.days import today
 
 # Staff on a contact with the company within this many days count as "in contact".
@@ -124,6 +126,13 @@ def with_track_record(companies, programme, *, on=None, rule=None):
         .annotate(m=Max("occurred_on"))
         .values("m")
     )
+    last_activity = (
+        CompanyActivity.objects.filter(company=OuterRef("pk"), programme=programme, occurred_on__lte=on)
+        .order_by()
+        .values("company")
+        .annotate(m=Max("occurred_on"))
+        .values("m")
+    )
     return companies.annotate(
         internships_started=_count(internships),
         internships_paid=_count(paid),
@@ -133,7 +142,11 @@ def with_track_record(companies, programme, *, on=None, rule=None):
             ordinary_weeks, output_field=DecimalField(max_digits=6, decimal_places=2)
         ),
         current_citizens=Coalesce(Subquery(current, output_field=IntegerField()), Value(0)),
-        last_contact_on=Subquery(last_contact),
+        # Greatest is NULL on SQLite when either is NULL (PostgreSQL skips NULLs): each side falls back on the other.
+        last_contact_on=Greatest(
+            Coalesce(Subquery(last_contact), Subquery(last_activity)),
+            Coalesce(Subquery(last_activity), Subquery(last_contact)),
+        ),
     )
 
 
@@ -171,9 +184,10 @@ class TrackRecord:
 
 
 def in_contact(company_ids, programme, *, on=None):
-    """{company_id: [users]}: staff on a contact with the company lately, and job brokers of citizens placed there now.
+    """{company_id: [users]}: staff on a contact or an activity with the company lately, and job brokers of citizens
+    placed there now.
 
-    Three queries whatever the number of companies.
+    Four queries whatever the number of companies.
     """
     from jobbro.accounts.models import User
 
@@ -186,6 +200,14 @@ def in_contact(company_ids, programme, *, on=None):
             contact__occurred_on__gte=on - datetime.timedelta(days=CONTACT_DAYS),
             contact__occurred_on__lte=on,
         ).values_list("contact__company_id", "user_id")
+    )
+    pairs |= set(
+        CompanyActivity.staff.through.objects.filter(
+            companyactivity__company_id__in=company_ids,
+            companyactivity__programme=programme,
+            companyactivity__occurred_on__gte=on - datetime.timedelta(days=CONTACT_DAYS),
+            companyactivity__occurred_on__lte=on,
+        ).values_list("companyactivity__company_id", "user_id")
     )
     pairs |= set(
         Placement.objects.running_on(on)

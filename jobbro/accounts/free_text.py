@@ -33,9 +33,10 @@ CASE_NOTES = frozenset(
         "cases.UpskillingDecision.reason",
         "cases.Outcome.note",
         "matching.MatchProposal.decline_note",
-        # A company activity's note is a case note when the activity names citizens (companies/actions.py
-        # note_visible_to); without citizens it is shown to all who see the company.
-        "companies.CompanyActivity.note",
+        # A message's text about a citizen is a case note (the message log shows it to those who read notes).
+        "messaging.Message.subject",
+        "messaging.Message.body",
+        "messaging.Message.attachments",
     }
 )
 
@@ -47,6 +48,7 @@ IDENTITY = frozenset(
         "people.Citizen.postcode",
         "people.Citizen.city",
         "people.Citizen.housing_area",
+        "messaging.Message.to",  # the address a message went to
     }
 )
 
@@ -65,6 +67,10 @@ NOT_FREE_TEXT = frozenset(
         "effect.ProjectKey.key_token",  # the project key, encrypted like a CPR number
         "effect.ProjectKey.key_digest",  # its HMAC digest, for look-up
         "cases.ProgressionInvitation.code_hash",
+        "messaging.Message.purpose",
+        "messaging.Message.dedupe_key",
+        "messaging.Message.last_error",  # the mail server's or gateway's answer
+        "messaging.Message.unsubscribe_url",
     }
 )
 
@@ -88,7 +94,7 @@ GROUPS = {
 }
 
 # Models that concern a citizen without a foreign key to one (found by the test alongside those with one).
-CITIZEN_MODELS_WITHOUT_KEY = ("audit.ChangeLog", "companies.CompanyActivity")
+CITIZEN_MODELS_WITHOUT_KEY = ("audit.ChangeLog",)
 
 
 def group_of(name):

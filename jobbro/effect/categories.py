@@ -36,24 +36,42 @@ LABELS = dict(CATEGORIES)
 # "Self-sufficient" in every figure: no benefit registered that week, or only SU / ordinary education.
 SELF_SUFFICIENT = frozenset({"self_sufficient", "education"})
 
-# The shipped default: (DREAM benefit code, category, Danish label as the register names it).
+# The shipped default: (DREAM benefit code, category, Danish label). Two sources (SOURCE): the four codes of the
+# main benefits as DREAM studies use them, and the codes a published mapping of DREAM codes to outcome groups names
+# (BMC Public Health 2023, table 2): there "not a benefit recipient" and "health-related benefit". That mapping does
+# not say which health-related benefit a code is, so those codes are "other benefit" here: right for every
+# self-sufficiency figure (a benefit week), coarse only for the category at the start.
+PUBLISHED_HEALTH_CODES = (
+    "750", "753", "754", "755", "756", "757", "758",
+    "760", "763", "764", "765", "766", "767", "768",
+    "771", "775", "781", "785",
+    "810", "813", "814", "815", "816", "817", "818",
+    "893",
+)  # fmt: skip
 DEFAULT_MAPPING = [
     ("111", "unemployment_benefit", "Arbejdsløshedsdagpenge (ledig)"),
+    ("121", "self_sufficient", "Ikke ydelsesmodtager (jf. publiceret kortlægning)"),
     ("651", "education", "SU (Statens Uddannelsesstøtte)"),
+    ("652", "education", "SU (Statens Uddannelsesstøtte)"),
+    ("661", "education", "Uddannelse, ikke ydelsesmodtager (jf. publiceret kortlægning)"),
     ("783", "pension", "Førtidspension"),
+    ("881", "self_sufficient", "Ikke ydelsesmodtager (jf. publiceret kortlægning)"),
     ("890", "sickness", "Sygedagpenge"),
+    *((code, "other", "Helbredsrelateret ydelse (jf. publiceret kortlægning)") for code in PUBLISHED_HEALTH_CODES),
 ]
 DEFAULT_VERSION = "DREAM-2026-12"
 
 SOURCE = (
     "DREAM, Beskæftigelsesministeriets forløbsdatabase (Styrelsen for Arbejdsmarked og Rekruttering), weekly benefit "
     "code of the status file. The database's structure (one code a week, the benefit of highest priority that week, "
-    "no row = no benefit) follows the DREAM description 'DREAM', version June 2015 (docplayer.dk/3576558). The four "
-    "codes shipped (111 unemployment benefit, 651 SU, 783 disability pension, 890 sickness benefit) are the codes "
-    "of those benefits as DREAM studies commonly use them; they were not checked against a DREAM code list, because "
-    "none could be retrieved when this default was made (December 2026). Check them against the DREAM documentation "
-    "that comes with your delivery; every other code is left out rather than guessed: add it there, in a new "
-    "mapping version."
+    "no row = no benefit) follows the DREAM description 'DREAM', version June 2015 (docplayer.dk/3576558). "
+    "Codes 121, 652, 661, 881 and the health-related codes 750-818 and 893: 'Mapping between outcome groups and "
+    "DREAM-codes', table 2 of an article in BMC Public Health 23:224 (2023), doi:10.1186/s12889-023-15106-y "
+    "(121 and 881 not a benefit recipient; 651, 652 and 661 education; the health-related codes a benefit, without "
+    "saying which, so 'other benefit' here). Codes 111, 783 and 890 are those of unemployment benefit, disability "
+    "pension and sickness benefit as DREAM studies commonly use them, not checked against a DREAM code list. Check "
+    "the mapping against the DREAM documentation that comes with your delivery, and add the codes it lacks (cash "
+    "and education benefit, activation, flex job, ressourceforløb, leave and others) in a new mapping version."
 )
 
 

@@ -31,14 +31,23 @@ def test_self_sufficient_means_no_benefit_or_only_education():
 
 def test_the_default_mapping_is_well_formed_and_has_a_source():
     assert categories.mapping_errors(categories.DEFAULT_MAPPING) == []
-    assert categories.codes_of(categories.DEFAULT_MAPPING) == {
+    codes = categories.codes_of(categories.DEFAULT_MAPPING)
+    assert {code: codes[code] for code in ("111", "121", "651", "652", "661", "783", "881", "890")} == {
         "111": "unemployment_benefit",
+        "121": "self_sufficient",
         "651": "education",
+        "652": "education",
+        "661": "education",
         "783": "pension",
+        "881": "self_sufficient",
         "890": "sickness",
     }
+    # The published mapping's health-related codes are benefit weeks: never self-sufficient.
+    assert {codes[code] for code in categories.PUBLISHED_HEALTH_CODES} == {"other"}
+    assert len(codes) == len(categories.DEFAULT_MAPPING) == 8 + 26
     assert all(label.strip() for _code, _category, label in categories.DEFAULT_MAPPING)
     assert "DREAM" in categories.SOURCE and "2015" in categories.SOURCE
+    assert "10.1186/s12889-023-15106-y" in categories.SOURCE
 
 
 def test_the_category_labels_are_danish():

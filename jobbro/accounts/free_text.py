@@ -37,6 +37,9 @@ CASE_NOTES = frozenset(
         "messaging.Message.subject",
         "messaging.Message.body",
         "messaging.Message.attachments",
+        # A company activity's note is a case note when the activity names citizens (companies/actions.py
+        # note_visible_to); without citizens it is shown to all who see the company.
+        "companies.CompanyActivity.note",
     }
 )
 
@@ -94,7 +97,7 @@ GROUPS = {
 }
 
 # Models that concern a citizen without a foreign key to one (found by the test alongside those with one).
-CITIZEN_MODELS_WITHOUT_KEY = ("audit.ChangeLog",)
+CITIZEN_MODELS_WITHOUT_KEY = ("audit.ChangeLog", "companies.CompanyActivity")
 
 
 def group_of(name):

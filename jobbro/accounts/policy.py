@@ -56,6 +56,16 @@ class Capability(models.TextChoices):
         "export_linkage_list",
         _("Issue project keys and download the CPR linkage list for Statistics Denmark, logged"),
     )
+    LOG_COMPANY_ACTIVITY = (
+        "log_company_activity",
+        _("Record visits, calls, agreements and follow-ups with a company (the company's activity log)"),
+    )
+    SEE_EVENTS = "see_events", _("See events (trainings, meetings, speed dating, courses, open counselling)")
+    RUN_EVENTS = "run_events", _("Create and change events, save speed-dating plans, count drop-in visits")
+    REGISTER_FOR_EVENTS = (
+        "register_for_events",
+        _("Register participants for events, record attendance and speed-dating outcomes"),
+    )
     MANAGE_MESSAGES = (
         "manage_messages",
         _("Edit the message templates; the small-jobs list's subscribers; record opt-outs"),
@@ -115,6 +125,10 @@ GRANTS = {
     C.READ_EFFECT:              (__,        __,        __,    __,         MA,     EV,       __),
     C.MANAGE_REGISTER_DATA:     (__,        __,        __,    __,         __,     EV,       AD),
     C.EXPORT_LINKAGE_LIST:      (__,        __,        __,    __,         __,     __,       AD),
+    C.LOG_COMPANY_ACTIVITY:     (JB,        CW,        ME,    CO,         __,     __,       AD),
+    C.SEE_EVENTS:               (JB,        CW,        ME,    CO,         MA,     __,       AD),
+    C.RUN_EVENTS:               (__,        __,        __,    CO,         __,     __,       AD),
+    C.REGISTER_FOR_EVENTS:      (JB,        CW,        ME,    CO,         __,     __,       AD),
     C.MANAGE_MESSAGES:          (__,        __,        __,    CO,         __,     __,       AD),
     C.ACT_AS_JOB_BROKER:        (JB,        __,        ME,    __,         __,     __,       __),
     C.ACT_AS_CASEWORKER:        (__,        CW,        __,    __,         __,     __,       __),
@@ -317,6 +331,7 @@ PAGES = {
     "company_edit": needs(C.SEE_COMPANIES, C.MANAGE_NETWORK),
     "company_contact_new": needs(C.SEE_COMPANIES, C.MANAGE_NETWORK),
     "company_contact_edit": needs(C.SEE_COMPANIES, C.MANAGE_NETWORK),
+    "company_activity_new": needs(C.SEE_COMPANIES, C.LOG_COMPANY_ACTIVITY),
     "company_agreement_new": needs(C.SEE_COMPANIES, C.MANAGE_NETWORK),
     "company_agreement_end": needs(C.SEE_COMPANIES, C.MANAGE_NETWORK),
     "company_opening_new": needs(C.SEE_COMPANIES, C.MANAGE_NETWORK),

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "jobbro.matching",
     "jobbro.meetings",
     "jobbro.imports",
+    "jobbro.outreach",
     "jobbro.messaging",
     "jobbro.portal",
     "jobbro.demo",
@@ -287,6 +288,8 @@ WORKER_PERIODIC_JOBS = [
     "jobbro.matching.pool.forget_old_changes",  # change rows older than two days
     "jobbro.planner_statistics.refresh_when_due",  # ANALYZE, at most every 6 hours per worker
     "jobbro.messaging.tasks.sweep",  # due retries of messages, and messages whose worker stopped
+    "jobbro.messaging.periodic.send_small_jobs_lists",  # once a fortnight per subscriber
+    "jobbro.messaging.periodic.remind_missing_hours",  # once a week per placement and recipient
 ]
 # The assignment proposal keeps each waiting citizen's best small jobs and each small job's best citizens, this
 # many of each, and finds the best assignment among those pairs (docs/matching.md).
@@ -327,6 +330,12 @@ MESSAGE_RETRY_SECONDS = [60, 5 * 60, 30 * 60, 2 * 60 * 60]
 MESSAGE_MAX_ATTEMPTS = int(os.environ.get("JOBBRO_MESSAGE_MAX_ATTEMPTS", "5"))
 # jobbro's own address as people outside it reach it: unsubscribe links in e-mails start with it.
 SITE_URL = os.environ.get("JOBBRO_SITE_URL", "http://127.0.0.1:8000")
+# The fortnightly small-jobs list goes out on the fortnight's first Monday from this hour; reminders of last week's
+# missing hours from this weekday (1 = Monday) and hour, with a link to write them from the portal's link issuer.
+SMALL_JOBS_LIST_HOUR = int(os.environ.get("JOBBRO_SMALL_JOBS_LIST_HOUR", "7"))
+HOURS_REMINDER_WEEKDAY = int(os.environ.get("JOBBRO_HOURS_REMINDER_WEEKDAY", "2"))
+HOURS_REMINDER_HOUR = int(os.environ.get("JOBBRO_HOURS_REMINDER_HOUR", "9"))
+HOURS_REMINDER_LINK_ISSUER = "jobbro.portal.links.issue"
 
 LOGGING = {
     "version": 1,

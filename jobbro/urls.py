@@ -23,5 +23,6 @@ urlpatterns = [
     path("", include("jobbro.effect.urls_report")),  # before the reports' "reports/<slug>/"
     path("", include("jobbro.effect.urls_register")),
     path("", include("jobbro.reporting.urls")),
+    path("", include("jobbro.portal.urls")),
     path("", include("jobbro.messaging.urls_public")),
 ]

@@ -70,6 +70,10 @@ class Capability(models.TextChoices):
         "manage_messages",
         _("Edit the message templates; the small-jobs list's subscribers; record opt-outs"),
     )
+    ISSUE_ACCESS_LINKS = (
+        "issue_access_links",
+        _("Give and revoke links for company contacts, buddies and citizens without an account"),
+    )
     ACT_AS_JOB_BROKER = "act_as_job_broker", _("Can be a citizen's job broker")
     ACT_AS_CASEWORKER = "act_as_caseworker", _("Can be a citizen's caseworker")
 
@@ -130,6 +134,7 @@ GRANTS = {
     C.RUN_EVENTS:               (__,        __,        __,    CO,         __,     __,       AD),
     C.REGISTER_FOR_EVENTS:      (JB,        CW,        ME,    CO,         __,     __,       AD),
     C.MANAGE_MESSAGES:          (__,        __,        __,    CO,         __,     __,       AD),
+    C.ISSUE_ACCESS_LINKS:       (JB,        __,        __,    CO,         __,     __,       AD),
     C.ACT_AS_JOB_BROKER:        (JB,        __,        ME,    __,         __,     __,       __),
     C.ACT_AS_CASEWORKER:        (__,        CW,        __,    __,         __,     __,       __),
 }
@@ -387,6 +392,14 @@ PAGES = {
     "effect_issue_keys": needs(C.MANAGE_REGISTER_DATA, C.EXPORT_LINKAGE_LIST),
     "effect_linkage_list": needs(C.MANAGE_REGISTER_DATA, C.EXPORT_LINKAGE_LIST),
     "effect_mapping": needs(C.MANAGE_REGISTER_DATA),
+    # Links for people without an account (jobbro/portal): issued and revoked on the citizen's and the company's
+    # pages; the pages they open need no sign-in and show only the link's own person; proposed small jobs are
+    # approved by the network's coordinator; a job broker accepts a company's correction of hours.
+    "citizen_portal_links": needs(C.READ_CITIZEN, C.ISSUE_ACCESS_LINKS),
+    "company_portal_links": needs(C.SEE_COMPANIES, C.ISSUE_ACCESS_LINKS),
+    "citizen_accept_company_hours": needs(C.READ_CITIZEN, C.WRITE_HOURS),
+    "portal_proposed_openings": needs(C.SEE_COMPANIES, C.MANAGE_NETWORK),
+    "portal": PUBLIC, "portal_hours": PUBLIC, "portal_small_job": PUBLIC,
     # The effect report: managers and evaluators of the programme.
     "effect_report": needs(C.READ_EFFECT), "effect_report_state": needs(C.READ_EFFECT),
     "effect_report_xlsx": needs(C.READ_EFFECT), "effect_report_pdf": needs(C.READ_EFFECT),

@@ -441,6 +441,7 @@ def register_hours(*, acting_user, placement, week_start, ordinary_hours, intern
     sheet, _created = Timesheet.objects.get_or_create(
         placement=placement, week_start=week_start, defaults={"registered_by": acting_user}
     )
+    _follow_company_word(sheet, ordinary, internship)
     sheet.ordinary_hours = ordinary
     sheet.internship_hours = internship
     sheet.registered_by = acting_user
@@ -458,6 +459,145 @@ def register_hours(*, acting_user, placement, week_start, ordinary_hours, intern
         },
     )
     return sheet
+
+
+def _follow_company_word(sheet, ordinary, internship):
+    """A job broker registering the hours the company corrected them to accepts the correction; registering other
+    hours than the company confirmed or corrected takes the company's word off the week (it was about other hours)."""
+    if sheet.company_confirmed_at is None:
+        return
+    if sheet.company_correction_pending:
+        agreed = (ordinary, internship) == _corrected(sheet)
+    else:
+        agreed = (ordinary, internship) == (sheet.ordinary_hours, sheet.internship_hours)
+    sheet.company_corrected_hours = sheet.company_corrected_internship_hours = None
+    if not agreed:
+        sheet.company_confirmed_at = sheet.company_confirmed_by_link = None
+
+
+def _corrected(sheet):
+    return (
+        sheet.ordinary_hours if sheet.company_corrected_hours is None else sheet.company_corrected_hours,
+        sheet.internship_hours
+        if sheet.company_corrected_internship_hours is None
+        else sheet.company_corrected_internship_hours,
+    )
+
+
+def _require_company_link(link, timesheet, now):
+    """The link is a live company contact's or buddy's link and the week's placement is one it shows.
+
+    The portal (jobbro/portal, a layer above) passes its link; this checks it again, so no caller writes around it."""
+    placement = timesheet.placement
+    _require(link is not None and link.is_live(now) and link.audience in ("company_contact", "buddy"))
+    _require(placement.company_id == link.contact.company_id)
+    _require(placement.enrolment.programme_id == link.programme_id)
+    _require(link.audience != "buddy" or placement.buddy_id == link.contact_id)
+
+
+def _company_word_changes(sheet):
+    return {
+        "week": sheet.iso_week,
+        "link": sheet.company_confirmed_by_link_id,
+        "registered_ordinary": str(sheet.ordinary_hours),
+        "registered_internship": str(sheet.internship_hours),
+    }
+
+
+@transaction.atomic
+def confirm_hours_by_company(*, link, timesheet, now=None):
+    """The company confirms a week's hours as the job broker registered them, through its link."""
+    now = now or timezone.now()
+    timesheet = Timesheet.objects.select_for_update().select_related("placement__enrolment").get(pk=timesheet.pk)
+    _require_company_link(link, timesheet, now)
+    timesheet.company_confirmed_at = now
+    timesheet.company_confirmed_by_link = link
+    timesheet.company_corrected_hours = timesheet.company_corrected_internship_hours = None
+    timesheet.save(
+        update_fields=[
+            "company_confirmed_at",
+            "company_confirmed_by_link",
+            "company_corrected_hours",
+            "company_corrected_internship_hours",
+        ]
+    )
+    log_change(
+        user=None,
+        action=Action.CONFIRM_HOURS_BY_COMPANY,
+        obj=timesheet,
+        citizen_pk=timesheet.placement.enrolment.citizen_id,
+        changes=_company_word_changes(timesheet),
+    )
+    return timesheet
+
+
+@transaction.atomic
+def correct_hours_by_company(*, link, timesheet, ordinary_hours, internship_hours=None, now=None):
+    """The company says a week's hours were others than registered. The registration stays as it is; the correction
+    is kept beside it until the job broker accepts it (accept_company_correction). The same hours as registered are
+    a confirmation."""
+    now = now or timezone.now()
+    timesheet = Timesheet.objects.select_for_update().select_related("placement__enrolment").get(pk=timesheet.pk)
+    _require_company_link(link, timesheet, now)
+    placement = timesheet.placement
+    if internship_hours in (None, "") and not placement.has_internship_part:
+        internship_hours = timesheet.internship_hours
+    ordinary, internship = rules.clean_week_hours(ordinary_hours, internship_hours)
+    rules.check_timesheet(placement, timesheet.week_start, internship, today=timezone.localdate(now))
+    same = (ordinary, internship) == (timesheet.ordinary_hours, timesheet.internship_hours)
+    timesheet.company_confirmed_at = now
+    timesheet.company_confirmed_by_link = link
+    timesheet.company_corrected_hours = None if same else ordinary
+    timesheet.company_corrected_internship_hours = None if same else internship
+    timesheet.save(
+        update_fields=[
+            "company_confirmed_at",
+            "company_confirmed_by_link",
+            "company_corrected_hours",
+            "company_corrected_internship_hours",
+        ]
+    )
+    log_change(
+        user=None,
+        action=Action.CONFIRM_HOURS_BY_COMPANY if same else Action.CORRECT_HOURS_BY_COMPANY,
+        obj=timesheet,
+        citizen_pk=placement.enrolment.citizen_id,
+        changes={
+            **_company_word_changes(timesheet),
+            "corrected_ordinary": str(ordinary),
+            "corrected_internship": str(internship),
+        },
+    )
+    return timesheet
+
+
+@transaction.atomic
+def accept_company_correction(*, acting_user, timesheet):
+    """The job broker accepts the hours the company corrected a week to: they become the registered hours, and the
+    week counts as confirmed by the company."""
+    timesheet = Timesheet.objects.select_for_update().select_related("placement__enrolment").get(pk=timesheet.pk)
+    _require_on_case(acting_user, timesheet.placement.enrolment, Capability.WRITE_HOURS)
+    if not timesheet.company_correction_pending:
+        raise ValidationError(_("The company has no correction of this week waiting."))
+    before = (str(timesheet.ordinary_hours), str(timesheet.internship_hours))
+    timesheet.ordinary_hours, timesheet.internship_hours = _corrected(timesheet)
+    timesheet.company_corrected_hours = timesheet.company_corrected_internship_hours = None
+    timesheet.registered_by = acting_user
+    _full_clean(timesheet, exclude=["placement", "company_confirmed_by_link"])
+    timesheet.save()
+    log_change(
+        user=acting_user,
+        action=Action.ACCEPT_COMPANY_CORRECTION,
+        obj=timesheet,
+        citizen_pk=timesheet.placement.enrolment.citizen_id,
+        changes={
+            "week": timesheet.iso_week,
+            "before": {"ordinary": before[0], "internship": before[1]},
+            "ordinary": str(timesheet.ordinary_hours),
+            "internship": str(timesheet.internship_hours),
+        },
+    )
+    return timesheet
 
 
 @transaction.atomic

@@ -543,6 +543,28 @@ class Timesheet(models.Model):
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     registered_at = models.DateTimeField(_("registered"), auto_now=True)
+    # The company's word on the week, given through its link (jobbro/portal): confirmed as registered, or corrected.
+    # A correction never overwrites the registration; it waits beside it until the job broker accepts it.
+    company_confirmed_at = models.DateTimeField(_("confirmed by the company"), null=True, blank=True)
+    company_confirmed_by_link = models.ForeignKey(
+        "portal.AccessLink", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    company_corrected_hours = models.DecimalField(
+        _("ordinary paid hours as corrected by the company"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=HOURS_VALIDATORS,
+    )
+    company_corrected_internship_hours = models.DecimalField(
+        _("internship hours as corrected by the company"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=HOURS_VALIDATORS,
+    )
 
     class Meta:
         ordering = ["week_start"]
@@ -587,6 +609,16 @@ class Timesheet(models.Model):
     def iso_week(self):
         year, week, _day = self.week_start.isocalendar()
         return f"{year}-W{week:02d}"
+
+    @property
+    def company_correction_pending(self):
+        """The company corrected the week and the job broker has not yet accepted it."""
+        return self.company_corrected_hours is not None or self.company_corrected_internship_hours is not None
+
+    @property
+    def confirmed_by_company(self):
+        """The company confirmed the hours as they are registered (or its correction was accepted)."""
+        return self.company_confirmed_at is not None and not self.company_correction_pending
 
 
 class Contact(models.Model):

@@ -125,6 +125,7 @@ def matrix_world(world, other_site, company, buddy, programme, start, caseworker
         "opening_matches": opening.pk,
         "match_proposal_": proposal.pk,
         "import_": import_run.pk,
+        "meeting_": _company_meeting(coordinator, company, programme).pk,
     }
     world.kwargs = {
         "citizen_pk": citizen.pk,
@@ -159,6 +160,22 @@ def matrix_world(world, other_site, company, buddy, programme, start, caseworker
     world.enrolment = enrolment
     assert Opening.objects.filter(pk=opening.pk, status=Opening.Status.OPEN).exists()
     return world
+
+
+def _company_meeting(coordinator, company, programme):
+    """A meeting with the company only: every role with the capability in the programme reaches it."""
+    from jobbro.meetings import actions as meeting_actions
+
+    starts = timezone.now() - datetime.timedelta(hours=2)
+    return meeting_actions.schedule_meeting(
+        acting_user=coordinator,
+        kind="follow_up",
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=1),
+        address="Havnegade 1",
+        company=company,
+        programme=programme,
+    )
 
 
 def address(world, pattern):

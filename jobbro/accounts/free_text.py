@@ -33,6 +33,10 @@ CASE_NOTES = frozenset(
         "cases.UpskillingDecision.reason",
         "cases.Outcome.note",
         "matching.MatchProposal.decline_note",
+        # A message's text about a citizen is a case note (the message log shows it to those who read notes).
+        "messaging.Message.subject",
+        "messaging.Message.body",
+        "messaging.Message.attachments",
         # A company activity's note is a case note when the activity names citizens (companies/actions.py
         # note_visible_to); without citizens it is shown to all who see the company.
         "companies.CompanyActivity.note",
@@ -49,6 +53,7 @@ IDENTITY = frozenset(
         "people.Citizen.housing_area",
         "outreach.NamedVisit.name",  # a visitor at open counselling hours who consented to being named
         "outreach.NamedVisit.phone",
+        "messaging.Message.to",  # the address a message went to
     }
 )
 
@@ -67,6 +72,10 @@ NOT_FREE_TEXT = frozenset(
         "effect.ProjectKey.key_token",  # the project key, encrypted like a CPR number
         "effect.ProjectKey.key_digest",  # its HMAC digest, for look-up
         "cases.ProgressionInvitation.code_hash",
+        "messaging.Message.purpose",
+        "messaging.Message.dedupe_key",
+        "messaging.Message.last_error",  # the mail server's or gateway's answer
+        "messaging.Message.unsubscribe_url",
     }
 )
 

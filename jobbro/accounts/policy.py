@@ -377,6 +377,11 @@ PAGES = {
     "match_assignment_run": needs(C.RUN_MATCHING),
     "match_assignment_progress": needs(C.RUN_MATCHING),
     "match_speed_dating": needs(C.RUN_MATCHING),
+    # Meetings with time, place and participants (a meeting with a citizen also needs the citizen in scope).
+    "meeting_list": needs(C.BOOK_MEETINGS), "meeting_new": needs(C.BOOK_MEETINGS),
+    "meeting_detail": needs(C.BOOK_MEETINGS), "meeting_ics": needs(C.BOOK_MEETINGS),
+    "meeting_move": needs(C.BOOK_MEETINGS), "meeting_cancel": needs(C.BOOK_MEETINGS),
+    "meeting_outcome": needs(C.BOOK_MEETINGS),
     # Import.
     "import_list": needs(C.IMPORT), "import_new": needs(C.IMPORT), "import_detail": needs(C.IMPORT),
     "import_progress": needs(C.IMPORT), "import_confirm": needs(C.IMPORT), "import_template": needs(C.IMPORT),

@@ -9,9 +9,9 @@ from jobbro.messaging import addresses, templates
 from jobbro.messaging.models import Channel, CitizenContactConsent, OptOut, Subscription
 
 
-def opt_out(*, address, purpose="", via=OptOut.Via.LINK, acting_user=None, programme_id=None):
+def opt_out(*, address, purpose="", via=OptOut.Via.LINK, acting_user=None):
     """Record that the address wants no more messages of the purpose (blank: none at all); a subscription to the
-    small-jobs list (of the programme, or every programme) ends with it."""
+    small-jobs list (of every programme) ends with it."""
     channel = addresses.channel_of(address)
     normal = addresses.normalise(channel, address)
     with transaction.atomic():
@@ -19,10 +19,7 @@ def opt_out(*, address, purpose="", via=OptOut.Via.LINK, acting_user=None, progr
             address=normal, purpose=purpose, defaults={"via": via, "created_by": acting_user}
         )
         if channel == Channel.EMAIL and purpose in ("", "small_jobs_list"):
-            subscriptions = Subscription.objects.filter(email__iexact=normal, ended_at__isnull=True)
-            if purpose and programme_id:
-                subscriptions = subscriptions.filter(programme_id=programme_id)
-            subscriptions.update(ended_at=timezone.now())
+            Subscription.objects.filter(email__iexact=normal, ended_at__isnull=True).update(ended_at=timezone.now())
     return row
 
 

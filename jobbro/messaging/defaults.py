@@ -63,3 +63,17 @@ DEFAULTS = {
         {"link": "https://jobbro.example/beskeder/afmeld/abc"},
     ),
 }
+
+DEFAULTS["hours_reminder_sms"] = (
+    "",
+    "Hej {{ name }}. Vi mangler timerne for {{ citizen }} i uge {{ week }} hos {{ company }}."
+    "{% if link %} Skriv dem her: {{ link }}{% else %} Send dem til jobformidleren.{% endif %} Hilsen {{ programme }}",
+    {
+        "name": "Mette",
+        "citizen": "Ali",
+        "week": "47",
+        "company": "Firma A/S",
+        "link": "https://jobbro.example/p/abc",
+        "programme": "Jobnetværket",
+    },
+)

@@ -17,7 +17,8 @@ import logging
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Replace
 
 from jobbro.messaging import addresses, unsubscribe
 from jobbro.messaging.models import Channel, CitizenContactConsent, Message, OptOut
@@ -47,8 +48,12 @@ def _is_someone_else(channel, address):
             or get_user_model().objects.filter(email__iexact=address).exists()
         )
     wanted = addresses.normalise(Channel.SMS, address)
+    bare = Replace(Replace(Replace("phone", Value(" "), Value("")), Value("-"), Value("")), Value("."), Value(""))
     phones = (
-        CompanyContact.objects.exclude(phone="").filter(phone__contains=wanted[-8:]).values_list("phone", flat=True)
+        CompanyContact.objects.exclude(phone="")
+        .annotate(bare=bare)
+        .filter(bare__endswith=wanted[-8:])
+        .values_list("phone", flat=True)
     )
     return any(addresses.normalise(Channel.SMS, phone) == wanted for phone in phones)
 
@@ -69,7 +74,6 @@ def queue(
     attachments=(),
     purpose,
     acting_user=None,
-    programme_id=None,
 ):
     """The message for `dedupe_key`, queued now or earlier; None when the recipient may not be sent it."""
     if channel not in Channel.values:
@@ -80,16 +84,11 @@ def queue(
     if existing is not None:
         return existing
     if opted_out(channel, to, purpose):
-        log.info("Message %s not queued: the recipient opted out of %s", dedupe_key, purpose)
+        log.info("A %s message (%s) not queued: the recipient opted out", channel, purpose)
         return None
     if needs_citizen_consent(citizen, channel, to) and not has_consent(citizen, channel):
-        log.info("Message %s not queued: no consent to %s", dedupe_key, channel)
+        log.info("A %s message (%s) not queued: the citizen has not consented to the channel", channel, purpose)
         return None
-    link = ""
-    if channel == Channel.EMAIL and purpose in unsubscribe.WITH_LINK:
-        link = unsubscribe.url(to, purpose, programme_id)
-        _footer_subject, footer = render("unsubscribe_footer", {"link": link})
-        body = body.rstrip("\n") + "\n\n-- \n" + footer
     stored = [
         {
             "filename": name,
@@ -111,8 +110,12 @@ def queue(
                 company=company,
                 dedupe_key=dedupe_key,
                 created_by=acting_user,
-                unsubscribe_url=link,
             )
+            if channel == Channel.EMAIL and purpose in unsubscribe.WITH_LINK:
+                message.unsubscribe_url = unsubscribe.url(message.pk)
+                _footer_subject, footer = render("unsubscribe_footer", {"link": message.unsubscribe_url})
+                message.body = body.rstrip("\n") + "\n\n-- \n" + footer
+                message.save(update_fields=["unsubscribe_url", "body"])
     except IntegrityError:  # queued at the same moment by another transaction
         return Message.objects.get(dedupe_key=dedupe_key)
     from jobbro.messaging import tasks

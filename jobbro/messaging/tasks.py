@@ -62,7 +62,7 @@ def deliver(message):
             body=message.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[message.to],
-            headers={"X-Jobbro-Message": message.dedupe_key[:200]},
+            headers={"X-Jobbro-Message": str(message.pk)},
         )
         if message.unsubscribe_url:
             email.extra_headers["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"

@@ -1,5 +1,5 @@
-"""Signed unsubscribe links: no login, no expiry (an old e-mail's link still works), the address never in the URL in
-clear (it is signed and compressed, and the token names the address's opt-out, nothing else)."""
+"""Signed unsubscribe links: no login, no expiry (an old e-mail's link still works). The token is the message's id,
+signed: the address is never in the URL; the link unsubscribes the address the message went to from its purpose."""
 
 from django.conf import settings
 from django.core import signing
@@ -10,15 +10,14 @@ SALT = "jobbro.messaging.unsubscribe"
 WITH_LINK = {"small_jobs_list", "hours_reminder"}
 
 
-def token(address, purpose, programme_id=None):
-    return signing.dumps({"a": address, "p": purpose, "g": programme_id}, salt=SALT, compress=True)
+def token(message_id):
+    return signing.dumps(message_id, salt=SALT)
 
 
 def read(value):
-    """{"a": address, "p": purpose, "g": programme id or None}; signing.BadSignature when forged or damaged."""
+    """The message's id; signing.BadSignature when forged or damaged."""
     return signing.loads(value, salt=SALT)
 
 
-def url(address, purpose, programme_id=None):
-    path = reverse("message_unsubscribe", args=[token(address, purpose, programme_id)])
-    return settings.SITE_URL.rstrip("/") + path
+def url(message_id):
+    return settings.SITE_URL.rstrip("/") + reverse("message_unsubscribe", args=[token(message_id)])

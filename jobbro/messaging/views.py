@@ -8,20 +8,20 @@ from django.views.decorators.http import require_http_methods
 
 from jobbro.messaging import actions
 from jobbro.messaging import unsubscribe as unsubscribe_links
-from jobbro.messaging.models import OptOut, Purpose
+from jobbro.messaging.models import Message, OptOut, Purpose
 
 
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
     """Asks first (GET: a mail scanner that follows links unsubscribes nobody), unsubscribes on POST, no login."""
     try:
-        data = unsubscribe_links.read(token)
-    except signing.BadSignature:
+        message = Message.objects.get(pk=unsubscribe_links.read(token), unsubscribe_url__gt="")
+    except (signing.BadSignature, Message.DoesNotExist):
         raise Http404 from None
-    purpose = data.get("p", "")
+    purpose = message.purpose
     label = Purpose(purpose).label if purpose in Purpose.values else purpose
     done = False
     if request.method == "POST":
-        actions.opt_out(address=data["a"], purpose=purpose, via=OptOut.Via.LINK, programme_id=data.get("g"))
+        actions.opt_out(address=message.to, purpose=purpose, via=OptOut.Via.LINK)
         done = True
     return render(request, "messaging/unsubscribe.html", {"purpose": label, "done": done})

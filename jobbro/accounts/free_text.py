@@ -68,6 +68,7 @@ NOT_FREE_TEXT = frozenset(
         "cases.Placement.external_id",
         "cases.Contact.external_id",
         "cases.ProgressionInvitation.token_hash",
+        "portal.AccessLink.digest",  # the HMAC digest of a link's token
         "effect.LotteryDraw.stratum",  # the site's id and the target groups' codes, written by the draw
         "effect.ProjectKey.key_token",  # the project key, encrypted like a CPR number
         "effect.ProjectKey.key_digest",  # its HMAC digest, for look-up

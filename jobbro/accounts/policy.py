@@ -168,6 +168,9 @@ SHARED_WITH_COMPANY = frozenset(
         "cases.Placement.ordinary_hours_condition",
         "cases.Placement.no_hours_reason",
         "cases.Placement.buddy",
+        # A small job a company proposes through its link (jobbro/portal) is the company's own words.
+        "portal.PendingOpening.title",
+        "portal.PendingOpening.description",
     }
 )
 

@@ -34,6 +34,7 @@ REPORTS = [
     Entry("funnel", "funnel"),
     Entry("progression", "progression"),
     Entry("fidelity", "fidelity"),
+    Entry("meetings", "meetings_report"),
 ]
 
 BY_SLUG = {entry.slug: entry for entry in REPORTS}

@@ -1163,6 +1163,7 @@ TABLES = {
     "funnel": ["funnel", "survival"],
     "progression": ["progression", "assessed", "per_month"],
     "fidelity": ["fidelity_by_site", "fidelity_by_broker"],
+    "meetings": ["meetings_by_site", "meetings_by_kind"],
 }
 
 

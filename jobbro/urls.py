@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("jobbro.cases.urls_week")),
     path("", include("jobbro.companies.urls")),
     path("", include("jobbro.matching.urls")),
+    path("", include("jobbro.outreach.urls")),
     path("", include("jobbro.meetings.urls")),
     path("", include("jobbro.imports.urls")),
     path("", include("jobbro.effect.urls_report")),  # before the reports' "reports/<slug>/"

@@ -385,6 +385,17 @@ PAGES = {
     "meeting_detail": needs(C.BOOK_MEETINGS), "meeting_ics": needs(C.BOOK_MEETINGS),
     "meeting_move": needs(C.BOOK_MEETINGS), "meeting_cancel": needs(C.BOOK_MEETINGS),
     "meeting_outcome": needs(C.BOOK_MEETINGS),
+    # Events (jobbro/outreach): coordinators run them, job brokers register their citizens and record attendance.
+    "event_list": needs(C.SEE_EVENTS), "event_detail": needs(C.SEE_EVENTS),
+    "event_new": needs(C.SEE_EVENTS, C.RUN_EVENTS), "event_edit": needs(C.SEE_EVENTS, C.RUN_EVENTS),
+    "event_session_new": needs(C.SEE_EVENTS, C.RUN_EVENTS),
+    "event_speed_dating_plan": needs(C.SEE_EVENTS, C.RUN_EVENTS),
+    "event_register": needs(C.SEE_EVENTS, C.REGISTER_FOR_EVENTS),
+    "event_registration_cancel": needs(C.SEE_EVENTS, C.REGISTER_FOR_EVENTS),
+    "event_attendance": needs(C.SEE_EVENTS, C.REGISTER_FOR_EVENTS),
+    "event_drop_in": needs(C.SEE_EVENTS, C.REGISTER_FOR_EVENTS),
+    "event_named_visit": needs(C.SEE_EVENTS, C.REGISTER_FOR_EVENTS),
+    "event_conversation_outcome": needs(C.SEE_EVENTS, C.REGISTER_FOR_EVENTS),
     # Import.
     "import_list": needs(C.IMPORT), "import_new": needs(C.IMPORT), "import_detail": needs(C.IMPORT),
     "import_progress": needs(C.IMPORT), "import_confirm": needs(C.IMPORT), "import_template": needs(C.IMPORT),

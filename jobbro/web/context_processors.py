@@ -23,6 +23,8 @@ def navigation(request):
         items.append((reverse("company_list"), _("Companies")))
         items.append((reverse("opening_board"), _("Small jobs")))
         items.append((reverse("course_list"), _("Courses")))
+    if Capability.SEE_EVENTS in granted:
+        items.append((reverse("event_list"), _("Events")))
     if Capability.RANK_CITIZENS in granted:
         items.append((reverse("match_proposals"), _("Matching")))
     if Capability.READ_ALL_REPORTS in granted:

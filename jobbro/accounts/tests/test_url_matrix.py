@@ -126,6 +126,7 @@ def matrix_world(world, other_site, company, buddy, programme, start, caseworker
         "match_proposal_": proposal.pk,
         "import_": import_run.pk,
         "meeting_": _company_meeting(coordinator, company, programme).pk,
+        "event_": _speed_dating_event(world, coordinator, buddy, programme).pk,
     }
     world.kwargs = {
         "citizen_pk": citizen.pk,
@@ -153,6 +154,7 @@ def matrix_world(world, other_site, company, buddy, programme, start, caseworker
         site_pk=enrolment.site_id,
         membership_pk=Membership.objects.filter(programme=programme).first().pk,
         result_goal_pk=result_goal.pk,
+        **world.event_kwargs,
     )
     world.pk_by_prefix = pk_by_prefix
     # The one posted field a page needs to find its object at all; every other page is posted empty.
@@ -160,6 +162,28 @@ def matrix_world(world, other_site, company, buddy, programme, start, caseworker
     world.enrolment = enrolment
     assert Opening.objects.filter(pk=opening.pk, status=Opening.Status.OPEN).exists()
     return world
+
+
+def _speed_dating_event(world, coordinator, buddy, programme):
+    """A speed-dating event held yesterday with a registered buddy and one planned conversation."""
+    from jobbro.outreach import actions as event_actions
+    from jobbro.outreach.models import SpeedDatingConversation
+
+    starts = timezone.now() - datetime.timedelta(days=1)
+    event = event_actions.create_event(
+        acting_user=coordinator,
+        programme=programme,
+        kind="speed_dating",
+        title="Speed dating",
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=2),
+    )
+    registration = event_actions.register(acting_user=coordinator, event=event, contact=buddy)
+    conversation = SpeedDatingConversation.objects.create(
+        event=event, round=1, enrolment=world.bobs_enrolment, company=buddy.company
+    )
+    world.event_kwargs = {"registration_pk": registration.pk, "conversation_pk": conversation.pk}
+    return event
 
 
 def _company_meeting(coordinator, company, programme):

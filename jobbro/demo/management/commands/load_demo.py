@@ -104,3 +104,13 @@ class Command(BaseCommand):
                 _("  … and %(count)s more staff users with the same password.")
                 % {"count": number_format(more, force_grouping=True)}
             )
+        # Links without an account (jobbro/portal) for a buddy and a citizen: a token is shown only when it is issued,
+        # so a fresh pair is issued each time the logins are printed.
+        from jobbro.demo.portal_demo import add_portal_demo
+
+        issued = add_portal_demo(Programme.objects.filter(name=PROGRAMME_NAME).first())
+        if issued:
+            self.stdout.write("")
+            self.stdout.write(_("Links without an account (they open on the demo server):"))
+            for who, url in issued:
+                self.stdout.write(f"  {who}: {url}")

@@ -35,6 +35,7 @@ REPORTS = [
     Entry("progression", "progression"),
     Entry("fidelity", "fidelity"),
     Entry("meetings", "meetings_report"),
+    Entry("attendance", "attendance"),
 ]
 
 BY_SLUG = {entry.slug: entry for entry in REPORTS}

@@ -1164,6 +1164,7 @@ TABLES = {
     "progression": ["progression", "assessed", "per_month"],
     "fidelity": ["fidelity_by_site", "fidelity_by_broker"],
     "meetings": ["meetings_by_site", "meetings_by_kind"],
+    "attendance": ["attendance_by_kind"],
 }
 
 

@@ -12,11 +12,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from jobbro.accounts.models import Role
 from jobbro.audit.models import AccessLog, Action, ChangeLog
 from jobbro.cases import actions as case_actions
 from jobbro.cases.models import Milestone, PlacementKind, Timesheet
 from jobbro.companies.models import CompanyContact, Opening
-from jobbro.conftest import ALICES_CPR, BOBS_CPR, make_company
+from jobbro.conftest import ALICES_CPR, BOBS_CPR, make_user
 from jobbro.logfilters import StripQueryStrings, without_query_strings
 from jobbro.people import actions as people_actions
 from jobbro.portal import actions, links
@@ -360,19 +361,24 @@ def test_a_proposed_small_job_waits_for_the_coordinator_and_is_approved_into_an_
         actions.reject_proposed_opening(acting_user=setting.coordinator, pending=pending)
 
 
-def test_a_rejected_small_job_is_not_posted(setting):
+def test_a_rejected_small_job_is_not_posted_and_another_programme_s_coordinator_cannot_decide(setting, other_programme):
     _link, url = issue(setting.coordinator, Audience.COMPANY_CONTACT, setting.contact)
     propose(url, title="Lagerarbejde")
     pending = PendingOpening.objects.get()
+    outsider = Client()
+    outsider.force_login(make_user("olga", Role.COORDINATOR, programme=other_programme))
+    assert "Lagerarbejde" not in outsider.get(reverse("portal_proposed_openings")).content.decode()
+    refused = outsider.post(reverse("portal_proposed_openings"), {"pending": pending.pk, "decision": "approve"})
+    assert refused.status_code == 400
+    pending.refresh_from_db()
+    assert pending.status == PendingOpening.Status.PENDING
     coordinator = Client()
     coordinator.force_login(setting.coordinator)
     coordinator.post(reverse("portal_proposed_openings"), {"pending": pending.pk, "decision": "reject"})
     pending.refresh_from_db()
-    assert pending.status == PendingOpening.Status.REJECTED
+    assert pending.status == PendingOpening.Status.REJECTED and pending.decided_by == setting.coordinator
     assert not Opening.objects.filter(title="Lagerarbejde").exists()
-    # Another programme's coordinator does not see it.
-    other = make_company("Andet Firma")
-    assert other.pk
+    assert ChangeLog.objects.filter(action=Action.REJECT_PROPOSED_OPENING, user=setting.coordinator).exists()
 
 
 # --- The read log and the logs' lines ------------------------------------------------------------------------------

@@ -921,6 +921,12 @@ class _Generator:
             enrolment_ids = Enrolment.objects.filter(programme=self.programme).values_list("pk", flat=True)
             facts.refresh_for(facts.Written.of_enrolments(enrolment_ids))
             citizen_pool.mark_changed()  # and the matching features kept in memory: every citizen
+            from jobbro.demo.meetings_demo import add_meetings_demo
+
+            self.counts.update(add_meetings_demo(self.programme, self.today, self.seed))
+            from jobbro.demo.outreach_demo import add_outreach_demo
+
+            self.counts.update(add_outreach_demo(self.programme, self.today, self.seed))
         return self._summary(monotonic() - started)
 
     def _flush(self):

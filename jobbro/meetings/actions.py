@@ -172,6 +172,16 @@ def sms_text(meeting, *, method=ical.REQUEST):
         }
 
 
+def _held_note(meeting):
+    """The contact's note: what, when and where (Danish, as notes are written); nothing else."""
+    with translation.override("da"):
+        return _("%(what)s held %(time)s, %(place)s (from the meeting booked in jobbro).") % {
+            "what": meeting.get_kind_display(),
+            "time": ical.danish_time(meeting.starts_at),
+            "place": meeting.place,
+        }
+
+
 def _subject(meeting, method):
     with translation.override("da"):
         if method == ical.CANCEL:
@@ -222,7 +232,6 @@ def send_invitations(meeting, *, method=ical.REQUEST, acting_user=None):
                 ],
                 purpose=PURPOSE,
                 acting_user=acting_user,
-                programme_id=meeting.programme_id,
             )
         elif is_citizen and participant.phone:
             message = outbox.queue(
@@ -233,7 +242,6 @@ def send_invitations(meeting, *, method=ical.REQUEST, acting_user=None):
                 citizen=citizen,
                 purpose=PURPOSE,
                 acting_user=acting_user,
-                programme_id=meeting.programme_id,
             )
         else:
             message = None
@@ -454,6 +462,7 @@ def record_outcome(*, acting_user, meeting, held, no_show_by=""):
                     company=meeting.company,
                     staff=staff,
                     company_contacts=contacts,
+                    note=_held_note(meeting),
                 )
         except (ValidationError, PermissionDenied):
             pass  # the case's rules do not take this kind of contact now (e.g. after the end form): the meeting stays held

@@ -145,6 +145,7 @@ def test_a_held_meeting_with_a_citizen_is_a_contact_on_the_case(book, alice, ali
     actions.record_outcome(acting_user=alice, meeting=past, held=True)
     contact = Contact.objects.get(enrolment=alices_enrolment)
     assert contact.kind == Contact.Kind.COFFEE_VISIT and contact.occurred_on == timezone.localdate(past.starts_at)
+    assert contact.note.startswith("Kaffebesøg afholdt ")
 
 
 def test_booking_a_match_meeting_books_the_match_with_its_date(alice, alices_enrolment, company, buddy, programme):

@@ -49,7 +49,7 @@ def end_subscription(*, subscription, acting_user=None):
 
 def edit_template(*, acting_user, template, subject, body):
     """Change a template's text after checking that it renders (ValidationError naming the field otherwise)."""
-    if not may(acting_user, Capability.EDIT_MESSAGE_TEMPLATES):
+    if not may(acting_user, Capability.MANAGE_MESSAGES):
         raise PermissionDenied
     templates.check(template.key, subject, body)
     template.subject = subject

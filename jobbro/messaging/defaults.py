@@ -60,7 +60,7 @@ DEFAULTS = {
     "unsubscribe_footer": (
         "",
         "Du kan afmelde disse beskeder her: {{ link }}",
-        {"link": "https://jobbro.example/beskeder/afmeld/abc"},
+        {"link": "https://jobbro.example/messages/unsubscribe/abc"},
     ),
 }
 

@@ -36,7 +36,7 @@ class Message(models.Model):
 
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     to = models.CharField(_("to"), max_length=254)
-    subject = models.CharField(_("subject"), max_length=250, blank=True)
+    subject = models.CharField(_("subject line"), max_length=250, blank=True)
     body = models.TextField(_("text"))
     # [{"filename": ..., "mimetype": ..., "content": base64}]
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
@@ -76,13 +76,17 @@ class Message(models.Model):
     def __str__(self):  # no address: it is personal data and this may end up in a log line
         return f"message {self.pk} ({self.channel}, {self.purpose}, {self.state})"
 
+    @property
+    def purpose_label(self):
+        return Purpose(self.purpose).label if self.purpose in Purpose.values else self.purpose
+
 
 class MessageTemplate(models.Model):
     """A message's subject and text as Django template text, editable by coordinators and administrators."""
 
     key = models.CharField(_("template"), max_length=60)
     language = models.CharField(_("language"), max_length=10, default="da")
-    subject = models.CharField(_("subject"), max_length=250, blank=True)
+    subject = models.CharField(_("subject line"), max_length=250, blank=True)
     body = models.TextField(_("text"))
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(

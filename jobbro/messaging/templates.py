@@ -59,7 +59,7 @@ def check(key, subject, body):
     """Refuse text that does not render with the message's variables: ValidationError naming the field, in Danish."""
     variables = examples(key)
     errors = {}
-    for field, label, text in (("subject", _("subject"), subject), ("body", _("text"), body)):
+    for field, label, text in (("subject", _("subject line"), subject), ("body", _("text"), body)):
         try:
             rendered = CHECK_ENGINE.from_string(text).render(Context(variables, autoescape=False))
         except TemplateSyntaxError as error:

@@ -156,6 +156,7 @@ def matrix_world(world, other_site, company, buddy, programme, start, caseworker
         result_goal_pk=result_goal.pk,
         **world.event_kwargs,
     )
+    world.kwargs.update(_message_kwargs(coordinator, programme))
     world.pk_by_prefix = pk_by_prefix
     # The one posted field a page needs to find its object at all; every other page is posted empty.
     world.post_data = {"match_propose": {"opening": opening.pk}}
@@ -184,6 +185,15 @@ def _speed_dating_event(world, coordinator, buddy, programme):
     )
     world.event_kwargs = {"registration_pk": registration.pk, "conversation_pk": conversation.pk}
     return event
+
+
+def _message_kwargs(coordinator, programme):
+    """A message template and a subscriber of the programme's small-jobs list."""
+    from jobbro.messaging import actions as message_actions
+    from jobbro.messaging import templates as message_templates
+
+    subscription = message_actions.subscribe(acting_user=coordinator, programme=programme, email="liste@example.dk")
+    return {"template_pk": message_templates.ensure("hours_reminder").pk, "subscription_pk": subscription.pk}
 
 
 def _company_meeting(coordinator, company, programme):

@@ -100,7 +100,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("to", models.CharField(max_length=254, verbose_name="to")),
-                ("subject", models.CharField(blank=True, max_length=250, verbose_name="subject")),
+                ("subject", models.CharField(blank=True, max_length=250, verbose_name="subject line")),
                 ("body", models.TextField(verbose_name="text")),
                 ("attachments", models.JSONField(blank=True, default=list, verbose_name="attachments")),
                 ("purpose", models.CharField(max_length=40, verbose_name="purpose")),
@@ -170,7 +170,7 @@ class Migration(migrations.Migration):
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("key", models.CharField(max_length=60, verbose_name="template")),
                 ("language", models.CharField(default="da", max_length=10, verbose_name="language")),
-                ("subject", models.CharField(blank=True, max_length=250, verbose_name="subject")),
+                ("subject", models.CharField(blank=True, max_length=250, verbose_name="subject line")),
                 ("body", models.TextField(verbose_name="text")),
                 ("updated_at", models.DateTimeField(auto_now=True)),
                 (

@@ -59,7 +59,7 @@ def test_the_small_jobs_list_goes_once_a_fortnight_to_every_subscriber_with_the_
     assert "Hej Kim Kontakt" in text
     assert "- Opvask – Café Havnen, Aarhus (7,5 timer om ugen, man, ons)" in text
     assert "Lagerhjælp" in text
-    assert str(received["List-Unsubscribe"]).strip().startswith("<http://127.0.0.1:8000/beskeder/afmeld/")
+    assert str(received["List-Unsubscribe"]).strip().startswith("<http://127.0.0.1:8000/messages/unsubscribe/")
     assert "kim" not in str(received["List-Unsubscribe"])  # the address is not in the link
     sheet = next(p for p in received.walk() if p.get_filename() and p.get_filename().endswith(".xlsx"))
     rows = list(load_workbook(io.BytesIO(sheet.get_payload(decode=True))).active.values)
@@ -91,7 +91,7 @@ def test_the_unsubscribe_link_works_without_login_and_stops_the_next_list(
 
 
 def test_a_forged_unsubscribe_link_is_not_found(db):
-    assert Client().get("/beskeder/afmeld/not-a-token/").status_code == 404
+    assert Client().get("/messages/unsubscribe/not-a-token/").status_code == 404
 
 
 def test_a_programme_without_open_small_jobs_sends_no_list(programme, coordinator, contact):

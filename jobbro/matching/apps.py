@@ -8,6 +8,7 @@ class MatchingConfig(AppConfig):
     verbose_name = _("Matching")
 
     def ready(self):
-        from jobbro.matching import pool
+        from jobbro.matching import meeting_hooks, pool
 
         pool.connect()
+        meeting_hooks.connect()

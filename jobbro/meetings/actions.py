@@ -11,7 +11,10 @@ queues the invitations in the same transaction (messaging.outbox; sent by the wo
 
 Each participant with an e-mail address gets the invitation once per version (the dedupe key names the meeting,
 the sequence and the participant); a citizen with only a phone number gets a short SMS if they consented. A match
-meeting booked here also books the match (matching.actions.book_meeting), so the match workflow sees its date.
+meeting booked or moved here also books the match with the meeting's date, so the match workflow sees it: the match
+workflow follows meetings through FOLLOWERS (registered by matching/meeting_hooks.py at start-up, as this app may
+not import the match workflow, which imports the reports, which count meetings), called inside the action's
+transaction, so a refusal there undoes the meeting too.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,8 +29,6 @@ from jobbro.audit.log import log_change
 from jobbro.audit.models import Action
 from jobbro.cases import actions as case_actions
 from jobbro.cases.models import Contact, Enrolment
-from jobbro.matching import actions as match_actions
-from jobbro.matching.models import MatchStatus
 from jobbro.meetings import ical
 from jobbro.meetings.models import (
     CancelledBy,
@@ -51,6 +52,15 @@ CONTACT_KIND = {
     MeetingKind.FOLLOW_UP: Contact.Kind.MONTHLY_FOLLOW_UP,
 }
 PURPOSE = "meeting_invitation"
+
+# Callables follow(what, meeting, acting_user) run inside the action's transaction after a meeting is scheduled or
+# moved ("scheduled", "moved"); the match workflow registers one (matching/meeting_hooks.py).
+FOLLOWERS = []
+
+
+def _tell_followers(what, meeting, acting_user):
+    for follow in FOLLOWERS:
+        follow(what, meeting, acting_user)
 
 
 # --- Scope ---------------------------------------------------------------------------------------------------------
@@ -335,10 +345,7 @@ def schedule_meeting(
         MeetingParticipant.objects.create(
             meeting=meeting, role=ParticipantRole.CITIZEN, email=citizen.email, phone=citizen.phone
         )
-    if match is not None:
-        match_actions.book_meeting(
-            acting_user=acting_user, proposal=match, kind=kind, meeting_on=timezone.localdate(starts_at)
-        )
+    _tell_followers("scheduled", meeting, acting_user)
     _event(meeting, MeetingEvent.What.SCHEDULED, by=acting_user)
     log_change(
         user=acting_user,
@@ -370,21 +377,13 @@ def move_meeting(*, acting_user, meeting, starts_at, ends_at, place_kind=None, a
     )
     if unchanged:
         raise ValidationError(_("Nothing changed: give a new time or place."))
-    old_day = timezone.localdate(meeting.starts_at)
     meeting.starts_at, meeting.ends_at, meeting.place_kind = starts_at, ends_at, place_kind
     meeting.address = address.strip() if place_kind == PlaceKind.ADDRESS else ""
     meeting.online_link = online_link.strip() if place_kind == PlaceKind.ONLINE else ""
     meeting.sequence += 1
     meeting.full_clean(validate_constraints=False, validate_unique=False)
     meeting.save()
-    if (
-        meeting.match_id
-        and meeting.match.status == MatchStatus.MEETING_BOOKED
-        and timezone.localdate(starts_at) != old_day
-    ):
-        match_actions.book_meeting(
-            acting_user=acting_user, proposal=meeting.match, kind=meeting.kind, meeting_on=timezone.localdate(starts_at)
-        )
+    _tell_followers("moved", meeting, acting_user)
     _event(meeting, MeetingEvent.What.MOVED, by=acting_user)
     log_change(
         user=acting_user,

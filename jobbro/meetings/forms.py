@@ -45,7 +45,9 @@ class BookForm(TimeAndPlaceForm):
     kind = forms.ChoiceField(label=_("Meeting"), choices=MeetingKind.choices)
     field_order = ["kind", "day", "starts", "ends", "place_kind", "address", "online_link"]
 
-    def __init__(self, *args, kinds=None, programmes=None, contacts=None, with_citizen=False, **kwargs):
+    def __init__(
+        self, *args, kinds=None, programmes=None, contacts=None, colleagues=None, with_citizen=False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         if kinds is not None:
             self.fields["kind"].choices = [(k, MeetingKind(k).label) for k in kinds]
@@ -57,6 +59,13 @@ class BookForm(TimeAndPlaceForm):
             self.fields["company_contacts"] = forms.ModelMultipleChoiceField(
                 label=_("Invite from the company"),
                 queryset=contacts,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
+        if colleagues is not None and colleagues.exists():
+            self.fields["staff"] = forms.ModelMultipleChoiceField(
+                label=_("Invite colleagues on the case"),
+                queryset=colleagues,
                 required=False,
                 widget=forms.CheckboxSelectMultiple,
             )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jobbro.accounts import access
+from jobbro.accounts.models import User
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_read, log_reads
 from jobbro.cases.models import Enrolment, Placement
@@ -93,6 +94,14 @@ def _cancel_url(found):
     return reverse("meeting_list")
 
 
+def _colleagues(enrolment, user):
+    """The citizen's job broker, mentor and caseworker other than the one booking: they may be invited too."""
+    if enrolment is None:
+        return None
+    pks = [pk for pk in (enrolment.job_broker_id, enrolment.mentor_id, enrolment.caseworker_id) if pk]
+    return User.objects.filter(pk__in=pks, is_active=True).exclude(pk=user.pk).order_by("first_name", "last_name")
+
+
 @login_required
 def meeting_new(request):
     _require(may(request.user, Capability.BOOK_MEETINGS))
@@ -105,6 +114,7 @@ def meeting_new(request):
         "kinds": list(actions.MATCH_KINDS) if found["match"] is not None else None,
         "programmes": programmes,
         "contacts": company.contacts.order_by("-is_buddy", "name") if company is not None else None,
+        "colleagues": _colleagues(enrolment, request.user),
         "with_citizen": enrolment is not None,
     }
     if found["match"] is not None and found["match"].opening.buddy_id:
@@ -136,6 +146,7 @@ def meeting_new(request):
                     placement=found["placement"],
                     match=found["match"],
                     company_contacts=list(data.get("company_contacts") or []),
+                    staff=list(data.get("staff") or []),
                     invite_citizen=data.get("invite_citizen", False),
                     note=data["note"],
                 )

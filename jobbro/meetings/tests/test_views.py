@@ -126,3 +126,12 @@ def test_the_today_page_lists_my_next_meetings(client, alice, alices_citizen):
     client.post(f"{reverse('meeting_new')}?citizen={alices_citizen.pk}", booking())
     page = client.get(reverse("today")).content.decode()
     assert 'id="today-meetings"' in page and "26.03.2027 kl. 10.00" in page
+
+
+def test_the_citizen_s_mentor_can_be_invited_as_a_colleague(client, bob, mentor, bobs_enrolment):
+    client.force_login(bob)
+    url = f"{reverse('meeting_new')}?citizen={bobs_enrolment.citizen_id}"
+    assert f'value="{mentor.pk}"' in client.get(url).content.decode()
+    assert client.post(url, booking(staff=[mentor.pk])).status_code == 302
+    staff = set(Meeting.objects.get().participants.filter(role="staff").values_list("user", flat=True))
+    assert staff == {bob.pk, mentor.pk}

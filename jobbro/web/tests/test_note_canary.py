@@ -20,6 +20,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from jobbro.accounts import admin_site, free_text
 from jobbro.accounts.models import Membership, ResultGoal
@@ -34,6 +35,8 @@ from jobbro.imports.models import ImportRun
 from jobbro.matching import actions as matching_actions
 from jobbro.people import actions as people_actions
 from jobbro.people.models import CompetenceAssessment, CVEntry, JobGoal, ParallelEffort, Restriction
+from jobbro.portal import actions as portal_actions
+from jobbro.portal import links as portal_links
 from jobbro.reporting.registry import REPORTS
 from jobbro.web.tests.pdf_text import pdf_text
 
@@ -49,6 +52,11 @@ NOT_CRAWLED = {
     "self_assessment_thanks",
     "self_assessment",
     "self_assessment_handover",
+    # The pages a link opens (jobbro/portal) need no sign-in and show the same to anyone holding the link; what they
+    # show is tested in jobbro/portal/tests (a first name, never a case note, a CPR number or another citizen).
+    "portal",
+    "portal_hours",
+    "portal_small_job",
 }
 DAY = datetime.timedelta(days=1)
 
@@ -154,6 +162,11 @@ def populated(world, programme, refer, start, buddy, company):
         note="opfølgning",
     )
     log_read(user=world.alice, citizen_pk=citizen.pk, view="citizen_detail", status_code=200)
+    # A small job a buddy proposed through their link (jobbro/portal), waiting for the coordinator.
+    link, _url = portal_links.issue(acting_user=world.coordinator, audience="buddy", target=buddy)
+    portal_actions.propose_opening(
+        link=link, title="Opvask", description="Opvask", weekly_hours="5", starts_on=timezone.localdate() + DAY
+    )
     run = ImportRun.objects.create(
         user=world.coordinator, programme=programme, file_name="ark.xlsx", file_sha256="0" * 64
     )
@@ -255,6 +268,7 @@ def page_urls(data):
         "company_agreement_end": data["company"].pk,
         "company_opening_new": data["company"].pk,
         "company_opening_close": data["company"].pk,
+        "company_portal_links": data["company"].pk,
         "course_detail": data["course"].pk,
         "course_edit": data["course"].pk,
         "institution_detail": data["institution"].pk,

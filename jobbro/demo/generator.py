@@ -927,6 +927,9 @@ class _Generator:
             from jobbro.demo.outreach_demo import add_outreach_demo
 
             self.counts.update(add_outreach_demo(self.programme, self.today, self.seed))
+            from jobbro.demo.messaging_demo import add_messaging_demo
+
+            self.counts.update(add_messaging_demo(self.programme, self.today, self.seed))
         return self._summary(monotonic() - started)
 
     def _flush(self):

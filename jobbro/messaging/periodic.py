@@ -152,15 +152,16 @@ def hours_link(placement, contact, audience):
     return url
 
 
-def remind_missing_hours(now=None):
-    """Queue last week's reminders not queued yet; how many were queued."""
+def remind_missing_hours(now=None, limit=None):
+    """Queue last week's reminders not queued yet (for at most `limit` placements); how many were queued."""
     now = timezone.localtime(now or timezone.now())
     if (now.isoweekday(), now.hour) < (settings.HOURS_REMINDER_WEEKDAY, settings.HOURS_REMINDER_HOUR):
         return 0
     monday = last_week(now)
     year, week, _day = monday.isocalendar()
     queued = 0
-    for placement in placements_missing_hours(monday):
+    placements = placements_missing_hours(monday)
+    for placement in placements[:limit] if limit else placements:
         recipients = []
         if placement.buddy_id:
             recipients.append((placement.buddy, "buddy"))

@@ -431,3 +431,38 @@ def test_the_internship_kind_shows_internship_hours_to_correct(setting, start, r
     sheet.refresh_from_db()
     assert sheet.company_corrected_internship_hours == 12 and sheet.internship_hours == 10
     assert Timesheet.objects.get(pk=sheet.pk).company_correction_pending
+
+
+def test_the_next_meeting_is_shown_to_the_company_and_the_citizen_without_its_internal_note(setting):
+    from jobbro.meetings.models import Meeting, MeetingState
+
+    now = timezone.now()
+
+    def meeting(enrolment, days, **extra):
+        values = {"address": "Havnegade 1", **extra}
+        return Meeting.objects.create(
+            programme=enrolment.programme,
+            kind="three_month_talk",
+            starts_at=now + datetime.timedelta(days=days),
+            ends_at=now + datetime.timedelta(days=days, hours=1),
+            enrolment=enrolment,
+            company=setting.buddy.company,
+            organizer=setting.alice,
+            note="Intern note om sagen",
+            **values,
+        )
+
+    meeting(setting.alices_enrolment, 3)
+    meeting(setting.alices_enrolment, 1, state=MeetingState.CANCELLED)
+    meeting(setting.bobs_enrolment, 2, address="Ahmeds adresse")
+    _link, buddy_url = issue(setting.coordinator, Audience.BUDDY, setting.buddy)
+    html = anonymous().get(path_of(buddy_url)).content.decode()
+    next_meeting = html.split('class="jb-next-meeting"')[1].split("</dd>")[0]
+    assert "Tremånederssamtale" in next_meeting or "Three-month talk" in next_meeting
+    assert "Havnegade 1" in next_meeting
+    assert "Intern note" not in html and "Ahmeds adresse" not in html
+    _link, citizen_url = issue(setting.alice, Audience.CITIZEN, setting.alices_citizen)
+    html = anonymous().get(path_of(citizen_url)).content.decode()
+    meetings = html.split('id="meetings"')[1].split("</section>")[0]
+    assert meetings.count('class="jb-meeting"') == 1 and "Havnegade 1" in meetings
+    assert "Intern note" not in html and "Ahmeds adresse" not in html

@@ -153,3 +153,29 @@ def test_a_buddy_who_opted_out_of_reminders_gets_none(placement):
     actions.opt_out(address="birgit@cafe-havnen.dk", purpose="hours_reminder")
     periodic.remind_missing_hours(TUESDAY)
     assert list(Message.objects.values_list("to", flat=True)) == ["kim@cafe-havnen.dk"]
+
+
+def test_the_reminder_holds_a_link_to_write_the_hours_issued_in_the_job_brokers_name(placement, smtp_server):
+    from jobbro.portal.models import AccessLink
+
+    periodic.remind_missing_hours(TUESDAY)
+    tasks.sweep()
+    links = AccessLink.objects.filter(created_by=placement.enrolment.job_broker)
+    assert {link.audience for link in links} == {"buddy", "company_contact"}
+    texts = [m.get_payload(decode=True).decode() for m in smtp_server.messages]
+    assert all(text.count("http://127.0.0.1:8000/") == 2 for text in texts)  # the hours link and the unsubscribe link
+
+
+def test_a_reminder_for_a_case_whose_job_broker_may_not_issue_links_goes_without_one(
+    bobs_enrolment, start, buddy, smtp_server, mentor
+):
+    from jobbro.cases.models import Enrolment
+    from jobbro.portal.models import AccessLink
+
+    Enrolment.objects.filter(pk=bobs_enrolment.pk).update(job_broker=mentor)  # a mentor issues no links
+    buddy.email = "birgit@cafe-havnen.dk"
+    buddy.save()
+    start(bobs_enrolment, buddy=buddy, starts_on=datetime.date(2025, 3, 10))
+    assert periodic.remind_missing_hours(TUESDAY) == 1
+    assert not AccessLink.objects.exists()
+    assert "Send venligst timerne til jobformidleren" in Message.objects.get().body

@@ -23,8 +23,9 @@ WEEK = datetime.timedelta(days=7)
 # session, user, the caseload's programmes, one query for each of the eight lists, and the timesheets of the
 # placements with hours (the missing weeks are counted with the hours page's own function). 12 since the list
 # "Start form not filled" was added: its one query (the caseload referred without a start form, citizen and
-# programme joined in), the same however many citizens.
-TODAY_PAGE_QUERIES = 12
+# programme joined in), the same however many citizens. 13 since "My next meetings" was added: one query for the
+# user's next meetings (citizen and company joined in).
+TODAY_PAGE_QUERIES = 13
 ON_FIXTURE = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=25)
 
 

@@ -17,6 +17,7 @@ from jobbro.accounts.models import Role, User
 from jobbro.cases.models import Enrolment
 from jobbro.companies import actions as company_actions
 from jobbro.companies.models import Company, CompanyActivity, CompanyContact
+from jobbro.matching import speed_dating
 from jobbro.outreach import actions
 from jobbro.outreach.models import ConversationOutcome, EventKind, SpeedDatingConversation
 
@@ -170,7 +171,7 @@ def _events(programme, today, rng, coordinator, enrolments, companies):
             _register(dating, coordinator, contact=contact)
     for e in enrolments[4:10]:
         _register(dating, e.job_broker, enrolment=e)
-    actions.save_speed_dating_plan(acting_user=coordinator, event=dating, rounds=3, on=today)
+    speed_dating.save_speed_dating_plan(acting_user=coordinator, event=dating, rounds=3, on=today)
     actions.record_attendance(
         acting_user=coordinator,
         event=dating,
@@ -186,7 +187,9 @@ def _events(programme, today, rng, coordinator, enrolments, companies):
         outcome = outcomes[rng.randrange(len(outcomes))]
         try:
             with transaction.atomic():
-                actions.record_conversation_outcome(acting_user=coordinator, conversation=conversation, outcome=outcome)
+                speed_dating.record_conversation_outcome(
+                    acting_user=coordinator, conversation=conversation, outcome=outcome
+                )
         except (ValidationError, PermissionDenied):
             continue
     event(EventKind.SPEED_DATING, "Speed dating", 45, 10, 2, "Jobcentret, kantinen", capacity=30)

@@ -3,8 +3,8 @@ checked first (accounts/policy.py), the input validated before anything is writt
 the change. A registration's state changes are kept as RegistrationChange rows.
 
 Who: the coordinator runs events (create, change, save a speed-dating plan: run_events); job brokers, caseworkers,
-mentors and the coordinator register participants, record attendance, drop-in visits and conversation outcomes
-(register_for_events). A citizen is registered only by someone who may see the citizen's case.
+mentors and the coordinator register participants, record attendance and drop-in visits
+(register_for_events; speed-dating plans and outcomes: matching/speed_dating.py). A citizen is registered only by someone who may see the citizen's case.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,10 +19,9 @@ from jobbro.audit.log import log_change
 from jobbro.audit.models import Action
 from jobbro.cases.models import Enrolment
 from jobbro.companies import actions as company_actions
-from jobbro.companies.models import Company, Opening
+from jobbro.companies.models import Company
 from jobbro.outreach.models import (
     AgeBand,
-    ConversationOutcome,
     DropInCount,
     Event,
     EventKind,
@@ -33,7 +32,6 @@ from jobbro.outreach.models import (
     RegistrationChange,
     RegistrationState,
     SessionAttendance,
-    SpeedDatingConversation,
 )
 
 EVENT_FIELDS = ("site", "kind", "title", "place", "starts_at", "ends_at", "capacity", "description")
@@ -400,7 +398,7 @@ def record_named_visit(*, acting_user, event, name, consent_given, phone="", enr
     return visit
 
 
-# --- Speed dating ------------------------------------------------------------------------------------------------
+# --- Speed dating (the plan and the follow-up as match proposals are matching/speed_dating.py's) ----------
 
 
 def speed_dating_participants(event):
@@ -411,94 +409,3 @@ def speed_dating_participants(event):
     ).select_related("citizen")
     companies = Company.objects.filter(pk__in=taking_part.filter(contact__isnull=False).values("contact__company"))
     return enrolments, companies
-
-
-@transaction.atomic
-def save_speed_dating_plan(*, acting_user, event, rounds, on=None):
-    """Plan the conversations of a speed-dating event with the matching planner (matching/services.py
-    speed_dating_plan) among the registered citizens and companies, and save it. Conversations that already have
-    an outcome are kept; the rest of an earlier plan is replaced."""
-    from jobbro.matching import services
-
-    _require(may(acting_user, Capability.RUN_EVENTS))
-    _require_event_programme(acting_user, event.programme)
-    if event.kind != EventKind.SPEED_DATING:
-        raise ValidationError(_("Only a speed-dating event has a plan."))
-    if not 1 <= rounds <= 20:
-        raise ValidationError({"rounds": _("Between 1 and 20 rounds.")})
-    enrolments, companies = speed_dating_participants(event)
-    plan = services.speed_dating_plan(enrolments=enrolments, companies=companies, rounds=rounds, on=on)
-    kept = SpeedDatingConversation.objects.filter(event=event).exclude(outcome=ConversationOutcome.PENDING)
-    SpeedDatingConversation.objects.filter(event=event, outcome=ConversationOutcome.PENDING).delete()
-    taken_pairs = set(kept.values_list("enrolment_id", "company_id"))
-    busy = set(kept.values_list("round", "enrolment_id")) | {
-        ("c", r, c) for r, c in kept.values_list("round", "company_id")
-    }
-    rows = []
-    for number, meetings in enumerate(plan, start=1):
-        for enrolment, company, score in meetings:
-            if (
-                (enrolment.pk, company.pk) in taken_pairs
-                or (number, enrolment.pk) in busy
-                or ("c", number, company.pk) in busy
-            ):
-                continue
-            rows.append(
-                SpeedDatingConversation(event=event, round=number, enrolment=enrolment, company=company, score=score)
-            )
-    SpeedDatingConversation.objects.bulk_create(rows)
-    log_change(
-        user=acting_user,
-        action=Action.SAVE_SPEED_DATING_PLAN,
-        obj=event,
-        changes={"rounds": rounds, "conversations": len(rows), "kept": kept.count()},
-    )
-    return list(SpeedDatingConversation.objects.filter(event=event))
-
-
-def _propose(acting_user, conversation):
-    """A match proposal for the citizen at one of the company's open small jobs in the programme, through
-    matching's own action (which checks the engine's exclusions); None when no open small job admits one."""
-    from jobbro.matching import actions as matching_actions
-
-    openings = Opening.objects.open().filter(
-        company=conversation.company_id, programme=conversation.enrolment.programme_id
-    )
-    for opening in openings.order_by("-posted_on", "pk"):
-        try:
-            with transaction.atomic():
-                return matching_actions.propose_match(
-                    acting_user=acting_user, enrolment=conversation.enrolment, opening=opening
-                )
-        except ValidationError:
-            continue
-    return None
-
-
-@transaction.atomic
-def record_conversation_outcome(*, acting_user, conversation, outcome):
-    """Record how a conversation went. Mutual interest is followed up at once as a match proposal for the
-    company's open small job (matching/actions.py propose_match); the returned conversation's `proposal` says
-    whether one could be made (None: the company has no open small job the citizen may be proposed for)."""
-    _require(may(acting_user, Capability.REGISTER_FOR_EVENTS))
-    conversation = (
-        SpeedDatingConversation.objects.select_for_update().select_related("event", "enrolment").get(pk=conversation.pk)
-    )
-    _require_event_programme(acting_user, conversation.event.programme)
-    _require(access.scope_enrolments(Enrolment.objects.filter(pk=conversation.enrolment_id), acting_user).exists())
-    if outcome not in ConversationOutcome.values or outcome == ConversationOutcome.PENDING:
-        raise ValidationError({"outcome": _("Choose how the conversation went.")})
-    if not _started(conversation.event.starts_at):
-        raise ValidationError(_("Outcomes can be recorded once the event has started."))
-    conversation.outcome = outcome
-    if outcome == ConversationOutcome.BOTH and conversation.proposal_id is None:
-        conversation.proposal = _propose(acting_user, conversation)
-    conversation.save(update_fields=["outcome", "proposal"])
-    log_change(
-        user=acting_user,
-        action=Action.RECORD_CONVERSATION_OUTCOME,
-        obj=conversation,
-        citizen_pk=conversation.enrolment.citizen_id,
-        changes={"event": conversation.event_id, "outcome": outcome, "proposal": conversation.proposal_id},
-    )
-    return conversation

@@ -8,7 +8,7 @@ changes are kept as RegistrationChange rows (history is append-only), and attend
 for a course: SessionAttendance). Open counselling hours count drop-in visitors without personal data
 (DropInCount); a visitor is named only with their consent (NamedVisit). A speed-dating event keeps its plan and
 each conversation's outcome (SpeedDatingConversation); mutual interest is followed up as a match proposal.
-Every write goes through outreach/actions.py.
+Every write goes through outreach/actions.py (the speed-dating plan and outcomes through matching/speed_dating.py).
 """
 
 from django.core.exceptions import ValidationError

@@ -23,6 +23,7 @@ from jobbro.accounts.policy import Capability, may
 from jobbro.cases.models import Enrolment
 from jobbro.companies.models import CompanyContact
 from jobbro.formtools import run_action
+from jobbro.matching import speed_dating
 from jobbro.outreach import actions
 from jobbro.outreach.forms import (
     DropInForm,
@@ -352,7 +353,7 @@ def event_speed_dating_plan(request, pk):
     if not form.is_valid():
         _report_errors(request, form)
         return _back(event, "#plan")
-    if _call(request, actions.save_speed_dating_plan, event=event, rounds=form.cleaned_data["rounds"]) is not None:
+    if _call(request, speed_dating.save_speed_dating_plan, event=event, rounds=form.cleaned_data["rounds"]) is not None:
         messages.success(request, _("The plan is saved."))
     return _back(event, "#plan")
 
@@ -366,7 +367,7 @@ def event_conversation_outcome(request, pk, conversation_pk):
     if not form.is_valid():
         _report_errors(request, form)
         return _back(event, "#plan")
-    done = _call(request, actions.record_conversation_outcome, conversation=conversation, **form.cleaned_data)
+    done = _call(request, speed_dating.record_conversation_outcome, conversation=conversation, **form.cleaned_data)
     if done is not None:
         if done.outcome == ConversationOutcome.BOTH and done.proposal_id:
             messages.success(request, _("Both are interested: a match is proposed for the company's small job."))

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from jobbro.audit.models import Action, ChangeLog
 from jobbro.companies.models import CompanyContact
 from jobbro.conftest import make_company, make_opening
+from jobbro.matching import speed_dating as dating_actions
 from jobbro.matching.models import MatchProposal, MatchStatus
 from jobbro.outreach import actions
 from jobbro.outreach.models import (
@@ -197,7 +198,7 @@ def speed_dating(make_event, coordinator, alice, alices_enrolment, bob, bobs_enr
 
 def test_the_speed_dating_plan_is_saved(speed_dating, coordinator, alice):
     event, company, other = speed_dating
-    conversations = actions.save_speed_dating_plan(acting_user=coordinator, event=event, rounds=2)
+    conversations = dating_actions.save_speed_dating_plan(acting_user=coordinator, event=event, rounds=2)
     assert conversations
     assert len({(c.enrolment_id, c.company_id) for c in conversations}) == len(conversations)
     for number in {c.round for c in conversations}:
@@ -205,14 +206,14 @@ def test_the_speed_dating_plan_is_saved(speed_dating, coordinator, alice):
         assert len({c.enrolment_id for c in in_round}) == len(in_round)
         assert len({c.company_id for c in in_round}) == len(in_round)
     with pytest.raises(PermissionDenied):
-        actions.save_speed_dating_plan(acting_user=alice, event=event, rounds=2)
+        dating_actions.save_speed_dating_plan(acting_user=alice, event=event, rounds=2)
 
 
 def test_mutual_interest_becomes_a_match_proposal(speed_dating, coordinator, alice, alices_enrolment):
     event, company, other = speed_dating
-    actions.save_speed_dating_plan(acting_user=coordinator, event=event, rounds=2)
+    dating_actions.save_speed_dating_plan(acting_user=coordinator, event=event, rounds=2)
     conversation = SpeedDatingConversation.objects.get(event=event, enrolment=alices_enrolment, company=company)
-    conversation = actions.record_conversation_outcome(
+    conversation = dating_actions.record_conversation_outcome(
         acting_user=alice, conversation=conversation, outcome=ConversationOutcome.BOTH
     )
     proposal = MatchProposal.objects.get(enrolment=alices_enrolment)
@@ -222,9 +223,9 @@ def test_mutual_interest_becomes_a_match_proposal(speed_dating, coordinator, ali
 
 def test_one_sided_interest_makes_no_proposal(speed_dating, coordinator, alice, alices_enrolment):
     event, company, other = speed_dating
-    actions.save_speed_dating_plan(acting_user=coordinator, event=event, rounds=2)
+    dating_actions.save_speed_dating_plan(acting_user=coordinator, event=event, rounds=2)
     conversation = SpeedDatingConversation.objects.get(event=event, enrolment=alices_enrolment, company=company)
-    actions.record_conversation_outcome(
+    dating_actions.record_conversation_outcome(
         acting_user=alice, conversation=conversation, outcome=ConversationOutcome.COMPANY_ONLY
     )
     assert not MatchProposal.objects.exists()
@@ -232,7 +233,7 @@ def test_one_sided_interest_makes_no_proposal(speed_dating, coordinator, alice, 
 
 def test_an_outsider_cannot_record_an_outcome(speed_dating, coordinator, charlie, alices_enrolment):
     event, company, other = speed_dating
-    actions.save_speed_dating_plan(acting_user=coordinator, event=event, rounds=2)
+    dating_actions.save_speed_dating_plan(acting_user=coordinator, event=event, rounds=2)
     conversation = SpeedDatingConversation.objects.filter(event=event).first()
     with pytest.raises(PermissionDenied):
-        actions.record_conversation_outcome(acting_user=charlie, conversation=conversation, outcome="both")
+        dating_actions.record_conversation_outcome(acting_user=charlie, conversation=conversation, outcome="both")

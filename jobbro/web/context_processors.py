@@ -33,6 +33,8 @@ def navigation(request):
         items.append((reverse("result_goals"), _("Result goals")))
     if Capability.IMPORT in granted:
         items.append((reverse("import_list"), _("Import")))
+    if Capability.MANAGE_MESSAGES in granted:
+        items.append((reverse("message_templates"), _("Messages")))
     if Capability.ADMINISTER in granted:
         items.append((reverse("admin:index"), _("Administration")))
     current = request.path

@@ -29,34 +29,6 @@ DEFAULTS = {
             "programme": "Jobnetværket",
         },
     ),
-    "meeting_invitation": (
-        "Invitation: {{ title }} {{ when }}",
-        "Hej {{ name }}\n\nDu er inviteret til {{ title }} {{ when }}, {{ place }}.\n\n"
-        "Invitationen er vedhæftet, så du kan lægge den i din kalender.\n\nVenlig hilsen\n{{ organiser }}",
-        {
-            "name": "Mette",
-            "title": "Matchmøde",
-            "when": "22.11.2026 kl. 10.00",
-            "place": "Jobcentret",
-            "organiser": "Jobformidler",
-        },
-    ),
-    "meeting_update": (
-        "Ændret: {{ title }} {{ when }}",
-        "Hej {{ name }}\n\n{{ title }} er flyttet til {{ when }}, {{ place }}.\n\nVenlig hilsen\n{{ organiser }}",
-        {
-            "name": "Mette",
-            "title": "Matchmøde",
-            "when": "22.11.2026 kl. 10.00",
-            "place": "Jobcentret",
-            "organiser": "Jobformidler",
-        },
-    ),
-    "meeting_cancelled": (
-        "Aflyst: {{ title }} {{ when }}",
-        "Hej {{ name }}\n\n{{ title }} {{ when }} er aflyst.\n\nVenlig hilsen\n{{ organiser }}",
-        {"name": "Mette", "title": "Matchmøde", "when": "22.11.2026 kl. 10.00", "organiser": "Jobformidler"},
-    ),
     "unsubscribe_footer": (
         "",
         "Du kan afmelde disse beskeder her: {{ link }}",

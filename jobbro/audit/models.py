@@ -134,6 +134,7 @@ class Action(models.TextChoices):
     MOVE_MEETING = "move_meeting", _("Moved a meeting")
     CANCEL_MEETING = "cancel_meeting", _("Cancelled a meeting")
     RECORD_MEETING_OUTCOME = "record_meeting_outcome", _("Recorded a meeting's outcome")
+    RECORD_MEETING_RESPONSE = "record_meeting_response", _("Recorded a participant's answer to a meeting")
 
 
 class ChangeLog(models.Model):

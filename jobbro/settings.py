@@ -305,16 +305,20 @@ IMPORT_MAX_COLUMNS = 200
 IMPORT_MAX_CELL_CHARACTERS = 32767  # Excel's own limit
 
 # --- Messages: e-mail over SMTP, SMS through a gateway (docs/messages.md, docs/operations.md) -------------------
-# With JOBBRO_EMAIL_HOST set, e-mails go through that SMTP server; without it (development, the demo) each e-mail is
-# written as a file under var/mail/. JOBBRO_EMAIL_BACKEND overrides both (e.g. the console backend).
-EMAIL_HOST = os.environ.get("JOBBRO_EMAIL_HOST", "")
-EMAIL_PORT = int(os.environ.get("JOBBRO_EMAIL_PORT", "587" if EMAIL_HOST else "25"))
+# With JOBBRO_EMAIL_HOST set, e-mails go through that SMTP server; without it development and the demo write each
+# e-mail as a file under var/mail/, and production hands them to the mail server on the machine itself
+# (localhost:25). JOBBRO_EMAIL_BACKEND overrides both (e.g. the console backend).
+_EMAIL_HOST_SET = bool(os.environ.get("JOBBRO_EMAIL_HOST"))
+EMAIL_HOST = os.environ.get("JOBBRO_EMAIL_HOST") or "localhost"
+EMAIL_PORT = int(os.environ.get("JOBBRO_EMAIL_PORT", "587" if _EMAIL_HOST_SET else "25"))
 EMAIL_HOST_USER = os.environ.get("JOBBRO_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("JOBBRO_EMAIL_PASSWORD", "")
-EMAIL_USE_TLS = env_flag("JOBBRO_EMAIL_USE_TLS", default=bool(EMAIL_HOST))
+EMAIL_USE_TLS = env_flag("JOBBRO_EMAIL_USE_TLS", default=_EMAIL_HOST_SET)
 EMAIL_TIMEOUT = int(os.environ.get("JOBBRO_EMAIL_TIMEOUT", "30"))
 EMAIL_BACKEND = os.environ.get("JOBBRO_EMAIL_BACKEND") or (
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.filebased.EmailBackend"
+    "django.core.mail.backends.smtp.EmailBackend"
+    if _EMAIL_HOST_SET or PRODUCTION
+    else "django.core.mail.backends.filebased.EmailBackend"
 )
 EMAIL_FILE_PATH = DATA_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("JOBBRO_EMAIL_FROM", "jobbro@localhost")

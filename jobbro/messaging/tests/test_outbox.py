@@ -161,3 +161,57 @@ def test_a_message_never_shows_its_address_in_its_text_form(db):
 def test_an_unknown_channel_is_refused(db, channel):
     with pytest.raises(ValueError):
         queue_email(channel=channel)
+
+
+class Gateway:
+    """A real HTTP server standing in for the SMS gateway: records what it is sent, answers with `status`."""
+
+    def __init__(self, status=200):
+        import http.server
+        import threading
+
+        gateway = self
+        self.received = []
+        self.status = status
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers["Content-Length"])
+                gateway.received.append((self.headers["Authorization"], json.loads(self.rfile.read(length))))
+                self.send_response(gateway.status)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/sms"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def gateway(settings):
+    server = Gateway()
+    settings.SMS_BACKEND = "jobbro.messaging.sms.HttpBackend"
+    settings.SMS_URL = server.url
+    settings.SMS_TOKEN = "hemmelig"
+    yield server
+    server.close()
+
+
+def test_sms_through_the_http_gateway_with_its_token(db, gateway):
+    message = outbox.queue(channel="sms", to="+4512345678", body="Husk timerne", dedupe_key="gw:1", purpose="x")
+    assert tasks.execute(message.pk)
+    assert gateway.received == [("Bearer hemmelig", {"to": "+4512345678", "message": "Husk timerne"})]
+
+
+def test_a_gateway_that_refuses_the_sms_leaves_it_for_a_new_attempt(db, gateway):
+    gateway.status = 503
+    message = outbox.queue(channel="sms", to="+4512345678", body="Husk timerne", dedupe_key="gw:2", purpose="x")
+    assert not tasks.execute(message.pk)
+    message.refresh_from_db()
+    assert message.state == Message.State.QUEUED and "503" in message.last_error

@@ -135,8 +135,14 @@ def _company_context(request, link, forms_by_sheet=None):
             form = CorrectHoursForm(
                 prefix=f"t{sheet.pk}",
                 initial={
-                    "ordinary_hours": hours_text(sheet.company_corrected_hours or sheet.ordinary_hours),
-                    "internship_hours": hours_text(sheet.company_corrected_internship_hours or sheet.internship_hours),
+                    "ordinary_hours": hours_text(
+                        sheet.ordinary_hours if sheet.company_corrected_hours is None else sheet.company_corrected_hours
+                    ),
+                    "internship_hours": hours_text(
+                        sheet.internship_hours
+                        if sheet.company_corrected_internship_hours is None
+                        else sheet.company_corrected_internship_hours
+                    ),
                 },
             )
         rows.append(

@@ -61,6 +61,21 @@ def _with_current_placement_and_last_week(enrolments):
         ordinary_last_week=Coalesce(Subquery(week.annotate(s=Sum("ordinary_hours")).values("s")[:1]), zero),
         internship_last_week=Coalesce(Subquery(week.annotate(s=Sum("internship_hours")).values("s")[:1]), zero),
         has_sheet_last_week=Subquery(week.annotate(n=Count("id")).values("n")[:1]),
+        # The company's word on those weeks, given through its link (jobbro/portal): confirmed, or a correction waiting.
+        company_confirmed_last_week=Subquery(
+            week.filter(
+                company_confirmed_at__isnull=False,
+                company_corrected_hours__isnull=True,
+                company_corrected_internship_hours__isnull=True,
+            )
+            .annotate(n=Count("id"))
+            .values("n")[:1]
+        ),
+        company_corrected_last_week=Subquery(
+            week.filter(Q(company_corrected_hours__isnull=False) | Q(company_corrected_internship_hours__isnull=False))
+            .annotate(n=Count("id"))
+            .values("n")[:1]
+        ),
     )
 
 

@@ -234,6 +234,8 @@ def test_a_buddy_confirms_last_week_s_hours_and_the_job_broker_sees_it(setting):
         reverse("placement_detail", kwargs={"citizen_pk": setting.alices_citizen.pk, "pk": setting.mette.pk})
     )
     assert "Bekræftet af virksomheden" in page.content.decode()
+    citizen_page = client.get(reverse("citizen_detail", kwargs={"citizen_pk": setting.alices_citizen.pk}))
+    assert 'data-company="confirmed"' in citizen_page.content.decode()
 
 
 def test_a_buddy_cannot_confirm_another_buddy_s_placement(setting):
@@ -269,6 +271,8 @@ def test_a_correction_waits_beside_the_registration_until_the_job_broker_accepts
     detail = reverse("placement_detail", kwargs={"citizen_pk": setting.alices_citizen.pk, "pk": setting.mette.pk})
     html = client.get(detail).content.decode()
     assert "Rettet af virksomheden" in html and "9,5" in html
+    citizen_page = client.get(reverse("citizen_detail", kwargs={"citizen_pk": setting.alices_citizen.pk}))
+    assert 'data-company="corrected"' in citizen_page.content.decode()
     # Neither the caseworker's colleague at another programme nor a manager may accept it.
     for user in (setting.charlie, setting.manager):
         other = Client()

@@ -288,7 +288,7 @@ def record_attendance(*, acting_user, event, attended, session=None, now=None):
         raise ValidationError(_("Attendance can be recorded once the event has started."))
     registrations = {
         r.pk: r
-        for r in Registration.objects.select_for_update()
+        for r in Registration.objects.select_for_update(of=("self",))
         .filter(event=event, pk__in=[getattr(r, "pk", r) for r in attended])
         .select_related("enrolment", "contact")
     }

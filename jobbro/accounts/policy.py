@@ -384,7 +384,7 @@ PAGES = {
     "meeting_list": needs(C.BOOK_MEETINGS), "meeting_new": needs(C.BOOK_MEETINGS),
     "meeting_detail": needs(C.BOOK_MEETINGS), "meeting_ics": needs(C.BOOK_MEETINGS),
     "meeting_move": needs(C.BOOK_MEETINGS), "meeting_cancel": needs(C.BOOK_MEETINGS),
-    "meeting_outcome": needs(C.BOOK_MEETINGS),
+    "meeting_outcome": needs(C.BOOK_MEETINGS), "meeting_response": needs(C.BOOK_MEETINGS),
     # Events (jobbro/outreach): coordinators run them, job brokers register their citizens and record attendance.
     "event_list": needs(C.SEE_EVENTS), "event_detail": needs(C.SEE_EVENTS),
     "event_new": needs(C.SEE_EVENTS, C.RUN_EVENTS), "event_edit": needs(C.SEE_EVENTS, C.RUN_EVENTS),

@@ -41,6 +41,7 @@ from jobbro.meetings.models import (
     NoShowBy,
     ParticipantRole,
     PlaceKind,
+    Response,
 )
 from jobbro.messaging import outbox
 
@@ -473,3 +474,23 @@ def record_outcome(*, acting_user, meeting, held, no_show_by=""):
         changes=_changes(meeting, no_show_by=meeting.no_show_by),
     )
     return meeting
+
+
+@transaction.atomic
+def record_response(*, acting_user, participant, response):
+    """What a participant answered (a company contact who rang, a citizen who said yes): shown with the meeting."""
+    meeting = participant.meeting
+    _require_meeting(acting_user, meeting)
+    if response not in Response.values:
+        raise ValidationError({"response": _("Choose an answer.")})
+    participant = MeetingParticipant.objects.select_for_update().get(pk=participant.pk)
+    participant.response = response
+    participant.save(update_fields=["response"])
+    log_change(
+        user=acting_user,
+        action=Action.RECORD_MEETING_RESPONSE,
+        obj=meeting,
+        citizen_pk=_citizen_pk(meeting),
+        changes={"participant": participant.pk, "role": participant.role, "response": response},
+    )
+    return participant

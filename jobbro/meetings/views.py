@@ -5,7 +5,7 @@ meeting with a citizen writes a read-access row for that citizen.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +23,7 @@ from jobbro.formtools import run_action
 from jobbro.matching.models import OPEN_STATUSES, MatchProposal
 from jobbro.meetings import actions, ical
 from jobbro.meetings.forms import BookForm, CancelForm, MoveForm, OutcomeForm
+from jobbro.meetings.models import Response
 from jobbro.people.access import access_citizen
 
 
@@ -207,6 +208,7 @@ def _detail(request, meeting, *, bound=None, status=200):
         {
             "meeting": meeting,
             "participants": participants,
+            "responses": Response.choices,
             "events": events,
             "forms": forms,
             "open_step": bound[0] if bound else "",
@@ -309,3 +311,35 @@ def meeting_list(request):
         "meetings/meeting_list.html",
         {"upcoming": upcoming, "awaiting": awaiting, "title": _("Meetings")},
     )
+
+
+@login_required
+@require_POST
+def meeting_response(request, pk):
+    """A participant's answer, recorded by staff; with HTMX only the row is sent back."""
+    _require(may(request.user, Capability.BOOK_MEETINGS))
+    meeting = _meeting(request, pk)
+    wanted = request.POST.get("participant", "")
+    participant = meeting.participants.filter(pk=int(wanted)).first() if wanted.isascii() and wanted.isdigit() else None
+    if participant is None:  # not one of this meeting's participants
+        return _detail(request, meeting, status=400)
+    try:
+        participant = actions.record_response(
+            acting_user=request.user, participant=participant, response=request.POST.get("response", "")
+        )
+        status = 200
+    except ValidationError:
+        status = 400
+    except PermissionDenied:
+        raise Http404 from None
+    if request.headers.get("HX-Request"):
+        participant.refresh_from_db()
+        return render(
+            request,
+            "meetings/meeting_detail.html#participant",
+            {"meeting": meeting, "p": participant, "responses": Response.choices},
+            status=status,
+        )
+    if status == 400:
+        return _detail(request, meeting, status=400)
+    return redirect("meeting_detail", pk=meeting.pk)

@@ -135,3 +135,26 @@ def test_the_citizen_s_mentor_can_be_invited_as_a_colleague(client, bob, mentor,
     assert client.post(url, booking(staff=[mentor.pk])).status_code == 302
     staff = set(Meeting.objects.get().participants.filter(role="staff").values_list("user", flat=True))
     assert staff == {bob.pk, mentor.pk}
+
+
+def test_a_participant_s_answer_is_recorded_and_htmx_gets_the_row_back(client, alice, charlie, alices_citizen):
+    from jobbro.audit.models import Action, ChangeLog
+
+    client.force_login(alice)
+    client.post(f"{reverse('meeting_new')}?citizen={alices_citizen.pk}", booking())
+    meeting = Meeting.objects.get()
+    participant = meeting.participants.get(role="staff")
+    url = reverse("meeting_response", kwargs={"pk": meeting.pk})
+    response = client.post(url, {"participant": participant.pk, "response": "accepted"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<tr data-role="staff" id="participant-{participant.pk}"')
+    assert 'value="accepted" selected' in html
+    participant.refresh_from_db()
+    assert participant.response == "accepted"
+    assert ChangeLog.objects.filter(action=Action.RECORD_MEETING_RESPONSE).count() == 1
+    assert client.post(url, {"participant": participant.pk, "response": "nonsense"}).status_code == 400
+    client.force_login(charlie)
+    assert client.post(url, {"participant": participant.pk, "response": "declined"}).status_code == 404
+    participant.refresh_from_db()
+    assert participant.response == "accepted"

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jobbro.accounts.policy import Capability, may
+from jobbro.companies.models import CompanyContact
 from jobbro.messaging import addresses, templates
 from jobbro.messaging.models import Channel, CitizenContactConsent, OptOut, Subscription
 
@@ -31,10 +32,18 @@ def record_contact_consent(*, acting_user, citizen, channel, given):
 
 def subscribe(*, acting_user, programme, email="", contact=None):
     """Put an address (or a company contact's e-mail) on the programme's small-jobs list; the active subscription when
-    it is on it already. Subscribing again lifts an earlier opt-out of the list."""
+    it is on it already. An address of a contact person in the programme's network is linked to them (the list
+    greets them by name and the message log of their company shows it). Subscribing again lifts an earlier opt-out
+    of the list."""
     email = (email or (contact.email if contact else "")).strip().lower()
     if not email:
         raise ValueError("A subscription needs an e-mail address")
+    if contact is None:  # an address of a contact person in the programme's network is theirs
+        contact = (
+            CompanyContact.objects.filter(email__iexact=email, company__agreements__programme=programme)
+            .order_by("pk")
+            .first()
+        )
     with transaction.atomic():
         existing = Subscription.objects.filter(programme=programme, email=email, ended_at__isnull=True).first()
         if existing:

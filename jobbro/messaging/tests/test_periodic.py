@@ -46,8 +46,10 @@ def test_fortnight_starts_are_two_weeks_apart_and_mondays():
 def test_the_small_jobs_list_goes_once_a_fortnight_to_every_subscriber_with_the_jobs_and_an_unsubscribe_link(
     programme, coordinator, contact, openings, smtp_server
 ):
-    actions.subscribe(acting_user=coordinator, programme=programme, contact=contact)
+    actions.subscribe(acting_user=coordinator, programme=programme, email="Kim@Cafe-Havnen.dk")
     actions.subscribe(acting_user=coordinator, programme=programme, email="Netvaerk@Example.dk")
+    assert Subscription.objects.get(email="kim@cafe-havnen.dk").contact == contact  # the address is Kim's
+    assert Subscription.objects.get(email="netvaerk@example.dk").contact is None
     assert periodic.send_small_jobs_lists(at(FORTNIGHT, hour=6)) == 0  # before the hour on the first Monday
     assert periodic.send_small_jobs_lists(at(FORTNIGHT)) == 2
     assert periodic.send_small_jobs_lists(at(FORTNIGHT + datetime.timedelta(days=3))) == 0  # same fortnight

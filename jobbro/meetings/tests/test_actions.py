@@ -229,3 +229,14 @@ def test_a_company_meeting_without_a_citizen_is_booked_in_the_programme(
     with pytest.raises(PermissionDenied):
         actions.cancel_meeting(acting_user=world.charlie, meeting=meeting, cancelled_by="company", reason="other")
     assert actions.visible_meetings(world.mentor).filter(pk=meeting.pk).exists()
+
+
+def test_a_citizen_with_only_a_phone_gets_an_sms_when_the_meeting_is_cancelled(book, alice, alices_enrolment):
+    citizen = alices_enrolment.citizen
+    messaging_actions.record_contact_consent(acting_user=alice, citizen=citizen, channel="sms", given=True)
+    type(citizen).objects.filter(pk=citizen.pk).update(email="")
+    citizen.refresh_from_db()
+    meeting = book()
+    actions.cancel_meeting(acting_user=alice, meeting=meeting, cancelled_by="job_centre", reason="other")
+    texts = list(Message.objects.filter(channel="sms").order_by("pk").values_list("body", flat=True))
+    assert len(texts) == 2 and texts[1].startswith("Aflyst: Kaffebesøg 26.03.2027 kl. 10.00")

@@ -488,7 +488,10 @@ def _require_company_link(link, timesheet, now):
     """The link is a live company contact's or buddy's link and the week's placement is one it shows.
 
     The portal (jobbro/portal, a layer above) passes its link; this checks it again, so no caller writes around it."""
-    placement = timesheet.placement
+    _require_company_link_to(link, timesheet.placement, now)
+
+
+def _require_company_link_to(link, placement, now):
     _require(link is not None and link.is_live(now) and link.audience in ("company_contact", "buddy"))
     _require(placement.company_id == link.contact.company_id)
     _require(placement.enrolment.programme_id == link.programme_id)
@@ -569,6 +572,47 @@ def correct_hours_by_company(*, link, timesheet, ordinary_hours, internship_hour
         },
     )
     return timesheet
+
+
+@transaction.atomic
+def report_hours_by_company(*, link, placement, week_start, ordinary_hours, internship_hours=None, now=None):
+    """The company writes a week's hours that nobody has registered yet, through its link (for instance after a
+    reminder). They are the week's registered hours, confirmed by the company; the job broker can change them as any
+    registration (which takes the company's confirmation off if the hours differ)."""
+    now = now or timezone.now()
+    placement = Placement.objects.select_related("enrolment").get(pk=placement.pk)
+    _require_company_link_to(link, placement, now)
+    week_start = monday_of(week_start)
+    if message := rules.week_outside_placement_error(placement, week_start):
+        raise ValidationError({"week_start": message})
+    ordinary, internship = rules.clean_week_hours(ordinary_hours, internship_hours)
+    rules.check_timesheet(placement, week_start, internship, today=timezone.localdate(now))
+    if Timesheet.objects.select_for_update().filter(placement=placement, week_start=week_start).exists():
+        raise ValidationError(_("The hours of this week are registered already: confirm or correct them."))
+    sheet = Timesheet(
+        placement=placement,
+        week_start=week_start,
+        ordinary_hours=ordinary,
+        internship_hours=internship,
+        registered_by=None,
+        company_confirmed_at=now,
+        company_confirmed_by_link=link,
+    )
+    _full_clean(sheet, exclude=["placement", "company_confirmed_by_link"])
+    sheet.save()
+    log_change(
+        user=None,
+        action=Action.REGISTER_HOURS,
+        obj=sheet,
+        citizen_pk=placement.enrolment.citizen_id,
+        changes={
+            "week": sheet.iso_week,
+            "ordinary": str(sheet.ordinary_hours),
+            "internship": str(sheet.internship_hours),
+            "by_company_link": link.pk,
+        },
+    )
+    return sheet
 
 
 @transaction.atomic

@@ -112,7 +112,7 @@ def company_placements(link, on):
     return list(placements)
 
 
-def _company_context(request, link, forms_by_sheet=None):
+def _company_context(request, link, forms_by_sheet=None, report_forms=None):
     on = today()
     monday = last_monday(on)
     placements = company_placements(link, on)
@@ -145,8 +145,12 @@ def _company_context(request, link, forms_by_sheet=None):
                     ),
                 },
             )
+        report_form = None
+        if sheet is None:
+            report_form = (report_forms or {}).get(placement.pk) or CorrectHoursForm(prefix=f"p{placement.pk}")
         rows.append(
             {
+                "report_form": report_form,
                 "placement": placement,
                 "first_name": placement.enrolment.citizen.first_name,
                 "sheet": sheet,
@@ -250,6 +254,8 @@ def portal_hours(request, token):
     if link is None or link.audience not in COMPANY_AUDIENCES:
         return _gone(request, token)
     placements = company_placements(link, today())
+    if request.POST.get("decision") == "report":
+        return _report_hours(request, token, link, placements)
     sheet = Timesheet.objects.filter(
         pk=request.POST.get("timesheet") if str(request.POST.get("timesheet", "")).isdigit() else None,
         placement__in=placements,
@@ -278,6 +284,38 @@ def portal_hours(request, token):
             return redirect(reverse("portal", kwargs={"token": token}) + "?done=corrected")
     context = _company_context(request, link, forms_by_sheet={sheet.pk: form})
     context["open_sheet"] = sheet.pk
+    response = _page(request, "portal/company.html", context, status=400)
+    links.record_use(
+        link,
+        view="portal_hours",
+        status_code=400,
+        citizen_pks=[row["placement"].enrolment.citizen_id for row in context["rows"]],
+    )
+    return response
+
+
+def _report_hours(request, token, link, placements):
+    """The company writes last week's hours of a placement nobody has registered them for yet."""
+    raw = str(request.POST.get("placement", ""))
+    placement = next((p for p in placements if raw.isdigit() and p.pk == int(raw)), None)
+    if placement is None:
+        return HttpResponseBadRequest()
+    form = CorrectHoursForm(request.POST, prefix=f"p{placement.pk}")
+    if form.is_valid():
+        try:
+            case_actions.report_hours_by_company(
+                link=link,
+                placement=placement,
+                week_start=last_monday(),
+                ordinary_hours=form.cleaned_data["ordinary_hours"],
+                internship_hours=form.cleaned_data["internship_hours"],
+            )
+        except ValidationError as error:
+            add_action_errors(form, error)
+        else:
+            links.record_use(link, view="portal_hours", status_code=302, citizen_pks=[placement.enrolment.citizen_id])
+            return redirect(reverse("portal", kwargs={"token": token}) + "?done=reported")
+    context = _company_context(request, link, report_forms={placement.pk: form})
     response = _page(request, "portal/company.html", context, status=400)
     links.record_use(
         link,

@@ -470,3 +470,35 @@ def test_the_next_meeting_is_shown_to_the_company_and_the_citizen_without_its_in
     meetings = html.split('id="meetings"')[1].split("</section>")[0]
     assert meetings.count('class="jb-meeting"') == 1 and "Havnegade 1" in meetings
     assert "Intern note" not in html and "Ahmeds adresse" not in html
+
+
+def test_a_company_writes_a_week_nobody_has_registered_and_only_once(setting):
+    Timesheet.objects.filter(placement=setting.mette).delete()
+    link, url = issue(setting.coordinator, Audience.BUDDY, setting.buddy)
+    page = anonymous().get(path_of(url)).content.decode()
+    assert f'id="report-{setting.mette.pk}"' in page
+    field = f"p{setting.mette.pk}-ordinary_hours"
+    assert (
+        anonymous().post(path_of(url) + "hours/", {"placement": setting.mette.pk, "decision": "report", field: "61"})
+    ).status_code == 400
+    # Birgit is not Ahmed's buddy: his placement is not hers to write.
+    ahmed_field = f"p{setting.ahmed.pk}-ordinary_hours"
+    refused = anonymous().post(
+        path_of(url) + "hours/", {"placement": setting.ahmed.pk, "decision": "report", ahmed_field: "4"}
+    )
+    assert refused.status_code == 400
+    response = anonymous().post(
+        path_of(url) + "hours/", {"placement": setting.mette.pk, "decision": "report", field: "8,5"}
+    )
+    assert response.status_code == 302 and response["Location"].endswith("?done=reported")
+    sheet = Timesheet.objects.get(placement=setting.mette, week_start=setting.monday)
+    assert sheet.ordinary_hours == Decimal("8.5") and sheet.registered_by is None
+    assert sheet.confirmed_by_company and sheet.company_confirmed_by_link == link
+    assert ChangeLog.objects.filter(action=Action.REGISTER_HOURS, object_id=str(sheet.pk), user=None).exists()
+    with pytest.raises(ValidationError):
+        case_actions.report_hours_by_company(
+            link=link, placement=setting.mette, week_start=setting.monday, ordinary_hours="3"
+        )
+    client = Client()
+    client.force_login(setting.alice)
+    assert "Bekræftet af virksomheden" in client.get(reverse("week_hours")).content.decode()

@@ -130,8 +130,8 @@ def placements_missing_hours(monday):
 
 def company_contact_person(company):
     """The company's contact person: the first contact by name who is not a buddy and has an e-mail or phone."""
-    contacts = company.contacts.filter(is_buddy=False).order_by("name", "pk")
-    return next((contact for contact in contacts if contact.email or contact.phone), None)
+    contacts = sorted(company.contacts.all(), key=lambda contact: (contact.name, contact.pk))  # prefetched
+    return next((c for c in contacts if not c.is_buddy and (c.email or c.phone)), None)
 
 
 def hours_link(placement, contact, audience):
@@ -160,7 +160,13 @@ def remind_missing_hours(now=None, limit=None):
     monday = last_week(now)
     year, week, _day = monday.isocalendar()
     queued = 0
-    placements = placements_missing_hours(monday)
+    # Once a minute all week: the reminders already queued are read in one query, the contacts with the placements.
+    done = set(
+        Message.objects.filter(
+            purpose=Purpose.HOURS_REMINDER, dedupe_key__contains=f":{year}-W{week:02d}:"
+        ).values_list("dedupe_key", flat=True)
+    )
+    placements = placements_missing_hours(monday).prefetch_related("company__contacts")
     for placement in placements[:limit] if limit else placements:
         recipients = []
         if placement.buddy_id:
@@ -170,7 +176,7 @@ def remind_missing_hours(now=None, limit=None):
             recipients.append((person, "company_contact"))
         for contact, audience in recipients:
             key = f"hours_reminder:{placement.pk}:{year}-W{week:02d}:{contact.pk}"
-            if Message.objects.filter(dedupe_key=key).exists():
+            if key in done:
                 continue
             channel = Channel.EMAIL if contact.email else Channel.SMS if contact.phone else None
             if channel is None or outbox.opted_out(channel, contact.email or contact.phone, Purpose.HOURS_REMINDER):

@@ -181,3 +181,14 @@ def test_a_reminder_for_a_case_whose_job_broker_may_not_issue_links_goes_without
     assert periodic.remind_missing_hours(TUESDAY) == 1
     assert not AccessLink.objects.exists()
     assert "Send venligst timerne til jobformidleren" in Message.objects.get().body
+
+
+def test_the_reminder_job_run_again_asks_the_same_few_queries_however_many_placements(
+    placement, refer, start, buddy, django_assert_max_num_queries, settings
+):
+    settings.HOURS_REMINDER_LINK_ISSUER = ""
+    for n in range(4):
+        start(refer(first_name=f"Borger{n}"), buddy=buddy, starts_on=datetime.date(2025, 3, 10))
+    assert periodic.remind_missing_hours(TUESDAY) == 10
+    with django_assert_max_num_queries(4):
+        assert periodic.remind_missing_hours(TUESDAY + datetime.timedelta(minutes=1)) == 0

@@ -147,3 +147,17 @@ def test_held_cancelled_no_show_and_planned_add_up_to_booked_and_no_share_exceed
             if timezone.localdate(m.starts_at) >= cutoff and (not one_site or m.site_id == sites[0].pk)
         ]
         assert by_site.row("booked").cells[-1] == len(expected) == by_kind.row("all").cells[0]
+
+
+def test_the_report_page_spreadsheet_and_pdf_answer_for_a_coordinator(client, cast, in_english):
+    from django.urls import reverse
+
+    book(cast, where=0, kind="coffee_visit", days_ago=2, outcome=("no_show", "company"))
+    client.force_login(cast["coordinator"])
+    query = {"programme": cast["programme"].pk, "on": timezone.localdate().isoformat()}
+    page = client.get(reverse("report", args=["meetings"]), query)
+    assert page.status_code == 200 and 'id="report-problems"' not in page.content.decode()
+    pdf = client.get(reverse("report_pdf", args=["meetings"]), query)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    xlsx = client.get(reverse("report_xlsx", args=["meetings"]), query)
+    assert xlsx.status_code == 200 and xlsx.content.startswith(b"PK")

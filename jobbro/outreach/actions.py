@@ -9,7 +9,7 @@ mentors and the coordinator register participants, record attendance and drop-in
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from jobbro import textlimits
@@ -20,6 +20,7 @@ from jobbro.audit.models import Action
 from jobbro.cases.models import Enrolment
 from jobbro.companies import actions as company_actions
 from jobbro.companies.models import Company
+from jobbro.messaging import outbox
 from jobbro.outreach.models import (
     AgeBand,
     DropInCount,
@@ -227,6 +228,7 @@ def register(*, acting_user, event, enrolment=None, contact=None, user=None):
         RegistrationChange.objects.create(registration=registration, state=RegistrationState.REGISTERED, by=acting_user)
     else:  # registered again after cancelling
         _move(registration, RegistrationState.REGISTERED, acting_user)
+    _invite(registration, acting_user)
     log_change(
         user=acting_user,
         action=Action.REGISTER_FOR_EVENT,
@@ -235,6 +237,48 @@ def register(*, acting_user, event, enrolment=None, contact=None, user=None):
         changes={"event": event.pk, "participant": registration.participant_kind},
     )
     return registration
+
+
+def _invite(registration, acting_user):
+    """An e-mail invitation to a registered participant with an e-mail address, in Danish, through the outbox
+    (messaging/outbox.py: sent by the worker after commit, never twice; not sent to an address that opted out of
+    event invitations, nor to a citizen who has not consented to e-mail). Registered again after cancelling, the
+    participant is invited again."""
+    event = registration.event
+    if registration.enrolment_id:
+        address, citizen, company = registration.enrolment.citizen.email, registration.enrolment.citizen, None
+    elif registration.contact_id:
+        address, citizen, company = registration.contact.email, None, registration.contact.company
+    else:
+        address, citizen, company = registration.user.email, None, None
+    if not address:
+        return None
+    times = registration.changes.filter(state=RegistrationState.REGISTERED).count()
+    starts, ends = timezone.localtime(event.starts_at), timezone.localtime(event.ends_at)
+    with translation.override("da"):
+        subject = _("Invitation: %(title)s") % {"title": event.title}
+        body = _(
+            "You are registered for %(kind)s: %(title)s.\n\nWhen: %(day)s from %(start)s to %(end)s\nWhere: %(place)s"
+            "\n\nIf you cannot come, please tell us, so the place can go to someone else."
+        ) % {
+            "kind": event.get_kind_display().lower(),
+            "title": event.title,
+            "day": starts.strftime("%d.%m.%Y"),
+            "start": starts.strftime("%H:%M"),
+            "end": ends.strftime("%H:%M"),
+            "place": event.place or "–",
+        }
+    return outbox.queue(
+        channel="email",
+        to=address,
+        subject=subject,
+        body=body,
+        dedupe_key=f"event-invitation-{registration.pk}-{times}",
+        citizen=citizen,
+        company=company,
+        purpose="event_invitation",
+        acting_user=acting_user,
+    )
 
 
 def _require_registration_scope(user, registration):

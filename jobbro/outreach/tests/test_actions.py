@@ -237,3 +237,25 @@ def test_an_outsider_cannot_record_an_outcome(speed_dating, coordinator, charlie
     conversation = SpeedDatingConversation.objects.filter(event=event).first()
     with pytest.raises(PermissionDenied):
         dating_actions.record_conversation_outcome(acting_user=charlie, conversation=conversation, outcome="both")
+
+
+def test_a_registered_contact_with_an_e_mail_is_invited_once(make_event, coordinator, company):
+    from jobbro.messaging.models import Message
+
+    contact = CompanyContact.objects.create(company=company, name="Karen", email="karen@kantinen.example")
+    event = make_event(EventKind.CLUSTER_MEETING, days=3, title="Klyngemøde om sæsonjob")
+    registration = actions.register(acting_user=coordinator, event=event, contact=contact)
+    [message] = Message.objects.filter(to="karen@kantinen.example")
+    assert message.purpose == "event_invitation"
+    assert "Klyngemøde om sæsonjob" in message.subject and event.place in message.body
+    actions.cancel_registration(acting_user=coordinator, registration=registration)
+    actions.register(acting_user=coordinator, event=event, contact=contact)
+    assert Message.objects.filter(to="karen@kantinen.example").count() == 2  # invited again after cancelling
+
+
+def test_a_contact_without_an_e_mail_gets_no_message(make_event, coordinator, company):
+    from jobbro.messaging.models import Message
+
+    contact = CompanyContact.objects.create(company=company, name="Ole")
+    actions.register(acting_user=coordinator, event=make_event(days=3), contact=contact)
+    assert not Message.objects.exists()

@@ -158,3 +158,22 @@ def test_a_participant_s_answer_is_recorded_and_htmx_gets_the_row_back(client, a
     assert client.post(url, {"participant": participant.pk, "response": "declined"}).status_code == 404
     participant.refresh_from_db()
     assert participant.response == "accepted"
+
+
+def test_the_placement_page_books_a_meeting_with_the_company_and_its_buddy_ticked(
+    client, caseworker, alices_enrolment, start, buddy
+):
+    placement = start(alices_enrolment, buddy=buddy)
+    client.force_login(caseworker)
+    page = client.get(
+        reverse("placement_detail", kwargs={"citizen_pk": alices_enrolment.citizen_id, "pk": placement.pk})
+    )
+    url = f"{reverse('meeting_new')}?placement={placement.pk}"
+    assert url in page.content.decode().replace("&amp;", "&")
+    form = client.get(url).content.decode()
+    assert f'value="{buddy.pk}"' in form and "checked" in form
+    response = client.post(url, booking(kind="follow_up", company_contacts=[buddy.pk]))
+    assert response.status_code == 302
+    meeting = Meeting.objects.get()
+    assert meeting.placement == placement and meeting.company == placement.company
+    assert meeting.participants.filter(company_contact=buddy).exists()

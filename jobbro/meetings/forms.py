@@ -16,7 +16,10 @@ class TimeAndPlaceForm(DesignSystemForm):
     starts = forms.TimeField(label=_("From (hh:mm)"), widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}))
     ends = forms.TimeField(label=_("To (hh:mm)"), widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}))
     place_kind = forms.ChoiceField(
-        label=_("Place"), choices=PlaceKind.choices, initial=PlaceKind.ADDRESS, widget=forms.RadioSelect
+        label=_("Place"),
+        choices=PlaceKind.choices,
+        initial=PlaceKind.ADDRESS,
+        widget=forms.RadioSelect(attrs={"class": "form-radio"}),
     )
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     online_link = forms.URLField(label=_("Link to the online meeting"), max_length=500, required=False)
@@ -60,14 +63,14 @@ class BookForm(TimeAndPlaceForm):
                 label=_("Invite from the company"),
                 queryset=contacts,
                 required=False,
-                widget=forms.CheckboxSelectMultiple,
+                widget=forms.CheckboxSelectMultiple(attrs={"class": "form-checkbox"}),
             )
         if colleagues is not None and colleagues.exists():
             self.fields["staff"] = forms.ModelMultipleChoiceField(
                 label=_("Invite colleagues on the case"),
                 queryset=colleagues,
                 required=False,
-                widget=forms.CheckboxSelectMultiple,
+                widget=forms.CheckboxSelectMultiple(attrs={"class": "form-checkbox"}),
             )
         if with_citizen:
             self.fields["invite_citizen"] = forms.BooleanField(
@@ -94,6 +97,6 @@ class OutcomeForm(DesignSystemForm):
     outcome = forms.ChoiceField(
         label=_("What happened?"),
         choices=[("held", _("The meeting was held")), ("no_show", _("Someone did not show"))],
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-radio"}),
     )
     no_show_by = forms.ChoiceField(label=_("Who did not show?"), choices=[("", "—"), *NoShowBy.choices], required=False)

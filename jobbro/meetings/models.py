@@ -198,7 +198,7 @@ class MeetingEvent(models.Model):
 
 
 class ParticipantRole(models.TextChoices):
-    STAFF = "staff", _("Staff")
+    STAFF = "staff", _("Staff member")
     COMPANY_CONTACT = "company_contact", _("Company contact")
     CITIZEN = "citizen", _("Citizen")
 

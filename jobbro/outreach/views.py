@@ -9,7 +9,8 @@ covers the citizen's case; others see "a citizen". A denial and a miss are both 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,7 +37,9 @@ from jobbro.outreach.forms import (
 )
 from jobbro.outreach.models import (
     ConversationOutcome,
+    DropInCount,
     EventKind,
+    Registration,
     RegistrationState,
     SpeedDatingConversation,
 )
@@ -73,9 +76,25 @@ def event_list(request):
     kind = request.GET.get("kind", "")
     if kind in EventKind.values:
         events = events.filter(kind=kind)
+    # Each figure its own subquery: two joins in one query would multiply the rows they count.
+    taking_part = (
+        Registration.objects.filter(event=OuterRef("pk"))
+        .exclude(state=RegistrationState.CANCELLED)
+        .order_by()
+        .values("event")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    visitors = (
+        DropInCount.objects.filter(event=OuterRef("pk"))
+        .order_by()
+        .values("event")
+        .annotate(n=Sum("visitors"))
+        .values("n")
+    )
     events = events.annotate(
-        registered=Count("registrations", filter=~Q(registrations__state=RegistrationState.CANCELLED), distinct=True),
-        visitors=Sum("drop_ins__visitors"),
+        registered=Coalesce(Subquery(taking_part, output_field=IntegerField()), Value(0)),
+        visitors=Coalesce(Subquery(visitors, output_field=IntegerField()), Value(0)),
     )
     now = timezone.now()
     upcoming = list(events.filter(ends_at__gte=now).order_by("starts_at")[:EVENTS_SHOWN])

@@ -137,3 +137,24 @@ def test_mutual_interest_posted_from_the_page_proposes_a_match(
     conversation.refresh_from_db()
     assert conversation.outcome == "both"
     assert conversation.proposal == MatchProposal.objects.get(enrolment=alices_enrolment)
+
+
+def test_the_event_list_takes_as_many_queries_for_many_events_as_for_few(client, alice, alices_enrolment, make_event):
+    client.force_login(alice)
+    make_event(days=2)
+    client.get(reverse("event_list"))  # the session and the first reads
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("event_list"))
+    for days in range(3, 15):
+        event = make_event(days=days)
+        if days % 3 == 0:
+            actions.register(acting_user=alice, event=event, enrolment=alices_enrolment)
+    counselling = make_event(EventKind.OPEN_COUNSELLING, days=-1)
+    actions.record_drop_in(acting_user=alice, event=counselling, visitors=3)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(reverse("event_list")).content.decode()
+    assert len(many) == len(few)
+    assert "3 visitors" in page or "3 besøgende" in page

@@ -158,3 +158,50 @@ def test_the_event_list_takes_as_many_queries_for_many_events_as_for_few(client,
         page = client.get(reverse("event_list")).content.decode()
     assert len(many) == len(few)
     assert "3 visitors" in page or "3 besøgende" in page
+
+
+def test_the_coordinator_edits_an_event_and_adds_a_course_session(client, coordinator, make_event):
+    course = make_event(EventKind.GROUP_COURSE, days=3, capacity=8)
+    starts = moment(10)
+    client.force_login(coordinator)
+    edit = reverse("event_edit", kwargs={"pk": course.pk})
+    assert client.get(edit).status_code == 200
+    response = client.post(
+        edit,
+        {
+            "kind": "group_course",
+            "title": "Gruppeforløb forår",
+            "place": "Boligsocialt hus",
+            "starts_at_0": course.starts_at.date().isoformat(),
+            "starts_at_1": "10:00",
+            "ends_at_0": course.starts_at.date().isoformat(),
+            "ends_at_1": "12:00",
+            "capacity": "10",
+        },
+    )
+    assert response.status_code == 302
+    course.refresh_from_db()
+    assert (course.title, course.capacity) == ("Gruppeforløb forår", 10)
+    client.post(
+        reverse("event_session_new", kwargs={"pk": course.pk}),
+        {
+            "starts_at_0": starts.date().isoformat(),
+            "starts_at_1": "10:00",
+            "ends_at_0": starts.date().isoformat(),
+            "ends_at_1": "12:00",
+            "peer_element": "on",
+            "peer_description": "Tidligere deltagere fortæller",
+        },
+    )
+    assert course.sessions.count() == 2
+    assert course.sessions.filter(peer_element=True, peer_description="Tidligere deltagere fortæller").exists()
+
+
+def test_a_job_broker_may_not_edit_an_event(client, alice, make_event):
+    event = make_event(days=3)
+    client.force_login(alice)
+    assert client.get(reverse("event_edit", kwargs={"pk": event.pk})).status_code == 404
+    assert (
+        client.post(reverse("event_speed_dating_plan", kwargs={"pk": event.pk}), {"plan-rounds": "2"}).status_code
+        == 404
+    )

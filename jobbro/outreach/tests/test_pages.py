@@ -8,7 +8,7 @@ from jobbro.conftest import make_company, make_opening
 from jobbro.matching.models import MatchProposal
 from jobbro.outreach import actions
 from jobbro.outreach.models import DropInCount, Event, EventKind, RegistrationState, SpeedDatingConversation
-from jobbro.outreach.tests.conftest import moment
+from jobbro.outreach.tests.conftest import HOUR, moment
 
 pytestmark = pytest.mark.django_db
 
@@ -205,3 +205,14 @@ def test_a_job_broker_may_not_edit_an_event(client, alice, make_event):
         client.post(reverse("event_speed_dating_plan", kwargs={"pk": event.pk}), {"plan-rounds": "2"}).status_code
         == 404
     )
+
+
+@pytest.mark.parametrize("kind", EventKind.values)
+def test_every_kind_of_event_page_opens_for_who_runs_and_who_registers(client, coordinator, alice, make_event, kind):
+    sessions = [(moment(-2), moment(-2) + HOUR, True, "Peer")] if kind == EventKind.GROUP_COURSE else ()
+    event = make_event(kind, days=-2, sessions=sessions)
+    for user in (coordinator, alice):
+        client.force_login(user)
+        page = client.get(detail(event))
+        assert page.status_code == 200
+        assert f'data-kind="{kind}"' in page.content.decode()

@@ -146,7 +146,7 @@ def _company_context(request, link, forms_by_sheet=None, report_forms=None):
                 },
             )
         report_form = None
-        if sheet is None:
+        if sheet is None and placement.starts_on <= monday + datetime.timedelta(days=6):
             report_form = (report_forms or {}).get(placement.pk) or CorrectHoursForm(prefix=f"p{placement.pk}")
         rows.append(
             {

@@ -1,5 +1,5 @@
-"""In a real browser on a phone (390 × 844, touch): a buddy opens their link, confirms one week's hours and corrects
-another's, and a citizen reads their own page; both pages fit the screen, lead nowhere into jobbro and have no serious
+"""In a real browser on a phone (390 × 844, touch): a buddy opens their link, confirms one week's hours, corrects
+another's and writes a week nobody registered, and a citizen reads their own page; both pages fit the screen, lead nowhere into jobbro and have no serious
 accessibility problem."""
 
 import datetime
@@ -46,13 +46,15 @@ def assert_phone_page(page, axe_check, *, last_names):
     assert not violations, "\n".join(v["summary"] for v in violations)
 
 
-def test_a_buddy_confirms_and_corrects_last_week_s_hours_on_a_phone(
-    phone, live_server, alices_enrolment, bobs_enrolment, buddy, start, caseworker, coordinator, axe_check
+def test_a_buddy_confirms_corrects_and_writes_last_week_s_hours_on_a_phone(
+    phone, live_server, alices_enrolment, bobs_enrolment, refer, alice, buddy, start, caseworker, coordinator, axe_check
 ):
     monday = last_monday(timezone.localdate())
     started = monday - datetime.timedelta(days=21)
     mette = start(alices_enrolment, buddy=buddy, starts_on=started)
     ahmed = start(bobs_enrolment, buddy=buddy, starts_on=started)
+    # Nobody has registered Ib's week: Birgit writes it.
+    ib = start(refer(first_name="Ib", last_name="Ingemann", job_broker=alice), buddy=buddy, starts_on=started)
     sheets = {
         placement.pk: case_actions.register_hours(
             acting_user=caseworker, placement=placement, week_start=monday, ordinary_hours=hours, internship_hours=0
@@ -65,7 +67,7 @@ def test_a_buddy_confirms_and_corrects_last_week_s_hours_on_a_phone(
     assert phone.locator("h1").inner_text() == "Café Havnen"
     assert phone.locator(f"#placement-{mette.pk} .jb-first-name").inner_text() == "Mette"
     assert phone.locator(f"#placement-{ahmed.pk} .jb-first-name").inner_text() == "Ahmed"
-    assert_phone_page(phone, axe_check, last_names=["Sørensen", "Hassan"])
+    assert_phone_page(phone, axe_check, last_names=["Sørensen", "Hassan", "Ingemann"])
 
     # Mette's week is right: one tap.
     with phone.expect_navigation():
@@ -80,7 +82,15 @@ def test_a_buddy_confirms_and_corrects_last_week_s_hours_on_a_phone(
     with phone.expect_navigation():
         phone.locator(f"#correct-{ahmeds}").tap()
     assert phone.locator(f"#corrected-{ahmeds}").is_visible()
-    assert_phone_page(phone, axe_check, last_names=["Sørensen", "Hassan"])
+    assert_phone_page(phone, axe_check, last_names=["Sørensen", "Hassan", "Ingemann"])
+
+    phone.locator(f"#id_p{ib.pk}-ordinary_hours").fill("6")
+    with phone.expect_navigation():
+        phone.locator(f"#report-{ib.pk}").tap()
+    assert phone.locator("#done").is_visible()
+    written = Timesheet.objects.get(placement=ib, week_start=monday)
+    assert written.ordinary_hours == 6 and written.confirmed_by_company
+    assert_phone_page(phone, axe_check, last_names=["Sørensen", "Hassan", "Ingemann"])
 
     confirmed = Timesheet.objects.get(pk=sheets[mette.pk].pk)
     corrected = Timesheet.objects.get(pk=ahmeds)

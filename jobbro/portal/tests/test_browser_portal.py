@@ -1,6 +1,6 @@
 """In a real browser on a phone (390 × 844, touch): a buddy opens their link, confirms one week's hours, corrects
-another's and writes a week nobody registered, and a citizen reads their own page; both pages fit the screen, lead nowhere into jobbro and have no serious
-accessibility problem."""
+another's and writes a week nobody registered, and a citizen reads their own page; both pages fit the screen, lead
+nowhere into jobbro and have no serious accessibility problem."""
 
 import datetime
 from decimal import Decimal

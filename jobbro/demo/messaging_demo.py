@@ -37,6 +37,7 @@ def _hours_not_sent_yet(programme, monday, rng):
     chosen = rng.sample(chosen, min(REMINDED_PLACEMENTS, len(chosen)))
     Timesheet.objects.filter(pk__in=[pk for pk, _enrolment in chosen]).delete()
     facts.refresh_for(facts.Written.of_enrolments([enrolment for _pk, enrolment in chosen]))
+    return len(chosen)
 
 
 def add_messaging_demo(programme, today, seed=2026):
@@ -70,13 +71,20 @@ def add_messaging_demo(programme, today, seed=2026):
 
     lists = periodic.send_small_jobs_lists(_now_on(today, 12))
     reminder_day = today if today.isoweekday() >= 2 else today + datetime.timedelta(days=1)
-    _hours_not_sent_yet(programme, periodic.last_week(_now_on(reminder_day, 10)), rng)
+    taken_out = _hours_not_sent_yet(programme, periodic.last_week(_now_on(reminder_day, 10)), rng)
     reminders = periodic.remind_missing_hours(_now_on(reminder_day, 10), limit=REMINDED_PLACEMENTS)
     # The worker sends them; the demo sends them at once, to the development backends.
     queued = Message.objects.filter(
         purpose__in=("small_jobs_list", "hours_reminder"), state=Message.State.QUEUED
     ).values_list("pk", flat=True)
     sent = sum(tasks.execute(pk) for pk in list(queued))
+    # The summary counts every timesheet the generator wrote: the ones taken out again are taken off.
     return Counter(
-        {"subscriptions": len(subscribers) + 1, "messages_sent": sent, "lists": lists, "reminders": reminders}
+        {
+            "subscriptions": len(subscribers) + 1,
+            "messages_sent": sent,
+            "lists": lists,
+            "reminders": reminders,
+            Timesheet: -taken_out,
+        }
     )

@@ -120,7 +120,9 @@ def _check_time_and_place(starts_at, ends_at, place_kind, address, online_link):
 
 def _locked(meeting):
     return (
-        Meeting.objects.select_for_update()
+        # of=("self",): lock the meeting row only; PostgreSQL refuses FOR UPDATE on the nullable side of the outer
+        # joins that select_related makes for the optional relations.
+        Meeting.objects.select_for_update(of=("self",))
         .select_related("enrolment__citizen", "company", "organizer", "match", "programme")
         .get(pk=meeting.pk)
     )

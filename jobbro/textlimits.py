@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 NAME = 200  # a name, a title, an address line
 SHORT_TEXT = 1000  # a reason, a condition, a purpose, a commitment
 NOTE = 5000  # a case note, a referral, a description, the tasks of a job
+MESSAGE = 100_000  # the text of a message jobbro sends (the small-jobs list holds every open small job)
+ERROR = 2000  # an error a server or gateway answered, as recorded
 SEARCH = 100  # a search box
 EMAIL = 254  # the longest e-mail address there can be
 FORM_DEFAULT = 200  # a one-line form field nobody gave a limit
@@ -70,6 +72,8 @@ def bound_form_field(field):
 
 
 __all__ = [
+    "ERROR",
+    "MESSAGE",
     "NAME",
     "NOTE",
     "SEARCH",

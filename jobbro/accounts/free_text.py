@@ -40,6 +40,8 @@ CASE_NOTES = frozenset(
         # A company activity's note is a case note when the activity names citizens (companies/actions.py
         # note_visible_to); without citizens it is shown to all who see the company.
         "companies.CompanyActivity.note",
+        # A meeting's internal note (never sent): shown only to those who read notes (meetings/meeting_detail.html).
+        "meetings.Meeting.note",
     }
 )
 
@@ -54,6 +56,12 @@ IDENTITY = frozenset(
         "outreach.NamedVisit.name",  # a visitor at open counselling hours who consented to being named
         "outreach.NamedVisit.phone",
         "messaging.Message.to",  # the address a message went to
+        # Where a meeting is held (it may be the citizen's home) and how a participant is reached.
+        "meetings.Meeting.address",
+        "meetings.Meeting.online_link",
+        "meetings.MeetingEvent.place",
+        "meetings.MeetingParticipant.email",
+        "meetings.MeetingParticipant.phone",
     }
 )
 
@@ -69,6 +77,8 @@ NOT_FREE_TEXT = frozenset(
         "cases.Contact.external_id",
         "cases.ProgressionInvitation.token_hash",
         "portal.AccessLink.digest",  # the HMAC digest of a link's token
+        "meetings.Meeting.uid",  # the calendar's identifier of the meeting
+        "meetings.MeetingEvent.detail",  # codes: who did not show, who cancelled and the reason's code
         "effect.LotteryDraw.stratum",  # the site's id and the target groups' codes, written by the draw
         "effect.ProjectKey.key_token",  # the project key, encrypted like a CPR number
         "effect.ProjectKey.key_digest",  # its HMAC digest, for look-up

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jobbro import textlimits
+
 
 class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
@@ -37,7 +39,9 @@ class Message(models.Model):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     to = models.CharField(_("to"), max_length=254)
     subject = models.CharField(_("subject line"), max_length=250, blank=True)
-    body = models.TextField(_("text"))
+    body = models.TextField(
+        _("text"), max_length=textlimits.MESSAGE, validators=textlimits.text_validators(textlimits.MESSAGE)
+    )
     # [{"filename": ..., "mimetype": ..., "content": base64}]
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
     purpose = models.CharField(_("purpose"), max_length=40)
@@ -50,7 +54,12 @@ class Message(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
+    last_error = models.TextField(
+        _("last error"),
+        blank=True,
+        max_length=textlimits.ERROR,
+        validators=textlimits.text_validators(textlimits.ERROR),
+    )
     # Set when a worker takes the message, and when it hands it to the mail server or gateway: a message whose worker
     # stopped before handing it over is sent again; one handed over is never (it may have gone out).
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -87,7 +96,9 @@ class MessageTemplate(models.Model):
     key = models.CharField(_("template"), max_length=60)
     language = models.CharField(_("language"), max_length=10, default="da")
     subject = models.CharField(_("subject line"), max_length=250, blank=True)
-    body = models.TextField(_("text"))
+    body = models.TextField(
+        _("text"), max_length=textlimits.NOTE, validators=textlimits.text_validators(textlimits.NOTE)
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -21,6 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
 
+from jobbro import textlimits
 from jobbro.messaging import sms
 from jobbro.messaging.models import Channel, Message
 
@@ -87,7 +88,7 @@ def execute(message_id):
     try:
         deliver(message)
     except Exception as error:
-        reason = f"{type(error).__name__}: {error}"[:2000]
+        reason = f"{type(error).__name__}: {error}"[: textlimits.ERROR]
         now = timezone.now()
         if message.attempts >= settings.MESSAGE_MAX_ATTEMPTS:
             Message.objects.filter(pk=message_id, state=Message.State.SENDING).update(

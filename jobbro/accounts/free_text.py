@@ -36,7 +36,6 @@ CASE_NOTES = frozenset(
         # A message's text about a citizen is a case note (the message log shows it to those who read notes).
         "messaging.Message.subject",
         "messaging.Message.body",
-        "messaging.Message.attachments",
         # A company activity's note is a case note when the activity names citizens (companies/actions.py
         # note_visible_to); without citizens it is shown to all who see the company.
         "companies.CompanyActivity.note",
@@ -78,6 +77,8 @@ NOT_FREE_TEXT = frozenset(
         "cases.ProgressionInvitation.token_hash",
         "portal.AccessLink.digest",  # the HMAC digest of a link's token
         "meetings.Meeting.uid",  # the calendar's identifier of the meeting
+        # A message's files (a meeting's invitation.ics), kept base64-encoded for the worker and never shown on a page.
+        "messaging.Message.attachments",
         "meetings.MeetingEvent.detail",  # codes: who did not show, who cancelled and the reason's code
         "effect.LotteryDraw.stratum",  # the site's id and the target groups' codes, written by the draw
         "effect.ProjectKey.key_token",  # the project key, encrypted like a CPR number

@@ -28,11 +28,17 @@ from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_read
 from jobbro.cases import actions
 from jobbro.cases.models import OutcomeStatus, Step
+from jobbro.companies import actions as companies_actions
 from jobbro.companies.models import CompanyContact, Course, KnowledgeInstitution, Opening, Requirement
 from jobbro.conftest import REFERRED_ON, make_opening
 from jobbro.imports import schemas
 from jobbro.imports.models import ImportRun
 from jobbro.matching import actions as matching_actions
+from jobbro.meetings import actions as meetings_actions
+from jobbro.messaging import outbox
+from jobbro.messaging.models import MessageTemplate, Subscription
+from jobbro.outreach import actions as outreach_actions
+from jobbro.outreach.models import Registration, SpeedDatingConversation
 from jobbro.people import actions as people_actions
 from jobbro.people.models import CompetenceAssessment, CVEntry, JobGoal, ParallelEffort, Restriction
 from jobbro.portal import actions as portal_actions
@@ -170,7 +176,56 @@ def populated(world, programme, refer, start, buddy, company):
     run = ImportRun.objects.create(
         user=world.coordinator, programme=programme, file_name="ark.xlsx", file_sha256="0" * 64
     )
+    # A company activity about Alice's citizen, a meeting with her, a message about her and a named visitor at open
+    # counselling hours: the outreach work's free text.
+    activity = companies_actions.record_company_activity(
+        acting_user=broker,
+        company=company,
+        programme=programme,
+        kind="visit",
+        occurred_on=day + 4 * DAY,
+        citizens=[citizen],
+        note="besøg",
+    )
+    soon = timezone.now() + datetime.timedelta(days=3)
+    meeting = meetings_actions.schedule_meeting(
+        acting_user=broker,
+        kind="coffee_visit",
+        starts_at=soon,
+        ends_at=soon + datetime.timedelta(hours=1),
+        address="Vestergade 1, Aarhus",
+        enrolment=enrolment,
+        company=company,
+        company_contacts=[buddy],
+        note="internt",
+    )
+    broker.email = "alice@jobbro.example"  # a message about the citizen to her job broker needs no consent
+    broker.save(update_fields=["email"])
+    outbox.queue(
+        channel="email",
+        to=broker.email,
+        subject="emne",
+        body="tekst",
+        dedupe_key="canary-message",
+        citizen=citizen,
+        purpose="meeting_invitation",
+        attachments=[("invitation.ics", b"BEGIN:VCALENDAR", "text/calendar")],
+    )
+    event = outreach_actions.create_event(
+        acting_user=world.coordinator,
+        programme=programme,
+        kind="open_counselling",
+        title="Åben rådgivning",
+        starts_at=soon,
+        ends_at=soon + datetime.timedelta(hours=2),
+    )
+    outreach_actions.record_named_visit(
+        acting_user=broker, event=event, name="Besøgende", phone="12345678", consent_given=True
+    )
     return {
+        "activity": activity,
+        "meeting": meeting,
+        "event": event,
         "world": world,
         "plan": plan,
         "placement": placement,
@@ -269,6 +324,9 @@ def page_urls(data):
         "company_opening_new": data["company"].pk,
         "company_opening_close": data["company"].pk,
         "company_portal_links": data["company"].pk,
+        "company_activity_new": data["company"].pk,
+        **{name: data["event"].pk for name, _params in _patterns() if name.startswith("event_")},
+        **{name: data["meeting"].pk for name, _params in _patterns() if name.startswith("meeting_")},
         "course_detail": data["course"].pk,
         "course_edit": data["course"].pk,
         "institution_detail": data["institution"].pk,
@@ -295,6 +353,12 @@ def page_urls(data):
         "opening_pk": [data["opening"].pk],
         "placement_pk": [data["running"].pk],
         "week": ["2025-W12"],
+        # The outreach pages' rows (none of them is a case note; a page without a row is not crawled).
+        "registration_pk": list(Registration.objects.values_list("pk", flat=True)[:1]),
+        "conversation_pk": list(SpeedDatingConversation.objects.values_list("pk", flat=True)[:1]),
+        "template_pk": list(MessageTemplate.objects.values_list("pk", flat=True)[:1]),
+        "subscription_pk": list(Subscription.objects.values_list("pk", flat=True)[:1]),
+        "token": [],  # the unsubscribe page: no sign-in, shows no citizen (jobbro/messaging/tests)
         "slug": [entry.slug for entry in REPORTS],
         "kind": list(schemas.BY_KIND),
         # The administrators' set-up pages (jobbro/accounts/setup_views.py).

@@ -930,6 +930,9 @@ class _Generator:
             from jobbro.demo.messaging_demo import add_messaging_demo
 
             self.counts.update(add_messaging_demo(self.programme, self.today, self.seed))
+            # The outreach parts wrote through the actions (a meeting held is a contact on the case): their cases'
+            # facts are brought up to date here rather than left for the worker.
+            facts.catch_up()
         return self._summary(monotonic() - started)
 
     def _flush(self):

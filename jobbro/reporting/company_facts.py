@@ -53,17 +53,21 @@ def fresh_rows(company_ids, *, on=None):
     company_ids = list(company_ids)
     rows = []
     for programme in Programme.objects.order_by("pk"):
-        active = set(
-            Placement.objects.filter(company_id__in=company_ids, enrolment__programme=programme).values_list(
-                "company_id", flat=True
+        active = (
+            set(
+                Placement.objects.filter(company_id__in=company_ids, enrolment__programme=programme).values_list(
+                    "company_id", flat=True
+                )
             )
-        ) | set(
-            Contact.objects.filter(company_id__in=company_ids, enrolment__programme=programme).values_list(
-                "company_id", flat=True
+            | set(
+                Contact.objects.filter(company_id__in=company_ids, enrolment__programme=programme).values_list(
+                    "company_id", flat=True
+                )
             )
-        ) | set(
-            CompanyActivity.objects.filter(company_id__in=company_ids, programme=programme).values_list(
-                "company_id", flat=True
+            | set(
+                CompanyActivity.objects.filter(company_id__in=company_ids, programme=programme).values_list(
+                    "company_id", flat=True
+                )
             )
         )
         if not active:

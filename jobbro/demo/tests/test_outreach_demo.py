@@ -30,9 +30,7 @@ def test_the_demo_has_activities_and_events_of_every_kind_with_attendance():
     states = set(Registration.objects.values_list("state", flat=True))
     assert {"attended", "no_show", "cancelled", "registered"} <= states
     training = Event.objects.filter(kind=EventKind.BUDDY_TRAINING).order_by("starts_at").first()
-    trained = CompanyContact.objects.filter(
-        event_registrations__event=training, event_registrations__state="attended"
-    )
+    trained = CompanyContact.objects.filter(event_registrations__event=training, event_registrations__state="attended")
     assert trained.exists()
     assert all(c.buddy_trained_on and c.buddy_trained_on >= training.starts_at.date() for c in trained)
     assert SessionAttendance.objects.exists()

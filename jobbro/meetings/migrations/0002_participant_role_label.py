@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('meetings', '0001_meetings_participants_history'),
+        ("meetings", "0001_meetings_participants_history"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='meetingparticipant',
-            name='role',
-            field=models.CharField(choices=[('staff', 'Staff member'), ('company_contact', 'Company contact'), ('citizen', 'Citizen')], max_length=20, verbose_name='role'),
+            model_name="meetingparticipant",
+            name="role",
+            field=models.CharField(
+                choices=[("staff", "Staff member"), ("company_contact", "Company contact"), ("citizen", "Citizen")],
+                max_length=20,
+                verbose_name="role",
+            ),
         ),
     ]

@@ -5,25 +5,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('messaging', '0001_outbox_templates_consent_subscriptions'),
+        ("messaging", "0001_outbox_templates_consent_subscriptions"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='message',
-            name='body',
-            field=models.TextField(max_length=100000, validators=[jobbro.textlimits.MaxTextLength(100000)], verbose_name='text'),
+            model_name="message",
+            name="body",
+            field=models.TextField(
+                max_length=100000, validators=[jobbro.textlimits.MaxTextLength(100000)], verbose_name="text"
+            ),
         ),
         migrations.AlterField(
-            model_name='message',
-            name='last_error',
-            field=models.TextField(blank=True, max_length=2000, validators=[jobbro.textlimits.MaxTextLength(2000)], verbose_name='last error'),
+            model_name="message",
+            name="last_error",
+            field=models.TextField(
+                blank=True,
+                max_length=2000,
+                validators=[jobbro.textlimits.MaxTextLength(2000)],
+                verbose_name="last error",
+            ),
         ),
         migrations.AlterField(
-            model_name='messagetemplate',
-            name='body',
-            field=models.TextField(max_length=5000, validators=[jobbro.textlimits.MaxTextLength(5000)], verbose_name='text'),
+            model_name="messagetemplate",
+            name="body",
+            field=models.TextField(
+                max_length=5000, validators=[jobbro.textlimits.MaxTextLength(5000)], verbose_name="text"
+            ),
         ),
     ]

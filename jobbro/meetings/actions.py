@@ -170,19 +170,22 @@ def _citizen_pk(meeting):
 # --- Invitations ---------------------------------------------------------------------------------------------------
 
 
-def sms_text(meeting, *, method=ical.REQUEST):
+def _template_context(meeting, method):
+    """What the staff-editable meeting templates (messaging/defaults.py) may use: nothing from the case."""
     with translation.override("da"):
-        if method == ical.CANCEL:
-            return _("Cancelled: %(what)s %(time)s, %(place)s. Regards, the job centre") % {
-                "what": meeting.get_kind_display(),
-                "time": ical.danish_time(meeting.starts_at),
-                "place": meeting.place,
-            }
-        return _("%(what)s %(time)s, %(place)s. Regards, the job centre") % {
+        return {
+            "summary": ical.summary(meeting),
             "what": meeting.get_kind_display(),
             "time": ical.danish_time(meeting.starts_at),
             "place": meeting.place,
+            "description": ical.description(meeting, method=method),
+            "cancelled": method == ical.CANCEL,
         }
+
+
+def sms_text(meeting, *, method=ical.REQUEST):
+    _subject, body = outbox.render("meeting_sms", _template_context(meeting, method))
+    return body.strip()
 
 
 def _held_note(meeting):
@@ -195,22 +198,10 @@ def _held_note(meeting):
         }
 
 
-def _subject(meeting, method):
-    with translation.override("da"):
-        if method == ical.CANCEL:
-            return _("Cancelled: %(summary)s, %(time)s") % {
-                "summary": ical.summary(meeting),
-                "time": ical.danish_time(meeting.starts_at),
-            }
-        if meeting.sequence:
-            return _("Moved: %(summary)s, %(time)s") % {
-                "summary": ical.summary(meeting),
-                "time": ical.danish_time(meeting.starts_at),
-            }
-        return _("Invitation: %(summary)s, %(time)s") % {
-            "summary": ical.summary(meeting),
-            "time": ical.danish_time(meeting.starts_at),
-        }
+def _template_key(meeting, method):
+    if method == ical.CANCEL:
+        return "meeting_cancelled"
+    return "meeting_moved" if meeting.sequence else "meeting_invitation"
 
 
 def send_invitations(meeting, *, method=ical.REQUEST, acting_user=None):
@@ -218,8 +209,7 @@ def send_invitations(meeting, *, method=ical.REQUEST, acting_user=None):
     participants = list(meeting.participants.select_related("user", "company_contact", "meeting__enrolment__citizen"))
     ics = ical.invitation(meeting, participants, method=method)  # the copy without the citizen's address
     mimetype = f"text/calendar; method={method}"
-    subject = _subject(meeting, method)
-    body = ical.description(meeting, method=method)
+    subject, body = outbox.render(_template_key(meeting, method), _template_context(meeting, method))
     citizen = meeting.enrolment.citizen if meeting.enrolment_id else None
     sent = []
     for participant in participants:

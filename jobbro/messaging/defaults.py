@@ -49,3 +49,34 @@ DEFAULTS["hours_reminder_sms"] = (
         "programme": "Jobnetværket",
     },
 )
+
+# A meeting's invitation, its update when moved, its cancellation, and the text message to a citizen with only a
+# phone (jobbro/meetings/actions.py). {{ description }} is the invitation's own text: what, when, where.
+MEETING_EXAMPLES = {
+    "summary": "Kaffebesøg med Mette hos Café Havnen",
+    "what": "Kaffebesøg",
+    "time": "26.03.2027 kl. 10.00",
+    "place": "Havnegade 1, Aarhus",
+    "description": "Kaffebesøg med Mette hos Café Havnen\nTid: 26.03.2027 kl. 10.00–11.00\nSted: Havnegade 1, Aarhus",
+    "cancelled": False,
+}
+DEFAULTS["meeting_invitation"] = (
+    "Invitation: {{ summary }}, {{ time }}",
+    "{{ description }}\n\nInvitationen er vedhæftet som kalenderfil (invitation.ics).",
+    MEETING_EXAMPLES,
+)
+DEFAULTS["meeting_moved"] = (
+    "Flyttet: {{ summary }}, {{ time }}",
+    "Mødet er flyttet.\n\n{{ description }}\n\nDen opdaterede invitation er vedhæftet som kalenderfil (invitation.ics).",
+    MEETING_EXAMPLES,
+)
+DEFAULTS["meeting_cancelled"] = (
+    "Aflyst: {{ summary }}, {{ time }}",
+    "{{ description }}",
+    MEETING_EXAMPLES,
+)
+DEFAULTS["meeting_sms"] = (
+    "",
+    "{% if cancelled %}Aflyst: {% endif %}{{ what }} {{ time }}, {{ place }}. Venlig hilsen jobcentret",
+    MEETING_EXAMPLES,
+)

@@ -240,3 +240,22 @@ def test_a_citizen_with_only_a_phone_gets_an_sms_when_the_meeting_is_cancelled(b
     actions.cancel_meeting(acting_user=alice, meeting=meeting, cancelled_by="job_centre", reason="other")
     texts = list(Message.objects.filter(channel="sms").order_by("pk").values_list("body", flat=True))
     assert len(texts) == 2 and texts[1].startswith("Aflyst: Kaffebesøg 26.03.2027 kl. 10.00")
+
+
+def test_the_invitation_text_is_the_template_staff_edited(book, coordinator):
+    from jobbro.messaging import templates
+
+    template = templates.ensure("meeting_invitation")
+    messaging_actions.edit_template(
+        acting_user=coordinator,
+        template=template,
+        subject="Mødeindkaldelse: {{ summary }} ({{ time }})",
+        body="{{ description }}\n\nRing til os, hvis tidspunktet ikke passer.",
+    )
+    book()
+    sent = Message.objects.filter(purpose="meeting_invitation")
+    assert sent.exists()
+    for message in sent:
+        assert message.subject.startswith("Mødeindkaldelse: ") and "26.03.2027 kl. 10.00" in message.subject
+        assert message.body.rstrip().endswith("Ring til os, hvis tidspunktet ikke passer.")
+        assert "Havnegade 1" in message.body  # the description: when and where

@@ -5,9 +5,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from jobbro.accounts.policy import Capability, may
+from jobbro.audit.log import log_change
+from jobbro.audit.models import Action
 from jobbro.companies.models import CompanyContact
 from jobbro.messaging import addresses, templates
 from jobbro.messaging.models import Channel, CitizenContactConsent, OptOut, Subscription
+from jobbro.people.models import Citizen
 
 
 def opt_out(*, address, purpose="", via=OptOut.Via.LINK, acting_user=None):
@@ -21,13 +24,33 @@ def opt_out(*, address, purpose="", via=OptOut.Via.LINK, acting_user=None):
         )
         if channel == Channel.EMAIL and purpose in ("", "small_jobs_list"):
             Subscription.objects.filter(email__iexact=normal, ended_at__isnull=True).update(ended_at=timezone.now())
+        # The change log names the opt-out row and how it came, never the address.
+        log_change(
+            user=acting_user, action=Action.OPT_OUT_OF_MESSAGES, obj=row, changes={"purpose": purpose, "via": row.via}
+        )
     return row
 
 
+@transaction.atomic
 def record_contact_consent(*, acting_user, citizen, channel, given):
+    """A citizen's consent (or its withdrawal) to be contacted on a channel: a new history row, never an edit. By
+    staff who do the case work and can see the citizen."""
     if channel not in Channel.values:
         raise ValueError(channel)
-    return CitizenContactConsent.objects.create(citizen=citizen, channel=channel, given=given, recorded_by=acting_user)
+    if (
+        not may(acting_user, Capability.CASE_WORK)
+        or not Citizen.objects.visible_to(acting_user).filter(pk=citizen.pk).exists()
+    ):
+        raise PermissionDenied
+    row = CitizenContactConsent.objects.create(citizen=citizen, channel=channel, given=given, recorded_by=acting_user)
+    log_change(
+        user=acting_user,
+        action=Action.RECORD_CONTACT_CONSENT,
+        obj=row,
+        citizen_pk=citizen.pk,
+        changes={"channel": channel, "given": given},
+    )
+    return row
 
 
 def subscribe(*, acting_user, programme, email="", contact=None):
@@ -49,11 +72,17 @@ def subscribe(*, acting_user, programme, email="", contact=None):
         if existing:
             return existing
         OptOut.objects.filter(address=email, purpose="small_jobs_list").delete()
-        return Subscription.objects.create(programme=programme, email=email, contact=contact, created_by=acting_user)
+        row = Subscription.objects.create(programme=programme, email=email, contact=contact, created_by=acting_user)
+        log_change(
+            user=acting_user, action=Action.SUBSCRIBE_SMALL_JOBS_LIST, obj=row, changes={"programme": programme.pk}
+        )
+        return row
 
 
+@transaction.atomic
 def end_subscription(*, subscription, acting_user=None):
-    Subscription.objects.filter(pk=subscription.pk, ended_at__isnull=True).update(ended_at=timezone.now())
+    if Subscription.objects.filter(pk=subscription.pk, ended_at__isnull=True).update(ended_at=timezone.now()):
+        log_change(user=acting_user, action=Action.END_SMALL_JOBS_SUBSCRIPTION, obj=subscription)
 
 
 def edit_template(*, acting_user, template, subject, body):
@@ -64,5 +93,7 @@ def edit_template(*, acting_user, template, subject, body):
     template.subject = subject
     template.body = body
     template.updated_by = acting_user
-    template.save()
+    with transaction.atomic():
+        template.save()
+        log_change(user=acting_user, action=Action.EDIT_MESSAGE_TEMPLATE, obj=template, changes={"key": template.key})
     return template

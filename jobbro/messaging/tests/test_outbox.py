@@ -215,3 +215,32 @@ def test_a_gateway_that_refuses_the_sms_leaves_it_for_a_new_attempt(db, gateway)
     assert not tasks.execute(message.pk)
     message.refresh_from_db()
     assert message.state == Message.State.QUEUED and "503" in message.last_error
+
+
+def test_consent_is_recorded_by_staff_who_see_the_citizen_and_is_in_the_change_log(
+    alices_citizen, alice, coordinator, charlie
+):
+    from django.core.exceptions import PermissionDenied
+
+    from jobbro.audit.models import Action, ChangeLog
+
+    for outsider in (coordinator, charlie):  # no case work; another programme
+        with pytest.raises(PermissionDenied):
+            actions.record_contact_consent(acting_user=outsider, citizen=alices_citizen, channel="email", given=True)
+    assert not ChangeLog.objects.filter(action=Action.RECORD_CONTACT_CONSENT).exists()
+    actions.record_contact_consent(acting_user=alice, citizen=alices_citizen, channel="email", given=True)
+    actions.record_contact_consent(acting_user=alice, citizen=alices_citizen, channel="email", given=False)
+    entries = ChangeLog.objects.filter(action=Action.RECORD_CONTACT_CONSENT).order_by("pk")
+    assert [(e.user_id, e.citizen_ref, e.changes["given"]) for e in entries] == [
+        (alice.pk, alices_citizen.pk, True),
+        (alice.pk, alices_citizen.pk, False),
+    ]
+
+
+def test_an_opt_out_is_in_the_change_log_without_the_address(db):
+    from jobbro.audit.models import Action, ChangeLog
+
+    actions.opt_out(address="Mette@Example.dk", purpose="hours_reminder")
+    entry = ChangeLog.objects.get(action=Action.OPT_OUT_OF_MESSAGES)
+    assert entry.changes["purpose"] == "hours_reminder"
+    assert "mette" not in str(entry.changes).lower() and "mette" not in entry.object_id

@@ -507,15 +507,12 @@ def _company_word_changes(sheet):
     }
 
 
-@transaction.atomic
-def confirm_hours_by_company(*, link, timesheet, now=None):
-    """The company confirms a week's hours as the job broker registered them, through its link."""
-    now = now or timezone.now()
-    timesheet = Timesheet.objects.select_for_update().select_related("placement__enrolment").get(pk=timesheet.pk)
-    _require_company_link(link, timesheet, now)
+def _save_company_word(timesheet, link, now, corrected_ordinary=None, corrected_internship=None):
+    """The company's word on a week through its link: confirmed now, with its corrected hours (None: as registered)."""
     timesheet.company_confirmed_at = now
     timesheet.company_confirmed_by_link = link
-    timesheet.company_corrected_hours = timesheet.company_corrected_internship_hours = None
+    timesheet.company_corrected_hours = corrected_ordinary
+    timesheet.company_corrected_internship_hours = corrected_internship
     timesheet.save(
         update_fields=[
             "company_confirmed_at",
@@ -524,6 +521,15 @@ def confirm_hours_by_company(*, link, timesheet, now=None):
             "company_corrected_internship_hours",
         ]
     )
+
+
+@transaction.atomic
+def confirm_hours_by_company(*, link, timesheet, now=None):
+    """The company confirms a week's hours as the job broker registered them, through its link."""
+    now = now or timezone.now()
+    timesheet = Timesheet.objects.select_for_update().select_related("placement__enrolment").get(pk=timesheet.pk)
+    _require_company_link(link, timesheet, now)
+    _save_company_word(timesheet, link, now)
     log_change(
         user=None,
         action=Action.CONFIRM_HOURS_BY_COMPANY,
@@ -548,18 +554,7 @@ def correct_hours_by_company(*, link, timesheet, ordinary_hours, internship_hour
     ordinary, internship = rules.clean_week_hours(ordinary_hours, internship_hours)
     rules.check_timesheet(placement, timesheet.week_start, internship, today=timezone.localdate(now))
     same = (ordinary, internship) == (timesheet.ordinary_hours, timesheet.internship_hours)
-    timesheet.company_confirmed_at = now
-    timesheet.company_confirmed_by_link = link
-    timesheet.company_corrected_hours = None if same else ordinary
-    timesheet.company_corrected_internship_hours = None if same else internship
-    timesheet.save(
-        update_fields=[
-            "company_confirmed_at",
-            "company_confirmed_by_link",
-            "company_corrected_hours",
-            "company_corrected_internship_hours",
-        ]
-    )
+    _save_company_word(timesheet, link, now, *((None, None) if same else (ordinary, internship)))
     log_change(
         user=None,
         action=Action.CONFIRM_HOURS_BY_COMPANY if same else Action.CORRECT_HOURS_BY_COMPANY,

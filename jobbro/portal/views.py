@@ -284,14 +284,7 @@ def portal_hours(request, token):
             return redirect(reverse("portal", kwargs={"token": token}) + "?done=corrected")
     context = _company_context(request, link, forms_by_sheet={sheet.pk: form})
     context["open_sheet"] = sheet.pk
-    response = _page(request, "portal/company.html", context, status=400)
-    links.record_use(
-        link,
-        view="portal_hours",
-        status_code=400,
-        citizen_pks=[row["placement"].enrolment.citizen_id for row in context["rows"]],
-    )
-    return response
+    return _refused_hours_page(request, link, context)
 
 
 def _report_hours(request, token, link, placements):
@@ -316,6 +309,11 @@ def _report_hours(request, token, link, placements):
             links.record_use(link, view="portal_hours", status_code=302, citizen_pks=[placement.enrolment.citizen_id])
             return redirect(reverse("portal", kwargs={"token": token}) + "?done=reported")
     context = _company_context(request, link, report_forms={placement.pk: form})
+    return _refused_hours_page(request, link, context)
+
+
+def _refused_hours_page(request, link, context):
+    """The company page again with the refused form and why (400), its use logged for every citizen it shows."""
     response = _page(request, "portal/company.html", context, status=400)
     links.record_use(
         link,

@@ -26,6 +26,7 @@ from jobbro.cases.models import (
     AssignmentChange,
     Contact,
     Enrolment,
+    HourlyWage,
     JobPlan,
     Milestone,
     Outcome,
@@ -41,6 +42,7 @@ from jobbro.cases.models import (
 from jobbro.days import today
 from jobbro.people import cpr
 from jobbro.people.models import Citizen, TrafficLightChange
+from jobbro.weekly_hours import MAX_WEEKLY_HOURS
 
 
 def _require(condition):
@@ -427,8 +429,9 @@ def monday_of(day):
 
 
 @transaction.atomic
-def register_hours(*, acting_user, placement, week_start, ordinary_hours, internship_hours):
-    """Register (or correct) one ISO week's ordinary paid hours and internship hours for a placement."""
+def register_hours(*, acting_user, placement, week_start, ordinary_hours, internship_hours, subsidised_hours=None):
+    """Register (or correct) one ISO week's ordinary paid hours and internship hours for a placement; subsidised
+    hours (løntilskud) are their own figure, kept as they were when not given."""
     _require_on_case(acting_user, placement.enrolment, Capability.WRITE_HOURS)
     week_start = monday_of(week_start)
     rules.check_plausible_dates({"week_start": (_label(Timesheet, "week_start"), week_start)}, today=today())
@@ -441,24 +444,53 @@ def register_hours(*, acting_user, placement, week_start, ordinary_hours, intern
     sheet, _created = Timesheet.objects.get_or_create(
         placement=placement, week_start=week_start, defaults={"registered_by": acting_user}
     )
+    subsidised = sheet.subsidised_hours if subsidised_hours is None else rules.clean_subsidised_hours(subsidised_hours)
+    if message := rules.subsidy_part_error(placement, subsidised):
+        raise ValidationError({"subsidised_hours": message})
+    if ordinary + internship + subsidised > MAX_WEEKLY_HOURS:
+        raise ValidationError({"subsidised_hours": rules.week_total_with_subsidy_message()})
     _follow_company_word(sheet, ordinary, internship)
     sheet.ordinary_hours = ordinary
     sheet.internship_hours = internship
+    sheet.subsidised_hours = subsidised
     sheet.registered_by = acting_user
     _full_clean(sheet, exclude=["placement"])
     sheet.save()
+    changes = {
+        "week": sheet.iso_week,
+        "ordinary": str(sheet.ordinary_hours),
+        "internship": str(sheet.internship_hours),
+    }
+    if sheet.subsidised_hours:
+        changes["subsidised"] = str(sheet.subsidised_hours)
     log_change(
         user=acting_user,
         action=Action.REGISTER_HOURS,
         obj=sheet,
         citizen_pk=placement.enrolment.citizen_id,
-        changes={
-            "week": sheet.iso_week,
-            "ordinary": str(sheet.ordinary_hours),
-            "internship": str(sheet.internship_hours),
-        },
+        changes=changes,
     )
     return sheet
+
+
+@transaction.atomic
+def set_hourly_wage(*, acting_user, placement, valid_from, hourly_wage):
+    """Set the placement's hourly wage from a date: a new row in the wage history (the earlier rows are kept);
+    the wage in force for a week is the latest from on or before the week's Monday (cases/wages.py)."""
+    _require_on_case(acting_user, placement.enrolment, Capability.SET_WAGE)
+    _require(may(acting_user, Capability.SET_WAGE))
+    rules.check_plausible_dates({"valid_from": (_label(HourlyWage, "valid_from"), valid_from)}, today=today())
+    wage = HourlyWage(placement=placement, valid_from=valid_from, hourly_wage=hourly_wage, set_by=acting_user)
+    _full_clean(wage, exclude=["placement"])
+    wage.save()
+    log_change(
+        user=acting_user,
+        action=Action.SET_HOURLY_WAGE,
+        obj=wage,
+        citizen_pk=placement.enrolment.citizen_id,
+        changes={"placement": placement.pk, "valid_from": valid_from.isoformat(), "hourly_wage": str(wage.hourly_wage)},
+    )
+    return wage
 
 
 def _follow_company_word(sheet, ordinary, internship):

@@ -8,6 +8,7 @@ bulk-inserts seed data, writes rows directly (and so writes no change-log rows).
 
 import datetime
 import secrets
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -480,8 +481,14 @@ def set_hourly_wage(*, acting_user, placement, valid_from, hourly_wage):
     _require_on_case(acting_user, placement.enrolment, Capability.SET_WAGE)
     _require(may(acting_user, Capability.SET_WAGE))
     rules.check_plausible_dates({"valid_from": (_label(HourlyWage, "valid_from"), valid_from)}, today=today())
-    wage = HourlyWage(placement=placement, valid_from=valid_from, hourly_wage=hourly_wage, set_by=acting_user)
+    wage = HourlyWage(
+        placement=placement,
+        valid_from=valid_from,
+        hourly_wage=numbers.parse_decimal(hourly_wage, signed=True),
+        set_by=acting_user,
+    )
     _full_clean(wage, exclude=["placement"])
+    wage.hourly_wage = wage.hourly_wage.quantize(Decimal("0.01"))
     wage.save()
     log_change(
         user=acting_user,

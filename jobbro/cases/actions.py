@@ -21,7 +21,7 @@ from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change
 from jobbro.audit.models import Action
-from jobbro.cases import rules
+from jobbro.cases import rules, wage_list
 from jobbro.cases.models import (
     AgreedHoursChange,
     AssignmentChange,
@@ -39,6 +39,7 @@ from jobbro.cases.models import (
     Timesheet,
     UpskillingDecision,
     UpskillingEnrolment,
+    WageListSending,
 )
 from jobbro.days import today
 from jobbro.people import cpr
@@ -498,6 +499,51 @@ def set_hourly_wage(*, acting_user, placement, valid_from, hourly_wage):
         changes={"placement": placement.pk, "valid_from": valid_from.isoformat(), "hourly_wage": str(wage.hourly_wage)},
     )
     return wage
+
+
+@transaction.atomic
+def mark_wage_list_sent(*, acting_user, unit, month, correction=False):
+    """Record that a month's list of hours and wages (or its correction list) was sent to the benefits office: the
+    month, the date, the sender and a snapshot of the figures as they are now (cases/wage_list.py). A month is sent
+    once as a list; afterwards only a correction, and only when the figures differ from those last sent."""
+    _require(may(acting_user, Capability.SEND_WAGE_LIST))
+    _require(any(candidate == unit for candidate in wage_list.units_for(acting_user)))
+    month = month.replace(day=1)
+    if not wage_list.month_has_ended(month, today()):
+        raise ValidationError({"month": _("A month's list can be sent when the month has ended.")})
+    status = wage_list.month_status(unit, month)
+    if correction:
+        if status.latest is None:
+            raise ValidationError({"month": _("The month has not been sent yet: send its list first.")})
+        if not status.differences:
+            raise ValidationError({"month": _("Nothing has changed since the month was sent.")})
+    elif status.latest is not None:
+        raise ValidationError({"month": _("The month has already been sent; send a correction list instead.")})
+    elif not status.figures:
+        raise ValidationError({"month": _("No citizen had paid hours in the month.")})
+    sending = WageListSending.objects.create(
+        programme=unit.programme,
+        site=unit.site,
+        month=month,
+        kind=WageListSending.Kind.CORRECTION if correction else WageListSending.Kind.LIST,
+        sent_on=today(),
+        sent_by=acting_user,
+        figures=wage_list.snapshot(status.figures),
+    )
+    log_change(
+        user=acting_user,
+        action=Action.SEND_WAGE_LIST,
+        obj=sending,
+        changes={
+            "month": month.strftime("%Y-%m"),
+            "programme": unit.programme.pk,
+            "site": getattr(unit.site, "pk", None),
+            "kind": sending.kind,
+            "citizens": len(sending.figures),
+            "corrected": len(status.differences) if correction else 0,
+        },
+    )
+    return sending
 
 
 def _follow_company_word(sheet, ordinary, internship):

@@ -663,6 +663,39 @@ class HourlyWage(models.Model):
         return f"{self.hourly_wage} kr. from {self.valid_from:%d.%m.%Y}"
 
 
+class WageListSending(models.Model):
+    """The benefits office's monthly list of paid hours and gross wages (ydelseskontoret), marked as sent for one
+    programme (or one of its sites) and one month: who sent it, when, and a snapshot of the figures sent, per
+    citizen id (no names, no CPR numbers: the snapshot is there to find what changed since). A correction list is
+    sent the same way; the latest sending of a month is what the benefits office knows (cases/wage_list.py)."""
+
+    class Kind(models.TextChoices):
+        LIST = "list", _("Monthly list")
+        CORRECTION = "correction", _("Correction list")
+
+    programme = models.ForeignKey("accounts.Programme", on_delete=models.PROTECT, related_name="+")
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    month = models.DateField(_("month"))  # the first day of the month
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.LIST)
+    sent_on = models.DateField(_("sent on"))
+    sent_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("sent by"))
+    sent_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    # {citizen id: {"hours": "37.5", "gross_pay": "4875.00"}}: the figures as sent (a correction: all of the month's).
+    figures = models.JSONField(_("figures sent"), default=dict)
+
+    class Meta:
+        ordering = ["month", "sent_at", "pk"]
+        indexes = [models.Index(fields=["programme", "month"], name="wage_list_sent_month")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(month__day=1), name="wage_list_month_first_day"),
+        ]
+        verbose_name = _("list sent to the benefits office")
+        verbose_name_plural = _("lists sent to the benefits office")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.month:%m.%Y} {self.sent_on:%d.%m.%Y}"
+
+
 class Contact(models.Model):
     class Kind(models.TextChoices):
         CONVERSATION = "conversation", _("Conversation")

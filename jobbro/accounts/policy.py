@@ -23,6 +23,8 @@ class Capability(models.TextChoices):
     REFER = "refer", _("Refer a citizen (visitation, start form)")
     CASE_WORK = "case_work", _("Step 1, job plans, placements, contacts, steps, end form, follow-ups, courses")
     WRITE_HOURS = "write_hours", _("Register hours on placements")
+    SET_WAGE = "set_wage", _("Set the hourly wage on placements (a dated history)")
+    SEND_WAGE_LIST = "send_wage_list", _("See, export and mark as sent the benefits office's list of hours and wages")
     OWN_CASELOAD = "own_caseload", _("Work from an own caseload (Today, My caseload, Hours)")
     TABLET_ASSESSMENT = "tablet_assessment", _("Start a progression assessment or tablet self-assessment")
     READ_PROGRESSION_SCORES = "read_progression_scores", _("Read progression scores")
@@ -111,6 +113,8 @@ GRANTS = {
     C.REFER:                    (__,        CW,        __,    __,         __,     __,       AD),
     C.CASE_WORK:                (JB,        CW,        ME,    __,         __,     __,       AD),
     C.WRITE_HOURS:              (JB,        CW,        ME,    __,         __,     __,       AD),
+    C.SET_WAGE:                 (JB,        CW,        __,    __,         __,     __,       AD),
+    C.SEND_WAGE_LIST:           (JB,        CW,        __,    __,         __,     __,       AD),
     C.OWN_CASELOAD:             (JB,        __,        ME,    __,         __,     __,       __),
     C.TABLET_ASSESSMENT:        (JB,        CW,        ME,    __,         __,     __,       AD),
     C.READ_PROGRESSION_SCORES:  (JB,        CW,        ME,    __,         __,     __,       AD),
@@ -321,6 +325,10 @@ PAGES = {
     "placement_start": needs(C.READ_CITIZEN, C.CASE_WORK),
     "placement_detail": needs(C.READ_CITIZEN),
     "placement_hours": needs(C.READ_CITIZEN, C.CASE_WORK),
+    "placement_wage": needs(C.READ_CITIZEN, C.SET_WAGE),
+    # The benefits office's monthly list of hours and wages (cases/wage_list.py).
+    "wage_list": needs(C.SEND_WAGE_LIST), "wage_list_xlsx": needs(C.SEND_WAGE_LIST),
+    "wage_list_csv": needs(C.SEND_WAGE_LIST), "wage_list_send": needs(C.SEND_WAGE_LIST),
     "placement_end": needs(C.READ_CITIZEN, C.CASE_WORK),
     "contact_list": needs(C.READ_CITIZEN),
     "contact_log": needs(C.READ_CITIZEN, C.CASE_WORK),

@@ -104,6 +104,8 @@ class Action(models.TextChoices):
     END_SMALL_JOBS_SUBSCRIPTION = "end_small_jobs_subscription", _("Ended a subscription to the small-jobs list")
     REMOVE_MEMBERSHIP = "remove_membership", _("Removed a membership")
     REVOKE_ACCESS_LINK = "revoke_access_link", _("Revoked a link")
+    SEND_WAGE_LIST = "send_wage_list", _("Marked the list of hours and wages as sent to the benefits office")
+    SET_HOURLY_WAGE = "set_hourly_wage", _("Set an hourly wage")
     SET_JOB_GOAL = "set_job_goal", _("Set a job goal")
     SET_TRAFFIC_LIGHT = "set_traffic_light", _("Set the traffic light")
     SET_TRIAL_DESIGN = "set_trial_design", _("Set the trial design")

@@ -8,6 +8,7 @@ bulk-inserts seed data, writes rows directly (and so writes no change-log rows).
 
 import datetime
 import secrets
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -20,12 +21,13 @@ from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change
 from jobbro.audit.models import Action
-from jobbro.cases import rules
+from jobbro.cases import rules, wage_list
 from jobbro.cases.models import (
     AgreedHoursChange,
     AssignmentChange,
     Contact,
     Enrolment,
+    HourlyWage,
     JobPlan,
     Milestone,
     Outcome,
@@ -37,10 +39,12 @@ from jobbro.cases.models import (
     Timesheet,
     UpskillingDecision,
     UpskillingEnrolment,
+    WageListSending,
 )
 from jobbro.days import today
 from jobbro.people import cpr
 from jobbro.people.models import Citizen, TrafficLightChange
+from jobbro.weekly_hours import MAX_WEEKLY_HOURS
 
 
 def _require(condition):
@@ -427,8 +431,9 @@ def monday_of(day):
 
 
 @transaction.atomic
-def register_hours(*, acting_user, placement, week_start, ordinary_hours, internship_hours):
-    """Register (or correct) one ISO week's ordinary paid hours and internship hours for a placement."""
+def register_hours(*, acting_user, placement, week_start, ordinary_hours, internship_hours, subsidised_hours=None):
+    """Register (or correct) one ISO week's ordinary paid hours and internship hours for a placement; subsidised
+    hours (løntilskud) are their own figure, kept as they were when not given."""
     _require_on_case(acting_user, placement.enrolment, Capability.WRITE_HOURS)
     week_start = monday_of(week_start)
     rules.check_plausible_dates({"week_start": (_label(Timesheet, "week_start"), week_start)}, today=today())
@@ -441,24 +446,104 @@ def register_hours(*, acting_user, placement, week_start, ordinary_hours, intern
     sheet, _created = Timesheet.objects.get_or_create(
         placement=placement, week_start=week_start, defaults={"registered_by": acting_user}
     )
+    subsidised = sheet.subsidised_hours if subsidised_hours is None else rules.clean_subsidised_hours(subsidised_hours)
+    if message := rules.subsidy_part_error(placement, subsidised):
+        raise ValidationError({"subsidised_hours": message})
+    if ordinary + internship + subsidised > MAX_WEEKLY_HOURS:
+        raise ValidationError({"subsidised_hours": rules.week_total_with_subsidy_message()})
     _follow_company_word(sheet, ordinary, internship)
     sheet.ordinary_hours = ordinary
     sheet.internship_hours = internship
+    sheet.subsidised_hours = subsidised
     sheet.registered_by = acting_user
     _full_clean(sheet, exclude=["placement"])
     sheet.save()
+    changes = {
+        "week": sheet.iso_week,
+        "ordinary": str(sheet.ordinary_hours),
+        "internship": str(sheet.internship_hours),
+    }
+    if sheet.subsidised_hours:
+        changes["subsidised"] = str(sheet.subsidised_hours)
     log_change(
         user=acting_user,
         action=Action.REGISTER_HOURS,
         obj=sheet,
         citizen_pk=placement.enrolment.citizen_id,
-        changes={
-            "week": sheet.iso_week,
-            "ordinary": str(sheet.ordinary_hours),
-            "internship": str(sheet.internship_hours),
-        },
+        changes=changes,
     )
     return sheet
+
+
+@transaction.atomic
+def set_hourly_wage(*, acting_user, placement, valid_from, hourly_wage):
+    """Set the placement's hourly wage from a date: a new row in the wage history (the earlier rows are kept);
+    the wage in force for a week is the latest from on or before the week's Monday (cases/wages.py)."""
+    _require_on_case(acting_user, placement.enrolment, Capability.SET_WAGE)
+    _require(may(acting_user, Capability.SET_WAGE))
+    rules.check_plausible_dates({"valid_from": (_label(HourlyWage, "valid_from"), valid_from)}, today=today())
+    wage = HourlyWage(
+        placement=placement,
+        valid_from=valid_from,
+        hourly_wage=numbers.parse_decimal(hourly_wage, signed=True),
+        set_by=acting_user,
+    )
+    _full_clean(wage, exclude=["placement"])
+    wage.hourly_wage = wage.hourly_wage.quantize(Decimal("0.01"))
+    wage.save()
+    log_change(
+        user=acting_user,
+        action=Action.SET_HOURLY_WAGE,
+        obj=wage,
+        citizen_pk=placement.enrolment.citizen_id,
+        changes={"placement": placement.pk, "valid_from": valid_from.isoformat(), "hourly_wage": str(wage.hourly_wage)},
+    )
+    return wage
+
+
+@transaction.atomic
+def mark_wage_list_sent(*, acting_user, unit, month, correction=False):
+    """Record that a month's list of hours and wages (or its correction list) was sent to the benefits office: the
+    month, the date, the sender and a snapshot of the figures as they are now (cases/wage_list.py). A month is sent
+    once as a list; afterwards only a correction, and only when the figures differ from those last sent."""
+    _require(may(acting_user, Capability.SEND_WAGE_LIST))
+    _require(any(candidate == unit for candidate in wage_list.units_for(acting_user)))
+    month = month.replace(day=1)
+    if not wage_list.month_has_ended(month, today()):
+        raise ValidationError({"month": _("A month's list can be sent when the month has ended.")})
+    status = wage_list.month_status(unit, month)
+    if correction:
+        if status.latest is None:
+            raise ValidationError({"month": _("The month has not been sent yet: send its list first.")})
+        if not status.differences:
+            raise ValidationError({"month": _("Nothing has changed since the month was sent.")})
+    elif status.latest is not None:
+        raise ValidationError({"month": _("The month has already been sent; send a correction list instead.")})
+    elif not status.figures:
+        raise ValidationError({"month": _("No citizen had paid hours in the month.")})
+    sending = WageListSending.objects.create(
+        programme=unit.programme,
+        site=unit.site,
+        month=month,
+        kind=WageListSending.Kind.CORRECTION if correction else WageListSending.Kind.LIST,
+        sent_on=today(),
+        sent_by=acting_user,
+        figures=wage_list.snapshot(status.figures),
+    )
+    log_change(
+        user=acting_user,
+        action=Action.SEND_WAGE_LIST,
+        obj=sending,
+        changes={
+            "month": month.strftime("%Y-%m"),
+            "programme": unit.programme.pk,
+            "site": getattr(unit.site, "pk", None),
+            "kind": sending.kind,
+            "citizens": len(sending.figures),
+            "corrected": len(status.differences) if correction else 0,
+        },
+    )
+    return sending
 
 
 def _follow_company_word(sheet, ordinary, internship):

@@ -539,6 +539,10 @@ class Timesheet(models.Model):
     internship_hours = models.DecimalField(
         _("internship hours"), max_digits=4, decimal_places=1, default=0, validators=HOURS_VALIDATORS
     )
+    # Hours with wage subsidy (løntilskud): their own figure, never ordinary paid hours in any report or pay.
+    subsidised_hours = models.DecimalField(
+        _("subsidised hours (løntilskud)"), max_digits=4, decimal_places=1, default=0, validators=HOURS_VALIDATORS
+    )
     registered_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -577,6 +581,18 @@ class Timesheet(models.Model):
                 name="timesheet_hours_0_to_60",
             ),
             week_at_most_60("timesheet_week_at_most_60"),
+            models.CheckConstraint(
+                condition=models.Q(subsidised_hours__gte=0)
+                & models.Q(
+                    subsidised_hours__lte=models.Value(MAX_WEEKLY_HOURS + Decimal("0.05"))
+                    - models.F("ordinary_hours")
+                    - models.F("internship_hours")
+                ),
+                name="timesheet_subsidised_within_week",
+                violation_error_message=_(
+                    "Ordinary, internship and subsidised hours together can be at most 60 a week."
+                ),
+            ),
         ]
         indexes = [
             models.Index(fields=["week_start"]),
@@ -619,6 +635,65 @@ class Timesheet(models.Model):
     def confirmed_by_company(self):
         """The company confirmed the hours as they are registered (or its correction was accepted)."""
         return self.company_confirmed_at is not None and not self.company_correction_pending
+
+
+class HourlyWage(models.Model):
+    """A placement's hourly wage from a date: append-only history, one row per change (cases/actions.py
+    set_hourly_wage). The wage in force for a week is the latest from on or before the week's Monday
+    (cases/wages.py)."""
+
+    placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="wages")
+    valid_from = models.DateField(_("wage from"))
+    hourly_wage = models.DecimalField(
+        _("hourly wage (kr.)"),
+        max_digits=7,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("10000"))],
+    )
+    set_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    set_at = models.DateTimeField(_("set"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["placement", "valid_from", "pk"]
+        indexes = [models.Index(fields=["placement", "valid_from"], name="hourly_wage_from")]
+        verbose_name = _("hourly wage")
+        verbose_name_plural = _("hourly wages")
+
+    def __str__(self):
+        return f"{self.hourly_wage} kr. from {self.valid_from:%d.%m.%Y}"
+
+
+class WageListSending(models.Model):
+    """The benefits office's monthly list of paid hours and gross wages (ydelseskontoret), marked as sent for one
+    programme (or one of its sites) and one month: who sent it, when, and a snapshot of the figures sent, per
+    citizen id (no names, no CPR numbers: the snapshot is there to find what changed since). A correction list is
+    sent the same way; the latest sending of a month is what the benefits office knows (cases/wage_list.py)."""
+
+    class Kind(models.TextChoices):
+        LIST = "list", _("Monthly list")
+        CORRECTION = "correction", _("Correction list")
+
+    programme = models.ForeignKey("accounts.Programme", on_delete=models.PROTECT, related_name="+")
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    month = models.DateField(_("month"))  # the first day of the month
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.LIST)
+    sent_on = models.DateField(_("sent on"))
+    sent_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("sent by"))
+    sent_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    # {citizen id: {"hours": "37.5", "gross_pay": "4875.00"}}: the figures as sent (a correction: all of the month's).
+    figures = models.JSONField(_("figures sent"), default=dict)
+
+    class Meta:
+        ordering = ["month", "sent_at", "pk"]
+        indexes = [models.Index(fields=["programme", "month"], name="wage_list_sent_month")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(month__day=1), name="wage_list_month_first_day"),
+        ]
+        verbose_name = _("list sent to the benefits office")
+        verbose_name_plural = _("lists sent to the benefits office")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.month:%m.%Y} {self.sent_on:%d.%m.%Y}"
 
 
 class Contact(models.Model):

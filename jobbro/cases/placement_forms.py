@@ -1,11 +1,13 @@
 """Forms for job plans, placements, agreed hours and contacts. They validate input only; the actions save."""
 
+from decimal import Decimal
+
 from django import forms
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from jobbro import codes, textlimits
+from jobbro import codes, numbers, textlimits
 from jobbro.accounts.models import User
 from jobbro.accounts.policy import Capability, roles_with
 from jobbro.cases.forms import HoursField, plausible_date
@@ -221,6 +223,25 @@ class AgreedHoursForm(DesignSystemForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["from_date"].initial = today()
+
+
+class WageForm(DesignSystemForm):
+    """A new hourly wage from a date (the earlier wages stay in the history)."""
+
+    valid_from = forms.DateField(validators=[plausible_date], label=_("Wage from"))
+    hourly_wage = forms.CharField(
+        label=_("Hourly wage (kr.)"), max_length=12, help_text=_("Gross wage an hour, e.g. 135,50.")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["valid_from"].initial = today()
+
+    def clean_hourly_wage(self):
+        wage = numbers.parse_decimal(self.cleaned_data["hourly_wage"])
+        if wage <= 0 or wage != wage.quantize(Decimal("0.01")):
+            raise forms.ValidationError(_("Write the hourly wage in kroner with at most two decimals, e.g. 135,50."))
+        return wage
 
 
 class EndPlacementForm(DesignSystemForm):

@@ -24,7 +24,7 @@ from jobbro import codes
 from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import logs_citizen_read
-from jobbro.cases import actions
+from jobbro.cases import actions, wages
 from jobbro.cases.models import Contact, JobPlan, Milestone, Placement, PlacementEndReason, Step
 from jobbro.cases.placement_forms import (
     NOT_BROKEN,
@@ -35,6 +35,7 @@ from jobbro.cases.placement_forms import (
     JobPlanForm,
     MilestoneForm,
     StartPlacementForm,
+    WageForm,
     back_to_step_2_for,
 )
 from jobbro.companies.models import Opening
@@ -395,8 +396,11 @@ def _agreed_at_start(placement, hours_changes):
 def placement_detail(request, citizen_pk, pk):
     citizen, placement = _placement(request, citizen_pk, pk)
     hours_changes = list(placement.hours_changes.select_related("changed_by").order_by("from_date", "id"))
-    timesheets = placement.timesheets.order_by("week_start")
-    totals = timesheets.aggregate(ordinary=Sum("ordinary_hours"), internship=Sum("internship_hours"))
+    timesheets = wages.with_pay(placement.timesheets.order_by("week_start"))
+    totals = placement.timesheets.aggregate(
+        ordinary=Sum("ordinary_hours"), internship=Sum("internship_hours"), subsidised=Sum("subsidised_hours")
+    )
+    on = today()
     contacts = (
         Contact.objects.filter(enrolment=placement.enrolment, company=placement.company)
         .select_related("company")
@@ -417,6 +421,10 @@ def placement_detail(request, citizen_pk, pk):
             "totals": totals,
             "contacts": contacts,
             "others_running": others_running,
+            "wage_now": wages.wage_in_force(placement, on),
+            "wage_history": wages.wage_history(placement),
+            "pay_months": wages.gross_pay_by_month(placement.timesheets.all()),
+            "may_set_wage": may(request.user, Capability.SET_WAGE),
             "may_write": may(request.user, Capability.CASE_WORK),
             "may_read_case_notes": may(request.user, Capability.READ_NOTES),
             "here": request.path,
@@ -462,6 +470,47 @@ def placement_hours(request, citizen_pk, pk):
             "citizen": citizen,
             "cancel_url": reverse("placement_detail", kwargs={"citizen_pk": citizen.pk, "pk": placement.pk}),
             "submit_label": _("Save the new hours"),
+        },
+    )
+
+
+@login_required
+@logs_citizen_read
+def placement_wage(request, citizen_pk, pk):
+    if not may(request.user, Capability.SET_WAGE):
+        raise Http404
+    citizen, placement = _placement(request, citizen_pk, pk)
+    form = WageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        wage = run_action(
+            form,
+            actions.set_hourly_wage,
+            acting_user=request.user,
+            placement=placement,
+            valid_from=data["valid_from"],
+            hourly_wage=data["hourly_wage"],
+        )
+        if wage:
+            messages.success(request, _("The hourly wage is saved; the earlier wages are kept in the history."))
+            return redirect("placement_detail", citizen_pk=citizen.pk, pk=placement.pk)
+    now = wages.wage_in_force(placement, today())
+    if now is not None:
+        intro = _("Now: %(wage)s an hour. Write the new hourly wage and the date it applies from.") % {
+            "wage": wages.kroner(now)
+        }
+    else:
+        intro = _("No hourly wage is set yet. Write the hourly wage and the date it applies from.")
+    return render(
+        request,
+        "web/form_page.html",
+        {
+            "title": _("Set the hourly wage: %(placement)s") % {"placement": placement},
+            "intro": intro,
+            "form": form,
+            "citizen": citizen,
+            "cancel_url": reverse("placement_detail", kwargs={"citizen_pk": citizen.pk, "pk": placement.pk}),
+            "submit_label": _("Save the hourly wage"),
         },
     )
 

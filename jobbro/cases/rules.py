@@ -119,6 +119,25 @@ def check_timesheet(placement, week_start, internship, *, today):
         raise ValidationError(errors)
 
 
+def clean_subsidised_hours(value):
+    """Subsidised hours (løntilskud) as a Decimal, by the weekly hours rule (0-60, one decimal), or a ValidationError."""
+    try:
+        return parse_hours(value, empty=Decimal(0))
+    except ValidationError as error:
+        raise ValidationError({"subsidised_hours": error.messages}) from None
+
+
+def subsidy_part_error(placement, subsidised):
+    """Subsidised hours (løntilskud) only on a wage-subsidy placement."""
+    if subsidised and placement.kind != "wage_subsidy":
+        return _("Subsidised hours: only a wage-subsidy placement (løntilskud) has subsidised hours.")
+    return None
+
+
+def week_total_with_subsidy_message():
+    return _("Ordinary, internship and subsidised hours together can be at most 60 a week.")
+
+
 def week_total_message():
     # The same words as the database constraint's (cases/models.py), so the rule reads the same wherever it refuses.
     return _("Ordinary and internship hours together can be at most 60 a week.")

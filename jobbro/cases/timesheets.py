@@ -18,6 +18,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,9 +30,9 @@ from django.views.decorators.http import require_POST
 from jobbro.accounts import thresholds
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import logs_citizen_read
-from jobbro.cases import actions, rules
+from jobbro.cases import actions, rules, wages
 from jobbro.cases.actions import monday_of
-from jobbro.cases.models import KINDS_WITHOUT_WEEKLY_HOURS, Enrolment, Placement, Timesheet
+from jobbro.cases.models import KINDS_WITHOUT_WEEKLY_HOURS, Enrolment, Placement, PlacementKind, Timesheet
 from jobbro.days import today
 from jobbro.formtools import DesignSystemForm, run_action
 from jobbro.people.access import access_citizen
@@ -95,6 +96,8 @@ class HoursForm(DesignSystemForm):
 
     ordinary_hours = forms.CharField(label=_("Ordinary paid hours"), required=False, max_length=12)
     internship_hours = forms.CharField(label=_("Internship hours"), required=False, max_length=12)
+    # Only wage-subsidy rows show it; absent from the post, the week's subsidised hours stay as they were.
+    subsidised_hours = forms.CharField(label=_("Subsidised hours"), required=False, max_length=12)
 
     def clean(self):
         data = super().clean()
@@ -108,6 +111,14 @@ class HoursForm(DesignSystemForm):
         for name, refusals in rules.week_hours_errors(ordinary, internship).items():
             for refusal in refusals:
                 self.add_error(name, refusal)
+        subsidised = (data.get("subsidised_hours") or "").strip()
+        data["subsidised_hours"] = None
+        if subsidised and "subsidised_hours" not in self.errors:
+            try:
+                data["subsidised_hours"] = rules.clean_subsidised_hours(subsidised)
+            except ValidationError as error:
+                for refusal in error.message_dict["subsidised_hours"]:
+                    self.add_error("subsidised_hours", refusal)
         data["ordinary_hours"] = ordinary or "0"
         data["internship_hours"] = internship or "0"
         return data
@@ -127,6 +138,13 @@ class Row:
     month_ordinary: Decimal = Decimal(0)
     month_threshold: int = thresholds.DEFAULTS[thresholds.SMALL_JOB_MONTHLY_HOURS]
     missing: list = field(default_factory=list)
+    month_gross_pay: Decimal | None = None  # cases/wages.py: ordinary hours × the wage in force, week by week
+
+    @property
+    def has_subsidised_hours(self):
+        return self.placement.kind == PlacementKind.WAGE_SUBSIDY or bool(
+            self.this_week and self.this_week.subsidised_hours
+        )
 
     @property
     def citizen(self):
@@ -172,6 +190,7 @@ def _form_for(placement, sheet):
         initial = {
             "ordinary_hours": hours_text(sheet.ordinary_hours),
             "internship_hours": hours_text(sheet.internship_hours),
+            "subsidised_hours": hours_text(sheet.subsidised_hours),
         }
     return HoursForm(initial=initial, prefix=f"p{placement.pk}")
 
@@ -191,9 +210,11 @@ def week_rows(user, monday, *, citizen=None, placement_pk=None):
     window_end = max(monday, month_last)
     sheets = {
         (sheet.placement_id, sheet.week_start): sheet
-        for sheet in Timesheet.objects.filter(
-            placement__in=[p.pk for p in placements], week_start__gte=window_start, week_start__lte=window_end
-        ).only("placement_id", "week_start", "ordinary_hours", "internship_hours")
+        for sheet in wages.with_pay(
+            Timesheet.objects.filter(
+                placement__in=[p.pk for p in placements], week_start__gte=window_start, week_start__lte=window_end
+            ).only("placement_id", "week_start", "ordinary_hours", "internship_hours", "subsidised_hours")
+        )
     }
     per_programme = {}
     rows = []
@@ -202,6 +223,9 @@ def week_rows(user, monday, *, citizen=None, placement_pk=None):
         if programme.pk not in per_programme:
             per_programme[programme.pk] = thresholds.for_programme(programme).small_job_monthly_hours
         this_week = sheets.get((placement.pk, monday))
+        month_sheets = [
+            s for (pk, week), s in sheets.items() if pk == placement.pk and month_first <= week <= month_last
+        ]
         rows.append(
             Row(
                 placement=placement,
@@ -210,14 +234,9 @@ def week_rows(user, monday, *, citizen=None, placement_pk=None):
                 status="registered" if this_week else "open",
                 this_week=this_week,
                 previous_week=sheets.get((placement.pk, monday - ONE_WEEK)),
-                month_ordinary=sum(
-                    (
-                        s.ordinary_hours
-                        for (pk, week), s in sheets.items()
-                        if pk == placement.pk and month_first <= week <= month_last
-                    ),
-                    Decimal(0),
-                ),
+                month_ordinary=sum((s.ordinary_hours for s in month_sheets), Decimal(0)),
+                # The weeks' gross pay is the database's (wages.with_pay); the month adds up the weeks shown.
+                month_gross_pay=sum((s.gross_pay or Decimal(0) for s in month_sheets), Decimal(0)),
                 month_threshold=per_programme[programme.pk],
                 missing=[week for week in missing_weeks(placement, monday, sheets) if week < monday],
             )
@@ -340,6 +359,7 @@ def week_hours_row(request, week, citizen_pk, placement_pk):
             week_start=monday,
             ordinary_hours=form.cleaned_data["ordinary_hours"],
             internship_hours=form.cleaned_data["internship_hours"],
+            subsidised_hours=form.cleaned_data["subsidised_hours"],
         )
     is_htmx = request.headers.get("HX-Request") == "true"
     if sheet is not None:

@@ -20,4 +20,5 @@ urlpatterns = [
     path(PLACEMENT, views.placement_detail, name="placement_detail"),
     path(PLACEMENT + "hours/", views.placement_hours, name="placement_hours"),
     path(PLACEMENT + "end/", views.placement_end, name="placement_end"),
+    path(PLACEMENT + "wage/", views.placement_wage, name="placement_wage"),
 ]

@@ -1,8 +1,9 @@
-"""The hours page (a week of hours for the whole caseload) and the job broker's Today page."""
+"""The hours page (a week of hours for the whole caseload), the job broker's Today page and the benefits office's
+monthly list of hours and wages."""
 
 from django.urls import path
 
-from jobbro.cases import timesheets, today
+from jobbro.cases import timesheets, today, wage_list_views
 
 urlpatterns = [
     path("today/", today.today_page, name="today"),
@@ -12,4 +13,8 @@ urlpatterns = [
         timesheets.week_hours_row,
         name="week_hours_row",
     ),
+    path("wages/list/", wage_list_views.wage_list_page, name="wage_list"),
+    path("wages/list/send/", wage_list_views.wage_list_send, name="wage_list_send"),
+    path("wages/list/xlsx/", wage_list_views.wage_list_xlsx, name="wage_list_xlsx"),
+    path("wages/list/csv/", wage_list_views.wage_list_csv, name="wage_list_csv"),
 ]

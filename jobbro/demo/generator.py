@@ -45,6 +45,7 @@ from jobbro.cases.models import (
     AssignmentChange,
     Contact,
     Enrolment,
+    HourlyWage,
     JobPlan,
     Milestone,
     Outcome,
@@ -133,6 +134,7 @@ TABLE_ORDER = (
     Milestone,
     AgreedHoursChange,
     Timesheet,
+    HourlyWage,
     ContactStaff,
     ContactCompanyContact,
 )
@@ -1841,6 +1843,12 @@ class _Generator:
                         changed_by_id=broker,
                     )
             paid = self._timesheets(pl, broker)
+            if (
+                paid
+            ):  # an hourly wage from the start on every placement with paid hours (no draw: the demo stays as it was)
+                self.t[HourlyWage].insert(
+                    placement_id=pl.id, valid_from=pl.start, hourly_wage=Decimal(125 + pl.id % 7 * 5), set_by_id=broker
+                )
             employed |= paid
             social |= paid and pl.co.kind == Company.Kind.SOCIAL_ECONOMIC
         self.counts["placed"] += any(not pl.planned for pl in c.placements)

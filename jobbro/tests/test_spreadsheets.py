@@ -7,6 +7,7 @@ carriage return) through the fields people type, and no cell in the file may be 
 formula character unescaped.
 """
 
+import csv
 import datetime
 import io
 import re
@@ -36,8 +37,16 @@ WRITER_MODULES = {
     "jobbro/reporting/xlsx.py",
     "jobbro/imports/schemas.py",
     "jobbro/effect/register_views.py",  # the CPR linkage list (csv)
+    "jobbro/cases/wage_list_views.py",  # the benefits office's list of hours and wages (xlsx and csv)
 }
-SPREADSHEET_URLS = {"opening_board_xlsx", "report_xlsx", "import_template", "effect_report_xlsx"}
+SPREADSHEET_URLS = {
+    "opening_board_xlsx",
+    "report_xlsx",
+    "import_template",
+    "effect_report_xlsx",
+    "wage_list_xlsx",
+    "wage_list_csv",
+}
 # A module that writes an xlsx file's parts itself (the report exports' streamed writer) counts too.
 WRITER_PATTERN = re.compile(
     r"from openpyxl import .*\bWorkbook\b|openpyxl\.Workbook\(|xlsxwriter|csv\.writer\(|csv\.DictWriter\(|\.to_excel\(|\.to_csv\("
@@ -235,3 +244,43 @@ def test_numbers_dates_and_empty_cells_are_kept_as_they_are(value):
     assert cell.data_type != "f"
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         assert cell.data_type == "n"
+
+
+@pytest.mark.django_db
+def test_the_benefits_office_list_holds_no_formula(client, alice, programme, site, refer, start):
+    """Citizens' names are typed text: each reaches the list as text, in the xlsx and in the CSV."""
+    from jobbro.cases import actions, wage_list
+
+    monday = datetime.date(2025, 3, 17)
+    for first, last in zip(POISON, reversed(POISON), strict=True):
+        enrolment = refer(first_name=first, last_name=last, job_broker=alice)
+        placement = start(enrolment, starts_on=monday)
+        actions.set_hourly_wage(acting_user=alice, placement=placement, valid_from=monday, hourly_wage=Decimal("150"))
+        actions.register_hours(
+            acting_user=alice, placement=placement, week_start=monday, ordinary_hours=10, internship_hours=0
+        )
+    Programme.objects.filter(pk=programme.pk).update(name='=HYPERLINK("http://x")')
+    Site.objects.filter(pk=site.pk).update(name=POISON[3])
+    unit = wage_list.Unit(Programme.objects.get(pk=programme.pk), Site.objects.get(pk=site.pk))
+    actions.mark_wage_list_sent(acting_user=alice, unit=unit, month=datetime.date(2025, 3, 1))
+    for enrolment_placement in unit.enrolments():
+        sheet = enrolment_placement.placements.get().timesheets.get()
+        actions.register_hours(
+            acting_user=alice, placement=sheet.placement, week_start=monday, ordinary_hours=9, internship_hours=0
+        )
+    client.force_login(alice)
+    params = {"programme": programme.pk, "site": site.pk, "month": "2025-03"}
+    for extra in ({}, {"corrections": "1"}):
+        response = client.get(reverse("wage_list_xlsx"), {**params, **extra})
+        assert response["Content-Type"] == XLSX_TYPE
+        assert unsafe_cells(response.content) == []
+        texts = {xml_text(text) for text in all_texts(response.content)}
+        assert any(xml_text("'" + POISON[0]) in text for text in texts)
+        response = client.get(reverse("wage_list_csv"), {**params, **extra})
+        for row in csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"):
+            for cell in row:
+                assert (
+                    not cell.lstrip(" ").startswith(FORMULA_STARTS)
+                    or cell.lstrip(" ").startswith("-")
+                    and (cell.replace(",", "").lstrip("-").isdigit())
+                ), cell

@@ -15,6 +15,8 @@ def navigation(request):
         items.append((reverse("today"), _("Today")))
         items.append((reverse("caseload"), _("My caseload")))
         items.append((reverse("week_hours"), _("Hours")))
+    if Capability.SEND_WAGE_LIST in granted:
+        items.append((reverse("wage_list"), _("Hours and wages")))
     if Capability.READ_CITIZEN in granted:
         items.append((reverse("citizen_list"), _("Citizens")))
     if Capability.REFER in granted:

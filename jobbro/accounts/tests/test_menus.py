@@ -30,6 +30,7 @@ def test_the_main_menu_offers_what_the_table_grants(client, world, who):
         "reports": Capability.READ_ALL_REPORTS,
         "today": Capability.OWN_CASELOAD,
         "citizen_list": Capability.READ_CITIZEN,
+        "wage_list": Capability.SEND_WAGE_LIST,
     }
     for name, capability in menu.items():
         assert (f'href="{reverse(name)}"' in page) is may(user, capability), name

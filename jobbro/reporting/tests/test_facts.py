@@ -547,3 +547,20 @@ def test_after_any_writes_every_fact_equals_the_rules_over_the_rows(db, writes, 
             apply(kind, args, enrolments, brokers, companies, probes)
         assert_facts_follow_the_rows(enrolments, probes)
         assert facts.stale() == []
+
+
+def test_subsidised_hours_never_make_a_paid_week(site):
+    """Subsidised hours (løntilskud) are their own figure: a week with only them is no paid week, no first paid day."""
+    enrolment = f.enrolment(site, REFERRED)
+    placement = f.placement(enrolment, f.company(), PlacementKind.WAGE_SUBSIDY, REFERRED)
+    Timesheet.objects.create(placement=placement, week_start=REFERRED + days(7), subsidised_hours=30)
+    assert placement_facts(placement).first_paid_week is None
+    assert enrolment_facts(enrolment).first_paid_on is None
+
+
+def test_no_report_reads_subsidised_hours_as_ordinary_hours():
+    """The reports' ordinary-hours definitions read ordinary_hours alone; no reporting module names subsidised hours."""
+    from pathlib import Path
+
+    for module in Path(facts.__file__).parent.glob("*.py"):
+        assert "subsidised_hours" not in module.read_text(encoding="utf-8"), module.name

@@ -653,3 +653,16 @@ def test_the_report_keeps_every_job_broker_in_the_table_and_checks_them_all(worl
         for cell in row
     }
     assert {f"broker{n:02}" for n in range(30)} <= sheet_text, "the spreadsheet has every job broker"
+
+
+def test_subsidised_hours_are_never_ordinary_hours(world):
+    """A wage-subsidy week with only subsidised hours (løntilskud) is in a wage subsidy, not in ordinary hours."""
+    programme, sites, alice, _bob, company = world
+    subsidy = f.placement(
+        f.enrolment(sites[0], D(2025, 1, 6), job_broker=alice), company, PlacementKind.WAGE_SUBSIDY, D(2025, 2, 3)
+    )
+    Timesheet.objects.create(placement=subsidy, week_start=D(2025, 3, 3), subsidised_hours=30)
+
+    cells = row_of(status.status_table(scope_of(programme, sites)), status.broker_key(alice.pk))
+
+    assert (cells[ORDINARY], cells[WAGE_SUBSIDY]) == (0, 1)

@@ -3,7 +3,7 @@
  * Enter in a row's field saves the row (its form posts through HTMX and the row comes back
  * re-rendered) and the cursor moves straight on to the next row's ordinary hours, so the
  * next row can be typed while the save is under way. Tab goes ordinary → internship → the
- * next row's ordinary hours (the row's links stay reachable with Shift+Tab). Each save's
+ * next row's ordinary hours (from the row's last field: subsidised hours on a wage-subsidy row) (the row's links stay reachable with Shift+Tab). Each save's
  * outcome is read out through one polite live region, and a summary above the table counts
  * the rows not saved ("1 row not saved"), naming them. A field that gets the cursor has its
  * text selected, so typing replaces what is there instead of adding to it. Without this file
@@ -14,6 +14,11 @@
 
   function isHoursInput(element) {
     return element instanceof HTMLInputElement && element.classList.contains("jb-hours");
+  }
+
+  function isLastInRow(input, row) {
+    const inputs = row ? row.querySelectorAll("input.jb-hours") : [];
+    return inputs.length > 0 && inputs[inputs.length - 1] === input;
   }
 
   function nextRow(row) {
@@ -128,7 +133,7 @@
         form.submit();
       }
       focusFirstInput(nextRow(row));
-    } else if (event.key === "Tab" && !event.shiftKey && input.dataset.field === "internship") {
+    } else if (event.key === "Tab" && !event.shiftKey && isLastInRow(input, row)) {
       if (focusFirstInput(nextRow(row))) {
         event.preventDefault();
       }

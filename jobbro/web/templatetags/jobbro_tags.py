@@ -21,3 +21,11 @@ def case_note(text, perms):
     except (KeyError, TypeError):
         allowed = False
     return text if allowed else ""
+
+
+@register.filter
+def kroner(value):
+    """An amount in Danish kroner as the pages show it: 1.234,50 kr. (cases/wages.py kroner)."""
+    from jobbro.cases.wages import kroner as as_kroner
+
+    return as_kroner(value)

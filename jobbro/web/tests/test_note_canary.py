@@ -315,6 +315,7 @@ def page_urls(data):
         "placement_detail": data["placement"].pk,
         "placement_hours": data["placement"].pk,
         "placement_end": data["placement"].pk,
+        "placement_wage": data["placement"].pk,
         "company_detail": data["company"].pk,
         "company_edit": data["company"].pk,
         "company_contact_new": data["company"].pk,

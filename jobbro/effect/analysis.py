@@ -99,7 +99,7 @@ import pyarrow as pa
 import statsmodels.api as sm
 from scipy import stats
 
-from jobbro.effect.categories import SELF_SUFFICIENT
+from jobbro.effect.categories import EVERY_OTHER_CODE, SELF_SUFFICIENT
 
 HORIZONS = (13, 26, 52, 104)
 OUTCOMES = ("self_sufficient", "ordinary_hours", "paid_hours_per_week", "cumulative_self_sufficient_weeks")
@@ -361,7 +361,9 @@ class _Run:
             self.temp("_jb_codes", f"SELECT * FROM (VALUES {', '.join(rows)}) t(benefit_code, cid, ss)")
         else:
             self.temp("_jb_codes", "SELECT ''::VARCHAR AS benefit_code, 0 AS cid, false AS ss WHERE false")
-        other = self.category_ids["other"]
+        # Codes outside the mapping: the category of its catch-all row ("*", categories.EVERY_OTHER_CODE) if it has
+        # one, else "other"; never self-sufficient (mapping_errors refuses a self-sufficient catch-all).
+        other = self.category_ids[self.codes.get(EVERY_OTHER_CODE, "other")]
         # One scan of the status panel: per person the weeks on benefit as a bit string (bit i = panel week i), and
         # the week's category id in binary over `slices` bit strings (slice k: bit k of the id), so the category of
         # any week is a few bit look-ups. Codes outside the mapping count as "other" (on benefit).

@@ -6,9 +6,10 @@ the categories below; the analysis counts a week as self-sufficient when no bene
 week's code is in a category of SELF_SUFFICIENT. The mappings in use are stored as versions (BenefitMapping,
 BenefitCode); DEFAULT_MAPPING is the version jobbro ships.
 
-The shipped default is deliberately short: it holds only codes whose meaning we are sure of. Every code a delivery
-carries must be in the mapping the import is checked against, so a delivery with other codes is refused with the
-codes named, and an evaluator adds them, from the DREAM documentation that comes with the data, in a new version.
+The shipped default holds only codes a named source vouches for, and the published mapping's rule for the rest:
+the row EVERY_OTHER_CODE ("*") makes every code no other row names a week on a benefit. A mapping version without it
+is strict: a delivery with other codes is refused with the codes named, and an evaluator adds them, from the DREAM
+documentation that comes with the data, in a new version.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +49,10 @@ PUBLISHED_HEALTH_CODES = (
     "810", "813", "814", "815", "816", "817", "818",
     "893",
 )  # fmt: skip
+# The published mapping's last rule, "all other codes: other benefit recipient", as a row of its own: a code a
+# delivery carries that no other row names is a week on a benefit (category "other"). A mapping version without this
+# row refuses a delivery with unlisted codes instead, naming them.
+EVERY_OTHER_CODE = "*"
 DEFAULT_MAPPING = [
     ("111", "unemployment_benefit", "Arbejdsløshedsdagpenge (ledig)"),
     ("121", "self_sufficient", "Ikke ydelsesmodtager (jf. publiceret kortlægning)"),
@@ -58,6 +63,7 @@ DEFAULT_MAPPING = [
     ("881", "self_sufficient", "Ikke ydelsesmodtager (jf. publiceret kortlægning)"),
     ("890", "sickness", "Sygedagpenge"),
     *((code, "other", "Helbredsrelateret ydelse (jf. publiceret kortlægning)") for code in PUBLISHED_HEALTH_CODES),
+    (EVERY_OTHER_CODE, "other", "Enhver anden kode: en uge på ydelse (jf. publiceret kortlægning)"),
 ]
 DEFAULT_VERSION = "DREAM-2026-12"
 
@@ -92,7 +98,10 @@ def mapping_errors(rows) -> list:
     errors = []
     seen = set()
     for code, category, label in rows:
-        if not isinstance(code, str) or not code.isalnum() or not 1 <= len(code) <= 10 or not code.isascii():
+        if code == EVERY_OTHER_CODE:
+            if category in SELF_SUFFICIENT:
+                errors.append(gettext("Every other code (*) must be a category on benefit, not a self-sufficient one."))
+        elif not isinstance(code, str) or not code.isalnum() or not 1 <= len(code) <= 10 or not code.isascii():
             errors.append(gettext("The benefit code %(code)r must be 1 to 10 letters or digits.") % {"code": code})
         if code in seen:
             errors.append(gettext("The benefit code %(code)s appears more than once.") % {"code": code})

@@ -53,6 +53,8 @@ from pathlib import Path
 import duckdb
 from django.utils.translation import gettext as _
 
+from jobbro.effect.categories import EVERY_OTHER_CODE
+
 KINDS = ("persons", "status", "hours")
 COLUMNS = {
     "persons": ("person_key", "birth_year", "sex", "origin", "municipality_code"),
@@ -685,7 +687,9 @@ class _Delivery:
                     self._examples(not_known),
                 )
             )
-        if kind == "status" and known_codes is not None:
+        # A mapping with the catch-all code (categories.EVERY_OTHER_CODE) takes every code; without it, each code of
+        # the delivery must be in the mapping.
+        if kind == "status" and known_codes is not None and EVERY_OTHER_CODE not in set(known_codes):
             known = set(known_codes)
             unknown = sorted((r[0], r[1]) for r in result if r[0] is not None and r[0] != "" and r[0] not in known)
             if unknown:

@@ -118,7 +118,10 @@ def default_codes():
     """{benefit code: category} of the shipped default mapping (jobbro/effect/categories.py)."""
     from jobbro.effect import categories
 
-    return {code: category for code, category, _label in categories.DEFAULT_MAPPING}
+    # The catch-all row is a rule for codes a delivery carries, not a code a delivery can carry.
+    return {
+        code: category for code, category, _label in categories.DEFAULT_MAPPING if code != categories.EVERY_OTHER_CODE
+    }
 
 
 def make_participants(

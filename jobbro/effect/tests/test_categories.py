@@ -44,7 +44,8 @@ def test_the_default_mapping_is_well_formed_and_has_a_source():
     }
     # The published mapping's health-related codes are benefit weeks: never self-sufficient.
     assert {codes[code] for code in categories.PUBLISHED_HEALTH_CODES} == {"other"}
-    assert len(codes) == len(categories.DEFAULT_MAPPING) == 8 + 26
+    assert codes[categories.EVERY_OTHER_CODE] == "other"  # the published rule: all other codes are a benefit
+    assert len(codes) == len(categories.DEFAULT_MAPPING) == 8 + 26 + 1
     assert all(label.strip() for _code, _category, label in categories.DEFAULT_MAPPING)
     assert "DREAM" in categories.SOURCE and "2015" in categories.SOURCE
     assert "10.1186/s12889-023-15106-y" in categories.SOURCE
@@ -76,3 +77,14 @@ def test_a_bad_mapping_is_refused_with_danish_reasons():
         "Ydelseskoden 999 har en ukendt kategori 'holiday'.",
         "Ydelseskoden 998 har ingen tekst.",
     ]
+
+
+def test_the_catch_all_code_may_not_be_self_sufficient():
+    from django.utils import translation
+
+    rows = [("111", "unemployment_benefit", "Dagpenge"), ("*", "self_sufficient", "Alt andet")]
+    with translation.override("da"):
+        assert categories.mapping_errors(rows) == [
+            "Enhver anden kode (*) skal være en kategori på ydelse, ikke en selvforsørgende."
+        ]
+    assert categories.mapping_errors([("*", "other", "Alt andet")]) == []

@@ -348,6 +348,12 @@ def test_unknown_benefit_codes_are_listed(loaded, tmp_path):
     assert import_delivery(loaded, "status", path, known_codes={"111", "890", "783", "999", "X1"}).rows == 7
 
 
+def test_a_mapping_with_the_catch_all_code_takes_every_other_code(loaded, tmp_path):
+    rows = [*STATUS, ("k-003", "202001", "999"), ("k-003", "202002", "X1")]
+    path = write_csv(tmp_path / "s.csv", STATUS_HEADER, rows)
+    assert import_delivery(loaded, "status", path, known_codes={"111", "*"}).rows == 6
+
+
 @pytest.mark.parametrize(
     "month, hours, field, message",
     [

@@ -18,7 +18,16 @@ from jobbro.audit.models import Action
 
 PROGRAMME_FIELDS = ("name", "description", "starts_on", "ends_on")
 SITE_FIELDS = ("name", "kind", "municipality_code")
-RESULT_GOAL_FIELDS = ("metric", "target", "deadline", "social_economic_target")
+RESULT_GOAL_FIELDS = (
+    "metric",
+    "kind",
+    "target",
+    "deadline",
+    "social_economic_target",
+    "site",
+    "target_group",
+    "payment_criterion",
+)
 
 
 def _require_administrator(user):
@@ -188,12 +197,32 @@ def result_goal_part_error(target, social_economic_target):
     return None
 
 
+def result_goal_scope_error(programme, site):
+    """A goal's site is one of its programme's (the set-up pages and the import ask this)."""
+    if site is not None and programme is not None and site.programme_id != programme.pk:
+        return _("The site must belong to the programme.")
+    return None
+
+
+def _same_result_goals(goal):
+    """The programme's goals for the same result, kind, deadline, site and target group (empty matching empty)."""
+    return ResultGoal.objects.filter(
+        programme=goal.programme_id,
+        metric=goal.metric,
+        kind=goal.kind,
+        deadline=goal.deadline,
+        site=goal.site_id,
+        target_group=goal.target_group_id,
+    )
+
+
 def _check_result_goal(goal):
-    _full_clean(goal, exclude=["programme"])
+    _full_clean(goal, exclude=["programme", "site", "target_group"])
+    if message := result_goal_scope_error(goal.programme, goal.site):
+        raise ValidationError({"site": message})
     if message := result_goal_part_error(goal.target, goal.social_economic_target):
         raise ValidationError({"social_economic_target": message})
-    same = ResultGoal.objects.filter(programme=goal.programme_id, metric=goal.metric, deadline=goal.deadline)
-    if same.exclude(pk=goal.pk).exists():
+    if _same_result_goals(goal).exclude(pk=goal.pk).exists():
         raise ValidationError({"deadline": _("The programme already has a target for this result by this date.")})
 
 

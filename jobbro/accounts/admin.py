@@ -26,6 +26,23 @@ class SiteInline(admin.TabularInline):
 class ResultGoalInline(admin.TabularInline):
     model = ResultGoal
     extra = 0
+    fields = (
+        "metric",
+        "kind",
+        "target",
+        "deadline",
+        "site",
+        "target_group",
+        "payment_criterion",
+        "social_economic_target",
+    )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A goal's site is one of the programme's: the list offers only those of the programme being edited.
+        if db_field.name == "site":
+            programme_pk = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            kwargs["queryset"] = Site.objects.filter(programme_id=programme_pk) if programme_pk else Site.objects.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Programme)

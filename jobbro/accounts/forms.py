@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jobbro.accounts import fidelity_settings, thresholds
-from jobbro.accounts.models import Programme, ResultGoal, Site, User
+from jobbro.accounts.models import Programme, ResultGoal, Site, TargetGroup, User
 from jobbro.formtools import DesignSystemForm, DesignSystemModelForm, dress
 from jobbro.pickers import StaffPickerField
 
@@ -66,11 +66,42 @@ class MembershipForm(DesignSystemForm):
 class ResultGoalForm(_ActionForm):
     class Meta:
         model = ResultGoal
-        fields = ["metric", "target", "deadline", "social_economic_target"]
+        fields = [
+            "metric",
+            "kind",
+            "target",
+            "deadline",
+            "site",
+            "target_group",
+            "payment_criterion",
+            "social_economic_target",
+        ]
         help_texts = {
+            "kind": _("A percent goal counts those of the referred, or of those receiving active effort on the day."),
+            "target": _("A number of citizens, or for a percent goal the percent (0-100)."),
             "deadline": _("Several deadlines for the same result are its interim targets."),
-            "social_economic_target": _("Optional: how many of the target in social-economic companies."),
+            "social_economic_target": _(
+                "Optional, for a number goal: how many of the target in social-economic companies."
+            ),
         }
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = programme.sites.order_by("name")
+        self.fields["site"].empty_label = _("The whole programme")
+        # The programme's own target groups; all known ones if it names none.
+        groups = programme.target_groups.all()
+        self.fields["target_group"].queryset = (groups if groups.exists() else TargetGroup.objects.all()).order_by(
+            "name"
+        )
+        self.fields["target_group"].empty_label = _("Every target group")
+        # Left out, a goal is a number of citizens, as every goal was before percent goals.
+        self.fields["kind"].required = False
+
+    def action_arguments(self):
+        arguments = super().action_arguments()
+        arguments["kind"] = arguments["kind"] or ResultGoal.Kind.COUNT
+        return arguments
 
 
 class SettingsForm(DesignSystemForm):

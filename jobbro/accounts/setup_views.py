@@ -85,7 +85,9 @@ def programme_detail(request, programme_pk):
             "programme": programme,
             "sites": programme.sites.annotate(member_count=Count("memberships")).order_by("name"),
             **_staff_page(request, programme),
-            "result_goals": programme.result_goals.order_by("metric", "deadline"),
+            "result_goals": programme.result_goals.select_related("site", "target_group").order_by(
+                "-payment_criterion", "metric", "deadline", "site__name", "target_group__name", "kind"
+            ),
             "thresholds": thresholds.listing(programme),
             "fidelity_margin": fidelity.amber_margin,
             "fidelity_rules": [
@@ -213,7 +215,7 @@ def result_goal_new(request, programme_pk):
     programme = get_object_or_404(Programme, pk=programme_pk)
     return _saved_or_form(
         request,
-        ResultGoalForm(request.POST or None),
+        ResultGoalForm(request.POST or None, programme=programme),
         actions.create_result_goal,
         saved=_("The result goal is added."),
         page_of=programme,
@@ -228,7 +230,7 @@ def result_goal_edit(request, result_goal_pk):
     goal = get_object_or_404(ResultGoal.objects.select_related("programme"), pk=result_goal_pk)
     return _saved_or_form(
         request,
-        ResultGoalForm(request.POST or None, instance=ResultGoal.objects.get(pk=goal.pk)),
+        ResultGoalForm(request.POST or None, instance=ResultGoal.objects.get(pk=goal.pk), programme=goal.programme),
         actions.update_result_goal,
         saved=_("The result goal is saved."),
         page_of=goal.programme,

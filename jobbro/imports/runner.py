@@ -75,7 +75,7 @@ from jobbro.accounts.actions import (
     update_result_goal,
     update_site,
 )
-from jobbro.accounts.models import Membership, Programme, ResultGoal, Site, TargetGroup, User
+from jobbro.accounts.models import Membership, Programme, ResultGoal, Site, TargetGroup, User, share_goal_error
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change
 from jobbro.audit.models import Action
@@ -719,20 +719,50 @@ class Importer:
     def import_result_goals(self, rows):
         if not self._may_set_up(rows, "result_goals"):
             return
-        existing = {(g.programme_id, g.metric, g.deadline): g for g in ResultGoal.objects.all()}
+        existing = {
+            (g.programme_id, g.metric, g.deadline, g.kind, g.site_id, g.target_group_id): g
+            for g in ResultGoal.objects.all()
+        }
+        groups = {}
+        for group in TargetGroup.objects.all():
+            groups[schemas.normalise(group.code)] = groups[schemas.normalise(group.name)] = group
         seen = {}
         for row in rows:
             programme = self.programme(row)
             target, part = row.get("target"), row.get("social_economic_target")
+            kind = row.get("kind") or ResultGoal.Kind.COUNT
             self._refuse(row, "social_economic_target", result_goal_part_error(target, part))
+            if found := share_goal_error(kind, row.get("metric"), target, part):
+                self._refuse(row, *found)
+            site_id = group = None
+            if programme is not None and row.get("site"):
+                site_id = self.sites.get((programme.pk, schemas.normalise(row.get("site"))))
+                if site_id is None:
+                    row.reject("site", _("The programme has no site of that name."))
+            if row.get("target_group"):
+                group = groups.get(schemas.normalise(row.get("target_group")))
+                if group is None:
+                    row.reject(
+                        "target_group",
+                        _("No target group with the code or name %(name)s.") % {"name": row.get("target_group")},
+                    )
             if programme is not None:
-                row.key = key = (programme.pk, row.get("metric"), row.get("deadline"))
+                row.key = key = (
+                    programme.pk,
+                    row.get("metric"),
+                    row.get("deadline"),
+                    kind,
+                    site_id,
+                    group.pk if group else None,
+                )
                 self._duplicate(row, "result_goals", key, seen, "deadline")
             if self._refused(row, "result_goals"):
                 continue
             values = {"target": target}
             if row.has("social_economic_target"):
                 values["social_economic_target"] = part
+            if row.has("payment_criterion"):
+                values["payment_criterion"] = bool(row.get("payment_criterion"))
             goal = existing.get(key)
             created = goal is None
             changed = not created and any(getattr(goal, n) != v for n, v in values.items())
@@ -744,6 +774,9 @@ class Importer:
                     programme=programme,
                     metric=key[1],
                     deadline=key[2],
+                    kind=kind,
+                    site=Site.objects.get(pk=site_id) if site_id else None,
+                    target_group=group,
                     **values,
                 )
                 existing[key] = goal

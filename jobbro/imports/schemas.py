@@ -162,6 +162,15 @@ DANISH_CHOICES = {
         "beskaeftiget": "employed",
         "ordinaeretimer": "employed",
     },
+    "result_goal_kind": {
+        "antal": "count",
+        "antalborgere": "count",
+        "procentafhenviste": "share_of_referred",
+        "andelafhenviste": "share_of_referred",
+        "procentafaktiveindsats": "share_of_active",
+        "andelafaktiveindsats": "share_of_active",
+        "procentafdeiaktivindsats": "share_of_active",
+    },
     "requirement": {
         "tungeloeft": "heavy_lifting",
         "stoevsugning": "vacuuming",
@@ -192,6 +201,7 @@ CHOICES = {
     "requirement": Requirement,
     "site_kind": Site.Kind,
     "result_metric": ResultGoal.Metric,
+    "result_goal_kind": ResultGoal.Kind,
 }
 
 
@@ -483,6 +493,50 @@ SETUP_SHEETS = (
                 _("Optional: how many of the target in social-economic companies."),
                 minimum=0,
                 maximum=1000000,
+            ),
+            Column(
+                "kind",
+                "Måltype",
+                "Kind of goal",
+                CHOICE,
+                False,
+                "antal",
+                _(
+                    "Number of citizens (default), percent of those referred, or percent of those receiving active "
+                    "effort; a percent goal's target is the percent (0-100)."
+                ),
+                choices="result_goal_kind",
+                aliases=("Type", "Kind"),
+            ),
+            Column(
+                "site",
+                "Lokation",
+                "Site",
+                TEXT,
+                False,
+                "",
+                _("The site in the programme the goal is for; empty for the whole programme."),
+                aliases=("Site",),
+            ),
+            Column(
+                "target_group",
+                "Målgruppe",
+                "Target group",
+                TEXT,
+                False,
+                "",
+                _("The code or name of the target group the goal is for; empty for every target group."),
+                aliases=("Target group",),
+            ),
+            Column(
+                "payment_criterion",
+                "Betalingskriterium",
+                "Payment criterion",
+                BOOLEAN,
+                False,
+                "nej",
+                _("Yes when the funder pays by this goal; it is shown first."),
+                aliases=("Payment criterion",),
             ),
         ),
         aliases=("Resultatmaal", "Delmål", "Result goal"),

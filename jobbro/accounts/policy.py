@@ -25,6 +25,10 @@ class Capability(models.TextChoices):
     WRITE_HOURS = "write_hours", _("Register hours on placements")
     SET_WAGE = "set_wage", _("Set the hourly wage on placements (a dated history)")
     SEND_WAGE_LIST = "send_wage_list", _("See, export and mark as sent the benefits office's list of hours and wages")
+    EXPORT_FUNDER_FORMS = (
+        "export_funder_forms",
+        _("Export the funder's participant forms (no names) and see whose answers are missing"),
+    )
     OWN_CASELOAD = "own_caseload", _("Work from an own caseload (Today, My caseload, Hours)")
     TABLET_ASSESSMENT = "tablet_assessment", _("Start a progression assessment or tablet self-assessment")
     READ_PROGRESSION_SCORES = "read_progression_scores", _("Read progression scores")
@@ -115,6 +119,7 @@ GRANTS = {
     C.WRITE_HOURS:              (JB,        CW,        ME,    __,         __,     __,       AD),
     C.SET_WAGE:                 (JB,        CW,        __,    __,         __,     __,       AD),
     C.SEND_WAGE_LIST:           (JB,        CW,        __,    __,         __,     __,       AD),
+    C.EXPORT_FUNDER_FORMS:      (__,        __,        __,    CO,         MA,     __,       AD),
     C.OWN_CASELOAD:             (JB,        __,        ME,    __,         __,     __,       __),
     C.TABLET_ASSESSMENT:        (JB,        CW,        ME,    __,         __,     __,       AD),
     C.READ_PROGRESSION_SCORES:  (JB,        CW,        ME,    __,         __,     __,       AD),
@@ -329,6 +334,11 @@ PAGES = {
     # The benefits office's monthly list of hours and wages (cases/wage_list.py).
     "wage_list": needs(C.SEND_WAGE_LIST), "wage_list_xlsx": needs(C.SEND_WAGE_LIST),
     "wage_list_csv": needs(C.SEND_WAGE_LIST), "wage_list_send": needs(C.SEND_WAGE_LIST),
+    # The funder's participant forms (cases/funders.py): the export, and the answers on each case.
+    "funder_forms": needs(C.EXPORT_FUNDER_FORMS), "funder_forms_xlsx": needs(C.EXPORT_FUNDER_FORMS),
+    "funder_forms_csv": needs(C.EXPORT_FUNDER_FORMS),
+    "enrolment_participant_form": needs(C.READ_CITIZEN, C.CASE_WORK),
+    "placement_legal_basis": needs(C.READ_CITIZEN, C.CASE_WORK),
     "placement_end": needs(C.READ_CITIZEN, C.CASE_WORK),
     "contact_list": needs(C.READ_CITIZEN),
     "contact_log": needs(C.READ_CITIZEN, C.CASE_WORK),

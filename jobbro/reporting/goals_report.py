@@ -17,6 +17,13 @@ of the last 90 days ending on the as-of date, or since the programme start if sh
 reached, the figure at the deadline); on track: "reached" when reached ≥ target, else "deadline passed" after
 the deadline, else "yes" when the forecast ≥ target and "no" otherwise.
 
+Goals for one site, for one target group or both, and percent goals (a share of those referred or of those
+receiving active effort, with numerator and denominator shown; see result_goals.py) are rows of the same table:
+payment criteria first, then the programme's goals, then those per site and per target group. A site's goal is shown
+only when its site is among the chosen sites. A percent goal's target reads as a percent, it has no percent of
+target, social-economic part or forecast, and "on track" is "reached" when the share is at least the target, else
+"deadline passed" after the deadline, else "below target".
+
 Table "Progress over time": one row per month end from the month of the programme start (or of the first
 start form at the chosen sites, if earlier) to the as-of date, the last row being the as-of date itself, at most
 the last 36 rows; the three figures cumulative as of that day. Both tables are counted by the same two queries
@@ -54,17 +61,21 @@ def build(scope):
     figures = Figures(programme, scope.sites)
     goals = ordered_goals(programme)
     days = month_ends(first_month(programme, figures.referred.first_day), on)
-    goal_days, social_days = days_for_goals(goals, on, programme.starts_on)
+    # The programme's own number goals share one query with the progress over time; goals per site or target group,
+    # and percent goals, are counted by their own (result_goals.progress).
+    charted = [goal for goal in goals if goal.is_programme_wide and not goal.is_share]
+    goal_days, social_days = days_for_goals(charted, on, programme.starts_on)
     figures.count(set(days) | goal_days, social_days)  # one query for every day either table needs
-    rows = progress(programme, on, figures=figures, goals=goals)
+    rows = progress(programme, on, sites=scope.sites, figures=figures, goals=goals)
     series = {metric: [figures.as_of(metric, day) for day in days] for metric in METRIC_ORDER}
+    charted_rows = [row for row in rows if row.goal.is_programme_wide and not row.goal.is_share]
     return Report(
         key="result-goals",
         title=str(TITLE),
         scope=scope,
         tables=[goals_table(rows), progress_table(days, series)],
-        charts=[progress_chart(days, series, rows, on)],
-        notes=notes(scope),
+        charts=[progress_chart(days, series, charted_rows, on)],
+        notes=notes(scope, rows),
     )
 
 
@@ -87,26 +98,69 @@ def standing_label(standing):
         Standing.ON_TRACK: gettext("yes"),
         Standing.BEHIND: gettext("no"),
         Standing.DEADLINE_PASSED: gettext("deadline passed"),
+        Standing.BELOW: gettext("below target"),
     }[standing]
 
 
+SHARE_NAMES = {
+    ResultGoal.Kind.SHARE_OF_REFERRED: _("%(metric)s, percent of those referred"),
+    ResultGoal.Kind.SHARE_OF_ACTIVE: _("%(metric)s, percent of those receiving active effort"),
+}
+
+
 def goal_label(goal):
-    return gettext("%(metric)s by %(deadline)s") % {
-        "metric": SHORT_NAMES[goal.metric],
+    """The goal as a row label: its result (and for a percent goal, of whom) by its deadline, then for whom, with the
+    payment criterion named first."""
+    metric = SHORT_NAMES[goal.metric]
+    if goal.is_share:
+        metric = SHARE_NAMES[goal.kind] % {"metric": metric}
+    label = gettext("%(metric)s by %(deadline)s") % {
+        "metric": metric,
         "deadline": date_format(goal.deadline, "SHORT_DATE_FORMAT"),
     }
+    scope = [name for name in (goal.site and goal.site.name, goal.target_group and goal.target_group.name) if name]
+    if scope:
+        label = f"{label} · {' · '.join(scope)}"
+    if goal.payment_criterion:
+        label = gettext("Payment criterion: %(goal)s") % {"goal": label}
+    return label
+
+
+def goal_key(goal):
+    """The row's key: the result and deadline, and for any other goal than the programme's number goals what else
+    sets it apart."""
+    key = f"{goal.metric}-{goal.deadline.isoformat()}"
+    if goal.is_share:
+        key += f"-{goal.kind}"
+    if goal.site_id:
+        key += f"-site-{goal.site_id}"
+    if goal.target_group_id:
+        key += f"-group-{goal.target_group.code}"
+    return key
+
+
+def target_text(goal):
+    """A percent goal's target reads as a percent (a text cell); a number goal's is the number."""
+    if goal.is_share:
+        return gettext("%(target)s %%") % {"target": goal.target}
+    return goal.target
 
 
 def goal_row(row):
     goal = row.goal
-    # The social-economic part as a share of all reached: a part above its whole is flagged by Table.problems.
-    social = Share(row.social_economic_actual, row.actual) if row.social_economic_actual is not None else None
+    if row.share is not None:
+        # The share with its numerator and denominator: one above 100 % is flagged by Table.problems, never shown.
+        reached, social = row.share, None
+    else:
+        reached = row.actual
+        # The social-economic part as a share of all reached: a part above its whole is flagged by Table.problems.
+        social = Share(row.social_economic_actual, row.actual) if row.social_economic_actual is not None else None
     return Row(
-        key=f"{goal.metric}-{goal.deadline.isoformat()}",
+        key=goal_key(goal),
         label=goal_label(goal),
         cells=[
-            row.actual,
-            goal.target,
+            reached,
+            target_text(goal),
             row.percent,
             social,
             goal.social_economic_target,
@@ -125,7 +179,9 @@ def goals_table(goals):
         note=gettext(
             "Each goal is counted as of its deadline, or as of the report date if that comes first. Social-economic: "
             "those of the reached counted in placements at social-economic companies. The forecast, at the "
-            "deadline, continues the pace of the last 90 days (or since the programme start)."
+            "deadline, continues the pace of the last 90 days (or since the programme start). A percent goal shows "
+            "those who reached the result and, in brackets, their percent of the goal's denominator; it is reached "
+            "when that percent is at least the target, and has no forecast."
         )
         if goals
         else gettext("The programme has no result goals yet."),
@@ -221,7 +277,7 @@ def target_label(goal):
     }
 
 
-def notes(scope):
+def notes(scope, rows=()):
     found = [
         gettext(
             "Referred: the start form is dated on or before the day. Matched and started: a placement has started. "
@@ -231,4 +287,13 @@ def notes(scope):
     ]
     if not scope.all_sites:
         found.append(gettext("Only the chosen sites are counted, but the targets are the whole programme's."))
+    if any(not row.goal.is_programme_wide for row in rows):
+        found.append(
+            gettext(
+                "A goal for a site counts only that site's citizens, and a goal for a target group only the citizens "
+                "in that group; the chart shows the programme's number goals only."
+            )
+        )
+    if any(row.goal.payment_criterion for row in rows):
+        found.append(gettext("A payment criterion is a goal the funder pays by; it is listed first."))
     return found

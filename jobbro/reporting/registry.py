@@ -36,6 +36,7 @@ REPORTS = [
     Entry("fidelity", "fidelity"),
     Entry("meetings", "meetings_report"),
     Entry("attendance", "attendance"),
+    Entry("continuity", "continuity"),
 ]
 
 BY_SLUG = {entry.slug: entry for entry in REPORTS}

@@ -1165,6 +1165,7 @@ TABLES = {
     "fidelity": ["fidelity_by_site", "fidelity_by_broker"],
     "meetings": ["meetings_by_site", "meetings_by_kind"],
     "attendance": ["attendance_by_kind"],
+    "continuity": ["job_broker_changes", "caseworker_changes"],
 }
 
 

@@ -29,8 +29,10 @@ from jobbro.cases.models import (
     Enrolment,
     HourlyWage,
     JobPlan,
+    LegalBasis,
     Milestone,
     Outcome,
+    ParticipantForm,
     Placement,
     ProgressionAssessment,
     ProgressionInvitation,
@@ -40,6 +42,7 @@ from jobbro.cases.models import (
     UpskillingDecision,
     UpskillingEnrolment,
     WageListSending,
+    default_legal_basis,
 )
 from jobbro.days import today
 from jobbro.people import cpr
@@ -157,12 +160,14 @@ def refer_citizen(
     job_broker=None,
     caseworker=None,
     started_on=START_FORM_AT_REFERRAL,
+    participant=None,
     **citizen_fields,
 ):
     """Refer a citizen into a programme. Reuses the citizen if the CPR is known.
 
     The start form is filled on `started_on`: by default the day of the referral, None when it is not filled yet
-    (fill_start_form fills it later). An empty estimate of weekly hours is stored as not given, never as 0."""
+    (fill_start_form fills it later). An empty estimate of weekly hours is stored as not given, never as 0.
+    `participant` holds the funder's start-form answers (record_participant_form), given with a start form only."""
     _require(may(acting_user, Capability.REFER))
     try:
         digits = cpr.validate(cpr_number)
@@ -246,12 +251,15 @@ def refer_citizen(
             "started_on": started_on.isoformat() if started_on else None,
         },
     )
+    if participant:
+        _record_participant_form(acting_user, enrolment, participant)
     return enrolment
 
 
 @transaction.atomic
-def fill_start_form(*, acting_user, enrolment, on):
-    """Fill the start form of a citizen referred without one: from `on` the citizen receives active effort."""
+def fill_start_form(*, acting_user, enrolment, on, participant=None):
+    """Fill the start form of a citizen referred without one: from `on` the citizen receives active effort.
+    `participant` holds the funder's start-form answers (record_participant_form)."""
     _require_on_case(acting_user, enrolment, Capability.REFER, Capability.CASE_WORK)
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     if enrolment.started_on is not None:
@@ -273,7 +281,63 @@ def fill_start_form(*, acting_user, enrolment, on):
         citizen_pk=enrolment.citizen_id,
         changes={"started_on": on.isoformat()},
     )
+    if participant:
+        _record_participant_form(acting_user, enrolment, participant)
     return enrolment
+
+
+# --- The funder's participant form (docs/funders.md) ----------------------------------------------------------------
+
+
+def _record_participant_form(acting_user, enrolment, answers):
+    """Write the given answers of the enrolment's participant form (only the fields named; "" or None clears one)
+    and log each change as [before, after]. Start-form answers need the start form, end-form answers the end form."""
+    unknown = set(answers) - set(ParticipantForm.START_FIELDS) - set(ParticipantForm.END_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a participant form field: {sorted(unknown)}")
+    errors = {}
+    for name, value in answers.items():
+        if value in ("", None):
+            continue
+        if name in ParticipantForm.START_FIELDS and enrolment.started_on is None:
+            errors[name] = _("Fill the start form first: this is one of its answers.")
+        if name in ParticipantForm.END_FIELDS and enrolment.ended_on is None:
+            errors[name] = _("Fill the end form first: this is one of its answers.")
+    if errors:
+        raise ValidationError(errors)
+    form = ParticipantForm.objects.select_for_update().filter(enrolment=enrolment).first()
+    if form is None:
+        form = ParticipantForm(enrolment=enrolment)
+    changes = {}
+    for name, value in answers.items():
+        value = None if name == "qualification_gained" and value == "" else value
+        value = "" if name != "qualification_gained" and value is None else value
+        if getattr(form, name) != value:
+            changes[name] = [getattr(form, name), value]
+            setattr(form, name, value)
+    if not changes:
+        return form
+    form.changed_by = acting_user
+    _full_clean(form, exclude=["enrolment", "changed_by"])
+    form.save()
+    log_change(
+        user=acting_user,
+        action=Action.RECORD_PARTICIPANT_FORM,
+        obj=enrolment,
+        citizen_pk=enrolment.citizen_id,
+        changes=changes,
+    )
+    return form
+
+
+@transaction.atomic
+def record_participant_form(*, acting_user, enrolment, **answers):
+    """Record or correct the funder's answers of an enrolment's start form (sex as the citizen answers it, education
+    level, labour-market status at entry) and end form (status at exit, a qualification gained). The age group is
+    never an answer: it is computed from the birth date (cases/funders.py)."""
+    _require_on_case(acting_user, enrolment, Capability.REFER, Capability.CASE_WORK)
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    return _record_participant_form(acting_user, enrolment, answers)
 
 
 @transaction.atomic
@@ -344,8 +408,10 @@ def start_placement(
     no_hours_reason="",
     buddy=None,
     agreed_internship_hours=None,
+    legal_basis="",
 ):
-    """Start a placement; the enrolment moves to step 3 on the start date."""
+    """Start a placement; the enrolment moves to step 3 on the start date. An empty legal basis is the kind's usual
+    one (cases.models.DEFAULT_LEGAL_BASIS)."""
     # Agreeing a match starts its placement (matching/actions.py), so the match capability suffices too.
     _require_on_case(acting_user, enrolment, Capability.CASE_WORK, Capability.PROPOSE_MATCH)
     refuse_control_group(enrolment)
@@ -354,6 +420,7 @@ def start_placement(
         company=company,
         opening=opening,
         kind=kind,
+        legal_basis=legal_basis or default_legal_basis(kind),
         starts_on=starts_on,
         planned_end_on=planned_end_on,
         purpose=purpose,
@@ -394,7 +461,34 @@ def start_placement(
         action=Action.START_PLACEMENT,
         obj=placement,
         citizen_pk=enrolment.citizen_id,
-        changes={"company": company.pk, "kind": kind, "starts_on": starts_on.isoformat()},
+        changes={
+            "company": company.pk,
+            "kind": kind,
+            "legal_basis": placement.legal_basis,
+            "starts_on": starts_on.isoformat(),
+        },
+    )
+    return placement
+
+
+@transaction.atomic
+def set_legal_basis(*, acting_user, placement, legal_basis):
+    """Change the law a placement is given under (docs/funders.md "Legal basis")."""
+    _require_on_case(acting_user, placement.enrolment)
+    if legal_basis not in LegalBasis.values:
+        raise ValidationError({"legal_basis": _("Choose the legal basis from the list.")})
+    placement = Placement.objects.select_for_update().get(pk=placement.pk)
+    if placement.legal_basis == legal_basis:
+        return placement
+    before = placement.legal_basis
+    placement.legal_basis = legal_basis
+    placement.save(update_fields=["legal_basis"])
+    log_change(
+        user=acting_user,
+        action=Action.SET_LEGAL_BASIS,
+        obj=placement,
+        citizen_pk=placement.enrolment.citizen_id,
+        changes={"legal_basis": [before, legal_basis]},
     )
     return placement
 
@@ -752,8 +846,9 @@ def log_contact(*, acting_user, enrolment, kind, occurred_on, note="", company=N
 
 
 @transaction.atomic
-def end_enrolment(*, acting_user, enrolment, ended_on, status, note=""):
-    """The end form: the enrolment ends with an outcome at exit."""
+def end_enrolment(*, acting_user, enrolment, ended_on, status, note="", participant=None):
+    """The end form: the enrolment ends with an outcome at exit. `participant` holds the funder's end-form answers
+    (record_participant_form)."""
     _require_on_case(acting_user, enrolment)
     if enrolment.ended_on:
         raise ValidationError(_("The enrolment has already ended."))
@@ -790,6 +885,8 @@ def end_enrolment(*, acting_user, enrolment, ended_on, status, note=""):
         citizen_pk=enrolment.citizen_id,
         changes={"status": status},
     )
+    if participant:
+        _record_participant_form(acting_user, enrolment, participant)
     return outcome
 
 

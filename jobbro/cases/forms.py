@@ -14,7 +14,15 @@ from jobbro import textlimits
 from jobbro.accounts.models import Membership, TargetGroup, User
 from jobbro.accounts.policy import Capability, may, roles_with
 from jobbro.cases import rules
-from jobbro.cases.models import OutcomeStatus, Step
+from jobbro.cases.models import (
+    EducationLevel,
+    OutcomeStatus,
+    ParticipantForm,
+    ParticipantSex,
+    StatusAtEntry,
+    StatusAtExit,
+    Step,
+)
 from jobbro.companies.models import Course
 from jobbro.days import today
 from jobbro.formtools import DesignSystemForm
@@ -37,6 +45,70 @@ PERSON_FIELDS = (
     "housing_area",
     "target_groups",
 )
+
+
+# --- The funder's participant form (docs/funders.md): optional answers on the start form and the end form ----------
+
+
+def _answer(label, choices, help_text=""):
+    return forms.ChoiceField(
+        label=label, choices=[("", _("Not answered"))] + list(choices), required=False, help_text=help_text
+    )
+
+
+def participant_start_fields():
+    """The funder's start-form questions (the age group is computed from the birth date, never asked)."""
+    return {
+        "sex": _answer(
+            _("Sex"),
+            ParticipantSex.choices,
+            _("Ask the citizen; “Does not wish to say” is an answer. Never taken from the CPR number."),
+        ),
+        "education_level": _answer(_("Highest education completed"), EducationLevel.choices),
+        "status_at_entry": _answer(
+            _("Labour-market status at entry"),
+            StatusAtEntry.choices,
+            _("Long-term unemployed as the funder defines it; they count as unemployed too in the export."),
+        ),
+    }
+
+
+QUALIFICATION_CHOICES = [("", _("Not answered")), ("yes", _("Yes")), ("no", _("No"))]
+
+
+def participant_end_fields():
+    """The funder's end-form questions (the immediate results on leaving)."""
+    return {
+        "status_at_exit": _answer(_("Labour-market status at exit"), StatusAtExit.choices),
+        "qualification_gained": forms.ChoiceField(
+            label=_("Gained a qualification during the course"),
+            choices=QUALIFICATION_CHOICES,
+            required=False,
+            help_text=_("A certificate or diploma from a course, e.g. a forklift certificate or an AMU course."),
+        ),
+    }
+
+
+def participant_answers(cleaned_data, names):
+    """The answers among `names` in the form's data, as record_participant_form takes them."""
+    answers = {}
+    for name in names:
+        if name not in cleaned_data:
+            continue
+        value = cleaned_data[name]
+        if name == "qualification_gained":
+            value = {"yes": True, "no": False}.get(value)
+        answers[name] = value
+    return answers
+
+
+def participant_initial(form):
+    """The initial values of the participant form's fields from the stored answers (or none)."""
+    if form is None:
+        return {}
+    initial = {name: getattr(form, name) for name in ParticipantForm.START_FIELDS + ParticipantForm.END_FIELDS}
+    initial["qualification_gained"] = {True: "yes", False: "no"}.get(form.qualification_gained, "")
+    return initial
 
 
 def not_in_future(value):
@@ -216,6 +288,8 @@ class ReferralForm(CprForm):
         help_text=_("Type part of the name. Empty: none."),
     )
 
+    locals().update(participant_start_fields())
+
     field_order = [
         "cpr_number",
         "site",
@@ -254,6 +328,7 @@ class ReferralForm(CprForm):
                 "caseworker",
             ),
         ),
+        (_("The funder's start form"), ParticipantForm.START_FIELDS),
     )
 
     def __init__(self, *args, user, known_citizen=False, **kwargs):
@@ -317,6 +392,8 @@ class ReferralForm(CprForm):
             "referral_text": data["referral_text"].strip(),
             "job_broker": data["job_broker"],
             "caseworker": data["caseworker"],
+            # The funder's answers belong to a start form: none without one.
+            "participant": participant_answers(data, ParticipantForm.START_FIELDS) if data["started_on"] else None,
             # refer_citizen uses these only for a new citizen.
             "first_name": data.get("first_name", ""),
             "last_name": data.get("last_name", ""),
@@ -338,9 +415,10 @@ class ReferralForm(CprForm):
 
 
 class StartFormForm(DesignSystemForm):
-    """The start form of a citizen referred without one: the date it was filled."""
+    """The start form of a citizen referred without one: the date it was filled, and the funder's questions."""
 
     started_on = forms.DateField(label=_("Start form filled on"), validators=[not_in_future])
+    locals().update(participant_start_fields())
 
     def __init__(self, *args, enrolment, **kwargs):
         kwargs.setdefault("initial", {"started_on": today()})
@@ -418,6 +496,7 @@ class EndForm(DesignSystemForm):
     ended_on = forms.DateField(label=_("End form date"), validators=[not_in_future])
     status = forms.ChoiceField(label=_("Where the citizen went"), choices=[("", _("Choose"))] + EXIT_STATUSES)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    locals().update(participant_end_fields())
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {"ended_on": today()})
@@ -432,3 +511,21 @@ class FollowUpForm(DesignSystemForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {"measured_on": today()})
         super().__init__(*args, **kwargs)
+
+
+class ParticipantFormForm(DesignSystemForm):
+    """The funder's answers of a start form and an end form, to fill in or correct later. The end form's questions
+    are shown once the end form is filled."""
+
+    locals().update(participant_start_fields())
+    locals().update(participant_end_fields())
+
+    def __init__(self, *args, enrolment, **kwargs):
+        kwargs.setdefault("initial", participant_initial(getattr(enrolment, "participant_form", None)))
+        super().__init__(*args, **kwargs)
+        if enrolment.ended_on is None:
+            for name in ParticipantForm.END_FIELDS:
+                del self.fields[name]
+
+    def answers(self):
+        return participant_answers(self.cleaned_data, ParticipantForm.START_FIELDS + ParticipantForm.END_FIELDS)

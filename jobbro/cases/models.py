@@ -364,6 +364,42 @@ class PlacementKind(models.TextChoices):
     REHABILITATION = "rehabilitation", _("Rehabilitation (revalidering)")
 
 
+class LegalBasis(models.TextChoices):
+    """The law a placement is given under (docs/funders.md "Legal basis"). LAB is lov om en aktiv
+    beskæftigelsesindsats, lov nr. 548 af 7. maj 2019, as consolidated by lovbekendtgørelse nr. 280 af 1. marts 2024
+    (lovguiden.dk, "Bekendtgørelse af lov om en aktiv beskæftigelsesindsats", LBK nr 280 af 01/03/2024; elov.dk, the
+    law's § 57 and chapters 12 and 20, read 6 December 2026). The stored values name the scheme, not the paragraph,
+    so a renumbered law changes a label, not the records."""
+
+    INTERNSHIP = "lab_internship", _("Internship (virksomhedspraktik), LAB § 57 ff.")
+    WAGE_SUBSIDY = "lab_wage_subsidy", _("Employment with wage subsidy (løntilskud), LAB chapter 12, § 66 ff.")
+    FLEX_JOB = "lab_flex_job", _("Flex job (fleksjob), LAB chapter 20, § 116 ff.")
+    REHABILITATION = "lab_rehabilitation", _("Rehabilitation (revalidering), LAB chapter 21")
+    GUIDANCE_AND_UPSKILLING = "lab_upskilling", _("Guidance and upskilling (vejledning og opkvalificering), LAB")
+    ORDINARY = "ordinary", _("Ordinary employment, no offer under LAB")
+    OTHER = "other", _("Other legal basis")
+
+
+# The legal basis a placement of each kind has unless the placement form says otherwise. A hybrid internship is an
+# internship with some ordinary hours: its unpaid part is virksomhedspraktik. Small jobs and ordinary jobs are
+# ordinary employment on ordinary terms.
+DEFAULT_LEGAL_BASIS = {
+    PlacementKind.INTERNSHIP: LegalBasis.INTERNSHIP,
+    PlacementKind.HYBRID_INTERNSHIP: LegalBasis.INTERNSHIP,
+    PlacementKind.WAGE_SUBSIDY: LegalBasis.WAGE_SUBSIDY,
+    PlacementKind.SMALL_JOB: LegalBasis.ORDINARY,
+    PlacementKind.ORDINARY_JOB: LegalBasis.ORDINARY,
+    PlacementKind.FLEX_JOB: LegalBasis.FLEX_JOB,
+    PlacementKind.EDUCATION: LegalBasis.GUIDANCE_AND_UPSKILLING,
+    PlacementKind.REHABILITATION: LegalBasis.REHABILITATION,
+}
+
+
+def default_legal_basis(kind):
+    """The usual legal basis of a placement of this kind (DEFAULT_LEGAL_BASIS); OTHER for an unknown kind."""
+    return DEFAULT_LEGAL_BASIS.get(kind, LegalBasis.OTHER)
+
+
 # Education is followed by attendance at the school, not by weekly hours at a company: no timesheets are expected.
 KINDS_WITHOUT_WEEKLY_HOURS = (PlacementKind.EDUCATION,)
 # The kinds that are (partly) an unpaid internship: internship hours belong to these, or to a placement of
@@ -414,6 +450,8 @@ class Placement(models.Model):
         verbose_name=_("opening"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=PlacementKind.choices)
+    # Set from the kind when the placement is started unless the form names another (DEFAULT_LEGAL_BASIS).
+    legal_basis = models.CharField(_("legal basis"), max_length=20, choices=LegalBasis.choices)
     starts_on = models.DateField(_("start"))
     planned_end_on = models.DateField(_("planned end"), null=True, blank=True)
     ended_on = models.DateField(_("actual end"), null=True, blank=True)
@@ -479,6 +517,13 @@ class Placement(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.company}"
+
+    def save(self, *args, **kwargs):
+        # A placement written without a legal basis gets its kind's usual one (the actions set it; this covers the
+        # rest). Bulk writes (the import, the demo) set it themselves.
+        if not self.legal_basis:
+            self.legal_basis = default_legal_basis(self.kind)
+        super().save(*args, **kwargs)
 
     def clean(self):
         errors = {}
@@ -938,3 +983,89 @@ class ProgressionInvitation(models.Model):
 
     def is_live(self, now):
         return self.used_at is None and self.expires_at > now
+
+
+# --- The funders' participant forms (docs/funders.md) ----------------------------------------------------------------
+#
+# EU-funded programmes report each participant's start form and end form to the funder (for the ESF+ in Denmark,
+# Erhvervsstyrelsen: "Deltagerstartskema og deltagerophørsskema", regionalt.erhvervsstyrelsen.dk/indberetning-af-
+# deltagerne-paa-socialfondsprojekter). The answers follow the common indicators of Regulation (EU) 2021/1057 (ESF+),
+# Annex I (eur-lex.europa.eu, CELEX 32021R1057): labour-market status at entry, education level by ISCED group, age
+# group and sex; at exit the immediate results. The age group is computed from the birth date at the start form date,
+# never typed (cases/funders.py age_group).
+
+
+class ParticipantSex(models.TextChoices):
+    """As the citizen answers it on the start form; never derived from the CPR number."""
+
+    FEMALE = "female", _("Woman")
+    MALE = "male", _("Man")
+    OTHER = "other", _("Non-binary or other")
+    NOT_STATED = "not_stated", _("Does not wish to say")
+
+
+class EducationLevel(models.TextChoices):
+    """The highest education completed, in the ESF+ indicators' ISCED 2011 groups."""
+
+    ISCED_0_2 = "isced_0_2", _("ISCED 0-2: at most primary and lower secondary school (grundskole)")
+    ISCED_3_4 = "isced_3_4", _("ISCED 3-4: upper secondary or post-secondary, non-tertiary (gymnasium, EUD)")
+    ISCED_5_8 = "isced_5_8", _("ISCED 5-8: tertiary (short, medium or long higher education)")
+
+
+class StatusAtEntry(models.TextChoices):
+    """The labour-market status at entry: exactly one per participant (the ESF+ output indicators' categories;
+    long-term unemployed is a part of unemployed there, so the export shows both columns for it)."""
+
+    UNEMPLOYED = "unemployed", _("Unemployed (not long-term)")
+    LONG_TERM_UNEMPLOYED = "long_term_unemployed", _("Long-term unemployed")
+    INACTIVE = "inactive", _("Inactive (outside the labour force)")
+    EMPLOYED = "employed", _("Employed, including self-employed")
+
+
+class StatusAtExit(models.TextChoices):
+    """Where the participant stands on leaving (the ESF+ immediate result indicators); a qualification gained is a
+    separate answer (ParticipantForm.qualification_gained)."""
+
+    EMPLOYED = "employed", _("In employment, including self-employment")
+    EDUCATION = "education", _("In education or training")
+    JOB_SEARCHING = "job_searching", _("Engaged in job searching")
+    INACTIVE = "inactive", _("Inactive, none of these")
+
+
+class ParticipantForm(models.Model):
+    """The funder's answers of one enrolment's start form and end form. Written only by cases.actions
+    (fill_start_form, end_enrolment, record_participant_form), each change in the change log."""
+
+    enrolment = models.OneToOneField(
+        Enrolment, on_delete=models.CASCADE, related_name="participant_form", verbose_name=_("enrolment")
+    )
+    sex = models.CharField(_("sex (as the citizen answers)"), max_length=12, choices=ParticipantSex.choices, blank=True)
+    education_level = models.CharField(
+        _("highest education completed"), max_length=12, choices=EducationLevel.choices, blank=True
+    )
+    status_at_entry = models.CharField(
+        _("labour-market status at entry"), max_length=24, choices=StatusAtEntry.choices, blank=True
+    )
+    status_at_exit = models.CharField(
+        _("labour-market status at exit"), max_length=16, choices=StatusAtExit.choices, blank=True
+    )
+    # Empty: not answered; the end form asks it.
+    qualification_gained = models.BooleanField(_("gained a qualification"), null=True, blank=True)
+    changed_at = models.DateTimeField(_("changed"), auto_now=True)
+    changed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    START_FIELDS = ("sex", "education_level", "status_at_entry")
+    END_FIELDS = ("status_at_exit", "qualification_gained")
+
+    class Meta:
+        verbose_name = _("participant form")
+        verbose_name_plural = _("participant forms")
+
+    def __str__(self):
+        return f"{self._meta.verbose_name} · {self.enrolment_id}"
+
+    def missing_start(self):
+        return [name for name in self.START_FIELDS if getattr(self, name) in ("", None)]
+
+    def missing_end(self):
+        return [name for name in self.END_FIELDS if getattr(self, name) in ("", None)]

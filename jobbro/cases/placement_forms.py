@@ -11,7 +11,7 @@ from jobbro import codes, numbers, textlimits
 from jobbro.accounts.models import User
 from jobbro.accounts.policy import Capability, roles_with
 from jobbro.cases.forms import HoursField, plausible_date
-from jobbro.cases.models import Contact, Milestone, PlacementEndReason, PlacementKind
+from jobbro.cases.models import Contact, LegalBasis, Milestone, PlacementEndReason, PlacementKind
 from jobbro.companies.models import Company, CompanyContact, Opening
 from jobbro.days import today
 from jobbro.formtools import DesignSystemForm
@@ -110,6 +110,14 @@ class StartPlacementForm(DesignSystemForm):
         label=_("Opening (optional)"), queryset=Opening.objects.none(), required=False, empty_label="—"
     )
     kind = forms.ChoiceField(label=_("Kind of placement"), choices=PlacementKind.choices)
+    legal_basis = forms.ChoiceField(
+        label=_("Legal basis"),
+        choices=[("", _("The kind's usual legal basis"))] + list(LegalBasis.choices),
+        required=False,
+        help_text=_(
+            "Leave it to use the usual one: internship under LAB § 57, wage subsidy under LAB § 66, and so on."
+        ),
+    )
     starts_on = forms.DateField(validators=[plausible_date], label=_("Start"))
     planned_end_on = forms.DateField(validators=[plausible_date], label=_("Planned end (optional)"), required=False)
     purpose = forms.CharField(
@@ -386,3 +394,9 @@ class ContactForm(DesignSystemForm):
         if more is not None and "staff" in cleaned and more not in cleaned["staff"]:
             cleaned["staff"] = [*cleaned["staff"], more]
         return cleaned
+
+
+class LegalBasisForm(DesignSystemForm):
+    """The law a placement is given under (docs/funders.md "Legal basis")."""
+
+    legal_basis = forms.ChoiceField(label=_("Legal basis"), choices=LegalBasis.choices)

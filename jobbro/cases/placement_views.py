@@ -33,6 +33,7 @@ from jobbro.cases.placement_forms import (
     ContactForm,
     EndPlacementForm,
     JobPlanForm,
+    LegalBasisForm,
     MilestoneForm,
     StartPlacementForm,
     WageForm,
@@ -511,6 +512,37 @@ def placement_wage(request, citizen_pk, pk):
             "citizen": citizen,
             "cancel_url": reverse("placement_detail", kwargs={"citizen_pk": citizen.pk, "pk": placement.pk}),
             "submit_label": _("Save the hourly wage"),
+        },
+    )
+
+
+@login_required
+@logs_citizen_read
+def placement_legal_basis(request, citizen_pk, pk):
+    """Change the law the placement is given under (docs/funders.md "Legal basis")."""
+    citizen, placement = _placement(request, citizen_pk, pk, write=True)
+    form = LegalBasisForm(request.POST or None, initial={"legal_basis": placement.legal_basis})
+    if request.method == "POST" and form.is_valid():
+        done = run_action(
+            form,
+            actions.set_legal_basis,
+            acting_user=request.user,
+            placement=placement,
+            legal_basis=form.cleaned_data["legal_basis"],
+        )
+        if done is not None:
+            messages.success(request, _("The legal basis is saved."))
+            return redirect("placement_detail", citizen_pk=citizen.pk, pk=placement.pk)
+    return render(
+        request,
+        "web/form_page.html",
+        {
+            "title": _("Legal basis: %(placement)s") % {"placement": placement},
+            "intro": _("The law the placement is given under. It is in the funder's participant forms."),
+            "form": form,
+            "citizen": citizen,
+            "cancel_url": reverse("placement_detail", kwargs={"citizen_pk": citizen.pk, "pk": placement.pk}),
+            "submit_label": _("Save the legal basis"),
         },
     )
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("referrals/new/", views.referral_new, name="referral_new"),
     path(ENROLMENT + "step/", views.enrolment_step, name="enrolment_step"),
     path(ENROLMENT + "start-form/", views.enrolment_start_form, name="enrolment_start_form"),
+    path(ENROLMENT + "participant-form/", views.enrolment_participant_form, name="enrolment_participant_form"),
     path(ENROLMENT + "upskilling/", views.enrolment_upskilling, name="enrolment_upskilling"),
     path(ENROLMENT + "end/", views.enrolment_end, name="enrolment_end"),
     path(ENROLMENT + "follow-up/", views.enrolment_follow_up, name="enrolment_follow_up"),

@@ -21,4 +21,5 @@ urlpatterns = [
     path(PLACEMENT + "hours/", views.placement_hours, name="placement_hours"),
     path(PLACEMENT + "end/", views.placement_end, name="placement_end"),
     path(PLACEMENT + "wage/", views.placement_wage, name="placement_wage"),
+    path(PLACEMENT + "legal-basis/", views.placement_legal_basis, name="placement_legal_basis"),
 ]

@@ -21,17 +21,19 @@ from jobbro import textlimits
 from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_read, logs_citizen_read
-from jobbro.cases import actions
+from jobbro.cases import actions, funders
 from jobbro.cases.forms import (
     CprForm,
     EndForm,
     FollowUpForm,
+    ParticipantFormForm,
     ReferralForm,
     StartFormForm,
     StepChangeForm,
     UpskillingDecisionForm,
+    participant_answers,
 )
-from jobbro.cases.models import Outcome, UpskillingDecision
+from jobbro.cases.models import Outcome, ParticipantForm, UpskillingDecision
 from jobbro.effect import actions as effect_actions
 from jobbro.effect.models import LotteryDraw
 from jobbro.formtools import run_action
@@ -51,7 +53,10 @@ def case_context(request, citizen, enrolments):
     outcomes = defaultdict(list)
     for outcome in Outcome.objects.filter(enrolment__in=enrolments).order_by("measured_on", "id"):
         outcomes[outcome.enrolment_id].append(outcome)
+    forms = {form.enrolment_id: form for form in ParticipantForm.objects.filter(enrolment__in=enrolments)}
     return {
+        # The funder's participant form of each enrolment with a start form (docs/funders.md).
+        "participant_forms": {e.pk: _participant_summary(citizen, e, forms.get(e.pk)) for e in enrolments},
         # Enrolments with an upskilling decision: the others show a warning until one is recorded.
         "upskilling_decided": set(
             UpskillingDecision.objects.filter(enrolment__in=enrolments).values_list("enrolment_id", flat=True)
@@ -59,6 +64,18 @@ def case_context(request, citizen, enrolments):
         # Every enrolment has a key (get_item falls back to the key itself).
         "outcomes_by_enrolment": {e.pk: outcomes.get(e.pk, []) for e in enrolments},
         "may_do_case_work": may(request.user, Capability.CASE_WORK),
+    }
+
+
+def _participant_summary(citizen, enrolment, form):
+    """What the case shows of the funder's participant form: the answers, the computed age group, what is missing."""
+    if enrolment.started_on is None:
+        return None
+    group = funders.age_group(citizen.birth_date, enrolment.started_on)
+    return {
+        "form": form,
+        "age_group": funders.age_group_label(group),
+        "missing": funders.missing_answers(enrolment, form),
     }
 
 
@@ -230,6 +247,7 @@ def enrolment_start_form(request, citizen_pk, enrolment_pk):
             acting_user=request.user,
             enrolment=enrolment,
             on=form.cleaned_data["started_on"],
+            participant=participant_answers(form.cleaned_data, ParticipantForm.START_FIELDS),
         )
         if done is not None:
             messages.success(request, _("The start form is filled; the citizen now receives active effort."))
@@ -245,6 +263,42 @@ def enrolment_start_form(request, citizen_pk, enrolment_pk):
             "citizen": citizen,
             "cancel_url": _citizen_url(citizen),
             "submit_label": _("Save the start form"),
+        },
+    )
+
+
+# --- The funder's participant form, filled in or corrected after the start form -----------------------------
+
+
+@login_required
+@logs_citizen_read
+def enrolment_participant_form(request, citizen_pk, enrolment_pk):
+    """The funder's answers of the start form and, once it is filled, the end form (docs/funders.md)."""
+    citizen, enrolment = _case_enrolment(request, citizen_pk, enrolment_pk)
+    if enrolment.started_on is None:
+        messages.info(request, _("Fill the start form first: the funder's questions are part of it."))
+        return redirect("citizen_detail", citizen_pk=citizen.pk)
+    form = ParticipantFormForm(request.POST or None, enrolment=enrolment)
+    if request.method == "POST" and form.is_valid():
+        done = run_action(
+            form, actions.record_participant_form, acting_user=request.user, enrolment=enrolment, **form.answers()
+        )
+        if done is not None:
+            messages.success(request, _("The funder's participant form is saved."))
+            return redirect("citizen_detail", citizen_pk=citizen.pk)
+    return render(
+        request,
+        "web/form_page.html",
+        {
+            "title": _("The funder's participant form"),
+            "intro": _(
+                "The answers the programme's funder asks for at the start form and the end form. The age group is "
+                "computed from the birth date at the start form date."
+            ),
+            "form": form,
+            "citizen": citizen,
+            "cancel_url": _citizen_url(citizen),
+            "submit_label": _("Save the participant form"),
         },
     )
 
@@ -343,6 +397,7 @@ def enrolment_end(request, citizen_pk, enrolment_pk):
             ended_on=data["ended_on"],
             status=data["status"],
             note=data["note"].strip(),
+            participant=participant_answers(data, ParticipantForm.END_FIELDS),
         )
         if outcome is not None:
             messages.success(request, _("The end form is registered."))

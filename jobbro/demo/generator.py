@@ -50,6 +50,7 @@ from jobbro.cases.models import (
     Milestone,
     Outcome,
     OutcomeStatus,
+    ParticipantForm,
     Placement,
     PlacementEndReason,
     PlacementKind,
@@ -59,6 +60,7 @@ from jobbro.cases.models import (
     Timesheet,
     UpskillingDecision,
     UpskillingEnrolment,
+    default_legal_basis,
 )
 from jobbro.cases.rules import week_has_ended
 from jobbro.companies.models import (
@@ -122,6 +124,7 @@ TABLE_ORDER = (
     ParallelEffort,
     CompetenceAssessment,
     Enrolment,
+    ParticipantForm,
     StepChange,
     AssignmentChange,
     JobPlan,
@@ -1301,6 +1304,7 @@ class _Generator:
                 changed_by_id=self._holder(staff, "broker", on),
             )
         enrolment = self._enrolment_row(citizen, p, course, staff)
+        self._participant_form_row(enrolment, citizen, p, course)
         self._assignment_rows(enrolment, p, staff)
         self._step_rows(enrolment, course, staff)
         self._placement_rows(enrolment, p, course, staff)
@@ -1785,6 +1789,38 @@ class _Generator:
             current_step=c.steps[-1][0],
         )
 
+    # The funder's participant form (docs/funders.md): answered for every citizen with a start form, the end form's
+    # part for those who left. Decided from the enrolment's number and the course, without the random generator, so
+    # the rest of the demo is unchanged; every 11th leaves the education unanswered and every 13th who left the
+    # status at exit, so the page of missing answers has something to show.
+    EDUCATION_BY_NUMBER = ("isced_0_2",) * 5 + ("isced_3_4",) * 4 + ("isced_5_8",)
+    EXIT_STATUS_OF_OUTCOME = {
+        OutcomeStatus.ORDINARY_JOB: "employed",
+        OutcomeStatus.FLEX_JOB: "employed",
+        OutcomeStatus.EDUCATION: "education",
+        OutcomeStatus.BENEFIT: "job_searching",
+    }
+
+    def _participant_form_row(self, enrolment, citizen, p, c):
+        if self._start_form_on(citizen, p, c) is None:
+            return
+        n = enrolment
+        if p.light == TrafficLight.RED:
+            entry = "inactive"
+        else:
+            entry = "long_term_unemployed" if n % 3 else "unemployed"
+        answers = {
+            "sex": "not_stated" if n % 17 == 0 else str(p.sex),
+            "education_level": "" if n % 11 == 0 else self.EDUCATION_BY_NUMBER[n % 10],
+            "status_at_entry": entry,
+            "status_at_exit": "",
+            "qualification_gained": None,
+        }
+        if c.exit_on is not None and n % 13:
+            answers["status_at_exit"] = self.EXIT_STATUS_OF_OUTCOME.get(c.exit_status, "inactive")
+            answers["qualification_gained"] = n % 4 == 0
+        self.t[ParticipantForm].insert(enrolment_id=enrolment, changed_by_id=self.coordinator, **answers)
+
     def _assignment_rows(self, enrolment, p, staff):
         roles = (
             ("broker", AssignmentChange.Role.JOB_BROKER),
@@ -1819,6 +1855,7 @@ class _Generator:
                 company_id=pl.co.id,
                 opening_id=opening,
                 kind=pl.kind,
+                legal_basis=default_legal_basis(pl.kind),
                 starts_on=pl.start,
                 planned_end_on=pl.planned_end,
                 ended_on=pl.end,

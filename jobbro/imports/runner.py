@@ -95,6 +95,7 @@ from jobbro.cases.models import (
     Step,
     StepChange,
     Timesheet,
+    default_legal_basis,
 )
 from jobbro.companies.models import Company, NetworkAgreement, Opening
 from jobbro.imports import reader, schemas
@@ -1469,6 +1470,11 @@ class Importer:
             values.update(enrolment_id=enrolment.pk, company_id=company_id)
             if row.has("opening"):
                 values["opening_id"] = opening_id
+            # The legal basis as the sheet gives it; a new placement without one gets its kind's usual one.
+            if row.get("legal_basis"):
+                values["legal_basis"] = row.value("legal_basis")
+            elif record is None:
+                values["legal_basis"] = default_legal_basis(row.value("kind"))
             if record is None:
                 values["agreed_ordinary_hours"] = agreed
             placement = self.placements[row.key] = self._upsert(

@@ -21,6 +21,7 @@ from jobbro.accounts.models import ResultGoal, Site
 from jobbro.cases.models import (
     PROGRESSION_DIMENSIONS,
     Contact,
+    LegalBasis,
     Milestone,
     Outcome,
     OutcomeStatus,
@@ -66,6 +67,19 @@ DANISH_CHOICES = {
         "fleksjob": "flex_job",
         "uddannelse": "education",
         "revalidering": "rehabilitation",
+    },
+    "legal_basis": {
+        "praktik": "lab_internship",
+        "virksomhedspraktik": "lab_internship",
+        "loentilskud": "lab_wage_subsidy",
+        "ansaettelsemedloentilskud": "lab_wage_subsidy",
+        "fleksjob": "lab_flex_job",
+        "revalidering": "lab_rehabilitation",
+        "vejledningogopkvalificering": "lab_upskilling",
+        "opkvalificering": "lab_upskilling",
+        "ordinaer": "ordinary",
+        "ordinaeransaettelse": "ordinary",
+        "andet": "other",
     },
     "end_reason": {
         "gennemfoert": "completed",
@@ -190,6 +204,7 @@ CHOICES = {
     "origin": OriginGroup,
     "benefit": BenefitType,
     "placement_kind": PlacementKind,
+    "legal_basis": LegalBasis,
     "end_reason": PlacementEndReason,
     "cv_kind": CVEntry.Kind,
     "milestone_kind": Milestone.Kind,
@@ -1100,6 +1115,19 @@ SHEETS = SETUP_SHEETS + (
                     "Internship, hybrid internship, wage subsidy, small job, ordinary job, flex job, education or rehabilitation."
                 ),
                 choices="placement_kind",
+            ),
+            Column(
+                "legal_basis",
+                "Lovgrundlag",
+                "Legal basis",
+                CHOICE,
+                False,
+                "",
+                _(
+                    "Virksomhedspraktik, løntilskud, fleksjob, revalidering, vejledning og opkvalificering, ordinær or "
+                    "andet; empty for a new placement: the kind's usual one."
+                ),
+                choices="legal_basis",
             ),
             date_column("starts_on", "Startdato", "Start date", True, datetime.date(2025, 3, 17), aliases=("Start",)),
             date_column("planned_end_on", "Planlagt slut", "Planned end"),

@@ -1150,6 +1150,41 @@ def test_result_goals_on_the_earlier_date(golden):
     assert_cells(tables["progress"], {day: cells for day, cells in PROGRESS.items() if day <= "2025-12-31"})
 
 
+# --- Continuity of contact persons ----------------------------------------------------------------------------------
+
+
+def test_continuity_on_the_golden_programme(golden):
+    from jobbro.reporting import continuity
+    from jobbro.reporting.base import Withheld
+
+    W = Withheld(5)
+    report = continuity.build(scope(golden, ON))
+    tables = tables_of(report)
+    a, r = f"site-{golden.aarhus.pk}", f"site-{golden.randers.pk}"
+    # Referred by 30.06.2026: Aarhus E1, E2, E3, E4, E7, E10 (6), Randers E5, E6, E8, E9, E11 (5). The one change of
+    # job broker is E4's (Alice, then Bo from 02.03.2026): Aarhus 5 with none and 1 with one (mean 1/6 = 0.2),
+    # Randers 5 with none, in total 10 and 1 (mean 1/11 = 0.1). Withheld: the 1s (fewer than 5); then, row by row,
+    # Aarhus's 5 (its 6 less the 5 would give the 1 away) and the total's 10 (likewise). No line is then left with
+    # one withheld figure: Randers's 5 stands, as the total's 10 is withheld too.
+    assert_cells(
+        tables["job_broker_changes"],
+        {
+            a: [6, W, W, S(0, 6), S(0, 6), Dec("0.2")],
+            r: [5, S(5, 5), S(0, 5), S(0, 5), S(0, 5), Dec("0.0")],
+            "total": [11, W, W, S(0, 11), S(0, 11), Dec("0.1")],
+        },
+    )
+    # No caseworker history in the golden programme: no changes, and 0 is no one, so nothing is withheld.
+    assert_cells(
+        tables["caseworker_changes"],
+        {
+            a: [6, S(6, 6), S(0, 6), S(0, 6), S(0, 6), Dec("0.0")],
+            r: [5, S(5, 5), S(0, 5), S(0, 5), S(0, 5), Dec("0.0")],
+            "total": [11, S(11, 11), S(0, 11), S(0, 11), S(0, 11), Dec("0.0")],
+        },
+    )
+
+
 # --- Every report is consistent; the record checks ------------------------------------------------------------------
 
 

@@ -14,7 +14,8 @@ import io
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -144,11 +145,13 @@ def _missing_as_of(enrolment, last):
 
 
 def _export_request(request):
+    """(programme, first, last, rows) of the programme and period asked for (or the page's first choice), or None
+    when the choice is refused: the page then shows why."""
     _require(request.user)
     form = PeriodForm(request.user, request.GET)
-    chosen = form.chosen() if form.is_bound else None
+    chosen = form.chosen()
     if chosen is None:
-        raise Http404
+        return None
     programme, sites, first, last = chosen
     enrolments = funders.participants(programme, first, last, sites)
     rows = funders.rows(enrolments, last)
@@ -184,7 +187,10 @@ def funder_forms_xlsx(request):
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    programme, first, last, rows = _export_request(request)
+    exported = _export_request(request)
+    if exported is None:
+        return redirect(reverse("funder_forms") + "?" + request.GET.urlencode())
+    programme, first, last, rows = exported
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Participant forms")[:31])
     title = f"{_('Participant forms')} – {programme.name} – {_period_label(first, last)}"
@@ -218,7 +224,10 @@ def csv_value(value):
 @login_required
 @never_cache
 def funder_forms_csv(request):
-    programme, _first, last, rows = _export_request(request)
+    exported = _export_request(request)
+    if exported is None:
+        return redirect(reverse("funder_forms") + "?" + request.GET.urlencode())
+    programme, _first, last, rows = exported
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([safe_cell(str(c.title)) for c in funders.COLUMNS])

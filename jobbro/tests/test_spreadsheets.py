@@ -38,6 +38,7 @@ WRITER_MODULES = {
     "jobbro/imports/schemas.py",
     "jobbro/effect/register_views.py",  # the CPR linkage list (csv)
     "jobbro/cases/wage_list_views.py",  # the benefits office's list of hours and wages (xlsx and csv)
+    "jobbro/cases/funder_views.py",  # the funder's participant forms, Deltagerskemaer (xlsx and csv)
 }
 SPREADSHEET_URLS = {
     "opening_board_xlsx",
@@ -46,6 +47,8 @@ SPREADSHEET_URLS = {
     "effect_report_xlsx",
     "wage_list_xlsx",
     "wage_list_csv",
+    "funder_forms_xlsx",
+    "funder_forms_csv",
 }
 # A module that writes an xlsx file's parts itself (the report exports' streamed writer) counts too.
 WRITER_PATTERN = re.compile(
@@ -284,3 +287,30 @@ def test_the_benefits_office_list_holds_no_formula(client, alice, programme, sit
                     or cell.lstrip(" ").startswith("-")
                     and (cell.replace(",", "").lstrip("-").isdigit())
                 ), cell
+
+
+@pytest.mark.django_db
+def test_the_funders_participant_forms_hold_no_formula(client, coordinator, programme, site, refer, start, caseworker):
+    """The programme's and sites' names and the companies' are typed text; they reach the files as text. (No name of
+    a citizen is in the files: docs/funders.md.)"""
+    from jobbro.cases import actions
+    from jobbro.cases.models import PlacementKind
+
+    enrolment = refer()
+    actions.record_participant_form(acting_user=caseworker, enrolment=enrolment, sex="female")
+    start(enrolment, kind=PlacementKind.INTERNSHIP)
+    Programme.objects.filter(pk=programme.pk).update(name='=HYPERLINK("http://x")')
+    Site.objects.filter(pk=site.pk).update(name=POISON[3])
+    client.force_login(coordinator)
+    params = {"programme": programme.pk, "first": "2025-01-01", "last": "2025-12-31"}
+    response = client.get(reverse("funder_forms_xlsx"), params)
+    assert response["Content-Type"] == XLSX_TYPE
+    assert unsafe_cells(response.content) == []
+    texts = {xml_text(text) for text in all_texts(response.content)}
+    assert "'" + POISON[3] in texts
+    response = client.get(reverse("funder_forms_csv"), params)
+    cells = [
+        cell for row in csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";") for cell in row
+    ]
+    assert "'" + POISON[3] in cells
+    assert not any(cell.lstrip(" ").startswith(FORMULA_STARTS) for cell in cells)

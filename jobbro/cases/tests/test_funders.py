@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import example, given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -415,7 +416,16 @@ def test_roles_without_the_capability_get_no_file_and_no_page(client, programme,
 
 
 def test_a_programme_outside_ones_memberships_gives_no_file(client, coordinator, other_programme, participants):
-    assert export(client, coordinator, other_programme).status_code == 404
+    response = export(client, coordinator, other_programme)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("funder_forms"))
+
+
+def test_without_a_choice_the_file_is_the_pages_first_programme_and_last_half_year(client, coordinator, programme):
+    client.force_login(coordinator)
+    response = client.get(reverse("funder_forms_csv"))
+    last = funders.default_period(timezone.localdate())[1]
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith(f'-{last:%d.%m.%Y}.csv"')
 
 
 @pytest.mark.parametrize("who", ["coordinator", "manager", "administrator"])
@@ -446,7 +456,7 @@ def test_a_period_ending_before_its_start_is_refused_naming_the_field(client, co
         reverse("funder_forms"), {"programme": programme.pk, "first": "2025-06-01", "last": "2025-01-01"}
     )
     assert response.context["form"].errors == {"last": ["The end of the period cannot be before its start."]}
-    assert export(client, coordinator, programme, first="2025-06-01", last="2025-01-01").status_code == 404
+    assert export(client, coordinator, programme, first="2025-06-01", last="2025-01-01").status_code == 302
 
 
 def test_the_default_period_is_the_last_half_year_the_funder_reports():

@@ -316,6 +316,7 @@ def page_urls(data):
         "placement_hours": data["placement"].pk,
         "placement_end": data["placement"].pk,
         "placement_wage": data["placement"].pk,
+        "placement_legal_basis": data["placement"].pk,
         "company_detail": data["company"].pk,
         "company_edit": data["company"].pk,
         "company_contact_new": data["company"].pk,

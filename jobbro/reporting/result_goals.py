@@ -140,8 +140,9 @@ class Figures:
     `days` are the days every metric is counted on; `social_days` those its social-economic part is counted on.
     """
 
-    def __init__(self, programme, sites=None, target_group=None):
-        facts.catch_up()  # the first dates of paid weeks are report facts: those of cases written since are refreshed
+    def __init__(self, programme, sites=None, target_group=None, *, catch_up=True):
+        if catch_up:  # False: another Figures of the same moment has just caught up
+            facts.catch_up()  # the first dates of paid weeks are report facts: those of cases written since are refreshed
         self.programme = programme
         self.sites = sites
         self.target_group = target_group
@@ -399,12 +400,15 @@ def progress(programme, on, *, sites=None, figures=None, goals=None):
     for goal in goals:
         by_scope.setdefault((goal.site_id, goal.target_group_id), []).append(goal)
     counted = {}
+    caught_up = figures is not None
     for (site_id, _group_id), some in by_scope.items():
         group = some[0].target_group
-        if site_id is None and group is None:
-            found = figures or Figures(programme, sites)
+        if site_id is None and group is None and figures is not None:
+            found = figures
         else:
-            found = Figures(programme, [site_id] if site_id is not None else sites, group)
+            chosen = [site_id] if site_id is not None else sites
+            found = Figures(programme, chosen, group, catch_up=not caught_up)
+            caught_up = True
         if any(not goal.is_share for goal in some):
             found.count(*days_for_goals(some, on, programme.starts_on))
         found.count_shares(shares_for_goals(some, on))

@@ -183,7 +183,8 @@ DANISH_CHOICES = {
         "andelafhenviste": "share_of_referred",
         "procentafaktiveindsats": "share_of_active",
         "andelafaktiveindsats": "share_of_active",
-        "procentafdeiaktivindsats": "share_of_active",
+        "procentafdemiaktivindsats": "share_of_active",
+        "andelafdemiaktivindsats": "share_of_active",
     },
     "requirement": {
         "tungeloeft": "heavy_lifting",

@@ -466,7 +466,7 @@ SETUP_SHEETS = (
         "Resultatmål",
         "Result goals",
         _("Result goals and interim targets"),
-        _("programme, result and deadline"),
+        _("programme, result, kind of goal, deadline, site and target group"),
         (
             programme_column(example="Job i Østjylland"),
             Column(
@@ -532,7 +532,6 @@ SETUP_SHEETS = (
                 False,
                 "",
                 _("The site in the programme the goal is for; empty for the whole programme."),
-                aliases=("Site",),
             ),
             Column(
                 "target_group",
@@ -542,7 +541,6 @@ SETUP_SHEETS = (
                 False,
                 "",
                 _("The code or name of the target group the goal is for; empty for every target group."),
-                aliases=("Target group",),
             ),
             Column(
                 "payment_criterion",
@@ -552,7 +550,6 @@ SETUP_SHEETS = (
                 False,
                 "nej",
                 _("Yes when the funder pays by this goal; it is shown first."),
-                aliases=("Payment criterion",),
             ),
         ),
         aliases=("Resultatmaal", "Delmål", "Result goal"),

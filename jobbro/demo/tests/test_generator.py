@@ -142,12 +142,26 @@ def test_most_staff_cover_the_whole_programme_but_some_a_single_site(demo):
 
 
 def test_result_goals_for_the_three_metrics_with_an_interim_date(demo):
-    goals = ResultGoal.objects.filter(programme_id=demo.programme_id)
+    goals = ResultGoal.objects.filter(
+        programme_id=demo.programme_id, site=None, target_group=None, kind=ResultGoal.Kind.COUNT
+    )
     final = {g.metric: g for g in goals if g.deadline == max(x.deadline for x in goals)}
     assert {m: g.target for m, g in final.items()} == {"referred": 120, "matched_and_started": 70, "employed": 48}
     assert final["employed"].social_economic_target == 24
     assert goals.count() == 6  # an interim goal per metric, at an earlier date
     assert len({g.deadline for g in goals}) == 2
+
+
+def test_a_site_goal_a_target_group_goal_and_the_payment_criterion(demo):
+    others = ResultGoal.objects.filter(programme_id=demo.programme_id).exclude(
+        site=None, target_group=None, kind=ResultGoal.Kind.COUNT
+    )
+    assert others.filter(site__isnull=False, target_group=None, metric="employed").count() == 1
+    assert others.filter(site=None, target_group__code="unge-under-30").count() == 1
+    (payment,) = others.filter(payment_criterion=True)
+    assert (payment.kind, payment.metric, payment.target) == (ResultGoal.Kind.SHARE_OF_ACTIVE, "employed", 40)
+    for goal in others:
+        goal.full_clean()
 
 
 def test_the_network_has_every_kind_of_company_with_valid_codes(demo):

@@ -9,7 +9,7 @@ employed            = enrolments with a timesheet with ordinary_hours > 0 whose 
                       starts_on) ≤ d (internship hours never count)
 
 Table "Result goals", one row per ResultGoal (metric and deadline), as of d = min(as-of date, deadline):
-reached; target; percent of target (100 × reached / target, one decimal rounded half up, may pass 100: beating a
+reached; of (a percent goal's denominator; empty for a number goal); target; percent of target (100 × reached / target, one decimal rounded half up, may pass 100: beating a
 target is allowed); social-economic, i.e. of which in social-economic companies (matched and started / employed counting only placements at
 companies of kind social_economic; shown for goals with a social-economic target, as a part of reached so a
 part above its whole is flagged); the social-economic target; the forecast at the deadline (in whole people, rounded half up; linear at the pace
@@ -83,6 +83,7 @@ def build(scope):
 
 GOAL_COLUMNS = [
     _("Reached"),
+    _("Of (denominator)"),
     _("Target"),
     _("% of target"),
     _("Social-economic"),
@@ -160,6 +161,7 @@ def goal_row(row):
         label=goal_label(goal),
         cells=[
             reached,
+            row.share.whole if row.share is not None else None,
             target_text(goal),
             row.percent,
             social,

@@ -135,8 +135,9 @@ def test_the_report_lists_payment_criteria_first_and_names_them(world):
         "Employed by 31.12.2025 · Nord",
     ]
     key = "employed-2025-12-31-share_of_active-group-unge"
-    assert table.row(key).cells[:2] == [Share(2, 3), "40 %"]  # the young receiving active effort: 3, 2 with hours
-    assert table.row(key).cells[2:6] == [None, None, None, None]
+    # The young receiving active effort: 3, of them 2 with ordinary hours; numerator and denominator both shown.
+    assert table.row(key).cells[:3] == [Share(2, 3), 3, "40 %"]
+    assert table.row(key).cells[3:7] == [None, None, None, None]
     assert payment.pk and report.problems() == []
     assert any("payment criterion" in note for note in report.notes)
 

@@ -253,6 +253,7 @@ def test_every_figure_equals_the_rules_over_the_raw_rows(db, spec):
             )
             assert row.cells == [
                 reached,
+                None,
                 g.target,
                 percent,
                 social,

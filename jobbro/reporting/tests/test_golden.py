@@ -1117,15 +1117,15 @@ def test_result_goals_on_the_date(golden):
     assert_cells(
         tables["goals"],
         {
-            "referred-2025-12-31": [7, 6, Dec("116.7"), None, None, Dec("7"), "reached"],
+            "referred-2025-12-31": [7, None, 6, Dec("116.7"), None, None, Dec("7"), "reached"],
             # 10 + 0/90 × 184 = 10 < 14: E1's referral of 01.06.2026 has no start form, so no pace
-            "referred-2026-12-31": [10, 14, Dec("71.4"), None, None, Dec("10"), "no"],
-            "matched_and_started-2025-12-31": [5, 6, Dec("83.3"), None, None, Dec("5"), "deadline passed"],
+            "referred-2026-12-31": [10, None, 14, Dec("71.4"), None, None, Dec("10"), "no"],
+            "matched_and_started-2025-12-31": [5, None, 6, Dec("83.3"), None, None, Dec("5"), "deadline passed"],
             # 9 + 3/90 × 184 = 15.13
-            "matched_and_started-2026-12-31": [9, 8, Dec("112.5"), S(2, 9), 2, Dec("15"), "reached"],
-            "employed-2025-12-31": [4, 3, Dec("133.3"), S(1, 4), 1, Dec("4"), "reached"],
+            "matched_and_started-2026-12-31": [9, None, 8, Dec("112.5"), S(2, 9), 2, Dec("15"), "reached"],
+            "employed-2025-12-31": [4, None, 3, Dec("133.3"), S(1, 4), 1, Dec("4"), "reached"],
             # 6 + 2/90 × 184 = 10.09 ≥ 7
-            "employed-2026-12-31": [6, 7, Dec("85.7"), S(2, 6), 3, Dec("10"), "yes"],
+            "employed-2026-12-31": [6, None, 7, Dec("85.7"), S(2, 6), 3, Dec("10"), "yes"],
         },
     )
     assert_cells(tables["progress"], PROGRESS)
@@ -1138,13 +1138,13 @@ def test_result_goals_on_the_earlier_date(golden):
     assert_cells(
         tables["goals"],
         {
-            "referred-2025-12-31": [7, 6, Dec("116.7"), None, None, Dec("7"), "reached"],
-            "referred-2026-12-31": [7, 14, Dec("50.0"), None, None, Dec("11"), "no"],  # 7 + 365/90 = 11.06
+            "referred-2025-12-31": [7, None, 6, Dec("116.7"), None, None, Dec("7"), "reached"],
+            "referred-2026-12-31": [7, None, 14, Dec("50.0"), None, None, Dec("11"), "no"],  # 7 + 365/90 = 11.06
             # The deadline is today, not passed: the forecast (5) is below the target.
-            "matched_and_started-2025-12-31": [5, 6, Dec("83.3"), None, None, Dec("5"), "no"],
-            "matched_and_started-2026-12-31": [5, 8, Dec("62.5"), S(1, 5), 2, Dec("9"), "yes"],  # 5 + 365/90
-            "employed-2025-12-31": [4, 3, Dec("133.3"), S(1, 4), 1, Dec("4"), "reached"],
-            "employed-2026-12-31": [4, 7, Dec("57.1"), S(1, 4), 3, Dec("8"), "yes"],  # 4 + 365/90 = 8.06
+            "matched_and_started-2025-12-31": [5, None, 6, Dec("83.3"), None, None, Dec("5"), "no"],
+            "matched_and_started-2026-12-31": [5, None, 8, Dec("62.5"), S(1, 5), 2, Dec("9"), "yes"],  # 5 + 365/90
+            "employed-2025-12-31": [4, None, 3, Dec("133.3"), S(1, 4), 1, Dec("4"), "reached"],
+            "employed-2026-12-31": [4, None, 7, Dec("57.1"), S(1, 4), 3, Dec("8"), "yes"],  # 4 + 365/90 = 8.06
         },
     )
     assert_cells(tables["progress"], {day: cells for day, cells in PROGRESS.items() if day <= "2025-12-31"})

@@ -371,12 +371,12 @@ class LegalBasis(models.TextChoices):
     law's § 57 and chapters 12 and 20, read 6 December 2026). The stored values name the scheme, not the paragraph,
     so a renumbered law changes a label, not the records."""
 
-    INTERNSHIP = "lab_internship", _("Internship (virksomhedspraktik), LAB § 57 ff.")
-    WAGE_SUBSIDY = "lab_wage_subsidy", _("Employment with wage subsidy (løntilskud), LAB chapter 12, § 66 ff.")
-    FLEX_JOB = "lab_flex_job", _("Flex job (fleksjob), LAB chapter 20, § 116 ff.")
-    REHABILITATION = "lab_rehabilitation", _("Rehabilitation (revalidering), LAB chapter 21")
-    GUIDANCE_AND_UPSKILLING = "lab_upskilling", _("Guidance and upskilling (vejledning og opkvalificering), LAB")
-    ORDINARY = "ordinary", _("Ordinary employment, no offer under LAB")
+    INTERNSHIP = "lab_internship", _("Internship (virksomhedspraktik) – LAB § 57 ff.")
+    WAGE_SUBSIDY = "lab_wage_subsidy", _("Employment with wage subsidy (løntilskud) – LAB § 66 ff. (chapter 12)")
+    FLEX_JOB = "lab_flex_job", _("Flex job (fleksjob) – LAB § 116 ff. (chapter 20)")
+    REHABILITATION = "lab_rehabilitation", _("Rehabilitation (revalidering) – LAB chapter 21")
+    GUIDANCE_AND_UPSKILLING = "lab_upskilling", _("Guidance and upskilling (vejledning og opkvalificering) – LAB")
+    ORDINARY = "ordinary", _("Ordinary employment – no offer under LAB")
     OTHER = "other", _("Other legal basis")
 
 

@@ -37,12 +37,12 @@ class Migration(migrations.Migration):
             name="legal_basis",
             field=models.CharField(
                 choices=[
-                    ("lab_internship", "Internship (virksomhedspraktik), LAB § 57 ff."),
-                    ("lab_wage_subsidy", "Employment with wage subsidy (løntilskud), LAB chapter 12, § 66 ff."),
-                    ("lab_flex_job", "Flex job (fleksjob), LAB chapter 20, § 116 ff."),
-                    ("lab_rehabilitation", "Rehabilitation (revalidering), LAB chapter 21"),
-                    ("lab_upskilling", "Guidance and upskilling (vejledning og opkvalificering), LAB"),
-                    ("ordinary", "Ordinary employment, no offer under LAB"),
+                    ("lab_internship", "Internship (virksomhedspraktik) – LAB § 57 ff."),
+                    ("lab_wage_subsidy", "Employment with wage subsidy (løntilskud) – LAB § 66 ff. (chapter 12)"),
+                    ("lab_flex_job", "Flex job (fleksjob) – LAB § 116 ff. (chapter 20)"),
+                    ("lab_rehabilitation", "Rehabilitation (revalidering) – LAB chapter 21"),
+                    ("lab_upskilling", "Guidance and upskilling (vejledning og opkvalificering) – LAB"),
+                    ("ordinary", "Ordinary employment – no offer under LAB"),
                     ("other", "Other legal basis"),
                 ],
                 default="other",

@@ -361,7 +361,7 @@ def test_the_export_has_the_documented_columns_and_one_row_per_participant(
     )
     assert first["status_at_exit"] == "I beskæftigelse, inkl. selvstændig virksomhed"
     assert first["qualification_gained"] == "Ja"
-    assert first["legal_bases"] == "Ansættelse med løntilskud, LAB kapitel 12, § 66 ff."
+    assert first["legal_bases"] == "Ansættelse med løntilskud – LAB § 66 ff. (kapitel 12)"
     assert first["started_on"].date() == REFERRED_ON
     assert first["missing"] is None
     second = by_number[f"JB-{bare.pk}"]
@@ -420,7 +420,7 @@ def test_a_programme_outside_ones_memberships_gives_no_file(client, coordinator,
     assert response.status_code == 302 and response["Location"].startswith(reverse("funder_forms"))
 
 
-def test_without_a_choice_the_file_is_the_pages_first_programme_and_last_half_year(client, coordinator, programme):
+def test_without_a_choice_the_file_is_the_pages_first_programme_and_last_half_year(client, coordinator, site):
     client.force_login(coordinator)
     response = client.get(reverse("funder_forms_csv"))
     last = funders.default_period(timezone.localdate())[1]

@@ -12,9 +12,9 @@ from jobbro.people import actions as people_actions
 from jobbro.people.models import CVEntry
 
 # Counted on the page as it is: the session and user, the citizen, the enrolments, each part of the timeline and of
-# the page's panels once, the message log and the consent to be contacted, and the read-log row. The same for a
-# citizen with one record of each kind as with many.
-CITIZEN_PAGE_MAX_QUERIES = 36
+# the page's panels once, the message log and the consent to be contacted, the funder's participant forms, and the
+# read-log row. The same for a citizen with one record of each kind as with many.
+CITIZEN_PAGE_MAX_QUERIES = 37
 SCORES = {
     "work_ability": 4,
     "keep_job_ability": 5,

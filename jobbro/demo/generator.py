@@ -1827,9 +1827,10 @@ class _Generator:
         )
 
     # The funder's participant form (docs/funders.md): answered for every citizen with a start form, the end form's
-    # part for those who left. Decided from the enrolment's number and the course, without the random generator, so
-    # the rest of the demo is unchanged; every 11th leaves the education unanswered and every 13th who left the
-    # status at exit, so the page of missing answers has something to show.
+    # part for those who left. Decided from the form's own running number and the course, without the random
+    # generator (the rest of the demo is unchanged) and without database ids (the same on every database); every 11th
+    # leaves the education unanswered and every 13th who left the status at exit, so the page of missing answers has
+    # something to show.
     EDUCATION_BY_NUMBER = ("isced_0_2",) * 5 + ("isced_3_4",) * 4 + ("isced_5_8",)
     EXIT_STATUS_OF_OUTCOME = {
         OutcomeStatus.ORDINARY_JOB: "employed",
@@ -1841,7 +1842,7 @@ class _Generator:
     def _participant_form_row(self, enrolment, citizen, p, c):
         if self._start_form_on(citizen, p, c) is None:
             return
-        n = enrolment
+        self.participant_form_no = n = getattr(self, "participant_form_no", 0) + 1
         if p.light == TrafficLight.RED:
             entry = "inactive"
         else:

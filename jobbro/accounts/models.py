@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jobbro import textlimits
 from jobbro.accounts import thresholds
@@ -156,7 +157,11 @@ class ResultGoal(models.Model):
     class Kind(models.TextChoices):
         COUNT = "count", _("Number of citizens")
         SHARE_OF_REFERRED = "share_of_referred", _("Percent of those referred")
-        SHARE_OF_ACTIVE = "share_of_active", _("Percent of those receiving active effort")
+        # Its own Danish words, without a comma: the import's messages list the choices separated by commas.
+        SHARE_OF_ACTIVE = (
+            "share_of_active",
+            pgettext_lazy("result goal kind", "Percent of those receiving active effort"),
+        )
 
     SHARE_KINDS = (Kind.SHARE_OF_REFERRED, Kind.SHARE_OF_ACTIVE)
 

@@ -25,6 +25,10 @@ class Capability(models.TextChoices):
     WRITE_HOURS = "write_hours", _("Register hours on placements")
     SET_WAGE = "set_wage", _("Set the hourly wage on placements (a dated history)")
     SEND_WAGE_LIST = "send_wage_list", _("See, export and mark as sent the benefits office's list of hours and wages")
+    CALCULATE_NET_GAIN = (
+        "calculate_net_gain",
+        _("Calculate a citizen's net gain from work and keep it on the case (all who see the case read it)"),
+    )
     OWN_CASELOAD = "own_caseload", _("Work from an own caseload (Today, My caseload, Hours)")
     TABLET_ASSESSMENT = "tablet_assessment", _("Start a progression assessment or tablet self-assessment")
     READ_PROGRESSION_SCORES = "read_progression_scores", _("Read progression scores")
@@ -115,6 +119,7 @@ GRANTS = {
     C.WRITE_HOURS:              (JB,        CW,        ME,    __,         __,     __,       AD),
     C.SET_WAGE:                 (JB,        CW,        __,    __,         __,     __,       AD),
     C.SEND_WAGE_LIST:           (JB,        CW,        __,    __,         __,     __,       AD),
+    C.CALCULATE_NET_GAIN:       (JB,        CW,        __,    __,         __,     __,       AD),
     C.OWN_CASELOAD:             (JB,        __,        ME,    __,         __,     __,       __),
     C.TABLET_ASSESSMENT:        (JB,        CW,        ME,    __,         __,     __,       AD),
     C.READ_PROGRESSION_SCORES:  (JB,        CW,        ME,    __,         __,     __,       AD),
@@ -330,6 +335,11 @@ PAGES = {
     "wage_list": needs(C.SEND_WAGE_LIST), "wage_list_xlsx": needs(C.SEND_WAGE_LIST),
     "wage_list_csv": needs(C.SEND_WAGE_LIST), "wage_list_send": needs(C.SEND_WAGE_LIST),
     "placement_end": needs(C.READ_CITIZEN, C.CASE_WORK),
+    # The net gain from work (jobbro/netgain): calculated on a case, read by all who see the case.
+    "netgain_new": needs(C.READ_CITIZEN, C.CALCULATE_NET_GAIN),
+    "netgain_months": needs(C.READ_CITIZEN, C.CALCULATE_NET_GAIN),
+    "netgain_result": needs(C.READ_CITIZEN),
+    "netgain_print": needs(C.READ_CITIZEN),
     "contact_list": needs(C.READ_CITIZEN),
     "contact_log": needs(C.READ_CITIZEN, C.CASE_WORK),
     "today": needs(C.CASE_WORK),

@@ -46,6 +46,9 @@ __all__ = [
     "RuleTableMissing",
     "Source",
     "calculate",
+    "employment_deductions",
+    "income_tax",
+    "offset_earnings",
     "gain_for_hours",
     "month_by_month",
     "rate_options",
@@ -216,8 +219,13 @@ def _benefit_before(table, rules, rate, household, used, am_rate):
     return before, supplements, partner_offset
 
 
-def _offset(rules, rate, before, gross, earnings, monthly_hours, used):
-    """(benefit after offsetting, the part of the earnings not offset) by the benefit's offset rule."""
+def offset_earnings(rules, rate, *, before, gross, earnings, monthly_hours, used=None):
+    """(benefit after offsetting, the part of the earnings not offset) by the benefit's offset rule.
+
+    ``before`` is the monthly benefit with no work, ``gross`` the monthly wage, ``earnings`` the wage after
+    AM-bidrag and ``monthly_hours`` the hours worked in the month.
+    """
+    used = used or _Used()
     if rules.offset == "hourly_disregard":
         per_hour = used(rules.figures["per_hour"], _("Disregard per hour worked"))
         max_hours = used(rules.figures["max_hours_month"], _("Maximum hours per month for the disregard"))
@@ -246,28 +254,42 @@ def _offset(rules, rate, before, gross, earnings, monthly_hours, used):
     return after, max(ZERO, disregard)
 
 
-def _tax(table, personal_income, gross, household, municipal_pct, used):
-    """Monthly income tax (a twelfth of the year's) and the monthly tax value of the employment deductions."""
+def employment_deductions(table, gross_year, *, single_provider, used=None):
+    """The year's (beskæftigelsesfradrag, the single providers' extra beskæftigelsesfradrag, jobfradrag) for a
+    year's wage (the AM-bidrag base)."""
+    used = used or _Used()
+    tax = table.tax
+    if gross_year <= 0:
+        return ZERO, ZERO, ZERO
+    employment = min(
+        gross_year * _pct(tax["beskaeftigelsesfradrag_pct"]),
+        used(tax["beskaeftigelsesfradrag_max_year"], _("Employment allowance (beskæftigelsesfradrag)")),
+    )
+    extra = ZERO
+    if single_provider:
+        extra = min(
+            gross_year * _pct(tax["single_provider_extra_pct"]),
+            used(tax["single_provider_extra_max_year"], _("Extra employment allowance for single providers")),
+        )
+    job_threshold = used(tax["jobfradrag_threshold_year"], _("Job allowance (jobfradrag)"))
+    job = min(max(ZERO, (gross_year - job_threshold) * _pct(tax["jobfradrag_pct"])), tax["jobfradrag_max_year"].value)
+    return employment, extra, job
+
+
+def income_tax(table, personal_income, gross, household, municipal_pct, used=None):
+    """Monthly income tax (a twelfth of the year's) and the monthly tax value of the employment deductions.
+
+    ``personal_income`` is the month's benefit + wage after AM-bidrag, ``gross`` the month's wage (the base of the
+    employment deductions), ``municipal_pct`` the municipal tax as a fraction (0.25049).
+    """
+    used = used or _Used()
     tax = table.tax
     personfradrag = used(tax["personfradrag_year"], _("Personal allowance (personfradrag)"))
     bund = used(tax["bundskat_pct"], _("Bottom-bracket tax (bundskat)")) / HUNDRED
     income_year = personal_income * MONTHS_PER_YEAR
-    gross_year = gross * MONTHS_PER_YEAR
-    deductions = ZERO
-    if gross_year > 0:
-        deductions += min(
-            gross_year * _pct(tax["beskaeftigelsesfradrag_pct"]),
-            used(tax["beskaeftigelsesfradrag_max_year"], _("Employment allowance (beskæftigelsesfradrag)")),
-        )
-        if household.single_provider:
-            deductions += min(
-                gross_year * _pct(tax["single_provider_extra_pct"]),
-                used(tax["single_provider_extra_max_year"], _("Extra employment allowance for single providers")),
-            )
-        job_threshold = used(tax["jobfradrag_threshold_year"], _("Job allowance (jobfradrag)"))
-        deductions += min(
-            max(ZERO, (gross_year - job_threshold) * _pct(tax["jobfradrag_pct"])), tax["jobfradrag_max_year"].value
-        )
+    deductions = sum(
+        employment_deductions(table, gross * MONTHS_PER_YEAR, single_provider=household.single_provider, used=used)
+    )
     municipal_base_before = max(ZERO, income_year - personfradrag)
     municipal_base = max(ZERO, income_year - deductions - personfradrag)
     tax_year = municipal_pct * municipal_base + bund * max(ZERO, income_year - personfradrag)
@@ -295,13 +317,21 @@ def _plain(value: Decimal) -> str:
     return text.replace(".", ",")
 
 
-def calculate(household: Household, *, weekly_hours: Decimal, hourly_wage: Decimal, on: datetime.date) -> MonthFigures:
-    """The month's figures for ``weekly_hours`` at ``hourly_wage`` under the rule table in force on ``on``."""
+def calculate(
+    household: Household,
+    *,
+    weekly_hours: Decimal,
+    hourly_wage: Decimal,
+    on: datetime.date,
+    rule_tables: tuple[tables.RuleTable, ...] | None = None,
+) -> MonthFigures:
+    """The month's figures for ``weekly_hours`` at ``hourly_wage`` under the rule table in force on ``on``
+    (from ``rule_tables`` when given, else the shipped tables)."""
     weekly_hours = Decimal(weekly_hours)
     hourly_wage = Decimal(hourly_wage)
     if weekly_hours < 0 or hourly_wage < 0:
         raise ValueError("hours and wage must not be negative")
-    table = tables.table_for(on)
+    table = tables.table_for(on, rule_tables)
     rules, rate = _benefit_rules(table, household)
     used = _Used()
     am_rate = used(table.tax["am_pct"], _("Labour-market contribution (AM-bidrag)")) / HUNDRED
@@ -316,10 +346,12 @@ def calculate(household: Household, *, weekly_hours: Decimal, hourly_wage: Decim
     earnings = gross - contribution
 
     before, supplements, partner_offset = _benefit_before(table, rules, rate, household, used, am_rate)
-    after, disregard = _offset(rules, rate, before, gross, earnings, monthly_hours, used)
+    after, disregard = offset_earnings(
+        rules, rate, before=before, gross=gross, earnings=earnings, monthly_hours=monthly_hours, used=used
+    )
 
-    tax_without, _unused = _tax(table, before, ZERO, household, municipal_pct, used)
-    tax_with, allowance = _tax(table, after + earnings, gross, household, municipal_pct, used)
+    tax_without, _unused = income_tax(table, before, ZERO, household, municipal_pct, used)
+    tax_with, allowance = income_tax(table, after + earnings, gross, household, municipal_pct, used)
 
     net_without = _money(before - tax_without)
     net_with = _money(earnings + after - tax_with)

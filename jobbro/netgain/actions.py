@@ -24,6 +24,12 @@ from jobbro.netgain import calculator
 from jobbro.netgain.models import MAX_HOURLY_WAGE, NetGainCalculation
 from jobbro.weekly_hours import MAX_WEEKLY_HOURS
 
+# "No rules for that" (calculator.RuleTableMissing is the tables' class); of those, the ones about the chosen benefit
+# or rate, and a rate the table has no published amount for (the citizen's own benefit a month is then needed).
+NO_RULES = calculator.RuleTableMissing
+ABOUT_THE_RATE = (calculator.BenefitNotInTable, calculator.RateNotInTable)
+NO_AMOUNT = calculator.FigureNotSourced
+
 MAX_HOUR_CHOICES = 6
 MAX_PLAN_MONTHS = 24
 
@@ -97,12 +103,24 @@ def no_table_message(day):
     ) % {"date": date_format(day, "SHORT_DATE_FORMAT")}
 
 
+def refusal(error, on, date_field):
+    """A ValidationError for the calculator's "no rules for that", on the rate or on the date field."""
+    message = str(error) or no_table_message(on)
+    if isinstance(error, NO_AMOUNT):
+        field = "monthly_benefit"
+    elif isinstance(error, ABOUT_THE_RATE):
+        field = "rate"
+    else:
+        field = date_field
+    return ValidationError({field: message})
+
+
 def _check_rate(household, on, field):
     """The benefit's rate is one of the rule table's in force on the date (the table names the rates)."""
     try:
         rates = calculator.rates_in_force(on)
-    except calculator.RuleTableMissing:
-        raise ValidationError({field: no_table_message(on)}) from None
+    except NO_RULES as error:
+        raise refusal(error, on, field) from None
     if not any(benefit == household.benefit and rate == household.rate for benefit, rate, _amount in rates):
         raise ValidationError(
             {
@@ -123,6 +141,8 @@ def snapshot(rows, months=None):
                 value = [[str(source.title), str(source.url)] for source in value]
             elif isinstance(value, Decimal):
                 value = str(value)
+            elif isinstance(value, (tuple, list)):
+                value = [str(item) for item in value]  # notes, as shown now
             elif value is not None and not isinstance(value, (bool, int, float)):
                 value = str(value)  # a translatable note, as shown now
             data[item.name] = value
@@ -150,8 +170,8 @@ def calculate_net_gain(*, acting_user, enrolment, household, hourly_wage, on=Non
         _check_rate(household, on, "calculated_for")
         try:
             rows = calculator.gain_for_hours(household, hourly_wage=wage, hours=tuple(checked), on=on)
-        except calculator.RuleTableMissing:
-            raise ValidationError({"calculated_for": no_table_message(on)}) from None
+        except NO_RULES as error:
+            raise refusal(error, on, "calculated_for") from None
         kind, calculated_for, kept_hours, month_list = (
             NetGainCalculation.Kind.HOURS,
             on,
@@ -171,9 +191,9 @@ def calculate_net_gain(*, acting_user, enrolment, household, hourly_wage, on=Non
         _check_rate(household, plan[0][0], "steps")
         try:
             rows = calculator.month_by_month(household, hourly_wage=wage, plan=plan)
-        except calculator.RuleTableMissing:
+        except NO_RULES as error:
             missing = next((month for month, _h in plan if not _has_table(month)), plan[0][0])
-            raise ValidationError({"months": no_table_message(missing)}) from None
+            raise refusal(error, missing, "months") from None
         kind, calculated_for = NetGainCalculation.Kind.MONTHS, plan[0][0]
         kept_hours = [[month.isoformat(), str(h)] for month, h in sorted(steps)]
         month_list = [month for month, _h in plan]
@@ -183,6 +203,7 @@ def calculate_net_gain(*, acting_user, enrolment, household, hourly_wage, on=Non
         calculated_for=calculated_for,
         benefit=household.benefit,
         rate=household.rate,
+        monthly_benefit=household.monthly_benefit,
         age=household.age,
         couple=household.couple,
         children=household.children,
@@ -211,6 +232,7 @@ def calculate_net_gain(*, acting_user, enrolment, household, hourly_wage, on=Non
             "kind": kind,
             "benefit": household.benefit,
             "rate": household.rate,
+            "monthly_benefit": None if household.monthly_benefit is None else str(household.monthly_benefit),
             "hourly_wage": str(wage),
             "hours": kept_hours,
             "table_versions": calculation.table_versions,
@@ -222,6 +244,6 @@ def calculate_net_gain(*, acting_user, enrolment, household, hourly_wage, on=Non
 def _has_table(day):
     try:
         calculator.rates_in_force(day)
-    except calculator.RuleTableMissing:
+    except NO_RULES:
         return False
     return True

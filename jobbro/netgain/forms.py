@@ -34,32 +34,35 @@ BENEFIT_OF_CASE = {
 }
 
 
-# The rule tables' rate keys as the form shows them (a key not here is shown as it is written in the table).
-RATE_NAMES = {}
+def rate_label(option):
+    """'Cash benefit (kontanthjælp) – Grundsats (12.000 kr. a month)': the benefit, the table's rate and amount; a rate
+    the table has no published amount for says that the citizen's benefit a month is needed."""
+    benefit = (
+        calculator.Benefit(option.benefit).label if option.benefit in calculator.Benefit.values else option.benefit
+    )
+    values = {"benefit": benefit, "rate": option.label}
+    if option.amount is None:
+        return _("%(benefit)s – %(rate)s (write the citizen's benefit a month below)") % values
+    amount = number_format(Decimal(option.amount).quantize(Decimal(1)), decimal_pos=0, force_grouping=True)
+    return _("%(benefit)s – %(rate)s (%(amount)s kr. a month)") % {**values, "amount": amount}
 
 
-def rate_label(benefit, rate, amount):
-    """'Cash benefit (kontanthjælp) – grundsats (12.000 kr. a month)': the benefit, the table's rate and amount."""
-    benefit_label = calculator.Benefit(benefit).label if benefit in calculator.Benefit.values else benefit
-    rate_name = RATE_NAMES.get(rate) or rate.replace("_", " ")
-    return _("%(benefit)s – %(rate)s (%(amount)s kr. a month)") % {
-        "benefit": benefit_label,
-        "rate": rate_name,
-        "amount": number_format(Decimal(amount).quantize(Decimal(1)), decimal_pos=0, force_grouping=True),
-    }
-
-
-def rate_choices(on):
-    """The rates in the rule table in force on `on`, grouped by benefit: [(benefit label, [(value, label)])]; [] when
-    no table is in force."""
+def rate_options(on):
+    """{"benefit:rate": the calculator's RateOption} of the rule table in force on `on`; {} when there is none."""
     try:
-        rates = calculator.rates_in_force(on)
-    except calculator.RuleTableMissing:
-        return []
+        return {f"{option.benefit}:{option.key}": option for option in calculator.rate_options(on)}
+    except actions.NO_RULES:
+        return {}
+
+
+def rate_choices(options):
+    """The rates grouped by benefit, for the select: [(benefit label, [(value, label)])]."""
     groups = {}
-    for benefit, rate, amount in rates:
-        group = calculator.Benefit(benefit).label if benefit in calculator.Benefit.values else benefit
-        groups.setdefault(group, []).append((f"{benefit}:{rate}", rate_label(benefit, rate, amount)))
+    for value, option in options.items():
+        group = (
+            calculator.Benefit(option.benefit).label if option.benefit in calculator.Benefit.values else option.benefit
+        )
+        groups.setdefault(group, []).append((value, rate_label(option)))
     return list(groups.items())
 
 
@@ -75,11 +78,9 @@ def prefill(enrolment, on=None):
     initial = {"age": cpr.age(citizen.birth_date, on), "children": 0, "calculated_for": on}
     benefit = BENEFIT_OF_CASE.get(citizen.benefit_type)
     if benefit:
-        for _group, options in rate_choices(on):
-            first = next((value for value, _label in options if value.startswith(f"{benefit}:")), None)
-            if first:
-                initial["rate"] = first
-                break
+        first = next((value for value in rate_options(on) if value.startswith(f"{benefit}:")), None)
+        if first:
+            initial["rate"] = first
     placement = running_placement(enrolment, on)
     wage = wages.wage_in_force(placement, on) if placement else None
     if wage is not None:
@@ -145,6 +146,15 @@ class HouseholdForm(DesignSystemForm):
             "invalid_choice": _("Choose one of the benefits and rates in the list."),
         },
     )
+    monthly_benefit = forms.CharField(
+        label=_("The citizen's benefit a month (kr.)"),
+        max_length=12,
+        required=False,
+        help_text=_(
+            "Before tax, with supplements, as on the payment letter. Needed when the rules have no published amount "
+            "for the rate; otherwise it replaces the rate."
+        ),
+    )
     age = forms.IntegerField(
         label=_("Age"),
         min_value=15,
@@ -193,13 +203,19 @@ class HouseholdForm(DesignSystemForm):
 
     def __init__(self, *args, on=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rate"].choices = [("", "—")] + rate_choices(on or today())
+        self.rate_options = rate_options(on or today())
+        self.fields["rate"].choices = [("", "—")] + rate_choices(self.rate_options)
 
     def clean_hourly_wage(self):
         wage = _amount(self.cleaned_data["hourly_wage"], self.fields["hourly_wage"].label, maximum=MAX_HOURLY_WAGE)
         if wage is None or wage <= 0:
             raise ValidationError(_("The hourly wage must be more than 0 kr."))
         return wage
+
+    def clean_monthly_benefit(self):
+        return _amount(
+            self.cleaned_data["monthly_benefit"], self.fields["monthly_benefit"].label, maximum=MAX_MONTHLY_AMOUNT
+        )
 
     def clean_monthly_rent(self):
         return _amount(self.cleaned_data["monthly_rent"], self.fields["monthly_rent"].label, maximum=MAX_MONTHLY_AMOUNT)
@@ -218,6 +234,21 @@ class HouseholdForm(DesignSystemForm):
 
     def clean(self):
         data = super().clean()
+        option = self.rate_options.get(data.get("rate"))
+        if (
+            option is not None
+            and option.amount is None
+            and data.get("monthly_benefit") is None
+            and "monthly_benefit" not in self.errors
+        ):
+            self.add_error(
+                "monthly_benefit",
+                _(
+                    "Write the citizen's benefit a month before tax (with supplements), as on the payment letter: "
+                    "the rules have no published amount for %(rate)s."
+                )
+                % {"rate": option.label},
+            )
         if data.get("partner_monthly_income") and not data.get("couple"):
             self.add_error(
                 "partner_monthly_income",
@@ -233,6 +264,7 @@ class HouseholdForm(DesignSystemForm):
         return calculator.Household(
             benefit=benefit,
             rate=rate,
+            monthly_benefit=data["monthly_benefit"],
             age=data["age"],
             couple=data["couple"],
             children=data["children"],
@@ -262,7 +294,17 @@ class HoursForm(HouseholdForm):
         },
     )
 
-    field_order = ["rate", "hourly_wage", "hours_1", "hours_2", "hours_3", "age", "couple", "children"]
+    field_order = [
+        "rate",
+        "monthly_benefit",
+        "hourly_wage",
+        "hours_1",
+        "hours_2",
+        "hours_3",
+        "age",
+        "couple",
+        "children",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -297,7 +339,7 @@ class MonthsForm(HouseholdForm):
         },
     )
 
-    field_order = ["rate", "hourly_wage"]
+    field_order = ["rate", "monthly_benefit", "hourly_wage"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -325,7 +367,7 @@ class MonthsForm(HouseholdForm):
             self.fields[f"plan_hours_{n}"].initial = hours
         self.fields["months"].initial = DEFAULT_PLAN_MONTHS
         self.order_fields(
-            ["rate", "hourly_wage"]
+            ["rate", "monthly_benefit", "hourly_wage"]
             + [name for n in range(1, PLAN_ROWS + 1) for name in (f"month_{n}", f"plan_hours_{n}")]
             + ["months"]
         )

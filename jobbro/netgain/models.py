@@ -30,6 +30,16 @@ class NetGainCalculation(models.Model):
     benefit = models.CharField(_("benefit"), max_length=30, choices=Benefit.choices)
     rate = models.CharField(_("rate"), max_length=40)  # a rate key of the rule table, e.g. "grundsats"
     age = models.PositiveSmallIntegerField(_("age"), validators=[MaxValueValidator(120)])
+    # The citizen's actual benefit a month before tax, with supplements (as on the payment letter): given when the
+    # rule table has no published amount for the rate, or to use the citizen's own figure.
+    monthly_benefit = models.DecimalField(
+        _("benefit a month (kr.)"),
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_MONTHLY_AMOUNT)],
+    )
     couple = models.BooleanField(_("married or cohabiting"), default=False)
     children = models.PositiveSmallIntegerField(_("children under 18"), default=0, validators=[MaxValueValidator(20)])
     living_with_parents = models.BooleanField(_("lives with their parents"), default=False)

@@ -36,8 +36,11 @@ MONTHS_FORM_FIELDS = {"benefit": "rate", "steps": "month_1", "calculated_for": "
 # The rows of "How it is worked out", in the calculator's terms (netgain/calculator.py MonthFigures).
 EXPLANATION = (
     ("gross_wage", gettext_lazy("Wage before tax")),
-    ("labour_market_contribution", gettext_lazy("Labour-market contribution (AM-bidrag, 8 %)")),
+    ("labour_market_contribution", gettext_lazy("Labour-market contribution (AM-bidrag)")),
+    ("earnings_after_contribution", gettext_lazy("Wage after AM-bidrag")),
     ("disregard", gettext_lazy("Earnings not deducted from the benefit")),
+    ("supplements", gettext_lazy("Supplements in the benefit")),
+    ("partner_income_offset", gettext_lazy("Partner's income deducted from the benefit")),
     ("benefit_before", gettext_lazy("Benefit without work")),
     ("benefit_after", gettext_lazy("Benefit with work (after deduction)")),
     ("housing_benefit_change", gettext_lazy("Change in housing benefit")),
@@ -48,6 +51,8 @@ EXPLANATION = (
     ("net_with_work", gettext_lazy("Paid out with work")),
     ("net_gain", gettext_lazy("Gain a month")),
 )
+# Rows shown only when a column has more than 0 in them (most households have no supplements or partner).
+ONLY_WHEN_USED = {"supplements", "partner_income_offset"}
 
 
 # --- Figures as the citizen reads them (pure: the kept rows in, words and numbers out) ----------------------------
@@ -139,6 +144,8 @@ def explanation(calculation):
         values = [row.get(key) for row in calculation.figures]
         if all(value is None for value in values):
             continue
+        if key in ONLY_WHEN_USED and not any(value and Decimal(value) for value in values):
+            continue
         table.append((label, [whole_kroner(value) for value in values]))
     return table
 
@@ -149,9 +156,21 @@ def sources(calculation):
 
 
 def notes(calculation):
+    """The rules' notes on the hours (e.g. the 225-hour rule where it applies), once each."""
     return list(
         dict.fromkeys(row["hours_requirement_note"] for row in calculation.figures if row.get("hours_requirement_note"))
     )
+
+
+def figure_notes(calculation):
+    """The notes on the figures: the citizen's own benefit used, and figures carried forward from an earlier year."""
+    found = []
+    if any(row.get("benefit_given") for row in calculation.figures):
+        found.append(
+            _("The benefit without work is the citizen's own benefit a month as written in, not the table's rate.")
+        )
+    found += [note for row in calculation.figures for note in row.get("carried_forward", [])]
+    return list(dict.fromkeys(found))
 
 
 def result_context(calculation):
@@ -163,6 +182,7 @@ def result_context(calculation):
         "explanation": explanation(calculation),
         "sources": sources(calculation),
         "notes": notes(calculation),
+        "figure_notes": figure_notes(calculation),
         "wage": whole_kroner_decimals(calculation.hourly_wage),
     }
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from django.db.models import TextChoices
 from django.utils.translation import gettext as _
@@ -145,7 +145,8 @@ def _pct(figure) -> Decimal:
 class _Used:
     """Collects the figures a calculation used: their sources and the carried-forward notes."""
 
-    def __init__(self):
+    def __init__(self, period: str = ""):
+        self.period = period
         self.sources: list[Source] = []
         self.notes: list[str] = []
 
@@ -153,16 +154,17 @@ class _Used:
         if figure.source is not None and figure.source not in self.sources:
             self.sources.append(figure.source)
         if figure.carried_forward_from:
-            note = _("%(figure)s: the %(year)s figure; the figure for this period was not published in the source.") % {
+            note = _("%(figure)s: the %(year)s figure; the %(period)s figure was not published in the source.") % {
                 "figure": label,
                 "year": figure.carried_forward_from[:4],
+                "period": self.period,
             }
             if note not in self.notes:
                 self.notes.append(note)
         return figure.value
 
 
-def _benefit_rules(table, household):
+def _benefit_rules(table, household, on):
     rules = table.benefits.get(household.benefit)
     if rules is None:
         raise BenefitNotInTable(
@@ -170,8 +172,8 @@ def _benefit_rules(table, household):
         )
     if rules.replaced_by:
         raise BenefitNotInTable(
-            _("%(benefit)s does not exist from %(date)s; use the cash benefit (kontanthjælp).")
-            % {"benefit": rules.label, "date": table.valid_from.strftime("%d.%m.%Y")}
+            _("%(benefit)s does not exist under the rules in force on %(date)s; use the cash benefit (kontanthjælp).")
+            % {"benefit": rules.label, "date": on.strftime("%d.%m.%Y")}
         )
     rate = rules.rates.get(household.rate)
     if rate is None:
@@ -306,7 +308,7 @@ def _hours_note(rules, weekly_hours, used):
         return _(
             "The %(hours)s-hour rule: without work the requirement of %(hours)s hours of work a year is not met."
         ) % {"hours": required}
-    weeks = (required / weekly_hours).to_integral_value(rounding="ROUND_CEILING")
+    weeks = int((required / weekly_hours).to_integral_value(rounding=ROUND_CEILING))
     return _(
         "The %(hours)s-hour rule: at %(weekly)s hours a week the %(hours)s hours are reached after about %(weeks)s weeks."
     ) % {"hours": required, "weekly": _plain(weekly_hours), "weeks": weeks}
@@ -332,8 +334,8 @@ def calculate(
     if weekly_hours < 0 or hourly_wage < 0:
         raise ValueError("hours and wage must not be negative")
     table = tables.table_for(on, rule_tables)
-    rules, rate = _benefit_rules(table, household)
-    used = _Used()
+    rules, rate = _benefit_rules(table, household, on)
+    used = _Used(period=table.version[:4])
     am_rate = used(table.tax["am_pct"], _("Labour-market contribution (AM-bidrag)")) / HUNDRED
     if household.municipal_tax_pct is not None:
         municipal_pct = Decimal(household.municipal_tax_pct) / HUNDRED

@@ -405,3 +405,31 @@ def test_5_10_15_hours_are_computed_well_under_10_ms():
     for _ in range(runs):
         calculator.gain_for_hours(household, hourly_wage=D(130), on=datetime.date(2026, 6, 1))
     assert (time.perf_counter() - start) / runs < 0.010
+
+
+def test_carried_forward_figures_are_named_in_danish_as_the_earlier_years_sats():
+    household = Household(benefit="cash", rate="grundsats", age=24, couple=False, children=0, monthly_benefit=D(8000))
+    with translation.override("da"):
+        figures = calculate(household, weekly_hours=D(10), hourly_wage=D(130), on=datetime.date(2026, 6, 1))
+        old = calculate(
+            Household(benefit="cash", rate="over30_other", **ALONE),
+            weekly_hours=D(7.5),
+            hourly_wage=D(140),
+            on=datetime.date(2025, 3, 1),
+        )
+        with pytest.raises(
+            BenefitNotInTable, match="Uddannelseshjælp findes ikke efter de regler, der gælder 01.06.2026"
+        ):
+            calculate(
+                Household(benefit="education", rate="actual", **ALONE),
+                weekly_hours=D(5),
+                hourly_wage=D(130),
+                on=datetime.date(2026, 6, 1),
+            )
+    assert (
+        "Fribeløb for arbejdsindtægt om måneden: 2025-sats, 2026-sats ikke offentliggjort i kilden."
+        in figures.carried_forward
+    )
+    assert (
+        old.hours_requirement_note == "225-timersreglen: Med 7,5 timer om ugen har du de 225 timer efter ca. 30 uger."
+    )

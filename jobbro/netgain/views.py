@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -79,7 +80,8 @@ def hours_text(value):
 
 
 def month_text(iso):
-    return formats.date_format(_date(iso), "YEAR_MONTH_FORMAT")
+    """'Januar 2026' (capitalised: it starts the line)."""
+    return capfirst(formats.date_format(_date(iso), "YEAR_MONTH_FORMAT"))
 
 
 def _date(iso):
@@ -184,7 +186,19 @@ def result_context(calculation):
         "notes": notes(calculation),
         "figure_notes": figure_notes(calculation),
         "wage": whole_kroner_decimals(calculation.hourly_wage),
+        "versions": versions_text(calculation.table_versions),
     }
+
+
+def versions_text(versions):
+    """The rule tables' versions as Danes write dates: "2025-01-01, 2025-07-01" → "01.01.2025, 01.07.2025"."""
+    shown = []
+    for version in versions.split(", "):
+        try:
+            shown.append(formats.date_format(_date(version), "SHORT_DATE_FORMAT"))
+        except ValueError:
+            shown.append(version)
+    return ", ".join(shown)
 
 
 def whole_kroner_decimals(value):

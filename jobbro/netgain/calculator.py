@@ -138,10 +138,6 @@ def _money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _pct(figure) -> Decimal:
-    return figure.value / HUNDRED
-
-
 class _Used:
     """Collects the figures a calculation used: their sources and the carried-forward notes."""
 
@@ -263,18 +259,24 @@ def employment_deductions(table, gross_year, *, single_provider, used=None):
     tax = table.tax
     if gross_year <= 0:
         return ZERO, ZERO, ZERO
+    employment_pct = (
+        used(tax["beskaeftigelsesfradrag_pct"], _("Employment allowance (beskæftigelsesfradrag)")) / HUNDRED
+    )
     employment = min(
-        gross_year * _pct(tax["beskaeftigelsesfradrag_pct"]),
+        gross_year * employment_pct,
         used(tax["beskaeftigelsesfradrag_max_year"], _("Employment allowance (beskæftigelsesfradrag)")),
     )
     extra = ZERO
     if single_provider:
+        extra_pct = used(tax["single_provider_extra_pct"], _("Extra employment allowance for single providers"))
         extra = min(
-            gross_year * _pct(tax["single_provider_extra_pct"]),
+            gross_year * extra_pct / HUNDRED,
             used(tax["single_provider_extra_max_year"], _("Extra employment allowance for single providers")),
         )
     job_threshold = used(tax["jobfradrag_threshold_year"], _("Job allowance (jobfradrag)"))
-    job = min(max(ZERO, (gross_year - job_threshold) * _pct(tax["jobfradrag_pct"])), tax["jobfradrag_max_year"].value)
+    job_pct = used(tax["jobfradrag_pct"], _("Job allowance (jobfradrag)")) / HUNDRED
+    job_max = used(tax["jobfradrag_max_year"], _("Job allowance (jobfradrag)"))
+    job = min(max(ZERO, (gross_year - job_threshold) * job_pct), job_max)
     return employment, extra, job
 
 

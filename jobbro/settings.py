@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "jobbro.meetings",
     "jobbro.imports",
     "jobbro.outreach",
+    "jobbro.netgain",
     "jobbro.messaging",
     "jobbro.portal",
     "jobbro.demo",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("jobbro.cases.urls")),
     path("", include("jobbro.cases.urls_placements")),
     path("", include("jobbro.cases.urls_week")),
+    path("", include("jobbro.netgain.urls")),
     path("", include("jobbro.companies.urls")),
     path("", include("jobbro.matching.urls")),
     path("", include("jobbro.outreach.urls")),

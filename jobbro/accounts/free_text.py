@@ -88,6 +88,12 @@ NOT_FREE_TEXT = frozenset(
         "messaging.Message.dedupe_key",
         "messaging.Message.last_error",  # the mail server's or gateway's answer
         "messaging.Message.unsubscribe_url",
+        # A net-gain calculation (netgain/models.py): the rule table's rate key and versions, the hours typed as
+        # numbers, and the calculator's figures (amounts, the tables' notes and sources); no free text.
+        "netgain.NetGainCalculation.rate",
+        "netgain.NetGainCalculation.hours",
+        "netgain.NetGainCalculation.table_versions",
+        "netgain.NetGainCalculation.figures",
     }
 )
 

@@ -29,6 +29,10 @@ class Capability(models.TextChoices):
         "export_funder_forms",
         _("Export the funder's participant forms (no names) and see whose answers are missing"),
     )
+    CALCULATE_NET_GAIN = (
+        "calculate_net_gain",
+        _("Calculate a citizen's net gain from work and keep it on the case (all who see the case read it)"),
+    )
     OWN_CASELOAD = "own_caseload", _("Work from an own caseload (Today, My caseload, Hours)")
     TABLET_ASSESSMENT = "tablet_assessment", _("Start a progression assessment or tablet self-assessment")
     READ_PROGRESSION_SCORES = "read_progression_scores", _("Read progression scores")
@@ -120,6 +124,7 @@ GRANTS = {
     C.SET_WAGE:                 (JB,        CW,        __,    __,         __,     __,       AD),
     C.SEND_WAGE_LIST:           (JB,        CW,        __,    __,         __,     __,       AD),
     C.EXPORT_FUNDER_FORMS:      (__,        __,        __,    CO,         MA,     __,       AD),
+    C.CALCULATE_NET_GAIN:       (JB,        CW,        __,    __,         __,     __,       AD),
     C.OWN_CASELOAD:             (JB,        __,        ME,    __,         __,     __,       __),
     C.TABLET_ASSESSMENT:        (JB,        CW,        ME,    __,         __,     __,       AD),
     C.READ_PROGRESSION_SCORES:  (JB,        CW,        ME,    __,         __,     __,       AD),
@@ -340,6 +345,11 @@ PAGES = {
     "enrolment_participant_form": needs(C.READ_CITIZEN, C.CASE_WORK),
     "placement_legal_basis": needs(C.READ_CITIZEN, C.CASE_WORK),
     "placement_end": needs(C.READ_CITIZEN, C.CASE_WORK),
+    # The net gain from work (jobbro/netgain): calculated on a case, read by all who see the case.
+    "netgain_new": needs(C.READ_CITIZEN, C.CALCULATE_NET_GAIN),
+    "netgain_months": needs(C.READ_CITIZEN, C.CALCULATE_NET_GAIN),
+    "netgain_result": needs(C.READ_CITIZEN),
+    "netgain_print": needs(C.READ_CITIZEN),
     "contact_list": needs(C.READ_CITIZEN),
     "contact_log": needs(C.READ_CITIZEN, C.CASE_WORK),
     "today": needs(C.CASE_WORK),

@@ -144,6 +144,8 @@ class Action(models.TextChoices):
     CANCEL_MEETING = "cancel_meeting", _("Cancelled a meeting")
     RECORD_MEETING_OUTCOME = "record_meeting_outcome", _("Recorded a meeting's outcome")
     RECORD_MEETING_RESPONSE = "record_meeting_response", _("Recorded a participant's answer to a meeting")
+    # The net gain from work (netgain/actions.py).
+    SAVE_NET_GAIN_CALCULATION = "save_net_gain_calculation", _("Calculated the net gain from work")
 
 
 class ChangeLog(models.Model):

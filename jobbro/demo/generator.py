@@ -938,6 +938,9 @@ class _Generator:
             from jobbro.demo.messaging_demo import add_messaging_demo
 
             self.counts.update(add_messaging_demo(self.programme, self.today, self.seed))
+            from jobbro.demo.netgain_demo import add_net_gain_demo
+
+            self.counts.update(add_net_gain_demo(self.programme, self.today))
             # The outreach parts wrote through the actions (a meeting held is a contact on the case): their cases'
             # facts are brought up to date here rather than left for the worker.
             facts.catch_up()

@@ -104,6 +104,7 @@ from jobbro.matching import pool as citizen_pool
 from jobbro.people import cpr
 from jobbro.people.models import Citizen, CVEntry, TrafficLightChange
 from jobbro.reporting import facts
+from jobbro.weekly_hours import MAX_WEEKLY_HOURS
 
 BATCH = 2000  # rows per INSERT
 CHUNK = 900  # keys per IN (...) when preloading
@@ -1557,10 +1558,10 @@ class Importer:
         }
         existing = {}
         for chunk in chunks(wanted):
-            for pk, placement_id, week, ordinary, internship in Timesheet.objects.filter(
+            for pk, placement_id, week, ordinary, internship, subsidised in Timesheet.objects.filter(
                 placement_id__in=chunk
-            ).values_list("pk", "placement_id", "week_start", "ordinary_hours", "internship_hours"):
-                existing[(placement_id, week)] = (pk, ordinary, internship)
+            ).values_list("pk", "placement_id", "week_start", "ordinary_hours", "internship_hours", "subsidised_hours"):
+                existing[(placement_id, week)] = (pk, ordinary, internship, subsidised)
         updates, seen = [], {}
         counts = self.counts["timesheets"]
         writer = self.writer(Timesheet)
@@ -1590,6 +1591,7 @@ class Importer:
                     row.reject(name, refusals[0])
                 row.key = (placement.pk, week)
                 self._duplicate(row, "timesheets", row.key, seen, "week_start")
+                self._check_subsidised_hours(row, as_placement(placement), existing.get(row.key))
             if row.errors:
                 self.reject(row, "timesheets")
                 self.tick()
@@ -1597,6 +1599,7 @@ class Importer:
             ordinary = row.values.get("ordinary_hours", ZERO)
             internship = row.values.get("internship_hours", ZERO)
             record = existing.get(row.key)
+            subsidised = self._subsidised_hours(row, record)
             if record is None:
                 writer.add(
                     {
@@ -1605,12 +1608,13 @@ class Importer:
                         "registered_by_id": user_id,
                         "ordinary_hours": ordinary,
                         "internship_hours": internship,
+                        "subsidised_hours": subsidised,
                     },
                     record=False,
                 )
                 self.written.add(Placement, placement)  # its weeks: the case's facts, the company's record
                 counts["created"] += 1
-            elif record[1] != ordinary or record[2] != internship:
+            elif record[1:] != (ordinary, internship, subsidised):
                 updates.append(
                     Timesheet(
                         pk=record[0],
@@ -1618,6 +1622,7 @@ class Importer:
                         week_start=week,
                         ordinary_hours=ordinary,
                         internship_hours=internship,
+                        subsidised_hours=subsidised,
                         registered_by_id=user_id,
                         registered_at=self.now,
                     )
@@ -1627,7 +1632,32 @@ class Importer:
             else:
                 counts["unchanged"] += 1
             self.tick()
-        self._write(Timesheet, (), updates, {"ordinary_hours", "internship_hours", "registered_by", "registered_at"})
+        self._write(
+            Timesheet,
+            (),
+            updates,
+            {"ordinary_hours", "internship_hours", "subsidised_hours", "registered_by", "registered_at"},
+        )
+
+    @staticmethod
+    def _subsidised_hours(row, record):
+        """The week's subsidised hours (løntilskud): the cell's, or, when the cell is empty or the column absent, the
+        week's as they are (0 for a new week), so an import from a system that does not know them clears nothing."""
+        typed = row.values.get("subsidised_hours")
+        if typed is not None:
+            return typed
+        return record[3] if record is not None else ZERO
+
+    def _check_subsidised_hours(self, row, placement, record):
+        """The action's rules for subsidised hours (cases/actions.register_hours): only on a wage-subsidy placement,
+        and the week's three figures together at most 60."""
+        if row.errors:
+            return
+        subsidised = self._subsidised_hours(row, record)
+        self._refuse(row, "subsidised_hours", rules.subsidy_part_error(placement, subsidised))
+        total = row.values.get("ordinary_hours", ZERO) + row.values.get("internship_hours", ZERO) + subsidised
+        if not row.errors and total > MAX_WEEKLY_HOURS:
+            row.reject("subsidised_hours", rules.week_total_with_subsidy_message())
 
     def import_contacts(self, rows):
         self.prepare_enrolment_refs(rows)

@@ -1223,6 +1223,20 @@ SHEETS = SETUP_SHEETS + (
                 _("Internship hours, 0 to 60."),
                 **HOURS,
             ),
+            Column(
+                "subsidised_hours",
+                "Løntilskudstimer",
+                "Subsidised hours",
+                DECIMAL,
+                False,
+                "0",
+                _(
+                    "Subsidised hours (løntilskud), 0 to 60, only on a wage-subsidy placement; never counted as "
+                    "ordinary hours. An empty cell keeps the week's subsidised hours as they are."
+                ),
+                aliases=("Timer med løntilskud", "Subsidised"),
+                **HOURS,
+            ),
         ),
         aliases=("Timesedler", "Hours"),
     ),

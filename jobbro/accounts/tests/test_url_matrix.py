@@ -127,6 +127,7 @@ def matrix_world(world, other_site, company, buddy, programme, start, caseworker
         "import_": import_run.pk,
         "meeting_": _company_meeting(coordinator, company, programme).pk,
         "event_": _speed_dating_event(world, coordinator, buddy, programme).pk,
+        "netgain_": _net_gain_calculation(world, caseworker, enrolment).pk,
     }
     world.kwargs = {
         "citizen_pk": citizen.pk,
@@ -185,6 +186,23 @@ def _speed_dating_event(world, coordinator, buddy, programme):
     )
     world.event_kwargs = {"registration_pk": registration.pk, "conversation_pk": conversation.pk}
     return event
+
+
+def _net_gain_calculation(world, caseworker, enrolment):
+    """A net-gain calculation kept on the case (the citizen's own benefit a month and wage are inputs)."""
+    from decimal import Decimal
+
+    from jobbro.netgain import actions as net_gain_actions
+    from jobbro.netgain import calculator
+
+    on = timezone.localdate()
+    benefit, rate, _amount = calculator.rates_in_force(on)[0]
+    household = calculator.Household(
+        benefit=benefit, rate=rate, monthly_benefit=Decimal(11000), age=40, couple=False, children=0
+    )
+    return net_gain_actions.calculate_net_gain(
+        acting_user=caseworker, enrolment=enrolment, household=household, hourly_wage=Decimal(140), hours=[10], on=on
+    )
 
 
 def _message_kwargs(coordinator, programme):

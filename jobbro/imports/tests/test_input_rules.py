@@ -153,3 +153,57 @@ def test_a_citizen_s_postcode_and_e_mail_are_checked_by_the_model_s_own_validato
     assert reasons["Postnummer"] == "Et postnummer har 4 cifre."
     assert "e-mail" in reasons["E-mail"].lower()
     assert not result.committed
+
+
+def test_subsidised_hours_on_a_wage_subsidy_placement_are_imported_beside_the_ordinary_hours(cast):
+    result = run_as(
+        cast, "timesheets", placement_kind="løntilskud", **{"Ordinære timer": "4", "Løntilskudstimer": "20"}
+    )
+    assert result.rejected == [] and result.committed
+    sheet = Timesheet.objects.get()
+    assert (sheet.ordinary_hours, sheet.subsidised_hours) == (Decimal("4"), Decimal("20"))
+
+
+def test_subsidised_hours_on_a_placement_of_another_kind_are_refused_as_by_the_action(cast):
+    """The example placement is a small job: only a wage-subsidy placement has subsidised hours."""
+    result = run_as(cast, "timesheets", **{"Løntilskudstimer": "5"})
+    assert [(p["column"], p["reason"]) for p in result.rejected] == [
+        ("Løntilskudstimer", "Løntilskudstimer: kun et forløb med løntilskud har løntilskudstimer.")
+    ]
+    assert not result.committed and Timesheet.objects.count() == 0
+
+
+@pytest.mark.parametrize(("ordinary", "subsidised", "allowed"), [(30, 30, True), (30, "30,1", False), (0, 60, True)])
+def test_a_week_s_ordinary_and_subsidised_hours_hold_at_most_60_together(cast, ordinary, subsidised, allowed):
+    result = run_as(
+        cast,
+        "timesheets",
+        placement_kind="løntilskud",
+        **{"Ordinære timer": ordinary, "Løntilskudstimer": subsidised},
+    )
+    if allowed:
+        assert result.rejected == [] and Timesheet.objects.count() == 1
+    else:
+        assert [(p["column"], p["reason"]) for p in result.rejected] == [
+            (
+                "Løntilskudstimer",
+                "Ordinære timer, praktiktimer og løntilskudstimer kan tilsammen højst være 60 om ugen.",
+            )
+        ]
+        assert not result.committed and Timesheet.objects.count() == 0
+
+
+def test_an_empty_subsidised_hours_cell_keeps_the_week_s_subsidised_hours(cast):
+    """A system that does not know subsidised hours sends an empty cell: re-importing the week changes the ordinary
+    hours and clears nothing; a second identical import changes nothing (idempotent)."""
+    assert run_as(cast, "timesheets", placement_kind="løntilskud", **{"Løntilskudstimer": "12"}).committed
+    again = run_as(cast, "timesheets", placement_kind="løntilskud", **{"Ordinære timer": "6", "Løntilskudstimer": ""})
+    assert again.committed
+    sheet = Timesheet.objects.get()
+    assert (sheet.ordinary_hours, sheet.subsidised_hours) == (Decimal("6"), Decimal("12"))
+    assert (
+        run_as(
+            cast, "timesheets", placement_kind="løntilskud", **{"Ordinære timer": "6", "Løntilskudstimer": ""}
+        ).counts["timesheets"]["unchanged"]
+        == 1
+    )

@@ -12,6 +12,8 @@ from jobbro.accounts.models import ResultGoal
 from jobbro.cases.actions import start_placement
 from jobbro.cases.models import PlacementKind
 from jobbro.companies.models import Company, CompanyContact, NetworkAgreement, Opening
+from jobbro.netgain import calculator
+from jobbro.netgain.actions import calculate_net_gain
 from jobbro.web.tests.test_browser import PASSWORD, make_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -64,6 +66,19 @@ def world():
         ResultGoal.objects.create(
             programme=w.programme, metric=metric, target=target, deadline=datetime.date(2026, 12, 31)
         )
+    # A net-gain calculation kept on the case (the citizen's own benefit a month and the wage are inputs).
+    on = datetime.date(2026, 3, 2)
+    benefit, rate, _amount = calculator.rates_in_force(on)[0]
+    w.net_gain = calculate_net_gain(
+        acting_user=w.broker,
+        enrolment=w.enrolment,
+        household=calculator.Household(
+            benefit=benefit, rate=rate, monthly_benefit=Decimal(11000), age=40, couple=False, children=0
+        ),
+        hourly_wage=Decimal(140),
+        hours=[5, 10, 15],
+        on=on,
+    )
     return w
 
 
@@ -83,6 +98,10 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
         ("companies", "/companies/"),
         ("openings", "/openings/"),
         ("result-goals", "/result-goals/"),
+        ("net-gain", f"/citizens/{world.citizen.pk}/enrolments/{world.enrolment.pk}/net-gain/"),
+        ("net-gain-months", f"/citizens/{world.citizen.pk}/enrolments/{world.enrolment.pk}/net-gain/months/"),
+        ("net-gain-result", f"/citizens/{world.citizen.pk}/net-gain/{world.net_gain.pk}/"),
+        ("net-gain-print", f"/citizens/{world.citizen.pk}/net-gain/{world.net_gain.pk}/print/"),
     ]
     for name, path in pages:
         response = page.goto(live_server.url + path)

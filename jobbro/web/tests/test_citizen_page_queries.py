@@ -1,6 +1,7 @@
 """The citizen page, the page staff open most, costs the same few queries however long the citizen's record is."""
 
 import datetime
+from decimal import Decimal
 
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -8,13 +9,15 @@ from django.urls import reverse
 from jobbro.cases import actions
 from jobbro.cases.models import Contact, PlacementKind
 from jobbro.conftest import REFERRED_ON
+from jobbro.netgain import actions as net_gain_actions
+from jobbro.netgain import calculator as net_gain_calculator
 from jobbro.people import actions as people_actions
 from jobbro.people.models import CVEntry
 
 # Counted on the page as it is: the session and user, the citizen, the enrolments, each part of the timeline and of
-# the page's panels once, the message log and the consent to be contacted, the funder's participant forms, and the
-# read-log row. The same for a citizen with one record of each kind as with many.
-CITIZEN_PAGE_MAX_QUERIES = 37
+# the page's panels once, the message log and the consent to be contacted, the funder's participant forms, the kept
+# net-gain calculations, and the read-log row. The same for a citizen with one record of each kind as with many.
+CITIZEN_PAGE_MAX_QUERIES = 38
 SCORES = {
     "work_ability": 4,
     "keep_job_ability": 5,
@@ -25,6 +28,7 @@ SCORES = {
     "belief_in_job_chances": 9,
 }
 DAY = datetime.timedelta(days=1)
+NET_GAIN_ON = datetime.date(2026, 3, 2)
 
 
 def add_history(world, enrolment, start, rounds):
@@ -63,6 +67,17 @@ def add_history(world, enrolment, start, rounds):
         plan = actions.create_job_plan(acting_user=broker, enrolment=enrolment, title=f"plan {n}", created_on=day)
         actions.add_milestone(acting_user=broker, plan=plan, kind="course", due_on=day + 20 * DAY, title=f"delmål {n}")
         actions.record_self_assessment(acting_user=broker, enrolment=enrolment, assessed_on=day, scores=SCORES)
+        benefit, rate, _amount = net_gain_calculator.rates_in_force(NET_GAIN_ON)[0]
+        net_gain_actions.calculate_net_gain(
+            acting_user=broker,
+            enrolment=enrolment,
+            household=net_gain_calculator.Household(
+                benefit=benefit, rate=rate, monthly_benefit=Decimal(11000), age=40, couple=False, children=0
+            ),
+            hourly_wage=Decimal(130 + n),
+            hours=[5, 10, 15],
+            on=NET_GAIN_ON,
+        )
 
 
 def page_queries(client, url):
@@ -87,7 +102,7 @@ def test_the_citizen_page_makes_the_same_queries_for_a_short_and_a_long_record(
 
     add_history(world, enrolment, start, range(2, 10))
     many, html = page_queries(client, url)
-    assert "mål 9" in html
+    assert "mål 9" in html and html.count('data-netgain="') == 10, "the latest ten calculations are listed"
     assert many == few
     with django_assert_max_num_queries(CITIZEN_PAGE_MAX_QUERIES):
         client.get(url)

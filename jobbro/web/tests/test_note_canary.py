@@ -12,6 +12,7 @@ crawl must meet every canary, so the test proves the notes are rendered at all.
 import datetime
 import io
 import re
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -37,6 +38,8 @@ from jobbro.matching import actions as matching_actions
 from jobbro.meetings import actions as meetings_actions
 from jobbro.messaging import outbox
 from jobbro.messaging.models import MessageTemplate, Subscription
+from jobbro.netgain import actions as net_gain_actions
+from jobbro.netgain import calculator as net_gain_calculator
 from jobbro.outreach import actions as outreach_actions
 from jobbro.outreach.models import Registration, SpeedDatingConversation
 from jobbro.people import actions as people_actions
@@ -222,7 +225,21 @@ def populated(world, programme, refer, start, buddy, company):
     outreach_actions.record_named_visit(
         acting_user=broker, event=event, name="Besøgende", phone="12345678", consent_given=True
     )
+    # A net-gain calculation kept on Alice's case: its pages are crawled like the other pages of the case.
+    on = datetime.date(2026, 3, 2)
+    benefit, rate, _amount = net_gain_calculator.rates_in_force(on)[0]
+    net_gain = net_gain_actions.calculate_net_gain(
+        acting_user=broker,
+        enrolment=enrolment,
+        household=net_gain_calculator.Household(
+            benefit=benefit, rate=rate, monthly_benefit=Decimal(11000), age=40, couple=False, children=0
+        ),
+        hourly_wage=Decimal(140),
+        hours=[5, 10, 15],
+        on=on,
+    )
     return {
+        "net_gain": net_gain,
         "activity": activity,
         "meeting": meeting,
         "event": event,
@@ -340,6 +357,8 @@ def page_urls(data):
         "match_proposal_meeting": data["proposal"].pk,
         "match_proposal_agree": data["proposal"].pk,
         "match_proposal_decline": data["proposal"].pk,
+        "netgain_result": data["net_gain"].pk,
+        "netgain_print": data["net_gain"].pk,
     }
     values = {
         "citizen_pk": [citizen.pk],

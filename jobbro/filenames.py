@@ -9,6 +9,7 @@ slash.
 import re
 import unicodedata
 
+from django.http import HttpResponse
 from django.utils.translation import get_language
 
 SPELLED_OUT = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
@@ -28,3 +29,12 @@ def file_name(name, extension, on=None):
     """The file name for `name` (translated text), as of `on` if given, with its extension."""
     parts = [slug(name)] + ([dated(on)] if on is not None else [])
     return f"{'-'.join(parts)}.{extension}"
+
+
+def download(content, content_type, name):
+    """The response that hands out a file under its name: an attachment, never kept by a browser or proxy cache (it
+    holds personal data)."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response

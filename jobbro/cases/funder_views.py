@@ -13,7 +13,7 @@ import io
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats
@@ -170,13 +170,6 @@ def file_name(programme, last, extension):
     return filenames.file_name(f"{_('Participant forms')} {programme.name}", extension, last)
 
 
-def _download(content, content_type, name):
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 def _period_label(first, last):
     return f"{formats.date_format(first, 'SHORT_DATE_FORMAT')} – {formats.date_format(last, 'SHORT_DATE_FORMAT')}"
 
@@ -207,7 +200,7 @@ def funder_forms_xlsx(request):
         append_row(sheet, cells)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return _download(
+    return filenames.download(
         buffer.getvalue(),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         file_name(programme, last, "xlsx"),
@@ -234,7 +227,7 @@ def funder_forms_csv(request):
     for row in rows:
         writer.writerow([csv_value(row[c.key]) for c in funders.COLUMNS])
     # With a byte-order mark, so Excel opens the Danish letters as UTF-8.
-    return _download(
+    return filenames.download(
         ("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv; charset=utf-8", file_name(programme, last, "csv")
     )
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats
@@ -232,13 +232,6 @@ def file_name(month, extension, *, corrections=False):
     return filenames.file_name(name, extension)
 
 
-def _download(content, content_type, name):
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 def _export_request(request):
     _require(request.user)
     unit, month, _units = _chosen(request)
@@ -278,7 +271,7 @@ def wage_list_xlsx(request):
         append_row(sheet, cells)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return _download(
+    return filenames.download(
         buffer.getvalue(),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         file_name(month, "xlsx", corrections=corrections),
@@ -301,7 +294,7 @@ def wage_list_csv(request):
         # Text is neutralised (safe_cell); the computed numbers stay numbers, written with a decimal comma.
         writer.writerow([csv_number(safe_cell(value)) for value in values])
     # With a byte-order mark, so Excel opens the Danish letters as UTF-8.
-    return _download(
+    return filenames.download(
         ("\ufeff" + out.getvalue()).encode("utf-8"),
         "text/csv; charset=utf-8",
         file_name(month, "csv", corrections=corrections),

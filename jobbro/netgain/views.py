@@ -264,19 +264,11 @@ def netgain_new(request, citizen_pk, enrolment_pk):
     citizen, enrolment = _enrolment(request, citizen_pk, enrolment_pk)
     form = HoursForm(request.POST or None, initial=prefill(enrolment))
     if request.method == "POST" and form.is_valid():
-        try:
-            calculation = actions.calculate_net_gain(
-                acting_user=request.user,
-                enrolment=enrolment,
-                household=form.household(),
-                hourly_wage=form.cleaned_data["hourly_wage"],
-                hours=form.hours(),
-                on=form.cleaned_data["calculated_for"],
-            )
-        except ValidationError as error:
-            _put_errors(form, error, HOURS_FORM_FIELDS)
-        else:
-            return redirect("netgain_result", citizen_pk=citizen.pk, pk=calculation.pk)
+        saved = _calculate(
+            request, form, enrolment, HOURS_FORM_FIELDS, hours=form.hours(), on=form.cleaned_data["calculated_for"]
+        )
+        if saved is not None:
+            return redirect("netgain_result", citizen_pk=citizen.pk, pk=saved.pk)
     return _form_page(request, citizen, enrolment, form, months=False)
 
 
@@ -286,20 +278,33 @@ def netgain_months(request, citizen_pk, enrolment_pk):
     citizen, enrolment = _enrolment(request, citizen_pk, enrolment_pk)
     form = MonthsForm(request.POST or None, initial=prefill(enrolment))
     if request.method == "POST" and form.is_valid():
-        try:
-            calculation = actions.calculate_net_gain(
-                acting_user=request.user,
-                enrolment=enrolment,
-                household=form.household(),
-                hourly_wage=form.cleaned_data["hourly_wage"],
-                steps=form.cleaned_data["steps"],
-                months=form.cleaned_data["months"],
-            )
-        except ValidationError as error:
-            _put_errors(form, error, MONTHS_FORM_FIELDS)
-        else:
-            return redirect("netgain_result", citizen_pk=citizen.pk, pk=calculation.pk)
+        saved = _calculate(
+            request,
+            form,
+            enrolment,
+            MONTHS_FORM_FIELDS,
+            steps=form.cleaned_data["steps"],
+            months=form.cleaned_data["months"],
+        )
+        if saved is not None:
+            return redirect("netgain_result", citizen_pk=citizen.pk, pk=saved.pk)
     return _form_page(request, citizen, enrolment, form, months=True)
+
+
+def _calculate(request, form, enrolment, fields, **plan):
+    """Calculate and keep the form's calculation; None, with the action's refusals on the form's fields, when it
+    refused (e.g. no rule table for a month)."""
+    try:
+        return actions.calculate_net_gain(
+            acting_user=request.user,
+            enrolment=enrolment,
+            household=form.household(),
+            hourly_wage=form.cleaned_data["hourly_wage"],
+            **plan,
+        )
+    except ValidationError as error:
+        _put_errors(form, error, fields)
+        return None
 
 
 @login_required

@@ -13,7 +13,9 @@ Pure: dataclasses in, dataclasses out, amounts as ``Decimal`` kroner per month, 
    wage threshold), never below 0 and never above the benefit with no work;
 5. tax (monthly twelfth of the year's tax) on the benefit, and on benefit + earnings after AM with
    beskæftigelsesfradrag, the single-provider supplement and jobfradrag;
-6. net = what is paid out after tax, with and without work; the gain is the difference.
+6. boligsikring (housing benefit, tax-free) with and without work when the rent is given and the table has the
+   figures: 60 % of the year's rent − 18 % of the household income above the income limit, capped;
+7. net = what is paid out after tax (+ boligsikring), with and without work; the gain is the difference.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ __all__ = [
     "income_tax",
     "offset_earnings",
     "gain_for_hours",
+    "housing_benefit",
     "month_by_month",
     "rate_options",
     "rates_in_force",
@@ -122,6 +125,9 @@ class MonthFigures:
     municipal_tax_pct: Decimal = ZERO
     # Danish notes on figures that are carried forward from an earlier year, for the UI and the print.
     carried_forward: tuple[str, ...] = field(default_factory=tuple)
+    # Boligsikring a month (tax-free), None when no rent is given or the table lacks a figure.
+    housing_benefit_without_work: Decimal | None = None
+    housing_benefit_with_work: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -301,6 +307,67 @@ def income_tax(table, personal_income, gross, household, municipal_pct, used=Non
     return tax_year / MONTHS_PER_YEAR, allowance_year / MONTHS_PER_YEAR
 
 
+HOUSING_LABELS = {
+    "rent_share_pct": gettext_lazy("Housing benefit: share of the rent"),
+    "income_share_pct": gettext_lazy("Housing benefit: share of the income above the income limit"),
+    "income_limit_year": gettext_lazy("Housing benefit: income limit"),
+    "child_increase_year": gettext_lazy("Housing benefit: increase of the income limit per child"),
+    "max_benefit_year": gettext_lazy("Housing benefit: highest amount a year"),
+    "own_payment_min_year": gettext_lazy("Housing benefit: smallest own payment a year"),
+    "no_children_cap_pct": gettext_lazy("Housing benefit: highest share of the rent without children"),
+    "rent_max_year": gettext_lazy("Housing benefit: highest rent a year"),
+}
+
+
+def housing_benefit(table, household, income_year, used=None):
+    """Boligsikring a month for the household's year's income (tax-free), or None when no rent is given or the table
+    lacks a figure (then ``used`` gets a note saying so).
+
+    The year's amount = rent share × the year's rent (at most the table's rent maximum, if any) − income share × the
+    household income above the income limit (raised per child beyond the first, up to four children); at most the
+    year's rent − the smallest own payment; without children at most the cap share of the rent; at most the highest
+    amount (+25 % with more than four children); never below 0. Divided by 12.
+    """
+    used = used or _Used()
+    if household.monthly_rent is None:
+        return None
+    figures = table.housing
+    if not figures:
+        used.notes.append(
+            _("Housing benefit (boligsikring) is not included: the rule table %(version)s has no housing figures.")
+            % {"version": table.version}
+        )
+        return None
+    missing = [str(HOUSING_LABELS[key]) for key, figure in figures.items() if not figure.sourced]
+    if missing:
+        note = _(
+            "Housing benefit (boligsikring) is not included: the rule table %(version)s has no published figure for "
+            "%(figures)s."
+        ) % {"version": table.version, "figures": ", ".join(missing)}
+        if note not in used.notes:
+            used.notes.append(note)
+        return None
+
+    def figure(key):
+        return used(figures[key], str(HOUSING_LABELS[key]))
+
+    rent_year = Decimal(household.monthly_rent) * MONTHS_PER_YEAR
+    if "rent_max_year" in figures:
+        rent_year = min(rent_year, figure("rent_max_year"))
+    children_counted = max(0, min(household.children, 4) - 1)
+    limit = figure("income_limit_year") + figure("child_increase_year") * children_counted
+    year = figure("rent_share_pct") / HUNDRED * rent_year
+    year -= figure("income_share_pct") / HUNDRED * max(ZERO, Decimal(income_year) - limit)
+    year = min(year, rent_year - figure("own_payment_min_year"))
+    if household.children == 0:
+        year = min(year, figure("no_children_cap_pct") / HUNDRED * rent_year)
+    highest = figure("max_benefit_year")
+    if household.children > 4:
+        highest = highest * Decimal("1.25")
+    year = max(ZERO, min(year, highest))
+    return year / MONTHS_PER_YEAR
+
+
 def _hours_note(rules, weekly_hours, used):
     figure = rules.figures.get("hours_rule")
     if figure is None:
@@ -357,8 +424,20 @@ def calculate(
     tax_without, _unused = income_tax(table, before, ZERO, household, municipal_pct, used)
     tax_with, allowance = income_tax(table, after + earnings, gross, household, municipal_pct, used)
 
-    net_without = _money(before - tax_without)
-    net_with = _money(earnings + after - tax_with)
+    # Household income for boligsikring: personal income (the benefit, the wage after AM-bidrag) of the citizen and
+    # the partner (the partner's income after AM-bidrag), for the year.
+    partner_income = ZERO
+    if household.couple and household.partner_monthly_income:
+        partner_income = Decimal(household.partner_monthly_income) * (1 - am_rate)
+    housing_without = housing_benefit(table, household, MONTHS_PER_YEAR * (before + partner_income), used)
+    housing_with = housing_benefit(table, household, MONTHS_PER_YEAR * (after + earnings + partner_income), used)
+    housing_change = None
+    if housing_without is not None and housing_with is not None:
+        housing_without, housing_with = _money(housing_without), _money(housing_with)
+        housing_change = housing_with - housing_without
+
+    net_without = _money(before - tax_without + (housing_without or ZERO))
+    net_with = _money(earnings + after - tax_with + (housing_with or ZERO))
     return MonthFigures(
         weekly_hours=weekly_hours,
         hourly_wage=hourly_wage,
@@ -367,7 +446,7 @@ def calculate(
         disregard=_money(disregard),
         benefit_before=_money(before),
         benefit_after=_money(after),
-        housing_benefit_change=None,
+        housing_benefit_change=housing_change,
         tax_without_work=_money(tax_without),
         tax_with_work=_money(tax_with),
         employment_allowance=_money(allowance),
@@ -385,6 +464,8 @@ def calculate(
         benefit_given=household.monthly_benefit is not None,
         municipal_tax_pct=(municipal_pct * HUNDRED).normalize(),
         carried_forward=tuple(used.notes),
+        housing_benefit_without_work=housing_without,
+        housing_benefit_with_work=housing_with,
     )
 
 

@@ -189,7 +189,7 @@ class HouseholdForm(DesignSystemForm):
         label=_("Rent a month (kr., optional)"),
         max_length=12,
         required=False,
-        help_text=_("Only needed if the rules use the housing costs."),
+        help_text=_("Give the rent, and the change in housing benefit (boligsikring) is included."),
     )
     partner_monthly_income = forms.CharField(
         label=_("Partner's gross income a month (kr., optional)"), max_length=12, required=False

@@ -15,14 +15,17 @@ File layout (see docs/netgain.md, "The rule tables and their sources"):
 - ``[sources.<id>]`` with ``title`` and ``url`` (http/https) for every public source used;
 - ``[tax]``: figures for AM-bidrag, personfradrag, bundskat, average kommuneskat, beskæftigelsesfradrag
   (+ the single-provider supplement) and jobfradrag;
+- optional ``[housing]``: the boligsikring figures (percentages of rent and income, income limit and the increase
+  per child, the maximum benefit, the minimum own payment, the cap without children, optional rent maximum);
 - ``[benefits.<benefit>]`` with ``offset`` = ``hourly_disregard`` | ``fribeloeb`` | ``wage_threshold`` and the
   offset's figures, ``[benefits.<benefit>.rates.<key>]`` with ``label`` and ``amount``, optional
   ``[[benefits.<benefit>.supplements]]``; or ``replaced_by`` for a benefit that no longer exists.
 
 A figure is an inline table ``{ value = "12.30", source = "<id>" }`` with optional ``carried_forward_from``
 (an earlier version or year whose figure is used because the figure for this version was not found in a public
-source) and ``note``. Only a rate's ``amount`` may instead be ``{ missing = "<why>" }``: the calculator then asks
-for the citizen's actual monthly benefit rather than inventing one.
+source) and ``note``. Only a rate's ``amount`` and the ``[housing]`` figures may instead be
+``{ missing = "<why>" }``: the calculator then asks for the citizen's actual monthly benefit (or leaves housing
+benefit out) rather than inventing one.
 """
 
 from __future__ import annotations
@@ -63,6 +66,18 @@ OFFSET_FIGURES = {
     "wage_threshold": ("threshold_month", "offset_pct"),
 }
 OPTIONAL_BENEFIT_FIGURES = ("hours_rule", "unemployment_benefit_max_month")
+# Boligsikring (housing benefit for tenants who are not pensioners), the optional [housing] table. Each figure may
+# be { missing = "<why>" }: the calculator then leaves housing benefit out and says so.
+HOUSING_FIGURES = (
+    "rent_share_pct",
+    "income_share_pct",
+    "income_limit_year",
+    "child_increase_year",
+    "max_benefit_year",
+    "own_payment_min_year",
+    "no_children_cap_pct",
+)
+OPTIONAL_HOUSING_FIGURES = ("rent_max_year",)
 
 
 class TableError(ValueError):
@@ -148,6 +163,7 @@ class RuleTable:
     tax: dict[str, Figure]
     benefits: dict[str, BenefitRules]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    housing: dict[str, Figure] = field(default_factory=dict)
 
     def in_force_on(self, day: datetime.date) -> bool:
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
@@ -155,6 +171,7 @@ class RuleTable:
     def all_figures(self):
         """Every figure in the table (tax, offset rules, rates, supplements), for listings and checks."""
         yield from self.tax.values()
+        yield from self.housing.values()
         for rules in self.benefits.values():
             yield from rules.figures.values()
             for rate in rules.rates.values():
@@ -342,6 +359,25 @@ def _benefit(path, name, raw, sources):
     )
 
 
+def _housing(path, raw, sources):
+    """The optional [housing] table (boligsikring): every figure sourced or { missing = "<why>" }."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        _fail(path, "housing", "must be a table")
+    unknown = set(raw) - set(HOUSING_FIGURES) - set(OPTIONAL_HOUSING_FIGURES)
+    if unknown:
+        _fail(path, "housing", f"unknown figure(s) {', '.join(sorted(unknown))}")
+    housing = {}
+    for key in HOUSING_FIGURES + OPTIONAL_HOUSING_FIGURES:
+        if key not in raw:
+            if key in OPTIONAL_HOUSING_FIGURES:
+                continue
+            _fail(path, f"housing.{key}", 'is required (or { missing = "<why>" })')
+        housing[key] = _figure(path, f"housing.{key}", raw[key], sources, may_be_missing=True, pct=key.endswith("_pct"))
+    return housing
+
+
 def parse_table(path) -> RuleTable:
     """Read and validate one rule table file."""
     path = Path(path)
@@ -376,6 +412,7 @@ def parse_table(path) -> RuleTable:
     if not isinstance(benefits_raw, dict) or not benefits_raw:
         _fail(path, "benefits", "at least one benefit is needed")
     benefits = {name: _benefit(path, name, entry, sources) for name, entry in benefits_raw.items()}
+    housing = _housing(path, raw.get("housing"), sources)
     notes = raw.get("notes", [])
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         _fail(path, "notes", "must be a list of texts")
@@ -389,6 +426,7 @@ def parse_table(path) -> RuleTable:
         tax=tax,
         benefits=benefits,
         notes=tuple(notes),
+        housing=housing,
     )
 
 

@@ -44,6 +44,8 @@ EXPLANATION = (
     ("partner_income_offset", gettext_lazy("Partner's income deducted from the benefit")),
     ("benefit_before", gettext_lazy("Benefit without work")),
     ("benefit_after", gettext_lazy("Benefit with work (after deduction)")),
+    ("housing_benefit_without_work", gettext_lazy("Housing benefit (boligsikring) without work")),
+    ("housing_benefit_with_work", gettext_lazy("Housing benefit (boligsikring) with work")),
     ("housing_benefit_change", gettext_lazy("Change in housing benefit")),
     ("tax_without_work", gettext_lazy("Tax without work")),
     ("tax_with_work", gettext_lazy("Tax with work")),

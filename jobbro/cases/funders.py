@@ -91,7 +91,7 @@ def incomplete(enrolments, last=None):
         start_missing |= Q(**{f"participant_form__{name}": ""})
     end_missing = no_form | Q(participant_form__status_at_exit="") | Q(participant_form__qualification_gained=None)
     ended = Q(ended_on__isnull=False) if last is None else Q(ended_on__lte=last)
-    return enrolments.filter(Q(started_on__isnull=False, control_group=False) & (start_missing | ended & end_missing))
+    return enrolments.in_programme_effort().filter(Q(started_on__isnull=False) & (start_missing | ended & end_missing))
 
 
 # --- The export's rows ---------------------------------------------------------------------------------------------
@@ -122,7 +122,6 @@ COLUMNS = (
     Column("legal_bases", _("Legal basis of the placements")),
     Column("missing", _("Missing answers")),
 )
-DATE_COLUMNS = ("started_on", "ended_on")
 
 # The short values of the education groups in the export (the full labels are the form's).
 ISCED = {"isced_0_2": "ISCED 0-2", "isced_3_4": "ISCED 3-4", "isced_5_8": "ISCED 5-8"}

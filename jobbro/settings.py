@@ -54,6 +54,11 @@ CPR_HASH_KEY = os.environ.get("JOBBRO_CPR_HASH_KEY") or dev_keys["cpr_hash_key"]
 # every link issued) and how many days a new link works.
 PORTAL_LINK_KEY = os.environ.get("JOBBRO_PORTAL_LINK_KEY") or SECRET_KEY
 PORTAL_LINK_DAYS = int(os.environ.get("JOBBRO_PORTAL_LINK_DAYS", "30"))
+# Integrations of the JSON API (jobbro/api, docs/api.md): the key of their tokens' HMAC-SHA256 digests (changing it
+# ends every token), how many days a new token works, and how many requests a token may make (DRF's rate syntax).
+API_TOKEN_KEY = os.environ.get("JOBBRO_API_TOKEN_KEY") or SECRET_KEY
+API_TOKEN_DAYS = int(os.environ.get("JOBBRO_API_TOKEN_DAYS", "365"))
+API_RATE = os.environ.get("JOBBRO_API_RATE", "600/minute")
 
 ALLOWED_HOSTS = [h for h in os.environ.get("JOBBRO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("JOBBRO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -81,6 +86,9 @@ INSTALLED_APPS = [
     "jobbro.netgain",
     "jobbro.messaging",
     "jobbro.portal",
+    "jobbro.api",
+    "rest_framework",
+    "drf_spectacular",
     "jobbro.demo",
     "jobbro.web",
     "axes",
@@ -455,3 +463,41 @@ if SAML_ENABLED:
 if OIDC_ENABLED:
     AUTHENTICATION_BACKENDS.append("jobbro.accounts.sso.OidcBackend")
 LOGIN_REDIRECT_URL_FAILURE = "/login/?sso=refused"  # where a refused single sign-on lands
+
+# The JSON API (jobbro/api, docs/api.md): a token per integration, never a session; every answer JSON; limit/offset
+# pages; the rate per token from JOBBRO_API_RATE, counted in the shared cache so every server process counts alike.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["jobbro.api.authentication.IntegrationTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["jobbro.api.permissions.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["jobbro.api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "jobbro.api.pagination.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "jobbro.api.schema.ScopedAutoSchema",
+    "EXCEPTION_HANDLER": "jobbro.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "jobbro API",
+    "DESCRIPTION": "Read and write jobbro's records and read the reports' figures; see docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "ENUM_NAME_OVERRIDES": {
+        "ContactKindEnum": "jobbro.api.serializers.CONTACT_KINDS",
+        "CompanyKindEnum": "jobbro.api.serializers.COMPANY_KINDS",
+        "PlacementKindEnum": "jobbro.cases.models.PlacementKind.choices",
+        "PlacementEndReasonEnum": "jobbro.cases.models.PlacementEndReason.choices",
+        "TrafficLightEnum": "jobbro.people.models.TrafficLight.choices",
+        "StepEnum": "jobbro.cases.models.Step.choices",
+        "NewStepEnum": "jobbro.api.serializers.STEPS_TO_CHOOSE",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "jobbro.api.schema.add_error_answers",
+    ],
+}

@@ -28,4 +28,6 @@ urlpatterns = [
     path("", include("jobbro.reporting.urls")),
     path("", include("jobbro.portal.urls")),
     path("", include("jobbro.messaging.urls_public")),
+    path("", include("jobbro.api.urls_pages")),
+    path("api/", include("jobbro.api.urls")),
 ]

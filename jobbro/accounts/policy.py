@@ -56,6 +56,10 @@ class Capability(models.TextChoices):
         _("See the names of staff in the reports' tables per job broker (others see Job broker A, B, …)"),
     )
     ADMINISTER = "administer", _("Administration: staff users, programmes, access log")
+    MANAGE_INTEGRATIONS = (
+        "manage_integrations",
+        _("Create and revoke integrations: tokens for other systems to use the JSON API as a service user"),
+    )
     SET_TRIAL_DESIGN = "set_trial_design", _("Set a programme's trial design and read the lottery's seed")
     READ_EFFECT = "read_effect", _("The effect report: compute it, read it and export it")
     MANAGE_REGISTER_DATA = (
@@ -139,6 +143,7 @@ GRANTS = {
     C.READ_ALL_REPORTS:         (__,        __,        __,    CO,         MA,     EV,       AD),
     C.SEE_STAFF_NAMES:          (JB,        CW,        ME,    CO,         MA,     __,       AD),
     C.ADMINISTER:               (__,        __,        __,    __,         __,     __,       AD),
+    C.MANAGE_INTEGRATIONS:      (__,        __,        __,    __,         __,     __,       AD),
     C.SET_TRIAL_DESIGN:         (__,        __,        __,    __,         __,     __,       AD),
     C.READ_EFFECT:              (__,        __,        __,    __,         MA,     EV,       __),
     C.MANAGE_REGISTER_DATA:     (__,        __,        __,    __,         __,     EV,       AD),
@@ -450,6 +455,10 @@ PAGES = {
     # The effect report: managers and evaluators of the programme.
     "effect_report": needs(C.READ_EFFECT), "effect_report_state": needs(C.READ_EFFECT),
     "effect_report_xlsx": needs(C.READ_EFFECT), "effect_report_pdf": needs(C.READ_EFFECT),
+    # Integrations of the JSON API (jobbro/api): created and revoked by administrators. The API itself (/api/) takes
+    # a token, never a session: its own tests check it (the matrix leaves the namespace out).
+    "integration_list": needs(C.MANAGE_INTEGRATIONS, post=C.MANAGE_INTEGRATIONS),
+    "integration_revoke": needs(C.MANAGE_INTEGRATIONS),
 }
 # fmt: on
 

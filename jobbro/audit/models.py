@@ -146,6 +146,9 @@ class Action(models.TextChoices):
     RECORD_MEETING_RESPONSE = "record_meeting_response", _("Recorded a participant's answer to a meeting")
     # The net gain from work (netgain/actions.py).
     SAVE_NET_GAIN_CALCULATION = "save_net_gain_calculation", _("Calculated the net gain from work")
+    # Integrations of the JSON API (api/actions.py).
+    CREATE_INTEGRATION = "create_integration", _("Created an integration")
+    REVOKE_INTEGRATION = "revoke_integration", _("Revoked an integration")
 
 
 class ChangeLog(models.Model):

@@ -10,6 +10,7 @@ from jobbro.accounts.policy import PAGES
 NOT_CHECKED = {
     "admin:": "Django's admin site: hundreds of generated pages behind one gate (the administer capability), tested by the admin tests",
     "set_language": "Django's language switch: public and the same for everyone, it only sets a cookie",
+    "api:": "the JSON API: a token per integration, never a session; the same table applied to the service user, tested by jobbro/api/tests",
 }
 
 # The users every URL is requested as: anonymous, one of each role, and a job broker at another site.

@@ -41,10 +41,37 @@ def _user(serializer):
 # --- Reading ------------------------------------------------------------------------------------------------------
 
 
-class CitizenSerializer(serializers.ModelSerializer):
+class RecordSerializer(serializers.ModelSerializer):
+    """A record as read: every field read-only, and the schema saying which may be empty or null (DRF leaves that out
+    of read-only fields, and a blank choice or a null date must still match the published schema)."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        if model_field.choices and model_field.blank:
+            field_kwargs["allow_blank"] = True
+        if model_field.null:
+            field_kwargs["allow_null"] = True
+        return field_class, field_kwargs
+
+    def include_extra_kwargs(self, kwargs, extra_kwargs):
+        blank = kwargs.get("allow_blank")
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if blank:  # DRF drops it from read-only fields
+            kwargs["allow_blank"] = True
+        return kwargs
+
+    def build_relational_field(self, field_name, relation_info):
+        field_class, field_kwargs = super().build_relational_field(field_name, relation_info)
+        if relation_info.model_field is not None and relation_info.model_field.null:
+            field_kwargs["allow_null"] = True
+        return field_class, field_kwargs
+
+
+class CitizenSerializer(RecordSerializer):
     age = serializers.SerializerMethodField()
     birth_date = serializers.SerializerMethodField()
     target_groups = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+    email = serializers.CharField(read_only=True, help_text="An e-mail address, or empty.")
 
     class Meta:
         model = Citizen
@@ -86,7 +113,7 @@ class StepChangeSerializer(serializers.Serializer):
     changed_on = serializers.DateField(read_only=True)
 
 
-class EnrolmentSerializer(serializers.ModelSerializer):
+class EnrolmentSerializer(RecordSerializer):
     steps = serializers.SerializerMethodField()
 
     class Meta:
@@ -116,7 +143,7 @@ class EnrolmentSerializer(serializers.ModelSerializer):
         return StepChangeSerializer(changes, many=True).data
 
 
-class PlacementSerializer(serializers.ModelSerializer):
+class PlacementSerializer(RecordSerializer):
     citizen = serializers.IntegerField(source="enrolment.citizen_id", read_only=True)
 
     class Meta:
@@ -144,7 +171,7 @@ class PlacementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TimesheetSerializer(serializers.ModelSerializer):
+class TimesheetSerializer(RecordSerializer):
     citizen = serializers.IntegerField(source="placement.enrolment.citizen_id", read_only=True)
     iso_week = serializers.CharField(read_only=True)
 
@@ -165,7 +192,7 @@ class TimesheetSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(RecordSerializer):
     citizen = serializers.IntegerField(source="enrolment.citizen_id", read_only=True)
     note = serializers.SerializerMethodField()
 
@@ -179,14 +206,14 @@ class ContactSerializer(serializers.ModelSerializer):
         return contact.note if may(_user(self), Capability.READ_NOTES) else None
 
 
-class CompanySerializer(serializers.ModelSerializer):
+class CompanySerializer(RecordSerializer):
     class Meta:
         model = Company
         fields = ["id", "cvr", "name", "industry_code", "kind", "address", "postcode", "city"]
         read_only_fields = fields
 
 
-class OpeningSerializer(serializers.ModelSerializer):
+class OpeningSerializer(RecordSerializer):
     days = serializers.ListField(child=serializers.ChoiceField(choices=Weekday.choices), read_only=True)
     requirements = serializers.ListField(child=serializers.ChoiceField(choices=Requirement.choices), read_only=True)
 

@@ -48,5 +48,8 @@ def integration_revoke(request, pk):
     _manager(request)
     integration = get_object_or_404(Integration, pk=pk)
     actions.revoke_integration(acting_user=request.user, integration=integration)
-    messages.success(request, _("The integration %(name)s is revoked: its token is refused from now on.") % {"name": integration.name})
+    messages.success(
+        request,
+        _("The integration %(name)s is revoked: its token is refused from now on.") % {"name": integration.name},
+    )
     return redirect("integration_list")

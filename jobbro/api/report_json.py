@@ -18,7 +18,14 @@ def _number(value):
 
 def cell(value):
     """{kind, value, part, whole, light, text}: the figure itself and the text the page shows for it."""
-    data = {"kind": "text", "value": None, "part": None, "whole": None, "light": None, "text": presentation.cell_text(value)}
+    data = {
+        "kind": "text",
+        "value": None,
+        "part": None,
+        "whole": None,
+        "light": None,
+        "text": presentation.cell_text(value),
+    }
     inner = value.value if isinstance(value, Scored) else value
     if isinstance(value, Scored):
         data["light"] = value.light

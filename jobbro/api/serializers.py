@@ -28,7 +28,6 @@ from jobbro.days import today
 from jobbro.people import cpr
 from jobbro.people.models import Citizen, TrafficLight
 
-
 # The choice sets the schema names (settings.SPECTACULAR_SETTINGS ENUM_NAME_OVERRIDES): two models call theirs Kind.
 CONTACT_KINDS = Contact.Kind.choices
 COMPANY_KINDS = Company.Kind.choices

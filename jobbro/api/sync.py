@@ -5,7 +5,6 @@ Every action writes a change-log row (audit.ChangeLog) in its own transaction, n
 when a row for it is dated at or after that time; a citizen has changed when any row of their case has. The change
 log is the one place every write goes through, so no app needs a column of its own for this."""
 
-
 from django.db.models import BigIntegerField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -28,9 +27,7 @@ def parse_changed_since(request):
     except ValueError:
         value = None
     if value is None or not 1970 <= value.year <= 9000:
-        raise exceptions.ValidationError(
-            {PARAMETER: [_("Give a date and time as in 2026-11-22T08:00:00+01:00.")]}
-        )
+        raise exceptions.ValidationError({PARAMETER: [_("Give a date and time as in 2026-11-22T08:00:00+01:00.")]})
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     return value
@@ -48,4 +45,6 @@ def changed_records(queryset, object_type, since):
 
 def changed_citizens(queryset, since):
     """The citizens with any change-log row of their case dated at or after `since`."""
-    return queryset.filter(pk__in=ChangeLog.objects.filter(at__gte=since, citizen_ref__isnull=False).values("citizen_ref"))
+    return queryset.filter(
+        pk__in=ChangeLog.objects.filter(at__gte=since, citizen_ref__isnull=False).values("citizen_ref")
+    )

@@ -106,7 +106,6 @@ class ApiViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(record).data, status=code)
 
 
-
 def _scopes(read, **writes):
     return {"list": read, "retrieve": read, **writes}
 

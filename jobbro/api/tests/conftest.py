@@ -31,7 +31,10 @@ class ApiClient:
 def token_for(administrator):
     def _token_for(user, *scopes, language=None, days=30):
         integration, token = actions.create_integration(
-            acting_user=administrator, name=f"System for {user.username}", user=user, scopes=scopes or EVERY_SCOPE,
+            acting_user=administrator,
+            name=f"System for {user.username}",
+            user=user,
+            scopes=scopes or EVERY_SCOPE,
             days=days,
         )
         api = ApiClient(token, language)

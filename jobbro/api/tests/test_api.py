@@ -79,7 +79,9 @@ def test_only_the_digest_of_the_token_is_stored(world, token_for):
 
 def test_only_an_administrator_creates_an_integration(world):
     with pytest.raises(actions.PermissionDenied):
-        actions.create_integration(acting_user=world.coordinator, name="BI", user=world.manager, scopes=["reports:read"])
+        actions.create_integration(
+            acting_user=world.coordinator, name="BI", user=world.manager, scopes=["reports:read"]
+        )
 
 
 def test_an_integration_needs_a_name_scopes_and_an_active_user(world):
@@ -130,7 +132,9 @@ def test_an_action_s_denial_is_404(world, token_for, company):
 
 def test_a_record_out_of_reach_in_a_request_body_is_refused_like_one_that_does_not_exist(world, token_for):
     api = token_for(world.charlie)
-    response = api.post(V1 + "contacts/", {"enrolment": world.alices_enrolment.pk, "kind": "phone", "occurred_on": "2025-03-03"})
+    response = api.post(
+        V1 + "contacts/", {"enrolment": world.alices_enrolment.pk, "kind": "phone", "occurred_on": "2025-03-03"}
+    )
     missing = api.post(V1 + "contacts/", {"enrolment": 999999, "kind": "phone", "occurred_on": "2025-03-03"})
     assert response.status_code == missing.status_code == 400
     assert response.json()["enrolment"] == [
@@ -154,7 +158,10 @@ def test_registering_hours_writes_what_the_hours_page_writes(world, token_for, s
     assert sheet.registered_by == world.alice
     row = ChangeLog.objects.get(action="register_hours")
     assert (row.user, row.object_type, row.object_id, row.citizen_ref) == (
-        world.alice, "timesheet", str(sheet.pk), world.alices_citizen.pk
+        world.alice,
+        "timesheet",
+        str(sheet.pk),
+        world.alices_citizen.pk,
     )
     # The same week through the action itself changes the row the API wrote: one record, one write path.
     case_actions.register_hours(
@@ -180,7 +187,10 @@ def test_starting_and_ending_a_placement_moves_the_steps_as_on_the_page(world, t
     placement = Placement.objects.get(pk=response.json()["id"])
     assert ChangeLog.objects.filter(action="start_placement", object_id=str(placement.pk), user=world.alice).exists()
     assert StepChange.objects.filter(enrolment=world.alices_enrolment, step=3).exists()
-    ended = api.post(f"{V1}placements/{placement.pk}/end/", {"ended_on": (starts + datetime.timedelta(days=30)).isoformat(), "reason": "not_a_match"})
+    ended = api.post(
+        f"{V1}placements/{placement.pk}/end/",
+        {"ended_on": (starts + datetime.timedelta(days=30)).isoformat(), "reason": "not_a_match"},
+    )
     assert ended.status_code == 200, ended.json()
     assert ended.json()["ended_on"] == (starts + datetime.timedelta(days=30)).isoformat()
     enrolment = api.get(f"{V1}enrolments/{world.alices_enrolment.pk}/").json()
@@ -226,7 +236,10 @@ def test_a_step_change_is_the_case_page_s_action(world, token_for):
     response = api.post(f"{V1}enrolments/{world.alices_enrolment.pk}/step/", {"step": 2, "on": "2025-03-10"})
     assert response.status_code == 200, response.json()
     assert ChangeLog.objects.filter(action="change_step", object_id=str(world.alices_enrolment.pk)).exists()
-    assert api.post(f"{V1}enrolments/{world.alices_enrolment.pk}/step/", {"step": 4, "on": "2025-03-10"}).status_code == 400
+    assert (
+        api.post(f"{V1}enrolments/{world.alices_enrolment.pk}/step/", {"step": 4, "on": "2025-03-10"}).status_code
+        == 400
+    )
 
 
 def test_companies_and_small_jobs_are_written_by_the_network_s_actions(world, token_for, programme):
@@ -253,9 +266,12 @@ def test_companies_and_small_jobs_are_written_by_the_network_s_actions(world, to
     assert opening.json()["days"] == ["mon", "tue"]
     assert ChangeLog.objects.filter(action="add_opening", object_id=str(opening.json()["id"])).exists()
     # A job broker reads companies but does not manage the network.
-    assert token_for(world.alice).post(
-        V1 + "companies/", {"cvr": make_cvr(), "name": "X", "industry_code": "561010", "kind": "private"}
-    ).status_code == 404
+    assert (
+        token_for(world.alice)
+        .post(V1 + "companies/", {"cvr": make_cvr(), "name": "X", "industry_code": "561010", "kind": "private"})
+        .status_code
+        == 404
+    )
 
 
 # --- The read log and CPR -----------------------------------------------------------------------------------------
@@ -283,11 +299,16 @@ def test_the_cpr_number_is_never_in_a_citizen_and_revealed_only_with_the_capabil
     # A coordinator sees the citizen but may not reveal: 404, and the refusal logged as the page logs it.
     coordinator = token_for(world.coordinator)
     assert coordinator.post(f"{V1}citizens/{world.bobs_citizen.pk}/reveal-cpr/").status_code == 404
-    assert AccessLog.objects.filter(action=AccessLog.Action.REVEAL_CPR, user=world.coordinator, status_code=403).exists()
+    assert AccessLog.objects.filter(
+        action=AccessLog.Action.REVEAL_CPR, user=world.coordinator, status_code=403
+    ).exists()
     # Without the cpr:reveal scope the token is refused before anything is shown.
-    assert token_for(world.caseworker, Scope.CITIZENS_READ).post(
-        f"{V1}citizens/{world.bobs_citizen.pk}/reveal-cpr/"
-    ).status_code == 403
+    assert (
+        token_for(world.caseworker, Scope.CITIZENS_READ)
+        .post(f"{V1}citizens/{world.bobs_citizen.pk}/reveal-cpr/")
+        .status_code
+        == 403
+    )
 
 
 def test_finding_a_citizen_by_cpr_only_within_reach(world, token_for):
@@ -298,7 +319,10 @@ def test_finding_a_citizen_by_cpr_only_within_reach(world, token_for):
 
 def test_notes_and_birth_dates_only_for_the_roles_that_read_them(world, token_for):
     case_actions.log_contact(
-        acting_user=world.alice, enrolment=world.alices_enrolment, kind="phone", occurred_on=datetime.date(2025, 3, 3),
+        acting_user=world.alice,
+        enrolment=world.alices_enrolment,
+        kind="phone",
+        occurred_on=datetime.date(2025, 3, 3),
         note="Talte om søvn",
     )
     assert token_for(world.alice).get(V1 + "contacts/").json()["results"][0]["note"] == "Talte om søvn"
@@ -324,9 +348,9 @@ def test_a_bad_changed_since_is_400(world, token_for):
 
 
 def test_a_report_s_figures_are_the_page_s(world, token_for, programme, start):
+    from jobbro.api.report_json import report_data
     from jobbro.reporting.base import Scope as ReportScope
     from jobbro.reporting.registry import BY_SLUG
-    from jobbro.api.report_json import report_data
 
     start(world.alices_enrolment)
     api = token_for(world.manager, Scope.REPORTS_READ)
@@ -334,7 +358,9 @@ def test_a_report_s_figures_are_the_page_s(world, token_for, programme, start):
     assert [entry["slug"] for entry in listing][:2] == ["result-goals", "status"]
     response = api.get(V1 + "reports/status/", {"programme": programme.pk, "on": "2025-06-01"})
     assert response.status_code == 200, response.json()
-    scope = ReportScope(programme=programme, sites=tuple(programme.sites.order_by("name")), on=datetime.date(2025, 6, 1))
+    scope = ReportScope(
+        programme=programme, sites=tuple(programme.sites.order_by("name")), on=datetime.date(2025, 6, 1)
+    )
     assert response.json() == report_data(BY_SLUG["status"], BY_SLUG["status"].build(scope))
     assert api.get(V1 + "reports/status/", {"on": "2999-01-01"}).status_code == 400
     assert api.get(V1 + "reports/nope/").status_code == 404

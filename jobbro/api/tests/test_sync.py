@@ -34,13 +34,19 @@ def companies(coordinator):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_changed_since_returns_exactly_the_records_changed_at_or_after_the_time(companies, coordinator, token_for, data):
+def test_changed_since_returns_exactly_the_records_changed_at_or_after_the_time(
+    companies, coordinator, token_for, data
+):
     rows = list(ChangeLog.objects.filter(object_type="company").order_by("pk"))
     minutes = data.draw(st.lists(st.integers(0, 120), min_size=len(rows), max_size=len(rows)), label="row minutes")
     for row, minute in zip(rows, minutes, strict=True):
         ChangeLog.objects.filter(pk=row.pk).update(at=BASE + datetime.timedelta(minutes=minute))
     since = BASE + datetime.timedelta(minutes=data.draw(st.integers(-5, 125), label="since minute"))
-    expected = {int(row.object_id) for row, minute in zip(rows, minutes, strict=True) if BASE + datetime.timedelta(minutes=minute) >= since}
+    expected = {
+        int(row.object_id)
+        for row, minute in zip(rows, minutes, strict=True)
+        if BASE + datetime.timedelta(minutes=minute) >= since
+    }
     api = token_for(coordinator, Scope.COMPANIES_READ)
     answer = api.get("/api/v1/companies/", {"changed_since": since.isoformat(), "limit": 500}).json()
     assert {company["id"] for company in answer["results"]} == expected

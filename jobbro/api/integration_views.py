@@ -23,21 +23,34 @@ def _manager(request):
         raise Http404
 
 
+# The new token between the form's POST and the page it redirects to (so a reload never creates a second one): taken
+# out of the session by that page, shown once.
+NEW_TOKEN = "api_new_integration_token"
+
+
 @login_required
 def integration_list(request):
     _manager(request)
     form = IntegrationForm(request.POST or None)
-    token = created = None
     if request.method == "POST" and form.is_valid():
         result = run_action(form, actions.create_integration, acting_user=request.user, **form.action_arguments())
         if result:
             created, token = result
-            form = IntegrationForm()
+            request.session[NEW_TOKEN] = {"pk": created.pk, "token": token}
+            return redirect("integration_list")
+    new = request.session.pop(NEW_TOKEN, None) if request.method == "GET" else None
     integrations = Integration.objects.select_related("user", "created_by", "revoked_by")
+    created = integrations.filter(pk=new["pk"]).first() if new else None
     return render(
         request,
         "api/integrations.html",
-        {"form": form, "integrations": integrations, "token": token, "created": created, "now": timezone.now()},
+        {
+            "form": form,
+            "integrations": integrations,
+            "token": new["token"] if created else None,
+            "created": created,
+            "now": timezone.now(),
+        },
         status=400 if form.is_bound and form.errors else 200,
     )
 

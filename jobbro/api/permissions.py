@@ -12,7 +12,9 @@ class HasScope(permissions.BasePermission):
         integration = request.auth
         if integration is None:
             return False
-        needed = view.scopes[view.action]
+        needed = view.scopes.get(view.action)
+        if needed is None:  # a method the view does not have: DRF answers 405 after this check
+            return True
         if not integration.has_scope(needed):
             self.message = gettext("The token does not have the scope %(scope)s.") % {"scope": needed}
             return False

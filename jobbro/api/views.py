@@ -5,6 +5,7 @@ The service user an integration acts as (request.user) is the acting user: its r
 operation reaches, the token's scopes (HasScope) which operations it may call at all.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -46,6 +47,7 @@ class ApiViewSet(viewsets.GenericViewSet):
     scopes = {}
     read_capabilities = ()
     lookup_value_regex = "[0-9]+"
+    metadata_class = None  # OPTIONS answers 405: the schema describes the operations
     # The change-log record type whose rows mark a record changed (None: the citizen's case, for citizens).
     change_type = None
 
@@ -203,7 +205,7 @@ class CitizenViewSet(ApiViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixi
         data = self._valid(s.FindByCprSerializer)
         try:
             digits = cpr.validate(data["cpr_number"])
-        except Exception:  # a malformed number finds no one, as on the page
+        except DjangoValidationError:  # a malformed number finds no one
             raise Http404 from None
         citizen = self.reach().filter(cpr_hash=cpr.lookup_hash(digits)).first()
         if citizen is None:

@@ -381,3 +381,45 @@ def test_the_api_keeps_the_security_headers(world, token_for):
     response = token_for(world.alice).get(V1 + "companies/")
     assert response["Cache-Control"] == "no-store"
     assert "Content-Security-Policy" in response
+
+
+def test_a_method_an_address_does_not_have_is_405(world, token_for):
+    api = token_for(world.alice)
+    assert api.client.put(V1 + "citizens/", {}, content_type="application/json", headers=api.headers).status_code == 405
+    assert api.client.options(V1 + "citizens/", headers=api.headers).status_code == 405
+    assert api.client.delete(f"{V1}citizens/{world.alices_citizen.pk}/", headers=api.headers).status_code == 405
+
+
+@pytest.mark.parametrize(
+    "resource", ["citizens", "enrolments", "placements", "timesheets", "contacts", "companies", "openings"]
+)
+def test_a_list_s_queries_do_not_grow_with_its_rows(world, token_for, start, company, buddy, resource):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jobbro.conftest import make_company, make_opening
+
+    make_company("Kantinen")
+    make_company("Lageret")
+
+    for enrolment in (world.alices_enrolment, world.bobs_enrolment, world.randers_enrolment):
+        placement = start(enrolment)
+        case_actions.register_hours(
+            acting_user=world.caseworker,
+            placement=placement,
+            week_start=placement.starts_on + datetime.timedelta(days=7),
+            ordinary_hours=5,
+            internship_hours=0,
+        )
+        case_actions.log_contact(
+            acting_user=world.caseworker, enrolment=enrolment, kind="phone", occurred_on=placement.starts_on
+        )
+        make_opening(company, enrolment.programme, f"Job {enrolment.pk}", buddy=buddy)
+    api = token_for(world.administrator)
+    counts = []
+    for limit in (1, 3):
+        with CaptureQueriesContext(connection) as queries:
+            answer = api.get(f"{V1}{resource}/", {"limit": limit})
+        assert answer.status_code == 200 and len(answer.json()["results"]) == limit
+        counts.append(len(queries))
+    assert counts[0] == counts[1], f"{resource}: {counts}"

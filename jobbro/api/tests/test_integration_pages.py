@@ -69,5 +69,10 @@ def test_the_schema_and_the_operations_page_are_published(client):
     body = schema.json()
     assert body["openapi"].startswith("3.") and "/api/v1/citizens/" in body["paths"]
     assert body["components"]["securitySchemes"]["integrationToken"]["scheme"] == "bearer"
+    assert schema["Content-Language"] == "da"
+    english = client.get("/api/schema/", headers={"Accept-Language": "en"}).json()
+    kinds = english["components"]["schemas"]["PlacementKindEnum"]["description"]
+    assert "Internship (virksomhedspraktik)" in kinds
+    assert kinds != body["components"]["schemas"]["PlacementKindEnum"]["description"]
     page = client.get("/api/docs/")
     assert page.status_code == 200 and "/api/v1/placements/{id}/hours/" in page.content.decode()

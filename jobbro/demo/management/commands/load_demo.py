@@ -114,3 +114,12 @@ class Command(BaseCommand):
             self.stdout.write(_("Links without an account (they open on the demo server):"))
             for who, url in issued:
                 self.stdout.write(f"  {who}: {url}")
+        # An integration of the JSON API (docs/api.md): its token too is shown only when it is created.
+        from jobbro.demo.api_demo import add_api_demo
+
+        integration = add_api_demo()
+        if integration:
+            name, token, url = integration
+            self.stdout.write("")
+            self.stdout.write(_("The JSON API, as the integration %(name)s (docs/api.md):") % {"name": name})
+            self.stdout.write(f"  curl -H 'Authorization: Bearer {token}' {url}")

@@ -54,6 +54,8 @@ CPR_HASH_KEY = os.environ.get("JOBBRO_CPR_HASH_KEY") or dev_keys["cpr_hash_key"]
 # every link issued) and how many days a new link works.
 PORTAL_LINK_KEY = os.environ.get("JOBBRO_PORTAL_LINK_KEY") or SECRET_KEY
 PORTAL_LINK_DAYS = int(os.environ.get("JOBBRO_PORTAL_LINK_DAYS", "30"))
+# How many days a questionnaire's link works (docs/questionnaires.md); its digest is keyed with PORTAL_LINK_KEY.
+SURVEY_LINK_DAYS = int(os.environ.get("JOBBRO_SURVEY_LINK_DAYS", "60"))
 
 ALLOWED_HOSTS = [h for h in os.environ.get("JOBBRO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("JOBBRO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -79,6 +81,7 @@ INSTALLED_APPS = [
     "jobbro.imports",
     "jobbro.outreach",
     "jobbro.netgain",
+    "jobbro.surveys",
     "jobbro.messaging",
     "jobbro.portal",
     "jobbro.demo",

@@ -146,6 +146,13 @@ class Action(models.TextChoices):
     RECORD_MEETING_RESPONSE = "record_meeting_response", _("Recorded a participant's answer to a meeting")
     # The net gain from work (netgain/actions.py).
     SAVE_NET_GAIN_CALCULATION = "save_net_gain_calculation", _("Calculated the net gain from work")
+    # Questionnaires (surveys/actions.py).
+    CREATE_QUESTIONNAIRE = "create_questionnaire", _("Created a questionnaire")
+    UPDATE_QUESTIONNAIRE = "update_questionnaire", _("Changed a questionnaire or its questions")
+    OPEN_QUESTIONNAIRE = "open_questionnaire", _("Opened a questionnaire for answers")
+    CLOSE_QUESTIONNAIRE = "close_questionnaire", _("Closed a questionnaire")
+    INVITE_TO_QUESTIONNAIRE = "invite_to_questionnaire", _("Sent a questionnaire")
+    ANSWER_QUESTIONNAIRE = "answer_questionnaire", _("Answered a questionnaire")
 
 
 class ChangeLog(models.Model):

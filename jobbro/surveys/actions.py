@@ -214,8 +214,9 @@ def remove_question(*, acting_user, question):
     Question.objects.filter(pk=pk).delete()
     # The later questions close the gap (through free positions, so one-per-position holds at every step).
     positions = list(questionnaire.questions.order_by("position").values_list("pk", flat=True))
+    above = questionnaire.questions.aggregate(last=Max("position"))["last"] or 0
     for number, question_pk in enumerate(positions, start=1):
-        Question.objects.filter(pk=question_pk).update(position=number + len(positions))
+        Question.objects.filter(pk=question_pk).update(position=above + number)
     for number, question_pk in enumerate(positions, start=1):
         Question.objects.filter(pk=question_pk).update(position=number)
     log_change(
@@ -392,12 +393,6 @@ def send(*, acting_user, questionnaire, recipients, now=None, base_url=None, mes
 
         tasks.enqueue(questionnaire, [(invitation.pk, token) for invitation, token in sent], base_url)
     return [(invitation, links.url_for(token, base_url)) for invitation, token in sent]
-
-
-@transaction.atomic
-def mark_sent(*, invitation_pks, now=None):
-    """The messages with these invitations' links are queued (called by the task worker)."""
-    Invitation.objects.filter(pk__in=invitation_pks, sent_at__isnull=True).update(sent_at=now or timezone.now())
 
 
 # --- Answering ------------------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django_tasks import task
 
 from jobbro.messaging import addresses, outbox
 from jobbro.messaging.models import Channel
-from jobbro.surveys import actions, links
+from jobbro.surveys import links
 from jobbro.surveys.models import Invitation, Questionnaire
 
 log = logging.getLogger(__name__)
@@ -111,6 +111,7 @@ def execute(questionnaire_id, pairs, base_url):
         )
         if message is not None:
             queued.append(invitation.pk)
-    actions.mark_sent(invitation_pks=queued)
+    # The worker's own record of what it queued (as messaging/tasks.py keeps a message's state): no one's change.
+    Invitation.objects.filter(pk__in=queued, sent_at__isnull=True).update(sent_at=timezone.now())
     log.info("Questionnaire %s: %s of %s messages queued", questionnaire_id, len(queued), len(tokens))
     return len(queued)

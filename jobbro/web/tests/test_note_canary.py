@@ -47,6 +47,7 @@ from jobbro.people.models import CompetenceAssessment, CVEntry, JobGoal, Paralle
 from jobbro.portal import actions as portal_actions
 from jobbro.portal import links as portal_links
 from jobbro.reporting.registry import REPORTS
+from jobbro.surveys import actions as survey_actions
 from jobbro.web.tests.pdf_text import pdf_text
 
 CANARY = "qxkanarie"
@@ -238,7 +239,25 @@ def populated(world, programme, refer, start, buddy, company):
         hours=[5, 10, 15],
         on=on,
     )
+    # A questionnaire answered by Alice's citizen, with a free-text answer (a case note: surveys/results.py).
+    questionnaire = survey_actions.create_questionnaire(
+        acting_user=world.coordinator, programme=programme, title="Seks måneder", audience="citizens"
+    )
+    survey_actions.add_question(
+        acting_user=world.coordinator, questionnaire=questionnaire, text="Hvordan?", kind="scale"
+    )
+    free = survey_actions.add_question(
+        acting_user=world.coordinator, questionnaire=questionnaire, text="Hvad mere?", kind="text"
+    )
+    survey_actions.open_questionnaire(acting_user=world.coordinator, questionnaire=questionnaire)
+    [(_invitation, link)] = survey_actions.send(
+        acting_user=world.coordinator, questionnaire=questionnaire, recipients=[enrolment], message=False
+    )
+    scale = questionnaire.questions.exclude(pk=free.pk).get()
+    survey_actions.submit_answers(token=link.rstrip("/").rsplit("/", 1)[-1], given={scale.pk: "4", free.pk: "Mere"})
     return {
+        "questionnaire": questionnaire,
+        "question": free,
         "net_gain": net_gain,
         "activity": activity,
         "meeting": meeting,
@@ -359,6 +378,7 @@ def page_urls(data):
         "match_proposal_decline": data["proposal"].pk,
         "netgain_result": data["net_gain"].pk,
         "netgain_print": data["net_gain"].pk,
+        **{name: data["questionnaire"].pk for name, _params in _patterns() if name.startswith("questionnaire_")},
     }
     values = {
         "citizen_pk": [citizen.pk],
@@ -373,6 +393,7 @@ def page_urls(data):
         "agreement_pk": [data["company"].agreements.get().pk],
         "opening_pk": [data["opening"].pk],
         "placement_pk": [data["running"].pk],
+        "question_pk": [data["question"].pk],
         "week": ["2025-W12"],
         # The outreach pages' rows (none of them is a case note; a page without a row is not crawled).
         "registration_pk": list(Registration.objects.values_list("pk", flat=True)[:1]),

@@ -48,3 +48,29 @@ def test_a_citizen_answers_on_a_phone(page, live_server, axe_check):
     assert Answer.objects.get(question=text).text == "Mere kontakt med virksomheden"
     page.goto(live_server.url + link[link.index("/spoergeskema/") :])
     assert page.locator("h1").inner_text() == "Spørgeskemaet kan ikke åbnes"
+
+
+def test_a_coordinator_builds_and_reads_the_results_in_the_browser(page, live_server, logged_in_page, axe_check):
+    world = make_world()
+    coordinator = User.objects.create_user("koordinator", password=PASSWORD, role=Role.COORDINATOR)
+    coordinator.memberships.create(programme=world.programme)
+    questionnaire = build(coordinator, world.programme, opened=False)
+    _first, second, *_rest = questions(questionnaire)
+    logged_in_page("koordinator", PASSWORD)
+    page.goto(f"{live_server.url}/questionnaires/{questionnaire.pk}/")
+    violations = axe_check(page)
+    assert not violations, "\n".join(v["summary"] for v in violations)
+    # Moving a question answers with the page, of which the list is swapped in place (HTMX).
+    page.get_by_role("button", name="Flyt spørgsmål 2 op").click()
+    page.wait_for_function(f"document.querySelector('#questions li').dataset.question === '{second.pk}'")
+    with page.expect_navigation():
+        page.locator("#open-button").click()
+    assert page.locator("#questionnaire-status").inner_text() == "Åben"
+    actions.send(acting_user=coordinator, questionnaire=questionnaire, recipients=[world.enrolment], message=False)
+    page.goto(f"{live_server.url}/questionnaires/{questionnaire.pk}/results/")
+    assert page.locator("#total-rate").inner_text() == "0,0 %"
+    violations = axe_check(page)
+    assert not violations, "\n".join(v["summary"] for v in violations)
+    page.goto(f"{live_server.url}/questionnaires/{questionnaire.pk}/send/")
+    violations = axe_check(page)
+    assert not violations, "\n".join(v["summary"] for v in violations)

@@ -6,11 +6,11 @@ free-text answer starting with = stays text. A withheld count is written as word
 
 import io
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from jobbro.days import today
 from jobbro.spreadsheets import append_row, styled_cell
 from jobbro.surveys.results import Withheld
 
@@ -33,7 +33,7 @@ def results_xlsx(questionnaire, rates, questions):
     bold = Font(bold=True)
     append_row(sheet, [styled_cell(sheet, questionnaire.title, font=Font(bold=True, size=13))])
     append_row(sheet, [questionnaire.programme.name, questionnaire.get_audience_display()])
-    append_row(sheet, [_("As of"), timezone.localdate()])
+    append_row(sheet, [_("As of"), today()])
     for problem in rates.problems:
         append_row(sheet, [_("Check failed"), problem])
     append_row(sheet, [])

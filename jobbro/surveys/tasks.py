@@ -14,13 +14,13 @@ from django.utils import timezone, translation
 from django_tasks import task
 
 from jobbro.messaging import addresses, outbox
-from jobbro.messaging.models import Channel
+from jobbro.messaging.models import Channel, Purpose
 from jobbro.surveys import links
 from jobbro.surveys.models import Invitation, Questionnaire
 
 log = logging.getLogger(__name__)
 
-PURPOSE = "questionnaire"
+PURPOSE = Purpose.QUESTIONNAIRE
 TEMPLATE = "questionnaire_invitation"
 TEMPLATE_SMS = "questionnaire_invitation_sms"
 # The Danish default texts; coordinators change them on the messages page like any other template.

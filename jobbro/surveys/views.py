@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_read, log_reads
+from jobbro.days import today
 from jobbro.filenames import download, file_name
 from jobbro.formtools import add_action_errors, run_action
 from jobbro.surveys import actions, export, links, results
@@ -225,7 +225,7 @@ def questionnaire_close(request, pk):
 
 def _recipients(request, questionnaire, form):
     data = form.cleaned_data
-    on = timezone.localdate()
+    on = today()
     if questionnaire.audience == Audience.CITIZENS:
         return actions.citizen_recipients(
             request.user,
@@ -334,7 +334,7 @@ def questionnaire_links_xlsx(request, pk):
     return download(
         content,
         export.XLSX,
-        file_name(_("Questionnaire links %(title)s") % {"title": questionnaire.title}, "xlsx", timezone.localdate()),
+        file_name(_("Questionnaire links %(title)s") % {"title": questionnaire.title}, "xlsx", today()),
     )
 
 
@@ -381,7 +381,7 @@ def questionnaire_results_xlsx(request, pk):
     return download(
         content,
         export.XLSX,
-        file_name(_("Questionnaire %(title)s") % {"title": questionnaire.title}, "xlsx", timezone.localdate()),
+        file_name(_("Questionnaire %(title)s") % {"title": questionnaire.title}, "xlsx", today()),
     )
 
 

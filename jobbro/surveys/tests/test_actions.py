@@ -197,3 +197,20 @@ def test_company_contacts_and_staff_are_chosen_from_the_programme(coordinator, p
     assert staff.charlie not in chosen and staff.administrator not in chosen  # another programme; no membership
     sent = actions.send(acting_user=coordinator, questionnaire=team, recipients=[staff.alice], message=False)
     assert sent[0][0].site_id == staff.alice.memberships.get().site_id
+
+
+def test_a_company_contact_who_opted_out_of_questionnaires_is_sent_no_message(
+    coordinator, programme, company, settings
+):
+    from jobbro.companies.models import CompanyContact
+    from jobbro.messaging.models import OptOut, Purpose
+
+    settings.TASKS = IMMEDIATE
+    keen = CompanyContact.objects.create(company=company, name="Karen Kontakt", email="karen@cafe.dk")
+    tired = CompanyContact.objects.create(company=company, name="Tage Træt", email="tage@cafe.dk")
+    OptOut.objects.create(address="tage@cafe.dk", purpose=Purpose.QUESTIONNAIRE, via=OptOut.Via.STAFF)
+    contacts = build(coordinator, programme, audience=Audience.COMPANY_CONTACTS, title="Virksomheder")
+    actions.send(acting_user=coordinator, questionnaire=contacts, recipients=[keen, tired])
+    assert list(Message.objects.filter(purpose=Purpose.QUESTIONNAIRE).values_list("to", flat=True)) == ["karen@cafe.dk"]
+    assert Message.objects.get().company == company
+    assert Invitation.objects.get(contact=tired).sent_at is None

@@ -1,12 +1,13 @@
 """Sending a questionnaire's links by message runs on the task worker (`manage.py db_worker`), never in a request.
 
 `send` (surveys/actions.py) makes the invitations and their tokens in the request and queues one task with the
-(invitation, token) pairs; the worker writes one message per recipient with an address into the outbox
+(invitation, token) pairs, encrypted (`sealed`); the worker writes one message per recipient with an address into the outbox
 (jobbro/messaging/outbox.py), which sends it. The outbox skips a citizen who has not consented to be contacted on the
 channel and every address that opted out of questionnaires; those recipients are handed their link by staff (the page
 of links). A message is queued once per invitation (its dedupe key), so a task run twice sends nothing twice.
 """
 
+import json
 import logging
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django_tasks import task
 
 from jobbro.messaging import addresses, outbox
 from jobbro.messaging.models import Channel, Purpose
+from jobbro.people import cpr
 from jobbro.surveys import links
 from jobbro.surveys.models import Invitation, Questionnaire
 
@@ -38,16 +40,26 @@ DEFAULT_SMS = (
 )
 
 
+def sealed(pairs):
+    """The (invitation, token) pairs encrypted for the task's row (the CPR keys' MultiFernet, as imports/storage.py
+    encrypts an uploaded file): the task table never holds a usable link in clear."""
+    return cpr._fernet(tuple(settings.CPR_KEYS)).encrypt(json.dumps([list(pair) for pair in pairs]).encode()).decode()
+
+
+def unsealed(token):
+    return json.loads(cpr._fernet(tuple(settings.CPR_KEYS)).decrypt(token.encode()))
+
+
 def enqueue(questionnaire, pairs, base_url=None):
     """Queue the messages of a sending: the database backend writes the task in the caller's transaction."""
     if pairs:
-        queue_messages.enqueue(questionnaire.pk, [list(pair) for pair in pairs], base_url or "")
+        queue_messages.enqueue(questionnaire.pk, sealed(pairs), base_url or "")
 
 
 @task()
 def queue_messages(questionnaire_id, pairs, base_url):
     with translation.override(settings.LANGUAGE_CODE):
-        return execute(questionnaire_id, pairs, base_url)
+        return execute(questionnaire_id, unsealed(pairs), base_url)
 
 
 def address_of(invitation):

@@ -106,9 +106,12 @@ def test_the_request_only_queues_a_task_for_the_worker(questionnaire, coordinato
     alices_enrolment.citizen.email = "alice.borger@example.dk"
     alices_enrolment.citizen.save(update_fields=["email"])
     CitizenContactConsent.objects.create(citizen=alices_enrolment.citizen, channel=Channel.EMAIL, given=True)
-    actions.send(acting_user=coordinator, questionnaire=questionnaire, recipients=[alices_enrolment])
+    [(_invitation, link)] = actions.send(
+        acting_user=coordinator, questionnaire=questionnaire, recipients=[alices_enrolment]
+    )
     assert not Message.objects.exists()
-    assert DBTaskResult.objects.filter(task_path="jobbro.surveys.tasks.queue_messages").count() == 1
+    queued = DBTaskResult.objects.get(task_path="jobbro.surveys.tasks.queue_messages")
+    assert token_of(link) not in str(queued.args_kwargs)  # the links are encrypted in the task's row
 
 
 def test_messages_go_through_the_outbox_with_the_citizens_consent(

@@ -59,6 +59,8 @@ PORTAL_LINK_DAYS = int(os.environ.get("JOBBRO_PORTAL_LINK_DAYS", "30"))
 API_TOKEN_KEY = os.environ.get("JOBBRO_API_TOKEN_KEY") or SECRET_KEY
 API_TOKEN_DAYS = int(os.environ.get("JOBBRO_API_TOKEN_DAYS", "365"))
 API_RATE = os.environ.get("JOBBRO_API_RATE", "600/minute")
+# How many days a questionnaire's link works (docs/questionnaires.md); its digest is keyed with PORTAL_LINK_KEY.
+SURVEY_LINK_DAYS = int(os.environ.get("JOBBRO_SURVEY_LINK_DAYS", "60"))
 
 ALLOWED_HOSTS = [h for h in os.environ.get("JOBBRO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("JOBBRO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -84,6 +86,7 @@ INSTALLED_APPS = [
     "jobbro.imports",
     "jobbro.outreach",
     "jobbro.netgain",
+    "jobbro.surveys",
     "jobbro.messaging",
     "jobbro.portal",
     "jobbro.api",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("jobbro.cases.urls_placements")),
     path("", include("jobbro.cases.urls_week")),
     path("", include("jobbro.netgain.urls")),
+    path("", include("jobbro.surveys.urls")),
     path("", include("jobbro.companies.urls")),
     path("", include("jobbro.matching.urls")),
     path("", include("jobbro.outreach.urls")),

@@ -28,6 +28,7 @@ MONTHLY_FOLLOW_UP = "monthly_follow_up"
 THIRTEEN_WEEKS = "thirteen_weeks"
 HOURS_AT_START = "hours_at_start"
 CASELOAD = "caseload"
+CITIZEN_RATED_FOLLOW_UP = "citizen_rated_follow_up"
 AMBER_MARGIN = "amber_margin"
 
 # The defaults, in one place: every indicator is on, with its target in percent; the caseload also has its limit.
@@ -42,12 +43,22 @@ DEFAULTS = {
     HOURS_AT_START: {"enabled": True, "target": 80},
     # Caseloads under 50 per caseworker, fewer per job broker: 25 active citizens at most.
     CASELOAD: {"enabled": True, "target": 80, "max": 25},
+    # Drawn on a questionnaire to citizens (jobbro/surveys): off until a programme names the scale question (its
+    # number on the questionnaire's results page) and the answer from which it counts (1-5).
+    CITIZEN_RATED_FOLLOW_UP: {"enabled": False, "target": 80, "question": 0, "threshold": 4},
 }
 
 # (smallest, largest) for each number setting.
-RANGES = {"target": (1, 100), "max": (1, 1000), AMBER_MARGIN: (0, 100)}
+RANGES = {
+    "target": (1, 100),
+    "max": (1, 1000),
+    AMBER_MARGIN: (0, 100),
+    "question": (0, 2_147_483_647),
+    "threshold": (1, 5),
+}
 
-ENROLMENTS, PLACEMENTS, JOB_BROKERS = "enrolments", "placements", "job_brokers"
+# What a share counts: enrolments, placements, job brokers, or citizens' answers to a questionnaire's question.
+ENROLMENTS, PLACEMENTS, JOB_BROKERS, ANSWERS = "enrolments", "placements", "job_brokers", "answers"
 
 
 @dataclass(frozen=True)
@@ -115,6 +126,13 @@ INDICATORS = [
         _("Caseload"),
         _("A job broker has at most %(max)s active citizens."),
         JOB_BROKERS,
+    ),
+    Indicator(
+        CITIZEN_RATED_FOLLOW_UP,
+        _("Citizen-rated follow-up"),
+        _("Retention and progression"),
+        _("A citizen who answered the questionnaire's chosen question gave it %(threshold)s or more (of 5)."),
+        ANSWERS,
     ),
 ]
 BY_KEY = {indicator.key: indicator for indicator in INDICATORS}
@@ -191,6 +209,8 @@ class Rule:
     enabled: bool
     target: int
     max: int | None = None
+    question: int | None = None
+    threshold: int | None = None
 
 
 @dataclass(frozen=True)

@@ -149,13 +149,14 @@ class SettingsForm(DesignSystemForm):
                     )
                     continue
                 low, high = fidelity_settings.RANGES[setting]
+                labels = {
+                    "target": _("Fidelity: %(indicator)s, target in percent"),
+                    "max": _("Fidelity: %(indicator)s, most active citizens per job broker"),
+                    "question": _("Fidelity: %(indicator)s, the number of the questionnaire's scale question"),
+                    "threshold": _("Fidelity: %(indicator)s, the least answer that counts (1-5)"),
+                }
                 self.fields[name] = forms.IntegerField(
-                    label=(
-                        _("Fidelity: %(indicator)s, target in percent")
-                        if setting == "target"
-                        else _("Fidelity: %(indicator)s, most active citizens per job broker")
-                    )
-                    % {"indicator": indicator.name},
+                    label=labels[setting] % {"indicator": indicator.name},
                     required=False,
                     min_value=low,
                     max_value=high,

@@ -41,6 +41,8 @@ CASE_NOTES = frozenset(
         "companies.CompanyActivity.note",
         # A meeting's internal note (never sent): shown only to those who read notes (meetings/meeting_detail.html).
         "meetings.Meeting.note",
+        # A free-text answer to a questionnaire (surveys/results.py lists them only to those who read notes).
+        "surveys.Answer.text",
     }
 )
 
@@ -76,6 +78,7 @@ NOT_FREE_TEXT = frozenset(
         "cases.Contact.external_id",
         "cases.ProgressionInvitation.token_hash",
         "portal.AccessLink.digest",  # the HMAC digest of a link's token
+        "surveys.Invitation.digest",  # the HMAC digest of a questionnaire link's token
         "meetings.Meeting.uid",  # the calendar's identifier of the meeting
         # A message's files (a meeting's invitation.ics), kept base64-encoded for the worker and never shown on a page.
         "messaging.Message.attachments",

@@ -88,6 +88,14 @@ class Capability(models.TextChoices):
         "issue_access_links",
         _("Give and revoke links for company contacts, buddies and citizens without an account"),
     )
+    MANAGE_QUESTIONNAIRES = (
+        "manage_questionnaires",
+        _("Build questionnaires, open and close them, send them to citizens, company contacts and staff"),
+    )
+    READ_QUESTIONNAIRE_RESULTS = (
+        "read_questionnaire_results",
+        _("Questionnaires' response rates and results and their export (free-text answers only with case notes)"),
+    )
     ACT_AS_JOB_BROKER = "act_as_job_broker", _("Can be a citizen's job broker")
     ACT_AS_CASEWORKER = "act_as_caseworker", _("Can be a citizen's caseworker")
 
@@ -154,6 +162,8 @@ GRANTS = {
     C.REGISTER_FOR_EVENTS:      (JB,        CW,        ME,    CO,         __,     __,       AD),
     C.MANAGE_MESSAGES:          (__,        __,        __,    CO,         __,     __,       AD),
     C.ISSUE_ACCESS_LINKS:       (JB,        __,        __,    CO,         __,     __,       AD),
+    C.MANAGE_QUESTIONNAIRES:    (__,        __,        __,    CO,         __,     __,       AD),
+    C.READ_QUESTIONNAIRE_RESULTS: (JB,      CW,        __,    CO,         MA,     EV,       AD),
     C.ACT_AS_JOB_BROKER:        (JB,        __,        ME,    __,         __,     __,       __),
     C.ACT_AS_CASEWORKER:        (__,        CW,        __,    __,         __,     __,       __),
 }
@@ -452,6 +462,20 @@ PAGES = {
     "citizen_accept_company_hours": needs(C.READ_CITIZEN, C.WRITE_HOURS),
     "portal_proposed_openings": needs(C.SEE_COMPANIES, C.MANAGE_NETWORK),
     "portal": PUBLIC, "portal_hours": PUBLIC, "portal_small_job": PUBLIC,
+    # Questionnaires (jobbro/surveys): built and sent by coordinators, results read by those who steer and evaluate
+    # (and job brokers and caseworkers, who read the free-text answers of their citizens); answered at a link.
+    "questionnaire_list": needs(C.READ_QUESTIONNAIRE_RESULTS), "questionnaire_new": needs(C.MANAGE_QUESTIONNAIRES),
+    "questionnaire_detail": needs(C.MANAGE_QUESTIONNAIRES), "questionnaire_edit": needs(C.MANAGE_QUESTIONNAIRES),
+    "questionnaire_question_new": needs(C.MANAGE_QUESTIONNAIRES),
+    "questionnaire_question_move": needs(C.MANAGE_QUESTIONNAIRES),
+    "questionnaire_question_remove": needs(C.MANAGE_QUESTIONNAIRES),
+    "questionnaire_preview": needs(C.MANAGE_QUESTIONNAIRES),
+    "questionnaire_open": needs(C.MANAGE_QUESTIONNAIRES), "questionnaire_close": needs(C.MANAGE_QUESTIONNAIRES),
+    "questionnaire_send": needs(C.MANAGE_QUESTIONNAIRES),
+    "questionnaire_links_xlsx": needs(C.MANAGE_QUESTIONNAIRES),
+    "questionnaire_results": needs(C.READ_QUESTIONNAIRE_RESULTS),
+    "questionnaire_results_xlsx": needs(C.READ_QUESTIONNAIRE_RESULTS),
+    "survey_answer": PUBLIC, "survey_thanks": PUBLIC,
     # The effect report: managers and evaluators of the programme.
     "effect_report": needs(C.READ_EFFECT), "effect_report_state": needs(C.READ_EFFECT),
     "effect_report_xlsx": needs(C.READ_EFFECT), "effect_report_pdf": needs(C.READ_EFFECT),

@@ -149,6 +149,13 @@ class Action(models.TextChoices):
     # Integrations of the JSON API (api/actions.py).
     CREATE_INTEGRATION = "create_integration", _("Created an integration")
     REVOKE_INTEGRATION = "revoke_integration", _("Revoked an integration")
+    # Questionnaires (surveys/actions.py).
+    CREATE_QUESTIONNAIRE = "create_questionnaire", _("Created a questionnaire")
+    UPDATE_QUESTIONNAIRE = "update_questionnaire", _("Changed a questionnaire or its questions")
+    OPEN_QUESTIONNAIRE = "open_questionnaire", _("Opened a questionnaire for answers")
+    CLOSE_QUESTIONNAIRE = "close_questionnaire", _("Closed a questionnaire")
+    INVITE_TO_QUESTIONNAIRE = "invite_to_questionnaire", _("Sent a questionnaire")
+    ANSWER_QUESTIONNAIRE = "answer_questionnaire", _("Answered a questionnaire")
 
 
 class ChangeLog(models.Model):

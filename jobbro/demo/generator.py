@@ -941,6 +941,9 @@ class _Generator:
             from jobbro.demo.netgain_demo import add_net_gain_demo
 
             self.counts.update(add_net_gain_demo(self.programme, self.today))
+            from jobbro.demo.surveys_demo import add_surveys_demo
+
+            self.counts.update(add_surveys_demo(self.programme, self.today, self.seed))
             # The outreach parts wrote through the actions (a meeting held is a contact on the case): their cases'
             # facts are brought up to date here rather than left for the worker.
             facts.catch_up()

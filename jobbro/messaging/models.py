@@ -26,6 +26,7 @@ class Purpose(models.TextChoices):
     MEETING_UPDATE = "meeting_update", _("Meeting moved or cancelled")
     EVENT_INVITATION = "event_invitation", _("Event invitation")
     ACCESS_LINK = "access_link", _("Link to the company and citizen pages")
+    QUESTIONNAIRE = "questionnaire", _("Questionnaire")  # a questionnaire's link (jobbro/surveys/tasks.py)
     OTHER = "other", _("Other")
 
 

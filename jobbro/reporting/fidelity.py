@@ -33,6 +33,12 @@ hours_at_start          whole: placements started on or before `on`, except educ
                                start and has ordinary_hours > 0. A placement with no agreement history at all has
                                never changed its agreement, so Placement.agreed_ordinary_hours > 0 is read instead.
                                A first agreement dated after the start means none was made at the start.
+citizen_rated_follow_up whole: citizens' answers to the chosen scale question (settings "question": its number,
+  (retention, optional)        shown on the questionnaire's results page) of a questionnaire of the programme, given
+                               on or before `on` (the invitation answered then) for an enrolment in scope.
+                        part:  the answer is at least the setting "threshold" (1-5). Off by default; a question
+                               that is not a scale question of this programme counts nothing (not scored).
+                               Counted at the enrolment's site and with its job broker on `on`.
 caseload                per job broker: the active enrolments in scope on `on` (referred on or before `on`,
   (caseload)                   not ended on or before `on`) with them as job broker; within the limit when at
                                most `max` (default 25).
@@ -88,8 +94,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jobbro.accounts.fidelity_settings import (
+    ANSWERS,
     BUDDY,
     CASELOAD,
+    CITIZEN_RATED_FOLLOW_UP,
     CV_UPDATED,
     ENROLMENTS,
     HOURS_AT_START,
@@ -121,6 +129,7 @@ from jobbro.reporting.base import (
 )
 from jobbro.reporting.facts import CV_DAYS_AFTER_END, JOB_GOAL_DAYS
 from jobbro.reporting.presentation import StaffTable, staff_names
+from jobbro.surveys.models import Answer, Question
 
 TITLE = _("Fidelity")
 SUMMARY = _(
@@ -204,6 +213,28 @@ def _monthly_follow_up(scope):
 def _thirteen_weeks(scope):
     return Measure(
         Q(referred_on__lte=scope.on - _days(THIRTEEN_WEEKS_REFERRED_DAYS)), Q(facts__thirteen_weeks_by_week_26=True), {}
+    )
+
+
+def _citizen_rated_follow_up(scope, rule):
+    """Not an enrolment measure: citizens' answers to the chosen scale question, read in a query of their own."""
+    return Measure(Q(), Q(number__gte=rule.threshold), {})
+
+
+def _answers_in_scope(scope, rule):
+    """The answers the citizen-rated follow-up counts: to the chosen scale question of one of the programme's
+    questionnaires, answered on or before the date, for an enrolment in scope (the control group left out)."""
+    scope.catch_up()
+    return Answer.objects.filter(
+        question_id=rule.question,
+        question__kind=Question.Kind.SCALE,
+        question__questionnaire__programme=scope.programme,
+        number__isnull=False,
+        invitation__answered_at__date__lte=scope.on,
+        invitation__enrolment__programme=scope.programme,
+        invitation__enrolment__site__in=scope.site_ids,
+        invitation__enrolment__referred_on__lte=scope.on,
+        invitation__enrolment__control_group=False,
     )
 
 
@@ -339,6 +370,8 @@ def counts(scope, settings):
     indicators = settings.enabled()
     measures = {ENROLMENTS: {}, PLACEMENTS: {}}
     for indicator in indicators:
+        if indicator.unit == ANSWERS:
+            continue
         unit = PLACEMENTS if indicator.unit == PLACEMENTS else ENROLMENTS  # the caseload counts enrolments
         measures[unit][indicator.key] = MEASURES[indicator.key](scope)
     enrolments = with_job_broker_on(scope.enrolments(), scope.on)
@@ -355,6 +388,16 @@ def counts(scope, settings):
         **_grouped_within(enrolments, "site", measures[ENROLMENTS]),
         **_grouped_within(placements, "enrolment__site", measures[PLACEMENTS]),
     }
+    rule = settings.rule(CITIZEN_RATED_FOLLOW_UP)
+    if rule.enabled:
+        answers = with_job_broker_on(_answers_in_scope(scope, rule), scope.on, "invitation__enrolment")
+        grouped.update(
+            _grouped(
+                answers,
+                "invitation__enrolment__site",
+                {CITIZEN_RATED_FOLLOW_UP: _citizen_rated_follow_up(scope, rule)},
+            )
+        )
     result = {key: _shares(groups) for key, groups in grouped.items() if key != CASELOAD}
     active = None
     if CASELOAD in grouped:
@@ -367,11 +410,11 @@ def counts(scope, settings):
 
 
 def criterion(indicator, settings):
-    return (
-        str(indicator.criterion) % {"max": settings.rule(CASELOAD).max}
-        if indicator.key == CASELOAD
-        else str(indicator.criterion)
-    )
+    if indicator.key == CASELOAD:
+        return str(indicator.criterion) % {"max": settings.rule(CASELOAD).max}
+    if indicator.key == CITIZEN_RATED_FOLLOW_UP:
+        return str(indicator.criterion) % {"threshold": settings.rule(CITIZEN_RATED_FOLLOW_UP).threshold}
+    return str(indicator.criterion)
 
 
 def _row_note(indicator, settings):

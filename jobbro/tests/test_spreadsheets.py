@@ -39,6 +39,7 @@ WRITER_MODULES = {
     "jobbro/effect/register_views.py",  # the CPR linkage list (csv)
     "jobbro/cases/wage_list_views.py",  # the benefits office's list of hours and wages (xlsx and csv)
     "jobbro/cases/funder_views.py",  # the funder's participant forms, Deltagerskemaer (xlsx and csv)
+    "jobbro/surveys/export.py",  # a questionnaire's results and links (fed formulas in jobbro/surveys/tests)
 }
 SPREADSHEET_URLS = {
     "opening_board_xlsx",
@@ -49,6 +50,8 @@ SPREADSHEET_URLS = {
     "wage_list_csv",
     "funder_forms_xlsx",
     "funder_forms_csv",
+    "questionnaire_results_xlsx",
+    "questionnaire_links_xlsx",
 }
 # A module that writes an xlsx file's parts itself (the report exports' streamed writer) counts too.
 WRITER_PATTERN = re.compile(

@@ -37,6 +37,7 @@ from jobbro.matching import actions as match_actions
 from jobbro.people import actions as people_actions
 from jobbro.people.models import CVEntry, ParallelEffort, Restriction
 from jobbro.reporting.registry import BY_SLUG
+from jobbro.surveys import actions as survey_actions
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +130,7 @@ def matrix_world(world, other_site, company, buddy, programme, start, caseworker
         "event_": _speed_dating_event(world, coordinator, buddy, programme).pk,
         "netgain_": _net_gain_calculation(world, caseworker, enrolment).pk,
         "integration_": _integration(world, caseworker).pk,
+        "questionnaire_": _questionnaire(world, coordinator, programme).pk,
     }
     world.kwargs = {
         "citizen_pk": citizen.pk,
@@ -159,6 +161,7 @@ def matrix_world(world, other_site, company, buddy, programme, start, caseworker
         **world.event_kwargs,
     )
     world.kwargs.update(_message_kwargs(coordinator, programme))
+    world.kwargs.update(question_pk=world.question.pk)
     world.pk_by_prefix = pk_by_prefix
     # The one posted field a page needs to find its object at all; every other page is posted empty.
     world.post_data = {"match_propose": {"opening": opening.pk}}
@@ -214,6 +217,18 @@ def _integration(world, caseworker):
         acting_user=world.administrator, name="Sagssystem", user=caseworker, scopes=["citizens:read"]
     )
     return integration
+
+
+def _questionnaire(world, coordinator, programme):
+    """A draft questionnaire with two questions: the matrix moves the second and then removes it."""
+    questionnaire = survey_actions.create_questionnaire(
+        acting_user=coordinator, programme=programme, title="Seks måneder", audience="citizens"
+    )
+    survey_actions.add_question(acting_user=coordinator, questionnaire=questionnaire, text="Hvordan?", kind="scale")
+    world.question = survey_actions.add_question(
+        acting_user=coordinator, questionnaire=questionnaire, text="Arbejde?", kind="yes_no"
+    )
+    return questionnaire
 
 
 def _message_kwargs(coordinator, programme):

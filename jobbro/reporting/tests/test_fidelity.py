@@ -409,7 +409,8 @@ def test_the_report_has_a_row_per_indicator_and_a_column_per_site(world):
         report = fidelity.build(world.scope)
     by_site, by_broker = report.tables
     assert by_site.columns == ["Aarhus", "Randers", "Total"]
-    assert [row.key for row in by_site.rows] == [indicator.key for indicator in fidelity_settings.INDICATORS]
+    on_by_default = [i for i in fidelity_settings.INDICATORS if fidelity_settings.DEFAULTS[i.key]["enabled"]]
+    assert [row.key for row in by_site.rows] == [indicator.key for indicator in on_by_default]
     assert by_site.cell("thirteen_weeks", "Total").value == Share(3, 3)
     assert by_site.cell("thirteen_weeks", "Total").light == Light.GREEN
     assert by_site.cell("hours_at_start", "Randers").light == Light.RED  # no hours agreed at all
@@ -753,6 +754,7 @@ def test_each_indicator_equals_the_plain_computation_over_the_rows(db, specs, as
         expected = {
             key: {group: value for group, value in plain.get(key, {}).items() if value[1]}
             for key in fidelity_settings.BY_KEY
+            if fidelity_settings.DEFAULTS[key]["enabled"]  # the questionnaire's indicator is off by default
         }
         for groups in expected.values():
             groups.setdefault(("total", None), (0, 0))

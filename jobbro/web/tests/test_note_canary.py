@@ -26,6 +26,7 @@ from django.utils import timezone
 from jobbro.accounts import admin_site, free_text
 from jobbro.accounts.models import Membership, ResultGoal
 from jobbro.accounts.policy import Capability, may
+from jobbro.api import actions as api_actions
 from jobbro.audit.log import log_read
 from jobbro.cases import actions
 from jobbro.cases.models import OutcomeStatus, Step
@@ -47,6 +48,7 @@ from jobbro.people.models import CompetenceAssessment, CVEntry, JobGoal, Paralle
 from jobbro.portal import actions as portal_actions
 from jobbro.portal import links as portal_links
 from jobbro.reporting.registry import REPORTS
+from jobbro.surveys import actions as survey_actions
 from jobbro.web.tests.pdf_text import pdf_text
 
 CANARY = "qxkanarie"
@@ -238,7 +240,30 @@ def populated(world, programme, refer, start, buddy, company):
         hours=[5, 10, 15],
         on=on,
     )
+    # A questionnaire answered by Alice's citizen, with a free-text answer (a case note: surveys/results.py).
+    questionnaire = survey_actions.create_questionnaire(
+        acting_user=world.coordinator, programme=programme, title="Seks måneder", audience="citizens"
+    )
+    survey_actions.add_question(
+        acting_user=world.coordinator, questionnaire=questionnaire, text="Hvordan?", kind="scale"
+    )
+    free = survey_actions.add_question(
+        acting_user=world.coordinator, questionnaire=questionnaire, text="Hvad mere?", kind="text"
+    )
+    survey_actions.open_questionnaire(acting_user=world.coordinator, questionnaire=questionnaire)
+    [(_invitation, link)] = survey_actions.send(
+        acting_user=world.coordinator, questionnaire=questionnaire, recipients=[enrolment], message=False
+    )
+    scale = questionnaire.questions.exclude(pk=free.pk).get()
+    survey_actions.submit_answers(token=link.rstrip("/").rsplit("/", 1)[-1], given={scale.pk: "4", free.pk: "Mere"})
+    # An integration of the JSON API (its page revokes it; the API itself is token-only: jobbro/api/tests).
+    integration, _token = api_actions.create_integration(
+        acting_user=world.administrator, name="Sagssystem", user=world.caseworker, scopes=["citizens:read"]
+    )
     return {
+        "integration": integration,
+        "questionnaire": questionnaire,
+        "question": free,
         "net_gain": net_gain,
         "activity": activity,
         "meeting": meeting,
@@ -319,6 +344,8 @@ def _patterns(resolver=None, prefix=""):
         if isinstance(entry, URLResolver):
             if entry.namespace == "admin" or entry.app_name == "admin":
                 continue
+            if entry.namespace == "api":  # token-only: its notes rule is tested in jobbro/api/tests
+                continue
             yield from _patterns(entry, prefix + str(entry.pattern))
         elif isinstance(entry, URLPattern) and entry.name:
             yield entry.name, list(entry.pattern.converters)
@@ -359,6 +386,8 @@ def page_urls(data):
         "match_proposal_decline": data["proposal"].pk,
         "netgain_result": data["net_gain"].pk,
         "netgain_print": data["net_gain"].pk,
+        "integration_revoke": data["integration"].pk,
+        **{name: data["questionnaire"].pk for name, _params in _patterns() if name.startswith("questionnaire_")},
     }
     values = {
         "citizen_pk": [citizen.pk],
@@ -373,6 +402,7 @@ def page_urls(data):
         "agreement_pk": [data["company"].agreements.get().pk],
         "opening_pk": [data["opening"].pk],
         "placement_pk": [data["running"].pk],
+        "question_pk": [data["question"].pk],
         "week": ["2025-W12"],
         # The outreach pages' rows (none of them is a case note; a page without a row is not crawled).
         "registration_pk": list(Registration.objects.values_list("pk", flat=True)[:1]),

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "jobbro.matching",
     "jobbro.meetings",
     "jobbro.imports",
+    "jobbro.exchange",
     "jobbro.outreach",
     "jobbro.netgain",
     "jobbro.messaging",

@@ -571,6 +571,20 @@ def _bounded_csv_rows(rows, budget):
         ) from None
 
 
+# Readers another app plugs in for a file suffix (jobbro/exchange: ".json", the job database's CV):
+# {suffix: function(book, binary stream, file name, budget)}, adding RawSheets of schemas.PLUGGED_SHEETS to the book.
+PLUGGED_READERS = {}
+
+
+def plug_in_reader(suffix, function):
+    PLUGGED_READERS[suffix.lower()] = function
+
+
+def suffixes():
+    """The file suffixes the import reads."""
+    return (".xlsx", ".xlsm", ".csv", ".txt", *PLUGGED_READERS)
+
+
 def _open(data):
     """A binary stream over a file given as bytes or as a path."""
     if isinstance(data, (bytes, bytearray, memoryview)):
@@ -600,7 +614,7 @@ def check_file(path):
                 raise Refused(_("%(file)s is not a workbook jobbro can read (xlsx).") % {"file": path})
         elif suffix in (".csv", ".txt"):
             text_encoding(handle, path.name)
-        else:
+        elif suffix not in PLUGGED_READERS:
             raise Refused(_("Import an xlsx or csv file."))
 
 
@@ -630,6 +644,8 @@ def read(files, *, kind=None, limits=None):
                             )
                             % {"file": file_name}
                         ) from None
+                elif suffix in PLUGGED_READERS:
+                    PLUGGED_READERS[suffix](book, source, file_name, budget)
                 else:
                     book.problems.append(Problem(file_name, 0, "", _("Import an xlsx or csv file.")))
         except Refused as refusal:

@@ -53,6 +53,7 @@ traffic-light change (by date, then by id), as the actions keep them.
 import datetime
 import functools
 import hashlib
+import re
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -1252,6 +1253,8 @@ class Importer:
             for chunk in chunks(ids):
                 for obj in model.objects.filter(**{programme_path: programme_id, "external_id__in": chunk}):
                     existing[(programme_id, obj.external_id)] = obj
+            for obj in _records_by_own_id(model, programme_path, programme_id, ids):
+                existing.setdefault((programme_id, own_id(obj)), obj)
         return existing
 
     def import_job_plans(self, rows):
@@ -1463,6 +1466,11 @@ class Importer:
                             "The agreement at the start cannot be changed by an import; change the hours on the placement page, which keeps the history."
                         ),
                     )
+            if record is None and OWN_ID.match(str(row.get("external_id") or "")):
+                row.reject(
+                    "external_id",
+                    _("An id of the form jobbro-<number> names a placement made in jobbro; none has this number in the programme."),
+                )
             if row.errors or enrolment is None or company_id is None:
                 self.reject(row, "placements")
                 self.tick()
@@ -1530,6 +1538,8 @@ class Importer:
             for chunk in chunks(ids):
                 for placement in Placement.objects.filter(enrolment__programme_id=programme_id, external_id__in=chunk):
                     self.placements[(programme_id, placement.external_id)] = placement
+            for placement in _records_by_own_id(Placement, "enrolment__programme_id", programme_id, ids):
+                self.placements.setdefault((programme_id, own_id(placement)), placement)
 
     def _placement_instance(self, placement):
         """A placement row (a record, or one this import queued) as a Placement, for the rules that read its
@@ -1870,6 +1880,24 @@ class Importer:
 
     def wrote_anything(self):
         return any(n["created"] or n["updated"] for n in self.counts.values()) or any(self.history.values())
+
+
+# A record made in jobbro has no external id of its own; an export that must name it (the case system's format,
+# jobbro/exchange) names it "jobbro-<its number>", and an import finds it again by that name, so exporting and
+# importing the file back changes nothing. A record with an external id is always named by it.
+OWN_ID = re.compile(r"^jobbro-([1-9][0-9]{0,17})$")
+
+
+def own_id(record):
+    """The id an export names a record by: its external id, or jobbro-<pk> when it has none."""
+    return record.external_id or f"jobbro-{record.pk}"
+
+
+def _records_by_own_id(model, programme_path, programme_id, ids):
+    """The records without an external id that `ids` name as jobbro-<pk>, in the programme."""
+    pks = [int(m[1]) for i in ids if isinstance(i, str) and (m := OWN_ID.match(i))]
+    for chunk in chunks(pks):
+        yield from model.objects.filter(**{programme_path: programme_id, "pk__in": chunk, "external_id": ""})
 
 
 def sha256_of(files):

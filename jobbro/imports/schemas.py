@@ -1373,6 +1373,21 @@ SHEETS = SETUP_SHEETS + (
 
 BY_KIND = {sheet.kind: sheet for sheet in SHEETS}
 
+# Sheets another app plugs into the import (jobbro/exchange: the exchange formats of the job database and the case
+# system), each standing for one of the sheets above: the same kind and the same column names, so the runner imports
+# its rows as that sheet's, under the plugged sheet's own name and headers. Plugged in at start-up (the app's ready()).
+PLUGGED_SHEETS = []
+
+
+def plug_in(*sheets):
+    """Let the import read `sheets`: each of a kind above, its columns a selection of that sheet's columns."""
+    for sheet in sheets:
+        target = BY_KIND[sheet.kind]
+        for column in sheet.columns:
+            target.column(column.name)  # StopIteration for a column the runner does not know
+        if sheet not in PLUGGED_SHEETS:
+            PLUGGED_SHEETS.append(sheet)
+
 
 def sheets_for(user):
     """The sheets a user may import: the set-up sheets only for administrators."""
@@ -1392,6 +1407,9 @@ def sheet_for_name(name):
     for sheet in SHEETS:
         if key in {normalise(n) for n in (sheet.kind, *sheet.names)}:
             return sheet
+    for sheet in PLUGGED_SHEETS:
+        if key in {normalise(n) for n in sheet.names}:
+            return sheet
     return None
 
 
@@ -1401,7 +1419,7 @@ def sheet_for_headers(headers):
     The set-up sheets (few columns: "Navn", "Type") are considered only when no other sheet fits, so that a
     companies file is never taken for a list of sites."""
     keys = {normalise(h) for h in headers if h}
-    for candidates in (SHEETS[len(SETUP_SHEETS) :], SETUP_SHEETS):
+    for candidates in (SHEETS[len(SETUP_SHEETS) :] + tuple(PLUGGED_SHEETS), SETUP_SHEETS):
         best, best_score = None, 0
         for sheet in candidates:
             found = {sheet.column_map[k].name for k in keys if k in sheet.column_map}

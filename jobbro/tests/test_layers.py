@@ -6,7 +6,7 @@ may import its own layer and the layers under it:
 
     web       the pages and their forms (every app's views, urls, forms, admin, template tags, commands), the API,
               the project's URLs and server entry points, the demo generator
-    features  matching · reporting · imports · effect · outreach · netgain
+    features  matching · reporting · imports · exchange · effect · outreach · netgain
     cases     enrolments, plans, placements, hours (points at a company and a citizen)
     companies companies, agreements, openings, courses
     people    the citizen
@@ -33,7 +33,7 @@ LAYERS = [
     ("people", {"people"}),
     ("companies", {"companies"}),
     ("cases", {"cases"}),
-    ("features", {"matching", "reporting", "imports", "effect", "outreach", "meetings", "messaging", "netgain"}),
+    ("features", {"matching", "reporting", "imports", "exchange", "effect", "outreach", "meetings", "messaging", "netgain"}),
     ("web", {"web", "api", "demo", "portal"}),
 ]
 # Modules right under jobbro/ that are not apps are the base layer (shared tools), except these entry points.

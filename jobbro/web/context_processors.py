@@ -33,6 +33,8 @@ def navigation(request):
         items.append((reverse("reports"), _("Reports")))
     elif Capability.READ_REPORTS in granted:
         items.append((reverse("result_goals"), _("Result goals")))
+    if Capability.EXCHANGE_CASE_DATA in granted:
+        items.append((reverse("exchange_case_system"), _("Case system")))
     if Capability.IMPORT in granted:
         items.append((reverse("import_list"), _("Import")))
     if Capability.MANAGE_MESSAGES in granted:

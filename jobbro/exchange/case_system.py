@@ -25,8 +25,15 @@ from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_reads
 from jobbro.cases.actions import monday_of
-from jobbro.cases.models import AgreedHoursChange, Enrolment, LegalBasis, Placement, PlacementEndReason, PlacementKind
-from jobbro.cases.models import Timesheet
+from jobbro.cases.models import (
+    AgreedHoursChange,
+    Enrolment,
+    LegalBasis,
+    Placement,
+    PlacementEndReason,
+    PlacementKind,
+    Timesheet,
+)
 from jobbro.imports import schemas
 from jobbro.imports.runner import own_id
 from jobbro.people.actions import reveal_cpr

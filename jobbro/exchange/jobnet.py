@@ -220,7 +220,9 @@ def _read_cv(book, cv, name, budget):
         if not isinstance(lines, list):
             _problem(book, sheet_name, 0, section.key, _("The section must be a list of lines."))
             continue
-        headers = dict(zip(POSITIONS, ("borger.cpr", "sektion", section.title, section.place, *LINE_FIELDS)))
+        headers = dict(
+            zip(POSITIONS, ("borger.cpr", "sektion", section.title, section.place, *LINE_FIELDS), strict=True)
+        )
         raw = reader.RawSheet(sheet=SHEET, name=sheet_name, headers=headers, positions=list(POSITIONS))
         for row, line in enumerate(lines, start=1):
             budget.count_row(row)

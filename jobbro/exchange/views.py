@@ -139,7 +139,11 @@ def case_system_csv(request):
         raise Http404
     result = _export(request)
     if part == "forloeb":
-        header, rows, sheet_name = result.placement_header, result.placement_rows, case_system_format.PLACEMENTS_SHEET.da
+        header, rows, sheet_name = (
+            result.placement_header,
+            result.placement_rows,
+            case_system_format.PLACEMENTS_SHEET.da,
+        )
     else:
         header, rows, sheet_name = result.hours_header, result.hours_rows, case_system_format.HOURS_SHEET.da
     out = io.StringIO()

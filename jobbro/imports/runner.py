@@ -1469,7 +1469,9 @@ class Importer:
             if record is None and OWN_ID.match(str(row.get("external_id") or "")):
                 row.reject(
                     "external_id",
-                    _("An id of the form jobbro-<number> names a placement made in jobbro; none has this number in the programme."),
+                    _(
+                        "An id of the form jobbro-<number> names a placement made in jobbro; none has this number in the programme."
+                    ),
                 )
             if row.errors or enrolment is None or company_id is None:
                 self.reject(row, "placements")

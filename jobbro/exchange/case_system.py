@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
+from jobbro import spreadsheets
 from jobbro.accounts import access
 from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_reads
@@ -72,6 +73,8 @@ END_REASON_WORDS = {
 
 
 def _sheet(kind, da, en, title, columns):
+    """One of the import's sheets under the file's name and headers; its text is read back without the apostrophe
+    the export put before formula-like text (spreadsheets.neutralise)."""
     target = schemas.BY_KIND[kind]
     return schemas.Sheet(
         kind,
@@ -79,8 +82,15 @@ def _sheet(kind, da, en, title, columns):
         en,
         title,
         target.key,
-        tuple(dataclasses.replace(target.column(name), da=header, en=header, aliases=()) for name, header in columns),
+        tuple(
+            dataclasses.replace(target.column(name), da=header, en=header, aliases=(), neutralised=True)
+            for name, header in columns
+        ),
     )
+
+
+def _text(value):
+    return spreadsheets.neutralise(value) if isinstance(value, str) else value
 
 
 # (import column, header in the file), in the file's order.
@@ -182,22 +192,25 @@ def export(user, site, first, last):
         agreed = at_start.get(p.pk, p.agreed_ordinary_hours)
         placement_rows.append(
             [
-                own_id(p),
-                numbers.get(p.enrolment.citizen_id, ""),
-                p.enrolment.programme.name,
-                p.company.cvr,
-                KIND_WORDS[p.kind],
-                LEGAL_BASIS_WORDS.get(p.legal_basis, ""),
-                p.starts_on,
-                p.planned_end_on,
-                p.ended_on,
-                END_REASON_WORDS.get(p.end_reason, ""),
-                agreed,
-                p.ordinary_hours_condition,
-                p.no_hours_reason,
-                p.enrolment.citizen.full_name,
-                p.enrolment.site.name,
-                p.company.name,
+                _text(value)
+                for value in (
+                    own_id(p),
+                    numbers.get(p.enrolment.citizen_id, ""),
+                    p.enrolment.programme.name,
+                    p.company.cvr,
+                    KIND_WORDS[p.kind],
+                    LEGAL_BASIS_WORDS.get(p.legal_basis, ""),
+                    p.starts_on,
+                    p.planned_end_on,
+                    p.ended_on,
+                    END_REASON_WORDS.get(p.end_reason, ""),
+                    agreed,
+                    p.ordinary_hours_condition,
+                    p.no_hours_reason,
+                    p.enrolment.citizen.full_name,
+                    p.enrolment.site.name,
+                    p.company.name,
+                )
             ]
         )
     by_pk = {p.pk: p for p in placements}

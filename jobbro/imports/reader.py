@@ -31,7 +31,7 @@ from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from jobbro import numbers
+from jobbro import numbers, spreadsheets
 from jobbro.cases import rules
 from jobbro.cases.actions import monday_of
 from jobbro.imports import schemas
@@ -906,6 +906,8 @@ def _converter(column):
 
     def text(value):
         value = value.strip() if type(value) is str else _text(value)
+        if column.neutralised and spreadsheets.is_neutralised(value):
+            value = value[1:]  # the apostrophe jobbro's export put before text a spreadsheet would run
         if column.max_length and len(value) > column.max_length:
             raise CellError(
                 _("Write at most %(limit)d characters (it has %(count)d).")

@@ -282,6 +282,9 @@ class Column:
     max_length: int | None = None
     minimum: object = None
     maximum: object = None
+    # The column's cells come from a jobbro export that neutralised formula-like text (jobbro/exchange): the
+    # apostrophe the export put before it (spreadsheets.neutralise) is taken off again.
+    neutralised: bool = False
 
     @property
     def headers(self):

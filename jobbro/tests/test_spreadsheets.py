@@ -39,6 +39,7 @@ WRITER_MODULES = {
     "jobbro/effect/register_views.py",  # the CPR linkage list (csv)
     "jobbro/cases/wage_list_views.py",  # the benefits office's list of hours and wages (xlsx and csv)
     "jobbro/cases/funder_views.py",  # the funder's participant forms, Deltagerskemaer (xlsx and csv)
+    "jobbro/exchange/views.py",  # placements and hours for the case system (xlsx and csv)
 }
 SPREADSHEET_URLS = {
     "opening_board_xlsx",
@@ -49,6 +50,8 @@ SPREADSHEET_URLS = {
     "wage_list_csv",
     "funder_forms_xlsx",
     "funder_forms_csv",
+    "exchange_case_system_xlsx",
+    "exchange_case_system_csv",
 }
 # A module that writes an xlsx file's parts itself (the report exports' streamed writer) counts too.
 WRITER_PATTERN = re.compile(

@@ -266,8 +266,15 @@ TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), mi
 )
 
 
+FORMULA_LIKE = st.sampled_from(["=1+2", "'=1+2", "@SUM(A1)", "-3 uger", "+45 20304050", "''=x"])
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(title=TEXT, place=st.one_of(st.just(""), TEXT), description=st.one_of(st.just(""), TEXT))
+@given(
+    title=st.one_of(TEXT, FORMULA_LIKE),
+    place=st.one_of(st.just(""), TEXT, FORMULA_LIKE),
+    description=st.one_of(st.just(""), TEXT),
+)
 def test_any_line_text_survives_the_round_trip_unchanged(alice, coordinator, alices_citizen, title, place, description):
     """Titles, places and descriptions of any letters (formula-like ones too) come back as they were written."""
     from jobbro.people import actions

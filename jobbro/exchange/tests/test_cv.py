@@ -298,3 +298,21 @@ def test_any_line_text_survives_the_round_trip_unchanged(alice, coordinator, ali
         assert cv_lines(alices_citizen) == before
         again = import_file(jobnet.to_json(document), coordinator)
         assert again.counts["cv"]["unchanged"] == 1 and again.counts["cv"]["created"] == 0
+
+
+def test_the_command_line_imports_a_cv_file_like_any_other(tmp_path, alice, coordinator, programme, written_cv):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    document = jobnet.cv_document(written_cv, reader_user=alice, cpr_number=ALICES_CPR.replace("-", ""))
+    path = tmp_path / "cv.json"
+    path.write_bytes(jobnet.to_json(document))
+    CVEntry.objects.filter(citizen=written_cv).delete()
+    out = StringIO()
+    with translation.override("da"):
+        call_command(
+            "import", str(path), "--user", coordinator.username, "--wait-for-worker", "0", stdout=out, stderr=StringIO()
+        )
+    assert CVEntry.objects.filter(citizen=written_cv).count() == 8
+    assert "Importerede" in out.getvalue()

@@ -7,11 +7,14 @@ and every CPR number in a file as revealed (people.actions.reveal_cpr).
 """
 
 import csv
+import datetime
 import io
+from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -72,9 +75,9 @@ def case_system(request):
     form = _form(request)
     context = {"form": form, "title": _("Placements and hours for the case system")}
     if form.is_valid():
-        context["query"] = request.GET.urlencode() or (
-            f"site={form.cleaned_data['site'].pk}&first={form.cleaned_data['first']:%Y-%m-%d}"
-            f"&last={form.cleaned_data['last']:%Y-%m-%d}"
+        data = form.cleaned_data
+        context["query"] = urlencode(
+            {"site": data["site"].pk, "first": f"{data['first']:%Y-%m-%d}", "last": f"{data['last']:%Y-%m-%d}"}
         )
         context["placement_columns"] = case_system_format.PLACEMENT_COLUMNS
         context["hours_columns"] = case_system_format.HOURS_COLUMNS
@@ -119,9 +122,7 @@ def case_system_xlsx(request):
 
 
 def _xlsx_cell(sheet, value):
-    import datetime
-    from decimal import Decimal
-
+    """Dates and hours as a Danish spreadsheet shows them; text as it is (append_row makes it safe)."""
     if isinstance(value, datetime.date):
         return styled_cell(sheet, value, number_format="DD.MM.YYYY")
     if isinstance(value, Decimal):

@@ -13,5 +13,5 @@ class ExchangeConfig(AppConfig):
         from jobbro.exchange import case_system, jobnet
         from jobbro.imports import reader, schemas
 
-        schemas.plug_in(*case_system.SHEETS, jobnet.SHEET)
+        schemas.plug_in(*case_system.SHEETS, jobnet.SHEET, jobnet.JOB_GOALS_SHEET)
         reader.plug_in_reader(".json", jobnet.read_json)

@@ -12,9 +12,9 @@ user may reveal it and asks for it (the caller reveals it through people.actions
 
 Import (`read_json`, plugged into the import's reader for ".json"): the CV sections become rows of the import's CV
 sheet, so the import's runner checks and writes them exactly as a CV sheet's rows (natural key: citizen, kind,
-title, place, from-date; all or nothing; a second import of the same file changes nothing). The job wishes, the
-competence card and the contact details are read for the person reading the file and not imported: jobbro keeps
-their history on the citizen's pages.
+title, place, from-date; all or nothing; a second import of the same file changes nothing), and the job wishes
+("jeg søger job som") rows of its job goals sheet. The competence card and the contact details are read for the
+person reading the file and not imported: jobbro keeps their history on the citizen's pages.
 """
 
 import dataclasses
@@ -49,7 +49,8 @@ SECTIONS = (
 BY_KIND = {section.kind: section for section in SECTIONS}
 LINE_FIELDS = ("fra", "til", "beskrivelse", "skrevet")
 # The parts of the file that are written for the reader and never imported.
-EXPORT_ONLY = ("kontaktoplysninger", "jegSoegerJobSom", "kompetencekort")
+EXPORT_ONLY = ("kontaktoplysninger", "kompetencekort")
+WISHES = "jegSoegerJobSom"
 HEADER_KEYS = ("format", "version", "dannet", "kilde", "borger")
 
 GOAL_KINDS = {JobGoal.Kind.GOAL: "jobmaal", JobGoal.Kind.WISH: "jobønske"}
@@ -83,6 +84,21 @@ SHEET = schemas.Sheet(
     ),
 )
 POSITIONS = ("cpr", "kind", "title", "organisation", "starts_on", "ends_on", "description", "recorded_on")
+
+# The job goals sheet as the file's "jeg søger job som" fills it.
+_GOALS = schemas.BY_KIND["job_goals"]
+WISH_HEADERS = {"cpr": "borger.cpr", "kind": "type", "occupation_code": "discoKode", "text": "egneOrd", "set_on": "fra"}
+JOB_GOALS_SHEET = schemas.Sheet(
+    "job_goals",
+    "Jobnet-jobønsker",
+    "Job database job wishes",
+    gettext_lazy("Job wishes from the job database's CV"),
+    _GOALS.key,
+    tuple(
+        dataclasses.replace(_GOALS.column(name), da=header, en=header, aliases=())
+        for name, header in WISH_HEADERS.items()
+    ),
+)
 
 
 def _date(value):
@@ -208,10 +224,11 @@ def _read_cv(book, cv, name, budget):
         return
     person = cv.get("borger")
     cpr_number = person.get("cpr") if isinstance(person, dict) else None
-    known = {*HEADER_KEYS, *EXPORT_ONLY, *(s.key for s in SECTIONS)}
+    known = {*HEADER_KEYS, *EXPORT_ONLY, WISHES, *(s.key for s in SECTIONS)}
     for key in cv:
         if key not in known:
             book.notes.append(_("%(file)s: the part %(part)s is not used.") % {"file": name, "part": key})
+    _read_wishes(book, cv.get(WISHES), name, cpr_number, budget)
     for section in SECTIONS:
         lines = cv.get(section.key)
         if lines is None:
@@ -230,6 +247,45 @@ def _read_cv(book, cv, name, budget):
             if cells is not None:
                 raw.rows.append((row, cells))
         book.sheets.append(raw)
+
+
+def _read_wishes(book, wishes, name, cpr_number, budget):
+    """The job goals and wishes ("jeg søger job som") as rows of the job goals sheet. The citizen's own words, or the
+    occupation's title when the file has no words (a reader who may not read notes exported it)."""
+    if wishes is None:
+        return
+    sheet_name = f"{name} › {WISHES}"
+    if not isinstance(wishes, list):
+        _problem(book, sheet_name, 0, WISHES, _("The section must be a list of lines."))
+        return
+    raw = reader.RawSheet(
+        sheet=JOB_GOALS_SHEET, name=sheet_name, headers=dict(WISH_HEADERS), positions=list(WISH_HEADERS)
+    )
+    fields = ("type", "discoKode", "stillingsbetegnelse", "egneOrd", "fra")
+    for row, wish in enumerate(wishes, start=1):
+        budget.count_row(row)
+        if not isinstance(wish, dict):
+            _problem(book, sheet_name, row, WISHES, _("Each line must be an object with the line's fields."))
+            continue
+        values = {}
+        for key in wish:
+            if key not in fields:
+                book.notes.append(
+                    _("%(sheet)s, line %(row)s: the field %(field)s is not used.")
+                    % {"sheet": sheet_name, "row": row, "field": key}
+                )
+        for key in fields:
+            value = wish.get(key)
+            if value is not None and not isinstance(value, str):
+                _problem(book, sheet_name, row, key, _("Write the value as text (in quotation marks)."))
+                break
+            budget.check_cell(row, value)
+            values[key] = value
+        else:
+            words = values["egneOrd"] or values["stillingsbetegnelse"]
+            cpr_cell = cpr_number if isinstance(cpr_number, str) else None
+            raw.rows.append((row, (cpr_cell, values["type"], values["discoKode"], words, values["fra"])))
+    book.sheets.append(raw)
 
 
 def _cells(book, sheet_name, row, line, section, cpr_number, budget):

@@ -103,7 +103,7 @@ from jobbro.imports import reader, schemas
 from jobbro.imports.models import ImportRun
 from jobbro.matching import pool as citizen_pool
 from jobbro.people import cpr
-from jobbro.people.models import Citizen, CVEntry, TrafficLightChange
+from jobbro.people.models import Citizen, CVEntry, JobGoal, TrafficLightChange
 from jobbro.reporting import facts
 from jobbro.weekly_hours import MAX_WEEKLY_HOURS
 
@@ -1242,6 +1242,48 @@ class Importer:
             )
             self.tick()
         self._write(CVEntry, creates, updates, fields)
+
+    def import_job_goals(self, rows):
+        """Job goals and wishes, each a dated row (an adjustment in jobbro closes one and adds another): found by
+        citizen, kind, occupation and date set; the words and the date replaced are compared and written."""
+        self.load_citizens({self.cpr_hash(r.get("cpr")) for r in rows})
+        citizen_ids = [self.citizen(r) for r in rows]
+        existing = {}
+        for chunk in chunks({c for c in citizen_ids if c}):
+            for goal in JobGoal.objects.filter(citizen_id__in=chunk):
+                existing[(goal.citizen_id, goal.kind, goal.occupation_code, goal.set_on)] = goal
+        creates, updates, fields, seen = [], [], set(), {}
+        for row, citizen_id in zip(rows, citizen_ids, strict=True):
+            self._check_occupation(row, "occupation_code")
+            self._not_in_future(row, "set_on", row.get("set_on"))
+            self._not_in_future(row, "replaced_on", row.get("replaced_on"))
+            self._not_before(row, "replaced_on", row.get("replaced_on"), row.get("set_on"))
+            if citizen_id is not None:
+                row.key = (citizen_id, row.get("kind"), row.value("occupation_code"), row.get("set_on"))
+                self._duplicate(row, "job_goals", row.key, seen, "set_on")
+            if row.errors:
+                self.reject(row, "job_goals")
+                self.tick()
+                continue
+            values = {name: row.value(name) for name in ("text", "replaced_on") if row.has(name)}
+            self._upsert(
+                "job_goals",
+                JobGoal,
+                existing.get(row.key),
+                values,
+                lambda k=row.key, v=values: {
+                    "citizen_id": k[0],
+                    "kind": k[1],
+                    "occupation_code": k[2],
+                    "set_on": k[3],
+                    **v,
+                },
+                creates,
+                updates,
+                fields,
+            )
+            self.tick()
+        self._write(JobGoal, creates, updates, fields)
 
     def _load_by_external_id(self, model, rows, programme_of, programme_path):
         existing = {}

@@ -30,7 +30,7 @@ from jobbro.cases.models import (
     Step,
 )
 from jobbro.companies.models import Company, Opening, Requirement, Weekday
-from jobbro.people.models import BenefitType, CVEntry, OriginGroup, TrafficLight
+from jobbro.people.models import BenefitType, CVEntry, JobGoal, OriginGroup, TrafficLight
 from jobbro.weekly_hours import MAX_WEEKLY_HOURS, MIN_WEEKLY_HOURS
 
 
@@ -101,6 +101,7 @@ DANISH_CHOICES = {
         "frivilligtarbejde": "volunteer",
         "frivillig": "volunteer",
     },
+    "job_goal_kind": {"jobmål": "goal", "maal": "goal", "jobønske": "wish", "ønske": "wish"},
     "milestone_kind": {
         "afklaring": "clarification",
         "praktik": "internship",
@@ -208,6 +209,7 @@ CHOICES = {
     "legal_basis": LegalBasis,
     "end_reason": PlacementEndReason,
     "cv_kind": CVEntry.Kind,
+    "job_goal_kind": JobGoal.Kind,
     "milestone_kind": Milestone.Kind,
     "contact_kind": Contact.Kind,
     "outcome_kind": Outcome.Kind,
@@ -985,6 +987,56 @@ SHEETS = SETUP_SHEETS + (
             ),
         ),
         aliases=("CV-linjer", "CV entries"),
+    ),
+    Sheet(
+        "job_goals",
+        "Jobmål",
+        "Job goals",
+        _("Job goals and job wishes"),
+        _("citizen, kind, occupation and date set"),
+        (
+            cpr_column(),
+            Column(
+                "kind",
+                "Type",
+                "Kind",
+                CHOICE,
+                True,
+                "jobmål",
+                _("A job goal or a job wish."),
+                choices="job_goal_kind",
+            ),
+            Column(
+                "occupation_code",
+                "DISCO-kode",
+                "Occupation (DISCO-08)",
+                TEXT,
+                False,
+                "9412",
+                _("The occupation's DISCO-08 code; empty if the goal names none."),
+                max_length=6,
+                aliases=("DISCO", "Stillingskode"),
+            ),
+            Column(
+                "text",
+                "Egne ord",
+                "In the citizen's words",
+                TEXT,
+                True,
+                "Vil gerne arbejde i et køkken",
+                _("The goal in the citizen's own words."),
+                max_length=300,
+                aliases=("Tekst", "Text"),
+            ),
+            date_column("set_on", "Dato", "Set on", True, datetime.date(2025, 3, 10), _("The date the goal was set.")),
+            date_column(
+                "replaced_on",
+                "Erstattet",
+                "Replaced on",
+                help=_("The date a later goal replaced it or it was closed; empty while it applies."),
+            ),
+        ),
+        aliases=("Jobønsker", "Job wishes", "Jobmaal"),
     ),
     Sheet(
         "job_plans",

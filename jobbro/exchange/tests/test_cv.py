@@ -15,7 +15,7 @@ from jobbro.conftest import ALICES_CPR, rolled_back
 from jobbro.exchange import jobnet
 from jobbro.imports import runner
 from jobbro.imports.models import ImportRun
-from jobbro.people.models import CVEntry
+from jobbro.people.models import CVEntry, JobGoal
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +135,7 @@ def test_round_trip_export_then_import_changes_nothing(client, alice, coordinato
     result = import_file(data, coordinator)
     assert result.committed and not result.rejected
     assert result.counts["cv"] == {"created": 0, "updated": 0, "unchanged": 8, "rejected": 0}
+    assert result.counts["job_goals"] == {"created": 0, "updated": 0, "unchanged": 1, "rejected": 0}
     assert cv_lines(written_cv) == before
 
 
@@ -149,6 +150,44 @@ def test_an_emptied_cv_is_written_again_from_the_file_and_a_second_import_change
     second = import_file(data, coordinator)
     assert second.counts["cv"] == {"created": 0, "updated": 0, "unchanged": 8, "rejected": 0}
     assert cv_lines(written_cv) == before
+
+
+def goals(citizen):
+    return sorted(JobGoal.objects.filter(citizen=citizen).values_list("kind", "occupation_code", "text", "set_on"))
+
+
+def test_job_wishes_come_back_from_the_file_and_a_second_import_changes_nothing(client, alice, coordinator, written_cv):
+    data = exported(client, alice, written_cv, cpr="1").content
+    before = goals(written_cv)
+    JobGoal.objects.filter(citizen=written_cv).delete()
+    assert import_file(data, coordinator).counts["job_goals"]["created"] == 1
+    assert goals(written_cv) == before
+    assert import_file(data, coordinator).counts["job_goals"]["unchanged"] == 1
+
+
+def test_a_wish_without_the_citizens_words_takes_the_occupations_title(coordinator, written_cv):
+    document = bad_cv()
+    document.pop("arbejdserfaring")
+    document.pop("sprog")
+    document["jegSoegerJobSom"] = [
+        {"type": "jobønske", "discoKode": "9412", "stillingsbetegnelse": "Køkkenmedhjælper", "fra": "2025-04-01"}
+    ]
+    result = import_file(json.dumps(document).encode(), coordinator)
+    assert result.committed, result.rejected
+    wish = JobGoal.objects.get(citizen=written_cv, kind="wish")
+    assert (wish.occupation_code, wish.text, wish.set_on) == ("9412", "Køkkenmedhjælper", datetime.date(2025, 4, 1))
+
+
+def test_a_wish_with_an_unknown_occupation_code_is_refused_under_its_field(coordinator, written_cv):
+    document = bad_cv()
+    document.pop("arbejdserfaring")
+    document.pop("sprog")
+    document["jegSoegerJobSom"] = [{"type": "jobmaal", "discoKode": "0000", "egneOrd": "Noget", "fra": "2025-04-01"}]
+    result = import_file(json.dumps(document).encode(), coordinator)
+    assert not result.committed
+    assert [(r["sheet"], r["row"], r["column"]) for r in result.rejected] == [
+        ("cv.json › jegSoegerJobSom", 1, "discoKode")
+    ]
 
 
 def test_the_file_wins_for_a_line_it_names_and_leaves_other_lines_alone(client, alice, coordinator, written_cv):

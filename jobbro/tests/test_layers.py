@@ -33,7 +33,10 @@ LAYERS = [
     ("people", {"people"}),
     ("companies", {"companies"}),
     ("cases", {"cases"}),
-    ("features", {"matching", "reporting", "imports", "exchange", "effect", "outreach", "meetings", "messaging", "netgain"}),
+    (
+        "features",
+        {"matching", "reporting", "imports", "exchange", "effect", "outreach", "meetings", "messaging", "netgain"},
+    ),
     ("web", {"web", "api", "demo", "portal"}),
 ]
 # Modules right under jobbro/ that are not apps are the base layer (shared tools), except these entry points.

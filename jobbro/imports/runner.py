@@ -271,6 +271,7 @@ class Importer:
         self.sites = {(s.programme_id, schemas.normalise(s.name)): s.pk for s in Site.objects.all()}
         self.users = {u.username.lower(): u.pk for u in User.objects.only("pk", "username")}
         self.citizens = {}  # cpr hash -> citizen id
+        self.new_citizens = set()  # ids of the citizens this import created
         self.companies = {}  # cvr -> company id
         self.enrolments = defaultdict(list)  # (citizen id, programme id) -> [Enrolment]
         self._enrolments_loaded = set()  # citizen ids
@@ -979,6 +980,7 @@ class Importer:
         self._write(Citizen, creates, updates, fields)
         for citizen in [*existing.values(), *creates]:
             self.citizens[citizen.cpr_hash] = citizen.pk
+        self.new_citizens.update(c.pk for c in creates)
         self.load_light_keys([c.pk for c in creates])
         history = [change for citizen, light, on in lights if (change := self.add_light(citizen.pk, light, on))]
         self._write(TrafficLightChange, history)
@@ -1198,9 +1200,28 @@ class Importer:
             self.tick()
         self._write(StepChange, creates, updates, {"note"})
 
-    def import_cv(self, rows):
+    def _citizens_in_scope(self, rows):
+        """The citizen of each row, None (the row refused) for one the user may not see: the CV lines and job goals
+        of a citizen who was in jobbro before this import are written only within the importing user's scope (as on
+        the citizen's pages), and the refusal reads as for an unknown CPR number, so a file cannot probe for one."""
         self.load_citizens({self.cpr_hash(r.get("cpr")) for r in rows})
         citizen_ids = [self.citizen(r) for r in rows]
+        if self.user is None or access.sees_everything(self.user):
+            return citizen_ids
+        known = {c for c in citizen_ids if c is not None and c not in self.new_citizens}
+        visible = set()
+        for chunk in chunks(known):
+            visible.update(Citizen.objects.filter(pk__in=chunk).visible_to(self.user).values_list("pk", flat=True))
+        result = []
+        for row, citizen_id in zip(rows, citizen_ids, strict=True):
+            if citizen_id in known and citizen_id not in visible:
+                row.reject("cpr", _("No citizen with this CPR number, neither in jobbro nor in the citizens sheet."))
+                citizen_id = None
+            result.append(citizen_id)
+        return result
+
+    def import_cv(self, rows):
+        citizen_ids = self._citizens_in_scope(rows)
         existing = {}
         for chunk in chunks({c for c in citizen_ids if c}):
             for entry in CVEntry.objects.filter(citizen_id__in=chunk):
@@ -1246,8 +1267,7 @@ class Importer:
     def import_job_goals(self, rows):
         """Job goals and wishes, each a dated row (an adjustment in jobbro closes one and adds another): found by
         citizen, kind, occupation and date set; the words and the date replaced are compared and written."""
-        self.load_citizens({self.cpr_hash(r.get("cpr")) for r in rows})
-        citizen_ids = [self.citizen(r) for r in rows]
+        citizen_ids = self._citizens_in_scope(rows)
         existing = {}
         for chunk in chunks({c for c in citizen_ids if c}):
             for goal in JobGoal.objects.filter(citizen_id__in=chunk):

@@ -355,3 +355,20 @@ def test_the_command_line_imports_a_cv_file_like_any_other(tmp_path, alice, coor
         )
     assert CVEntry.objects.filter(citizen=written_cv).count() == 8
     assert "Importerede" in out.getvalue()
+
+
+def test_a_coordinator_of_another_programme_cannot_write_the_cv_of_a_citizen_outside_it(
+    client, alice, other_programme, written_cv
+):
+    from jobbro.accounts.models import Role
+    from jobbro.conftest import make_user
+
+    outsider = make_user("koordinator-randers", Role.COORDINATOR, programme=other_programme)
+    data = exported(client, alice, written_cv, cpr="1").content
+    before, wishes = cv_lines(written_cv), goals(written_cv)
+    CVEntry.objects.filter(citizen=written_cv, kind="course").delete()
+    result = import_file(data, outsider)
+    assert not result.committed
+    assert {r["column"] for r in result.rejected} == {"borger.cpr"}
+    assert all(r["reason"].startswith("Ingen borger med dette CPR-nummer") for r in result.rejected)
+    assert len(cv_lines(written_cv)) == len(before) - 1 and goals(written_cv) == wishes

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "jobbro.matching",
     "jobbro.meetings",
     "jobbro.imports",
+    "jobbro.exchange",
     "jobbro.outreach",
     "jobbro.netgain",
     "jobbro.surveys",

@@ -39,6 +39,21 @@ def safe_cell(value):
     return text
 
 
+def neutralise(text):
+    """Text for an exchange file that jobbro reads back (jobbro/exchange): formula-like text gets an apostrophe as in
+    safe_cell, and so does text that already starts with apostrophes before formula-like text, so that taking one
+    apostrophe off again (is_neutralised) always gives the text as it was."""
+    if is_neutralised(QUOTE + text) or is_formula_like(text):
+        return QUOTE + text
+    return text
+
+
+def is_neutralised(text):
+    """True for text neutralise() wrote: apostrophes, then text a spreadsheet program could run."""
+    rest = text.lstrip(QUOTE)
+    return rest != text and is_formula_like(rest)
+
+
 def styled_cell(sheet, value, **style):
     """A cell for a write-only sheet (openpyxl's WriteOnlyCell), its value made safe, with style attributes such
     as font, alignment or number_format; append it with append_row."""
@@ -74,4 +89,14 @@ def write_cell(sheet, row, column, value):
     return cell
 
 
-__all__ = ["FORMULA_STARTS", "append_row", "is_formula_like", "safe_cell", "safe_row", "styled_cell", "write_cell"]
+__all__ = [
+    "FORMULA_STARTS",
+    "append_row",
+    "is_formula_like",
+    "is_neutralised",
+    "neutralise",
+    "safe_cell",
+    "safe_row",
+    "styled_cell",
+    "write_cell",
+]

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("jobbro.outreach.urls")),
     path("", include("jobbro.meetings.urls")),
     path("", include("jobbro.imports.urls")),
+    path("", include("jobbro.exchange.urls")),
     path("", include("jobbro.effect.urls_report")),  # before the reports' "reports/<slug>/"
     path("", include("jobbro.effect.urls_register")),
     path("", include("jobbro.reporting.urls")),

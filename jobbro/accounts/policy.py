@@ -33,6 +33,10 @@ class Capability(models.TextChoices):
         "calculate_net_gain",
         _("Calculate a citizen's net gain from work and keep it on the case (all who see the case read it)"),
     )
+    EXCHANGE_CASE_DATA = (
+        "exchange_case_data",
+        _("Export a CV in the job database's structure and placements and hours for the case system"),
+    )
     OWN_CASELOAD = "own_caseload", _("Work from an own caseload (Today, My caseload, Hours)")
     TABLET_ASSESSMENT = "tablet_assessment", _("Start a progression assessment or tablet self-assessment")
     READ_PROGRESSION_SCORES = "read_progression_scores", _("Read progression scores")
@@ -137,6 +141,7 @@ GRANTS = {
     C.SEND_WAGE_LIST:           (JB,        CW,        __,    __,         __,     __,       AD),
     C.EXPORT_FUNDER_FORMS:      (__,        __,        __,    CO,         MA,     __,       AD),
     C.CALCULATE_NET_GAIN:       (JB,        CW,        __,    __,         __,     __,       AD),
+    C.EXCHANGE_CASE_DATA:       (JB,        CW,        __,    __,         __,     __,       AD),
     C.OWN_CASELOAD:             (JB,        __,        ME,    __,         __,     __,       __),
     C.TABLET_ASSESSMENT:        (JB,        CW,        ME,    __,         __,     __,       AD),
     C.READ_PROGRESSION_SCORES:  (JB,        CW,        ME,    __,         __,     __,       AD),
@@ -332,6 +337,11 @@ PAGES = {
     "cv_entry_edit": needs(C.READ_CITIZEN, C.CASE_WORK),
     "cv_entry_delete": needs(C.READ_CITIZEN, C.CASE_WORK),
     "cv_pdf": needs(C.READ_CITIZEN),
+    # Exchange formats (jobbro/exchange): the CV for the job database, placements and hours for the case system.
+    "exchange_cv_json": needs(C.READ_CITIZEN, C.EXCHANGE_CASE_DATA),
+    "exchange_case_system": needs(C.EXCHANGE_CASE_DATA),
+    "exchange_case_system_xlsx": needs(C.EXCHANGE_CASE_DATA),
+    "exchange_case_system_csv": needs(C.EXCHANGE_CASE_DATA),
     "competence_card": needs(C.READ_CITIZEN, post=C.CASE_WORK),
     "restrictions": needs(C.READ_CITIZEN, C.READ_RESTRICTIONS, post=C.CASE_WORK),
     "restriction_end": needs(C.READ_CITIZEN, C.READ_RESTRICTIONS, C.CASE_WORK),

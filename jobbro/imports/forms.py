@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from jobbro.accounts import access
 from jobbro.accounts.models import Programme
 from jobbro.formtools import DesignSystemForm
-from jobbro.imports import schemas
+from jobbro.imports import reader, schemas
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
@@ -35,7 +35,7 @@ class ImportForm(DesignSystemForm):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if Path(upload.name).suffix.lower() not in (".xlsx", ".xlsm", ".csv", ".txt"):
+        if Path(upload.name).suffix.lower() not in reader.suffixes():
             raise forms.ValidationError(_("Import an xlsx or csv file."))
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(_("The file is too large (at most 200 MB)."))

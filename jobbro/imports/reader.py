@@ -31,7 +31,7 @@ from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from jobbro import numbers
+from jobbro import numbers, spreadsheets
 from jobbro.cases import rules
 from jobbro.cases.actions import monday_of
 from jobbro.imports import schemas
@@ -571,6 +571,20 @@ def _bounded_csv_rows(rows, budget):
         ) from None
 
 
+# Readers another app plugs in for a file suffix (jobbro/exchange: ".json", the job database's CV):
+# {suffix: function(book, binary stream, file name, budget)}, adding RawSheets of schemas.PLUGGED_SHEETS to the book.
+PLUGGED_READERS = {}
+
+
+def plug_in_reader(suffix, function):
+    PLUGGED_READERS[suffix.lower()] = function
+
+
+def suffixes():
+    """The file suffixes the import reads."""
+    return (".xlsx", ".xlsm", ".csv", ".txt", *PLUGGED_READERS)
+
+
 def _open(data):
     """A binary stream over a file given as bytes or as a path."""
     if isinstance(data, (bytes, bytearray, memoryview)):
@@ -600,7 +614,7 @@ def check_file(path):
                 raise Refused(_("%(file)s is not a workbook jobbro can read (xlsx).") % {"file": path})
         elif suffix in (".csv", ".txt"):
             text_encoding(handle, path.name)
-        else:
+        elif suffix not in PLUGGED_READERS:
             raise Refused(_("Import an xlsx or csv file."))
 
 
@@ -630,6 +644,8 @@ def read(files, *, kind=None, limits=None):
                             )
                             % {"file": file_name}
                         ) from None
+                elif suffix in PLUGGED_READERS:
+                    PLUGGED_READERS[suffix](book, source, file_name, budget)
                 else:
                     book.problems.append(Problem(file_name, 0, "", _("Import an xlsx or csv file.")))
         except Refused as refusal:
@@ -890,6 +906,8 @@ def _converter(column):
 
     def text(value):
         value = value.strip() if type(value) is str else _text(value)
+        if column.neutralised and spreadsheets.is_neutralised(value):
+            value = value[1:]  # the apostrophe jobbro's export put before text a spreadsheet would run
         if column.max_length and len(value) > column.max_length:
             raise CellError(
                 _("Write at most %(limit)d characters (it has %(count)d).")

@@ -53,6 +53,7 @@ traffic-light change (by date, then by id), as the actions keep them.
 import datetime
 import functools
 import hashlib
+import re
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -102,7 +103,7 @@ from jobbro.imports import reader, schemas
 from jobbro.imports.models import ImportRun
 from jobbro.matching import pool as citizen_pool
 from jobbro.people import cpr
-from jobbro.people.models import Citizen, CVEntry, TrafficLightChange
+from jobbro.people.models import Citizen, CVEntry, JobGoal, TrafficLightChange
 from jobbro.reporting import facts
 from jobbro.weekly_hours import MAX_WEEKLY_HOURS
 
@@ -270,6 +271,7 @@ class Importer:
         self.sites = {(s.programme_id, schemas.normalise(s.name)): s.pk for s in Site.objects.all()}
         self.users = {u.username.lower(): u.pk for u in User.objects.only("pk", "username")}
         self.citizens = {}  # cpr hash -> citizen id
+        self.new_citizens = set()  # ids of the citizens this import created
         self.companies = {}  # cvr -> company id
         self.enrolments = defaultdict(list)  # (citizen id, programme id) -> [Enrolment]
         self._enrolments_loaded = set()  # citizen ids
@@ -978,6 +980,7 @@ class Importer:
         self._write(Citizen, creates, updates, fields)
         for citizen in [*existing.values(), *creates]:
             self.citizens[citizen.cpr_hash] = citizen.pk
+        self.new_citizens.update(c.pk for c in creates)
         self.load_light_keys([c.pk for c in creates])
         history = [change for citizen, light, on in lights if (change := self.add_light(citizen.pk, light, on))]
         self._write(TrafficLightChange, history)
@@ -1197,9 +1200,28 @@ class Importer:
             self.tick()
         self._write(StepChange, creates, updates, {"note"})
 
-    def import_cv(self, rows):
+    def _citizens_in_scope(self, rows):
+        """The citizen of each row, None (the row refused) for one the user may not see: the CV lines and job goals
+        of a citizen who was in jobbro before this import are written only within the importing user's scope (as on
+        the citizen's pages), and the refusal reads as for an unknown CPR number, so a file cannot probe for one."""
         self.load_citizens({self.cpr_hash(r.get("cpr")) for r in rows})
         citizen_ids = [self.citizen(r) for r in rows]
+        if self.user is None or access.sees_everything(self.user):
+            return citizen_ids
+        known = {c for c in citizen_ids if c is not None and c not in self.new_citizens}
+        visible = set()
+        for chunk in chunks(known):
+            visible.update(Citizen.objects.filter(pk__in=chunk).visible_to(self.user).values_list("pk", flat=True))
+        result = []
+        for row, citizen_id in zip(rows, citizen_ids, strict=True):
+            if citizen_id in known and citizen_id not in visible:
+                row.reject("cpr", _("No citizen with this CPR number, neither in jobbro nor in the citizens sheet."))
+                citizen_id = None
+            result.append(citizen_id)
+        return result
+
+    def import_cv(self, rows):
+        citizen_ids = self._citizens_in_scope(rows)
         existing = {}
         for chunk in chunks({c for c in citizen_ids if c}):
             for entry in CVEntry.objects.filter(citizen_id__in=chunk):
@@ -1242,6 +1264,47 @@ class Importer:
             self.tick()
         self._write(CVEntry, creates, updates, fields)
 
+    def import_job_goals(self, rows):
+        """Job goals and wishes, each a dated row (an adjustment in jobbro closes one and adds another): found by
+        citizen, kind, occupation and date set; the words and the date replaced are compared and written."""
+        citizen_ids = self._citizens_in_scope(rows)
+        existing = {}
+        for chunk in chunks({c for c in citizen_ids if c}):
+            for goal in JobGoal.objects.filter(citizen_id__in=chunk):
+                existing[(goal.citizen_id, goal.kind, goal.occupation_code, goal.set_on)] = goal
+        creates, updates, fields, seen = [], [], set(), {}
+        for row, citizen_id in zip(rows, citizen_ids, strict=True):
+            self._check_occupation(row, "occupation_code")
+            self._not_in_future(row, "set_on", row.get("set_on"))
+            self._not_in_future(row, "replaced_on", row.get("replaced_on"))
+            self._not_before(row, "replaced_on", row.get("replaced_on"), row.get("set_on"))
+            if citizen_id is not None:
+                row.key = (citizen_id, row.get("kind"), row.value("occupation_code"), row.get("set_on"))
+                self._duplicate(row, "job_goals", row.key, seen, "set_on")
+            if row.errors:
+                self.reject(row, "job_goals")
+                self.tick()
+                continue
+            values = {name: row.value(name) for name in ("text", "replaced_on") if row.has(name)}
+            self._upsert(
+                "job_goals",
+                JobGoal,
+                existing.get(row.key),
+                values,
+                lambda k=row.key, v=values: {
+                    "citizen_id": k[0],
+                    "kind": k[1],
+                    "occupation_code": k[2],
+                    "set_on": k[3],
+                    **v,
+                },
+                creates,
+                updates,
+                fields,
+            )
+            self.tick()
+        self._write(JobGoal, creates, updates, fields)
+
     def _load_by_external_id(self, model, rows, programme_of, programme_path):
         existing = {}
         by_programme = defaultdict(set)
@@ -1252,6 +1315,8 @@ class Importer:
             for chunk in chunks(ids):
                 for obj in model.objects.filter(**{programme_path: programme_id, "external_id__in": chunk}):
                     existing[(programme_id, obj.external_id)] = obj
+            for obj in _records_by_own_id(model, programme_path, programme_id, ids):
+                existing.setdefault((programme_id, own_id(obj)), obj)
         return existing
 
     def import_job_plans(self, rows):
@@ -1463,6 +1528,13 @@ class Importer:
                             "The agreement at the start cannot be changed by an import; change the hours on the placement page, which keeps the history."
                         ),
                     )
+            if record is None and OWN_ID.match(str(row.get("external_id") or "")):
+                row.reject(
+                    "external_id",
+                    _(
+                        "An id of the form jobbro-<number> names a placement made in jobbro; none has this number in the programme."
+                    ),
+                )
             if row.errors or enrolment is None or company_id is None:
                 self.reject(row, "placements")
                 self.tick()
@@ -1530,6 +1602,8 @@ class Importer:
             for chunk in chunks(ids):
                 for placement in Placement.objects.filter(enrolment__programme_id=programme_id, external_id__in=chunk):
                     self.placements[(programme_id, placement.external_id)] = placement
+            for placement in _records_by_own_id(Placement, "enrolment__programme_id", programme_id, ids):
+                self.placements.setdefault((programme_id, own_id(placement)), placement)
 
     def _placement_instance(self, placement):
         """A placement row (a record, or one this import queued) as a Placement, for the rules that read its
@@ -1870,6 +1944,24 @@ class Importer:
 
     def wrote_anything(self):
         return any(n["created"] or n["updated"] for n in self.counts.values()) or any(self.history.values())
+
+
+# A record made in jobbro has no external id of its own; an export that must name it (the case system's format,
+# jobbro/exchange) names it "jobbro-<its number>", and an import finds it again by that name, so exporting and
+# importing the file back changes nothing. A record with an external id is always named by it.
+OWN_ID = re.compile(r"^jobbro-([1-9][0-9]{0,17})$")
+
+
+def own_id(record):
+    """The id an export names a record by: its external id, or jobbro-<pk> when it has none."""
+    return record.external_id or f"jobbro-{record.pk}"
+
+
+def _records_by_own_id(model, programme_path, programme_id, ids):
+    """The records without an external id that `ids` name as jobbro-<pk>, in the programme."""
+    pks = [int(m[1]) for i in ids if isinstance(i, str) and (m := OWN_ID.match(i))]
+    for chunk in chunks(pks):
+        yield from model.objects.filter(**{programme_path: programme_id, "pk__in": chunk, "external_id": ""})
 
 
 def sha256_of(files):

@@ -30,7 +30,7 @@ from jobbro.cases.models import (
     Step,
 )
 from jobbro.companies.models import Company, Opening, Requirement, Weekday
-from jobbro.people.models import BenefitType, CVEntry, OriginGroup, TrafficLight
+from jobbro.people.models import BenefitType, CVEntry, JobGoal, OriginGroup, TrafficLight
 from jobbro.weekly_hours import MAX_WEEKLY_HOURS, MIN_WEEKLY_HOURS
 
 
@@ -101,6 +101,7 @@ DANISH_CHOICES = {
         "frivilligtarbejde": "volunteer",
         "frivillig": "volunteer",
     },
+    "job_goal_kind": {"jobmål": "goal", "maal": "goal", "jobønske": "wish", "ønske": "wish"},
     "milestone_kind": {
         "afklaring": "clarification",
         "praktik": "internship",
@@ -208,6 +209,7 @@ CHOICES = {
     "legal_basis": LegalBasis,
     "end_reason": PlacementEndReason,
     "cv_kind": CVEntry.Kind,
+    "job_goal_kind": JobGoal.Kind,
     "milestone_kind": Milestone.Kind,
     "contact_kind": Contact.Kind,
     "outcome_kind": Outcome.Kind,
@@ -282,6 +284,9 @@ class Column:
     max_length: int | None = None
     minimum: object = None
     maximum: object = None
+    # The column's cells come from a jobbro export that neutralised formula-like text (jobbro/exchange): the
+    # apostrophe the export put before it (spreadsheets.neutralise) is taken off again.
+    neutralised: bool = False
 
     @property
     def headers(self):
@@ -984,6 +989,56 @@ SHEETS = SETUP_SHEETS + (
         aliases=("CV-linjer", "CV entries"),
     ),
     Sheet(
+        "job_goals",
+        "Jobmål",
+        "Job goals",
+        _("Job goals and job wishes"),
+        _("citizen, kind, occupation and date set"),
+        (
+            cpr_column(),
+            Column(
+                "kind",
+                "Type",
+                "Kind",
+                CHOICE,
+                True,
+                "jobmål",
+                _("A job goal or a job wish."),
+                choices="job_goal_kind",
+            ),
+            Column(
+                "occupation_code",
+                "DISCO-kode",
+                "Occupation (DISCO-08)",
+                TEXT,
+                False,
+                "9412",
+                _("The occupation's DISCO-08 code; empty if the goal names none."),
+                max_length=6,
+                aliases=("DISCO", "Stillingskode"),
+            ),
+            Column(
+                "text",
+                "Egne ord",
+                "In the citizen's words",
+                TEXT,
+                True,
+                "Vil gerne arbejde i et køkken",
+                _("The goal in the citizen's own words."),
+                max_length=300,
+                aliases=("Tekst", "Text"),
+            ),
+            date_column("set_on", "Dato", "Set on", True, datetime.date(2025, 3, 10), _("The date the goal was set.")),
+            date_column(
+                "replaced_on",
+                "Erstattet",
+                "Replaced on",
+                help=_("The date a later goal replaced it or it was closed; empty while it applies."),
+            ),
+        ),
+        aliases=("Jobønsker", "Job wishes", "Jobmaal"),
+    ),
+    Sheet(
         "job_plans",
         "Jobplaner",
         "Job plans",
@@ -1373,6 +1428,21 @@ SHEETS = SETUP_SHEETS + (
 
 BY_KIND = {sheet.kind: sheet for sheet in SHEETS}
 
+# Sheets another app plugs into the import (jobbro/exchange: the exchange formats of the job database and the case
+# system), each standing for one of the sheets above: the same kind and the same column names, so the runner imports
+# its rows as that sheet's, under the plugged sheet's own name and headers. Plugged in at start-up (the app's ready()).
+PLUGGED_SHEETS = []
+
+
+def plug_in(*sheets):
+    """Let the import read `sheets`: each of a kind above, its columns a selection of that sheet's columns."""
+    for sheet in sheets:
+        target = BY_KIND[sheet.kind]
+        for column in sheet.columns:
+            target.column(column.name)  # StopIteration for a column the runner does not know
+        if sheet not in PLUGGED_SHEETS:
+            PLUGGED_SHEETS.append(sheet)
+
 
 def sheets_for(user):
     """The sheets a user may import: the set-up sheets only for administrators."""
@@ -1392,6 +1462,9 @@ def sheet_for_name(name):
     for sheet in SHEETS:
         if key in {normalise(n) for n in (sheet.kind, *sheet.names)}:
             return sheet
+    for sheet in PLUGGED_SHEETS:
+        if key in {normalise(n) for n in sheet.names}:
+            return sheet
     return None
 
 
@@ -1401,7 +1474,7 @@ def sheet_for_headers(headers):
     The set-up sheets (few columns: "Navn", "Type") are considered only when no other sheet fits, so that a
     companies file is never taken for a list of sites."""
     keys = {normalise(h) for h in headers if h}
-    for candidates in (SHEETS[len(SETUP_SHEETS) :], SETUP_SHEETS):
+    for candidates in (SHEETS[len(SETUP_SHEETS) :] + tuple(PLUGGED_SHEETS), SETUP_SHEETS):
         best, best_score = None, 0
         for sheet in candidates:
             found = {sheet.column_map[k].name for k in keys if k in sheet.column_map}

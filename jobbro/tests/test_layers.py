@@ -6,7 +6,7 @@ may import its own layer and the layers under it:
 
     web       the pages and their forms (every app's views, urls, forms, admin, template tags, commands), the API,
               the project's URLs and server entry points, the demo generator
-    features  matching · reporting · imports · effect · outreach · netgain · surveys (questionnaires)
+    features  matching · reporting · imports · exchange · effect · outreach · netgain · surveys (questionnaires)
     cases     enrolments, plans, placements, hours (points at a company and a citizen)
     companies companies, agreements, openings, courses
     people    the citizen
@@ -35,7 +35,18 @@ LAYERS = [
     ("cases", {"cases"}),
     (
         "features",
-        {"matching", "reporting", "imports", "effect", "outreach", "meetings", "messaging", "netgain", "surveys"},
+        {
+            "matching",
+            "reporting",
+            "imports",
+            "exchange",
+            "effect",
+            "outreach",
+            "meetings",
+            "messaging",
+            "netgain",
+            "surveys",
+        },
     ),
     ("web", {"web", "api", "demo", "portal"}),
 ]

@@ -40,6 +40,7 @@ WRITER_MODULES = {
     "jobbro/cases/wage_list_views.py",  # the benefits office's list of hours and wages (xlsx and csv)
     "jobbro/cases/funder_views.py",  # the funder's participant forms, Deltagerskemaer (xlsx and csv)
     "jobbro/surveys/export.py",  # a questionnaire's results and links (fed formulas in jobbro/surveys/tests)
+    "jobbro/exchange/views.py",  # placements and hours for the case system (xlsx and csv)
 }
 SPREADSHEET_URLS = {
     "opening_board_xlsx",
@@ -52,6 +53,8 @@ SPREADSHEET_URLS = {
     "funder_forms_csv",
     "questionnaire_results_xlsx",
     "questionnaire_links_xlsx",
+    "exchange_case_system_xlsx",
+    "exchange_case_system_csv",
 }
 # A module that writes an xlsx file's parts itself (the report exports' streamed writer) counts too.
 WRITER_PATTERN = re.compile(

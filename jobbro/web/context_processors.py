@@ -35,6 +35,8 @@ def navigation(request):
         items.append((reverse("result_goals"), _("Result goals")))
     if Capability.READ_QUESTIONNAIRE_RESULTS in granted:
         items.append((reverse("questionnaire_list"), _("Questionnaires")))
+    if Capability.EXCHANGE_CASE_DATA in granted:
+        items.append((reverse("exchange_case_system"), _("Case system")))
     if Capability.IMPORT in granted:
         items.append((reverse("import_list"), _("Import")))
     if Capability.MANAGE_MESSAGES in granted:

@@ -27,7 +27,7 @@ from jobbro.conftest import ALICES_CPR, make_cpr, make_cvr
 from jobbro.imports import runner, schemas
 from jobbro.imports.tests.helpers import csv_bytes, example_sheets, workbook
 from jobbro.people import cpr
-from jobbro.people.models import Citizen, CVEntry, TrafficLightChange
+from jobbro.people.models import Citizen, CVEntry, JobGoal, TrafficLightChange
 from jobbro.reporting import result_goals
 
 NEEDS = {
@@ -41,6 +41,7 @@ NEEDS = {
     "enrolments": ["citizens"],
     "step_changes": ["citizens", "enrolments"],
     "cv": ["citizens"],
+    "job_goals": ["citizens"],
     "job_plans": ["citizens", "enrolments"],
     "milestones": ["citizens", "enrolments", "job_plans"],
     "placements": ["companies", "openings", "citizens", "enrolments"],
@@ -60,6 +61,7 @@ MODEL = {
     "enrolments": Enrolment,
     "step_changes": StepChange,
     "cv": CVEntry,
+    "job_goals": JobGoal,
     "job_plans": JobPlan,
     "milestones": Milestone,
     "placements": Placement,

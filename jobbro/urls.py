@@ -27,5 +27,6 @@ urlpatterns = [
     path("", include("jobbro.effect.urls_register")),
     path("", include("jobbro.reporting.urls")),
     path("", include("jobbro.portal.urls")),
+    path("", include("jobbro.privacy.urls")),
     path("", include("jobbro.messaging.urls_public")),
 ]

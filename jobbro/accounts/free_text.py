@@ -41,6 +41,9 @@ CASE_NOTES = frozenset(
         "companies.CompanyActivity.note",
         # A meeting's internal note (never sent): shown only to those who read notes (meetings/meeting_detail.html).
         "meetings.Meeting.note",
+        # Why a citizen's records are held from erasure, and why the hold was lifted (jobbro/privacy).
+        "privacy.LegalHold.reason",
+        "privacy.LegalHold.lift_reason",
     }
 )
 
@@ -94,6 +97,10 @@ NOT_FREE_TEXT = frozenset(
         "netgain.NetGainCalculation.hours",
         "netgain.NetGainCalculation.table_versions",
         "netgain.NetGainCalculation.figures",
+        # An erasure's receipt (jobbro/privacy): its reference, the pseudonym the citizen is left with, and counts.
+        "privacy.ErasureReceipt.reference",
+        "privacy.ErasureReceipt.pseudonym",
+        "privacy.ErasureReceipt.counts",
     }
 )
 

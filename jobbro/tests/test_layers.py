@@ -34,7 +34,7 @@ LAYERS = [
     ("companies", {"companies"}),
     ("cases", {"cases"}),
     ("features", {"matching", "reporting", "imports", "effect", "outreach", "meetings", "messaging", "netgain"}),
-    ("web", {"web", "api", "demo", "portal"}),
+    ("web", {"web", "api", "demo", "portal", "privacy"}),
 ]
 # Modules right under jobbro/ that are not apps are the base layer (shared tools), except these entry points.
 TOP_MODULES = {"urls", "wsgi", "asgi", "gunicorn_conf", "conftest"}

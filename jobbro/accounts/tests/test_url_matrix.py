@@ -128,6 +128,7 @@ def matrix_world(world, other_site, company, buddy, programme, start, caseworker
         "meeting_": _company_meeting(coordinator, company, programme).pk,
         "event_": _speed_dating_event(world, coordinator, buddy, programme).pk,
         "netgain_": _net_gain_calculation(world, caseworker, enrolment).pk,
+        "privacy_receipt": _erasure_receipt(world.randers_citizen).pk,
     }
     world.kwargs = {
         "citizen_pk": citizen.pk,
@@ -202,6 +203,15 @@ def _net_gain_calculation(world, caseworker, enrolment):
     )
     return net_gain_actions.calculate_net_gain(
         acting_user=caseworker, enrolment=enrolment, household=household, hourly_wage=Decimal(140), hours=[10], on=on
+    )
+
+
+def _erasure_receipt(citizen):
+    """A receipt of an erasure (jobbro/privacy), written as the erasure writes it; the citizen is left as they are."""
+    from jobbro.privacy.models import ErasureReceipt
+
+    return ErasureReceipt.objects.create(
+        reference="SL-TEST-1", citizen=citizen, pseudonym=f"Slettet borger {citizen.pk}", cause="request"
     )
 
 

@@ -73,7 +73,7 @@ def _plan_rows(lines):
 def privacy_export(request, citizen_pk):
     _require(may(request.user, Capability.EXPORT_CITIZEN_DATA))
     citizen = access_citizen(request.user, citizen_pk)
-    form = ExportForm(request.POST or None)
+    form = ExportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             content = actions.export_citizen_data(
@@ -138,7 +138,7 @@ def privacy_legal_hold(request, citizen_pk):
 def privacy_erase(request, citizen_pk):
     _require(may(request.user, Capability.ERASE_CITIZEN_DATA))
     citizen = access_citizen(request.user, citizen_pk)
-    form = ConfirmErasureForm(request.POST or None)
+    form = ConfirmErasureForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         receipt = run_action(
             form,
@@ -210,7 +210,7 @@ PREVIEW_CITIZENS = 100
 def privacy_retention(request):
     _require(may(request.user, Capability.MANAGE_RETENTION))
     current = retention.periods()
-    form = PeriodsForm(request.POST or None, initial_months=current)
+    form = PeriodsForm(request.POST if request.method == "POST" else None, initial_months=current)
     if request.method == "POST" and form.is_valid():
         changed = run_action(form, actions.set_retention_periods, acting_user=request.user, months=form.cleaned_data)
         if changed is not None:

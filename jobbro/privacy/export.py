@@ -129,7 +129,12 @@ def pdf_sections(sections):
         fields = _fields(model)
         shown_rows = []
         for row in rows:
-            pairs = [(str(field.verbose_name), _shown(field, row[field.name], row)) for field in fields]
+            # Empty fields are left out of the PDF (the JSON has them all): fewer lines to lay out and to read.
+            pairs = [
+                (str(field.verbose_name), _shown(field, row[field.name], row))
+                for field in fields
+                if row[field.name] not in (None, "", [], {})
+            ]
             if entry.label == "people.Citizen":
                 pairs.insert(0, (_("CPR number"), row["cpr_number"]))
                 pairs.append((_("target groups"), ", ".join(row["target_groups"]) or "–"))

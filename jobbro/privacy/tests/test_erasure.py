@@ -167,7 +167,7 @@ def test_a_legal_hold_blocks_both_request_and_retention(left, administrator, cas
     actions.set_legal_hold(acting_user=caseworker, citizen=left, reason="Klagesag i Ankestyrelsen")
     with pytest.raises(ValidationError) as refused:
         actions.erase_on_request(acting_user=administrator, citizen=left, confirmation="SLET")
-    assert "legal hold" in " ".join(refused.value.messages)
+    assert "tilbageholdt" in " ".join(refused.value.messages)  # the Danish refusal names the hold
     later = datetime.date(2040, 1, 1)
     due = retention.schedule(later, citizen_pks=[left.pk])
     assert due and due[0].held  # the preview shows the citizen, marked held

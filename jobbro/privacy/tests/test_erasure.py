@@ -283,3 +283,15 @@ def test_an_ended_citizen_is_due_per_kind_on_its_own_date(left):
     assert retention.schedule(datetime.date(2025, 5, 30), citizen_pks=[left.pk]) == []
     soon = retention.schedule(datetime.date(2025, 5, 30), within_days=1, citizen_pks=[left.pk])
     assert soon[0].kinds == {RecordKind.MESSAGES: datetime.date(2025, 5, 31)}
+
+
+def test_the_cpr_linkage_list_leaves_an_erased_citizen_out(left, refer, administrator, programme):
+    from jobbro.conftest import make_cpr
+    from jobbro.effect import actions as effect_actions
+
+    other_cpr = make_cpr()
+    refer(first_name="Bliver", last_name="Tilbage", cpr_number=other_cpr)
+    assert effect_actions.issue_project_keys(acting_user=administrator, programme=programme) == (2, 2)
+    actions.erase_on_request(acting_user=administrator, citizen=left, confirmation="SLET")
+    rows = effect_actions.linkage_list(acting_user=administrator, programme=programme)
+    assert [digits for digits, _key in rows] == [cpr.normalise(other_cpr)]

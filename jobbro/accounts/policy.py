@@ -467,7 +467,7 @@ PAGES = {
     # The citizen's rights (jobbro/privacy): the export, the legal hold, erasure on request and its receipts;
     # retention's periods and preview.
     "privacy_export": needs(C.READ_CITIZEN, C.EXPORT_CITIZEN_DATA),
-    "privacy_legal_hold": needs(C.READ_CITIZEN, C.SET_LEGAL_HOLD),
+    "privacy_legal_hold": needs(C.READ_CITIZEN, post=C.SET_LEGAL_HOLD),  # its history: all who see the citizen
     "privacy_erase": needs(C.READ_CITIZEN, C.ERASE_CITIZEN_DATA),
     "privacy_receipt": needs(C.ERASE_CITIZEN_DATA), "privacy_receipt_pdf": needs(C.ERASE_CITIZEN_DATA),
     "privacy_receipts": needs(C.MANAGE_RETENTION), "privacy_retention": needs(C.MANAGE_RETENTION),

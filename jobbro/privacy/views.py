@@ -92,8 +92,10 @@ def privacy_export(request, citizen_pk):
 @login_required
 @logs_citizen_read
 def privacy_legal_hold(request, citizen_pk):
-    _require(may(request.user, Capability.SET_LEGAL_HOLD))
+    """The holds' history for all who see the citizen (their reasons under the note rule); setting and lifting for
+    who may."""
     citizen = access_citizen(request.user, citizen_pk)
+    _require(request.method != "POST" or may(request.user, Capability.SET_LEGAL_HOLD))
     hold = actions.active_hold(citizen)
     set_form = ReasonForm(request.POST if request.method == "POST" and hold is None else None)
     lift_form = LiftForm(request.POST if request.method == "POST" and hold is not None else None)

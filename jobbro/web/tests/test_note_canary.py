@@ -46,6 +46,8 @@ from jobbro.people import actions as people_actions
 from jobbro.people.models import CompetenceAssessment, CVEntry, JobGoal, ParallelEffort, Restriction
 from jobbro.portal import actions as portal_actions
 from jobbro.portal import links as portal_links
+from jobbro.privacy import actions as privacy_actions
+from jobbro.privacy.models import ErasureReceipt
 from jobbro.reporting.registry import REPORTS
 from jobbro.web.tests.pdf_text import pdf_text
 
@@ -238,7 +240,14 @@ def populated(world, programme, refer, start, buddy, company):
         hours=[5, 10, 15],
         on=on,
     )
+    # A legal hold set and lifted on Alice's citizen, and a receipt of an erasure (jobbro/privacy).
+    privacy_actions.set_legal_hold(acting_user=world.caseworker, citizen=citizen, reason="klage i Ankestyrelsen")
+    privacy_actions.lift_legal_hold(acting_user=world.caseworker, citizen=citizen, reason="klagen er afgjort")
+    receipt = ErasureReceipt.objects.create(
+        reference="SL-TEST-1", citizen=world.randers_citizen, pseudonym="Slettet borger", cause="request"
+    )
     return {
+        "receipt": receipt,
         "net_gain": net_gain,
         "activity": activity,
         "meeting": meeting,
@@ -359,6 +368,8 @@ def page_urls(data):
         "match_proposal_decline": data["proposal"].pk,
         "netgain_result": data["net_gain"].pk,
         "netgain_print": data["net_gain"].pk,
+        "privacy_receipt": data["receipt"].pk,
+        "privacy_receipt_pdf": data["receipt"].pk,
     }
     values = {
         "citizen_pk": [citizen.pk],

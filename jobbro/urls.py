@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("jobbro.effect.urls_register")),
     path("", include("jobbro.reporting.urls")),
     path("", include("jobbro.portal.urls")),
+    path("", include("jobbro.privacy.urls")),
     path("", include("jobbro.messaging.urls_public")),
     path("", include("jobbro.api.urls_pages")),
     path("api/", include("jobbro.api.urls")),

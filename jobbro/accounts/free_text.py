@@ -43,6 +43,9 @@ CASE_NOTES = frozenset(
         "meetings.Meeting.note",
         # A free-text answer to a questionnaire (surveys/results.py lists them only to those who read notes).
         "surveys.Answer.text",
+        # Why a citizen's records are held from erasure, and why the hold was lifted (jobbro/privacy).
+        "privacy.LegalHold.reason",
+        "privacy.LegalHold.lift_reason",
     }
 )
 
@@ -97,6 +100,10 @@ NOT_FREE_TEXT = frozenset(
         "netgain.NetGainCalculation.hours",
         "netgain.NetGainCalculation.table_versions",
         "netgain.NetGainCalculation.figures",
+        # An erasure's receipt (jobbro/privacy): its reference, the pseudonym the citizen is left with, and counts.
+        "privacy.ErasureReceipt.reference",
+        "privacy.ErasureReceipt.pseudonym",
+        "privacy.ErasureReceipt.counts",
     }
 )
 

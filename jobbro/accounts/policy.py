@@ -100,6 +100,19 @@ class Capability(models.TextChoices):
         "read_questionnaire_results",
         _("Questionnaires' response rates and results and their export (free-text answers only with case notes)"),
     )
+    EXPORT_CITIZEN_DATA = (
+        "export_citizen_data",
+        _("Export everything jobbro holds about a citizen (JSON and PDF, case notes included), logged"),
+    )
+    SET_LEGAL_HOLD = "set_legal_hold", _("Set and lift a legal hold on a citizen's records (no erasure while it holds)")
+    ERASE_CITIZEN_DATA = (
+        "erase_citizen_data",
+        _("Erase a citizen's data on request, and read the erasure receipts"),
+    )
+    MANAGE_RETENTION = (
+        "manage_retention",
+        _("Set the retention periods, preview what retention will erase, list the erasure receipts"),
+    )
     ACT_AS_JOB_BROKER = "act_as_job_broker", _("Can be a citizen's job broker")
     ACT_AS_CASEWORKER = "act_as_caseworker", _("Can be a citizen's caseworker")
 
@@ -169,6 +182,10 @@ GRANTS = {
     C.ISSUE_ACCESS_LINKS:       (JB,        __,        __,    CO,         __,     __,       AD),
     C.MANAGE_QUESTIONNAIRES:    (__,        __,        __,    CO,         __,     __,       AD),
     C.READ_QUESTIONNAIRE_RESULTS: (JB,      CW,        __,    CO,         MA,     EV,       AD),
+    C.EXPORT_CITIZEN_DATA:      (__,        CW,        __,    __,         __,     __,       AD),
+    C.SET_LEGAL_HOLD:           (__,        CW,        __,    __,         __,     __,       AD),
+    C.ERASE_CITIZEN_DATA:       (__,        __,        __,    __,         __,     __,       AD),
+    C.MANAGE_RETENTION:         (__,        __,        __,    __,         __,     __,       AD),
     C.ACT_AS_JOB_BROKER:        (JB,        __,        ME,    __,         __,     __,       __),
     C.ACT_AS_CASEWORKER:        (__,        CW,        __,    __,         __,     __,       __),
 }
@@ -486,6 +503,13 @@ PAGES = {
     "questionnaire_results": needs(C.READ_QUESTIONNAIRE_RESULTS),
     "questionnaire_results_xlsx": needs(C.READ_QUESTIONNAIRE_RESULTS),
     "survey_answer": PUBLIC, "survey_thanks": PUBLIC,
+    # The citizen's rights (jobbro/privacy): the export, the legal hold, erasure on request and its receipts;
+    # retention's periods and preview.
+    "privacy_export": needs(C.READ_CITIZEN, C.EXPORT_CITIZEN_DATA),
+    "privacy_legal_hold": needs(C.READ_CITIZEN, post=C.SET_LEGAL_HOLD),  # its history: all who see the citizen
+    "privacy_erase": needs(C.READ_CITIZEN, C.ERASE_CITIZEN_DATA),
+    "privacy_receipt": needs(C.ERASE_CITIZEN_DATA), "privacy_receipt_pdf": needs(C.ERASE_CITIZEN_DATA),
+    "privacy_receipts": needs(C.MANAGE_RETENTION), "privacy_retention": needs(C.MANAGE_RETENTION),
     # The effect report: managers and evaluators of the programme.
     "effect_report": needs(C.READ_EFFECT), "effect_report_state": needs(C.READ_EFFECT),
     "effect_report_xlsx": needs(C.READ_EFFECT), "effect_report_pdf": needs(C.READ_EFFECT),

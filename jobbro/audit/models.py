@@ -156,6 +156,13 @@ class Action(models.TextChoices):
     CLOSE_QUESTIONNAIRE = "close_questionnaire", _("Closed a questionnaire")
     INVITE_TO_QUESTIONNAIRE = "invite_to_questionnaire", _("Sent a questionnaire")
     ANSWER_QUESTIONNAIRE = "answer_questionnaire", _("Answered a questionnaire")
+    # The citizen's rights: export, legal hold, retention and erasure (privacy/actions.py).
+    EXPORT_CITIZEN_DATA = "export_citizen_data", _("Exported all of a citizen's data")
+    SET_LEGAL_HOLD = "set_legal_hold", _("Set a legal hold")
+    LIFT_LEGAL_HOLD = "lift_legal_hold", _("Lifted a legal hold")
+    SET_RETENTION_PERIODS = "set_retention_periods", _("Set the retention periods")
+    ERASE_CITIZEN_DATA = "erase_citizen_data", _("Erased a citizen's data on request")
+    APPLY_RETENTION = "apply_retention", _("Erased records whose retention period ran out")
 
 
 class ChangeLog(models.Model):

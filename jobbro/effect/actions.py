@@ -180,7 +180,13 @@ def linkage_list(*, acting_user, programme):
     citizen with a key, by citizen id. The only place a CPR number leaves jobbro in clear: it writes a change-log
     entry and a read-access row (CPR revealed) for each citizen on the list, in this transaction."""
     _require(may(acting_user, Capability.EXPORT_LINKAGE_LIST))
-    keys = ProjectKey.objects.filter(programme=programme).select_related("citizen").order_by("citizen_id")
+    # An erased citizen (jobbro/privacy) has no CPR number left to link on: left off the list.
+    keys = (
+        ProjectKey.objects.filter(programme=programme)
+        .exclude(citizen__cpr_hash__startswith=cpr.ERASED_PREFIX)
+        .select_related("citizen")
+        .order_by("citizen_id")
+    )
     rows = [(key.citizen.reveal_cpr(), project_key_of(key)) for key in keys]
     citizen_ids = [key.citizen_id for key in keys]
     AccessLog.objects.bulk_create(

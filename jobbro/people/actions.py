@@ -23,7 +23,7 @@ from jobbro.people.models import Citizen, CompetenceAssessment, CVEntry, JobGoal
 
 def reveal_cpr(*, acting_user, citizen, view="reveal_cpr"):
     """Return the CPR number in clear for one authorised user, and log that it was shown."""
-    if not may(acting_user, Capability.REVEAL_CPR):
+    if not may(acting_user, Capability.REVEAL_CPR) or citizen.is_erased:  # an erased citizen has no number left
         log_read(
             user=acting_user, citizen_pk=citizen.pk, view=view, status_code=403, action=AccessLog.Action.REVEAL_CPR
         )

@@ -37,6 +37,11 @@ class CitizenAdmin(ReadLoggedAdmin):
     ]
     citizen_lookup = "pk"
 
+    def has_delete_permission(self, request, obj=None):
+        # A citizen is never deleted here: the reports would lose their counts. The citizen's page erases the data
+        # (Slet borgerens oplysninger), keeping the statistics, with a receipt (docs/privacy.md).
+        return False
+
     @admin.display(description=_("age"))
     def age(self, citizen):
         return cpr.age(citizen.birth_date, today())

@@ -81,6 +81,23 @@ def lookup_hash(digits):
     return hmac.new(settings.CPR_HASH_KEY.encode(), digits.encode(), hashlib.sha256).hexdigest()
 
 
+# An erased citizen's CPR values (jobbro/privacy): random, unique, and marked so no code mistakes them for a number.
+# A real look-up hash is 64 hex digits and a real token is Fernet's base64, neither ever holds this prefix; the token
+# is no Fernet token at all, so it can never be decrypted to a CPR number.
+ERASED_PREFIX = "erased:"
+
+
+def erased_values():
+    """(token, look-up hash) for an erased citizen: random values that name no one."""
+    import secrets
+
+    return f"{ERASED_PREFIX}{secrets.token_hex(24)}", f"{ERASED_PREFIX}{secrets.token_hex(28)}"
+
+
+def is_erased(lookup_hash_value):
+    return str(lookup_hash_value or "").startswith(ERASED_PREFIX)
+
+
 def mask(digits_or_none=None):
     """What every page shows instead of a CPR number: the birth date part hidden too."""
     return MASK

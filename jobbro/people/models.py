@@ -113,6 +113,12 @@ class Citizen(models.Model):
     def masked_cpr(self):
         return cpr.mask()
 
+    @property
+    def is_erased(self):
+        """Whether the citizen's data was erased (jobbro/privacy): the CPR values are random and marked, the names a
+        pseudonym; the row stays for the reports' counts."""
+        return cpr.is_erased(self.cpr_hash)
+
     def reveal_cpr(self):
         """Decrypt the CPR number. Call only through people.actions.reveal_cpr, which logs it."""
         return cpr.decrypt(self.cpr_encrypted)

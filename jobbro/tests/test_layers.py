@@ -48,7 +48,7 @@ LAYERS = [
             "surveys",
         },
     ),
-    ("web", {"web", "api", "demo", "portal"}),
+    ("web", {"web", "api", "demo", "portal", "privacy"}),
 ]
 # Modules right under jobbro/ that are not apps are the base layer (shared tools), except these entry points.
 TOP_MODULES = {"urls", "wsgi", "asgi", "gunicorn_conf", "conftest"}

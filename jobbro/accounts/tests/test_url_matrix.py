@@ -131,6 +131,7 @@ def matrix_world(world, other_site, company, buddy, programme, start, caseworker
         "netgain_": _net_gain_calculation(world, caseworker, enrolment).pk,
         "integration_": _integration(world, caseworker).pk,
         "questionnaire_": _questionnaire(world, coordinator, programme).pk,
+        "privacy_receipt": _erasure_receipt(world.randers_citizen).pk,
     }
     world.kwargs = {
         "citizen_pk": citizen.pk,
@@ -229,6 +230,15 @@ def _questionnaire(world, coordinator, programme):
         acting_user=coordinator, questionnaire=questionnaire, text="Arbejde?", kind="yes_no"
     )
     return questionnaire
+
+
+def _erasure_receipt(citizen):
+    """A receipt of an erasure (jobbro/privacy), written as the erasure writes it; the citizen is left as they are."""
+    from jobbro.privacy.models import ErasureReceipt
+
+    return ErasureReceipt.objects.create(
+        reference="SL-TEST-1", citizen=citizen, pseudonym=f"Slettet borger {citizen.pk}", cause="request"
+    )
 
 
 def _message_kwargs(coordinator, programme):

@@ -47,6 +47,8 @@ from jobbro.people import actions as people_actions
 from jobbro.people.models import CompetenceAssessment, CVEntry, JobGoal, ParallelEffort, Restriction
 from jobbro.portal import actions as portal_actions
 from jobbro.portal import links as portal_links
+from jobbro.privacy import actions as privacy_actions
+from jobbro.privacy.models import ErasureReceipt
 from jobbro.reporting.registry import REPORTS
 from jobbro.surveys import actions as survey_actions
 from jobbro.web.tests.pdf_text import pdf_text
@@ -260,10 +262,17 @@ def populated(world, programme, refer, start, buddy, company):
     integration, _token = api_actions.create_integration(
         acting_user=world.administrator, name="Sagssystem", user=world.caseworker, scopes=["citizens:read"]
     )
+    # A legal hold set and lifted on Alice's citizen, and a receipt of an erasure (jobbro/privacy).
+    privacy_actions.set_legal_hold(acting_user=world.caseworker, citizen=citizen, reason="klage i Ankestyrelsen")
+    privacy_actions.lift_legal_hold(acting_user=world.caseworker, citizen=citizen, reason="klagen er afgjort")
+    receipt = ErasureReceipt.objects.create(
+        reference="SL-TEST-1", citizen=world.randers_citizen, pseudonym="Slettet borger", cause="request"
+    )
     return {
         "integration": integration,
         "questionnaire": questionnaire,
         "question": free,
+        "receipt": receipt,
         "net_gain": net_gain,
         "activity": activity,
         "meeting": meeting,
@@ -388,6 +397,8 @@ def page_urls(data):
         "netgain_print": data["net_gain"].pk,
         "integration_revoke": data["integration"].pk,
         **{name: data["questionnaire"].pk for name, _params in _patterns() if name.startswith("questionnaire_")},
+        "privacy_receipt": data["receipt"].pk,
+        "privacy_receipt_pdf": data["receipt"].pk,
     }
     values = {
         "citizen_pk": [citizen.pk],

@@ -146,6 +146,9 @@ class Action(models.TextChoices):
     RECORD_MEETING_RESPONSE = "record_meeting_response", _("Recorded a participant's answer to a meeting")
     # The net gain from work (netgain/actions.py).
     SAVE_NET_GAIN_CALCULATION = "save_net_gain_calculation", _("Calculated the net gain from work")
+    # A citizen's consents: given and withdrawn, as history (people/actions.py).
+    GIVE_CONSENT = "give_consent", _("Recorded a consent given")
+    WITHDRAW_CONSENT = "withdraw_consent", _("Recorded a consent withdrawn")
 
 
 class ChangeLog(models.Model):

@@ -520,12 +520,12 @@ def _consent_page(request, citizen_pk, kind, *, given):
 @login_required
 @require_http_methods(["GET", "POST"])
 @logs_citizen_read
-def consent_give(request, citizen_pk, kind):
-    return _consent_page(request, citizen_pk, kind, given=True)
+def consent_give(request, citizen_pk, consent_kind):
+    return _consent_page(request, citizen_pk, consent_kind, given=True)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @logs_citizen_read
-def consent_withdraw(request, citizen_pk, kind):
-    return _consent_page(request, citizen_pk, kind, given=False)
+def consent_withdraw(request, citizen_pk, consent_kind):
+    return _consent_page(request, citizen_pk, consent_kind, given=False)

@@ -101,6 +101,12 @@ class Migration(migrations.Migration):
                 verbose_name="recorded by",
             ),
         ),
+        # Nullable while the rows move, so that the step back can add the column again before it fills it.
+        migrations.AlterField(
+            model_name="consent",
+            name="given_on",
+            field=models.DateField(null=True, verbose_name="given on"),
+        ),
         migrations.RunPython(keep_as_history, back_to_periods),
         migrations.AlterField(
             model_name="consent",

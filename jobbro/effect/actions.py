@@ -145,8 +145,9 @@ def programme_citizens(programme, on=None):
 @transaction.atomic
 def issue_project_keys(*, acting_user, programme):
     """Give every citizen with an enrolment in the programme and the evaluation consent a project key, if they have
-    none yet (idempotent: a second call issues keys only to citizens referred or consenting since). The key is stored as the CPR number is, encrypted
-    (people/cpr.py) with an HMAC digest for look-up, never in clear. Returns (issued now, keys in all)."""
+    none yet (idempotent: a second call issues keys only to citizens referred or consenting since). The key is stored
+    as the CPR number is, encrypted (people/cpr.py) with an HMAC digest for look-up, never in clear. Returns (issued
+    now, keys in all)."""
     _require(may(acting_user, Capability.EXPORT_LINKAGE_LIST))
     # One issue at a time per programme: the programme's row is locked while the keys are made.
     type(programme).objects.select_for_update().filter(pk=programme.pk).first()

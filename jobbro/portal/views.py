@@ -1,10 +1,10 @@
 """The pages a link opens (no sign-in), and the staff pages that issue and revoke links and decide proposed small jobs.
 
 The link's pages show only the link's own person: a company contact or buddy sees their company's current placements
-in the link's programme (a buddy only the placements they are buddy on), of citizens who consent to sharing data
-with companies, with the citizen's first name, the agreed
-ordinary hours, the buddy and the next meeting, and confirms or corrects last week's hours; a citizen sees their own
-plan, meetings and hours. Never a CPR number, a case note or another citizen. Each use is in the read-access log.
+in the link's programme (a buddy only the placements they are buddy on) of citizens who consent to sharing data with
+companies, with the citizen's first name, the agreed ordinary hours, the buddy and the next meeting, and confirms or
+corrects last week's hours; a citizen sees their own plan, meetings and hours. Never a CPR number, a case note or
+another citizen. Each use is in the read-access log.
 """
 
 import datetime

@@ -1349,7 +1349,7 @@ class _Generator:
         self._step_rows(enrolment, course, staff)
         self._placement_rows(enrolment, p, course, staff)
         self._contact_rows(enrolment, p, course, staff)
-        self._step1_rows(citizen, p, course, staff)
+        self._step1_rows(citizen, p, course, staff, enrolment)
         self._plan_rows(enrolment, p, course)
         self._assessment_rows(enrolment, p, course)
         self._outcome_rows(enrolment, course, staff)
@@ -2073,7 +2073,7 @@ class _Generator:
             )
         return plan
 
-    def _step1_rows(self, citizen, p, c, staff):
+    def _step1_rows(self, citizen, p, c, staff, enrolment):
         """Step-1 material: job wishes and goals, restrictions, CV, competence card, parallel efforts, consents."""
         rng = self.rng
         limit = min(c.exit_on or self.today, self.today)
@@ -2095,7 +2095,7 @@ class _Generator:
         if rng.random() < 0.8 and p.ref + _days(7) <= limit:
             self._competences(citizen, p, c, self._date_between(p.ref + _days(7), max(p.ref + _days(7), clarified)))
         if rng.random() < 0.35:
-            self._parallel_effort(citizen, p, limit, staff)
+            self._parallel_effort(citizen, p, limit, staff, enrolment)
         for kind, share in ((Consent.Kind.DATA_SHARING, 0.95), (Consent.Kind.EVALUATION, 0.85)):
             if rng.random() < share:
                 withdrawn = self._date_between(p.ref, limit) if rng.random() < 0.03 else None
@@ -2116,7 +2116,7 @@ class _Generator:
             recorded_by_id=self._holder(staff, "broker", on),
         )
 
-    def _parallel_effort(self, citizen, p, limit, staff):
+    def _parallel_effort(self, citizen, p, limit, staff, enrolment):
         rng = self.rng
         kind = self._pick(
             (
@@ -2134,7 +2134,20 @@ class _Generator:
         self.t[ParallelEffort].insert(
             citizen_id=citizen, kind=kind, description=EFFORT_TEXTS[kind], starts_on=starts, ends_on=ends
         )
-        self._consent_row(citizen, Consent.Kind.CONTACT_WITH_TREATMENT, max(starts, p.ref), staff)
+        consented = max(starts, p.ref)
+        self._consent_row(citizen, Consent.Kind.CONTACT_WITH_TREATMENT, consented, staff)
+        # With the consent, the job broker talks to the provider two weeks later (no draw: the rest stays as it was).
+        talk = consented + _days(14)
+        broker = self._holder(staff, "broker", talk)
+        if talk <= limit and broker is not None:
+            contact = self.t[Contact].insert(
+                enrolment_id=enrolment,
+                kind=Contact.Kind.TREATMENT_CONTACT,
+                occurred_on=talk,
+                note=f"Talt med {p.first}s behandler om, hvordan timerne i virksomheden passer med forløbet.",
+                registered_by_id=broker,
+            )
+            self.t[ContactStaff].insert(contact_id=contact, user_id=broker)
 
     def _job_goals(self, citizen, p, c, limit):
         rng = self.rng

@@ -41,6 +41,7 @@ from jobbro.accounts.policy import Capability, may
 from jobbro.cases import actions
 from jobbro.cases.models import Enrolment, PlacementKind
 from jobbro.companies.models import Company, CompanyContact, NetworkAgreement, Opening
+from jobbro.people.models import Consent, ConsentKind, ConsentManner
 
 REFERRED_ON = datetime.date(2025, 3, 3)  # a Monday
 _cpr_serials = itertools.count(1)
@@ -226,10 +227,19 @@ def refer(programme, site, caseworker):
     """`refer(first_name=..., last_name=..., **overrides)`: the start form through the real action.
 
     Defaults: Job i Nordvest, Aarhus, referred by the caseworker on REFERRED_ON, yellow, 10 hours,
-    a fresh valid CPR number.
+    a fresh valid CPR number. The citizen consents to sharing data with companies and to the evaluation from the
+    referral date, as nearly every citizen does (`consents=()` for one never asked; docs/consent.md).
     """
 
-    def _refer(*, acting_user=None, cpr_number=None, first_name="Test", last_name="Borger", **overrides):
+    def _refer(
+        *,
+        acting_user=None,
+        cpr_number=None,
+        first_name="Test",
+        last_name="Borger",
+        consents=(ConsentKind.DATA_SHARING, ConsentKind.EVALUATION),
+        **overrides,
+    ):
         arguments = {
             "programme": programme,
             "site": site,
@@ -238,13 +248,26 @@ def refer(programme, site, caseworker):
             "estimated_weekly_hours": 10,
         }
         arguments.update(overrides)
-        return actions.refer_citizen(
+        enrolment = actions.refer_citizen(
             acting_user=acting_user or caseworker,
             cpr_number=cpr_number or make_cpr(),
             first_name=first_name,
             last_name=last_name,
             **arguments,
         )
+        # The consents as the history rows people.actions.give_consent writes (without its change-log rows, which
+        # tests of other actions count); the consent tests record theirs through the action.
+        for kind in consents:
+            Consent.objects.get_or_create(
+                citizen=enrolment.citizen,
+                kind=kind,
+                defaults={
+                    "on": enrolment.referred_on,
+                    "manner": ConsentManner.WRITTEN,
+                    "recorded_by": acting_user or caseworker,
+                },
+            )
+        return enrolment
 
     return _refer
 

@@ -74,6 +74,8 @@ NOT_FREE_TEXT = frozenset(
         "people.Citizen.cpr_encrypted",
         "people.Citizen.cpr_hash",
         "people.JobGoal.occupation_code",
+        # Where a consent's signed form is filed: a journal number (letters, digits, - . / _ only, people/models.py).
+        "people.Consent.reference",
         "cases.Enrolment.external_id",
         "cases.JobPlan.target_occupation_code",
         "cases.JobPlan.external_id",

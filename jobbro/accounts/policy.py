@@ -22,6 +22,10 @@ class Capability(models.TextChoices):
     SEE_BIRTH_DATE = "see_birth_date", _("See the full birth date (others see the age)")
     REFER = "refer", _("Refer a citizen (visitation, start form)")
     CASE_WORK = "case_work", _("Step 1, job plans, placements, contacts, steps, end form, follow-ups, courses")
+    RECORD_CONSENT = (
+        "record_consent",
+        _("Record a citizen's consents given and withdrawn (sharing data with companies, evaluation, treatment)"),
+    )
     WRITE_HOURS = "write_hours", _("Register hours on placements")
     SET_WAGE = "set_wage", _("Set the hourly wage on placements (a dated history)")
     SEND_WAGE_LIST = "send_wage_list", _("See, export and mark as sent the benefits office's list of hours and wages")
@@ -149,6 +153,7 @@ GRANTS = {
     C.SEE_BIRTH_DATE:           (JB,        CW,        __,    __,         __,     __,       __),
     C.REFER:                    (__,        CW,        __,    __,         __,     __,       AD),
     C.CASE_WORK:                (JB,        CW,        ME,    __,         __,     __,       AD),
+    C.RECORD_CONSENT:           (JB,        CW,        ME,    __,         __,     __,       AD),
     C.WRITE_HOURS:              (JB,        CW,        ME,    __,         __,     __,       AD),
     C.SET_WAGE:                 (JB,        CW,        __,    __,         __,     __,       AD),
     C.SEND_WAGE_LIST:           (JB,        CW,        __,    __,         __,     __,       AD),
@@ -364,6 +369,9 @@ PAGES = {
     "restriction_end": needs(C.READ_CITIZEN, C.READ_RESTRICTIONS, C.CASE_WORK),
     "parallel_efforts": needs(C.READ_CITIZEN, C.READ_RESTRICTIONS, post=C.CASE_WORK),
     "parallel_effort_end": needs(C.READ_CITIZEN, C.READ_RESTRICTIONS, C.CASE_WORK),
+    # A citizen's consents (people/consent.py): given and withdrawn as history.
+    "consent_give": needs(C.READ_CITIZEN, C.RECORD_CONSENT),
+    "consent_withdraw": needs(C.READ_CITIZEN, C.RECORD_CONSENT),
     # The case: steps, end form, follow-up, plans, placements, contacts, hours.
     "enrolment_step": needs(C.READ_CITIZEN, C.CASE_WORK),
     "enrolment_start_form": needs(C.READ_CITIZEN, C.CASE_WORK),

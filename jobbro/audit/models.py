@@ -163,6 +163,9 @@ class Action(models.TextChoices):
     SET_RETENTION_PERIODS = "set_retention_periods", _("Set the retention periods")
     ERASE_CITIZEN_DATA = "erase_citizen_data", _("Erased a citizen's data on request")
     APPLY_RETENTION = "apply_retention", _("Erased records whose retention period ran out")
+    # A citizen's consents: given and withdrawn, as history (people/actions.py).
+    GIVE_CONSENT = "give_consent", _("Recorded a consent given")
+    WITHDRAW_CONSENT = "withdraw_consent", _("Recorded a consent withdrawn")
 
 
 class ChangeLog(models.Model):

@@ -45,8 +45,8 @@ from jobbro.cases.models import (
     default_legal_basis,
 )
 from jobbro.days import today
-from jobbro.people import cpr
-from jobbro.people.models import Citizen, TrafficLightChange
+from jobbro.people import consent, cpr
+from jobbro.people.models import Citizen, ConsentKind, TrafficLightChange
 from jobbro.weekly_hours import MAX_WEEKLY_HOURS
 
 
@@ -832,6 +832,9 @@ def log_contact(*, acting_user, enrolment, kind, occurred_on, note="", company=N
         raise ValidationError({"occurred_on": _("A contact cannot be dated in the future.")})
     if message := rules.contact_kind_error(enrolment, kind, occurred_on):
         raise ValidationError({"kind": message})
+    if kind == Contact.Kind.TREATMENT_CONTACT:
+        # Contact with a treatment or support provider about the citizen needs their consent on the day.
+        consent.require_consent(enrolment.citizen_id, ConsentKind.CONTACT_WITH_TREATMENT, occurred_on, field="kind")
     contact.save()
     contact.staff.set(staff or [acting_user])
     contact.company_contacts.set(company_contacts)

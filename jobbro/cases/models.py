@@ -751,6 +751,8 @@ class Contact(models.Model):
         MONTHLY_FOLLOW_UP = "monthly_follow_up", _("Monthly follow-up")
         THREE_MONTH_TALK = "three_month_talk", _("Three-month talk")
         AFTERCARE = "aftercare", _("Aftercare")
+        # With a treatment or support provider about the citizen: only with the citizen's consent (log_contact).
+        TREATMENT_CONTACT = "treatment_contact", _("Contact with a treatment or support provider")
 
     enrolment = models.ForeignKey(
         Enrolment, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("enrolment")

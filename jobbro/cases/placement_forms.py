@@ -15,6 +15,8 @@ from jobbro.cases.models import Contact, LegalBasis, Milestone, PlacementEndReas
 from jobbro.companies.models import Company, CompanyContact, Opening
 from jobbro.days import today
 from jobbro.formtools import DesignSystemForm
+from jobbro.people.consent import has_consent
+from jobbro.people.models import ConsentKind
 from jobbro.pickers import CompanyPickerField, StaffPickerField
 
 # Without a chosen company, the start form offers every company's openings and buddies only up to this many.
@@ -344,6 +346,12 @@ class ContactForm(DesignSystemForm):
         self.enrolment = enrolment
         self.fields["occurred_on"].initial = today()
         self.fields["occurred_on"].widget.attrs["max"] = today().isoformat()
+        if not has_consent(enrolment.citizen_id, ConsentKind.CONTACT_WITH_TREATMENT, today()):
+            # Said before the user tries: log_contact refuses the kind without the consent on the contact's date.
+            self.fields["kind"].help_text = _(
+                "A contact with a treatment or support provider needs the citizen's consent to it, which is not "
+                "recorded for today: record it on the citizen's page first."
+            )
         on_case = [
             pk for pk in (enrolment.job_broker_id, enrolment.caseworker_id, enrolment.mentor_id, acting_user.pk) if pk
         ]

@@ -1352,7 +1352,7 @@ class _Generator:
         self._step_rows(enrolment, course, staff)
         self._placement_rows(enrolment, p, course, staff)
         self._contact_rows(enrolment, p, course, staff)
-        self._step1_rows(citizen, p, course)
+        self._step1_rows(citizen, p, course, staff, enrolment)
         self._plan_rows(enrolment, p, course)
         self._assessment_rows(enrolment, p, course)
         self._outcome_rows(enrolment, course, staff)
@@ -2076,7 +2076,7 @@ class _Generator:
             )
         return plan
 
-    def _step1_rows(self, citizen, p, c):
+    def _step1_rows(self, citizen, p, c, staff, enrolment):
         """Step-1 material: job wishes and goals, restrictions, CV, competence card, parallel efforts, consents."""
         rng = self.rng
         limit = min(c.exit_on or self.today, self.today)
@@ -2098,13 +2098,28 @@ class _Generator:
         if rng.random() < 0.8 and p.ref + _days(7) <= limit:
             self._competences(citizen, p, c, self._date_between(p.ref + _days(7), max(p.ref + _days(7), clarified)))
         if rng.random() < 0.35:
-            self._parallel_effort(citizen, p, limit)
+            self._parallel_effort(citizen, p, limit, staff, enrolment)
         for kind, share in ((Consent.Kind.DATA_SHARING, 0.95), (Consent.Kind.EVALUATION, 0.85)):
             if rng.random() < share:
                 withdrawn = self._date_between(p.ref, limit) if rng.random() < 0.03 else None
-                self.t[Consent].insert(citizen_id=citizen, kind=kind, given_on=p.ref, withdrawn_on=withdrawn)
+                self._consent_row(citizen, kind, p.ref, staff)
+                if withdrawn is not None:
+                    self._consent_row(citizen, kind, withdrawn, staff, given=False)
 
-    def _parallel_effort(self, citizen, p, limit):
+    def _consent_row(self, citizen, kind, on, staff, *, given=True):
+        """A consent given (or withdrawn) as a history row, recorded by the job broker of the day; how it was given
+        follows from the citizen's id (no draw, so the rest of the programme stays as it was)."""
+        manners = (Consent.Manner.WRITTEN, Consent.Manner.WRITTEN, Consent.Manner.DIGITAL, Consent.Manner.ORAL)
+        self.t[Consent].insert(
+            citizen_id=citizen,
+            kind=kind,
+            given=given,
+            on=on,
+            manner=manners[citizen % len(manners)],
+            recorded_by_id=self._holder(staff, "broker", on),
+        )
+
+    def _parallel_effort(self, citizen, p, limit, staff, enrolment):
         rng = self.rng
         kind = self._pick(
             (
@@ -2122,9 +2137,20 @@ class _Generator:
         self.t[ParallelEffort].insert(
             citizen_id=citizen, kind=kind, description=EFFORT_TEXTS[kind], starts_on=starts, ends_on=ends
         )
-        self.t[Consent].insert(
-            citizen_id=citizen, kind=Consent.Kind.CONTACT_WITH_TREATMENT, given_on=max(starts, p.ref)
-        )
+        consented = max(starts, p.ref)
+        self._consent_row(citizen, Consent.Kind.CONTACT_WITH_TREATMENT, consented, staff)
+        # With the consent, the job broker talks to the provider two weeks later (no draw: the rest stays as it was).
+        talk = consented + _days(14)
+        broker = self._holder(staff, "broker", talk)
+        if talk <= limit and broker is not None:
+            contact = self.t[Contact].insert(
+                enrolment_id=enrolment,
+                kind=Contact.Kind.TREATMENT_CONTACT,
+                occurred_on=talk,
+                note=f"Talt med {p.first}s behandler om, hvordan timerne i virksomheden passer med forløbet.",
+                registered_by_id=broker,
+            )
+            self.t[ContactStaff].insert(contact_id=contact, user_id=broker)
 
     def _job_goals(self, citizen, p, c, limit):
         rng = self.rng

@@ -19,10 +19,11 @@ from jobbro.audit.log import log_change
 from jobbro.audit.models import AccessLog, Action
 from jobbro.cases import actions as case_actions
 from jobbro.cases.models import Enrolment
+from jobbro.days import today
 from jobbro.effect import lottery
 from jobbro.effect.models import BenefitCode, BenefitMapping, LotteryDraw, ProjectKey, RegisterImport, TrialDesign
 from jobbro.people import cpr
-from jobbro.people.models import Citizen
+from jobbro.people.models import Citizen, ConsentKind, consent_in_force_on
 
 
 def _require(condition):
@@ -128,18 +129,25 @@ def new_project_key():
     return "".join(secrets.choice(KEY_ALPHABET) for _ in range(KEY_LENGTH))
 
 
-def programme_citizens(programme):
-    """The ids of every citizen with an enrolment in the programme, both arms of a lottery, ended cases too."""
+def programme_citizens(programme, on=None):
+    """The ids of every citizen with an enrolment in the programme who consents to pseudonymised data for the
+    evaluation on the day (today by default): both arms of a lottery, ended cases too. A citizen without that consent
+    gets no project key and is on no CPR list (docs/consent.md)."""
     return (
-        Citizen.objects.filter(enrolments__programme=programme).distinct().order_by("pk").values_list("pk", flat=True)
+        Citizen.objects.filter(enrolments__programme=programme)
+        .filter(consent_in_force_on(ConsentKind.EVALUATION, on or today()))
+        .distinct()
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
 
 @transaction.atomic
 def issue_project_keys(*, acting_user, programme):
-    """Give every citizen with an enrolment in the programme a project key, if they have none yet (idempotent: a
-    second call issues keys only to citizens referred since). The key is stored as the CPR number is, encrypted
-    (people/cpr.py) with an HMAC digest for look-up, never in clear. Returns (issued now, keys in all)."""
+    """Give every citizen with an enrolment in the programme and the evaluation consent a project key, if they have
+    none yet (idempotent: a second call issues keys only to citizens referred or consenting since). The key is stored
+    as the CPR number is, encrypted (people/cpr.py) with an HMAC digest for look-up, never in clear. Returns (issued
+    now, keys in all)."""
     _require(may(acting_user, Capability.EXPORT_LINKAGE_LIST))
     # One issue at a time per programme: the programme's row is locked while the keys are made.
     type(programme).objects.select_for_update().filter(pk=programme.pk).first()
@@ -178,12 +186,15 @@ def project_key_of(key_row):
 def linkage_list(*, acting_user, programme):
     """The rows (CPR number, project key) of the list Statistics Denmark links the register data on, one per
     citizen with a key, by citizen id. The only place a CPR number leaves jobbro in clear: it writes a change-log
-    entry and a read-access row (CPR revealed) for each citizen on the list, in this transaction."""
+    entry and a read-access row (CPR revealed) for each citizen on the list, in this transaction. A citizen with a key
+    who has withdrawn the evaluation consent (or whose consent is not in force today) is left off the list: their
+    CPR number is not sent again; what was sent before stays sent."""
     _require(may(acting_user, Capability.EXPORT_LINKAGE_LIST))
     # An erased citizen (jobbro/privacy) has no CPR number left to link on: left off the list.
     keys = (
         ProjectKey.objects.filter(programme=programme)
         .exclude(citizen__cpr_hash__startswith=cpr.ERASED_PREFIX)
+        .filter(consent_in_force_on(ConsentKind.EVALUATION, today(), citizen="citizen_id"))
         .select_related("citizen")
         .order_by("citizen_id")
     )

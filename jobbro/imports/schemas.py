@@ -120,6 +120,8 @@ DANISH_CHOICES = {
         "maanedligopfoelgning": "monthly_follow_up",
         "tremaanederssamtale": "three_month_talk",
         "eftervaern": "aftercare",
+        "kontaktmedbehandler": "treatment_contact",
+        "behandler": "treatment_contact",
     },
     "outcome_kind": {"udskrivning": "exit", "slut": "exit", "slutskema": "exit", "opfoelgning": "follow_up"},
     "outcome_status": {
@@ -1323,7 +1325,9 @@ SHEETS = SETUP_SHEETS + (
                 True,
                 "samtale",
                 _(
-                    "Conversation, phone, company visit, coffee visit, match meeting, monthly follow-up, three-month talk or aftercare."
+                    "Conversation, phone, company visit, coffee visit, match meeting, monthly follow-up, three-month talk, "
+                    "aftercare or contact with a treatment or support provider (kontakt med behandler: only with the "
+                    "citizen's consent)."
                 ),
                 choices="contact_kind",
             ),

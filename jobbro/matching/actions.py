@@ -8,6 +8,10 @@ an audit row, or refuses with a ValidationError and writes nothing.
 A meeting's contact (coffee visit or match meeting) is logged on the case through cases.actions.log_contact
 once the meeting date has come: when the meeting is booked with a date that has passed, or else when the
 match is agreed or declined after the date. A contact is something that happened, never a plan.
+
+Proposing, booking and agreeing present the citizen to the small job's company, so each needs the citizen's consent
+to sharing data with companies in the network on the day of the step (people/consent.py; docs/consent.md).
+Declining shares nothing and is always allowed.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,6 +34,8 @@ from jobbro.matching.models import (
     MatchStatus,
     MeetingKind,
 )
+from jobbro.people.consent import require_consent
+from jobbro.people.models import ConsentKind
 
 
 def _require(condition):
@@ -103,6 +109,7 @@ def propose_match(*, acting_user, enrolment, opening, on=None, score=None):
     case_actions.refuse_control_group(enrolment)
     if enrolment.ended_on:
         raise ValidationError(_("The enrolment has ended; a match needs an active enrolment."))
+    require_consent(enrolment.citizen_id, ConsentKind.DATA_SHARING, on)
     opening = Opening.objects.select_for_update().get(pk=opening.pk)
     if opening.programme_id != enrolment.programme_id:
         raise ValidationError({"opening": _("The small job must be in the citizen's programme.")})
@@ -168,6 +175,7 @@ def book_meeting(*, acting_user, proposal, kind, meeting_on, on=None):
         raise ValidationError(errors)
     if proposal.enrolment.ended_on:
         raise ValidationError(_("The enrolment has ended; a match needs an active enrolment."))
+    require_consent(proposal.enrolment.citizen_id, ConsentKind.DATA_SHARING, on)
     _date_check(
         on,
         not_before=_last_event_on(proposal),
@@ -201,6 +209,7 @@ def agree_match(*, acting_user, proposal, starts_on, agreed_ordinary_hours=None,
     case_actions.refuse_control_group(enrolment)
     if enrolment.ended_on:
         raise ValidationError(_("The enrolment has ended; a match needs an active enrolment."))
+    require_consent(enrolment.citizen_id, ConsentKind.DATA_SHARING, on)
     opening = Opening.objects.select_for_update().select_related("company").get(pk=proposal.opening_id)
     if opening.status != Opening.Status.OPEN:
         raise ValidationError(_("The small job is no longer open: decline the proposal instead."))

@@ -6,7 +6,7 @@ for a ranking that then takes milliseconds. The pool keeps those features, per p
 process that ranks, and rereads only the citizens whose records changed.
 
 How it stays true. Every write that can change a citizen's features or whether they can be ranked (the citizen, an
-enrolment, a placement, an agreement of hours, a restriction, an assessment, a job goal: `SOURCES`) adds a
+enrolment, a placement, an agreement of hours, a restriction, an assessment, a job goal, a consent: `SOURCES`) adds a
 CitizenChange row naming the citizen, in the same transaction: the row commits with the write or not at all.
 Writers that load rows in bulk, past the model signals, call `mark_changed` themselves (the import runner with its
 citizens, the demo generator with none, meaning everyone). Before each use the pool reads the change rows it has
@@ -43,7 +43,7 @@ from jobbro.cases.models import AgreedHoursChange, Enrolment, Placement
 from jobbro.days import today
 from jobbro.matching import engine
 from jobbro.matching.models import CitizenChange
-from jobbro.people.models import Citizen, CompetenceAssessment, JobGoal, Restriction
+from jobbro.people.models import Citizen, CompetenceAssessment, Consent, JobGoal, Restriction
 
 REBUILD_CHANGES = 2000  # more changed citizens than this at once: rebuild rather than reload them
 KEEP_DAYS = 2  # change rows older than this are deleted by the worker (`forget_old_changes`)
@@ -67,6 +67,7 @@ SOURCES = {
     Restriction: lambda row: [row.citizen_id],
     CompetenceAssessment: lambda row: [row.citizen_id],
     JobGoal: lambda row: [row.citizen_id],
+    Consent: lambda row: [row.citizen_id],  # without consent to sharing data with companies no one is ranked
 }
 
 

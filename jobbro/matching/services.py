@@ -55,7 +55,14 @@ from jobbro.companies.models import Company, Opening, Requirement, Weekday
 from jobbro.days import today
 from jobbro.matching import engine, geo
 from jobbro.matching import pool as citizen_pool
-from jobbro.people.models import CompetenceAssessment, JobGoal, Restriction, TrafficLight
+from jobbro.people.models import (
+    CompetenceAssessment,
+    ConsentKind,
+    JobGoal,
+    Restriction,
+    TrafficLight,
+    consent_in_force_on,
+)
 
 REQUIREMENT_BITS = {value: 1 << i for i, value in enumerate(Requirement.values)}
 DAY_BITS = {value: 1 << i for i, value in enumerate(Weekday.values)}
@@ -703,12 +710,14 @@ def _no_running_placement(on):
 
 def rankable_enrolments(programme, *, on=None):
     """Active enrolments in steps 1-2, and in step 3 without a running placement; never the control group of a
-    lottery (EnrolmentQuerySet.in_programme_effort)."""
+    lottery (EnrolmentQuerySet.in_programme_effort), nor a citizen without consent to sharing data with companies on
+    the day (a proposal would present them to the company; matching/actions.py refuses it)."""
     on = _today(on)
     return (
         Enrolment.objects.active_on(on)
         .in_programme_effort()
         .filter(programme=programme)
+        .filter(consent_in_force_on(ConsentKind.DATA_SHARING, on, citizen="citizen_id"))
         .filter(
             Q(current_step__in=(Step.CLARIFICATION, Step.TOWARDS_JOB))
             | (Q(current_step=Step.IN_COMPANY) & _no_running_placement(on))

@@ -43,6 +43,8 @@ from jobbro.matching.forms import (
 )
 from jobbro.matching.models import OPEN_STATUSES, AssignmentRun, MatchProposal, MatchProposalEvent, MatchStatus
 from jobbro.people.access import access_citizen
+from jobbro.people.consent import has_consent, missing_consent_message
+from jobbro.people.models import ConsentKind
 from jobbro.pickers import CompanyPickerField, search
 
 RANKING_LIMIT = 50
@@ -166,7 +168,14 @@ def citizen_matches(request, citizen_pk, enrolment_pk):
         .order_by("title", "company__name", "pk")
     )
     why_not = _why_not(request, others, lambda page: _services().why_not_openings(enrolment, page, reader=request.user))
-    context = {"citizen": citizen, "enrolment": enrolment, "why_not": why_not}
+    # Said before the user tries: proposing needs the citizen's consent to sharing data with companies today.
+    sharing = has_consent(citizen, ConsentKind.DATA_SHARING, today())
+    context = {
+        "citizen": citizen,
+        "enrolment": enrolment,
+        "why_not": why_not,
+        "missing_consent": None if sharing else missing_consent_message(ConsentKind.DATA_SHARING, today()),
+    }
     if _why_not_fragment(request):
         return render(request, "matching/citizen_matches.html#why_not_page", context)
     why = None

@@ -44,6 +44,8 @@ from jobbro.meetings.models import (
     Response,
 )
 from jobbro.messaging import outbox
+from jobbro.people.consent import require_consent
+from jobbro.people.models import ConsentKind
 
 MATCH_KINDS = (MeetingKind.MATCH_MEETING, MeetingKind.COFFEE_VISIT)
 CONTACT_KIND = {
@@ -299,6 +301,10 @@ def schedule_meeting(
     _check_time_and_place(starts_at, ends_at, place_kind, address, online_link)
     if enrolment is not None:
         case_actions.refuse_control_group(enrolment)
+    if enrolment is not None and company is not None and placement is None:
+        # Inviting a company to a meeting about a citizen shares the citizen with it (a placement's own meetings are
+        # part of the placement): the citizen's consent to sharing data with companies, on the meeting's day.
+        require_consent(enrolment.citizen_id, ConsentKind.DATA_SHARING, timezone.localdate(starts_at), field="company")
     contacts = list(company_contacts)
     if any(company is None or contact.company_id != company.pk for contact in contacts):
         raise ValidationError({"company_contacts": _("The contact persons must work at the meeting's company.")})

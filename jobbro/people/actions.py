@@ -1,5 +1,8 @@
 """Writes and sensitive reads on the citizen record.
 
+Consents: given and withdrawn as history rows (give_consent, withdraw_consent; the rule that reads them is
+people/consent.py).
+
 Step 1 (clarification): job wishes and goals, the CV, the competence card,
 restrictions and parallel efforts. Each write runs in one transaction, checks
 that the acting user does case work on a citizen they can see, validates before
@@ -18,7 +21,18 @@ from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change, log_read
 from jobbro.audit.models import AccessLog, Action
 from jobbro.days import today
-from jobbro.people.models import Citizen, CompetenceAssessment, CVEntry, JobGoal, ParallelEffort, Restriction
+from jobbro.people.models import (
+    DOCUMENT_REFERENCE,
+    Citizen,
+    CompetenceAssessment,
+    Consent,
+    ConsentKind,
+    ConsentManner,
+    CVEntry,
+    JobGoal,
+    ParallelEffort,
+    Restriction,
+)
 
 
 def reveal_cpr(*, acting_user, citizen, view="reveal_cpr"):
@@ -457,3 +471,79 @@ def end_parallel_effort(*, acting_user, effort, ends_on):
         changes={"ends_on": ends_on.isoformat(), "previous_ends_on": previous and previous.isoformat()},
     )
     return effort
+
+
+# --- Consents ---------------------------------------------------------------------------------
+
+
+def _record_consent(*, acting_user, citizen, kind, on, manner, reference, given):
+    if not may(acting_user, Capability.RECORD_CONSENT):
+        raise PermissionDenied
+    if not Citizen.objects.visible_to(acting_user).filter(pk=citizen.pk).exists():
+        raise PermissionDenied
+    # One recording at a time per citizen: the citizen's row is locked while the history is read and added to.
+    Citizen.objects.select_for_update().filter(pk=citizen.pk).first()
+    errors = {}
+    if kind not in ConsentKind.values:
+        errors["kind"] = [_("Choose a consent from the list.")]
+    if manner not in ConsentManner.values:
+        errors["manner"] = [_("Choose how the citizen gave or withdrew the consent.")]
+    reference = (reference or "").strip()
+    if reference:
+        try:
+            DOCUMENT_REFERENCE(reference)
+        except ValidationError as error:
+            errors.setdefault("reference", []).extend(error.messages)
+        max_length = Consent._meta.get_field("reference").max_length
+        if len(reference) > max_length:
+            errors.setdefault("reference", []).append(
+                _("Write at most %(limit)d characters (it has %(count)d).")
+                % {"limit": max_length, "count": len(reference)}
+            )
+    _required_date(errors, "on", on)
+    _not_in_future(errors, "on", on)
+    _raise(errors)
+    newest = Consent.objects.filter(citizen=citizen, kind=kind).order_by("-on", "-pk").first()
+    if newest is not None and on < newest.on:
+        raise ValidationError(
+            {
+                "on": _(
+                    "The date cannot be before the consent's last entry (%(date)s): the history only moves forward."
+                )
+                % {"date": newest.on.strftime("%d.%m.%Y")}
+            }
+        )
+    holds = newest is not None and newest.given
+    if given and holds:
+        raise ValidationError({"kind": _("The citizen has already given this consent; it has not been withdrawn.")})
+    if not given and not holds:
+        raise ValidationError({"kind": _("The citizen has not given this consent, so it cannot be withdrawn.")})
+    row = Consent.objects.create(
+        citizen=citizen, kind=kind, given=given, on=on, manner=manner, reference=reference, recorded_by=acting_user
+    )
+    log_change(
+        user=acting_user,
+        action=Action.GIVE_CONSENT if given else Action.WITHDRAW_CONSENT,
+        obj=row,
+        citizen_pk=citizen.pk,
+        changes={"kind": kind, "given": given, "on": on.isoformat(), "manner": manner},
+    )
+    return row
+
+
+@transaction.atomic
+def give_consent(*, acting_user, citizen, kind, on, manner, reference=""):
+    """Record that the citizen gave a consent on a date, written, oral or digital, with an optional journal number of
+    the signed form. A new history row; a consent given again after a withdrawal is another row."""
+    return _record_consent(
+        acting_user=acting_user, citizen=citizen, kind=kind, on=on, manner=manner, reference=reference, given=True
+    )
+
+
+@transaction.atomic
+def withdraw_consent(*, acting_user, citizen, kind, on, manner, reference=""):
+    """Record that the citizen withdrew a consent on a date. It takes effect from that date: what was shared before
+    stays recorded, nothing new that depends on the consent is allowed after it. The earlier rows stay."""
+    return _record_consent(
+        acting_user=acting_user, citizen=citizen, kind=kind, on=on, manner=manner, reference=reference, given=False
+    )

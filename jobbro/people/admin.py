@@ -20,6 +20,24 @@ def inline(model_class):
     return type(f"{model_class.__name__}Inline", (admin.TabularInline,), {"model": model_class, "extra": 0})
 
 
+class ConsentInline(admin.TabularInline):
+    """Consents are history, recorded through people.actions (give_consent, withdraw_consent): shown, never edited."""
+
+    model = Consent
+    extra = 0
+    fields = ("kind", "given", "on", "manner", "reference", "recorded_by", "recorded_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Citizen)
 class CitizenAdmin(ReadLoggedAdmin):
     """Administrators may correct a citizen's details; the CPR number is never shown here, and reads are logged."""
@@ -31,9 +49,8 @@ class CitizenAdmin(ReadLoggedAdmin):
     exclude = ("cpr_encrypted", "cpr_hash", "birth_date")
     readonly_fields = ("masked_cpr", "age", "sex")
     filter_horizontal = ("target_groups",)
-    inlines = [
-        inline(m)
-        for m in (TrafficLightChange, Consent, JobGoal, Restriction, CVEntry, CompetenceAssessment, ParallelEffort)
+    inlines = [ConsentInline] + [
+        inline(m) for m in (TrafficLightChange, JobGoal, Restriction, CVEntry, CompetenceAssessment, ParallelEffort)
     ]
     citizen_lookup = "pk"
 

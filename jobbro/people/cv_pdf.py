@@ -2,6 +2,8 @@
 
 Only what a CV shows goes into the template: the name, phone, e-mail and town, the job goal and
 the CV lines. Never the CPR number, restrictions, parallel efforts or any other health data.
+Without the citizen's consent to sharing data with companies on the day, the PDF says it is for the citizen
+only: the job centre does not pass it on to a company (docs/consent.md).
 WeasyPrint renders it without a browser; nothing is fetched from the network.
 """
 
@@ -9,7 +11,9 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from jobbro.accounts.policy import UserCapabilities
-from jobbro.people.models import CVEntry, JobGoal
+from jobbro.days import today
+from jobbro.people.consent import has_consent
+from jobbro.people.models import ConsentKind, CVEntry, JobGoal
 
 # The order the CV shows its sections in, on the page and in the PDF.
 CV_SECTIONS = [
@@ -50,6 +54,7 @@ def cv_context(citizen, reader=None):
         "goals": goals,
         "sections": cv_sections(citizen),
         "perms_jobbro": UserCapabilities(reader),
+        "for_citizen_only": not has_consent(citizen, ConsentKind.DATA_SHARING, today()),
     }
 
 

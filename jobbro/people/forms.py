@@ -7,7 +7,7 @@ from jobbro import codes
 from jobbro.companies.models import Company
 from jobbro.days import today
 from jobbro.formtools import DesignSystemForm
-from jobbro.people.models import CompetenceAssessment, CVEntry, JobGoal, ParallelEffort, Restriction
+from jobbro.people.models import CompetenceAssessment, Consent, CVEntry, JobGoal, ParallelEffort, Restriction
 from jobbro.pickers import CompanyPickerField
 
 
@@ -106,3 +106,17 @@ class EndParallelEffortForm(DesignSystemForm):
 
 class ConfirmForm(DesignSystemForm):
     """An empty form for a confirmation page (e.g. deleting a CV line)."""
+
+
+class ConsentForm(DesignSystemForm):
+    """A consent given or withdrawn: the date, how, and where the signed form is filed (never a note)."""
+
+    on = _date(_("Date"), help_text=_("The day the citizen gave or withdrew the consent."))
+    manner = forms.ChoiceField(
+        label=_("How"), choices=[("", "—")] + list(Consent.Manner.choices), help_text=_("Written, oral or digital.")
+    )
+    reference = _text(
+        _("Document reference"),
+        Consent._meta.get_field("reference").max_length,
+        help_text=_("Optional: the journal number of the signed form or the record of the conversation. Not a note."),
+    )

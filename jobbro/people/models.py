@@ -4,9 +4,11 @@ Everything that changes over time is a row with a date (job goals, restrictions,
 competence assessments, efforts) so a report can be computed as of any date.
 """
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
+from django.db.models.lookups import Exact
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jobbro import codes, numbers, textlimits
@@ -140,24 +142,75 @@ class TrafficLightChange(models.Model):
         return f"{self.get_light_display()} ({self.changed_on:%d.%m.%Y})"
 
 
+class ConsentKind(models.TextChoices):
+    DATA_SHARING = "data_sharing", _("Sharing data with companies in the network")
+    EVALUATION = "evaluation", _("Pseudonymised data for the evaluation")
+    CONTACT_WITH_TREATMENT = "treatment_contact", _("Contact with treatment and support services")
+
+
+class ConsentManner(models.TextChoices):
+    WRITTEN = "written", _("Written")
+    ORAL = "oral", _("Oral")
+    DIGITAL = "digital", _("Digital")
+
+
+# A journal or document number: letters, digits and - . / _ and spaces, no sentences.
+DOCUMENT_REFERENCE = RegexValidator(
+    r"^[0-9A-Za-zÆØÅæøå][0-9A-Za-zÆØÅæøå ./_-]*\Z",
+    _("Write a journal or document number (letters, digits, - . / _), not a note."),
+    code="document_reference",
+)
+
+
+def consent_in_force_on(kind, on, citizen="pk"):
+    """The one rule for "the citizen has consent of this kind on this date", as an expression to filter on.
+
+    The citizen is the field `citizen` of the filtered queryset (the primary key on citizens, e.g.
+    "enrolment__citizen_id" on placements). The consent holds when the newest row of the kind dated on or before `on`
+    (the later recorded one among rows of the same date) is a consent given; a withdrawal dated later does not reach
+    back, and with no row at all the citizen was never asked. people/consent.py asks it of one citizen."""
+    newest = (
+        Consent.objects.filter(citizen_id=OuterRef(citizen), kind=kind, on__lte=on)
+        .order_by("-on", "-pk")
+        .values("given")[:1]
+    )
+    return Exact(Subquery(newest, output_field=models.BooleanField()), True)
+
+
 class Consent(models.Model):
-    class Kind(models.TextChoices):
-        DATA_SHARING = "data_sharing", _("Sharing data with companies in the network")
-        EVALUATION = "evaluation", _("Pseudonymised data for the evaluation")
-        CONTACT_WITH_TREATMENT = "treatment_contact", _("Contact with treatment and support services")
+    """A citizen's consent, or its withdrawal, on a date: rows are history, never edited or deleted. The newest row
+    of a kind on a date holds (consent_in_force_on); a consent given again after a withdrawal is a new row."""
+
+    Kind = ConsentKind
+    Manner = ConsentManner
 
     citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="consents")
     kind = models.CharField(_("consent"), max_length=30, choices=Kind.choices)
-    given_on = models.DateField(_("given on"))
-    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    given = models.BooleanField(_("consents"), default=True)
+    on = models.DateField(_("date"))
+    # Blank only on the rows kept from before the history (migration 0005): how they were given was not recorded.
+    manner = models.CharField(_("given how"), max_length=10, choices=Manner.choices, blank=True)
+    # Where the signed form or the record of an oral consent is filed (a journal number), never a note.
+    reference = models.CharField(_("document reference"), max_length=40, blank=True, validators=[DOCUMENT_REFERENCE])
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    recorded_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
 
     class Meta:
-        ordering = ["given_on"]
+        ordering = ["on", "pk"]
+        indexes = [models.Index(fields=["citizen", "kind", "on"], name="consent_by_date")]
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
 
     def __str__(self):
-        return f"{self.get_kind_display()} ({self.given_on:%d.%m.%Y})"
+        word = _("given") if self.given else _("withdrawn")
+        return f"{self.get_kind_display()}: {word} ({self.on:%d.%m.%Y})"
 
 
 class JobGoal(models.Model):

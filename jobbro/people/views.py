@@ -1,4 +1,5 @@
-"""Step 1 pages on the citizen: job goals, CV, competence card, restrictions, parallel efforts.
+"""Step 1 pages on the citizen: job goals, CV, competence card, restrictions, parallel efforts; and recording a
+consent given or withdrawn (the roles with record_consent; the citizen page shows the consents).
 
 Reading follows the citizen page: anyone who may open the citizen may read the job goals, the CV
 and the competence card; restrictions and parallel efforts are health-related and only for the roles
@@ -29,6 +30,7 @@ from jobbro.people.forms import (
     CloseJobGoalForm,
     CompetenceForm,
     ConfirmForm,
+    ConsentForm,
     CVEntryForm,
     EndParallelEffortForm,
     EndRestrictionForm,
@@ -36,7 +38,7 @@ from jobbro.people.forms import (
     ParallelEffortForm,
     RestrictionForm,
 )
-from jobbro.people.models import CompetenceAssessment, CVEntry, JobGoal, Restriction
+from jobbro.people.models import CompetenceAssessment, ConsentKind, CVEntry, JobGoal, Restriction
 
 # --- Reading helpers (also used by the citizen page; the CV's sections are in cv_pdf.py) ------------
 
@@ -476,3 +478,54 @@ def parallel_effort_end(request, citizen_pk, effort_pk):
         intro=effort.get_kind_display(),
         submit_label=_("Save end date"),
     )
+
+
+# --- Consents ---------------------------------------------------------------------------------
+
+
+def _consent_page(request, citizen_pk, kind, *, given):
+    if not may(request.user, Capability.RECORD_CONSENT) or kind not in ConsentKind.values:
+        raise Http404
+    citizen = access_citizen(request.user, citizen_pk)
+    form = ConsentForm(_data(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if run_action(
+            form,
+            actions.give_consent if given else actions.withdraw_consent,
+            acting_user=request.user,
+            citizen=citizen,
+            kind=kind,
+            on=data["on"],
+            manner=data["manner"],
+            reference=data["reference"],
+        ):
+            if given:
+                messages.success(request, _("The consent is recorded."))
+            else:
+                messages.success(request, _("The withdrawal is recorded; the earlier consent stays in the history."))
+            return redirect(reverse("citizen_detail", args=[citizen.pk]) + "#consents")
+    label = ConsentKind(kind).label
+    return _form_page(
+        request,
+        citizen,
+        form,
+        title=_("Record consent") if given else _("Withdraw consent"),
+        cancel_url=reverse("citizen_detail", args=[citizen.pk]) + "#consents",
+        intro=label,
+        submit_label=_("Record consent") if given else _("Withdraw consent"),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@logs_citizen_read
+def consent_give(request, citizen_pk, consent_kind):
+    return _consent_page(request, citizen_pk, consent_kind, given=True)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@logs_citizen_read
+def consent_withdraw(request, citizen_pk, consent_kind):
+    return _consent_page(request, citizen_pk, consent_kind, given=False)

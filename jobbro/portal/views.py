@@ -1,9 +1,10 @@
 """The pages a link opens (no sign-in), and the staff pages that issue and revoke links and decide proposed small jobs.
 
 The link's pages show only the link's own person: a company contact or buddy sees their company's current placements
-in the link's programme (a buddy only the placements they are buddy on) with the citizen's first name, the agreed
-ordinary hours, the buddy and the next meeting, and confirms or corrects last week's hours; a citizen sees their own
-plan, meetings and hours. Never a CPR number, a case note or another citizen. Each use is in the read-access log.
+in the link's programme (a buddy only the placements they are buddy on) of citizens who consent to sharing data with
+companies, with the citizen's first name, the agreed ordinary hours, the buddy and the next meeting, and confirms or
+corrects last week's hours; a citizen sees their own plan, meetings and hours. Never a CPR number, a case note or
+another citizen. Each use is in the read-access log.
 """
 
 import datetime
@@ -33,6 +34,7 @@ from jobbro.companies.models import Company
 from jobbro.days import today
 from jobbro.formtools import DesignSystemForm, add_action_errors, run_action
 from jobbro.people.access import access_citizen
+from jobbro.people.models import ConsentKind, consent_in_force_on
 from jobbro.portal import actions, links
 from jobbro.portal.models import COMPANY_AUDIENCES, AccessLink, Audience
 
@@ -101,9 +103,12 @@ class SmallJobForm(DesignSystemForm):
 
 
 def company_placements(link, on):
+    """The company's running placements the link shows: only of citizens who consent to sharing data with companies
+    on the day (a withdrawal takes them off the company's page from its date; docs/consent.md)."""
     placements = (
         Placement.objects.running_on(on)
         .filter(company_id=link.contact.company_id, enrolment__programme_id=link.programme_id)
+        .filter(consent_in_force_on(ConsentKind.DATA_SHARING, on, citizen="enrolment__citizen_id"))
         .select_related("enrolment__citizen", "buddy")
         .order_by("starts_on", "pk")
     )

@@ -148,6 +148,7 @@ def matrix_world(world, other_site, company, buddy, programme, start, caseworker
         "opening_pk": opening.pk,
         "slug": CHEAPEST_REPORT,
         "kind": schemas.ORDER[0],
+        "consent_kind": "evaluation",
         "token": token,
         "week": f"{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}",
     }

@@ -10,10 +10,12 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from jobbro.accounts.models import Programme, User
+from jobbro.days import today
 from jobbro.demo.generator import PROGRAMME_NAME, generate
 from jobbro.effect import panels
 from jobbro.effect.actions import current_mapping, register_directory
 from jobbro.effect.models import EffectRun, ProjectKey, RegisterImport, TrialDesign
+from jobbro.people.models import Citizen, ConsentKind, consent_in_force_on
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +35,11 @@ def test_the_sample_is_made_imported_and_analysed_and_the_evaluator_reads_the_re
     call_command("load_register_sample", "--pool", "400", "--today", TODAY.isoformat(), stdout=out)
     design = TrialDesign.objects.get(programme=demo)
     assert design.kind == TrialDesign.Kind.REGISTER_COMPARISON
-    assert ProjectKey.objects.filter(programme=demo).count() == demo.enrolments.values("citizen").distinct().count()
+    # Keys go to the participants who consent to the evaluation (docs/consent.md): most of them, not all.
+    participants = Citizen.objects.filter(enrolments__programme=demo).distinct()
+    consenting = participants.filter(consent_in_force_on(ConsentKind.EVALUATION, today())).count()
+    assert 0 < consenting < participants.count()
+    assert ProjectKey.objects.filter(programme=demo).count() == consenting
     # The delivery files lie under the register directory's sample/, and were imported as any import is.
     sample = settings.REGISTER_DIR / "sample"
     assert sorted(path.name for path in sample.iterdir()) == ["hours.parquet", "persons.parquet", "status.parquet"]

@@ -502,3 +502,22 @@ def test_a_company_writes_a_week_nobody_has_registered_and_only_once(setting):
     client = Client()
     client.force_login(setting.alice)
     assert "Bekræftet af virksomheden" in client.get(reverse("week_hours")).content.decode()
+
+
+def test_a_citizen_who_withdraws_consent_to_sharing_data_leaves_the_company_s_page(setting):
+    _link, url = issue(setting.coordinator, Audience.COMPANY_CONTACT, setting.contact)
+    people_actions.withdraw_consent(
+        acting_user=setting.alice,
+        citizen=setting.alices_citizen,
+        kind="data_sharing",
+        on=timezone.localdate(),
+        manner="oral",
+    )
+    html = anonymous().get(path_of(url)).content.decode()
+    assert "Ahmed" in html and "Mette" not in html
+    # Nor can the company confirm her hours through the link any longer.
+    sheet = setting.hours[setting.mette.pk]
+    response = anonymous().post(path_of(url) + "hours/", {"timesheet": sheet.pk, "decision": "confirm"})
+    assert response.status_code == 400
+    sheet.refresh_from_db()
+    assert not sheet.confirmed_by_company

@@ -14,6 +14,8 @@ from jobbro.cases.models import PlacementKind
 from jobbro.companies.models import Company, CompanyContact, NetworkAgreement, Opening
 from jobbro.netgain import calculator
 from jobbro.netgain.actions import calculate_net_gain
+from jobbro.people.actions import give_consent
+from jobbro.people.models import ConsentKind, ConsentManner
 from jobbro.web.tests.test_browser import PASSWORD, make_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -58,6 +60,14 @@ def world():
         purpose="Afprøve køkkenarbejde",
         agreed_ordinary_hours=Decimal("2.0"),
     )
+    give_consent(
+        acting_user=w.broker,
+        citizen=w.citizen,
+        kind=ConsentKind.DATA_SHARING,
+        on=datetime.date(2025, 3, 3),
+        manner=ConsentManner.WRITTEN,
+        reference="J.nr. 2025-114",
+    )
     for metric, target in (
         (ResultGoal.Metric.REFERRED, 100),
         (ResultGoal.Metric.MATCHED_AND_STARTED, 60),
@@ -95,6 +105,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
         ("caseload", "/caseload/"),
         ("citizens", "/citizens/"),
         ("citizen", f"/citizens/{world.citizen.pk}/"),
+        ("consent", f"/citizens/{world.citizen.pk}/consents/treatment_contact/give/"),
         ("companies", "/companies/"),
         ("openings", "/openings/"),
         ("result-goals", "/result-goals/"),

@@ -16,8 +16,9 @@ from jobbro.people.models import CVEntry
 
 # Counted on the page as it is: the session and user, the citizen, the enrolments, each part of the timeline and of
 # the page's panels once, the message log and the consent to be contacted, the funder's participant forms, the kept
-# net-gain calculations, and the read-log row. The same for a citizen with one record of each kind as with many.
-CITIZEN_PAGE_MAX_QUERIES = 38
+# net-gain calculations, the consents' history (one query for the states and the history), and the read-log row. The
+# same for a citizen with one record of each kind as with many.
+CITIZEN_PAGE_MAX_QUERIES = 39
 SCORES = {
     "work_ability": 4,
     "keep_job_ability": 5,

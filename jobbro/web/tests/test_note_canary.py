@@ -423,6 +423,8 @@ def page_urls(data):
         "token": [],  # the unsubscribe page: no sign-in, shows no citizen (jobbro/messaging/tests)
         "slug": [entry.slug for entry in REPORTS],
         "kind": list(schemas.BY_KIND),
+        # The consent pages (one form each, no case note): every kind.
+        "consent_kind": ["data_sharing", "evaluation", "treatment_contact"],
         # The administrators' set-up pages (jobbro/accounts/setup_views.py).
         "programme_pk": [enrolment.programme_id],
         "site_pk": [enrolment.site_id],

@@ -305,7 +305,7 @@ WORKER_PERIODIC_JOBS = [
     "jobbro.messaging.periodic.send_small_jobs_lists",  # once a fortnight per subscriber
     "jobbro.messaging.periodic.remind_missing_hours",  # once a week per placement and recipient
     "jobbro.privacy.tasks.apply_when_due",  # erase what the retention periods say is due (docs/privacy.md)
-    "jobbro.privacy.tasks.sweep_exports",  # citizens' data exports: lost runs failed, expired ZIPs deleted
+    "jobbro.privacy.export_tasks.sweep",  # citizens' data exports: lost runs failed, expired ZIPs deleted
 ]
 # Retention (docs/privacy.md): the worker erases the records whose period after the citizen's exit has run out, at
 # most every JOBBRO_RETENTION_EVERY_SECONDS; JOBBRO_RETENTION_APPLY=0 stops it (the preview page still shows what is

@@ -1,6 +1,6 @@
 """Every write of the citizen's rights: legal holds, retention periods, erasure on request and by retention, and the
-logged export (prepared by the task worker, tasks.py). Each action checks who may (the role table and the citizen's
-scope), validates first, writes its rows and a change-log row in one transaction.
+logged export (prepared by the task worker, export_tasks.py). Each action checks who may (the role table and the
+citizen's scope), validates first, writes its rows and a change-log row in one transaction.
 """
 
 import datetime
@@ -17,7 +17,7 @@ from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change
 from jobbro.audit.models import Action
 from jobbro.people.models import Citizen
-from jobbro.privacy import erasure, retention
+from jobbro.privacy import erasure, export_tasks, retention
 from jobbro.privacy.models import DataExport, ErasedKind, ErasureReceipt, LegalHold, RecordKind, RetentionPeriod
 
 # What the user types to confirm an erasure on request (the page asks for it in capitals).
@@ -231,11 +231,9 @@ def apply_retention(*, citizen_pk, on=None):
 
 @transaction.atomic
 def request_export(*, acting_user, citizen, reveal_cpr=False):
-    """Ask for the citizen's data as a ZIP of JSON and PDF (export.py), prepared by the task worker (tasks.py) once
-    this transaction commits; returns the queued DataExport. Logged: a change-log row now; the read and, when the
-    number is in clear (only for users who may reveal it), the CPR reveal when the ZIP is downloaded."""
-    from jobbro.privacy import tasks
-
+    """Ask for the citizen's data as a ZIP of JSON and PDF (export.py), prepared by the task worker (export_tasks.py)
+    once this transaction commits; returns the queued DataExport. Logged: a change-log row now; the read and, when
+    the number is in clear (only for users who may reveal it), the CPR reveal when the ZIP is downloaded."""
     _require(may(acting_user, Capability.EXPORT_CITIZEN_DATA))
     _require_in_scope(acting_user, citizen)
     reveal = bool(reveal_cpr) and may(acting_user, Capability.REVEAL_CPR) and not citizen.is_erased
@@ -252,23 +250,23 @@ def request_export(*, acting_user, citizen, reveal_cpr=False):
         citizen_pk=citizen.pk,
         changes={"requested": data_export.pk, "cpr_in_clear": reveal},
     )
-    tasks.queue_export_on_commit(data_export)
+    export_tasks.queue_export_on_commit(data_export)
     return data_export
 
 
 def downloadable_export(*, acting_user, citizen, pk):
-    """The ready export `pk` of the citizen for the user who requested it (nobody else: it may hold the CPR number
+    """The ready export `pk` (None: the newest ready one) of the citizen for the user who requested it (nobody else: it may hold the CPR number
     they chose to reveal), with its ZIP decrypted; logs the CPR reveal when the number is in clear. PermissionDenied
     for anyone else, or when it is not ready or has expired."""
     from jobbro.people import actions as people_actions
-    from jobbro.privacy import tasks
 
     _require(may(acting_user, Capability.EXPORT_CITIZEN_DATA))
     _require_in_scope(acting_user, citizen)
-    data_export = DataExport.objects.filter(
-        pk=pk, citizen=citizen, requested_by=acting_user, status=DataExport.Status.DONE, content__isnull=False
-    ).first()
+    ready = DataExport.objects.filter(
+        citizen=citizen, requested_by=acting_user, status=DataExport.Status.DONE, content__isnull=False
+    )
+    data_export = (ready.filter(pk=pk) if pk is not None else ready).first()  # newest first
     _require(data_export is not None and data_export.expires_at > timezone.now())
     if data_export.reveal_cpr:  # logged exactly as the export in the request logged it
         people_actions.reveal_cpr(acting_user=acting_user, citizen=citizen, view="export_citizen_data")
-    return data_export, tasks.decrypt(data_export.content)
+    return data_export, export_tasks.decrypt(data_export.content)

@@ -131,10 +131,10 @@ class ErasedKind(models.Model):
 
 
 class DataExport(models.Model):
-    """A requested export of everything about a citizen (export.py), prepared by the task worker (tasks.py). The ZIP
-    holds case notes and maybe the CPR number in clear, so it is kept only as a Fernet token under the CPR keys, for
-    the user who asked for it, and deleted at expires_at (settings.PRIVACY_EXPORT_DAYS) by the worker's sweep. The row
-    stays as the record of the request until the citizen's data is erased."""
+    """A requested export of everything about a citizen (export.py), prepared by the task worker (export_tasks.py).
+    The ZIP holds case notes and maybe the CPR number in clear, so it is kept only as a Fernet token under the CPR
+    keys, for the user who asked for it, and deleted at expires_at (settings.PRIVACY_EXPORT_DAYS) by the worker's
+    sweep. The row stays as the record of the request until the citizen's data is erased."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting")

@@ -19,7 +19,7 @@ from jobbro.days import today
 from jobbro.formtools import DesignSystemForm, dress, run_action
 from jobbro.people.access import access_citizen
 from jobbro.people.models import Citizen
-from jobbro.privacy import actions, erasure, export, receipts, retention, tasks
+from jobbro.privacy import actions, erasure, export, export_tasks, receipts, retention
 from jobbro.privacy.models import DataExport, ErasureReceipt, LegalHold, RecordKind
 from jobbro.privacy.registry import Treatment
 
@@ -74,7 +74,7 @@ def _exports_context(user, citizen):
     runs whose worker is gone are marked failed first."""
     exports = list(DataExport.objects.filter(citizen=citizen, requested_by=user).defer("content")[:20])
     for data_export in exports:
-        if tasks.fail_if_lost(data_export):
+        if export_tasks.fail_if_lost(data_export):
             data_export.refresh_from_db()
     now = timezone.now()
     ready = set(
@@ -85,7 +85,7 @@ def _exports_context(user, citizen):
     return {
         "citizen": citizen,
         "exports": exports,
-        "working": any(e.status in tasks.ACTIVE for e in exports),
+        "working": any(e.status in export_tasks.ACTIVE for e in exports),
         "days": settings.PRIVACY_EXPORT_DAYS,
     }
 
@@ -129,12 +129,16 @@ def privacy_export_runs(request, citizen_pk):
 
 @login_required
 @logs_citizen_read
-def privacy_export_download(request, citizen_pk, pk):
-    """The ZIP of a ready export, only for the user who asked for it (anyone else gets 404)."""
+def privacy_export_download(request, citizen_pk):
+    """The ZIP of a ready export (?export=<number>, else the newest ready one), only for the user who asked for it:
+    anyone else gets 404."""
     _require(may(request.user, Capability.EXPORT_CITIZEN_DATA))
     citizen = access_citizen(request.user, citizen_pk)
+    number = request.GET.get("export", "")
     try:
-        _data_export, content = actions.downloadable_export(acting_user=request.user, citizen=citizen, pk=pk)
+        _data_export, content = actions.downloadable_export(
+            acting_user=request.user, citizen=citizen, pk=int(number) if number.isdigit() else None
+        )
     except PermissionDenied:
         raise Http404 from None
     return filenames.download(content, "application/zip", export.file_name(citizen))

@@ -53,7 +53,8 @@ def export(client, user, citizen, **data):
 
 
 def download_url(data_export):
-    return reverse("privacy_export_download", kwargs={"citizen_pk": data_export.citizen_id, "pk": data_export.pk})
+    url = reverse("privacy_export_download", kwargs={"citizen_pk": data_export.citizen_id})
+    return f"{url}?export={data_export.pk}"
 
 
 def unpacked(response):

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from jobbro.audit.models import AccessLog, Action, ChangeLog
 from jobbro.conftest import ALICES_CPR
-from jobbro.privacy import export, tasks
+from jobbro.privacy import export
+from jobbro.privacy import export_tasks as tasks
 from jobbro.privacy.models import DataExport
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,8 @@ def ask(client, user, citizen, *, run, **data):
 
 
 def download_url(data_export):
-    return reverse("privacy_export_download", kwargs={"citizen_pk": data_export.citizen_id, "pk": data_export.pk})
+    url = reverse("privacy_export_download", kwargs={"citizen_pk": data_export.citizen_id})
+    return f"{url}?export={data_export.pk}"
 
 
 def records(content):
@@ -89,12 +91,15 @@ def test_it_is_kept_encrypted(client, alices_citizen, caseworker):
 def test_only_the_user_who_asked_downloads_it(client, world):
     data_export, _callbacks = ask(client, world.caseworker, world.alices_citizen, run=True)
     # The administrator may export the citizen too, and the others see her: none of them gets this export.
-    for user in (world.administrator, world.alice, world.coordinator, world.outside_caseworker):
+    others = (world.administrator, world.alice, world.bob, world.charlie, world.mentor, world.coordinator)
+    for user in (*others, world.manager, world.evaluator, world.outside_caseworker):
         client.force_login(user)
         assert client.get(download_url(data_export)).status_code == 404, user
         if user == world.administrator:
             page = client.get(reverse("privacy_export", kwargs={"citizen_pk": world.alices_citizen.pk}))
             assert download_url(data_export) not in page.content.decode()
+    client.logout()
+    assert client.get(download_url(data_export)).status_code == 302  # to sign in
     client.force_login(world.caseworker)
     assert client.get(download_url(data_export)).status_code == 200
 
@@ -104,10 +109,10 @@ def test_the_sweep_deletes_expired_exports(client, alices_citizen, caseworker, s
     data_export, _callbacks = ask(client, caseworker, alices_citizen, run=True)
     expires = data_export.expires_at - data_export.requested_at
     assert datetime.timedelta(days=7) - expires < datetime.timedelta(seconds=5)
-    tasks.sweep_exports()
+    tasks.sweep()
     assert DataExport.objects.get(pk=data_export.pk).content is not None  # not yet
     DataExport.objects.filter(pk=data_export.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
-    tasks.sweep_exports()
+    tasks.sweep()
     data_export.refresh_from_db()
     assert data_export.content is None and data_export.status == DataExport.Status.DONE  # the request's record stays
     assert client.get(download_url(data_export)).status_code == 404
@@ -122,12 +127,12 @@ def test_a_lost_run_is_failed_by_the_sweep(client, alices_citizen, caseworker):
         worker="another-machine:4242",
         started_at=timezone.now() - datetime.timedelta(seconds=tasks.EXPORT_STALE_SECONDS - 60),
     )
-    tasks.sweep_exports()
+    tasks.sweep()
     assert DataExport.objects.get(pk=data_export.pk).status == DataExport.Status.RUNNING  # still within its time
     DataExport.objects.filter(pk=data_export.pk).update(
         started_at=timezone.now() - datetime.timedelta(seconds=tasks.EXPORT_STALE_SECONDS + 1)
     )
-    tasks.sweep_exports()
+    tasks.sweep()
     data_export.refresh_from_db()
     assert data_export.status == DataExport.Status.FAILED and "another-machine:4242" in data_export.error
     callbacks[0]()  # the task, should it come after all, leaves a failed run alone

@@ -305,12 +305,15 @@ WORKER_PERIODIC_JOBS = [
     "jobbro.messaging.periodic.send_small_jobs_lists",  # once a fortnight per subscriber
     "jobbro.messaging.periodic.remind_missing_hours",  # once a week per placement and recipient
     "jobbro.privacy.tasks.apply_when_due",  # erase what the retention periods say is due (docs/privacy.md)
+    "jobbro.privacy.export_tasks.sweep",  # citizens' data exports: lost runs failed, expired ZIPs deleted
 ]
 # Retention (docs/privacy.md): the worker erases the records whose period after the citizen's exit has run out, at
 # most every JOBBRO_RETENTION_EVERY_SECONDS; JOBBRO_RETENTION_APPLY=0 stops it (the preview page still shows what is
 # due, and erasure on request still works). The periods themselves are set by administrators on a page.
 RETENTION_APPLY = os.environ.get("JOBBRO_RETENTION_APPLY", "1") not in ("0", "false", "False", "")
 RETENTION_EVERY_SECONDS = int(os.environ.get("JOBBRO_RETENTION_EVERY_SECONDS", "3600"))
+# A citizen's data export (prepared by the worker, kept encrypted) is deleted this many days after it was requested.
+PRIVACY_EXPORT_DAYS = int(os.environ.get("JOBBRO_PRIVACY_EXPORT_DAYS", "7"))
 # The assignment proposal keeps each waiting citizen's best small jobs and each small job's best citizens, this
 # many of each, and finds the best assignment among those pairs (docs/matching.md).
 ASSIGNMENT_CANDIDATES = int(os.environ.get("JOBBRO_ASSIGNMENT_CANDIDATES", "20"))

@@ -514,6 +514,8 @@ PAGES = {
     # The citizen's rights (jobbro/privacy): the export, the legal hold, erasure on request and its receipts;
     # retention's periods and preview.
     "privacy_export": needs(C.READ_CITIZEN, C.EXPORT_CITIZEN_DATA),
+    "privacy_export_runs": needs(C.READ_CITIZEN, C.EXPORT_CITIZEN_DATA),
+    "privacy_export_download": needs(C.READ_CITIZEN, C.EXPORT_CITIZEN_DATA),  # only the user who asked for it
     "privacy_legal_hold": needs(C.READ_CITIZEN, post=C.SET_LEGAL_HOLD),  # its history: all who see the citizen
     "privacy_erase": needs(C.READ_CITIZEN, C.ERASE_CITIZEN_DATA),
     "privacy_receipt": needs(C.ERASE_CITIZEN_DATA), "privacy_receipt_pdf": needs(C.ERASE_CITIZEN_DATA),

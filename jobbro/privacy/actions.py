@@ -1,10 +1,12 @@
 """Every write of the citizen's rights: legal holds, retention periods, erasure on request and by retention, and the
-logged export. Each action checks who may (the role table and the citizen's scope), validates first, writes its
-rows and a change-log row in one transaction.
+logged export (prepared by the task worker, export_tasks.py). Each action checks who may (the role table and the
+citizen's scope), validates first, writes its rows and a change-log row in one transaction.
 """
 
+import datetime
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -15,8 +17,8 @@ from jobbro.accounts.policy import Capability, may
 from jobbro.audit.log import log_change
 from jobbro.audit.models import Action
 from jobbro.people.models import Citizen
-from jobbro.privacy import erasure, retention
-from jobbro.privacy.models import ErasedKind, ErasureReceipt, LegalHold, RecordKind, RetentionPeriod
+from jobbro.privacy import erasure, export_tasks, retention
+from jobbro.privacy.models import DataExport, ErasedKind, ErasureReceipt, LegalHold, RecordKind, RetentionPeriod
 
 # What the user types to confirm an erasure on request (the page asks for it in capitals).
 CONFIRMATION_WORD = "SLET"
@@ -228,24 +230,43 @@ def apply_retention(*, citizen_pk, on=None):
 
 
 @transaction.atomic
-def export_citizen_data(*, acting_user, citizen, reveal_cpr=False):
-    """The citizen's data as a ZIP of JSON and PDF (export.py), logged: a change-log row, and a CPR reveal in the
-    read log when the number is shown in clear (only for users who may reveal it)."""
-    from jobbro.people import actions as people_actions
-    from jobbro.privacy import export
-
+def request_export(*, acting_user, citizen, reveal_cpr=False):
+    """Ask for the citizen's data as a ZIP of JSON and PDF (export.py), prepared by the task worker (export_tasks.py)
+    once this transaction commits; returns the queued DataExport. Logged: a change-log row now; the read and, when
+    the number is in clear (only for users who may reveal it), the CPR reveal when the ZIP is downloaded."""
     _require(may(acting_user, Capability.EXPORT_CITIZEN_DATA))
     _require_in_scope(acting_user, citizen)
-    cpr_number = None
-    if reveal_cpr and may(acting_user, Capability.REVEAL_CPR) and not citizen.is_erased:
-        digits = people_actions.reveal_cpr(acting_user=acting_user, citizen=citizen, view="export_citizen_data")
-        cpr_number = f"{digits[:6]}-{digits[6:]}"
-    content, rows = export.build_zip(citizen, cpr_number=cpr_number, reader=acting_user)
+    reveal = bool(reveal_cpr) and may(acting_user, Capability.REVEAL_CPR) and not citizen.is_erased
+    data_export = DataExport.objects.create(
+        citizen=citizen,
+        requested_by=acting_user,
+        reveal_cpr=reveal,
+        expires_at=timezone.now() + datetime.timedelta(days=settings.PRIVACY_EXPORT_DAYS),
+    )
     log_change(
         user=acting_user,
         action=Action.EXPORT_CITIZEN_DATA,
         obj=citizen,
         citizen_pk=citizen.pk,
-        changes={"rows": rows, "cpr_in_clear": cpr_number is not None},
+        changes={"requested": data_export.pk, "cpr_in_clear": reveal},
     )
-    return content
+    export_tasks.queue_export_on_commit(data_export)
+    return data_export
+
+
+def downloadable_export(*, acting_user, citizen, pk):
+    """The ready export `pk` (None: the newest ready one) of the citizen for the user who requested it (nobody else: it may hold the CPR number
+    they chose to reveal), with its ZIP decrypted; logs the CPR reveal when the number is in clear. PermissionDenied
+    for anyone else, or when it is not ready or has expired."""
+    from jobbro.people import actions as people_actions
+
+    _require(may(acting_user, Capability.EXPORT_CITIZEN_DATA))
+    _require_in_scope(acting_user, citizen)
+    ready = DataExport.objects.filter(
+        citizen=citizen, requested_by=acting_user, status=DataExport.Status.DONE, content__isnull=False
+    )
+    data_export = (ready.filter(pk=pk) if pk is not None else ready).first()  # newest first
+    _require(data_export is not None and data_export.expires_at > timezone.now())
+    if data_export.reveal_cpr:  # logged exactly as the export in the request logged it
+        people_actions.reveal_cpr(acting_user=acting_user, citizen=citizen, view="export_citizen_data")
+    return data_export, export_tasks.decrypt(data_export.content)

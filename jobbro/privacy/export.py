@@ -37,6 +37,8 @@ LEFT_OUT = frozenset(
         "messaging.Message.attachments",
         "messaging.Message.unsubscribe_url",
         "messaging.Message.dedupe_key",
+        "privacy.DataExport.content",
+        "privacy.DataExport.worker",
     }
 )
 

@@ -128,3 +128,41 @@ class ErasedKind(models.Model):
 
     def __str__(self):
         return f"#{self.citizen_id} {self.kind}"
+
+
+class DataExport(models.Model):
+    """A requested export of everything about a citizen (export.py), prepared by the task worker (export_tasks.py).
+    The ZIP holds case notes and maybe the CPR number in clear, so it is kept only as a Fernet token under the CPR
+    keys, for the user who asked for it, and deleted at expires_at (settings.PRIVACY_EXPORT_DAYS) by the worker's
+    sweep. The row stays as the record of the request until the citizen's data is erased."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Being prepared")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    citizen = models.ForeignKey("people.Citizen", on_delete=models.PROTECT, related_name="data_exports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    reveal_cpr = models.BooleanField(_("CPR number in clear"), default=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    worker = models.CharField(max_length=100, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True, max_length=2000)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    expires_at = models.DateTimeField(_("deleted at the latest"), db_index=True)
+    # The ZIP as one Fernet token under the newest CPR key (never in clear at rest); None before it is ready and
+    # after it expired.
+    content = models.BinaryField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
+
+    def __str__(self):
+        return f"#{self.citizen_id} {self.requested_at:%d.%m.%Y %H:%M}"

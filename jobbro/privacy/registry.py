@@ -173,6 +173,7 @@ TABLE = [
     E("privacy.LegalHold",              CITIZEN,                        K.LOGS,         T.PSEUDONYMISE, LOGGED),
     E("privacy.ErasureReceipt",         CITIZEN,                        K.LOGS,         T.KEEP,         LOGGED),
     E("privacy.ErasedKind",             CITIZEN,                        K.LOGS,         T.KEEP,         LOGGED),
+    E("privacy.DataExport",             CITIZEN,                        K.LOGS,         T.DELETE),
 ]
 # fmt: on
 

@@ -1,5 +1,5 @@
 """The worker's periodic job (settings.WORKER_PERIODIC_JOBS): erase what retention says is due (retention.py), each
-citizen in a transaction of their own (actions.apply_retention)."""
+citizen in a transaction of their own (actions.apply_retention). The data exports' work is in export_tasks.py."""
 
 import logging
 import time

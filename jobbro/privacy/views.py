@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -18,8 +19,8 @@ from jobbro.days import today
 from jobbro.formtools import DesignSystemForm, dress, run_action
 from jobbro.people.access import access_citizen
 from jobbro.people.models import Citizen
-from jobbro.privacy import actions, erasure, export, receipts, retention
-from jobbro.privacy.models import ErasureReceipt, LegalHold, RecordKind
+from jobbro.privacy import actions, erasure, export, export_tasks, receipts, retention
+from jobbro.privacy.models import DataExport, ErasureReceipt, LegalHold, RecordKind
 from jobbro.privacy.registry import Treatment
 
 
@@ -68,25 +69,79 @@ def _plan_rows(lines):
     ]
 
 
+def _exports_context(user, citizen):
+    """The user's own exports of the citizen (nobody else's: each is for the user who asked for it), newest first;
+    runs whose worker is gone are marked failed first."""
+    exports = list(DataExport.objects.filter(citizen=citizen, requested_by=user).defer("content")[:20])
+    for data_export in exports:
+        if export_tasks.fail_if_lost(data_export):
+            data_export.refresh_from_db()
+    now = timezone.now()
+    ready = set(
+        DataExport.objects.filter(pk__in=[e.pk for e in exports], content__isnull=False).values_list("pk", flat=True)
+    )
+    for data_export in exports:
+        data_export.downloadable = data_export.pk in ready and data_export.expires_at > now
+    return {
+        "citizen": citizen,
+        "exports": exports,
+        "working": any(e.status in export_tasks.ACTIVE for e in exports),
+        "days": settings.PRIVACY_EXPORT_DAYS,
+    }
+
+
 @login_required
 @logs_citizen_read
 def privacy_export(request, citizen_pk):
+    """Ask for the export (prepared by the task worker); the page lists the user's exports of the citizen with their
+    status, polled while one is being prepared, and a download link for each that is ready."""
     _require(may(request.user, Capability.EXPORT_CITIZEN_DATA))
     citizen = access_citizen(request.user, citizen_pk)
     form = ExportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            content = actions.export_citizen_data(
+            actions.request_export(
                 acting_user=request.user, citizen=citizen, reveal_cpr=form.cleaned_data["reveal_cpr"]
             )
         except PermissionDenied:
             raise Http404 from None
-        return filenames.download(content, "application/zip", export.file_name(citizen))
+        messages.success(request, _("The export is being prepared. It can be downloaded here when it is ready."))
+        return redirect("privacy_export", citizen_pk=citizen.pk)
     return render(
         request,
         "privacy/export.html",
-        {"citizen": citizen, "form": form, "may_reveal": may(request.user, Capability.REVEAL_CPR)},
+        {
+            "form": form,
+            "may_reveal": may(request.user, Capability.REVEAL_CPR),
+            **_exports_context(request.user, citizen),
+        },
     )
+
+
+@login_required
+@logs_citizen_read
+def privacy_export_runs(request, citizen_pk):
+    """The polled list of the user's exports of the citizen (it stops polling when none is being prepared)."""
+    _require(may(request.user, Capability.EXPORT_CITIZEN_DATA))
+    citizen = access_citizen(request.user, citizen_pk)
+    return render(request, "privacy/export.html#exports", _exports_context(request.user, citizen))
+
+
+@login_required
+@logs_citizen_read
+def privacy_export_download(request, citizen_pk):
+    """The ZIP of a ready export (?export=<number>, else the newest ready one), only for the user who asked for it:
+    anyone else gets 404."""
+    _require(may(request.user, Capability.EXPORT_CITIZEN_DATA))
+    citizen = access_citizen(request.user, citizen_pk)
+    number = request.GET.get("export", "")
+    try:
+        _data_export, content = actions.downloadable_export(
+            acting_user=request.user, citizen=citizen, pk=int(number) if number.isdigit() else None
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    return filenames.download(content, "application/zip", export.file_name(citizen))
 
 
 @login_required

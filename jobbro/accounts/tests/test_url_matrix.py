@@ -165,6 +165,7 @@ def matrix_world(world, other_site, company, buddy, programme, start, caseworker
     world.kwargs.update(_message_kwargs(coordinator, programme))
     world.kwargs.update(question_pk=world.question.pk)
     world.pk_by_prefix = pk_by_prefix
+    _data_exports(citizen, [caseworker, world.administrator])
     # The one posted field a page needs to find its object at all; every other page is posted empty.
     world.post_data = {"match_propose": {"opening": opening.pk}}
     world.enrolment = enrolment
@@ -240,6 +241,21 @@ def _erasure_receipt(citizen):
     return ErasureReceipt.objects.create(
         reference="SL-TEST-1", citizen=citizen, pseudonym=f"Slettet borger {citizen.pk}", cause="request"
     )
+
+
+def _data_exports(citizen, users):
+    """A prepared export of the citizen for each user who may export (each downloads only their own)."""
+    from jobbro.privacy import export_tasks
+    from jobbro.privacy.models import DataExport
+
+    for user in users:
+        DataExport.objects.create(
+            citizen=citizen,
+            requested_by=user,
+            status=DataExport.Status.DONE,
+            content=export_tasks.encrypt(b"PK"),
+            expires_at=timezone.now() + datetime.timedelta(days=1),
+        )
 
 
 def _message_kwargs(coordinator, programme):

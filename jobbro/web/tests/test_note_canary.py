@@ -48,7 +48,8 @@ from jobbro.people.models import CompetenceAssessment, CVEntry, JobGoal, Paralle
 from jobbro.portal import actions as portal_actions
 from jobbro.portal import links as portal_links
 from jobbro.privacy import actions as privacy_actions
-from jobbro.privacy.models import ErasureReceipt
+from jobbro.privacy import export_tasks
+from jobbro.privacy.models import DataExport, ErasureReceipt
 from jobbro.reporting.registry import REPORTS
 from jobbro.surveys import actions as survey_actions
 from jobbro.web.tests.pdf_text import pdf_text
@@ -268,11 +269,20 @@ def populated(world, programme, refer, start, buddy, company):
     receipt = ErasureReceipt.objects.create(
         reference="SL-TEST-1", citizen=world.randers_citizen, pseudonym="Slettet borger", cause="request"
     )
+    # A caseworker's prepared export of Alice's citizen (its ZIP is for that caseworker alone).
+    data_export = DataExport.objects.create(
+        citizen=citizen,
+        requested_by=world.caseworker,
+        status=DataExport.Status.DONE,
+        content=export_tasks.encrypt(b"PK"),
+        expires_at=timezone.now() + DAY,
+    )
     return {
         "integration": integration,
         "questionnaire": questionnaire,
         "question": free,
         "receipt": receipt,
+        "data_export": data_export,
         "net_gain": net_gain,
         "activity": activity,
         "meeting": meeting,

@@ -2,10 +2,13 @@
 
 The run's own connection is inside its transaction, which nobody else sees; the thread has a connection of its
 own, so the page polling the row sees the progress, and a row whose heartbeat stops is known to be lost. A
-subclass says what to write in `write()`.
+subclass says what to write in `write()`. A run records the worker that runs it (`this_worker`), so a sweep can ask
+whether that process still runs on this machine (`process_alive`).
 """
 
 import logging
+import os
+import socket
 import threading
 
 from django.db import DatabaseError, connection
@@ -13,6 +16,25 @@ from django.db import DatabaseError, connection
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 1.0
+
+
+def this_worker():
+    """The name a run records for the process that runs it: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def process_alive(worker):
+    """True or False when the worker ran on this machine and its process can be asked; None when it cannot."""
+    host, _sep, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return None
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class HeartbeatThread:

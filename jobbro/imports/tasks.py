@@ -15,8 +15,6 @@ waits), a run on SQLite whose worker process is alive on this machine is never t
 
 import contextlib
 import logging
-import os
-import socket
 
 from django.conf import settings
 from django.db import connection
@@ -25,16 +23,12 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from jobbro import planner_statistics
-from jobbro.heartbeat import HeartbeatThread
+from jobbro.heartbeat import HeartbeatThread, process_alive, this_worker
 from jobbro.imports import runner, storage
 from jobbro.imports.models import ImportRun
 
 log = logging.getLogger(__name__)
 ACTIVE = (ImportRun.Status.PENDING, ImportRun.Status.RUNNING)
-
-
-def this_worker():
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def enqueue(import_run, language=None):
@@ -129,26 +123,12 @@ class Heartbeat(HeartbeatThread):
 # --- Lost runs ---------------------------------------------------------------------------------------------------
 
 
-def _process_alive(worker):
-    """True or False when the worker ran on this machine and its process can be asked; None when it cannot."""
-    host, _sep, pid = worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return None
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def is_lost(import_run, now=None):
     """Whether a running import's worker is gone: its process has ended on this machine, or its heartbeat is older than
     settings.IMPORT_STALE_SECONDS (except on SQLite while the process lives: there the heartbeat waits for the lock)."""
     if import_run.status != ImportRun.Status.RUNNING:
         return False
-    alive = _process_alive(import_run.worker)
+    alive = process_alive(import_run.worker)
     if alive is False:
         return True
     if alive and connection.vendor == "sqlite":

@@ -13,8 +13,6 @@ programme's earlier finished runs are deleted with their pairs: the page shows t
 """
 
 import logging
-import os
-import socket
 import time
 
 from django.conf import settings
@@ -24,7 +22,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from jobbro.days import today
-from jobbro.heartbeat import HeartbeatThread
+from jobbro.heartbeat import HeartbeatThread, process_alive, this_worker
 from jobbro.matching import services
 from jobbro.matching.models import AssignmentPair, AssignmentRun
 
@@ -32,10 +30,6 @@ log = logging.getLogger(__name__)
 STALE_SECONDS = 120  # a heartbeat silent this long: the worker is gone
 ACTIVE = (AssignmentRun.Status.PENDING, AssignmentRun.Status.RUNNING)
 MAX_KEEP = 32767  # the largest k a run records; far beyond the number of small jobs any programme has
-
-
-def this_worker():
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def start(*, programme, user, on=None):
@@ -158,26 +152,12 @@ class Heartbeat(HeartbeatThread):
 # --- Lost runs ---------------------------------------------------------------------------------------------------
 
 
-def _process_alive(worker):
-    """True or False when the worker ran on this machine and its process can be asked; None when it cannot."""
-    host, _sep, pid = worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return None
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def is_lost(run, now=None):
     """Whether a running run's worker is gone: its process has ended on this machine, or its heartbeat is older than
     STALE_SECONDS."""
     if run.status != AssignmentRun.Status.RUNNING:
         return False
-    if _process_alive(run.worker) is False:
+    if process_alive(run.worker) is False:
         return True
     now = now or timezone.now()
     silent = (now - run.heartbeat_at).total_seconds() if run.heartbeat_at else float("inf")

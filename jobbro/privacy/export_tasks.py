@@ -11,8 +11,6 @@ on this machine, or it has been running for EXPORT_STALE_SECONDS) and deletes th
 """
 
 import logging
-import os
-import socket
 
 from django.conf import settings
 from django.db import transaction
@@ -20,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from jobbro.heartbeat import process_alive, this_worker
 from jobbro.people import cpr
 from jobbro.privacy.models import DataExport
 
@@ -38,10 +37,6 @@ def encrypt(content):
 
 def decrypt(token):
     return _fernet().decrypt(bytes(token))
-
-
-def this_worker():
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def queue_export_on_commit(data_export, language=None):
@@ -95,26 +90,12 @@ def _fail_export(export_id, reason):
     )
 
 
-def _process_alive(worker):
-    """True or False when the worker ran on this machine and its process can be asked; None when it cannot."""
-    host, _sep, pid = worker.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return None
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def is_lost(data_export, now=None):
     """Whether a running export's worker is gone: its process has ended on this machine, or it has been running for
     longer than EXPORT_STALE_SECONDS."""
     if data_export.status != DataExport.Status.RUNNING:
         return False
-    if _process_alive(data_export.worker) is False:
+    if process_alive(data_export.worker) is False:
         return True
     now = now or timezone.now()
     running = (now - data_export.started_at).total_seconds() if data_export.started_at else float("inf")

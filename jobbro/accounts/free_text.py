@@ -106,6 +106,10 @@ NOT_FREE_TEXT = frozenset(
         "privacy.ErasureReceipt.reference",
         "privacy.ErasureReceipt.pseudonym",
         "privacy.ErasureReceipt.counts",
+        # A data export's run on the task worker: the worker's host and process, and why a run failed (written by
+        # jobbro, never by a user).
+        "privacy.DataExport.worker",
+        "privacy.DataExport.error",
     }
 )
 

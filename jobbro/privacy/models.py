@@ -149,10 +149,10 @@ class DataExport(models.Model):
     requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
     reveal_cpr = models.BooleanField(_("CPR number in clear"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
-    worker = models.CharField(max_length=100, blank=True)
+    worker = models.CharField(_("worker"), max_length=100, blank=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True, max_length=2000)
+    error = models.TextField(_("error"), blank=True, max_length=2000, validators=textlimits.text_validators(2000))
     rows = models.PositiveIntegerField(_("rows"), default=0)
     expires_at = models.DateTimeField(_("deleted at the latest"), db_index=True)
     # The ZIP as one Fernet token under the newest CPR key (never in clear at rest); None before it is ready and
